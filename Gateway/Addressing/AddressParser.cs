@@ -1,0 +1,100 @@
+namespace VirtualIoT.Gateway.Addressing;
+
+/// <summary>
+/// Parses the HTTP request path into a <see cref="ParsedAddress"/> (ONEM2M.md §5, TS-0009 6.2.2):
+/// CSE-relative (<c>/cse-in/app</c>, <c>/-/app</c>, <c>/Cmyapp</c>, hybrid <c>/cnt7Fk2/la</c>),
+/// SP-relative (<c>/~/id-in/…</c>) and absolute (<c>/_/virtualiot.example.com/id-in/…</c>).
+/// An address of another CSE or service provider is 4004: a lone IN-CSE has nowhere to forward it.
+/// </summary>
+public static class AddressParser
+{
+    /// <summary>Parses a decoded request path (starting with <c>/</c>).</summary>
+    public static ParseResult<ParsedAddress> Parse(string path, CseIdentity cse)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(cse);
+
+        var address = path.AsMemory();
+        if (address.Span.StartsWith('/'))
+        {
+            address = address[1..];
+        }
+
+        // Tolerate one trailing slash (/cse-in/app/).
+        if (address.Span.EndsWith('/'))
+        {
+            address = address[..^1];
+        }
+
+        var span = address.Span;
+        if (span.StartsWith("~/"))
+        {
+            address = address[2..];
+            if (!TrySkipCseId(ref address, cse))
+            {
+                return OneM2MError.NotFound($"'{path}' addresses another CSE; this CSE is {cse.CseId} and does not forward");
+            }
+        }
+        else if (span.StartsWith("_/"))
+        {
+            address = address[2..];
+            var host = NextSegment(ref address);
+            if (!host.Span.Equals(cse.SpHost, StringComparison.OrdinalIgnoreCase))
+            {
+                return OneM2MError.NotFound($"'{path}' addresses another service provider; this is //{cse.SpHost}");
+            }
+
+            if (!TrySkipCseId(ref address, cse))
+            {
+                return OneM2MError.NotFound($"'{path}' addresses another CSE; this CSE is {cse.CseId} and does not forward");
+            }
+        }
+
+        if (address.IsEmpty)
+        {
+            // "/", "/~/id-in" or "/_/sp/id-in": the CSEBase.
+            return new ParsedAddress(cse.CseBaseId, ReadOnlyMemory<char>.Empty, address);
+        }
+
+        var cseRelative = address;
+        var first = NextSegment(ref address);
+        if (first.IsEmpty || ContainsEmptySegment(address.Span))
+        {
+            return OneM2MError.NotFound($"'{path}' has an empty path segment");
+        }
+
+        var firstSpan = first.Span;
+        if (firstSpan.SequenceEqual(cse.CseBaseName) || firstSpan is "-")
+        {
+            return new ParsedAddress(cse.CseBaseId, address, cseRelative);
+        }
+
+        var baseId = firstSpan.SequenceEqual(cse.CseBaseId) ? cse.CseBaseId : first.ToString();
+        return new ParsedAddress(baseId, address, cseRelative);
+    }
+
+    // Consumes the CSE-ID segment of an SP-relative or absolute address; false when it is not ours.
+    private static bool TrySkipCseId(ref ReadOnlyMemory<char> address, CseIdentity cse) =>
+        NextSegment(ref address).Span.SequenceEqual(cse.CseBaseId);
+
+    private static ReadOnlyMemory<char> NextSegment(ref ReadOnlyMemory<char> address)
+    {
+        var slash = address.Span.IndexOf('/');
+        ReadOnlyMemory<char> segment;
+        if (slash < 0)
+        {
+            segment = address;
+            address = ReadOnlyMemory<char>.Empty;
+        }
+        else
+        {
+            segment = address[..slash];
+            address = address[(slash + 1)..];
+        }
+
+        return segment;
+    }
+
+    private static bool ContainsEmptySegment(ReadOnlySpan<char> relative) =>
+        relative.StartsWith('/') || relative.Contains("//", StringComparison.Ordinal) || relative.EndsWith('/');
+}

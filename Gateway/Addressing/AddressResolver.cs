@@ -1,0 +1,176 @@
+namespace VirtualIoT.Gateway.Addressing;
+
+/// <summary>
+/// Turns a <see cref="ParsedAddress"/> into the grain to call. A resource ID names its grain directly
+/// (<see cref="ResourceIds"/>); a structured address is looked up in the <see cref="AddressCache"/> and, on a miss,
+/// resolved by asking each resource on the way for its child (<see cref="IResourceGrain.ResolveChild"/>), starting
+/// from the longest cached prefix. On the hot path (cached address or resource ID) no grain is called.
+/// </summary>
+public sealed class AddressResolver
+{
+    private const string Latest = "la";
+    private const string Oldest = "ol";
+
+    private readonly IGrainFactory _grains;
+    private readonly CseIdentity _cse;
+    private readonly AddressCache _cache;
+
+    /// <summary>Creates a resolver.</summary>
+    public AddressResolver(IGrainFactory grains, CseIdentity cse, AddressCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(cse);
+        ArgumentNullException.ThrowIfNull(cache);
+        _grains = grains;
+        _cse = cse;
+        _cache = cache;
+    }
+
+    /// <summary>
+    /// Resolves an address. With <paramref name="useCache"/> false every name is resolved afresh (and the cache
+    /// refreshed): the retry after a cached address turned out stale.
+    /// </summary>
+    public ValueTask<ParseResult<ResolvedTarget>> ResolveAsync(ParsedAddress address, bool useCache = true)
+    {
+        if (address.IsUnstructured)
+        {
+            return new(ResolveId(address.BaseId));
+        }
+
+        var relative = address.RelativePath.Span;
+        if (relative is Latest or Oldest && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) == ResourceKind.Container)
+        {
+            // Hybrid <container ri>/la: the ID already names the container's grain.
+            var grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId)!;
+            return new(new ResolvedTarget(grain, address.BaseId, relative is Latest ? Latest : Oldest, FromCache: false));
+        }
+
+        if (useCache && _cache.TryGet(address.CseRelative.Span, out var entry))
+        {
+            return new(new ResolvedTarget(entry.Grain, entry.ResourceId, entry.SubTarget, FromCache: true));
+        }
+
+        return WalkAsync(address, useCache);
+    }
+
+    /// <summary>Drops a cached address (its resource was deleted).</summary>
+    public void Forget(ParsedAddress address)
+    {
+        if (!address.IsUnstructured)
+        {
+            _cache.Remove(address.CseRelative.Span);
+        }
+    }
+
+    private ParseResult<ResolvedTarget> ResolveId(string ri)
+    {
+        var grain = _grains.GetResourceGrain(ri, _cse.CseBaseId);
+        if (grain is null)
+        {
+            return OneM2MError.NotFound($"no resource with ID '{ri}'");
+        }
+
+        // A content instance lives in its container's grain, which finds it by its ID.
+        var subTarget = ResourceIds.Classify(ri, _cse.CseBaseId) == ResourceKind.ContentInstance ? ri : null;
+        return new ResolvedTarget(grain, ri, subTarget, FromCache: false);
+    }
+
+    private async ValueTask<ParseResult<ResolvedTarget>> WalkAsync(ParsedAddress address, bool useCache)
+    {
+        var cseRelative = address.CseRelative;
+        var relative = address.RelativePath;
+
+        // relative is a suffix of cseRelative: "cse-in/app/temp" = "cse-in" + "/" + "app/temp".
+        var relativeStart = cseRelative.Length - relative.Length;
+
+        IResourceGrain? grain = null;
+        string ri = address.BaseId;
+        var type = ResourceType.CSEBase;
+        var position = 0; // characters of relative already resolved
+        var fromCache = false;
+
+        if (useCache)
+        {
+            var end = relative.Length;
+            while ((end = relative.Span[..end].LastIndexOf('/')) > 0)
+            {
+                if (_cache.TryGet(cseRelative.Span[..(relativeStart + end)], out var prefix) && prefix.SubTarget is null)
+                {
+                    (grain, ri, type, position, fromCache) = (prefix.Grain, prefix.ResourceId, prefix.Type, end + 1, true);
+                    break;
+                }
+            }
+        }
+
+        if (grain is null)
+        {
+            var kind = ResourceIds.Classify(address.BaseId, _cse.CseBaseId);
+            grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId);
+            if (grain is null || kind == ResourceKind.ContentInstance)
+            {
+                return OneM2MError.NotFound($"no resource with ID '{address.BaseId}'");
+            }
+
+            type = kind switch
+            {
+                ResourceKind.Ae => ResourceType.AE,
+                ResourceKind.Container => ResourceType.Container,
+                _ => ResourceType.CSEBase,
+            };
+        }
+
+        while (position < relative.Length)
+        {
+            var slash = relative.Span[position..].IndexOf('/');
+            var segmentEnd = slash < 0 ? relative.Length : position + slash;
+            var segment = relative[position..segmentEnd];
+            var isLast = segmentEnd == relative.Length;
+            var key = cseRelative[..(relativeStart + segmentEnd)];
+            position = segmentEnd + 1;
+
+            if (isLast && segment.Span is Latest or Oldest && type is ResourceType.Container or ResourceType.TimeSeries)
+            {
+                var subTarget = segment.Span is Latest ? Latest : Oldest;
+                _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, subTarget));
+                return new ResolvedTarget(grain, ri, subTarget, fromCache);
+            }
+
+            var name = segment.ToString();
+            var child = await grain.ResolveChild(name);
+            if (child is null)
+            {
+                if (fromCache)
+                {
+                    // The cached start may be a deleted resource: try once more from the top.
+                    return await WalkAsync(address, useCache: false);
+                }
+
+                return OneM2MError.NotFound($"no resource named '{name}' in '{cseRelative[..(relativeStart + segmentEnd)]}'");
+            }
+
+            if (child.Type == ResourceType.ContentInstance)
+            {
+                if (!isLast)
+                {
+                    return OneM2MError.NotFound($"a content instance has no child resources ('{cseRelative}')");
+                }
+
+                // Sent by name, not ID, and not cached: instances come and go (mni eviction), and a name may be
+                // reused by a later instance; the container resolves the name when the request arrives.
+                return new ResolvedTarget(grain, child.ResourceId, name, fromCache);
+            }
+
+            var childGrain = _grains.GetResourceGrain(child.ResourceId, _cse.CseBaseId);
+            if (childGrain is null)
+            {
+                return new OneM2MError(ResponseStatusCode.NotImplemented,
+                    $"resources of type {(int)child.Type} cannot be addressed yet ('{child.ResourceId}')");
+            }
+
+            (grain, ri, type) = (childGrain, child.ResourceId, child.Type);
+            _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, null));
+        }
+
+        return new ResolvedTarget(grain, ri, null, fromCache);
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualIoT.Gateway.Http;
+
+namespace VirtualIoT.Gateway;
+
+/// <summary>Maps the protocol gateway's endpoints.</summary>
+public static class GatewayEndpointExtensions
+{
+    /// <summary>Route of the oneM2M HTTP binding: every path, since any path may address a resource.</summary>
+    public const string RoutePattern = "/{**address}";
+
+    /// <summary>
+    /// Adds the exception handler middleware (5000 for unexpected exceptions) and maps the oneM2M HTTP binding on a
+    /// catch-all route for every method: GET, POST, PUT and DELETE are oneM2M operations, any other method is
+    /// answered 4005 with oneM2M headers (rather than a bare 405 from routing). More specific routes mapped by the
+    /// host (metrics, dashboard) take precedence over the catch-all.
+    /// </summary>
+    public static IEndpointConventionBuilder MapVirtualIoTGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Runs only if no IExceptionHandler took the exception; GatewayExceptionHandler always does.
+            ExceptionHandler = GatewayExceptionHandler.WriteInternalErrorAsync,
+        });
+
+        // The handler's singletons are bound once here, not looked up per request (which would also create a
+        // request service scope).
+        var gateway = app.Services.GetRequiredService<HttpGateway>();
+        return app.Map(RoutePattern, context => HttpGateway.HandleAsync(context, gateway))
+            .WithDisplayName("oneM2M HTTP binding");
+    }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace VirtualIoT.Gateway;
+
+/// <summary>
+/// Request metrics of the protocol bindings, on the process-wide meter <c>VirtualIoT</c>: a request counter and a
+/// duration histogram tagged with protocol, operation, resource type (creates only) and response status code.
+/// Tags are low-cardinality by construction; no IDs or paths.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    /// <summary>Name of the meter shared by all VirtualIoT components.</summary>
+    public const string MeterName = "VirtualIoT";
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+
+    /// <summary>Creates the instruments.</summary>
+    public GatewayMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("virtualiot.requests", unit: "{request}",
+            description: "oneM2M requests answered by a protocol binding.");
+
+        // Bucket boundaries as ASP.NET Core's http.server.request.duration: grain calls take from well under a
+        // millisecond (cached address, in-memory state) to seconds (storage stalls, silo failover).
+        _duration = meter.CreateHistogram("virtualiot.request.duration", unit: "s",
+            description: "Time from receiving a oneM2M request to writing its response.",
+            advice: new InstrumentAdvice<double>
+            {
+                HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+            });
+    }
+
+    /// <summary>True when any listener wants the measurements; check before taking timestamps.</summary>
+    public bool Enabled => _requests.Enabled || _duration.Enabled;
+
+    /// <summary>
+    /// Records one answered request. <paramref name="startTimestamp"/> is a <see cref="Stopwatch.GetTimestamp"/>
+    /// value, or 0 when the duration is unknown.
+    /// </summary>
+    public void RecordRequest(string protocol, string operation, string? resourceType, string responseStatusCode, long startTimestamp)
+    {
+        var tags = new TagList
+        {
+            { "protocol", protocol },
+            { "operation", operation },
+            { "rsc", responseStatusCode },
+        };
+        if (resourceType is not null)
+        {
+            tags.Add("resource_type", resourceType);
+        }
+
+        if (_requests.Enabled)
+        {
+            _requests.Add(1, tags);
+        }
+
+        if (startTimestamp != 0 && _duration.Enabled)
+        {
+            _duration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
+        }
+    }
+
+    /// <summary>The operation tag value.</summary>
+    public static string OperationName(Operation operation, bool discovery) => operation switch
+    {
+        Operation.Create => "create",
+        Operation.Retrieve => discovery ? "discovery" : "retrieve",
+        Operation.Update => "update",
+        Operation.Delete => "delete",
+        Operation.Notify => "notify",
+        _ => "unknown",
+    };
+
+    /// <summary>The resource type tag value for a create (<c>cnt</c>), or its number when it has no short name.</summary>
+    public static string ResourceTypeName(ResourceType type) =>
+        ResourceTypeNames.ShortName(type) ?? type switch
+        {
+            ResourceType.MgmtObj => "mgo",
+            ResourceType.FlexContainer => "fcnt",
+            _ => "other",
+        };
+}

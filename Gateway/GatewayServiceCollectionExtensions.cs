@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Http;
+
+namespace VirtualIoT.Gateway;
+
+/// <summary>Registers the protocol gateway's services.</summary>
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the oneM2M HTTP binding: options (<see cref="CseOptions"/> from section <c>Cse</c>,
+    /// <see cref="GatewayOptions"/> from section <c>Gateway</c>, both validated at startup), metrics, the address
+    /// resolver and the exception handler that answers 5000. Needs an <see cref="IGrainFactory"/> (a co-hosted silo
+    /// or an Orleans client). Map the endpoint with <see cref="GatewayEndpointExtensions.MapVirtualIoTGateway"/>.
+    /// </summary>
+    public static IServiceCollection AddVirtualIoTGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<CseOptions>()
+            .Bind(configuration.GetSection(CseOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<GatewayOptions>()
+            .Bind(configuration.GetSection(GatewayOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
+
+        services.AddMetrics();
+        services.TryAddSingleton<GatewayMetrics>();
+        services.TryAddSingleton(static provider => new CseIdentity(provider.GetRequiredService<IOptions<CseOptions>>().Value));
+        services.TryAddSingleton(static provider =>
+            new AddressCache(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.AddressCacheSize));
+        services.TryAddSingleton<AddressResolver>();
+        services.TryAddSingleton<HttpGateway>();
+        services.AddExceptionHandler<GatewayExceptionHandler>();
+        return services;
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace VirtualIoT.Gateway.Http;
+
+/// <summary>
+/// Turns an unexpected exception (a bug or broken infrastructure, never an expected oneM2M outcome) into a 5000
+/// response with <c>X-M2M-RSC</c> and a short <c>m2m:dbg</c> naming the request's trace identifier. The exception is
+/// logged here, once, at Error; no stack trace goes on the wire. ASP.NET Core 10 does not log exceptions an
+/// <see cref="IExceptionHandler"/> handled, so this is the only log entry.
+/// </summary>
+public sealed partial class GatewayExceptionHandler : IExceptionHandler
+{
+    private readonly ILogger _logger;
+    private readonly GatewayMetrics _metrics;
+
+    /// <summary>Creates the handler.</summary>
+    public GatewayExceptionHandler(ILogger<GatewayExceptionHandler> logger, GatewayMetrics metrics)
+    {
+        _logger = logger;
+        _metrics = metrics;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var request = httpContext.Request;
+        Log.UnhandledException(_logger, exception, request.Method, request.Path, httpContext.TraceIdentifier);
+
+        await WriteInternalErrorAsync(httpContext);
+        if (_metrics.Enabled)
+        {
+            _metrics.RecordRequest("http", HttpGateway.MethodOperationName(request.Method), null,
+                StatusCodeMapping.ToHeaderValue(ResponseStatusCode.InternalServerError), startTimestamp: 0);
+        }
+
+        return true;
+    }
+
+    /// <summary>Writes a bare 5000 response; also the middleware's fallback should no handler run.</summary>
+    public static Task WriteInternalErrorAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var headers = httpContext.Request.Headers;
+        var response = ResourceResponse.Error(ResponseStatusCode.InternalServerError,
+            $"internal server error; the CSE log has the details under trace identifier {httpContext.TraceIdentifier}");
+        return HttpResponseWriter.WriteAsync(httpContext, response,
+            headers[OneM2MHeaders.RequestIdentifier].ToString(), headers[OneM2MHeaders.ReleaseVersion].ToString()).AsTask();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3000, Level = LogLevel.Error, Message = "Unhandled exception in {Method} {Path} (trace identifier {TraceIdentifier}); answered 5000")]
+        public static partial void UnhandledException(ILogger logger, Exception exception, string method, PathString path, string traceIdentifier);
+    }
+}

@@ -1,0 +1,212 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VirtualIoT.Gateway.Addressing;
+
+namespace VirtualIoT.Gateway.Http;
+
+/// <summary>
+/// The oneM2M HTTP binding's request handler: parse (<see cref="HttpRequestParser"/>), resolve the address
+/// (<see cref="AddressResolver"/>), make one grain call, write the response (<see cref="HttpResponseWriter"/>).
+/// The handler is static; this object carries its singletons, bound into the endpoint once at startup.
+/// </summary>
+public sealed partial class HttpGateway
+{
+    private const string Protocol = "http";
+
+    private readonly CseIdentity _cse;
+    private readonly AddressResolver _resolver;
+    private readonly IDiscoveryGrain _discovery;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly int _maxBodyBytes;
+
+    /// <summary>Creates the handler's state.</summary>
+    public HttpGateway(
+        IGrainFactory grains,
+        CseIdentity cse,
+        AddressResolver resolver,
+        GatewayMetrics metrics,
+        IOptions<GatewayOptions> options,
+        ILogger<HttpGateway> logger)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(options);
+        _cse = cse;
+        _resolver = resolver;
+
+        // IDiscoveryGrain is a stateless worker: one reference serves every request.
+        _discovery = grains.GetGrain<IDiscoveryGrain>(0);
+        _metrics = metrics;
+        _logger = logger;
+        _maxBodyBytes = options.Value.MaxBodyBytes;
+    }
+
+    /// <summary>Handles one request of the oneM2M HTTP binding.</summary>
+    public static async Task HandleAsync(HttpContext context, HttpGateway gateway)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(gateway);
+
+        var startTimestamp = gateway._metrics.Enabled ? Stopwatch.GetTimestamp() : 0;
+        var request = context.Request;
+        var headers = request.Headers;
+        var requestIdentifier = headers[OneM2MHeaders.RequestIdentifier].ToString();
+        var releaseVersion = headers[OneM2MHeaders.ReleaseVersion].ToString();
+        var operationName = MethodOperationName(request.Method);
+        string? resourceTypeName = null;
+
+        ResourceResponse response;
+        var parsed = HttpRequestParser.HasBody(request.Method)
+            ? await ReadAndParseAsync(context, gateway)
+            : HttpRequestParser.Parse(request, ReadOnlySequence<byte>.Empty, gateway._cse);
+
+        if (!parsed.IsSuccess)
+        {
+            response = ResourceResponse.Error(parsed.Error);
+        }
+        else
+        {
+            var (resourceRequest, address) = parsed.Value;
+            var discovery = parsed.Value.IsDiscovery;
+            operationName = GatewayMetrics.OperationName(resourceRequest.Operation, discovery);
+            if (resourceRequest.ResourceType is { } type)
+            {
+                resourceTypeName = GatewayMetrics.ResourceTypeName(type);
+            }
+
+            response = resourceRequest.Operation == Operation.Notify
+                // The CSE hosts no notifiable resource yet (no polling channels); ACME answers 4000 for this.
+                ? ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable (POST without ty in Content-Type is a notify)")
+                : await gateway.DispatchAsync(resourceRequest, address, discovery, context.RequestAborted);
+        }
+
+        await HttpResponseWriter.WriteAsync(context, response, requestIdentifier, releaseVersion);
+
+        if ((int)response.StatusCode >= 4000)
+        {
+            Log.RequestFailed(gateway._logger, request.Method, request.Path, (int)response.StatusCode, response.Message);
+        }
+
+        if (startTimestamp != 0)
+        {
+            gateway._metrics.RecordRequest(Protocol, operationName, resourceTypeName,
+                StatusCodeMapping.ToHeaderValue(response.StatusCode), startTimestamp);
+        }
+    }
+
+    /// <summary>The operation tag for a request whose operation is not known yet (or that failed to parse).</summary>
+    internal static string MethodOperationName(string method) =>
+        HttpMethods.IsGet(method) ? "retrieve"
+        : HttpMethods.IsPost(method) ? "create"
+        : HttpMethods.IsPut(method) ? "update"
+        : HttpMethods.IsDelete(method) ? "delete"
+        : "unknown";
+
+    private static async ValueTask<ParseResult<ParsedHttpRequest>> ReadAndParseAsync(HttpContext context, HttpGateway gateway)
+    {
+        var request = context.Request;
+        var limit = gateway._maxBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            return TooLarge(limit);
+        }
+
+        if (request.ContentLength == 0)
+        {
+            return HttpRequestParser.Parse(request, ReadOnlySequence<byte>.Empty, gateway._cse);
+        }
+
+        // Kestrel's pipe holds the body in pooled segments; the parser reads them in place and copies out only
+        // the strings it keeps, so the body is never copied into an array.
+        var reader = request.BodyReader;
+        ReadResult read;
+        while (true)
+        {
+            read = await reader.ReadAsync(context.RequestAborted);
+            if (read.Buffer.Length > limit)
+            {
+                reader.AdvanceTo(read.Buffer.End);
+                return TooLarge(limit);
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                break;
+            }
+
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+
+        try
+        {
+            return HttpRequestParser.Parse(request, read.Buffer, gateway._cse);
+        }
+        finally
+        {
+            reader.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    // 4000 rather than HTTP 413: oneM2M has no "too large" code for requests (5207 NOT_ACCEPTABLE is about the
+    // response or a container's mbs), and clients key on X-M2M-RSC.
+    private static OneM2MError TooLarge(int limit) => OneM2MError.BadRequest($"request body exceeds {limit} bytes");
+
+    private async ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, bool discovery, CancellationToken cancellationToken)
+    {
+        var target = await _resolver.ResolveAsync(address);
+        if (!target.IsSuccess)
+        {
+            return ResourceResponse.Error(target.Error);
+        }
+
+        var response = await CallAsync(request, target.Value, discovery, cancellationToken);
+        if (response.TargetMissing && target.Value.FromCache)
+        {
+            // The cached address names a deleted resource; a resource of that name may exist again elsewhere.
+            _resolver.Forget(address);
+            target = await _resolver.ResolveAsync(address, useCache: false);
+            if (!target.IsSuccess)
+            {
+                return ResourceResponse.Error(target.Error);
+            }
+
+            response = await CallAsync(request, target.Value, discovery, cancellationToken);
+        }
+
+        if (request.Operation == Operation.Delete && response.StatusCode == ResponseStatusCode.Deleted && target.Value.SubTarget is null)
+        {
+            _resolver.Forget(address);
+        }
+
+        return response;
+    }
+
+    private ValueTask<ResourceResponse> CallAsync(ResourceRequest request, ResolvedTarget target, bool discovery, CancellationToken cancellationToken)
+    {
+        if (target.SubTarget is not null)
+        {
+            request = request with { SubTarget = target.SubTarget };
+        }
+
+        if (discovery)
+        {
+            return _discovery.Discover(target.ResourceId, request, cancellationToken);
+        }
+
+        return request.Operation == Operation.Retrieve
+            ? target.Grain.Retrieve(request, cancellationToken)
+            : target.Grain.Execute(request, cancellationToken);
+    }
+
+    private static partial class Log
+    {
+        // A failed request is an expected outcome (bad input, missing resource, denied access): Debug only.
+        // Unexpected exceptions are logged once, at Error, by GatewayExceptionHandler.
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "{Method} {Path} answered {ResponseStatusCode}: {Reason}")]
+        public static partial void RequestFailed(ILogger logger, string method, PathString path, int responseStatusCode, string? reason);
+    }
+}

@@ -1,0 +1,134 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Json;
+
+namespace VirtualIoT.Gateway.Http;
+
+/// <summary>An HTTP request turned into a oneM2M request primitive and the address it targets.</summary>
+/// <param name="Request">The request, without <see cref="ResourceRequest.SubTarget"/> (known only once the address is resolved).</param>
+/// <param name="Address">The parsed target address.</param>
+public readonly record struct ParsedHttpRequest(ResourceRequest Request, ParsedAddress Address)
+{
+    /// <summary>True for a discovery (<c>fu=1</c>).</summary>
+    public bool IsDiscovery => Request.Filter?.Usage == FilterUsage.Discovery;
+}
+
+/// <summary>
+/// Maps an HTTP request of the oneM2M binding (TS-0009) to a <see cref="ResourceRequest"/>. Pure: the body is
+/// passed in already read, so tests can drive it with a <c>DefaultHttpContext</c>. Checks run in this order, the
+/// first failure answering: X-M2M-RI (4000), X-M2M-RVI (4001), Accept (5207), Content-Type (4015, bad ty 4000),
+/// method (4005, ty outside POST 4000), address (4004), query (4000, 5001), body (4000).
+/// </summary>
+public static class HttpRequestParser
+{
+    /// <summary>True for the methods whose body is read (POST, PUT).</summary>
+    public static bool HasBody(string method) => HttpMethods.IsPost(method) || HttpMethods.IsPut(method);
+
+    /// <summary>Parses <paramref name="request"/> with its body <paramref name="body"/> (empty for GET and DELETE).</summary>
+    public static ParseResult<ParsedHttpRequest> Parse(HttpRequest request, in ReadOnlySequence<byte> body, CseIdentity cse)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(cse);
+        var headers = request.Headers;
+
+        var requestIdentifier = HeaderParser.ParseRequestIdentifier(headers[OneM2MHeaders.RequestIdentifier].ToString());
+        if (!requestIdentifier.IsSuccess)
+        {
+            return requestIdentifier.Error;
+        }
+
+        var releaseVersion = HeaderParser.ParseReleaseVersion(headers[OneM2MHeaders.ReleaseVersion].ToString());
+        if (!releaseVersion.IsSuccess)
+        {
+            return releaseVersion.Error;
+        }
+
+        if (!HeaderParser.IsAcceptable(headers.Accept))
+        {
+            return new OneM2MError(ResponseStatusCode.NotAcceptable,
+                "Accept admits no supported serialization; use application/json or application/vnd.onem2m-res+json");
+        }
+
+        var method = request.Method;
+        var hasBody = HasBody(method);
+        var contentType = HeaderParser.ParseContentType(request.ContentType);
+        if (!contentType.IsSuccess)
+        {
+            // A body-less request's media type is irrelevant, but its ty still is (ty outside a create is 4000).
+            if (hasBody || contentType.Error.Code != ResponseStatusCode.UnsupportedMediaType)
+            {
+                return contentType.Error;
+            }
+
+            contentType = new ContentTypeInfo(true, null);
+        }
+
+        var operation = HeaderParser.ParseOperation(method, contentType.Value.ResourceType);
+        if (!operation.IsSuccess)
+        {
+            return operation.Error;
+        }
+
+        var address = AddressParser.Parse(request.Path.Value ?? "/", cse);
+        if (!address.IsSuccess)
+        {
+            return address.Error;
+        }
+
+        var query = QueryParameters.Empty;
+        if (request.QueryString.HasValue)
+        {
+            var parsedQuery = QueryParser.Parse(request.Query, operation.Value);
+            if (!parsedQuery.IsSuccess)
+            {
+                return parsedQuery.Error;
+            }
+
+            query = parsedQuery.Value!;
+        }
+
+        string? contentRoot = null;
+        Dictionary<string, object?>? content = null;
+        if (hasBody)
+        {
+            if (!contentType.Value.IsPresent)
+            {
+                return new OneM2MError(ResponseStatusCode.UnsupportedMediaType, "Content-Type is missing; use application/json");
+            }
+
+            if (body.IsEmpty)
+            {
+                return ParseResult<ParsedHttpRequest>.BadRequest("the request body is empty");
+            }
+
+            var parsedContent = ContentParser.Parse(body);
+            if (!parsedContent.IsSuccess)
+            {
+                return parsedContent.Error;
+            }
+
+            (contentRoot, content) = parsedContent.Value;
+            if (contentType.Value.ResourceType is { } type && ResourceTypeNames.RootKey(type) is { } expectedRoot && contentRoot != expectedRoot)
+            {
+                return ParseResult<ParsedHttpRequest>.BadRequest($"content root \"{contentRoot}\" does not match ty={(int)type} (expected \"{expectedRoot}\")");
+            }
+        }
+
+        var resourceRequest = new ResourceRequest
+        {
+            Operation = operation.Value,
+            Originator = HeaderParser.NormalizeOriginator(headers[OneM2MHeaders.Origin].ToString(), cse),
+            RequestIdentifier = requestIdentifier.Value!,
+            ReleaseVersion = releaseVersion.Value,
+            ResourceType = contentType.Value.ResourceType,
+            ContentRoot = contentRoot,
+            Content = content,
+            ResultContent = query.ResultContent,
+            IdentifierForm = query.IdentifierForm,
+            Filter = query.Filter,
+            AttributeList = query.AttributeList,
+        };
+        return new ParsedHttpRequest(resourceRequest, address.Value);
+    }
+}

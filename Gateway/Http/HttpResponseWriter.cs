@@ -1,0 +1,99 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using VirtualIoT.Gateway.Json;
+
+namespace VirtualIoT.Gateway.Http;
+
+/// <summary>
+/// Writes a <see cref="ResourceResponse"/> as an HTTP response (TS-0009 6.4, 6.6): status from
+/// <see cref="StatusCodeMapping"/>, <c>X-M2M-RSC</c> always, <c>X-M2M-RI</c> and <c>X-M2M-RVI</c> echoed,
+/// <c>Content-Location</c> on 2001, and the content (or <c>{"m2m:dbg":…}</c> for an error) as JSON.
+/// </summary>
+public static class HttpResponseWriter
+{
+    // Buffers larger than this after a response are dropped rather than kept per thread.
+    private const int RetainedBufferBytes = 64 * 1024;
+
+    // The body is serialized into a per-thread buffer first so that Content-Length can be sent (no chunking);
+    // serialization is synchronous, so a thread never lends its buffer across an await.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>Writes <paramref name="response"/>, echoing the request's identifier and release version when known.</summary>
+    public static ValueTask WriteAsync(HttpContext context, ResourceResponse response, string? requestIdentifier, string? releaseVersion)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(response);
+
+        var http = context.Response;
+        var code = response.StatusCode;
+        http.StatusCode = StatusCodeMapping.ToHttpStatus(code);
+        var headers = http.Headers;
+        headers[OneM2MHeaders.ResponseStatusCode] = StatusCodeMapping.ToHeaderValue(code);
+        if (!string.IsNullOrEmpty(requestIdentifier))
+        {
+            headers[OneM2MHeaders.RequestIdentifier] = requestIdentifier;
+        }
+
+        if (!string.IsNullOrEmpty(releaseVersion))
+        {
+            headers[OneM2MHeaders.ReleaseVersion] = releaseVersion;
+        }
+
+        if (code == ResponseStatusCode.Created && !string.IsNullOrEmpty(response.Location))
+        {
+            headers.ContentLocation = response.Location;
+        }
+
+        var content = response.Content;
+        var debugMessage = content is null && (int)code >= 4000 ? response.Message : null;
+        if (content is null && debugMessage is null)
+        {
+            http.ContentLength = 0;
+            return ValueTask.CompletedTask;
+        }
+
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, ContentWriter.WriterOptions);
+        writer.Reset(buffer);
+        try
+        {
+            if (debugMessage is not null)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("m2m:dbg", debugMessage);
+                writer.WriteEndObject();
+            }
+            else
+            {
+                ContentWriter.WriteValue(writer, content);
+            }
+
+            writer.Flush();
+            http.ContentType = OneM2MHeaders.JsonMediaType;
+            http.ContentLength = buffer.WrittenCount;
+            http.BodyWriter.Write(buffer.WrittenSpan);
+        }
+        finally
+        {
+            if (buffer.Capacity > RetainedBufferBytes)
+            {
+                t_buffer = null;
+                t_writer = null;
+            }
+            else
+            {
+                buffer.ResetWrittenCount();
+            }
+        }
+
+        var flush = http.BodyWriter.FlushAsync(context.RequestAborted);
+        return flush.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitFlush(flush);
+
+        static async ValueTask AwaitFlush(ValueTask<System.IO.Pipelines.FlushResult> flush) => await flush;
+    }
+}

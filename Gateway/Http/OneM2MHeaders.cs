@@ -1,0 +1,26 @@
+namespace VirtualIoT.Gateway.Http;
+
+/// <summary>Names and values of the oneM2M HTTP binding headers (TS-0009 6.4).</summary>
+public static class OneM2MHeaders
+{
+    /// <summary>From.</summary>
+    public const string Origin = "X-M2M-Origin";
+
+    /// <summary>Request identifier, echoed in the response.</summary>
+    public const string RequestIdentifier = "X-M2M-RI";
+
+    /// <summary>Release version indicator, echoed in the response.</summary>
+    public const string ReleaseVersion = "X-M2M-RVI";
+
+    /// <summary>Response status code, on every response.</summary>
+    public const string ResponseStatusCode = "X-M2M-RSC";
+
+    /// <summary>Media type of the oneM2M JSON serialization.</summary>
+    public const string JsonMediaType = "application/json";
+
+    /// <summary>The oneM2M-specific JSON resource media type, accepted as a synonym.</summary>
+    public const string OneM2MJsonMediaType = "application/vnd.onem2m-res+json";
+
+    /// <summary>The oneM2M JSON notification media type, accepted on request bodies.</summary>
+    public const string OneM2MNotifyJsonMediaType = "application/vnd.onem2m-ntfy+json";
+}

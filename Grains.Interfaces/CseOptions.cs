@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VirtualIoT;
+
+/// <summary>Identity and limits of this CSE. Section <c>Cse</c> of configuration.</summary>
+public sealed class CseOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Cse";
+
+    /// <summary>SP-relative CSE-ID, with one leading slash. Default <c>/id-in</c> (the oneM2M test defaults).</summary>
+    [Required, RegularExpression("^/[A-Za-z0-9._~-]+$")]
+    public string CseId { get; set; } = "/id-in";
+
+    /// <summary>Resource name of the CSEBase. Default <c>cse-in</c>.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9._~-]+$")]
+    public string CseBaseName { get; set; } = "cse-in";
+
+    /// <summary>SP-ID, lower-case FQDN with two leading slashes. Default <c>//virtualiot.example.com</c>.</summary>
+    [Required, RegularExpression("^//[a-z0-9.-]+$")]
+    public string SpId { get; set; } = "//virtualiot.example.com";
+
+    /// <summary>Originator that bypasses access checks (local policy). Default <c>CAdmin</c>.</summary>
+    [Required]
+    public string AdminOriginator { get; set; } = "CAdmin";
+
+    /// <summary>
+    /// Longest lifetime a resource gets when it asks for none, or more than this (<c>et</c> clamping, TS-0004 7.4.1.1).
+    /// Default 5 years, as ACME does: long enough that no device has to refresh it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "36500.00:00:00")]
+    public TimeSpan MaxExpiration { get; set; } = TimeSpan.FromDays(5 * 365);
+
+    /// <summary>
+    /// Number of shards of the CSEBase's child index. Default 256: with a million AEs each shard holds about
+    /// 4,000 names, so a registration rewrites a few hundred kilobytes at most, not the whole index.
+    /// </summary>
+    [Range(1, 65536)]
+    public int CseBaseIndexShards { get; set; } = 256;
+
+    /// <summary>Most children an AE or a container may hold besides content instances. Default 10,000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxChildren { get; set; } = 10_000;
+
+    /// <summary>Default <c>mni</c> for containers created without one; null for none. Default none.</summary>
+    [Range(0, long.MaxValue)]
+    public long? DefaultMaxNrOfInstances { get; set; }
+
+    /// <summary>Most results one discovery request returns when it has no <c>lim</c>. Default 10,000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxDiscoveryResults { get; set; } = 10_000;
+
+    /// <summary>The CSEBase resource ID: the CSE-ID without its slash (<c>id-in</c>).</summary>
+    public string CseBaseId => CseId.TrimStart('/');
+}

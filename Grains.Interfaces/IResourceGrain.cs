@@ -1,0 +1,148 @@
+using Orleans.Concurrency;
+
+namespace VirtualIoT;
+
+/// <summary>
+/// A oneM2M resource held by a grain keyed by its resource ID (<c>ri</c>). A binding sends every request for the
+/// resource, or for content it holds (a container's instances, <c>la</c>, <c>ol</c>), to this one grain.
+/// </summary>
+[Alias("VirtualIoT.IResourceGrain")]
+public interface IResourceGrain : IGrainWithStringKey
+{
+    /// <summary>Create (of a child), update or delete.</summary>
+    [Alias("Execute")]
+    ValueTask<ResourceResponse> Execute(ResourceRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Retrieve, conditional retrieve; runs concurrently with other reads.</summary>
+    [Alias("Retrieve"), ReadOnly]
+    ValueTask<ResourceResponse> Retrieve(ResourceRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Cluster-internal: the child called <paramref name="name"/>, for resolving a structured address.</summary>
+    [Alias("ResolveChild"), ReadOnly]
+    ValueTask<ChildReference?> ResolveChild(string name);
+
+    /// <summary>Cluster-internal: this resource seen by discovery, with a page of its children.</summary>
+    [Alias("Describe"), ReadOnly]
+    ValueTask<DiscoveryView> Describe(FilterCriteria filter, string originator, string? continuation);
+
+    /// <summary>Cluster-internal: stores a new resource built and validated by its parent.</summary>
+    [Alias("Initialize")]
+    ValueTask<ResourceResponse> Initialize(NewResource resource);
+
+    /// <summary>Cluster-internal: removes this resource and its subtree; the parent has already forgotten it.</summary>
+    [Alias("DeleteSubtree")]
+    ValueTask DeleteSubtree();
+
+    /// <summary>
+    /// Cluster-internal: a child is gone (deleted or expired); forget it. One-way, so a child never waits on its
+    /// parent (which may be waiting on the child); if the message is lost in a crash, the parent drops the stale
+    /// reference the next time it finds the child missing.
+    /// </summary>
+    [Alias("ForgetChild"), OneWay]
+    ValueTask ForgetChild(string childId, string childName);
+}
+
+/// <summary>Grain of the CSEBase (key = CSE resource ID, <c>id-in</c>).</summary>
+[Alias("VirtualIoT.ICseBaseGrain")]
+public interface ICseBaseGrain : IResourceGrain
+{
+}
+
+/// <summary>Grain of an AE (key = AE-ID stem).</summary>
+[Alias("VirtualIoT.IAeGrain")]
+public interface IAeGrain : IResourceGrain
+{
+    /// <summary>Cluster-internal: true while an AE with this ID is registered.</summary>
+    [Alias("IsRegistered"), ReadOnly]
+    ValueTask<bool> IsRegistered();
+}
+
+/// <summary>Grain of a container and all its content instances (key = container <c>ri</c>).</summary>
+[Alias("VirtualIoT.IContainerGrain")]
+public interface IContainerGrain : IResourceGrain
+{
+}
+
+/// <summary>
+/// One shard of a parent's index of child names, used where a parent has very many children (the CSEBase with
+/// its AEs): each shard holds the names hashing to it, so a registration rewrites one small shard, not one list of
+/// a million names. The shard is also the authority for sibling name uniqueness.
+/// Key: <c>{parent ri}/{shard number}</c>.
+/// </summary>
+[Alias("VirtualIoT.IChildIndexGrain")]
+public interface IChildIndexGrain : IGrainWithStringKey
+{
+    /// <summary>Claims a name; false when a sibling has it.</summary>
+    [Alias("Claim")]
+    ValueTask<bool> Claim(ChildReference child);
+
+    /// <summary>Releases a name held by <paramref name="ri"/>.</summary>
+    [Alias("Release")]
+    ValueTask Release(string name, string ri);
+
+    /// <summary>The child with this name.</summary>
+    [Alias("Lookup"), ReadOnly]
+    ValueTask<ChildReference?> Lookup(string name);
+
+    /// <summary>All children in this shard.</summary>
+    [Alias("List"), ReadOnly]
+    ValueTask<IReadOnlyList<ChildReference>> List();
+}
+
+/// <summary>A child known to its parent.</summary>
+/// <param name="ResourceId">Child <c>ri</c>.</param>
+/// <param name="Name">Child <c>rn</c>.</param>
+/// <param name="Type">Child <c>ty</c>.</param>
+/// <param name="ExpirationTime">Child <c>et</c>, canonical, or null.</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.ChildReference")]
+public sealed record ChildReference(
+    [property: Id(0)] string ResourceId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] ResourceType Type,
+    [property: Id(3)] string? ExpirationTime);
+
+/// <summary>A resource as discovery sees it.</summary>
+/// <param name="Exists">False when the grain holds no live resource.</param>
+/// <param name="Path">Structured CSE-relative address.</param>
+/// <param name="Matches">Whether the resource itself passes the filter.</param>
+/// <param name="Children">Children held by other grains, to visit next.</param>
+/// <param name="MatchingInstances">Content instances held by this grain that pass the filter: (ri, structured address).</param>
+/// <param name="Continuation">Set when more children follow; pass it back to get them.</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.DiscoveryView")]
+public sealed record DiscoveryView(
+    [property: Id(0)] bool Exists,
+    [property: Id(1)] string Path,
+    [property: Id(2)] bool Matches,
+    [property: Id(3)] IReadOnlyList<ChildReference> Children,
+    [property: Id(4)] IReadOnlyList<KeyValuePair<string, string>> MatchingInstances,
+    [property: Id(5)] string? Continuation);
+
+/// <summary>A resource built and validated by its parent, for the new grain to store.</summary>
+/// <param name="Type">Resource type.</param>
+/// <param name="Attributes">Every attribute, assigned ones included.</param>
+/// <param name="Path">Structured CSE-relative address.</param>
+/// <param name="Owner">Originator the default access rule lets in.</param>
+/// <param name="ParentIndexShard">When set, the child index shard in which the new resource must claim its name.</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.NewResource")]
+public sealed record NewResource(
+    [property: Id(0)] ResourceType Type,
+    [property: Id(1)] Dictionary<string, object?> Attributes,
+    [property: Id(2)] string Path,
+    [property: Id(3)] string Owner,
+    [property: Id(4)] string? ParentIndexShard);
+
+/// <summary>Finds the grain of a resource from its ID.</summary>
+public static class ResourceGrainFactoryExtensions
+{
+    /// <summary>The grain that answers for <paramref name="ri"/>, or null when the ID is not one this CSE assigns.</summary>
+    public static IResourceGrain? GetResourceGrain(this IGrainFactory grains, string ri, string cseBaseId) =>
+        ResourceIds.Classify(ri, cseBaseId) switch
+        {
+            ResourceKind.CseBase => grains.GetGrain<ICseBaseGrain>(ri),
+            ResourceKind.Ae => grains.GetGrain<IAeGrain>(ri),
+            ResourceKind.Container => grains.GetGrain<IContainerGrain>(ri),
+            ResourceKind.ContentInstance when ResourceIds.TrySplitInstanceId(ri, out var container, out _) =>
+                grains.GetGrain<IContainerGrain>(container),
+            _ => null,
+        };
+}

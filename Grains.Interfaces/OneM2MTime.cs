@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace VirtualIoT;
+
+/// <summary>
+/// oneM2M timestamps (TS-0004 6.3.3, basic ISO 8601 in UTC: <c>20250301T101500,123456</c>).
+/// The CSE writes every timestamp with six fraction digits so stored values compare ordinally.
+/// </summary>
+public static class OneM2MTime
+{
+    private const string CanonicalFormat = "yyyyMMdd'T'HHmmss','ffffff";
+
+    private static readonly string[] s_parseFormats =
+    [
+        "yyyyMMdd'T'HHmmss",
+        "yyyyMMdd'T'HHmmss','f",
+        "yyyyMMdd'T'HHmmss','ff",
+        "yyyyMMdd'T'HHmmss','fff",
+        "yyyyMMdd'T'HHmmss','ffff",
+        "yyyyMMdd'T'HHmmss','fffff",
+        "yyyyMMdd'T'HHmmss','ffffff",
+        "yyyyMMdd'T'HHmmss'.'fff",
+        "yyyyMMdd'T'HHmmss'.'ffffff",
+    ];
+
+    /// <summary>The canonical form of a UTC instant.</summary>
+    public static string Format(DateTime utc) => utc.ToString(CanonicalFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>Parses a oneM2M timestamp (with or without fraction, optional trailing <c>Z</c>).</summary>
+    public static bool TryParse(string? text, out DateTime utc)
+    {
+        utc = default;
+        if (string.IsNullOrEmpty(text) || text.Length > 32)
+        {
+            return false;
+        }
+
+        var span = text.AsSpan();
+        if (span[^1] is 'Z' or 'z')
+        {
+            span = span[..^1];
+        }
+
+        return DateTime.TryParseExact(span, s_parseFormats, CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out utc);
+    }
+
+    /// <summary>Parses and rewrites a timestamp in canonical form, or returns null when it is not one.</summary>
+    public static string? Normalize(string? text) => TryParse(text, out var utc) ? Format(utc) : null;
+}

@@ -1,0 +1,178 @@
+namespace VirtualIoT;
+
+/// <summary>oneM2M operation (<c>op</c>).</summary>
+[GenerateSerializer]
+public enum Operation
+{
+    /// <summary>Create a child of the target.</summary>
+    Create = 1,
+    /// <summary>Retrieve the target (or discover below it, with <c>fu=1</c>).</summary>
+    Retrieve = 2,
+    /// <summary>Update the target.</summary>
+    Update = 3,
+    /// <summary>Delete the target and its subtree.</summary>
+    Delete = 4,
+    /// <summary>Notify the target.</summary>
+    Notify = 5,
+}
+
+/// <summary>Result content (<c>rcn</c>, TS-0004 6.3.5.12).</summary>
+[GenerateSerializer]
+public enum ResultContent
+{
+    /// <summary>Nothing.</summary>
+    Nothing = 0,
+    /// <summary>Attributes of the resource.</summary>
+    Attributes = 1,
+    /// <summary>Hierarchical address of the created resource.</summary>
+    HierarchicalAddress = 2,
+    /// <summary>Hierarchical address and attributes.</summary>
+    HierarchicalAddressAndAttributes = 3,
+    /// <summary>Attributes and child resources.</summary>
+    AttributesAndChildResources = 4,
+    /// <summary>Attributes and references of child resources.</summary>
+    AttributesAndChildResourceReferences = 5,
+    /// <summary>References of child resources.</summary>
+    ChildResourceReferences = 6,
+    /// <summary>Original resource (announced resources only).</summary>
+    OriginalResource = 7,
+    /// <summary>Child resources.</summary>
+    ChildResources = 8,
+    /// <summary>Modified attributes only.</summary>
+    ModifiedAttributes = 9,
+    /// <summary>Semantic content.</summary>
+    SemanticContent = 10,
+    /// <summary>Discovery result references (R4).</summary>
+    DiscoveryResultReferences = 11,
+}
+
+/// <summary>Desired identifier result type (<c>drt</c>).</summary>
+[GenerateSerializer]
+public enum IdentifierForm
+{
+    /// <summary>Structured, CSE-relative (<c>cse-in/app/temp</c>).</summary>
+    Structured = 1,
+    /// <summary>Unstructured, the bare resource ID.</summary>
+    Unstructured = 2,
+}
+
+/// <summary>Filter usage (<c>fu</c>).</summary>
+[GenerateSerializer]
+public enum FilterUsage
+{
+    /// <summary>Discovery: list matching descendants.</summary>
+    Discovery = 1,
+    /// <summary>Conditional retrieval: answer only if the target matches.</summary>
+    ConditionalRetrieval = 2,
+    /// <summary>IPE on-demand discovery (not supported).</summary>
+    IpeOnDemandDiscovery = 3,
+}
+
+/// <summary>
+/// Filter criteria (<c>fc</c>, TS-0004 7.3.3.17). Timestamps are canonical oneM2M strings
+/// (<see cref="OneM2MTime"/>) so that they compare ordinally.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.FilterCriteria")]
+public sealed record FilterCriteria
+{
+    /// <summary>Filter usage; discovery when 1.</summary>
+    [Id(0)] public FilterUsage Usage { get; init; } = FilterUsage.ConditionalRetrieval;
+    /// <summary><c>ty</c>: any of these types.</summary>
+    [Id(1)] public IReadOnlyList<int>? ResourceTypes { get; init; }
+    /// <summary><c>lbl</c>: any of these labels.</summary>
+    [Id(2)] public IReadOnlyList<string>? Labels { get; init; }
+    /// <summary><c>crb</c>: created before.</summary>
+    [Id(3)] public string? CreatedBefore { get; init; }
+    /// <summary><c>cra</c>: created after.</summary>
+    [Id(4)] public string? CreatedAfter { get; init; }
+    /// <summary><c>ms</c>: modified since.</summary>
+    [Id(5)] public string? ModifiedSince { get; init; }
+    /// <summary><c>us</c>: unmodified since.</summary>
+    [Id(6)] public string? UnmodifiedSince { get; init; }
+    /// <summary><c>sts</c>: state tag smaller.</summary>
+    [Id(7)] public long? StateTagSmaller { get; init; }
+    /// <summary><c>stb</c>: state tag bigger.</summary>
+    [Id(8)] public long? StateTagBigger { get; init; }
+    /// <summary><c>exb</c>: expire before.</summary>
+    [Id(9)] public string? ExpireBefore { get; init; }
+    /// <summary><c>exa</c>: expire after.</summary>
+    [Id(10)] public string? ExpireAfter { get; init; }
+    /// <summary><c>sza</c>: content size at least.</summary>
+    [Id(11)] public long? SizeAbove { get; init; }
+    /// <summary><c>szb</c>: content size below.</summary>
+    [Id(12)] public long? SizeBelow { get; init; }
+    /// <summary><c>cty</c>: any of these content types (CIN <c>cnf</c> media type).</summary>
+    [Id(13)] public IReadOnlyList<string>? ContentTypes { get; init; }
+    /// <summary><c>lim</c>: at most this many results.</summary>
+    [Id(14)] public int? Limit { get; init; }
+    /// <summary><c>ofst</c>: start at this 1-based result.</summary>
+    [Id(15)] public int? Offset { get; init; }
+    /// <summary><c>lvl</c>: search depth (1 = direct children).</summary>
+    [Id(16)] public int? Level { get; init; }
+    /// <summary><c>fo</c>: true for OR between different conditions, false (default) for AND.</summary>
+    [Id(17)] public bool Or { get; init; }
+    /// <summary>Attribute conditions (<c>atr</c>): short name and wanted value (<c>*</c> wildcards allowed).</summary>
+    [Id(18)] public IReadOnlyList<KeyValuePair<string, string>>? Attributes { get; init; }
+}
+
+/// <summary>
+/// A oneM2M request primitive after the binding has parsed it: the same record serves HTTP and MQTT.
+/// <see cref="Content"/> is the inner object of the representation (the value under <see cref="ContentRoot"/>)
+/// as a neutral value tree: null, bool, long, double, string, <c>List&lt;object?&gt;</c>, <c>Dictionary&lt;string, object?&gt;</c>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.ResourceRequest")]
+public sealed record ResourceRequest
+{
+    /// <summary><c>op</c>.</summary>
+    [Id(0)] public required Operation Operation { get; init; }
+    /// <summary><c>fr</c>, normalised to an AE-ID stem or a CSE-ID; empty when absent.</summary>
+    [Id(1)] public required string Originator { get; init; }
+    /// <summary><c>rqi</c>.</summary>
+    [Id(2)] public required string RequestIdentifier { get; init; }
+    /// <summary><c>rvi</c>, or null when absent.</summary>
+    [Id(3)] public string? ReleaseVersion { get; init; }
+    /// <summary><c>ty</c> of the resource to create.</summary>
+    [Id(4)] public ResourceType? ResourceType { get; init; }
+    /// <summary>Root key of the content (<c>m2m:cnt</c>).</summary>
+    [Id(5)] public string? ContentRoot { get; init; }
+    /// <summary>The resource attributes sent, by short name.</summary>
+    [Id(6)] public Dictionary<string, object?>? Content { get; init; }
+    /// <summary><c>rcn</c>, null for the operation's default.</summary>
+    [Id(7)] public ResultContent? ResultContent { get; init; }
+    /// <summary><c>drt</c>.</summary>
+    [Id(8)] public IdentifierForm IdentifierForm { get; init; } = IdentifierForm.Structured;
+    /// <summary><c>fc</c>.</summary>
+    [Id(9)] public FilterCriteria? Filter { get; init; }
+    /// <summary>
+    /// What the request addresses inside the grain it was sent to: null for the grain's resource itself,
+    /// <c>la</c> / <c>ol</c> for a container's virtual resources, or a content instance's ID or name.
+    /// </summary>
+    [Id(10)] public string? SubTarget { get; init; }
+    /// <summary>Partial retrieve (<c>atrl</c>): only these attributes.</summary>
+    [Id(11)] public IReadOnlyList<string>? AttributeList { get; init; }
+}
+
+/// <summary>A response primitive before binding: status, content tree and what the binding needs for headers.</summary>
+/// <param name="StatusCode"><c>rsc</c>.</param>
+/// <param name="Content"><c>pc</c> as a neutral value tree with its root key (<c>{"m2m:cnt":{…}}</c>), or null.</param>
+/// <param name="Message">Reason for an error, sent as <c>m2m:dbg</c>.</param>
+/// <param name="Location">Address of a created resource (HTTP <c>Content-Location</c>).</param>
+/// <param name="TargetMissing">True when the addressed grain holds no resource (lets a gateway drop a stale address cache entry).</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.ResourceResponse")]
+public sealed record ResourceResponse(
+    [property: Id(0)] ResponseStatusCode StatusCode,
+    [property: Id(1)] object? Content = null,
+    [property: Id(2)] string? Message = null,
+    [property: Id(3)] string? Location = null,
+    [property: Id(4)] bool TargetMissing = false)
+{
+    /// <summary>An error response.</summary>
+    public static ResourceResponse Error(OneM2MError error) => new(error.Code, Message: error.Message);
+
+    /// <summary>An error response.</summary>
+    public static ResourceResponse Error(ResponseStatusCode code, string message) => new(code, Message: message);
+
+    /// <summary>4004 for an addressed resource that does not exist.</summary>
+    public static ResourceResponse Missing(string message = "resource does not exist") =>
+        new(ResponseStatusCode.NotFound, Message: message, TargetMissing: true);
+}

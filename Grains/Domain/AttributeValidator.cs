@@ -1,0 +1,132 @@
+namespace VirtualIoT.Grains.Domain;
+
+/// <summary>
+/// The one validator: checks a create or update request's attributes against its type's <see cref="ResourcePolicy"/>
+/// before any state is touched, and normalises values (timestamps in canonical form).
+/// </summary>
+internal static class AttributeValidator
+{
+    /// <summary>Validates and returns the attributes to apply; on update a null value means "delete the attribute".</summary>
+    public static OneM2MError? Validate(ResourcePolicy policy, Dictionary<string, object?>? content, ValidationContext context,
+        out Dictionary<string, object?> accepted)
+    {
+        accepted = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (content is null)
+        {
+            return OneM2MError.BadRequest($"content {policy.RootKey} is missing");
+        }
+
+        var isCreate = context.Operation == Operation.Create;
+        foreach (var (name, value) in content)
+        {
+            if (!policy.Attributes.TryGetValue(name, out var rule))
+            {
+                return OneM2MError.BadRequest($"attribute '{name}' is not defined for {policy.RootKey}");
+            }
+
+            var presence = isCreate ? rule.OnCreate : rule.OnUpdate;
+            if (presence == Presence.NotPresent)
+            {
+                return OneM2MError.BadRequest(
+                    $"attribute '{name}' ({rule.LongName}) is not permitted in {(isCreate ? "create" : "update")}");
+            }
+
+            if (value is null)
+            {
+                if (rule.Kind == ValueKind.NullOnly)
+                {
+                    accepted[name] = null;
+                    continue;
+                }
+
+                if (isCreate)
+                {
+                    continue;
+                }
+
+                if (rule.OnCreate == Presence.Mandatory)
+                {
+                    return OneM2MError.BadRequest($"mandatory attribute '{name}' ({rule.LongName}) cannot be deleted");
+                }
+
+                accepted[name] = null;
+                continue;
+            }
+
+            if (!TryConvert(rule.Kind, value, out var normalized))
+            {
+                return OneM2MError.BadRequest($"attribute '{name}' ({rule.LongName}) must be {Describe(rule.Kind)}");
+            }
+
+            accepted[name] = normalized;
+        }
+
+        if (isCreate)
+        {
+            foreach (var rule in policy.Attributes.Values)
+            {
+                if (rule.OnCreate == Presence.Mandatory && !accepted.ContainsKey(rule.ShortName) && !IsOptionalForRelease(rule, context))
+                {
+                    return OneM2MError.BadRequest($"mandatory attribute '{rule.ShortName}' ({rule.LongName}) is missing");
+                }
+            }
+        }
+
+        return policy.Check?.Invoke(accepted, context);
+    }
+
+    // srv became mandatory with Release 2a; a request without X-M2M-RVI is a legacy client (ONEM2M.md §0).
+    private static bool IsOptionalForRelease(AttributeRule rule, ValidationContext context) =>
+        rule.ShortName == "srv" && context.ReleaseVersion is null;
+
+    private static bool TryConvert(ValueKind kind, object value, out object? normalized)
+    {
+        normalized = value;
+        switch (kind)
+        {
+            case ValueKind.String:
+                return value is string;
+            case ValueKind.Boolean:
+                return value is bool;
+            case ValueKind.NonNegativeInteger:
+                return value is long l && l >= 0;
+            case ValueKind.Timestamp:
+                normalized = value is string s ? OneM2MTime.Normalize(s) : null;
+                return normalized is not null;
+            case ValueKind.StringList:
+            case ValueKind.NonEmptyStringList:
+                if (value is not List<object?> list || (kind == ValueKind.NonEmptyStringList && list.Count == 0))
+                {
+                    return false;
+                }
+
+                foreach (var item in list)
+                {
+                    if (item is not string)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case ValueKind.Any:
+                return true;
+            case ValueKind.NullOnly:
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static string Describe(ValueKind kind) => kind switch
+    {
+        ValueKind.String => "a string",
+        ValueKind.Boolean => "a boolean",
+        ValueKind.NonNegativeInteger => "a non-negative integer",
+        ValueKind.StringList => "a list of strings",
+        ValueKind.NonEmptyStringList => "a non-empty list of strings",
+        ValueKind.Timestamp => "a timestamp (YYYYMMDDThhmmss[,ffffff])",
+        ValueKind.NullOnly => "null (the CSE sets it)",
+        _ => "a valid value",
+    };
+}

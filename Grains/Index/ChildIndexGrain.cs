@@ -1,0 +1,68 @@
+namespace VirtualIoT.Grains.Index;
+
+/// <summary>Stored names of one child index shard.</summary>
+[GenerateSerializer, Alias("VirtualIoT.ChildIndexState")]
+public sealed class ChildIndexState
+{
+    /// <summary>Children by name.</summary>
+    [Id(0)] public Dictionary<string, ChildReference> Children { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One shard of a parent's child name index; see <see cref="IChildIndexGrain"/>.</summary>
+internal sealed class ChildIndexGrain(
+    [PersistentState("index", GrainStorageNames.Resources)] IPersistentState<ChildIndexState> store) : Grain, IChildIndexGrain
+{
+    public async ValueTask<bool> Claim(ChildReference child)
+    {
+        var children = store.State.Children;
+        if (children.TryGetValue(child.Name, out var existing))
+        {
+            if (existing.ResourceId == child.ResourceId)
+            {
+                return true;
+            }
+
+            // A sibling that expired no longer holds its name (its grain deletes itself when next touched).
+            if (existing.ExpirationTime is not { } et || string.CompareOrdinal(et, OneM2MTime.Format(DateTime.UtcNow)) > 0)
+            {
+                return false;
+            }
+        }
+
+        children[child.Name] = child;
+        try
+        {
+            await store.WriteStateAsync();
+        }
+        catch
+        {
+            if (existing is null)
+            {
+                children.Remove(child.Name);
+            }
+            else
+            {
+                children[child.Name] = existing;
+            }
+
+            throw;
+        }
+
+        return true;
+    }
+
+    public async ValueTask Release(string name, string ri)
+    {
+        if (store.State.Children.TryGetValue(name, out var existing) && existing.ResourceId == ri)
+        {
+            store.State.Children.Remove(name);
+            await store.WriteStateAsync();
+        }
+    }
+
+    public ValueTask<ChildReference?> Lookup(string name) =>
+        ValueTask.FromResult(store.State.Children.TryGetValue(name, out var child) ? child : null);
+
+    public ValueTask<IReadOnlyList<ChildReference>> List() =>
+        ValueTask.FromResult<IReadOnlyList<ChildReference>>([.. store.State.Children.Values]);
+}

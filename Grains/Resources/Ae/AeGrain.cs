@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources.Ae;
+
+/// <summary>An AE (ty 2), keyed by its AE-ID; holds references to its children. Its owner is the AE itself.</summary>
+internal sealed class AeGrain(
+    [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
+    IOptions<CseOptions> options,
+    ILogger<AeGrain> logger) : ResourceGrain(store, options, logger), IAeGrain
+{
+    protected override ResourcePolicy Policy => AePolicy.Rules;
+
+    public ValueTask<bool> IsRegistered() => ValueTask.FromResult(IsLive(Now()));
+}

@@ -1,0 +1,62 @@
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources.Ae;
+
+/// <summary>Attribute rules of the AE (TS-0001 9.6.5, ONEM2M.md §2.3).</summary>
+internal static class AePolicy
+{
+    public static readonly ResourcePolicy Rules = new(
+        ResourceType.AE,
+        ResourcePolicy.Universal(
+            ResourcePolicy.AccessControlPolicyIds,
+            ResourcePolicy.DynamicAuthorizationConsultationIds,
+            new("api", "App-ID", ValueKind.String, Presence.Mandatory, Presence.NotPresent),
+            new("aei", "AE-ID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),
+            new("rr", "requestReachability", ValueKind.Boolean, Presence.Mandatory, Presence.Optional),
+            new("srv", "supportedReleaseVersions", ValueKind.NonEmptyStringList, Presence.Mandatory, Presence.Optional),
+            new("poa", "pointOfAccess", ValueKind.StringList, Presence.Optional, Presence.Optional),
+            new("apn", "appName", ValueKind.String, Presence.Optional, Presence.Optional),
+            new("nl", "nodeLink", ValueKind.String, Presence.Optional, Presence.Optional),
+            new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.Optional),
+            new("csz", "contentSerialization", ValueKind.StringList, Presence.Optional, Presence.Optional)),
+        children: [ResourceType.Container],
+        unimplementedChildren:
+        [
+            ResourceType.AccessControlPolicy, ResourceType.Subscription, ResourceType.Group, ResourceType.PollingChannel,
+            ResourceType.SemanticDescriptor, ResourceType.FlexContainer, ResourceType.TimeSeries,
+            ResourceType.CrossResourceSubscription, ResourceType.Schedule,
+        ],
+        check: Check);
+
+    private static readonly HashSet<string> s_serializations = new(StringComparer.Ordinal)
+    {
+        "json", "xml", "cbor", "application/json", "application/xml", "application/cbor",
+        "application/vnd.onem2m-res+json", "application/vnd.onem2m-res+xml", "application/vnd.onem2m-res+cbor",
+    };
+
+    private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
+    {
+        if (attributes.TryGetValue("api", out var api) && api is string appId)
+        {
+            // App-IDs start with R (registered) or N (non-registered); lower-case r was allowed up to Release 3.
+            var lowerAllowed = context.ReleaseVersion is null or "2a" or "3";
+            if (appId.Length < 2 || !(appId[0] is 'R' or 'N' || (lowerAllowed && appId[0] == 'r')))
+            {
+                return OneM2MError.BadRequest("api must start with 'R' or 'N'");
+            }
+        }
+
+        if (attributes.TryGetValue("csz", out var csz) && csz is List<object?> list)
+        {
+            foreach (var item in list)
+            {
+                if (item is not string s || !s_serializations.Contains(s))
+                {
+                    return OneM2MError.BadRequest($"csz value '{item}' is not a supported serialization");
+                }
+            }
+        }
+
+        return null;
+    }
+}

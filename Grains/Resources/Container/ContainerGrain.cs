@@ -1,0 +1,521 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Resources.ContentInstance;
+
+namespace VirtualIoT.Grains.Resources.Container;
+
+/// <summary>
+/// A container (ty 3) together with all its content instances, <c>la</c> and <c>ol</c>.
+/// Instances are stored in segments of <see cref="SegmentSize"/> by sequence number: the open segment travels
+/// in the container's own state, sealed segments are records of their own. A new instance therefore rewrites at
+/// most one small state record (plus the oldest segment when <c>mni</c>/<c>mbs</c> evicts), however many
+/// instances the container holds. In memory the grain keeps every live instance, loaded on activation.
+/// </summary>
+internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
+{
+    /// <summary>Instances per stored segment: small enough that rewriting one is cheap, large enough that activation reads few records.</summary>
+    internal const int SegmentSize = 64;
+
+    private const string SegmentStateName = "instances";
+
+    private readonly IGrainStorage _storage;
+    private readonly SortedList<long, List<InstanceRecord>> _segments = [];
+    private readonly Dictionary<string, long> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, SegmentState> _segmentStates = [];
+    private readonly HashSet<long> _dirtySegments = [];
+    private readonly PriorityQueue<long, string> _expiries = new(StringComparer.Ordinal);
+    private long _count;
+    private long _bytes;
+
+    public ContainerGrain(
+        [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
+        IOptions<CseOptions> options,
+        ILogger<ContainerGrain> logger,
+        IServiceProvider services)
+        : base(store, options, logger)
+    {
+        _storage = services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
+    }
+
+    protected override ResourcePolicy Policy => ContainerPolicy.Rules;
+
+    private long OpenSegment => State.NextSequence / SegmentSize;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!Exists)
+        {
+            return;
+        }
+
+        for (var segment = State.LowestSegment; segment < OpenSegment; segment++)
+        {
+            var stored = new SegmentState();
+            await _storage.ReadStateAsync(SegmentStateName, SegmentId(segment), stored);
+            if (stored.RecordExists)
+            {
+                _segmentStates[segment] = stored;
+                foreach (var record in stored.State.Instances)
+                {
+                    Index(record);
+                }
+            }
+        }
+
+        foreach (var record in State.Tail)
+        {
+            Index(record);
+        }
+    }
+
+    // ---- content instances ----------------------------------------------------------------------------------
+
+    protected override ValueTask<ResourceResponse> CreateChildCore(ResourceRequest request, ResourcePolicy policy,
+        Dictionary<string, object?> accepted, string now) =>
+        policy.Type == ResourceType.ContentInstance
+            ? CreateInstance(request, accepted, now)
+            : base.CreateChildCore(request, policy, accepted, now);
+
+    private async ValueTask<ResourceResponse> CreateInstance(ResourceRequest request, Dictionary<string, object?> accepted, string now)
+    {
+        PurgeExpired(now);
+        string name;
+        if (accepted.TryGetValue("rn", out var rn) && rn is string given)
+        {
+            if (!ResourceIds.IsValidName(given))
+            {
+                return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{given}' is not a valid resource name");
+            }
+
+            if (IsNameTaken(given))
+            {
+                return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{given}' exists");
+            }
+
+            name = given;
+        }
+        else
+        {
+            do
+            {
+                name = ResourceFactory.GenerateName(ResourceType.ContentInstance);
+            }
+            while (IsNameTaken(name));
+        }
+
+        var size = ResourceFactory.ContentSize(accepted["con"]);
+        var maxByteSize = Limit("mbs");
+        if (maxByteSize is { } mbs && size > mbs)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"content size {size} exceeds the container's maxByteSize {mbs}");
+        }
+
+        var sequence = State.NextSequence;
+        var ri = ResourceIds.InstanceId(ResourceId, sequence);
+        var error = ResourceFactory.Build(ResourceType.ContentInstance, accepted, ri, name, ResourceId, now, Expiration,
+            MaxExpiration(), request.Originator, out var attributes);
+        if (error is not null)
+        {
+            return ResourceResponse.Error(error);
+        }
+
+        // maxInstanceAge caps the lifetime of each new instance (TS-0004 7.4.7.2.1).
+        if (Limit("mia") is { } mia)
+        {
+            var byAge = OneM2MTime.Format(DateTime.UtcNow.AddSeconds(mia));
+            if (string.CompareOrdinal(byAge, (string)attributes["et"]!) < 0)
+            {
+                attributes["et"] = byAge;
+            }
+        }
+
+        var stateTag = (long)State.Attributes["st"]! + 1;
+        attributes["st"] = stateTag;
+        attributes["cs"] = size;
+
+        State.NextSequence = sequence + 1;
+        if (State.NextSequence % SegmentSize == 0)
+        {
+            _dirtySegments.Add(sequence / SegmentSize);
+        }
+
+        Append(new InstanceRecord(sequence, attributes));
+        Evict(Limit("mni"), maxByteSize);
+        SetCounters(stateTag);
+        await WriteStateAsync();
+
+        return CreatedResponse(request, ContentInstancePolicy.Rules, attributes, accepted, string.Concat(State.Path, "/", name));
+    }
+
+    protected override ResourceResponse RetrieveSubTarget(ResourceRequest request, string now)
+    {
+        if (State.Attributes.TryGetValue("disr", out var disr) && disr is true)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "retrieval is disabled for this container (disr)");
+        }
+
+        var record = Find(request.SubTarget!, now, out var error);
+        return record is null
+            ? error!
+            : new ResourceResponse(ResponseStatusCode.Ok, Representation.Resource(ContentInstancePolicy.Rules.RootKey, record.Attributes, request.AttributeList));
+    }
+
+    protected override async ValueTask<ResourceResponse> DeleteSubTarget(ResourceRequest request, string now)
+    {
+        if (State.Attributes.TryGetValue("disr", out var disr) && disr is true)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "deletion is disabled for this container (disr)");
+        }
+
+        PurgeExpired(now);
+        var record = Find(request.SubTarget!, now, out var error);
+        if (record is null)
+        {
+            return error!;
+        }
+
+        Remove(record.Sequence);
+        SetCounters((long)State.Attributes["st"]!);
+        await WriteStateAsync();
+        object? content = request.ResultContent is null or ResultContent.Nothing
+            ? null
+            : Representation.Resource(ContentInstancePolicy.Rules.RootKey, record.Attributes);
+        return new ResourceResponse(ResponseStatusCode.Deleted, content);
+    }
+
+    /// <summary>The instance a sub-target names: <c>la</c>, <c>ol</c>, an instance ID or an instance name.</summary>
+    private InstanceRecord? Find(string subTarget, string now, out ResourceResponse? error)
+    {
+        error = null;
+        InstanceRecord? record = subTarget switch
+        {
+            "la" => Newest(now),
+            "ol" => Oldest(now),
+            _ => null,
+        };
+        if (subTarget is "la" or "ol")
+        {
+            if (record is null)
+            {
+                error = ResourceResponse.Error(ResponseStatusCode.NotFound, "the container has no content instance");
+            }
+
+            return record;
+        }
+
+        long sequence;
+        if (!(ResourceIds.TrySplitInstanceId(subTarget, out var containerId, out sequence) && containerId == ResourceId)
+            && !_names.TryGetValue(subTarget, out sequence))
+        {
+            error = ResourceResponse.Missing("content instance does not exist");
+            return null;
+        }
+
+        record = Lookup(sequence);
+        if (record is null || IsExpired(record, now))
+        {
+            error = ResourceResponse.Missing("content instance does not exist");
+            return null;
+        }
+
+        return record;
+    }
+
+    // ---- hooks ----------------------------------------------------------------------------------------------
+
+    protected override bool IsNameTaken(string name) =>
+        base.IsNameTaken(name) || _names.ContainsKey(name) || name is "la" or "ol";
+
+    protected override void OnUpdating(Dictionary<string, object?> updated)
+    {
+        // Lowering mni or mbs evicts the oldest instances at once (TS-0004 7.4.6.2.3).
+        Evict(updated.TryGetValue("mni", out var mni) ? mni as long? : null, updated.TryGetValue("mbs", out var mbs) ? mbs as long? : null);
+        updated["cni"] = _count;
+        updated["cbs"] = _bytes;
+    }
+
+    protected override async ValueTask<ChildReference?> ResolveChildCore(string name, string now)
+    {
+        if (await base.ResolveChildCore(name, now) is { } child)
+        {
+            return child;
+        }
+
+        return _names.TryGetValue(name, out var sequence) && Lookup(sequence) is { } record && !IsExpired(record, now)
+            ? new ChildReference((string)record.Attributes["ri"]!, name, ResourceType.ContentInstance, record.Attributes["et"] as string)
+            : null;
+    }
+
+    protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now)
+    {
+        var entries = await base.ListChildren(withAttributes, max, now);
+        foreach (var segment in _segments.Values)
+        {
+            foreach (var record in segment)
+            {
+                if (entries.Count >= max)
+                {
+                    return entries;
+                }
+
+                if (!IsExpired(record, now))
+                {
+                    var name = (string)record.Attributes["rn"]!;
+                    var reference = new ChildReference((string)record.Attributes["ri"]!, name, ResourceType.ContentInstance, null);
+                    entries.Add(new ChildEntry(reference, string.Concat(State.Path, "/", name), record.Attributes));
+                }
+            }
+        }
+
+        return entries;
+    }
+
+    protected override async ValueTask<DiscoveryView> DescribeChildren(FilterCriteria filter, bool matches, string? continuation, string now)
+    {
+        var view = await base.DescribeChildren(filter, matches, continuation, now);
+        var wanted = (long)(filter.Offset ?? 1) - 1 + (filter.Limit ?? Options.MaxDiscoveryResults);
+        var instances = new List<KeyValuePair<string, string>>();
+        foreach (var segment in _segments.Values)
+        {
+            foreach (var record in segment)
+            {
+                if (instances.Count >= wanted)
+                {
+                    return view with { MatchingInstances = instances };
+                }
+
+                if (!IsExpired(record, now) && FilterEvaluator.Matches(filter, ResourceType.ContentInstance, record.Attributes))
+                {
+                    instances.Add(new((string)record.Attributes["ri"]!, string.Concat(State.Path, "/", (string)record.Attributes["rn"]!)));
+                }
+            }
+        }
+
+        return view with { MatchingInstances = instances };
+    }
+
+    protected override async Task WriteStateAsync()
+    {
+        foreach (var segment in _dirtySegments)
+        {
+            if (segment >= OpenSegment)
+            {
+                continue;
+            }
+
+            _segmentStates.TryGetValue(segment, out var stored);
+            if (!_segments.TryGetValue(segment, out var records) || records.Count == 0)
+            {
+                if (stored is { RecordExists: true })
+                {
+                    await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
+                }
+
+                _segmentStates.Remove(segment);
+                continue;
+            }
+
+            stored ??= new SegmentState();
+            stored.State = new InstanceSegment { Instances = [.. records] };
+            await _storage.WriteStateAsync(SegmentStateName, SegmentId(segment), stored);
+            _segmentStates[segment] = stored;
+        }
+
+        _dirtySegments.Clear();
+        State.Tail = _segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
+        State.LowestSegment = _segments.Count > 0 ? _segments.Keys[0] : OpenSegment;
+        await base.WriteStateAsync();
+    }
+
+    protected override async Task DeleteOwnedData()
+    {
+        foreach (var (segment, stored) in _segmentStates)
+        {
+            if (stored.RecordExists)
+            {
+                await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
+            }
+        }
+
+        _segmentStates.Clear();
+        _segments.Clear();
+        _names.Clear();
+        _expiries.Clear();
+        _dirtySegments.Clear();
+        _count = 0;
+        _bytes = 0;
+    }
+
+    // ---- in-memory instance index ---------------------------------------------------------------------------
+
+    private long? Limit(string name) => State.Attributes.TryGetValue(name, out var value) ? value as long? : null;
+
+    private void SetCounters(long stateTag)
+    {
+        var attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal)
+        {
+            ["st"] = stateTag,
+            ["cni"] = _count,
+            ["cbs"] = _bytes,
+        };
+        State.Attributes = attributes;
+    }
+
+    private void Append(InstanceRecord record)
+    {
+        Index(record);
+    }
+
+    private void Index(InstanceRecord record)
+    {
+        var segment = record.Sequence / SegmentSize;
+        if (!_segments.TryGetValue(segment, out var records))
+        {
+            records = new List<InstanceRecord>(SegmentSize);
+            _segments.Add(segment, records);
+        }
+
+        records.Add(record);
+        _names[(string)record.Attributes["rn"]!] = record.Sequence;
+        _count++;
+        _bytes += (long)record.Attributes["cs"]!;
+        if (record.Attributes["et"] is string et)
+        {
+            _expiries.Enqueue(record.Sequence, et);
+        }
+    }
+
+    private void Remove(long sequence)
+    {
+        var segment = sequence / SegmentSize;
+        if (!_segments.TryGetValue(segment, out var records))
+        {
+            return;
+        }
+
+        var index = records.FindIndex(r => r.Sequence == sequence);
+        if (index < 0)
+        {
+            return;
+        }
+
+        var record = records[index];
+        records.RemoveAt(index);
+        if (records.Count == 0)
+        {
+            _segments.Remove(segment);
+        }
+
+        _names.Remove((string)record.Attributes["rn"]!);
+        _count--;
+        _bytes -= (long)record.Attributes["cs"]!;
+        if (segment < OpenSegment)
+        {
+            _dirtySegments.Add(segment);
+        }
+    }
+
+    private void Evict(long? maxInstances, long? maxBytes)
+    {
+        while (_segments.Count > 0 && ((maxInstances is { } mni && _count > mni) || (maxBytes is { } mbs && _bytes > mbs)))
+        {
+            Remove(_segments.Values[0][0].Sequence);
+        }
+    }
+
+    /// <summary>Removes instances whose expiration time has passed (TS-0004: an expired resource is deleted).</summary>
+    private void PurgeExpired(string now)
+    {
+        var removed = false;
+        while (_expiries.TryPeek(out var sequence, out var et) && string.CompareOrdinal(et, now) <= 0)
+        {
+            _expiries.Dequeue();
+            if (Lookup(sequence) is not null)
+            {
+                Remove(sequence);
+                removed = true;
+            }
+        }
+
+        if (removed)
+        {
+            SetCounters((long)State.Attributes["st"]!);
+        }
+    }
+
+    private InstanceRecord? Lookup(long sequence)
+    {
+        if (!_segments.TryGetValue(sequence / SegmentSize, out var records))
+        {
+            return null;
+        }
+
+        foreach (var record in records)
+        {
+            if (record.Sequence == sequence)
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
+
+    private InstanceRecord? Newest(string now)
+    {
+        for (var s = _segments.Count - 1; s >= 0; s--)
+        {
+            var records = _segments.Values[s];
+            for (var i = records.Count - 1; i >= 0; i--)
+            {
+                if (!IsExpired(records[i], now))
+                {
+                    return records[i];
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private InstanceRecord? Oldest(string now)
+    {
+        foreach (var records in _segments.Values)
+        {
+            foreach (var record in records)
+            {
+                if (!IsExpired(record, now))
+                {
+                    return record;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsExpired(InstanceRecord record, string now) =>
+        record.Attributes.TryGetValue("et", out var et) && et is string s && string.CompareOrdinal(s, now) <= 0;
+
+    private GrainId SegmentId(long segment) => GrainId.Create("vi-instances", string.Concat(ResourceId, "/", segment.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>Storage handle of one sealed segment; keeps the ETag between writes.</summary>
+    private sealed class SegmentState : IGrainState<InstanceSegment>
+    {
+        private InstanceSegment _state = new();
+
+        [System.Diagnostics.CodeAnalysis.AllowNull]
+        public InstanceSegment State
+        {
+            get => _state;
+            set => _state = value ?? new InstanceSegment();
+        }
+
+        public string? ETag { get; set; }
+
+        public bool RecordExists { get; set; }
+    }
+}

@@ -1,0 +1,28 @@
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources.Container;
+
+/// <summary>Attribute rules of the container (TS-0001 9.6.6, ONEM2M.md §2.4).</summary>
+internal static class ContainerPolicy
+{
+    public static readonly ResourcePolicy Rules = new(
+        ResourceType.Container,
+        ResourcePolicy.Universal(
+            ResourcePolicy.AccessControlPolicyIds,
+            ResourcePolicy.DynamicAuthorizationConsultationIds,
+            ResourcePolicy.Creator,
+            ResourcePolicy.StateTag,
+            new("mni", "maxNrOfInstances", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new("mbs", "maxByteSize", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new("mia", "maxInstanceAge", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new("cni", "currentNrOfInstances", ValueKind.NonNegativeInteger, Presence.NotPresent, Presence.NotPresent),
+            new("cbs", "currentByteSize", ValueKind.NonNegativeInteger, Presence.NotPresent, Presence.NotPresent),
+            new("li", "locationID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),
+            new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.Optional),
+            new("disr", "disableRetrieval", ValueKind.Boolean, Presence.Optional, Presence.Optional)),
+        children: [ResourceType.Container, ResourceType.ContentInstance],
+        unimplementedChildren:
+        [
+            ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.SemanticDescriptor,
+        ]);
+}

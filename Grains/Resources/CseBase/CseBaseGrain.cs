@@ -1,0 +1,241 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources.CseBase;
+
+/// <summary>
+/// The CSEBase (ty 5). It exists from the first request on, is never updated or deleted, and keeps its children
+/// (a million AEs, say) in <see cref="IChildIndexGrain"/> shards rather than in its own state. Reentrant: its state
+/// is fixed after activation, and registrations must not queue behind each other while shards are written.
+/// </summary>
+[Reentrant]
+internal sealed partial class CseBaseGrain(
+    [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
+    IOptions<CseOptions> options,
+    ILogger<CseBaseGrain> logger) : ResourceGrain(store, options, logger), ICseBaseGrain
+{
+    private const int DescribePageSize = 1000;
+    private const int ShardBatch = 16;
+
+    /// <summary>Release versions this CSE speaks (<c>srv</c>).</summary>
+    private static readonly List<object?> s_supportedReleases = ["2a", "3", "4"];
+
+    protected override ResourcePolicy Policy => CseBasePolicy.Rules;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var created = Exists && State.Attributes.TryGetValue("ct", out var ct) && ct is string s ? s : Now();
+        var attributes = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["ty"] = (long)ResourceType.CSEBase,
+            ["ri"] = Options.CseBaseId,
+            ["rn"] = Options.CseBaseName,
+            ["pi"] = "",
+            ["ct"] = created,
+            ["lt"] = created,
+            ["cst"] = 1L,
+            ["csi"] = Options.CseId,
+            ["srt"] = new List<object?> { (long)ResourceType.AE, (long)ResourceType.Container, (long)ResourceType.ContentInstance, (long)ResourceType.CSEBase },
+            ["srv"] = s_supportedReleases,
+            ["poa"] = new List<object?>(),
+        };
+        if (!Exists || State.Path != Options.CseBaseName || State.Attributes.Count != attributes.Count)
+        {
+            State.Type = ResourceType.CSEBase;
+            State.Attributes = attributes;
+            State.Path = Options.CseBaseName;
+            State.Owner = Options.AdminOriginator;
+            await WriteStateAsync();
+        }
+    }
+
+    protected override async ValueTask<bool> MayAccess(string originator, ResourceRequest request)
+    {
+        if (IsAdmin(originator))
+        {
+            return true;
+        }
+
+        // Anyone may ask to register an AE (TS-0001 10.2.2.2: no access control on registration); registered
+        // AEs may read the CSEBase and create containers directly under it (as ACME allows).
+        if (request.Operation == Operation.Create && request.ResourceType == ResourceType.AE)
+        {
+            return true;
+        }
+
+        if (request.Operation is Operation.Retrieve or Operation.Create && ResourceIds.Classify(originator, Options.CseBaseId) == ResourceKind.Ae)
+        {
+            return await GrainFactory.GetGrain<IAeGrain>(originator).IsRegistered();
+        }
+
+        return false;
+    }
+
+    protected override bool MayDiscover(string originator) => true;
+
+    protected override string ChildOwner(string originator) => originator;
+
+    protected override async ValueTask<ResourceResponse> CreateChildCore(ResourceRequest request, ResourcePolicy policy,
+        Dictionary<string, object?> accepted, string now)
+    {
+        var assigned = false;
+        string ri;
+        if (policy.Type == ResourceType.AE)
+        {
+            var error = AeIdFor(request.Originator, out ri, out assigned);
+            if (error is not null)
+            {
+                return ResourceResponse.Error(error);
+            }
+        }
+        else
+        {
+            ri = ResourceIds.NewContainerId();
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var name = accepted.TryGetValue("rn", out var rn) && rn is string given ? given
+                : policy.Type == ResourceType.AE ? ri : ResourceFactory.GenerateName(policy.Type);
+            if (!ResourceIds.IsValidName(name))
+            {
+                return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");
+            }
+
+            var error = ResourceFactory.Build(policy.Type, accepted, ri, name, ResourceId, now, null, MaxExpiration(),
+                request.Originator, out var attributes);
+            if (error is not null)
+            {
+                return ResourceResponse.Error(error);
+            }
+
+            if (policy.Type == ResourceType.AE)
+            {
+                attributes["aei"] = ri;
+            }
+
+            var path = string.Concat(State.Path, "/", name);
+            var shard = Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards);
+            var owner = policy.Type == ResourceType.AE ? ri : request.Originator;
+            var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
+            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard));
+            if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
+            {
+                ri = string.Concat(ri.AsSpan(0, 1), ResourceIds.RandomString(ResourceIds.RandomLength));
+                continue;
+            }
+
+            if (created.StatusCode != ResponseStatusCode.Created)
+            {
+                return created;
+            }
+
+            LogCreated(Logger, policy.Type, ri);
+            return CreatedResponse(request, policy, attributes, accepted, path);
+        }
+    }
+
+    /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, ONEM2M.md §7).</summary>
+    private OneM2MError? AeIdFor(string originator, out string aeId, out bool assigned)
+    {
+        assigned = originator is "" or "C" or "S";
+        aeId = originator switch
+        {
+            "" or "C" => "C" + ResourceIds.RandomString(ResourceIds.RandomLength),
+            "S" => "S" + ResourceIds.RandomString(ResourceIds.RandomLength),
+            _ => originator,
+        };
+        if (assigned)
+        {
+            return null;
+        }
+
+        if (originator.StartsWith('/'))
+        {
+            return new OneM2MError(ResponseStatusCode.SecurityAssociationRequired, "a CSE-ID cannot register as an AE");
+        }
+
+        if (originator[0] is not ('C' or 'S') || !ResourceIds.IsValidName(originator))
+        {
+            return OneM2MError.BadRequest($"originator '{originator}' is not an AE-ID stem (C… or S…)");
+        }
+
+        return null;
+    }
+
+    protected override async ValueTask<ChildReference?> ResolveChildCore(string name, string now)
+    {
+        var child = await GrainFactory.GetGrain<IChildIndexGrain>(Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards))
+            .Lookup(name);
+        return child is not null && (child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0) ? child : null;
+    }
+
+    protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now)
+    {
+        var entries = new List<ChildEntry>();
+        string? continuation = null;
+        do
+        {
+            var (children, next) = await ReadShards(continuation, now);
+            foreach (var child in children)
+            {
+                if (entries.Count >= max)
+                {
+                    return entries;
+                }
+
+                entries.Add(await LoadChildEntry(child, withAttributes));
+            }
+
+            continuation = next;
+        }
+        while (continuation is not null);
+
+        return entries;
+    }
+
+    protected override async ValueTask<DiscoveryView> DescribeChildren(FilterCriteria filter, bool matches, string? continuation, string now)
+    {
+        var (children, next) = await ReadShards(continuation, now);
+        return new DiscoveryView(true, State.Path, matches, children, [], next);
+    }
+
+    /// <summary>Live children from a batch of shards, starting at the shard named by <paramref name="continuation"/>.</summary>
+    private async Task<(List<ChildReference> Children, string? Next)> ReadShards(string? continuation, string now)
+    {
+        var shard = continuation is null ? 0 : int.Parse(continuation, CultureInfo.InvariantCulture);
+        var children = new List<ChildReference>();
+        while (shard < Options.CseBaseIndexShards && children.Count < DescribePageSize)
+        {
+            var batch = Math.Min(ShardBatch, Options.CseBaseIndexShards - shard);
+            var reads = new Task<IReadOnlyList<ChildReference>>[batch];
+            for (var i = 0; i < batch; i++)
+            {
+                var key = string.Concat(ResourceId, "/", (shard + i).ToString(CultureInfo.InvariantCulture));
+                reads[i] = GrainFactory.GetGrain<IChildIndexGrain>(key).List().AsTask();
+            }
+
+            foreach (var list in await Task.WhenAll(reads))
+            {
+                foreach (var child in list)
+                {
+                    if (child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0)
+                    {
+                        children.Add(child);
+                    }
+                }
+            }
+
+            shard += batch;
+        }
+
+        var next = shard < Options.CseBaseIndexShards ? shard.ToString(CultureInfo.InvariantCulture) : null;
+        return (children, next);
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "Created {Type} {ResourceId} under the CSEBase")]
+    private static partial void LogCreated(ILogger logger, ResourceType type, string resourceId);
+}

@@ -1,0 +1,646 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>
+/// What every resource grain does the same way: liveness and expiry, the default access rule, create of a child
+/// held by another grain, update, delete with its subtree, result content, discovery view and name resolution.
+/// A type overrides the hooks where it differs (the CSEBase keeps its children in index shards, a container keeps
+/// its instances itself). Expected failures are returned as responses; exceptions mean broken infrastructure.
+/// </summary>
+internal abstract partial class ResourceGrain : Grain, IResourceGrain
+{
+    private readonly IPersistentState<ResourceState> _store;
+
+    protected ResourceGrain(IPersistentState<ResourceState> store, IOptions<CseOptions> options, ILogger logger)
+    {
+        _store = store;
+        Options = options.Value;
+        Logger = logger;
+    }
+
+    protected CseOptions Options { get; }
+
+    protected ILogger Logger { get; }
+
+    protected abstract ResourcePolicy Policy { get; }
+
+    protected ResourceState State => _store.State;
+
+    protected bool Exists => _store.RecordExists;
+
+    protected string ResourceId => this.GetPrimaryKeyString();
+
+    protected static string Now() => OneM2MTime.Format(DateTime.UtcNow);
+
+    protected string MaxExpiration() => OneM2MTime.Format(DateTime.UtcNow + Options.MaxExpiration);
+
+    protected string? Expiration => State.Attributes.TryGetValue("et", out var et) ? et as string : null;
+
+    protected bool IsExpired(string now) => Expiration is { } et && string.CompareOrdinal(et, now) <= 0;
+
+    protected bool IsLive(string now) => Exists && !IsExpired(now);
+
+    protected bool IsAdmin(string originator) => originator == Options.AdminOriginator;
+
+    /// <summary>Stores the state; a type that keeps more than <see cref="ResourceState"/> stores that first.</summary>
+    protected virtual Task WriteStateAsync() => _store.WriteStateAsync();
+
+    // ---- IResourceGrain -------------------------------------------------------------------------------------
+
+    public async ValueTask<ResourceResponse> Retrieve(ResourceRequest request, CancellationToken cancellationToken = default)
+    {
+        var now = Now();
+        if (!IsLive(now))
+        {
+            return ResourceResponse.Missing();
+        }
+
+        if (!Policies.IsValidResultContent(Operation.Retrieve, request.ResultContent))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest, "result content not valid for retrieve");
+        }
+
+        if (!await MayAccess(request.Originator, request))
+        {
+            return Denied(request.Originator);
+        }
+
+        if (request.SubTarget is not null)
+        {
+            return RetrieveSubTarget(request, now);
+        }
+
+        var content = await BuildContent(request.ResultContent ?? ResultContent.Attributes, request, now);
+        return new ResourceResponse(ResponseStatusCode.Ok, content);
+    }
+
+    public async ValueTask<ResourceResponse> Execute(ResourceRequest request, CancellationToken cancellationToken = default)
+    {
+        var now = Now();
+        if (!Exists)
+        {
+            return ResourceResponse.Missing();
+        }
+
+        if (IsExpired(now))
+        {
+            await ExpireAsync();
+            return ResourceResponse.Missing();
+        }
+
+        if (!Policies.IsValidResultContent(request.Operation, request.ResultContent))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest,
+                $"result content {(int?)request.ResultContent} is not valid for this operation");
+        }
+
+        if (!await MayAccess(request.Originator, request))
+        {
+            return Denied(request.Originator);
+        }
+
+        try
+        {
+            return request.Operation switch
+            {
+                Operation.Create => await CreateChild(request, now),
+                Operation.Update when request.SubTarget is null => await Update(request, now),
+                Operation.Update => ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "this resource cannot be updated"),
+                Operation.Delete when request.SubTarget is null => await Delete(request, now),
+                Operation.Delete => await DeleteSubTarget(request, now),
+                _ => ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "the target does not accept this operation"),
+            };
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Memory may now differ from storage: drop the activation so the next request reloads what was stored.
+            LogWriteFailed(Logger, exception, ResourceId);
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public ValueTask<ChildReference?> ResolveChild(string name)
+    {
+        var now = Now();
+        if (!IsLive(now))
+        {
+            return ValueTask.FromResult<ChildReference?>(null);
+        }
+
+        return ResolveChildCore(name, now);
+    }
+
+    public async ValueTask<DiscoveryView> Describe(FilterCriteria filter, string originator, string? continuation)
+    {
+        var now = Now();
+        if (!IsLive(now))
+        {
+            return new DiscoveryView(false, "", false, [], [], null);
+        }
+
+        if (!MayDiscover(originator))
+        {
+            return new DiscoveryView(true, State.Path, false, [], [], null);
+        }
+
+        var matches = FilterEvaluator.Matches(filter, State.Type, CurrentAttributes());
+        return await DescribeChildren(filter, matches, continuation, now);
+    }
+
+    public virtual async ValueTask<ResourceResponse> Initialize(NewResource resource)
+    {
+        var now = Now();
+        if (Exists && IsExpired(now))
+        {
+            await ExpireAsync();
+        }
+
+        if (Exists)
+        {
+            return resource.Type == ResourceType.AE
+                ? ResourceResponse.Error(ResponseStatusCode.OriginatorHasAlreadyRegistered, "the AE-ID is already registered")
+                : ResourceResponse.Error(ResponseStatusCode.Conflict, "the resource ID is already in use");
+        }
+
+        var name = (string)resource.Attributes["rn"]!;
+        if (resource.ParentIndexShard is { } shard)
+        {
+            var child = new ChildReference(ResourceId, name, resource.Type, resource.Attributes["et"] as string);
+            if (!await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(child))
+            {
+                return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
+            }
+        }
+
+        _store.State = new ResourceState
+        {
+            Type = resource.Type,
+            Attributes = resource.Attributes,
+            Path = resource.Path,
+            Owner = resource.Owner,
+            IndexShard = resource.ParentIndexShard,
+            ParentId = (string)resource.Attributes["pi"]!,
+        };
+        try
+        {
+            await WriteStateAsync();
+        }
+        catch
+        {
+            _store.State = new ResourceState();
+            if (resource.ParentIndexShard is { } claimed)
+            {
+                await GrainFactory.GetGrain<IChildIndexGrain>(claimed).Release(name, ResourceId);
+            }
+
+            throw;
+        }
+
+        OnInitialized();
+        return new ResourceResponse(ResponseStatusCode.Created);
+    }
+
+    public async ValueTask DeleteSubtree()
+    {
+        if (Exists)
+        {
+            await DeleteSubtreeCore();
+        }
+    }
+
+    public async ValueTask ForgetChild(string childId, string childName)
+    {
+        if (Exists && State.Children.TryGetValue(childName, out var child) && child.ResourceId == childId)
+        {
+            State.Children.Remove(childName);
+            await WriteStateAsync();
+        }
+    }
+
+    // ---- hooks ----------------------------------------------------------------------------------------------
+
+    /// <summary>The resource's attributes as sent on the wire.</summary>
+    protected Dictionary<string, object?> CurrentAttributes() => State.Attributes;
+
+    /// <summary>Default access rule until access control policies exist: the administrator and the owner.</summary>
+    protected virtual ValueTask<bool> MayAccess(string originator, ResourceRequest request) =>
+        ValueTask.FromResult(IsAdmin(originator) || originator == State.Owner);
+
+    protected virtual bool MayDiscover(string originator) => IsAdmin(originator) || originator == State.Owner;
+
+    protected virtual ResourceResponse RetrieveSubTarget(ResourceRequest request, string now) =>
+        ResourceResponse.Missing();
+
+    protected virtual ValueTask<ResourceResponse> DeleteSubTarget(ResourceRequest request, string now) =>
+        ValueTask.FromResult(ResourceResponse.Missing());
+
+    protected virtual void OnInitialized()
+    {
+    }
+
+    /// <summary>Creates a child of a type held by its own grain (AE, container), keeping its name in <see cref="ResourceState.Children"/>.</summary>
+    protected virtual async ValueTask<ResourceResponse> CreateChildCore(ResourceRequest request, ResourcePolicy policy,
+        Dictionary<string, object?> accepted, string now)
+    {
+        var name = accepted.TryGetValue("rn", out var rn) && rn is string given ? given : ResourceFactory.GenerateName(policy.Type);
+        if (!ResourceIds.IsValidName(name))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");
+        }
+
+        if (IsNameTaken(name))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
+        }
+
+        if (State.Children.Count >= Options.MaxChildren)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"the parent already holds {Options.MaxChildren} children");
+        }
+
+        var ri = ResourceIds.NewContainerId();
+        var error = ResourceFactory.Build(policy.Type, accepted, ri, name, ResourceId, now, Expiration, MaxExpiration(),
+            request.Originator, out var attributes);
+        if (error is not null)
+        {
+            return ResourceResponse.Error(error);
+        }
+
+        var path = string.Concat(State.Path, "/", name);
+        var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
+        var created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null));
+        if (created.StatusCode != ResponseStatusCode.Created)
+        {
+            return created;
+        }
+
+        State.Children[name] = new ChildReference(ri, name, policy.Type, attributes["et"] as string);
+        try
+        {
+            await WriteStateAsync();
+        }
+        catch
+        {
+            State.Children.Remove(name);
+            await child.DeleteSubtree();
+            throw;
+        }
+
+        return CreatedResponse(request, policy, attributes, accepted, path);
+    }
+
+    /// <summary>Whether a child (of any type) already has this name.</summary>
+    protected virtual bool IsNameTaken(string name) => State.Children.ContainsKey(name);
+
+    /// <summary>Who owns a child created by <paramref name="originator"/> under this resource.</summary>
+    protected virtual string ChildOwner(string originator) => State.Owner;
+
+    /// <summary>Children for result content 4, 5, 6 and 8 (attributes loaded only when asked for).</summary>
+    protected virtual async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now)
+    {
+        var entries = new List<ChildEntry>();
+        foreach (var child in State.Children.Values)
+        {
+            if (entries.Count >= max)
+            {
+                break;
+            }
+
+            if (child.ExpirationTime is { } et && string.CompareOrdinal(et, now) <= 0)
+            {
+                continue;
+            }
+
+            entries.Add(await LoadChildEntry(child, withAttributes));
+        }
+
+        return entries;
+    }
+
+    protected async ValueTask<ChildEntry> LoadChildEntry(ChildReference child, bool withAttributes)
+    {
+        var path = string.Concat(State.Path, "/", child.Name);
+        if (!withAttributes)
+        {
+            return new ChildEntry(child, path, null);
+        }
+
+        var grain = GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId);
+        if (grain is null)
+        {
+            return new ChildEntry(child, path, null);
+        }
+
+        var response = await grain.Retrieve(new ResourceRequest
+        {
+            Operation = Operation.Retrieve,
+            Originator = Options.AdminOriginator,
+            RequestIdentifier = "internal",
+        });
+        var attributes = response.Content is Dictionary<string, object?> root && root.Count == 1
+            ? root.Values.First() as Dictionary<string, object?>
+            : null;
+        return new ChildEntry(child, path, attributes);
+    }
+
+    protected virtual ValueTask<DiscoveryView> DescribeChildren(FilterCriteria filter, bool matches, string? continuation, string now)
+    {
+        var children = new List<ChildReference>(State.Children.Count);
+        foreach (var child in State.Children.Values)
+        {
+            if (child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0)
+            {
+                children.Add(child);
+            }
+        }
+
+        return ValueTask.FromResult(new DiscoveryView(true, State.Path, matches, children, [], null));
+    }
+
+    protected virtual ValueTask<ChildReference?> ResolveChildCore(string name, string now) =>
+        ValueTask.FromResult(State.Children.TryGetValue(name, out var child)
+            && (child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0) ? child : null);
+
+    /// <summary>Runs after an update's attributes are merged and before they are stored (a container evicts here).</summary>
+    protected virtual void OnUpdating(Dictionary<string, object?> updated)
+    {
+    }
+
+    /// <summary>Removes data the grain keeps besides its state (a container's instance segments).</summary>
+    protected virtual Task DeleteOwnedData() => Task.CompletedTask;
+
+    // ---- operations -----------------------------------------------------------------------------------------
+
+    private async ValueTask<ResourceResponse> CreateChild(ResourceRequest request, string now)
+    {
+        if (request.SubTarget is not null)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.InvalidChildResourceType, "the target cannot have children");
+        }
+
+        if (request.ResourceType is not { } type)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest, "resource type (ty) is missing");
+        }
+
+        if (!Policy.Children.Contains(type) || Policies.For(type) is not { } policy)
+        {
+            return Policy.UnimplementedChildren.Contains(type)
+                ? ResourceResponse.Error(ResponseStatusCode.NotImplemented, $"resource type {(int)type} is not supported yet")
+                : ResourceResponse.Error(ResponseStatusCode.InvalidChildResourceType,
+                    $"resource type {(int)type} cannot be a child of {Policy.RootKey}");
+        }
+
+        if (request.ContentRoot != policy.RootKey)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest,
+                $"content must be {policy.RootKey} for ty={(int)type}, not {request.ContentRoot ?? "empty"}");
+        }
+
+        var error = AttributeValidator.Validate(policy, request.Content, new ValidationContext(Operation.Create, request.ReleaseVersion),
+            out var accepted);
+        if (error is not null)
+        {
+            return ResourceResponse.Error(error);
+        }
+
+        return await CreateChildCore(request, policy, accepted, now);
+    }
+
+    private async ValueTask<ResourceResponse> Update(ResourceRequest request, string now)
+    {
+        if (Policy.Type == ResourceType.CSEBase)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "the CSEBase cannot be updated");
+        }
+
+        if (request.ContentRoot != Policy.RootKey)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest,
+                $"content must be {Policy.RootKey}, not {request.ContentRoot ?? "empty"}");
+        }
+
+        var error = AttributeValidator.Validate(Policy, request.Content, new ValidationContext(Operation.Update, request.ReleaseVersion),
+            out var accepted);
+        if (error is not null)
+        {
+            return ResourceResponse.Error(error);
+        }
+
+        var updated = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal);
+        foreach (var (name, value) in accepted)
+        {
+            if (name == "et" && value is null)
+            {
+                updated["et"] = MaxExpiration();
+            }
+            else if (value is null)
+            {
+                updated.Remove(name);
+            }
+            else
+            {
+                updated[name] = value;
+            }
+        }
+
+        if (accepted.ContainsKey("et") && accepted["et"] is not null)
+        {
+            error = ResourceFactory.Expiration(accepted, now, null, MaxExpiration(), out var et);
+            if (error is not null)
+            {
+                return ResourceResponse.Error(error);
+            }
+
+            updated["et"] = et;
+        }
+
+        updated["lt"] = now;
+        if (updated.TryGetValue("st", out var st) && st is long tag)
+        {
+            updated["st"] = tag + 1;
+        }
+
+        OnUpdating(updated);
+        var previous = State.Attributes;
+        State.Attributes = updated;
+        try
+        {
+            await WriteStateAsync();
+        }
+        catch
+        {
+            State.Attributes = previous;
+            throw;
+        }
+
+        var current = CurrentAttributes();
+        object? content = request.ResultContent switch
+        {
+            ResultContent.Nothing => null,
+            ResultContent.ModifiedAttributes => Representation.Resource(Policy.RootKey, ModifiedByUpdate(current, accepted)),
+            _ => Representation.Resource(Policy.RootKey, current),
+        };
+        return new ResourceResponse(ResponseStatusCode.Updated, content);
+    }
+
+    private async ValueTask<ResourceResponse> Delete(ResourceRequest request, string now)
+    {
+        if (Policy.Type == ResourceType.CSEBase)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "the CSEBase cannot be deleted");
+        }
+
+        var rcn = request.ResultContent ?? ResultContent.Nothing;
+        var content = rcn == ResultContent.Nothing ? null : await BuildContent(rcn, request, now);
+        await RemoveSelf();
+        return new ResourceResponse(ResponseStatusCode.Deleted, content);
+    }
+
+    /// <summary>Deletes this resource and its subtree and tells the parent (or its index shard).</summary>
+    protected async Task ExpireAsync()
+    {
+        LogExpired(Logger, ResourceId);
+        await RemoveSelf();
+    }
+
+    private async Task RemoveSelf()
+    {
+        var name = State.Attributes.TryGetValue("rn", out var rn) ? rn as string ?? "" : "";
+        var parentId = State.ParentId;
+        var shard = State.IndexShard;
+        await DeleteSubtreeCore();
+        if (shard is not null)
+        {
+            await GrainFactory.GetGrain<IChildIndexGrain>(shard).Release(name, ResourceId);
+        }
+        else if (GrainFactory.GetResourceGrain(parentId, Options.CseBaseId) is { } parent)
+        {
+            await parent.ForgetChild(ResourceId, name);
+        }
+    }
+
+    private async Task DeleteSubtreeCore()
+    {
+        if (State.Children.Count > 0)
+        {
+            var deletions = new List<Task>(State.Children.Count);
+            foreach (var child in State.Children.Values)
+            {
+                if (GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId) is { } grain)
+                {
+                    deletions.Add(grain.DeleteSubtree().AsTask());
+                }
+            }
+
+            await Task.WhenAll(deletions);
+        }
+
+        await DeleteOwnedData();
+        await _store.ClearStateAsync();
+        _store.State = new ResourceState();
+        DeactivateOnIdle();
+    }
+
+    private Dictionary<string, object?> ModifiedByUpdate(Dictionary<string, object?> current, Dictionary<string, object?> accepted)
+    {
+        var modified = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var name in accepted.Keys)
+        {
+            modified[name] = current.TryGetValue(name, out var value) ? value : null;
+        }
+
+        modified["lt"] = current["lt"];
+        if (current.TryGetValue("st", out var st))
+        {
+            modified["st"] = st;
+        }
+
+        return modified;
+    }
+
+    /// <summary>Content for a retrieve or delete with result content <paramref name="rcn"/>.</summary>
+    private async ValueTask<object?> BuildContent(ResultContent rcn, ResourceRequest request, string now)
+    {
+        var rootKey = Policy.RootKey;
+        if (rcn == ResultContent.Attributes)
+        {
+            return Representation.Resource(rootKey, CurrentAttributes(), request.AttributeList);
+        }
+
+        var max = request.Filter?.Limit ?? Options.MaxDiscoveryResults;
+        var withAttributes = rcn is ResultContent.AttributesAndChildResources or ResultContent.ChildResources;
+        var children = await ListChildren(withAttributes, max, now);
+        var unstructured = request.IdentifierForm == IdentifierForm.Unstructured;
+        switch (rcn)
+        {
+            case ResultContent.AttributesAndChildResources:
+            case ResultContent.ChildResources:
+                var body = rcn == ResultContent.ChildResources
+                    ? new Dictionary<string, object?>(StringComparer.Ordinal)
+                    : new Dictionary<string, object?>(CurrentAttributes(), StringComparer.Ordinal);
+                foreach (var child in children)
+                {
+                    if (child.Attributes is not null)
+                    {
+                        Representation.AddChild(body, ResourceTypeNames.RootKey(child.Reference.Type)!, child.Attributes);
+                    }
+                }
+
+                return new Dictionary<string, object?>(1, StringComparer.Ordinal) { [rootKey] = body };
+            case ResultContent.AttributesAndChildResourceReferences:
+                var withReferences = new Dictionary<string, object?>(CurrentAttributes(), StringComparer.Ordinal)
+                {
+                    ["ch"] = References(children, unstructured),
+                };
+                return new Dictionary<string, object?>(1, StringComparer.Ordinal) { [rootKey] = withReferences };
+            default:
+                return Representation.ReferenceList(References(children, unstructured));
+        }
+    }
+
+    private static List<object?> References(List<ChildEntry> children, bool unstructured)
+    {
+        var references = new List<object?>(children.Count);
+        foreach (var child in children)
+        {
+            references.Add(Representation.ChildReference(child.Reference.Name, child.Reference.Type,
+                unstructured ? child.Reference.ResourceId : child.Path));
+        }
+
+        return references;
+    }
+
+    /// <summary>The response to a successful create, shaped by the request's result content.</summary>
+    protected static ResourceResponse CreatedResponse(ResourceRequest request, ResourcePolicy policy,
+        Dictionary<string, object?> attributes, Dictionary<string, object?> accepted, string path)
+    {
+        var address = request.IdentifierForm == IdentifierForm.Unstructured ? (string)attributes["ri"]! : path;
+        object? content = request.ResultContent switch
+        {
+            ResultContent.Nothing => null,
+            ResultContent.HierarchicalAddress => Representation.Uri(address),
+            ResultContent.HierarchicalAddressAndAttributes => Representation.ResourceAndUri(policy.RootKey, attributes, address),
+            ResultContent.ModifiedAttributes => Representation.Resource(policy.RootKey, Representation.Modified(attributes, accepted)),
+            _ => Representation.Resource(policy.RootKey, attributes),
+        };
+        return new ResourceResponse(ResponseStatusCode.Created, content, Location: address);
+    }
+
+    protected static ResourceResponse Denied(string originator) =>
+        ResourceResponse.Error(ResponseStatusCode.OriginatorHasNoPrivilege,
+            string.IsNullOrEmpty(originator) ? "no originator given" : $"originator '{originator}' has no privilege");
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Storing resource {ResourceId} failed; the activation is dropped")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string resourceId);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Resource {ResourceId} expired and was deleted")]
+    private static partial void LogExpired(ILogger logger, string resourceId);
+}
+
+/// <summary>A child listed for result content: its reference, structured address and, when loaded, attributes.</summary>
+internal sealed record ChildEntry(ChildReference Reference, string Path, Dictionary<string, object?>? Attributes);

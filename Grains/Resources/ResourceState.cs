@@ -1,0 +1,53 @@
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>
+/// The stored state of one resource grain. <see cref="Attributes"/> holds the resource's wire attributes by short
+/// name and is replaced, never changed in place, so a dictionary handed out in a response stays as it was.
+/// </summary>
+[GenerateSerializer, Alias("VirtualIoT.ResourceState")]
+public sealed class ResourceState
+{
+    /// <summary>Resource type.</summary>
+    [Id(0)] public ResourceType Type { get; set; }
+
+    /// <summary>Attributes by short name, those the CSE maintains (<c>st</c>, <c>cni</c>, <c>cbs</c>) included.</summary>
+    [Id(1)] public Dictionary<string, object?> Attributes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Structured CSE-relative address (<c>cse-in/app/temp</c>); fixed for the resource's life because <c>rn</c> cannot change.</summary>
+    [Id(2)] public string Path { get; set; } = "";
+
+    /// <summary>The originator that the default access rule lets in (the AE the resource belongs to, or its creator).</summary>
+    [Id(3)] public string Owner { get; set; } = "";
+
+    /// <summary>The child index shard holding this resource's name, when its parent is the CSEBase.</summary>
+    [Id(4)] public string? IndexShard { get; set; }
+
+    /// <summary>Children held by other grains, by name (AE and container; the CSEBase uses index shards instead).</summary>
+    [Id(5)] public Dictionary<string, ChildReference> Children { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Container: sequence number the next content instance gets.</summary>
+    [Id(6)] public long NextSequence { get; set; }
+
+    /// <summary>Container: first instance segment that may still hold live instances.</summary>
+    [Id(7)] public long LowestSegment { get; set; }
+
+    /// <summary>Container: the instances of the open segment (the one <see cref="NextSequence"/> falls in).</summary>
+    [Id(8)] public List<InstanceRecord> Tail { get; set; } = [];
+
+    /// <summary>Parent resource ID.</summary>
+    [Id(10)] public string ParentId { get; set; } = "";
+}
+
+/// <summary>A content instance as its container stores it.</summary>
+/// <param name="Sequence">Position in the container, also encoded in the instance's <c>ri</c>.</param>
+/// <param name="Attributes">The instance's attributes by short name; never changed after creation.</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.InstanceRecord")]
+public sealed record InstanceRecord([property: Id(0)] long Sequence, [property: Id(1)] Dictionary<string, object?> Attributes);
+
+/// <summary>A sealed run of a container's instances, stored as one record so that a write touches a bounded amount of data.</summary>
+[GenerateSerializer, Alias("VirtualIoT.InstanceSegment")]
+public sealed class InstanceSegment
+{
+    /// <summary>Live instances of the segment, in sequence order.</summary>
+    [Id(0)] public List<InstanceRecord> Instances { get; set; } = [];
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace VirtualIoT.Grains;
+
+/// <summary>Registers what the resource grains need in a silo.</summary>
+public static class SiloBuilderExtensions
+{
+    /// <summary>Binds <see cref="CseOptions"/> (section <c>Cse</c>) and validates it at start.</summary>
+    public static ISiloBuilder AddVirtualIoTGrains(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.Services.AddOptions<CseOptions>()
+            .Bind(configuration.GetSection(CseOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return silo;
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace VirtualIoT.Tests.Infrastructure;
+
+/// <summary>
+/// The real platform (the Silo's Program: one silo, memory storage, HTTP gateway) on Kestrel at a free loopback
+/// port, shared by every protocol test in the collection. Tests talk to it over real sockets only.
+/// </summary>
+public sealed class CseFixture : IAsyncLifetime
+{
+    private WebApplicationFactory<Program>? _factory;
+
+    /// <summary>Client whose base address is the running gateway.</summary>
+    public OneM2MClient Client { get; private set; } = null!;
+
+    /// <summary>The gateway's base address.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public Task InitializeAsync()
+    {
+        var siloPort = FreePort.Next();
+        var gatewayPort = FreePort.Next();
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseSetting("Orleans:SiloPort", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Orleans:GatewayPort", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        });
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        var http = _factory.CreateClient();
+        BaseAddress = http.BaseAddress!;
+        Client = new OneM2MClient(http);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CseCollection : ICollectionFixture<CseFixture>
+{
+    public const string Name = "cse";
+}
