@@ -150,6 +150,13 @@ public sealed record ResourceRequest
     [Id(10)] public string? SubTarget { get; init; }
     /// <summary>Partial retrieve (<c>atrl</c>): only these attributes.</summary>
     [Id(11)] public IReadOnlyList<string>? AttributeList { get; init; }
+
+    /// <summary>
+    /// For a structured address, the resource name the binding resolved the target grain by. A grain whose
+    /// resource has another name answers "target missing", so a binding's cached address never reaches a resource
+    /// re-created under a different name with the same ID (an AE-ID registered again).
+    /// </summary>
+    [Id(12)] public string? ExpectedName { get; init; }
 }
 
 /// <summary>A response primitive before binding: status, content tree and what the binding needs for headers.</summary>

@@ -7,7 +7,8 @@ namespace VirtualIoT.Gateway.Addressing;
 /// <param name="ResourceId">The resource ID.</param>
 /// <param name="Type">The resource type, to tell whether <c>la</c>/<c>ol</c> below it are virtual resources.</param>
 /// <param name="SubTarget"><c>la</c> or <c>ol</c> when the address ends in a container's virtual resource.</param>
-public sealed record CachedAddress(IResourceGrain Grain, string ResourceId, ResourceType Type, string? SubTarget);
+/// <param name="Name">The resource name the grain was reached by (null when the address starts at the grain itself).</param>
+public sealed record CachedAddress(IResourceGrain Grain, string ResourceId, ResourceType Type, string? SubTarget, string? Name);
 
 /// <summary>
 /// A bounded, thread-safe map from CSE-relative structured address (<c>cse-in/app/temp</c>) to the resource it named

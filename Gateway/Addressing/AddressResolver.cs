@@ -47,7 +47,7 @@ public sealed class AddressResolver
 
         if (useCache && _cache.TryGet(address.CseRelative.Span, out var entry))
         {
-            return new(new ResolvedTarget(entry.Grain, entry.ResourceId, entry.SubTarget, FromCache: true));
+            return new(new ResolvedTarget(entry.Grain, entry.ResourceId, entry.SubTarget, FromCache: true, entry.Name));
         }
 
         return WalkAsync(address, useCache);
@@ -88,6 +88,7 @@ public sealed class AddressResolver
         var type = ResourceType.CSEBase;
         var position = 0; // characters of relative already resolved
         var fromCache = false;
+        string? resolvedName = null;
 
         if (useCache)
         {
@@ -96,7 +97,7 @@ public sealed class AddressResolver
             {
                 if (_cache.TryGet(cseRelative.Span[..(relativeStart + end)], out var prefix) && prefix.SubTarget is null)
                 {
-                    (grain, ri, type, position, fromCache) = (prefix.Grain, prefix.ResourceId, prefix.Type, end + 1, true);
+                    (grain, ri, type, position, fromCache, resolvedName) = (prefix.Grain, prefix.ResourceId, prefix.Type, end + 1, true, prefix.Name);
                     break;
                 }
             }
@@ -131,8 +132,8 @@ public sealed class AddressResolver
             if (isLast && segment.Span is Latest or Oldest && type is ResourceType.Container or ResourceType.TimeSeries)
             {
                 var subTarget = segment.Span is Latest ? Latest : Oldest;
-                _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, subTarget));
-                return new ResolvedTarget(grain, ri, subTarget, fromCache);
+                _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, subTarget, resolvedName));
+                return new ResolvedTarget(grain, ri, subTarget, fromCache, resolvedName);
             }
 
             var name = segment.ToString();
@@ -157,7 +158,7 @@ public sealed class AddressResolver
 
                 // Sent by name, not ID, and not cached: instances come and go (mni eviction), and a name may be
                 // reused by a later instance; the container resolves the name when the request arrives.
-                return new ResolvedTarget(grain, child.ResourceId, name, fromCache);
+                return new ResolvedTarget(grain, child.ResourceId, name, fromCache, resolvedName);
             }
 
             var childGrain = _grains.GetResourceGrain(child.ResourceId, _cse.CseBaseId);
@@ -167,10 +168,10 @@ public sealed class AddressResolver
                     $"resources of type {(int)child.Type} cannot be addressed yet ('{child.ResourceId}')");
             }
 
-            (grain, ri, type) = (childGrain, child.ResourceId, child.Type);
-            _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, null));
+            (grain, ri, type, resolvedName) = (childGrain, child.ResourceId, child.Type, name);
+            _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, null, name));
         }
 
-        return new ResolvedTarget(grain, ri, null, fromCache);
+        return new ResolvedTarget(grain, ri, null, fromCache, resolvedName);
     }
 }

@@ -8,4 +8,9 @@ namespace VirtualIoT.Gateway.Addressing;
 /// </param>
 /// <param name="SubTarget">Value for <see cref="ResourceRequest.SubTarget"/>: null, <c>la</c>, <c>ol</c>, or a content instance's ID or name.</param>
 /// <param name="FromCache">True when the structured address was taken from the address cache.</param>
-public readonly record struct ResolvedTarget(IResourceGrain Grain, string ResourceId, string? SubTarget, bool FromCache);
+/// <param name="ExpectedName">
+/// For a structured address, the resource name by which the grain's resource was reached; the grain answers
+/// "target missing" when its resource has another name (an AE-ID re-registered under a new name).
+/// </param>
+public readonly record struct ResolvedTarget(IResourceGrain Grain, string ResourceId, string? SubTarget, bool FromCache,
+    string? ExpectedName = null);

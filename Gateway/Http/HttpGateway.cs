@@ -187,9 +187,9 @@ public sealed partial class HttpGateway
 
     private ValueTask<ResourceResponse> CallAsync(ResourceRequest request, ResolvedTarget target, bool discovery, CancellationToken cancellationToken)
     {
-        if (target.SubTarget is not null)
+        if (target.SubTarget is not null || target.ExpectedName is not null)
         {
-            request = request with { SubTarget = target.SubTarget };
+            request = request with { SubTarget = target.SubTarget, ExpectedName = target.ExpectedName };
         }
 
         if (discovery)

@@ -43,6 +43,10 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
 
     protected bool IsLive(string now) => Exists && !IsExpired(now);
 
+    /// <summary>False when the request reached this grain by a name that is not its resource's (a stale cached address).</summary>
+    private bool IsAddressedByName(ResourceRequest request) =>
+        request.ExpectedName is not { } name || (State.Attributes.TryGetValue("rn", out var rn) && name == rn as string);
+
     protected bool IsAdmin(string originator) => originator == Options.AdminOriginator;
 
     /// <summary>Stores the state; a type that keeps more than <see cref="ResourceState"/> stores that first.</summary>
@@ -53,7 +57,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
     public async ValueTask<ResourceResponse> Retrieve(ResourceRequest request, CancellationToken cancellationToken = default)
     {
         var now = Now();
-        if (!IsLive(now))
+        if (!IsLive(now) || !IsAddressedByName(request))
         {
             return ResourceResponse.Missing();
         }
@@ -80,7 +84,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
     public async ValueTask<ResourceResponse> Execute(ResourceRequest request, CancellationToken cancellationToken = default)
     {
         var now = Now();
-        if (!Exists)
+        if (!Exists || !IsAddressedByName(request))
         {
             return ResourceResponse.Missing();
         }
