@@ -50,6 +50,13 @@ public sealed class CseOptions
     [Range(1, 1_000_000)]
     public int MaxDiscoveryResults { get; set; } = 10_000;
 
+    /// <summary>
+    /// When true, a request from an AE-ID that is not registered is answered 4106 ORIGINATOR_NOT_AUTHENTICATED
+    /// (TS-0004 V3.32 7.3.2.1); when false (default), 4103 ORIGINATOR_HAS_NO_PRIVILEGE from the access check, which
+    /// is what ACME and the older conformance suites expect.
+    /// </summary>
+    public bool UnregisteredOriginatorNotAuthenticated { get; set; }
+
     /// <summary>The CSEBase resource ID: the CSE-ID without its slash (<c>id-in</c>).</summary>
     public string CseBaseId => CseId.TrimStart('/');
 }

@@ -40,6 +40,14 @@ public interface IResourceGrain : IGrainWithStringKey
     /// </summary>
     [Alias("ForgetChild"), OneWay]
     ValueTask ForgetChild(string childId, string childName);
+
+    /// <summary>
+    /// Cluster-internal: a child's expiration time changed; refresh the parent's reference. One-way for the same
+    /// reason as <see cref="ForgetChild"/>; the parent treats the time it holds as a hint and asks the child
+    /// before deleting it as expired.
+    /// </summary>
+    [Alias("ChildChanged"), OneWay]
+    ValueTask ChildChanged(ChildReference child);
 }
 
 /// <summary>Grain of the CSEBase (key = CSE resource ID, <c>id-in</c>).</summary>

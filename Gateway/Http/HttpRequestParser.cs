@@ -18,7 +18,7 @@ public readonly record struct ParsedHttpRequest(ResourceRequest Request, ParsedA
 /// Maps an HTTP request of the oneM2M binding (TS-0009) to a <see cref="ResourceRequest"/>. Pure: the body is
 /// passed in already read, so tests can drive it with a <c>DefaultHttpContext</c>. Checks run in this order, the
 /// first failure answering: X-M2M-RI (4000), X-M2M-RVI (4001), Accept (5207), Content-Type (4015, bad ty 4000),
-/// method (4005, ty outside POST 4000), address (4004), query (4000, 5001), body (4000).
+/// method (4005, ty outside POST 4000), address (4004), query (4000, 5001), body (4000), From (4000).
 /// </summary>
 public static class HttpRequestParser
 {
@@ -115,10 +115,17 @@ public static class HttpRequestParser
             }
         }
 
+        // From is mandatory except when an AE registers (TS-0004 7.4.5.2.1: the CSE then assigns the AE-ID).
+        var originator = HeaderParser.NormalizeOriginator(headers[OneM2MHeaders.Origin].ToString(), cse);
+        if (originator.Length == 0 && !(operation.Value == Operation.Create && contentType.Value.ResourceType == ResourceType.AE))
+        {
+            return ParseResult<ParsedHttpRequest>.BadRequest("X-M2M-Origin is missing");
+        }
+
         var resourceRequest = new ResourceRequest
         {
             Operation = operation.Value,
-            Originator = HeaderParser.NormalizeOriginator(headers[OneM2MHeaders.Origin].ToString(), cse),
+            Originator = originator,
             RequestIdentifier = requestIdentifier.Value!,
             ReleaseVersion = releaseVersion.Value,
             ResourceType = contentType.Value.ResourceType,

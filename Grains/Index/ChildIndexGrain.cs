@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace VirtualIoT.Grains.Index;
 
 /// <summary>Stored names of one child index shard.</summary>
@@ -10,22 +12,31 @@ public sealed class ChildIndexState
 
 /// <summary>One shard of a parent's child name index; see <see cref="IChildIndexGrain"/>.</summary>
 internal sealed class ChildIndexGrain(
-    [PersistentState("index", GrainStorageNames.Resources)] IPersistentState<ChildIndexState> store) : Grain, IChildIndexGrain
+    [PersistentState("index", GrainStorageNames.Resources)] IPersistentState<ChildIndexState> store,
+    IOptions<CseOptions> options) : Grain, IChildIndexGrain
 {
     public async ValueTask<bool> Claim(ChildReference child)
     {
         var children = store.State.Children;
         if (children.TryGetValue(child.Name, out var existing))
         {
-            if (existing.ResourceId == child.ResourceId)
+            if (existing == child)
             {
                 return true;
             }
 
-            // A sibling that expired no longer holds its name (its grain deletes itself when next touched).
-            if (existing.ExpirationTime is not { } et || string.CompareOrdinal(et, OneM2MTime.Format(DateTime.UtcNow)) > 0)
+            // The same resource with a new expiration time, or a sibling that expired: a resource's own updates
+            // keep its time here exact, so an expired entry no longer holds its name.
+            var expired = existing.ExpirationTime is { } et && string.CompareOrdinal(et, OneM2MTime.Format(DateTime.UtcNow)) <= 0;
+            if (existing.ResourceId != child.ResourceId && !expired)
             {
                 return false;
+            }
+
+            if (existing.ResourceId != child.ResourceId && GrainFactory.GetResourceGrain(existing.ResourceId, options.Value.CseBaseId) is { } stale)
+            {
+                // Not awaited: the expired resource may at this moment be asking this shard to release its name.
+                _ = stale.DeleteSubtree();
             }
         }
 

@@ -69,7 +69,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
 
         if (!await MayAccess(request.Originator, request))
         {
-            return Denied(request.Originator);
+            return await Deny(request.Originator);
         }
 
         if (request.SubTarget is not null)
@@ -101,9 +101,16 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
                 $"result content {(int?)request.ResultContent} is not valid for this operation");
         }
 
+        // The target must be able to hold the child before access matters (an AE registering anywhere but the
+        // CSEBase is 4108, whoever asks: TS-0004 7.4.5.2.1).
+        if (request.Operation == Operation.Create && CheckChildType(request) is { } invalid)
+        {
+            return invalid;
+        }
+
         if (!await MayAccess(request.Originator, request))
         {
-            return Denied(request.Originator);
+            return await Deny(request.Originator);
         }
 
         try
@@ -225,10 +232,19 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         }
     }
 
+    public async ValueTask ChildChanged(ChildReference child)
+    {
+        if (Exists && State.Children.TryGetValue(child.Name, out var known) && known.ResourceId == child.ResourceId && known != child)
+        {
+            State.Children[child.Name] = child;
+            await WriteStateAsync();
+        }
+    }
+
     // ---- hooks ----------------------------------------------------------------------------------------------
 
     /// <summary>The resource's attributes as sent on the wire.</summary>
-    protected Dictionary<string, object?> CurrentAttributes() => State.Attributes;
+    protected virtual Dictionary<string, object?> CurrentAttributes() => State.Attributes;
 
     /// <summary>Default access rule until access control policies exist: the administrator and the owner.</summary>
     protected virtual ValueTask<bool> MayAccess(string originator, ResourceRequest request) =>
@@ -256,6 +272,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
             return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");
         }
 
+        await RemoveExpiredChild(name, now);
         if (IsNameTaken(name))
         {
             return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
@@ -295,6 +312,32 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         }
 
         return CreatedResponse(request, policy, attributes, accepted, path);
+    }
+
+    /// <summary>An expired child no longer holds its name: delete it (and its subtree) before the name is reused.</summary>
+    private async ValueTask RemoveExpiredChild(string name, string now)
+    {
+        if (!State.Children.TryGetValue(name, out var child) || child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0
+            || GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId) is not { } grain)
+        {
+            return;
+        }
+
+        // The time held here is a hint (the child may have been given a later one): the child decides.
+        var check = await grain.Retrieve(new ResourceRequest
+        {
+            Operation = Operation.Retrieve,
+            Originator = Options.AdminOriginator,
+            RequestIdentifier = "expiry-check",
+        });
+        if (!check.TargetMissing)
+        {
+            return;
+        }
+
+        State.Children.Remove(name);
+        await WriteStateAsync();
+        await grain.DeleteSubtree();
     }
 
     /// <summary>Whether a child (of any type) already has this name.</summary>
@@ -353,21 +396,13 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
 
     protected virtual ValueTask<DiscoveryView> DescribeChildren(FilterCriteria filter, bool matches, string? continuation, string now)
     {
-        var children = new List<ChildReference>(State.Children.Count);
-        foreach (var child in State.Children.Values)
-        {
-            if (child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0)
-            {
-                children.Add(child);
-            }
-        }
-
-        return ValueTask.FromResult(new DiscoveryView(true, State.Path, matches, children, [], null));
+        // Expired children are not filtered here: each answers for itself when visited.
+        return ValueTask.FromResult(new DiscoveryView(true, State.Path, matches, [.. State.Children.Values], [], null));
     }
 
+    /// <summary>The child with this name; an expired one is still returned and answers "missing" itself.</summary>
     protected virtual ValueTask<ChildReference?> ResolveChildCore(string name, string now) =>
-        ValueTask.FromResult(State.Children.TryGetValue(name, out var child)
-            && (child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0) ? child : null);
+        ValueTask.FromResult(State.Children.TryGetValue(name, out var child) ? child : null);
 
     /// <summary>Runs after an update's attributes are merged and before they are stored (a container evicts here).</summary>
     protected virtual void OnUpdating(Dictionary<string, object?> updated)
@@ -379,7 +414,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
 
     // ---- operations -----------------------------------------------------------------------------------------
 
-    private async ValueTask<ResourceResponse> CreateChild(ResourceRequest request, string now)
+    /// <summary>4108 (or 5001, or 4005 for a CSEBase) when the target cannot hold a child of the requested type; null when it can.</summary>
+    private ResourceResponse? CheckChildType(ResourceRequest request)
     {
         if (request.SubTarget is not null)
         {
@@ -391,7 +427,12 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
             return ResourceResponse.Error(ResponseStatusCode.BadRequest, "resource type (ty) is missing");
         }
 
-        if (!Policy.Children.Contains(type) || Policies.For(type) is not { } policy)
+        if (type == ResourceType.CSEBase)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "a CSEBase cannot be created");
+        }
+
+        if (!Policy.Children.Contains(type) || Policies.For(type) is null)
         {
             return Policy.UnimplementedChildren.Contains(type)
                 ? ResourceResponse.Error(ResponseStatusCode.NotImplemented, $"resource type {(int)type} is not supported yet")
@@ -399,10 +440,16 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
                     $"resource type {(int)type} cannot be a child of {Policy.RootKey}");
         }
 
+        return null;
+    }
+
+    private async ValueTask<ResourceResponse> CreateChild(ResourceRequest request, string now)
+    {
+        var policy = Policies.For(request.ResourceType!.Value)!;
         if (request.ContentRoot != policy.RootKey)
         {
             return ResourceResponse.Error(ResponseStatusCode.BadRequest,
-                $"content must be {policy.RootKey} for ty={(int)type}, not {request.ContentRoot ?? "empty"}");
+                $"content must be {policy.RootKey} for ty={(int)policy.Type}, not {request.ContentRoot ?? "empty"}");
         }
 
         var error = AttributeValidator.Validate(policy, request.Content, new ValidationContext(Operation.Create, request.ReleaseVersion),
@@ -482,6 +529,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
             throw;
         }
 
+        if (accepted.ContainsKey("et"))
+        {
+            await PublishExpiration(updated);
+        }
+
         var current = CurrentAttributes();
         object? content = request.ResultContent switch
         {
@@ -503,6 +555,20 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         var content = rcn == ResultContent.Nothing ? null : await BuildContent(rcn, request, now);
         await RemoveSelf();
         return new ResourceResponse(ResponseStatusCode.Deleted, content);
+    }
+
+    /// <summary>Tells the parent (or the index shard holding this resource's name) the resource's new expiration time.</summary>
+    private async Task PublishExpiration(Dictionary<string, object?> attributes)
+    {
+        var reference = new ChildReference(ResourceId, (string)attributes["rn"]!, State.Type, attributes["et"] as string);
+        if (State.IndexShard is { } shard)
+        {
+            await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(reference);
+        }
+        else if (GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
+        {
+            await parent.ChildChanged(reference);
+        }
     }
 
     /// <summary>Deletes this resource and its subtree and tells the parent (or its index shard).</summary>
@@ -635,9 +701,18 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         return new ResourceResponse(ResponseStatusCode.Created, content, Location: address);
     }
 
-    protected static ResourceResponse Denied(string originator) =>
-        ResourceResponse.Error(ResponseStatusCode.OriginatorHasNoPrivilege,
+    /// <summary>The answer to a request the access check refused (only the refusal path asks whether the originator is registered).</summary>
+    private async ValueTask<ResourceResponse> Deny(string originator)
+    {
+        if (Options.UnregisteredOriginatorNotAuthenticated && ResourceIds.Classify(originator, Options.CseBaseId) == ResourceKind.Ae
+            && originator != ResourceId && !await GrainFactory.GetGrain<IAeGrain>(originator).IsRegistered())
+        {
+            return ResourceResponse.Error(ResponseStatusCode.OriginatorNotAuthenticated, $"originator '{originator}' is not registered");
+        }
+
+        return ResourceResponse.Error(ResponseStatusCode.OriginatorHasNoPrivilege,
             string.IsNullOrEmpty(originator) ? "no originator given" : $"originator '{originator}' has no privilege");
+    }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Storing resource {ResourceId} failed; the activation is dropped")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string resourceId);

@@ -29,6 +29,8 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     private readonly PriorityQueue<long, string> _expiries = new(StringComparer.Ordinal);
     private long _count;
     private long _bytes;
+    private IGrainTimer? _purgeTimer;
+    private string? _purgeDue;
 
     public ContainerGrain(
         [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
@@ -69,6 +71,46 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         {
             Index(record);
         }
+
+        SchedulePurge();
+    }
+
+    /// <summary>
+    /// Arms a timer for the earliest instance expiry, so that expired instances leave storage and the counters
+    /// while the container is active even if nobody writes to it (TS-0004: an expired resource is deleted).
+    /// </summary>
+    private void SchedulePurge()
+    {
+        if (!_expiries.TryPeek(out _, out var earliest) || earliest == _purgeDue)
+        {
+            return;
+        }
+
+        OneM2MTime.TryParse(earliest, out var due);
+        var delay = due - DateTime.UtcNow;
+        if (delay > TimeSpan.FromHours(1))
+        {
+            return; // the grain will long have been deactivated; the next activation arms it again
+        }
+
+        _purgeTimer?.Dispose();
+        _purgeDue = earliest;
+        _purgeTimer = this.RegisterGrainTimer(PurgeOnTimer, new GrainTimerCreationOptions
+        {
+            DueTime = delay < TimeSpan.Zero ? TimeSpan.Zero : delay + TimeSpan.FromMilliseconds(1),
+            Period = Timeout.InfiniteTimeSpan,
+        });
+    }
+
+    private async Task PurgeOnTimer(CancellationToken cancellationToken)
+    {
+        _purgeDue = null;
+        if (Exists && PurgeExpired(Now()))
+        {
+            await WriteStateAsync();
+        }
+
+        SchedulePurge();
     }
 
     // ---- content instances ----------------------------------------------------------------------------------
@@ -226,6 +268,34 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     // ---- hooks ----------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// While expired instances wait for the purge timer, the counters a reader sees already leave them out.
+    /// </summary>
+    protected override Dictionary<string, object?> CurrentAttributes()
+    {
+        var now = Now();
+        if (!_expiries.TryPeek(out _, out var earliest) || string.CompareOrdinal(earliest, now) > 0)
+        {
+            return State.Attributes;
+        }
+
+        long count = 0;
+        long bytes = 0;
+        foreach (var records in _segments.Values)
+        {
+            foreach (var record in records)
+            {
+                if (!IsExpired(record, now))
+                {
+                    count++;
+                    bytes += (long)record.Attributes["cs"]!;
+                }
+            }
+        }
+
+        return new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["cni"] = count, ["cbs"] = bytes };
+    }
+
     protected override bool IsNameTaken(string name) =>
         base.IsNameTaken(name) || _names.ContainsKey(name) || name is "la" or "ol";
 
@@ -328,6 +398,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         State.Tail = _segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
         State.LowestSegment = _segments.Count > 0 ? _segments.Keys[0] : OpenSegment;
         await base.WriteStateAsync();
+        SchedulePurge();
     }
 
     protected override async Task DeleteOwnedData()
@@ -427,7 +498,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     }
 
     /// <summary>Removes instances whose expiration time has passed (TS-0004: an expired resource is deleted).</summary>
-    private void PurgeExpired(string now)
+    private bool PurgeExpired(string now)
     {
         var removed = false;
         while (_expiries.TryPeek(out var sequence, out var et) && string.CompareOrdinal(et, now) <= 0)
@@ -444,6 +515,8 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         {
             SetCounters((long)State.Attributes["st"]!);
         }
+
+        return removed;
     }
 
     private InstanceRecord? Lookup(long sequence)

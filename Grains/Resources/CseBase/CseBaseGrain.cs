@@ -168,9 +168,8 @@ internal sealed partial class CseBaseGrain(
 
     protected override async ValueTask<ChildReference?> ResolveChildCore(string name, string now)
     {
-        var child = await GrainFactory.GetGrain<IChildIndexGrain>(Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards))
+        return await GrainFactory.GetGrain<IChildIndexGrain>(Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards))
             .Lookup(name);
-        return child is not null && (child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0) ? child : null;
     }
 
     protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now)

@@ -76,6 +76,16 @@ public sealed class OneM2MClient(HttpClient http)
             request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType ?? "application/json");
         }
 
+        return await Send(request, rqi);
+    }
+
+    /// <summary>
+    /// Sends a hand-built request as is (no headers added), for tests of missing or malformed headers;
+    /// <paramref name="sentRequestId"/> is what the test put in X-M2M-RI, if anything.
+    /// </summary>
+    public async Task<OneM2MResponse> Send(HttpRequestMessage request, string? sentRequestId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         var rsc = response.Headers.TryGetValues("X-M2M-RSC", out var values) ? int.Parse(values.First(), System.Globalization.CultureInfo.InvariantCulture) : 0;
@@ -95,7 +105,29 @@ public sealed class OneM2MClient(HttpClient http)
             }
         }
 
-        return new OneM2MResponse(response.StatusCode, rsc, rqi, echoed, text, json, location);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, headerValues) in response.Headers.Concat(response.Content.Headers))
+        {
+            headers[name] = string.Join(",", headerValues);
+        }
+
+        return new OneM2MResponse(response.StatusCode, rsc, sentRequestId ?? "", echoed, text, json, location) { Headers = headers };
+    }
+
+    /// <summary>A fresh resource name with <paramref name="prefix"/>, unique across tests.</summary>
+    public static string NewName(string prefix = "r") => prefix + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Discovery (<c>fu=1</c>) below <paramref name="path"/> with the extra query fields <paramref name="query"/>.</summary>
+    public Task<OneM2MResponse> Discover(string path, string originator, string query = "") =>
+        Retrieve(path + "?fu=1" + (query.Length > 0 ? "&" + query : ""), originator);
+
+    /// <summary>Creates a content instance with content <paramref name="con"/>; returns its attributes.</summary>
+    public async Task<JsonObject> CreateInstance(string containerPath, string originator, string con = "21.5", string extra = "")
+    {
+        var response = await Create(containerPath, originator, 4,
+            $$$"""{"m2m:cin":{"con":{{{JsonSerializer.Serialize(con)}}}{{{extra}}}}}""");
+        Assert.True(response.Rsc == 2001, $"creating a contentInstance under {containerPath} answered {response.Rsc}: {response.Body}");
+        return response.Resource("m2m:cin");
     }
 }
 
@@ -103,6 +135,9 @@ public sealed class OneM2MClient(HttpClient http)
 public sealed record OneM2MResponse(HttpStatusCode Status, int Rsc, string SentRequestId, string? EchoedRequestId,
     string Body, JsonNode? Json, string? ContentLocation)
 {
+    /// <summary>Every response header (content headers included), by case-insensitive name.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The attributes under the single root key (<c>m2m:cnt</c> …).</summary>
     public JsonObject Resource(string rootKey) => Json?[rootKey]?.AsObject()
         ?? throw new Xunit.Sdk.XunitException($"no {rootKey} in response {(int)Status}/{Rsc}: {Body}");
