@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# The README's test command: builds the solution and runs every test against real components on loopback.
-# Results (TRX) land in TestResults/ so .ci/run can count them.
+# The README's test command: builds the solution, starts the real servers the back-end tests need (a throwaway
+# PostgreSQL and Azurite's table service, on free loopback ports, installed if missing), runs every test and
+# stops the servers again. Results (TRX) land in TestResults/ so .ci/run can count them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# Servers of this run only, so a developer's own scripts/pg.sh or scripts/azurite.sh stays untouched.
+export VIRTUALIOT_PG_STATE=${TMPDIR:-/tmp}/virtualiot-test-pg-$$
+export VIRTUALIOT_AZURITE_STATE=${TMPDIR:-/tmp}/virtualiot-test-azurite-$$
+stop_servers() {
+  scripts/pg.sh stop || true
+  scripts/azurite.sh stop || true
+}
+trap stop_servers EXIT
+
 rm -rf TestResults
 dotnet build VirtualIoT.sln -c Release -nologo -clp:ErrorsOnly
+VIRTUALIOT_TEST_POSTGRES=$(scripts/pg.sh start)
+VIRTUALIOT_TEST_AZURITE=$(scripts/azurite.sh start)
+export VIRTUALIOT_TEST_POSTGRES VIRTUALIOT_TEST_AZURITE
 dotnet test VirtualIoT.sln -c Release --no-build -nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory TestResults "$@"

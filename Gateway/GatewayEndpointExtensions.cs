@@ -27,10 +27,11 @@ public static class GatewayEndpointExtensions
             ExceptionHandler = GatewayExceptionHandler.WriteInternalErrorAsync,
         });
 
-        // The handler's singletons are bound once here, not looked up per request (which would also create a
-        // request service scope).
-        var gateway = app.Services.GetRequiredService<HttpGateway>();
-        return app.Map(RoutePattern, context => HttpGateway.HandleAsync(context, gateway))
+        // The handler's singletons are bound once, not looked up per request (which would also create a request
+        // service scope). Bound at the first request rather than here: in a standalone gateway the Orleans client
+        // learns which grain classes implement the interfaces only once it has connected, at host start.
+        var gateway = new Lazy<HttpGateway>(app.Services.GetRequiredService<HttpGateway>, LazyThreadSafetyMode.ExecutionAndPublication);
+        return app.Map(RoutePattern, context => HttpGateway.HandleAsync(context, gateway.Value))
             .WithDisplayName("oneM2M HTTP binding");
     }
 }

@@ -24,6 +24,8 @@ public sealed class CseFixture : IAsyncLifetime
         {
             builder.UseSetting("Orleans:SiloPort", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Orleans:GatewayPort", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // Kestrel would otherwise also bind appsettings.json's Urls (port 8080), which parallel hosts share.
+            builder.UseSetting("Urls", "http://127.0.0.1:0");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
         });
         _factory.UseKestrel(0);

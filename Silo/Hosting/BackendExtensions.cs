@@ -1,0 +1,131 @@
+using System.Net;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using VirtualIoT.Gateway.Hosting;
+using VirtualIoT.Grains;
+
+namespace VirtualIoT.Silo.Hosting;
+
+/// <summary>Wires the silo to the clustering and storage back-ends chosen in configuration.</summary>
+internal static class BackendExtensions
+{
+    /// <summary>ADO.NET invariant of Npgsql; Orleans' default invariant is SQL Server.</summary>
+    private const string NpgsqlInvariant = "Npgsql";
+
+    /// <summary>
+    /// Adds the Orleans silo with the grains, its endpoints (section <c>Orleans</c>), its clustering (section
+    /// <c>Clustering</c>) and its grain storage (section <c>Storage</c>). The options are validated here, before
+    /// anything starts, and again at start for their consumers; a wrong value stops the process naming the key.
+    /// </summary>
+    public static WebApplicationBuilder AddVirtualIoTSilo(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var host = Bind<SiloHostOptions>(builder, SiloHostOptions.SectionName, null);
+        var clustering = Bind(builder, ClusteringOptions.SectionName, new ClusteringOptionsValidator());
+        var storage = Bind(builder, StorageOptions.SectionName, new StorageOptionsValidator());
+
+        // Registered before UseOrleans so that it runs, and can fail, before the silo starts.
+        builder.Services.AddHostedService<BackendPreflight>();
+
+        builder.UseOrleans(silo =>
+        {
+            ConfigureClustering(silo, host, clustering);
+            ConfigureStorage(silo, storage);
+            silo.AddVirtualIoTGrains(configuration);
+        });
+        return builder;
+    }
+
+    private static void ConfigureClustering(ISiloBuilder silo, SiloHostOptions host, ClusteringOptions clustering)
+    {
+        if (string.Equals(clustering.Provider, BackendNames.Postgres, StringComparison.OrdinalIgnoreCase))
+        {
+            silo.ConfigureEndpoints(IPAddress.Parse(host.AdvertisedAddress), host.SiloPort, host.GatewayPort, listenOnAnyHostAddress: false);
+            silo.UseAdoNetClustering(options =>
+            {
+                options.Invariant = NpgsqlInvariant;
+                options.ConnectionString = clustering.ConnectionString;
+            });
+        }
+        else
+        {
+            silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort,
+                host.PrimarySiloPort is { } primary ? new IPEndPoint(IPAddress.Loopback, primary) : null);
+        }
+
+        // After UseLocalhostClustering, which sets its own "dev" IDs: ours win, so stored state keeps its keys.
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = clustering.ClusterId;
+            options.ServiceId = clustering.ServiceId;
+        });
+    }
+
+    private static void ConfigureStorage(ISiloBuilder silo, StorageOptions storage)
+    {
+        switch (storage.Provider.ToLowerInvariant())
+        {
+            case BackendNames.Postgres:
+                silo.AddAdoNetGrainStorage(GrainStorageNames.Resources, options => options.Configure<Serializer>((o, serializer) =>
+                {
+                    o.Invariant = NpgsqlInvariant;
+                    o.ConnectionString = storage.ConnectionString;
+                    o.GrainStorageSerializer = BinarySerializer(serializer);
+                }));
+                break;
+            case BackendNames.AzureTable:
+                silo.AddAzureTableGrainStorage(GrainStorageNames.Resources, options => options.Configure<Serializer>((o, serializer) =>
+                {
+                    o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
+                    o.TableName = storage.TableName;
+                    o.GrainStorageSerializer = BinarySerializer(serializer);
+                }));
+                break;
+            default:
+                silo.AddMemoryGrainStorage(GrainStorageNames.Resources);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Orleans' own binary serializer for stored state. Attribute trees are <c>Dictionary&lt;string, object?&gt;</c>
+    /// holding longs, doubles, lists and nested dictionaries: a JSON serializer would read them back as
+    /// <c>JsonElement</c> (System.Text.Json) or as <c>int</c>/<c>JObject</c> (Newtonsoft), and the grains would
+    /// misbehave after a restart. The binary format round-trips every type exactly and needs no type names.
+    /// </summary>
+    private static IGrainStorageSerializer BinarySerializer(Serializer serializer) => new OrleansGrainStorageSerializer(serializer);
+
+    /// <summary>Binds a section, validates it now (a bad value must stop the start) and registers it for consumers.</summary>
+    private static T Bind<T>(WebApplicationBuilder builder, string section, IValidateOptions<T>? validator)
+        where T : class, new()
+    {
+        var optionsBuilder = builder.Services.AddOptions<T>()
+            .Bind(builder.Configuration.GetSection(section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        if (validator is not null)
+        {
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton(validator));
+        }
+
+        var value = builder.Configuration.GetSection(section).Get<T>() ?? new T();
+        var failures = new List<string>();
+        var context = new System.ComponentModel.DataAnnotations.ValidationContext(value);
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(value, context, results, validateAllProperties: true))
+        {
+            failures.AddRange(results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+        }
+
+        if (validator?.Validate(Options.DefaultName, value) is { Failed: true } result)
+        {
+            failures.AddRange(result.Failures);
+        }
+
+        return failures.Count > 0 ? throw new OptionsValidationException(section, typeof(T), failures) : value;
+    }
+}

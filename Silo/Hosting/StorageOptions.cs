@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+using VirtualIoT.Gateway.Hosting;
+
+namespace VirtualIoT.Silo.Hosting;
+
+/// <summary>Where grain state lives. Section <c>Storage</c> of configuration.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Storage";
+
+    /// <summary>
+    /// <c>memory</c> (default: nothing to install, state is lost when the silo stops), <c>postgres</c> (Orleans
+    /// ADO.NET persistence; the schema is applied at start) or <c>azuretable</c> (Orleans Azure Table storage,
+    /// Azurite locally).
+    /// </summary>
+    [Required]
+    public string Provider { get; set; } = BackendNames.Memory;
+
+    /// <summary>
+    /// Npgsql connection string for <c>postgres</c>, Azure Storage connection string for <c>azuretable</c>; unused
+    /// for <c>memory</c>. No default: a database is never guessed.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Azure table holding the grain state (<c>azuretable</c> only). Default <c>VirtualIoTResources</c>. Table
+    /// names are 3 to 63 letters or digits, starting with a letter.
+    /// </summary>
+    public string TableName { get; set; } = "VirtualIoTResources";
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualIoT.Tests.Infrastructure;
+
+namespace VirtualIoT.Tests.Backends;
+
+/// <summary>
+/// One running platform process (the Silo's Program: silo plus HTTP gateway) on Kestrel at a free loopback port,
+/// configured like an operator would, through configuration keys only.
+/// </summary>
+public sealed class PlatformHost : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<Program> _factory;
+
+    private PlatformHost(WebApplicationFactory<Program> factory, OneM2MClient client)
+    {
+        _factory = factory;
+        Client = client;
+    }
+
+    public OneM2MClient Client { get; }
+
+    /// <summary>The silo's grain factory, for looking at the cluster itself.</summary>
+    public IGrainFactory Grains => _factory.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>Starts a platform with <paramref name="settings"/> on fresh silo and gateway ports.</summary>
+    public static PlatformHost Start(IReadOnlyDictionary<string, string> settings)
+    {
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseSetting("Orleans:SiloPort", FreePort.Next().ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Orleans:GatewayPort", FreePort.Next().ToString(CultureInfo.InvariantCulture));
+            // Kestrel would otherwise also bind appsettings.json's Urls (port 8080), which parallel hosts share.
+            builder.UseSetting("Urls", "http://127.0.0.1:0");
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        });
+        factory.UseKestrel(0);
+        factory.StartServer();
+        return new PlatformHost(factory, new OneM2MClient(factory.CreateClient()));
+    }
+
+    public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
+}
