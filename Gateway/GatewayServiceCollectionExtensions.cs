@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Http;
+using VirtualIoT.Gateway.Notifications;
 
 namespace VirtualIoT.Gateway;
 
@@ -38,6 +39,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<AddressResolver>();
         services.TryAddSingleton<HttpGateway>();
         services.AddExceptionHandler<GatewayExceptionHandler>();
+        services.AddVirtualIoTNotificationSender();
         return services;
     }
 }

@@ -39,7 +39,7 @@ public interface IResourceGrain : IGrainWithStringKey
     /// reference the next time it finds the child missing.
     /// </summary>
     [Alias("ForgetChild"), OneWay]
-    ValueTask ForgetChild(string childId, string childName);
+    ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes);
 
     /// <summary>
     /// Cluster-internal: a child's expiration time changed; refresh the parent's reference. One-way for the same
@@ -48,6 +48,17 @@ public interface IResourceGrain : IGrainWithStringKey
     /// </summary>
     [Alias("ChildChanged"), OneWay]
     ValueTask ChildChanged(ChildReference child);
+
+    /// <summary>
+    /// Cluster-internal: a subscription to this resource changed its event criteria. One-way, like
+    /// <see cref="ChildChanged"/>; the subscription checks every event against its own criteria again.
+    /// </summary>
+    [Alias("SubscriptionChanged"), OneWay]
+    ValueTask SubscriptionChanged(SubscriptionFilter filter);
+
+    /// <summary>Cluster-internal: every subscription has stored the event; drop it from the outbox.</summary>
+    [Alias("EventDispatched"), OneWay]
+    ValueTask EventDispatched(string eventId);
 }
 
 /// <summary>Grain of the CSEBase (key = CSE resource ID, <c>id-in</c>).</summary>
@@ -109,6 +120,18 @@ public sealed record ChildReference(
     [property: Id(2)] ResourceType Type,
     [property: Id(3)] string? ExpirationTime);
 
+/// <summary>What a subscribed-to resource needs to know of a subscription to decide which events concern it.</summary>
+/// <param name="SubscriptionId">Subscription <c>ri</c>.</param>
+/// <param name="EventTypes"><c>enc/net</c> (default update only).</param>
+/// <param name="ChildTypes"><c>enc/chty</c>: child types that count for net 3 and 4 (all when empty).</param>
+/// <param name="Attributes"><c>enc/atr</c>: attributes whose update counts for net 1 (all when empty).</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.SubscriptionFilter")]
+public sealed record SubscriptionFilter(
+    [property: Id(0)] string SubscriptionId,
+    [property: Id(1)] IReadOnlyList<int> EventTypes,
+    [property: Id(2)] IReadOnlyList<int> ChildTypes,
+    [property: Id(3)] IReadOnlyList<string> Attributes);
+
 /// <summary>A resource as discovery sees it.</summary>
 /// <param name="Exists">False when the grain holds no live resource.</param>
 /// <param name="Path">Structured CSE-relative address.</param>
@@ -151,6 +174,7 @@ public static class ResourceGrainFactoryExtensions
             ResourceKind.Container => grains.GetGrain<IContainerGrain>(ri),
             ResourceKind.ContentInstance when ResourceIds.TrySplitInstanceId(ri, out var container, out _) =>
                 grains.GetGrain<IContainerGrain>(container),
+            ResourceKind.Subscription => grains.GetGrain<ISubscriptionGrain>(ri),
             _ => null,
         };
 }

@@ -13,6 +13,8 @@ public enum ResourceKind
     Container,
     /// <summary>A content instance, held by its container's grain (<c>cin</c> + the container's 12 characters + sequence).</summary>
     ContentInstance,
+    /// <summary>A subscription (<c>sub</c> + 12 characters).</summary>
+    Subscription,
 }
 
 /// <summary>
@@ -27,6 +29,7 @@ public static class ResourceIds
 
     private const string ContainerPrefix = "cnt";
     private const string InstancePrefix = "cin";
+    private const string SubscriptionPrefix = "sub";
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
     /// <summary>Classifies a resource ID. <paramref name="cseBaseId"/> is the CSEBase's <c>ri</c>.</summary>
@@ -52,6 +55,11 @@ public static class ResourceIds
             return ResourceKind.Container;
         }
 
+        if (ri.Length == SubscriptionPrefix.Length + RandomLength && ri.StartsWith(SubscriptionPrefix, StringComparison.Ordinal))
+        {
+            return ResourceKind.Subscription;
+        }
+
         if (ri.Length > InstancePrefix.Length + RandomLength && ri.StartsWith(InstancePrefix, StringComparison.Ordinal)
             && TryParseSequence(ri.AsSpan(InstancePrefix.Length + RandomLength), out _))
         {
@@ -63,6 +71,11 @@ public static class ResourceIds
 
     /// <summary>A new container ID.</summary>
     public static string NewContainerId() => ContainerPrefix + RandomString(RandomLength);
+
+    /// <summary>A new ID for a resource of <paramref name="type"/> held by its own grain (container, subscription).</summary>
+    public static string NewId(ResourceType type) => type == ResourceType.Subscription
+        ? SubscriptionPrefix + RandomString(RandomLength)
+        : NewContainerId();
 
     /// <summary>The ID of instance <paramref name="sequence"/> of container <paramref name="containerId"/>.</summary>
     public static string InstanceId(string containerId, long sequence) =>

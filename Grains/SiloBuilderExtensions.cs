@@ -6,13 +6,21 @@ namespace VirtualIoT.Grains;
 /// <summary>Registers what the resource grains need in a silo.</summary>
 public static class SiloBuilderExtensions
 {
-    /// <summary>Binds <see cref="CseOptions"/> (section <c>Cse</c>) and validates it at start.</summary>
+    /// <summary>
+    /// Binds <see cref="CseOptions"/> (section <c>Cse</c>) and <see cref="NotificationOptions"/> (section
+    /// <c>Notifications</c>), validated at start. The host provides an <see cref="INotificationSender"/>.
+    /// </summary>
     public static ISiloBuilder AddVirtualIoTGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.AddOptions<CseOptions>()
             .Bind(configuration.GetSection(CseOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        silo.Services.AddOptions<NotificationOptions>()
+            .Bind(configuration.GetSection(NotificationOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        silo.Services.AddSingleton<Notifications.NotificationMetrics>();
         return silo;
     }
 }

@@ -14,6 +14,7 @@ internal static class Policies
         ResourceType.AE => AePolicy.Rules,
         ResourceType.Container => ContainerPolicy.Rules,
         ResourceType.ContentInstance => ContentInstancePolicy.Rules,
+        ResourceType.Subscription => Resources.Subscription.SubscriptionPolicy.Rules,
         _ => null,
     };
 

@@ -10,8 +10,16 @@ namespace VirtualIoT.Grains.Resources;
 /// A type overrides the hooks where it differs (the CSEBase keeps its children in index shards, a container keeps
 /// its instances itself). Expected failures are returned as responses; exceptions mean broken infrastructure.
 /// </summary>
-internal abstract partial class ResourceGrain : Grain, IResourceGrain
+internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindable
 {
+    /// <summary>
+    /// Reminder a resource holds while it has subscriptions: it brings the resource back after a silo failure so
+    /// that events stored in its outbox reach their subscriptions even if no request touches the resource again.
+    /// </summary>
+    private const string OutboxReminder = "outbox";
+
+    private HashSet<string>? _outboxAtLastReminder;
+
     private readonly IPersistentState<ResourceState> _store;
 
     protected ResourceGrain(IPersistentState<ResourceState> store, IOptions<CseOptions> options, ILogger logger)
@@ -223,13 +231,148 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         }
     }
 
-    public async ValueTask ForgetChild(string childId, string childName)
+    public async ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes)
     {
         if (Exists && State.Children.TryGetValue(childName, out var child) && child.ResourceId == childId)
         {
             State.Children.Remove(childName);
+            var wasSubscription = State.Subscriptions.Remove(childId);
+            var raised = RaiseEvent(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
+            await WriteStateAsync();
+            Dispatch(raised);
+            if (wasSubscription && State.Subscriptions.Count == 0)
+            {
+                await KeepOutboxReminder();
+            }
+        }
+    }
+
+    public async ValueTask SubscriptionChanged(SubscriptionFilter filter)
+    {
+        if (Exists && State.Subscriptions.ContainsKey(filter.SubscriptionId) && State.Subscriptions[filter.SubscriptionId] != filter)
+        {
+            State.Subscriptions[filter.SubscriptionId] = filter;
             await WriteStateAsync();
         }
+    }
+
+    public ValueTask EventDispatched(string eventId)
+    {
+        // Dropped from memory only: the next write stores the shorter outbox. Should the silo die first, the
+        // event is dispatched again and receivers see a duplicate with the same notification ID.
+        State.Outbox.RemoveAll(e => e.EventId == eventId);
+        return ValueTask.CompletedTask;
+    }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Events stored but not known to have reached every subscription (the silo died): hand them over again.
+        RedispatchOutbox(State.Outbox);
+        return Task.CompletedTask;
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == OutboxReminder && Exists)
+        {
+            // Only events that were already waiting at the previous tick: younger ones are still on their way.
+            var waiting = new HashSet<string>(State.Outbox.Select(e => e.EventId), StringComparer.Ordinal);
+            if (_outboxAtLastReminder is { } previous)
+            {
+                RedispatchOutbox(State.Outbox.Where(e => previous.Contains(e.EventId)).ToList());
+            }
+
+            _outboxAtLastReminder = waiting;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void RedispatchOutbox(IReadOnlyList<ResourceEvent> events)
+    {
+        foreach (var pending in events)
+        {
+            Dispatch(new RaisedEvent(pending, MatchingSubscriptions(pending.EventType, (int)pending.ResourceType, pending.ModifiedAttributes)));
+        }
+    }
+
+    /// <summary>Holds the outbox reminder while the resource has subscriptions, and drops it with the last one.</summary>
+    private async Task KeepOutboxReminder()
+    {
+        if (State.Subscriptions.Count > 0)
+        {
+            await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        else if (await this.GetReminder(OutboxReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    // ---- events ---------------------------------------------------------------------------------------------
+
+    /// <summary>An event stored in the outbox and the subscriptions it goes to.</summary>
+    protected sealed record RaisedEvent(ResourceEvent Event, List<string> Subscriptions);
+
+    /// <summary>
+    /// Records an event for the subscriptions it concerns, in the outbox, to be stored by the write that follows;
+    /// null when no subscription wants it. Call <see cref="Dispatch"/> after that write.
+    /// </summary>
+    protected RaisedEvent? RaiseEvent(int eventType, ResourceType type, Dictionary<string, object?> attributes,
+        Dictionary<string, object?>? modified = null)
+    {
+        if (State.Subscriptions.Count == 0)
+        {
+            return null;
+        }
+
+        var subscriptions = MatchingSubscriptions(eventType, (int)type, modified);
+        if (subscriptions.Count == 0)
+        {
+            return null;
+        }
+
+        State.EventSequence++;
+        var raised = new ResourceEvent(
+            string.Concat(ResourceId, "-", State.EventSequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            eventType, type, attributes, modified);
+        State.Outbox.Add(raised);
+        return new RaisedEvent(raised, subscriptions);
+    }
+
+    /// <summary>Hands a stored event to the fan-out worker: one message, no waiting on subscriptions or receivers.</summary>
+    protected void Dispatch(RaisedEvent? raised)
+    {
+        if (raised is not null && raised.Subscriptions.Count > 0)
+        {
+            _ = GrainFactory.GetGrain<IFanOutGrain>(0).Dispatch(ResourceId, raised.Event, raised.Subscriptions);
+        }
+    }
+
+    private List<string> MatchingSubscriptions(int eventType, int childType, Dictionary<string, object?>? modified)
+    {
+        var matching = new List<string>();
+        foreach (var filter in State.Subscriptions.Values)
+        {
+            if (!filter.EventTypes.Contains(eventType))
+            {
+                continue;
+            }
+
+            if (eventType is 3 or 4 && filter.ChildTypes.Count > 0 && !filter.ChildTypes.Contains(childType))
+            {
+                continue;
+            }
+
+            if (eventType == 1 && filter.Attributes.Count > 0 && modified is not null && !filter.Attributes.Any(modified.ContainsKey))
+            {
+                continue;
+            }
+
+            matching.Add(filter.SubscriptionId);
+        }
+
+        return matching;
     }
 
     public async ValueTask ChildChanged(ChildReference child)
@@ -283,7 +426,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
             return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"the parent already holds {Options.MaxChildren} children");
         }
 
-        var ri = ResourceIds.NewContainerId();
+        var ri = ResourceIds.NewId(policy.Type);
         var error = ResourceFactory.Build(policy.Type, accepted, ri, name, ResourceId, now, Expiration, MaxExpiration(),
             request.Originator, out var attributes);
         if (error is not null)
@@ -292,6 +435,12 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         }
 
         var path = string.Concat(State.Path, "/", name);
+        if (policy.Type == ResourceType.Subscription && State.Subscriptions.Count == 0)
+        {
+            // Before anything is stored, so that a subscription never exists without the reminder behind its outbox.
+            await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+
         var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
         var created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null));
         if (created.StatusCode != ResponseStatusCode.Created)
@@ -300,6 +449,13 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         }
 
         State.Children[name] = new ChildReference(ri, name, policy.Type, attributes["et"] as string);
+        var raised = RaiseEvent(3, policy.Type, attributes);
+        if (policy.Type == ResourceType.Subscription)
+        {
+            // After the event: a new subscription is not told of its own creation.
+            State.Subscriptions[ri] = Resources.Subscription.SubscriptionPolicy.Filter(ri, attributes);
+        }
+
         try
         {
             await WriteStateAsync();
@@ -307,10 +463,12 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         catch
         {
             State.Children.Remove(name);
+            State.Subscriptions.Remove(ri);
             await child.DeleteSubtree();
             throw;
         }
 
+        Dispatch(raised);
         return CreatedResponse(request, policy, attributes, accepted, path);
     }
 
@@ -404,6 +562,15 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
     protected virtual ValueTask<ChildReference?> ResolveChildCore(string name, string now) =>
         ValueTask.FromResult(State.Children.TryGetValue(name, out var child) ? child : null);
 
+    /// <summary>Checks merged attributes before an update is stored; a response rejects the update.</summary>
+    protected virtual ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated, Dictionary<string, object?> accepted) =>
+        ValueTask.FromResult<ResourceResponse?>(null);
+
+    /// <summary>Runs after an update is stored.</summary>
+    protected virtual void OnUpdated(Dictionary<string, object?> accepted)
+    {
+    }
+
     /// <summary>Runs after an update's attributes are merged and before they are stored (a container evicts here).</summary>
     protected virtual void OnUpdating(Dictionary<string, object?> updated)
     {
@@ -419,7 +586,9 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
     {
         if (request.SubTarget is not null)
         {
-            return ResourceResponse.Error(ResponseStatusCode.InvalidChildResourceType, "the target cannot have children");
+            return request.ResourceType == ResourceType.Subscription
+                ? ResourceResponse.Error(ResponseStatusCode.TargetNotSubscribable, "the target cannot be subscribed to")
+                : ResourceResponse.Error(ResponseStatusCode.InvalidChildResourceType, "the target cannot have children");
         }
 
         if (request.ResourceType is not { } type)
@@ -436,6 +605,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         {
             return Policy.UnimplementedChildren.Contains(type)
                 ? ResourceResponse.Error(ResponseStatusCode.NotImplemented, $"resource type {(int)type} is not supported yet")
+                : type == ResourceType.Subscription
+                ? ResourceResponse.Error(ResponseStatusCode.TargetNotSubscribable, $"{Policy.RootKey} cannot be subscribed to")
                 : ResourceResponse.Error(ResponseStatusCode.InvalidChildResourceType,
                     $"resource type {(int)type} cannot be a child of {Policy.RootKey}");
         }
@@ -517,8 +688,14 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         }
 
         OnUpdating(updated);
+        if (await ValidateUpdate(updated, accepted) is { } rejected)
+        {
+            return rejected;
+        }
+
         var previous = State.Attributes;
         State.Attributes = updated;
+        var raised = RaiseEvent(1, Policy.Type, CurrentAttributes(), ModifiedByUpdate(updated, accepted));
         try
         {
             await WriteStateAsync();
@@ -529,6 +706,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
             throw;
         }
 
+        Dispatch(raised);
+        OnUpdated(accepted);
         if (accepted.ContainsKey("et"))
         {
             await PublishExpiration(updated);
@@ -578,11 +757,34 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         await RemoveSelf();
     }
 
+    /// <summary>Deletes this resource as a delete request would (events, subtree, parent), without a response.</summary>
+    protected Task DeleteSelfAsync() => RemoveSelf();
+
     private async Task RemoveSelf()
     {
         var name = State.Attributes.TryGetValue("rn", out var rn) ? rn as string ?? "" : "";
         var parentId = State.ParentId;
         var shard = State.IndexShard;
+        var type = State.Type;
+        var attributes = CurrentAttributes();
+
+        // Delete_of_Resource goes to this resource's own subscriptions, stored by each before they are deleted
+        // with the subtree (which then sends their deletion notifications).
+        var deleted = MatchingSubscriptions(2, (int)type, null);
+        if (deleted.Count > 0)
+        {
+            State.EventSequence++;
+            var raised = new ResourceEvent(string.Concat(ResourceId, "-", State.EventSequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                2, type, attributes, null);
+            var accepts = new List<Task>(deleted.Count);
+            foreach (var subscription in deleted)
+            {
+                accepts.Add(GrainFactory.GetGrain<ISubscriptionGrain>(subscription).Accept(raised).AsTask());
+            }
+
+            await Task.WhenAll(accepts);
+        }
+
         await DeleteSubtreeCore();
         if (shard is not null)
         {
@@ -590,7 +792,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         }
         else if (GrainFactory.GetResourceGrain(parentId, Options.CseBaseId) is { } parent)
         {
-            await parent.ForgetChild(ResourceId, name);
+            await parent.ForgetChild(ResourceId, name, type, attributes);
         }
     }
 
@@ -611,8 +813,14 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain
         }
 
         await DeleteOwnedData();
+        var hadSubscriptions = State.Subscriptions.Count > 0;
         await _store.ClearStateAsync();
         _store.State = new ResourceState();
+        if (hadSubscriptions)
+        {
+            await KeepOutboxReminder();
+        }
+
         DeactivateOnIdle();
     }
 

@@ -36,6 +36,21 @@ public sealed class ResourceState
 
     /// <summary>Parent resource ID.</summary>
     [Id(10)] public string ParentId { get; set; } = "";
+
+    /// <summary>Subscriptions to this resource, by subscription ID, with the event criteria that select their events.</summary>
+    [Id(11)] public Dictionary<string, SubscriptionFilter> Subscriptions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Events stored with the change that caused them and not yet stored by every subscription (the outbox that
+    /// makes notifications at-least-once: a silo may die right after the change was acknowledged).
+    /// </summary>
+    [Id(12)] public List<ResourceEvent> Outbox { get; set; } = [];
+
+    /// <summary>Number of events this resource has raised, for event IDs.</summary>
+    [Id(13)] public long EventSequence { get; set; }
+
+    /// <summary>Subscription: notifications waiting for delivery, oldest first.</summary>
+    [Id(14)] public List<PendingNotification> Queue { get; set; } = [];
 }
 
 /// <summary>A content instance as its container stores it.</summary>

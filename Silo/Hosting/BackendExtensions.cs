@@ -17,9 +17,9 @@ internal static class BackendExtensions
     private const string NpgsqlInvariant = "Npgsql";
 
     /// <summary>
-    /// Adds the Orleans silo with the grains, its endpoints (section <c>Orleans</c>), its clustering (section
-    /// <c>Clustering</c>) and its grain storage (section <c>Storage</c>). The options are validated here, before
-    /// anything starts, and again at start for their consumers; a wrong value stops the process naming the key.
+    /// Adds the Orleans silo with the grains, its endpoints (section <c>Orleans</c>), its clustering and reminders
+    /// (section <c>Clustering</c>) and its grain storage (section <c>Storage</c>). The options are validated here,
+    /// before anything starts, and again at start for their consumers; a wrong value stops the process naming the key.
     /// </summary>
     public static WebApplicationBuilder AddVirtualIoTSilo(this WebApplicationBuilder builder)
     {
@@ -34,6 +34,7 @@ internal static class BackendExtensions
         builder.UseOrleans(silo =>
         {
             ConfigureClustering(silo, host, clustering);
+            ConfigureReminders(silo, clustering);
             ConfigureStorage(silo, storage);
             silo.AddVirtualIoTGrains(configuration);
         });
@@ -63,6 +64,27 @@ internal static class BackendExtensions
             options.ClusterId = clustering.ClusterId;
             options.ServiceId = clustering.ServiceId;
         });
+    }
+
+    /// <summary>
+    /// Reminders follow clustering: with <c>postgres</c> they live in the clustering database (its schema, applied at
+    /// start, holds the reminders table), so they outlive the silos; with <c>localhost</c> they are kept in memory
+    /// and last as long as the cluster.
+    /// </summary>
+    private static void ConfigureReminders(ISiloBuilder silo, ClusteringOptions clustering)
+    {
+        if (string.Equals(clustering.Provider, BackendNames.Postgres, StringComparison.OrdinalIgnoreCase))
+        {
+            silo.UseAdoNetReminderService(options =>
+            {
+                options.Invariant = NpgsqlInvariant;
+                options.ConnectionString = clustering.ConnectionString;
+            });
+        }
+        else
+        {
+            silo.UseInMemoryReminderService();
+        }
     }
 
     private static void ConfigureStorage(ISiloBuilder silo, StorageOptions storage)

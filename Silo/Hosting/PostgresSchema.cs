@@ -5,8 +5,8 @@ namespace VirtualIoT.Silo.Hosting;
 
 /// <summary>
 /// Applies <c>Sql/PostgreSql-Orleans.sql</c> (tables, functions and the <c>OrleansQuery</c> rows Orleans' ADO.NET
-/// clustering and persistence read). The script is idempotent; it runs in one transaction under an advisory lock so
-/// that silos starting together do not race on <c>CREATE TABLE IF NOT EXISTS</c>.
+/// clustering, persistence and reminders read). The script is idempotent; it runs in one transaction under an
+/// advisory lock so that silos starting together do not race on <c>CREATE TABLE IF NOT EXISTS</c>.
 /// </summary>
 internal static class PostgresSchema
 {

@@ -48,6 +48,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await base.OnActivateAsync(cancellationToken);
         if (!Exists)
         {
             return;
@@ -187,7 +188,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         Append(new InstanceRecord(sequence, attributes));
         Evict(Limit("mni"), maxByteSize);
         SetCounters(stateTag);
+        var raised = RaiseEvent(3, ResourceType.ContentInstance, attributes);
         await WriteStateAsync();
+        Dispatch(raised);
 
         return CreatedResponse(request, ContentInstancePolicy.Rules, attributes, accepted, string.Concat(State.Path, "/", name));
     }
@@ -221,7 +224,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
         Remove(record.Sequence);
         SetCounters((long)State.Attributes["st"]!);
+        var raised = RaiseEvent(4, ResourceType.ContentInstance, record.Attributes);
         await WriteStateAsync();
+        Dispatch(raised);
         object? content = request.ResultContent is null or ResultContent.Nothing
             ? null
             : Representation.Resource(ContentInstancePolicy.Rules.RootKey, record.Attributes);

@@ -20,9 +20,9 @@ internal static class ContainerPolicy
             new("li", "locationID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.Optional),
             new("disr", "disableRetrieval", ValueKind.Boolean, Presence.Optional, Presence.Optional)),
-        children: [ResourceType.Container, ResourceType.ContentInstance],
+        children: [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription],
         unimplementedChildren:
         [
-            ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.SemanticDescriptor,
+            ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.SemanticDescriptor,
         ]);
 }

@@ -27,6 +27,7 @@ internal sealed partial class CseBaseGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await base.OnActivateAsync(cancellationToken);
         var created = Exists && State.Attributes.TryGetValue("ct", out var ct) && ct is string s ? s : Now();
         var attributes = new Dictionary<string, object?>(StringComparer.Ordinal)
         {

@@ -1,4 +1,5 @@
--- VirtualIoT's PostgreSQL schema for Orleans' ADO.NET clustering and grain persistence (invariant "Npgsql").
+-- VirtualIoT's PostgreSQL schema for Orleans' ADO.NET clustering, grain persistence and reminders
+-- (invariant "Npgsql").
 --
 -- The providers read their SQL from OrleansQuery by key and bind parameters and result columns by name, so the
 -- table, column, parameter and query-key names below follow the contract of dotnet/orleans (src/AdoNet). The
@@ -119,6 +120,26 @@ CREATE TABLE IF NOT EXISTS OrleansStorage
         (GrainIdHash, GrainTypeHash, ServiceId, GrainIdN0, GrainIdN1, GrainTypeString, GrainIdExtensionString)
 );
 
+-- ---- reminders ------------------------------------------------------------------------------------------------
+
+-- One row per (service, grain, reminder name). GrainHash is the grain's uniform hash as a signed integer: each silo
+-- reads the reminders of its own hash range. Period is in milliseconds; Version is the reminder's ETag.
+-- GrainId holds Orleans' full grain id text ("type/key"), hence longer than OrleansStorage's key column.
+CREATE TABLE IF NOT EXISTS OrleansRemindersTable
+(
+    ServiceId    varchar(150)   NOT NULL,
+    GrainId      varchar(1024)  NOT NULL,
+    ReminderName varchar(512)   NOT NULL,
+    StartTime    timestamptz(3) NOT NULL,
+    Period       bigint         NOT NULL,
+    GrainHash    integer        NOT NULL,
+    Version      integer        NOT NULL,
+    CONSTRAINT PK_OrleansRemindersTable PRIMARY KEY (ServiceId, GrainId, ReminderName)
+);
+
+-- The silo-range reads (ReadRangeRows1Key/ReadRangeRows2Key) filter on the hash.
+CREATE INDEX IF NOT EXISTS IX_OrleansRemindersTable_GrainHash ON OrleansRemindersTable (ServiceId, GrainHash);
+
 -- ---- queries --------------------------------------------------------------------------------------------------
 
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
@@ -234,5 +255,55 @@ WHERE GrainIdHash = CAST(@GrainIdHash AS integer) AND GrainTypeHash = CAST(@Grai
     AND GrainIdExtensionString IS NOT DISTINCT FROM CAST(@GrainIdExtensionString AS varchar)
     AND Version = CAST(@GrainStateVersion AS integer)
 RETURNING Version AS NewGrainStateVersion
+$q$),
+-- Reminder reads return GrainId, ReminderName, StartTime, Period (milliseconds, read as a 64-bit integer) and
+-- Version. The provider binds Period as int or bigint depending on its size, GrainHash, BeginHash and EndHash as the
+-- unsigned hashes reinterpreted as signed integers, and Version (the ETag) as an integer.
+('ReadReminderRowsKey', $q$
+SELECT GrainId, ReminderName, StartTime, Period, Version
+FROM OrleansRemindersTable
+WHERE ServiceId = CAST(@ServiceId AS varchar) AND GrainId = CAST(@GrainId AS varchar)
+$q$),
+('ReadReminderRowKey', $q$
+SELECT GrainId, ReminderName, StartTime, Period, Version
+FROM OrleansRemindersTable
+WHERE ServiceId = CAST(@ServiceId AS varchar) AND GrainId = CAST(@GrainId AS varchar)
+    AND ReminderName = CAST(@ReminderName AS varchar)
+$q$),
+-- The range (BeginHash, EndHash] when it does not wrap around in signed order...
+('ReadRangeRows1Key', $q$
+SELECT GrainId, ReminderName, StartTime, Period, Version
+FROM OrleansRemindersTable
+WHERE ServiceId = CAST(@ServiceId AS varchar)
+    AND GrainHash > CAST(@BeginHash AS integer) AND GrainHash <= CAST(@EndHash AS integer)
+$q$),
+-- ...and when it does (BeginHash >= EndHash; equal means the whole ring).
+('ReadRangeRows2Key', $q$
+SELECT GrainId, ReminderName, StartTime, Period, Version
+FROM OrleansRemindersTable
+WHERE ServiceId = CAST(@ServiceId AS varchar)
+    AND (GrainHash > CAST(@BeginHash AS integer) OR GrainHash <= CAST(@EndHash AS integer))
+$q$),
+-- Inserts or replaces a reminder and returns its new Version (the ETag).
+('UpsertReminderRowKey', $q$
+INSERT INTO OrleansRemindersTable (ServiceId, GrainId, ReminderName, StartTime, Period, GrainHash, Version)
+VALUES (CAST(@ServiceId AS varchar), CAST(@GrainId AS varchar), CAST(@ReminderName AS varchar),
+    CAST(@StartTime AS timestamptz), CAST(@Period AS bigint), CAST(@GrainHash AS integer), 1)
+ON CONFLICT ON CONSTRAINT PK_OrleansRemindersTable DO UPDATE
+    SET StartTime = EXCLUDED.StartTime, Period = EXCLUDED.Period, GrainHash = EXCLUDED.GrainHash,
+        Version = OrleansRemindersTable.Version + 1
+RETURNING Version
+$q$),
+-- Deletes a reminder if its ETag still matches; returns one boolean column: whether a row was deleted.
+('DeleteReminderRowKey', $q$
+WITH deleted AS (
+    DELETE FROM OrleansRemindersTable
+    WHERE ServiceId = CAST(@ServiceId AS varchar) AND GrainId = CAST(@GrainId AS varchar)
+        AND ReminderName = CAST(@ReminderName AS varchar) AND Version = CAST(@Version AS integer)
+    RETURNING 1)
+SELECT count(*) > 0 FROM deleted
+$q$),
+('DeleteReminderRowsKey', $q$
+DELETE FROM OrleansRemindersTable WHERE ServiceId = CAST(@ServiceId AS varchar)
 $q$)
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;

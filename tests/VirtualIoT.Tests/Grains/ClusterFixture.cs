@@ -18,6 +18,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(GrainStorageNames.Resources);
+            silo.UseInMemoryReminderService();
             silo.AddVirtualIoTGrains(new ConfigurationBuilder().Build());
         });
         Cluster = builder.Build();

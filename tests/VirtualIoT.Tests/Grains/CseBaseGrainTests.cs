@@ -84,7 +84,7 @@ public sealed class CseBaseGrainTests(ClusterFixture fixture)
     public async Task An_expired_ae_frees_its_id_for_a_new_registration()
     {
         var aeId = NewId("C");
-        var soon = OneM2MTime.Format(DateTime.UtcNow.AddMilliseconds(300));
+        var soon = OneM2MTime.Format(DateTime.UtcNow.AddSeconds(2));
         var first = await Cse.Execute(RegisterAe(aeId, aeId) with
         {
             Content = new() { ["rn"] = aeId, ["api"] = "Ntest", ["rr"] = false, ["srv"] = new List<object?> { "3" }, ["et"] = soon },

@@ -31,6 +31,8 @@ internal static class ProtocolAssert
         [4108] = HttpStatusCode.Forbidden,
         [4117] = HttpStatusCode.Forbidden,
         [5001] = HttpStatusCode.NotImplemented,
+        [5203] = HttpStatusCode.Forbidden,
+        [5204] = HttpStatusCode.InternalServerError,
         [5207] = HttpStatusCode.NotAcceptable,
     };
 

@@ -1,0 +1,73 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using VirtualIoT.Gateway.Http;
+using VirtualIoT.Gateway.Json;
+
+namespace VirtualIoT.Gateway.Notifications;
+
+/// <summary>
+/// Sends notification requests over HTTP (TS-0009 6.4: POST of <c>m2m:sgn</c> without <c>ty</c>, originator =
+/// the CSE-ID). The request identifier is the notification's ID, the same on every retry, so a receiver can drop
+/// duplicates.
+/// </summary>
+internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOptions<CseOptions> options) : INotificationSender
+{
+    /// <summary>Name of the HTTP client used for notifications.</summary>
+    public const string ClientName = "VirtualIoT.Notifications";
+
+    private readonly string _cseId = options.Value.CseId;
+
+    public async Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
+        {
+            return null;
+        }
+
+        var body = new ArrayBufferWriter<byte>(512);
+        await using (var writer = new Utf8JsonWriter(body, ContentWriter.WriterOptions))
+        {
+            ContentWriter.WriteValue(writer, content);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(body.WrittenMemory) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, _cseId);
+        request.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestIdentifier, requestId);
+        request.Headers.TryAddWithoutValidation(OneM2MHeaders.ReleaseVersion, "3");
+        try
+        {
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (response.Headers.TryGetValues(OneM2MHeaders.ResponseStatusCode, out var values)
+                && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var rsc))
+            {
+                return (ResponseStatusCode)rsc;
+            }
+
+            // A receiver that is not a oneM2M entity may answer plain HTTP: a 2xx counts as received.
+            return response.IsSuccessStatusCode ? ResponseStatusCode.Ok
+                : (int)response.StatusCode >= 500 ? ResponseStatusCode.InternalServerError : ResponseStatusCode.BadRequest;
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Registers the notification sender a silo's delivery grains use.</summary>
+public static class NotificationServiceCollectionExtensions
+{
+    /// <summary>Adds <see cref="INotificationSender"/> over HTTP (timeouts come from the delivery grain's token).</summary>
+    public static IServiceCollection AddVirtualIoTNotificationSender(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddHttpClient(HttpNotificationSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<INotificationSender, HttpNotificationSender>();
+        return services;
+    }
+}

@@ -1,0 +1,84 @@
+using Orleans.Concurrency;
+
+namespace VirtualIoT;
+
+/// <summary>
+/// Grain of a subscription (ty 23, key = its <c>ri</c>). It turns events of the subscribed-to resource into
+/// notifications, keeps them in a stored queue and has them delivered one at a time, in order, with retries.
+/// </summary>
+[Alias("VirtualIoT.ISubscriptionGrain")]
+public interface ISubscriptionGrain : IResourceGrain
+{
+    /// <summary>Cluster-internal: an event of the subscribed-to resource; stored before this returns.</summary>
+    [Alias("Accept")]
+    ValueTask Accept(ResourceEvent resourceEvent);
+
+    /// <summary>Cluster-internal: the outcome of a delivery attempt, reported by the delivery worker.</summary>
+    [Alias("Delivered"), OneWay]
+    ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets);
+}
+
+/// <summary>
+/// Delivers notifications (TS-0004 7.5.1.2.2). A stateless worker, so resource and subscription grains hand
+/// notifications over without waiting on any receiver; the network I/O happens here, outside their turns.
+/// </summary>
+[Alias("VirtualIoT.IDeliveryGrain")]
+public interface IDeliveryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Sends a notification to each target; reports back to the subscription which targets answered 2xxx.</summary>
+    [Alias("Deliver"), OneWay]
+    ValueTask Deliver(string subscriptionId, PendingNotification notification);
+
+    /// <summary>Sends a notification and waits for the answers (verification requests, deletion notifications).</summary>
+    [Alias("SendNow")]
+    ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification);
+}
+
+/// <summary>
+/// Hands a resource's event to its subscriptions. A stateless worker: the resource grain's turn only sends one
+/// message; the fan-out to many subscriptions happens here, and the resource hears back when every subscription
+/// has stored the event.
+/// </summary>
+[Alias("VirtualIoT.IFanOutGrain")]
+public interface IFanOutGrain : IGrainWithIntegerKey
+{
+    /// <summary>Passes <paramref name="resourceEvent"/> to <paramref name="subscriptionIds"/>, then tells the resource.</summary>
+    [Alias("Dispatch"), OneWay]
+    ValueTask Dispatch(string resourceId, ResourceEvent resourceEvent, IReadOnlyList<string> subscriptionIds);
+}
+
+/// <summary>What happened to a subscribed-to resource.</summary>
+/// <param name="EventId">Unique per event; notifications derived from it carry it so receivers can drop duplicates.</param>
+/// <param name="EventType">The <c>net</c> value: 1 update, 2 delete, 3 child created, 4 child deleted.</param>
+/// <param name="ResourceType">Type of the resource the notification represents (the child for net 3 and 4).</param>
+/// <param name="Attributes">That resource's attributes.</param>
+/// <param name="ModifiedAttributes">For an update, the attributes the update changed (for <c>nct</c> 2).</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.ResourceEvent")]
+public sealed record ResourceEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] int EventType,
+    [property: Id(2)] ResourceType ResourceType,
+    [property: Id(3)] Dictionary<string, object?> Attributes,
+    [property: Id(4)] Dictionary<string, object?>? ModifiedAttributes);
+
+/// <summary>A notification waiting for delivery.</summary>
+/// <param name="Id">Notification ID, sent as the request identifier (<c>X-M2M-RI</c>): the same on every retry.</param>
+/// <param name="Targets">Notification URIs still to deliver to (URLs or AE-IDs).</param>
+/// <param name="Content">The <c>m2m:sgn</c> content tree.</param>
+/// <param name="Attempts">Delivery attempts so far.</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.PendingNotification")]
+public sealed record PendingNotification(
+    [property: Id(0)] string Id,
+    [property: Id(1)] IReadOnlyList<string> Targets,
+    [property: Id(2)] Dictionary<string, object?> Content,
+    [property: Id(3)] int Attempts);
+
+/// <summary>
+/// Sends one notification request to one URL (the binding's job: HTTP today, MQTT later). Implemented by the
+/// gateway; the delivery grain resolves AE-IDs to their point of access before calling it.
+/// </summary>
+public interface INotificationSender
+{
+    /// <summary>Sends and returns the receiver's response status code, or null when it could not be reached.</summary>
+    Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, CancellationToken cancellationToken);
+}

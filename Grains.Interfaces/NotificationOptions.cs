@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VirtualIoT;
+
+/// <summary>How notifications are delivered. Section <c>Notifications</c> of configuration.</summary>
+public sealed class NotificationOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Notifications";
+
+    /// <summary>
+    /// Attempts per notification before it is dropped (logged and counted in
+    /// <c>virtualiot.notifications.dropped</c>). Default 8: with the default delays a target gets about four
+    /// minutes to come back.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Delay before the first retry; doubled after each failure. Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan InitialRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest delay between retries. Default 60 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a receiver may take to answer one notification request. Default 5 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,288 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Notifications;
+
+namespace VirtualIoT.Grains.Resources.Subscription;
+
+/// <summary>
+/// A subscription (ty 23). Events of the subscribed-to resource arrive through <see cref="Accept"/>, become
+/// notifications in a stored queue and are delivered one at a time, in order, by <see cref="IDeliveryGrain"/>:
+/// this grain only sends messages and stores its queue, so no receiver ever holds up a turn. A failed delivery is
+/// retried with doubling delays and dropped after <see cref="NotificationOptions.MaxAttempts"/>.
+/// </summary>
+internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGrain
+{
+    private readonly NotificationOptions _notifications;
+    private readonly NotificationMetrics _metrics;
+    private string? _inFlight;
+    private IGrainTimer? _timer;
+
+    public SubscriptionGrain(
+        [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
+        IOptions<CseOptions> options,
+        IOptions<NotificationOptions> notifications,
+        NotificationMetrics metrics,
+        ILogger<SubscriptionGrain> logger)
+        : base(store, options, logger)
+    {
+        _notifications = notifications.Value;
+        _metrics = metrics;
+    }
+
+    protected override ResourcePolicy Policy => SubscriptionPolicy.Rules;
+
+    private string SubscriptionReference => string.Concat(Options.CseId, "/", ResourceId);
+
+    private IDeliveryGrain Delivery => GrainFactory.GetGrain<IDeliveryGrain>(0);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await base.OnActivateAsync(cancellationToken);
+        Kick();
+    }
+
+    /// <summary>Verifies every notification target other than the originator before the subscription exists (TS-0004 7.4.8.2.1).</summary>
+    public override async ValueTask<ResourceResponse> Initialize(NewResource resource)
+    {
+        var failed = await Verify(resource.Attributes);
+        if (failed is not null)
+        {
+            return failed;
+        }
+
+        return await base.Initialize(resource);
+    }
+
+    public async ValueTask Accept(ResourceEvent resourceEvent)
+    {
+        if (!Exists || IsExpired(Now()))
+        {
+            return;
+        }
+
+        var filter = SubscriptionPolicy.Filter(ResourceId, State.Attributes);
+        if (!filter.EventTypes.Contains(resourceEvent.EventType))
+        {
+            return;
+        }
+
+        var id = string.Concat(resourceEvent.EventId, ":", ResourceId);
+        foreach (var queued in State.Queue)
+        {
+            if (queued.Id == id)
+            {
+                return;
+            }
+        }
+
+        State.Queue.Add(new PendingNotification(id, Targets(), EventNotification(resourceEvent), 0));
+        await WriteStateAsync();
+        Kick();
+    }
+
+    public async ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets)
+    {
+        if (_inFlight == notificationId)
+        {
+            _inFlight = null;
+            StopTimer();
+        }
+
+        var index = Exists ? State.Queue.FindIndex(n => n.Id == notificationId) : -1;
+        if (index < 0)
+        {
+            Kick();
+            return;
+        }
+
+        var notification = State.Queue[index];
+        var remaining = notification.Targets.Where(t => !deliveredTargets.Contains(t)).ToList();
+        var retry = false;
+        if (deliveredTargets.Count > 0)
+        {
+            _metrics.Delivered(deliveredTargets.Count);
+        }
+
+        if (remaining.Count == 0)
+        {
+            State.Queue.RemoveAt(index);
+        }
+        else if (notification.Attempts + 1 >= _notifications.MaxAttempts)
+        {
+            State.Queue.RemoveAt(index);
+            _metrics.Dropped();
+            LogDropped(Logger, notificationId, ResourceId, string.Join(' ', remaining), notification.Attempts + 1);
+        }
+        else
+        {
+            State.Queue[index] = notification with { Targets = remaining, Attempts = notification.Attempts + 1 };
+            _metrics.Retried();
+            retry = true;
+        }
+
+        // expirationCounter counts delivered notifications; at zero the subscription ends (TS-0004 7.5.1.2.2).
+        if (deliveredTargets.Count > 0 && State.Attributes.TryGetValue("exc", out var exc) && exc is long counter)
+        {
+            if (counter <= 1)
+            {
+                // The counter is spent: what is still queued is not sent.
+                State.Queue.Clear();
+                await DeleteSelfAsync();
+                return;
+            }
+
+            State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["exc"] = counter - 1 };
+        }
+
+        await WriteStateAsync();
+        if (retry)
+        {
+            var delay = _notifications.InitialRetryDelay * Math.Pow(2, notification.Attempts);
+            ArmTimer(delay < _notifications.MaxRetryDelay ? delay : _notifications.MaxRetryDelay);
+        }
+        else
+        {
+            Kick();
+        }
+    }
+
+    protected override async ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated, Dictionary<string, object?> accepted)
+    {
+        if (SubscriptionPolicy.Rules.Check!(updated, new ValidationContext(Operation.Update, null)) is { } invalid)
+        {
+            return ResourceResponse.Error(invalid);
+        }
+
+        return accepted.ContainsKey("nu") ? await Verify(updated) : null;
+    }
+
+    protected override void OnUpdated(Dictionary<string, object?> accepted)
+    {
+        if (accepted.ContainsKey("enc") && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
+        {
+            _ = parent.SubscriptionChanged(SubscriptionPolicy.Filter(ResourceId, State.Attributes));
+        }
+    }
+
+    /// <summary>
+    /// On deletion the subscriber (<c>su</c>) gets a deletion notification, and what is still queued is sent once
+    /// more, best effort: the queue goes with the subscription.
+    /// </summary>
+    protected override Task DeleteOwnedData()
+    {
+        StopTimer();
+        foreach (var pending in State.Queue)
+        {
+            _ = Delivery.Deliver(ResourceId, pending);
+        }
+
+        if (State.Attributes.TryGetValue("su", out var su) && su is string subscriber)
+        {
+            var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["sud"] = true });
+            _ = Delivery.Deliver(ResourceId, new PendingNotification(string.Concat(ResourceId, ":sud"), [subscriber], content, 0));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // ---- delivery -------------------------------------------------------------------------------------------
+
+    private void Kick()
+    {
+        if (_inFlight is not null || _timer is not null || !Exists || State.Queue.Count == 0)
+        {
+            return;
+        }
+
+        var next = State.Queue[0];
+        _inFlight = next.Id;
+        _ = Delivery.Deliver(ResourceId, next);
+
+        // Should the delivery worker's report be lost (its silo died), try again after a generous wait.
+        ArmTimer(_notifications.SendTimeout * (next.Targets.Count + 1) + TimeSpan.FromSeconds(5));
+    }
+
+    private void ArmTimer(TimeSpan due)
+    {
+        StopTimer();
+        _timer = this.RegisterGrainTimer(OnTimer, new GrainTimerCreationOptions { DueTime = due, Period = Timeout.InfiniteTimeSpan });
+    }
+
+    private void StopTimer()
+    {
+        _timer?.Dispose();
+        _timer = null;
+    }
+
+    private Task OnTimer(CancellationToken cancellationToken)
+    {
+        StopTimer();
+        _inFlight = null;
+        Kick();
+        return Task.CompletedTask;
+    }
+
+    private List<string> Targets() =>
+        State.Attributes.TryGetValue("nu", out var nu) && nu is List<object?> list ? list.OfType<string>().ToList() : [];
+
+    /// <summary>Sends a verification request to each target that is not the subscription's creator; 5204 if one fails.</summary>
+    private async Task<ResourceResponse?> Verify(Dictionary<string, object?> attributes)
+    {
+        var creator = attributes.TryGetValue("cr", out var cr) ? cr as string : null;
+        if (creator is null)
+        {
+            return null;
+        }
+
+        var targets = attributes.TryGetValue("nu", out var nu) && nu is List<object?> list
+            ? list.OfType<string>().Where(t => t != creator && t != string.Concat(Options.CseId, "/", creator)).ToList()
+            : [];
+        if (targets.Count == 0)
+        {
+            return null;
+        }
+
+        var content = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["m2m:sgn"] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["vrq"] = true, ["sur"] = SubscriptionReference, ["cr"] = creator },
+        };
+        var verified = await Delivery.SendNow(new PendingNotification(string.Concat(ResourceId, ":vrq"), targets, content, 0));
+        var unverified = targets.Where(t => !verified.Contains(t)).ToList();
+        return unverified.Count == 0
+            ? null
+            : ResourceResponse.Error(ResponseStatusCode.SubscriptionVerificationInitiationFailed,
+                $"verification of notification target(s) {string.Join(", ", unverified)} failed");
+    }
+
+    /// <summary>The <c>m2m:sgn</c> for an event, shaped by <c>nct</c>.</summary>
+    private Dictionary<string, object?> EventNotification(ResourceEvent resourceEvent)
+    {
+        var rootKey = ResourceTypeNames.RootKey(resourceEvent.ResourceType) ?? "m2m:rsc";
+        var contentType = State.Attributes.TryGetValue("nct", out var nct) && nct is long n ? n : 1;
+        object representation = contentType switch
+        {
+            2 => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
+            3 => Representation.Uri(resourceEvent.Attributes.TryGetValue("ri", out var ri) ? ri as string ?? "" : ""),
+            _ => Representation.Resource(rootKey, resourceEvent.Attributes),
+        };
+        var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { ["rep"] = representation, ["net"] = (long)resourceEvent.EventType };
+        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev });
+    }
+
+    /// <summary>Wraps notification members with the subscription reference and creator into <c>m2m:sgn</c>.</summary>
+    private Dictionary<string, object?> Signal(Dictionary<string, object?> members)
+    {
+        members["sur"] = SubscriptionReference;
+        if (State.Attributes.TryGetValue("cr", out var cr) && cr is string creator)
+        {
+            members["cr"] = creator;
+        }
+
+        return new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = members };
+    }
+
+    [LoggerMessage(EventId = 2401, Level = LogLevel.Warning,
+        Message = "Notification {NotificationId} of subscription {SubscriptionId} dropped after {Attempts} attempts; undelivered to {Targets}")]
+    private static partial void LogDropped(ILogger logger, string notificationId, string subscriptionId, string targets, int attempts);
+}

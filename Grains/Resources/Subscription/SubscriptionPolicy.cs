@@ -1,0 +1,164 @@
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources.Subscription;
+
+/// <summary>Attribute rules of the subscription (TS-0004 7.4.8, ONEM2M.md §2.6).</summary>
+internal static class SubscriptionPolicy
+{
+    /// <summary>Notification event types this CSE raises: update, delete, create and delete of a direct child.</summary>
+    private static readonly HashSet<long> s_supportedEvents = [1, 2, 3, 4];
+
+    /// <summary>Members of <c>enc</c> defined by the standard but not evaluated here yet.</summary>
+    private static readonly HashSet<string> s_unsupportedCriteria =
+        new(StringComparer.Ordinal) { "om", "md", "crb", "cra", "ms", "us", "sts", "stb", "exb", "exa", "sza", "szb", "fo", "lbl", "ty", "cty", "nse" };
+
+    public static readonly ResourcePolicy Rules = new(
+        ResourceType.Subscription,
+        ResourcePolicy.Universal(
+            ResourcePolicy.AccessControlPolicyIds,
+            ResourcePolicy.DynamicAuthorizationConsultationIds,
+            ResourcePolicy.Creator,
+            new("nu", "notificationURI", ValueKind.NonEmptyStringList, Presence.Mandatory, Presence.Optional),
+            new("enc", "eventNotificationCriteria", ValueKind.Any, Presence.Optional, Presence.Optional),
+            new("nct", "notificationContentType", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new("exc", "expirationCounter", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new("su", "subscriberURI", ValueKind.String, Presence.Optional, Presence.NotPresent),
+            new("bn", "batchNotify", ValueKind.Any, Presence.Optional, Presence.Optional),
+            new("ln", "latestNotify", ValueKind.Boolean, Presence.Optional, Presence.Optional),
+            new("pn", "pendingNotification", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new("nsp", "notificationStoragePriority", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new("rl", "rateLimit", ValueKind.Any, Presence.Optional, Presence.Optional),
+            new("psn", "preSubscriptionNotify", ValueKind.NonNegativeInteger, Presence.Optional, Presence.NotPresent),
+            new("nec", "notificationEventCat", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new("gpi", "groupID", ValueKind.String, Presence.Optional, Presence.Optional),
+            new("nfu", "notificationForwardingURI", ValueKind.String, Presence.Optional, Presence.Optional),
+            new("nse", "notificationStatsEnable", ValueKind.Boolean, Presence.Optional, Presence.Optional),
+            new("nsi", "notificationStatsInfo", ValueKind.Any, Presence.NotPresent, Presence.NotPresent)),
+        children: [],
+        unimplementedChildren: [ResourceType.Schedule],
+        check: Check);
+
+    private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
+    {
+        foreach (var name in (string[])["bn", "ln", "pn", "nsp", "rl", "psn", "nec", "gpi", "nfu", "nse"])
+        {
+            if (attributes.TryGetValue(name, out var value) && value is not null && !(value is false))
+            {
+                return new OneM2MError(ResponseStatusCode.NotImplemented, $"subscription attribute '{name}' is not supported yet");
+            }
+        }
+
+        if (attributes.TryGetValue("exc", out var exc) && exc is 0L)
+        {
+            return OneM2MError.BadRequest("exc must be greater than 0");
+        }
+
+        var events = new List<long> { 1 };
+        if (attributes.TryGetValue("enc", out var encValue) && encValue is not null)
+        {
+            if (encValue is not Dictionary<string, object?> enc)
+            {
+                return OneM2MError.BadRequest("enc must be an object");
+            }
+
+            foreach (var (member, value) in enc)
+            {
+                switch (member)
+                {
+                    case "net":
+                        if (!IsIntegerList(value, out events) || events.Count == 0)
+                        {
+                            return OneM2MError.BadRequest("enc/net must be a non-empty list of integers");
+                        }
+
+                        foreach (var net in events)
+                        {
+                            if (net is < 1 or > 8)
+                            {
+                                return OneM2MError.BadRequest($"enc/net {net} is not a notification event type");
+                            }
+
+                            if (!s_supportedEvents.Contains(net))
+                            {
+                                return new OneM2MError(ResponseStatusCode.NotImplemented, $"notification event type {net} is not supported yet");
+                            }
+                        }
+
+                        break;
+                    case "chty":
+                        if (!IsIntegerList(value, out var childTypes) || childTypes.Any(t => !Enum.IsDefined((ResourceType)(int)t)))
+                        {
+                            return OneM2MError.BadRequest("enc/chty must be a list of resource types");
+                        }
+
+                        break;
+                    case "atr":
+                        if (value is not List<object?> list || list.Any(a => a is not string))
+                        {
+                            return OneM2MError.BadRequest("enc/atr must be a list of attribute names");
+                        }
+
+                        break;
+                    default:
+                        return s_unsupportedCriteria.Contains(member)
+                            ? new OneM2MError(ResponseStatusCode.NotImplemented, $"enc/{member} is not supported yet")
+                            : OneM2MError.BadRequest($"'{member}' is not a member of eventNotificationCriteria");
+                }
+            }
+        }
+
+        // nct per net (TS-0004 Table 6.3.4.2.x): 2 (modified attributes) only for updates; 4 and 5 belong to events
+        // not raised here.
+        if (attributes.TryGetValue("nct", out var nctValue) && nctValue is long nct)
+        {
+            if (nct is < 1 or > 5)
+            {
+                return OneM2MError.BadRequest($"nct {nct} is not a notification content type");
+            }
+
+            if (nct is 4 or 5 || (nct == 2 && events.Any(e => e != 1)))
+            {
+                return OneM2MError.BadRequest($"nct {nct} does not fit the event types {string.Join(",", events)}");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The event criteria of a subscription, as its parent keeps them.</summary>
+    public static SubscriptionFilter Filter(string subscriptionId, Dictionary<string, object?> attributes)
+    {
+        var enc = attributes.TryGetValue("enc", out var value) ? value as Dictionary<string, object?> : null;
+        var events = enc is not null && enc.TryGetValue("net", out var net) && IsIntegerList(net, out var list)
+            ? list.Select(e => (int)e).ToList()
+            : [1];
+        var childTypes = enc is not null && enc.TryGetValue("chty", out var chty) && IsIntegerList(chty, out var types)
+            ? types.Select(t => (int)t).ToList()
+            : [];
+        var atr = enc is not null && enc.TryGetValue("atr", out var atrValue) && atrValue is List<object?> names
+            ? names.OfType<string>().ToList()
+            : [];
+        return new SubscriptionFilter(subscriptionId, events, childTypes, atr);
+    }
+
+    private static bool IsIntegerList(object? value, out List<long> integers)
+    {
+        integers = [];
+        if (value is not List<object?> list)
+        {
+            return false;
+        }
+
+        foreach (var item in list)
+        {
+            if (item is not long l)
+            {
+                return false;
+            }
+
+            integers.Add(l);
+        }
+
+        return true;
+    }
+}
