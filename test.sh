@@ -17,6 +17,11 @@ stop_servers() {
 trap stop_servers EXIT
 
 rm -rf TestResults
+# The resource browser test drives a real headless Chromium (tests/VirtualIoT.Tests/Operations).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium for the resource browser test" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) >&2
+fi
 dotnet build VirtualIoT.sln -c Release -nologo -clp:ErrorsOnly
 VIRTUALIOT_TEST_POSTGRES=$(scripts/pg.sh start)
 VIRTUALIOT_TEST_AZURITE=$(scripts/azurite.sh start)

@@ -5,7 +5,8 @@ namespace VirtualIoT.Gateway;
 
 /// <summary>
 /// Request metrics of the protocol bindings, on the process-wide meter <c>VirtualIoT</c>: a request counter and a
-/// duration histogram tagged with protocol, operation, resource type (creates only) and response status code.
+/// duration histogram tagged with protocol, operation, resource type (creates only) and response status code; for
+/// the MQTT binding also dropped messages (by reason) and connected clients.
 /// Tags are low-cardinality by construction; no IDs or paths.
 /// </summary>
 public sealed class GatewayMetrics
@@ -15,6 +16,8 @@ public sealed class GatewayMetrics
 
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _mqttDropped;
+    private readonly UpDownCounter<long> _mqttConnections;
 
     /// <summary>Creates the instruments.</summary>
     public GatewayMetrics(IMeterFactory meterFactory)
@@ -32,7 +35,26 @@ public sealed class GatewayMetrics
             {
                 HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
             });
+        _mqttDropped = meter.CreateCounter<long>("virtualiot.mqtt.dropped", unit: "{message}",
+            description: "Messages on oneM2M MQTT topics dropped without an answer, by reason.");
+        _mqttConnections = meter.CreateUpDownCounter<long>("virtualiot.mqtt.connections", unit: "{connection}",
+            description: "Clients connected to the embedded MQTT broker.");
     }
+
+    /// <summary>
+    /// Counts an MQTT message of a oneM2M topic that was dropped without an answer (malformed topic, unsupported
+    /// serialization, no request identifier, another client's originator…), tagged with the reason.
+    /// </summary>
+    public void RecordMqttDropped(string reason)
+    {
+        if (_mqttDropped.Enabled)
+        {
+            _mqttDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    /// <summary>Counts a client connecting to (+1) or leaving (-1) the embedded MQTT broker.</summary>
+    public void RecordMqttConnection(int change) => _mqttConnections.Add(change);
 
     /// <summary>True when any listener wants the measurements; check before taking timestamps.</summary>
     public bool Enabled => _requests.Enabled || _duration.Enabled;

@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Http;
+using VirtualIoT.Gateway.Mqtt;
 using VirtualIoT.Gateway.Notifications;
+using VirtualIoT.Gateway.Pipeline;
 
 namespace VirtualIoT.Gateway;
 
@@ -12,9 +14,11 @@ namespace VirtualIoT.Gateway;
 public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the oneM2M HTTP binding: options (<see cref="CseOptions"/> from section <c>Cse</c>,
-    /// <see cref="GatewayOptions"/> from section <c>Gateway</c>, both validated at startup), metrics, the address
-    /// resolver and the exception handler that answers 5000. Needs an <see cref="IGrainFactory"/> (a co-hosted silo
+    /// Adds the oneM2M HTTP and MQTT bindings: options (<see cref="CseOptions"/> from section <c>Cse</c>,
+    /// <see cref="GatewayOptions"/> from section <c>Gateway</c>, <see cref="MqttOptions"/> from section <c>Mqtt</c>, all
+    /// validated at startup), metrics, the address resolver and the request dispatcher both bindings share, the
+    /// exception handler that answers 5000, and the embedded MQTT broker as a hosted service (on unless
+    /// <c>Mqtt:Enabled</c> is false). Needs an <see cref="IGrainFactory"/> (a co-hosted silo
     /// or an Orleans client). Map the endpoint with <see cref="GatewayEndpointExtensions.MapVirtualIoTGateway"/>.
     /// </summary>
     public static IServiceCollection AddVirtualIoTGateway(this IServiceCollection services, IConfiguration configuration)
@@ -37,7 +41,16 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(static provider =>
             new AddressCache(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.AddressCacheSize));
         services.TryAddSingleton<AddressResolver>();
+        services.TryAddSingleton<RequestDispatcher>();
         services.TryAddSingleton<HttpGateway>();
+
+        services.AddOptions<MqttOptions>()
+            .Bind(configuration.GetSection(MqttOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsDataValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>());
+        services.TryAddSingleton<MqttGateway>();
+        services.AddHostedService(static provider => provider.GetRequiredService<MqttGateway>());
         services.AddExceptionHandler<GatewayExceptionHandler>();
         services.AddVirtualIoTNotificationSender();
         return services;

@@ -8,6 +8,26 @@ namespace VirtualIoT.Gateway.Addressing;
 /// </summary>
 public static class AddressParser
 {
+    /// <summary>
+    /// Parses the <c>to</c> parameter of a request primitive (MQTT and other bindings that carry it as is):
+    /// CSE-relative (<c>cse-in/app</c>, <c>Cmyapp</c>), SP-relative (<c>/id-in/cse-in/app</c>) or absolute
+    /// (<c>//virtualiot.example.com/id-in/cse-in/app</c>), mapped onto the HTTP path forms of TS-0009 6.2.2 so that
+    /// both bindings address alike.
+    /// </summary>
+    public static ParseResult<ParsedAddress> ParseTo(string to, CseIdentity cse)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        if (to.Length == 0)
+        {
+            return OneM2MError.BadRequest("to is empty");
+        }
+
+        var path = to.StartsWith("//", StringComparison.Ordinal) ? string.Concat("/_/", to.AsSpan(2))
+            : to[0] == '/' ? string.Concat("/~", to)
+            : string.Concat("/", to);
+        return Parse(path, cse);
+    }
+
     /// <summary>Parses a decoded request path (starting with <c>/</c>).</summary>
     public static ParseResult<ParsedAddress> Parse(string path, CseIdentity cse)
     {

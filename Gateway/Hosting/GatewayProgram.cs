@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using VirtualIoT.Gateway.Operations;
 
 namespace VirtualIoT.Gateway.Hosting;
 
@@ -11,14 +12,19 @@ namespace VirtualIoT.Gateway.Hosting;
 public static class GatewayProgram
 {
     /// <summary>Entry point; configuration as for the Silo (sections <c>Cse</c>, <c>Gateway</c>, <c>Clustering</c>, <c>Urls</c>).</summary>
-    public static void Main(string[] args)
+    public static void Main(string[] args) => Build(args).Run();
+
+    /// <summary>Builds the gateway application without starting it (tests start it on a free port).</summary>
+    public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddVirtualIoTClusterClient();
+        builder.AddVirtualIoTGatewayOperations();
         builder.Services.AddVirtualIoTGateway(builder.Configuration);
 
         var app = builder.Build();
+        app.MapVirtualIoTOperations();
         app.MapVirtualIoTGateway();
-        app.Run();
+        return app;
     }
 }

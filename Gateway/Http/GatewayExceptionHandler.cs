@@ -27,6 +27,14 @@ public sealed partial class GatewayExceptionHandler : IExceptionHandler
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         var request = httpContext.Request;
+        if (httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away mid-request (its body cut short, the connection reset): nobody is left to
+            // answer and nothing is wrong with the CSE.
+            Log.ClientAborted(_logger, request.Method, request.Path, httpContext.TraceIdentifier);
+            return true;
+        }
+
         Log.UnhandledException(_logger, exception, request.Method, request.Path, httpContext.TraceIdentifier);
 
         await WriteInternalErrorAsync(httpContext);
@@ -54,5 +62,8 @@ public sealed partial class GatewayExceptionHandler : IExceptionHandler
     {
         [LoggerMessage(EventId = 3000, Level = LogLevel.Error, Message = "Unhandled exception in {Method} {Path} (trace identifier {TraceIdentifier}); answered 5000")]
         public static partial void UnhandledException(ILogger logger, Exception exception, string method, PathString path, string traceIdentifier);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Client aborted {Method} {Path} (trace identifier {TraceIdentifier}) before it was answered")]
+        public static partial void ClientAborted(ILogger logger, string method, PathString path, string traceIdentifier);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Pipeline;
 
 namespace VirtualIoT.Gateway.Http;
 
@@ -17,31 +18,7 @@ public static class HeaderParser
     /// From (<c>X-M2M-Origin</c>), normalised: this CSE's SP-relative or absolute prefix is removed from an AE-ID
     /// (<c>/id-in/Cmyapp</c> and <c>//sp/id-in/Cmyapp</c> become <c>Cmyapp</c>); empty when absent.
     /// </summary>
-    public static string NormalizeOriginator(string? value, CseIdentity cse)
-    {
-        ArgumentNullException.ThrowIfNull(cse);
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-
-        if (value[0] != '/')
-        {
-            return value;
-        }
-
-        var prefix = value.StartsWith(cse.AbsolutePrefix, StringComparison.Ordinal) ? cse.AbsolutePrefix.Length
-            : value.StartsWith(cse.SpRelativePrefix, StringComparison.Ordinal) ? cse.SpRelativePrefix.Length
-            : 0;
-
-        // Only a bare ID below our CSE-ID is an AE-ID; anything with more path stays as sent, for the grains to judge.
-        if (prefix > 0 && prefix < value.Length && value.IndexOf('/', prefix) < 0)
-        {
-            return value.Substring(prefix);
-        }
-
-        return value;
-    }
+    public static string NormalizeOriginator(string? value, CseIdentity cse) => PrimitiveRules.NormalizeOriginator(value, cse);
 
     /// <summary>Request identifier (<c>X-M2M-RI</c>): mandatory, 4000 when absent or empty.</summary>
     public static ParseResult<string> ParseRequestIdentifier(string? value) =>
@@ -53,18 +30,7 @@ public static class HeaderParser
     /// Release version indicator (<c>X-M2M-RVI</c>): absent or empty is accepted (answered as release 3, see
     /// ONEM2M.md §0); <c>2a</c>, <c>3</c>, <c>4</c> are supported; anything else is 4001.
     /// </summary>
-    public static ParseResult<string?> ParseReleaseVersion(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return ParseResult<string?>.Ok(null);
-        }
-
-        return value is "3" or "4" or "2a"
-            ? ParseResult<string?>.Ok(value)
-            : ParseResult<string?>.Fail(new OneM2MError(ResponseStatusCode.ReleaseVersionNotSupported,
-                $"release version '{value}' is not supported (supported: 2a, 3, 4)"));
-    }
+    public static ParseResult<string?> ParseReleaseVersion(string? value) => PrimitiveRules.ParseReleaseVersion(value);
 
     /// <summary>
     /// <c>Content-Type</c>: <c>application/json</c>, <c>application/vnd.onem2m-res+json</c> or

@@ -5,12 +5,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Operations;
+using VirtualIoT.Gateway.Pipeline;
 
 namespace VirtualIoT.Gateway.Http;
 
 /// <summary>
 /// The oneM2M HTTP binding's request handler: parse (<see cref="HttpRequestParser"/>), resolve the address
-/// (<see cref="AddressResolver"/>), make one grain call, write the response (<see cref="HttpResponseWriter"/>).
+/// and make one grain call (<see cref="RequestDispatcher"/>, shared with the MQTT binding), write the response
+/// (<see cref="HttpResponseWriter"/>).
 /// The handler is static; this object carries its singletons, bound into the endpoint once at startup.
 /// </summary>
 public sealed partial class HttpGateway
@@ -18,28 +21,22 @@ public sealed partial class HttpGateway
     private const string Protocol = "http";
 
     private readonly CseIdentity _cse;
-    private readonly AddressResolver _resolver;
-    private readonly IDiscoveryGrain _discovery;
+    private readonly RequestDispatcher _dispatcher;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger _logger;
     private readonly int _maxBodyBytes;
 
     /// <summary>Creates the handler's state.</summary>
     public HttpGateway(
-        IGrainFactory grains,
         CseIdentity cse,
-        AddressResolver resolver,
+        RequestDispatcher dispatcher,
         GatewayMetrics metrics,
         IOptions<GatewayOptions> options,
         ILogger<HttpGateway> logger)
     {
-        ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(options);
         _cse = cse;
-        _resolver = resolver;
-
-        // IDiscoveryGrain is a stateless worker: one reference serves every request.
-        _discovery = grains.GetGrain<IDiscoveryGrain>(0);
+        _dispatcher = dispatcher;
         _metrics = metrics;
         _logger = logger;
         _maxBodyBytes = options.Value.MaxBodyBytes;
@@ -56,6 +53,8 @@ public sealed partial class HttpGateway
         var headers = request.Headers;
         var requestIdentifier = headers[OneM2MHeaders.RequestIdentifier].ToString();
         var releaseVersion = headers[OneM2MHeaders.ReleaseVersion].ToString();
+        using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, headers[OneM2MHeaders.Origin]);
+        using var logScope = GatewayTelemetry.BeginRequestScope(gateway._logger, requestIdentifier);
         var operationName = MethodOperationName(request.Method);
         string? resourceTypeName = null;
 
@@ -81,10 +80,11 @@ public sealed partial class HttpGateway
             response = resourceRequest.Operation == Operation.Notify
                 // The CSE hosts no notifiable resource yet (no polling channels); ACME answers 4000 for this.
                 ? ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable (POST without ty in Content-Type is a notify)")
-                : await gateway.DispatchAsync(resourceRequest, address, discovery, context.RequestAborted);
+                : await gateway._dispatcher.DispatchAsync(resourceRequest, address, context.RequestAborted);
         }
 
         await HttpResponseWriter.WriteAsync(context, response, requestIdentifier, releaseVersion);
+        GatewayTelemetry.Complete(activity, operationName, response.StatusCode);
 
         if ((int)response.StatusCode >= 4000)
         {
@@ -155,58 +155,11 @@ public sealed partial class HttpGateway
     // response or a container's mbs), and clients key on X-M2M-RSC.
     private static OneM2MError TooLarge(int limit) => OneM2MError.BadRequest($"request body exceeds {limit} bytes");
 
-    private async ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, bool discovery, CancellationToken cancellationToken)
-    {
-        var target = await _resolver.ResolveAsync(address);
-        if (!target.IsSuccess)
-        {
-            return ResourceResponse.Error(target.Error);
-        }
-
-        var response = await CallAsync(request, target.Value, discovery, cancellationToken);
-        if (response.TargetMissing && target.Value.FromCache)
-        {
-            // The cached address names a deleted resource; a resource of that name may exist again elsewhere.
-            _resolver.Forget(address);
-            target = await _resolver.ResolveAsync(address, useCache: false);
-            if (!target.IsSuccess)
-            {
-                return ResourceResponse.Error(target.Error);
-            }
-
-            response = await CallAsync(request, target.Value, discovery, cancellationToken);
-        }
-
-        if (request.Operation == Operation.Delete && response.StatusCode == ResponseStatusCode.Deleted && target.Value.SubTarget is null)
-        {
-            _resolver.Forget(address);
-        }
-
-        return response;
-    }
-
-    private ValueTask<ResourceResponse> CallAsync(ResourceRequest request, ResolvedTarget target, bool discovery, CancellationToken cancellationToken)
-    {
-        if (target.SubTarget is not null || target.ExpectedName is not null)
-        {
-            request = request with { SubTarget = target.SubTarget, ExpectedName = target.ExpectedName };
-        }
-
-        if (discovery)
-        {
-            return _discovery.Discover(target.ResourceId, request, cancellationToken);
-        }
-
-        return request.Operation == Operation.Retrieve
-            ? target.Grain.Retrieve(request, cancellationToken)
-            : target.Grain.Execute(request, cancellationToken);
-    }
-
     private static partial class Log
     {
-        // A failed request is an expected outcome (bad input, missing resource, denied access): Debug only.
+        // One line per failed request, at Information (operators want to see denials and misses); no body, ever.
         // Unexpected exceptions are logged once, at Error, by GatewayExceptionHandler.
-        [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "{Method} {Path} answered {ResponseStatusCode}: {Reason}")]
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "{Method} {Path} answered {ResponseStatusCode}: {Reason}")]
         public static partial void RequestFailed(ILogger logger, string method, PathString path, int responseStatusCode, string? reason);
     }
 }

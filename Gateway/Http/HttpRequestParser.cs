@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Json;
+using VirtualIoT.Gateway.Pipeline;
 
 namespace VirtualIoT.Gateway.Http;
 
@@ -109,15 +110,15 @@ public static class HttpRequestParser
             }
 
             (contentRoot, content) = parsedContent.Value;
-            if (contentType.Value.ResourceType is { } type && ResourceTypeNames.RootKey(type) is { } expectedRoot && contentRoot != expectedRoot)
+            if (PrimitiveRules.CheckContentRoot(contentType.Value.ResourceType, contentRoot) is { } rootError)
             {
-                return ParseResult<ParsedHttpRequest>.BadRequest($"content root \"{contentRoot}\" does not match ty={(int)type} (expected \"{expectedRoot}\")");
+                return rootError;
             }
         }
 
         // From is mandatory except when an AE registers (TS-0004 7.4.5.2.1: the CSE then assigns the AE-ID).
         var originator = HeaderParser.NormalizeOriginator(headers[OneM2MHeaders.Origin].ToString(), cse);
-        if (originator.Length == 0 && !(operation.Value == Operation.Create && contentType.Value.ResourceType == ResourceType.AE))
+        if (originator.Length == 0 && !PrimitiveRules.OriginatorMayBeEmpty(operation.Value, contentType.Value.ResourceType))
         {
             return ParseResult<ParsedHttpRequest>.BadRequest("X-M2M-Origin is missing");
         }

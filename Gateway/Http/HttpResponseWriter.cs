@@ -12,17 +12,6 @@ namespace VirtualIoT.Gateway.Http;
 /// </summary>
 public static class HttpResponseWriter
 {
-    // Buffers larger than this after a response are dropped rather than kept per thread.
-    private const int RetainedBufferBytes = 64 * 1024;
-
-    // The body is serialized into a per-thread buffer first so that Content-Length can be sent (no chunking);
-    // serialization is synchronous, so a thread never lends its buffer across an await.
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
-
     /// <summary>Writes <paramref name="response"/>, echoing the request's identifier and release version when known.</summary>
     public static ValueTask WriteAsync(HttpContext context, ResourceResponse response, string? requestIdentifier, string? releaseVersion)
     {
@@ -57,9 +46,8 @@ public static class HttpResponseWriter
             return ValueTask.CompletedTask;
         }
 
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
-        var writer = t_writer ??= new Utf8JsonWriter(buffer, ContentWriter.WriterOptions);
-        writer.Reset(buffer);
+        // Serialized into a per-thread buffer first so that Content-Length can be sent (no chunking).
+        var writer = PooledJsonWriter.Rent(out var buffer);
         try
         {
             if (debugMessage is not null)
@@ -80,15 +68,7 @@ public static class HttpResponseWriter
         }
         finally
         {
-            if (buffer.Capacity > RetainedBufferBytes)
-            {
-                t_buffer = null;
-                t_writer = null;
-            }
-            else
-            {
-                buffer.ResetWrittenCount();
-            }
+            PooledJsonWriter.Return(buffer);
         }
 
         var flush = http.BodyWriter.FlushAsync(context.RequestAborted);

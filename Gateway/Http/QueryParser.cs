@@ -28,7 +28,16 @@ public static class QueryParser
     /// Parses decoded query fields (as ASP.NET Core gives them: repeated names merged, <c>+</c> decoded as space).
     /// Lists (<c>ty</c>, <c>lbl</c>, <c>cty</c>, <c>atrl</c>) are split on <c>+</c> and space.
     /// </summary>
-    public static ParseResult<QueryParameters> Parse(IEnumerable<KeyValuePair<string, StringValues>> query, Operation operation)
+    public static ParseResult<QueryParameters> Parse(IEnumerable<KeyValuePair<string, StringValues>> query, Operation operation) =>
+        Parse(query, operation, splitLists: true);
+
+    /// <summary>
+    /// Parses request parameters given as name and values, the form both bindings reduce them to: the HTTP query,
+    /// or the fields of an MQTT request primitive (<c>rcn</c>, <c>drt</c>, <c>rt</c>, and the members of <c>fc</c>).
+    /// With <paramref name="splitLists"/> false each value is one list item (JSON arrays are already split, and a
+    /// label may contain a space); the HTTP query splits on <c>+</c> and space.
+    /// </summary>
+    public static ParseResult<QueryParameters> Parse(IEnumerable<KeyValuePair<string, StringValues>> query, Operation operation, bool splitLists)
     {
         ArgumentNullException.ThrowIfNull(query);
 
@@ -120,20 +129,20 @@ public static class QueryParser
                     hasFilter = true;
                     foreach (var value in values)
                     {
-                        error ??= SplitTypes(value, ref types);
+                        error ??= SplitTypes(value, splitLists, ref types);
                     }
 
                     break;
                 case "lbl":
                     hasFilter = true;
-                    SplitList(values, ref labels);
+                    SplitList(values, splitLists, ref labels);
                     break;
                 case "cty":
                     hasFilter = true;
-                    SplitList(values, ref contentTypes);
+                    SplitList(values, splitLists, ref contentTypes);
                     break;
                 case "atrl":
-                    SplitList(values, ref attributeList);
+                    SplitList(values, splitLists, ref attributeList);
                     break;
                 case "crb":
                     hasFilter = true;
@@ -368,10 +377,10 @@ public static class QueryParser
         return number;
     }
 
-    private static OneM2MError? SplitTypes(string? value, ref List<int>? types)
+    private static OneM2MError? SplitTypes(string? value, bool split, ref List<int>? types)
     {
         var rest = (value ?? "").AsSpan();
-        while (NextToken(ref rest, out var token))
+        while (NextToken(ref rest, split, out var token))
         {
             if (!int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var type) || type == 0)
             {
@@ -385,12 +394,12 @@ public static class QueryParser
         return null;
     }
 
-    private static void SplitList(StringValues values, ref List<string>? list)
+    private static void SplitList(StringValues values, bool split, ref List<string>? list)
     {
         foreach (var value in values)
         {
             var rest = (value ?? "").AsSpan();
-            while (NextToken(ref rest, out var token))
+            while (NextToken(ref rest, split, out var token))
             {
                 list ??= [];
                 list.Add(token.ToString());
@@ -398,12 +407,13 @@ public static class QueryParser
         }
     }
 
-    // Tokens are separated by '+' or ' ' (ASP.NET Core decodes '+' as a space); empty tokens are skipped.
-    private static bool NextToken(ref ReadOnlySpan<char> rest, out ReadOnlySpan<char> token)
+    // Tokens are separated by '+' or ' ' (ASP.NET Core decodes '+' as a space); empty tokens are skipped. Without
+    // split the whole value is the one token.
+    private static bool NextToken(ref ReadOnlySpan<char> rest, bool split, out ReadOnlySpan<char> token)
     {
         while (!rest.IsEmpty)
         {
-            var end = rest.IndexOfAny('+', ' ');
+            var end = split ? rest.IndexOfAny('+', ' ') : -1;
             token = end < 0 ? rest : rest[..end];
             rest = end < 0 ? [] : rest[(end + 1)..];
             if (!token.IsEmpty)

@@ -56,30 +56,10 @@ public static class ContentParser
                 return ParseResult<ParsedContent>.BadRequest("the request body is empty");
             }
 
-            if (reader.TokenType != JsonTokenType.StartObject)
+            var parsed = ParseRootObject(ref reader);
+            if (!parsed.IsSuccess)
             {
-                return ParseResult<ParsedContent>.BadRequest("the request body must be a JSON object with one root key such as \"m2m:cnt\"");
-            }
-
-            if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
-            {
-                return ParseResult<ParsedContent>.BadRequest("the request body must have one root key such as \"m2m:cnt\"");
-            }
-
-            var root = reader.GetString()!;
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return ParseResult<ParsedContent>.BadRequest($"the value of \"{root}\" must be a JSON object");
-            }
-
-            if (!TryReadObject(ref reader, out var content, out var error))
-            {
-                return ParseResult<ParsedContent>.BadRequest(error);
-            }
-
-            if (!reader.Read() || reader.TokenType != JsonTokenType.EndObject)
-            {
-                return ParseResult<ParsedContent>.BadRequest("the request body must have exactly one root key");
+                return parsed;
             }
 
             // Anything after the root object makes the final Read throw (the reader sees the whole body).
@@ -88,7 +68,7 @@ public static class ContentParser
                 return ParseResult<ParsedContent>.BadRequest("unexpected data after the JSON body");
             }
 
-            return new ParsedContent(root, content);
+            return parsed;
         }
         catch (JsonException exception)
         {
@@ -99,6 +79,58 @@ public static class ContentParser
             // GetString on text that is not valid UTF-8.
             return ParseResult<ParsedContent>.BadRequest("malformed JSON: " + exception.Message);
         }
+    }
+
+    /// <summary>
+    /// Parses a representation embedded in a larger document (the <c>pc</c> of an MQTT request primitive): the
+    /// reader stands on the object's start; on success it is left on the object's end.
+    /// </summary>
+    public static ParseResult<ParsedContent> ParseEmbedded(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return ParseRootObject(ref reader);
+        }
+        catch (JsonException exception)
+        {
+            return ParseResult<ParsedContent>.BadRequest("malformed JSON: " + exception.Message);
+        }
+        catch (InvalidOperationException exception)
+        {
+            return ParseResult<ParsedContent>.BadRequest("malformed JSON: " + exception.Message);
+        }
+    }
+
+    // Called with the reader on the token that should start the representation; leaves it on its end.
+    private static ParseResult<ParsedContent> ParseRootObject(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return ParseResult<ParsedContent>.BadRequest("the request body must be a JSON object with one root key such as \"m2m:cnt\"");
+        }
+
+        if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+        {
+            return ParseResult<ParsedContent>.BadRequest("the request body must have one root key such as \"m2m:cnt\"");
+        }
+
+        var root = reader.GetString()!;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return ParseResult<ParsedContent>.BadRequest($"the value of \"{root}\" must be a JSON object");
+        }
+
+        if (!TryReadObject(ref reader, out var content, out var error))
+        {
+            return ParseResult<ParsedContent>.BadRequest(error);
+        }
+
+        if (!reader.Read() || reader.TokenType != JsonTokenType.EndObject)
+        {
+            return ParseResult<ParsedContent>.BadRequest("the request body must have exactly one root key");
+        }
+
+        return new ParsedContent(root, content);
     }
 
     // Called with the reader on StartObject; leaves it on the matching EndObject.

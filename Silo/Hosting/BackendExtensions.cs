@@ -108,7 +108,10 @@ internal static class BackendExtensions
                 }));
                 break;
             default:
-                silo.AddMemoryGrainStorage(GrainStorageNames.Resources);
+                // The binary serializer here too: the default (JSON with type names) cost about five times the
+                // HTTP handling of a content instance create in profiles (BENCHMARKS.md).
+                silo.AddMemoryGrainStorage(GrainStorageNames.Resources, options => options.Configure<Serializer>((o, serializer) =>
+                    o.GrainStorageSerializer = BinarySerializer(serializer)));
                 break;
         }
     }

@@ -27,6 +27,8 @@ public sealed class CseFixture : IAsyncLifetime
             // Kestrel would otherwise also bind appsettings.json's Urls (port 8080), which parallel hosts share.
             builder.UseSetting("Urls", "http://127.0.0.1:0");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            // The MQTT broker would bind 1883 in every host; these hosts test HTTP only (MqttFixture tests MQTT).
+            builder.UseSetting("Mqtt:Enabled", "false");
         });
         _factory.UseKestrel(0);
         _factory.StartServer();

@@ -1,0 +1,301 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Pipeline;
+
+namespace VirtualIoT.Gateway.Mqtt;
+
+/// <summary>
+/// The oneM2M MQTT binding (TS-0010) on an embedded MQTTnet broker, hosted with the gateway. The broker serves any
+/// topic as a plain broker would; its publish interceptor takes the requests addressed to this CSE
+/// (<c>/oneM2M/req/&lt;originator&gt;/id-in/json</c>, <c>/oneM2M/reg_req/&lt;credential&gt;/id-in/json</c>), parses
+/// them (<see cref="MqttRequestParser"/>), answers them through the pipeline HTTP uses (<see cref="RequestDispatcher"/>)
+/// and publishes the response primitive on <c>/oneM2M/resp/…</c> or <c>/oneM2M/reg_resp/…</c> with QoS 1.
+/// Messages that cannot be answered are dropped with a log entry and a metric; neither the broker nor other clients
+/// notice. Publishing rules per client: <see cref="MqttOriginatorRegistry"/>.
+/// </summary>
+public sealed partial class MqttGateway : IHostedService, IDisposable
+{
+    private const string Protocol = "mqtt";
+
+    private readonly IServiceProvider _services;
+    private readonly MqttOptions _options;
+    private readonly CseIdentity _cse;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly MqttOriginatorRegistry _registry = new();
+
+    // The CSE's own ID in topic form ("id-in"): the receiver segment of requests to it, and the client ID its own
+    // publishes carry, which no real client may use (ValidateConnectionAsync), so "sent by us" is decidable.
+    private readonly string _cseTopicId;
+    private RequestDispatcher _dispatcher = null!;
+    private MqttServer? _server;
+
+    /// <summary>Creates the binding; the broker starts with the host.</summary>
+    public MqttGateway(IServiceProvider services, IOptions<MqttOptions> options, CseIdentity cse, GatewayMetrics metrics, ILogger<MqttGateway> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(cse);
+        _services = services;
+        _options = options.Value;
+        _cse = cse;
+        _metrics = metrics;
+        _logger = logger;
+        _cseTopicId = MqttTopic.ToTopicId(cse.CseId);
+    }
+
+    /// <summary>The registry of which client holds which originator (for tests and diagnostics).</summary>
+    internal MqttOriginatorRegistry Registry => _registry;
+
+    /// <inheritdoc/>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        // Resolved now, not in the constructor: a standalone gateway's Orleans client knows the grain classes only
+        // once it has connected, which its hosted service (registered before this one) has done by now.
+        _dispatcher = _services.GetRequiredService<RequestDispatcher>();
+
+        var factory = new MqttServerFactory();
+        var builder = factory.CreateServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(_options.Address))
+            .WithDefaultEndpointBoundIPV6Address(string.IsNullOrEmpty(_options.IPv6Address) ? IPAddress.None : IPAddress.Parse(_options.IPv6Address))
+            .WithDefaultEndpointPort(_options.Port);
+        var server = factory.CreateMqttServer(builder.Build());
+        server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        server.ClientConnectedAsync += OnClientConnectedAsync;
+        server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
+        server.InterceptingPublishAsync += InterceptPublishAsync;
+        await server.StartAsync();
+        _server = server;
+        Log.BrokerStarted(_logger, _options.Address, _options.IPv6Address ?? "none", _options.Port);
+    }
+
+    /// <inheritdoc/>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Once only: MQTTnet's listener cleanup is not safe to run twice at the same time.
+        if (Interlocked.Exchange(ref _stopping, 1) == 1 || _server is not { } server)
+        {
+            return;
+        }
+
+        try
+        {
+            await server.StopAsync();
+        }
+        catch (InvalidOperationException exception)
+        {
+            // MQTTnet 5.2 can throw while closing listeners that connections are still leaving; the process is
+            // stopping either way, so this must not fail the host's shutdown.
+            Log.BrokerStopFailed(_logger, exception);
+        }
+    }
+
+    private int _stopping;
+
+    /// <inheritdoc/>
+    public void Dispose() => _server?.Dispose();
+
+    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        if (string.Equals(MqttOriginatorRegistry.OriginatorOf(e.ClientId), _cseTopicId, StringComparison.Ordinal))
+        {
+            // Only the CSE itself is id-in; a client using that ID could forge its responses.
+            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            Log.ConnectionRefused(_logger, e.ClientId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnClientConnectedAsync(ClientConnectedEventArgs e)
+    {
+        _registry.Connected(e.ClientId);
+        _metrics.RecordMqttConnection(1);
+        return Task.CompletedTask;
+    }
+
+    private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        _registry.Disconnected(e.ClientId);
+        _metrics.RecordMqttConnection(-1);
+        return Task.CompletedTask;
+    }
+
+    private Task InterceptPublishAsync(InterceptingPublishEventArgs e)
+    {
+        // Our own responses come through here too (InjectApplicationMessage): let them go out untouched.
+        if (string.Equals(e.ClientId, _cseTopicId, StringComparison.Ordinal))
+        {
+            return Task.CompletedTask;
+        }
+
+        var topic = MqttTopic.Parse(e.ApplicationMessage.Topic, _cseTopicId);
+        switch (topic.Kind)
+        {
+            case MqttTopicKind.Plain:
+            case MqttTopicKind.Foreign:
+                return Task.CompletedTask;
+            case MqttTopicKind.Malformed:
+                Drop(e, "malformed_topic", MqttPubAckReasonCode.TopicNameInvalid);
+                return Task.CompletedTask;
+            case MqttTopicKind.CseOnly:
+                Drop(e, "reserved_topic", MqttPubAckReasonCode.NotAuthorized);
+                return Task.CompletedTask;
+            case MqttTopicKind.ResponseToCse:
+                // Nothing consumes these yet (notifications over MQTT are to come); only the addressed AE may answer.
+                if (!_registry.MayActAs(e.ClientId, topic.Originator))
+                {
+                    Drop(e, "foreign_originator", MqttPubAckReasonCode.NotAuthorized);
+                }
+
+                return Task.CompletedTask;
+        }
+
+        // A request to this CSE: never forwarded to subscribers, answered (or dropped) here.
+        if (!string.Equals(topic.Suffix, MqttTopic.Json, StringComparison.Ordinal))
+        {
+            // xml and cbor cannot be read, and the answer must use the request's serialization.
+            Drop(e, "unsupported_serialization", MqttPubAckReasonCode.PayloadFormatInvalid);
+            return Task.CompletedTask;
+        }
+
+        if (!_registry.MayActAs(e.ClientId, topic.Originator))
+        {
+            // Not answered: the answer would go to the impersonated client's response topic.
+            Log.ForeignOriginator(_logger, e.ClientId, topic.Originator);
+            Drop(e, "foreign_originator", MqttPubAckReasonCode.NotAuthorized);
+            return Task.CompletedTask;
+        }
+
+        e.ProcessPublish = false;
+        return HandleRequestAsync(e, topic);
+    }
+
+    private async Task HandleRequestAsync(InterceptingPublishEventArgs e, MqttTopic topic)
+    {
+        var startTimestamp = _metrics.Enabled ? Stopwatch.GetTimestamp() : 0;
+        var payload = e.ApplicationMessage.Payload;
+        var parsed = payload.Length > _options.MaxPayloadBytes
+            ? MqttRequestParser.TooLarge(payload, _options.MaxPayloadBytes)
+            : MqttRequestParser.Parse(payload, topic, _cse);
+
+        if (parsed.RequestIdentifier is null)
+        {
+            Drop(e, "unanswerable", MqttPubAckReasonCode.PayloadFormatInvalid, parsed.Error?.Message);
+            return;
+        }
+
+        ResourceResponse response;
+        var request = parsed.Request;
+        if (request is null)
+        {
+            response = ResourceResponse.Error(parsed.Error!);
+        }
+        else
+        {
+            try
+            {
+                response = await _dispatcher.DispatchAsync(request, parsed.Address, e.CancellationToken);
+            }
+            catch (Exception exception) when (!e.CancellationToken.IsCancellationRequested)
+            {
+                // One catch for the binding, as GatewayExceptionHandler for HTTP: logged once, no stack trace sent.
+                Log.UnhandledException(_logger, exception, e.ClientId, parsed.RequestIdentifier);
+                response = ResourceResponse.Error(ResponseStatusCode.InternalServerError,
+                    $"internal server error; the CSE log has the details under request identifier {parsed.RequestIdentifier}");
+            }
+
+            if (response.StatusCode == ResponseStatusCode.Created && request.ResourceType == ResourceType.AE
+                && RegisteredAeId(response) is { } aeId)
+            {
+                _registry.Claim(e.ClientId, aeId);
+            }
+        }
+
+        if ((int)response.StatusCode >= 4000)
+        {
+            Log.RequestFailed(_logger, e.ApplicationMessage.Topic, parsed.RequestIdentifier, (int)response.StatusCode, response.Message);
+        }
+
+        if (!parsed.NoResponse)
+        {
+            var bytes = MqttResponseWriter.Write(response, parsed.RequestIdentifier, parsed.ReleaseVersion, parsed.From, _cse.CseId);
+            var message = new MqttApplicationMessageBuilder()
+                .WithTopic(topic.ResponseTopic(_cseTopicId))
+                .WithPayload(bytes)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithContentType("application/json")
+                .Build();
+            await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = _cseTopicId }, CancellationToken.None);
+        }
+
+        if (startTimestamp != 0)
+        {
+            var operation = request is null ? "unknown" : GatewayMetrics.OperationName(request.Operation, RequestDispatcher.IsDiscovery(request));
+            var resourceType = request?.ResourceType is { } type ? GatewayMetrics.ResourceTypeName(type) : null;
+            _metrics.RecordRequest(Protocol, operation, resourceType, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), startTimestamp);
+        }
+    }
+
+    // The AE-ID of a successful registration: aei in {"m2m:ae":{…}} (rcn 1 and 3 carry it; rcn 0/2 do not).
+    private static string? RegisteredAeId(ResourceResponse response)
+    {
+        var content = response.Content as Dictionary<string, object?>;
+        if (content is not null && content.TryGetValue("m2m:rce", out var rce))
+        {
+            content = rce as Dictionary<string, object?>;
+        }
+
+        return content is not null && content.TryGetValue("m2m:ae", out var ae) && ae is Dictionary<string, object?> attributes
+            && attributes.TryGetValue("aei", out var aei) ? aei as string : null;
+    }
+
+    private void Drop(InterceptingPublishEventArgs e, string reason, MqttPubAckReasonCode reasonCode, string? detail = null)
+    {
+        e.ProcessPublish = false;
+
+        // Seen by MQTT 5 clients in their PUBACK; MQTT 3.1.1 has no reason codes.
+        e.Response.ReasonCode = reasonCode;
+        _metrics.RecordMqttDropped(reason);
+        Log.MessageDropped(_logger, e.ClientId, e.ApplicationMessage.Topic, reason, detail);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "MQTT broker listening on {Address} (IPv6: {IPv6Address}), port {Port}")]
+        public static partial void BrokerStarted(ILogger logger, string address, string iPv6Address, int port);
+
+        [LoggerMessage(EventId = 3199, Level = LogLevel.Warning, Message = "MQTT broker did not stop cleanly")]
+        public static partial void BrokerStopFailed(ILogger logger, Exception exception);
+
+        // Bad input from a device is an expected outcome: Debug, as a 4xxx over HTTP; virtualiot.mqtt.dropped counts it.
+        [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "MQTT message from client {ClientId} on {Topic} dropped ({Reason}): {Detail}")]
+        public static partial void MessageDropped(ILogger logger, string clientId, string topic, string reason, string? detail);
+
+        [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "MQTT request {RequestIdentifier} on {Topic} answered {ResponseStatusCode}: {Reason}")]
+        public static partial void RequestFailed(ILogger logger, string topic, string requestIdentifier, int responseStatusCode, string? reason);
+
+        [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "Unhandled exception in MQTT request {RequestIdentifier} from client {ClientId}; answered 5000")]
+        public static partial void UnhandledException(ILogger logger, Exception exception, string clientId, string requestIdentifier);
+
+        // An attempt to act as another connected device: worth an operator's eye, unlike malformed input.
+        [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "MQTT client {ClientId} published as originator {Originator}, which another connected client holds; dropped")]
+        public static partial void ForeignOriginator(ILogger logger, string clientId, string originator);
+
+        [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "MQTT connection with client ID {ClientId} refused: the ID is this CSE's")]
+        public static partial void ConnectionRefused(ILogger logger, string clientId);
+    }
+}

@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace VirtualIoT.Gateway.Mqtt;
+
+/// <summary>The embedded MQTT broker of the oneM2M MQTT binding (TS-0010). Section <c>Mqtt</c> of configuration.</summary>
+public sealed class MqttOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Mqtt";
+
+    /// <summary>
+    /// Whether the gateway hosts the broker. Default true: the embedded profile serves MQTT devices out of the box;
+    /// set false for an HTTP-only gateway or where another broker owns the port.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>TCP port of the broker. Default 1883, the IANA MQTT port that oneM2M devices assume.</summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 1883;
+
+    /// <summary>
+    /// IPv4 address the broker binds. Default <c>127.0.0.1</c>: the broker has no authentication or TLS yet, so it
+    /// is reachable from this machine only until an operator opens it deliberately (<c>0.0.0.0</c>).
+    /// </summary>
+    [Required]
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// IPv6 address the broker binds, or empty for none. Default none: MQTTnet would otherwise also listen on
+    /// <c>[::]</c>, every interface, whatever <see cref="Address"/> says.
+    /// </summary>
+    public string? IPv6Address { get; set; }
+
+    /// <summary>
+    /// Largest oneM2M request primitive accepted, in bytes; a larger one is answered 4000 (or dropped when its
+    /// <c>rqi</c> cannot be found). Default 1 MiB, as <see cref="GatewayOptions.MaxBodyBytes"/> for HTTP bodies.
+    /// Other topics are not limited by this.
+    /// </summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>Source-generated DataAnnotations validation of <see cref="MqttOptions"/>.</summary>
+[OptionsValidator]
+internal sealed partial class MqttOptionsDataValidator : IValidateOptions<MqttOptions>
+{
+}
+
+/// <summary>Checks that the configured addresses parse, naming the key that does not.</summary>
+internal sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MqttOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!IPAddress.TryParse(options.Address, out var address) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            return ValidateOptionsResult.Fail($"{MqttOptions.SectionName}:{nameof(MqttOptions.Address)} '{options.Address}' is not an IPv4 address");
+        }
+
+        if (!string.IsNullOrEmpty(options.IPv6Address)
+            && (!IPAddress.TryParse(options.IPv6Address, out var v6) || v6.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6))
+        {
+            return ValidateOptionsResult.Fail($"{MqttOptions.SectionName}:{nameof(MqttOptions.IPv6Address)} '{options.IPv6Address}' is not an IPv6 address");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+
+namespace VirtualIoT.Gateway.Mqtt;
+
+/// <summary>
+/// Which connected MQTT client holds which originator, for the publish rule of the binding: a client may publish
+/// requests as originator O (the O segment of <c>/oneM2M/req/O/…</c> and <c>/oneM2M/reg_req/O/…</c>) when it holds O,
+/// or when no connected client holds O. A client holds the originator its client ID names (TS-0010 6.3: the client
+/// ID is the AE-ID or CSE-ID, optionally prefixed <c>A::</c> or <c>C::</c>) and every AE-ID it registered over
+/// MQTT during its connection. So a device connecting as <c>Cmyapp</c> cannot be impersonated while it is
+/// connected, and a device with any other client ID can register and then use its new AE-ID.
+/// </summary>
+/// <remarks>
+/// Without client authentication (not in scope yet) an originator nobody holds is open to any client: this stops
+/// impersonating a connected device, not an absent one. Reads are lock-free (every publish asks); connects,
+/// disconnects and registrations take one lock.
+/// </remarks>
+public sealed class MqttOriginatorRegistry
+{
+    private readonly ConcurrentDictionary<string, Client> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _holders = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>The originator a client ID names: the ID without an <c>A::</c> or <c>C::</c> prefix.</summary>
+    public static string OriginatorOf(string clientId)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        return clientId.StartsWith("A::", StringComparison.Ordinal) || clientId.StartsWith("C::", StringComparison.Ordinal)
+            ? clientId[3..]
+            : clientId;
+    }
+
+    /// <summary>A connection of <paramref name="clientId"/> was accepted.</summary>
+    public void Connected(string clientId)
+    {
+        lock (_gate)
+        {
+            var client = _clients.GetOrAdd(clientId, static _ => new Client());
+
+            // A session takeover connects the same client ID again before the old connection is reported gone.
+            if (client.Connections++ == 0)
+            {
+                HoldLocked(client, OriginatorOf(clientId));
+            }
+        }
+    }
+
+    /// <summary>A connection of <paramref name="clientId"/> ended; its last one releases every originator it held.</summary>
+    public void Disconnected(string clientId)
+    {
+        lock (_gate)
+        {
+            if (!_clients.TryGetValue(clientId, out var client) || --client.Connections > 0)
+            {
+                return;
+            }
+
+            _clients.TryRemove(clientId, out _);
+            foreach (var originator in client.Held)
+            {
+                if (_holders.TryGetValue(originator, out var count))
+                {
+                    if (count <= 1)
+                    {
+                        _holders.TryRemove(originator, out _);
+                    }
+                    else
+                    {
+                        _holders[originator] = count - 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary><paramref name="clientId"/> registered the AE <paramref name="originator"/>: it holds it from now on.</summary>
+    public void Claim(string clientId, string originator)
+    {
+        lock (_gate)
+        {
+            if (_clients.TryGetValue(clientId, out var client) && Array.IndexOf(client.Held, originator) < 0)
+            {
+                HoldLocked(client, originator);
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="clientId"/> may publish as <paramref name="originator"/> (topic form).</summary>
+    public bool MayActAs(string clientId, string originator)
+    {
+        if (!_holders.ContainsKey(originator))
+        {
+            return true;
+        }
+
+        return _clients.TryGetValue(clientId, out var client) && Array.IndexOf(client.Held, originator) >= 0;
+    }
+
+    private void HoldLocked(Client client, string originator)
+    {
+        // Copy on write: MayActAs reads Held without the lock.
+        client.Held = [.. client.Held, originator];
+        _holders[originator] = _holders.TryGetValue(originator, out var count) ? count + 1 : 1;
+    }
+
+    private sealed class Client
+    {
+        public int Connections;
+        public string[] Held = [];
+    }
+}

@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# HTTP benchmark of the CSE against a trivial Kestrel "ceiling" endpoint, on one machine, loopback only.
+# See BENCHMARKS.md ("HTTP contentInstance create and la retrieve") for what it measures and the recorded results.
+#
+#   scripts/bench-http.sh                 # 3 rounds of 5 s runs; about 2.5 minutes with the build up to date
+#   RUNS=1 DURATION=5 scripts/bench-http.sh
+#   NO_BUILD=1 scripts/bench-http.sh    # use the Release output already built
+#
+# Servers (the ceiling endpoint and the Silo) are pinned to CPU $SERVER_CPU, load generators to CPU $CLIENT_CPU.
+# Each round runs, with wrk (closed loop, $CONNECTIONS connections):
+#   ceiling POST (scripts/bench/cin.lua)   ceiling GET (scripts/bench/la.lua)
+#   CSE contentInstance create (cin.lua)   CSE la retrieve (la.lua)
+# Then, at half the median closed-loop rates, the Benchmarks project's own fixed-rate client measures
+# latency from each request's intended send time (coordinated omission corrected): la, then cin.
+# Every response is checked (HTTP 201 + X-M2M-RSC 2001 for cin, 200 + 2000 for la); error counts are printed.
+# Logs and raw output go to $OUT (default /tmp/virtualiot-bench-http/; not TestResults/, which test.sh wipes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-5}            # seconds per closed-loop run
+WARMUP=${WARMUP:-3}                # seconds of load before the first round: ceiling POST, ceiling GET (each)
+LA_WARMUP=${LA_WARMUP:-5}          # seconds of la load before the first round
+CIN_WARMUP=${CIN_WARMUP:-40}       # seconds of cin load before the first round, in 5 s steps (see BENCHMARKS.md:
+                                   # under full load on one core the JIT's tier-up takes ~30-40 s on this path)
+RATE_DURATION=${RATE_DURATION:-8}  # seconds per fixed-rate run (after 2 s unrecorded at the same rate)
+AES=${AES:-1000}
+CONNECTIONS=${CONNECTIONS:-32}
+WRK_THREADS=${WRK_THREADS:-1}      # one core for the load generator: one wrk thread
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-http}
+TARGET_RATIO=0.60
+P99_LIMIT_MS=10
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+
+mkdir -p "$OUT"
+rm -rf "$OUT"/*.log "$OUT"/*.txt "$OUT"/bin
+# The servers run from a private copy of the build output, so that a concurrent build of the solution cannot
+# replace their assemblies mid-run.
+SILO_DIR=$OUT/bin/silo
+BENCH_DLL=$OUT/bin/benchmarks/VirtualIoT.Benchmarks.dll
+
+log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
+
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing wrk (apt)"
+    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  else
+    echo "wrk is not installed: apt-get install -y wrk" >&2
+    exit 1
+  fi
+fi
+if [ "$(nproc --all)" -lt 2 ]; then
+  echo "needs 2 CPUs (server on CPU $SERVER_CPU, load generator on CPU $CLIENT_CPU)" >&2
+  exit 1
+fi
+
+# Servers run as "${ON_SERVER_CPU[@]}" command, load generators as "${ON_CLIENT_CPU[@]}" command.
+ON_SERVER_CPU=(taskset -c "$SERVER_CPU")
+ON_CLIENT_CPU=(taskset -c "$CLIENT_CPU")
+
+# ---- processes: started in the background, always stopped on exit ----------------------------------------------
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A port nobody listens on (connection refused), distinct from those already handed out.
+TAKEN=" "
+free_port() {
+  local p
+  for p in $(shuf -i 20000-40000 -n 200); do
+    case "$TAKEN" in *" $p "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      TAKEN="$TAKEN$p "
+      echo "$p"
+      return
+    fi
+  done
+  echo "no free port" >&2
+  return 1
+}
+
+# Waits until "curl ... URL" answers HTTP 200; $1 = name, $2 = pid, rest = curl arguments.
+wait_ready() {
+  local name=$1 pid=$2 code
+  shift 2
+  for _ in $(seq 150); do
+    kill -0 "$pid" 2>/dev/null || { echo "$name exited; see $OUT/$name.log" >&2; tail -20 "$OUT/$name.log" >&2; exit 1; }
+    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$@" || true)
+    [ "$code" = 200 ] && return 0
+    sleep 0.2
+  done
+  echo "$name not ready after 30 s; see $OUT/$name.log" >&2
+  exit 1
+}
+
+# CPU time (clock ticks) used so far by a process.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU seconds (user + system) used so far by this shell's finished children: bash's `times`, second line. Run in
+# this shell, not in $(...), whose fork has no children of its own; the result is left in CHILDREN_CPU.
+children_cpu() {
+  times >"$OUT/times.txt"
+  CHILDREN_CPU=$(tail -1 "$OUT/times.txt" | tr 'ms' '  ' | awk '{ print $1 * 60 + $2 + $3 * 60 + $4 }')
+}
+
+# ---- build ----------------------------------------------------------------------------------------------------
+if [ "${NO_BUILD:-0}" = 1 ]; then
+  log "NO_BUILD=1: using the existing Release output"
+else
+  log "building Release (Silo, Benchmarks)"
+  dotnet build "$ROOT/Silo/Silo.csproj" -c Release -nologo -clp:ErrorsOnly -v quiet >"$OUT/build.log" 2>&1 \
+    && dotnet build "$ROOT/tests/VirtualIoT.Benchmarks/VirtualIoT.Benchmarks.csproj" -c Release -nologo -clp:ErrorsOnly -v quiet >>"$OUT/build.log" 2>&1 \
+    || { cat "$OUT/build.log" >&2; exit 1; }
+fi
+mkdir -p "$OUT/bin"
+cp -r "$ROOT/Silo/bin/Release/net10.0" "$SILO_DIR"
+cp -r "$ROOT/tests/VirtualIoT.Benchmarks/bin/Release/net10.0" "$OUT/bin/benchmarks"
+
+# ---- servers --------------------------------------------------------------------------------------------------
+CEILING_PORT=$(free_port); CSE_PORT=$(free_port); SILO_PORT=$(free_port); GATEWAY_PORT=$(free_port)
+CEILING=http://127.0.0.1:$CEILING_PORT
+CSE=http://127.0.0.1:$CSE_PORT
+
+log "starting ceiling server on $CEILING (CPU $SERVER_CPU)"
+"${ON_SERVER_CPU[@]}" dotnet "$BENCH_DLL" ceiling --urls "$CEILING" >"$OUT/ceiling.log" 2>&1 &
+CEILING_PID=$!
+PIDS+=("$CEILING_PID")
+
+log "starting Silo on $CSE (CPU $SERVER_CPU; silo port $SILO_PORT, gateway port $GATEWAY_PORT)"
+# The dll directly (not dotnet run, whose PID is not the server's); --contentRoot so appsettings.json is read.
+"${ON_SERVER_CPU[@]}" dotnet "$SILO_DIR/VirtualIoT.Silo.dll" --contentRoot "$SILO_DIR" --urls "$CSE" \
+  --Orleans:SiloPort "$SILO_PORT" --Orleans:GatewayPort "$GATEWAY_PORT" >"$OUT/silo.log" 2>&1 &
+SILO_PID=$!
+PIDS+=("$SILO_PID")
+
+wait_ready ceiling "$CEILING_PID" "$CEILING/"
+wait_ready silo "$SILO_PID" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: bench-ready' -H 'X-M2M-RVI: 3' "$CSE/cse-in"
+log "servers ready"
+
+log "setup: $AES AEs, each with container cnt (mni 10) and one contentInstance"
+"${ON_CLIENT_CPU[@]}" timeout 120 dotnet "$BENCH_DLL" setup --base "$CSE" --aes "$AES" --mni 10 | tee "$OUT/setup.txt" >&2
+
+# ---- closed-loop runs (wrk) -----------------------------------------------------------------------------------
+RESULTS=$OUT/results.txt   # one line per run: name round rps p50 p99 errors server_cpu% wrk_cpu%
+: >"$RESULTS"
+ERRORS_TOTAL=0
+
+# $1 = name, $2 = round, $3 = script, $4 = base URL, $5 = server pid, $6 = seconds
+run_wrk() {
+  local name=$1 round=$2 script=$3 url=$4 pid=$5 seconds=$6 before after file line errors cpu client_before client_cpu
+  file=$OUT/$name-$round.txt
+  before=$(cpu_ticks "$pid")
+  children_cpu
+  client_before=$CHILDREN_CPU
+  "${ON_CLIENT_CPU[@]}" timeout $((seconds + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s \
+    -s "$ROOT/scripts/bench/$script" "$url" -- "$AES" "$name-$round-$$" >"$file" 2>&1 || true
+  if ! after=$(cpu_ticks "$pid" 2>/dev/null); then
+    echo "the server (pid $pid) is gone after $name round $round; see $OUT/*.log" >&2
+    exit 1
+  fi
+  children_cpu
+  client_cpu=$(awk -v a="$CHILDREN_CPU" -v b="$client_before" -v s="$seconds" 'BEGIN { printf "%.0f", 100 * (a - b) / s }')
+  line=$(grep '^BENCH responses=' "$file" || true)
+  if [ -z "$line" ]; then
+    echo "wrk printed no result; see $file" >&2
+    cat "$file" >&2
+    exit 1
+  fi
+  errors=$(awk '{for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^(bad_status|bad_rsc|socket_errors|timeouts)$/) n += kv[2] } } END { print n + 0 }' <<<"$line")
+  cpu=$(awk -v t=$((after - before)) -v s="$seconds" 'BEGIN { printf "%.0f", t / s }')
+  ERRORS_TOTAL=$((ERRORS_TOTAL + errors))
+  if [ "$errors" != 0 ]; then
+    log "$name round $round: $errors bad responses or socket errors: $line $(grep '^BENCH first_bad' "$file" || true)"
+  fi
+  case "$round" in warmup*) return 0 ;; esac
+  awk -v n="$name" -v r="$round" -v e="$errors" -v c="$cpu" -v cc="$client_cpu" \
+    '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+     END { printf "%s %s %s %s %s %s %s %s\n", n, r, v["rps"], v["p50_ms"], v["p99_ms"], e, c, cc }' <<<"$line" >>"$RESULTS"
+  local fields
+  fields=($(tail -1 "$RESULTS"))
+  log "$(printf '%-13s round %s: %9s req/s  p50 %7s ms  p99 %8s ms  errors %s  CPU server %s%% wrk %s%%' \
+    "$name" "$round" "${fields[2]}" "${fields[3]}" "${fields[4]}" "$errors" "$cpu" "$client_cpu")"
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+log "warm-up (not recorded): ceiling ${WARMUP} s POST + ${WARMUP} s GET, CSE la ${LA_WARMUP} s, CSE cin ${CIN_WARMUP} s"
+run_wrk ceiling-post warmup cin.lua "$CEILING" "$CEILING_PID" "$WARMUP"
+run_wrk ceiling-get warmup la.lua "$CEILING" "$CEILING_PID" "$WARMUP"
+run_wrk cse-la warmup la.lua "$CSE" "$SILO_PID" "$LA_WARMUP"
+WARMUP_CURVE=""
+for step in $(seq $(( (CIN_WARMUP + 4) / 5 ))); do
+  run_wrk cse-cin warmup-$step cin.lua "$CSE" "$SILO_PID" 5
+  WARMUP_CURVE="$WARMUP_CURVE $(grep -o 'rps=[0-9]*' "$OUT/cse-cin-warmup-$step.txt" | cut -d= -f2)"
+done
+log "cin warm-up, req/s per 5 s step:$WARMUP_CURVE"
+
+# Rounds interleave the ceiling and the CSE so that both see the same machine noise; the idle server of the pair
+# stays up on the same CPU (it uses next to nothing while idle).
+for round in $(seq "$RUNS"); do
+  run_wrk ceiling-post "$round" cin.lua "$CEILING" "$CEILING_PID" "$DURATION"
+  run_wrk cse-cin "$round" cin.lua "$CSE" "$SILO_PID" "$DURATION"
+  run_wrk ceiling-get "$round" la.lua "$CEILING" "$CEILING_PID" "$DURATION"
+  run_wrk cse-la "$round" la.lua "$CSE" "$SILO_PID" "$DURATION"
+done
+
+median_of() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { awk -v n="$1" '$1 == n { print $3 }' "$RESULTS" | median_of; }
+# Requests per second of server CPU time: rps / (server CPU share); less sensitive to CPU taken by other processes.
+median_per_cpu() { awk -v n="$1" '$1 == n && $7 > 0 { print $3 * 100 / $7 }' "$RESULTS" | median_of; }
+# Median over rounds of the ratio measured within one round (the two runs of a round are seconds apart).
+median_ratio() {
+  awk -v a="$1" -v b="$2" '$1 == a { x[$2] = $3 } $1 == b { y[$2] = $3 } END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$RESULTS" | median_of
+}
+CEIL_POST=$(median ceiling-post); CEIL_GET=$(median ceiling-get); CIN=$(median cse-cin); LA=$(median cse-la)
+
+# ---- fixed-rate runs (own client, coordinated omission corrected) ---------------------------------------------
+# $1 = op, $2 = rate
+run_rate() {
+  local op=$1 rate=$2 file=$OUT/rate-$1.txt
+  "${ON_CLIENT_CPU[@]}" timeout $((RATE_DURATION + 60)) dotnet "$BENCH_DLL" load --base "$CSE" --op "$op" --aes "$AES" \
+    --connections "$CONNECTIONS" --rate "$rate" --duration "$RATE_DURATION" --warmup 2 >"$file" 2>&1 || true
+  grep '^LOAD' "$file" >&2 || { cat "$file" >&2; exit 1; }
+  grep '^LOAD op=' "$file"
+}
+LA_RATE=$(awk -v r="$LA" 'BEGIN { printf "%d", r / 2 }')
+CIN_RATE=$(awk -v r="$CIN" 'BEGIN { printf "%d", r / 2 }')
+log "fixed rate: la at $LA_RATE/s, cin at $CIN_RATE/s, ${RATE_DURATION} s each"
+RATE_LA=$(run_rate la "$LA_RATE")
+RATE_CIN=$(run_rate cin "$CIN_RATE")
+[ -n "$RATE_LA" ] && [ -n "$RATE_CIN" ] || { echo "a fixed-rate run printed no result; see $OUT/rate-*.txt" >&2; exit 1; }
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+for r in "$RATE_LA" "$RATE_CIN"; do
+  e=$(( $(field "$r" bad_status) + $(field "$r" bad_rsc) + $(field "$r" failed) ))
+  ERRORS_TOTAL=$((ERRORS_TOTAL + e))
+done
+SILO_FAILS=$(grep -c '^fail:' "$OUT/silo.log" || true)
+if ! kill -0 "$SILO_PID" 2>/dev/null; then
+  # Seen on the shared machine: another session's name-based kill stopped the Silo ("Application is shutting down").
+  log "WARNING: the Silo was no longer running at the end; the fixed-rate results are not valid. Tail of silo.log:"
+  tail -5 "$OUT/silo.log" >&2
+fi
+SILO_RSS_MB=$(awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$SILO_PID/status" 2>/dev/null || echo "?")
+
+cleanup
+
+# ---- summary --------------------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f %%", 100 * a / b }'; }
+verdict() { awk -v a="$1" -v b="$2" -v t="$TARGET_RATIO" 'BEGIN { print (a >= t * b) ? "met" : "NOT met" }'; }
+p99ok() { awk -v p="$1" -v l="$P99_LIMIT_MS" 'BEGIN { print (p < l) ? "met" : "NOT met" }'; }
+
+{
+  echo
+  echo "=== HTTP benchmark: $RUNS round(s) x ${DURATION} s, $CONNECTIONS connections, wrk -t$WRK_THREADS, $AES AEs; servers on CPU $SERVER_CPU, clients on CPU $CLIENT_CPU"
+  echo "    load average before / after: $LOAD_BEFORE / $LOAD_AFTER   ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) CPUs)"
+  echo "    CSE cin warm-up, req/s per 5 s step:$WARMUP_CURVE"
+  echo
+  echo "per run (req/s, wrk p50/p99 ms [closed loop], errors, CPU % of one core used by the server and by wrk):"
+  awk '{ printf "  %-13s round %s  %9.0f req/s  p50 %7.2f  p99 %8.2f  errors %s  cpu server %s%% wrk %s%%\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$RESULTS"
+  echo
+  pct() { awk -v r="$1" 'BEGIN { printf "%.0f %%", 100 * r }'; }
+  echo "| measure (median of $RUNS rounds) | req/s | ratio to ceiling POST (median of per-round ratios) | ratio to ceiling GET (same) | req per server CPU-second | ratio of that to ceiling POST / GET |"
+  echo "|---|---|---|---|---|---|"
+  printf '| ceiling: trivial Kestrel POST | %.0f | | | %.0f | |\n' "$CEIL_POST" "$(median_per_cpu ceiling-post)"
+  printf '| ceiling: trivial Kestrel GET | %.0f | | | %.0f | |\n' "$CEIL_GET" "$(median_per_cpu ceiling-get)"
+  printf '| CSE contentInstance create | %.0f | %s | | %.0f | %s |\n' "$CIN" "$(pct "$(median_ratio cse-cin ceiling-post)")" \
+    "$(median_per_cpu cse-cin)" "$(ratio "$(median_per_cpu cse-cin)" "$(median_per_cpu ceiling-post)")"
+  printf '| CSE la retrieve | %.0f | %s | %s | %.0f | %s / %s |\n' "$LA" "$(pct "$(median_ratio cse-la ceiling-post)")" \
+    "$(pct "$(median_ratio cse-la ceiling-get)")" "$(median_per_cpu cse-la)" \
+    "$(ratio "$(median_per_cpu cse-la)" "$(median_per_cpu ceiling-post)")" "$(ratio "$(median_per_cpu cse-la)" "$(median_per_cpu ceiling-get)")"
+  echo
+  echo "| fixed rate (latency from intended send time) | rate req/s | achieved | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | send delay p50 / p99 ms | client CPU |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for r in "$RATE_LA" "$RATE_CIN"; do
+    printf '| %s at half its closed-loop rate | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s %% |\n' "$(field "$r" op)" "$(field "$r" target_rate)" \
+      "$(field "$r" rps)" "$(field "$r" p50_ms)" "$(field "$r" p90_ms)" "$(field "$r" p99_ms)" "$(field "$r" p999_ms)" "$(field "$r" max_ms)" \
+      "$(field "$r" send_delay_p50_ms)" "$(field "$r" send_delay_p99_ms)" "$(field "$r" client_cpu_pct)"
+  done
+  echo
+  CIN_RATIO=$(median_ratio cse-cin ceiling-post); LA_RATIO=$(median_ratio cse-la ceiling-post)
+  echo "target: cin >= 60 % of ceiling POST: $(verdict "$CIN_RATIO" 1);  la >= 60 % of ceiling POST: $(verdict "$LA_RATIO" 1);" \
+    "la p99 < ${P99_LIMIT_MS} ms at half rate: $(p99ok "$(field "$RATE_LA" p99_ms)");  cin p99 < ${P99_LIMIT_MS} ms at half rate: $(p99ok "$(field "$RATE_CIN" p99_ms)")"
+  echo "bad responses / socket errors over all runs (warm-up included): $ERRORS_TOTAL;  'fail:' entries in the Silo log: $SILO_FAILS;  Silo RSS at the end: ${SILO_RSS_MB} MB"
+  echo "raw output: $OUT   total time: ${SECONDS} s"
+} | tee "$OUT/summary.txt"

@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace VirtualIoT.Benchmarks;
+
+/// <summary><c>--name value</c> options of a subcommand.</summary>
+internal sealed class CommandLine
+{
+    public const string Usage = """
+        VirtualIoT.Benchmarks <command> [options]
+
+          ceiling --urls http://127.0.0.1:PORT
+              Trivial Kestrel endpoint: any GET/POST path, reads the body, answers 201 (POST) or 200 (GET) with a
+              small fixed m2m:cin body and X-M2M-RSC / X-M2M-RI (echoed) / X-M2M-RVI headers. Runs until stopped.
+
+          setup --base http://127.0.0.1:8080 [--aes 1000] [--concurrency 16] [--mni 10]
+              Registers AEs Cbench0000.. (rn = AE-ID = originator), each with container 'cnt' (mni) and one
+              contentInstance, then checks that every <ae>/cnt/la answers 2000. An AE or container that is already
+              there (4117 / 4105) is accepted, so it can be run again against the same CSE.
+
+          load --base http://127.0.0.1:8080 --op cin|la [--aes 1000] [--connections 32] [--duration 10]
+               [--rate 0] [--warmup 2]
+              Own HTTP client. --rate 0: closed loop, as fast as the connections go. --rate R: open loop at R
+              requests/s on a fixed schedule; latency is measured from each request's intended send time
+              (coordinated omission corrected, as wrk2 does) into an HdrHistogram. Every response is checked for
+              HTTP 201 + RSC 2001 (cin) or HTTP 200 + RSC 2000 (la). Prints one "LOAD ..." line.
+        """;
+
+    private readonly Dictionary<string, string> _values;
+
+    private CommandLine(Dictionary<string, string> values) => _values = values;
+
+    public static CommandLine Parse(ReadOnlySpan<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (!name.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"expected '--name value', got '{name}'");
+            }
+
+            values[name[2..]] = args[++i];
+        }
+
+        return new CommandLine(values);
+    }
+
+    public string String(string name, string? fallback = null) =>
+        _values.TryGetValue(name, out var value) ? value
+        : fallback ?? throw new ArgumentException($"--{name} is required");
+
+    public int Int(string name, int fallback) =>
+        _values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    public double Double(string name, double fallback) =>
+        _values.TryGetValue(name, out var value) ? double.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    public Uri BaseUri(string name = "base")
+    {
+        var text = String(name).TrimEnd('/') + "/";
+        return new Uri(text, UriKind.Absolute);
+    }
+}

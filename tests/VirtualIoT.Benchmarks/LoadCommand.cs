@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Unicode;
+using System.Threading.Channels;
+using HdrHistogram;
+
+namespace VirtualIoT.Benchmarks;
+
+/// <summary>
+/// HTTP load on the benchmark's containers: contentInstance create (<c>cin</c>) or latest retrieve (<c>la</c>),
+/// round robin over the AEs, over a fixed number of keep-alive connections (<see cref="RawHttpConnection"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Closed loop (<c>--rate 0</c>): each connection sends its next request when the previous answer arrives; this
+/// measures the maximum rate. Open loop (<c>--rate R</c>): a pacer thread releases request <c>k</c> at
+/// <c>start + k/R</c> into a queue that the connections drain, and latency is measured from that intended time,
+/// not from when a connection got round to sending it. A server that stalls therefore shows its stall in every
+/// request scheduled during it (no coordinated omission), as wrk2 does. The pacer sleeps in 1 ms steps, so a
+/// request can be released up to ~1 ms late; that delay is part of the reported latency (an overstatement).
+/// <c>service</c> percentiles are measured from the actual send. <c>send_delay</c> is how late requests left: the
+/// pacer's granularity (the client's own share, up to ~1 ms), plus waiting for a free connection when all are busy,
+/// which is where a server stall shows up for the requests scheduled during it.
+/// </para>
+/// </remarks>
+internal static class LoadCommand
+{
+    private const long HighestMicroseconds = 60_000_000;
+
+    public static async Task<int> RunAsync(CommandLine options)
+    {
+        var baseUri = options.BaseUri();
+        var op = options.String("op");
+        var isCreate = op switch
+        {
+            "cin" => true,
+            "la" => false,
+            _ => throw new ArgumentException("--op must be cin or la"),
+        };
+        var aes = options.Int("aes", 1000);
+        var connections = options.Int("connections", 32);
+        var duration = options.Double("duration", 10);
+        var warmup = options.Double("warmup", 2);
+        var rate = options.Double("rate", 0);
+        if (aes < 1 || connections < 1 || duration <= 0 || warmup < 0 || rate < 0)
+        {
+            throw new ArgumentException("--aes and --connections must be >= 1, --duration > 0, --warmup and --rate >= 0");
+        }
+
+        var address = IPAddress.TryParse(baseUri.Host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(baseUri.Host))[0];
+        var endPoint = new IPEndPoint(address, baseUri.Port);
+        var frequency = (double)Stopwatch.Frequency;
+        var start = Stopwatch.GetTimestamp();
+        var run = new Run(endPoint, isCreate, aes, baseUri.Authority, baseUri.AbsolutePath,
+            Tag: DateTime.UtcNow.Ticks.ToString("x", CultureInfo.InvariantCulture),
+            MeasureFrom: start + (long)(warmup * frequency),
+            End: start + (long)((warmup + duration) * frequency));
+
+        var workers = new Worker[connections];
+        for (var i = 0; i < connections; i++)
+        {
+            workers[i] = new Worker(i, endPoint);
+        }
+
+        Task[] tasks;
+        Thread? pacer = null;
+        if (rate > 0)
+        {
+            var queue = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleWriter = true });
+            pacer = new Thread(() => Pace(queue.Writer, start, rate, run.End)) { IsBackground = true, Name = "pacer" };
+            pacer.Start();
+            tasks = Array.ConvertAll(workers, w => Task.Run(() => OpenLoopAsync(run, w, queue.Reader)));
+        }
+        else
+        {
+            tasks = Array.ConvertAll(workers, w => Task.Run(() => ClosedLoopAsync(run, w)));
+        }
+
+        await Task.WhenAll(tasks);
+        pacer?.Join();
+        foreach (var w in workers)
+        {
+            w.Connection.Dispose();
+        }
+
+        using var self = Process.GetCurrentProcess();
+        var clientCpu = self.TotalProcessorTime.TotalSeconds;
+        var wall = (Stopwatch.GetTimestamp() - start) / frequency;
+        var latency = new LongHistogram(HighestMicroseconds, 3);
+        var service = new LongHistogram(HighestMicroseconds, 3);
+        var delay = new LongHistogram(HighestMicroseconds, 3);
+        long ok = 0, badStatus = 0, badRsc = 0, failed = 0, lastCompletion = run.MeasureFrom;
+        string? firstBad = null;
+        foreach (var w in workers)
+        {
+            latency.Add(w.Latency);
+            service.Add(w.Service);
+            delay.Add(w.Delay);
+            ok += w.Ok;
+            badStatus += w.BadStatus;
+            badRsc += w.BadRsc;
+            failed += w.Failed;
+            lastCompletion = Math.Max(lastCompletion, w.LastCompletion);
+            firstBad ??= w.FirstBad;
+        }
+
+        var measured = ok + badStatus + badRsc + failed;
+        var seconds = (lastCompletion - run.MeasureFrom) / frequency;
+        static string Ms(LongHistogram h, double percentile) =>
+            (h.GetValueAtPercentile(percentile) / 1000.0).ToString("F3", CultureInfo.InvariantCulture);
+        var line = FormattableString.Invariant(
+            $"LOAD op={op} mode={(rate > 0 ? "open" : "closed")} target_rate={rate:F0} connections={connections} duration_s={duration:F0} ") +
+            FormattableString.Invariant(
+            $"responses={measured} ok={ok} bad_status={badStatus} bad_rsc={badRsc} failed={failed} rps={(seconds > 0 ? measured / seconds : 0):F1} ") +
+            $"p50_ms={Ms(latency, 50)} p90_ms={Ms(latency, 90)} p99_ms={Ms(latency, 99)} p999_ms={Ms(latency, 99.9)} max_ms={Ms(latency, 100)} " +
+            $"service_p50_ms={Ms(service, 50)} service_p99_ms={Ms(service, 99)} send_delay_p50_ms={Ms(delay, 50)} send_delay_p99_ms={Ms(delay, 99)} " +
+            FormattableString.Invariant($"client_cpu_pct={100 * clientCpu / wall:F0}");
+        Console.WriteLine(line);
+        if (firstBad is not null)
+        {
+            Console.WriteLine($"LOAD first_bad: {firstBad}");
+        }
+
+        return measured > 0 && measured == ok ? 0 : 2;
+    }
+
+    /// <summary>Releases request k at start + k/rate until <paramref name="end"/>; each item is its intended send time.</summary>
+    private static void Pace(ChannelWriter<long> writer, long start, double rate, long end)
+    {
+        var ticksPerRequest = Stopwatch.Frequency / rate;
+        long k = 0;
+        while (true)
+        {
+            var now = Stopwatch.GetTimestamp();
+            var due = (long)((now - start) / ticksPerRequest) + 1;
+            while (k < due)
+            {
+                var intended = start + (long)(k * ticksPerRequest);
+                if (intended >= end)
+                {
+                    writer.Complete();
+                    return;
+                }
+
+                writer.TryWrite(intended);
+                k++;
+            }
+
+            var waitTicks = start + (long)(k * ticksPerRequest) - Stopwatch.GetTimestamp();
+            Thread.Sleep(Math.Max(1, (int)(waitTicks * 1000 / Stopwatch.Frequency)));
+        }
+    }
+
+    private static async Task OpenLoopAsync(Run run, Worker worker, ChannelReader<long> queue)
+    {
+        while (await queue.WaitToReadAsync())
+        {
+            while (queue.TryRead(out var intended))
+            {
+                await SendAsync(run, worker, intended);
+            }
+        }
+    }
+
+    private static async Task ClosedLoopAsync(Run run, Worker worker)
+    {
+        while (true)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (now >= run.End)
+            {
+                return;
+            }
+
+            await SendAsync(run, worker, now);
+        }
+    }
+
+    private static async Task SendAsync(Run run, Worker worker, long intended)
+    {
+        var index = (int)((uint)Interlocked.Increment(ref run.NextTarget) % (uint)run.Aes);
+        var length = FormatRequest(run, worker, index);
+        string? bad = null;
+        var outcome = Outcome.Ok;
+        var sent = Stopwatch.GetTimestamp();
+        try
+        {
+            var (status, rsc) = await worker.Connection.ExchangeAsync(worker.Request.AsMemory(0, length));
+            if (status != (run.IsCreate ? 201 : 200))
+            {
+                outcome = Outcome.BadStatus;
+                bad = $"HTTP {status} (RSC {rsc}) for {BenchmarkHttp.AeId(index)}";
+            }
+            else if (rsc != (run.IsCreate ? 2001 : 2000))
+            {
+                outcome = Outcome.BadRsc;
+                bad = $"RSC {rsc} for {BenchmarkHttp.AeId(index)}";
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            outcome = Outcome.Failed;
+            bad = $"{e.GetType().Name}: {e.Message}";
+        }
+
+        var done = Stopwatch.GetTimestamp();
+        if (intended < run.MeasureFrom)
+        {
+            return;
+        }
+
+        worker.Latency.RecordValue(Math.Min(HighestMicroseconds, Microseconds(done - intended)));
+        worker.Service.RecordValue(Math.Min(HighestMicroseconds, Microseconds(done - sent)));
+        worker.Delay.RecordValue(Math.Min(HighestMicroseconds, Microseconds(sent - intended)));
+        worker.LastCompletion = done;
+        switch (outcome)
+        {
+            case Outcome.Ok: worker.Ok++; break;
+            case Outcome.BadStatus: worker.BadStatus++; break;
+            case Outcome.BadRsc: worker.BadRsc++; break;
+            default: worker.Failed++; break;
+        }
+
+        worker.FirstBad ??= bad;
+    }
+
+    /// <summary>Writes request <c>worker.Sequence + 1</c> to AE <paramref name="index"/> into the worker's buffer.</summary>
+    private static int FormatRequest(Run run, Worker worker, int index)
+    {
+        var buffer = worker.Request.AsSpan();
+        var sequence = ++worker.Sequence;
+        var culture = CultureInfo.InvariantCulture;
+        bool ok;
+        int written;
+        if (run.IsCreate)
+        {
+            var body = BenchmarkHttp.ContentInstanceBody;
+            ok = Utf8.TryWrite(buffer, culture,
+                $"POST {run.PathPrefix}{BenchmarkHttp.CseBase}/Cbench{index:D4}/{BenchmarkHttp.ContainerName} HTTP/1.1\r\nHost: {run.Authority}\r\nX-M2M-Origin: Cbench{index:D4}\r\nX-M2M-RI: {run.Tag}-{worker.Id}-{sequence}\r\nX-M2M-RVI: 3\r\nAccept: application/json\r\nContent-Type: application/json;ty=4\r\nContent-Length: {body.Length}\r\n\r\n",
+                out written);
+            if (ok && written + body.Length <= buffer.Length)
+            {
+                body.CopyTo(buffer[written..]);
+                return written + body.Length;
+            }
+        }
+        else
+        {
+            ok = Utf8.TryWrite(buffer, culture,
+                $"GET {run.PathPrefix}{BenchmarkHttp.CseBase}/Cbench{index:D4}/{BenchmarkHttp.ContainerName}/la HTTP/1.1\r\nHost: {run.Authority}\r\nX-M2M-Origin: Cbench{index:D4}\r\nX-M2M-RI: {run.Tag}-{worker.Id}-{sequence}\r\nX-M2M-RVI: 3\r\nAccept: application/json\r\n\r\n",
+                out written);
+            if (ok)
+            {
+                return written;
+            }
+        }
+
+        throw new InvalidOperationException("request buffer too small");
+    }
+
+    private static long Microseconds(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
+
+    private enum Outcome
+    {
+        Ok,
+        BadStatus,
+        BadRsc,
+        Failed,
+    }
+
+    private sealed record Run(IPEndPoint EndPoint, bool IsCreate, int Aes, string Authority, string PathPrefix, string Tag, long MeasureFrom, long End)
+    {
+        public int NextTarget;
+    }
+
+    /// <summary>One connection's loop and its own (unsynchronised) counters and histograms.</summary>
+    private sealed class Worker(int id, EndPoint endPoint)
+    {
+        public int Id { get; } = id;
+        public readonly RawHttpConnection Connection = new(endPoint);
+        public readonly byte[] Request = new byte[1024];
+        public long Sequence;
+        public readonly LongHistogram Latency = new(HighestMicroseconds, 3);
+        public readonly LongHistogram Service = new(HighestMicroseconds, 3);
+        public readonly LongHistogram Delay = new(HighestMicroseconds, 3);
+        public long Ok, BadStatus, BadRsc, Failed, LastCompletion;
+        public string? FirstBad;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace VirtualIoT.Tests.Mqtt;
+
+/// <summary>A received message: its topic and its payload as JSON (null when it is not JSON).</summary>
+public sealed record MqttReceived(string Topic, string Text, JsonNode? Json)
+{
+    public int Rsc => Json?["rsc"]?.GetValue<int>() ?? 0;
+
+    public JsonNode? Content => Json?["pc"];
+}
+
+/// <summary>
+/// An MQTTnet client for black-box tests: subscribes to topics, publishes request primitives and waits for the
+/// response with the same <c>rqi</c>, to a deadline that names what was missing.
+/// </summary>
+public sealed class MqttTestClient : IAsyncDisposable
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
+
+    private readonly IMqttClient _client;
+    private readonly ConcurrentQueue<MqttReceived> _received = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<MqttReceived>> _waiting = new(StringComparer.Ordinal);
+
+    private MqttTestClient(IMqttClient client, string clientId)
+    {
+        _client = client;
+        ClientId = clientId;
+        _client.ApplicationMessageReceivedAsync += e =>
+        {
+            var text = e.ApplicationMessage.ConvertPayloadToString() ?? "";
+            JsonNode? json;
+            try
+            {
+                json = JsonNode.Parse(text);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                json = null;
+            }
+
+            var received = new MqttReceived(e.ApplicationMessage.Topic, text, json);
+            _received.Enqueue(received);
+            if (json is JsonObject { } obj && obj["rqi"]?.GetValue<string>() is { } rqi && _waiting.TryRemove(rqi, out var waiter))
+            {
+                waiter.TrySetResult(received);
+            }
+
+            return Task.CompletedTask;
+        };
+    }
+
+    public string ClientId { get; }
+
+    /// <summary>Everything received so far.</summary>
+    public IReadOnlyCollection<MqttReceived> Received => _received.ToArray();
+
+    public static async Task<MqttTestClient> ConnectAsync(int port, string clientId, bool mqtt5)
+    {
+        var factory = new MqttClientFactory();
+        var client = factory.CreateMqttClient();
+        var result = new MqttTestClient(client, clientId);
+        var options = factory.CreateClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", port)
+            .WithClientId(clientId)
+            .WithProtocolVersion(mqtt5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
+            .Build();
+        using var timeout = new CancellationTokenSource(s_timeout);
+        await client.ConnectAsync(options, timeout.Token);
+        return result;
+    }
+
+    /// <summary>Connects and returns the CONNACK result code, or the failure message, for refusals.</summary>
+    public static async Task<string> TryConnectAsync(int port, string clientId)
+    {
+        var factory = new MqttClientFactory();
+        using var client = factory.CreateMqttClient();
+        var options = factory.CreateClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", port)
+            .WithClientId(clientId)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .Build();
+        using var timeout = new CancellationTokenSource(s_timeout);
+        try
+        {
+            var result = await client.ConnectAsync(options, timeout.Token);
+            return result.ResultCode.ToString();
+        }
+        catch (MQTTnet.Adapter.MqttConnectingFailedException exception)
+        {
+            return exception.Message;
+        }
+    }
+
+    public async Task SubscribeAsync(string topic)
+    {
+        using var timeout = new CancellationTokenSource(s_timeout);
+        await _client.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
+    }
+
+    /// <summary>Publishes with QoS 1; returns the PUBACK (its reason code is meaningful with MQTT 5).</summary>
+    public async Task<MqttClientPublishResult> PublishAsync(string topic, string payload)
+    {
+        using var timeout = new CancellationTokenSource(s_timeout);
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        return await _client.PublishAsync(message, timeout.Token);
+    }
+
+    /// <summary>Publishes <paramref name="payload"/> and waits for the response carrying <paramref name="rqi"/>.</summary>
+    public async Task<MqttReceived> RequestAsync(string topic, string payload, string rqi)
+    {
+        var arrival = ExpectAsync(rqi);
+        await PublishAsync(topic, payload);
+        return await arrival;
+    }
+
+    /// <summary>Arms a wait for a message carrying <paramref name="rqi"/>; call before publishing what causes it.</summary>
+    public Task<MqttReceived> ExpectAsync(string rqi)
+    {
+        var waiter = new TaskCompletionSource<MqttReceived>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiting[rqi] = waiter;
+        return WaitAsync(waiter, rqi);
+    }
+
+    private async Task<MqttReceived> WaitAsync(TaskCompletionSource<MqttReceived> waiter, string rqi)
+    {
+        var finished = await Task.WhenAny(waiter.Task, Task.Delay(s_timeout));
+        if (finished != waiter.Task)
+        {
+            _waiting.TryRemove(rqi, out _);
+            throw new TimeoutException($"no message with rqi '{rqi}' reached client {ClientId} within {s_timeout.TotalSeconds} s");
+        }
+
+        return await waiter.Task;
+    }
+
+    /// <summary>True when a message with <paramref name="rqi"/> arrived.</summary>
+    public bool HasReceived(string rqi)
+    {
+        foreach (var message in _received)
+        {
+            if (message.Json is JsonObject obj && obj["rqi"]?.GetValue<string>() == rqi)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client.IsConnected)
+        {
+            await _client.DisconnectAsync();
+        }
+
+        _client.Dispose();
+    }
+}
