@@ -27,6 +27,7 @@ CIN_WARMUP=${CIN_WARMUP:-40}       # seconds of cin load before the first round,
 RATE_DURATION=${RATE_DURATION:-8}  # seconds per fixed-rate run (after 2 s unrecorded at the same rate)
 AES=${AES:-1000}
 CONNECTIONS=${CONNECTIONS:-32}
+SILO_ARGS=${SILO_ARGS:-}           # extra Silo switches, e.g. "--OpenTelemetry:MetricsEnabled false"
 WRK_THREADS=${WRK_THREADS:-1}      # one core for the load generator: one wrk thread
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
@@ -144,7 +145,7 @@ PIDS+=("$CEILING_PID")
 log "starting Silo on $CSE (CPU $SERVER_CPU; silo port $SILO_PORT, gateway port $GATEWAY_PORT)"
 # The dll directly (not dotnet run, whose PID is not the server's); --contentRoot so appsettings.json is read.
 "${ON_SERVER_CPU[@]}" dotnet "$SILO_DIR/VirtualIoT.Silo.dll" --contentRoot "$SILO_DIR" --urls "$CSE" \
-  --Orleans:SiloPort "$SILO_PORT" --Orleans:GatewayPort "$GATEWAY_PORT" >"$OUT/silo.log" 2>&1 &
+  --Orleans:SiloPort "$SILO_PORT" --Orleans:GatewayPort "$GATEWAY_PORT" $SILO_ARGS >"$OUT/silo.log" 2>&1 &
 SILO_PID=$!
 PIDS+=("$SILO_PID")
 

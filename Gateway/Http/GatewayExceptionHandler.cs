@@ -27,6 +27,21 @@ public sealed partial class GatewayExceptionHandler : IExceptionHandler
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         var request = httpContext.Request;
+        if (exception is BadHttpRequestException badRequest)
+        {
+            // Kestrel could not read the request (a body shorter than its Content-Length, a client that hung up
+            // mid-body): the request is malformed, not the CSE broken.
+            Log.ClientAborted(_logger, request.Method, request.Path, httpContext.TraceIdentifier);
+            if (!httpContext.Response.HasStarted && !httpContext.RequestAborted.IsCancellationRequested)
+            {
+                var headers = request.Headers;
+                await HttpResponseWriter.WriteAsync(httpContext, ResourceResponse.Error(ResponseStatusCode.BadRequest, badRequest.Message),
+                    headers[OneM2MHeaders.RequestIdentifier].ToString(), headers[OneM2MHeaders.ReleaseVersion].ToString());
+            }
+
+            return true;
+        }
+
         if (httpContext.RequestAborted.IsCancellationRequested)
         {
             // The client went away mid-request (its body cut short, the connection reset): nobody is left to
@@ -63,7 +78,7 @@ public sealed partial class GatewayExceptionHandler : IExceptionHandler
         [LoggerMessage(EventId = 3000, Level = LogLevel.Error, Message = "Unhandled exception in {Method} {Path} (trace identifier {TraceIdentifier}); answered 5000")]
         public static partial void UnhandledException(ILogger logger, Exception exception, string method, PathString path, string traceIdentifier);
 
-        [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Client aborted {Method} {Path} (trace identifier {TraceIdentifier}) before it was answered")]
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Client aborted {Method} {Path} (trace identifier {TraceIdentifier}) or sent a request that could not be read")]
         public static partial void ClientAborted(ILogger logger, string method, PathString path, string traceIdentifier);
     }
 }

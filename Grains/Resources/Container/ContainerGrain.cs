@@ -17,7 +17,7 @@ namespace VirtualIoT.Grains.Resources.Container;
 internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 {
     /// <summary>Instances per stored segment: small enough that rewriting one is cheap, large enough that activation reads few records.</summary>
-    internal const int SegmentSize = 64;
+    internal const int SegmentSize = 16;
 
     private const string SegmentStateName = "instances";
 
