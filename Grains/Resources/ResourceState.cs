@@ -51,6 +51,9 @@ public sealed class ResourceState
 
     /// <summary>Subscription: notifications waiting for delivery, oldest first.</summary>
     [Id(14)] public List<PendingNotification> Queue { get; set; } = [];
+
+    /// <summary>Subscription with <c>bn</c>: notifications gathered for the next batch (<c>m2m:agn</c>).</summary>
+    [Id(15)] public List<PendingNotification> Batch { get; set; } = [];
 }
 
 /// <summary>A content instance as its container stores it.</summary>

@@ -17,6 +17,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private readonly NotificationMetrics _metrics;
     private string? _inFlight;
     private IGrainTimer? _timer;
+    private IGrainTimer? _batchTimer;
 
     public SubscriptionGrain(
         [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
@@ -39,6 +40,11 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
+        if (Exists && State.Batch.Count > 0)
+        {
+            ArmBatchTimer();
+        }
+
         Kick();
     }
 
@@ -76,9 +82,96 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             }
         }
 
-        State.Queue.Add(new PendingNotification(id, Targets(), EventNotification(resourceEvent), 0));
+        foreach (var batched in State.Batch)
+        {
+            if (batched.Id == id)
+            {
+                return;
+            }
+        }
+
+        var notification = new PendingNotification(id, Targets(), EventNotification(resourceEvent), 0);
+        if (Batching(out var number, out _))
+        {
+            // batchNotify: gather until num notifications or dur elapse, then one m2m:agn (TS-0004 7.5.1.2.4).
+            State.Batch.Add(notification);
+            if (State.Batch.Count >= number)
+            {
+                FlushBatch();
+            }
+            else
+            {
+                ArmBatchTimer();
+            }
+        }
+        else
+        {
+            if (LatestOnly)
+            {
+                // latestNotify: a newer notification replaces those still waiting (the one in flight goes on).
+                State.Queue.RemoveAll(n => n.Id != _inFlight);
+            }
+
+            State.Queue.Add(notification);
+        }
+
         await WriteStateAsync();
         Kick();
+    }
+
+    private bool LatestOnly => State.Attributes.TryGetValue("ln", out var ln) && ln is true;
+
+    private bool Batching(out int number, out TimeSpan duration)
+    {
+        number = 0;
+        duration = default;
+        return State.Attributes.TryGetValue("bn", out var bn) && bn is not null
+            && SubscriptionPolicy.TryReadBatch(bn, out number, out duration, out _);
+    }
+
+    /// <summary>Moves the gathered batch into the delivery queue as one aggregated notification.</summary>
+    private void FlushBatch()
+    {
+        _batchTimer?.Dispose();
+        _batchTimer = null;
+        if (State.Batch.Count == 0)
+        {
+            return;
+        }
+
+        var items = LatestOnly ? [State.Batch[^1]] : State.Batch;
+        var signals = new List<object?>(items.Count);
+        foreach (var item in items)
+        {
+            signals.Add(item.Content["m2m:sgn"]);
+        }
+
+        var content = new Dictionary<string, object?>(1, StringComparer.Ordinal)
+        {
+            ["m2m:agn"] = new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = signals },
+        };
+        State.Queue.Add(new PendingNotification(string.Concat(State.Batch[^1].Id, ":agn"), Targets(), content, 0));
+        State.Batch = [];
+    }
+
+    private void ArmBatchTimer()
+    {
+        if (_batchTimer is not null || !Batching(out _, out var duration))
+        {
+            return;
+        }
+
+        _batchTimer = this.RegisterGrainTimer(async _ =>
+        {
+            _batchTimer?.Dispose();
+            _batchTimer = null;
+            if (Exists && State.Batch.Count > 0)
+            {
+                FlushBatch();
+                await WriteStateAsync();
+                Kick();
+            }
+        }, new GrainTimerCreationOptions { DueTime = duration, Period = Timeout.InfiniteTimeSpan });
     }
 
     public async ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets)
@@ -98,6 +191,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
         var notification = State.Queue[index];
         var remaining = notification.Targets.Where(t => !deliveredTargets.Contains(t)).ToList();
+        CountStatistics(notification.Targets, deliveredTargets);
         var retry = false;
         if (deliveredTargets.Count > 0)
         {
@@ -154,6 +248,19 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return ResourceResponse.Error(invalid);
         }
 
+        if (accepted.TryGetValue("nse", out var nse))
+        {
+            // Turning statistics on starts them afresh; turning them off drops them.
+            if (nse is true)
+            {
+                updated["nsi"] = new List<object?>();
+            }
+            else
+            {
+                updated.Remove("nsi");
+            }
+        }
+
         return accepted.ContainsKey("nu") ? await Verify(updated) : null;
     }
 
@@ -172,6 +279,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     protected override Task DeleteOwnedData()
     {
         StopTimer();
+        FlushBatch();
         foreach (var pending in State.Queue)
         {
             _ = Delivery.Deliver(ResourceId, pending);
@@ -187,6 +295,43 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     }
 
     // ---- delivery -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// notificationStatsInfo (R4, TS-0004 7.5.1.2.2): with <c>nse</c> on, per target the requests sent
+    /// (<c>rqs</c>) and the success responses received (<c>rsr</c>).
+    /// </summary>
+    private void CountStatistics(IReadOnlyList<string> attempted, IReadOnlyList<string> delivered)
+    {
+        if (!State.Attributes.TryGetValue("nse", out var nse) || nse is not true)
+        {
+            return;
+        }
+
+        var statistics = State.Attributes.TryGetValue("nsi", out var value) && value is List<object?> list ? list : [];
+        var updated = new List<object?>(statistics.Count + attempted.Count);
+        foreach (var entry in statistics)
+        {
+            updated.Add(entry is Dictionary<string, object?> map ? new Dictionary<string, object?>(map, StringComparer.Ordinal) : entry);
+        }
+
+        foreach (var target in attempted)
+        {
+            var entry = updated.OfType<Dictionary<string, object?>>().FirstOrDefault(e => e.TryGetValue("tg", out var tg) && tg as string == target);
+            if (entry is null)
+            {
+                entry = new Dictionary<string, object?>(StringComparer.Ordinal) { ["tg"] = target, ["rqs"] = 0L, ["rsr"] = 0L };
+                updated.Add(entry);
+            }
+
+            entry["rqs"] = (long)entry["rqs"]! + 1;
+            if (delivered.Contains(target))
+            {
+                entry["rsr"] = (long)entry["rsr"]! + 1;
+            }
+        }
+
+        State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["nsi"] = updated };
+    }
 
     private void Kick()
     {

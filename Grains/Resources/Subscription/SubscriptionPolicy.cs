@@ -10,7 +10,7 @@ internal static class SubscriptionPolicy
 
     /// <summary>Members of <c>enc</c> defined by the standard but not evaluated here yet.</summary>
     private static readonly HashSet<string> s_unsupportedCriteria =
-        new(StringComparer.Ordinal) { "om", "md", "crb", "cra", "ms", "us", "sts", "stb", "exb", "exa", "sza", "szb", "fo", "lbl", "ty", "cty", "nse" };
+        new(StringComparer.Ordinal) { "om", "md", "crb", "cra", "ms", "us", "sts", "stb", "exb", "exa", "sza", "szb", "fo", "lbl", "ty", "cty" };
 
     public static readonly ResourcePolicy Rules = new(
         ResourceType.Subscription,
@@ -40,7 +40,7 @@ internal static class SubscriptionPolicy
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
     {
-        foreach (var name in (string[])["bn", "ln", "pn", "nsp", "rl", "psn", "nec", "gpi", "nfu", "nse"])
+        foreach (var name in (string[])["pn", "nsp", "rl", "psn", "nec", "gpi", "nfu"])
         {
             if (attributes.TryGetValue(name, out var value) && value is not null && !(value is false))
             {
@@ -51,6 +51,11 @@ internal static class SubscriptionPolicy
         if (attributes.TryGetValue("exc", out var exc) && exc is 0L)
         {
             return OneM2MError.BadRequest("exc must be greater than 0");
+        }
+
+        if (attributes.TryGetValue("bn", out var bn) && bn is not null && !TryReadBatch(bn, out _, out _, out var batchError))
+        {
+            return OneM2MError.BadRequest(batchError);
         }
 
         var events = new List<long> { 1 };
@@ -123,6 +128,57 @@ internal static class SubscriptionPolicy
         }
 
         return null;
+    }
+
+    /// <summary>Default <c>bn/dur</c> when a batch gives only a number (ACME's default, 60 s).</summary>
+    public static readonly TimeSpan DefaultBatchDuration = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Reads <c>batchNotify</c> (<c>{"num":5,"dur":"PT10S"}</c>): <c>num</c> a positive integer, <c>dur</c> an ISO 8601
+    /// duration; at least one of them.
+    /// </summary>
+    public static bool TryReadBatch(object? value, out int number, out TimeSpan duration, out string error)
+    {
+        number = int.MaxValue;
+        duration = DefaultBatchDuration;
+        error = "";
+        if (value is not Dictionary<string, object?> batch || batch.Count == 0)
+        {
+            error = "bn must be an object with num and/or dur";
+            return false;
+        }
+
+        foreach (var (member, item) in batch)
+        {
+            switch (member)
+            {
+                case "num" when item is long n && n is > 0 and <= 10_000:
+                    number = (int)n;
+                    break;
+                case "dur" when item is string text && TryParseDuration(text, out var parsed) && parsed > TimeSpan.Zero:
+                    duration = parsed;
+                    break;
+                default:
+                    error = $"bn/{member} is not valid: num is an integer from 1 to 10000, dur an ISO 8601 duration such as PT10S";
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        try
+        {
+            duration = System.Xml.XmlConvert.ToTimeSpan(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            duration = default;
+            return false;
+        }
     }
 
     /// <summary>The event criteria of a subscription, as its parent keeps them.</summary>

@@ -234,7 +234,9 @@ public sealed class SubscriptionTests(CseFixture fixture) : IAsyncLifetime
     [InlineData(""","enc":{"net":[3]},"nct":2""", 4000)]
     [InlineData(""","nct":7""", 4000)]
     [InlineData(""","exc":0""", 4000)]
-    [InlineData(""","bn":{"num":2}""", 5001)]
+    [InlineData(""","bn":{"num":0}""", 4000)]
+    [InlineData(""","bn":{"dur":"ten seconds"}""", 4000)]
+    [InlineData(""","pn":1""", 5001)]
     [InlineData(""","nsi":[]""", 4000)]
     public async Task Invalid_subscription_attributes_are_rejected(string extra, int rsc)
     {
@@ -244,6 +246,83 @@ public sealed class SubscriptionTests(CseFixture fixture) : IAsyncLifetime
 
         Answered(response, rsc);
         Assert.Empty(_receiver.Received);
+    }
+
+    [Fact]
+    public async Task Batch_notify_sends_one_aggregated_notification_per_num_events()
+    {
+        var (ae, container) = await AeWithContainer();
+        Answered(await Subscribe(container, ae, ""","enc":{"net":[3]},"bn":{"num":3,"dur":"PT60S"}"""), 2001);
+
+        for (var i = 0; i < 6; i++)
+        {
+            await Client.CreateInstance(container, ae, con: i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var batches = (await _receiver.WaitFor(r => r.Count(n => n.Body.Contains("m2m:agn", StringComparison.Ordinal)) >= 2, "two batches"))
+            .Where(n => n.Body.Contains("m2m:agn", StringComparison.Ordinal)).ToList();
+        var contents = batches.SelectMany(b => JsonNode.Parse(b.Body)!["m2m:agn"]!["m2m:sgn"]!.AsArray())
+            .Select(s => (string)s!["nev"]!["rep"]!["m2m:cin"]!["con"]!).ToList();
+        Assert.Equal(["0", "1", "2", "3", "4", "5"], contents);
+    }
+
+    [Fact]
+    public async Task Batch_duration_flushes_a_partial_batch()
+    {
+        var (ae, container) = await AeWithContainer();
+        Answered(await Subscribe(container, ae, ""","enc":{"net":[3]},"bn":{"num":100,"dur":"PT1S"}"""), 2001);
+
+        await Client.CreateInstance(container, ae, con: "alone");
+
+        var batch = (await _receiver.WaitFor(r => r.Any(n => n.Body.Contains("m2m:agn", StringComparison.Ordinal)), "a batch after dur"))
+            .Single(n => n.Body.Contains("m2m:agn", StringComparison.Ordinal));
+        Assert.Single(JsonNode.Parse(batch.Body)!["m2m:agn"]!["m2m:sgn"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Latest_notify_with_a_batch_sends_only_the_newest()
+    {
+        var (ae, container) = await AeWithContainer();
+        Answered(await Subscribe(container, ae, ""","enc":{"net":[3]},"bn":{"num":3},"ln":true"""), 2001);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await Client.CreateInstance(container, ae, con: i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var batch = (await _receiver.WaitFor(r => r.Any(n => n.Body.Contains("m2m:agn", StringComparison.Ordinal)), "a batch"))
+            .Single(n => n.Body.Contains("m2m:agn", StringComparison.Ordinal));
+        var only = Assert.Single(JsonNode.Parse(batch.Body)!["m2m:agn"]!["m2m:sgn"]!.AsArray());
+        Assert.Equal("2", (string)only!["nev"]!["rep"]!["m2m:cin"]!["con"]!);
+    }
+
+    [Fact]
+    public async Task Notification_statistics_count_requests_and_responses_per_target()
+    {
+        var (ae, container) = await AeWithContainer();
+        Answered(await Subscribe(container, ae, ""","enc":{"net":[3]},"nse":true"""), 2001);
+
+        await Client.CreateInstance(container, ae);
+        await Client.CreateInstance(container, ae);
+        await _receiver.WaitFor(r => r.Count(n => n.Signal?["nev"] is not null) >= 2, "two notifications");
+
+        JsonNode? statistics = null;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            statistics = (await Client.Retrieve(container + "/sub", ae)).Resource("m2m:sub")["nsi"]?[0];
+            if (statistics is not null && (int)statistics["rsr"]! >= 2)
+            {
+                break;
+            }
+
+            await Task.Delay(25);
+        }
+
+        Assert.NotNull(statistics);
+        Assert.Equal(_receiver.Url, (string)statistics["tg"]!);
+        Assert.Equal(2, (int)statistics["rqs"]!);
+        Assert.Equal(2, (int)statistics["rsr"]!);
     }
 
     [Fact]
