@@ -231,7 +231,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         }
     }
 
-    public async ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes)
+    public virtual async ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes)
     {
         if (Exists && State.Children.TryGetValue(childName, out var child) && child.ResourceId == childId)
         {
@@ -757,6 +757,13 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         await RemoveSelf();
     }
 
+    /// <summary>Registers the reminder behind the outbox; call before the first subscription is stored.</summary>
+    protected Task EnsureOutboxReminder() =>
+        this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+
+    /// <summary>Drops the outbox reminder once the last subscription is gone.</summary>
+    protected Task ReleaseOutboxReminderIfUnused() => State.Subscriptions.Count == 0 ? KeepOutboxReminder() : Task.CompletedTask;
+
     /// <summary>Deletes this resource as a delete request would (events, subtree, parent), without a response.</summary>
     protected Task DeleteSelfAsync() => RemoveSelf();
 
@@ -790,8 +797,10 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         {
             await GrainFactory.GetGrain<IChildIndexGrain>(shard).Release(name, ResourceId);
         }
-        else if (GrainFactory.GetResourceGrain(parentId, Options.CseBaseId) is { } parent)
+
+        if (GrainFactory.GetResourceGrain(parentId, Options.CseBaseId) is { } parent)
         {
+            // One-way: the parent drops the child (or, for the CSEBase, only its subscription) and raises net 4.
             await parent.ForgetChild(ResourceId, name, type, attributes);
         }
     }

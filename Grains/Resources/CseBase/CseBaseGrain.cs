@@ -8,8 +8,9 @@ namespace VirtualIoT.Grains.Resources.CseBase;
 
 /// <summary>
 /// The CSEBase (ty 5). It exists from the first request on, is never updated or deleted, and keeps its children
-/// (a million AEs, say) in <see cref="IChildIndexGrain"/> shards rather than in its own state. Reentrant: its state
-/// is fixed after activation, and registrations must not queue behind each other while shards are written.
+/// (a million AEs, say) in <see cref="IChildIndexGrain"/> shards rather than in its own state. Reentrant, so that
+/// registrations do not queue behind each other while shards are written; the only state that changes is its
+/// subscriptions and their outbox, and its writes are serialised by a lock.
 /// </summary>
 [Reentrant]
 internal sealed partial class CseBaseGrain(
@@ -18,6 +19,8 @@ internal sealed partial class CseBaseGrain(
     ILogger<CseBaseGrain> logger) : ResourceGrain(store, options, logger), ICseBaseGrain
 {
     private const int DescribePageSize = 1000;
+
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private const int ShardBatch = 16;
 
     /// <summary>Release versions this CSE speaks (<c>srv</c>).</summary>
@@ -94,7 +97,7 @@ internal sealed partial class CseBaseGrain(
         }
         else
         {
-            ri = ResourceIds.NewContainerId();
+            ri = ResourceIds.NewId(policy.Type);
         }
 
         for (var attempt = 0; ; attempt++)
@@ -121,6 +124,11 @@ internal sealed partial class CseBaseGrain(
             var path = string.Concat(State.Path, "/", name);
             var shard = Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards);
             var owner = policy.Type == ResourceType.AE ? ri : request.Originator;
+            if (policy.Type == ResourceType.Subscription && State.Subscriptions.Count == 0)
+            {
+                await EnsureOutboxReminder();
+            }
+
             var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
             var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard));
             if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
@@ -135,7 +143,55 @@ internal sealed partial class CseBaseGrain(
             }
 
             LogCreated(Logger, policy.Type, ri);
+            var raised = RaiseEvent(3, policy.Type, attributes);
+            if (policy.Type == ResourceType.Subscription)
+            {
+                State.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
+            }
+
+            if (raised is not null || policy.Type == ResourceType.Subscription)
+            {
+                await WriteStateAsync();
+                Dispatch(raised);
+            }
+
             return CreatedResponse(request, policy, attributes, accepted, path);
+        }
+    }
+
+    /// <summary>A child under the CSEBase is gone: its name was released from its shard; here only its subscription and events.</summary>
+    public override async ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes)
+    {
+        if (State.Subscriptions.Count == 0)
+        {
+            return;
+        }
+
+        var wasSubscription = State.Subscriptions.Remove(childId);
+        var raised = RaiseEvent(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
+        if (raised is not null || wasSubscription)
+        {
+            await WriteStateAsync();
+            Dispatch(raised);
+        }
+
+        if (wasSubscription)
+        {
+            await ReleaseOutboxReminderIfUnused();
+        }
+    }
+
+    /// <summary>Serialised: the grain is reentrant, and two writes of one state record must not overlap.</summary>
+    protected override async Task WriteStateAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            await base.WriteStateAsync();
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 

@@ -8,10 +8,10 @@ internal static class CseBasePolicy
     public static readonly ResourcePolicy Rules = new(
         ResourceType.CSEBase,
         [],
-        children: [ResourceType.AE, ResourceType.Container],
+        children: [ResourceType.AE, ResourceType.Container, ResourceType.Subscription],
         unimplementedChildren:
         [
-            ResourceType.AccessControlPolicy, ResourceType.Subscription, ResourceType.Group, ResourceType.Node,
+            ResourceType.AccessControlPolicy, ResourceType.Group, ResourceType.Node,
             ResourceType.RemoteCSE, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule,
             ResourceType.CrossResourceSubscription, ResourceType.SemanticDescriptor,
         ]);

@@ -326,6 +326,24 @@ public sealed class SubscriptionTests(CseFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_subscription_on_the_cse_base_hears_of_registrations_and_deregistrations()
+    {
+        var name = OneM2MClient.NewName("cbsub");
+        Answered(await Subscribe("/cse-in", OneM2MClient.Admin, ""","enc":{"net":[3,4],"chty":[2]}""", name: name), 2001);
+
+        var ae = await Client.RegisterAe();
+        Answered(await Client.Delete("/cse-in/" + ae, ae), 2002);
+
+        var received = await _receiver.WaitFor(
+            r => r.Count(n => n.Signal?["nev"]?["rep"]?["m2m:ae"]?["ri"]?.GetValue<string>() == ae) >= 2, "registration and deregistration");
+        var events = received.Where(n => n.Signal?["nev"]?["rep"]?["m2m:ae"]?["ri"]?.GetValue<string>() == ae)
+            .Select(n => (int)n.Signal!["nev"]!["net"]!).ToList();
+        Assert.Equal([3, 4], events);
+        Answered(await Client.Delete("/cse-in/" + name, OneM2MClient.Admin), 2002);
+        Answered(await Client.Retrieve("/cse-in/" + name, OneM2MClient.Admin), 4004);
+    }
+
+    [Fact]
     public async Task Missing_notification_uri_is_4000()
     {
         var (ae, container) = await AeWithContainer();
