@@ -55,7 +55,9 @@ internal static class BenchmarkHttp
         if (body is not null)
         {
             var content = new ByteArrayContent(body);
-            content.Headers.ContentType = ContentTypes[resourceType];
+            content.Headers.ContentType = resourceType < ContentTypes.Length
+                ? ContentTypes[resourceType]
+                : MediaTypeHeaderValue.Parse($"application/json;ty={resourceType}");
             request.Content = content;
         }
 

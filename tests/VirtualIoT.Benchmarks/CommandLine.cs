@@ -23,6 +23,13 @@ internal sealed class CommandLine
               requests/s on a fixed schedule; latency is measured from each request's intended send time
               (coordinated omission corrected, as wrk2 does) into an HdrHistogram. Every response is checked for
               HTTP 201 + RSC 2001 (cin) or HTTP 200 + RSC 2000 (la). Prints one "LOAD ..." line.
+
+          fanout --base http://127.0.0.1:8080 [--shape one-container|many-containers] [--subscriptions 10000]
+                 [--instances 10] [--concurrency 32] [--timeout 300]
+              Notification fan-out: one container with N subscriptions (then --instances content instances, one
+              after another), or N containers with one subscription each (then one instance per container). Its
+              own receiver answers every notification 2000 and measures write-to-delivery latency from the send
+              time carried in con. Prints one "FANOUT ..." line; exit code 2 if notifications are missing.
         """;
 
     private readonly Dictionary<string, string> _values;

@@ -15,6 +15,7 @@ try
         "ceiling" => await CeilingServer.RunAsync(options),
         "setup" => await SetupCommand.RunAsync(options),
         "load" => await LoadCommand.RunAsync(options),
+        "fanout" => await FanOutCommand.RunAsync(options),
         _ => throw new ArgumentException($"unknown command '{args[0]}'"),
     };
 }

@@ -18,6 +18,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private string? _inFlight;
     private IGrainTimer? _timer;
     private IGrainTimer? _batchTimer;
+    private bool _unstoredDeliveries;
 
     public SubscriptionGrain(
         [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
@@ -46,6 +47,23 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         Kick();
+    }
+
+    protected override async Task WriteStateAsync()
+    {
+        await base.WriteStateAsync();
+        _unstoredDeliveries = false;
+    }
+
+    /// <summary>On a graceful deactivation, store the deliveries not yet stored, so they are not sent again.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unstoredDeliveries && Exists)
+        {
+            await WriteStateAsync();
+        }
+
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     /// <summary>Verifies every notification target other than the originator before the subscription exists (TS-0004 7.4.8.2.1).</summary>
@@ -191,7 +209,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
         var notification = State.Queue[index];
         var remaining = notification.Targets.Where(t => !deliveredTargets.Contains(t)).ToList();
-        CountStatistics(notification.Targets, deliveredTargets);
+        var mustStore = CountStatistics(notification.Targets, deliveredTargets);
         var retry = false;
         if (deliveredTargets.Count > 0)
         {
@@ -207,12 +225,14 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             State.Queue.RemoveAt(index);
             _metrics.Dropped();
             LogDropped(Logger, notificationId, ResourceId, string.Join(' ', remaining), notification.Attempts + 1);
+            mustStore = true;
         }
         else
         {
             State.Queue[index] = notification with { Targets = remaining, Attempts = notification.Attempts + 1 };
             _metrics.Retried();
             retry = true;
+            mustStore = true;
         }
 
         // expirationCounter counts delivered notifications; at zero the subscription ends (TS-0004 7.5.1.2.2).
@@ -227,9 +247,21 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             }
 
             State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["exc"] = counter - 1 };
+            mustStore = true;
         }
 
-        await WriteStateAsync();
+        // A plain successful delivery is not stored on its own: the next write (the next event's) stores the
+        // shorter queue, and should the silo die first the notification is sent again with the same identifier,
+        // which at-least-once allows. Counters, statistics, retries and drops are stored at once.
+        if (mustStore)
+        {
+            await WriteStateAsync();
+        }
+        else
+        {
+            _unstoredDeliveries = true;
+        }
+
         if (retry)
         {
             var delay = _notifications.InitialRetryDelay * Math.Pow(2, notification.Attempts);
@@ -300,11 +332,11 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// notificationStatsInfo (R4, TS-0004 7.5.1.2.2): with <c>nse</c> on, per target the requests sent
     /// (<c>rqs</c>) and the success responses received (<c>rsr</c>).
     /// </summary>
-    private void CountStatistics(IReadOnlyList<string> attempted, IReadOnlyList<string> delivered)
+    private bool CountStatistics(IReadOnlyList<string> attempted, IReadOnlyList<string> delivered)
     {
         if (!State.Attributes.TryGetValue("nse", out var nse) || nse is not true)
         {
-            return;
+            return false;
         }
 
         var statistics = State.Attributes.TryGetValue("nsi", out var value) && value is List<object?> list ? list : [];
@@ -331,6 +363,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["nsi"] = updated };
+        return true;
     }
 
     private void Kick()
