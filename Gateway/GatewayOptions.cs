@@ -24,6 +24,31 @@ public sealed class GatewayOptions
     /// </summary>
     [Range(0, 10_000_000)]
     public int AddressCacheSize { get; set; } = 100_000;
+
+    /// <summary>
+    /// How long the gateway keeps retrying a retrieve, discovery, update or delete whose grain the cluster cannot
+    /// reach (a silo died and its resources are moving to the others; <see cref="Pipeline.ClusterFailurePolicy"/>):
+    /// no new attempt starts later than this after the first. Zero disables the retries. Default 15 s: the
+    /// platform's failure detection hands a dead silo's resources over in about 3 s (BENCHMARKS.md, "Failover"),
+    /// Orleans' own defaults in about 11 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RetryBudget { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Pause after the first failed attempt, doubled after each further one. Default 50 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest pause between two attempts. Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The HTTP <c>Retry-After</c> (seconds) sent with the 5000 answer to a request the cluster could not carry out
+    /// (a create, or retries out of budget). Default 3: about the time failure detection needs.
+    /// </summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 3;
 }
 
 /// <summary>Source-generated DataAnnotations validation of <see cref="GatewayOptions"/>.</summary>

@@ -74,8 +74,9 @@ public sealed record PendingNotification(
     [property: Id(3)] int Attempts);
 
 /// <summary>
-/// Sends one notification request to one URL (the binding's job: HTTP today, MQTT later). Implemented by the
-/// gateway; the delivery grain resolves AE-IDs to their point of access before calling it.
+/// Sends one notification request to one http(s) URL (the HTTP binding's job). Implemented by the gateway; the
+/// delivery grain resolves AE-IDs to their points of access, and reaches MQTT-connected AEs through
+/// <see cref="IMqttConnectionGrain"/>, before calling it.
 /// </summary>
 public interface INotificationSender
 {

@@ -173,6 +173,12 @@ public sealed record ResourceResponse(
     [property: Id(3)] string? Location = null,
     [property: Id(4)] bool TargetMissing = false)
 {
+    /// <summary>
+    /// For a failure the client should repeat later (the cluster could not reach the target just now): the seconds to
+    /// wait, sent as HTTP <c>Retry-After</c>; null otherwise.
+    /// </summary>
+    [Id(5)] public int? RetryAfterSeconds { get; init; }
+
     /// <summary>An error response.</summary>
     public static ResourceResponse Error(OneM2MError error) => new(error.Code, Message: error.Message);
 

@@ -30,6 +30,7 @@ public static class ClusterClientExtensions
 
         builder.UseOrleansClient(client =>
         {
+            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = clustering.ClientResponseTimeout);
             if (string.Equals(clustering.Provider, BackendNames.Postgres, StringComparison.OrdinalIgnoreCase))
             {
                 client.UseAdoNetClustering(options =>
@@ -42,6 +43,7 @@ public static class ClusterClientExtensions
                     options.ClusterId = clustering.ClusterId;
                     options.ServiceId = clustering.ServiceId;
                 });
+                client.Configure<Orleans.Configuration.GatewayOptions>(options => options.GatewayListRefreshPeriod = clustering.GatewayListRefreshPeriod);
             }
             else
             {

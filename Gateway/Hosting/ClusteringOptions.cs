@@ -39,6 +39,64 @@ public sealed class ClusteringOptions
     /// </summary>
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
+
+    // Failure detection (postgres clustering only; Orleans' ClusterMembershipOptions). A silo probes its peers every
+    // ProbeTimeout; after NumMissedProbesLimit missed probes in a row it suspects the peer and votes in the
+    // membership table; NumVotesForDeathDeclaration votes younger than DeathVoteExpirationTimeout declare it dead,
+    // and its grains re-activate elsewhere. Orleans' defaults (5 s, 3 missed probes, 2 votes) let a killed silo's
+    // grains fail for about 11 s; these defaults detect the loss in a few seconds (BENCHMARKS.md, "Failover").
+
+    /// <summary>
+    /// Interval of the liveness probes between silos, and their initial timeout (Orleans adapts it to measured
+    /// response times, between <see cref="MinProbeTimeout"/> and Orleans' MaxProbeTimeout of 20 s). Default 1 s (Orleans' own: 5 s).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Lower bound of the adaptive probe timeout. Default 1 s (Orleans' own: 2.5 s, which would override a shorter
+    /// <see cref="ProbeTimeout"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan MinProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Missed probes in a row before a silo suspects a peer and votes it dead. Default 3 (Orleans' own: 3).</summary>
+    [Range(1, 100)]
+    public int NumMissedProbesLimit { get; set; } = 3;
+
+    /// <summary>
+    /// Suspicion votes that declare a silo dead (fewer when fewer silos are active). Default 2 (Orleans' own: 2):
+    /// one slow silo alone cannot evict a healthy peer.
+    /// </summary>
+    [Range(1, 100)]
+    public int NumVotesForDeathDeclaration { get; set; } = 2;
+
+    /// <summary>Age after which a suspicion vote no longer counts. Default 2 min (Orleans' own: 2 min).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DeathVoteExpirationTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How often a silo re-reads the whole membership table (it also learns changes by gossip at once). Default
+    /// 10 s (Orleans' own: 1 min).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan TableRefreshTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Standalone gateway only: how long its Orleans client waits for a grain call's answer. A call in flight on the
+    /// connection to a silo that was killed gets no answer and fails only by this timeout (the client is not told
+    /// of the death as silos are), so it bounds how long such a request hangs. Default 10 s (Orleans' own: 30 s);
+    /// grain calls take milliseconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ClientResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Standalone gateway only: how often its Orleans client re-reads the silos' gateways from the membership table
+    /// (it drops a gateway whose connection fails at once). Default 10 s (Orleans' own: 1 min).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Accepted values of the <c>Storage:Provider</c> and <see cref="ClusteringOptions.Provider"/> settings.</summary>

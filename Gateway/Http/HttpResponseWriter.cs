@@ -8,7 +8,8 @@ namespace VirtualIoT.Gateway.Http;
 /// <summary>
 /// Writes a <see cref="ResourceResponse"/> as an HTTP response (TS-0009 6.4, 6.6): status from
 /// <see cref="StatusCodeMapping"/>, <c>X-M2M-RSC</c> always, <c>X-M2M-RI</c> and <c>X-M2M-RVI</c> echoed,
-/// <c>Content-Location</c> on 2001, and the content (or <c>{"m2m:dbg":…}</c> for an error) as JSON.
+/// <c>Content-Location</c> on 2001, <c>Retry-After</c> when the response says to retry later, and the content
+/// (or <c>{"m2m:dbg":…}</c> for an error) as JSON.
 /// </summary>
 public static class HttpResponseWriter
 {
@@ -31,6 +32,11 @@ public static class HttpResponseWriter
         if (!string.IsNullOrEmpty(releaseVersion))
         {
             headers[OneM2MHeaders.ReleaseVersion] = releaseVersion;
+        }
+
+        if (response.RetryAfterSeconds is { } retryAfter)
+        {
+            headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         if (code == ResponseStatusCode.Created && !string.IsNullOrEmpty(response.Location))

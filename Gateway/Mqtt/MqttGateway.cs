@@ -19,9 +19,10 @@ namespace VirtualIoT.Gateway.Mqtt;
 /// them (<see cref="MqttRequestParser"/>), answers them through the pipeline HTTP uses (<see cref="RequestDispatcher"/>)
 /// and publishes the response primitive on <c>/oneM2M/resp/…</c> or <c>/oneM2M/reg_resp/…</c> with QoS 1.
 /// Messages that cannot be answered are dropped with a log entry and a metric; neither the broker nor other clients
-/// notice. Publishing rules per client: <see cref="MqttOriginatorRegistry"/>.
+/// notice. Publishing rules per client: <see cref="MqttOriginatorRegistry"/>. Notifications to connected AEs, and
+/// the cluster's record of which gateway holds which AE's connection: <see cref="MqttNotifier"/>.
 /// </summary>
-public sealed partial class MqttGateway : IHostedService, IDisposable
+public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDisposable
 {
     private const string Protocol = "mqtt";
 
@@ -37,6 +38,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
     private readonly string _cseTopicId;
     private RequestDispatcher _dispatcher = null!;
     private MqttServer? _server;
+    private MqttNotifier? _notifier;
 
     /// <summary>Creates the binding; the broker starts with the host.</summary>
     public MqttGateway(IServiceProvider services, IOptions<MqttOptions> options, CseIdentity cse, GatewayMetrics metrics, ILogger<MqttGateway> logger)
@@ -54,6 +56,9 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
     /// <summary>The registry of which client holds which originator (for tests and diagnostics).</summary>
     internal MqttOriginatorRegistry Registry => _registry;
 
+    /// <summary>Notifications over this broker (null until started, and when the broker is off).</summary>
+    internal MqttNotifier? Notifier => _notifier;
+
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -65,6 +70,8 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
         // Resolved now, not in the constructor: a standalone gateway's Orleans client knows the grain classes only
         // once it has connected, which its hosted service (registered before this one) has done by now.
         _dispatcher = _services.GetRequiredService<RequestDispatcher>();
+        _notifier = new MqttNotifier(_services.GetRequiredService<IGrainFactory>(), _registry, PublishAsync, _cse,
+            _options.ConnectionRefreshInterval, _services.GetRequiredService<ILogger<MqttNotifier>>());
 
         var factory = new MqttServerFactory();
         var builder = factory.CreateServerOptionsBuilder()
@@ -79,6 +86,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
         server.InterceptingPublishAsync += InterceptPublishAsync;
         await server.StartAsync();
         _server = server;
+        _notifier.Start();
         Log.BrokerStarted(_logger, _options.Address, _options.IPv6Address ?? "none", _options.Port);
     }
 
@@ -91,6 +99,9 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
             return;
         }
 
+        // Closing every connection need not tell the cluster about each: the references to this gateway fail from now
+        // on (and lapse), and a device that reconnects elsewhere is attached there.
+        _notifier?.BeginStop();
         try
         {
             await server.StopAsync();
@@ -101,12 +112,31 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
             // stopping either way, so this must not fail the host's shutdown.
             Log.BrokerStopFailed(_logger, exception);
         }
+
+        if (_notifier is { } notifier)
+        {
+            await notifier.DisposeAsync();
+        }
     }
 
     private int _stopping;
 
     /// <inheritdoc/>
     public void Dispose() => _server?.Dispose();
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        Dispose();
+    }
+
+    // The CSE's own publishes (responses, notifications) carry its ID, which no client may use, so the interceptor
+    // can tell them apart.
+    private Task PublishAsync(MqttApplicationMessage message) =>
+        _server is { } server
+            ? server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = _cseTopicId }, CancellationToken.None)
+            : Task.CompletedTask;
 
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
@@ -120,18 +150,25 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    private Task OnClientConnectedAsync(ClientConnectedEventArgs e)
+    // MQTTnet awaits this before it reads the client's first packet, so the cluster knows where the AE is before
+    // the client can subscribe or send a request (a subscription whose verification comes back to it, say).
+    private async Task OnClientConnectedAsync(ClientConnectedEventArgs e)
     {
-        _registry.Connected(e.ClientId);
         _metrics.RecordMqttConnection(1);
-        return Task.CompletedTask;
+        if (_registry.Connected(e.ClientId) is { } gained && _notifier is { } notifier)
+        {
+            await notifier.AttachAsync(gained);
+        }
     }
 
-    private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    private async Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
-        _registry.Disconnected(e.ClientId);
         _metrics.RecordMqttConnection(-1);
-        return Task.CompletedTask;
+        var released = _registry.Disconnected(e.ClientId);
+        if (released.Count > 0 && _notifier is { } notifier)
+        {
+            await notifier.DetachAsync(released);
+        }
     }
 
     private Task InterceptPublishAsync(InterceptingPublishEventArgs e)
@@ -146,6 +183,14 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
         switch (topic.Kind)
         {
             case MqttTopicKind.Plain:
+                // A response to a notification sent on a topic under the path of the AE's mqtt:// poa.
+                if (_notifier is { } notifier && PrefixedResponse(e.ApplicationMessage.Topic) is { } prefixed
+                    && _registry.MayActAs(e.ClientId, prefixed.Originator))
+                {
+                    notifier.Answer(prefixed.Originator, e.ApplicationMessage.Payload);
+                }
+
+                return Task.CompletedTask;
             case MqttTopicKind.Foreign:
                 return Task.CompletedTask;
             case MqttTopicKind.Malformed:
@@ -155,10 +200,15 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
                 Drop(e, "reserved_topic", MqttPubAckReasonCode.NotAuthorized);
                 return Task.CompletedTask;
             case MqttTopicKind.ResponseToCse:
-                // Nothing consumes these yet (notifications over MQTT are to come); only the addressed AE may answer.
+                // An AE's answer to a notification; only the addressed AE may answer. Passed on to subscribers too,
+                // as a plain broker would (a watcher may follow the exchange).
                 if (!_registry.MayActAs(e.ClientId, topic.Originator))
                 {
                     Drop(e, "foreign_originator", MqttPubAckReasonCode.NotAuthorized);
+                }
+                else if (string.Equals(topic.Suffix, MqttTopic.Json, StringComparison.Ordinal))
+                {
+                    _notifier?.Answer(topic.Originator, e.ApplicationMessage.Payload);
                 }
 
                 return Task.CompletedTask;
@@ -219,9 +269,10 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
             }
 
             if (response.StatusCode == ResponseStatusCode.Created && request.ResourceType == ResourceType.AE
-                && RegisteredAeId(response) is { } aeId)
+                && RegisteredAeId(response) is { } aeId && _registry.Claim(e.ClientId, aeId) && _notifier is { } notifier)
             {
-                _registry.Claim(e.ClientId, aeId);
+                // Before the response: the AE may subscribe as soon as it has it.
+                await notifier.AttachAsync(aeId);
             }
         }
 
@@ -239,7 +290,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .WithContentType("application/json")
                 .Build();
-            await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = _cseTopicId }, CancellationToken.None);
+            await PublishAsync(message);
         }
 
         if (startTimestamp != 0)
@@ -248,6 +299,20 @@ public sealed partial class MqttGateway : IHostedService, IDisposable
             var resourceType = request?.ResourceType is { } type ? GatewayMetrics.ResourceTypeName(type) : null;
             _metrics.RecordRequest(Protocol, operation, resourceType, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), startTimestamp);
         }
+    }
+
+    // "<path>/oneM2M/resp/id-in/<AE-ID>/json": the oneM2M part of a topic under an mqtt:// poa's path, when it is a
+    // response to this CSE.
+    private MqttTopic? PrefixedResponse(string topic)
+    {
+        var index = topic.IndexOf("/oneM2M/resp/", StringComparison.Ordinal);
+        if (index <= 0)
+        {
+            return null;
+        }
+
+        var inner = MqttTopic.Parse(topic[index..], _cseTopicId);
+        return inner.Kind == MqttTopicKind.ResponseToCse && string.Equals(inner.Suffix, MqttTopic.Json, StringComparison.Ordinal) ? inner : null;
     }
 
     // The AE-ID of a successful registration: aei in {"m2m:ae":{…}} (rcn 1 and 3 carry it; rcn 0/2 do not).

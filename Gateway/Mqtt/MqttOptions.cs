@@ -40,6 +40,15 @@ public sealed class MqttOptions
     /// </summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// How often the gateway tells the cluster again which AEs are connected to its broker (one grain call per AE).
+    /// An entry lapses after three intervals without refresh, so this bounds how long notifications keep going to a
+    /// gateway that died without saying so, and how long an entry lost with a silo stays missing. Default 1 minute;
+    /// at most 10 minutes, well inside Orleans' idle collection age, which the refresh also keeps the grains from.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ConnectionRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>Source-generated DataAnnotations validation of <see cref="MqttOptions"/>.</summary>

@@ -30,32 +30,36 @@ public sealed class MqttOriginatorRegistry
             : clientId;
     }
 
-    /// <summary>A connection of <paramref name="clientId"/> was accepted.</summary>
-    public void Connected(string clientId)
+    /// <summary>
+    /// A connection of <paramref name="clientId"/> was accepted. Returns the originator it made held on this broker
+    /// (none held it before), or null.
+    /// </summary>
+    public string? Connected(string clientId)
     {
         lock (_gate)
         {
             var client = _clients.GetOrAdd(clientId, static _ => new Client());
 
             // A session takeover connects the same client ID again before the old connection is reported gone.
-            if (client.Connections++ == 0)
-            {
-                HoldLocked(client, OriginatorOf(clientId));
-            }
+            return client.Connections++ == 0 && HoldLocked(client, OriginatorOf(clientId)) ? OriginatorOf(clientId) : null;
         }
     }
 
-    /// <summary>A connection of <paramref name="clientId"/> ended; its last one releases every originator it held.</summary>
-    public void Disconnected(string clientId)
+    /// <summary>
+    /// A connection of <paramref name="clientId"/> ended; its last one releases every originator it held. Returns the
+    /// originators no connected client holds any more.
+    /// </summary>
+    public IReadOnlyList<string> Disconnected(string clientId)
     {
         lock (_gate)
         {
             if (!_clients.TryGetValue(clientId, out var client) || --client.Connections > 0)
             {
-                return;
+                return [];
             }
 
             _clients.TryRemove(clientId, out _);
+            List<string>? released = null;
             foreach (var originator in client.Held)
             {
                 if (_holders.TryGetValue(originator, out var count))
@@ -63,6 +67,7 @@ public sealed class MqttOriginatorRegistry
                     if (count <= 1)
                     {
                         _holders.TryRemove(originator, out _);
+                        (released ??= []).Add(originator);
                     }
                     else
                     {
@@ -70,20 +75,29 @@ public sealed class MqttOriginatorRegistry
                     }
                 }
             }
+
+            return released ?? (IReadOnlyList<string>)[];
         }
     }
 
-    /// <summary><paramref name="clientId"/> registered the AE <paramref name="originator"/>: it holds it from now on.</summary>
-    public void Claim(string clientId, string originator)
+    /// <summary>
+    /// <paramref name="clientId"/> registered the AE <paramref name="originator"/>: it holds it from now on. Returns true
+    /// when no client held it before.
+    /// </summary>
+    public bool Claim(string clientId, string originator)
     {
         lock (_gate)
         {
-            if (_clients.TryGetValue(clientId, out var client) && Array.IndexOf(client.Held, originator) < 0)
-            {
-                HoldLocked(client, originator);
-            }
+            return _clients.TryGetValue(clientId, out var client) && Array.IndexOf(client.Held, originator) < 0
+                && HoldLocked(client, originator);
         }
     }
+
+    /// <summary>True when a connected client holds <paramref name="originator"/> (topic form).</summary>
+    public bool IsHeld(string originator) => _holders.ContainsKey(originator);
+
+    /// <summary>A snapshot of the originators connected clients hold.</summary>
+    public IReadOnlyList<string> HeldOriginators() => [.. _holders.Keys];
 
     /// <summary>True when <paramref name="clientId"/> may publish as <paramref name="originator"/> (topic form).</summary>
     public bool MayActAs(string clientId, string originator)
@@ -96,11 +110,14 @@ public sealed class MqttOriginatorRegistry
         return _clients.TryGetValue(clientId, out var client) && Array.IndexOf(client.Held, originator) >= 0;
     }
 
-    private void HoldLocked(Client client, string originator)
+    // True when the originator had no holder before.
+    private bool HoldLocked(Client client, string originator)
     {
         // Copy on write: MayActAs reads Held without the lock.
         client.Held = [.. client.Held, originator];
-        _holders[originator] = _holders.TryGetValue(originator, out var count) ? count + 1 : 1;
+        var count = _holders.TryGetValue(originator, out var held) ? held : 0;
+        _holders[originator] = count + 1;
+        return count == 0;
     }
 
     private sealed class Client

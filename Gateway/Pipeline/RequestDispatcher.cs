@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
 
 namespace VirtualIoT.Gateway.Pipeline;
@@ -6,20 +8,34 @@ namespace VirtualIoT.Gateway.Pipeline;
 /// The binding-neutral half of every protocol binding: a parsed request primitive and its parsed target address go
 /// in, the response primitive comes out. Resolves the address (<see cref="AddressResolver"/>), makes the one grain
 /// call (discovery, retrieve or execute), retries once when a cached address named a deleted resource, and evicts
-/// a deleted resource's address from the cache. HTTP and MQTT both end here, so a request is answered the same way
-/// whichever binding carried it.
+/// a deleted resource's address from the cache. When the cluster cannot reach the grain (a silo died and membership
+/// has not yet moved its resources), it retries what is safe to repeat and otherwise answers 5000 with
+/// <c>Retry-After</c> (<see cref="ClusterFailurePolicy"/>). HTTP and MQTT both end here, so a request is answered
+/// the same way whichever binding carried it.
 /// </summary>
-public sealed class RequestDispatcher
+public sealed partial class RequestDispatcher
 {
     private readonly AddressResolver _resolver;
     private readonly IDiscoveryGrain _discovery;
+    private readonly ClusterFailurePolicy _failures;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the dispatcher.</summary>
-    public RequestDispatcher(IGrainFactory grains, AddressResolver resolver)
+    public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, ILogger<RequestDispatcher> logger)
+        : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger)
+    {
+    }
+
+    /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock).</summary>
+    internal RequestDispatcher(IGrainFactory grains, AddressResolver resolver, ClusterFailurePolicy failures, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(resolver);
+        ArgumentNullException.ThrowIfNull(failures);
+        ArgumentNullException.ThrowIfNull(logger);
         _resolver = resolver;
+        _failures = failures;
+        _logger = logger;
 
         // IDiscoveryGrain is a stateless worker: one reference serves every request.
         _discovery = grains.GetGrain<IDiscoveryGrain>(0);
@@ -42,37 +58,74 @@ public sealed class RequestDispatcher
             return new(ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable"));
         }
 
-        return ResolveAndCallAsync(request, address, IsDiscovery(request), cancellationToken);
+        return DispatchWithRetriesAsync(request, address, IsDiscovery(request), cancellationToken);
     }
 
-    private async ValueTask<ResourceResponse> ResolveAndCallAsync(ResourceRequest request, ParsedAddress address, bool discovery, CancellationToken cancellationToken)
+    // One async method for the retry loop and the calls, so a request costs one state machine.
+    private async ValueTask<ResourceResponse> DispatchWithRetriesAsync(ResourceRequest request, ParsedAddress address, bool discovery, CancellationToken cancellationToken)
     {
-        var target = await _resolver.ResolveAsync(address);
-        if (!target.IsSuccess)
+        var safeToRepeat = ClusterFailurePolicy.IsSafeToRepeat(request);
+        long started = 0;
+        for (var attempt = 1; ; attempt++)
         {
-            return ResourceResponse.Error(target.Error);
-        }
-
-        var response = await CallAsync(request, target.Value, discovery, cancellationToken);
-        if (response.TargetMissing && target.Value.FromCache)
-        {
-            // The cached address names a deleted resource; a resource of that name may exist again elsewhere.
-            _resolver.Forget(address);
-            target = await _resolver.ResolveAsync(address, useCache: false);
-            if (!target.IsSuccess)
+            // Set while a grain call that must not be repeated is on its way: its failure leaves the outcome unknown.
+            var unrepeatableCallSent = false;
+            try
             {
-                return ResourceResponse.Error(target.Error);
+                var target = await _resolver.ResolveAsync(address);
+                if (!target.IsSuccess)
+                {
+                    return ResourceResponse.Error(target.Error);
+                }
+
+                unrepeatableCallSent = !safeToRepeat;
+                var response = await CallAsync(request, target.Value, discovery, cancellationToken);
+                unrepeatableCallSent = false;
+                if (response.TargetMissing && target.Value.FromCache)
+                {
+                    // The cached address names a deleted resource; a resource of that name may exist again elsewhere.
+                    _resolver.Forget(address);
+                    target = await _resolver.ResolveAsync(address, useCache: false);
+                    if (!target.IsSuccess)
+                    {
+                        return ResourceResponse.Error(target.Error);
+                    }
+
+                    unrepeatableCallSent = !safeToRepeat;
+                    response = await CallAsync(request, target.Value, discovery, cancellationToken);
+                    unrepeatableCallSent = false;
+                }
+
+                if (request.Operation == Operation.Delete && response.StatusCode == ResponseStatusCode.Deleted && target.Value.SubTarget is null)
+                {
+                    _resolver.Forget(address);
+                }
+
+                return response;
             }
+            catch (Exception ex) when (ClusterFailurePolicy.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                if (unrepeatableCallSent)
+                {
+                    Log.OutcomeUnknown(_logger, request.Operation, ex.GetType().Name);
+                    return _failures.OutcomeUnknown(ex);
+                }
 
-            response = await CallAsync(request, target.Value, discovery, cancellationToken);
+                if (attempt == 1)
+                {
+                    started = _failures.Time.GetTimestamp();
+                }
+
+                if (_failures.NextDelay(attempt, started) is not { } delay)
+                {
+                    Log.GaveUp(_logger, request.Operation, attempt, ex.GetType().Name);
+                    return _failures.NotCarriedOut(ex, attempt);
+                }
+
+                Log.Retrying(_logger, request.Operation, attempt, ex.GetType().Name, delay.TotalMilliseconds);
+                await _failures.DelayAsync(delay, cancellationToken);
+            }
         }
-
-        if (request.Operation == Operation.Delete && response.StatusCode == ResponseStatusCode.Deleted && target.Value.SubTarget is null)
-        {
-            _resolver.Forget(address);
-        }
-
-        return response;
     }
 
     private ValueTask<ResourceResponse> CallAsync(ResourceRequest request, ResolvedTarget target, bool discovery, CancellationToken cancellationToken)
@@ -90,5 +143,17 @@ public sealed class RequestDispatcher
         return request.Operation == Operation.Retrieve
             ? target.Grain.Retrieve(request, cancellationToken)
             : target.Grain.Execute(request, cancellationToken);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "{Operation} attempt {Attempt} failed ({Exception}): the cluster could not reach the grain; retrying in {DelayMs} ms")]
+        public static partial void Retrying(ILogger logger, Operation operation, int attempt, string exception, double delayMs);
+
+        [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "{Operation} failed after {Attempts} attempts ({Exception}): retry budget spent; answered 5000 with Retry-After")]
+        public static partial void GaveUp(ILogger logger, Operation operation, int attempts, string exception);
+
+        [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "{Operation} grain call failed ({Exception}): outcome unknown, not repeated; answered 5000 with Retry-After")]
+        public static partial void OutcomeUnknown(ILogger logger, Operation operation, string exception);
     }
 }

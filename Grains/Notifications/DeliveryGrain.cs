@@ -6,8 +6,17 @@ namespace VirtualIoT.Grains.Notifications;
 
 /// <summary>
 /// See <see cref="IDeliveryGrain"/>. Stateless and reentrant, so one activation keeps many requests in flight while
-/// receivers answer. A target that is a resource ID (an AE-ID) is sent to its AE's <c>poa</c> addresses in order
-/// until one answers (TS-0004 7.5.1.2.2).
+/// receivers answer. A URL target goes to that URL. A target that is a resource ID (an AE-ID) is tried in order
+/// (TS-0004 7.5.1.2.2, TS-0010 for MQTT) until one answers 2xxx:
+/// <list type="number">
+/// <item>the gateway holding the AE's MQTT connection, if any, through the AE's <see cref="IMqttConnectionGrain"/>:
+/// the gateway publishes the request primitive on the AE's notification topic and the grain waits for the response
+/// primitive, once per distinct path of the AE's <c>mqtt://</c> points of access (once on the plain topic when it
+/// has none);</item>
+/// <item>the AE's <c>http://</c> and <c>https://</c> points of access, in <c>poa</c> order.</item>
+/// </list>
+/// An <c>mqtt://</c> point of access is served through the connection only: a broker other than this CSE's gateways
+/// (an AE not connected to one of them) is not reached.
 /// </summary>
 [StatelessWorker, Reentrant]
 internal sealed partial class DeliveryGrain(
@@ -16,6 +25,9 @@ internal sealed partial class DeliveryGrain(
     IOptions<NotificationOptions> notificationOptions,
     ILogger<DeliveryGrain> logger) : Grain, IDeliveryGrain
 {
+    // Beyond the connection grain's own wait for the response primitive, for the calls to it and to the gateway.
+    private static readonly TimeSpan s_mqttGrace = TimeSpan.FromSeconds(5);
+
     private readonly CseOptions _cse = cseOptions.Value;
     private readonly NotificationOptions _options = notificationOptions.Value;
 
@@ -32,37 +44,128 @@ internal sealed partial class DeliveryGrain(
         var delivered = new List<string>(notification.Targets.Count);
         foreach (var target in notification.Targets)
         {
-            foreach (var url in await Addresses(target))
+            if (await SendTo(target, notification))
             {
-                using var timeout = new CancellationTokenSource(_options.SendTimeout);
-                var status = await sender.SendAsync(url, notification.Id, notification.Content, timeout.Token);
-                if (status is { } rsc && (int)rsc is >= 2000 and < 3000)
-                {
-                    delivered.Add(target);
-                    break;
-                }
-
-                LogSendFailed(logger, notification.Id, url, status is null ? "unreachable" : ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                delivered.Add(target);
             }
         }
 
         return delivered;
     }
 
-    /// <summary>The URLs to try for a notification target: itself when it is a URL, else its AE's points of access.</summary>
-    private async Task<IReadOnlyList<string>> Addresses(string target)
+    private async Task<bool> SendTo(string target, PendingNotification notification)
     {
         if (target.Contains("://", StringComparison.Ordinal))
         {
-            return [target];
+            if (IsHttp(target))
+            {
+                return await SendHttp(target, notification);
+            }
+
+            // An nu naming a topic on some broker (mqtt://host/topic) or another scheme: not a route of this CSE.
+            LogSendFailed(logger, notification.Id, target, "unsupported notification URI");
+            return false;
         }
 
         var aeId = target.StartsWith(_cse.CseId + "/", StringComparison.Ordinal) ? target[(_cse.CseId.Length + 1)..] : target;
         if (ResourceIds.Classify(aeId, _cse.CseBaseId) != ResourceKind.Ae)
         {
-            return [];
+            return false;
         }
 
+        var addresses = await PointsOfAccess(aeId);
+        var mqttPrefixes = new List<string>();
+        foreach (var address in addresses)
+        {
+            if (MqttTopicPrefix(address) is { } prefix && !mqttPrefixes.Contains(prefix))
+            {
+                mqttPrefixes.Add(prefix);
+            }
+        }
+
+        // The MQTT connection first (answered at once with "not connected" when there is none).
+        if (mqttPrefixes.Count == 0)
+        {
+            mqttPrefixes.Add("");
+        }
+
+        foreach (var prefix in mqttPrefixes)
+        {
+            if (await SendMqtt(aeId, prefix, target, notification))
+            {
+                return true;
+            }
+        }
+
+        foreach (var address in addresses)
+        {
+            if (IsHttp(address) && await SendHttp(address, notification))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<bool> SendHttp(string url, PendingNotification notification)
+    {
+        using var timeout = new CancellationTokenSource(_options.SendTimeout);
+        var status = await sender.SendAsync(url, notification.Id, notification.Content, timeout.Token);
+        return Succeeded(status, notification.Id, url);
+    }
+
+    private async Task<bool> SendMqtt(string aeId, string prefix, string target, PendingNotification notification)
+    {
+        var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout);
+        ResponseStatusCode? status;
+        try
+        {
+            status = await GrainFactory.GetGrain<IMqttConnectionGrain>(aeId).Notify(request).WaitAsync(_options.SendTimeout + s_mqttGrace);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The connection grain's silo died mid-call, or the call was not answered in time.
+            LogMqttFailed(logger, notification.Id, aeId, exception.GetType().Name);
+            status = null;
+        }
+
+        return Succeeded(status, notification.Id, string.Concat("mqtt:", prefix, "/", aeId));
+    }
+
+    private bool Succeeded(ResponseStatusCode? status, string notificationId, string route)
+    {
+        if (status is { } rsc && (int)rsc is >= 2000 and < 3000)
+        {
+            return true;
+        }
+
+        LogSendFailed(logger, notificationId, route, status is null ? "unreachable" : ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return false;
+    }
+
+    private static bool IsHttp(string url) => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+        || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// For an <c>mqtt://host[:port][/path]</c> point of access, the path to prepend to the topic (TS-0010: empty, or
+    /// <c>/path</c> without a trailing slash); null for other addresses and for paths no MQTT topic can carry.
+    /// </summary>
+    internal static string? MqttTopicPrefix(string address)
+    {
+        if (!address.StartsWith("mqtt://", StringComparison.OrdinalIgnoreCase)
+            || !Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            return null;
+        }
+
+        var path = Uri.UnescapeDataString(uri.AbsolutePath).TrimEnd('/');
+        return path.Contains('+', StringComparison.Ordinal) || path.Contains('#', StringComparison.Ordinal) ? null : path;
+    }
+
+    /// <summary>The AE's points of access (<c>poa</c>), or none when it has none or does not exist.</summary>
+    private async Task<IReadOnlyList<string>> PointsOfAccess(string aeId)
+    {
         var response = await GrainFactory.GetGrain<IAeGrain>(aeId).Retrieve(new ResourceRequest
         {
             Operation = Operation.Retrieve,
@@ -75,19 +178,12 @@ internal sealed partial class DeliveryGrain(
             return [];
         }
 
-        var urls = new List<string>(addresses.Count);
-        foreach (var address in addresses)
-        {
-            if (address is string url && (url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
-                || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
-            {
-                urls.Add(url);
-            }
-        }
-
-        return urls;
+        return addresses.OfType<string>().ToList();
     }
 
     [LoggerMessage(EventId = 2311, Level = LogLevel.Debug, Message = "Notification {NotificationId} to {Url} failed: {Outcome}")]
     private static partial void LogSendFailed(ILogger logger, string notificationId, string url, string outcome);
+
+    [LoggerMessage(EventId = 2312, Level = LogLevel.Debug, Message = "Notification {NotificationId} to {AeId} over MQTT failed ({Exception})")]
+    private static partial void LogMqttFailed(ILogger logger, string notificationId, string aeId, string exception);
 }

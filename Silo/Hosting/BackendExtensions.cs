@@ -51,6 +51,17 @@ internal static class BackendExtensions
                 options.Invariant = NpgsqlInvariant;
                 options.ConnectionString = clustering.ConnectionString;
             });
+            silo.Configure<ClusterMembershipOptions>(options =>
+            {
+                options.ProbeTimeout = clustering.ProbeTimeout;
+                options.MinProbeTimeout = clustering.MinProbeTimeout;
+                // MaxProbeTimeout stays Orleans' 20 s: an overloaded silo's probes may take longer rather than evict
+                // healthy peers. A killed silo refuses connections at once, so its probes fail well before that.
+                options.NumMissedProbesLimit = clustering.NumMissedProbesLimit;
+                options.NumVotesForDeathDeclaration = clustering.NumVotesForDeathDeclaration;
+                options.DeathVoteExpirationTimeout = clustering.DeathVoteExpirationTimeout;
+                options.TableRefreshTimeout = clustering.TableRefreshTimeout;
+            });
         }
         else
         {

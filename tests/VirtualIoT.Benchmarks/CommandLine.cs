@@ -30,6 +30,22 @@ internal sealed class CommandLine
               after another), or N containers with one subscription each (then one instance per container). Its
               own receiver answers every notification 2000 and measures write-to-delivery latency from the send
               time carried in con. Prints one "FANOUT ..." line; exit code 2 if notifications are missing.
+
+          mqtt-connections [--host 127.0.0.1] --port 1883 [--connections 50000] [--sources 4]
+                 [--first-source 127.0.0.2] [--prefix mqc] [--ids ae|plain] [--first-index 0] [--keepalive 300] [--rate 2000]
+                 [--concurrency 64] [--steps 10000,25000] [--settle 5] [--hold 30] [--sample 100]
+                 [--connect-timeout 30] [--server-pid PID]
+              Idle MQTT connections at scale, with its own raw-socket MQTT 3.1.1 client (clean session): opens
+              --connections to the broker, connection n from source address n mod --sources (127.0.0.2, .3, ..)
+              with client ID C<prefix><first-index + n> (--ids plain: <prefix><..>, which the gateway does not
+              register as an AE), at --rate per second with at most --concurrency connecting at once. After each step (and the
+              total) it waits --settle s and reads the broker process's VmRSS and CPU time (--server-pid, Linux
+              /proc); then holds all idle for --hold s, sends PINGREQ on every connection, retrieves the CSEBase over
+              MQTT from --sample connections (subscribe /oneM2M/resp/<id>/id-in/json, publish on
+              /oneM2M/req/<id>/id-in/json), and disconnects everything. Raises its own open-file soft limit to the
+              hard one. Prints "MQTTCONN ..." lines, the last one the summary; exit code 2 if a connection failed,
+              was dropped, missed its PINGRESP, or a sampled retrieve got no response primitive with its rqi (any
+              rsc counts: the CSE answers 4103 to an AE that is not registered).
         """;
 
     private readonly Dictionary<string, string> _values;

@@ -16,6 +16,7 @@ try
         "setup" => await SetupCommand.RunAsync(options),
         "load" => await LoadCommand.RunAsync(options),
         "fanout" => await FanOutCommand.RunAsync(options),
+        "mqtt-connections" => await MqttConnectionsCommand.RunAsync(options),
         _ => throw new ArgumentException($"unknown command '{args[0]}'"),
     };
 }

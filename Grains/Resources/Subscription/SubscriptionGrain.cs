@@ -58,9 +58,17 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// <summary>On a graceful deactivation, store the deliveries not yet stored, so they are not sent again.</summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_unstoredDeliveries && Exists)
+        if (_unstoredDeliveries && Exists && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
-            await WriteStateAsync();
+            try
+            {
+                await WriteStateAsync();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Best effort: unsaved deliveries are only sent once more after reactivation.
+                LogDeactivationWriteFailed(Logger, exception, ResourceId);
+            }
         }
 
         await base.OnDeactivateAsync(reason, cancellationToken);
@@ -459,6 +467,9 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
         return new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = members };
     }
+
+    [LoggerMessage(EventId = 2402, Level = LogLevel.Debug, Message = "Subscription {SubscriptionId} could not store its deliveries on deactivation")]
+    private static partial void LogDeactivationWriteFailed(ILogger logger, Exception exception, string subscriptionId);
 
     [LoggerMessage(EventId = 2401, Level = LogLevel.Warning,
         Message = "Notification {NotificationId} of subscription {SubscriptionId} dropped after {Attempts} attempts; undelivered to {Targets}")]

@@ -1,25 +1,11 @@
 using Orleans.Core.Internal;
+using static VirtualIoT.Tests.Grains.GrainRequests;
 
 namespace VirtualIoT.Tests.Grains;
 
 [Collection(ClusterCollection.Name)]
 public sealed class ContainerGrainTests(ClusterFixture fixture)
 {
-    private const string Admin = "CAdmin";
-
-    private static ResourceRequest Request(Operation operation, string? subTarget = null, ResourceType? type = null,
-        string? root = null, Dictionary<string, object?>? content = null) => new()
-        {
-            Operation = operation,
-            Originator = Admin,
-            RequestIdentifier = Guid.NewGuid().ToString("N"),
-            ReleaseVersion = "3",
-            ResourceType = type,
-            ContentRoot = root,
-            Content = content,
-            SubTarget = subTarget,
-        };
-
     private async Task<string> NewContainer(Dictionary<string, object?>? attributes = null)
     {
         var cse = fixture.Grains.GetGrain<ICseBaseGrain>("id-in");
@@ -29,9 +15,6 @@ public sealed class ContainerGrainTests(ClusterFixture fixture)
         Assert.Equal(ResponseStatusCode.Created, created.StatusCode);
         return (string)((Dictionary<string, object?>)((Dictionary<string, object?>)created.Content!)["m2m:cnt"]!)["ri"]!;
     }
-
-    private static Dictionary<string, object?> Attributes(ResourceResponse response, string root) =>
-        (Dictionary<string, object?>)((Dictionary<string, object?>)response.Content!)[root]!;
 
     private static async Task AddInstances(IContainerGrain container, int count)
     {
@@ -51,8 +34,8 @@ public sealed class ContainerGrainTests(ClusterFixture fixture)
         await AddInstances(container, 300);
 
         await container.Cast<IGrainManagementExtension>().DeactivateOnIdle();
-        var latest = await container.Retrieve(Request(Operation.Retrieve, "la"));
-        var oldest = await container.Retrieve(Request(Operation.Retrieve, "ol"));
+        var latest = await container.Retrieve(Request(Operation.Retrieve, subTarget: "la"));
+        var oldest = await container.Retrieve(Request(Operation.Retrieve, subTarget: "ol"));
         var self = await container.Retrieve(Request(Operation.Retrieve));
 
         Assert.Equal("299", Attributes(latest, "m2m:cin")["con"]);
@@ -68,7 +51,7 @@ public sealed class ContainerGrainTests(ClusterFixture fixture)
         await AddInstances(container, 250);
 
         await container.Cast<IGrainManagementExtension>().DeactivateOnIdle();
-        var oldest = await container.Retrieve(Request(Operation.Retrieve, "ol"));
+        var oldest = await container.Retrieve(Request(Operation.Retrieve, subTarget: "ol"));
         var self = await container.Retrieve(Request(Operation.Retrieve));
 
         Assert.Equal("150", Attributes(oldest, "m2m:cin")["con"]);
@@ -85,7 +68,7 @@ public sealed class ContainerGrainTests(ClusterFixture fixture)
 
         var updated = await container.Execute(Request(Operation.Update, root: "m2m:cnt",
             content: new Dictionary<string, object?> { ["mbs"] = 10L }));
-        var oldest = await container.Retrieve(Request(Operation.Retrieve, "ol"));
+        var oldest = await container.Retrieve(Request(Operation.Retrieve, subTarget: "ol"));
 
         Assert.Equal(ResponseStatusCode.Updated, updated.StatusCode);
         Assert.Equal(10L, Attributes(updated, "m2m:cnt")["cbs"]);
@@ -103,7 +86,7 @@ public sealed class ContainerGrainTests(ClusterFixture fixture)
 
         var deleted = await container.Execute(Request(Operation.Delete));
         await container.Cast<IGrainManagementExtension>().DeactivateOnIdle();
-        var after = await container.Retrieve(Request(Operation.Retrieve, instance));
+        var after = await container.Retrieve(Request(Operation.Retrieve, subTarget: instance));
         var self = await container.Retrieve(Request(Operation.Retrieve));
 
         Assert.Equal(ResponseStatusCode.Deleted, deleted.StatusCode);

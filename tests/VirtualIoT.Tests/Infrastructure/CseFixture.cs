@@ -4,9 +4,10 @@ namespace VirtualIoT.Tests.Infrastructure;
 
 /// <summary>
 /// The real platform (the Silo's Program: one silo, memory storage, HTTP gateway) on Kestrel at a free loopback
-/// port, shared by every protocol test in the collection. Tests talk to it over real sockets only.
+/// port, shared by every protocol test in the collection. Tests talk to it over real sockets only. Derived fixtures
+/// (Backends/ProtocolOnBackends.cs) run the same platform on another storage back-end.
 /// </summary>
-public sealed class CseFixture : IAsyncLifetime
+public class CseFixture : IAsyncLifetime
 {
     private WebApplicationFactory<Program>? _factory;
 
@@ -16,8 +17,13 @@ public sealed class CseFixture : IAsyncLifetime
     /// <summary>The gateway's base address.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
-    public Task InitializeAsync()
+    /// <summary>Extra configuration (a storage back-end); none for the default memory storage.</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string>> BackendSettings() =>
+        Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
+
+    public virtual async Task InitializeAsync()
     {
+        var backend = await BackendSettings();
         var siloPort = FreePort.Next();
         var gatewayPort = FreePort.Next();
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
@@ -29,16 +35,19 @@ public sealed class CseFixture : IAsyncLifetime
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             // The MQTT broker would bind 1883 in every host; these hosts test HTTP only (MqttFixture tests MQTT).
             builder.UseSetting("Mqtt:Enabled", "false");
+            foreach (var (key, value) in backend)
+            {
+                builder.UseSetting(key, value);
+            }
         });
         _factory.UseKestrel(0);
         _factory.StartServer();
         var http = _factory.CreateClient();
         BaseAddress = http.BaseAddress!;
         Client = new OneM2MClient(http);
-        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_factory is not null)
         {

@@ -142,6 +142,34 @@ public sealed class MqttTestClient : IAsyncDisposable
         return await waiter.Task;
     }
 
+    /// <summary>
+    /// Waits until the <paramref name="occurrence"/>-th message (1-based) matching <paramref name="predicate"/> has
+    /// arrived and returns it, or fails naming <paramref name="what"/> and what did arrive.
+    /// </summary>
+    public async Task<MqttReceived> WaitForAsync(Func<MqttReceived, bool> predicate, string what, int occurrence = 1, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? s_timeout);
+        while (true)
+        {
+            var matching = _received.Where(predicate).ToList();
+            if (matching.Count >= occurrence)
+            {
+                return matching[occurrence - 1];
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{what} did not reach client {ClientId} in time; received: "
+                    + string.Join(" | ", _received.Select(r => r.Topic + " " + r.Text)));
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Messages received so far that match <paramref name="predicate"/>.</summary>
+    public int Count(Func<MqttReceived, bool> predicate) => _received.Count(predicate);
+
     /// <summary>True when a message with <paramref name="rqi"/> arrived.</summary>
     public bool HasReceived(string rqi)
     {

@@ -5,7 +5,7 @@ namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>AE registration and deregistration (ONEM2M.md §7, TS-0001 10.2.2.2, TS-0004 7.4.5.2.1).</summary>
 [Collection(CseCollection.Name)]
-public sealed class AeRegistrationTests(CseFixture fixture)
+public class AeRegistrationTests(CseFixture fixture)
 {
     private OneM2MClient Client => fixture.Client;
 

@@ -6,7 +6,7 @@ namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>Create, retrieve, update and delete of containers, and the address forms (ONEM2M.md §2.4, §5, §6).</summary>
 [Collection(CseCollection.Name)]
-public sealed class ContainerCrudTests(CseFixture fixture)
+public class ContainerCrudTests(CseFixture fixture)
 {
     private OneM2MClient Client => fixture.Client;
 

@@ -10,7 +10,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// <c>disr</c>, expiration.
 /// </summary>
 [Collection(CseCollection.Name)]
-public sealed class ContentInstanceTests(CseFixture fixture)
+public class ContentInstanceTests(CseFixture fixture)
 {
     private OneM2MClient Client => fixture.Client;
 

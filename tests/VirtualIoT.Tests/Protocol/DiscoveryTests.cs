@@ -6,7 +6,7 @@ namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>Discovery (<c>fu=1</c>) with filter criteria (ONEM2M.md §3.3, §6.1, §12.8).</summary>
 [Collection(CseCollection.Name)]
-public sealed class DiscoveryTests(CseFixture fixture)
+public class DiscoveryTests(CseFixture fixture)
 {
     private OneM2MClient Client => fixture.Client;
 

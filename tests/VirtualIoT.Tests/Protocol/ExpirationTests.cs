@@ -5,7 +5,7 @@ namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>An expired resource is gone for every operation (ONEM2M.md §10, issue 2 "et expiry enforced").</summary>
 [Collection(CseCollection.Name)]
-public sealed class ExpirationTests(CseFixture fixture)
+public class ExpirationTests(CseFixture fixture)
 {
     private OneM2MClient Client => fixture.Client;
 

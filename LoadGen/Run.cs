@@ -1,0 +1,746 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using VirtualIoT.LoadGen.Devices;
+using VirtualIoT.LoadGen.Measurement;
+using VirtualIoT.LoadGen.Scheduling;
+using VirtualIoT.LoadGen.Transport;
+
+namespace VirtualIoT.LoadGen;
+
+/// <summary>
+/// One LoadGen run: the phases (registration, steady state with readers, notification drain, verification,
+/// teardown), each a feed of jobs into a bounded queue drained by a fixed set of workers, one per pooled
+/// connection. Scheduled phases are open loop: the <see cref="Pacer"/> queues each job at its time whatever the
+/// answers do, and a job that finds the queue full is dropped and counted, never delayed into a closed loop.
+/// </summary>
+public sealed partial class Run : IAsyncDisposable
+{
+    private const int ExampleLimit = 20;
+
+    private readonly LoadGenOptions _options;
+    private readonly CancellationToken _runToken;
+    private readonly OperationStats[] _stats;
+    private readonly Lane[] _lanes;
+    private readonly string _authority;
+    private readonly string _pathPrefix;
+    private readonly HttpClient _probeHttp = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly ConcurrentQueue<string> _examples = new();
+    private readonly List<PhaseResult> _phases = [];
+    private readonly List<ServerSnapshot> _snapshots = [];
+    private MqttDevices? _mqtt;
+    private NotificationReceiver? _receiver;
+    private long _requestCounter;
+    private long _phaseDone;
+    private long _steadyScheduled;
+    private long _skippedUnregistered;
+    private long _readsSkipped;
+    private int _mqttPeak;
+    private long _deleted;
+    private long _verifyChecked;
+    private long _verifyWrong;
+    private long _verifyLost;
+    private long _verifyExtra;
+    private long _verifyWrongLatest;
+    private long _verifyUnreadable;
+
+    private Run(LoadGenOptions options, IPEndPoint endPoint, CancellationToken runToken)
+    {
+        _options = options;
+        _runToken = runToken;
+        EndPoint = endPoint;
+        Devices = new DeviceTable(options.Devices, options.Subscribers > 0);
+        _stats =
+        [
+            new(Operation.AeCreate, 2001),
+            new(Operation.ContainerCreate, 2001),
+            new(Operation.SubscriptionCreate, 2001),
+            new(Operation.ContentInstanceCreate, 2001),
+            new(Operation.LatestRetrieve, 2000),
+            new(Operation.Discovery, 2000),
+            new(Operation.VerifyContainer, 2000),
+            new(Operation.VerifyLatest, 2000),
+            new(Operation.AeDelete, 2002),
+        ];
+        _lanes = new Lane[options.MaxConnections];
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            _lanes[i] = new Lane(endPoint, runToken);
+        }
+
+        _authority = options.BaseUrl.Authority;
+        var path = options.BaseUrl.AbsolutePath;
+        _pathPrefix = path.EndsWith('/') ? path : path + "/";
+    }
+
+    /// <summary>The CSE's HTTP endpoint.</summary>
+    public IPEndPoint EndPoint { get; }
+
+    public DeviceTable Devices { get; }
+
+    public IReadOnlyList<OperationStats> Stats => _stats;
+
+    /// <summary>Name of the phase running now.</summary>
+    public string Phase { get; private set; } = "starting";
+
+    /// <summary>Jobs the current phase plans, and has done so far.</summary>
+    public long PhasePlanned { get; private set; }
+
+    public long PhaseDone => Volatile.Read(ref _phaseDone);
+
+    public long PhaseStarted { get; private set; } = Stopwatch.GetTimestamp();
+
+    internal NotificationReceiver? Receiver => _receiver;
+
+    internal MqttDevices? Mqtt => _mqtt;
+
+    /// <summary>Runs every phase and returns the result; never throws for what the CSE answers.</summary>
+    public static async Task<LoadGenResult> ExecuteAsync(LoadGenOptions options, IReadOnlyList<string> arguments, Func<Run, CancellationToken, Task>? view,
+        CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var loadBefore = LoadAverage();
+        var address = IPAddress.TryParse(options.BaseUrl.Host, out var ip)
+            ? ip
+            : (await Dns.GetHostAddressesAsync(options.BaseUrl.Host, cancellationToken))[0];
+        await using var run = new Run(options, new IPEndPoint(address, options.BaseUrl.Port), cancellationToken);
+        using var viewStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var viewTask = view is null ? Task.CompletedTask : Task.Run(() => view(run, viewStop.Token), CancellationToken.None);
+        var problems = new List<string>();
+        try
+        {
+            await run.RunPhasesAsync(problems);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            problems.Add("cancelled");
+        }
+        finally
+        {
+            run.Phase = "done";
+            await viewStop.CancelAsync();
+            try
+            {
+                await viewTask;
+            }
+            catch (OperationCanceledException)
+            {
+                // The view stops by cancellation.
+            }
+        }
+
+        return run.BuildResult(arguments, started, loadBefore, problems);
+    }
+
+    private async Task RunPhasesAsync(List<string> problems)
+    {
+        if (!await ProbeAsync(problems))
+        {
+            return;
+        }
+
+        if (_options.Subscribers > 0)
+        {
+            _receiver = new NotificationReceiver(Devices);
+            await _receiver.StartAsync(_options.NotifyHost, _options.NotifyPort, _runToken);
+        }
+
+        if (_options.Protocol == DeviceProtocol.Mqtt)
+        {
+            var host = _options.MqttHost ?? _options.BaseUrl.Host;
+            var broker = IPAddress.TryParse(host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(host, _runToken))[0];
+            _mqtt = new MqttDevices(_options, broker);
+        }
+
+        var probe = new ServerProbe(_options, _probeHttp);
+        _snapshots.Add(await probe.TakeAsync("start", _runToken));
+
+        await RegisterAsync();
+        _snapshots.Add(await probe.TakeAsync("registered", _runToken));
+        var registered = Devices.CountWith(DeviceFlags.HasContainer);
+        if (registered == 0)
+        {
+            problems.Add("no device could be registered (AE and container); see the operations' RSCs");
+            return;
+        }
+
+        if (registered < _options.Devices)
+        {
+            problems.Add($"{_options.Devices - registered} of {_options.Devices} devices were not registered");
+        }
+
+        await SteadyAsync();
+        _snapshots.Add(await probe.TakeAsync("steady-end", _runToken));
+        await WaitForNotificationsAsync();
+
+        if (_options.Verify)
+        {
+            await VerifyAsync();
+        }
+
+        if (_mqtt is not null)
+        {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(_runToken);
+            bound.CancelAfter(_options.PhaseTimeout);
+            await _mqtt.DisconnectAllAsync(_options.MaxConnections, bound.Token);
+        }
+
+        if (_options.Teardown)
+        {
+            await TeardownAsync();
+            _snapshots.Add(await probe.TakeAsync("teardown-end", _runToken));
+        }
+    }
+
+    /// <summary>Fails fast, naming the URL, when the CSEBase does not answer the admin's retrieve.</summary>
+    private async Task<bool> ProbeAsync(List<string> problems)
+    {
+        Phase = "probe";
+        var spec = new RequestSpec(OneM2MOperation.Retrieve, _options.CseBaseName, _options.AdminOriginator, NextRequestId());
+        var lane = _lanes[0];
+        try
+        {
+            var reply = await lane.ExchangeAsync(spec, _authority, _pathPrefix, _options.RequestTimeout);
+            if (reply.Rsc == 2000)
+            {
+                return true;
+            }
+
+            problems.Add($"GET {_options.BaseUrl}{_options.CseBaseName} as {_options.AdminOriginator} answered HTTP {reply.Status} RSC {reply.Rsc}, not 2000");
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException)
+        {
+            problems.Add($"the CSE at {_options.BaseUrl} does not answer: {exception.Message}");
+        }
+
+        return false;
+    }
+
+    // ---- phases ---------------------------------------------------------------------------------------------
+
+    private Task RegisterAsync()
+    {
+        var n = _options.Devices;
+        if (_options.RegisterRate > 0)
+        {
+            var schedule = new RampSchedule(n, _options.RegisterRate, Stopwatch.Frequency);
+            var bound = TimeSpan.FromSeconds(n / _options.RegisterRate) + _options.PhaseTimeout;
+            return RunPhaseAsync("registration", n, bound, (writer, token) => PaceAsync(writer, new Pacer(schedule), long.MaxValue,
+                (s, k, intended) => new Job(JobKind.Register, schedule.DeviceOf(k), 0, intended), token));
+        }
+
+        return RunPhaseAsync("registration", n, _options.PhaseTimeout, (writer, token) => FeedAllAsync(writer, JobKind.Register, _ => true, token));
+    }
+
+    private Task SteadyAsync()
+    {
+        var frequency = Stopwatch.Frequency;
+        var interval = (long)(_options.Interval.TotalSeconds * frequency);
+        var writes = new SteadySchedule(_options.Devices, interval, _options.Seed);
+        var readRate = _options.Readers * _options.SteadyRate;
+        var reads = readRate > 0 ? new ReaderSchedule(_options.Devices, readRate, frequency, _options.Seed) : null;
+        var durationTicks = (long)(_options.Duration.TotalSeconds * frequency);
+        var planned = (long)((_options.SteadyRate + readRate) * _options.Duration.TotalSeconds);
+        var pacer = reads is null ? new Pacer(writes) : new Pacer(writes, reads);
+        var bound = _options.Duration + _options.RequestTimeout + _options.RequestTimeout + TimeSpan.FromSeconds(10);
+        return RunPhaseAsync("steady", planned, bound, (writer, token) => PaceAsync(writer, pacer, durationTicks, (s, k, intended) =>
+        {
+            if (s == 0)
+            {
+                Interlocked.Increment(ref _steadyScheduled);
+                return new Job(JobKind.Post, writes.DeviceOf(k), writes.SequenceOf(k), intended);
+            }
+
+            var kind = reads!.IsDiscovery(k, _options.DiscoveryShare) ? JobKind.Discover : JobKind.Read;
+            return new Job(kind, reads.DeviceOf(k), 0, intended);
+        }, token));
+    }
+
+    private async Task WaitForNotificationsAsync()
+    {
+        if (_receiver is null)
+        {
+            return;
+        }
+
+        Phase = "notifications";
+        PhasePlanned = Devices.SumAcked(DeviceFlags.Subscribed);
+        PhaseStarted = Stopwatch.GetTimestamp();
+        var deadline = PhaseStarted + (long)(_options.NotificationWait.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            Volatile.Write(ref _phaseDone, _receiver.Received);
+            if (Devices.MissingNotifications() == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(100, _runToken);
+        }
+
+        Volatile.Write(ref _phaseDone, _receiver.Received);
+        var seconds = Stopwatch.GetElapsedTime(PhaseStarted).TotalSeconds;
+        _phases.Add(new PhaseResult("notifications", Math.Round(seconds, 3), PhasePlanned, _receiver.Received, 0,
+            Devices.MissingNotifications() > 0));
+    }
+
+    private Task VerifyAsync() =>
+        RunPhaseAsync("verify", Devices.CountWith(DeviceFlags.HasContainer), _options.PhaseTimeout,
+            (writer, token) => FeedAllAsync(writer, JobKind.Verify, d => Devices.Has(d, DeviceFlags.HasContainer), token));
+
+    private Task TeardownAsync() =>
+        RunPhaseAsync("teardown", Devices.CountWith(DeviceFlags.Registered), _options.PhaseTimeout,
+            (writer, token) => FeedAllAsync(writer, JobKind.Delete, d => Devices.Has(d, DeviceFlags.Registered), token));
+
+    /// <summary>
+    /// Runs one phase: the feed queues jobs, one worker per lane drains them. The phase ends when the feed is done
+    /// and the queue is empty, or at <paramref name="bound"/>, whichever comes first.
+    /// </summary>
+    private async Task RunPhaseAsync(string name, long planned, TimeSpan bound, Func<ChannelWriter<Job>, CancellationToken, Task> feed)
+    {
+        Phase = name;
+        PhasePlanned = planned;
+        Volatile.Write(ref _phaseDone, 0);
+        PhaseStarted = Stopwatch.GetTimestamp();
+        using var phaseToken = CancellationTokenSource.CreateLinkedTokenSource(_runToken);
+        phaseToken.CancelAfter(bound);
+        var queue = Channel.CreateBounded<Job>(new BoundedChannelOptions(_options.MaxPending)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var workers = new Task[_lanes.Length];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            var lane = _lanes[i];
+            workers[i] = Task.Run(() => WorkAsync(lane, queue.Reader, phaseToken.Token), CancellationToken.None);
+        }
+
+        var timedOut = false;
+        try
+        {
+            await feed(queue.Writer, phaseToken.Token);
+        }
+        catch (OperationCanceledException) when (!_runToken.IsCancellationRequested)
+        {
+            timedOut = true;
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+        }
+
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        catch (OperationCanceledException) when (!_runToken.IsCancellationRequested)
+        {
+            timedOut = true;
+        }
+
+        // Jobs still queued when the bound struck were never sent: count them, so nothing vanishes from the report.
+        while (queue.Reader.TryRead(out var left))
+        {
+            _stats[(int)FirstOperation(left.Kind)].RecordDropped();
+        }
+
+        _runToken.ThrowIfCancellationRequested();
+        var seconds = Stopwatch.GetElapsedTime(PhaseStarted).TotalSeconds;
+        var done = PhaseDone;
+        _phases.Add(new PhaseResult(name, Math.Round(seconds, 3), planned, done, seconds > 0 ? Math.Round(done / seconds, 1) : 0, timedOut));
+    }
+
+    /// <summary>Open loop: the pacer (on its own thread) queues each job at its time; a full queue drops it.</summary>
+    private Task PaceAsync(ChannelWriter<Job> writer, Pacer pacer, long durationTicks, Func<int, long, long, Job> make, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var end = durationTicks == long.MaxValue ? long.MaxValue : start + durationTicks;
+        return Task.Factory.StartNew(() => pacer.Run(start, end, (s, k, intended) =>
+        {
+            var job = make(s, k, intended);
+            if ((job.Kind == JobKind.Post || job.Kind == JobKind.Read || job.Kind == JobKind.Discover) && !Devices.Has(job.Device, DeviceFlags.HasContainer))
+            {
+                Interlocked.Increment(ref _skippedUnregistered);
+                Interlocked.Increment(ref _phaseDone);
+                return;
+            }
+
+            if (!writer.TryWrite(job))
+            {
+                _stats[(int)FirstOperation(job.Kind)].RecordDropped();
+                Interlocked.Increment(ref _phaseDone);
+            }
+        }, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Closed loop over the devices: each job is queued as soon as there is room.</summary>
+    private async Task FeedAllAsync(ChannelWriter<Job> writer, JobKind kind, Func<int, bool> include, CancellationToken cancellationToken)
+    {
+        for (var d = 0; d < _options.Devices; d++)
+        {
+            if (include(d))
+            {
+                await writer.WriteAsync(new Job(kind, d, 0, 0), cancellationToken);
+            }
+        }
+    }
+
+    private async Task WorkAsync(Lane lane, ChannelReader<Job> queue, CancellationToken cancellationToken)
+    {
+        while (await queue.WaitToReadAsync(cancellationToken))
+        {
+            while (queue.TryRead(out var job))
+            {
+                await ExecuteAsync(lane, job);
+                Interlocked.Increment(ref _phaseDone);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    // ---- jobs -----------------------------------------------------------------------------------------------
+
+    private enum JobKind : byte
+    {
+        Register,
+        Post,
+        Read,
+        Discover,
+        Verify,
+        Delete,
+    }
+
+    /// <summary>One unit of work; <c>Intended</c> is its scheduled Stopwatch time, 0 in closed-loop phases.</summary>
+    private readonly record struct Job(JobKind Kind, int Device, int Sequence, long Intended);
+
+    private static Operation FirstOperation(JobKind kind) => kind switch
+    {
+        JobKind.Register => Operation.AeCreate,
+        JobKind.Post => Operation.ContentInstanceCreate,
+        JobKind.Read => Operation.LatestRetrieve,
+        JobKind.Discover => Operation.Discovery,
+        JobKind.Verify => Operation.VerifyContainer,
+        _ => Operation.AeDelete,
+    };
+
+    private ValueTask ExecuteAsync(Lane lane, Job job) => job.Kind switch
+    {
+        JobKind.Register => RegisterDeviceAsync(lane, job),
+        JobKind.Post => PostAsync(lane, job),
+        JobKind.Read => ReadAsync(lane, job),
+        JobKind.Discover => DiscoverAsync(lane, job),
+        JobKind.Verify => VerifyDeviceAsync(lane, job),
+        _ => DeleteAsync(lane, job),
+    };
+
+    private async ValueTask RegisterDeviceAsync(Lane lane, Job job)
+    {
+        var d = job.Device;
+        var aeId = _options.AeId(d);
+        if (_mqtt is not null)
+        {
+            var connectStart = Stopwatch.GetTimestamp();
+            try
+            {
+                await _mqtt.ConnectAsync(d, lane.Arm(_options.RequestTimeout));
+                InterlockedMax(ref _mqttPeak, _mqtt.Connected);
+            }
+            catch (Exception exception) when (IsTransportFailure(exception))
+            {
+                var stats = _stats[(int)Operation.AeCreate];
+                stats.RecordFailure(exception is OperationCanceledException, job.Intended == 0 ? connectStart : job.Intended, connectStart, Stopwatch.GetTimestamp());
+                Note(stats, $"MQTT connect of {aeId}: {exception.Message}");
+                return;
+            }
+        }
+
+        var ae = await SendAsync(lane, Operation.AeCreate, job.Intended, d, _mqtt is not null, new RequestSpec(
+            OneM2MOperation.Create, _options.CseBaseName, aeId, NextRequestId(), 2,
+            $"{{\"m2m:ae\":{{\"rn\":\"{aeId}\",\"api\":\"N{_options.Prefix}\",\"rr\":false,\"srv\":[\"3\"]}}}}"));
+        if (ae?.Rsc != 2001)
+        {
+            return;
+        }
+
+        Devices.Set(d, DeviceFlags.Registered);
+        var aePath = $"{_options.CseBaseName}/{aeId}";
+        var container = await SendAsync(lane, Operation.ContainerCreate, 0, d, _mqtt is not null, new RequestSpec(
+            OneM2MOperation.Create, aePath, aeId, NextRequestId(), 3, $"{{\"m2m:cnt\":{{\"rn\":\"{_options.ContainerName}\"}}}}"));
+        if (container?.Rsc != 2001)
+        {
+            return;
+        }
+
+        Devices.Set(d, DeviceFlags.HasContainer);
+        if (!IsSubscriber(d, _options.Subscribers) || _receiver is null)
+        {
+            return;
+        }
+
+        // Subscriptions always go over HTTP: the subscribing application is not the device.
+        var subscription = await SendAsync(lane, Operation.SubscriptionCreate, 0, d, false, new RequestSpec(
+            OneM2MOperation.Create, $"{aePath}/{_options.ContainerName}", aeId, NextRequestId(), 23,
+            $"{{\"m2m:sub\":{{\"rn\":\"lgsub\",\"nu\":[\"{_receiver.UrlPrefix}{d}\"],\"enc\":{{\"net\":[3]}}}}}}"));
+        if (subscription?.Rsc == 2001)
+        {
+            Devices.Set(d, DeviceFlags.Subscribed);
+        }
+    }
+
+    /// <summary>Exactly floor(N × ratio) devices, spread evenly over the indices.</summary>
+    public static bool IsSubscriber(int device, double ratio) =>
+        ratio > 0 && Math.Floor((device + 1) * ratio) > Math.Floor(device * ratio);
+
+    private async ValueTask PostAsync(Lane lane, Job job)
+    {
+        var d = job.Device;
+        var aeId = _options.AeId(d);
+        var spec = new RequestSpec(OneM2MOperation.Create, $"{_options.CseBaseName}/{aeId}/{_options.ContainerName}", aeId, NextRequestId(), 4,
+            $"{{\"m2m:cin\":{{\"cnf\":\"text/plain:0\",\"con\":\"{ContentValue.Format(job.Sequence, job.Intended)}\"}}}}");
+        var reply = await SendAsync(lane, Operation.ContentInstanceCreate, job.Intended, d, _mqtt is not null, spec);
+        if (reply is null)
+        {
+            Devices.RecordUnknown(d);
+        }
+        else if (reply.Value.Rsc == 2001)
+        {
+            Devices.RecordAcked(d, job.Sequence);
+        }
+    }
+
+    private async ValueTask ReadAsync(Lane lane, Job job)
+    {
+        // la of a device that has written nothing yet is a correct 4004; read a neighbour that has an instance.
+        var d = job.Device;
+        for (var i = 0; i < 64 && Devices.Acked(d) == 0; i++)
+        {
+            d = (d + 1) % Devices.Count;
+        }
+
+        if (Devices.Acked(d) == 0)
+        {
+            Interlocked.Increment(ref _readsSkipped);
+            return;
+        }
+
+        await SendAsync(lane, Operation.LatestRetrieve, job.Intended, d, false, new RequestSpec(OneM2MOperation.Retrieve,
+            $"{_options.CseBaseName}/{_options.AeId(d)}/{_options.ContainerName}/la", _options.AdminOriginator, NextRequestId()));
+    }
+
+    private async ValueTask DiscoverAsync(Lane lane, Job job) =>
+        await SendAsync(lane, Operation.Discovery, job.Intended, job.Device, false, new RequestSpec(OneM2MOperation.Retrieve,
+            $"{_options.CseBaseName}/{_options.AeId(job.Device)}", _options.AdminOriginator, NextRequestId(), Query: "fu=1&ty=3"));
+
+    private async ValueTask VerifyDeviceAsync(Lane lane, Job job)
+    {
+        var d = job.Device;
+        var aeId = _options.AeId(d);
+        var containerPath = $"{_options.CseBaseName}/{aeId}/{_options.ContainerName}";
+        Interlocked.Increment(ref _verifyChecked);
+        var container = await SendAsync(lane, Operation.VerifyContainer, 0, d, false,
+            new RequestSpec(OneM2MOperation.Retrieve, containerPath, _options.AdminOriginator, NextRequestId(), KeepBody: true));
+        var latest = await SendAsync(lane, Operation.VerifyLatest, 0, d, false,
+            new RequestSpec(OneM2MOperation.Retrieve, containerPath + "/la", _options.AdminOriginator, NextRequestId(), KeepBody: true));
+        if (container is null || latest is null || container.Value.Rsc is not (2000 or 4004) || latest.Value.Rsc is not (2000 or 4004))
+        {
+            Interlocked.Increment(ref _verifyUnreadable);
+            Interlocked.Increment(ref _verifyWrong);
+            Example($"{aeId}: could not be read back (container RSC {container?.Rsc}, la RSC {latest?.Rsc})");
+            return;
+        }
+
+        Readback readback;
+        try
+        {
+            var (cni, mni) = container.Value.Rsc == 2000 ? Verification.ParseContainer(container.Value.Body) : (0, null);
+            var sequence = latest.Value.Rsc == 2000 ? Verification.ParseLatestSequence(latest.Value.Body) : null;
+            readback = new Readback(container.Value.Rsc == 2000, cni, mni, sequence);
+        }
+        catch (System.Text.Json.JsonException exception)
+        {
+            Interlocked.Increment(ref _verifyUnreadable);
+            Interlocked.Increment(ref _verifyWrong);
+            Example($"{aeId}: unreadable answer: {exception.Message}");
+            return;
+        }
+
+        var acked = Devices.Acked(d);
+        var lastAcked = Devices.LastAcked(d);
+        var unknown = Devices.Unknown(d);
+        var verdict = Verification.Check(acked, lastAcked, unknown, readback);
+        if (verdict.IsCorrect)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _verifyWrong);
+        Interlocked.Add(ref _verifyLost, verdict.Lost);
+        Interlocked.Add(ref _verifyExtra, verdict.Extra);
+        if (verdict.WrongLatest)
+        {
+            Interlocked.Increment(ref _verifyWrongLatest);
+        }
+
+        Example($"{aeId}: acknowledged {acked} (last {lastAcked}, {unknown} unanswered), found container={readback.ContainerFound} "
+            + $"cni={readback.CurrentNrOfInstances} mni={readback.MaxNrOfInstances?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} "
+            + $"la={readback.LatestSequence?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}: lost {verdict.Lost}, extra {verdict.Extra}, wrong latest {verdict.WrongLatest}");
+    }
+
+    private async ValueTask DeleteAsync(Lane lane, Job job)
+    {
+        var d = job.Device;
+        var aeId = _options.AeId(d);
+        var reply = await SendAsync(lane, Operation.AeDelete, 0, d, false,
+            new RequestSpec(OneM2MOperation.Delete, $"{_options.CseBaseName}/{aeId}", aeId, NextRequestId()));
+        if (reply?.Rsc == 2002)
+        {
+            // Flags stay: the result reports what was registered; the deletions are counted on their own.
+            Interlocked.Increment(ref _deleted);
+        }
+    }
+
+    /// <summary>Sends one request and records it; null when no answer came (failure or timeout).</summary>
+    private async ValueTask<Reply?> SendAsync(Lane lane, Operation operation, long intended, int device, bool viaMqtt, RequestSpec spec)
+    {
+        var stats = _stats[(int)operation];
+        var sent = Stopwatch.GetTimestamp();
+        if (intended == 0)
+        {
+            intended = sent;
+        }
+
+        try
+        {
+            var reply = viaMqtt
+                ? await _mqtt!.SendAsync(device, spec, lane.Arm(_options.RequestTimeout))
+                : await lane.ExchangeAsync(spec, _authority, _pathPrefix, _options.RequestTimeout);
+            if (!stats.RecordAnswer(reply.Rsc, intended, sent, Stopwatch.GetTimestamp()))
+            {
+                Note(stats, $"{spec.Operation} {spec.To} as {spec.Originator}: HTTP {reply.Status} RSC {reply.Rsc}");
+            }
+
+            return reply;
+        }
+        catch (Exception exception) when (IsTransportFailure(exception))
+        {
+            var timeout = exception is OperationCanceledException;
+            stats.RecordFailure(timeout, intended, sent, Stopwatch.GetTimestamp());
+            Note(stats, $"{spec.Operation} {spec.To}: {(timeout ? "timeout" : exception.GetType().Name + ": " + exception.Message)}");
+            return null;
+        }
+    }
+
+    private bool IsTransportFailure(Exception exception) =>
+        !_runToken.IsCancellationRequested && exception is IOException or SocketException or OperationCanceledException
+            or MQTTnet.Exceptions.MqttCommunicationException or ObjectDisposedException or InvalidOperationException;
+
+    private static void Note(OperationStats stats, string problem) => stats.NoteFirstProblem(problem);
+
+    private void Example(string text)
+    {
+        if (_examples.Count < ExampleLimit)
+        {
+            _examples.Enqueue(text);
+        }
+    }
+
+    private string NextRequestId() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_options.Prefix}-{Interlocked.Increment(ref _requestCounter)}");
+
+    private static void InterlockedMax(ref int location, int value)
+    {
+        var current = Volatile.Read(ref location);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    private static string? LoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg").Split(' ');
+            return $"{text[0]} {text[1]} {text[2]}";
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lane in _lanes)
+        {
+            lane.Dispose();
+        }
+
+        if (_mqtt is not null)
+        {
+            await _mqtt.DisposeAsync();
+        }
+
+        if (_receiver is not null)
+        {
+            await _receiver.DisposeAsync();
+        }
+
+        _probeHttp.Dispose();
+    }
+
+    /// <summary>A worker's own connection, request buffer and timeout source.</summary>
+    private sealed class Lane : IDisposable
+    {
+        private readonly HttpConnection _connection;
+        private readonly CancellationToken _runToken;
+        private readonly byte[] _buffer = new byte[8 * 1024];
+        private CancellationTokenSource _timeout;
+
+        public Lane(EndPoint endPoint, CancellationToken runToken)
+        {
+            _connection = new HttpConnection(endPoint);
+            _runToken = runToken;
+            _timeout = CancellationTokenSource.CreateLinkedTokenSource(runToken);
+        }
+
+        /// <summary>A token that fires after <paramref name="timeout"/> (or when the run is cancelled).</summary>
+        public CancellationToken Arm(TimeSpan timeout)
+        {
+            if (!_timeout.TryReset())
+            {
+                _timeout.Dispose();
+                _timeout = CancellationTokenSource.CreateLinkedTokenSource(_runToken);
+            }
+
+            _timeout.CancelAfter(timeout);
+            return _timeout.Token;
+        }
+
+        public ValueTask<Reply> ExchangeAsync(RequestSpec spec, string authority, string pathPrefix, TimeSpan timeout)
+        {
+            var length = RequestFormatter.WriteHttp(_buffer, spec, authority, pathPrefix);
+            if (length < 0)
+            {
+                throw new InvalidOperationException($"request to {spec.To} is larger than {_buffer.Length} bytes");
+            }
+
+            return _connection.ExchangeAsync(_buffer.AsMemory(0, length), spec.KeepBody, Arm(timeout));
+        }
+
+        public void Dispose()
+        {
+            _connection.Dispose();
+            _timeout.Dispose();
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualIoT.Gateway.Hosting;
+using VirtualIoT.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace VirtualIoT.Tests.Backends;
+
+/// <summary>
+/// Failover: three silo processes on PostgreSQL membership and storage, a standalone gateway (an Orleans client in
+/// this process) as the entry, thousands of contentInstance creates through it, and a SIGKILL of the silo hosting
+/// the most containers mid-stream. Afterwards every acknowledged write is read back, none twice; the writes that
+/// were not acknowledged got 5000 with Retry-After, never a bare 500.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class SiloKillTests(PostgresServer server, ITestOutputHelper output)
+{
+    private const int Containers = 8;
+    private const int WritesPerContainer = 375; // 3,000 in all
+    private const int KillAfterAcknowledged = 1000;
+    private const string AeId = "Ckill";
+
+    [Fact]
+    public async Task A_killed_silo_loses_no_acknowledged_write()
+    {
+        var overall = Stopwatch.StartNew();
+        var database = await server.CreateDatabase();
+        var settings = new Dictionary<string, string>
+        {
+            ["Clustering:Provider"] = "postgres",
+            ["Clustering:ConnectionString"] = database,
+            ["Clustering:ClusterId"] = "kill-" + Guid.NewGuid().ToString("N")[..8],
+            ["Storage:Provider"] = "postgres",
+            ["Storage:ConnectionString"] = database,
+        };
+
+        var silos = new List<SiloProcess>();
+        WebApplication? gateway = null;
+        try
+        {
+            // The first silo applies the schema; the others start once it is there.
+            silos.Add(SiloProcess.Start(settings));
+            await silos[0].WaitReady(TimeSpan.FromSeconds(60));
+            silos.Add(SiloProcess.Start(settings));
+            silos.Add(SiloProcess.Start(settings));
+            await Task.WhenAll(silos.Skip(1).Select(s => s.WaitReady(TimeSpan.FromSeconds(60))));
+            output.WriteLine($"3 silos ready after {overall.Elapsed.TotalSeconds:F1} s");
+
+            var gatewayPort = FreePort.Next();
+            gateway = GatewayProgram.Build(
+                settings.Concat(new Dictionary<string, string>
+                {
+                    ["Urls"] = $"http://127.0.0.1:{gatewayPort}",
+                    ["Mqtt:Enabled"] = "false",
+                    ["Logging:LogLevel:Default"] = "Warning",
+                }).SelectMany(kv => new[] { "--" + kv.Key, kv.Value }).ToArray());
+            await gateway.StartAsync();
+            var grains = gateway.Services.GetRequiredService<IGrainFactory>();
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}"), Timeout = TimeSpan.FromSeconds(60) };
+            var client = new OneM2MClient(http);
+            await WaitForHosts(grains, 3);
+
+            await client.RegisterAe(AeId);
+            var containers = new string[Containers];
+            for (var c = 0; c < Containers; c++)
+            {
+                containers[c] = $"/cse-in/{AeId}/c{c}";
+                var created = await client.Create($"/cse-in/{AeId}", AeId, 3, $$$"""{"m2m:cnt":{"rn":"c{{{c}}}"}}""");
+                Assert.True(created.Rsc == 2001, created.Body);
+            }
+
+            // Writers, one per container; the victim is killed once enough writes are acknowledged.
+            var acknowledged = new ConcurrentDictionary<string, string>(); // ri -> con
+            var refused = new ConcurrentBag<OneM2MResponse>();
+            var ackCount = 0;
+            var killed = new TaskCompletionSource<SiloProcess>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var writers = Enumerable.Range(0, Containers).Select(c => Task.Run(async () =>
+            {
+                for (var i = 0; i < WritesPerContainer; i++)
+                {
+                    var con = $"c{c}-{i}";
+                    var response = await client.Create(containers[c], AeId, 4, $$$"""{"m2m:cin":{"con":"{{{con}}}"}}""");
+                    if (response.Rsc == 2001)
+                    {
+                        acknowledged[response.Resource("m2m:cin")["ri"]!.GetValue<string>()] = con;
+                        if (Interlocked.Increment(ref ackCount) == KillAfterAcknowledged)
+                        {
+                            killed.SetResult(await KillBusiestSilo(grains, silos));
+                        }
+                    }
+                    else
+                    {
+                        refused.Add(response);
+                        // What a client told "Retry-After" does: wait a little, then go on (with a new write).
+                        await Task.Delay(100);
+                    }
+                }
+            })).ToArray();
+
+            var writing = Stopwatch.StartNew();
+            await Task.WhenAll(writers);
+            var victim = await killed.Task;
+            output.WriteLine($"{acknowledged.Count} writes acknowledged, {refused.Count} refused, in {writing.Elapsed.TotalSeconds:F1} s; " +
+                             $"killed silo {victim.SiloPort}");
+            Assert.True(victim.HasExited);
+
+            // Never a bare 500: every refusal is 5000 with a reason and Retry-After.
+            foreach (var response in refused)
+            {
+                Assert.True(response.Rsc == 5000 && response.Status == HttpStatusCode.InternalServerError, $"{(int)response.Status}/{response.Rsc}: {response.Body}");
+                Assert.True(response.Headers.ContainsKey("Retry-After"), response.Body);
+                Assert.Contains("retry after", response.Body, StringComparison.Ordinal);
+            }
+
+            // Read everything back through the gateway: each container's instances by discovery, each one by ID.
+            var stored = new ConcurrentDictionary<string, string>(); // ri -> con
+            var duplicates = new ConcurrentBag<string>();
+            await Parallel.ForEachAsync(Enumerable.Range(0, Containers), async (c, _) =>
+            {
+                var container = (await client.Retrieve(containers[c], AeId)).Resource("m2m:cnt");
+                var uris = (await client.Discover(containers[c], AeId, "ty=4")).Json!["m2m:uril"]!.AsArray()
+                    .Select(u => u!.GetValue<string>()).ToList();
+                Assert.Equal(container["cni"]!.GetValue<long>(), uris.Count);
+                var cons = new HashSet<string>();
+                foreach (var uri in uris)
+                {
+                    var read = await client.Retrieve("/" + uri.TrimStart('/'), AeId);
+                    Assert.True(read.Rsc == 2000, $"{uri}: {read.Rsc} {read.Body}");
+                    var cin = read.Resource("m2m:cin");
+                    var con = cin["con"]!.GetValue<string>();
+                    if (!cons.Add(con))
+                    {
+                        duplicates.Add(con);
+                    }
+
+                    stored[cin["ri"]!.GetValue<string>()] = con;
+                }
+            });
+
+            var missing = acknowledged.Where(a => !stored.TryGetValue(a.Key, out var con) || con != a.Value).Select(a => a.Value).ToList();
+            output.WriteLine($"{stored.Count} instances stored ({stored.Count - acknowledged.Count} not acknowledged but carried out); " +
+                             $"{missing.Count} missing, {duplicates.Count} duplicated; {overall.Elapsed.TotalSeconds:F1} s in all");
+            Assert.Empty(missing);
+            Assert.Empty(duplicates);
+            Assert.True(acknowledged.Count >= KillAfterAcknowledged);
+            Assert.InRange(overall.Elapsed, TimeSpan.Zero, TimeSpan.FromMinutes(2));
+        }
+        catch
+        {
+            foreach (var silo in silos)
+            {
+                output.WriteLine($"--- silo {silo.SiloPort} ---\n{silo.Output}");
+            }
+
+            throw;
+        }
+        finally
+        {
+            if (gateway is not null)
+            {
+                await gateway.StopAsync();
+                await gateway.DisposeAsync();
+            }
+
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task WaitForHosts(IGrainFactory grains, int count)
+    {
+        var management = grains.GetGrain<IManagementGrain>(0);
+        for (var i = 0; i < 100; i++)
+        {
+            if ((await management.GetHosts(onlyActive: true)).Count == count)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"the cluster did not reach {count} active silos");
+    }
+
+    /// <summary>SIGKILLs the silo with the most container activations, so the kill hits writes in flight.</summary>
+    private static async Task<SiloProcess> KillBusiestSilo(IGrainFactory grains, List<SiloProcess> silos)
+    {
+        var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        var busiest = statistics
+            .Where(s => s.GrainType.Contains("Container", StringComparison.Ordinal))
+            .GroupBy(s => s.SiloAddress.Endpoint.Port)
+            .OrderByDescending(g => g.Sum(s => s.ActivationCount))
+            .Select(g => g.Key)
+            .FirstOrDefault(silos[^1].SiloPort);
+        var victim = silos.Single(s => s.SiloPort == busiest);
+        victim.Kill();
+        return victim;
+    }
+}

@@ -1,0 +1,202 @@
+using Orleans.Runtime.Messaging;
+using Orleans.Storage;
+using VirtualIoT.Gateway.Pipeline;
+
+namespace VirtualIoT.Tests.Gateway;
+
+/// <summary>
+/// What the gateway retries when the cluster cannot reach a grain, for how long, and what it answers then. The clock
+/// is fake: nothing here sleeps.
+/// </summary>
+public sealed class ClusterFailurePolicyTests
+{
+    private static readonly SiloAddress Silo = SiloAddress.New(System.Net.IPAddress.Loopback, 11111, 1);
+
+    public static TheoryData<Exception> Unavailable() =>
+    [
+        new SiloUnavailableException("silo is dead"),
+        new ConnectionFailedException("connection refused"),
+        new GatewayTooBusyException(),
+        new TimeoutException("response did not arrive in time"),
+        new InconsistentStateException("etag mismatch"),
+        new AggregateException(new SiloUnavailableException()),
+    ];
+
+    public static TheoryData<Exception> NotUnavailable() =>
+    [
+        new InvalidOperationException("a bug"),
+        new OrleansException("some other Orleans failure"),
+        new OperationCanceledException(),
+        new ArgumentException("bad"),
+        new AggregateException(new InvalidOperationException(), new SiloUnavailableException()),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Unavailable))]
+    public void Transport_and_availability_failures_are_classified_as_unavailable(Exception exception) =>
+        Assert.True(ClusterFailurePolicy.IsUnavailable(exception));
+
+    [Theory]
+    [MemberData(nameof(NotUnavailable))]
+    public void Other_failures_are_not(Exception exception) =>
+        Assert.False(ClusterFailurePolicy.IsUnavailable(exception));
+
+    [Fact]
+    public void A_silo_address_in_the_exception_does_not_matter() =>
+        Assert.True(ClusterFailurePolicy.IsUnavailable(new SiloUnavailableException($"silo {Silo} is dead")));
+
+    [Theory]
+    [InlineData(Operation.Retrieve, true)]
+    [InlineData(Operation.Update, true)]
+    [InlineData(Operation.Delete, true)]
+    [InlineData(Operation.Create, false)]
+    [InlineData(Operation.Notify, false)]
+    public void Only_requests_whose_repetition_is_harmless_are_repeated(Operation operation, bool expected) =>
+        Assert.Equal(expected, ClusterFailurePolicy.IsSafeToRepeat(new ResourceRequest { Operation = operation, Originator = "C", RequestIdentifier = "r" }));
+
+    [Fact]
+    public void Pauses_double_up_to_the_maximum()
+    {
+        var clock = new FakeClock();
+        var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
+        var start = clock.GetTimestamp();
+
+        var delays = Enumerable.Range(1, 8).Select(n => policy.NextDelay(n, start)!.Value.TotalMilliseconds).ToArray();
+
+        Assert.Equal([50, 100, 200, 400, 800, 1000, 1000, 1000], delays);
+    }
+
+    [Fact]
+    public void No_attempt_starts_after_the_budget()
+    {
+        var clock = new FakeClock();
+        var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
+        var start = clock.GetTimestamp();
+
+        // Simulate the dispatcher: fail, pause, fail again ... on a clock the pauses (and 20 ms per call) advance.
+        var attempts = 0;
+        TimeSpan? delay;
+        do
+        {
+            attempts++;
+            clock.Advance(TimeSpan.FromMilliseconds(20));
+            delay = policy.NextDelay(attempts, start);
+            if (delay is { } pause)
+            {
+                clock.Advance(pause);
+            }
+        }
+        while (delay is not null);
+
+        Assert.InRange(clock.Elapsed(start), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15.02));
+        Assert.InRange(attempts, 15, 25);
+    }
+
+    [Fact]
+    public void The_last_pause_is_cut_to_the_budget()
+    {
+        var clock = new FakeClock();
+        var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
+        var start = clock.GetTimestamp();
+        clock.Advance(TimeSpan.FromMilliseconds(1700));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(300), policy.NextDelay(6, start));
+        clock.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.Null(policy.NextDelay(7, start));
+    }
+
+    [Fact]
+    public void A_zero_budget_disables_retries()
+    {
+        var clock = new FakeClock();
+        var policy = new ClusterFailurePolicy(TimeSpan.Zero, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
+
+        Assert.Null(policy.NextDelay(1, clock.GetTimestamp()));
+    }
+
+    [Fact]
+    public async Task Pauses_run_on_the_injected_clock()
+    {
+        var clock = new FakeClock();
+        var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
+
+        var pause = policy.DelayAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+        Assert.False(pause.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        await pause.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void Giving_up_answers_5000_saying_to_retry_with_retry_after()
+    {
+        var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 4, new FakeClock());
+
+        var exhausted = policy.NotCarriedOut(new SiloUnavailableException(), 12);
+        var create = policy.OutcomeUnknown(new ConnectionFailedException("refused"));
+
+        foreach (var response in new[] { exhausted, create })
+        {
+            Assert.Equal(ResponseStatusCode.InternalServerError, response.StatusCode);
+            Assert.Equal(4, response.RetryAfterSeconds);
+            Assert.Contains("retry after 4 s", response.Message);
+        }
+
+        Assert.Contains("SiloUnavailableException; 12 attempts", exhausted.Message);
+        Assert.Contains("may or may not have been carried out", create.Message);
+    }
+
+    [Fact]
+    public void The_options_defaults_give_a_15_second_budget() =>
+        Assert.Equal(TimeSpan.FromSeconds(15), new VirtualIoT.Gateway.GatewayOptions().RetryBudget);
+
+    /// <summary>A clock that moves only when told to, with timers that fire when it passes their due time.</summary>
+    private sealed class FakeClock : TimeProvider
+    {
+        private readonly List<(long Due, TimerCallback Callback, object? State)> _timers = [];
+        private long _now = 1_000_000;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _now);
+
+        public TimeSpan Elapsed(long start) => GetElapsedTime(start);
+
+        public void Advance(TimeSpan by)
+        {
+            _now += by.Ticks;
+            List<(long, TimerCallback Callback, object? State)> due;
+            lock (_timers)
+            {
+                due = _timers.Where(t => t.Due <= _now).ToList();
+                _timers.RemoveAll(t => t.Due <= _now);
+            }
+
+            foreach (var timer in due)
+            {
+                timer.Callback(timer.State);
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (_timers)
+            {
+                _timers.Add((_now + dueTime.Ticks, callback, state));
+            }
+
+            return new NoTimer();
+        }
+
+        private sealed class NoTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+}

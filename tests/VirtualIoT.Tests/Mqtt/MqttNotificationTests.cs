@@ -1,0 +1,250 @@
+using System.Text.Json.Nodes;
+using VirtualIoT.Tests.Infrastructure;
+
+namespace VirtualIoT.Tests.Mqtt;
+
+/// <summary>
+/// Notifications to AEs over MQTT (TS-0010 6.4): a device connected to a gateway's broker gets each notification as
+/// a request primitive on <c>/oneM2M/req/id-in/&lt;AE-ID&gt;/json</c>, and its response primitive on
+/// <c>/oneM2M/resp/id-in/&lt;AE-ID&gt;/json</c> completes the delivery, whichever of the cluster's gateways it is
+/// connected to. Delivery is proven by <c>exc</c> 1: the subscription ends once one notification is delivered.
+/// </summary>
+[Collection(MqttNotificationCollection.Name)]
+public sealed class MqttNotificationTests(MqttNotificationFixture fixture)
+{
+    private static string NotificationTopic(string aeId, string prefix = "") => $"{prefix}/oneM2M/req/id-in/{aeId}/json";
+
+    private static string AnswerTopic(string aeId, string prefix = "") => $"{prefix}/oneM2M/resp/id-in/{aeId}/json";
+
+    private static bool IsEvent(MqttReceived message, string topic) =>
+        message.Topic == topic && message.Json?["pc"]?["m2m:sgn"]?["nev"] is not null;
+
+    private static bool IsVerification(MqttReceived message, string topic) =>
+        message.Topic == topic && message.Json?["pc"]?["m2m:sgn"]?["vrq"] is not null;
+
+    private static string Rqi(MqttReceived message) => message.Json!["rqi"]!.GetValue<string>();
+
+    /// <summary>Connects <paramref name="aeId"/>, listens for notifications and registers it with a container "temp".</summary>
+    private static async Task<MqttTestClient> DeviceAsync(Func<string, Task<MqttTestClient>> connect, string aeId,
+        string notificationTopic, string poa = "")
+    {
+        var device = await connect(aeId);
+        await device.SubscribeAsync(MqttBindingTests.ResponseTopic(aeId));
+        await device.SubscribeAsync(notificationTopic);
+        var registration = await RequestAsync(device, aeId, 1, "cse-in", 2,
+            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nmqtt","rr":false,"srv":["3"]{{{poa}}}}}""");
+        Assert.True(registration.Rsc == 2001, registration.Text);
+        var container = await RequestAsync(device, aeId, 1, $"cse-in/{aeId}", 3, """{"m2m:cnt":{"rn":"temp"}}""");
+        Assert.True(container.Rsc == 2001, container.Text);
+        return device;
+    }
+
+    private static Task<MqttReceived> RequestAsync(MqttTestClient device, string aeId, int op, string to, int? ty = null, string? pc = null)
+    {
+        var rqi = MqttBindingTests.NewRqi();
+        return device.RequestAsync(MqttBindingTests.RequestTopic(aeId), MqttBindingTests.Primitive(op, to, aeId, rqi, ty, pc), rqi);
+    }
+
+    /// <summary>The device subscribes to its own container: <c>nu</c> = its AE-ID, one delivered notification at most.</summary>
+    private static async Task SubscribeAsync(MqttTestClient device, string aeId)
+    {
+        var response = await RequestAsync(device, aeId, 1, $"cse-in/{aeId}/temp", 23,
+            $$$"""{"m2m:sub":{"rn":"watch","nu":["{{{aeId}}}"],"enc":{"net":[3]},"exc":1}}""");
+        Assert.True(response.Rsc == 2001, response.Text);
+    }
+
+    private static Task AnswerAsync(MqttTestClient device, string aeId, string rqi, int rsc = 2000, string prefix = "") =>
+        device.PublishAsync(AnswerTopic(aeId, prefix), $$$"""{"rsc":{{{rsc}}},"rqi":"{{{rqi}}}","rvi":"3","to":"/id-in","fr":"{{{aeId}}}"}""");
+
+    private Task CreateInstanceAsync(string aeId, string con = "21.5") =>
+        fixture.Http.CreateInstance($"/cse-in/{aeId}/temp", OneM2MClient.Admin, con);
+
+    /// <summary>Waits until the subscription is gone: its one notification was delivered (<c>exc</c> 1).</summary>
+    private async Task AssertDeliveredAsync(string aeId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var response = await fixture.Http.Retrieve($"/cse-in/{aeId}/temp/watch", OneM2MClient.Admin);
+            if (response.Rsc == 4004)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the subscription of {aeId} still exists: its notification was not delivered");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Connected_AE_gets_the_notification_as_a_request_primitive_and_its_response_completes_the_delivery()
+    {
+        var aeId = MqttBindingTests.NewAeId();
+        var topic = NotificationTopic(aeId);
+        await using var device = await DeviceAsync(fixture.ConnectAsync, aeId, topic);
+        await SubscribeAsync(device, aeId);
+
+        await CreateInstanceAsync(aeId, "22.1");
+        var notification = await device.WaitForAsync(m => IsEvent(m, topic), "the notification");
+        await AnswerAsync(device, aeId, Rqi(notification));
+
+        await AssertDeliveredAsync(aeId);
+        var primitive = notification.Json!.AsObject();
+        Assert.Equal(5, primitive["op"]!.GetValue<int>());
+        Assert.Equal(aeId, primitive["to"]!.GetValue<string>());
+        Assert.Equal("/id-in", primitive["fr"]!.GetValue<string>());
+        Assert.Equal("3", primitive["rvi"]!.GetValue<string>());
+        var signal = primitive["pc"]!["m2m:sgn"]!;
+        Assert.Equal(3, signal["nev"]!["net"]!.GetValue<int>());
+        Assert.Equal("22.1", signal["nev"]!["rep"]!["m2m:cin"]!["con"]!.GetValue<string>());
+        Assert.EndsWith(":" + signal["sur"]!.GetValue<string>()["/id-in/".Length..], Rqi(notification), StringComparison.Ordinal);
+
+        // nu = the originator: no verification request (TS-0004 7.4.8.2.1), and one notification only.
+        Assert.Equal(0, device.Count(m => IsVerification(m, topic)));
+        Assert.Equal(1, device.Count(m => m.Topic == topic));
+    }
+
+    [Fact]
+    public async Task Verification_request_to_a_connected_AE_goes_over_MQTT_and_its_answer_decides_the_create()
+    {
+        var aeId = MqttBindingTests.NewAeId();
+        var topic = NotificationTopic(aeId);
+        await using var device = await DeviceAsync(fixture.ConnectAsync, aeId, topic);
+
+        // Another originator names the AE as notification target: the AE must confirm it.
+        var accepted = fixture.Http.Create($"/cse-in/{aeId}/temp", OneM2MClient.Admin, 23,
+            $$$"""{"m2m:sub":{"rn":"ok","nu":["{{{aeId}}}"],"enc":{"net":[3]} } }""");
+        var verification = await device.WaitForAsync(m => IsVerification(m, topic), "the verification request");
+        await AnswerAsync(device, aeId, Rqi(verification));
+        Assert.Equal(2001, (await accepted).Rsc);
+
+        var refused = fixture.Http.Create($"/cse-in/{aeId}/temp", OneM2MClient.Admin, 23,
+            $$$"""{"m2m:sub":{"rn":"refused","nu":["{{{aeId}}}"],"enc":{"net":[3]} } }""");
+        var second = await device.WaitForAsync(m => IsVerification(m, topic), "the second verification request", occurrence: 2);
+        await AnswerAsync(device, aeId, Rqi(second), rsc: 4101);
+        Assert.Equal(5204, (await refused).Rsc);
+
+        var signal = verification.Json!["pc"]!["m2m:sgn"]!;
+        Assert.True(signal["vrq"]!.GetValue<bool>());
+        Assert.Equal(OneM2MClient.Admin, signal["cr"]!.GetValue<string>());
+        Assert.Equal(5, verification.Json!["op"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Device_that_does_not_answer_gets_the_same_notification_again()
+    {
+        var aeId = MqttBindingTests.NewAeId();
+        var topic = NotificationTopic(aeId);
+        await using var device = await DeviceAsync(fixture.ConnectAsync, aeId, topic);
+        await SubscribeAsync(device, aeId);
+
+        await CreateInstanceAsync(aeId);
+        var first = await device.WaitForAsync(m => IsEvent(m, topic), "the notification");
+        var retry = await device.WaitForAsync(m => IsEvent(m, topic), "the retried notification", occurrence: 2);
+        await AnswerAsync(device, aeId, Rqi(retry));
+
+        await AssertDeliveredAsync(aeId);
+        Assert.Equal(Rqi(first), Rqi(retry));
+        Assert.Equal(first.Json!["pc"]!.ToJsonString(), retry.Json!["pc"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Notification_to_a_disconnected_AE_is_retried_and_delivered_after_it_reconnects()
+    {
+        var aeId = MqttBindingTests.NewAeId();
+        var topic = NotificationTopic(aeId);
+        var device = await DeviceAsync(fixture.ConnectAsync, aeId, topic);
+        await SubscribeAsync(device, aeId);
+        await device.DisposeAsync();
+
+        await CreateInstanceAsync(aeId, "while away");
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var stillThere = await fixture.Http.Retrieve($"/cse-in/{aeId}/temp/watch", OneM2MClient.Admin);
+        await using var reconnected = await fixture.ConnectAsync(aeId);
+        await reconnected.SubscribeAsync(topic);
+        var notification = await reconnected.WaitForAsync(m => IsEvent(m, topic), "the notification after reconnecting");
+        await AnswerAsync(reconnected, aeId, Rqi(notification));
+
+        await AssertDeliveredAsync(aeId);
+        Assert.Equal(2000, stillThere.Rsc);
+        Assert.Equal("while away", notification.Json!["pc"]!["m2m:sgn"]!["nev"]!["rep"]!["m2m:cin"]!["con"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Silent_device_does_not_hold_up_notifications_to_other_devices_on_the_same_gateway()
+    {
+        var silentId = MqttBindingTests.NewAeId();
+        var silentTopic = NotificationTopic(silentId);
+        var otherId = MqttBindingTests.NewAeId();
+        var otherTopic = NotificationTopic(otherId);
+        await using var silent = await DeviceAsync(fixture.ConnectAsync, silentId, silentTopic);
+        await using var other = await DeviceAsync(fixture.ConnectAsync, otherId, otherTopic);
+        await SubscribeAsync(silent, silentId);
+        await SubscribeAsync(other, otherId);
+
+        await CreateInstanceAsync(silentId);
+        await silent.WaitForAsync(m => IsEvent(m, silentTopic), "the silent device's notification");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await CreateInstanceAsync(otherId);
+        var notification = await other.WaitForAsync(m => IsEvent(m, otherTopic), "the other device's notification");
+        await AnswerAsync(other, otherId, Rqi(notification));
+        await AssertDeliveredAsync(otherId);
+
+        // The gateway waits for the silent device's answer (2 s) while it serves the other one.
+        Assert.True(clock.Elapsed < MqttNotificationFixture.SendTimeout * 0.75,
+            $"the other device's notification took {clock.Elapsed.TotalMilliseconds:F0} ms: it waited for the silent one");
+    }
+
+    [Fact]
+    public async Task AE_connected_to_the_second_gateway_gets_its_notification_there_and_only_there()
+    {
+        var aeId = MqttBindingTests.NewAeId();
+        var topic = NotificationTopic(aeId);
+        await using var spy = await fixture.ConnectAsync("spy" + aeId);
+        await spy.SubscribeAsync("/oneM2M/req/id-in/#");
+        await using var device = await DeviceAsync(fixture.ConnectToSecondAsync, aeId, topic);
+        await SubscribeAsync(device, aeId);
+
+        // Made through the silo's own gateway; delivered through the standalone one holding the connection.
+        await CreateInstanceAsync(aeId);
+        var notification = await device.WaitForAsync(m => IsEvent(m, topic), "the notification on the second gateway");
+        await AnswerAsync(device, aeId, Rqi(notification));
+
+        await AssertDeliveredAsync(aeId);
+        Assert.Equal(0, spy.Count(m => m.Topic == topic));
+    }
+
+    [Fact]
+    public async Task Mqtt_poa_path_is_prepended_to_the_notification_topics()
+    {
+        var aeId = MqttBindingTests.NewAeId();
+        const string prefix = "/site7";
+        var topic = NotificationTopic(aeId, prefix);
+        await using var device = await DeviceAsync(fixture.ConnectAsync, aeId, topic,
+            poa: $$$""","poa":["mqtt://127.0.0.1:{{{fixture.MqttPort}}}{{{prefix}}}"]""");
+        await SubscribeAsync(device, aeId);
+
+        await CreateInstanceAsync(aeId);
+        var notification = await device.WaitForAsync(m => IsEvent(m, topic), "the notification under the poa path");
+        await AnswerAsync(device, aeId, Rqi(notification), prefix: prefix);
+
+        await AssertDeliveredAsync(aeId);
+    }
+
+    [Fact]
+    public async Task Connected_AE_that_stays_silent_is_notified_at_its_http_poa_next()
+    {
+        await using var receiver = new NotificationReceiver();
+        var aeId = MqttBindingTests.NewAeId();
+        var topic = NotificationTopic(aeId);
+        await using var device = await DeviceAsync(fixture.ConnectAsync, aeId, topic, poa: $$$""","poa":["{{{receiver.Url}}}"]""");
+        await SubscribeAsync(device, aeId);
+
+        await CreateInstanceAsync(aeId);
+        var overMqtt = await device.WaitForAsync(m => IsEvent(m, topic), "the notification over MQTT");
+        var overHttp = await receiver.WaitFor(r => r.Any(n => n.Signal?["nev"] is not null), "the notification over HTTP");
+
+        await AssertDeliveredAsync(aeId);
+        Assert.Equal(Rqi(overMqtt), overHttp.Single(n => n.Signal?["nev"] is not null).Headers["X-M2M-RI"]);
+    }
+}
