@@ -271,7 +271,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         return Task.CompletedTask;
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
+    public virtual Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == OutboxReminder && Exists)
         {

@@ -19,6 +19,14 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private IGrainTimer? _timer;
     private IGrainTimer? _batchTimer;
     private bool _unstoredDeliveries;
+    private bool _queueReminder;
+
+    /// <summary>
+    /// Reminder held while notifications wait: should this grain's silo die, it brings the subscription back
+    /// elsewhere within a minute to deliver what its stored queue holds. Dropped at the first tick that finds the
+    /// queue empty, so a subscription with steady traffic keeps it and an idle one costs nothing.
+    /// </summary>
+    private const string QueueReminder = "queue";
 
     public SubscriptionGrain(
         [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
@@ -53,6 +61,34 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     {
         await base.WriteStateAsync();
         _unstoredDeliveries = false;
+    }
+
+    public override async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != QueueReminder)
+        {
+            await base.ReceiveReminder(reminderName, status);
+            return;
+        }
+
+        if (Exists && (State.Queue.Count > 0 || State.Batch.Count > 0))
+        {
+            _queueReminder = true;
+            if (State.Batch.Count > 0)
+            {
+                ArmBatchTimer();
+            }
+
+            Kick();
+            return;
+        }
+
+        if (await this.GetReminder(QueueReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        _queueReminder = false;
     }
 
     /// <summary>On a graceful deactivation, store the deliveries not yet stored, so they are not sent again.</summary>
@@ -117,6 +153,13 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var notification = new PendingNotification(id, Targets(), EventNotification(resourceEvent), 0);
+        if (!_queueReminder)
+        {
+            // Before the queue is stored, so a stored notification always has a reminder behind it.
+            await this.RegisterOrUpdateReminder(QueueReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _queueReminder = true;
+        }
+
         if (Batching(out var number, out _))
         {
             // batchNotify: gather until num notifications or dur elapse, then one m2m:agn (TS-0004 7.5.1.2.4).
@@ -316,10 +359,15 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// On deletion the subscriber (<c>su</c>) gets a deletion notification, and what is still queued is sent once
     /// more, best effort: the queue goes with the subscription.
     /// </summary>
-    protected override Task DeleteOwnedData()
+    protected override async Task DeleteOwnedData()
     {
         StopTimer();
         FlushBatch();
+        if (await this.GetReminder(QueueReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
         foreach (var pending in State.Queue)
         {
             _ = Delivery.Deliver(ResourceId, pending);
@@ -330,8 +378,6 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["sud"] = true });
             _ = Delivery.Deliver(ResourceId, new PendingNotification(string.Concat(ResourceId, ":sud"), [subscriber], content, 0));
         }
-
-        return Task.CompletedTask;
     }
 
     // ---- delivery -------------------------------------------------------------------------------------------
