@@ -21,10 +21,13 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     private HashSet<string>? _outboxAtLastReminder;
 
     private readonly IPersistentState<ResourceState> _store;
+    private readonly IPersistentState<ResourceLinks> _links;
 
-    protected ResourceGrain(IPersistentState<ResourceState> store, IOptions<CseOptions> options, ILogger logger)
+    protected ResourceGrain(IPersistentState<ResourceState> store, IPersistentState<ResourceLinks> links, IOptions<CseOptions> options,
+        ILogger logger)
     {
         _store = store;
+        _links = links;
         Options = options.Value;
         Logger = logger;
     }
@@ -36,6 +39,9 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     protected abstract ResourcePolicy Policy { get; }
 
     protected ResourceState State => _store.State;
+
+    /// <summary>Children and subscriptions (stored apart from <see cref="State"/>).</summary>
+    protected ResourceLinks Links => _links.State;
 
     protected bool Exists => _store.RecordExists;
 
@@ -59,6 +65,9 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     /// <summary>Stores the state; a type that keeps more than <see cref="ResourceState"/> stores that first.</summary>
     protected virtual Task WriteStateAsync() => _store.WriteStateAsync();
+
+    /// <summary>Stores the children and subscriptions.</summary>
+    protected virtual Task WriteLinksAsync() => _links.WriteStateAsync();
 
     // ---- IResourceGrain -------------------------------------------------------------------------------------
 
@@ -233,14 +242,19 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     public virtual async ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes)
     {
-        if (Exists && State.Children.TryGetValue(childName, out var child) && child.ResourceId == childId)
+        if (Exists && Links.Children.TryGetValue(childName, out var child) && child.ResourceId == childId)
         {
-            State.Children.Remove(childName);
-            var wasSubscription = State.Subscriptions.Remove(childId);
+            Links.Children.Remove(childName);
+            var wasSubscription = Links.Subscriptions.Remove(childId);
             var raised = RaiseEvent(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
-            await WriteStateAsync();
+            await WriteLinksAsync();
+            if (raised is not null)
+            {
+                await WriteStateAsync();
+            }
+
             Dispatch(raised);
-            if (wasSubscription && State.Subscriptions.Count == 0)
+            if (wasSubscription && Links.Subscriptions.Count == 0)
             {
                 await KeepOutboxReminder();
             }
@@ -249,10 +263,10 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     public async ValueTask SubscriptionChanged(SubscriptionFilter filter)
     {
-        if (Exists && State.Subscriptions.ContainsKey(filter.SubscriptionId) && State.Subscriptions[filter.SubscriptionId] != filter)
+        if (Exists && Links.Subscriptions.ContainsKey(filter.SubscriptionId) && Links.Subscriptions[filter.SubscriptionId] != filter)
         {
-            State.Subscriptions[filter.SubscriptionId] = filter;
-            await WriteStateAsync();
+            Links.Subscriptions[filter.SubscriptionId] = filter;
+            await WriteLinksAsync();
         }
     }
 
@@ -299,7 +313,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     /// <summary>Holds the outbox reminder while the resource has subscriptions, and drops it with the last one.</summary>
     private async Task KeepOutboxReminder()
     {
-        if (State.Subscriptions.Count > 0)
+        if (Links.Subscriptions.Count > 0)
         {
             await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
@@ -321,7 +335,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     protected RaisedEvent? RaiseEvent(int eventType, ResourceType type, Dictionary<string, object?> attributes,
         Dictionary<string, object?>? modified = null)
     {
-        if (State.Subscriptions.Count == 0)
+        if (Links.Subscriptions.Count == 0)
         {
             return null;
         }
@@ -352,7 +366,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     private List<string> MatchingSubscriptions(int eventType, int childType, Dictionary<string, object?>? modified)
     {
         var matching = new List<string>();
-        foreach (var filter in State.Subscriptions.Values)
+        foreach (var filter in Links.Subscriptions.Values)
         {
             if (!filter.EventTypes.Contains(eventType))
             {
@@ -377,10 +391,10 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     public async ValueTask ChildChanged(ChildReference child)
     {
-        if (Exists && State.Children.TryGetValue(child.Name, out var known) && known.ResourceId == child.ResourceId && known != child)
+        if (Exists && Links.Children.TryGetValue(child.Name, out var known) && known.ResourceId == child.ResourceId && known != child)
         {
-            State.Children[child.Name] = child;
-            await WriteStateAsync();
+            Links.Children[child.Name] = child;
+            await WriteLinksAsync();
         }
     }
 
@@ -405,7 +419,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     {
     }
 
-    /// <summary>Creates a child of a type held by its own grain (AE, container), keeping its name in <see cref="ResourceState.Children"/>.</summary>
+    /// <summary>Creates a child of a type held by its own grain (AE, container), keeping its name in <see cref="ResourceLinks.Children"/>.</summary>
     protected virtual async ValueTask<ResourceResponse> CreateChildCore(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now)
     {
@@ -421,7 +435,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
         }
 
-        if (State.Children.Count >= Options.MaxChildren)
+        if (Links.Children.Count >= Options.MaxChildren)
         {
             return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"the parent already holds {Options.MaxChildren} children");
         }
@@ -435,7 +449,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         }
 
         var path = string.Concat(State.Path, "/", name);
-        if (policy.Type == ResourceType.Subscription && State.Subscriptions.Count == 0)
+        if (policy.Type == ResourceType.Subscription && Links.Subscriptions.Count == 0)
         {
             // Before anything is stored, so that a subscription never exists without the reminder behind its outbox.
             await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -448,22 +462,26 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             return created;
         }
 
-        State.Children[name] = new ChildReference(ri, name, policy.Type, attributes["et"] as string);
+        Links.Children[name] = new ChildReference(ri, name, policy.Type, attributes["et"] as string);
         var raised = RaiseEvent(3, policy.Type, attributes);
         if (policy.Type == ResourceType.Subscription)
         {
             // After the event: a new subscription is not told of its own creation.
-            State.Subscriptions[ri] = Resources.Subscription.SubscriptionPolicy.Filter(ri, attributes);
+            Links.Subscriptions[ri] = Resources.Subscription.SubscriptionPolicy.Filter(ri, attributes);
         }
 
         try
         {
-            await WriteStateAsync();
+            await WriteLinksAsync();
+            if (raised is not null)
+            {
+                await WriteStateAsync();
+            }
         }
         catch
         {
-            State.Children.Remove(name);
-            State.Subscriptions.Remove(ri);
+            Links.Children.Remove(name);
+            Links.Subscriptions.Remove(ri);
             await child.DeleteSubtree();
             throw;
         }
@@ -475,7 +493,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     /// <summary>An expired child no longer holds its name: delete it (and its subtree) before the name is reused.</summary>
     private async ValueTask RemoveExpiredChild(string name, string now)
     {
-        if (!State.Children.TryGetValue(name, out var child) || child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0
+        if (!Links.Children.TryGetValue(name, out var child) || child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0
             || GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId) is not { } grain)
         {
             return;
@@ -493,13 +511,13 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             return;
         }
 
-        State.Children.Remove(name);
-        await WriteStateAsync();
+        Links.Children.Remove(name);
+        await WriteLinksAsync();
         await grain.DeleteSubtree();
     }
 
     /// <summary>Whether a child (of any type) already has this name.</summary>
-    protected virtual bool IsNameTaken(string name) => State.Children.ContainsKey(name);
+    protected virtual bool IsNameTaken(string name) => Links.Children.ContainsKey(name);
 
     /// <summary>Who owns a child created by <paramref name="originator"/> under this resource.</summary>
     protected virtual string ChildOwner(string originator) => State.Owner;
@@ -508,7 +526,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     protected virtual async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now)
     {
         var entries = new List<ChildEntry>();
-        foreach (var child in State.Children.Values)
+        foreach (var child in Links.Children.Values)
         {
             if (entries.Count >= max)
             {
@@ -555,12 +573,12 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     protected virtual ValueTask<DiscoveryView> DescribeChildren(FilterCriteria filter, bool matches, string? continuation, string now)
     {
         // Expired children are not filtered here: each answers for itself when visited.
-        return ValueTask.FromResult(new DiscoveryView(true, State.Path, matches, [.. State.Children.Values], [], null));
+        return ValueTask.FromResult(new DiscoveryView(true, State.Path, matches, [.. Links.Children.Values], [], null));
     }
 
     /// <summary>The child with this name; an expired one is still returned and answers "missing" itself.</summary>
     protected virtual ValueTask<ChildReference?> ResolveChildCore(string name, string now) =>
-        ValueTask.FromResult(State.Children.TryGetValue(name, out var child) ? child : null);
+        ValueTask.FromResult(Links.Children.TryGetValue(name, out var child) ? child : null);
 
     /// <summary>Checks merged attributes before an update is stored; a response rejects the update.</summary>
     protected virtual ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated, Dictionary<string, object?> accepted) =>
@@ -762,7 +780,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
 
     /// <summary>Drops the outbox reminder once the last subscription is gone.</summary>
-    protected Task ReleaseOutboxReminderIfUnused() => State.Subscriptions.Count == 0 ? KeepOutboxReminder() : Task.CompletedTask;
+    protected Task ReleaseOutboxReminderIfUnused() => Links.Subscriptions.Count == 0 ? KeepOutboxReminder() : Task.CompletedTask;
 
     /// <summary>Deletes this resource as a delete request would (events, subtree, parent), without a response.</summary>
     protected Task DeleteSelfAsync() => RemoveSelf();
@@ -807,10 +825,10 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     private async Task DeleteSubtreeCore()
     {
-        if (State.Children.Count > 0)
+        if (Links.Children.Count > 0)
         {
-            var deletions = new List<Task>(State.Children.Count);
-            foreach (var child in State.Children.Values)
+            var deletions = new List<Task>(Links.Children.Count);
+            foreach (var child in Links.Children.Values)
             {
                 if (GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId) is { } grain)
                 {
@@ -822,7 +840,13 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         }
 
         await DeleteOwnedData();
-        var hadSubscriptions = State.Subscriptions.Count > 0;
+        var hadSubscriptions = Links.Subscriptions.Count > 0;
+        if (_links.RecordExists)
+        {
+            await _links.ClearStateAsync();
+        }
+
+        _links.State = new ResourceLinks();
         await _store.ClearStateAsync();
         _store.State = new ResourceState();
         if (hadSubscriptions)

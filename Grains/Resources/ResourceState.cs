@@ -22,8 +22,7 @@ public sealed class ResourceState
     /// <summary>The child index shard holding this resource's name, when its parent is the CSEBase.</summary>
     [Id(4)] public string? IndexShard { get; set; }
 
-    /// <summary>Children held by other grains, by name (AE and container; the CSEBase uses index shards instead).</summary>
-    [Id(5)] public Dictionary<string, ChildReference> Children { get; set; } = new(StringComparer.Ordinal);
+    // Id 5 (children) and Id 11 (subscriptions) moved to ResourceLinks; never reuse them.
 
     /// <summary>Container: sequence number the next content instance gets.</summary>
     [Id(6)] public long NextSequence { get; set; }
@@ -36,9 +35,6 @@ public sealed class ResourceState
 
     /// <summary>Parent resource ID.</summary>
     [Id(10)] public string ParentId { get; set; } = "";
-
-    /// <summary>Subscriptions to this resource, by subscription ID, with the event criteria that select their events.</summary>
-    [Id(11)] public Dictionary<string, SubscriptionFilter> Subscriptions { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Events stored with the change that caused them and not yet stored by every subscription (the outbox that
@@ -54,6 +50,21 @@ public sealed class ResourceState
 
     /// <summary>Subscription with <c>bn</c>: notifications gathered for the next batch (<c>m2m:agn</c>).</summary>
     [Id(15)] public List<PendingNotification> Batch { get; set; } = [];
+}
+
+/// <summary>
+/// A resource's children and subscriptions, stored as a record of their own: they change when a child comes or
+/// goes, not when a container takes a content instance, so a container with 10,000 subscriptions does not rewrite
+/// them with every instance.
+/// </summary>
+[GenerateSerializer, Alias("VirtualIoT.ResourceLinks")]
+public sealed class ResourceLinks
+{
+    /// <summary>Children held by other grains, by name (AE and container; the CSEBase uses index shards instead).</summary>
+    [Id(0)] public Dictionary<string, ChildReference> Children { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Subscriptions to this resource, by subscription ID, with the event criteria that select their events.</summary>
+    [Id(1)] public Dictionary<string, SubscriptionFilter> Subscriptions { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>A content instance as its container stores it.</summary>

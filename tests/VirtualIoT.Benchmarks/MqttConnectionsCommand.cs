@@ -739,7 +739,7 @@ internal static class MqttConnectionsCommand
             return;
         }
 
-        var needed = (ulong)connections + 1024;
+        var needed = (ulong)connections + 256;
         if (limit.Current < needed && limit.Current < limit.Maximum)
         {
             limit.Current = Math.Min(needed, limit.Maximum);

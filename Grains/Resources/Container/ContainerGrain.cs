@@ -34,10 +34,11 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     public ContainerGrain(
         [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
+        [PersistentState("links", GrainStorageNames.Resources)] IPersistentState<ResourceLinks> links,
         IOptions<CseOptions> options,
         ILogger<ContainerGrain> logger,
         IServiceProvider services)
-        : base(store, options, logger)
+        : base(store, links, options, logger)
     {
         _storage = services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
     }

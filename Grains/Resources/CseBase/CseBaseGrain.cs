@@ -15,8 +15,9 @@ namespace VirtualIoT.Grains.Resources.CseBase;
 [Reentrant]
 internal sealed partial class CseBaseGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
+    [PersistentState("links", GrainStorageNames.Resources)] IPersistentState<ResourceLinks> links,
     IOptions<CseOptions> options,
-    ILogger<CseBaseGrain> logger) : ResourceGrain(store, options, logger), ICseBaseGrain
+    ILogger<CseBaseGrain> logger) : ResourceGrain(store, links, options, logger), ICseBaseGrain
 {
     private const int DescribePageSize = 1000;
 
@@ -124,7 +125,7 @@ internal sealed partial class CseBaseGrain(
             var path = string.Concat(State.Path, "/", name);
             var shard = Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards);
             var owner = policy.Type == ResourceType.AE ? ri : request.Originator;
-            if (policy.Type == ResourceType.Subscription && State.Subscriptions.Count == 0)
+            if (policy.Type == ResourceType.Subscription && Links.Subscriptions.Count == 0)
             {
                 await EnsureOutboxReminder();
             }
@@ -146,10 +147,15 @@ internal sealed partial class CseBaseGrain(
             var raised = RaiseEvent(3, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)
             {
-                State.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
+                Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
             }
 
-            if (raised is not null || policy.Type == ResourceType.Subscription)
+            if (policy.Type == ResourceType.Subscription)
+            {
+                await WriteLinksAsync();
+            }
+
+            if (raised is not null)
             {
                 await WriteStateAsync();
                 Dispatch(raised);
@@ -162,14 +168,19 @@ internal sealed partial class CseBaseGrain(
     /// <summary>A child under the CSEBase is gone: its name was released from its shard; here only its subscription and events.</summary>
     public override async ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes)
     {
-        if (State.Subscriptions.Count == 0)
+        if (Links.Subscriptions.Count == 0)
         {
             return;
         }
 
-        var wasSubscription = State.Subscriptions.Remove(childId);
+        var wasSubscription = Links.Subscriptions.Remove(childId);
         var raised = RaiseEvent(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
-        if (raised is not null || wasSubscription)
+        if (wasSubscription)
+        {
+            await WriteLinksAsync();
+        }
+
+        if (raised is not null)
         {
             await WriteStateAsync();
             Dispatch(raised);
@@ -188,6 +199,20 @@ internal sealed partial class CseBaseGrain(
         try
         {
             await base.WriteStateAsync();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Serialised like <see cref="WriteStateAsync"/>.</summary>
+    protected override async Task WriteLinksAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            await base.WriteLinksAsync();
         }
         finally
         {
