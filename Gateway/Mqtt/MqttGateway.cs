@@ -146,14 +146,24 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
             Log.ConnectionRefused(_logger, e.ClientId);
         }
+        else if (Volatile.Read(ref _connections) >= _options.MaxConnections)
+        {
+            // Past the cap the process would run out of file descriptors and fail for every client; refuse the
+            // newcomer instead (MQTT 5 reason "server busy", MQTT 3.1.1 "server unavailable").
+            e.ReasonCode = MqttConnectReasonCode.ServerBusy;
+            Log.ConnectionLimitReached(_logger, e.ClientId, _options.MaxConnections);
+        }
 
         return Task.CompletedTask;
     }
+
+    private int _connections;
 
     // MQTTnet awaits this before it reads the client's first packet, so the cluster knows where the AE is before
     // the client can subscribe or send a request (a subscription whose verification comes back to it, say).
     private async Task OnClientConnectedAsync(ClientConnectedEventArgs e)
     {
+        Interlocked.Increment(ref _connections);
         _metrics.RecordMqttConnection(1);
         if (_registry.Connected(e.ClientId) is { } gained && _notifier is { } notifier)
         {
@@ -163,6 +173,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
 
     private async Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
+        Interlocked.Decrement(ref _connections);
         _metrics.RecordMqttConnection(-1);
         var released = _registry.Disconnected(e.ClientId);
         if (released.Count > 0 && _notifier is { } notifier)
@@ -342,6 +353,9 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
     {
         [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "MQTT broker listening on {Address} (IPv6: {IPv6Address}), port {Port}")]
         public static partial void BrokerStarted(ILogger logger, string address, string iPv6Address, int port);
+
+        [LoggerMessage(EventId = 3198, Level = LogLevel.Warning, Message = "MQTT connection of client {ClientId} refused: the broker holds its maximum of {MaxConnections} connections")]
+        public static partial void ConnectionLimitReached(ILogger logger, string clientId, int maxConnections);
 
         [LoggerMessage(EventId = 3199, Level = LogLevel.Warning, Message = "MQTT broker did not stop cleanly")]
         public static partial void BrokerStopFailed(ILogger logger, Exception exception);

@@ -21,6 +21,15 @@ public sealed class MqttOptions
     public int Port { get; set; } = 1883;
 
     /// <summary>
+    /// Most MQTT connections the broker holds; a newcomer beyond it is refused (server busy) instead of the process
+    /// running out of file descriptors, which took every connection down (BENCHMARKS.md, MQTT idle connections).
+    /// Default 16,000: under the 20,000 open files a process may hold on the machines measured, with room for
+    /// Kestrel and Orleans. Raise it together with the process's open-file limit (<c>ulimit -n</c>).
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxConnections { get; set; } = 16_000;
+
+    /// <summary>
     /// IPv4 address the broker binds. Default <c>127.0.0.1</c>: the broker has no authentication or TLS yet, so it
     /// is reachable from this machine only until an operator opens it deliberately (<c>0.0.0.0</c>).
     /// </summary>
