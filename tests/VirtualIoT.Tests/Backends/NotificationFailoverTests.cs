@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using VirtualIoT.Gateway.Hosting;
 using VirtualIoT.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -21,45 +18,11 @@ public sealed class NotificationFailoverTests(PostgresServer server, ITestOutput
     public async Task A_stored_notification_survives_the_death_of_its_subscriptions_silo()
     {
         var overall = Stopwatch.StartNew();
-        var database = await server.CreateDatabase();
-        var settings = new Dictionary<string, string>
-        {
-            ["Clustering:Provider"] = "postgres",
-            ["Clustering:ConnectionString"] = database,
-            ["Clustering:ClusterId"] = "notify-" + Guid.NewGuid().ToString("N")[..8],
-            ["Storage:Provider"] = "postgres",
-            ["Storage:ConnectionString"] = database,
-        };
-
-        var silos = new List<SiloProcess>();
-        WebApplication? gateway = null;
         await using var receiver = new NotificationReceiver();
+        await using var cluster = await SiloCluster.StartAsync(await server.CreateDatabase(), "notify");
+        var client = cluster.Client;
         try
         {
-            silos.Add(SiloProcess.Start(settings));
-            await silos[0].WaitReady(TimeSpan.FromSeconds(60));
-            silos.Add(SiloProcess.Start(settings));
-            silos.Add(SiloProcess.Start(settings));
-            await Task.WhenAll(silos.Skip(1).Select(s => s.WaitReady(TimeSpan.FromSeconds(60))));
-
-            var gatewayPort = FreePort.Next();
-            gateway = GatewayProgram.Build(
-                settings.Concat(new Dictionary<string, string>
-                {
-                    ["Urls"] = $"http://127.0.0.1:{gatewayPort}",
-                    ["Mqtt:Enabled"] = "false",
-                    ["Logging:LogLevel:Default"] = "Warning",
-                }).SelectMany(kv => new[] { "--" + kv.Key, kv.Value }).ToArray());
-            await gateway.StartAsync();
-            var grains = gateway.Services.GetRequiredService<IGrainFactory>();
-            var management = grains.GetGrain<IManagementGrain>(0);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}"), Timeout = TimeSpan.FromSeconds(60) };
-            var client = new OneM2MClient(http);
-            while ((await management.GetHosts(onlyActive: true)).Count < 3)
-            {
-                await Task.Delay(200);
-            }
-
             await client.RegisterAe(AeId);
             var container = await client.CreateContainer("/cse-in/" + AeId, AeId, "data");
             var subscribed = await client.Create(container, AeId, 23,
@@ -72,11 +35,10 @@ public sealed class NotificationFailoverTests(PostgresServer server, ITestOutput
             var first = (await receiver.WaitFor(r => r.Any(n => n.Signal?["nev"] is not null), "a first, refused attempt"))
                 .First(n => n.Signal?["nev"] is not null);
 
-            var statistics = await management.GetSimpleGrainStatistics();
+            var statistics = await cluster.Grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
             var host = statistics.First(s => s.GrainType.Contains("Subscription", StringComparison.Ordinal) && s.ActivationCount > 0)
                 .SiloAddress.Endpoint.Port;
-            var victim = silos.Single(s => s.SiloPort == host);
-            victim.Kill();
+            cluster.Kill(host);
             output.WriteLine($"killed silo {host} holding the subscription after {overall.Elapsed.TotalSeconds:F1} s");
             var attemptsBeforeKill = receiver.Events.Count;
             receiver.AnswerWith = 2000;
@@ -90,25 +52,8 @@ public sealed class NotificationFailoverTests(PostgresServer server, ITestOutput
         }
         catch
         {
-            foreach (var silo in silos)
-            {
-                output.WriteLine($"--- silo {silo.SiloPort} ---\n{silo.Output}");
-            }
-
+            output.WriteLine(cluster.Logs());
             throw;
-        }
-        finally
-        {
-            if (gateway is not null)
-            {
-                await gateway.StopAsync();
-                await gateway.DisposeAsync();
-            }
-
-            foreach (var silo in silos)
-            {
-                await silo.DisposeAsync();
-            }
         }
     }
 }

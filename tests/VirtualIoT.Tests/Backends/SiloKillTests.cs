@@ -2,9 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using VirtualIoT.Gateway.Hosting;
 using VirtualIoT.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -28,42 +25,12 @@ public sealed class SiloKillTests(PostgresServer server, ITestOutputHelper outpu
     public async Task A_killed_silo_loses_no_acknowledged_write()
     {
         var overall = Stopwatch.StartNew();
-        var database = await server.CreateDatabase();
-        var settings = new Dictionary<string, string>
-        {
-            ["Clustering:Provider"] = "postgres",
-            ["Clustering:ConnectionString"] = database,
-            ["Clustering:ClusterId"] = "kill-" + Guid.NewGuid().ToString("N")[..8],
-            ["Storage:Provider"] = "postgres",
-            ["Storage:ConnectionString"] = database,
-        };
-
-        var silos = new List<SiloProcess>();
-        WebApplication? gateway = null;
+        await using var cluster = await SiloCluster.StartAsync(await server.CreateDatabase(), "kill");
+        var client = cluster.Client;
+        var grains = cluster.Grains;
+        output.WriteLine($"3 silos ready after {overall.Elapsed.TotalSeconds:F1} s");
         try
         {
-            // The first silo applies the schema; the others start once it is there.
-            silos.Add(SiloProcess.Start(settings));
-            await silos[0].WaitReady(TimeSpan.FromSeconds(60));
-            silos.Add(SiloProcess.Start(settings));
-            silos.Add(SiloProcess.Start(settings));
-            await Task.WhenAll(silos.Skip(1).Select(s => s.WaitReady(TimeSpan.FromSeconds(60))));
-            output.WriteLine($"3 silos ready after {overall.Elapsed.TotalSeconds:F1} s");
-
-            var gatewayPort = FreePort.Next();
-            gateway = GatewayProgram.Build(
-                settings.Concat(new Dictionary<string, string>
-                {
-                    ["Urls"] = $"http://127.0.0.1:{gatewayPort}",
-                    ["Mqtt:Enabled"] = "false",
-                    ["Logging:LogLevel:Default"] = "Warning",
-                }).SelectMany(kv => new[] { "--" + kv.Key, kv.Value }).ToArray());
-            await gateway.StartAsync();
-            var grains = gateway.Services.GetRequiredService<IGrainFactory>();
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}"), Timeout = TimeSpan.FromSeconds(60) };
-            var client = new OneM2MClient(http);
-            await WaitForHosts(grains, 3);
-
             await client.RegisterAe(AeId);
             var containers = new string[Containers];
             for (var c = 0; c < Containers; c++)
@@ -89,7 +56,7 @@ public sealed class SiloKillTests(PostgresServer server, ITestOutputHelper outpu
                         acknowledged[response.Resource("m2m:cin")["ri"]!.GetValue<string>()] = con;
                         if (Interlocked.Increment(ref ackCount) == KillAfterAcknowledged)
                         {
-                            killed.SetResult(await KillBusiestSilo(grains, silos));
+                            killed.SetResult(await KillBusiestSilo(cluster));
                         }
                     }
                     else
@@ -151,56 +118,21 @@ public sealed class SiloKillTests(PostgresServer server, ITestOutputHelper outpu
         }
         catch
         {
-            foreach (var silo in silos)
-            {
-                output.WriteLine($"--- silo {silo.SiloPort} ---\n{silo.Output}");
-            }
-
+            output.WriteLine(cluster.Logs());
             throw;
         }
-        finally
-        {
-            if (gateway is not null)
-            {
-                await gateway.StopAsync();
-                await gateway.DisposeAsync();
-            }
-
-            foreach (var silo in silos)
-            {
-                await silo.DisposeAsync();
-            }
-        }
-    }
-
-    private static async Task WaitForHosts(IGrainFactory grains, int count)
-    {
-        var management = grains.GetGrain<IManagementGrain>(0);
-        for (var i = 0; i < 100; i++)
-        {
-            if ((await management.GetHosts(onlyActive: true)).Count == count)
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"the cluster did not reach {count} active silos");
     }
 
     /// <summary>SIGKILLs the silo with the most container activations, so the kill hits writes in flight.</summary>
-    private static async Task<SiloProcess> KillBusiestSilo(IGrainFactory grains, List<SiloProcess> silos)
+    private static async Task<SiloProcess> KillBusiestSilo(SiloCluster cluster)
     {
-        var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        var statistics = await cluster.Grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
         var busiest = statistics
             .Where(s => s.GrainType.Contains("Container", StringComparison.Ordinal))
             .GroupBy(s => s.SiloAddress.Endpoint.Port)
             .OrderByDescending(g => g.Sum(s => s.ActivationCount))
             .Select(g => g.Key)
-            .FirstOrDefault(silos[^1].SiloPort);
-        var victim = silos.Single(s => s.SiloPort == busiest);
-        victim.Kill();
-        return victim;
+            .FirstOrDefault(cluster.Silos[^1].SiloPort);
+        return cluster.Kill(busiest);
     }
 }
