@@ -35,12 +35,13 @@ public interface IDeliveryGrain : IGrainWithIntegerKey
 }
 
 /// <summary>
-/// Hands a resource's event to its subscriptions. A stateless worker: the resource grain's turn only sends one
-/// message; the fan-out to many subscriptions happens here, and the resource hears back when every subscription
-/// has stored the event.
+/// Hands a resource's events to its subscriptions; key = the resource's ID. The resource grain's turn only sends one
+/// message; the fan-out to many subscriptions happens here, one event at a time, so every subscription stores a
+/// resource's events in the order they happened (a pool of workers could overtake one another). The resource hears
+/// back when every subscription has stored the event.
 /// </summary>
 [Alias("VirtualIoT.IFanOutGrain")]
-public interface IFanOutGrain : IGrainWithIntegerKey
+public interface IFanOutGrain : IGrainWithStringKey
 {
     /// <summary>Passes <paramref name="resourceEvent"/> to <paramref name="subscriptionIds"/>, then tells the resource.</summary>
     [Alias("Dispatch"), OneWay]

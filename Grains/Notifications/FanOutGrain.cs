@@ -1,11 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Concurrency;
 
 namespace VirtualIoT.Grains.Notifications;
 
-/// <summary>See <see cref="IFanOutGrain"/>. Stateless and reentrant: many fan-outs run at once on every silo.</summary>
-[StatelessWorker, Reentrant]
+/// <summary>See <see cref="IFanOutGrain"/>. One per resource with subscriptions, not reentrant: events leave in order.</summary>
 internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<FanOutGrain> logger) : Grain, IFanOutGrain
 {
     private const int Batch = 256;

@@ -359,7 +359,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     {
         if (raised is not null && raised.Subscriptions.Count > 0)
         {
-            _ = GrainFactory.GetGrain<IFanOutGrain>(0).Dispatch(ResourceId, raised.Event, raised.Subscriptions);
+            _ = GrainFactory.GetGrain<IFanOutGrain>(ResourceId).Dispatch(ResourceId, raised.Event, raised.Subscriptions);
         }
     }
 
