@@ -8,6 +8,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Pipeline;
 
 namespace VirtualIoT.Gateway.Mqtt;
@@ -259,8 +260,11 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             return;
         }
 
-        ResourceResponse response;
         var request = parsed.Request;
+        // One activity and one log scope per oneM2M request, as over HTTP (GatewayTelemetry).
+        using var activity = GatewayTelemetry.StartRequest(Protocol, parsed.RequestIdentifier, request?.Originator ?? topic.Originator);
+        using var logScope = GatewayTelemetry.BeginRequestScope(_logger, parsed.RequestIdentifier);
+        ResourceResponse response;
         if (request is null)
         {
             response = ResourceResponse.Error(parsed.Error!);
@@ -304,6 +308,8 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             await PublishAsync(message);
         }
 
+        var operationName = request is null ? "unknown" : GatewayMetrics.OperationName(request.Operation, RequestDispatcher.IsDiscovery(request));
+        GatewayTelemetry.Complete(activity, operationName, response.StatusCode);
         if (startTimestamp != 0)
         {
             var operation = request is null ? "unknown" : GatewayMetrics.OperationName(request.Operation, RequestDispatcher.IsDiscovery(request));
