@@ -34,14 +34,18 @@ internal static class Policies
     };
 
     /// <summary>Stable hash of a child name to its index shard (string.GetHashCode differs per process).</summary>
-    public static string IndexShardKey(string parentId, string name, int shards)
+    public static string IndexShardKey(string parentId, string name, int shards) =>
+        string.Concat(parentId, "/", (Hash(name) % (uint)shards).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>FNV-1a of a string: the same in every process, unlike <see cref="string.GetHashCode()"/>.</summary>
+    public static uint Hash(string text)
     {
         var hash = 2166136261u;
-        foreach (var c in name)
+        foreach (var c in text)
         {
             hash = (hash ^ c) * 16777619u;
         }
 
-        return string.Concat(parentId, "/", (hash % (uint)shards).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return hash;
     }
 }

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources;
@@ -21,13 +23,15 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     private HashSet<string>? _outboxAtLastReminder;
 
     private readonly IPersistentState<ResourceState> _store;
-    private readonly IPersistentState<ResourceLinks> _links;
+    private const int LinkPageCount = 64;
+    private const string LinkPageStateName = "links";
 
-    protected ResourceGrain(IPersistentState<ResourceState> store, IPersistentState<ResourceLinks> links, IOptions<CseOptions> options,
-        ILogger logger)
+    private readonly Dictionary<int, LinkPage> _linkPages = [];
+    private ResourceLinks _links = new();
+
+    protected ResourceGrain(IPersistentState<ResourceState> store, IOptions<CseOptions> options, ILogger logger)
     {
         _store = store;
-        _links = links;
         Options = options.Value;
         Logger = logger;
     }
@@ -41,7 +45,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     protected ResourceState State => _store.State;
 
     /// <summary>Children and subscriptions (stored apart from <see cref="State"/>).</summary>
-    protected ResourceLinks Links => _links.State;
+    protected ResourceLinks Links => _links;
 
     protected bool Exists => _store.RecordExists;
 
@@ -66,8 +70,116 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     /// <summary>Stores the state; a type that keeps more than <see cref="ResourceState"/> stores that first.</summary>
     protected virtual Task WriteStateAsync() => _store.WriteStateAsync();
 
-    /// <summary>Stores the children and subscriptions.</summary>
-    protected virtual Task WriteLinksAsync() => _links.WriteStateAsync();
+    /// <summary>Stores the page of the children and subscriptions that holds <paramref name="childId"/>.</summary>
+    protected virtual async Task WriteLinksAsync(string childId)
+    {
+        var page = LinkPageOf(childId);
+        var content = new ResourceLinks();
+        foreach (var (name, child) in _links.Children)
+        {
+            if (LinkPageOf(child.ResourceId) == page)
+            {
+                content.Children[name] = child;
+            }
+        }
+
+        foreach (var (id, filter) in _links.Subscriptions)
+        {
+            if (LinkPageOf(id) == page)
+            {
+                content.Subscriptions[id] = filter;
+            }
+        }
+
+        var storage = LinkStorage();
+        _linkPages.TryGetValue(page, out var stored);
+        var bit = 1UL << page;
+        var pages = State.LinkPages;
+        if (content.Children.Count == 0 && content.Subscriptions.Count == 0)
+        {
+            if (stored is { RecordExists: true })
+            {
+                await storage.ClearStateAsync(LinkPageStateName, LinkPageId(page), stored);
+            }
+
+            _linkPages.Remove(page);
+            pages &= ~bit;
+        }
+        else
+        {
+            stored ??= new LinkPage();
+            stored.State = content;
+            await storage.WriteStateAsync(LinkPageStateName, LinkPageId(page), stored);
+            _linkPages[page] = stored;
+            pages |= bit;
+        }
+
+        if (pages != State.LinkPages)
+        {
+            State.LinkPages = pages;
+            await StoreStateAfterLinksAsync();
+        }
+    }
+
+    /// <summary>Stores the state when the set of link pages changed (the CSEBase already holds its write lock here).</summary>
+    protected virtual Task StoreStateAfterLinksAsync() => WriteStateAsync();
+
+    private static int LinkPageOf(string childId) => (int)(Policies.Hash(childId) % LinkPageCount);
+
+    private GrainId LinkPageId(int page) =>
+        GrainId.Create("vi-links", string.Concat(ResourceId, "/", page.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    private IGrainStorage LinkStorage() => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
+
+    /// <summary>Reads the pages of children and subscriptions this resource has stored.</summary>
+    private async Task LoadLinks()
+    {
+        _links = new ResourceLinks();
+        _linkPages.Clear();
+        if (!Exists || State.LinkPages == 0)
+        {
+            return;
+        }
+
+        var storage = LinkStorage();
+        for (var page = 0; page < LinkPageCount; page++)
+        {
+            if ((State.LinkPages & (1UL << page)) == 0)
+            {
+                continue;
+            }
+
+            var stored = new LinkPage();
+            await storage.ReadStateAsync(LinkPageStateName, LinkPageId(page), stored);
+            _linkPages[page] = stored;
+            foreach (var (name, child) in stored.State.Children)
+            {
+                _links.Children[name] = child;
+            }
+
+            foreach (var (id, filter) in stored.State.Subscriptions)
+            {
+                _links.Subscriptions[id] = filter;
+            }
+        }
+    }
+
+    /// <summary>Storage handle of one page of children and subscriptions; keeps the ETag between writes.</summary>
+    private sealed class LinkPage : IGrainState<ResourceLinks>
+    {
+        private ResourceLinks _state = new();
+
+        [System.Diagnostics.CodeAnalysis.AllowNull]
+        public ResourceLinks State
+        {
+            get => _state;
+            set => _state = value ?? new ResourceLinks();
+        }
+
+        public string? ETag { get; set; }
+
+        public bool RecordExists { get; set; }
+    }
 
     // ---- IResourceGrain -------------------------------------------------------------------------------------
 
@@ -247,7 +359,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             Links.Children.Remove(childName);
             var wasSubscription = Links.Subscriptions.Remove(childId);
             var raised = RaiseEvent(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
-            await WriteLinksAsync();
+            await WriteLinksAsync(childId);
             if (raised is not null)
             {
                 await WriteStateAsync();
@@ -266,7 +378,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         if (Exists && Links.Subscriptions.ContainsKey(filter.SubscriptionId) && Links.Subscriptions[filter.SubscriptionId] != filter)
         {
             Links.Subscriptions[filter.SubscriptionId] = filter;
-            await WriteLinksAsync();
+            await WriteLinksAsync(filter.SubscriptionId);
         }
     }
 
@@ -278,11 +390,12 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         return ValueTask.CompletedTask;
     }
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await LoadLinks();
+
         // Events stored but not known to have reached every subscription (the silo died): hand them over again.
         RedispatchOutbox(State.Outbox);
-        return Task.CompletedTask;
     }
 
     public virtual Task ReceiveReminder(string reminderName, TickStatus status)
@@ -394,7 +507,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         if (Exists && Links.Children.TryGetValue(child.Name, out var known) && known.ResourceId == child.ResourceId && known != child)
         {
             Links.Children[child.Name] = child;
-            await WriteLinksAsync();
+            await WriteLinksAsync(child.ResourceId);
         }
     }
 
@@ -472,7 +585,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
         try
         {
-            await WriteLinksAsync();
+            await WriteLinksAsync(ri);
             if (raised is not null)
             {
                 await WriteStateAsync();
@@ -512,7 +625,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         }
 
         Links.Children.Remove(name);
-        await WriteLinksAsync();
+        await WriteLinksAsync(child.ResourceId);
         await grain.DeleteSubtree();
     }
 
@@ -841,12 +954,20 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
         await DeleteOwnedData();
         var hadSubscriptions = Links.Subscriptions.Count > 0;
-        if (_links.RecordExists)
+        if (_linkPages.Count > 0)
         {
-            await _links.ClearStateAsync();
+            var storage = LinkStorage();
+            foreach (var (page, stored) in _linkPages)
+            {
+                if (stored.RecordExists)
+                {
+                    await storage.ClearStateAsync(LinkPageStateName, LinkPageId(page), stored);
+                }
+            }
         }
 
-        _links.State = new ResourceLinks();
+        _linkPages.Clear();
+        _links = new ResourceLinks();
         await _store.ClearStateAsync();
         _store.State = new ResourceState();
         if (hadSubscriptions)

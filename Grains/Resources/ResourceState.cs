@@ -48,14 +48,18 @@ public sealed class ResourceState
     /// <summary>Subscription: notifications waiting for delivery, oldest first.</summary>
     [Id(14)] public List<PendingNotification> Queue { get; set; } = [];
 
+    /// <summary>Which of the 64 pages of <see cref="ResourceLinks"/> hold entries (bit k = page k).</summary>
+    [Id(16)] public ulong LinkPages { get; set; }
+
     /// <summary>Subscription with <c>bn</c>: notifications gathered for the next batch (<c>m2m:agn</c>).</summary>
     [Id(15)] public List<PendingNotification> Batch { get; set; } = [];
 }
 
 /// <summary>
-/// A resource's children and subscriptions, stored as a record of their own: they change when a child comes or
-/// goes, not when a container takes a content instance, so a container with 10,000 subscriptions does not rewrite
-/// them with every instance.
+/// A resource's children and subscriptions, stored apart from its state in 64 pages by the hash of the child's
+/// resource ID: they change when a child comes or goes, not when a container takes a content instance, and a new
+/// child rewrites one page, so a container with 10,000 subscriptions neither rewrites them with every instance nor
+/// with every new subscription.
 /// </summary>
 [GenerateSerializer, Alias("VirtualIoT.ResourceLinks")]
 public sealed class ResourceLinks

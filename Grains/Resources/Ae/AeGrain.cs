@@ -7,9 +7,8 @@ namespace VirtualIoT.Grains.Resources.Ae;
 /// <summary>An AE (ty 2), keyed by its AE-ID; holds references to its children. Its owner is the AE itself.</summary>
 internal sealed class AeGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
-    [PersistentState("links", GrainStorageNames.Resources)] IPersistentState<ResourceLinks> links,
     IOptions<CseOptions> options,
-    ILogger<AeGrain> logger) : ResourceGrain(store, links, options, logger), IAeGrain
+    ILogger<AeGrain> logger) : ResourceGrain(store, options, logger), IAeGrain
 {
     protected override ResourcePolicy Policy => AePolicy.Rules;
 

@@ -34,11 +34,10 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     public ContainerGrain(
         [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
-        [PersistentState("links", GrainStorageNames.Resources)] IPersistentState<ResourceLinks> links,
         IOptions<CseOptions> options,
         ILogger<ContainerGrain> logger,
         IServiceProvider services)
-        : base(store, links, options, logger)
+        : base(store, options, logger)
     {
         _storage = services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
     }

@@ -15,9 +15,8 @@ namespace VirtualIoT.Grains.Resources.CseBase;
 [Reentrant]
 internal sealed partial class CseBaseGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
-    [PersistentState("links", GrainStorageNames.Resources)] IPersistentState<ResourceLinks> links,
     IOptions<CseOptions> options,
-    ILogger<CseBaseGrain> logger) : ResourceGrain(store, links, options, logger), ICseBaseGrain
+    ILogger<CseBaseGrain> logger) : ResourceGrain(store, options, logger), ICseBaseGrain
 {
     private const int DescribePageSize = 1000;
 
@@ -152,7 +151,7 @@ internal sealed partial class CseBaseGrain(
 
             if (policy.Type == ResourceType.Subscription)
             {
-                await WriteLinksAsync();
+                await WriteLinksAsync(ri);
             }
 
             if (raised is not null)
@@ -177,7 +176,7 @@ internal sealed partial class CseBaseGrain(
         var raised = RaiseEvent(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
         if (wasSubscription)
         {
-            await WriteLinksAsync();
+            await WriteLinksAsync(childId);
         }
 
         if (raised is not null)
@@ -206,13 +205,16 @@ internal sealed partial class CseBaseGrain(
         }
     }
 
+    /// <summary>Called from <see cref="WriteLinksAsync"/>, which holds the lock already.</summary>
+    protected override Task StoreStateAfterLinksAsync() => base.WriteStateAsync();
+
     /// <summary>Serialised like <see cref="WriteStateAsync"/>.</summary>
-    protected override async Task WriteLinksAsync()
+    protected override async Task WriteLinksAsync(string childId)
     {
         await _writeLock.WaitAsync();
         try
         {
-            await base.WriteLinksAsync();
+            await base.WriteLinksAsync(childId);
         }
         finally
         {

@@ -30,12 +30,11 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     public SubscriptionGrain(
         [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
-        [PersistentState("links", GrainStorageNames.Resources)] IPersistentState<ResourceLinks> links,
         IOptions<CseOptions> options,
         IOptions<NotificationOptions> notifications,
         NotificationMetrics metrics,
         ILogger<SubscriptionGrain> logger)
-        : base(store, links, options, logger)
+        : base(store, options, logger)
     {
         _notifications = notifications.Value;
         _metrics = metrics;
