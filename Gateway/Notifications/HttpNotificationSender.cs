@@ -66,7 +66,16 @@ public static class NotificationServiceCollectionExtensions
     public static IServiceCollection AddVirtualIoTNotificationSender(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddHttpClient(HttpNotificationSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // A bounded pool per receiver: a burst of thousands of notifications to one receiver otherwise opens as many
+        // connections, and the churn (not the receiver) makes deliveries time out and be sent again.
+        services.AddHttpClient(HttpNotificationSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                MaxConnectionsPerServer = 64,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                UseProxy = false,
+                UseCookies = false,
+            });
         services.AddSingleton<INotificationSender, HttpNotificationSender>();
         return services;
     }

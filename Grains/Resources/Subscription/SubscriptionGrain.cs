@@ -431,8 +431,9 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         _inFlight = next.Id;
         _ = Delivery.Deliver(ResourceId, next);
 
-        // Should the delivery worker's report be lost (its silo died), try again after a generous wait.
-        ArmTimer(_notifications.SendTimeout * (next.Targets.Count + 1) + TimeSpan.FromSeconds(5));
+        // Should the delivery worker's report be lost (its silo died), try again after a generous wait: under load
+        // a report can take many seconds to come back, and an early resend would only add duplicates to the queue.
+        ArmTimer(_notifications.SendTimeout * (next.Targets.Count + 1) + TimeSpan.FromSeconds(60));
     }
 
     private void ArmTimer(TimeSpan due)
