@@ -81,6 +81,9 @@ public sealed record PendingNotification(
 /// </summary>
 public interface INotificationSender
 {
-    /// <summary>Sends and returns the receiver's response status code, or null when it could not be reached.</summary>
+    /// <summary>
+    /// Sends and returns the receiver's response status code, or null when it could not be reached or did not answer
+    /// within <see cref="NotificationOptions.SendTimeout"/> (timed from when the request actually leaves).
+    /// </summary>
     Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, CancellationToken cancellationToken);
 }

@@ -14,8 +14,15 @@ namespace VirtualIoT.Gateway.Notifications;
 /// the CSE-ID). The request identifier is the notification's ID, the same on every retry, so a receiver can drop
 /// duplicates.
 /// </summary>
-internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOptions<CseOptions> options) : INotificationSender
+internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOptions<CseOptions> options,
+    IOptions<NotificationOptions> notificationOptions) : INotificationSender
 {
+    /// <summary>Requests in flight per receiver; the same as the connection pool's bound, so none waits for a connection.</summary>
+    public const int MaxInFlightPerReceiver = 64;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _slots = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeSpan _exchangeTimeout = notificationOptions.Value.SendTimeout;
+
     /// <summary>Name of the HTTP client used for notifications.</summary>
     public const string ClientName = "VirtualIoT.Notifications";
 
@@ -34,6 +41,32 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
             ContentWriter.WriteValue(writer, content);
         }
 
+        // Wait for a slot first, then time the exchange alone: under a burst, waiting in line is not the receiver's
+        // fault, and counting it against SendTimeout made deliveries fail and be sent twice.
+        var slot = _slots.GetOrAdd(target.Authority, static _ => new SemaphoreSlim(MaxInFlightPerReceiver));
+        try
+        {
+            await slot.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            exchange.CancelAfter(_exchangeTimeout);
+            return await ExchangeAsync(target, requestId, body, exchange.Token);
+        }
+        finally
+        {
+            slot.Release();
+        }
+    }
+
+    private async Task<ResponseStatusCode?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(body.WrittenMemory) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, _cseId);
@@ -71,7 +104,7 @@ public static class NotificationServiceCollectionExtensions
         services.AddHttpClient(HttpNotificationSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
-                MaxConnectionsPerServer = 64,
+                MaxConnectionsPerServer = HttpNotificationSender.MaxInFlightPerReceiver,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 UseProxy = false,
                 UseCookies = false,

@@ -110,7 +110,9 @@ internal sealed partial class DeliveryGrain(
 
     private async Task<bool> SendHttp(string url, PendingNotification notification)
     {
-        using var timeout = new CancellationTokenSource(_options.SendTimeout);
+        // The sender times the exchange itself (SendTimeout); this bound only stops a request that waits in line
+        // for a receiver's connections for too long.
+        using var timeout = new CancellationTokenSource(_options.SendTimeout * 10);
         var status = await sender.SendAsync(url, notification.Id, notification.Content, timeout.Token);
         return Succeeded(status, notification.Id, url);
     }
