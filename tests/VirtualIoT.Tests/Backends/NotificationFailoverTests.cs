@@ -9,7 +9,7 @@ namespace VirtualIoT.Tests.Backends;
 /// it), the silo hosting the subscription is SIGKILLed, the target comes back, and the notification still arrives
 /// — from another silo, brought back by the subscription's reminder — with the identifier of the first attempts.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SiloClusterCollection.Name)]
 public sealed class NotificationFailoverTests(PostgresServer server, ITestOutputHelper output)
 {
     private const string AeId = "Cnotifykill";

@@ -46,13 +46,13 @@ internal sealed class SiloCluster : IAsyncDisposable
         {
             // The first silo applies the schema; the others start once it is there.
             silos.Add(SiloProcess.Start(settings));
-            await silos[0].WaitReady(TimeSpan.FromSeconds(60));
+            await silos[0].WaitReady(TimeSpan.FromSeconds(120));
             for (var i = 1; i < count; i++)
             {
                 silos.Add(SiloProcess.Start(settings));
             }
 
-            await Task.WhenAll(silos.Skip(1).Select(s => s.WaitReady(TimeSpan.FromSeconds(60))));
+            await Task.WhenAll(silos.Skip(1).Select(s => s.WaitReady(TimeSpan.FromSeconds(120))));
 
             var gatewayPort = FreePort.Next();
             var gateway = GatewayProgram.Build(
@@ -117,4 +117,14 @@ internal sealed class SiloCluster : IAsyncDisposable
             await silo.DisposeAsync();
         }
     }
+}
+
+/// <summary>
+/// The tests that start several silo processes run on their own, after the others: on two cores, three silos
+/// joining next to the parallel protocol suites starved each other (a join timed out in CI).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SiloClusterCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "silo-cluster";
 }

@@ -13,7 +13,7 @@ namespace VirtualIoT.Tests.Backends;
 /// the most containers mid-stream. Afterwards every acknowledged write is read back, none twice; the writes that
 /// were not acknowledged got 5000 with Retry-After, never a bare 500.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SiloClusterCollection.Name)]
 public sealed class SiloKillTests(PostgresServer server, ITestOutputHelper output)
 {
     private const int Containers = 8;
