@@ -57,6 +57,15 @@ public sealed class CseOptions
     /// </summary>
     public bool UnregisteredOriginatorNotAuthenticated { get; set; }
 
+    /// <summary>
+    /// How long a silo evaluates requests with an access control policy it has cached before asking the policy's
+    /// grain again. A change to a policy takes effect at once on the silo hosting the policy (the only one in the
+    /// embedded default) and within this time on the others. Default 5 s: one grain call per policy per silo per
+    /// 5 s, however many devices link the policy, and a revoked privilege lasts at most this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan AccessPolicyRefresh { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The CSEBase resource ID: the CSE-ID without its slash (<c>id-in</c>).</summary>
     public string CseBaseId => CseId.TrimStart('/');
 }

@@ -175,6 +175,7 @@ public static class ResourceGrainFactoryExtensions
             ResourceKind.ContentInstance when ResourceIds.TrySplitInstanceId(ri, out var container, out _) =>
                 grains.GetGrain<IContainerGrain>(container),
             ResourceKind.Subscription => grains.GetGrain<ISubscriptionGrain>(ri),
+            ResourceKind.AccessControlPolicy => grains.GetGrain<IAccessControlPolicyGrain>(ri),
             _ => null,
         };
 }

@@ -157,6 +157,12 @@ public sealed record ResourceRequest
     /// re-created under a different name with the same ID (an AE-ID registered again).
     /// </summary>
     [Id(12)] public string? ExpectedName { get; init; }
+
+    /// <summary>
+    /// The IP address the request came from, as the binding saw it (HTTP: the connection's remote address), for
+    /// access control rules with <c>acip</c>; null when unknown.
+    /// </summary>
+    [Id(13)] public string? OriginatorAddress { get; init; }
 }
 
 /// <summary>A response primitive before binding: status, content tree and what the binding needs for headers.</summary>

@@ -15,6 +15,8 @@ public enum ResourceKind
     ContentInstance,
     /// <summary>A subscription (<c>sub</c> + 12 characters).</summary>
     Subscription,
+    /// <summary>An accessControlPolicy (<c>acp</c> + 12 characters).</summary>
+    AccessControlPolicy,
 }
 
 /// <summary>
@@ -30,6 +32,7 @@ public static class ResourceIds
     private const string ContainerPrefix = "cnt";
     private const string InstancePrefix = "cin";
     private const string SubscriptionPrefix = "sub";
+    private const string AccessControlPolicyPrefix = "acp";
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
     /// <summary>Classifies a resource ID. <paramref name="cseBaseId"/> is the CSEBase's <c>ri</c>.</summary>
@@ -60,6 +63,11 @@ public static class ResourceIds
             return ResourceKind.Subscription;
         }
 
+        if (ri.Length == AccessControlPolicyPrefix.Length + RandomLength && ri.StartsWith(AccessControlPolicyPrefix, StringComparison.Ordinal))
+        {
+            return ResourceKind.AccessControlPolicy;
+        }
+
         if (ri.Length > InstancePrefix.Length + RandomLength && ri.StartsWith(InstancePrefix, StringComparison.Ordinal)
             && TryParseSequence(ri.AsSpan(InstancePrefix.Length + RandomLength), out _))
         {
@@ -72,10 +80,13 @@ public static class ResourceIds
     /// <summary>A new container ID.</summary>
     public static string NewContainerId() => ContainerPrefix + RandomString(RandomLength);
 
-    /// <summary>A new ID for a resource of <paramref name="type"/> held by its own grain (container, subscription).</summary>
-    public static string NewId(ResourceType type) => type == ResourceType.Subscription
-        ? SubscriptionPrefix + RandomString(RandomLength)
-        : NewContainerId();
+    /// <summary>A new ID for a resource of <paramref name="type"/> held by its own grain (container, subscription, ACP).</summary>
+    public static string NewId(ResourceType type) => type switch
+    {
+        ResourceType.Subscription => SubscriptionPrefix + RandomString(RandomLength),
+        ResourceType.AccessControlPolicy => AccessControlPolicyPrefix + RandomString(RandomLength),
+        _ => NewContainerId(),
+    };
 
     /// <summary>The ID of instance <paramref name="sequence"/> of container <paramref name="containerId"/>.</summary>
     public static string InstanceId(string containerId, long sequence) =>

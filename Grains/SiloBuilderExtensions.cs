@@ -21,6 +21,7 @@ public static class SiloBuilderExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         silo.Services.AddSingleton<Notifications.NotificationMetrics>();
+        silo.Services.AddSingleton<Domain.Access.AccessPolicyCache>();
         return silo;
     }
 }

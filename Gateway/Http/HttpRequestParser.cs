@@ -136,6 +136,7 @@ public static class HttpRequestParser
             IdentifierForm = query.IdentifierForm,
             Filter = query.Filter,
             AttributeList = query.AttributeList,
+            OriginatorAddress = request.HttpContext.Connection.RemoteIpAddress?.ToString(),
         };
         return new ParsedHttpRequest(resourceRequest, address.Value);
     }

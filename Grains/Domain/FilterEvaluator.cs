@@ -131,7 +131,7 @@ internal static class FilterEvaluator
     }
 
     /// <summary>Matches <paramref name="pattern"/> where <c>*</c> stands for any run of characters.</summary>
-    private static bool Wildcard(string text, string pattern)
+    internal static bool Wildcard(string text, string pattern)
     {
         if (!pattern.Contains('*'))
         {

@@ -15,6 +15,7 @@ internal static class Policies
         ResourceType.Container => ContainerPolicy.Rules,
         ResourceType.ContentInstance => ContentInstancePolicy.Rules,
         ResourceType.Subscription => Resources.Subscription.SubscriptionPolicy.Rules,
+        ResourceType.AccessControlPolicy => Resources.AccessControlPolicy.AccessControlPolicyRules.Rules,
         _ => null,
     };
 

@@ -282,13 +282,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             return new DiscoveryView(false, "", false, [], [], null);
         }
 
-        if (!MayDiscover(originator))
-        {
-            return new DiscoveryView(true, State.Path, false, [], [], null);
-        }
-
-        var matches = FilterEvaluator.Matches(filter, State.Type, CurrentAttributes());
-        return await DescribeChildren(filter, matches, continuation, now);
+        // Left out of the results unless discoverable, but walked on: a descendant may grant more (its own acpi).
+        var discoverable = await MayDiscover(originator);
+        var matches = discoverable && FilterEvaluator.Matches(filter, State.Type, CurrentAttributes());
+        var view = await DescribeChildren(filter, matches, continuation, now);
+        return discoverable ? view : view with { MatchingInstances = [] };
     }
 
     public virtual async ValueTask<ResourceResponse> Initialize(NewResource resource)
@@ -515,12 +513,6 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     /// <summary>The resource's attributes as sent on the wire.</summary>
     protected virtual Dictionary<string, object?> CurrentAttributes() => State.Attributes;
-
-    /// <summary>Default access rule until access control policies exist: the administrator and the owner.</summary>
-    protected virtual ValueTask<bool> MayAccess(string originator, ResourceRequest request) =>
-        ValueTask.FromResult(IsAdmin(originator) || originator == State.Owner);
-
-    protected virtual bool MayDiscover(string originator) => IsAdmin(originator) || originator == State.Owner;
 
     protected virtual ResourceResponse RetrieveSubTarget(ResourceRequest request, string now) =>
         ResourceResponse.Missing();
@@ -761,6 +753,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             return ResourceResponse.Error(error);
         }
 
+        if (await CheckPolicyLinks(accepted, Operation.Create) is { } badLinks)
+        {
+            return badLinks;
+        }
+
         return await CreateChildCore(request, policy, accepted, now);
     }
 
@@ -782,6 +779,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         if (error is not null)
         {
             return ResourceResponse.Error(error);
+        }
+
+        if (await CheckPolicyLinks(accepted, Operation.Update) is { } badLinks)
+        {
+            return badLinks;
         }
 
         var updated = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal);

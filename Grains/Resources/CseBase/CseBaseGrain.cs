@@ -42,7 +42,7 @@ internal sealed partial class CseBaseGrain(
             ["lt"] = created,
             ["cst"] = 1L,
             ["csi"] = Options.CseId,
-            ["srt"] = new List<object?> { (long)ResourceType.AE, (long)ResourceType.Container, (long)ResourceType.ContentInstance, (long)ResourceType.CSEBase },
+            ["srt"] = new List<object?> { (long)ResourceType.AccessControlPolicy, (long)ResourceType.AE, (long)ResourceType.Container, (long)ResourceType.ContentInstance, (long)ResourceType.CSEBase },
             ["srv"] = s_supportedReleases,
             ["poa"] = new List<object?>(),
         };
@@ -78,7 +78,7 @@ internal sealed partial class CseBaseGrain(
         return false;
     }
 
-    protected override bool MayDiscover(string originator) => true;
+    protected override ValueTask<bool> MayDiscover(string originator) => ValueTask.FromResult(true);
 
     protected override string ChildOwner(string originator) => originator;
 
