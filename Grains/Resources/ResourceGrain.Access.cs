@@ -18,10 +18,9 @@ internal abstract partial class ResourceGrain
     /// <summary>The silo's cache of compiled policies.</summary>
     protected AccessPolicyCache AccessPolicies => _accessPolicies ??= ServiceProvider.GetRequiredService<AccessPolicyCache>();
 
-    /// <summary>The privilege a request needs on its target. Subscribing needs RETRIEVE besides CREATE (TS-0004 7.4.8.2.1).</summary>
+    /// <summary>The privilege a request needs on its target (subscribing needs RETRIEVE too: <see cref="MayAccess"/>).</summary>
     protected static AccessOperation ForRequest(ResourceRequest request) => request.Operation switch
     {
-        Operation.Create when request.ResourceType == ResourceType.Subscription => AccessOperation.Create | AccessOperation.Retrieve,
         Operation.Create => AccessOperation.Create,
         Operation.Retrieve => AccessOperation.Retrieve,
         Operation.Update => AccessOperation.Update,
@@ -49,8 +48,18 @@ internal abstract partial class ResourceGrain
 
         // An update of acpi is checked against the linked policies' selfPrivileges (TS-0001 9.6.2.1).
         var self = request.Operation == Operation.Update && request.Content is { } content && content.ContainsKey("acpi");
-        return IsGranted(linked, new AccessRequest(originator, ForRequest(request), DateTime.UtcNow, AddressOf(request)), self);
+        var asked = new AccessRequest(originator, ForRequest(request), DateTime.UtcNow, AddressOf(request));
+        if (request.Operation == Operation.Create && request.ResourceType == ResourceType.Subscription)
+        {
+            // The subscriber must also be allowed to retrieve the subscribed-to resource (TS-0004 7.4.8.2.1).
+            return BothGranted(linked, asked, asked with { Operation = AccessOperation.Retrieve });
+        }
+
+        return IsGranted(linked, asked, self);
     }
+
+    private async ValueTask<bool> BothGranted(List<object?> linked, AccessRequest first, AccessRequest second) =>
+        await IsGranted(linked, first, self: false) && await IsGranted(linked, second, self: false);
 
     /// <summary>Whether discovery may list this resource to <paramref name="originator"/> (DISCOVERY privilege).</summary>
     protected virtual ValueTask<bool> MayDiscover(string originator)
