@@ -9,7 +9,7 @@ local body = '{"m2m:cin":{"con":"21.5"}}'
 
 function request()
   local ae, ri = common.next()
-  return wrk.format("POST", "/cse-in/" .. ae .. "/cnt", {
+  return wrk.format("POST", "/cse-in/" .. ae .. "/" .. container, {
     ["X-M2M-Origin"] = ae,
     ["X-M2M-RI"] = ri,
     ["X-M2M-RVI"] = "3",

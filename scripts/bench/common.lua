@@ -7,6 +7,7 @@
 -- Script arguments (after `--` on the wrk command line):
 --   1: number of AEs (default 1000): the targets are Cbench0000 .. Cbench(N-1)
 --   2: run tag (default: the time), put into every X-M2M-RI so IDs stay unique across runs
+--   3: container name under each AE (default cnt); the global `container`
 
 local M = {}
 
@@ -23,6 +24,7 @@ function M.install(expected_status, expected_rsc)
   function init(args)
     aes = tonumber(args[1] or "1000")
     tag = args[2] or tostring(os.time())
+    container = args[3] or "cnt"
     -- Threads start at different AEs so that, with several threads, they do not walk the AEs in lockstep.
     ae_index = (tid * 7919) % aes
     sent = 0

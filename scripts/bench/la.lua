@@ -8,7 +8,7 @@ common.install(200, "2000")
 
 function request()
   local ae, ri = common.next()
-  return wrk.format("GET", "/cse-in/" .. ae .. "/cnt/la", {
+  return wrk.format("GET", "/cse-in/" .. ae .. "/" .. container .. "/la", {
     ["X-M2M-Origin"] = ae,
     ["X-M2M-RI"] = ri,
     ["X-M2M-RVI"] = "3",

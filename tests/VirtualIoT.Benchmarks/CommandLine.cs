@@ -12,10 +12,11 @@ internal sealed class CommandLine
               Trivial Kestrel endpoint: any GET/POST path, reads the body, answers 201 (POST) or 200 (GET) with a
               small fixed m2m:cin body and X-M2M-RSC / X-M2M-RI (echoed) / X-M2M-RVI headers. Runs until stopped.
 
-          setup --base http://127.0.0.1:8080 [--aes 1000] [--concurrency 16] [--mni 10]
-              Registers AEs Cbench0000.. (rn = AE-ID = originator), each with container 'cnt' (mni) and one
-              contentInstance, then checks that every <ae>/cnt/la answers 2000. An AE or container that is already
-              there (4117 / 4105) is accepted, so it can be run again against the same CSE.
+          setup --base http://127.0.0.1:8080 [--aes 1000] [--concurrency 16] [--mni 10] [--container cnt] [--acpi ID]
+              Registers AEs Cbench0000.. (rn = AE-ID = originator), each with container 'cnt' (or --container; with
+              --acpi, linked to that accessControlPolicy) and one contentInstance, then checks that every
+              <ae>/<container>/la answers 2000. An AE or container that is already there (4117 / 4105) is accepted,
+              so it can be run again against the same CSE.
 
           load --base http://127.0.0.1:8080 --op cin|la [--aes 1000] [--connections 32] [--duration 10]
                [--rate 0] [--warmup 2]

@@ -5,7 +5,8 @@ using System.Text;
 namespace VirtualIoT.Benchmarks;
 
 /// <summary>
-/// Creates the benchmark's resources: AEs <c>Cbench0000</c>.. each with container <c>cnt</c> and one content
+/// Creates the benchmark's resources: AEs <c>Cbench0000</c>.. each with container <c>cnt</c> (or another name,
+/// optionally linked to an accessControlPolicy) and one content
 /// instance (so <c>la</c> exists), then retrieves every <c>la</c>. Every status is checked.
 /// </summary>
 internal static class SetupCommand
@@ -16,6 +17,9 @@ internal static class SetupCommand
         var aes = options.Int("aes", 1000);
         var concurrency = options.Int("concurrency", 16);
         var mni = options.Int("mni", 10);
+        var container = options.String("container", BenchmarkHttp.ContainerName);
+        var acpi = options.String("acpi", "");
+        var link = acpi.Length == 0 ? "" : ",\"acpi\":[\"" + acpi + "\"]";
         var runTag = DateTime.UtcNow.Ticks.ToString("x", CultureInfo.InvariantCulture);
 
         using var client = BenchmarkHttp.CreateClient(baseUri, concurrency);
@@ -28,9 +32,9 @@ internal static class SetupCommand
             {
                 var ae = BenchmarkHttp.AeId(i);
                 var aeBody = Encoding.UTF8.GetBytes("{\"m2m:ae\":{\"rn\":\"" + ae + "\",\"api\":\"Nbench\",\"rr\":true,\"srv\":[\"3\"]}}");
-                var cntBody = Encoding.UTF8.GetBytes("{\"m2m:cnt\":{\"rn\":\"" + BenchmarkHttp.ContainerName + "\",\"mni\":" + mni.ToString(CultureInfo.InvariantCulture) + "}}");
+                var cntBody = Encoding.UTF8.GetBytes("{\"m2m:cnt\":{\"rn\":\"" + container + "\",\"mni\":" + mni.ToString(CultureInfo.InvariantCulture) + link + "}}");
                 var aePath = $"{BenchmarkHttp.CseBase}/{ae}";
-                var cntPath = $"{aePath}/{BenchmarkHttp.ContainerName}";
+                var cntPath = $"{aePath}/{container}";
 
                 // 4117: the AE-ID is already registered; 4105: a sibling of that name exists. Both mean "there".
                 var ok =
