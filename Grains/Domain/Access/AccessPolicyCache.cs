@@ -31,6 +31,9 @@ internal sealed class AccessPolicyCache(IOptions<CseOptions> options)
     private const int MaxEntries = 100_000;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Counts invalidations: a fetch that overlapped one may carry the old policy and is not kept.</summary>
+    private long _invalidations;
     private readonly long _refreshMilliseconds = (long)options.Value.AccessPolicyRefresh.TotalMilliseconds;
 
     /// <summary>How <c>acor</c> entries are normalised on this CSE.</summary>
@@ -48,10 +51,15 @@ internal sealed class AccessPolicyCache(IOptions<CseOptions> options)
     }
 
     /// <summary>Forgets a policy that changed or was deleted.</summary>
-    public void Invalidate(string acpId) => _entries.TryRemove(acpId, out _);
+    public void Invalidate(string acpId)
+    {
+        Interlocked.Increment(ref _invalidations);
+        _entries.TryRemove(acpId, out _);
+    }
 
     private async ValueTask<AccessPolicy?> FetchAsync(IGrainFactory grains, string acpId, string now)
     {
+        var invalidations = Interlocked.Read(ref _invalidations);
         var snapshot = await grains.GetGrain<IAccessControlPolicyGrain>(acpId).GetPolicy();
         AccessPolicy? policy = null;
         if (snapshot.Exists)
@@ -70,7 +78,11 @@ internal sealed class AccessPolicyCache(IOptions<CseOptions> options)
             _entries.Clear();
         }
 
-        _entries[acpId] = new Entry(policy, Environment.TickCount64);
+        if (Interlocked.Read(ref _invalidations) == invalidations)
+        {
+            _entries[acpId] = new Entry(policy, Environment.TickCount64);
+        }
+
         return Live(policy, now);
     }
 
