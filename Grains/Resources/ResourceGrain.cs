@@ -627,8 +627,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     /// <summary>Who owns a child created by <paramref name="originator"/> under this resource.</summary>
     protected virtual string ChildOwner(string originator) => State.Owner;
 
-    /// <summary>Children for result content 4, 5, 6 and 8 (attributes loaded only when asked for).</summary>
-    protected virtual async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now)
+    /// <summary>
+    /// Children for result content 4, 5, 6 and 8 (attributes loaded only when asked for, as <paramref name="originator"/>
+    /// may see them: none for a child it may not retrieve).
+    /// </summary>
+    protected virtual async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now, string originator)
     {
         var entries = new List<ChildEntry>();
         foreach (var child in Links.Children.Values)
@@ -643,13 +646,13 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
                 continue;
             }
 
-            entries.Add(await LoadChildEntry(child, withAttributes));
+            entries.Add(await LoadChildEntry(child, withAttributes, originator));
         }
 
         return entries;
     }
 
-    protected async ValueTask<ChildEntry> LoadChildEntry(ChildReference child, bool withAttributes)
+    protected async ValueTask<ChildEntry> LoadChildEntry(ChildReference child, bool withAttributes, string originator)
     {
         var path = string.Concat(State.Path, "/", child.Name);
         if (!withAttributes)
@@ -666,7 +669,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         var response = await grain.Retrieve(new ResourceRequest
         {
             Operation = Operation.Retrieve,
-            Originator = Options.AdminOriginator,
+            Originator = originator,
             RequestIdentifier = "internal",
         });
         var attributes = response.Content is Dictionary<string, object?> root && root.Count == 1
@@ -1008,7 +1011,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
         var max = request.Filter?.Limit ?? Options.MaxDiscoveryResults;
         var withAttributes = rcn is ResultContent.AttributesAndChildResources or ResultContent.ChildResources;
-        var children = await ListChildren(withAttributes, max, now);
+        var children = await ListChildren(withAttributes, max, now, request.Originator);
         var unstructured = request.IdentifierForm == IdentifierForm.Unstructured;
         switch (rcn)
         {

@@ -324,9 +324,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             : null;
     }
 
-    protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now)
+    protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now, string originator)
     {
-        var entries = await base.ListChildren(withAttributes, max, now);
+        var entries = await base.ListChildren(withAttributes, max, now, originator);
         foreach (var segment in _segments.Values)
         {
             foreach (var record in segment)

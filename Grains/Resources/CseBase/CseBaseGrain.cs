@@ -256,7 +256,7 @@ internal sealed partial class CseBaseGrain(
             .Lookup(name);
     }
 
-    protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now)
+    protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now, string originator)
     {
         var entries = new List<ChildEntry>();
         string? continuation = null;
@@ -270,7 +270,7 @@ internal sealed partial class CseBaseGrain(
                     return entries;
                 }
 
-                entries.Add(await LoadChildEntry(child, withAttributes));
+                entries.Add(await LoadChildEntry(child, withAttributes, originator));
             }
 
             continuation = next;

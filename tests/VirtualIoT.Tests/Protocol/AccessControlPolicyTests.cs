@@ -280,6 +280,23 @@ public sealed class AccessControlPolicyTests(CseFixture fixture)
     }
 
     [Fact]
+    public async Task Child_resources_in_a_retrieve_are_only_those_the_originator_may_retrieve()
+    {
+        var ae = await Client.RegisterAe();
+        var reader = await Client.RegisterAe();
+        var acp = await CreateAcp("/cse-in/" + ae, ae, Rules(reader, 2), Rules(ae, 63));
+        await Client.CreateContainer("/cse-in/" + ae, ae, "private");
+        await Client.CreateContainer("/cse-in/" + ae, ae, "shared", $$$""","acpi":["{{{acp}}}"]""");
+        Answered(await Client.Update("/cse-in/" + ae, ae, $$$"""{"m2m:ae":{"acpi":["{{{acp}}}"]}}"""), 2004);
+
+        var response = await Client.Retrieve($"/cse-in/{ae}?rcn=4", reader);
+
+        Answered(response, 2000);
+        var children = response.Resource("m2m:ae")["m2m:cnt"]!.AsArray();
+        Assert.Equal(["shared"], children.Select(c => (string)c!["rn"]!));
+    }
+
+    [Fact]
     public async Task A_missing_target_is_4004_before_any_privilege_check()
     {
         var ae = await Client.RegisterAe();
