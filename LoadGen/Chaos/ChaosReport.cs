@@ -63,8 +63,13 @@ public sealed record ChaosSettings(int Silos, int Gateways, bool StartedCluster,
 /// <param name="FailedAttempts">Attempts that failed retryably.</param>
 /// <param name="ErrorRate">FailedAttempts / Attempts.</param>
 /// <param name="UnacknowledgedRate">(Sent − Acknowledged) / Sent: what devices saw fail for good.</param>
+/// <param name="LatencyMs">Acknowledged writes, first send to acknowledgement (retries and gateway retries included): p50, p99, max.</param>
 public sealed record WriteSummary(long Sent, long Acknowledged, long ReadBack, long Lost, long Duplicates, long GaveUp, long Rejected,
-    long StoredUnacknowledged, long AcknowledgedAfterRetry, long Attempts, long FailedAttempts, double ErrorRate, double UnacknowledgedRate);
+    long StoredUnacknowledged, long AcknowledgedAfterRetry, long Attempts, long FailedAttempts, double ErrorRate, double UnacknowledgedRate,
+    WriteLatency LatencyMs);
+
+/// <summary>Percentiles of the acknowledged writes' time from first send to acknowledgement, milliseconds.</summary>
+public sealed record WriteLatency(double P50, double P99, double Max);
 
 /// <param name="Kind">kill silo, kill gateway or pause silo.</param>
 /// <param name="Process">silo0, gateway1 ...</param>
@@ -104,6 +109,7 @@ internal static class ChaosSummary
         output.WriteLine(string.Create(c, $"writes: sent {w.Sent}, acknowledged {w.Acknowledged}, read back {w.ReadBack}, LOST {w.Lost}, DUPLICATES {w.Duplicates}"));
         output.WriteLine(string.Create(c, $"        gave up {w.GaveUp}, rejected {w.Rejected}, stored but unacknowledged {w.StoredUnacknowledged}, acknowledged after retry {w.AcknowledgedAfterRetry}"));
         output.WriteLine(string.Create(c, $"        attempts {w.Attempts}, failed attempts {w.FailedAttempts} (error rate {w.ErrorRate:P2}), unacknowledged {w.UnacknowledgedRate:P3}"));
+        output.WriteLine(string.Create(c, $"        write latency (first send to acknowledgement) p50 {w.LatencyMs.P50:0.0} ms, p99 {w.LatencyMs.P99:0.0} ms, max {w.LatencyMs.Max:0.0} ms"));
         output.WriteLine(string.Create(c, $"errors by kind: {Join(result.ErrorsByKind)}; during failover windows: {Join(result.ErrorsDuringFailover)}"));
         foreach (var fault in result.Faults)
         {

@@ -425,7 +425,8 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
             LoadAverageAfter = LoadAverage(),
             Writes = new WriteSummary(sent, acknowledged, readBack, lost, duplicates, devices.All.Sum(d => (long)d.GaveUp.Count),
                 devices.All.Sum(d => (long)d.Rejected.Count), storedUnacknowledged, devices.Retried, attempts, failures.Count,
-                attempts == 0 ? 0 : Math.Round((double)failures.Count / attempts, 6), sent == 0 ? 0 : Math.Round((double)(sent - acknowledged) / sent, 6)),
+                attempts == 0 ? 0 : Math.Round((double)failures.Count / attempts, 6), sent == 0 ? 0 : Math.Round((double)(sent - acknowledged) / sent, 6),
+                Latency(devices)),
             Faults = faults,
             FailoverMedianSeconds = failovers.Count == 0 ? null : Math.Round(failovers[failovers.Count / 2], 2),
             FailoverMaxSeconds = failovers.Count == 0 ? null : Math.Round(failovers[^1], 2),
@@ -459,6 +460,14 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
             fault is { RestartedAt: { } r, ReadyAt: { } ready } ? Math.Round(Seconds(ready - r), 2) : null,
             servedAgain is { } served ? Math.Round(served, 2) : null,
             CountByKind(failures.Where(f => f.At >= fault.At && f.At <= windowEnd)));
+    }
+
+    private static WriteLatency Latency(ChaosDevices devices)
+    {
+        var milliseconds = devices.All.SelectMany(d => d.Acknowledged).Select(w => Seconds(w.Acknowledged - w.FirstSent) * 1000).Order().ToList();
+        double At(double percentile) => milliseconds.Count == 0 ? 0
+            : Math.Round(milliseconds[Math.Min(milliseconds.Count - 1, (int)Math.Ceiling(percentile * milliseconds.Count) - 1)], 1);
+        return new WriteLatency(At(0.50), At(0.99), milliseconds.Count == 0 ? 0 : Math.Round(milliseconds[^1], 1));
     }
 
     private static SortedDictionary<string, long> CountByKind(IEnumerable<FailedAttempt> failures)
