@@ -66,6 +66,22 @@ public sealed class CseOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan AccessPolicyRefresh { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a parent remembers a completed create under its originator's request identifier (<c>rqi</c>), so
+    /// that a repeat of the request returns the original resource instead of creating a second one. Default 5 min:
+    /// far beyond the gateway's retry budget and a device's few retries after <c>Retry-After</c>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Completed creates a parent remembers per originator (the newest). Default 4.</summary>
+    [Range(1, 1000)]
+    public int IdempotentCreatesPerOriginator { get; set; } = 4;
+
+    /// <summary>Completed creates a parent remembers in all (the newest), bounding what every write of it carries. Default 64.</summary>
+    [Range(1, 10_000)]
+    public int IdempotentCreatesPerParent { get; set; } = 64;
+
     /// <summary>The CSEBase resource ID: the CSE-ID without its slash (<c>id-in</c>).</summary>
     public string CseBaseId => CseId.TrimStart('/');
 }

@@ -20,6 +20,11 @@ public static class LoadGenProgram
             return 0;
         }
 
+        if (args is ["chaos", .. var chaos])
+        {
+            return await Chaos.ChaosRunner.MainAsync(chaos);
+        }
+
         var options = OptionsParser.Parse(args, out var error);
         if (options is null)
         {

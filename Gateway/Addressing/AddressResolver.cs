@@ -26,6 +26,9 @@ public sealed class AddressResolver
         _cache = cache;
     }
 
+    /// <summary>The CSEBase resource ID (<c>id-in</c>).</summary>
+    public string CseBaseId => _cse.CseBaseId;
+
     /// <summary>
     /// Resolves an address. With <paramref name="useCache"/> false every name is resolved afresh (and the cache
     /// refreshed): the retry after a cached address turned out stale.

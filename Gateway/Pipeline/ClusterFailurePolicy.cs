@@ -8,9 +8,10 @@ namespace VirtualIoT.Gateway.Pipeline;
 /// a silo died and membership has not declared it dead yet (a few seconds, <c>Clustering:ProbeTimeout</c> and
 /// friends), a connection broke, a gateway is overloaded, a call timed out. Such a call may be repeated once the
 /// grain is re-activated elsewhere. Requests whose repetition is harmless (retrieve, discovery, update, delete) are
-/// retried with a short, growing pause until <see cref="GatewayOptions.RetryBudget"/> is spent; a create, which would
-/// add a second resource if the first attempt had in fact been carried out, is not repeated. Either way the client
-/// then gets 5000 with <c>m2m:dbg</c> saying to retry and HTTP <c>Retry-After</c>: never a bare 500.
+/// retried with a short, growing pause until <see cref="GatewayOptions.RetryBudget"/> is spent, and so are creates
+/// under an AE or a container, which their parent makes idempotent by the request identifier; a create under the
+/// CSEBase, which would add a second resource if the first attempt had in fact been carried out, is not repeated.
+/// Either way the client then gets 5000 with <c>m2m:dbg</c> saying to retry and HTTP <c>Retry-After</c>: never a bare 500.
 /// </summary>
 public sealed class ClusterFailurePolicy
 {
@@ -88,13 +89,16 @@ public sealed class ClusterFailurePolicy
     /// <summary>
     /// True when carrying <paramref name="request"/> out twice has the effect of carrying it out once, so a failed
     /// attempt whose outcome is unknown may be repeated: retrieve and discovery read; an update sets the same
-    /// attributes again; a delete of a resource already deleted changes nothing (its answer is then 4004). A create
-    /// would make a second resource.
+    /// attributes again; a delete of a resource already deleted changes nothing (its answer is then 4004); a create
+    /// under an AE or a container (<paramref name="target"/>) is remembered by its parent under the originator's
+    /// request identifier in the same write that stores it, so a repeat returns the resource the first attempt made.
+    /// A create under the CSEBase is not repeated (its children are claimed in index shards, with no such record).
     /// </summary>
-    public static bool IsSafeToRepeat(ResourceRequest request)
+    public static bool IsSafeToRepeat(ResourceRequest request, ResourceKind target)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.Operation is Operation.Retrieve or Operation.Update or Operation.Delete;
+        return request.Operation is Operation.Retrieve or Operation.Update or Operation.Delete
+            || (request.Operation == Operation.Create && target is ResourceKind.Ae or ResourceKind.Container);
     }
 
     /// <summary>

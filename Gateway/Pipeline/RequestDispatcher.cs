@@ -9,7 +9,8 @@ namespace VirtualIoT.Gateway.Pipeline;
 /// in, the response primitive comes out. Resolves the address (<see cref="AddressResolver"/>), makes the one grain
 /// call (discovery, retrieve or execute), retries once when a cached address named a deleted resource, and evicts
 /// a deleted resource's address from the cache. When the cluster cannot reach the grain (a silo died and membership
-/// has not yet moved its resources), it retries what is safe to repeat and otherwise answers 5000 with
+/// has not yet moved its resources), it retries what is safe to repeat (creates under an AE or a container
+/// included: their parents answer a repeated request identifier with the original resource) and otherwise answers 5000 with
 /// <c>Retry-After</c> (<see cref="ClusterFailurePolicy"/>). HTTP and MQTT both end here, so a request is answered
 /// the same way whichever binding carried it.
 /// </summary>
@@ -64,7 +65,6 @@ public sealed partial class RequestDispatcher
     // One async method for the retry loop and the calls, so a request costs one state machine.
     private async ValueTask<ResourceResponse> DispatchWithRetriesAsync(ResourceRequest request, ParsedAddress address, bool discovery, CancellationToken cancellationToken)
     {
-        var safeToRepeat = ClusterFailurePolicy.IsSafeToRepeat(request);
         long started = 0;
         for (var attempt = 1; ; attempt++)
         {
@@ -78,7 +78,7 @@ public sealed partial class RequestDispatcher
                     return ResourceResponse.Error(target.Error);
                 }
 
-                unrepeatableCallSent = !safeToRepeat;
+                unrepeatableCallSent = !IsSafeToRepeat(request, target.Value);
                 var response = await CallAsync(request, target.Value, discovery, cancellationToken);
                 unrepeatableCallSent = false;
                 if (response.TargetMissing && target.Value.FromCache)
@@ -91,7 +91,7 @@ public sealed partial class RequestDispatcher
                         return ResourceResponse.Error(target.Error);
                     }
 
-                    unrepeatableCallSent = !safeToRepeat;
+                    unrepeatableCallSent = !IsSafeToRepeat(request, target.Value);
                     response = await CallAsync(request, target.Value, discovery, cancellationToken);
                     unrepeatableCallSent = false;
                 }
@@ -127,6 +127,9 @@ public sealed partial class RequestDispatcher
             }
         }
     }
+
+    private bool IsSafeToRepeat(ResourceRequest request, ResolvedTarget target) =>
+        ClusterFailurePolicy.IsSafeToRepeat(request, ResourceIds.Classify(target.ResourceId, _resolver.CseBaseId));
 
     private ValueTask<ResourceResponse> CallAsync(ResourceRequest request, ResolvedTarget target, bool discovery, CancellationToken cancellationToken)
     {

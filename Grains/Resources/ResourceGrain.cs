@@ -91,6 +91,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             }
         }
 
+        content.Completed = ChildCreatesOnPage(page);
+
         var storage = LinkStorage();
         _linkPages.TryGetValue(page, out var stored);
         var bit = 1UL << page;
@@ -161,6 +163,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             {
                 _links.Subscriptions[id] = filter;
             }
+
+            LoadChildCreates(stored.State.Completed);
         }
     }
 
@@ -528,6 +532,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     protected virtual async ValueTask<ResourceResponse> CreateChildCore(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now)
     {
+        if (await RepeatedChildCreate(request, policy, accepted) is { } repeated)
+        {
+            return repeated;
+        }
+
         var name = accepted.TryGetValue("rn", out var rn) && rn is string given ? given : ResourceFactory.GenerateName(policy.Type);
         if (!ResourceIds.IsValidName(name))
         {
@@ -575,6 +584,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             Links.Subscriptions[ri] = Resources.Subscription.SubscriptionPolicy.Filter(ri, attributes);
         }
 
+        RecordChildCreate(request, ri, name);
         try
         {
             await WriteLinksAsync(ri);
@@ -585,6 +595,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         }
         catch
         {
+            ForgetChildCreate(ri);
             Links.Children.Remove(name);
             Links.Subscriptions.Remove(ri);
             await child.DeleteSubtree();

@@ -53,6 +53,9 @@ public sealed class ResourceState
 
     /// <summary>Subscription with <c>bn</c>: notifications gathered for the next batch (<c>m2m:agn</c>).</summary>
     [Id(15)] public List<PendingNotification> Batch { get; set; } = [];
+
+    /// <summary>Container: the content instance creates it remembers for repeated requests (<see cref="RequestLedger"/>).</summary>
+    [Id(17)] public List<CompletedCreate> Completed { get; set; } = [];
 }
 
 /// <summary>
@@ -69,6 +72,9 @@ public sealed class ResourceLinks
 
     /// <summary>Subscriptions to this resource, by subscription ID, with the event criteria that select their events.</summary>
     [Id(1)] public Dictionary<string, SubscriptionFilter> Subscriptions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Creates of the children on this page remembered for repeated requests (<see cref="RequestLedger"/>).</summary>
+    [Id(2)] public List<CompletedCreate> Completed { get; set; } = [];
 }
 
 /// <summary>A content instance as its container stores it.</summary>

@@ -125,6 +125,12 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     private async ValueTask<ResourceResponse> CreateInstance(ResourceRequest request, Dictionary<string, object?> accepted, string now)
     {
         PurgeExpired(now);
+        if (RequestLedger.Find(State.Completed, request, Options) is { } done)
+        {
+            var original = ResourceIds.TrySplitInstanceId(done.ResourceId, out _, out var doneSequence) ? Lookup(doneSequence) : null;
+            return ReplayCreate(request, ContentInstancePolicy.Rules, done, original is null || IsExpired(original, now) ? null : original.Attributes, accepted);
+        }
+
         string name;
         if (accepted.TryGetValue("rn", out var rn) && rn is string given)
         {
@@ -189,6 +195,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         Evict(Limit("mni"), maxByteSize);
         SetCounters(stateTag);
         var raised = RaiseEvent(3, ResourceType.ContentInstance, attributes);
+
+        // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
+        RequestLedger.Record(State.Completed, request, ri, name, Options);
         await WriteStateAsync();
         Dispatch(raised);
 

@@ -46,13 +46,16 @@ public sealed class ClusterFailurePolicyTests
         Assert.True(ClusterFailurePolicy.IsUnavailable(new SiloUnavailableException($"silo {Silo} is dead")));
 
     [Theory]
-    [InlineData(Operation.Retrieve, true)]
-    [InlineData(Operation.Update, true)]
-    [InlineData(Operation.Delete, true)]
-    [InlineData(Operation.Create, false)]
-    [InlineData(Operation.Notify, false)]
-    public void Only_requests_whose_repetition_is_harmless_are_repeated(Operation operation, bool expected) =>
-        Assert.Equal(expected, ClusterFailurePolicy.IsSafeToRepeat(new ResourceRequest { Operation = operation, Originator = "C", RequestIdentifier = "r" }));
+    [InlineData(Operation.Retrieve, ResourceKind.CseBase, true)]
+    [InlineData(Operation.Update, ResourceKind.Ae, true)]
+    [InlineData(Operation.Delete, ResourceKind.Container, true)]
+    [InlineData(Operation.Create, ResourceKind.Container, true)]
+    [InlineData(Operation.Create, ResourceKind.Ae, true)]
+    [InlineData(Operation.Create, ResourceKind.CseBase, false)]
+    [InlineData(Operation.Create, ResourceKind.Subscription, false)]
+    [InlineData(Operation.Notify, ResourceKind.Ae, false)]
+    public void Only_requests_whose_repetition_is_harmless_are_repeated(Operation operation, ResourceKind target, bool expected) =>
+        Assert.Equal(expected, ClusterFailurePolicy.IsSafeToRepeat(new ResourceRequest { Operation = operation, Originator = "C", RequestIdentifier = "r" }, target));
 
     [Fact]
     public void Pauses_double_up_to_the_maximum()

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Logging;
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>
+/// Idempotent creates of children held by other grains (container, subscription under an AE or a container): the
+/// parent remembers each completed create under its originator's <c>rqi</c> (<see cref="RequestLedger"/>) in the
+/// link page it writes for the new child, so the record is stored in the same write that makes the child part of
+/// its parent. A repeat of the request is answered with the original resource.
+/// </summary>
+internal abstract partial class ResourceGrain
+{
+    private readonly List<CompletedCreate> _childCreates = [];
+
+    /// <summary>The original answer when <paramref name="request"/> repeats a create this resource completed; null for a new request.</summary>
+    private async ValueTask<ResourceResponse?> RepeatedChildCreate(ResourceRequest request, ResourcePolicy policy, Dictionary<string, object?> accepted)
+    {
+        if (RequestLedger.Find(_childCreates, request, Options) is not { } done)
+        {
+            return null;
+        }
+
+        Dictionary<string, object?>? attributes = null;
+        if (Links.Children.TryGetValue(done.Name, out var child) && child.ResourceId == done.ResourceId)
+        {
+            attributes = (await LoadChildEntry(child, withAttributes: true, request.Originator)).Attributes;
+        }
+
+        return ReplayCreate(request, policy, done, attributes, accepted);
+    }
+
+    /// <summary>
+    /// The answer to a repeated create: built from the created resource's attributes as they are now, or from its
+    /// identity alone when it is gone since (deleted or expired).
+    /// </summary>
+    protected ResourceResponse ReplayCreate(ResourceRequest request, ResourcePolicy policy, CompletedCreate done,
+        Dictionary<string, object?>? attributes, Dictionary<string, object?> accepted)
+    {
+        LogRepeatedCreate(Logger, ResourceId, request.Originator, request.RequestIdentifier, done.ResourceId);
+        attributes ??= new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["ri"] = done.ResourceId,
+            ["rn"] = done.Name,
+            ["pi"] = ResourceId,
+            ["ty"] = (long)policy.Type,
+        };
+        return CreatedResponse(request, policy, attributes, accepted, string.Concat(State.Path, "/", done.Name));
+    }
+
+    /// <summary>Remembers the create of child <paramref name="childId"/>; stored with the child's link page.</summary>
+    private void RecordChildCreate(ResourceRequest request, string childId, string name) =>
+        RequestLedger.Record(_childCreates, request, childId, name, Options);
+
+    /// <summary>Forgets the create of <paramref name="childId"/> again (its write failed).</summary>
+    private void ForgetChildCreate(string childId) => _childCreates.RemoveAll(e => e.ResourceId == childId);
+
+    /// <summary>The remembered creates whose child's link is stored on <paramref name="page"/>.</summary>
+    private List<CompletedCreate> ChildCreatesOnPage(int page) => _childCreates.FindAll(e => LinkPageOf(e.ResourceId) == page);
+
+    /// <summary>Takes the remembered creates stored on a link page that was just read.</summary>
+    private void LoadChildCreates(List<CompletedCreate> stored)
+    {
+        _childCreates.AddRange(stored);
+        _childCreates.Sort((a, b) => a.CompletedTicks.CompareTo(b.CompletedTicks));
+        RequestLedger.Trim(_childCreates, Options);
+    }
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information,
+        Message = "Create under {ResourceId} by {Originator} (rqi {RequestId}) repeats the create of {CreatedId}: answered with the original")]
+    private static partial void LogRepeatedCreate(ILogger logger, string resourceId, string originator, string requestId, string createdId);
+}

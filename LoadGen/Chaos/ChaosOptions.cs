@@ -1,0 +1,241 @@
+using System.Globalization;
+
+namespace VirtualIoT.LoadGen.Chaos;
+
+/// <summary>
+/// What a chaos run does (<c>dotnet run -c Release --project LoadGen -- chaos ...</c>): the cluster it starts or
+/// attaches to, the device traffic it sends through the gateways, and the faults it injects. Every phase is bounded;
+/// the run stops by itself.
+/// </summary>
+public sealed record ChaosOptions
+{
+    /// <summary>Silo processes to start (from <see cref="SiloDll"/>).</summary>
+    public int Silos { get; init; } = 3;
+
+    /// <summary>Standalone gateway processes to start (from <see cref="GatewayDll"/>); 0 = send through the silos' own HTTP endpoints.</summary>
+    public int Gateways { get; init; } = 2;
+
+    /// <summary>Path of <c>VirtualIoT.Silo.dll</c> (a build output, not a project reference); null = attach mode.</summary>
+    public string? SiloDll { get; init; }
+
+    /// <summary>Path of <c>VirtualIoT.Gateway.dll</c>.</summary>
+    public string? GatewayDll { get; init; }
+
+    /// <summary>Npgsql connection string of the PostgreSQL that holds membership and grain state.</summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>Extra arguments for every silo (configuration keys, space-separated).</summary>
+    public string SiloArguments { get; init; } = "";
+
+    /// <summary>First port of the block the processes' ports are taken from; 0 = free ports chosen by the system.</summary>
+    public int BasePort { get; init; }
+
+    /// <summary>Attach mode: HTTP base URLs of running gateways the traffic goes through.</summary>
+    public IReadOnlyList<Uri> AttachGateways { get; init; } = [];
+
+    /// <summary>Attach mode: PIDs of running silos that may be killed (they are not restarted).</summary>
+    public IReadOnlyList<int> AttachSiloPids { get; init; } = [];
+
+    /// <summary>Simulated devices: an AE and a container each.</summary>
+    public int Devices { get; init; } = 40;
+
+    /// <summary>Time between two writes of one device.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Length of the traffic phase.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Time between two silo kills (SIGKILL); zero = none.</summary>
+    public TimeSpan KillEvery { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Delay before a killed silo (or gateway) is started again.</summary>
+    public TimeSpan RestartAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time between two gateway kills; zero = none.</summary>
+    public TimeSpan GatewayKillEvery { get; init; }
+
+    /// <summary>Time between two silo pauses (SIGSTOP, then SIGCONT after <see cref="PauseFor"/>); zero = none.</summary>
+    public TimeSpan PauseEvery { get; init; }
+
+    /// <summary>How long a paused silo stays stopped.</summary>
+    public TimeSpan PauseFor { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Share of the devices whose container has a subscription to the run's notification receiver.</summary>
+    public double Subscribers { get; init; } = 0.25;
+
+    /// <summary>Longest wait after the traffic for notifications still owed (a killed silo's outbox is re-sent by a one-minute reminder).</summary>
+    public TimeSpan NotificationWait { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>How long a device keeps retrying one write (same request identifier) before it gives up on it.</summary>
+    public TimeSpan RetryFor { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Per request.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Bound on cluster start, setup and read-back.</summary>
+    public TimeSpan PhaseTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Where to write the JSON report (none when null).</summary>
+    public string? ResultsPath { get; init; }
+
+    /// <summary>Folder for the started processes' logs.</summary>
+    public string LogDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "virtualiot-chaos");
+
+    /// <summary>Seed of the choice of victims.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>CSEBase resource name.</summary>
+    public string CseBaseName { get; init; } = "cse-in";
+
+    /// <summary>Originator that passes every access check (read-back).</summary>
+    public string AdminOriginator { get; init; } = "CAdmin";
+
+    /// <summary>AE-IDs are <c>C&lt;prefix&gt;&lt;n&gt;</c>; fresh per run.</summary>
+    public string Prefix { get; init; } = "chaos" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture) + "x";
+
+    /// <summary>True when the runner starts the cluster itself.</summary>
+    public bool StartsCluster => SiloDll is not null;
+
+    /// <summary>Usage text.</summary>
+    public const string Usage = """
+        usage: dotnet run -c Release --project LoadGen -- chaos [options]
+
+        Start mode (the runner starts and restarts the processes; PostgreSQL membership and storage):
+          --silo-dll PATH          VirtualIoT.Silo.dll of a build
+          --gateway-dll PATH       VirtualIoT.Gateway.dll of a build (needed when --gateways > 0)
+          --postgres CONN          Npgsql connection string
+          --silos N                silos to start (3)
+          --gateways N             standalone gateways to start; 0 = the silos' own HTTP endpoints (2)
+          --silo-args "ARGS"       extra configuration for every silo, e.g. "--Clustering:ProbeTimeout 00:00:02"
+          --base-port P            ports from P upwards (P, P+1, ...); 0 = free ports (0)
+        Attach mode (nothing is started or restarted):
+          --gateway-url URL[,URL]  gateways to send through
+          --silo-pid PID[,PID]     silos that may be killed
+        Traffic and faults:
+          --devices N              devices, AE + container each (40)
+          --interval D             time between a device's writes (1s)
+          --duration D             traffic phase (2m)
+          --kill-every D           SIGKILL a random silo this often; 0 = never (30s)
+          --restart-after D        start a killed process again after (10s)
+          --kill-gateway-every D   SIGKILL a random gateway this often; 0 = never (0)
+          --pause-every D          SIGSTOP a random silo this often; 0 = never (0)
+          --pause-for D            SIGCONT after (5s)
+          --subscribers F          share of the containers with a subscription (0.25)
+          --notification-wait D    longest wait for owed notifications (90s)
+          --retry-for D            a device retries one write (same rqi) this long (60s)
+          --request-timeout D      per request (20s)
+          --phase-timeout D        bound on start, setup and read-back (3m)
+          --results PATH           JSON report
+          --logs DIR               process logs (/tmp/virtualiot-chaos)
+          --seed N                 victim choice (1)
+          --prefix P               AE-IDs C<P><n> (fresh per run)
+        durations: 500ms, 20s, 5m, 1h or seconds. Exit code 0 when nothing acknowledged is lost or duplicated,
+        2 when something is, 1 on bad options or a cluster that does not start.
+        """;
+
+    /// <summary>Parses <paramref name="args"/> over the defaults; returns null and an error message on bad input.</summary>
+    public static ChaosOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        var options = new ChaosOptions();
+        error = null;
+        try
+        {
+            for (var i = 0; i < args.Count; i++)
+            {
+                var name = args[i];
+                if (i + 1 >= args.Count)
+                {
+                    throw new FormatException($"{name} needs a value (or is not an option)");
+                }
+
+                var value = args[++i];
+                options = name switch
+                {
+                    "--silo-dll" => options with { SiloDll = ExistingFile(name, value) },
+                    "--gateway-dll" => options with { GatewayDll = ExistingFile(name, value) },
+                    "--postgres" => options with { Postgres = value },
+                    "--silos" => options with { Silos = Whole(name, value, 1, 16) },
+                    "--gateways" => options with { Gateways = Whole(name, value, 0, 16) },
+                    "--silo-args" => options with { SiloArguments = value },
+                    "--base-port" => options with { BasePort = Whole(name, value, 0, 65000) },
+                    "--gateway-url" => options with { AttachGateways = [.. List(value).Select(u => Url(name, u))] },
+                    "--silo-pid" => options with { AttachSiloPids = [.. List(value).Select(p => Whole(name, p, 1, int.MaxValue))] },
+                    "--devices" => options with { Devices = Whole(name, value, 1, 100_000) },
+                    "--interval" => options with { Interval = Time(name, value, positive: true) },
+                    "--duration" => options with { Duration = Time(name, value, positive: true) },
+                    "--kill-every" => options with { KillEvery = Time(name, value) },
+                    "--restart-after" => options with { RestartAfter = Time(name, value) },
+                    "--kill-gateway-every" => options with { GatewayKillEvery = Time(name, value) },
+                    "--pause-every" => options with { PauseEvery = Time(name, value) },
+                    "--pause-for" => options with { PauseFor = Time(name, value, positive: true) },
+                    "--subscribers" => options with { Subscribers = Share(name, value) },
+                    "--notification-wait" => options with { NotificationWait = Time(name, value) },
+                    "--retry-for" => options with { RetryFor = Time(name, value, positive: true) },
+                    "--request-timeout" => options with { RequestTimeout = Time(name, value, positive: true) },
+                    "--phase-timeout" => options with { PhaseTimeout = Time(name, value, positive: true) },
+                    "--results" => options with { ResultsPath = value },
+                    "--logs" => options with { LogDirectory = value },
+                    "--seed" => options with { Seed = Whole(name, value, int.MinValue, int.MaxValue) },
+                    "--prefix" => options with { Prefix = value },
+                    _ => throw new FormatException($"unknown option '{name}'"),
+                };
+            }
+
+            return options.Validated();
+        }
+        catch (FormatException exception)
+        {
+            error = exception.Message;
+            return null;
+        }
+    }
+
+    private ChaosOptions Validated()
+    {
+        if (StartsCluster)
+        {
+            if (Postgres is null)
+            {
+                throw new FormatException("--silo-dll needs --postgres (membership and storage of the cluster)");
+            }
+
+            if (Gateways > 0 && GatewayDll is null)
+            {
+                throw new FormatException("--gateways > 0 needs --gateway-dll (or --gateways 0)");
+            }
+        }
+        else if (AttachGateways.Count == 0)
+        {
+            throw new FormatException("give --silo-dll, --gateway-dll and --postgres to start a cluster, or --gateway-url to attach to one");
+        }
+
+        return this;
+    }
+
+    private static IEnumerable<string> List(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static string ExistingFile(string name, string path) =>
+        File.Exists(path) ? Path.GetFullPath(path) : throw new FormatException($"{name}: no file '{path}'");
+
+    private static Uri Url(string name, string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
+            ? uri
+            : throw new FormatException($"{name}: '{text}' is not an http:// URL");
+
+    private static int Whole(string name, string text, int min, int max) =>
+        long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? (int)value
+            : throw new FormatException($"{name}: expected a whole number in [{min}, {max}], got '{text}'");
+
+    private static double Share(string name, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 1
+            ? value
+            : throw new FormatException($"{name}: expected a share from 0 to 1, got '{text}'");
+
+    private static TimeSpan Time(string name, string text, bool positive = false)
+    {
+        var value = OptionsParser.Duration(name, text);
+        return positive && value <= TimeSpan.Zero ? throw new FormatException($"{name} must be greater than 0") : value;
+    }
+}
