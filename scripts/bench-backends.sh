@@ -129,6 +129,14 @@ measure() {
     $1 == "rps" { rps += $2 } $1 == "p50_ms" && $2 > p50 { p50 = $2 } $1 == "p99_ms" && $2 > p99 { p99 = $2 }
     $1 == "bad_status" || $1 == "bad_rsc" || $1 == "failed" { errors += $2 }
     END { printf "%s %s %.0f %s %s %d\n", n, s, rps, p50, p99, errors }' >>"$RESULTS"
+  # Group commit as the silos saw it (whole run, warm-up and setup included): writes per transaction, commit time.
+  for i in $(seq 0 $((silos - 1))); do
+    curl -s -m 5 "http://127.0.0.1:$((PORT_BASE + 10 * i))/metrics" || true
+  done | awk -v n="$name" '
+    /^virtualiot_storage_batch_size_sum/ { ws += $NF } /^virtualiot_storage_batch_size_count/ { bc += $NF }
+    /^virtualiot_storage_commit_duration_seconds_sum/ { cs += $NF } /^virtualiot_storage_commit_duration_seconds_count/ { cc += $NF }
+    END { if (bc > 0) printf "%s: %d writes in %d transactions, %.1f writes per transaction, mean commit %.1f ms\n", n, ws, bc, ws / bc, 1000 * cs / cc }' \
+    | tee -a "$OUT/group-commit.txt" >&2
 }
 
 for backend in $BACKENDS; do
@@ -177,5 +185,6 @@ single=$(grep 'rows_per_transaction=1 ' "$OUT/commit-rate.txt" | sed -n 's/.*con
   if [ -n "$group" ] && [ "$best_single" -gt 0 ]; then
     awk -v g="$group" -v s="$best_single" 'BEGIN { printf "postgres group commit / best single-row commit rate of this run: %.0f / %d = %.2fx (target >= 2x)\n", g, s, g / s }'
   fi
+  [ -s "$OUT/group-commit.txt" ] && sed 's/^/group commit, /' "$OUT/group-commit.txt"
   echo "raw output: $OUT   total time: ${SECONDS} s"
 } | tee "$OUT/summary.txt"
