@@ -27,6 +27,9 @@ internal static class BoundedRecordScenario
     /// <summary>Environment variable: total instances to create (default 192), in four equal rounds.</summary>
     public const string InstancesVariable = "VIRTUALIOT_BOUNDED_INSTANCES";
 
+    /// <summary>Environment variable: a file that gets each result line as it happens (long runs), besides the test output.</summary>
+    public const string ProgressVariable = "VIRTUALIOT_BOUNDED_PROGRESS";
+
     /// <summary>
     /// Upper bound of any record: a segment of 16 instances of 1 KiB with their attributes, or the container's state
     /// with a tail of up to 15 of them. A record holding the history would pass it after ~25 instances.
@@ -59,10 +62,15 @@ internal static class BoundedRecordScenario
             var next = done;
             await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
             {
-                while (Interlocked.Increment(ref next) <= target)
+                int sequence;
+                while ((sequence = Interlocked.Increment(ref next)) <= target)
                 {
                     var response = await host.Client.Create(path, aeId, 4, $$$"""{"m2m:cin":{"con":"{{{content}}}"}}""");
                     Assert.Equal(2001, response.Rsc);
+                    if (sequence % 10_000 == 0)
+                    {
+                        Report(output, FormattableString.Invariant($"BOUNDED progress instances={sequence} s={Stopwatch.GetElapsedTime(started).TotalSeconds:F0}"));
+                    }
                 }
             }));
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -71,7 +79,7 @@ internal static class BoundedRecordScenario
 
             var (records, recordBytes, largestRecord) = await StoredRecords(host, containerId);
             var (rows, largestRow) = backendRows is null ? (-1L, -1L) : await backendRows();
-            output.WriteLine(FormattableString.Invariant(
+            Report(output, FormattableString.Invariant(
                 $"BOUNDED instances={done} round_s={elapsed.TotalSeconds:F1} round_cin_per_s={count / elapsed.TotalSeconds:F0} container_records={records} container_bytes={recordBytes} largest_record_bytes={largestRecord} backend_rows={rows} largest_backend_row_bytes={largestRow}"));
             Assert.True(largestRecord <= MaxRecordBytes, $"largest record {largestRecord} B after {done} instances");
             Assert.True(backendRows is null || largestRow <= MaxRecordBytes + 1024, $"largest back-end row {largestRow} B after {done} instances");
@@ -84,6 +92,15 @@ internal static class BoundedRecordScenario
         Assert.Equal(total * 1024L, container["cbs"]!.GetValue<long>());
         // History grew fourfold; the largest record did not grow with it.
         Assert.True(largest[^1] <= largest[0] + 2048, $"largest record per round: {string.Join(", ", largest)}");
+    }
+
+    private static void Report(ITestOutputHelper output, string line)
+    {
+        output.WriteLine(line);
+        if (Environment.GetEnvironmentVariable(ProgressVariable) is { Length: > 0 } file)
+        {
+            File.AppendAllText(file, $"{DateTime.UtcNow:HH:mm:ss} {line}\n");
+        }
     }
 
     /// <summary>The container's state and every sealed segment, read through the silo's grain storage.</summary>
