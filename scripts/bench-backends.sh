@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Storage back-end benchmark on one machine, loopback only. See BENCHMARKS.md ("Storage back-ends").
 #
-#   scripts/bench-backends.sh                       # everything below; about 5 minutes with the build up to date
+#   scripts/bench-backends.sh                       # everything below; about 5-6 minutes with the build up to date
 #   BACKENDS="postgres postgres-stock" SILOS=1 scripts/bench-backends.sh
 #
 # 1. PostgreSQL's commit-rate baseline on the run's own server (Benchmarks `commit-rate`): rows/s with one row per
