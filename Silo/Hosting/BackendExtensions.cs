@@ -4,9 +4,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
+using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using VirtualIoT.Gateway.Hosting;
 using VirtualIoT.Grains;
+using VirtualIoT.Silo.Storage;
 
 namespace VirtualIoT.Silo.Hosting;
 
@@ -27,6 +29,7 @@ internal static class BackendExtensions
         var host = Bind<SiloHostOptions>(builder, SiloHostOptions.SectionName, null);
         var clustering = Bind(builder, ClusteringOptions.SectionName, new ClusteringOptionsValidator());
         var storage = Bind(builder, StorageOptions.SectionName, new StorageOptionsValidator());
+        var postgresStorage = Bind<PostgresStorageOptions>(builder, PostgresStorageOptions.SectionName, null);
 
         // Registered before UseOrleans so that it runs, and can fail, before the silo starts.
         builder.Services.AddHostedService<BackendPreflight>();
@@ -35,7 +38,7 @@ internal static class BackendExtensions
         {
             ConfigureClustering(silo, host, clustering);
             ConfigureReminders(silo, clustering);
-            ConfigureStorage(silo, storage);
+            ConfigureStorage(silo, storage, postgresStorage);
             silo.AddVirtualIoTGrains(configuration);
         });
         return builder;
@@ -98,11 +101,23 @@ internal static class BackendExtensions
         }
     }
 
-    private static void ConfigureStorage(ISiloBuilder silo, StorageOptions storage)
+    private static void ConfigureStorage(ISiloBuilder silo, StorageOptions storage, PostgresStorageOptions postgres)
     {
         switch (storage.Provider.ToLowerInvariant())
         {
+            case BackendNames.Postgres when postgres.GroupCommit:
+                silo.Services.AddSingleton<StorageMetrics>();
+                silo.Services.AddGrainStorage(GrainStorageNames.Resources, (services, name) => new PostgresGrainStorage(
+                    name,
+                    services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+                    storage.ConnectionString!,
+                    postgres,
+                    BinarySerializer(services.GetRequiredService<Serializer>()),
+                    services.GetRequiredService<StorageMetrics>(),
+                    services.GetRequiredService<ILogger<PostgresGrainStorage>>()));
+                break;
             case BackendNames.Postgres:
+                // Orleans' stock ADO.NET persistence (Storage:Postgres:GroupCommit=false): one commit per write.
                 silo.AddAdoNetGrainStorage(GrainStorageNames.Resources, options => options.Configure<Serializer>((o, serializer) =>
                 {
                     o.Invariant = NpgsqlInvariant;
@@ -115,6 +130,8 @@ internal static class BackendExtensions
                 {
                     o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
                     o.TableName = storage.TableName;
+                    // A deleted resource or an emptied segment leaves no row behind (Orleans' default keeps an empty one).
+                    o.DeleteStateOnClear = true;
                     o.GrainStorageSerializer = BinarySerializer(serializer);
                 }));
                 break;

@@ -10,9 +10,10 @@ public sealed class StorageOptions
     public const string SectionName = "Storage";
 
     /// <summary>
-    /// <c>memory</c> (default: nothing to install, state is lost when the silo stops), <c>postgres</c> (Orleans
-    /// ADO.NET persistence; the schema is applied at start) or <c>azuretable</c> (Orleans Azure Table storage,
-    /// Azurite locally).
+    /// <c>memory</c> (default: nothing to install, state is lost when the silo stops), <c>postgres</c> (VirtualIoT's
+    /// group-commit storage, or Orleans' ADO.NET persistence with <c>Storage:Postgres:GroupCommit=false</c>; see
+    /// <see cref="Storage.PostgresStorageOptions"/>; the schema is applied at start) or <c>azuretable</c> (Orleans
+    /// Azure Table storage, Azurite locally).
     /// </summary>
     [Required]
     public string Provider { get; set; } = BackendNames.Memory;

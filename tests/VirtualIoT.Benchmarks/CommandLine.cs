@@ -47,6 +47,13 @@ internal sealed class CommandLine
               hard one. Prints "MQTTCONN ..." lines, the last one the summary; exit code 2 if a connection failed,
               was dropped, missed its PINGRESP, or a sampled retrieve got no response primitive with its rqi (any
               rsc counts: the CSE answers 4103 to an AE that is not registered).
+
+          commit-rate --connection "Host=127.0.0.1;Port=..;Username=postgres;Database=virtualiot" [--duration 5]
+                 [--rows 100] [--connections 1] [--payload 256]
+              PostgreSQL's commit-rate baseline for the grain storage: for --duration s each, rows inserted one per
+              autocommit transaction, then --rows rows per transaction (one batch, one round trip), on
+              --connections connections into a scratch table (created and dropped here). Prints two
+              "COMMITRATE ..." lines.
         """;
 
     private readonly Dictionary<string, string> _values;

@@ -17,6 +17,7 @@ try
         "load" => await LoadCommand.RunAsync(options),
         "fanout" => await FanOutCommand.RunAsync(options),
         "mqtt-connections" => await MqttConnectionsCommand.RunAsync(options),
+        "commit-rate" => await CommitRateCommand.RunAsync(options),
         _ => throw new ArgumentException($"unknown command '{args[0]}'"),
     };
 }

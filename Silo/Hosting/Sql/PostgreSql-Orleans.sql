@@ -120,6 +120,21 @@ CREATE TABLE IF NOT EXISTS OrleansStorage
         (GrainIdHash, GrainTypeHash, ServiceId, GrainIdN0, GrainIdN1, GrainTypeString, GrainIdExtensionString)
 );
 
+-- VirtualIoT's own grain state table, written by Silo/Storage/PostgresGrainStorage.cs (Storage:Postgres:GroupCommit,
+-- the default). Keyed by Orleans' grain id text and state name; Version is the ETag, counted from 1 by the first
+-- write; a cleared state is deleted. FILLFACTOR leaves room on each page so that an update of a small state can stay
+-- a heap-only tuple (no index write).
+CREATE TABLE IF NOT EXISTS virtualiot_grain_state
+(
+    service_id  varchar(150) NOT NULL,
+    grain_id    text         NOT NULL,
+    state_name  varchar(150) NOT NULL,
+    version     bigint       NOT NULL,
+    payload     bytea        NOT NULL,
+    modified_on timestamptz  NOT NULL DEFAULT now(),
+    CONSTRAINT pk_virtualiot_grain_state PRIMARY KEY (service_id, grain_id, state_name)
+) WITH (fillfactor = 90);
+
 -- ---- reminders ------------------------------------------------------------------------------------------------
 
 -- One row per (service, grain, reminder name). GrainHash is the grain's uniform hash as a signed integer: each silo

@@ -24,6 +24,9 @@ public sealed class PlatformHost : IAsyncDisposable
     /// <summary>The silo's grain factory, for looking at the cluster itself.</summary>
     public IGrainFactory Grains => _factory.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The silo's services (its grain storage, serializer), for looking at what it stored.</summary>
+    public IServiceProvider Services => _factory.Services;
+
     /// <summary>Starts a platform with <paramref name="settings"/> on fresh silo and gateway ports.</summary>
     public static PlatformHost Start(IReadOnlyDictionary<string, string> settings)
     {

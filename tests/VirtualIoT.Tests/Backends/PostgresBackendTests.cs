@@ -17,6 +17,32 @@ public sealed class PostgresBackendTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Resources_written_through_stock_ado_net_persistence_are_read_back()
+    {
+        var database = await server.CreateDatabase();
+
+        await RestartScenario.Run(new Dictionary<string, string>
+        {
+            ["Storage:Provider"] = "postgres",
+            ["Storage:ConnectionString"] = database,
+            ["Storage:Postgres:GroupCommit"] = "false",
+        });
+    }
+
+    [Fact]
+    public void A_batch_size_out_of_range_stops_the_start_naming_the_key()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => PlatformHost.Start(new Dictionary<string, string>
+        {
+            ["Storage:Provider"] = "postgres",
+            ["Storage:ConnectionString"] = "Host=127.0.0.1;Username=postgres;Database=none",
+            ["Storage:Postgres:MaxBatchSize"] = "0",
+        }));
+
+        Assert.Contains("Storage:Postgres:MaxBatchSize", Flatten(error));
+    }
+
+    [Fact]
     public async Task A_resource_created_through_one_silo_is_read_through_another()
     {
         // Memory storage on purpose: it is itself spread over the cluster's silos, so the second silo finds the

@@ -45,14 +45,8 @@ internal sealed class SiloCluster : IAsyncDisposable
         try
         {
             // The first silo applies the schema; the others start once it is there.
-            silos.Add(SiloProcess.Start(settings));
-            await silos[0].WaitReady(TimeSpan.FromSeconds(120));
-            for (var i = 1; i < count; i++)
-            {
-                silos.Add(SiloProcess.Start(settings));
-            }
-
-            await Task.WhenAll(silos.Skip(1).Select(s => s.WaitReady(TimeSpan.FromSeconds(120))));
+            silos.Add(await StartReady(settings));
+            silos.AddRange(await Task.WhenAll(Enumerable.Range(1, count - 1).Select(_ => StartReady(settings))));
 
             var gatewayPort = FreePort.Next();
             var gateway = GatewayProgram.Build(
@@ -77,6 +71,28 @@ internal sealed class SiloCluster : IAsyncDisposable
             }
 
             throw new InvalidOperationException($"the cluster did not start: {exception.Message}\n{logs}", exception);
+        }
+    }
+
+    /// <summary>
+    /// Starts a silo and waits until it serves. <see cref="FreePort"/> hands out ports the OS had free a moment
+    /// before; on a busy machine an outgoing connection can take one as its source port before the silo binds it
+    /// (seen in CI: "address already in use"). Such a silo is started again on fresh ports, up to three times.
+    /// </summary>
+    private static async Task<SiloProcess> StartReady(Dictionary<string, string> settings)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var silo = SiloProcess.Start(settings);
+            try
+            {
+                await silo.WaitReady(TimeSpan.FromSeconds(120));
+                return silo;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && silo.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await silo.DisposeAsync();
+            }
         }
     }
 
