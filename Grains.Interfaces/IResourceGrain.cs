@@ -25,6 +25,14 @@ public interface IResourceGrain : IGrainWithStringKey
     [Alias("Describe"), ReadOnly]
     ValueTask<DiscoveryView> Describe(FilterCriteria filter, string originator, string? continuation);
 
+    /// <summary>
+    /// Cluster-internal: whether <paramref name="originator"/> holds the privilege for <paramref name="operation"/>
+    /// on this live resource (RETRIEVE for listing it as a child reference, NOTIFY for naming it as notification
+    /// target); false when it does not exist.
+    /// </summary>
+    [Alias("Allows"), ReadOnly]
+    ValueTask<bool> Allows(string originator, Operation operation);
+
     /// <summary>Cluster-internal: stores a new resource built and validated by its parent.</summary>
     [Alias("Initialize")]
     ValueTask<ResourceResponse> Initialize(NewResource resource);

@@ -58,6 +58,14 @@ internal abstract partial class ResourceGrain
         return IsGranted(linked, asked, self);
     }
 
+    public async ValueTask<bool> Allows(string originator, Operation operation) =>
+        IsLive(Now()) && await MayAccess(originator, new ResourceRequest
+        {
+            Operation = operation,
+            Originator = originator,
+            RequestIdentifier = "internal",
+        });
+
     private async ValueTask<bool> BothGranted(List<object?> linked, AccessRequest first, AccessRequest second) =>
         await IsGranted(linked, first, self: false) && await IsGranted(linked, second, self: false);
 

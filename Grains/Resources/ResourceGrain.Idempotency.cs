@@ -24,7 +24,7 @@ internal abstract partial class ResourceGrain
         Dictionary<string, object?>? attributes = null;
         if (Links.Children.TryGetValue(done.Name, out var child) && child.ResourceId == done.ResourceId)
         {
-            attributes = (await LoadChildEntry(child, withAttributes: true, request.Originator)).Attributes;
+            attributes = (await LoadChildEntry(child, withAttributes: true, request.Originator))?.Attributes;
         }
 
         return ReplayCreate(request, policy, done, attributes, accepted);

@@ -639,8 +639,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     protected virtual string ChildOwner(string originator) => State.Owner;
 
     /// <summary>
-    /// Children for result content 4, 5, 6 and 8 (attributes loaded only when asked for, as <paramref name="originator"/>
-    /// may see them: none for a child it may not retrieve).
+    /// Children for result content 4, 5, 6 and 8 (attributes loaded only when asked for), only those
+    /// <paramref name="originator"/> may retrieve: a child it may not retrieve is left out, by name too.
     /// </summary>
     protected virtual async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now, string originator)
     {
@@ -657,24 +657,29 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
                 continue;
             }
 
-            entries.Add(await LoadChildEntry(child, withAttributes, originator));
+            if (await LoadChildEntry(child, withAttributes, originator) is { } entry)
+            {
+                entries.Add(entry);
+            }
         }
 
         return entries;
     }
 
-    protected async ValueTask<ChildEntry> LoadChildEntry(ChildReference child, bool withAttributes, string originator)
+    /// <summary>A child as <paramref name="originator"/> may see it, or null when it may not retrieve the child.</summary>
+    protected async ValueTask<ChildEntry?> LoadChildEntry(ChildReference child, bool withAttributes, string originator)
     {
         var path = string.Concat(State.Path, "/", child.Name);
-        if (!withAttributes)
-        {
-            return new ChildEntry(child, path, null);
-        }
-
         var grain = GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId);
         if (grain is null)
         {
-            return new ChildEntry(child, path, null);
+            return null;
+        }
+
+        if (!withAttributes)
+        {
+            // References only (rcn 5, 6): the same rule as for rcn 4 and 8, without loading the child (ACME does the same).
+            return IsAdmin(originator) || await grain.Allows(originator, Operation.Retrieve) ? new ChildEntry(child, path, null) : null;
         }
 
         var response = await grain.Retrieve(new ResourceRequest
@@ -686,7 +691,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         var attributes = response.Content is Dictionary<string, object?> root && root.Count == 1
             ? root.Values.First() as Dictionary<string, object?>
             : null;
-        return new ChildEntry(child, path, attributes);
+        return attributes is null ? null : new ChildEntry(child, path, attributes);
     }
 
     protected virtual ValueTask<DiscoveryView> DescribeChildren(FilterCriteria filter, bool matches, string? continuation, string now)
@@ -700,7 +705,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         ValueTask.FromResult(Links.Children.TryGetValue(name, out var child) ? child : null);
 
     /// <summary>Checks merged attributes before an update is stored; a response rejects the update.</summary>
-    protected virtual ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated, Dictionary<string, object?> accepted) =>
+    protected virtual ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator) =>
         ValueTask.FromResult<ResourceResponse?>(null);
 
     /// <summary>Runs after an update is stored.</summary>
@@ -835,7 +840,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         }
 
         OnUpdating(updated);
-        if (await ValidateUpdate(updated, accepted) is { } rejected)
+        if (await ValidateUpdate(updated, accepted, request.Originator) is { } rejected)
         {
             return rejected;
         }

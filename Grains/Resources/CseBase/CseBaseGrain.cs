@@ -270,7 +270,10 @@ internal sealed partial class CseBaseGrain(
                     return entries;
                 }
 
-                entries.Add(await LoadChildEntry(child, withAttributes, originator));
+                if (await LoadChildEntry(child, withAttributes, originator) is { } entry)
+                {
+                    entries.Add(entry);
+                }
             }
 
             continuation = next;

@@ -113,7 +113,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// <summary>Verifies every notification target other than the originator before the subscription exists (TS-0004 7.4.8.2.1).</summary>
     public override async ValueTask<ResourceResponse> Initialize(NewResource resource)
     {
-        var failed = await Verify(resource.Attributes);
+        var failed = await Verify(resource.Attributes, null);
         if (failed is not null)
         {
             return failed;
@@ -324,7 +324,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
     }
 
-    protected override async ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated, Dictionary<string, object?> accepted)
+    protected override async ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
         if (SubscriptionPolicy.Rules.Check!(updated, new ValidationContext(Operation.Update, null)) is { } invalid)
         {
@@ -344,7 +344,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             }
         }
 
-        return accepted.ContainsKey("nu") ? await Verify(updated) : null;
+        return accepted.ContainsKey("nu") ? await Verify(updated, originator) : null;
     }
 
     protected override void OnUpdated(Dictionary<string, object?> accepted)
@@ -459,10 +459,15 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private List<string> Targets() =>
         State.Attributes.TryGetValue("nu", out var nu) && nu is List<object?> list ? list.OfType<string>().ToList() : [];
 
-    /// <summary>Sends a verification request to each target that is not the subscription's creator; 5204 if one fails.</summary>
-    private async Task<ResourceResponse?> Verify(Dictionary<string, object?> attributes)
+    /// <summary>
+    /// Verifies each target that is not the subscription's creator (without <c>cr</c>, the originator of an update
+    /// of <c>nu</c>): the creator must hold NOTIFY on a target of this CSE (TS-0004 7.5.1.2.3, which the CSE answers
+    /// for its own resources without asking them), then the target must confirm a verification request. 5204 if any
+    /// fails (TS-0004 7.4.8.2.1), the same for a target that does not exist, so the answer is no existence oracle.
+    /// </summary>
+    private async Task<ResourceResponse?> Verify(Dictionary<string, object?> attributes, string? updater)
     {
-        var creator = attributes.TryGetValue("cr", out var cr) ? cr as string : null;
+        var creator = attributes.TryGetValue("cr", out var cr) && cr is string recorded ? recorded : updater;
         if (creator is null)
         {
             return null;
@@ -476,16 +481,47 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return null;
         }
 
+        var refused = new List<string>();
+        foreach (var target in targets)
+        {
+            if (!await MayNotify(creator, target))
+            {
+                refused.Add(target);
+            }
+        }
+
+        if (refused.Count > 0)
+        {
+            return VerificationFailed(refused);
+        }
+
         var content = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["m2m:sgn"] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["vrq"] = true, ["sur"] = SubscriptionReference, ["cr"] = creator },
         };
         var verified = await Delivery.SendNow(new PendingNotification(string.Concat(ResourceId, ":vrq"), targets, content, 0));
         var unverified = targets.Where(t => !verified.Contains(t)).ToList();
-        return unverified.Count == 0
-            ? null
-            : ResourceResponse.Error(ResponseStatusCode.SubscriptionVerificationInitiationFailed,
-                $"verification of notification target(s) {string.Join(", ", unverified)} failed");
+        return unverified.Count == 0 ? null : VerificationFailed(unverified);
+    }
+
+    private static ResourceResponse VerificationFailed(List<string> targets) =>
+        ResourceResponse.Error(ResponseStatusCode.SubscriptionVerificationInitiationFailed,
+            $"verification of notification target(s) {string.Join(", ", targets)} failed");
+
+    /// <summary>
+    /// Whether <paramref name="creator"/> holds NOTIFY on <paramref name="target"/>: always for a URL (verified by its
+    /// receiver) and for CAdmin; for a resource ID of this CSE (bare or SP-relative) as the target's access rules say
+    /// (its <c>acpi</c>, else its owner only); never for one that does not exist.
+    /// </summary>
+    private async ValueTask<bool> MayNotify(string creator, string target)
+    {
+        if (target.Contains("://", StringComparison.Ordinal) || IsAdmin(creator))
+        {
+            return true;
+        }
+
+        var ri = target.StartsWith(Options.CseId + "/", StringComparison.Ordinal) ? target[(Options.CseId.Length + 1)..] : target;
+        return GrainFactory.GetResourceGrain(ri, Options.CseBaseId) is { } grain && await grain.Allows(creator, Operation.Notify);
     }
 
     /// <summary>The <c>m2m:sgn</c> for an event, shaped by <c>nct</c>.</summary>

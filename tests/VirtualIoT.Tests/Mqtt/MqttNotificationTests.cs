@@ -131,6 +131,37 @@ public sealed class MqttNotificationTests(MqttNotificationFixture fixture)
     }
 
     [Fact]
+    public async Task A_subscriber_over_MQTT_may_name_a_connected_AE_only_once_it_grants_NOTIFY()
+    {
+        var aeId = MqttBindingTests.NewAeId();
+        var topic = NotificationTopic(aeId);
+        await using var device = await DeviceAsync(fixture.ConnectAsync, aeId, topic);
+        var subscriberId = MqttBindingTests.NewAeId();
+        await using var subscriber = await DeviceAsync(fixture.ConnectAsync, subscriberId, NotificationTopic(subscriberId));
+        var subscription = $$$"""{"m2m:sub":{"rn":"watch","nu":["{{{aeId}}}"],"enc":{"net":[3]} } }""";
+
+        // The device's default rule lets only itself notify it: refused before any verification request.
+        var refused = await RequestAsync(subscriber, subscriberId, 1, $"cse-in/{subscriberId}/temp", 23, subscription);
+        Assert.True(refused.Rsc == 5204, refused.Text);
+
+        var policy = await RequestAsync(device, aeId, 1, $"cse-in/{aeId}", 1, $$$$"""
+            {"m2m:acp":{"pv":{"acr":[{"acor":["{{{{subscriberId}}}}"],"acop":16},{"acor":["{{{{aeId}}}}"],"acop":63}]},
+             "pvs":{"acr":[{"acor":["{{{{aeId}}}}"],"acop":63}]}}}
+            """);
+        Assert.True(policy.Rsc == 2001, policy.Text);
+        var acpi = policy.Json!["pc"]!["m2m:acp"]!["ri"]!.GetValue<string>();
+        var linked = await RequestAsync(device, aeId, 3, $"cse-in/{aeId}", null, $$$"""{"m2m:ae":{"acpi":["{{{acpi}}}"]}}""");
+        Assert.True(linked.Rsc == 2004, linked.Text);
+
+        var accepted = RequestAsync(subscriber, subscriberId, 1, $"cse-in/{subscriberId}/temp", 23, subscription);
+        var verification = await device.WaitForAsync(m => IsVerification(m, topic), "the verification request");
+        await AnswerAsync(device, aeId, Rqi(verification));
+        Assert.Equal(2001, (await accepted).Rsc);
+        Assert.Equal(subscriberId, verification.Json!["pc"]!["m2m:sgn"]!["cr"]!.GetValue<string>());
+        Assert.Equal(1, device.Count(m => IsVerification(m, topic)));
+    }
+
+    [Fact]
     public async Task Device_that_does_not_answer_gets_the_same_notification_again()
     {
         var aeId = MqttBindingTests.NewAeId();

@@ -279,8 +279,12 @@ public sealed class AccessControlPolicyTests(CseFixture fixture)
         }
     }
 
-    [Fact]
-    public async Task Child_resources_in_a_retrieve_are_only_those_the_originator_may_retrieve()
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(8)]
+    public async Task Child_resources_and_references_in_a_retrieve_are_only_those_the_originator_may_retrieve(int rcn)
     {
         var ae = await Client.RegisterAe();
         var reader = await Client.RegisterAe();
@@ -289,11 +293,19 @@ public sealed class AccessControlPolicyTests(CseFixture fixture)
         await Client.CreateContainer("/cse-in/" + ae, ae, "shared", $$$""","acpi":["{{{acp}}}"]""");
         Answered(await Client.Update("/cse-in/" + ae, ae, $$$"""{"m2m:ae":{"acpi":["{{{acp}}}"]}}"""), 2004);
 
-        var response = await Client.Retrieve($"/cse-in/{ae}?rcn=4", reader);
+        var response = await Client.Retrieve($"/cse-in/{ae}?rcn={rcn}", reader);
 
+        // The policy (a child too) and the private container are left out, by name as well (no existence oracle).
         Answered(response, 2000);
-        var children = response.Resource("m2m:ae")["m2m:cnt"]!.AsArray();
-        Assert.Equal(["shared"], children.Select(c => (string)c!["rn"]!));
+        var names = rcn switch
+        {
+            5 => response.Resource("m2m:ae")["ch"]!.AsArray().Select(c => (string)c!["nm"]!),
+            6 => response.Resource("m2m:rrl")["rrf"]!.AsArray().Select(c => (string)c!["nm"]!),
+            _ => response.Resource("m2m:ae")["m2m:cnt"]!.AsArray().Select(c => (string)c!["rn"]!),
+        };
+        Assert.Equal(["shared"], names);
+        var all = await Client.Retrieve($"/cse-in/{ae}?rcn=6", OneM2MClient.Admin);
+        Assert.Equal(3, all.Resource("m2m:rrl")["rrf"]!.AsArray().Count);
     }
 
     [Fact]

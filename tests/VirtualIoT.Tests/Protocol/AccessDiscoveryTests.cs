@@ -6,7 +6,8 @@ namespace VirtualIoT.Tests.Protocol;
 /// <summary>
 /// Access control on discovery and subscription creation (ONEM2M.md §11, §8): discovery lists only resources that
 /// grant the originator DISCOVERY (content instances through their container), wherever the walk starts; a
-/// subscriber needs CREATE and RETRIEVE on the subscribed-to resource, and a refused subscription verifies nothing.
+/// subscriber needs CREATE and RETRIEVE on the subscribed-to resource, and a refused subscription verifies nothing;
+/// naming an AE as notification target needs NOTIFY on that AE (TS-0004 7.5.1.2.3), refused like a missing target.
 /// </summary>
 [Collection(CseCollection.Name)]
 public sealed class AccessDiscoveryTests(CseFixture fixture) : IAsyncLifetime
@@ -130,5 +131,66 @@ public sealed class AccessDiscoveryTests(CseFixture fixture) : IAsyncLifetime
         Answered(response, 2001);
         Assert.Equal(subscriber, Text(response.Resource("m2m:sub"), "cr"));
         await _receiver.WaitFor(received => received.Any(n => n.Signal?["nev"] is not null), "the notification of the new instance");
+    }
+
+    /// <summary>Registers an AE whose point of access is the test's receiver.</summary>
+    private async Task<string> TargetAe()
+    {
+        var aeId = "Ctarget" + Guid.NewGuid().ToString("N")[..12];
+        Answered(await Client.Create("/cse-in", aeId, 2,
+            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Ntest","rr":true,"srv":["3"],"poa":["{{{_receiver.Url}}}"]}}"""), 2001);
+        return aeId;
+    }
+
+    private List<ReceivedNotification> Verifications() => _receiver.Received.Where(r => r.Signal?["vrq"] is not null).ToList();
+
+    private Task<OneM2MResponse> SubscribeTo(string container, string subscriber, string target, string name = "watch") =>
+        Client.Create(container, subscriber, 23, $$$$"""{"m2m:sub":{"rn":"{{{{name}}}}","nu":["{{{{target}}}}"],"enc":{"net":[3]}}}""");
+
+    [Fact]
+    public async Task Naming_an_AE_without_NOTIFY_on_it_is_refused_like_a_missing_target_and_sends_nothing()
+    {
+        var target = await TargetAe();
+        var subscriber = await Client.RegisterAe();
+        var container = await Client.CreateContainer("/cse-in/" + subscriber, subscriber);
+        var missing = "Cmissing" + Guid.NewGuid().ToString("N")[..12];
+
+        // The target has no acpi: only its owner (itself) and CAdmin may notify it.
+        var refused = await SubscribeTo(container, subscriber, target);
+        var spRelative = await SubscribeTo(container, subscriber, "/id-in/" + target);
+        var absent = await SubscribeTo(container, subscriber, missing);
+
+        Answered(refused, 5204);
+        Answered(spRelative, 5204);
+        Answered(absent, 5204);
+        Assert.Equal(absent.Body.Replace(missing, "X", StringComparison.Ordinal), refused.Body.Replace(target, "X", StringComparison.Ordinal));
+        Assert.Empty(_receiver.Received);
+        Answered(await Client.Retrieve(container + "/watch", OneM2MClient.Admin), 4004);
+    }
+
+    [Fact]
+    public async Task NOTIFY_granted_by_the_target_lets_the_subscriber_name_it_and_an_update_of_nu_is_checked_too()
+    {
+        var target = await TargetAe();
+        var subscriber = await Client.RegisterAe();
+        var container = await Client.CreateContainer("/cse-in/" + subscriber, subscriber);
+        var acp = await Policy(target, $$$"""{"acr":[{"acor":["{{{subscriber}}}"],"acop":16}]}""");
+        Answered(await Client.Update("/cse-in/" + target, target, $$$"""{"m2m:ae":{"acpi":["{{{acp}}}"]}}"""), 2004);
+
+        var response = await SubscribeTo(container, subscriber, target);
+
+        Answered(response, 2001);
+        var verification = Assert.Single(Verifications());
+        Assert.True((bool)verification.Signal!["vrq"]!);
+        Assert.Equal(subscriber, (string)verification.Signal!["cr"]!);
+
+        // A subscription to itself has no creator; changing nu to an AE that grants nothing is refused all the same.
+        var other = await TargetAe();
+        Answered(await SubscribeTo(container, subscriber, subscriber, "self"), 2001);
+        Answered(await Client.Update(container + "/self", subscriber, $$$"""{"m2m:sub":{"nu":["{{{other}}}"]}}"""), 5204);
+        Answered(await Client.Update(container + "/watch", subscriber, $$$"""{"m2m:sub":{"nu":["{{{other}}}"]}}"""), 5204);
+        Assert.Single(Verifications());
+        Answered(await Client.Update(container + "/self", subscriber, $$$"""{"m2m:sub":{"nu":["{{{target}}}"]}}"""), 2004);
+        Assert.Equal(2, Verifications().Count);
     }
 }

@@ -219,7 +219,8 @@ public sealed class SubscriptionTests(CseFixture fixture) : IAsyncLifetime
             $$$"""{"m2m:ae":{"rn":"{{{subscriber}}}","api":"Nsub","rr":true,"srv":["3"],"poa":["{{{_receiver.Url}}}"]}}"""), 2001);
         var (ae, container) = await AeWithContainer();
 
-        Answered(await Subscribe(container, ae, ""","enc":{"net":[3]}""", nu: subscriber), 2001);
+        // CAdmin subscribes: another AE would need NOTIFY on the target, which the target's default rule gives only to itself.
+        Answered(await Subscribe(container, OneM2MClient.Admin, ""","enc":{"net":[3]}""", nu: subscriber), 2001);
         await Client.CreateInstance(container, ae, con: "to-poa");
 
         var received = await _receiver.WaitFor(r => r.Any(n => n.Signal?["nev"] is not null), "a notification at the poa");
