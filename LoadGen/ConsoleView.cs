@@ -148,7 +148,7 @@ public static class ConsoleView
     {
         var o = result.Options;
         output.WriteLine(string.Create(s_invariant,
-            $"LoadGen {o.Protocol.ToString().ToLowerInvariant()} {o.BaseUrl} devices={o.Devices:N0} interval={o.Interval.TotalSeconds:0.###}s steady_rate={o.SteadyRate:F1}/s duration={o.Duration.TotalSeconds:0.###}s prefix={o.Prefix}"));
+            $"LoadGen {o.Protocol.ToString().ToLowerInvariant()} {string.Join(',', o.BaseUrls)} devices={o.Devices:N0} interval={o.Interval.TotalSeconds:0.###}s steady_rate={o.SteadyRate:F1}/s duration={o.Duration.TotalSeconds:0.###}s prefix={o.Prefix}"));
         foreach (var phase in result.Phases)
         {
             output.WriteLine(string.Create(s_invariant,
@@ -186,13 +186,19 @@ public static class ConsoleView
         foreach (var snapshot in s.Snapshots)
         {
             output.WriteLine(string.Create(s_invariant,
-                $"server {snapshot.Label,-12} rss {(snapshot.RssBytes is { } rss ? (rss / 1048576.0).ToString("F1", s_invariant) + " MiB" : "-")}  cpu {(snapshot.CpuSeconds is { } cpu ? cpu.ToString("F2", s_invariant) + " s" : "-")}  activations {snapshot.Activations?.ToString("N0", s_invariant) ?? "-"} (ae {snapshot.AeActivations?.ToString("N0", s_invariant) ?? "-"}, {snapshot.ActivationSource ?? "no source"})"));
+                $"server {snapshot.Label,-12} rss {Mib(snapshot.RssBytes)}  heap {Mib(snapshot.HeapBytes)}  cpu {(snapshot.CpuSeconds is { } cpu ? cpu.ToString("F2", s_invariant) + " s" : "-")}  activations {snapshot.Activations?.ToString("N0", s_invariant) ?? "-"} (ae {snapshot.AeActivations?.ToString("N0", s_invariant) ?? "-"}, {snapshot.ActivationSource ?? "no source"})"));
         }
 
         if (s.BytesPerRegisteredDevice is not null || s.CpuMicrosecondsPerRequest is not null)
         {
             output.WriteLine(string.Create(s_invariant,
                 $"server per device: {s.BytesPerRegisteredDevice?.ToString("N0", s_invariant) ?? "-"} B per registered device (grains active), {s.BytesPerActivation?.ToString("N0", s_invariant) ?? "-"} B per activation; CPU {s.CpuMicrosecondsPerRequest?.ToString("F1", s_invariant) ?? "-"} µs per steady request, {s.CpuMicrosecondsPerRegistrationRequest?.ToString("F1", s_invariant) ?? "-"} µs per registration request"));
+        }
+
+        if (s.BytesPerIdleDevice is not null)
+        {
+            output.WriteLine(string.Create(s_invariant,
+                $"server idle: RSS {s.BytesPerIdleDevice:N0} B per registered idle device, {N(s.BytesPerActiveGrain)} B per active grain; managed heap {N(s.HeapBytesPerIdleDevice)} B per idle device, {N(s.HeapBytesPerActiveGrain)} B per active grain"));
         }
 
         output.WriteLine(string.Create(s_invariant, $"client: {result.Client.CpuSeconds:F1} CPU-s, peak working set {result.Client.PeakWorkingSetBytes / 1048576.0:F0} MiB"));
@@ -208,6 +214,10 @@ public static class ConsoleView
 
         output.WriteLine(result.ExitCode == 0 ? "result: OK" : $"result: FAILED (exit code {result.ExitCode})");
     }
+
+    private static string N(double? value) => value?.ToString("N0", s_invariant) ?? "-";
+
+    private static string Mib(long? bytes) => bytes is { } b ? (b / 1048576.0).ToString("F1", s_invariant) + " MiB" : "-";
 
     /// <summary>Per-operation rate over the last refresh interval.</summary>
     public sealed class RateTracker

@@ -18,8 +18,18 @@ public enum DeviceProtocol
 /// </summary>
 public sealed record LoadGenOptions
 {
-    /// <summary>Base URL of the CSE's HTTP binding.</summary>
-    public Uri BaseUrl { get; init; } = new("http://127.0.0.1:8080");
+    /// <summary>
+    /// Base URLs of the CSE's HTTP binding, e.g. one per silo of a cluster: the pooled connections are spread over
+    /// them in turn. The first is probed and asked for the activation count.
+    /// </summary>
+    public IReadOnlyList<Uri> BaseUrls { get; init; } = [new("http://127.0.0.1:8080")];
+
+    /// <summary>Base URL of the CSE's HTTP binding: the first of <see cref="BaseUrls"/>; setting it sets that one alone.</summary>
+    public Uri BaseUrl
+    {
+        get => BaseUrls[0];
+        init => BaseUrls = [value];
+    }
 
     /// <summary>CSEBase resource name; the AEs are registered under it.</summary>
     public string CseBaseName { get; init; } = "cse-in";
@@ -104,6 +114,20 @@ public sealed record LoadGenOptions
 
     /// <summary>Silo process IDs whose memory and CPU time are read from /proc.</summary>
     public IReadOnlyList<int> SiloPids { get; init; } = [];
+
+    /// <summary>
+    /// After registration, wait up to this long for the CSE to deactivate the idle devices' grains (activations of
+    /// the AE type down to 1 % of the devices), then record the <c>idle</c> snapshot; zero skips the wait. Needs an
+    /// activation source (our CSE's dashboard or metrics) and a collection age shorter than the wait.
+    /// </summary>
+    public TimeSpan IdleWait { get; init; }
+
+    /// <summary>
+    /// Before each server snapshot, have each silo process run a full garbage collection (through the .NET
+    /// diagnostics port) and give it a few seconds to return freed memory, so that RSS counts live memory rather
+    /// than the collector's slack. Only for .NET silos on this machine (<see cref="SiloPids"/>).
+    /// </summary>
+    public bool SiloGc { get; init; }
 
     /// <summary>Seed of the start jitter and of the readers' targets, so runs can be repeated.</summary>
     public int Seed { get; init; } = 1;

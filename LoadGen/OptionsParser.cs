@@ -12,7 +12,7 @@ public static class OptionsParser
     public const string Usage = """
         usage: dotnet run -c Release --project LoadGen -- [options]
 
-          --base URL               CSE HTTP base URL (http://127.0.0.1:8080)
+          --base URL[,URL]         CSE HTTP base URL(s); connections spread over them (http://127.0.0.1:8080)
           --cse-base NAME          CSEBase resource name (cse-in)
           --cse-id ID              SP-relative CSE-ID, for MQTT topics (/id-in)
           --admin ORIGINATOR       admin originator for readers and verification (CAdmin)
@@ -41,6 +41,8 @@ public static class OptionsParser
           --notify-host HOST       address the notification receiver binds (127.0.0.1)
           --notify-port N          notification receiver port; 0 = free port (0)
           --silo-pid PID[,PID]     silo processes whose RSS and CPU time are recorded
+          --silo-gc                full GC in each silo PID before each server snapshot (RSS = live memory)
+          --idle-wait D            after registration, wait up to D for idle grains to be deactivated (0 = no)
           --seed N                 jitter and reader seed (1)
           --no-live                plain progress lines instead of the live table
         durations: 500ms, 20s, 5m, 1h or seconds
@@ -81,7 +83,7 @@ public static class OptionsParser
 
                 options = arg switch
                 {
-                    "--base" => options with { BaseUrl = ParseUrl(arg, Value()) },
+                    "--base" => options with { BaseUrls = ParseUrls(arg, Value()) },
                     "--cse-base" => options with { CseBaseName = NonEmpty(arg, Value()) },
                     "--cse-id" => options with { CseId = NonEmpty(arg, Value()) },
                     "--admin" => options with { AdminOriginator = NonEmpty(arg, Value()) },
@@ -110,6 +112,8 @@ public static class OptionsParser
                     "--notify-host" => options with { NotifyHost = NonEmpty(arg, Value()) },
                     "--notify-port" => options with { NotifyPort = Int(arg, Value(), 0, 65535) },
                     "--silo-pid" => options with { SiloPids = Pids(arg, Value()) },
+                    "--silo-gc" => options with { SiloGc = true },
+                    "--idle-wait" => options with { IdleWait = Duration(arg, Value()) },
                     "--seed" => options with { Seed = Int(arg, Value(), int.MinValue, int.MaxValue) },
                     "--no-live" => options with { Live = false },
                     _ => throw new FormatException($"unknown option '{args[i]}'"),
@@ -151,6 +155,12 @@ public static class OptionsParser
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
             ? uri
             : throw new FormatException($"{name}: '{text}' is not an http:// URL");
+
+    private static Uri[] ParseUrls(string name, string text)
+    {
+        var urls = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(part => ParseUrl(name, part)).ToArray();
+        return urls.Length > 0 ? urls : throw new FormatException($"{name} needs at least one URL");
+    }
 
     private static string NonEmpty(string name, string text) =>
         string.IsNullOrWhiteSpace(text) ? throw new FormatException($"{name} must not be empty") : text;

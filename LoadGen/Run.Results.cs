@@ -77,6 +77,7 @@ public sealed partial class Run
             }
         }
 
+        warnings.AddRange(_probe.GcFailures.Select(f => "silo GC not induced: " + f));
         using var self = Process.GetCurrentProcess();
         return new LoadGenResult
         {
@@ -145,7 +146,11 @@ public sealed partial class Run
             }
         }
 
-        return new ServerSummary([.. _snapshots], bytesPerDevice, bytesPerActivation, cpuPerRequest, cpuPerRegistrationRequest);
+        var idle = Find("idle");
+        var (rssPerIdleDevice, rssPerActiveGrain) = IdleFigures(start, registered, idle, devices, s => s.RssBytes);
+        var (heapPerIdleDevice, heapPerActiveGrain) = IdleFigures(start, registered, idle, devices, s => s.HeapBytes);
+        return new ServerSummary([.. _snapshots], bytesPerDevice, bytesPerActivation, cpuPerRequest, cpuPerRegistrationRequest, rssPerIdleDevice,
+            rssPerActiveGrain, heapPerIdleDevice, heapPerActiveGrain);
     }
 
     private static string PhaseOf(Operation operation) => operation switch

@@ -24,12 +24,11 @@ public sealed partial class Run : IAsyncDisposable
     private readonly CancellationToken _runToken;
     private readonly OperationStats[] _stats;
     private readonly Lane[] _lanes;
-    private readonly string _authority;
-    private readonly string _pathPrefix;
     private readonly HttpClient _probeHttp = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly ConcurrentQueue<string> _examples = new();
     private readonly List<PhaseResult> _phases = [];
     private readonly List<ServerSnapshot> _snapshots = [];
+    private readonly ServerProbe _probe;
     private MqttDevices? _mqtt;
     private NotificationReceiver? _receiver;
     private long _requestCounter;
@@ -46,11 +45,11 @@ public sealed partial class Run : IAsyncDisposable
     private long _verifyWrongLatest;
     private long _verifyUnreadable;
 
-    private Run(LoadGenOptions options, IPEndPoint endPoint, CancellationToken runToken)
+    private Run(LoadGenOptions options, IReadOnlyList<IPEndPoint> endPoints, CancellationToken runToken)
     {
         _options = options;
         _runToken = runToken;
-        EndPoint = endPoint;
+        EndPoint = endPoints[0];
         Devices = new DeviceTable(options.Devices, options.Subscribers > 0);
         _stats =
         [
@@ -67,15 +66,15 @@ public sealed partial class Run : IAsyncDisposable
         _lanes = new Lane[options.MaxConnections];
         for (var i = 0; i < _lanes.Length; i++)
         {
-            _lanes[i] = new Lane(endPoint, runToken);
+            // Lane i talks to base URL i mod n: the connections, and so the requests, are spread evenly.
+            var baseUrl = options.BaseUrls[i % endPoints.Count];
+            _lanes[i] = new Lane(endPoints[i % endPoints.Count], baseUrl, runToken);
         }
 
-        _authority = options.BaseUrl.Authority;
-        var path = options.BaseUrl.AbsolutePath;
-        _pathPrefix = path.EndsWith('/') ? path : path + "/";
+        _probe = new ServerProbe(options, _probeHttp);
     }
 
-    /// <summary>The CSE's HTTP endpoint.</summary>
+    /// <summary>The CSE's (first) HTTP endpoint.</summary>
     public IPEndPoint EndPoint { get; }
 
     public DeviceTable Devices { get; }
@@ -102,10 +101,14 @@ public sealed partial class Run : IAsyncDisposable
     {
         var started = DateTimeOffset.UtcNow;
         var loadBefore = LoadAverage();
-        var address = IPAddress.TryParse(options.BaseUrl.Host, out var ip)
-            ? ip
-            : (await Dns.GetHostAddressesAsync(options.BaseUrl.Host, cancellationToken))[0];
-        await using var run = new Run(options, new IPEndPoint(address, options.BaseUrl.Port), cancellationToken);
+        var endPoints = new List<IPEndPoint>();
+        foreach (var baseUrl in options.BaseUrls)
+        {
+            var address = IPAddress.TryParse(baseUrl.Host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(baseUrl.Host, cancellationToken))[0];
+            endPoints.Add(new IPEndPoint(address, baseUrl.Port));
+        }
+
+        await using var run = new Run(options, endPoints, cancellationToken);
         using var viewStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var viewTask = view is null ? Task.CompletedTask : Task.Run(() => view(run, viewStop.Token), CancellationToken.None);
         var problems = new List<string>();
@@ -154,7 +157,7 @@ public sealed partial class Run : IAsyncDisposable
             _mqtt = new MqttDevices(_options, broker);
         }
 
-        var probe = new ServerProbe(_options, _probeHttp);
+        var probe = _probe;
         _snapshots.Add(await probe.TakeAsync("start", _runToken));
 
         await RegisterAsync();
@@ -169,6 +172,12 @@ public sealed partial class Run : IAsyncDisposable
         if (registered < _options.Devices)
         {
             problems.Add($"{_options.Devices - registered} of {_options.Devices} devices were not registered");
+        }
+
+        if (_options.IdleWait > TimeSpan.Zero)
+        {
+            await WaitForIdleAsync();
+            _snapshots.Add(await probe.TakeAsync("idle", _runToken));
         }
 
         await SteadyAsync();
@@ -202,7 +211,7 @@ public sealed partial class Run : IAsyncDisposable
         var lane = _lanes[0];
         try
         {
-            var reply = await lane.ExchangeAsync(spec, _authority, _pathPrefix, _options.RequestTimeout);
+            var reply = await lane.ExchangeAsync(spec, _options.RequestTimeout);
             if (reply.Rsc == 2000)
             {
                 return true;
@@ -616,7 +625,7 @@ public sealed partial class Run : IAsyncDisposable
         {
             var reply = viaMqtt
                 ? await _mqtt!.SendAsync(device, spec, lane.Arm(_options.RequestTimeout))
-                : await lane.ExchangeAsync(spec, _authority, _pathPrefix, _options.RequestTimeout);
+                : await lane.ExchangeAsync(spec, _options.RequestTimeout);
             if (!stats.RecordAnswer(reply.Rsc, intended, sent, Stopwatch.GetTimestamp()))
             {
                 Note(stats, $"{spec.Operation} {spec.To} as {spec.Originator}: HTTP {reply.Status} RSC {reply.Rsc}");
@@ -702,13 +711,18 @@ public sealed partial class Run : IAsyncDisposable
     private sealed class Lane : IDisposable
     {
         private readonly HttpConnection _connection;
+        private readonly string _authority;
+        private readonly string _pathPrefix;
         private readonly CancellationToken _runToken;
         private readonly byte[] _buffer = new byte[8 * 1024];
         private CancellationTokenSource _timeout;
 
-        public Lane(EndPoint endPoint, CancellationToken runToken)
+        public Lane(EndPoint endPoint, Uri baseUrl, CancellationToken runToken)
         {
             _connection = new HttpConnection(endPoint);
+            _authority = baseUrl.Authority;
+            var path = baseUrl.AbsolutePath;
+            _pathPrefix = path.EndsWith('/') ? path : path + "/";
             _runToken = runToken;
             _timeout = CancellationTokenSource.CreateLinkedTokenSource(runToken);
         }
@@ -726,9 +740,9 @@ public sealed partial class Run : IAsyncDisposable
             return _timeout.Token;
         }
 
-        public ValueTask<Reply> ExchangeAsync(RequestSpec spec, string authority, string pathPrefix, TimeSpan timeout)
+        public ValueTask<Reply> ExchangeAsync(RequestSpec spec, TimeSpan timeout)
         {
-            var length = RequestFormatter.WriteHttp(_buffer, spec, authority, pathPrefix);
+            var length = RequestFormatter.WriteHttp(_buffer, spec, _authority, _pathPrefix);
             if (length < 0)
             {
                 throw new InvalidOperationException($"request to {spec.To} is larger than {_buffer.Length} bytes");

@@ -2,8 +2,8 @@ using System.ComponentModel.DataAnnotations;
 
 namespace VirtualIoT.Silo;
 
-/// <summary>Where this silo listens. Section <c>Orleans</c> of configuration.</summary>
-public sealed class SiloHostOptions
+/// <summary>Where this silo listens and when it lets idle grains go. Section <c>Orleans</c> of configuration.</summary>
+public sealed class SiloHostOptions : IValidatableObject
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Orleans";
@@ -29,4 +29,32 @@ public sealed class SiloHostOptions
     /// </summary>
     [Required, RegularExpression(@"^[0-9A-Fa-f:.]+$")]
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// How long a grain (an AE, a container, …) stays in memory after its last call before Orleans deactivates it
+    /// (<c>GrainCollectionOptions.CollectionAge</c>). An idle device then costs only its stored state: nothing in
+    /// the silo with PostgreSQL or Azure Table storage, its state record with memory storage. Default 15 min
+    /// (Orleans' own default); lower it where many devices talk rarely, at the price of an activation (one storage
+    /// read) on their next request.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "365.00:00:00")]
+    public TimeSpan CollectionAge { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How often the silo looks for grains idle longer than <see cref="CollectionAge"/>
+    /// (<c>GrainCollectionOptions.CollectionQuantum</c>); must be shorter than it. Default 1 min (Orleans' own default).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CollectionQuantum { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (CollectionAge <= CollectionQuantum)
+        {
+            yield return new ValidationResult(
+                $"CollectionAge ({CollectionAge}) must be longer than CollectionQuantum ({CollectionQuantum})",
+                [nameof(CollectionAge), nameof(CollectionQuantum)]);
+        }
+    }
 }

@@ -88,8 +88,13 @@ public sealed record VerificationSummary(long DevicesChecked, long DevicesWrong,
 /// <param name="BytesPerActivation">RSS growth over registration / activation growth over registration.</param>
 /// <param name="CpuMicrosecondsPerRequest">Silo CPU over the steady phase / requests completed in it.</param>
 /// <param name="CpuMicrosecondsPerRegistrationRequest">Silo CPU over registration / its requests (AE, container, subscription).</param>
+/// <param name="BytesPerIdleDevice">RSS at <c>idle</c> (grains deactivated, <c>--idle-wait</c>) minus RSS at <c>start</c>, per registered device.</param>
+/// <param name="BytesPerActiveGrain">RSS at <c>registered</c> minus RSS at <c>idle</c>, per activation deactivated in between.</param>
+/// <param name="HeapBytesPerIdleDevice">As <paramref name="BytesPerIdleDevice"/>, from the managed heap after the last GC.</param>
+/// <param name="HeapBytesPerActiveGrain">As <paramref name="BytesPerActiveGrain"/>, from the managed heap after the last GC.</param>
 public sealed record ServerSummary(IReadOnlyList<ServerSnapshot> Snapshots, double? BytesPerRegisteredDevice, double? BytesPerActivation,
-    double? CpuMicrosecondsPerRequest, double? CpuMicrosecondsPerRegistrationRequest);
+    double? CpuMicrosecondsPerRequest, double? CpuMicrosecondsPerRegistrationRequest, double? BytesPerIdleDevice = null,
+    double? BytesPerActiveGrain = null, double? HeapBytesPerIdleDevice = null, double? HeapBytesPerActiveGrain = null);
 
 public sealed record ClientSummary(double CpuSeconds, long PeakWorkingSetBytes);
 

@@ -11,8 +11,12 @@ namespace VirtualIoT.LoadGen.Measurement;
 /// <param name="Activations">Grain activations in the cluster; null when neither source answered.</param>
 /// <param name="AeActivations">Activations of the AE grain type, when the source tells types apart.</param>
 /// <param name="ActivationSource">Where <paramref name="Activations"/> came from (<c>dashboard</c>, <c>metrics</c>).</param>
+/// <param name="HeapBytes">
+/// Managed heap after the last garbage collection (<c>dotnet_gc_last_collection_heap_size_bytes</c> on <c>/metrics</c>,
+/// first base URL's silo only): live memory when <c>--silo-gc</c> just ran one; RSS also counts what the collector keeps.
+/// </param>
 public sealed record ServerSnapshot(string Label, DateTimeOffset At, long? RssBytes, double? CpuSeconds, long? Activations, long? AeActivations,
-    string? ActivationSource);
+    string? ActivationSource, long? HeapBytes = null);
 
 /// <summary>
 /// Reads the silos' figures from the OS (<c>/proc/PID/status</c> VmRSS, <c>/proc/PID/stat</c> utime + stime) and
@@ -24,8 +28,16 @@ internal sealed class ServerProbe(LoadGenOptions options, HttpClient http)
 {
     private static readonly double s_clockTicks = 100; // USER_HZ: 100 on every Linux LoadGen runs on.
 
+    /// <summary>Silo processes that could not be asked for a collection (<see cref="LoadGenOptions.SiloGc"/>).</summary>
+    public List<string> GcFailures { get; } = [];
+
     public async Task<ServerSnapshot> TakeAsync(string label, CancellationToken cancellationToken)
     {
+        if (options.SiloGc && options.SiloPids.Count > 0)
+        {
+            GcFailures.AddRange(await SiloGc.CollectAsync(options.SiloPids, cancellationToken));
+        }
+
         long? rss = null;
         double? cpu = null;
         if (options.SiloPids.Count > 0)
@@ -41,7 +53,9 @@ internal sealed class ServerProbe(LoadGenOptions options, HttpClient http)
         }
 
         var (activations, ae, source) = await ReadActivationsAsync(cancellationToken);
-        return new ServerSnapshot(label, DateTimeOffset.UtcNow, rss, cpu, activations, ae, source);
+        var root = options.BaseUrl.AbsoluteUri.TrimEnd('/');
+        var (heap, _) = await FetchAsync($"{root}/metrics", text => (SumPrometheus(text, "dotnet_gc_last_collection_heap_size_bytes", null).Total, null), cancellationToken);
+        return new ServerSnapshot(label, DateTimeOffset.UtcNow, rss, cpu, activations, ae, source, heap);
     }
 
     /// <summary>VmRSS in bytes and CPU seconds of process <paramref name="pid"/>; nulls when it cannot be read.</summary>
@@ -78,7 +92,8 @@ internal sealed class ServerProbe(LoadGenOptions options, HttpClient http)
         return (utime + stime) / s_clockTicks;
     }
 
-    private async Task<(long? Total, long? Ae, string? Source)> ReadActivationsAsync(CancellationToken cancellationToken)
+    /// <summary>Activations in the cluster (all, and of the AE type) and where they came from; nulls when nothing answers.</summary>
+    public async Task<(long? Total, long? Ae, string? Source)> ReadActivationsAsync(CancellationToken cancellationToken)
     {
         var root = options.BaseUrl.AbsoluteUri.TrimEnd('/');
         var dashboard = await FetchAsync($"{root}/dashboard/DashboardCounters", ParseDashboardCounters, cancellationToken);
@@ -112,19 +127,23 @@ internal sealed class ServerProbe(LoadGenOptions options, HttpClient http)
     /// Sum of <c>orleans_catalog_activations</c> samples, and of those with <c>grain_type="ae"</c>
     /// (Prometheus text format; a comment or other metric is skipped).
     /// </summary>
-    internal static (long? Total, long? Ae) ParsePrometheusActivations(string text)
+    internal static (long? Total, long? Ae) ParsePrometheusActivations(string text) =>
+        SumPrometheus(text, "orleans_catalog_activations", "grain_type=\"ae\"");
+
+    /// <summary>Sum of the samples of metric <paramref name="name"/>, and of those whose labels hold <paramref name="label"/>.</summary>
+    private static (long? Total, long? Ae) SumPrometheus(string text, string name, string? label)
     {
         long? total = null;
         long? ae = null;
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
-            if (!line.StartsWith("orleans_catalog_activations", StringComparison.Ordinal))
+            if (!line.StartsWith(name, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            var rest = line["orleans_catalog_activations".Length..];
+            var rest = line[name.Length..];
             if (rest.Length == 0 || (rest[0] != '{' && rest[0] != ' '))
             {
                 continue;
@@ -147,7 +166,7 @@ internal sealed class ServerProbe(LoadGenOptions options, HttpClient http)
             }
 
             total = (total ?? 0) + (long)value;
-            if (line.Contains("grain_type=\"ae\"", StringComparison.Ordinal))
+            if (label is not null && line.Contains(label, StringComparison.Ordinal))
             {
                 ae = (ae ?? 0) + (long)value;
             }
@@ -174,6 +193,7 @@ internal sealed class ServerProbe(LoadGenOptions options, HttpClient http)
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("simpleGrainStats", out var stats) && stats.ValueKind == JsonValueKind.Array)
         {
             long sum = 0;
+            ae = 0; // Types with no activation are absent from the list.
             foreach (var entry in stats.EnumerateArray())
             {
                 if (entry.TryGetProperty("activationCount", out var count) && count.TryGetInt64(out var n))
@@ -182,7 +202,7 @@ internal sealed class ServerProbe(LoadGenOptions options, HttpClient http)
                     if (entry.TryGetProperty("grainType", out var type) && type.GetString() is { } name
                         && name.EndsWith("AeGrain", StringComparison.Ordinal))
                     {
-                        ae = (ae ?? 0) + n;
+                        ae += n;
                     }
                 }
             }

@@ -37,6 +37,11 @@ internal static class BackendExtensions
         builder.UseOrleans(silo =>
         {
             ConfigureClustering(silo, host, clustering);
+            silo.Configure<GrainCollectionOptions>(options =>
+            {
+                options.CollectionAge = host.CollectionAge;
+                options.CollectionQuantum = host.CollectionQuantum;
+            });
             ConfigureReminders(silo, clustering);
             ConfigureStorage(silo, storage, postgresStorage);
             silo.AddVirtualIoTGrains(configuration);

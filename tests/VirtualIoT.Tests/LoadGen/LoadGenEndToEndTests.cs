@@ -16,7 +16,8 @@ public sealed class LoadGenEndToEndTests(CseFixture fixture)
     {
         var options = new LoadGenOptions
         {
-            BaseUrl = fixture.BaseAddress,
+            // Two base URLs, as for a cluster (here the same silo twice): the connections alternate between them.
+            BaseUrls = [fixture.BaseAddress, fixture.BaseAddress],
             Devices = 300,
             Interval = TimeSpan.FromSeconds(1),
             Duration = TimeSpan.FromSeconds(3),

@@ -69,6 +69,21 @@ public sealed class MeasurementTests
         var json = """{"totalActivationCount":30,"simpleGrainStats":[{"grainType":"VirtualIoT.Grains.AeGrain","activationCount":20},{"grainType":"X.ContainerGrain","activationCount":10}]}""";
 
         Assert.Equal((30L, 20L), ServerProbe.ParseDashboardCounters(json));
+        Assert.Equal((3L, 0L), ServerProbe.ParseDashboardCounters("""{"totalActivationCount":3,"simpleGrainStats":[{"grainType":"X.ContainerGrain","activationCount":3}]}"""));
+    }
+
+    [Fact]
+    public void Idle_figures_divide_memory_by_devices_and_by_deactivated_grains()
+    {
+        var start = new ServerSnapshot("start", DateTimeOffset.UnixEpoch, 1_000_000, 1, 20, 0, "dashboard", 500_000);
+        var registered = new ServerSnapshot("registered", DateTimeOffset.UnixEpoch, 9_000_000, 2, 2_020, 1_000, "dashboard", 6_500_000);
+        var idle = new ServerSnapshot("idle", DateTimeOffset.UnixEpoch, 8_000_000, 3, 20, 0, "dashboard", 2_500_000);
+
+        Assert.Equal((7_000.0, 500.0), Run.IdleFigures(start, registered, idle, 1_000, s => s.RssBytes));
+        Assert.Equal((2_000.0, 2_000.0), Run.IdleFigures(start, registered, idle, 1_000, s => s.HeapBytes));
+        Assert.Equal((null, null), Run.IdleFigures(start, registered, null, 1_000, s => s.HeapBytes));
+        Assert.Equal(5L, Run.IdleActivations(25, null, 20));
+        Assert.Equal(0L, Run.IdleActivations(25, 0, 20));
     }
 
     [Fact]

@@ -27,12 +27,12 @@ public sealed class OptionsParserTests
     {
         string[] args =
         [
-            "--base", "http://10.0.0.1:9080/", "--cse-base", "mycse", "--cse-id", "/id-x", "--admin", "CRoot", "--devices", "2_000",
+            "--base", "http://10.0.0.1:9080/,http://10.0.0.2:9081", "--cse-base", "mycse", "--cse-id", "/id-x", "--admin", "CRoot", "--devices", "2_000",
             "--interval", "30s", "--protocol", "mqtt", "--readers", "0.5", "--discovery-share", "0.25", "--subscribers", "0.1",
             "--register-rate", "500", "--duration", "2m", "--teardown", "--verify", "--results", "out.json", "--max-connections", "16",
             "--max-pending", "1000", "--request-timeout", "500ms", "--phase-timeout", "1h", "--notification-wait", "5", "--prefix", "abc",
             "--container", "temp", "--mqtt-host", "127.0.0.2", "--mqtt-port", "2883", "--source-addresses", "4", "--notify-host", "127.0.0.3",
-            "--notify-port", "9000", "--silo-pid", "12,34", "--seed", "7", "--no-live",
+            "--notify-port", "9000", "--silo-pid", "12,34", "--seed", "7", "--no-live", "--idle-wait", "3m", "--silo-gc",
         ];
 
         var options = OptionsParser.Parse(args, out var error);
@@ -41,7 +41,7 @@ public sealed class OptionsParserTests
         Assert.Equal(
             new LoadGenOptions
             {
-                BaseUrl = new Uri("http://10.0.0.1:9080/"),
+                BaseUrls = options!.BaseUrls,
                 CseBaseName = "mycse",
                 CseId = "/id-x",
                 AdminOriginator = "CRoot",
@@ -68,12 +68,16 @@ public sealed class OptionsParserTests
                 SourceAddresses = 4,
                 NotifyHost = "127.0.0.3",
                 NotifyPort = 9000,
-                SiloPids = options!.SiloPids,
+                SiloPids = options.SiloPids,
                 Seed = 7,
                 Live = false,
+                IdleWait = TimeSpan.FromMinutes(3),
+                SiloGc = true,
             },
             options);
         Assert.Equal([12, 34], options.SiloPids);
+        Assert.Equal([new Uri("http://10.0.0.1:9080/"), new Uri("http://10.0.0.2:9081")], options.BaseUrls);
+        Assert.Equal(new Uri("http://10.0.0.1:9080/"), options.BaseUrl);
     }
 
     [Fact]

@@ -50,6 +50,7 @@ public sealed class SwitchedOffTests
     [InlineData("ResourceBrowser:Path", "/cse-in/browser", "ResourceBrowser:Path")]
     [InlineData("OpenTelemetry:OtlpEndpoint", "collector:4317", "OpenTelemetry:OtlpEndpoint")]
     [InlineData("Dashboard:Path", "/metrics", "Dashboard:Path")]
+    [InlineData("Orleans:CollectionAge", "00:00:30", "CollectionAge")]
     public void Bad_setting_stops_the_start_naming_the_key(string key, string value, string named)
     {
         var error = Assert.ThrowsAny<Exception>(() =>
