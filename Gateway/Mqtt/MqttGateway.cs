@@ -255,9 +255,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         return HandleRequestAsync(e, topic);
     }
 
-    // Without authentication, as the registry says; with it, only as the originator the connection authenticated as.
-    private bool MayActAs(string clientId, string originator) =>
-        _security.Required ? _registry.Holds(clientId, originator) : _registry.MayActAs(clientId, originator);
+    private bool MayActAs(string clientId, string originator) => _security.MayActAs(_registry, clientId, originator);
 
     private async Task HandleRequestAsync(InterceptingPublishEventArgs e, MqttTopic topic)
     {

@@ -84,15 +84,24 @@ public sealed partial class MqttSecurity
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="clientId"/> may publish and subscribe as <paramref name="originator"/>: without
+    /// authentication as <see cref="MqttOriginatorRegistry.MayActAs"/> says (unless another client holds it); with it,
+    /// only as the originator the connection authenticated as (<see cref="MqttOriginatorRegistry.Holds"/>).
+    /// </summary>
+    public bool MayActAs(MqttOriginatorRegistry registry, string clientId, string originator)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        return Required ? registry.Holds(clientId, originator) : registry.MayActAs(clientId, originator);
+    }
+
     /// <summary>Applies <see cref="MqttSubscriptionRule"/> to a SUBSCRIBE; a refused filter gets "not authorized".</summary>
     public Task InterceptSubscription(InterceptingSubscriptionEventArgs e, string cseTopicId, MqttOriginatorRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(registry);
         var clientId = e.ClientId;
-        var required = Required;
-        if (!MqttSubscriptionRule.Allows(e.TopicFilter.Topic, cseTopicId,
-                originator => required ? registry.Holds(clientId, originator) : registry.MayActAs(clientId, originator)))
+        if (!MqttSubscriptionRule.Allows(e.TopicFilter.Topic, cseTopicId, originator => MayActAs(registry, clientId, originator)))
         {
             e.ProcessSubscription = false;
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
