@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,8 @@ namespace VirtualIoT.Gateway.Security;
 /// credentials from configuration are hashed at start and held in memory. A verified pair is remembered for
 /// <see cref="AuthenticationOptions.CacheDuration"/> as an HMAC of the secret under a random per-process key, so a
 /// repeated request costs one HMAC rather than a PBKDF2 run, and the cache holds nothing from which the secret could
-/// be recovered offline. Failed attempts are never cached.
+/// be recovered offline. Failed attempts are never cached, and are throttled per originator
+/// (<see cref="AuthenticationOptions.MaxFailuresPerMinute"/>).
 /// </summary>
 public sealed partial class CredentialStore : IDisposable
 {
@@ -26,6 +28,7 @@ public sealed partial class CredentialStore : IDisposable
     private readonly MemoryCache _verified;
     private readonly TimeSpan _cacheDuration;
     private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
+    private readonly PartitionedRateLimiter<string>? _failures;
     private readonly ILogger _logger;
 
     /// <summary>Creates the store; hashes the bootstrap credentials.</summary>
@@ -37,6 +40,20 @@ public sealed partial class CredentialStore : IDisposable
         _logger = logger;
         _cacheDuration = value.CacheDuration;
         _verified = new MemoryCache(new MemoryCacheOptions { SizeLimit = value.CacheSize });
+        if (value.MaxFailuresPerMinute > 0)
+        {
+            var bucket = new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = value.MaxFailuresPerMinute,
+                TokensPerPeriod = 1,
+                ReplenishmentPeriod = TimeSpan.FromMinutes(1) / value.MaxFailuresPerMinute,
+                QueueLimit = 0,
+                AutoReplenishment = false,
+            };
+            _failures = PartitionedRateLimiter.Create<string, string>(
+                originator => RateLimitPartition.GetTokenBucketLimiter(originator, _ => bucket), StringComparer.Ordinal);
+        }
+
         _bootstrap = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (originator, secret) in value.Credentials)
         {
@@ -67,6 +84,12 @@ public sealed partial class CredentialStore : IDisposable
             return true;
         }
 
+        if (_failures?.GetStatistics(originator) is { CurrentAvailablePermits: <= 0 })
+        {
+            Log.Throttled(_logger, originator);
+            return false;
+        }
+
         var stored = await _grains.GetGrain<ICredentialGrain>(originator).Get();
         var hash = stored?.Hash ?? _bootstrap.GetValueOrDefault(originator);
         if (hash is null)
@@ -78,6 +101,7 @@ public sealed partial class CredentialStore : IDisposable
         if (result == PasswordVerificationResult.Failed)
         {
             Log.VerificationFailed(_logger, originator);
+            _failures?.AttemptAcquire(originator).Dispose();
             return false;
         }
 
@@ -107,7 +131,11 @@ public sealed partial class CredentialStore : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _verified.Dispose();
+    public void Dispose()
+    {
+        _verified.Dispose();
+        _failures?.Dispose();
+    }
 
     private byte[] Digest(string originator, string secret)
     {
@@ -120,6 +148,9 @@ public sealed partial class CredentialStore : IDisposable
     {
         [LoggerMessage(EventId = 3300, Level = LogLevel.Information, Message = "Credential verification failed for originator {Originator}")]
         public static partial void VerificationFailed(ILogger logger, string originator);
+
+        [LoggerMessage(EventId = 3303, Level = LogLevel.Warning, Message = "Originator {Originator} has too many failed authentication attempts; refused without verification")]
+        public static partial void Throttled(ILogger logger, string originator);
 
         [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Credential of originator {Originator} set by the administrator")]
         public static partial void CredentialSet(ILogger logger, string originator);

@@ -50,6 +50,15 @@ public sealed class AuthenticationOptions
     [Required, RegularExpression("^(/[A-Za-z0-9._~-]+)+$")]
     public string CredentialsPath { get; set; } = "/credentials";
 
+    /// <summary>
+    /// Failed verifications one originator may cause per minute (a token bucket refilled evenly); beyond it, presented
+    /// secrets not already verified (cached) are refused without running PBKDF2, until the bucket refills. This bounds
+    /// both password guessing and the CPU an attacker can burn with wrong secrets; a client whose secret is cached
+    /// keeps working. Zero turns the throttle off. Default 60.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxFailuresPerMinute { get; set; } = 60;
+
     /// <summary>Shortest secret the credentials endpoint accepts. Default 12 characters.</summary>
     [Range(1, 1024)]
     public int MinSecretLength { get; set; } = 12;

@@ -21,6 +21,7 @@ public sealed class SecureCseFixture : IAsyncLifetime
     public const int RequestsPerSecond = 100;
     public const int MaxAttributeLength = 1000;
     public const int MaxListItems = 50;
+    public const int MaxFailuresPerMinute = 10;
 
     private WebApplicationFactory<Program>? _factory;
 
@@ -61,6 +62,7 @@ public sealed class SecureCseFixture : IAsyncLifetime
                 ["Mqtt:Tls:Certificate:KeyPath"] = Tls.KeyPath,
                 ["Security:Authentication:Required"] = "true",
                 ["Security:Authentication:Credentials:CAdmin"] = AdminSecret,
+                ["Security:Authentication:MaxFailuresPerMinute"] = MaxFailuresPerMinute.ToString(CultureInfo.InvariantCulture),
                 ["Limits:RequestsPerSecond"] = RequestsPerSecond.ToString(CultureInfo.InvariantCulture),
                 ["Limits:MaxAttributeLength"] = MaxAttributeLength.ToString(CultureInfo.InvariantCulture),
                 ["Limits:MaxListItems"] = MaxListItems.ToString(CultureInfo.InvariantCulture),
