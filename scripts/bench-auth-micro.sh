@@ -40,7 +40,7 @@ for (var i = 0; i < 10; i++) { hasher.VerifyHashedPassword(new object(), hash, S
 Console.WriteLine($"PBKDF2 verification (cache miss): {clock.Elapsed.TotalMilliseconds / 10:F1} ms");
 
 // No credential stored in the cluster: the store falls back to the bootstrap credential, as a silo would answer.
-var store = new CredentialStore(DispatchProxy.Create<IGrainFactory, NoStoredCredentials>(), options, NullLogger<CredentialStore>.Instance);
+var store = new CredentialStore(DispatchProxy.Create<Orleans.IGrainFactory, NoStoredCredentials>(), options, NullLogger<CredentialStore>.Instance);
 var authenticator = new OriginatorAuthenticator(store, options, NullLogger<OriginatorAuthenticator>.Instance);
 var request = new ResourceRequest { Operation = Operation.Retrieve, Originator = User, RequestIdentifier = "r" };
 var header = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(User + ":" + Secret));
@@ -65,6 +65,6 @@ public class NoCredential : DispatchProxy
     protected override object? Invoke(MethodInfo? method, object?[]? args) => new ValueTask<StoredCredential?>((StoredCredential?)null);
 }
 CS
-dotnet build "$DIR/micro.csproj" -c Release -nologo -clp:ErrorsOnly -v quiet -o "$DIR/out" >/dev/null
+dotnet build "$DIR/micro.csproj" -c Release -nologo -clp:ErrorsOnly -v quiet -o "$DIR/out" >"$DIR/build.log" || { cat "$DIR/build.log" >&2; exit 1; }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 taskset -c "$CPU" dotnet "$DIR/out/micro.dll"
