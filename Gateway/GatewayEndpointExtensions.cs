@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualIoT.Gateway.Http;
+using VirtualIoT.Gateway.Security;
 
 namespace VirtualIoT.Gateway;
 
@@ -30,6 +31,7 @@ public static class GatewayEndpointExtensions
         // The handler's singletons are bound once, not looked up per request (which would also create a request
         // service scope). Bound at the first request rather than here: in a standalone gateway the Orleans client
         // learns which grain classes implement the interfaces only once it has connected, at host start.
+        CredentialsEndpoint.Map(app);
         var gateway = new Lazy<HttpGateway>(app.Services.GetRequiredService<HttpGateway>, LazyThreadSafetyMode.ExecutionAndPublication);
         return app.Map(RoutePattern, context => HttpGateway.HandleAsync(context, gateway.Value))
             .WithDisplayName("oneM2M HTTP binding");

@@ -7,6 +7,7 @@ using VirtualIoT.Gateway.Http;
 using VirtualIoT.Gateway.Mqtt;
 using VirtualIoT.Gateway.Notifications;
 using VirtualIoT.Gateway.Pipeline;
+using VirtualIoT.Gateway.Security;
 
 namespace VirtualIoT.Gateway;
 
@@ -51,6 +52,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>());
         services.TryAddSingleton<MqttGateway>();
         services.AddHostedService(static provider => provider.GetRequiredService<MqttGateway>());
+        services.AddVirtualIoTSecurity(configuration);
         services.AddExceptionHandler<GatewayExceptionHandler>();
         services.AddVirtualIoTNotificationSender();
         return services;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Pipeline;
+using VirtualIoT.Gateway.Security;
 
 namespace VirtualIoT.Gateway.Http;
 
@@ -22,6 +23,7 @@ public sealed partial class HttpGateway
 
     private readonly CseIdentity _cse;
     private readonly RequestDispatcher _dispatcher;
+    private readonly OriginatorAuthenticator _authenticator;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger _logger;
     private readonly int _maxBodyBytes;
@@ -30,6 +32,7 @@ public sealed partial class HttpGateway
     public HttpGateway(
         CseIdentity cse,
         RequestDispatcher dispatcher,
+        OriginatorAuthenticator authenticator,
         GatewayMetrics metrics,
         IOptions<GatewayOptions> options,
         ILogger<HttpGateway> logger)
@@ -37,6 +40,7 @@ public sealed partial class HttpGateway
         ArgumentNullException.ThrowIfNull(options);
         _cse = cse;
         _dispatcher = dispatcher;
+        _authenticator = authenticator;
         _metrics = metrics;
         _logger = logger;
         _maxBodyBytes = options.Value.MaxBodyBytes;
@@ -77,7 +81,10 @@ public sealed partial class HttpGateway
                 resourceTypeName = GatewayMetrics.ResourceTypeName(type);
             }
 
-            response = resourceRequest.Operation == Operation.Notify
+            response = gateway._authenticator.Required
+                && await gateway._authenticator.AuthenticateHttpAsync(headers.Authorization, resourceRequest) is { } unauthenticated
+                ? ResourceResponse.Error(unauthenticated)
+                : resourceRequest.Operation == Operation.Notify
                 // The CSE hosts no notifiable resource yet (no polling channels); ACME answers 4000 for this.
                 ? ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable (POST without ty in Content-Type is a notify)")
                 : await gateway._dispatcher.DispatchAsync(resourceRequest, address, context.RequestAborted);

@@ -10,6 +10,7 @@ using MQTTnet.Server;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Pipeline;
+using VirtualIoT.Gateway.Security;
 
 namespace VirtualIoT.Gateway.Mqtt;
 
@@ -38,6 +39,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
     // publishes carry, which no real client may use (ValidateConnectionAsync), so "sent by us" is decidable.
     private readonly string _cseTopicId;
     private RequestDispatcher _dispatcher = null!;
+    private MqttSecurity _security = null!;
     private MqttServer? _server;
     private MqttNotifier? _notifier;
 
@@ -71,17 +73,22 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         // Resolved now, not in the constructor: a standalone gateway's Orleans client knows the grain classes only
         // once it has connected, which its hosted service (registered before this one) has done by now.
         _dispatcher = _services.GetRequiredService<RequestDispatcher>();
+        _security = _services.GetRequiredService<MqttSecurity>();
         _notifier = new MqttNotifier(_services.GetRequiredService<IGrainFactory>(), _registry, PublishAsync, _cse,
             _options.ConnectionRefreshInterval, _services.GetRequiredService<ILogger<MqttNotifier>>());
 
         var factory = new MqttServerFactory();
+        var address = IPAddress.Parse(_options.Address);
+        var v6Address = string.IsNullOrEmpty(_options.IPv6Address) ? IPAddress.None : IPAddress.Parse(_options.IPv6Address);
         var builder = factory.CreateServerOptionsBuilder()
             .WithDefaultEndpoint()
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(_options.Address))
-            .WithDefaultEndpointBoundIPV6Address(string.IsNullOrEmpty(_options.IPv6Address) ? IPAddress.None : IPAddress.Parse(_options.IPv6Address))
+            .WithDefaultEndpointBoundIPAddress(address)
+            .WithDefaultEndpointBoundIPV6Address(v6Address)
             .WithDefaultEndpointPort(_options.Port);
+        _security.ConfigureTls(builder, address, v6Address);
         var server = factory.CreateMqttServer(builder.Build());
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        server.InterceptingSubscriptionAsync += e => _security.InterceptSubscription(e, _cseTopicId, _registry);
         server.ClientConnectedAsync += OnClientConnectedAsync;
         server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
@@ -139,7 +146,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             ? server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = _cseTopicId }, CancellationToken.None)
             : Task.CompletedTask;
 
-    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    private async Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
         if (string.Equals(MqttOriginatorRegistry.OriginatorOf(e.ClientId), _cseTopicId, StringComparison.Ordinal))
         {
@@ -154,8 +161,10 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             e.ReasonCode = MqttConnectReasonCode.ServerBusy;
             Log.ConnectionLimitReached(_logger, e.ClientId, _options.MaxConnections);
         }
-
-        return Task.CompletedTask;
+        else if (_security.Required)
+        {
+            await _security.AuthenticateAsync(e);
+        }
     }
 
     private int _connections;
@@ -197,7 +206,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             case MqttTopicKind.Plain:
                 // A response to a notification sent on a topic under the path of the AE's mqtt:// poa.
                 if (_notifier is { } notifier && PrefixedResponse(e.ApplicationMessage.Topic) is { } prefixed
-                    && _registry.MayActAs(e.ClientId, prefixed.Originator))
+                    && MayActAs(e.ClientId, prefixed.Originator))
                 {
                     notifier.Answer(prefixed.Originator, e.ApplicationMessage.Payload);
                 }
@@ -214,7 +223,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             case MqttTopicKind.ResponseToCse:
                 // An AE's answer to a notification; only the addressed AE may answer. Passed on to subscribers too,
                 // as a plain broker would (a watcher may follow the exchange).
-                if (!_registry.MayActAs(e.ClientId, topic.Originator))
+                if (!MayActAs(e.ClientId, topic.Originator))
                 {
                     Drop(e, "foreign_originator", MqttPubAckReasonCode.NotAuthorized);
                 }
@@ -234,7 +243,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             return Task.CompletedTask;
         }
 
-        if (!_registry.MayActAs(e.ClientId, topic.Originator))
+        if (!MayActAs(e.ClientId, topic.Originator))
         {
             // Not answered: the answer would go to the impersonated client's response topic.
             Log.ForeignOriginator(_logger, e.ClientId, topic.Originator);
@@ -245,6 +254,8 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         e.ProcessPublish = false;
         return HandleRequestAsync(e, topic);
     }
+
+    private bool MayActAs(string clientId, string originator) => _security.MayActAs(_registry, clientId, originator);
 
     private async Task HandleRequestAsync(InterceptingPublishEventArgs e, MqttTopic topic)
     {
@@ -268,6 +279,10 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         if (request is null)
         {
             response = ResourceResponse.Error(parsed.Error!);
+        }
+        else if (_security.Required && _security.Authenticator.CheckIdentity(request, MqttOriginatorRegistry.OriginatorOf(e.ClientId)) is { } unauthenticated)
+        {
+            response = ResourceResponse.Error(unauthenticated);
         }
         else
         {

@@ -30,8 +30,9 @@ public sealed class MqttOptions
     public int MaxConnections { get; set; } = 16_000;
 
     /// <summary>
-    /// IPv4 address the broker binds. Default <c>127.0.0.1</c>: the broker has no authentication or TLS yet, so it
-    /// is reachable from this machine only until an operator opens it deliberately (<c>0.0.0.0</c>).
+    /// IPv4 address the broker binds. Default <c>127.0.0.1</c>: authentication and TLS are off by default
+    /// (<c>Security:Authentication</c>, <c>Mqtt:Tls</c>), so the broker is reachable from this machine only until an
+    /// operator opens it deliberately (<c>0.0.0.0</c>), with both on.
     /// </summary>
     [Required]
     public string Address { get; set; } = "127.0.0.1";

@@ -11,8 +11,9 @@ namespace VirtualIoT.Gateway.Mqtt;
 /// connected, and a device with any other client ID can register and then use its new AE-ID.
 /// </summary>
 /// <remarks>
-/// Without client authentication (not in scope yet) an originator nobody holds is open to any client: this stops
-/// impersonating a connected device, not an absent one. Reads are lock-free (every publish asks); connects,
+/// Without client authentication (<c>Security:Authentication:Required</c> false, the default) an originator nobody
+/// holds is open to any client: this stops impersonating a connected device, not an absent one. With it, the
+/// binding asks <see cref="Holds"/> instead: a client acts only as the originator it authenticated as. Reads are lock-free (every publish asks); connects,
 /// disconnects and registrations take one lock.
 /// </remarks>
 public sealed class MqttOriginatorRegistry
@@ -99,15 +100,14 @@ public sealed class MqttOriginatorRegistry
     /// <summary>A snapshot of the originators connected clients hold.</summary>
     public IReadOnlyList<string> HeldOriginators() => [.. _holders.Keys];
 
+    /// <summary>True when <paramref name="clientId"/> holds <paramref name="originator"/> (topic form), whether or not others do too.</summary>
+    public bool Holds(string clientId, string originator) =>
+        _clients.TryGetValue(clientId, out var client) && Array.IndexOf(client.Held, originator) >= 0;
+
     /// <summary>True when <paramref name="clientId"/> may publish as <paramref name="originator"/> (topic form).</summary>
     public bool MayActAs(string clientId, string originator)
     {
-        if (!_holders.ContainsKey(originator))
-        {
-            return true;
-        }
-
-        return _clients.TryGetValue(clientId, out var client) && Array.IndexOf(client.Held, originator) >= 0;
+        return !_holders.ContainsKey(originator) || Holds(clientId, originator);
     }
 
     // True when the originator had no holder before.

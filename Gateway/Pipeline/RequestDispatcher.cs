@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Security;
 
 namespace VirtualIoT.Gateway.Pipeline;
 
@@ -19,16 +20,17 @@ public sealed partial class RequestDispatcher
     private readonly AddressResolver _resolver;
     private readonly IDiscoveryGrain _discovery;
     private readonly ClusterFailurePolicy _failures;
+    private readonly RequestAdmission? _admission;
     private readonly ILogger _logger;
 
     /// <summary>Creates the dispatcher.</summary>
-    public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, ILogger<RequestDispatcher> logger)
-        : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger)
+    public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, RequestAdmission admission, ILogger<RequestDispatcher> logger)
+        : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger, admission)
     {
     }
 
-    /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock).</summary>
-    internal RequestDispatcher(IGrainFactory grains, AddressResolver resolver, ClusterFailurePolicy failures, ILogger logger)
+    /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock) and optional limits.</summary>
+    internal RequestDispatcher(IGrainFactory grains, AddressResolver resolver, ClusterFailurePolicy failures, ILogger logger, RequestAdmission? admission = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(resolver);
@@ -36,6 +38,7 @@ public sealed partial class RequestDispatcher
         ArgumentNullException.ThrowIfNull(logger);
         _resolver = resolver;
         _failures = failures;
+        _admission = admission;
         _logger = logger;
 
         // IDiscoveryGrain is a stateless worker: one reference serves every request.
@@ -57,6 +60,12 @@ public sealed partial class RequestDispatcher
         {
             // The CSE hosts no notifiable resource yet (no polling channels); ACME answers 4000 for this.
             return new(ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable"));
+        }
+
+        // Limits (requests per originator, attribute sizes) before any grain call: Security/RequestAdmission.cs.
+        if (_admission?.Admit(request) is { } refused)
+        {
+            return new(refused);
         }
 
         return DispatchWithRetriesAsync(request, address, IsDiscovery(request), cancellationToken);

@@ -15,5 +15,6 @@ function request()
     ["X-M2M-RVI"] = "3",
     ["Content-Type"] = "application/json;ty=4",
     ["Accept"] = "application/json",
+    ["Authorization"] = common.authorization(ae),
   }, body)
 end

@@ -8,8 +8,23 @@
 --   1: number of AEs (default 1000): the targets are Cbench0000 .. Cbench(N-1)
 --   2: run tag (default: the time), put into every X-M2M-RI so IDs stay unique across runs
 --   3: container name under each AE (default cnt); the global `container`
+--   4: secret (optional): every request then carries HTTP Basic credentials <AE-ID>:<secret>
 
 local M = {}
+
+local b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+-- Base64 of a string (RFC 4648, with padding): 3 bytes -> 4 characters of 6 bits each.
+local function base64(s)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = s:byte(i, i + 2)
+    local n = a * 65536 + (b or 0) * 256 + (c or 0)
+    local function char(shift) local k = math.floor(n / shift) % 64 + 1 return b64:sub(k, k) end
+    out[#out + 1] = char(262144) .. char(4096) .. (b and char(64) or "=") .. (c and char(1) or "=")
+  end
+  return table.concat(out)
+end
 
 function M.install(expected_status, expected_rsc)
   local threads = {}
@@ -25,6 +40,8 @@ function M.install(expected_status, expected_rsc)
     aes = tonumber(args[1] or "1000")
     tag = args[2] or tostring(os.time())
     container = args[3] or "cnt"
+    secret = args[4]
+    authorization = {}
     -- Threads start at different AEs so that, with several threads, they do not walk the AEs in lockstep.
     ae_index = (tid * 7919) % aes
     sent = 0
@@ -52,6 +69,17 @@ function M.install(expected_status, expected_rsc)
     if ae_index >= aes then ae_index = 0 end
     sent = sent + 1
     return ae, tag .. "-" .. tid .. "-" .. sent
+  end
+
+  -- The Authorization header for an AE (nil without a secret), computed once per AE.
+  function M.authorization(ae)
+    if not secret then return nil end
+    local value = authorization[ae]
+    if not value then
+      value = "Basic " .. base64(ae .. ":" .. secret)
+      authorization[ae] = value
+    end
+    return value
   end
 
   function done(summary, latency, requests)

@@ -13,5 +13,6 @@ function request()
     ["X-M2M-RI"] = ri,
     ["X-M2M-RVI"] = "3",
     ["Accept"] = "application/json",
+    ["Authorization"] = common.authorization(ae),
   })
 end

@@ -6,8 +6,9 @@ namespace VirtualIoT.Benchmarks;
 
 /// <summary>
 /// Creates the benchmark's resources: AEs <c>Cbench0000</c>.. each with container <c>cnt</c> (or another name,
-/// optionally linked to an accessControlPolicy) and one content
-/// instance (so <c>la</c> exists), then retrieves every <c>la</c>. Every status is checked.
+/// optionally linked to an accessControlPolicy) and one content instance (so <c>la</c> exists), then retrieves every
+/// <c>la</c>. Every status is checked. With <c>--secret S</c> every request carries HTTP Basic credentials
+/// <c>&lt;AE-ID&gt;:S</c> (a CSE with authentication required).
 /// </summary>
 internal static class SetupCommand
 {
@@ -20,9 +21,11 @@ internal static class SetupCommand
         var container = options.String("container", BenchmarkHttp.ContainerName);
         var acpi = options.String("acpi", "");
         var link = acpi.Length == 0 ? "" : ",\"acpi\":[\"" + acpi + "\"]";
+        var secret = options.String("secret", "");
         var runTag = DateTime.UtcNow.Ticks.ToString("x", CultureInfo.InvariantCulture);
 
         using var client = BenchmarkHttp.CreateClient(baseUri, concurrency);
+        s_secret = secret.Length > 0 ? secret : null;
         var failures = 0;
         var counts = new int[4];
         var stopwatch = Stopwatch.StartNew();
@@ -60,6 +63,12 @@ internal static class SetupCommand
         try
         {
             using var request = BenchmarkHttp.Request(method, new Uri(path, UriKind.Relative), originator, requestId, resourceType, body);
+            if (s_secret is not null)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                    Convert.ToBase64String(Encoding.UTF8.GetBytes(originator + ":" + s_secret)));
+            }
+
             using var response = await client.SendAsync(request, cancellationToken);
             var rsc = BenchmarkHttp.ResponseStatusCode(response);
             if (Array.IndexOf(accepted, rsc) >= 0)
@@ -82,6 +91,8 @@ internal static class SetupCommand
             return false;
         }
     }
+
+    private static string? s_secret;
 
     private static int s_reported;
 

@@ -59,31 +59,33 @@ public sealed class MqttTestClient : IAsyncDisposable
     /// <summary>Everything received so far.</summary>
     public IReadOnlyCollection<MqttReceived> Received => _received.ToArray();
 
-    public static async Task<MqttTestClient> ConnectAsync(int port, string clientId, bool mqtt5)
+    public static async Task<MqttTestClient> ConnectAsync(int port, string clientId, bool mqtt5, Action<MqttClientOptionsBuilder>? configure = null)
     {
         var factory = new MqttClientFactory();
         var client = factory.CreateMqttClient();
         var result = new MqttTestClient(client, clientId);
-        var options = factory.CreateClientOptionsBuilder()
+        var builder = factory.CreateClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
             .WithClientId(clientId)
-            .WithProtocolVersion(mqtt5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
-            .Build();
+            .WithProtocolVersion(mqtt5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311);
+        configure?.Invoke(builder);
+        var options = builder.Build();
         using var timeout = new CancellationTokenSource(s_timeout);
         await client.ConnectAsync(options, timeout.Token);
         return result;
     }
 
     /// <summary>Connects and returns the CONNACK result code, or the failure message, for refusals.</summary>
-    public static async Task<string> TryConnectAsync(int port, string clientId)
+    public static async Task<string> TryConnectAsync(int port, string clientId, Action<MqttClientOptionsBuilder>? configure = null)
     {
         var factory = new MqttClientFactory();
         using var client = factory.CreateMqttClient();
-        var options = factory.CreateClientOptionsBuilder()
+        var builder = factory.CreateClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
             .WithClientId(clientId)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .Build();
+            .WithProtocolVersion(MqttProtocolVersion.V500);
+        configure?.Invoke(builder);
+        var options = builder.Build();
         using var timeout = new CancellationTokenSource(s_timeout);
         try
         {
@@ -96,10 +98,10 @@ public sealed class MqttTestClient : IAsyncDisposable
         }
     }
 
-    public async Task SubscribeAsync(string topic)
+    public async Task<MqttClientSubscribeResult> SubscribeAsync(string topic)
     {
         using var timeout = new CancellationTokenSource(s_timeout);
-        await _client.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
+        return await _client.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
     }
 
     /// <summary>Publishes with QoS 1; returns the PUBACK (its reason code is meaningful with MQTT 5).</summary>
