@@ -99,11 +99,18 @@ public interface IContainerGrain : IResourceGrain
 [Alias("VirtualIoT.IChildIndexGrain")]
 public interface IChildIndexGrain : IGrainWithStringKey
 {
-    /// <summary>Claims a name; false when a sibling has it.</summary>
+    /// <summary>
+    /// Claims a name; false when a sibling has it. <paramref name="create"/>, when given, is the record of the create
+    /// that makes the child, stored in the same write (see <see cref="FindCreate"/>).
+    /// </summary>
     [Alias("Claim")]
-    ValueTask<bool> Claim(ChildReference child);
+    ValueTask<bool> Claim(ChildReference child, CompletedCreate? create = null);
 
-    /// <summary>Releases a name held by <paramref name="ri"/>.</summary>
+    /// <summary>The create recorded by <see cref="Claim"/> that a request with these keys repeats, or null.</summary>
+    [Alias("FindCreate"), ReadOnly]
+    ValueTask<CompletedCreate?> FindCreate(string originator, string requestId, ulong fingerprint);
+
+    /// <summary>Releases a name held by <paramref name="ri"/>, and forgets the create that made it.</summary>
     [Alias("Release")]
     ValueTask Release(string name, string ri);
 
@@ -162,13 +169,15 @@ public sealed record DiscoveryView(
 /// <param name="Path">Structured CSE-relative address.</param>
 /// <param name="Owner">Originator the default access rule lets in.</param>
 /// <param name="ParentIndexShard">When set, the child index shard in which the new resource must claim its name.</param>
+/// <param name="Create">When set, the record of this create, stored with the name's claim in <paramref name="ParentIndexShard"/>.</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.NewResource")]
 public sealed record NewResource(
     [property: Id(0)] ResourceType Type,
     [property: Id(1)] Dictionary<string, object?> Attributes,
     [property: Id(2)] string Path,
     [property: Id(3)] string Owner,
-    [property: Id(4)] string? ParentIndexShard);
+    [property: Id(4)] string? ParentIndexShard,
+    [property: Id(5)] CompletedCreate? Create = null);
 
 /// <summary>Finds the grain of a resource from its ID.</summary>
 public static class ResourceGrainFactoryExtensions

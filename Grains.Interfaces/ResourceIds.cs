@@ -111,6 +111,27 @@ public static class ResourceIds
     public static string RandomString(int length) =>
         string.Create(length, 0, static (span, _) => Random.Shared.GetItems(Alphabet, span));
 
+    /// <summary>
+    /// Characters from the same alphabet derived from <paramref name="seed"/>: the same seed gives the same string
+    /// (a generated name that a repeat of the request finds again).
+    /// </summary>
+    public static string SeededString(int length, ulong seed) =>
+        string.Create(length, seed, static (span, value) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                value = (value ^ (value >> 29)) * 0xBF58476D1CE4E5B9UL;
+                span[i] = Alphabet[(int)(value % (ulong)Alphabet.Length)];
+            }
+        });
+
+    /// <summary>
+    /// True when an AE registering with originator <paramref name="originator"/> is given an AE-ID by the CSE
+    /// (empty, <c>C</c>, <c>S</c>): such an originator names no one device, so (originator, <c>rqi</c>) is no key
+    /// for recognising a repeated request.
+    /// </summary>
+    public static bool IsAnonymousOriginator(string originator) => originator is "" or "C" or "S";
+
     /// <summary>True for a string usable as a resource name: unreserved characters, not starting with a separator.</summary>
     public static bool IsValidName(string name)
     {

@@ -8,9 +8,10 @@ namespace VirtualIoT.Gateway.Pipeline;
 /// a silo died and membership has not declared it dead yet (a few seconds, <c>Clustering:ProbeTimeout</c> and
 /// friends), a connection broke, a gateway is overloaded, a call timed out. Such a call may be repeated once the
 /// grain is re-activated elsewhere. Requests whose repetition is harmless (retrieve, discovery, update, delete) are
-/// retried with a short, growing pause until <see cref="GatewayOptions.RetryBudget"/> is spent, and so are creates
-/// under an AE or a container, which their parent makes idempotent by the request identifier; a create under the
-/// CSEBase, which would add a second resource if the first attempt had in fact been carried out, is not repeated.
+/// retried with a short, growing pause until <see cref="GatewayOptions.RetryBudget"/> is spent, and so are creates,
+/// which the parent (or, under the CSEBase, the index shard of the new name) makes idempotent by the originator's
+/// request identifier; only a create by an anonymous originator (<c>C</c>, <c>S</c>: an AE-ID assigned by the CSE),
+/// which would add a second AE if the first attempt had in fact been carried out, is not repeated.
 /// Either way the client then gets 5000 with <c>m2m:dbg</c> saying to retry and HTTP <c>Retry-After</c>: never a bare 500.
 /// </summary>
 public sealed class ClusterFailurePolicy
@@ -91,14 +92,16 @@ public sealed class ClusterFailurePolicy
     /// attempt whose outcome is unknown may be repeated: retrieve and discovery read; an update sets the same
     /// attributes again; a delete of a resource already deleted changes nothing (its answer is then 4004); a create
     /// under an AE or a container (<paramref name="target"/>) is remembered by its parent under the originator's
-    /// request identifier in the same write that stores it, so a repeat returns the resource the first attempt made.
-    /// A create under the CSEBase is not repeated (its children are claimed in index shards, with no such record).
+    /// request identifier in the same write that stores it, and one under the CSEBase in the write of the index shard
+    /// that claims the new name, so a repeat returns the resource the first attempt made. A create by an anonymous
+    /// originator (<see cref="ResourceIds.IsAnonymousOriginator"/>) is not repeated: it names no device to key a record by.
     /// </summary>
     public static bool IsSafeToRepeat(ResourceRequest request, ResourceKind target)
     {
         ArgumentNullException.ThrowIfNull(request);
         return request.Operation is Operation.Retrieve or Operation.Update or Operation.Delete
-            || (request.Operation == Operation.Create && target is ResourceKind.Ae or ResourceKind.Container);
+            || (request.Operation == Operation.Create && target is ResourceKind.Ae or ResourceKind.Container or ResourceKind.CseBase
+                && !ResourceIds.IsAnonymousOriginator(request.Originator));
     }
 
     /// <summary>

@@ -100,6 +100,10 @@ internal static class ResourceFactory
     public static string GenerateName(ResourceType type) =>
         string.Concat(ResourceTypeNames.ShortName(type), "_", ResourceIds.RandomString(10));
 
+    /// <summary>A name like <see cref="GenerateName(ResourceType)"/>, derived from <paramref name="seed"/> (the same for a repeated request).</summary>
+    public static string GenerateName(ResourceType type, ulong seed) =>
+        string.Concat(ResourceTypeNames.ShortName(type), "_", ResourceIds.SeededString(10, seed));
+
     /// <summary>Content size (<c>cs</c>): UTF-8 bytes of a string content, or of the JSON text of any other value.</summary>
     public static long ContentSize(object? content) => content switch
     {

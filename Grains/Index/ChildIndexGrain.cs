@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VirtualIoT.Grains.Resources;
 
 namespace VirtualIoT.Grains.Index;
 
@@ -8,6 +9,9 @@ public sealed class ChildIndexState
 {
     /// <summary>Children by name.</summary>
     [Id(0)] public Dictionary<string, ChildReference> Children { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Completed creates of children named in this shard, oldest first, bounded as a parent's are (<see cref="Resources.RequestLedger"/>).</summary>
+    [Id(1)] public List<CompletedCreate> Creates { get; set; } = [];
 }
 
 /// <summary>One shard of a parent's child name index; see <see cref="IChildIndexGrain"/>.</summary>
@@ -15,12 +19,12 @@ internal sealed class ChildIndexGrain(
     [PersistentState("index", GrainStorageNames.Resources)] IPersistentState<ChildIndexState> store,
     IOptions<CseOptions> options) : Grain, IChildIndexGrain
 {
-    public async ValueTask<bool> Claim(ChildReference child)
+    public async ValueTask<bool> Claim(ChildReference child, CompletedCreate? create = null)
     {
         var children = store.State.Children;
         if (children.TryGetValue(child.Name, out var existing))
         {
-            if (existing == child)
+            if (existing == child && create is null)
             {
                 return true;
             }
@@ -41,12 +45,25 @@ internal sealed class ChildIndexGrain(
         }
 
         children[child.Name] = child;
+        var creates = store.State.Creates;
+        if (create is not null)
+        {
+            creates.RemoveAll(e => e.ResourceId == create.ResourceId);
+            creates.Add(create);
+            RequestLedger.Trim(creates, options.Value);
+        }
+
         try
         {
             await store.WriteStateAsync();
         }
         catch
         {
+            if (create is not null && creates.Count > 0 && creates[^1] == create)
+            {
+                creates.RemoveAt(creates.Count - 1);
+            }
+
             if (existing is null)
             {
                 children.Remove(child.Name);
@@ -66,10 +83,16 @@ internal sealed class ChildIndexGrain(
     {
         if (store.State.Children.TryGetValue(name, out var existing) && existing.ResourceId == ri)
         {
+            // The record goes with the name: a device that deregistered and registers again (its rqi counter
+            // restarted) must get a new AE, not the answer about the one it deleted.
             store.State.Children.Remove(name);
+            store.State.Creates.RemoveAll(e => e.ResourceId == ri);
             await store.WriteStateAsync();
         }
     }
+
+    public ValueTask<CompletedCreate?> FindCreate(string originator, string requestId, ulong fingerprint) =>
+        ValueTask.FromResult(RequestLedger.Find(store.State.Creates, originator, requestId, fingerprint, options.Value));
 
     public ValueTask<ChildReference?> Lookup(string name) =>
         ValueTask.FromResult(store.State.Children.TryGetValue(name, out var child) ? child : null);

@@ -3,26 +3,6 @@ using VirtualIoT.Grains.Domain;
 namespace VirtualIoT.Grains.Resources;
 
 /// <summary>
-/// A create a parent carried out, remembered under its originator's request identifier (<c>rqi</c>) so that a
-/// repeat of the same request (a gateway or device retrying after a silo died with the answer on its way) gets
-/// the original outcome instead of a second resource. Stored in the same write as the create itself.
-/// </summary>
-/// <param name="Originator">The request's <c>fr</c>.</param>
-/// <param name="RequestId">The request's <c>rqi</c>.</param>
-/// <param name="Fingerprint">Hash of the request's <c>ty</c> and content: the same <c>rqi</c> with other content is a new request.</param>
-/// <param name="ResourceId">The created resource's <c>ri</c>.</param>
-/// <param name="Name">The created resource's <c>rn</c>.</param>
-/// <param name="CompletedTicks">UTC ticks when the create was stored; entries older than the window are forgotten.</param>
-[GenerateSerializer, Immutable, Alias("VirtualIoT.CompletedCreate")]
-public sealed record CompletedCreate(
-    [property: Id(0)] string Originator,
-    [property: Id(1)] string RequestId,
-    [property: Id(2)] ulong Fingerprint,
-    [property: Id(3)] string ResourceId,
-    [property: Id(4)] string Name,
-    [property: Id(5)] long CompletedTicks);
-
-/// <summary>
 /// The bounded record of completed creates a parent keeps (<see cref="CompletedCreate"/>): at most
 /// <see cref="CseOptions.IdempotentCreatesPerOriginator"/> per originator and <see cref="CseOptions.IdempotentCreatesPerParent"/>
 /// in all, none older than <see cref="CseOptions.IdempotencyWindow"/>. A retry within those bounds is answered from
@@ -31,18 +11,16 @@ public sealed record CompletedCreate(
 internal static class RequestLedger
 {
     /// <summary>The completed create <paramref name="request"/> repeats, or null when it is a new request.</summary>
-    public static CompletedCreate? Find(List<CompletedCreate> ledger, ResourceRequest request, CseOptions options)
-    {
-        if (ledger.Count == 0)
-        {
-            return null;
-        }
+    public static CompletedCreate? Find(List<CompletedCreate> ledger, ResourceRequest request, CseOptions options) =>
+        ledger.Count == 0 ? null : Find(ledger, request.Originator, request.RequestIdentifier, Fingerprint(request), options);
 
+    /// <summary>The completed create by <paramref name="originator"/> under <paramref name="requestId"/> with this fingerprint, or null.</summary>
+    public static CompletedCreate? Find(List<CompletedCreate> ledger, string originator, string requestId, ulong fingerprint, CseOptions options)
+    {
         var oldest = DateTime.UtcNow.Ticks - options.IdempotencyWindow.Ticks;
-        var fingerprint = Fingerprint(request);
         foreach (var entry in ledger)
         {
-            if (entry.RequestId == request.RequestIdentifier && entry.Originator == request.Originator
+            if (entry.RequestId == requestId && entry.Originator == originator
                 && entry.Fingerprint == fingerprint && entry.CompletedTicks >= oldest)
             {
                 return entry;
@@ -55,9 +33,13 @@ internal static class RequestLedger
     /// <summary>Adds the create of <paramref name="resourceId"/> for <paramref name="request"/>, dropping what falls out of the bounds.</summary>
     public static void Record(List<CompletedCreate> ledger, ResourceRequest request, string resourceId, string name, CseOptions options)
     {
-        ledger.Add(new CompletedCreate(request.Originator, request.RequestIdentifier, Fingerprint(request), resourceId, name, DateTime.UtcNow.Ticks));
+        ledger.Add(For(request, Fingerprint(request), resourceId, name));
         Trim(ledger, options);
     }
+
+    /// <summary>The record of the create of <paramref name="resourceId"/> for <paramref name="request"/>, completed now.</summary>
+    public static CompletedCreate For(ResourceRequest request, ulong fingerprint, string resourceId, string name) =>
+        new(request.Originator, request.RequestIdentifier, fingerprint, resourceId, name, DateTime.UtcNow.Ticks);
 
     /// <summary>Drops, from a ledger in completion order, what is older than the window or beyond the counts (oldest first).</summary>
     public static void Trim(List<CompletedCreate> ledger, CseOptions options)
@@ -92,6 +74,10 @@ internal static class RequestLedger
         hash = Mix(hash, ((int?)request.ResourceType ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
         return Add(hash, request.Content);
     }
+
+    /// <summary>FNV-1a (64 bit) over an originator and a request identifier.</summary>
+    internal static ulong Fingerprint(string originator, string requestId) =>
+        Mix(Mix(14695981039346656037UL, originator), string.Concat("\u0000", requestId));
 
     private static ulong Add(ulong hash, object? value)
     {

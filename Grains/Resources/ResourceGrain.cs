@@ -312,7 +312,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         if (resource.ParentIndexShard is { } shard)
         {
             var child = new ChildReference(ResourceId, name, resource.Type, resource.Attributes["et"] as string);
-            if (!await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(child))
+            if (!await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(child, resource.Create))
             {
                 return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
             }

@@ -26,6 +26,7 @@ internal sealed class ChaosDevices : IDisposable
     private readonly IReadOnlyList<Uri> _gateways;
     private readonly Device[] _devices;
     private readonly ConcurrentQueue<FailedAttempt> _failures = new();
+    private readonly ConcurrentQueue<(string AeId, Outcome Outcome)> _registrations = new();
     private long _attempts;
     private long _retried;
 
@@ -68,8 +69,7 @@ internal sealed class ChaosDevices : IDisposable
         await Parallel.ForEachAsync(_devices, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (device, token) =>
         {
             var cse = _options.CseBaseName;
-            await CreateAsync(device, new RequestSpec(OneM2MOperation.Create, cse, device.AeId, device.AeId + "-ae", 2,
-                $$$"""{"m2m:ae":{"rn":"{{{device.AeId}}}","api":"Nchaos","rr":false,"srv":["3"]}}"""), token);
+            await CreateAsync(device, Registration(device.AeId), token);
             await CreateAsync(device, new RequestSpec(OneM2MOperation.Create, $"{cse}/{device.AeId}", device.AeId, device.AeId + "-cnt", 3,
                 """{"m2m:cnt":{"rn":"data"}}"""), token);
             if (device.Subscribed && notificationUrlPrefix is not null)
@@ -81,11 +81,59 @@ internal sealed class ChaosDevices : IDisposable
         });
     }
 
+    /// <summary>
+    /// Registers <see cref="ChaosOptions.Registrations"/> further AEs (<c>C&lt;prefix&gt;r&lt;n&gt;</c>) one after the
+    /// other, spread from <paramref name="start"/> to <paramref name="until"/> (Stopwatch ticks), each sent until a final
+    /// answer like a write.
+    /// </summary>
+    public async Task RegisterAsync(long start, long until, CancellationToken cancellationToken)
+    {
+        using var device = new Device(_devices.Length, "", false, _gateways);
+        for (var n = 0; n < _options.Registrations; n++)
+        {
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start + (until - start) * n / _options.Registrations);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+
+            var aeId = string.Create(CultureInfo.InvariantCulture, $"C{_options.Prefix}r{n}");
+            _registrations.Enqueue((aeId, await SendWithRetriesAsync(device, Registration(aeId), isWrite: false, cancellationToken)));
+        }
+    }
+
+    /// <summary>The registrations of <see cref="RegisterAsync"/>, each acknowledged one retrieved (as the admin) to see it is there.</summary>
+    public async Task<RegistrationSummary> CheckRegistrationsAsync(CancellationToken cancellationToken)
+    {
+        using var device = new Device(_devices.Length, "", false, _gateways);
+        long acknowledged = 0, retried = 0, alreadyRegistered = 0, readBack = 0;
+        foreach (var (aeId, outcome) in _registrations)
+        {
+            alreadyRegistered += outcome.Reply is { Rsc: 4117 or 4105 } ? 1 : 0;
+            if (outcome.Reply is not { Rsc: 2001 })
+            {
+                continue;
+            }
+
+            acknowledged++;
+            retried += outcome.Attempts > 1 ? 1 : 0;
+            var check = await SendWithRetriesAsync(device, new RequestSpec(OneM2MOperation.Retrieve, $"{_options.CseBaseName}/{aeId}",
+                _options.AdminOriginator, aeId + "-check"), isWrite: false, cancellationToken);
+            readBack += check.Reply is { Rsc: 2000 } ? 1 : 0;
+        }
+
+        return new RegistrationSummary(_registrations.Count, acknowledged, retried, alreadyRegistered, readBack, acknowledged - readBack);
+    }
+
+    private RequestSpec Registration(string aeId) => new(OneM2MOperation.Create, _options.CseBaseName, aeId, aeId + "-ae", 2,
+        $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nchaos","rr":false,"srv":["3"]}}""");
+
     private async Task CreateAsync(Device device, RequestSpec spec, CancellationToken cancellationToken)
     {
         var outcome = await SendWithRetriesAsync(device, spec, isWrite: false, cancellationToken);
-        // A repeated AE registration whose first attempt succeeded answers 4105: the AE is there, as wanted.
-        if (outcome.Reply is not { Rsc: 2001 or 4105 })
+        // A repeated AE registration whose first attempt succeeded answers 2001 again (the CSE keeps the record);
+        // 4117 or 4105 (a CSE without that record): the AE is there, as wanted.
+        if (outcome.Reply is not { Rsc: 2001 or 4105 or 4117 })
         {
             throw new InvalidOperationException(
                 $"setting up {device.AeId} failed: {spec.To} ty={spec.ResourceType} answered {outcome.Reply?.Rsc.ToString(CultureInfo.InvariantCulture) ?? outcome.LastFailure}");

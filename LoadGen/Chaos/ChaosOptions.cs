@@ -39,6 +39,9 @@ public sealed record ChaosOptions
     /// <summary>Simulated devices: an AE and a container each.</summary>
     public int Devices { get; init; } = 40;
 
+    /// <summary>AEs registered during the traffic phase, spread over it, to cover registration by the faults. Default 0.</summary>
+    public int Registrations { get; init; }
+
     /// <summary>Time between two writes of one device.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -114,6 +117,8 @@ public sealed record ChaosOptions
         Traffic and faults:
           --devices N              devices, AE + container each (40)
           --interval D             time between a device's writes (1s)
+          --registrations N        further AEs registered one by one during the traffic (and its faults), each
+                                   retried under its rqi like a write, then retrieved; 0 = none (0)
           --duration D             traffic phase (2m)
           --kill-every D           SIGKILL a random silo this often; 0 = never (30s)
           --restart-after D        start a killed process again after (10s)
@@ -161,6 +166,7 @@ public sealed record ChaosOptions
                     "--gateway-url" => options with { AttachGateways = [.. List(value).Select(u => Url(name, u))] },
                     "--silo-pid" => options with { AttachSiloPids = [.. List(value).Select(p => Whole(name, p, 1, int.MaxValue))] },
                     "--devices" => options with { Devices = Whole(name, value, 1, 100_000) },
+                    "--registrations" => options with { Registrations = Whole(name, value, 0, 100_000) },
                     "--interval" => options with { Interval = Time(name, value, positive: true) },
                     "--duration" => options with { Duration = Time(name, value, positive: true) },
                     "--kill-every" => options with { KillEvery = Time(name, value) },

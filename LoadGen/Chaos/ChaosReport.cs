@@ -39,6 +39,9 @@ public sealed record ChaosResult
 
     public required NotificationCount Notifications { get; init; }
 
+    /// <summary>AE registrations during the traffic (<c>--registrations</c>); null when none were asked for.</summary>
+    public RegistrationSummary? Registrations { get; init; }
+
     /// <summary>Why the run failed (lost or duplicated writes, a read-back that could not finish), one line each.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
 
@@ -88,6 +91,14 @@ public sealed record FaultRecord(string Kind, string Process, double AtSeconds, 
 /// <param name="Redelivered">Notifications of an instance already notified (at-least-once delivery).</param>
 public sealed record NotificationCount(int SubscribedDevices, long Expected, long Delivered, long Missing, long Redelivered);
 
+/// <param name="Sent">AE registrations started during the traffic, each retried under its own request identifier.</param>
+/// <param name="Acknowledged">Answered 2001, perhaps after retries.</param>
+/// <param name="AcknowledgedAfterRetry">Acknowledged only after at least one retry.</param>
+/// <param name="AlreadyRegistered">Answered 4117 or 4105: a retry whose first attempt had registered the AE was not recognised; must be 0.</param>
+/// <param name="ReadBack">Acknowledged AEs retrieved afterwards.</param>
+/// <param name="Lost">Acknowledged AEs not found: must be 0.</param>
+public sealed record RegistrationSummary(long Sent, long Acknowledged, long AcknowledgedAfterRetry, long AlreadyRegistered, long ReadBack, long Lost);
+
 /// <summary>Source-generated JSON for the report file.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ChaosResult))]
@@ -120,6 +131,11 @@ internal static class ChaosSummary
         output.WriteLine(string.Create(c, $"failover (silo kills): median {Seconds(result.FailoverMedianSeconds)}, max {Seconds(result.FailoverMaxSeconds)}"));
         var n = result.Notifications;
         output.WriteLine(string.Create(c, $"notifications: {n.SubscribedDevices} subscribed containers, expected {n.Expected}, delivered {n.Delivered}, missing {n.Missing}, redelivered {n.Redelivered}"));
+        if (result.Registrations is { } r)
+        {
+            output.WriteLine(string.Create(c, $"registrations: sent {r.Sent}, acknowledged {r.Acknowledged} ({r.AcknowledgedAfterRetry} after retry), read back {r.ReadBack}, LOST {r.Lost}, already registered {r.AlreadyRegistered}"));
+        }
+
         foreach (var problem in result.Problems)
         {
             output.WriteLine("PROBLEM: " + problem);

@@ -102,7 +102,7 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
         Log($"{options.Devices} devices registered; traffic for {options.Duration.TotalSeconds:0} s through {endpoints.Count} endpoints");
         _trafficStart = Stopwatch.GetTimestamp();
         var until = _trafficStart + Ticks(options.Duration);
-        var traffic = _devices.WriteAsync(until, cancellationToken);
+        var traffic = Task.WhenAll(_devices.WriteAsync(until, cancellationToken), _devices.RegisterAsync(_trafficStart, until, cancellationToken));
         var faults = Task.WhenAll(
             FaultLoopAsync("kill silo", options.KillEvery, _silos, KillAsync, until, cancellationToken),
             FaultLoopAsync("kill gateway", options.GatewayKillEvery, _gateways, KillAsync, until, cancellationToken),
@@ -116,7 +116,8 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
 
         var notifications = await WaitForNotificationsAsync(cancellationToken);
         var (readBack, problems) = await ReadBackAsync(cancellationToken);
-        return Report(arguments, started, loadBefore, readBack, notifications, problems);
+        var registrations = options.Registrations > 0 ? await _devices.CheckRegistrationsAsync(cancellationToken) : null;
+        return Report(arguments, started, loadBefore, readBack, notifications, registrations, problems);
     }
 
     // ---- cluster ----------------------------------------------------------------------------------------------
@@ -348,7 +349,7 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
     // ---- report -----------------------------------------------------------------------------------------------
 
     private ChaosResult Report(IReadOnlyList<string> arguments, DateTimeOffset started, string? loadBefore,
-        Dictionary<int, List<string>> contents, NotificationCount notifications, List<string> problems)
+        Dictionary<int, List<string>> contents, NotificationCount notifications, RegistrationSummary? registrations, List<string> problems)
     {
         var devices = _devices!;
         long acknowledged = 0, readBack = 0, lost = 0, duplicates = 0, storedUnacknowledged = 0;
@@ -405,6 +406,11 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
             problems.Add($"{duplicates} duplicate copies of writes found");
         }
 
+        if (registrations is { Lost: > 0 } or { AlreadyRegistered: > 0 })
+        {
+            problems.Add($"registrations: {registrations.Lost} acknowledged AEs not found, {registrations.AlreadyRegistered} retries answered as already registered");
+        }
+
         var failures = devices.Failures.ToList();
         var faults = _faults.Select(f => FaultRecord(f, failures)).ToList();
         var failovers = faults.Where(f => f.Kind == "kill silo" && f.ServedAgainAfterSeconds is not null)
@@ -433,8 +439,9 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
             ErrorsByKind = CountByKind(failures),
             ErrorsDuringFailover = CountByKind(failures.Where(f => windows.Any(w => Since(f.At) >= w.Start && Since(f.At) <= w.End))),
             Notifications = notifications,
+            Registrations = registrations,
             Problems = problems,
-            ExitCode = lost > 0 || duplicates > 0 ? 2 : problems.Count > 0 ? 1 : 0,
+            ExitCode = lost > 0 || duplicates > 0 || registrations is { Lost: > 0 } or { AlreadyRegistered: > 0 } ? 2 : problems.Count > 0 ? 1 : 0,
         };
     }
 

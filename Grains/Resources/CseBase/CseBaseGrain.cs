@@ -100,13 +100,42 @@ internal sealed partial class CseBaseGrain(
             ri = ResourceIds.NewId(policy.Type);
         }
 
+        // A named originator's create is recognised when repeated (same rqi and content): its record is kept in the
+        // index shard of the child's name, whose claim writes it. A generated name is derived from the request so
+        // that a repeat looks in the same shard.
+        ulong? fingerprint = ResourceIds.IsAnonymousOriginator(request.Originator) ? null : RequestLedger.Fingerprint(request);
         for (var attempt = 0; ; attempt++)
         {
             var name = accepted.TryGetValue("rn", out var rn) && rn is string given ? given
-                : policy.Type == ResourceType.AE ? ri : ResourceFactory.GenerateName(policy.Type);
+                : policy.Type == ResourceType.AE ? ri
+                : fingerprint is { } seed ? ResourceFactory.GenerateName(policy.Type, seed ^ RequestLedger.Fingerprint(request.Originator, request.RequestIdentifier))
+                : ResourceFactory.GenerateName(policy.Type);
             if (!ResourceIds.IsValidName(name))
             {
                 return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");
+            }
+
+            var shard = Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards);
+            var index = GrainFactory.GetGrain<IChildIndexGrain>(shard);
+            if (fingerprint is { } key && await index.FindCreate(request.Originator, request.RequestIdentifier, key) is { } done)
+            {
+                var current = await index.Lookup(done.Name);
+                var known = current?.ResourceId == done.ResourceId ? await LoadChildEntry(current, withAttributes: true, request.Originator) : null;
+                if (known?.Attributes is { } stored && policy.Type == ResourceType.Subscription && !Links.Subscriptions.ContainsKey(done.ResourceId))
+                {
+                    // Stored, but its silo died before this grain linked it: link it now.
+                    Links.Subscriptions[done.ResourceId] = Subscription.SubscriptionPolicy.Filter(done.ResourceId, stored);
+                    await WriteLinksAsync(done.ResourceId);
+                }
+
+                if (known?.Attributes is not null || current?.ResourceId != done.ResourceId)
+                {
+                    return ReplayCreate(request, policy, done, known?.Attributes, accepted);
+                }
+
+                // The name and the record were stored, the child's own write was not (its silo died in between):
+                // the create is carried out again under the identity it was given.
+                ri = done.ResourceId;
             }
 
             var error = ResourceFactory.Build(policy.Type, accepted, ri, name, ResourceId, now, null, MaxExpiration(),
@@ -122,7 +151,6 @@ internal sealed partial class CseBaseGrain(
             }
 
             var path = string.Concat(State.Path, "/", name);
-            var shard = Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards);
             var owner = policy.Type == ResourceType.AE ? ri : request.Originator;
             if (policy.Type == ResourceType.Subscription && Links.Subscriptions.Count == 0)
             {
@@ -130,7 +158,8 @@ internal sealed partial class CseBaseGrain(
             }
 
             var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
-            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard));
+            var record = fingerprint is { } print ? RequestLedger.For(request, print, ri, name) : null;
+            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record));
             if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
             {
                 ri = string.Concat(ri.AsSpan(0, 1), ResourceIds.RandomString(ResourceIds.RandomLength));
@@ -225,7 +254,7 @@ internal sealed partial class CseBaseGrain(
     /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, ONEM2M.md §7).</summary>
     private OneM2MError? AeIdFor(string originator, out string aeId, out bool assigned)
     {
-        assigned = originator is "" or "C" or "S";
+        assigned = ResourceIds.IsAnonymousOriginator(originator);
         aeId = originator switch
         {
             "" or "C" => "C" + ResourceIds.RandomString(ResourceIds.RandomLength),

@@ -22,6 +22,7 @@ public sealed class ChaosRunTests(PostgresServer server, ITestOutputHelper outpu
             Silos = 3,
             Gateways = 1,
             Devices = 40,
+            Registrations = 35, // one AE registration every second, also across the kill
             Interval = TimeSpan.FromMilliseconds(500),
             Duration = TimeSpan.FromSeconds(35),
             KillEvery = TimeSpan.FromSeconds(20), // one kill, at 20 s: the next would be due after the traffic ends
@@ -46,6 +47,11 @@ public sealed class ChaosRunTests(PostgresServer server, ITestOutputHelper outpu
         Assert.Equal(0, result.Writes.Lost);
         Assert.Equal(0, result.Writes.Duplicates);
         Assert.Equal(result.Writes.Acknowledged, result.Writes.ReadBack);
+        var registrations = Assert.IsType<RegistrationSummary>(result.Registrations);
+        Assert.Equal(35, registrations.Sent);
+        Assert.Equal(35, registrations.Acknowledged);
+        Assert.Equal(35, registrations.ReadBack);
+        Assert.Equal(0, registrations.AlreadyRegistered);
         Assert.Equal(0, result.ExitCode);
     }
 }

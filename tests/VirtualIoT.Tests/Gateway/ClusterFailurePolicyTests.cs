@@ -46,16 +46,18 @@ public sealed class ClusterFailurePolicyTests
         Assert.True(ClusterFailurePolicy.IsUnavailable(new SiloUnavailableException($"silo {Silo} is dead")));
 
     [Theory]
-    [InlineData(Operation.Retrieve, ResourceKind.CseBase, true)]
-    [InlineData(Operation.Update, ResourceKind.Ae, true)]
-    [InlineData(Operation.Delete, ResourceKind.Container, true)]
-    [InlineData(Operation.Create, ResourceKind.Container, true)]
-    [InlineData(Operation.Create, ResourceKind.Ae, true)]
-    [InlineData(Operation.Create, ResourceKind.CseBase, false)]
-    [InlineData(Operation.Create, ResourceKind.Subscription, false)]
-    [InlineData(Operation.Notify, ResourceKind.Ae, false)]
-    public void Only_requests_whose_repetition_is_harmless_are_repeated(Operation operation, ResourceKind target, bool expected) =>
-        Assert.Equal(expected, ClusterFailurePolicy.IsSafeToRepeat(new ResourceRequest { Operation = operation, Originator = "C", RequestIdentifier = "r" }, target));
+    [InlineData(Operation.Retrieve, ResourceKind.CseBase, "C", true)]
+    [InlineData(Operation.Update, ResourceKind.Ae, "Cdev", true)]
+    [InlineData(Operation.Delete, ResourceKind.Container, "Cdev", true)]
+    [InlineData(Operation.Create, ResourceKind.Container, "Cdev", true)]
+    [InlineData(Operation.Create, ResourceKind.Ae, "Cdev", true)]
+    [InlineData(Operation.Create, ResourceKind.CseBase, "Cdev", true)]
+    [InlineData(Operation.Create, ResourceKind.CseBase, "S", false)]
+    [InlineData(Operation.Create, ResourceKind.CseBase, "C", false)]
+    [InlineData(Operation.Create, ResourceKind.Subscription, "Cdev", false)]
+    [InlineData(Operation.Notify, ResourceKind.Ae, "Cdev", false)]
+    public void Only_requests_whose_repetition_is_harmless_are_repeated(Operation operation, ResourceKind target, string originator, bool expected) =>
+        Assert.Equal(expected, ClusterFailurePolicy.IsSafeToRepeat(new ResourceRequest { Operation = operation, Originator = originator, RequestIdentifier = "r" }, target));
 
     [Fact]
     public void Pauses_double_up_to_the_maximum()
