@@ -129,9 +129,9 @@ measure() {
     loads+=("$!")
   done
   for i in "${loads[@]}"; do wait "$i" || true; done  # a load client exits 2 on bad responses; they are counted below
-  grep -h '^LOAD op=' "$OUT"/load-"$name"-*.txt >&2 || { cat "$OUT"/load-"$name"-*.txt >&2; exit 1; }
+  grep -h '^LOAD op=' "$OUT"/load-"$name"-[0-9]*.txt >&2 || { cat "$OUT"/load-"$name"-[0-9]*.txt >&2; exit 1; }
   # name silos rps(sum) p50(max) p99(max) errors(sum)
-  grep -h '^LOAD op=' "$OUT"/load-"$name"-*.txt | tr ' ' '\n' | awk -F= -v n="$name" -v s="$silos" '
+  grep -h '^LOAD op=' "$OUT"/load-"$name"-[0-9]*.txt | tr ' ' '\n' | awk -F= -v n="$name" -v s="$silos" '
     $1 == "rps" { rps += $2 } $1 == "p50_ms" && $2 > p50 { p50 = $2 } $1 == "p99_ms" && $2 > p99 { p99 = $2 }
     $1 == "bad_status" || $1 == "bad_rsc" || $1 == "failed" { errors += $2 }
     END { printf "%s %s %.0f %s %s %d\n", n, s, rps, p50, p99, errors }' >>"$RESULTS"
