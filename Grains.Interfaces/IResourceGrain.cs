@@ -92,8 +92,9 @@ public interface IContainerGrain : IResourceGrain
 
 /// <summary>
 /// One shard of a parent's index of child names, used where a parent has very many children (the CSEBase with
-/// its AEs): each shard holds the names hashing to it, so a registration rewrites one small shard, not one list of
-/// a million names. The shard is also the authority for sibling name uniqueness.
+/// its AEs): each shard holds the names hashing to it, and stores them in pages by hash of the name, so a
+/// registration rewrites one small page of one shard, not one list of a million names. The shard is also the
+/// authority for sibling name uniqueness.
 /// Key: <c>{parent ri}/{shard number}</c>.
 /// </summary>
 [Alias("VirtualIoT.IChildIndexGrain")]
@@ -101,7 +102,7 @@ public interface IChildIndexGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Claims a name; false when a sibling has it. <paramref name="create"/>, when given, is the record of the create
-    /// that makes the child, stored in the same write (see <see cref="FindCreate"/>).
+    /// that makes the child (named like it), stored in the same write (see <see cref="FindCreate"/>).
     /// </summary>
     [Alias("Claim")]
     ValueTask<bool> Claim(ChildReference child, CompletedCreate? create = null);

@@ -1,27 +1,91 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Resources;
 
 namespace VirtualIoT.Grains.Index;
 
-/// <summary>Stored names of one child index shard.</summary>
+/// <summary>Stored state of one child index shard: which of its name pages exist (<see cref="ChildIndexPage"/>).</summary>
 [GenerateSerializer, Alias("VirtualIoT.ChildIndexState")]
 public sealed class ChildIndexState
+{
+    /// <summary>Children by name as shards stored them before pages; moved to pages on activation, then empty.</summary>
+    [Id(0)] public Dictionary<string, ChildReference> Children { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Completed creates as shards stored them before pages; moved to pages on activation, then empty.</summary>
+    [Id(1)] public List<CompletedCreate> Creates { get; set; } = [];
+
+    /// <summary>Bitmask of the name pages that are stored.</summary>
+    [Id(2)] public ulong Pages { get; set; }
+}
+
+/// <summary>One page of a child index shard: the names that hash to it, with the creates that made them.</summary>
+[GenerateSerializer, Alias("VirtualIoT.ChildIndexPage")]
+public sealed class ChildIndexPage
 {
     /// <summary>Children by name.</summary>
     [Id(0)] public Dictionary<string, ChildReference> Children { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Completed creates of children named in this shard, oldest first, bounded as a parent's are (<see cref="Resources.RequestLedger"/>).</summary>
+    /// <summary>
+    /// Completed creates of the children named on this page, oldest first: the part on this page of the shard's
+    /// record, bounded as a parent's is (<see cref="RequestLedger"/>).
+    /// </summary>
     [Id(1)] public List<CompletedCreate> Creates { get; set; } = [];
 }
 
-/// <summary>One shard of a parent's child name index; see <see cref="IChildIndexGrain"/>.</summary>
-internal sealed class ChildIndexGrain(
+/// <summary>
+/// One shard of a parent's child name index; see <see cref="IChildIndexGrain"/>. Its names are stored in
+/// <see cref="StoredPages{T}.PageCount"/> pages by hash of the name, so a claim or a release rewrites one page
+/// (with the record of the create, in the same write) and never the whole shard.
+/// </summary>
+internal sealed partial class ChildIndexGrain(
     [PersistentState("index", GrainStorageNames.Resources)] IPersistentState<ChildIndexState> store,
-    IOptions<CseOptions> options) : Grain, IChildIndexGrain
+    IOptions<CseOptions> options,
+    ILogger<ChildIndexGrain> logger) : Grain, IChildIndexGrain
 {
+    private readonly ChildIndexPage?[] _content = new ChildIndexPage?[StoredPages<ChildIndexPage>.PageCount];
+    private readonly List<CompletedCreate> _creates = [];
+    private StoredPages<ChildIndexPage>? _pages;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var state = store.State;
+        var legacy = state.Children.Count > 0 || state.Creates.Count > 0;
+        _pages = new StoredPages<ChildIndexPage>(
+            ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources), "index-page", "vi-index", this.GetPrimaryKeyString());
+
+        // A shard stored before pages: read every page (a move cut short may have written some), so that each is
+        // overwritten with its current version.
+        foreach (var (page, content) in await _pages.LoadAsync(legacy ? ulong.MaxValue : state.Pages))
+        {
+            _content[page] = content;
+            _creates.AddRange(content.Creates);
+        }
+
+        if (legacy)
+        {
+            foreach (var (name, child) in state.Children)
+            {
+                Content(PageOf(name)).Children[name] = child;
+            }
+
+            _creates.AddRange(state.Creates.Where(e => !_creates.Contains(e)));
+        }
+
+        _creates.Sort((a, b) => a.CompletedTicks.CompareTo(b.CompletedTicks));
+        RequestLedger.Trim(_creates, options.Value);
+        if (legacy)
+        {
+            await MoveToPages(state);
+        }
+    }
+
     public async ValueTask<bool> Claim(ChildReference child, CompletedCreate? create = null)
     {
-        var children = store.State.Children;
+        var page = PageOf(child.Name);
+        var children = Content(page).Children;
         if (children.TryGetValue(child.Name, out var existing))
         {
             if (existing == child && create is null)
@@ -45,23 +109,22 @@ internal sealed class ChildIndexGrain(
         }
 
         children[child.Name] = child;
-        var creates = store.State.Creates;
         if (create is not null)
         {
-            creates.RemoveAll(e => e.ResourceId == create.ResourceId);
-            creates.Add(create);
-            RequestLedger.Trim(creates, options.Value);
+            _creates.RemoveAll(e => e.ResourceId == create.ResourceId);
+            _creates.Add(create);
+            RequestLedger.Trim(_creates, options.Value);
         }
 
         try
         {
-            await store.WriteStateAsync();
+            await WritePage(page);
         }
         catch
         {
-            if (create is not null && creates.Count > 0 && creates[^1] == create)
+            if (create is not null && _creates.Count > 0 && _creates[^1] == create)
             {
-                creates.RemoveAt(creates.Count - 1);
+                _creates.RemoveAt(_creates.Count - 1);
             }
 
             if (existing is null)
@@ -81,22 +144,86 @@ internal sealed class ChildIndexGrain(
 
     public async ValueTask Release(string name, string ri)
     {
-        if (store.State.Children.TryGetValue(name, out var existing) && existing.ResourceId == ri)
+        var page = PageOf(name);
+        if (_content[page] is { } content && content.Children.TryGetValue(name, out var existing) && existing.ResourceId == ri)
         {
-            // The record goes with the name: a device that deregistered and registers again (its rqi counter
-            // restarted) must get a new AE, not the answer about the one it deleted.
-            store.State.Children.Remove(name);
-            store.State.Creates.RemoveAll(e => e.ResourceId == ri);
-            await store.WriteStateAsync();
+            // The record goes with the name (it is on the name's page): a device that deregistered and registers
+            // again (its rqi counter restarted) must get a new AE, not the answer about the one it deleted.
+            content.Children.Remove(name);
+            _creates.RemoveAll(e => e.ResourceId == ri);
+            await WritePage(page);
         }
     }
 
     public ValueTask<CompletedCreate?> FindCreate(string originator, string requestId, ulong fingerprint) =>
-        ValueTask.FromResult(RequestLedger.Find(store.State.Creates, originator, requestId, fingerprint, options.Value));
+        ValueTask.FromResult(RequestLedger.Find(_creates, originator, requestId, fingerprint, options.Value));
 
     public ValueTask<ChildReference?> Lookup(string name) =>
-        ValueTask.FromResult(store.State.Children.TryGetValue(name, out var child) ? child : null);
+        ValueTask.FromResult(_content[PageOf(name)] is { } content && content.Children.TryGetValue(name, out var child) ? child : null);
 
-    public ValueTask<IReadOnlyList<ChildReference>> List() =>
-        ValueTask.FromResult<IReadOnlyList<ChildReference>>([.. store.State.Children.Values]);
+    public ValueTask<IReadOnlyList<ChildReference>> List()
+    {
+        var children = new List<ChildReference>();
+        foreach (var content in _content)
+        {
+            if (content is not null)
+            {
+                children.AddRange(content.Children.Values);
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<ChildReference>>(children);
+    }
+
+    /// <summary>
+    /// Page of a name: from the hash bits above those that chose the shard (<see cref="Policies.IndexShardKey"/>),
+    /// so that a shard's names spread over all pages.
+    /// </summary>
+    private int PageOf(string name) =>
+        (int)(Policies.Hash(name) / (uint)options.Value.CseBaseIndexShards % StoredPages<ChildIndexPage>.PageCount);
+
+    private ChildIndexPage Content(int page) => _content[page] ??= new ChildIndexPage();
+
+    /// <summary>What page <paramref name="page"/> stores: its names with the creates that made them, or null when it has none.</summary>
+    private ChildIndexPage? PageRecord(int page)
+    {
+        var content = Content(page);
+        content.Creates = _creates.FindAll(e => PageOf(e.Name) == page);
+        return content.Children.Count == 0 && content.Creates.Count == 0 ? null : content;
+    }
+
+    /// <summary>Stores one page; then the shard's state if the set of pages changed.</summary>
+    private async Task WritePage(int page)
+    {
+        var pages = await _pages!.WriteAsync(page, PageRecord(page), store.State.Pages);
+        if (pages != store.State.Pages)
+        {
+            store.State.Pages = pages;
+            await store.WriteStateAsync();
+        }
+    }
+
+    /// <summary>Writes the names of a shard stored before pages to their pages, then the shard's state without them.</summary>
+    private async Task MoveToPages(ChildIndexState state)
+    {
+        var pages = 0UL;
+        for (var page = 0; page < _content.Length; page++)
+        {
+            if (_content[page] is not null && PageRecord(page) is { } content)
+            {
+                pages = await _pages!.WriteAsync(page, content, pages);
+            }
+        }
+
+        var moved = state.Children.Count;
+        state.Children = new(StringComparer.Ordinal);
+        state.Creates = [];
+        state.Pages = pages;
+        await store.WriteStateAsync();
+        LogMovedToPages(logger, this.GetPrimaryKeyString(), moved, System.Numerics.BitOperations.PopCount(pages));
+    }
+
+    [LoggerMessage(EventId = 2501, Level = LogLevel.Information,
+        Message = "Index shard {Shard} moved {Count} names from its state to {Pages} pages")]
+    private static partial void LogMovedToPages(ILogger logger, string shard, int count, int pages);
 }

@@ -23,10 +23,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     private HashSet<string>? _outboxAtLastReminder;
 
     private readonly IPersistentState<ResourceState> _store;
-    private const int LinkPageCount = 64;
-    private const string LinkPageStateName = "links";
-
-    private readonly Dictionary<int, LinkPage> _linkPages = [];
+    private StoredPages<ResourceLinks>? _linkPages;
     private ResourceLinks _links = new();
 
     protected ResourceGrain(IPersistentState<ResourceState> store, IOptions<CseOptions> options, ILogger logger)
@@ -93,29 +90,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
         content.Completed = ChildCreatesOnPage(page);
 
-        var storage = LinkStorage();
-        _linkPages.TryGetValue(page, out var stored);
-        var bit = 1UL << page;
-        var pages = State.LinkPages;
-        if (content.Children.Count == 0 && content.Subscriptions.Count == 0)
-        {
-            if (stored is { RecordExists: true })
-            {
-                await storage.ClearStateAsync(LinkPageStateName, LinkPageId(page), stored);
-            }
-
-            _linkPages.Remove(page);
-            pages &= ~bit;
-        }
-        else
-        {
-            stored ??= new LinkPage();
-            stored.State = content;
-            await storage.WriteStateAsync(LinkPageStateName, LinkPageId(page), stored);
-            _linkPages[page] = stored;
-            pages |= bit;
-        }
-
+        var empty = content.Children.Count == 0 && content.Subscriptions.Count == 0;
+        var pages = await LinkPages.WriteAsync(page, empty ? null : content, State.LinkPages);
         if (pages != State.LinkPages)
         {
             State.LinkPages = pages;
@@ -126,63 +102,34 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     /// <summary>Stores the state when the set of link pages changed (the CSEBase already holds its write lock here).</summary>
     protected virtual Task StoreStateAfterLinksAsync() => WriteStateAsync();
 
-    private static int LinkPageOf(string childId) => (int)(Policies.Hash(childId) % LinkPageCount);
+    private static int LinkPageOf(string childId) => (int)(Policies.Hash(childId) % StoredPages<ResourceLinks>.PageCount);
 
-    private GrainId LinkPageId(int page) =>
-        GrainId.Create("vi-links", string.Concat(ResourceId, "/", page.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-
-    private IGrainStorage LinkStorage() => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
+    private StoredPages<ResourceLinks> LinkPages => _linkPages ??=
+        new(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources), "links", "vi-links", ResourceId);
 
     /// <summary>Reads the pages of children and subscriptions this resource has stored.</summary>
     private async Task LoadLinks()
     {
         _links = new ResourceLinks();
-        _linkPages.Clear();
         if (!Exists || State.LinkPages == 0)
         {
             return;
         }
 
-        var storage = LinkStorage();
-        for (var page = 0; page < LinkPageCount; page++)
+        foreach (var (_, stored) in await LinkPages.LoadAsync(State.LinkPages))
         {
-            if ((State.LinkPages & (1UL << page)) == 0)
-            {
-                continue;
-            }
-
-            var stored = new LinkPage();
-            await storage.ReadStateAsync(LinkPageStateName, LinkPageId(page), stored);
-            _linkPages[page] = stored;
-            foreach (var (name, child) in stored.State.Children)
+            foreach (var (name, child) in stored.Children)
             {
                 _links.Children[name] = child;
             }
 
-            foreach (var (id, filter) in stored.State.Subscriptions)
+            foreach (var (id, filter) in stored.Subscriptions)
             {
                 _links.Subscriptions[id] = filter;
             }
 
-            LoadChildCreates(stored.State.Completed);
+            LoadChildCreates(stored.Completed);
         }
-    }
-
-    /// <summary>Storage handle of one page of children and subscriptions; keeps the ETag between writes.</summary>
-    private sealed class LinkPage : IGrainState<ResourceLinks>
-    {
-        private ResourceLinks _state = new();
-
-        [System.Diagnostics.CodeAnalysis.AllowNull]
-        public ResourceLinks State
-        {
-            get => _state;
-            set => _state = value ?? new ResourceLinks();
-        }
-
-        public string? ETag { get; set; }
-
-        public bool RecordExists { get; set; }
     }
 
     // ---- IResourceGrain -------------------------------------------------------------------------------------
@@ -975,19 +922,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
         await DeleteOwnedData();
         var hadSubscriptions = Links.Subscriptions.Count > 0;
-        if (_linkPages.Count > 0)
-        {
-            var storage = LinkStorage();
-            foreach (var (page, stored) in _linkPages)
-            {
-                if (stored.RecordExists)
-                {
-                    await storage.ClearStateAsync(LinkPageStateName, LinkPageId(page), stored);
-                }
-            }
-        }
-
-        _linkPages.Clear();
+        await LinkPages.ClearAsync();
         _links = new ResourceLinks();
         await _store.ClearStateAsync();
         _store.State = new ResourceState();

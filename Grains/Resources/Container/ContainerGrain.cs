@@ -24,7 +24,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     private readonly IGrainStorage _storage;
     private readonly SortedList<long, List<InstanceRecord>> _segments = [];
     private readonly Dictionary<string, long> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, SegmentState> _segmentStates = [];
+    private readonly Dictionary<long, StoredRecord<InstanceSegment>> _segmentStates = [];
     private readonly HashSet<long> _dirtySegments = [];
     private readonly PriorityQueue<long, string> _expiries = new(StringComparer.Ordinal);
     private long _count;
@@ -56,7 +56,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
         for (var segment = State.LowestSegment; segment < OpenSegment; segment++)
         {
-            var stored = new SegmentState();
+            var stored = new StoredRecord<InstanceSegment>();
             await _storage.ReadStateAsync(SegmentStateName, SegmentId(segment), stored);
             if (stored.RecordExists)
             {
@@ -402,7 +402,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
                 continue;
             }
 
-            stored ??= new SegmentState();
+            stored ??= new StoredRecord<InstanceSegment>();
             stored.State = new InstanceSegment { Instances = [.. records] };
             await _storage.WriteStateAsync(SegmentStateName, SegmentId(segment), stored);
             _segmentStates[segment] = stored;
@@ -588,21 +588,4 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         record.Attributes.TryGetValue("et", out var et) && et is string s && string.CompareOrdinal(s, now) <= 0;
 
     private GrainId SegmentId(long segment) => GrainId.Create("vi-instances", string.Concat(ResourceId, "/", segment.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-
-    /// <summary>Storage handle of one sealed segment; keeps the ETag between writes.</summary>
-    private sealed class SegmentState : IGrainState<InstanceSegment>
-    {
-        private InstanceSegment _state = new();
-
-        [System.Diagnostics.CodeAnalysis.AllowNull]
-        public InstanceSegment State
-        {
-            get => _state;
-            set => _state = value ?? new InstanceSegment();
-        }
-
-        public string? ETag { get; set; }
-
-        public bool RecordExists { get; set; }
-    }
 }
