@@ -75,15 +75,20 @@ public sealed record PendingNotification(
     [property: Id(3)] int Attempts);
 
 /// <summary>
-/// Sends one notification request to one http(s) URL (the HTTP binding's job). Implemented by the gateway; the
-/// delivery grain resolves AE-IDs to their points of access, and reaches MQTT-connected AEs through
-/// <see cref="IMqttConnectionGrain"/>, before calling it.
+/// Sends one notification request to one URL: <c>http(s)://</c> (the HTTP binding) or <c>coap://</c> (the CoAP
+/// binding). Implemented by the gateway; the delivery grain resolves AE-IDs to their points of access, and reaches
+/// MQTT- and WebSocket-connected AEs through <see cref="IMqttConnectionGrain"/>, before calling it.
 /// </summary>
 public interface INotificationSender
 {
+    /// <summary>True when <paramref name="url"/> has a scheme this sender delivers to.</summary>
+    bool CanSend(string url);
+
     /// <summary>
     /// Sends and returns the receiver's response status code, or null when it could not be reached or did not answer
     /// within <see cref="NotificationOptions.SendTimeout"/> (timed from when the request actually leaves).
+    /// <paramref name="serialization"/> is the receiving AE's first <c>csz</c> entry (or null); a <c>ct=</c> query
+    /// field of the URL (<c>http://host/ntf?ct=cbor</c>) takes precedence and is removed before sending.
     /// </summary>
-    Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, CancellationToken cancellationToken);
+    Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, string? serialization, CancellationToken cancellationToken);
 }

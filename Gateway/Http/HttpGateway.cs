@@ -8,6 +8,7 @@ using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Pipeline;
 using VirtualIoT.Gateway.Security;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Http;
 
@@ -90,7 +91,8 @@ public sealed partial class HttpGateway
                 : await gateway._dispatcher.DispatchAsync(resourceRequest, address, context.RequestAborted);
         }
 
-        await HttpResponseWriter.WriteAsync(context, response, requestIdentifier, releaseVersion);
+        var (serialization, mediaType) = ResponseFormat(request);
+        await HttpResponseWriter.WriteAsync(context, response, requestIdentifier, releaseVersion, serialization, mediaType);
         GatewayTelemetry.Complete(activity, operationName, response.StatusCode);
 
         if ((int)response.StatusCode >= 4000)
@@ -103,6 +105,20 @@ public sealed partial class HttpGateway
             gateway._metrics.RecordRequest(Protocol, operationName, resourceTypeName,
                 StatusCodeMapping.ToHeaderValue(response.StatusCode), startTimestamp);
         }
+    }
+
+    /// <summary>
+    /// The response's serialization: what <c>Accept</c> asks for, the request body's own when it leaves the choice
+    /// open (<c>*/*</c>, none), and JSON when neither is known or <c>Accept</c> admits nothing (that request is
+    /// answered 5207 by the parser, in JSON).
+    /// </summary>
+    internal static (ContentSerialization Serialization, string MediaType) ResponseFormat(HttpRequest request)
+    {
+        var own = HeaderParser.ParseContentType(request.ContentType) is { IsSuccess: true } contentType
+            ? contentType.Value.Serialization : ContentSerialization.Json;
+        return SerializationFormats.TryNegotiate(request.Headers.Accept, own, out var chosen, out var mediaType)
+            ? (chosen, mediaType)
+            : (ContentSerialization.Json, SerializationFormats.JsonMediaType);
     }
 
     /// <summary>The operation tag for a request whose operation is not known yet (or that failed to parse).</summary>

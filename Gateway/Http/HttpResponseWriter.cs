@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using VirtualIoT.Gateway.Json;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Http;
 
@@ -9,12 +10,16 @@ namespace VirtualIoT.Gateway.Http;
 /// Writes a <see cref="ResourceResponse"/> as an HTTP response (TS-0009 6.4, 6.6): status from
 /// <see cref="StatusCodeMapping"/>, <c>X-M2M-RSC</c> always, <c>X-M2M-RI</c> and <c>X-M2M-RVI</c> echoed,
 /// <c>Content-Location</c> on 2001, <c>Retry-After</c> when the response says to retry later, and the content
-/// (or <c>{"m2m:dbg":…}</c> for an error) as JSON.
+/// (or <c>{"m2m:dbg":…}</c> for an error) in the negotiated serialization.
 /// </summary>
 public static class HttpResponseWriter
 {
-    /// <summary>Writes <paramref name="response"/>, echoing the request's identifier and release version when known.</summary>
-    public static ValueTask WriteAsync(HttpContext context, ResourceResponse response, string? requestIdentifier, string? releaseVersion)
+    /// <summary>
+    /// Writes <paramref name="response"/>, echoing the request's identifier and release version when known, with its
+    /// content in <paramref name="serialization"/> labelled <paramref name="mediaType"/> (default: the plain type).
+    /// </summary>
+    public static ValueTask WriteAsync(HttpContext context, ResourceResponse response, string? requestIdentifier, string? releaseVersion,
+        ContentSerialization serialization = ContentSerialization.Json, string? mediaType = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(response);
@@ -52,6 +57,26 @@ public static class HttpResponseWriter
             return ValueTask.CompletedTask;
         }
 
+        http.ContentType = mediaType ?? SerializationFormats.MediaType(serialization);
+        if (serialization != ContentSerialization.Json)
+        {
+            var bytes = Representation.ToArray(serialization, content ?? Representation.DebugContent(debugMessage!));
+            http.ContentLength = bytes.Length;
+            http.BodyWriter.Write(bytes);
+        }
+        else
+        {
+            WriteJson(http, content, debugMessage);
+        }
+
+        var flush = http.BodyWriter.FlushAsync(context.RequestAborted);
+        return flush.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitFlush(flush);
+
+        static async ValueTask AwaitFlush(ValueTask<System.IO.Pipelines.FlushResult> flush) => await flush;
+    }
+
+    private static void WriteJson(HttpResponse http, object? content, string? debugMessage)
+    {
         // Serialized into a per-thread buffer first so that Content-Length can be sent (no chunking).
         var writer = PooledJsonWriter.Rent(out var buffer);
         try
@@ -68,7 +93,6 @@ public static class HttpResponseWriter
             }
 
             writer.Flush();
-            http.ContentType = OneM2MHeaders.JsonMediaType;
             http.ContentLength = buffer.WrittenCount;
             http.BodyWriter.Write(buffer.WrittenSpan);
         }
@@ -76,10 +100,5 @@ public static class HttpResponseWriter
         {
             PooledJsonWriter.Return(buffer);
         }
-
-        var flush = http.BodyWriter.FlushAsync(context.RequestAborted);
-        return flush.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitFlush(flush);
-
-        static async ValueTask AwaitFlush(ValueTask<System.IO.Pipelines.FlushResult> flush) => await flush;
     }
 }

@@ -1,11 +1,10 @@
 using System.Buffers;
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
 using VirtualIoT.Gateway.Addressing;
-using VirtualIoT.Gateway.Json;
+using VirtualIoT.Gateway.Notifications;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Mqtt;
 
@@ -76,11 +75,18 @@ internal sealed partial class MqttNotifier : IMqttGatewayObserver, IAsyncDisposa
             return false;
         }
 
+        // The AE's first csz entry (TS-0004 7.5.1.2.2), JSON when it has none or names none we write.
+        if (!SerializationFormats.TryFromNameOrMediaType(notification.Serialization, out var serialization))
+        {
+            serialization = ContentSerialization.Json;
+        }
+
+        var primitive = Primitives.Notify(notification.To, _cse.CseId, notification.RequestId, notification.Content);
         var message = new MqttApplicationMessageBuilder()
-            .WithTopic(string.Concat(notification.TopicPrefix, "/oneM2M/req/", _cseTopicId, "/", aeTopicId, "/", MqttTopic.Json))
-            .WithPayload(RequestPrimitive(notification))
+            .WithTopic(string.Concat(notification.TopicPrefix, "/oneM2M/req/", _cseTopicId, "/", aeTopicId, "/", SerializationFormats.Name(serialization)))
+            .WithPayload(Representation.PrimitiveToArray(serialization, primitive, request: true))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithContentType("application/json")
+            .WithContentType(SerializationFormats.MediaType(serialization))
             .Build();
         await _publish(message);
         return true;
@@ -91,9 +97,14 @@ internal sealed partial class MqttNotifier : IMqttGatewayObserver, IAsyncDisposa
     /// the notification with its <c>rqi</c> may be waiting. Returns false when it is not one (unreadable, or not from a
     /// connected AE).
     /// </summary>
-    public bool Answer(string aeTopicId, in ReadOnlySequence<byte> payload)
+    public bool Answer(string aeTopicId, in ReadOnlySequence<byte> payload, ContentSerialization serialization = ContentSerialization.Json)
     {
-        if (!IsAeId(aeTopicId) || !_registry.IsHeld(aeTopicId) || !TryReadResponse(payload, out var rqi, out var rsc))
+        if (!IsAeId(aeTopicId) || !_registry.IsHeld(aeTopicId))
+        {
+            return false;
+        }
+
+        if (!NotificationResponses.TryRead(payload, serialization, out var rqi, out var rsc))
         {
             return false;
         }
@@ -200,79 +211,6 @@ internal sealed partial class MqttNotifier : IMqttGatewayObserver, IAsyncDisposa
         !originator.Contains(':', StringComparison.Ordinal) && ResourceIds.Classify(originator, _cse.CseBaseId) == ResourceKind.Ae;
 
     private static string Key(string aeTopicId, string requestId) => string.Concat(aeTopicId, "\n", requestId);
-
-    private byte[] RequestPrimitive(MqttNotification notification)
-    {
-        var writer = PooledJsonWriter.Rent(out var buffer);
-        try
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("op"u8, (int)Operation.Notify);
-            writer.WriteString("to"u8, notification.To);
-            writer.WriteString("fr"u8, _cse.CseId);
-            writer.WriteString("rqi"u8, notification.RequestId);
-            writer.WriteString("rvi"u8, "3");
-            writer.WritePropertyName("pc"u8);
-            ContentWriter.WriteValue(writer, notification.Content);
-            writer.WriteEndObject();
-            writer.Flush();
-            return buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            PooledJsonWriter.Return(buffer);
-        }
-    }
-
-    // rqi and rsc of a response primitive (top level; rsc as a number or, leniently, a string of digits).
-    private static bool TryReadResponse(in ReadOnlySequence<byte> payload, out string requestId, out ResponseStatusCode? status)
-    {
-        requestId = "";
-        status = null;
-        try
-        {
-            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 64 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            string? rqi = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("rqi"u8))
-                {
-                    reader.Read();
-                    rqi = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-                else if (reader.ValueTextEquals("rsc"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number))
-                    {
-                        status = (ResponseStatusCode)number;
-                    }
-                    else if (reader.TokenType == JsonTokenType.String
-                        && int.TryParse(reader.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var text))
-                    {
-                        status = (ResponseStatusCode)text;
-                    }
-                }
-                else
-                {
-                    reader.Read();
-                    reader.TrySkip();
-                }
-            }
-
-            requestId = rqi ?? "";
-            return rqi is not null;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
 
     private static partial class Log
     {

@@ -13,8 +13,10 @@ namespace VirtualIoT.Grains.Notifications;
 /// the gateway publishes the request primitive on the AE's notification topic and the grain waits for the response
 /// primitive, once per distinct path of the AE's <c>mqtt://</c> points of access (once on the plain topic when it
 /// has none);</item>
-/// <item>the AE's <c>http://</c> and <c>https://</c> points of access, in <c>poa</c> order.</item>
+/// <item>the AE's <c>http://</c>, <c>https://</c> and <c>coap://</c> points of access, in <c>poa</c> order.</item>
 /// </list>
+/// Notifications are serialized as the AE's first <c>csz</c> entry asks (JSON without one), or as a URL target's
+/// <c>ct=</c> query field says.
 /// An <c>mqtt://</c> point of access is served through the connection only: a broker other than this CSE's gateways
 /// (an AE not connected to one of them) is not reached.
 /// </summary>
@@ -57,9 +59,9 @@ internal sealed partial class DeliveryGrain(
     {
         if (target.Contains("://", StringComparison.Ordinal))
         {
-            if (IsHttp(target))
+            if (sender.CanSend(target))
             {
-                return await SendHttp(target, notification);
+                return await SendUrl(target, null, notification);
             }
 
             // An nu naming a topic on some broker (mqtt://host/topic) or another scheme: not a route of this CSE.
@@ -73,7 +75,7 @@ internal sealed partial class DeliveryGrain(
             return false;
         }
 
-        var addresses = await PointsOfAccess(aeId);
+        var (addresses, serialization) = await PointsOfAccess(aeId);
         var mqttPrefixes = new List<string>();
         foreach (var address in addresses)
         {
@@ -91,7 +93,7 @@ internal sealed partial class DeliveryGrain(
 
         foreach (var prefix in mqttPrefixes)
         {
-            if (await SendMqtt(aeId, prefix, target, notification))
+            if (await SendMqtt(aeId, prefix, target, serialization, notification))
             {
                 return true;
             }
@@ -99,7 +101,7 @@ internal sealed partial class DeliveryGrain(
 
         foreach (var address in addresses)
         {
-            if (IsHttp(address) && await SendHttp(address, notification))
+            if (sender.CanSend(address) && await SendUrl(address, serialization, notification))
             {
                 return true;
             }
@@ -108,18 +110,18 @@ internal sealed partial class DeliveryGrain(
         return false;
     }
 
-    private async Task<bool> SendHttp(string url, PendingNotification notification)
+    private async Task<bool> SendUrl(string url, string? serialization, PendingNotification notification)
     {
         // The sender times the exchange itself (SendTimeout); this bound only stops a request that waits in line
         // for a receiver's connections for too long.
         using var timeout = new CancellationTokenSource(_options.SendTimeout * 10);
-        var status = await sender.SendAsync(url, notification.Id, notification.Content, timeout.Token);
+        var status = await sender.SendAsync(url, notification.Id, notification.Content, serialization, timeout.Token);
         return Succeeded(status, notification.Id, url);
     }
 
-    private async Task<bool> SendMqtt(string aeId, string prefix, string target, PendingNotification notification)
+    private async Task<bool> SendMqtt(string aeId, string prefix, string target, string? serialization, PendingNotification notification)
     {
-        var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout);
+        var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout, serialization);
         ResponseStatusCode? status;
         try
         {
@@ -146,9 +148,6 @@ internal sealed partial class DeliveryGrain(
         return false;
     }
 
-    private static bool IsHttp(string url) => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
-        || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>
     /// For an <c>mqtt://host[:port][/path]</c> point of access, the path to prepend to the topic (TS-0010: empty, or
     /// <c>/path</c> without a trailing slash); null for other addresses and for paths no MQTT topic can carry.
@@ -165,8 +164,11 @@ internal sealed partial class DeliveryGrain(
         return path.Contains('+', StringComparison.Ordinal) || path.Contains('#', StringComparison.Ordinal) ? null : path;
     }
 
-    /// <summary>The AE's points of access (<c>poa</c>), or none when it has none or does not exist.</summary>
-    private async Task<IReadOnlyList<string>> PointsOfAccess(string aeId)
+    /// <summary>
+    /// The AE's points of access (<c>poa</c>), or none when it has none or does not exist, and the first entry of its
+    /// <c>csz</c> (the serialization it asks notifications in), or null.
+    /// </summary>
+    private async Task<(IReadOnlyList<string> Addresses, string? Serialization)> PointsOfAccess(string aeId)
     {
         var response = await GrainFactory.GetGrain<IAeGrain>(aeId).Retrieve(new ResourceRequest
         {
@@ -175,12 +177,18 @@ internal sealed partial class DeliveryGrain(
             RequestIdentifier = "poa",
         });
         if (response.Content is not Dictionary<string, object?> root || !root.TryGetValue("m2m:ae", out var value)
-            || value is not Dictionary<string, object?> ae || !ae.TryGetValue("poa", out var poa) || poa is not List<object?> addresses)
+            || value is not Dictionary<string, object?> ae)
         {
-            return [];
+            return ([], null);
         }
 
-        return addresses.OfType<string>().ToList();
+        var serialization = ae.TryGetValue("csz", out var csz) && csz is List<object?> { Count: > 0 } formats ? formats[0] as string : null;
+        if (!ae.TryGetValue("poa", out var poa) || poa is not List<object?> addresses)
+        {
+            return ([], serialization);
+        }
+
+        return (addresses.OfType<string>().ToList(), serialization);
     }
 
     [LoggerMessage(EventId = 2311, Level = LogLevel.Debug, Message = "Notification {NotificationId} to {Url} failed: {Outcome}")]
