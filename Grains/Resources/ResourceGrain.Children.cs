@@ -84,6 +84,9 @@ internal abstract partial class ResourceGrain
         }
     }
 
+    private static bool IsJudgedBeforeAccess(ResourceRequest request) =>
+        request.SubTarget is not null || request.ResourceType is null or ResourceType.AE or ResourceType.Subscription or ResourceType.CSEBase;
+
     /// <summary>4108 (or 5001, or 4005 for a CSEBase) when the target cannot hold a child of the requested type; null when it can.</summary>
     private ResourceResponse? CheckChildType(ResourceRequest request)
     {
@@ -133,7 +136,7 @@ internal abstract partial class ResourceGrain
             return ResourceResponse.Error(error);
         }
 
-        if (await CheckPolicyLinks(accepted, Operation.Create) is { } badLinks)
+        if (await CheckPolicyLinks(accepted, Operation.Create, policy.Type) is { } badLinks)
         {
             return badLinks;
         }
