@@ -188,7 +188,7 @@ internal abstract partial class ConnectionNotifier : IMqttGatewayObserver, IAsyn
 
     // AE-IDs (C…, S…) in topic form; other client IDs (a CSE-ID, a credential, a watcher) have no notifications.
     private bool IsAeId(string originator) =>
-        !originator.Contains(':', StringComparison.Ordinal) && ResourceIds.Classify(originator, Cse.CseBaseId) == ResourceKind.Ae;
+        !originator.Contains(':', StringComparison.Ordinal) && ResourceIds.Classify(originator, Cse.CseBaseId) == ResourceType.AE;
 
     private static partial class Log
     {

@@ -2,13 +2,14 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.Ae;
 
-/// <summary>Attribute rules of the AE (TS-0001 9.6.5, ONEM2M.md §2.3).</summary>
+/// <summary>Attribute rules of the AE (TS-0001 9.6.5, docs/protocol.md §2.3).</summary>
 internal static class AePolicy
 {
     public static readonly ResourcePolicy Rules = new(
         ResourceType.AE,
         ResourcePolicy.Universal(
             ResourcePolicy.AccessControlPolicyIds,
+            ResourcePolicy.Custodian,
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             new("api", "App-ID", ValueKind.String, Presence.Mandatory, Presence.NotPresent),
             new("aei", "AE-ID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),
@@ -19,13 +20,6 @@ internal static class AePolicy
             new("nl", "nodeLink", ValueKind.String, Presence.Optional, Presence.Optional),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.Optional),
             new("csz", "contentSerialization", ValueKind.StringList, Presence.Optional, Presence.Optional)),
-        children: [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Subscription],
-        unimplementedChildren:
-        [
-            ResourceType.Group, ResourceType.PollingChannel,
-            ResourceType.SemanticDescriptor, ResourceType.FlexContainer, ResourceType.TimeSeries,
-            ResourceType.CrossResourceSubscription, ResourceType.Schedule,
-        ],
         check: Check);
 
     private static readonly HashSet<string> s_serializations = new(StringComparer.Ordinal)

@@ -10,7 +10,7 @@ namespace VirtualIoT.Grains.Resources.CseBase;
 /// The CSEBase (ty 5). It exists from the first request on, is never updated or deleted, and keeps its children
 /// (a million AEs, say) in <see cref="IChildIndexGrain"/> shards rather than in its own state. Reentrant, so that
 /// registrations do not queue behind each other while shards are written; the only state that changes is its
-/// subscriptions and their outbox, and its writes are serialised by a lock.
+/// subscriptions and their outbox, and its writes are serialised by the base grain's write lock.
 /// </summary>
 [Reentrant]
 internal sealed partial class CseBaseGrain(
@@ -20,11 +20,13 @@ internal sealed partial class CseBaseGrain(
 {
     private const int DescribePageSize = 1000;
 
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private const int ShardBatch = 16;
 
     /// <summary>Release versions this CSE speaks (<c>srv</c>).</summary>
     private static readonly List<object?> s_supportedReleases = ["2a", "3", "4"];
+
+    /// <summary>Resource types this CSE implements (<c>srt</c>): every registered one.</summary>
+    private static readonly List<object?> s_supportedTypes = [.. ResourceTypeRegistry.Supported.Select(t => (object?)(long)t)];
 
     protected override ResourcePolicy Policy => CseBasePolicy.Rules;
 
@@ -42,11 +44,12 @@ internal sealed partial class CseBaseGrain(
             ["lt"] = created,
             ["cst"] = 1L,
             ["csi"] = Options.CseId,
-            ["srt"] = new List<object?> { (long)ResourceType.AccessControlPolicy, (long)ResourceType.AE, (long)ResourceType.Container, (long)ResourceType.ContentInstance, (long)ResourceType.CSEBase },
+            ["srt"] = s_supportedTypes,
             ["srv"] = s_supportedReleases,
             ["poa"] = new List<object?>(),
         };
-        if (!Exists || State.Path != Options.CseBaseName || State.Attributes.Count != attributes.Count)
+        if (!Exists || State.Path != Options.CseBaseName || State.Attributes.Count != attributes.Count
+            || !(State.Attributes.GetValueOrDefault("srt") is List<object?> stored && stored.SequenceEqual(s_supportedTypes)))
         {
             State.Type = ResourceType.CSEBase;
             State.Attributes = attributes;
@@ -70,7 +73,7 @@ internal sealed partial class CseBaseGrain(
             return true;
         }
 
-        if (request.Operation is Operation.Retrieve or Operation.Create && ResourceIds.Classify(originator, Options.CseBaseId) == ResourceKind.Ae)
+        if (request.Operation is Operation.Retrieve or Operation.Create && ResourceIds.Classify(originator, Options.CseBaseId) == ResourceType.AE)
         {
             return await GrainFactory.GetGrain<IAeGrain>(originator).IsRegistered();
         }
@@ -82,7 +85,10 @@ internal sealed partial class CseBaseGrain(
 
     protected override string ChildOwner(string originator) => originator;
 
-    protected override async ValueTask<ResourceResponse> CreateChildCore(ResourceRequest request, ResourcePolicy policy,
+    /// <summary>Its children's names live in index shards; a child releases its own name when it goes.</summary>
+    protected override bool IndexesChildren => true;
+
+    protected override async ValueTask<ResourceResponse> AddChild(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now)
     {
         var assigned = false;
@@ -154,7 +160,7 @@ internal sealed partial class CseBaseGrain(
             var owner = policy.Type == ResourceType.AE ? ri : request.Originator;
             if (policy.Type == ResourceType.Subscription && Links.Subscriptions.Count == 0)
             {
-                await EnsureOutboxReminder();
+                await Events.EnsureReminder();
             }
 
             var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
@@ -172,7 +178,7 @@ internal sealed partial class CseBaseGrain(
             }
 
             LogCreated(Logger, policy.Type, ri);
-            var raised = RaiseEvent(3, policy.Type, attributes);
+            var raised = Events.Raise(3, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)
             {
                 Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
@@ -186,72 +192,14 @@ internal sealed partial class CseBaseGrain(
             if (raised is not null)
             {
                 await WriteStateAsync();
-                Dispatch(raised);
+                Events.Dispatch(raised);
             }
 
             return CreatedResponse(request, policy, attributes, accepted, path);
         }
     }
 
-    /// <summary>A child under the CSEBase is gone: its name was released from its shard; here only its subscription and events.</summary>
-    public override async ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes)
-    {
-        if (Links.Subscriptions.Count == 0)
-        {
-            return;
-        }
-
-        var wasSubscription = Links.Subscriptions.Remove(childId);
-        var raised = RaiseEvent(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
-        if (wasSubscription)
-        {
-            await WriteLinksAsync(childId);
-        }
-
-        if (raised is not null)
-        {
-            await WriteStateAsync();
-            Dispatch(raised);
-        }
-
-        if (wasSubscription)
-        {
-            await ReleaseOutboxReminderIfUnused();
-        }
-    }
-
-    /// <summary>Serialised: the grain is reentrant, and two writes of one state record must not overlap.</summary>
-    protected override async Task WriteStateAsync()
-    {
-        await _writeLock.WaitAsync();
-        try
-        {
-            await base.WriteStateAsync();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    /// <summary>Called from <see cref="WriteLinksAsync"/>, which holds the lock already.</summary>
-    protected override Task StoreStateAfterLinksAsync() => base.WriteStateAsync();
-
-    /// <summary>Serialised like <see cref="WriteStateAsync"/>.</summary>
-    protected override async Task WriteLinksAsync(string childId)
-    {
-        await _writeLock.WaitAsync();
-        try
-        {
-            await base.WriteLinksAsync(childId);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, ONEM2M.md §7).</summary>
+    /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, docs/protocol.md §7).</summary>
     private OneM2MError? AeIdFor(string originator, out string aeId, out bool assigned)
     {
         assigned = ResourceIds.IsAnonymousOriginator(originator);
@@ -279,7 +227,7 @@ internal sealed partial class CseBaseGrain(
         return null;
     }
 
-    protected override async ValueTask<ChildReference?> ResolveChildCore(string name, string now)
+    protected override async ValueTask<ChildReference?> FindChild(string name, string now)
     {
         return await GrainFactory.GetGrain<IChildIndexGrain>(Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards))
             .Lookup(name);
