@@ -284,6 +284,20 @@ public static class MqttRequestParser
             return OneM2MError.BadRequest("to is missing");
         }
 
+        // A partial retrieve may name its attribute as a fragment of the target (TS-0004 8.1.2: to "…#lbl").
+        IReadOnlyList<string>? attributeList = null;
+        var fragment = to.IndexOf('#', StringComparison.Ordinal);
+        if (fragment >= 0)
+        {
+            if (fragment == to.Length - 1)
+            {
+                return OneM2MError.BadRequest($"to '{to}' has an empty attribute fragment");
+            }
+
+            attributeList = [to[(fragment + 1)..]];
+            to = to[..fragment];
+        }
+
         var parsedAddress = AddressParser.ParseTo(to, cse);
         if (!parsedAddress.IsSuccess)
         {
@@ -323,6 +337,21 @@ public static class MqttRequestParser
                 return rootError;
             }
         }
+        else if (hasContent)
+        {
+            if (ReadAttributeList(ref content, out var listed) is { } listError)
+            {
+                return listError;
+            }
+
+            attributeList = listed ?? attributeList;
+        }
+
+        attributeList ??= query.AttributeList;
+        if (PrimitiveRules.CheckAttributeList(operation, query.ResultContent, query.Filter, attributeList) is { } partialError)
+        {
+            return partialError;
+        }
 
         var originator = PrimitiveRules.NormalizeOriginator(from, cse);
         var registers = operation == Operation.Create && resourceType == ResourceType.AE;
@@ -354,9 +383,56 @@ public static class MqttRequestParser
             ResultContent = query.ResultContent,
             IdentifierForm = query.IdentifierForm,
             Filter = query.Filter,
-            AttributeList = query.AttributeList,
+            AttributeList = attributeList,
         };
         return null;
+    }
+
+    // The content of a retrieve (or, wrongly, a delete) may be {"m2m:atrl":["ri","lbl"]}: a partial retrieve
+    // (TS-0004 8.1.2). Other members carry nothing for these operations and are skipped.
+    private static OneM2MError? ReadAttributeList(ref Utf8JsonReader reader, out List<string>? attributeList)
+    {
+        attributeList = null;
+        try
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return OneM2MError.BadRequest("pc must be a JSON object");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isList = reader.ValueTextEquals("m2m:atrl"u8);
+                reader.Read();
+                if (!isList)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return OneM2MError.BadRequest("m2m:atrl must be a list of attribute names");
+                }
+
+                attributeList ??= [];
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType != JsonTokenType.String || reader.GetString() is not { Length: > 0 } name)
+                    {
+                        return OneM2MError.BadRequest("m2m:atrl must be a list of attribute names");
+                    }
+
+                    attributeList.Add(name);
+                }
+            }
+
+            return null;
+        }
+        catch (InvalidOperationException exception)
+        {
+            return OneM2MError.BadRequest("malformed JSON: " + exception.Message);
+        }
     }
 
     private static MqttRequest Fail(OneM2MError error, string? requestIdentifier, string? releaseVersion, string? from) =>

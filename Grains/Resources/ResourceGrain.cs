@@ -157,6 +157,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             return RetrieveSubTarget(request, now);
         }
 
+        if (Policy.CheckAttributeList(request.AttributeList) is { } unknownAttribute)
+        {
+            return ResourceResponse.Error(unknownAttribute);
+        }
+
         var content = await BuildContent(request.ResultContent ?? ResultContent.Attributes, request, now);
         return new ResourceResponse(ResponseStatusCode.Ok, content);
     }

@@ -211,6 +211,11 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "retrieval is disabled for this container (disr)");
         }
 
+        if (ContentInstancePolicy.Rules.CheckAttributeList(request.AttributeList) is { } unknownAttribute)
+        {
+            return ResourceResponse.Error(unknownAttribute);
+        }
+
         var record = Find(request.SubTarget!, now, out var error);
         return record is null
             ? error!

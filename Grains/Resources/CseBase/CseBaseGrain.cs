@@ -56,6 +56,10 @@ internal sealed partial class CseBaseGrain(
         }
     }
 
+    // currentTime (ctm, R4 TS-0001 9.6.3): the CSE's clock at the time of the retrieve, never stored.
+    protected override Dictionary<string, object?> CurrentAttributes() =>
+        new(State.Attributes, StringComparer.Ordinal) { ["ctm"] = Now() };
+
     protected override async ValueTask<bool> MayAccess(string originator, ResourceRequest request)
     {
         if (IsAdmin(originator))
