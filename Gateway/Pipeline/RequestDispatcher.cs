@@ -22,11 +22,13 @@ public sealed partial class RequestDispatcher
     private readonly ClusterFailurePolicy _failures;
     private readonly RequestAdmission? _admission;
     private readonly ILogger _logger;
+    private readonly TimeSpan _maxExecutionDelay;
 
     /// <summary>Creates the dispatcher.</summary>
     public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, RequestAdmission admission, ILogger<RequestDispatcher> logger)
         : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger, admission)
     {
+        _maxExecutionDelay = options!.Value.MaxExecutionDelay;
     }
 
     /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock) and optional limits.</summary>
@@ -40,6 +42,7 @@ public sealed partial class RequestDispatcher
         _failures = failures;
         _admission = admission;
         _logger = logger;
+        _maxExecutionDelay = new GatewayOptions().MaxExecutionDelay;
 
         // IDiscoveryGrain is a stateless worker: one reference serves every request.
         _discovery = grains.GetGrain<IDiscoveryGrain>(0);
@@ -50,6 +53,32 @@ public sealed partial class RequestDispatcher
     {
         ArgumentNullException.ThrowIfNull(request);
         return request.Filter?.Usage == FilterUsage.Discovery;
+    }
+
+    /// <summary>
+    /// Reads a request's timing parameters against this gateway's clock (<see cref="RequestTiming.Parse"/>): 4008 for
+    /// an expired request, 4000 for contradicting or malformed times, 5001 for a non-blocking response type.
+    /// </summary>
+    public ParseResult<RequestTiming> ParseTiming(TimingParameters parameters) =>
+        RequestTiming.Parse(parameters, _failures.Time.GetUtcNow(), _maxExecutionDelay);
+
+    /// <summary>True when <paramref name="timing"/> asks to run later than now (a future <c>oet</c>).</summary>
+    public bool IsDeferred(RequestTiming timing) => timing.DelayFrom(_failures.Time.GetUtcNow()) > TimeSpan.Zero;
+
+    /// <summary>
+    /// Answers <paramref name="request"/> once its operation execution time (<c>oet</c>) has come: the wait is a
+    /// timer, holding no thread and no grain turn, bounded by <c>rqet</c> and the configured maximum
+    /// (<see cref="GatewayOptions.MaxExecutionDelay"/>), both checked when the timing was parsed.
+    /// </summary>
+    public async ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, RequestTiming timing, CancellationToken cancellationToken)
+    {
+        var delay = timing.DelayFrom(_failures.Time.GetUtcNow());
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, _failures.Time, cancellationToken);
+        }
+
+        return await DispatchAsync(request, address, cancellationToken);
     }
 
     /// <summary>Answers <paramref name="request"/> addressed to <paramref name="address"/>.</summary>

@@ -9,9 +9,7 @@ public sealed class AddressParserTests
     [Theory]
     // CSE-relative structured, with the '-' alias and the CSEBase itself.
     [InlineData("/cse-in", "id-in", "", "cse-in")]
-    [InlineData("/cse-in/", "id-in", "", "cse-in")]
     [InlineData("/cse-in/app/temp", "id-in", "app/temp", "cse-in/app/temp")]
-    [InlineData("/cse-in/app/temp/", "id-in", "app/temp", "cse-in/app/temp")]
     [InlineData("/-/app/temp", "id-in", "app/temp", "-/app/temp")]
     [InlineData("/-", "id-in", "", "-")]
     [InlineData("/", "id-in", "", "")]
@@ -21,12 +19,10 @@ public sealed class AddressParserTests
     [InlineData("/cnt7Fk2/la", "cnt7Fk2", "la", "cnt7Fk2/la")]
     [InlineData("/Cmyapp/temp", "Cmyapp", "temp", "Cmyapp/temp")]
     // SP-relative.
-    [InlineData("/~/id-in", "id-in", "", "")]
     [InlineData("/~/id-in/cse-in/app", "id-in", "app", "cse-in/app")]
     [InlineData("/~/id-in/cnt7Fk2", "cnt7Fk2", "", "cnt7Fk2")]
     [InlineData("/~/id-in/cnt7Fk2/ol", "cnt7Fk2", "ol", "cnt7Fk2/ol")]
     // Absolute.
-    [InlineData("/_/virtualiot.example.com/id-in", "id-in", "", "")]
     [InlineData("/_/virtualiot.example.com/id-in/cse-in/app/temp", "id-in", "app/temp", "cse-in/app/temp")]
     [InlineData("/_/VirtualIoT.Example.com/id-in/cnt7Fk2", "cnt7Fk2", "", "cnt7Fk2")]
     public void Address_reduces_to_a_base_ID_and_a_relative_path(string path, string baseId, string relative, string cseRelative)
@@ -46,16 +42,45 @@ public sealed class AddressParserTests
     [InlineData("/~/ID-IN/cse-in")]
     [InlineData("/_/other.example.com/id-in/cse-in")]
     [InlineData("/_/virtualiot.example.com/id-other/cse-in")]
-    [InlineData("/_/virtualiot.example.com")]
-    [InlineData("/cse-in//app")]
-    [InlineData("/cse-in/app//")]
-    [InlineData("//cse-in")]
-    public void Address_of_another_CSE_or_with_an_empty_segment_is_4004(string path)
+    public void Address_of_another_CSE_is_4004(string path)
     {
         var result = AddressParser.Parse(path, s_cse);
 
         Assert.False(result.IsSuccess, result.ToString());
         Assert.Equal(ResponseStatusCode.NotFound, result.Error.Code);
+    }
+
+    [Theory]
+    [InlineData("/cse-in/")]
+    [InlineData("/cse-in/app/temp/")]
+    [InlineData("/cnt7Fk2/")]
+    [InlineData("/~/id-in")]
+    [InlineData("/~/id-in/")]
+    [InlineData("/~/id-in/cse-in/")]
+    [InlineData("/_/virtualiot.example.com/id-in")]
+    [InlineData("/_/virtualiot.example.com/id-in/")]
+    [InlineData("/_/virtualiot.example.com")]
+    [InlineData("/cse-in//app")]
+    [InlineData("/cse-in/app//")]
+    [InlineData("//cse-in")]
+    public void Malformed_address_is_4000(string path)
+    {
+        var result = AddressParser.Parse(path, s_cse);
+
+        Assert.False(result.IsSuccess, result.ToString());
+        Assert.Equal(ResponseStatusCode.BadRequest, result.Error.Code);
+    }
+
+    [Theory]
+    [InlineData("/id-in")]
+    [InlineData("//virtualiot.example.com/id-in")]
+    [InlineData("cse-in/")]
+    [InlineData("/id-in/cse-in/app/")]
+    public void Malformed_to_is_4000(string to)
+    {
+        var result = AddressParser.ParseTo(to, s_cse);
+
+        Assert.Equal(ResponseStatusCode.BadRequest, result.Error?.Code);
     }
 
     [Fact]
@@ -83,7 +108,7 @@ public sealed class AddressParserTests
     }
 
     [Fact]
-    public void Random_paths_yield_a_result_or_4004_never_an_exception()
+    public void Random_paths_yield_a_result_4000_or_4004_never_an_exception()
     {
         var random = new Random(4004);
         string[] pieces = ["/", "~", "_", "-", "cse-in", "id-in", "virtualiot.example.com", "la", "ol", "x", "", "//", "%", " "];
@@ -93,7 +118,7 @@ public sealed class AddressParserTests
 
             var result = AddressParser.Parse(path, s_cse);
 
-            Assert.True(result.IsSuccess || result.Error.Code == ResponseStatusCode.NotFound, $"'{path}' gave {result}");
+            Assert.True(result.IsSuccess || result.Error.Code is ResponseStatusCode.NotFound or ResponseStatusCode.BadRequest, $"'{path}' gave {result}");
         }
     }
 }

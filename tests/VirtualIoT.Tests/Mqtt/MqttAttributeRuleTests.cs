@@ -137,4 +137,45 @@ public sealed class MqttAttributeRuleTests(MqttFixture fixture)
         var ctm = Protocol.M2MTime.Parse(response.Content!["m2m:cb"]!["ctm"]!.GetValue<string>());
         Assert.InRange(ctm, before, DateTime.UtcNow.AddSeconds(1));
     }
+
+    [Fact]
+    public async Task Registration_from_the_CSE_ID_without_its_slash_answers_4107()
+    {
+        var credential = "cred" + Guid.NewGuid().ToString("N")[..8];
+        await using var client = await fixture.ConnectAsync(credential);
+        await client.SubscribeAsync($"/oneM2M/reg_resp/{credential}/id-in/json");
+        var rqi = NewRqi();
+
+        var response = await client.RequestAsync($"/oneM2M/reg_req/{credential}/id-in/json",
+            Primitive(1, "cse-in", "id-in", rqi, ty: 2, pc: """{"m2m:ae":{"api":"Nmqtt","rr":false,"srv":["3"]}}"""), rqi);
+
+        Assert.Equal(4107, response.Rsc);
+        Assert.Contains("CSE-ID", Debug(response), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/id-in")]
+    [InlineData("//virtualiot.example.com/id-in")]
+    [InlineData("cse-in/")]
+    public async Task A_malformed_to_answers_4000(string to)
+    {
+        var (client, aeId, _) = await DeviceWithContainerAsync();
+        await using var __ = client;
+
+        var response = await SendAsync(client, aeId, 2, to);
+
+        Assert.Equal(4000, response.Rsc);
+    }
+
+    [Fact]
+    public async Task A_delete_with_a_trailing_slash_answers_4000_and_deletes_nothing()
+    {
+        var (client, aeId, container) = await DeviceWithContainerAsync();
+        await using var _ = client;
+
+        var response = await SendAsync(client, aeId, 4, container + "/");
+
+        Assert.Equal(4000, response.Rsc);
+        Assert.Equal(2000, (await SendAsync(client, aeId, 2, container)).Rsc);
+    }
 }
