@@ -15,8 +15,6 @@ internal static class ContentInstancePolicy
             new("cs", "contentSize", ValueKind.NonNegativeInteger, Presence.NotPresent, Presence.NotPresent),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.NotPresent),
             new("dgt", "dataGenerationTime", ValueKind.Timestamp, Presence.Optional, Presence.NotPresent)),
-        children: [],
-        unimplementedChildren: [],
         check: Check);
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)

@@ -2,7 +2,7 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.CseBase;
 
-/// <summary>The CSEBase: every attribute is set by the CSE; it accepts ACP, AE, container and subscription children.</summary>
+/// <summary>The CSEBase: every attribute is set by the CSE, none by a request.</summary>
 internal static class CseBasePolicy
 {
     public static readonly ResourcePolicy Rules = new(
@@ -26,12 +26,5 @@ internal static class CseBasePolicy
             new("csz", "contentSerialization", ValueKind.StringList, Presence.NotPresent, Presence.NotPresent),
             new("srv", "supportedReleaseVersions", ValueKind.StringList, Presence.NotPresent, Presence.NotPresent),
             new("ctm", "currentTime", ValueKind.Timestamp, Presence.NotPresent, Presence.NotPresent),
-        ],
-        children: [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Subscription],
-        unimplementedChildren:
-        [
-            ResourceType.Group, ResourceType.Node,
-            ResourceType.RemoteCSE, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule,
-            ResourceType.CrossResourceSubscription, ResourceType.SemanticDescriptor,
         ]);
 }
