@@ -97,9 +97,6 @@ public sealed partial class HttpGateway
                 response = gateway._authenticator.Required
                     && await gateway._authenticator.AuthenticateHttpAsync(headers.Authorization, resourceRequest) is { } unauthenticated
                     ? ResourceResponse.Error(unauthenticated)
-                    : resourceRequest.Operation == Operation.Notify
-                    // The CSE hosts no notifiable resource yet (no polling channels); ACME answers 4000 for this.
-                    ? ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable (POST without ty in Content-Type is a notify)")
                     : await gateway._dispatcher.DispatchAsync(resourceRequest, address, timing.Value, context.RequestAborted);
             }
         }

@@ -19,6 +19,8 @@ public sealed partial class RequestDispatcher
 {
     private readonly AddressResolver _resolver;
     private readonly IDiscoveryGrain _discovery;
+    private readonly IGrainFactory _grains;
+    private readonly IDeliveryGrain _delivery;
     private readonly ClusterFailurePolicy _failures;
     private readonly RequestAdmission? _admission;
     private readonly ILogger _logger;
@@ -46,6 +48,10 @@ public sealed partial class RequestDispatcher
 
         // IDiscoveryGrain is a stateless worker: one reference serves every request.
         _discovery = grains.GetGrain<IDiscoveryGrain>(0);
+        _grains = grains;
+
+        // A stateless worker too: forwarded NOTIFY requests (ForwardNotifyAsync).
+        _delivery = grains.GetGrain<IDeliveryGrain>(0);
     }
 
     /// <summary>True for a discovery request (<c>fu=1</c>).</summary>
@@ -85,16 +91,16 @@ public sealed partial class RequestDispatcher
     public ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Operation == Operation.Notify)
-        {
-            // The CSE hosts no notifiable resource yet (no polling channels); ACME answers 4000 for this.
-            return new(ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable"));
-        }
 
         // Limits (requests per originator, attribute sizes) before any grain call: Security/RequestAdmission.cs.
         if (_admission?.Admit(request) is { } refused)
         {
             return new(refused);
+        }
+
+        if (request.Operation == Operation.Notify)
+        {
+            return ForwardNotifyAsync(request, address);
         }
 
         return DispatchWithRetriesAsync(request, address, IsDiscovery(request), cancellationToken);
@@ -164,6 +170,49 @@ public sealed partial class RequestDispatcher
                 await _failures.DelayAsync(delay, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// A NOTIFY addressed to an <c>&lt;AE&gt;</c> is forwarded to the AE (its MQTT connection or its <c>poa</c>, as
+    /// the CSE's own notifications go) and answered with the AE's status, as ACME does; 5103 when no route answered.
+    /// Any other target is not notifiable here (4000, as ACME). The originator needs NOTIFY on the AE (4103).
+    /// </summary>
+    private async ValueTask<ResourceResponse> ForwardNotifyAsync(ResourceRequest request, ParsedAddress address)
+    {
+        if (request.ContentRoot is not ("m2m:sgn" or "m2m:agn"))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest,
+                $"the content of a NOTIFY is a notification (m2m:sgn or m2m:agn), not {request.ContentRoot ?? "nothing"}; a create names its ty in Content-Type");
+        }
+
+        var target = await _resolver.ResolveAsync(address);
+        if (!target.IsSuccess)
+        {
+            return ResourceResponse.Error(target.Error);
+        }
+
+        var aeId = target.Value.ResourceId;
+        if (target.Value.SubTarget is not null || ResourceIds.Classify(aeId, _resolver.CseBaseId) != ResourceType.AE)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable: only an <AE> receives a NOTIFY here");
+        }
+
+        var ae = _grains.GetGrain<IAeGrain>(aeId);
+        if (!await ae.Allows(request.Originator, Operation.Notify))
+        {
+            return await ae.IsRegistered()
+                ? ResourceResponse.Error(ResponseStatusCode.OriginatorHasNoPrivilege, $"originator '{request.Originator}' has no NOTIFY privilege on {aeId}")
+                : ResourceResponse.Missing();
+        }
+
+        var content = new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content };
+        var status = await _delivery.Forward(aeId, new PendingNotification(request.RequestIdentifier, [aeId], content, 0));
+        return status switch
+        {
+            null => ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, $"{aeId} answered the notification on none of its points of access"),
+            { } rsc when (int)rsc >= 4000 => ResourceResponse.Error(rsc, $"{aeId} answered the notification with {(int)rsc}"),
+            { } rsc => new ResourceResponse(rsc),
+        };
     }
 
     private bool IsSafeToRepeat(ResourceRequest request, ResolvedTarget target) =>

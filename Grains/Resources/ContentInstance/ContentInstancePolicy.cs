@@ -14,7 +14,8 @@ internal static class ContentInstancePolicy
             new("cnf", "contentInfo", ValueKind.String, Presence.Optional, Presence.NotPresent),
             new("cs", "contentSize", ValueKind.NonNegativeInteger, Presence.NotPresent, Presence.NotPresent),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.NotPresent),
-            new("dgt", "dataGenerationTime", ValueKind.Timestamp, Presence.Optional, Presence.NotPresent)),
+            new("dgt", "dataGenerationTime", ValueKind.Timestamp, Presence.Optional, Presence.NotPresent),
+            new("dcnt", "deletionCnt", ValueKind.NonNegativeInteger, Presence.Optional, Presence.NotPresent)),
         check: Check);
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
@@ -22,6 +23,11 @@ internal static class ContentInstancePolicy
         if (attributes.TryGetValue("cnf", out var value) && value is string cnf && !IsContentInfo(cnf))
         {
             return OneM2MError.BadRequest($"cnf '{cnf}' must be '<type>/<subtype>:<encoding 0|1|2>[:<security 0-5>]'");
+        }
+
+        if (attributes.TryGetValue("dcnt", out var count) && count is 0L)
+        {
+            return OneM2MError.BadRequest("dcnt (deletionCnt) must be at least 1");
         }
 
         return null;
