@@ -146,23 +146,18 @@ public static class MqttRequestParser
                     case "vsi":
                         vendorInformation = Text(ref reader, name, ref fieldError);
                         break;
-                    case "rcn":
-                    case "drt":
-                    case "atrl":
-                    case "da":
-                    case "sqi":
-                    case "rp":
-                    case "rids":
-                    case "tids":
-                    case "ltids":
-                    case "tqi":
-                    case "asi":
-                    case "auri":
-                        AddParameter(ref reader, name, ref parameters, ref fieldError);
-                        break;
                     default:
-                        // ot, ec, gid, tkns…: carried but not acted on, as over HTTP.
-                        reader.Skip();
+                        if (RequestParameterParser.IsPrimitiveMember(name))
+                        {
+                            // rcn, drt, atrl…: read by the shared pipeline, as the same fields of the HTTP query are.
+                            AddParameter(ref reader, name, ref parameters, ref fieldError);
+                        }
+                        else
+                        {
+                            // ot, ec, gid, tkns…: carried but not acted on, as over HTTP.
+                            reader.Skip();
+                        }
+
                         break;
                 }
             }
