@@ -248,7 +248,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         {
             _instances.Remove(record.Sequence);
             SetCounters(State.Attributes.StateTag());
-            raised = Events.Raise(4, ResourceType.ContentInstance, record.Attributes);
+            raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, ResourceType.ContentInstance, record.Attributes);
         }
         else
         {
