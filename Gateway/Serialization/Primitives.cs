@@ -9,10 +9,11 @@ public static class Primitives
 {
     /// <summary>
     /// A response primitive: <c>rsc</c> unchanged (no HTTP mapping), <c>rqi</c>, <c>rvi</c> when the request had one,
-    /// <c>to</c> (the request's <c>fr</c>, when it had one), <c>fr</c>, and <c>pc</c>: the content, or
+    /// <c>to</c> (the request's <c>fr</c>, when it had one), <c>fr</c>, <c>ot</c>, <c>vsi</c> echoed, and <c>pc</c>: the content, or
     /// <c>{"m2m:dbg":…}</c> for an error without content.
     /// </summary>
-    public static Dictionary<string, object?> Response(ResourceResponse response, string requestIdentifier, string? releaseVersion, string? to, string from)
+    public static Dictionary<string, object?> Response(ResourceResponse response, string requestIdentifier, string? releaseVersion, string? to, string from,
+        string? vendorInformation = null)
     {
         ArgumentNullException.ThrowIfNull(response);
         var primitive = new Dictionary<string, object?>(7)
@@ -31,6 +32,12 @@ public static class Primitives
         }
 
         primitive["fr"] = from;
+        primitive["ot"] = OneM2MTime.Format(DateTime.UtcNow);
+        if (!string.IsNullOrEmpty(vendorInformation))
+        {
+            primitive["vsi"] = vendorInformation;
+        }
+
         if (response.Content is not null)
         {
             primitive["pc"] = response.Content;
