@@ -15,6 +15,9 @@ public static class OneM2MHeaders
     /// <summary>Response status code, on every response.</summary>
     public const string ResponseStatusCode = "X-M2M-RSC";
 
+    /// <summary>Event category (<c>ec</c>).</summary>
+    public const string EventCategory = "X-M2M-EC";
+
     /// <summary>Media type of the oneM2M JSON serialization.</summary>
     public const string JsonMediaType = "application/json";
 

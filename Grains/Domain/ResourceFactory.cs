@@ -51,19 +51,10 @@ internal static class ResourceFactory
 
         if (type == ResourceType.Subscription)
         {
-            // Defaults and creator of a subscription (TS-0004 7.4.8.2.1): the CSE records the originator as
-            // creator when it subscribes targets other than itself.
+            // Defaults of a subscription (TS-0004 7.4.8.2.1). Its creator is recorded only when the create asked for
+            // it ("cr": null, above); notificationStatsInfo appears with the first statistics counted.
             attributes.TryAdd("nct", 1L);
-            if (attributes.TryGetValue("nse", out var statistics) && statistics is true)
-            {
-                attributes["nsi"] = new List<object?>();
-            }
-
             attributes.TryAdd("enc", new Dictionary<string, object?>(StringComparer.Ordinal) { ["net"] = new List<object?> { 1L } });
-            if (!attributes.ContainsKey("cr") && attributes["nu"] is List<object?> targets && targets.Any(t => t as string != originator))
-            {
-                attributes["cr"] = originator;
-            }
         }
 
         return null;

@@ -163,6 +163,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     public async ValueTask<ResourceResponse> Execute(ResourceRequest request, CancellationToken cancellationToken = default)
     {
+        // Execute turns never interleave (only retrieves do, with each other): events raised in this one carry it.
+        RequestOriginator = request.Originator;
         var now = Now();
         if (!Exists || !IsAddressedByName(request))
         {
@@ -418,7 +420,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         State.EventSequence++;
         var raised = new ResourceEvent(
             string.Concat(ResourceId, "-", State.EventSequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            eventType, type, attributes, modified);
+            eventType, type, attributes, modified, RequestOriginator);
         State.Outbox.Add(raised);
         return new RaisedEvent(raised, subscriptions);
     }
@@ -524,7 +526,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         }
 
         var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
-        var created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null));
+        var created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
+            Originator: request.Originator));
         if (created.StatusCode != ResponseStatusCode.Created)
         {
             return created;
@@ -732,6 +735,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         if (await CheckPolicyLinks(accepted, Operation.Create, policy.Type) is { } badLinks)
         {
             return badLinks;
+        }
+
+        if (policy.Type == ResourceType.Subscription && Resources.Subscription.SubscriptionPolicy.CheckForParent(accepted, Policy, Links.Subscriptions.Values) is { } unfit)
+        {
+            return ResourceResponse.Error(unfit);
         }
 
         return await CreateChildCore(request, policy, accepted, now);

@@ -113,7 +113,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// <summary>Verifies every notification target other than the originator before the subscription exists (TS-0004 7.4.8.2.1).</summary>
     public override async ValueTask<ResourceResponse> Initialize(NewResource resource)
     {
-        var failed = await Verify(resource.Attributes, null);
+        var failed = await Verify(resource.Attributes, resource.Originator);
         if (failed is not null)
         {
             return failed;
@@ -153,6 +153,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var notification = new PendingNotification(id, Targets(), EventNotification(resourceEvent), 0);
+        CountEvent();
         if (!_queueReminder)
         {
             // Before the queue is stored, so a stored notification always has a reminder behind it.
@@ -219,7 +220,8 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         {
             ["m2m:agn"] = new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = signals },
         };
-        State.Queue.Add(new PendingNotification(string.Concat(State.Batch[^1].Id, ":agn"), Targets(), content, 0));
+        // With latestNotify the batch is sent with event category 4, latest (TS-0004 7.5.1.2.4; as ACME does).
+        State.Queue.Add(new PendingNotification(string.Concat(State.Batch[^1].Id, ":agn"), Targets(), content, 0, LatestOnly ? 4 : null));
         State.Batch = [];
     }
 
@@ -331,17 +333,16 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return ResourceResponse.Error(invalid);
         }
 
-        if (accepted.TryGetValue("nse", out var nse))
+        if (ChildTypeCheck(updated) is { } unfit)
         {
-            // Turning statistics on starts them afresh; turning them off drops them.
-            if (nse is true)
-            {
-                updated["nsi"] = new List<object?>();
-            }
-            else
-            {
-                updated.Remove("nsi");
-            }
+            return ResourceResponse.Error(unfit);
+        }
+
+        if (accepted.TryGetValue("nse", out var nse) && nse is not false)
+        {
+            // Turning statistics on (again) starts them afresh, absent until the first is counted; turning them off
+            // keeps what was counted (R4 TS-0004 7.4.8.2.3, as ACME does).
+            updated.Remove("nsi");
         }
 
         return accepted.ContainsKey("nu") ? await Verify(updated, originator) : null;
@@ -349,15 +350,17 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     protected override void OnUpdated(Dictionary<string, object?> accepted)
     {
-        if (accepted.ContainsKey("enc") && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
+        if ((accepted.ContainsKey("enc") || accepted.ContainsKey("nu")) && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
         {
             _ = parent.SubscriptionChanged(SubscriptionPolicy.Filter(ResourceId, State.Attributes));
         }
     }
 
     /// <summary>
-    /// On deletion the subscriber (<c>su</c>) gets a deletion notification, and what is still queued is sent once
-    /// more, best effort: the queue goes with the subscription.
+    /// On deletion what is still queued is sent once more, best effort (the queue goes with the subscription), and
+    /// then the subscriber (<c>su</c>) gets the deletion notification, both before the deletion is answered
+    /// (TS-0004 7.4.8.2.4): the delete waits for those receivers, at most about one send timeout, since the
+    /// queued notifications go out together. The subscription is going away, so no other request waits on this turn.
     /// </summary>
     protected override async Task DeleteOwnedData()
     {
@@ -368,57 +371,25 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             await this.UnregisterReminder(reminder);
         }
 
-        foreach (var pending in State.Queue)
+        if (State.Queue.Count > 0)
         {
-            _ = Delivery.Deliver(ResourceId, pending);
+            var pending = new List<Task<IReadOnlyList<string>>>(State.Queue.Count);
+            foreach (var notification in State.Queue)
+            {
+                pending.Add(Delivery.SendNow(notification).AsTask());
+            }
+
+            await Task.WhenAll(pending);
         }
 
         if (State.Attributes.TryGetValue("su", out var su) && su is string subscriber)
         {
             var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["sud"] = true });
-            _ = Delivery.Deliver(ResourceId, new PendingNotification(string.Concat(ResourceId, ":sud"), [subscriber], content, 0));
+            await Delivery.SendNow(new PendingNotification(string.Concat(ResourceId, ":sud"), [subscriber], content, 0));
         }
     }
 
     // ---- delivery -------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// notificationStatsInfo (R4, TS-0004 7.5.1.2.2): with <c>nse</c> on, per target the requests sent
-    /// (<c>rqs</c>) and the success responses received (<c>rsr</c>).
-    /// </summary>
-    private bool CountStatistics(IReadOnlyList<string> attempted, IReadOnlyList<string> delivered)
-    {
-        if (!State.Attributes.TryGetValue("nse", out var nse) || nse is not true)
-        {
-            return false;
-        }
-
-        var statistics = State.Attributes.TryGetValue("nsi", out var value) && value is List<object?> list ? list : [];
-        var updated = new List<object?>(statistics.Count + attempted.Count);
-        foreach (var entry in statistics)
-        {
-            updated.Add(entry is Dictionary<string, object?> map ? new Dictionary<string, object?>(map, StringComparer.Ordinal) : entry);
-        }
-
-        foreach (var target in attempted)
-        {
-            var entry = updated.OfType<Dictionary<string, object?>>().FirstOrDefault(e => e.TryGetValue("tg", out var tg) && tg as string == target);
-            if (entry is null)
-            {
-                entry = new Dictionary<string, object?>(StringComparer.Ordinal) { ["tg"] = target, ["rqs"] = 0L, ["rsr"] = 0L };
-                updated.Add(entry);
-            }
-
-            entry["rqs"] = (long)entry["rqs"]! + 1;
-            if (delivered.Contains(target))
-            {
-                entry["rsr"] = (long)entry["rsr"]! + 1;
-            }
-        }
-
-        State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["nsi"] = updated };
-        return true;
-    }
 
     private void Kick()
     {
@@ -536,16 +507,24 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             _ => Representation.Resource(rootKey, resourceEvent.Attributes),
         };
         var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { ["rep"] = representation, ["net"] = (long)resourceEvent.EventType };
-        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev });
+        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, resourceEvent.Originator);
     }
 
-    /// <summary>Wraps notification members with the subscription reference and creator into <c>m2m:sgn</c>.</summary>
-    private Dictionary<string, object?> Signal(Dictionary<string, object?> members)
+    /// <summary>
+    /// Wraps notification members with the subscription reference and creator into <c>m2m:sgn</c>. Without a
+    /// creator, a subscription with <c>eeno</c> (R5 eventNotificationOriginator) names the originator of the event
+    /// in <c>cr</c> instead (as ACME does).
+    /// </summary>
+    private Dictionary<string, object?> Signal(Dictionary<string, object?> members, string? eventOriginator = null)
     {
         members["sur"] = SubscriptionReference;
         if (State.Attributes.TryGetValue("cr", out var cr) && cr is string creator)
         {
             members["cr"] = creator;
+        }
+        else if (eventOriginator is not null && State.Attributes.TryGetValue("eeno", out var eeno) && eeno is true)
+        {
+            members["cr"] = eventOriginator;
         }
 
         return new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = members };

@@ -34,6 +34,7 @@ internal static class SubscriptionPolicy
             new("gpi", "groupID", ValueKind.String, Presence.Optional, Presence.Optional),
             new("nfu", "notificationForwardingURI", ValueKind.String, Presence.Optional, Presence.Optional),
             new("nse", "notificationStatsEnable", ValueKind.Boolean, Presence.Optional, Presence.Optional),
+            new("eeno", "eventNotificationOriginator", ValueKind.Boolean, Presence.Optional, Presence.Optional),
             new("nsi", "notificationStatsInfo", ValueKind.Any, Presence.NotPresent, Presence.NotPresent)),
         children: [],
         unimplementedChildren: [ResourceType.Schedule],
@@ -125,6 +126,41 @@ internal static class SubscriptionPolicy
             if (nct is 4 or 5 || (nct == 2 && events.Any(e => e != 1)))
             {
                 return OneM2MError.BadRequest($"nct {nct} does not fit the event types {string.Join(",", events)}");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Checks a new subscription against the resource it subscribes to: <c>enc/chty</c> must name child types that
+    /// resource may have (4000 otherwise, TS-0004 7.4.8.2.1). Null when it fits.
+    /// </summary>
+    public static OneM2MError? CheckForParent(Dictionary<string, object?> attributes, ResourcePolicy parent, IEnumerable<SubscriptionFilter> existing)
+    {
+        if (attributes.TryGetValue("enc", out var value) && value is Dictionary<string, object?> enc && enc.TryGetValue("chty", out var chty)
+            && IsIntegerList(chty, out var types))
+        {
+            foreach (var type in types)
+            {
+                var childType = (ResourceType)(int)type;
+                if (!parent.Children.Contains(childType) && !parent.UnimplementedChildren.Contains(childType))
+                {
+                    return OneM2MError.BadRequest($"enc/chty: resource type {type} cannot be a child of {parent.RootKey}");
+                }
+            }
+        }
+
+        // One blocking-update subscription per resource (TS-0001 10.2.11.x).
+        if (Filter("", attributes).EventTypes.Contains(7))
+        {
+            foreach (var filter in existing)
+            {
+                if (filter.EventTypes.Contains(7))
+                {
+                    return new OneM2MError(ResponseStatusCode.BlockingSubscriptionAlreadyExists,
+                        $"the resource already has a blocking update subscription ({filter.SubscriptionId})");
+                }
             }
         }
 
