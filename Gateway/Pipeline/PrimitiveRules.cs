@@ -40,7 +40,7 @@ public static class PrimitiveRules
     }
 
     /// <summary>
-    /// Release version indicator (<c>rvi</c>): absent or empty is accepted (answered as release 3, see ONEM2M.md
+    /// Release version indicator (<c>rvi</c>): absent or empty is accepted (answered as release 3, see docs/protocol.md
     /// §0); <c>2a</c>, <c>3</c>, <c>4</c> are supported; anything else is 4001.
     /// </summary>
     public static ParseResult<string?> ParseReleaseVersion(string? value)

@@ -19,7 +19,7 @@ internal static class Policies
         _ => null,
     };
 
-    /// <summary>Whether <paramref name="rcn"/> is valid for <paramref name="operation"/> (ONEM2M.md §3.2); 4000 otherwise.</summary>
+    /// <summary>Whether <paramref name="rcn"/> is valid for <paramref name="operation"/> (docs/protocol.md §3.2); 4000 otherwise.</summary>
     public static bool IsValidResultContent(Operation operation, ResultContent? rcn) => rcn is null || operation switch
     {
         Operation.Create => rcn is ResultContent.Nothing or ResultContent.Attributes or ResultContent.HierarchicalAddress

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace VirtualIoT.Grains.Domain;
 
-/// <summary>Assigns the attributes the CSE sets on every new resource (TS-0004 7.4.x.2.1, ONEM2M.md §10).</summary>
+/// <summary>Assigns the attributes the CSE sets on every new resource (TS-0004 7.4.x.2.1, docs/protocol.md §10).</summary>
 internal static class ResourceFactory
 {
     /// <summary>

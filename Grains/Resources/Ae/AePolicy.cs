@@ -2,7 +2,7 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.Ae;
 
-/// <summary>Attribute rules of the AE (TS-0001 9.6.5, ONEM2M.md §2.3).</summary>
+/// <summary>Attribute rules of the AE (TS-0001 9.6.5, docs/protocol.md §2.3).</summary>
 internal static class AePolicy
 {
     public static readonly ResourcePolicy Rules = new(

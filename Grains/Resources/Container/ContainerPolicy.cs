@@ -2,7 +2,7 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.Container;
 
-/// <summary>Attribute rules of the container (TS-0001 9.6.6, ONEM2M.md §2.4).</summary>
+/// <summary>Attribute rules of the container (TS-0001 9.6.6, docs/protocol.md §2.4).</summary>
 internal static class ContainerPolicy
 {
     public static readonly ResourcePolicy Rules = new(

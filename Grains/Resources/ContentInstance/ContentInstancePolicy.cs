@@ -2,7 +2,7 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.ContentInstance;
 
-/// <summary>Attribute rules of the contentInstance (TS-0001 9.6.7, ONEM2M.md §2.5). It has no <c>acpi</c>: its container's policy applies.</summary>
+/// <summary>Attribute rules of the contentInstance (TS-0001 9.6.7, docs/protocol.md §2.5). It has no <c>acpi</c>: its container's policy applies.</summary>
 internal static class ContentInstancePolicy
 {
     public static readonly ResourcePolicy Rules = new(

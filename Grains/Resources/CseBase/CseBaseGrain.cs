@@ -251,7 +251,7 @@ internal sealed partial class CseBaseGrain(
         }
     }
 
-    /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, ONEM2M.md §7).</summary>
+    /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, docs/protocol.md §7).</summary>
     private OneM2MError? AeIdFor(string originator, out string aeId, out bool assigned)
     {
         assigned = ResourceIds.IsAnonymousOriginator(originator);

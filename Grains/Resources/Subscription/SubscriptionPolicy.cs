@@ -2,7 +2,7 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.Subscription;
 
-/// <summary>Attribute rules of the subscription (TS-0004 7.4.8, ONEM2M.md §2.6).</summary>
+/// <summary>Attribute rules of the subscription (TS-0004 7.4.8, docs/protocol.md §2.6).</summary>
 internal static class SubscriptionPolicy
 {
     /// <summary>Notification event types this CSE raises: update, delete, create and delete of a direct child.</summary>
