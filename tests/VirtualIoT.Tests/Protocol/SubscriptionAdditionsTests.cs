@@ -61,8 +61,8 @@ internal static class SubscriptionAdditions
 
     private static async Task Creator(Context c)
     {
-        var plain = (await c.Subscribe("plain", ""","enc":{"net":[3]}""")).Is(2001).Resource("m2m:sub");
-        var asked = (await c.Subscribe("asked", ""","enc":{"net":[3]},"cr":null""")).Is(2001).Resource("m2m:sub");
+        var plain = (await c.Subscribe("plain", ""","enc":{"net":[3],"chty":[4]}""")).Is(2001).Resource("m2m:sub");
+        var asked = (await c.Subscribe("asked", ""","enc":{"net":[3],"chty":[4]},"cr":null""")).Is(2001).Resource("m2m:sub");
         (await c.Subscribe("bad", ""","cr":"Cother" """)).Is(4000);
 
         await c.Instance();
