@@ -7,7 +7,8 @@ internal static class ResourceFactory
 {
     /// <summary>
     /// The new resource's attributes: what the originator sent plus <c>ty</c>, <c>ri</c>, <c>rn</c>, <c>pi</c>,
-    /// <c>ct</c>, <c>lt</c>, <c>et</c> (defaulted and clamped to the parent's) and <c>cr</c> when asked for.
+    /// <c>ct</c>, <c>lt</c>, <c>et</c> (defaulted and clamped to the parent's), the type's own defaults
+    /// (<see cref="ResourcePolicy.Defaults"/>) and <c>cr</c> when asked for.
     /// </summary>
     public static OneM2MError? Build(ResourceType type, Dictionary<string, object?> accepted, string ri, string name,
         string parentId, string now, string? parentExpiration, string maxExpiration, string originator,
@@ -37,24 +38,10 @@ internal static class ResourceFactory
         }
 
         attributes["et"] = et;
-        if (type == ResourceType.Container)
-        {
-            attributes["st"] = 0L;
-            attributes["cni"] = 0L;
-            attributes["cbs"] = 0L;
-        }
-
+        Policies.Get(type).Defaults?.Invoke(attributes, originator);
         if (accepted.ContainsKey("cr"))
         {
             attributes["cr"] = originator;
-        }
-
-        if (type == ResourceType.Subscription)
-        {
-            // Defaults of a subscription (TS-0004 7.4.8.2.1). Its creator is recorded only when the create asked for
-            // it ("cr": null, above); notificationStatsInfo appears with the first statistics counted.
-            attributes.TryAdd("nct", 1L);
-            attributes.TryAdd("enc", new Dictionary<string, object?>(StringComparer.Ordinal) { ["net"] = new List<object?> { 1L } });
         }
 
         return null;
@@ -89,11 +76,11 @@ internal static class ResourceFactory
 
     /// <summary>A generated resource name: type short name, underscore, random characters (as ACME does).</summary>
     public static string GenerateName(ResourceType type) =>
-        string.Concat(ResourceTypeNames.ShortName(type), "_", ResourceIds.RandomString(10));
+        string.Concat(ResourceTypeRegistry.Get(type).ShortName, "_", ResourceIds.RandomString(10));
 
     /// <summary>A name like <see cref="GenerateName(ResourceType)"/>, derived from <paramref name="seed"/> (the same for a repeated request).</summary>
     public static string GenerateName(ResourceType type, ulong seed) =>
-        string.Concat(ResourceTypeNames.ShortName(type), "_", ResourceIds.SeededString(10, seed));
+        string.Concat(ResourceTypeRegistry.Get(type).ShortName, "_", ResourceIds.SeededString(10, seed));
 
     /// <summary>Content size (<c>cs</c>): UTF-8 bytes of a string content, or of the JSON text of any other value.</summary>
     public static long ContentSize(object? content) => content switch

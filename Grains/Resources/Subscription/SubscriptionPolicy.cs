@@ -36,9 +36,19 @@ internal static class SubscriptionPolicy
             new("nse", "notificationStatsEnable", ValueKind.Boolean, Presence.Optional, Presence.Optional),
             new("eeno", "eventNotificationOriginator", ValueKind.Boolean, Presence.Optional, Presence.Optional),
             new("nsi", "notificationStatsInfo", ValueKind.Any, Presence.NotPresent, Presence.NotPresent)),
-        children: [],
-        unimplementedChildren: [ResourceType.Schedule],
-        check: Check);
+        check: Check,
+        defaults: Defaults);
+
+    /// <summary>
+    /// Defaults of a subscription (TS-0004 7.4.8.2.1): content type "all attributes", event type "update". Its creator
+    /// is recorded only when the create asks for it (<c>"cr": null</c>); notificationStatsInfo appears with the first
+    /// statistics counted.
+    /// </summary>
+    private static void Defaults(Dictionary<string, object?> attributes, string _)
+    {
+        attributes.TryAdd("nct", 1L);
+        attributes.TryAdd("enc", new Dictionary<string, object?>(StringComparer.Ordinal) { ["net"] = new List<object?> { 1L } });
+    }
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
     {
