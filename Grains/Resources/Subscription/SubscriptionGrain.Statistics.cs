@@ -8,14 +8,7 @@ internal sealed partial class SubscriptionGrain
     /// <summary><c>enc/chty</c> checked against the child types of the subscribed-to resource's type.</summary>
     private OneM2MError? ChildTypeCheck(Dictionary<string, object?> attributes)
     {
-        var parentType = ResourceIds.Classify(State.ParentId, Options.CseBaseId) switch
-        {
-            ResourceKind.CseBase => ResourceType.CSEBase,
-            ResourceKind.Ae => ResourceType.AE,
-            ResourceKind.Container => ResourceType.Container,
-            ResourceKind.AccessControlPolicy => ResourceType.AccessControlPolicy,
-            _ => (ResourceType?)null,
-        };
+        var parentType = ResourceIds.Classify(State.ParentId, Options.CseBaseId);
         return parentType is { } type && Policies.For(type) is { } parent ? SubscriptionPolicy.CheckForParent(attributes, parent, []) : null;
     }
 
