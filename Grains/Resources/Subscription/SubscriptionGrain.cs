@@ -57,9 +57,9 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         Kick();
     }
 
-    protected override async Task WriteStateAsync()
+    protected override async Task StoreAsync()
     {
-        await base.WriteStateAsync();
+        await base.StoreAsync();
         _unstoredDeliveries = false;
     }
 
@@ -111,16 +111,8 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     }
 
     /// <summary>Verifies every notification target other than the originator before the subscription exists (TS-0004 7.4.8.2.1).</summary>
-    public override async ValueTask<ResourceResponse> Initialize(NewResource resource)
-    {
-        var failed = await Verify(resource.Attributes, resource.Originator);
-        if (failed is not null)
-        {
-            return failed;
-        }
-
-        return await base.Initialize(resource);
-    }
+    protected override async ValueTask<ResourceResponse?> WillBeCreated(NewResource resource) =>
+        await Verify(resource.Attributes, resource.Originator);
 
     public async ValueTask Accept(ResourceEvent resourceEvent)
     {
@@ -209,17 +201,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return;
         }
 
-        var items = LatestOnly ? [State.Batch[^1]] : State.Batch;
-        var signals = new List<object?>(items.Count);
-        foreach (var item in items)
-        {
-            signals.Add(item.Content["m2m:sgn"]);
-        }
-
-        var content = new Dictionary<string, object?>(1, StringComparer.Ordinal)
-        {
-            ["m2m:agn"] = new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = signals },
-        };
+        var content = NotificationContent.Aggregate(LatestOnly ? [State.Batch[^1]] : State.Batch);
         // With latestNotify the batch is sent with event category 4, latest (TS-0004 7.5.1.2.4; as ACME does).
         State.Queue.Add(new PendingNotification(string.Concat(State.Batch[^1].Id, ":agn"), Targets(), content, 0, LatestOnly ? 4 : null));
         State.Batch = [];
@@ -326,7 +308,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
     }
 
-    protected override async ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
+    protected override async ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
         if (SubscriptionPolicy.Rules.Check!(updated, new ValidationContext(Operation.Update, null)) is { } invalid)
         {
@@ -341,14 +323,14 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         if (accepted.TryGetValue("nse", out var nse) && nse is not false)
         {
             // Turning statistics on (again) starts them afresh, absent until the first is counted; turning them off
-            // keeps what was counted (R4 TS-0004 7.4.8.2.3, as ACME does).
+            // keeps what was counted (R4, as ACME does).
             updated.Remove("nsi");
         }
 
         return accepted.ContainsKey("nu") ? await Verify(updated, originator) : null;
     }
 
-    protected override void OnUpdated(Dictionary<string, object?> accepted)
+    protected override void Updated(Dictionary<string, object?> accepted)
     {
         if ((accepted.ContainsKey("enc") || accepted.ContainsKey("nu")) && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
         {
@@ -359,10 +341,10 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// <summary>
     /// On deletion what is still queued is sent once more, best effort (the queue goes with the subscription), and
     /// then the subscriber (<c>su</c>) gets the deletion notification, both before the deletion is answered
-    /// (TS-0004 7.4.8.2.4): the delete waits for those receivers, at most about one send timeout, since the
-    /// queued notifications go out together. The subscription is going away, so no other request waits on this turn.
+    /// (TS-0004 7.4.8.2.4): the delete waits for those receivers, about one send timeout at most, since the queued
+    /// notifications go out together. The subscription is going away, so no other request waits on this turn.
     /// </summary>
-    protected override async Task DeleteOwnedData()
+    protected override async Task WillBeDeleted()
     {
         StopTimer();
         FlushBatch();
@@ -390,6 +372,23 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     }
 
     // ---- delivery -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// notificationStatsInfo (R4, TS-0004 7.5.1.2.2): with <c>nse</c> on, per target the requests sent
+    /// (<c>rqs</c>) and the success responses received (<c>rsr</c>).
+    /// </summary>
+    private bool CountStatistics(IReadOnlyList<string> attempted, IReadOnlyList<string> delivered)
+    {
+        if (!State.Attributes.TryGetValue("nse", out var nse) || nse is not true)
+        {
+            return false;
+        }
+
+        var statistics = State.Attributes.TryGetValue("nsi", out var value) && value is List<object?> list ? list : [];
+        var updated = NotificationContent.CountStatistics(statistics, attempted, delivered);
+        State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["nsi"] = updated };
+        return true;
+    }
 
     private void Kick()
     {
@@ -495,40 +494,11 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         return GrainFactory.GetResourceGrain(ri, Options.CseBaseId) is { } grain && await grain.Allows(creator, Operation.Notify);
     }
 
-    /// <summary>The <c>m2m:sgn</c> for an event, shaped by <c>nct</c>.</summary>
-    private Dictionary<string, object?> EventNotification(ResourceEvent resourceEvent)
-    {
-        var rootKey = ResourceTypeRegistry.RootKey(resourceEvent.ResourceType) ?? "m2m:rsc";
-        var contentType = State.Attributes.TryGetValue("nct", out var nct) && nct is long n ? n : 1;
-        object representation = contentType switch
-        {
-            2 => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
-            3 => Representation.Uri(resourceEvent.Attributes.TryGetValue("ri", out var ri) ? ri as string ?? "" : ""),
-            _ => Representation.Resource(rootKey, resourceEvent.Attributes),
-        };
-        var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { ["rep"] = representation, ["net"] = (long)resourceEvent.EventType };
-        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, resourceEvent.Originator);
-    }
+    private Dictionary<string, object?> EventNotification(ResourceEvent resourceEvent) =>
+        NotificationContent.ForEvent(resourceEvent, State.Attributes, SubscriptionReference);
 
-    /// <summary>
-    /// Wraps notification members with the subscription reference and creator into <c>m2m:sgn</c>. Without a
-    /// creator, a subscription with <c>eeno</c> (R5 eventNotificationOriginator) names the originator of the event
-    /// in <c>cr</c> instead (as ACME does).
-    /// </summary>
-    private Dictionary<string, object?> Signal(Dictionary<string, object?> members, string? eventOriginator = null)
-    {
-        members["sur"] = SubscriptionReference;
-        if (State.Attributes.TryGetValue("cr", out var cr) && cr is string creator)
-        {
-            members["cr"] = creator;
-        }
-        else if (eventOriginator is not null && State.Attributes.TryGetValue("eeno", out var eeno) && eeno is true)
-        {
-            members["cr"] = eventOriginator;
-        }
-
-        return new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = members };
-    }
+    private Dictionary<string, object?> Signal(Dictionary<string, object?> members) =>
+        NotificationContent.Signal(members, State.Attributes, SubscriptionReference);
 
     [LoggerMessage(EventId = 2402, Level = LogLevel.Debug, Message = "Subscription {SubscriptionId} could not store its deliveries on deactivation")]
     private static partial void LogDeactivationWriteFailed(ILogger logger, Exception exception, string subscriptionId);
