@@ -9,16 +9,28 @@ internal static class NotificationContent
     public static Dictionary<string, object?> ForEvent(ResourceEvent resourceEvent, Dictionary<string, object?> subscription, string subscriptionReference)
     {
         var rootKey = ResourceTypeRegistry.RootKey(resourceEvent.ResourceType) ?? "m2m:rsc";
-        var contentType = subscription.TryGetValue("nct", out var nct) && nct is long n ? n : 1;
+        var contentType = subscription.TryGetValue(AttributeNames.NotificationContentType, out var nct) && nct is long n
+            ? (NotificationContentType)n
+            : NotificationContentType.AllAttributes;
         object representation = contentType switch
         {
-            2 => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
-            3 => Representation.Uri(resourceEvent.Attributes.TryGetValue("ri", out var ri) ? ri as string ?? "" : ""),
+            NotificationContentType.ModifiedAttributes => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
+            NotificationContentType.ResourceId => Representation.Uri(
+                resourceEvent.Attributes.TryGetValue(AttributeNames.ResourceId, out var ri) ? ri as string ?? "" : ""),
             _ => Representation.Resource(rootKey, resourceEvent.Attributes),
         };
+<<<<<<< HEAD
         var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { ["rep"] = representation, ["net"] = (long)resourceEvent.EventType };
         return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference,
             resourceEvent.Originator);
+=======
+        var nev = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["rep"] = representation,
+            [AttributeNames.NotificationEventType] = (long)resourceEvent.EventType,
+        };
+        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference);
+>>>>>>> main
     }
 
     /// <summary>
@@ -30,9 +42,9 @@ internal static class NotificationContent
         string subscriptionReference, string? eventOriginator = null)
     {
         members["sur"] = subscriptionReference;
-        if (subscription.TryGetValue("cr", out var cr) && cr is string creator)
+        if (subscription.TryGetValue(AttributeNames.Creator, out var cr) && cr is string creator)
         {
-            members["cr"] = creator;
+            members[AttributeNames.Creator] = creator;
         }
         else if (eventOriginator is not null && subscription.TryGetValue("eeno", out var eeno) && eeno is true)
         {
