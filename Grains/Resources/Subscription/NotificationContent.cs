@@ -19,18 +19,13 @@ internal static class NotificationContent
                 resourceEvent.Attributes.TryGetValue(AttributeNames.ResourceId, out var ri) ? ri as string ?? "" : ""),
             _ => Representation.Resource(rootKey, resourceEvent.Attributes),
         };
-<<<<<<< HEAD
-        var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { ["rep"] = representation, ["net"] = (long)resourceEvent.EventType };
-        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference,
-            resourceEvent.Originator);
-=======
         var nev = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["rep"] = representation,
             [AttributeNames.NotificationEventType] = (long)resourceEvent.EventType,
         };
-        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference);
->>>>>>> main
+        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference,
+            resourceEvent.Originator);
     }
 
     /// <summary>
