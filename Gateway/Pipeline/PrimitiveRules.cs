@@ -59,7 +59,7 @@ public static class PrimitiveRules
     /// <summary>The content's root key must be the one of the resource type created (<c>ty=3</c> takes <c>m2m:cnt</c>); else 4000.</summary>
     public static OneM2MError? CheckContentRoot(ResourceType? resourceType, string contentRoot)
     {
-        if (resourceType is { } type && ResourceTypeNames.RootKey(type) is { } expectedRoot && contentRoot != expectedRoot)
+        if (resourceType is { } type && ResourceTypeRegistry.RootKey(type) is { } expectedRoot && contentRoot != expectedRoot)
         {
             return OneM2MError.BadRequest($"content root \"{contentRoot}\" does not match ty={(int)type} (expected \"{expectedRoot}\")");
         }

@@ -20,8 +20,6 @@ internal static class AccessControlPolicyRules
             new("adri", "applicableDynamicAuthorizationRelationshipIDs", ValueKind.StringList, Presence.Optional, Presence.Optional),
             new("apri", "authorizationPolicyIDs", ValueKind.StringList, Presence.Optional, Presence.Optional),
             new("airi", "authorizationInformationIDs", ValueKind.StringList, Presence.Optional, Presence.Optional)),
-        children: [ResourceType.Subscription],
-        unimplementedChildren: [],
         check: Check);
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)

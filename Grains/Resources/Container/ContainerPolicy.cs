@@ -21,9 +21,13 @@ internal static class ContainerPolicy
             new("li", "locationID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.Optional),
             new("disr", "disableRetrieval", ValueKind.Boolean, Presence.Optional, Presence.Optional)),
-        children: [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription],
-        unimplementedChildren:
-        [
-            ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.SemanticDescriptor,
-        ]);
+        defaults: Defaults);
+
+    /// <summary>A new container starts at state tag 0, with no instances.</summary>
+    private static void Defaults(Dictionary<string, object?> attributes, string originator)
+    {
+        attributes["st"] = 0L;
+        attributes["cni"] = 0L;
+        attributes["cbs"] = 0L;
+    }
 }

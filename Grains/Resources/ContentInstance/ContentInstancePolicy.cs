@@ -14,8 +14,6 @@ internal static class ContentInstancePolicy
             new("cnf", "contentInfo", ValueKind.String, Presence.Optional, Presence.NotPresent),
             new("cs", "contentSize", ValueKind.NonNegativeInteger, Presence.NotPresent, Presence.NotPresent),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.NotPresent)),
-        children: [],
-        unimplementedChildren: [],
         check: Check);
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
