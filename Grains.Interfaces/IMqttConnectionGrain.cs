@@ -66,6 +66,7 @@ public interface IMqttGatewayObserver : IGrainObserver
 /// <param name="To">The <c>to</c> of the primitive: the notification target as written in <c>nu</c>.</param>
 /// <param name="Content">The <c>m2m:sgn</c> content tree, sent as <c>pc</c>.</param>
 /// <param name="Timeout">How long to wait for the response primitive.</param>
+/// <param name="EventCategory">The primitive's <c>ec</c>, when set.</param>
 /// <param name="Serialization">
 /// The serialization the AE asked for (the first entry of its <c>csz</c>: <c>json</c>, <c>cbor</c>, <c>xml</c> or a
 /// media type), or null for JSON; it names the topic's suffix and the payload's format.
@@ -78,4 +79,5 @@ public sealed record MqttNotification(
     [property: Id(3)] string To,
     [property: Id(4)] Dictionary<string, object?> Content,
     [property: Id(5)] TimeSpan Timeout,
-    [property: Id(6)] string? Serialization = null);
+    [property: Id(6)] int? EventCategory = null,
+    [property: Id(7)] string? Serialization = null);

@@ -33,6 +33,20 @@ public interface IResourceGrain : IGrainWithStringKey
     [Alias("Allows"), ReadOnly]
     ValueTask<bool> Allows(string originator, Operation operation);
 
+    /// <summary>
+    /// Cluster-internal: whether the resource exists and has not expired. A parent asks before it deletes a child
+    /// whose expiration time it holds as passed (the child may have been given a later one since).
+    /// </summary>
+    [Alias("IsLiveResource"), ReadOnly]
+    ValueTask<bool> IsLiveResource();
+
+    /// <summary>
+    /// Cluster-internal: the resource's attributes as <paramref name="originator"/> may retrieve them (for a parent
+    /// listing its children); null when it may not, or when the resource does not exist.
+    /// </summary>
+    [Alias("AttributesFor"), ReadOnly]
+    ValueTask<Dictionary<string, object?>?> AttributesFor(string originator);
+
     /// <summary>Cluster-internal: stores a new resource built and validated by its parent.</summary>
     [Alias("Initialize")]
     ValueTask<ResourceResponse> Initialize(NewResource resource);
@@ -82,6 +96,10 @@ public interface IAeGrain : IResourceGrain
     /// <summary>Cluster-internal: true while an AE with this ID is registered.</summary>
     [Alias("IsRegistered"), ReadOnly]
     ValueTask<bool> IsRegistered();
+
+    /// <summary>Cluster-internal: the AE's points of access (<c>poa</c>); none when it has none or is not registered.</summary>
+    [Alias("PointsOfAccess"), ReadOnly]
+    ValueTask<IReadOnlyList<string>> PointsOfAccess();
 }
 
 /// <summary>Grain of a container and all its content instances (key = container <c>ri</c>).</summary>
@@ -171,6 +189,7 @@ public sealed record DiscoveryView(
 /// <param name="Owner">Originator the default access rule lets in.</param>
 /// <param name="ParentIndexShard">When set, the child index shard in which the new resource must claim its name.</param>
 /// <param name="Create">When set, the record of this create, stored with the name's claim in <paramref name="ParentIndexShard"/>.</param>
+/// <param name="Originator">The originator of the create (a subscription verifies its targets on its behalf).</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.NewResource")]
 public sealed record NewResource(
     [property: Id(0)] ResourceType Type,
@@ -178,7 +197,8 @@ public sealed record NewResource(
     [property: Id(2)] string Path,
     [property: Id(3)] string Owner,
     [property: Id(4)] string? ParentIndexShard,
-    [property: Id(5)] CompletedCreate? Create = null);
+    [property: Id(5)] CompletedCreate? Create = null,
+    [property: Id(6)] string? Originator = null);
 
 /// <summary>Finds the grain of a resource from its ID.</summary>
 public static class ResourceGrainFactoryExtensions

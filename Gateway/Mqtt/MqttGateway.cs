@@ -372,6 +372,8 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
 
         if (!parsed.NoResponse)
         {
+            // The answer uses the request's serialization: the topic's suffix, checked on arrival.
+            _ = SerializationFormats.TryFromName(topic.Suffix, out var serialization);
             var bytes = MqttResponseWriter.Write(response, requestIdentifier, parsed.ReleaseVersion, parsed.From, _cse.CseId, parsed.VendorInformation,
                 serialization);
             var message = new MqttApplicationMessageBuilder()

@@ -30,7 +30,8 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     public bool CanSend(string url) => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
         || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
-    public async Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, string? serialization, CancellationToken cancellationToken)
+    public async Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory,
+        string? serialization, CancellationToken cancellationToken)
     {
         if (!NotificationTarget.TryCreate(url, serialization, out var notification)
             || (notification.Address.Scheme != Uri.UriSchemeHttp && notification.Address.Scheme != Uri.UriSchemeHttps))
@@ -58,7 +59,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         {
             using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             exchange.CancelAfter(_exchangeTimeout);
-            return await ExchangeAsync(target, requestId, body, notification.Serialization, exchange.Token);
+            return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, exchange.Token);
         }
         finally
         {
@@ -66,7 +67,8 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         }
     }
 
-    private async Task<ResponseStatusCode?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, ContentSerialization serialization,
+    private async Task<ResponseStatusCode?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, int? eventCategory,
+        ContentSerialization serialization,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(body.WrittenMemory) };
@@ -74,6 +76,10 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, _cseId);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestIdentifier, requestId);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.ReleaseVersion, "3");
+        if (eventCategory is { } category)
+        {
+            request.Headers.TryAddWithoutValidation(OneM2MHeaders.EventCategory, category.ToString(CultureInfo.InvariantCulture));
+        }
         try
         {
             using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -50,14 +50,27 @@ public static class Primitives
         return primitive;
     }
 
-    /// <summary>A notify request primitive from this CSE (<c>op</c> 5, release 3) carrying <paramref name="content"/> (<c>m2m:sgn</c>).</summary>
-    public static Dictionary<string, object?> Notify(string to, string from, string requestIdentifier, Dictionary<string, object?> content) => new(6)
+    /// <summary>
+    /// A notify request primitive from this CSE (<c>op</c> 5, release 3) carrying <paramref name="content"/>
+    /// (<c>m2m:sgn</c>), with <c>ec</c> when <paramref name="eventCategory"/> is set.
+    /// </summary>
+    public static Dictionary<string, object?> Notify(string to, string from, string requestIdentifier, Dictionary<string, object?> content,
+        int? eventCategory = null)
     {
-        ["op"] = (long)Operation.Notify,
-        ["to"] = to,
-        ["fr"] = from,
-        ["rqi"] = requestIdentifier,
-        ["rvi"] = "3",
-        ["pc"] = content,
-    };
+        var primitive = new Dictionary<string, object?>(7)
+        {
+            ["op"] = (long)Operation.Notify,
+            ["to"] = to,
+            ["fr"] = from,
+            ["rqi"] = requestIdentifier,
+            ["rvi"] = "3",
+        };
+        if (eventCategory is { } category)
+        {
+            primitive["ec"] = (long)category;
+        }
+
+        primitive["pc"] = content;
+        return primitive;
+    }
 }

@@ -169,7 +169,7 @@ internal sealed partial class CseBaseGrain(
 
             var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
             var record = fingerprint is { } print ? RequestLedger.For(request, print, ri, name) : null;
-            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record));
+            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record, request.Originator));
             if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
             {
                 ri = string.Concat(ri.AsSpan(0, 1), ResourceIds.RandomString(ResourceIds.RandomLength));
