@@ -49,6 +49,14 @@ public sealed class GatewayOptions
     /// </summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 3;
+
+    /// <summary>
+    /// Most member requests one request to a group's <c>fopt</c> has in flight at once. Default 64: enough to keep
+    /// both cores of a small silo busy with a 1,000-member group, while one fan-out cannot flood the cluster with
+    /// thousands of simultaneous grain calls.
+    /// </summary>
+    [Range(1, 4096)]
+    public int GroupFanOutParallelism { get; set; } = 64;
 }
 
 /// <summary>Source-generated DataAnnotations validation of <see cref="GatewayOptions"/>.</summary>

@@ -17,6 +17,12 @@ public enum ResourceKind
     Subscription,
     /// <summary>An accessControlPolicy (<c>acp</c> + 12 characters).</summary>
     AccessControlPolicy,
+    /// <summary>A group (<c>grp</c> + 12 characters).</summary>
+    Group,
+    /// <summary>A node (<c>nod</c> + 12 characters).</summary>
+    Node,
+    /// <summary>A mgmtObj of any specialization (<c>mgo</c> + 12 characters).</summary>
+    MgmtObj,
 }
 
 /// <summary>
@@ -33,6 +39,9 @@ public static class ResourceIds
     private const string InstancePrefix = "cin";
     private const string SubscriptionPrefix = "sub";
     private const string AccessControlPolicyPrefix = "acp";
+    private const string GroupPrefix = "grp";
+    private const string NodePrefix = "nod";
+    private const string MgmtObjPrefix = "mgo";
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
     /// <summary>Classifies a resource ID. <paramref name="cseBaseId"/> is the CSEBase's <c>ri</c>.</summary>
@@ -68,6 +77,21 @@ public static class ResourceIds
             return ResourceKind.AccessControlPolicy;
         }
 
+        if (ri.Length == GroupPrefix.Length + RandomLength && ri.StartsWith(GroupPrefix, StringComparison.Ordinal))
+        {
+            return ResourceKind.Group;
+        }
+
+        if (ri.Length == NodePrefix.Length + RandomLength && ri.StartsWith(NodePrefix, StringComparison.Ordinal))
+        {
+            return ResourceKind.Node;
+        }
+
+        if (ri.Length == MgmtObjPrefix.Length + RandomLength && ri.StartsWith(MgmtObjPrefix, StringComparison.Ordinal))
+        {
+            return ResourceKind.MgmtObj;
+        }
+
         if (ri.Length > InstancePrefix.Length + RandomLength && ri.StartsWith(InstancePrefix, StringComparison.Ordinal)
             && TryParseSequence(ri.AsSpan(InstancePrefix.Length + RandomLength), out _))
         {
@@ -80,11 +104,14 @@ public static class ResourceIds
     /// <summary>A new container ID.</summary>
     public static string NewContainerId() => ContainerPrefix + RandomString(RandomLength);
 
-    /// <summary>A new ID for a resource of <paramref name="type"/> held by its own grain (container, subscription, ACP).</summary>
+    /// <summary>A new ID for a resource of <paramref name="type"/> held by its own grain (container, subscription, ACP, group, node, mgmtObj).</summary>
     public static string NewId(ResourceType type) => type switch
     {
         ResourceType.Subscription => SubscriptionPrefix + RandomString(RandomLength),
         ResourceType.AccessControlPolicy => AccessControlPolicyPrefix + RandomString(RandomLength),
+        ResourceType.Group => GroupPrefix + RandomString(RandomLength),
+        ResourceType.Node => NodePrefix + RandomString(RandomLength),
+        ResourceType.MgmtObj => MgmtObjPrefix + RandomString(RandomLength),
         _ => NewContainerId(),
     };
 

@@ -16,6 +16,7 @@ internal static class Policies
         ResourceType.ContentInstance => ContentInstancePolicy.Rules,
         ResourceType.Subscription => Resources.Subscription.SubscriptionPolicy.Rules,
         ResourceType.AccessControlPolicy => Resources.AccessControlPolicy.AccessControlPolicyRules.Rules,
+        ResourceType.Group => Resources.Group.GroupPolicy.Rules,
         _ => null,
     };
 

@@ -86,7 +86,8 @@ internal abstract partial class ResourceGrain
     private List<object?>? LinkedPolicies() =>
         State.Attributes.TryGetValue("acpi", out var acpi) && acpi is List<object?> { Count: > 0 } list ? list : null;
 
-    private async ValueTask<bool> IsGranted(List<object?> linked, AccessRequest request, bool self)
+    /// <summary>Whether one of the policies in <paramref name="linked"/> grants <paramref name="request"/> (<c>pvs</c> when <paramref name="self"/>).</summary>
+    private protected async ValueTask<bool> IsGranted(List<object?> linked, AccessRequest request, bool self)
     {
         var now = OneM2MTime.Format(request.Now);
         foreach (var item in linked)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
 
@@ -517,11 +518,23 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         }
 
         var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
-        var created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null));
+        ResourceResponse created;
+
+        // The new resource may read others with the originator's rights (a group validating its members), this
+        // parent among them: let that call chain back into this turn (read-only calls) instead of deadlocking.
+        using (RequestContext.AllowCallChainReentrancy())
+        {
+            created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
+                Originator: request.Originator));
+        }
+
         if (created.StatusCode != ResponseStatusCode.Created)
         {
             return created;
         }
+
+        // A type that completes its attributes when it stores them (a group's validated members) returns them.
+        attributes = created.Content as Dictionary<string, object?> ?? attributes;
 
         Links.Children[name] = new ChildReference(ri, name, policy.Type, attributes["et"] as string);
         var raised = RaiseEvent(3, policy.Type, attributes);

@@ -19,6 +19,22 @@ internal sealed class AccessRules
     /// <summary>Rules that grant nothing (a policy that no longer exists).</summary>
     public static AccessRules None { get; } = new([]);
 
+    /// <summary>The IDs the rules' <c>acor</c> name exactly (normalised), group IDs among them.</summary>
+    public IEnumerable<string> NamedOriginators() => _rules.SelectMany(rule => rule.Originators);
+
+    /// <summary>
+    /// Lets <paramref name="members"/> in wherever a rule's <c>acor</c> names group <paramref name="groupId"/> (TS-0001
+    /// 9.6.2.1: an <c>acor</c> entry may be a group, granting its members). Only on freshly compiled rules, before
+    /// they are shared (<see cref="AccessPolicyCache"/>).
+    /// </summary>
+    public void GrantGroupMembers(string groupId, IReadOnlyList<string> members)
+    {
+        foreach (var rule in _rules)
+        {
+            rule.GrantGroupMembers(groupId, members);
+        }
+    }
+
     /// <summary>Whether any rule grants <paramref name="request"/>.</summary>
     public bool Allows(in AccessRequest request)
     {
@@ -190,6 +206,18 @@ internal sealed record OriginatorForms(string CseId, string SpId)
 /// <summary>One <c>accessControlRule</c>: originators, operations and the contexts in which they apply.</summary>
 internal sealed class AccessRule(bool everyone, HashSet<string> originators, string[] patterns, AccessOperation operations, AccessContext[]? contexts)
 {
+    /// <summary>The originators <c>acor</c> names exactly.</summary>
+    public IReadOnlySet<string> Originators => originators;
+
+    /// <summary>Adds the members of a group this rule's <c>acor</c> names.</summary>
+    public void GrantGroupMembers(string groupId, IReadOnlyList<string> members)
+    {
+        if (originators.Contains(groupId))
+        {
+            originators.UnionWith(members);
+        }
+    }
+
     public bool Allows(in AccessRequest request)
     {
         if ((operations & request.Operation) != request.Operation || request.Operation == AccessOperation.None)

@@ -19,10 +19,10 @@ internal static class AePolicy
             new("nl", "nodeLink", ValueKind.String, Presence.Optional, Presence.Optional),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.Optional),
             new("csz", "contentSerialization", ValueKind.StringList, Presence.Optional, Presence.Optional)),
-        children: [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Subscription],
+        children: [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.Subscription],
         unimplementedChildren:
         [
-            ResourceType.Group, ResourceType.PollingChannel,
+            ResourceType.PollingChannel,
             ResourceType.SemanticDescriptor, ResourceType.FlexContainer, ResourceType.TimeSeries,
             ResourceType.CrossResourceSubscription, ResourceType.Schedule,
         ],

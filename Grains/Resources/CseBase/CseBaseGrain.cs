@@ -159,7 +159,7 @@ internal sealed partial class CseBaseGrain(
 
             var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
             var record = fingerprint is { } print ? RequestLedger.For(request, print, ri, name) : null;
-            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record));
+            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record, request.Originator));
             if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
             {
                 ri = string.Concat(ri.AsSpan(0, 1), ResourceIds.RandomString(ResourceIds.RandomLength));
@@ -171,6 +171,8 @@ internal sealed partial class CseBaseGrain(
                 return created;
             }
 
+            // A type that completes its attributes when it stores them (a group's validated members) returns them.
+            attributes = created.Content as Dictionary<string, object?> ?? attributes;
             LogCreated(Logger, policy.Type, ri);
             var raised = RaiseEvent(3, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)

@@ -2,16 +2,16 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.CseBase;
 
-/// <summary>The CSEBase: every attribute is set by the CSE; it accepts ACP, AE, container and subscription children.</summary>
+/// <summary>The CSEBase: every attribute is set by the CSE; it accepts ACP, AE, container, group and subscription children.</summary>
 internal static class CseBasePolicy
 {
     public static readonly ResourcePolicy Rules = new(
         ResourceType.CSEBase,
         [],
-        children: [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Subscription],
+        children: [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Subscription],
         unimplementedChildren:
         [
-            ResourceType.Group, ResourceType.Node,
+            ResourceType.Node,
             ResourceType.RemoteCSE, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule,
             ResourceType.CrossResourceSubscription, ResourceType.SemanticDescriptor,
         ]);
