@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Grains.Domain;
-using VirtualIoT.Grains.Domain.Access;
 
 namespace VirtualIoT.Grains.Resources.Group;
 
@@ -100,7 +99,7 @@ internal sealed class GroupGrain(
 
         if (State.Attributes.GetValueOrDefault("macp") is List<object?> { Count: > 0 } macp)
         {
-            return IsGranted(macp, new AccessRequest(request.Originator, ForRequest(request), DateTime.UtcNow, AddressOf(request)), self: false);
+            return IsGranted(macp, Asked(request.Originator, ForRequest(request), request), self: false);
         }
 
         return MayAccess(request.Originator, request);
