@@ -34,9 +34,7 @@ public sealed class AddressResolver
     public CseIdentity Cse => _cse;
 
     /// <summary>True for the sub-target of a request to a group's virtual <c>fopt</c> (<c>fopt</c> or <c>fopt/…</c>).</summary>
-    public static bool IsFanOut(string? subTarget) =>
-        subTarget is not null && subTarget.StartsWith(FanOutPoint, StringComparison.Ordinal)
-        && (subTarget.Length == FanOutPoint.Length || subTarget[FanOutPoint.Length] == '/');
+    public static bool IsFanOut(string? subTarget) => subTarget is not null && IsFanOutPath(subTarget);
 
     /// <summary>
     /// Resolves an address. With <paramref name="useCache"/> false every name is resolved afresh (and the cache
@@ -50,14 +48,16 @@ public sealed class AddressResolver
         }
 
         var relative = address.RelativePath.Span;
-        if (relative is Latest or Oldest && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) == ResourceKind.Container)
+        if (relative is Latest or Oldest && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) is { } baseType
+            && ResourceTypeRegistry.Find(baseType)?.HasLatestAndOldest == true)
         {
             // Hybrid <container ri>/la: the ID already names the container's grain.
             var grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId)!;
             return new(new ResolvedTarget(grain, address.BaseId, relative is Latest ? Latest : Oldest, FromCache: false));
         }
 
-        if (IsFanOutPath(relative) && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) == ResourceKind.Group)
+        if (IsFanOutPath(relative) && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) is { } fanOutType
+            && ResourceTypeRegistry.Find(fanOutType)?.HasFanOutPoint == true)
         {
             // Hybrid <group ri>/fopt[/…]: the ID already names the group's grain.
             var grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId)!;
@@ -93,7 +93,7 @@ public sealed class AddressResolver
         }
 
         // A content instance lives in its container's grain, which finds it by its ID.
-        var subTarget = ResourceIds.Classify(ri, _cse.CseBaseId) == ResourceKind.ContentInstance ? ri : null;
+        var subTarget = IsHeld(ResourceIds.Classify(ri, _cse.CseBaseId)) ? ri : null;
         return new ResolvedTarget(grain, ri, subTarget, FromCache: false);
     }
 
@@ -127,20 +127,14 @@ public sealed class AddressResolver
 
         if (grain is null)
         {
-            var kind = ResourceIds.Classify(address.BaseId, _cse.CseBaseId);
+            var baseType = ResourceIds.Classify(address.BaseId, _cse.CseBaseId);
             grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId);
-            if (grain is null || kind == ResourceKind.ContentInstance)
+            if (grain is null || IsHeld(baseType))
             {
                 return OneM2MError.NotFound($"no resource with ID '{address.BaseId}'");
             }
 
-            type = kind switch
-            {
-                ResourceKind.Ae => ResourceType.AE,
-                ResourceKind.Container => ResourceType.Container,
-                ResourceKind.Group => ResourceType.Group,
-                _ => ResourceType.CSEBase,
-            };
+            type = baseType!.Value;
         }
 
         while (position < relative.Length)
@@ -152,14 +146,14 @@ public sealed class AddressResolver
             var key = cseRelative[..(relativeStart + segmentEnd)];
             position = segmentEnd + 1;
 
-            if (isLast && segment.Span is Latest or Oldest && type is ResourceType.Container or ResourceType.TimeSeries)
+            if (isLast && segment.Span is Latest or Oldest && ResourceTypeRegistry.Find(type)?.HasLatestAndOldest == true)
             {
                 var subTarget = segment.Span is Latest ? Latest : Oldest;
                 _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, subTarget, resolvedName));
                 return new ResolvedTarget(grain, ri, subTarget, fromCache, resolvedName);
             }
 
-            if (type == ResourceType.Group && segment.Span is FanOutPoint)
+            if (segment.Span is FanOutPoint && ResourceTypeRegistry.Find(type)?.HasFanOutPoint == true)
             {
                 // The group's fanOutPoint and whatever follows it, for each member (TS-0001 10.2.7.6); not cached.
                 return new ResolvedTarget(grain, ri, relative[(position - segment.Length - 1)..].ToString(), fromCache, resolvedName);
@@ -178,11 +172,11 @@ public sealed class AddressResolver
                 return OneM2MError.NotFound($"no resource named '{name}' in '{cseRelative[..(relativeStart + segmentEnd)]}'");
             }
 
-            if (child.Type == ResourceType.ContentInstance)
+            if (IsHeld(child.Type))
             {
                 if (!isLast)
                 {
-                    return OneM2MError.NotFound($"a content instance has no child resources ('{cseRelative}')");
+                    return OneM2MError.NotFound($"a {ResourceTypeRegistry.ShortName(child.Type)} has no child resources ('{cseRelative}')");
                 }
 
                 // Sent by name, not ID, and not cached: instances come and go (mni eviction), and a name may be
@@ -203,4 +197,8 @@ public sealed class AddressResolver
 
         return new ResolvedTarget(grain, ri, null, fromCache, resolvedName);
     }
+
+    /// <summary>True for a type whose resources live in their holder's grain (a content instance in its container's).</summary>
+    private static bool IsHeld(ResourceType? type) =>
+        type is { } known && ResourceTypeRegistry.Find(known)?.Ids == ResourceIdScheme.Held;
 }

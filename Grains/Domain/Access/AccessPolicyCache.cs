@@ -103,7 +103,7 @@ internal sealed class AccessPolicyCache(IOptions<CseOptions> options)
     private async Task GrantGroupMembersAsync(IGrainFactory grains, AccessPolicy policy)
     {
         var groups = policy.Privileges.NamedOriginators().Concat(policy.SelfPrivileges.NamedOriginators())
-            .Where(id => ResourceIds.Classify(id, _cseBaseId) == ResourceKind.Group)
+            .Where(id => ResourceIds.Classify(id, _cseBaseId) == ResourceType.Group)
             .Distinct(StringComparer.Ordinal)
             .ToList();
         foreach (var group in groups)

@@ -20,9 +20,6 @@ internal sealed class GroupGrain(
     public override async ValueTask<ResourceResponse> Initialize(NewResource resource)
     {
         var attributes = new Dictionary<string, object?>(resource.Attributes, StringComparer.Ordinal);
-        attributes.TryAdd("mt", GroupPolicy.Mixed);
-        attributes.TryAdd("csy", GroupPolicy.AbandonMember);
-        attributes["ssi"] = false;
         if (await ValidateMembers(attributes, resource.Originator ?? resource.Owner) is { } error)
         {
             return ResourceResponse.Error(error);

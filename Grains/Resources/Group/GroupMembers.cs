@@ -114,7 +114,7 @@ internal sealed class GroupMembers(IGrainFactory grains, CseOptions options, str
         else
         {
             grain = grains.GetResourceGrain(segments[0], options.CseBaseId);
-            if (ResourceIds.Classify(segments[0], options.CseBaseId) == ResourceKind.ContentInstance)
+            if (ResourceIds.Classify(segments[0], options.CseBaseId) == ResourceType.ContentInstance)
             {
                 subTarget = segments[0];
             }

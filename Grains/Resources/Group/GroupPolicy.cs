@@ -15,6 +15,7 @@ internal static class GroupPolicy
         ResourceType.Group,
         ResourcePolicy.Universal(
             ResourcePolicy.AccessControlPolicyIds,
+            ResourcePolicy.Custodian,
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             ResourcePolicy.Creator,
             new("mt", "memberType", ValueKind.NonNegativeInteger, Presence.Optional, Presence.NotPresent),
@@ -28,9 +29,16 @@ internal static class GroupPolicy
             new("gn", "groupName", ValueKind.String, Presence.Optional, Presence.Optional),
             new("ssi", "semanticSupportIndicator", ValueKind.Boolean, Presence.NotPresent, Presence.NotPresent),
             new("nar", "notifyAggregation", ValueKind.Any, Presence.Optional, Presence.Optional)),
-        children: [ResourceType.Subscription],
-        unimplementedChildren: [ResourceType.SemanticDescriptor],
-        check: Check);
+        check: Check,
+        defaults: Defaults);
+
+    /// <summary>A new group is mixed and abandons inconsistent members unless told otherwise (TS-0004 7.4.13).</summary>
+    private static void Defaults(Dictionary<string, object?> attributes, string originator)
+    {
+        attributes.TryAdd("mt", Mixed);
+        attributes.TryAdd("csy", AbandonMember);
+        attributes["ssi"] = false;
+    }
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
     {
