@@ -48,7 +48,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()
