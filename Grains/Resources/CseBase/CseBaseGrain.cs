@@ -10,7 +10,7 @@ namespace VirtualIoT.Grains.Resources.CseBase;
 /// The CSEBase (ty 5). It exists from the first request on, is never updated or deleted, and keeps its children
 /// (a million AEs, say) in <see cref="IChildIndexGrain"/> shards rather than in its own state. Reentrant, so that
 /// registrations do not queue behind each other while shards are written; the only state that changes is its
-/// subscriptions and their outbox, and its writes are serialised by a lock.
+/// subscriptions and their outbox, and its writes are serialised by the base grain's write lock.
 /// </summary>
 [Reentrant]
 internal sealed partial class CseBaseGrain(
@@ -20,7 +20,6 @@ internal sealed partial class CseBaseGrain(
 {
     private const int DescribePageSize = 1000;
 
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private const int ShardBatch = 16;
 
     /// <summary>Release versions this CSE speaks (<c>srv</c>).</summary>
@@ -86,7 +85,10 @@ internal sealed partial class CseBaseGrain(
 
     protected override string ChildOwner(string originator) => originator;
 
-    protected override async ValueTask<ResourceResponse> CreateChildCore(ResourceRequest request, ResourcePolicy policy,
+    /// <summary>Its children's names live in index shards; a child releases its own name when it goes.</summary>
+    protected override bool IndexesChildren => true;
+
+    protected override async ValueTask<ResourceResponse> AddChild(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now)
     {
         var assigned = false;
@@ -158,7 +160,7 @@ internal sealed partial class CseBaseGrain(
             var owner = policy.Type == ResourceType.AE ? ri : request.Originator;
             if (policy.Type == ResourceType.Subscription && Links.Subscriptions.Count == 0)
             {
-                await EnsureOutboxReminder();
+                await Events.EnsureReminder();
             }
 
             var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
@@ -178,7 +180,7 @@ internal sealed partial class CseBaseGrain(
             // A type that completes its attributes when it stores them (a group's validated members) returns them.
             attributes = created.Content as Dictionary<string, object?> ?? attributes;
             LogCreated(Logger, policy.Type, ri);
-            var raised = RaiseEvent(3, policy.Type, attributes);
+            var raised = Events.Raise(3, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)
             {
                 Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
@@ -192,68 +194,10 @@ internal sealed partial class CseBaseGrain(
             if (raised is not null)
             {
                 await WriteStateAsync();
-                Dispatch(raised);
+                Events.Dispatch(raised);
             }
 
             return CreatedResponse(request, policy, attributes, accepted, path);
-        }
-    }
-
-    /// <summary>A child under the CSEBase is gone: its name was released from its shard; here only its subscription and events.</summary>
-    public override async ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes)
-    {
-        if (Links.Subscriptions.Count == 0)
-        {
-            return;
-        }
-
-        var wasSubscription = Links.Subscriptions.Remove(childId);
-        var raised = RaiseEvent(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
-        if (wasSubscription)
-        {
-            await WriteLinksAsync(childId);
-        }
-
-        if (raised is not null)
-        {
-            await WriteStateAsync();
-            Dispatch(raised);
-        }
-
-        if (wasSubscription)
-        {
-            await ReleaseOutboxReminderIfUnused();
-        }
-    }
-
-    /// <summary>Serialised: the grain is reentrant, and two writes of one state record must not overlap.</summary>
-    protected override async Task WriteStateAsync()
-    {
-        await _writeLock.WaitAsync();
-        try
-        {
-            await base.WriteStateAsync();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    /// <summary>Called from <see cref="WriteLinksAsync"/>, which holds the lock already.</summary>
-    protected override Task StoreStateAfterLinksAsync() => base.WriteStateAsync();
-
-    /// <summary>Serialised like <see cref="WriteStateAsync"/>.</summary>
-    protected override async Task WriteLinksAsync(string childId)
-    {
-        await _writeLock.WaitAsync();
-        try
-        {
-            await base.WriteLinksAsync(childId);
-        }
-        finally
-        {
-            _writeLock.Release();
         }
     }
 
@@ -285,7 +229,7 @@ internal sealed partial class CseBaseGrain(
         return null;
     }
 
-    protected override async ValueTask<ChildReference?> ResolveChildCore(string name, string now)
+    protected override async ValueTask<ChildReference?> FindChild(string name, string now)
     {
         return await GrainFactory.GetGrain<IChildIndexGrain>(Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards))
             .Lookup(name);
