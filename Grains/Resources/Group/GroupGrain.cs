@@ -17,19 +17,10 @@ internal sealed class GroupGrain(
 {
     protected override ResourcePolicy Policy => GroupPolicy.Rules;
 
-    public override async ValueTask<ResourceResponse> Initialize(NewResource resource)
-    {
-        var attributes = new Dictionary<string, object?>(resource.Attributes, StringComparer.Ordinal);
-        if (await ValidateMembers(attributes, resource.Originator ?? resource.Owner) is { } error)
-        {
-            return ResourceResponse.Error(error);
-        }
+    protected override async ValueTask<ResourceResponse?> WillBeCreated(NewResource resource) =>
+        await ValidateMembers(resource.Attributes, resource.Originator ?? resource.Owner) is { } error ? ResourceResponse.Error(error) : null;
 
-        var created = await base.Initialize(resource with { Attributes = attributes });
-        return created.StatusCode == ResponseStatusCode.Created ? created with { Content = attributes } : created;
-    }
-
-    protected override async ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated,
+    protected override async ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated,
         Dictionary<string, object?> accepted, string originator)
     {
         if (accepted.ContainsKey("mid"))
@@ -46,7 +37,7 @@ internal sealed class GroupGrain(
         return null;
     }
 
-    protected override void OnUpdated(Dictionary<string, object?> accepted)
+    protected override void Updated(Dictionary<string, object?> accepted)
     {
         if (accepted.ContainsKey("mid"))
         {
@@ -55,7 +46,7 @@ internal sealed class GroupGrain(
         }
     }
 
-    protected override Task DeleteOwnedData()
+    protected override Task WillBeDeleted()
     {
         AccessPolicies.InvalidateAll();
         return Task.CompletedTask;
