@@ -23,6 +23,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     private readonly IGrainStorage _storage;
     private readonly InstanceIndex _instances;
+
+    // The last state write of a retrieve that counted down an instance's dcnt (see CountRetrieval).
+    private Task _retrievalWrite = Task.CompletedTask;
     private readonly Dictionary<long, StoredRecord<InstanceSegment>> _segmentStates = [];
     private IGrainTimer? _purgeTimer;
     private string? _purgeDue;
@@ -128,7 +131,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         string name;
-        if (accepted.TryGetValue("rn", out var rn) && rn is string given)
+        if (accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given)
         {
             if (!ResourceIds.IsValidName(given))
             {
@@ -152,7 +155,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         var size = ResourceFactory.ContentSize(accepted["con"]);
-        var maxByteSize = Limit("mbs");
+        var maxByteSize = Limit(AttributeNames.MaxByteSize);
         if (maxByteSize is { } mbs && size > mbs)
         {
             return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"content size {size} exceeds the container's maxByteSize {mbs}");
@@ -168,18 +171,18 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         // maxInstanceAge caps the lifetime of each new instance (TS-0004 7.4.7.2.1).
-        if (Limit("mia") is { } mia)
+        if (Limit(AttributeNames.MaxInstanceAge) is { } mia)
         {
             var byAge = OneM2MTime.Format(DateTime.UtcNow.AddSeconds(mia));
-            if (string.CompareOrdinal(byAge, (string)attributes["et"]!) < 0)
+            if (string.CompareOrdinal(byAge, attributes.ExpirationTime()!) < 0)
             {
-                attributes["et"] = byAge;
+                attributes[AttributeNames.ExpirationTime] = byAge;
             }
         }
 
-        var stateTag = (long)State.Attributes["st"]! + 1;
-        attributes["st"] = stateTag;
-        attributes["cs"] = size;
+        var stateTag = State.Attributes.StateTag() + 1;
+        attributes[AttributeNames.StateTag] = stateTag;
+        attributes[AttributeNames.ContentSize] = size;
 
         State.NextSequence = sequence + 1;
         if (State.NextSequence % SegmentSize == 0)
@@ -188,9 +191,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         _instances.Add(new InstanceRecord(sequence, attributes));
-        _instances.Evict(Limit("mni"), maxByteSize);
+        _instances.Evict(Limit(AttributeNames.MaxNrOfInstances), maxByteSize);
         SetCounters(stateTag);
-        var raised = Events.Raise(3, ResourceType.ContentInstance, attributes);
+        var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, ResourceType.ContentInstance, attributes);
 
         // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
         RequestLedger.Record(State.Completed, request, ri, name, Options);
@@ -200,22 +203,95 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         return CreatedResponse(request, ContentInstancePolicy.Rules, attributes, accepted, string.Concat(State.Path, "/", name));
     }
 
-    protected override ResourceResponse RetrieveSubTarget(ResourceRequest request, string now)
+    private static bool RetrievalDisabled(Dictionary<string, object?> attributes) =>
+        attributes.TryGetValue(AttributeNames.DisableRetrieval, out var disr) && disr is true;
+
+    protected override async ValueTask<ResourceResponse> RetrieveSubTarget(ResourceRequest request, string now)
     {
-        if (State.Attributes.TryGetValue("disr", out var disr) && disr is true)
+        if (RetrievalDisabled(State.Attributes))
         {
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "retrieval is disabled for this container (disr)");
         }
 
+        if (ContentInstancePolicy.Rules.CheckAttributeList(request.AttributeList) is { } unknownAttribute)
+        {
+            return ResourceResponse.Error(unknownAttribute);
+        }
+
         var record = Find(request.SubTarget!, now, out var error);
-        return record is null
-            ? error!
-            : new ResourceResponse(ResponseStatusCode.Ok, Representation.Resource(ContentInstancePolicy.Rules.RootKey, record.Attributes, request.AttributeList));
+        if (record is null)
+        {
+            return error!;
+        }
+
+        var response = new ResourceResponse(ResponseStatusCode.Ok,
+            Representation.Resource(ContentInstancePolicy.Rules.RootKey, record.Attributes, request.AttributeList));
+        if (record.Attributes.TryGetValue("dcnt", out var count) && count is long remaining)
+        {
+            await CountRetrieval(record, remaining);
+        }
+
+        return response;
+    }
+
+    /// <summary>
+    /// deletionCnt (<c>dcnt</c>, R4): each retrieve of the instance counts down, and the retrieve that reaches zero
+    /// deletes it (with the child-deleted notification), as ACME does; the answer shows the count before this
+    /// retrieve. The retrieve is answered once the count is stored. Retrieves interleave (they are read-only for
+    /// Orleans): the count changes in memory before any await, and the writes of interleaved retrieves go one at a
+    /// time; no update, create or delete runs meanwhile.
+    /// </summary>
+    private async Task CountRetrieval(InstanceRecord record, long remaining)
+    {
+        Outbox.RaisedEvent? raised = null;
+        if (remaining <= 1)
+        {
+            _instances.Remove(record.Sequence);
+            SetCounters(State.Attributes.StateTag());
+            raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, ResourceType.ContentInstance, record.Attributes);
+        }
+        else
+        {
+            _instances.Replace(record with
+            {
+                Attributes = new Dictionary<string, object?>(record.Attributes, StringComparer.Ordinal) { ["dcnt"] = remaining - 1 },
+            });
+        }
+
+        var write = WriteAfter(_retrievalWrite);
+        _retrievalWrite = write;
+        try
+        {
+            await write;
+        }
+        catch
+        {
+            // Memory is ahead of storage: drop the activation so the next request reloads what was stored.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        Events.Dispatch(raised);
+    }
+
+    // The state write of a counting retrieve, after the one an interleaved retrieve started before it.
+    private async Task WriteAfter(Task previous)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // That retrieve reported its own failure; this write stores both changes or fails on its own.
+        }
+
+        await WriteStateAsync();
     }
 
     protected override async ValueTask<ResourceResponse> DeleteSubTarget(ResourceRequest request, string now)
     {
-        if (State.Attributes.TryGetValue("disr", out var disr) && disr is true)
+        if (RetrievalDisabled(State.Attributes))
         {
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "deletion is disabled for this container (disr)");
         }
@@ -228,8 +304,8 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         _instances.Remove(record.Sequence);
-        SetCounters((long)State.Attributes["st"]!);
-        var raised = Events.Raise(4, ResourceType.ContentInstance, record.Attributes);
+        SetCounters(State.Attributes.StateTag());
+        var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, ResourceType.ContentInstance, record.Attributes);
         await WriteStateAsync();
         Events.Dispatch(raised);
         object? content = request.ResultContent is null or ResultContent.Nothing
@@ -290,7 +366,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         var (count, bytes) = _instances.Live(now);
-        return new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["cni"] = count, ["cbs"] = bytes };
+        return new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { [AttributeNames.CurrentNrOfInstances] = count, [AttributeNames.CurrentByteSize] = bytes };
     }
 
     protected override bool IsNameTaken(string name) =>
@@ -298,10 +374,17 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     protected override ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
+        // Turning disableRetrieval off deletes every instance, as ACME does: what was stored while nobody could read
+        // it is not disclosed afterwards.
+        if (RetrievalDisabled(State.Attributes) && !RetrievalDisabled(updated))
+        {
+            _instances.Evict(0, null);
+        }
+
         // Lowering mni or mbs evicts the oldest instances at once (TS-0004 7.4.6.2.3).
-        _instances.Evict(updated.TryGetValue("mni", out var mni) ? mni as long? : null, updated.TryGetValue("mbs", out var mbs) ? mbs as long? : null);
-        updated["cni"] = _instances.Count;
-        updated["cbs"] = _instances.Bytes;
+        _instances.Evict(updated.Long(AttributeNames.MaxNrOfInstances), updated.Long(AttributeNames.MaxByteSize));
+        updated[AttributeNames.CurrentNrOfInstances] = _instances.Count;
+        updated[AttributeNames.CurrentByteSize] = _instances.Bytes;
         return ValueTask.FromResult<ResourceResponse?>(null);
     }
 
@@ -313,13 +396,19 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         return _instances.TryGetSequence(name, out var sequence) && _instances.Lookup(sequence) is { } record && !IsExpired(record, now)
-            ? new ChildReference((string)record.Attributes["ri"]!, name, ResourceType.ContentInstance, record.Attributes["et"] as string)
+            ? new ChildReference(record.Attributes.ResourceId(), name, ResourceType.ContentInstance, record.Attributes.ExpirationTime())
             : null;
     }
 
     protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now, string originator)
     {
         var entries = await base.ListChildren(withAttributes, max, now, originator);
+        if (RetrievalDisabled(State.Attributes))
+        {
+            // With disr the instances can be neither retrieved nor listed (rcn 4, 5, 6, 8).
+            return entries;
+        }
+
         foreach (var segment in _instances.Segments.Values)
         {
             foreach (var record in segment)
@@ -331,8 +420,8 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
                 if (!IsExpired(record, now))
                 {
-                    var name = (string)record.Attributes["rn"]!;
-                    var reference = new ChildReference((string)record.Attributes["ri"]!, name, ResourceType.ContentInstance, null);
+                    var name = record.Attributes.ResourceName();
+                    var reference = new ChildReference(record.Attributes.ResourceId(), name, ResourceType.ContentInstance, null);
                     entries.Add(new ChildEntry(reference, string.Concat(State.Path, "/", name), record.Attributes));
                 }
             }
@@ -357,7 +446,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
                 if (!IsExpired(record, now) && FilterEvaluator.Matches(filter, ResourceType.ContentInstance, record.Attributes))
                 {
-                    instances.Add(new((string)record.Attributes["ri"]!, string.Concat(State.Path, "/", (string)record.Attributes["rn"]!)));
+                    instances.Add(new(record.Attributes.ResourceId(), string.Concat(State.Path, "/", record.Attributes.ResourceName())));
                 }
             }
         }
@@ -415,15 +504,15 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     // ---- helpers --------------------------------------------------------------------------------------------
 
-    private long? Limit(string name) => State.Attributes.TryGetValue(name, out var value) ? value as long? : null;
+    private long? Limit(string name) => State.Attributes.Long(name);
 
     private void SetCounters(long stateTag)
     {
         var attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal)
         {
-            ["st"] = stateTag,
-            ["cni"] = _instances.Count,
-            ["cbs"] = _instances.Bytes,
+            [AttributeNames.StateTag] = stateTag,
+            [AttributeNames.CurrentNrOfInstances] = _instances.Count,
+            [AttributeNames.CurrentByteSize] = _instances.Bytes,
         };
         State.Attributes = attributes;
     }
@@ -436,7 +525,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return false;
         }
 
-        SetCounters((long)State.Attributes["st"]!);
+        SetCounters(State.Attributes.StateTag());
         return true;
     }
 

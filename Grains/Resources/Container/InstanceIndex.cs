@@ -1,3 +1,5 @@
+using VirtualIoT.Grains.Domain;
+
 namespace VirtualIoT.Grains.Resources.Container;
 
 /// <summary>
@@ -43,10 +45,10 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         }
 
         records.Add(record);
-        _names[(string)record.Attributes["rn"]!] = record.Sequence;
+        _names[record.Attributes.ResourceName()] = record.Sequence;
         Count++;
-        Bytes += (long)record.Attributes["cs"]!;
-        if (record.Attributes["et"] is string et)
+        Bytes += record.Attributes.ContentSize();
+        if (record.Attributes[AttributeNames.ExpirationTime] is string et)
         {
             _expiries.Enqueue(record.Sequence, et);
         }
@@ -74,12 +76,26 @@ internal sealed class InstanceIndex(Func<long> openSegment)
             Segments.Remove(segment);
         }
 
-        _names.Remove((string)record.Attributes["rn"]!);
+        _names.Remove(record.Attributes.ResourceName());
         Count--;
-        Bytes -= (long)record.Attributes["cs"]!;
+        Bytes -= record.Attributes.ContentSize();
         if (segment < openSegment())
         {
             Dirty.Add(segment);
+        }
+    }
+
+    /// <summary>Puts <paramref name="record"/> in place of the instance with its sequence; a sealed segment it changes becomes dirty.</summary>
+    public void Replace(InstanceRecord record)
+    {
+        var segment = record.Sequence / ContainerGrain.SegmentSize;
+        if (Segments.TryGetValue(segment, out var records) && records.FindIndex(r => r.Sequence == record.Sequence) is var index and >= 0)
+        {
+            records[index] = record;
+            if (segment < openSegment())
+            {
+                Dirty.Add(segment);
+            }
         }
     }
 
@@ -121,7 +137,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
                 if (!IsExpired(record, now))
                 {
                     count++;
-                    bytes += (long)record.Attributes["cs"]!;
+                    bytes += record.Attributes.ContentSize();
                 }
             }
         }
@@ -196,5 +212,5 @@ internal sealed class InstanceIndex(Func<long> openSegment)
 
     /// <summary>Whether the instance's expiration time has passed.</summary>
     public static bool IsExpired(InstanceRecord record, string now) =>
-        record.Attributes.TryGetValue("et", out var et) && et is string s && string.CompareOrdinal(s, now) <= 0;
+        record.Attributes.TryGetValue(AttributeNames.ExpirationTime, out var et) && et is string s && string.CompareOrdinal(s, now) <= 0;
 }

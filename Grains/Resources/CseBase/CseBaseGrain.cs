@@ -33,15 +33,15 @@ internal sealed partial class CseBaseGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        var created = Exists && State.Attributes.TryGetValue("ct", out var ct) && ct is string s ? s : Now();
+        var created = Exists && State.Attributes.TryGetValue(AttributeNames.CreationTime, out var ct) && ct is string s ? s : Now();
         var attributes = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["ty"] = (long)ResourceType.CSEBase,
-            ["ri"] = Options.CseBaseId,
-            ["rn"] = Options.CseBaseName,
-            ["pi"] = "",
-            ["ct"] = created,
-            ["lt"] = created,
+            [AttributeNames.ResourceType] = (long)ResourceType.CSEBase,
+            [AttributeNames.ResourceId] = Options.CseBaseId,
+            [AttributeNames.ResourceName] = Options.CseBaseName,
+            [AttributeNames.ParentId] = "",
+            [AttributeNames.CreationTime] = created,
+            [AttributeNames.LastModifiedTime] = created,
             ["cst"] = 1L,
             ["csi"] = Options.CseId,
             ["srt"] = s_supportedTypes,
@@ -58,6 +58,10 @@ internal sealed partial class CseBaseGrain(
             await WriteStateAsync();
         }
     }
+
+    // currentTime (ctm, R4 TS-0001 9.6.3): the CSE's clock at the time of the retrieve, never stored.
+    protected override Dictionary<string, object?> CurrentAttributes() =>
+        new(State.Attributes, StringComparer.Ordinal) { ["ctm"] = Now() };
 
     protected override async ValueTask<bool> MayAccess(string originator, ResourceRequest request)
     {
@@ -112,7 +116,7 @@ internal sealed partial class CseBaseGrain(
         ulong? fingerprint = ResourceIds.IsAnonymousOriginator(request.Originator) ? null : RequestLedger.Fingerprint(request);
         for (var attempt = 0; ; attempt++)
         {
-            var name = accepted.TryGetValue("rn", out var rn) && rn is string given ? given
+            var name = accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given
                 : policy.Type == ResourceType.AE ? ri
                 : fingerprint is { } seed ? ResourceFactory.GenerateName(policy.Type, seed ^ RequestLedger.Fingerprint(request.Originator, request.RequestIdentifier))
                 : ResourceFactory.GenerateName(policy.Type);
@@ -180,7 +184,7 @@ internal sealed partial class CseBaseGrain(
             // A type that completes its attributes when it stores them (a group's validated members) returns them.
             attributes = created.Content as Dictionary<string, object?> ?? attributes;
             LogCreated(Logger, policy.Type, ri);
-            var raised = Events.Raise(3, policy.Type, attributes);
+            var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)
             {
                 Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
@@ -216,7 +220,9 @@ internal sealed partial class CseBaseGrain(
             return null;
         }
 
-        if (originator.StartsWith('/'))
+        // A CSE-ID, SP-relative (/id-in) or written without its slash (id-in, as ACME and the old test suites send
+        // it): a CSE registers as a remoteCSE, never as an AE (TS-0004 7.4.5.2.1: SECURITY_ASSOCIATION_REQUIRED).
+        if (originator.StartsWith('/') || originator.AsSpan().SequenceEqual(Options.CseId.AsSpan().TrimStart('/')))
         {
             return new OneM2MError(ResponseStatusCode.SecurityAssociationRequired, "a CSE-ID cannot register as an AE");
         }
