@@ -5,7 +5,7 @@ using VirtualIoT.Grains.Domain.Access;
 namespace VirtualIoT.Grains.Resources;
 
 /// <summary>
-/// Access control (TS-0001 9.6.2, TS-0003 7.1, ONEM2M.md §11): CAdmin always passes; a resource with <c>acpi</c> lets
+/// Access control (TS-0001 9.6.2, TS-0003 7.1, docs/protocol.md §11): CAdmin always passes; a resource with <c>acpi</c> lets
 /// in whom one of the linked policies' <c>pv</c> rules grants the operation (permit-overrides); a change of
 /// <c>acpi</c> itself needs UPDATE in their <c>pvs</c>; a resource without <c>acpi</c> only its owner (the AE it
 /// belongs to, or its creator). Content instances, <c>la</c> and <c>ol</c> have no <c>acpi</c> and are checked
@@ -95,12 +95,18 @@ internal abstract partial class ResourceGrain
     };
 
     public async ValueTask<bool> Allows(string originator, Operation operation) =>
-        IsLive(Now()) && await MayAccess(originator, new ResourceRequest
-        {
-            Operation = operation,
-            Originator = originator,
-            RequestIdentifier = "internal",
-        });
+        IsLive(Now()) && await MayAccess(originator, AccessQuery(originator, operation));
+
+    public async ValueTask<Dictionary<string, object?>?> AttributesFor(string originator) =>
+        IsLive(Now()) && await MayAccess(originator, AccessQuery(originator, Operation.Retrieve)) ? CurrentAttributes() : null;
+
+    /// <summary>The request the access rules judge when another grain asks what <paramref name="originator"/> may do here.</summary>
+    private static ResourceRequest AccessQuery(string originator, Operation operation) => new()
+    {
+        Operation = operation,
+        Originator = originator,
+        RequestIdentifier = "",
+    };
 
     /// <summary>Whether discovery may list this resource to <paramref name="originator"/> (DISCOVERY privilege).</summary>
     protected virtual ValueTask<bool> MayDiscover(string originator)

@@ -155,6 +155,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     public async ValueTask<ResourceResponse> Execute(ResourceRequest request, CancellationToken cancellationToken = default)
     {
+        Events.Originator = request.Originator;
         var now = Now();
         if (!Exists || !IsAddressedByName(request))
         {
@@ -270,6 +271,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         // What was stored, as WillBeCreated may have completed it (a group's validated members): the parent answers with it.
         return new ResourceResponse(ResponseStatusCode.Created, resource.Attributes);
     }
+
+    public ValueTask<bool> IsLiveResource() => ValueTask.FromResult(IsLive(Now()));
 
     public async ValueTask SubscriptionChanged(SubscriptionFilter filter)
     {
