@@ -186,9 +186,10 @@ public static class CborContent
             case long or int or short or sbyte or byte or ushort or uint:
                 writer.WriteInt64(Convert.ToInt64(value, CultureInfo.InvariantCulture));
                 return;
-            case Dictionary<string, object?> dictionary:
-                writer.WriteStartMap(dictionary.Count);
-                foreach (var (key, item) in dictionary)
+            case IEnumerable<KeyValuePair<string, object?>> pairs:
+                // Definite length when known (every Dictionary), as most CBOR decoders of devices expect.
+                writer.WriteStartMap(pairs is ICollection<KeyValuePair<string, object?>> sized ? sized.Count : null);
+                foreach (var (key, item) in pairs)
                 {
                     writer.WriteTextString(key);
                     WriteValue(writer, item);
@@ -203,16 +204,6 @@ public static class CborContent
                     writer.WriteTextString(entry.Key as string
                         ?? throw new InvalidOperationException($"A content dictionary key of type {entry.Key.GetType()} is not a string."));
                     WriteValue(writer, entry.Value);
-                }
-
-                writer.WriteEndMap();
-                return;
-            case IEnumerable<KeyValuePair<string, object?>> pairs:
-                writer.WriteStartMap(null);
-                foreach (var (key, item) in pairs)
-                {
-                    writer.WriteTextString(key);
-                    WriteValue(writer, item);
                 }
 
                 writer.WriteEndMap();
