@@ -26,6 +26,12 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     private readonly Dictionary<string, long> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<long, StoredRecord<InstanceSegment>> _segmentStates = [];
     private readonly HashSet<long> _dirtySegments = [];
+
+    /// <summary>Sequences removed from sealed segments whose rewrite is not known to be stored (<see cref="ResourceState.RemovedInstances"/>).</summary>
+    private readonly HashSet<long> _removed = [];
+
+    /// <summary>The segment the last instance sealed, to be stored before the state that no longer holds it in its tail.</summary>
+    private long? _sealed;
     private readonly PriorityQueue<long, string> _expiries = new(StringComparer.Ordinal);
     private long _count;
     private long _bytes;
@@ -54,15 +60,23 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return;
         }
 
+        _removed.UnionWith(State.RemovedInstances);
         for (var segment = State.LowestSegment; segment < OpenSegment; segment++)
         {
             var stored = new StoredRecord<InstanceSegment>();
-            await _storage.ReadStateAsync(SegmentStateName, SegmentId(segment), stored);
+            await _storage.ReadRecordAsync(SegmentStateName, SegmentId(segment), stored);
             if (stored.RecordExists)
             {
                 _segmentStates[segment] = stored;
                 foreach (var record in stored.State.Instances)
                 {
+                    if (_removed.Contains(record.Sequence))
+                    {
+                        // Removed by a stored state whose segment rewrite was not stored: rewritten with the next write.
+                        _dirtySegments.Add(segment);
+                        continue;
+                    }
+
                     Index(record);
                 }
             }
@@ -188,7 +202,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         State.NextSequence = sequence + 1;
         if (State.NextSequence % SegmentSize == 0)
         {
-            _dirtySegments.Add(sequence / SegmentSize);
+            _sealed = sequence / SegmentSize;
         }
 
         Append(new InstanceRecord(sequence, attributes));
@@ -381,59 +395,6 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         return view with { MatchingInstances = instances };
     }
 
-    protected override async Task WriteStateAsync()
-    {
-        foreach (var segment in _dirtySegments)
-        {
-            if (segment >= OpenSegment)
-            {
-                continue;
-            }
-
-            _segmentStates.TryGetValue(segment, out var stored);
-            if (!_segments.TryGetValue(segment, out var records) || records.Count == 0)
-            {
-                if (stored is { RecordExists: true })
-                {
-                    await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
-                }
-
-                _segmentStates.Remove(segment);
-                continue;
-            }
-
-            stored ??= new StoredRecord<InstanceSegment>();
-            stored.State = new InstanceSegment { Instances = [.. records] };
-            await _storage.WriteStateAsync(SegmentStateName, SegmentId(segment), stored);
-            _segmentStates[segment] = stored;
-        }
-
-        _dirtySegments.Clear();
-        State.Tail = _segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
-        State.LowestSegment = _segments.Count > 0 ? _segments.Keys[0] : OpenSegment;
-        await base.WriteStateAsync();
-        SchedulePurge();
-    }
-
-    protected override async Task DeleteOwnedData()
-    {
-        foreach (var (segment, stored) in _segmentStates)
-        {
-            if (stored.RecordExists)
-            {
-                await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
-            }
-        }
-
-        _segmentStates.Clear();
-        _segments.Clear();
-        _names.Clear();
-        _expiries.Clear();
-        _dirtySegments.Clear();
-        _count = 0;
-        _bytes = 0;
-    }
-
     // ---- in-memory instance index ---------------------------------------------------------------------------
 
     private long? Limit(string name) => State.Attributes.TryGetValue(name, out var value) ? value as long? : null;
@@ -500,6 +461,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         if (segment < OpenSegment)
         {
             _dirtySegments.Add(segment);
+            _removed.Add(sequence);
         }
     }
 
@@ -586,6 +548,4 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     private static bool IsExpired(InstanceRecord record, string now) =>
         record.Attributes.TryGetValue("et", out var et) && et is string s && string.CompareOrdinal(s, now) <= 0;
-
-    private GrainId SegmentId(long segment) => GrainId.Create("vi-instances", string.Concat(ResourceId, "/", segment.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 }

@@ -166,6 +166,11 @@ internal sealed partial class CseBaseGrain(
                 continue;
             }
 
+            if (created.StatusCode == ResponseStatusCode.Conflict && attempt < 3 && await ReleaseGoneHolder(index, name, ri))
+            {
+                continue;
+            }
+
             if (created.StatusCode != ResponseStatusCode.Created)
             {
                 return created;
@@ -191,6 +196,33 @@ internal sealed partial class CseBaseGrain(
 
             return CreatedResponse(request, policy, attributes, accepted, path);
         }
+    }
+
+    /// <summary>
+    /// Releases <paramref name="name"/> when the resource holding it in its index shard is gone: deleted by a silo that
+    /// died before it released the name. Only the holder knows; it answers after any write of its own in progress.
+    /// </summary>
+    private async Task<bool> ReleaseGoneHolder(IChildIndexGrain index, string name, string ri)
+    {
+        if (await index.Lookup(name) is not { } holder || holder.ResourceId == ri
+            || GrainFactory.GetResourceGrain(holder.ResourceId, Options.CseBaseId) is not { } grain)
+        {
+            return false;
+        }
+
+        var check = await grain.Retrieve(new ResourceRequest
+        {
+            Operation = Operation.Retrieve,
+            Originator = Options.AdminOriginator,
+            RequestIdentifier = "holder-check",
+        });
+        if (!check.TargetMissing)
+        {
+            return false;
+        }
+
+        await index.Release(name, holder.ResourceId);
+        return true;
     }
 
     /// <summary>A child under the CSEBase is gone: its name was released from its shard; here only its subscription and events.</summary>
