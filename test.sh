@@ -2,10 +2,20 @@
 # The README's test command: builds the solution, starts the real servers the back-end tests need (a throwaway
 # PostgreSQL and Azurite's table service, on free loopback ports, installed if missing), runs every test and
 # stops the servers again. Results (TRX) land in TestResults/ so .ci/run can count them.
+#
+# ./test.sh --fast: the developer loop. Builds, then runs only the tests that start no external process or server
+# (no PostgreSQL, Azurite, Chromium, silo cluster, LoadGen or chaos run): every test class without
+# [Trait("Speed", "Slow")]. Extra arguments go to dotnet test in both modes.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  dotnet build VirtualIoT.sln -c Release -nologo -clp:ErrorsOnly
+  exec dotnet test VirtualIoT.sln -c Release --no-build -nologo --filter "Speed!=Slow" "$@"
+fi
 
 # Servers of this run only, so a developer's own scripts/pg.sh or scripts/azurite.sh stays untouched.
 export VIRTUALIOT_PG_STATE=${TMPDIR:-/tmp}/virtualiot-test-pg-$$

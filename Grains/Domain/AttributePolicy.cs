@@ -82,6 +82,9 @@ internal sealed class ResourcePolicy
     public static readonly AttributeRule AccessControlPolicyIds =
         new("acpi", "accessControlPolicyIDs", ValueKind.NonEmptyStringList, Presence.Optional, Presence.Optional);
 
+    /// <summary><c>cstn</c> (R4 custodian): without <c>acpi</c>, the one originator besides CAdmin with access.</summary>
+    public static readonly AttributeRule Custodian = new("cstn", "custodian", ValueKind.String, Presence.Optional, Presence.Optional);
+
     /// <summary><c>daci</c>, on the types that have it.</summary>
     public static readonly AttributeRule DynamicAuthorizationConsultationIds =
         new("daci", "dynamicAuthorizationConsultationIDs", ValueKind.StringList, Presence.Optional, Presence.Optional);

@@ -34,29 +34,65 @@ internal abstract partial class ResourceGrain
         request?.OriginatorAddress is { } text && IPAddress.TryParse(text, out var address) ? address : null;
 
     /// <summary>Whether <paramref name="originator"/> may carry out <paramref name="request"/> on this resource.</summary>
-    protected virtual ValueTask<bool> MayAccess(string originator, ResourceRequest request)
+    protected virtual async ValueTask<bool> MayAccess(string originator, ResourceRequest request)
     {
         if (IsAdmin(originator))
         {
-            return ValueTask.FromResult(true);
+            return true;
         }
 
         if (LinkedPolicies() is not { } linked)
         {
-            return ValueTask.FromResult(originator == State.Owner);
+            return IsCustodianOrOwner(originator);
         }
 
         // An update of acpi is checked against the linked policies' selfPrivileges (TS-0001 9.6.2.1).
         var self = request.Operation == Operation.Update && request.Content is { } content && content.ContainsKey("acpi");
-        var asked = new AccessRequest(originator, ForRequest(request), DateTime.UtcNow, AddressOf(request));
+        var asked = Asked(originator, ForRequest(request), request);
         if (request.Operation == Operation.Create && request.ResourceType == ResourceType.Subscription)
         {
             // The subscriber must also be allowed to retrieve the subscribed-to resource (TS-0004 7.4.8.2.1).
-            return BothGranted(linked, asked, asked with { Operation = AccessOperation.Retrieve });
+            return await IsGranted(linked, asked, self: false)
+                && await IsGranted(linked, asked with { Operation = AccessOperation.Retrieve, ChildType = null }, self: false);
         }
 
-        return IsGranted(linked, asked, self);
+        var grant = await Evaluate(linked, asked, self);
+        return grant.Full || (grant.Attributes is not null && AttributesGranted(request, grant));
     }
+
+    /// <summary>
+    /// Without <c>acpi</c>: the custodian alone when the resource names one (R4 <c>cstn</c>, TS-0001 9.6.1.3), else
+    /// its owner (the AE it belongs to, or its creator). CAdmin is let in before this.
+    /// </summary>
+    private bool IsCustodianOrOwner(string originator) =>
+        State.Attributes.TryGetValue("cstn", out var cstn) && cstn is string custodian
+            ? originator == AccessPolicies.Forms.Normalize(custodian)
+            : originator == State.Owner;
+
+    /// <summary>What a rule looks at for <paramref name="request"/> on this resource.</summary>
+    private AccessRequest Asked(string originator, AccessOperation operation, ResourceRequest? request) =>
+        new(originator, operation, DateTime.UtcNow, AddressOf(request), State.Type,
+            request?.Operation == Operation.Create ? request.ResourceType : null, Specialization());
+
+    /// <summary>The resource's specialization for <c>acod/spty</c>: a flexContainer's <c>cnd</c> or a mgmtObj's <c>mgd</c>.</summary>
+    private string? Specialization() => State.Attributes.TryGetValue("cnd", out var cnd) && cnd is string definition ? definition
+        : State.Attributes.TryGetValue("mgd", out var mgd) && mgd is long kind ? kind.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : null;
+
+    /// <summary>
+    /// R4 accessControlAttributes: rules with <c>aca</c> grant their operations on the listed attributes only. A
+    /// retrieve must ask for listed attributes only (partial retrieve, <c>atrl</c>; a full retrieve only when every
+    /// attribute of the resource is listed), an update or create may carry listed attributes only, a delete needs
+    /// every attribute listed (as ACME checks them).
+    /// </summary>
+    private bool AttributesGranted(ResourceRequest request, AccessGrant grant) => request.Operation switch
+    {
+        Operation.Retrieve when request.SubTarget is not null => false,
+        Operation.Retrieve when request.AttributeList is { Count: > 0 } names => grant.Covers(names),
+        Operation.Retrieve or Operation.Delete => request.SubTarget is null && grant.Covers(CurrentAttributes().Keys),
+        Operation.Update or Operation.Create => request.Content is { } content && grant.Covers(content.Keys),
+        _ => false,
+    };
 
     public async ValueTask<bool> Allows(string originator, Operation operation) =>
         IsLive(Now()) && await MayAccess(originator, new ResourceRequest
@@ -65,9 +101,6 @@ internal abstract partial class ResourceGrain
             Originator = originator,
             RequestIdentifier = "internal",
         });
-
-    private async ValueTask<bool> BothGranted(List<object?> linked, AccessRequest first, AccessRequest second) =>
-        await IsGranted(linked, first, self: false) && await IsGranted(linked, second, self: false);
 
     /// <summary>Whether discovery may list this resource to <paramref name="originator"/> (DISCOVERY privilege).</summary>
     protected virtual ValueTask<bool> MayDiscover(string originator)
@@ -78,27 +111,35 @@ internal abstract partial class ResourceGrain
         }
 
         return LinkedPolicies() is { } linked
-            ? IsGranted(linked, new AccessRequest(originator, AccessOperation.Discovery, DateTime.UtcNow, null), self: false)
-            : ValueTask.FromResult(originator == State.Owner);
+            ? IsGranted(linked, Asked(originator, AccessOperation.Discovery, null), self: false)
+            : ValueTask.FromResult(IsCustodianOrOwner(originator));
     }
 
     /// <summary>This resource's <c>acpi</c>, or null when it has none.</summary>
     private List<object?>? LinkedPolicies() =>
         State.Attributes.TryGetValue("acpi", out var acpi) && acpi is List<object?> { Count: > 0 } list ? list : null;
 
-    private async ValueTask<bool> IsGranted(List<object?> linked, AccessRequest request, bool self)
+    private async ValueTask<bool> IsGranted(List<object?> linked, AccessRequest request, bool self) =>
+        (await Evaluate(linked, request, self)).Full;
+
+    /// <summary>What the linked policies' <c>pv</c> (or <c>pvs</c>) grant <paramref name="request"/>: permit-overrides over all of them.</summary>
+    private async ValueTask<AccessGrant> Evaluate(List<object?> linked, AccessRequest request, bool self)
     {
+        var grant = new AccessGrant();
         var now = OneM2MTime.Format(request.Now);
         foreach (var item in linked)
         {
-            if (item is string id && PolicyId(id) is { } acpId && await AccessPolicies.GetAsync(GrainFactory, acpId, now) is { } policy
-                && (self ? policy.SelfPrivileges : policy.Privileges).Allows(request))
+            if (item is string id && PolicyId(id) is { } acpId && await AccessPolicies.GetAsync(GrainFactory, acpId, now) is { } policy)
             {
-                return true;
+                (self ? policy.SelfPrivileges : policy.Privileges).Evaluate(request, grant);
+                if (grant.Full)
+                {
+                    break;
+                }
             }
         }
 
-        return false;
+        return grant;
     }
 
     /// <summary>The resource ID of an accessControlPolicy named in <c>acpi</c> (unstructured, SP-relative or absolute), or null.</summary>
@@ -110,10 +151,17 @@ internal abstract partial class ResourceGrain
 
     /// <summary>
     /// Checks <c>acpi</c> in a create or update: every entry must name a live accessControlPolicy of this CSE
-    /// (4000 otherwise), and an update of <c>acpi</c> carries no other attribute (ONEM2M.md §2.1). Null when valid.
+    /// (4000 otherwise), and an update of <c>acpi</c> carries no other attribute (TS-0004 7.4.1.3). Entries given as
+    /// structured IDs (<c>cse-in/app/acp</c>) are stored as the policies' resource IDs, as are a subscription's
+    /// <c>nu</c> entries naming resources of this CSE structured. Null when valid.
     /// </summary>
-    protected async ValueTask<ResourceResponse?> CheckPolicyLinks(Dictionary<string, object?> accepted, Operation operation)
+    protected async ValueTask<ResourceResponse?> CheckPolicyLinks(Dictionary<string, object?> accepted, Operation operation, ResourceType type)
     {
+        if (type == ResourceType.Subscription && accepted.TryGetValue("nu", out var nu) && nu is List<object?> targets)
+        {
+            accepted["nu"] = await ResolveNotificationTargets(targets);
+        }
+
         if (!accepted.TryGetValue("acpi", out var acpi))
         {
             return null;
@@ -129,15 +177,87 @@ internal abstract partial class ResourceGrain
             return null; // "acpi": null on update: the default rule applies again
         }
 
+        var resolved = new List<object?>(list.Count);
         foreach (var item in list)
         {
             var id = (string)item!;
-            if (PolicyId(id) is not { } acpId || !(await GrainFactory.GetGrain<IAccessControlPolicyGrain>(acpId).GetPolicy()).Exists)
+            var acpId = PolicyId(id) ?? (await ResolveStructuredId(id) is { } ri ? PolicyId(ri) : null);
+            if (acpId is null || !(await GrainFactory.GetGrain<IAccessControlPolicyGrain>(acpId).GetPolicy()).Exists)
             {
                 return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"acpi: '{id}' is not an accessControlPolicy of this CSE");
             }
+
+            resolved.Add(acpId);
         }
 
+        accepted["acpi"] = resolved;
         return null;
+    }
+
+    /// <summary><c>nu</c> with every structured ID of a resource of this CSE replaced by the resource's ID; URLs and the rest as given.</summary>
+    private async ValueTask<List<object?>> ResolveNotificationTargets(List<object?> targets)
+    {
+        var resolved = new List<object?>(targets.Count);
+        foreach (var target in targets)
+        {
+            resolved.Add(target is string text && !text.Contains("://", StringComparison.Ordinal) && await ResolveStructuredId(text) is { } ri
+                ? ri
+                : target);
+        }
+
+        return resolved;
+    }
+
+    /// <summary>
+    /// The resource ID a structured ID (CSE-relative <c>cse-in/app/x</c> or <c>-/app/x</c>, SP-relative or absolute)
+    /// names, found by asking each resource on the way for its child; null when it is not structured or names
+    /// nothing. Names below this resource are looked up here, never by a call to this grain (it would wait on itself).
+    /// </summary>
+    protected async ValueTask<string?> ResolveStructuredId(string id)
+    {
+        var relative = AccessPolicies.Forms.Normalize(id);
+        var slash = relative.IndexOf('/', StringComparison.Ordinal);
+        var first = slash < 0 ? relative : relative[..slash];
+        if (first != Options.CseBaseName && first != "-")
+        {
+            return null;
+        }
+
+        var ri = Options.CseBaseId;
+        if (slash < 0)
+        {
+            return ri;
+        }
+
+        foreach (var name in relative[(slash + 1)..].Split('/'))
+        {
+            ChildReference? child;
+            if (name.Length == 0)
+            {
+                return null;
+            }
+
+            if (ri == ResourceId)
+            {
+                child = await ResolveChildCore(name, Now());
+            }
+            else if (GrainFactory.GetResourceGrain(ri, Options.CseBaseId) is { } grain)
+            {
+                child = await grain.ResolveChild(name);
+            }
+            else
+            {
+                return null;
+            }
+
+            if (child is null)
+            {
+                return null;
+            }
+
+            ri = child.ResourceId;
+        }
+
+        return ri;
     }
 }

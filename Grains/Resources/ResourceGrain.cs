@@ -181,9 +181,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
                 $"result content {(int?)request.ResultContent} is not valid for this operation");
         }
 
-        // The target must be able to hold the child before access matters (an AE registering anywhere but the
-        // CSEBase is 4108, whoever asks: TS-0004 7.4.5.2.1).
-        if (request.Operation == Operation.Create && CheckChildType(request) is { } invalid)
+        // An AE registering anywhere but the CSEBase is 4108 and a subscription to what cannot be subscribed to 5203,
+        // whoever asks (TS-0004 7.4.5.2.1, 7.4.8.2.1); any other child type is judged after access, so a forbidden
+        // create is 4103 whatever its type (as ACME does).
+        var invalid = request.Operation == Operation.Create ? CheckChildType(request) : null;
+        if (invalid is not null && IsJudgedBeforeAccess(request))
         {
             return invalid;
         }
@@ -191,6 +193,11 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         if (!await MayAccess(request.Originator, request))
         {
             return await Deny(request.Originator);
+        }
+
+        if (invalid is not null)
+        {
+            return invalid;
         }
 
         try
@@ -673,6 +680,9 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     // ---- operations -----------------------------------------------------------------------------------------
 
+    private static bool IsJudgedBeforeAccess(ResourceRequest request) =>
+        request.SubTarget is not null || request.ResourceType is null or ResourceType.AE or ResourceType.Subscription or ResourceType.CSEBase;
+
     /// <summary>4108 (or 5001, or 4005 for a CSEBase) when the target cannot hold a child of the requested type; null when it can.</summary>
     private ResourceResponse? CheckChildType(ResourceRequest request)
     {
@@ -722,7 +732,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             return ResourceResponse.Error(error);
         }
 
-        if (await CheckPolicyLinks(accepted, Operation.Create) is { } badLinks)
+        if (await CheckPolicyLinks(accepted, Operation.Create, policy.Type) is { } badLinks)
         {
             return badLinks;
         }
@@ -750,7 +760,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             return ResourceResponse.Error(error);
         }
 
-        if (await CheckPolicyLinks(accepted, Operation.Update) is { } badLinks)
+        if (await CheckPolicyLinks(accepted, Operation.Update, Policy.Type) is { } badLinks)
         {
             return badLinks;
         }

@@ -10,7 +10,7 @@ namespace VirtualIoT.Grains.Domain.Access;
 internal sealed class AccessRules
 {
     /// <summary>The members an <c>accessControlRule</c> may have.</summary>
-    private static readonly HashSet<string> s_ruleMembers = new(StringComparer.Ordinal) { "acor", "acop", "acco", "acaf", "acod" };
+    private static readonly HashSet<string> s_ruleMembers = new(StringComparer.Ordinal) { "acor", "acop", "acco", "acaf", "acod", "aca" };
 
     private readonly AccessRule[] _rules;
 
@@ -19,18 +19,41 @@ internal sealed class AccessRules
     /// <summary>Rules that grant nothing (a policy that no longer exists).</summary>
     public static AccessRules None { get; } = new([]);
 
-    /// <summary>Whether any rule grants <paramref name="request"/>.</summary>
+    /// <summary>Whether any rule grants <paramref name="request"/> on the whole resource.</summary>
     public bool Allows(in AccessRequest request)
     {
         foreach (var rule in _rules)
         {
-            if (rule.Allows(request))
+            if (rule.Matches(request) && rule.Attributes is null)
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="grant"/> what these rules grant <paramref name="request"/>: the whole resource
+    /// (a matching rule without <c>aca</c>), or the attributes of the matching rules with <c>aca</c>.
+    /// </summary>
+    public void Evaluate(in AccessRequest request, AccessGrant grant)
+    {
+        foreach (var rule in _rules)
+        {
+            if (!rule.Matches(request))
+            {
+                continue;
+            }
+
+            if (rule.Attributes is null)
+            {
+                grant.Full = true;
+                return;
+            }
+
+            grant.AddAttributes(rule.Attributes);
+        }
     }
 
     /// <summary>
@@ -41,6 +64,12 @@ internal sealed class AccessRules
     public static AccessRules? Parse(object? value, string name, bool atLeastOneRule, OriginatorForms cse, out OneM2MError? error)
     {
         error = null;
+        if (value is Dictionary<string, object?> { Count: 0 } && !atLeastOneRule)
+        {
+            // "pv": {} is a set of no rules (ACME accepts it as it accepts {"acr":[]}).
+            return new AccessRules([]);
+        }
+
         if (value is not Dictionary<string, object?> set || set.Count != 1 || !set.TryGetValue("acr", out var acr) || acr is not List<object?> list)
         {
             error = OneM2MError.BadRequest($"{name} must be {{\"acr\":[rule…]}}");
@@ -135,10 +164,22 @@ internal sealed class AccessRules
             return null;
         }
 
-        if (rule.TryGetValue("acod", out var acod) && acod is not null)
+        ObjectDetails[]? details = null;
+        if (rule.TryGetValue("acod", out var acod) && acod is not null && ObjectDetails.ParseList(acod, $"{name}/acod", out details, out error) is false)
         {
-            error = new OneM2MError(ResponseStatusCode.NotImplemented, $"{name}/acod (object details) is not supported yet");
             return null;
+        }
+
+        string[]? attributes = null;
+        if (rule.TryGetValue("aca", out var aca) && aca is not null)
+        {
+            if (aca is not List<object?> { Count: > 0 } names || names.Exists(n => n is not string { Length: > 0 }))
+            {
+                error = OneM2MError.BadRequest($"{name}/aca must be a non-empty list of attribute names");
+                return null;
+            }
+
+            attributes = [.. names.Cast<string>()];
         }
 
         AccessContext[]? contexts = null;
@@ -162,7 +203,11 @@ internal sealed class AccessRules
             }
         }
 
-        return new AccessRule(everyone, exact, [.. patterns], (AccessOperation)operations, contexts is { Length: > 0 } ? contexts : null);
+        return new AccessRule(everyone, exact, [.. patterns], (AccessOperation)operations, contexts is { Length: > 0 } ? contexts : null)
+        {
+            Details = details is { Length: > 0 } ? details : null,
+            Attributes = attributes,
+        };
     }
 }
 
@@ -187,10 +232,20 @@ internal sealed record OriginatorForms(string CseId, string SpId)
     }
 }
 
-/// <summary>One <c>accessControlRule</c>: originators, operations and the contexts in which they apply.</summary>
+/// <summary>
+/// One <c>accessControlRule</c>: originators, operations, the contexts in which they apply, the objects they apply
+/// to (<c>acod</c>) and, when <c>aca</c> is given, the only attributes they apply to.
+/// </summary>
 internal sealed class AccessRule(bool everyone, HashSet<string> originators, string[] patterns, AccessOperation operations, AccessContext[]? contexts)
 {
-    public bool Allows(in AccessRequest request)
+    /// <summary><c>acod</c>: the rule applies only to a request one of these matches; null for any.</summary>
+    public ObjectDetails[]? Details { get; init; }
+
+    /// <summary><c>aca</c> (R4): the rule's operations apply only to these attributes; null for the whole resource.</summary>
+    public string[]? Attributes { get; init; }
+
+    /// <summary>Whether the rule applies to <paramref name="request"/> (originator, operation, context, object details).</summary>
+    public bool Matches(in AccessRequest request)
     {
         if ((operations & request.Operation) != request.Operation || request.Operation == AccessOperation.None)
         {
@@ -198,6 +253,11 @@ internal sealed class AccessRule(bool everyone, HashSet<string> originators, str
         }
 
         if (!everyone && !originators.Contains(request.Originator) && !MatchesPattern(request.Originator))
+        {
+            return false;
+        }
+
+        if (Details is not null && !AnyDetailMatches(request))
         {
             return false;
         }
@@ -210,6 +270,19 @@ internal sealed class AccessRule(bool everyone, HashSet<string> originators, str
         foreach (var context in contexts)
         {
             if (context.Matches(request))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool AnyDetailMatches(in AccessRequest request)
+    {
+        foreach (var detail in Details!)
+        {
+            if (detail.Matches(request))
             {
                 return true;
             }

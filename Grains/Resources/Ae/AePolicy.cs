@@ -9,6 +9,7 @@ internal static class AePolicy
         ResourceType.AE,
         ResourcePolicy.Universal(
             ResourcePolicy.AccessControlPolicyIds,
+            ResourcePolicy.Custodian,
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             new("api", "App-ID", ValueKind.String, Presence.Mandatory, Presence.NotPresent),
             new("aei", "AE-ID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),

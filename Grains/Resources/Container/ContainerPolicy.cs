@@ -9,6 +9,7 @@ internal static class ContainerPolicy
         ResourceType.Container,
         ResourcePolicy.Universal(
             ResourcePolicy.AccessControlPolicyIds,
+            ResourcePolicy.Custodian,
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             ResourcePolicy.Creator,
             ResourcePolicy.StateTag,

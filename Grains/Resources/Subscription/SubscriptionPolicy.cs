@@ -16,6 +16,7 @@ internal static class SubscriptionPolicy
         ResourceType.Subscription,
         ResourcePolicy.Universal(
             ResourcePolicy.AccessControlPolicyIds,
+            ResourcePolicy.Custodian,
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             ResourcePolicy.Creator,
             new("nu", "notificationURI", ValueKind.NonEmptyStringList, Presence.Mandatory, Presence.Optional),

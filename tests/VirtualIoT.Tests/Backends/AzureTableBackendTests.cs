@@ -2,6 +2,7 @@ namespace VirtualIoT.Tests.Backends;
 
 /// <summary>Azure Table grain storage on a real Azurite, in a fresh table per test.</summary>
 [Collection(AzuriteCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AzureTableBackendTests(AzuriteServer server)
 {
     [Fact]

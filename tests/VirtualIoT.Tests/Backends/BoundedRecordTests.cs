@@ -128,6 +128,7 @@ internal static class BoundedRecordScenario
 }
 
 [Collection(PostgresCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresBoundedRecordTests(PostgresServer server, ITestOutputHelper output)
 {
     [Fact]
@@ -151,6 +152,7 @@ public sealed class PostgresBoundedRecordTests(PostgresServer server, ITestOutpu
 }
 
 [Collection(AzuriteCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AzureTableBoundedRecordTests(AzuriteServer server, ITestOutputHelper output)
 {
     /// <summary>Azure Table limits: 1 MiB per entity, 64 KiB per property.</summary>

@@ -9,6 +9,7 @@ namespace VirtualIoT.Tests.Backends;
 /// acknowledged write must be read back exactly once.
 /// </summary>
 [Collection(SiloClusterCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class ChaosRunTests(PostgresServer server, ITestOutputHelper output)
 {
     [Fact]

@@ -29,7 +29,9 @@ public sealed class IndexShardPageTests(ITestOutputHelper output)
 
     private const int Devices = 640;
 
+    // In-process, but 640 registrations into one shard take most of a minute on a loaded machine: not in the fast loop.
     [Fact]
+    [Trait("Speed", "Slow")]
     public async Task A_registration_rewrites_one_bounded_page_of_its_index_shard()
     {
         // One shard for the whole CSEBase: every registration lands in it.

@@ -10,6 +10,7 @@ namespace VirtualIoT.Tests.Backends;
 /// — from another silo, brought back by the subscription's reminder — with the identifier of the first attempts.
 /// </summary>
 [Collection(SiloClusterCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class NotificationFailoverTests(PostgresServer server, ITestOutputHelper output)
 {
     private const string AeId = "Cnotifykill";

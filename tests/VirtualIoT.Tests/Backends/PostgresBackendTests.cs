@@ -2,6 +2,7 @@ namespace VirtualIoT.Tests.Backends;
 
 /// <summary>PostgreSQL grain storage and membership, on a real server and a fresh database per test.</summary>
 [Collection(PostgresCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresBackendTests(PostgresServer server)
 {
     [Fact]

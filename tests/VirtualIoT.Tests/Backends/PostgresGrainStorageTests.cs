@@ -14,6 +14,7 @@ namespace VirtualIoT.Tests.Backends;
 /// transaction share their <c>xmin</c>, which is how these tests see that writes shared commits.
 /// </summary>
 [Collection(PostgresCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresGrainStorageTests(PostgresServer server) : IAsyncLifetime
 {
     private const string StateName = "resource";

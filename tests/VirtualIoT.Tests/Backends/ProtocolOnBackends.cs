@@ -67,31 +67,41 @@ public sealed class AzuriteCseCollection : ICollectionFixture<AzuriteCseFixture>
 }
 
 [Collection(PostgresCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresAeRegistrationTests(PostgresCseFixture fixture) : AeRegistrationTests(fixture);
 
 [Collection(PostgresCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresContainerCrudTests(PostgresCseFixture fixture) : ContainerCrudTests(fixture);
 
 [Collection(PostgresCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresContentInstanceTests(PostgresCseFixture fixture) : ContentInstanceTests(fixture);
 
 [Collection(PostgresCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresDiscoveryTests(PostgresCseFixture fixture) : DiscoveryTests(fixture);
 
 [Collection(PostgresCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresExpirationTests(PostgresCseFixture fixture) : ExpirationTests(fixture);
 
 [Collection(AzuriteCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AzuriteAeRegistrationTests(AzuriteCseFixture fixture) : AeRegistrationTests(fixture);
 
 [Collection(AzuriteCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AzuriteContainerCrudTests(AzuriteCseFixture fixture) : ContainerCrudTests(fixture);
 
 [Collection(AzuriteCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AzuriteContentInstanceTests(AzuriteCseFixture fixture) : ContentInstanceTests(fixture);
 
 [Collection(AzuriteCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AzuriteDiscoveryTests(AzuriteCseFixture fixture) : DiscoveryTests(fixture);
 
 [Collection(AzuriteCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AzuriteExpirationTests(AzuriteCseFixture fixture) : ExpirationTests(fixture);

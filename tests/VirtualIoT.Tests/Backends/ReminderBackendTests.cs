@@ -7,6 +7,7 @@ namespace VirtualIoT.Tests.Backends;
 /// (they survive a restart), in memory with the default <c>localhost</c> clustering.
 /// </summary>
 [Collection(PostgresCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresReminderTests(PostgresServer server)
 {
     /// <summary>Orleans' default minimum reminder period.</summary>

@@ -14,6 +14,7 @@ namespace VirtualIoT.Tests.Backends;
 /// were not acknowledged got 5000 with Retry-After, never a bare 500.
 /// </summary>
 [Collection(SiloClusterCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class SiloKillTests(PostgresServer server, ITestOutputHelper output)
 {
     private const int Containers = 8;

@@ -1,8 +1,10 @@
 using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace VirtualIoT.Tests.Gateway;
 
-public sealed class AddressParserTests
+public sealed class AddressParserTests(ITestOutputHelper output)
 {
     private static readonly CseIdentity s_cse = new(new CseOptions());
 
@@ -85,7 +87,8 @@ public sealed class AddressParserTests
     [Fact]
     public void Random_paths_yield_a_result_or_4004_never_an_exception()
     {
-        var random = new Random(4004);
+        var seed = TestSeed.Resolve(4004, output);
+        var random = new Random(seed);
         string[] pieces = ["/", "~", "_", "-", "cse-in", "id-in", "virtualiot.example.com", "la", "ol", "x", "", "//", "%", " "];
         for (var i = 0; i < 10_000; i++)
         {
@@ -93,7 +96,7 @@ public sealed class AddressParserTests
 
             var result = AddressParser.Parse(path, s_cse);
 
-            Assert.True(result.IsSuccess || result.Error.Code == ResponseStatusCode.NotFound, $"'{path}' gave {result}");
+            Assert.True(result.IsSuccess || result.Error.Code == ResponseStatusCode.NotFound, $"{TestSeed.Replay(seed)}'{path}' gave {result}");
         }
     }
 }

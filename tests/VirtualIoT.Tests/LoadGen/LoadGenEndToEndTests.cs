@@ -9,6 +9,7 @@ namespace VirtualIoT.Tests.LoadGen;
 /// every notification received); speed belongs in BENCHMARKS.md.
 /// </summary>
 [Collection(CseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class LoadGenEndToEndTests(CseFixture fixture)
 {
     [Fact]

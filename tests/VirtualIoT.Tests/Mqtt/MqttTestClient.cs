@@ -132,6 +132,15 @@ public sealed class MqttTestClient : IAsyncDisposable
         return WaitAsync(waiter, rqi);
     }
 
+    /// <summary>Withdraws a wait armed by <see cref="ExpectAsync"/> for a message that will not come (its task is cancelled).</summary>
+    public void Forget(string rqi)
+    {
+        if (_waiting.TryRemove(rqi, out var waiter))
+        {
+            waiter.TrySetCanceled();
+        }
+    }
+
     private async Task<MqttReceived> WaitAsync(TaskCompletionSource<MqttReceived> waiter, string rqi)
     {
         var finished = await Task.WhenAny(waiter.Task, Task.Delay(s_timeout));

@@ -9,6 +9,7 @@ namespace VirtualIoT.Tests.Operations;
 /// the rendered DOM (<c>--dump-dom</c>) must show what the test created through that API.
 /// </summary>
 [Collection(OperationsCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class ResourceBrowserTests(OperationsFixture fixture)
 {
     private const string ChromiumPath = "/usr/bin/chromium";

@@ -5,6 +5,7 @@ namespace VirtualIoT.Tests.Operations;
 
 /// <summary>Readiness checks that the configured grain storage answers: PostgreSQL by a query, Azure Tables by a table query.</summary>
 [Collection(PostgresCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class PostgresReadinessTests(PostgresServer server)
 {
     [Fact]
@@ -26,6 +27,7 @@ public sealed class PostgresReadinessTests(PostgresServer server)
 }
 
 [Collection(AzuriteCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AzureTableReadinessTests(AzuriteServer server)
 {
     [Fact]

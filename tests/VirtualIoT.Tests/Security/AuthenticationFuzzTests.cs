@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using CsCheck;
 using VirtualIoT.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace VirtualIoT.Tests.Security;
 
@@ -9,9 +10,10 @@ namespace VirtualIoT.Tests.Security;
 /// Generated requests with authentication required, none of which carries valid credentials for its own originator:
 /// wrong, empty or malformed secrets, valid credentials of another originator, junk Authorization headers, valid
 /// bodies that would succeed if authenticated. None may succeed or fail with 5000, and nothing stored may change.
+/// The cases come from a fixed seed (<see cref="TestSeed"/>).
 /// </summary>
 [Collection(SecureCseCollection.Name)]
-public sealed class AuthenticationFuzzTests(SecureCseFixture fixture)
+public sealed class AuthenticationFuzzTests(SecureCseFixture fixture, ITestOutputHelper output)
 {
     private const int Samples = 1000;
 
@@ -48,7 +50,9 @@ public sealed class AuthenticationFuzzTests(SecureCseFixture fixture)
                 ("DELETE", container), ("DELETE", "/cse-in/" + aeId), ("PUT", container), ("POST", container), ("POST", "/cse-in")));
         var cases = Gen.Select(requests, originators, authorizations, (r, o, a) => new Case(r.Item1, r.Item2, o, a));
 
-        await Check.SampleAsync(cases, async c =>
+        var seed = TestSeed.Resolve(1000, output);
+
+        await Parallel.ForEachAsync(TestSeed.Cases(cases, Samples, seed), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (c, _) =>
         {
             using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path);
             request.Headers.TryAddWithoutValidation("X-M2M-Origin", c.Originator);
@@ -73,8 +77,8 @@ public sealed class AuthenticationFuzzTests(SecureCseFixture fixture)
 
             using var response = await http.SendAsync(request);
             var rsc = response.Headers.TryGetValues("X-M2M-RSC", out var values) ? int.Parse(values.First(), System.Globalization.CultureInfo.InvariantCulture) : 0;
-            Assert.True(rsc is >= 4000 and < 5000, $"{(int)response.StatusCode} / {rsc}: {await response.Content.ReadAsStringAsync()}");
-        }, iter: Samples, threads: 4);
+            Assert.True(rsc is >= 4000 and < 5000, $"{TestSeed.Replay(seed)}{c} answered {(int)response.StatusCode} / {rsc}: {await response.Content.ReadAsStringAsync()}");
+        });
 
         Assert.Equal(before, (await admin.Retrieve("/cse-in/" + aeId + "?rcn=4", OneM2MClient.Admin)).Body);
         Assert.Equal(aesBefore, (await admin.Discover("/cse-in", OneM2MClient.Admin, "ty=2&lim=100000")).Body);

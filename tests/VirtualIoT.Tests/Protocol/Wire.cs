@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using VirtualIoT.Tests.Infrastructure;
+using VirtualIoT.Tests.Mqtt;
+
+namespace VirtualIoT.Tests.Protocol;
+
+/// <summary>What came back over either binding: the oneM2M status and the content (<c>pc</c> / HTTP body).</summary>
+internal sealed record WireResponse(int Rsc, JsonNode? Content, string Text)
+{
+    /// <summary>The attributes under <paramref name="rootKey"/>.</summary>
+    public JsonObject Resource(string rootKey) => Content?[rootKey]?.AsObject()
+        ?? throw new Xunit.Sdk.XunitException($"no {rootKey} in {Rsc}: {Text}");
+
+    /// <summary>Asserts the status, and an <c>m2m:dbg</c> message on an error.</summary>
+    public WireResponse Is(int rsc)
+    {
+        Assert.True(Rsc == rsc, $"expected {rsc}, got {Rsc}: {Text}");
+        if (rsc >= 4000)
+        {
+            Assert.True(Content?["m2m:dbg"] is JsonValue, $"error {rsc} without an m2m:dbg message: '{Text}'");
+        }
+
+        return this;
+    }
+}
+
+/// <summary>
+/// One binding for scenarios that must hold over HTTP and MQTT alike: a request (op, CSE-relative target without the
+/// leading slash, originator, ty, body) goes out, the response comes back. The MQTT wire connects one client per
+/// originator, whose client ID is that originator, on first use.
+/// </summary>
+internal abstract class Wire : IAsyncDisposable
+{
+    public abstract string Name { get; }
+
+    public abstract Task<WireResponse> Send(int op, string to, string originator, int? ty = null, string? body = null);
+
+    public Task<WireResponse> Create(string to, string originator, int ty, string body) => Send(1, to, originator, ty, body);
+
+    public Task<WireResponse> Retrieve(string to, string originator) => Send(2, to, originator);
+
+    public Task<WireResponse> Update(string to, string originator, string body) => Send(3, to, originator, null, body);
+
+    public Task<WireResponse> Delete(string to, string originator) => Send(4, to, originator);
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>The HTTP binding.</summary>
+internal sealed class HttpWire(OneM2MClient client) : Wire
+{
+    public override string Name => "http";
+
+    public override async Task<WireResponse> Send(int op, string to, string originator, int? ty = null, string? body = null)
+    {
+        var method = op switch { 1 => HttpMethod.Post, 2 => HttpMethod.Get, 3 => HttpMethod.Put, _ => HttpMethod.Delete };
+        var response = await client.Send(method, "/" + to, originator, body, ty is { } t ? $"application/json;ty={t}" : "application/json");
+        return new WireResponse(response.Rsc, response.Json, response.Body);
+    }
+}
+
+/// <summary>The MQTT binding.</summary>
+internal sealed class MqttWire(MqttFixture fixture) : Wire
+{
+    private readonly ConcurrentDictionary<string, Task<MqttTestClient>> _clients = new(StringComparer.Ordinal);
+
+    public override string Name => "mqtt";
+
+    public override async Task<WireResponse> Send(int op, string to, string originator, int? ty = null, string? body = null)
+    {
+        var client = await _clients.GetOrAdd(originator, o => MqttBindingTests.ConnectDeviceAsync(fixture, o));
+        var rqi = MqttBindingTests.NewRqi();
+        var response = await client.RequestAsync(MqttBindingTests.RequestTopic(originator),
+            MqttBindingTests.Primitive(op, to, originator, rqi, ty, body), rqi);
+        return new WireResponse(response.Rsc, response.Content, response.Text);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients.Values)
+        {
+            await (await client).DisposeAsync();
+        }
+    }
+}
