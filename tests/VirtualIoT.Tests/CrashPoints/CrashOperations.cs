@@ -12,6 +12,9 @@ internal static class CrashOperations
 
     private const int PagesPerShard = 64;
 
+    /// <summary>How long a notification may take on a machine busy with other test classes.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
     /// <summary>One fresh instance of each operation per call of each factory.</summary>
     public static IReadOnlyList<Func<CrashOperation>> All(NotificationReceiver receiver) =>
     [
@@ -140,7 +143,7 @@ internal static class CrashOperations
         {
             var marker = "event-" + Label;
             await client.CreateInstance(_container, _aeId, marker);
-            await receiver.WaitFor(r => r.Any(n => n.Body.Contains(marker, StringComparison.Ordinal)), $"the event {marker} through the new subscription");
+            await receiver.WaitFor(r => r.Any(n => n.Body.Contains(marker, StringComparison.Ordinal)), $"the event {marker} through the new subscription", Patience);
         }
     }
 
@@ -318,7 +321,7 @@ internal static class CrashOperations
 
         private async Task<List<ReceivedNotification>> Arrived()
         {
-            await receiver.WaitFor(r => r.Any(n => n.Body.Contains(Marker, StringComparison.Ordinal)), $"the event {Marker}");
+            await receiver.WaitFor(r => r.Any(n => n.Body.Contains(Marker, StringComparison.Ordinal)), $"the event {Marker}", Patience);
             return receiver.Received.Where(n => n.Body.Contains(Marker, StringComparison.Ordinal)).ToList();
         }
     }

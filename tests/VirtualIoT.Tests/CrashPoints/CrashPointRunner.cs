@@ -17,7 +17,7 @@ namespace VirtualIoT.Tests.CrashPoints;
 /// </summary>
 internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs every operation at every write point; returns what broke (empty: nothing).</summary>
     public async Task<IReadOnlyList<string>> RunAll(IReadOnlyList<Func<CrashOperation>> operations)
@@ -73,7 +73,7 @@ internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITe
             else
             {
                 // Some writes follow the answer (notifications): wait for the crash point to be reached.
-                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
                 while (!crash.IsDead && DateTime.UtcNow < deadline)
                 {
                     await Task.Delay(10);

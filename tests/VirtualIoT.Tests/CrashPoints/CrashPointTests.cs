@@ -21,8 +21,10 @@ internal static class CrashPointScenario
 
 /// <summary>
 /// Crash points on memory storage. Orleans' memory storage lives in grains that are never collected, so the store
-/// survives the restart that discards every other activation.
+/// survives the restart that discards every other activation. Slow: about 40 crash points, each with its own
+/// resources, take a minute on a loaded machine.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class MemoryCrashPointTests(ITestOutputHelper output)
 {
     [Fact]
