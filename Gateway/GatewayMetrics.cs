@@ -98,12 +98,6 @@ public sealed class GatewayMetrics
         _ => "unknown",
     };
 
-    /// <summary>The resource type tag value for a create (<c>cnt</c>), or its number when it has no short name.</summary>
-    public static string ResourceTypeName(ResourceType type) =>
-        ResourceTypeNames.ShortName(type) ?? type switch
-        {
-            ResourceType.MgmtObj => "mgo",
-            ResourceType.FlexContainer => "fcnt",
-            _ => "other",
-        };
+    /// <summary>The resource type tag value for a create (<c>cnt</c>), or <c>other</c> when it has no short name.</summary>
+    public static string ResourceTypeName(ResourceType type) => ResourceTypeRegistry.ShortName(type) ?? "other";
 }

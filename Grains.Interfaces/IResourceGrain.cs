@@ -185,15 +185,5 @@ public static class ResourceGrainFactoryExtensions
 {
     /// <summary>The grain that answers for <paramref name="ri"/>, or null when the ID is not one this CSE assigns.</summary>
     public static IResourceGrain? GetResourceGrain(this IGrainFactory grains, string ri, string cseBaseId) =>
-        ResourceIds.Classify(ri, cseBaseId) switch
-        {
-            ResourceKind.CseBase => grains.GetGrain<ICseBaseGrain>(ri),
-            ResourceKind.Ae => grains.GetGrain<IAeGrain>(ri),
-            ResourceKind.Container => grains.GetGrain<IContainerGrain>(ri),
-            ResourceKind.ContentInstance when ResourceIds.TrySplitInstanceId(ri, out var container, out _) =>
-                grains.GetGrain<IContainerGrain>(container),
-            ResourceKind.Subscription => grains.GetGrain<ISubscriptionGrain>(ri),
-            ResourceKind.AccessControlPolicy => grains.GetGrain<IAccessControlPolicyGrain>(ri),
-            _ => null,
-        };
+        ResourceTypeRegistry.GrainFor(grains, ri, cseBaseId);
 }

@@ -1,24 +1,5 @@
 namespace VirtualIoT;
 
-/// <summary>Which grain holds a resource, derived from its resource ID alone.</summary>
-public enum ResourceKind
-{
-    /// <summary>Not an ID this CSE assigns.</summary>
-    Unknown,
-    /// <summary>The CSEBase.</summary>
-    CseBase,
-    /// <summary>An AE (ID = AE-ID stem, <c>C…</c> or <c>S…</c>).</summary>
-    Ae,
-    /// <summary>A container (<c>cnt</c> + 12 characters).</summary>
-    Container,
-    /// <summary>A content instance, held by its container's grain (<c>cin</c> + the container's 12 characters + sequence).</summary>
-    ContentInstance,
-    /// <summary>A subscription (<c>sub</c> + 12 characters).</summary>
-    Subscription,
-    /// <summary>An accessControlPolicy (<c>acp</c> + 12 characters).</summary>
-    AccessControlPolicy,
-}
-
 /// <summary>
 /// The resource ID scheme. An ID names its grain without any lookup, so an unstructured address costs one grain
 /// call: AE IDs are AE-ID stems, containers are <c>cnt</c> + 12 random characters, and a content instance is
@@ -26,84 +7,95 @@ public enum ResourceKind
 /// </summary>
 public static class ResourceIds
 {
-    /// <summary>Length of the random part of container IDs.</summary>
+    /// <summary>Length of the random part of prefixed IDs.</summary>
     public const int RandomLength = 12;
 
-    private const string ContainerPrefix = "cnt";
-    private const string InstancePrefix = "cin";
-    private const string SubscriptionPrefix = "sub";
-    private const string AccessControlPolicyPrefix = "acp";
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-    /// <summary>Classifies a resource ID. <paramref name="cseBaseId"/> is the CSEBase's <c>ri</c>.</summary>
-    public static ResourceKind Classify(string ri, string cseBaseId)
+    /// <summary>
+    /// The type of resource an ID names (by its form alone, see <see cref="ResourceIdScheme"/>), or null when it is
+    /// not an ID this CSE assigns. <paramref name="cseBaseId"/> is the CSEBase's <c>ri</c>.
+    /// </summary>
+    public static ResourceType? Classify(string ri, string cseBaseId)
     {
+        ArgumentNullException.ThrowIfNull(ri);
         if (ri.Length == 0)
         {
-            return ResourceKind.Unknown;
+            return null;
         }
 
         if (ri == cseBaseId)
         {
-            return ResourceKind.CseBase;
+            return ResourceType.CSEBase;
         }
 
         if (ri[0] is 'C' or 'S')
         {
-            return ResourceKind.Ae;
+            return ResourceType.AE;
         }
 
-        if (ri.Length == ContainerPrefix.Length + RandomLength && ri.StartsWith(ContainerPrefix, StringComparison.Ordinal))
+        // Prefixes are lower case and prefix-free (checked by the registry): at most one type can match.
+        foreach (var descriptor in ResourceTypeRegistry.Prefixed)
         {
-            return ResourceKind.Container;
+            var prefix = descriptor.IdPrefix!;
+            if (!ri.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var matches = descriptor.Ids == ResourceIdScheme.Prefixed
+                ? ri.Length == prefix.Length + RandomLength
+                : ri.Length > prefix.Length + RandomLength && TryParseSequence(ri.AsSpan(prefix.Length + RandomLength), out _);
+            return matches ? descriptor.Type : null;
         }
 
-        if (ri.Length == SubscriptionPrefix.Length + RandomLength && ri.StartsWith(SubscriptionPrefix, StringComparison.Ordinal))
-        {
-            return ResourceKind.Subscription;
-        }
-
-        if (ri.Length == AccessControlPolicyPrefix.Length + RandomLength && ri.StartsWith(AccessControlPolicyPrefix, StringComparison.Ordinal))
-        {
-            return ResourceKind.AccessControlPolicy;
-        }
-
-        if (ri.Length > InstancePrefix.Length + RandomLength && ri.StartsWith(InstancePrefix, StringComparison.Ordinal)
-            && TryParseSequence(ri.AsSpan(InstancePrefix.Length + RandomLength), out _))
-        {
-            return ResourceKind.ContentInstance;
-        }
-
-        return ResourceKind.Unknown;
+        return null;
     }
 
-    /// <summary>A new container ID.</summary>
-    public static string NewContainerId() => ContainerPrefix + RandomString(RandomLength);
-
-    /// <summary>A new ID for a resource of <paramref name="type"/> held by its own grain (container, subscription, ACP).</summary>
-    public static string NewId(ResourceType type) => type switch
+    /// <summary>A new ID for a resource of <paramref name="type"/>, a type with <see cref="ResourceIdScheme.Prefixed"/> IDs.</summary>
+    public static string NewId(ResourceType type)
     {
-        ResourceType.Subscription => SubscriptionPrefix + RandomString(RandomLength),
-        ResourceType.AccessControlPolicy => AccessControlPolicyPrefix + RandomString(RandomLength),
-        _ => NewContainerId(),
-    };
+        var descriptor = ResourceTypeRegistry.Get(type);
+        if (descriptor.Ids != ResourceIdScheme.Prefixed)
+        {
+            throw new ArgumentOutOfRangeException(nameof(type), type, "the type's IDs are not generated from a prefix");
+        }
+
+        return descriptor.IdPrefix + RandomString(RandomLength);
+    }
 
     /// <summary>The ID of instance <paramref name="sequence"/> of container <paramref name="containerId"/>.</summary>
     public static string InstanceId(string containerId, long sequence) =>
-        string.Concat(InstancePrefix, containerId.AsSpan(ContainerPrefix.Length), ToBase36(sequence));
+        HeldId(ResourceTypeRegistry.Get(ResourceType.ContentInstance), containerId, sequence);
 
     /// <summary>Splits a content instance ID into its container's ID and sequence number.</summary>
-    public static bool TrySplitInstanceId(string ri, out string containerId, out long sequence)
+    public static bool TrySplitInstanceId(string ri, out string containerId, out long sequence) =>
+        TrySplitHeldId(ResourceTypeRegistry.Get(ResourceType.ContentInstance), ri, out containerId, out sequence);
+
+    /// <summary>The ID of resource <paramref name="sequence"/> of a <see cref="ResourceIdScheme.Held"/> type in holder <paramref name="holderId"/>.</summary>
+    public static string HeldId(ResourceTypeDescriptor held, string holderId, long sequence)
     {
-        containerId = "";
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(holderId);
+        var holderPrefix = ResourceTypeRegistry.Get(held.Holder!.Value).IdPrefix!;
+        return string.Concat(held.IdPrefix, holderId.AsSpan(holderPrefix.Length), ToBase36(sequence));
+    }
+
+    /// <summary>Splits the ID of a <see cref="ResourceIdScheme.Held"/> resource into its holder's ID and sequence number.</summary>
+    public static bool TrySplitHeldId(ResourceTypeDescriptor held, string ri, out string holderId, out long sequence)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(ri);
+        holderId = "";
         sequence = 0;
-        if (ri.Length <= InstancePrefix.Length + RandomLength || !ri.StartsWith(InstancePrefix, StringComparison.Ordinal)
-            || !TryParseSequence(ri.AsSpan(InstancePrefix.Length + RandomLength), out sequence))
+        var prefix = held.IdPrefix!;
+        if (ri.Length <= prefix.Length + RandomLength || !ri.StartsWith(prefix, StringComparison.Ordinal)
+            || !TryParseSequence(ri.AsSpan(prefix.Length + RandomLength), out sequence))
         {
             return false;
         }
 
-        containerId = string.Concat(ContainerPrefix, ri.AsSpan(InstancePrefix.Length, RandomLength));
+        holderId = string.Concat(ResourceTypeRegistry.Get(held.Holder!.Value).IdPrefix, ri.AsSpan(prefix.Length, RandomLength));
         return true;
     }
 

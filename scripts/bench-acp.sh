@@ -4,7 +4,7 @@
 # accessControlPolicy that grants them CREATE+RETRIEVE (acor "Cbench*", evaluated from the silo's policy cache).
 # See BENCHMARKS.md ("Access control enforcement cost") for the recorded results.
 #
-#   flock /work/wt/notes/bench.lock scripts/bench-acp.sh      # 3 rounds of 5 s per measure; about 2 minutes
+#   scripts/bench-acp.sh      # 3 rounds of 5 s per measure; about 2 minutes
 #   RUNS=5 DURATION=5 NO_BUILD=1 scripts/bench-acp.sh
 #
 # Ports (override with PORT_BASE): HTTP PORT_BASE+80, silo PORT_BASE+11, gateway PORT_BASE+30; MQTT is off.

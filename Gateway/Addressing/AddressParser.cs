@@ -1,7 +1,7 @@
 namespace VirtualIoT.Gateway.Addressing;
 
 /// <summary>
-/// Parses the HTTP request path into a <see cref="ParsedAddress"/> (ONEM2M.md §5, TS-0009 6.2.2):
+/// Parses the HTTP request path into a <see cref="ParsedAddress"/> (docs/protocol.md §5, TS-0009 6.2.2):
 /// CSE-relative (<c>/cse-in/app</c>, <c>/-/app</c>, <c>/Cmyapp</c>, hybrid <c>/cnt7Fk2/la</c>),
 /// SP-relative (<c>/~/id-in/…</c>) and absolute (<c>/_/virtualiot.example.com/id-in/…</c>).
 /// An address of another CSE or service provider is 4004: a lone IN-CSE has nowhere to forward it.

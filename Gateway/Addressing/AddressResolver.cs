@@ -41,7 +41,8 @@ public sealed class AddressResolver
         }
 
         var relative = address.RelativePath.Span;
-        if (relative is Latest or Oldest && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) == ResourceKind.Container)
+        if (relative is Latest or Oldest && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) is { } baseType
+            && ResourceTypeRegistry.Find(baseType)?.HasLatestAndOldest == true)
         {
             // Hybrid <container ri>/la: the ID already names the container's grain.
             var grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId)!;
@@ -74,7 +75,7 @@ public sealed class AddressResolver
         }
 
         // A content instance lives in its container's grain, which finds it by its ID.
-        var subTarget = ResourceIds.Classify(ri, _cse.CseBaseId) == ResourceKind.ContentInstance ? ri : null;
+        var subTarget = IsHeld(ResourceIds.Classify(ri, _cse.CseBaseId)) ? ri : null;
         return new ResolvedTarget(grain, ri, subTarget, FromCache: false);
     }
 
@@ -108,19 +109,14 @@ public sealed class AddressResolver
 
         if (grain is null)
         {
-            var kind = ResourceIds.Classify(address.BaseId, _cse.CseBaseId);
+            var baseType = ResourceIds.Classify(address.BaseId, _cse.CseBaseId);
             grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId);
-            if (grain is null || kind == ResourceKind.ContentInstance)
+            if (grain is null || IsHeld(baseType))
             {
                 return OneM2MError.NotFound($"no resource with ID '{address.BaseId}'");
             }
 
-            type = kind switch
-            {
-                ResourceKind.Ae => ResourceType.AE,
-                ResourceKind.Container => ResourceType.Container,
-                _ => ResourceType.CSEBase,
-            };
+            type = baseType!.Value;
         }
 
         while (position < relative.Length)
@@ -132,7 +128,7 @@ public sealed class AddressResolver
             var key = cseRelative[..(relativeStart + segmentEnd)];
             position = segmentEnd + 1;
 
-            if (isLast && segment.Span is Latest or Oldest && type is ResourceType.Container or ResourceType.TimeSeries)
+            if (isLast && segment.Span is Latest or Oldest && ResourceTypeRegistry.Find(type)?.HasLatestAndOldest == true)
             {
                 var subTarget = segment.Span is Latest ? Latest : Oldest;
                 _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, subTarget, resolvedName));
@@ -152,11 +148,11 @@ public sealed class AddressResolver
                 return OneM2MError.NotFound($"no resource named '{name}' in '{cseRelative[..(relativeStart + segmentEnd)]}'");
             }
 
-            if (child.Type == ResourceType.ContentInstance)
+            if (IsHeld(child.Type))
             {
                 if (!isLast)
                 {
-                    return OneM2MError.NotFound($"a content instance has no child resources ('{cseRelative}')");
+                    return OneM2MError.NotFound($"a {ResourceTypeRegistry.ShortName(child.Type)} has no child resources ('{cseRelative}')");
                 }
 
                 // Sent by name, not ID, and not cached: instances come and go (mni eviction), and a name may be
@@ -177,4 +173,8 @@ public sealed class AddressResolver
 
         return new ResolvedTarget(grain, ri, null, fromCache, resolvedName);
     }
+
+    /// <summary>True for a type whose resources live in their holder's grain (a content instance in its container's).</summary>
+    private static bool IsHeld(ResourceType? type) =>
+        type is { } known && ResourceTypeRegistry.Find(known)?.Ids == ResourceIdScheme.Held;
 }

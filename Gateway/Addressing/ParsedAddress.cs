@@ -1,7 +1,7 @@
 namespace VirtualIoT.Gateway.Addressing;
 
 /// <summary>
-/// A request target reduced to this CSE (ONEM2M.md §5): the resource ID the address starts from and the structured
+/// A request target reduced to this CSE (docs/protocol.md §5): the resource ID the address starts from and the structured
 /// path below it. <c>/cse-in/app/temp</c> is (<c>id-in</c>, <c>app/temp</c>); <c>/cnt7Fk2/la</c> is
 /// (<c>cnt7Fk2</c>, <c>la</c>); <c>/~/id-in/Cmyapp</c> is (<c>Cmyapp</c>, empty).
 /// </summary>

@@ -28,7 +28,7 @@ public static class HeaderParser
 
     /// <summary>
     /// Release version indicator (<c>X-M2M-RVI</c>): absent or empty is accepted (answered as release 3, see
-    /// ONEM2M.md §0); <c>2a</c>, <c>3</c>, <c>4</c> are supported; anything else is 4001.
+    /// docs/protocol.md §0); <c>2a</c>, <c>3</c>, <c>4</c> are supported; anything else is 4001.
     /// </summary>
     public static ParseResult<string?> ParseReleaseVersion(string? value) => PrimitiveRules.ParseReleaseVersion(value);
 

@@ -19,7 +19,7 @@ public sealed record QueryParameters(
 }
 
 /// <summary>
-/// Parses the query string of a oneM2M HTTP request (TS-0009 6.5, ONEM2M.md §3.3 and §6): request parameters,
+/// Parses the query string of a oneM2M HTTP request (TS-0009 6.5, docs/protocol.md §3.3 and §6): request parameters,
 /// filter criteria members, and every other name as an attribute condition (<c>atr</c>).
 /// </summary>
 public static class QueryParser

@@ -197,7 +197,7 @@ internal sealed partial class MqttNotifier : IMqttGatewayObserver, IAsyncDisposa
 
     // AE-IDs (C…, S…) in topic form; other client IDs (a CSE-ID, a credential, a watcher) have no notifications.
     private bool IsAeId(string originator) =>
-        !originator.Contains(':', StringComparison.Ordinal) && ResourceIds.Classify(originator, _cse.CseBaseId) == ResourceKind.Ae;
+        !originator.Contains(':', StringComparison.Ordinal) && ResourceIds.Classify(originator, _cse.CseBaseId) == ResourceType.AE;
 
     private static string Key(string aeTopicId, string requestId) => string.Concat(aeTopicId, "\n", requestId);
 

@@ -112,7 +112,7 @@ public static class MqttRequestParser
                         requestIdentifier = Scalar(ref reader, name, ref fieldError);
                         break;
                     case "rvi":
-                        // A string ("3"); a number is tolerated (ONEM2M.md §12).
+                        // A string ("3"); a number is tolerated (docs/protocol.md §12).
                         releaseVersion = Scalar(ref reader, name, ref fieldError);
                         break;
                     case "ty":
@@ -362,7 +362,7 @@ public static class MqttRequestParser
     private static MqttRequest Fail(OneM2MError error, string? requestIdentifier, string? releaseVersion, string? from) =>
         new(null, default, error, string.IsNullOrEmpty(requestIdentifier) ? null : requestIdentifier, releaseVersion, from, false);
 
-    // Filter criteria as a JSON object: each member is the query field of the same name (ONEM2M.md §3.3); list
+    // Filter criteria as a JSON object: each member is the query field of the same name (docs/protocol.md §3.3); list
     // members are arrays; atr is a list of {"nm","val"} (TS-0004 7.3.3.17) or an object of name: value.
     private static void ReadFilterCriteria(ref Utf8JsonReader reader, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)
     {

@@ -96,11 +96,11 @@ public sealed class ClusterFailurePolicy
     /// that claims the new name, so a repeat returns the resource the first attempt made. A create by an anonymous
     /// originator (<see cref="ResourceIds.IsAnonymousOriginator"/>) is not repeated: it names no device to key a record by.
     /// </summary>
-    public static bool IsSafeToRepeat(ResourceRequest request, ResourceKind target)
+    public static bool IsSafeToRepeat(ResourceRequest request, ResourceType? target)
     {
         ArgumentNullException.ThrowIfNull(request);
         return request.Operation is Operation.Retrieve or Operation.Update or Operation.Delete
-            || (request.Operation == Operation.Create && target is ResourceKind.Ae or ResourceKind.Container or ResourceKind.CseBase
+            || (request.Operation == Operation.Create && target is ResourceType.AE or ResourceType.Container or ResourceType.CSEBase
                 && !ResourceIds.IsAnonymousOriginator(request.Originator));
     }
 

@@ -40,7 +40,7 @@ public static class PrimitiveRules
     }
 
     /// <summary>
-    /// Release version indicator (<c>rvi</c>): absent or empty is accepted (answered as release 3, see ONEM2M.md
+    /// Release version indicator (<c>rvi</c>): absent or empty is accepted (answered as release 3, see docs/protocol.md
     /// §0); <c>2a</c>, <c>3</c>, <c>4</c> are supported; anything else is 4001.
     /// </summary>
     public static ParseResult<string?> ParseReleaseVersion(string? value)
@@ -59,7 +59,7 @@ public static class PrimitiveRules
     /// <summary>The content's root key must be the one of the resource type created (<c>ty=3</c> takes <c>m2m:cnt</c>); else 4000.</summary>
     public static OneM2MError? CheckContentRoot(ResourceType? resourceType, string contentRoot)
     {
-        if (resourceType is { } type && ResourceTypeNames.RootKey(type) is { } expectedRoot && contentRoot != expectedRoot)
+        if (resourceType is { } type && ResourceTypeRegistry.RootKey(type) is { } expectedRoot && contentRoot != expectedRoot)
         {
             return OneM2MError.BadRequest($"content root \"{contentRoot}\" does not match ty={(int)type} (expected \"{expectedRoot}\")");
         }

@@ -29,22 +29,34 @@ internal enum ValueKind
 /// <summary>One attribute of a resource type: its short (wire) and long (spec) names, shape and presence rules.</summary>
 internal sealed record AttributeRule(string ShortName, string LongName, ValueKind Kind, Presence OnCreate, Presence OnUpdate);
 
+/// <summary>Sets the attributes a type's new resources have before anything else may change them (TS-0004 7.4.x.2.1).</summary>
+/// <param name="attributes">The new resource's attributes: the originator's plus the universal ones; changed in place.</param>
+/// <param name="originator">The creating originator.</param>
+internal delegate void ResourceDefaults(Dictionary<string, object?> attributes, string originator);
+
 /// <summary>
-/// Everything the validator needs to know of one resource type: its attributes, the child types it may hold
-/// (<see cref="Children"/>: implemented here), the child types the standard allows that this CSE does not
-/// implement yet (5001 rather than 4108), and an optional type-specific check run after the table's rules.
+/// The grain side of one resource type: its attributes (read by the one validator), an optional type-specific check
+/// run after the table's rules, and the defaults of a new resource. The child types it accepts (and those the
+/// standard allows but this CSE does not implement yet: 5001 rather than 4108) come from
+/// <see cref="ResourceTypeRegistry"/>, as does its root key.
 /// </summary>
 internal sealed class ResourcePolicy
 {
-    public ResourcePolicy(ResourceType type, IEnumerable<AttributeRule> attributes, ResourceType[] children,
-        ResourceType[] unimplementedChildren, Func<Dictionary<string, object?>, ValidationContext, OneM2MError?>? check = null)
+    public ResourcePolicy(ResourceType type, IEnumerable<AttributeRule> attributes,
+        Func<Dictionary<string, object?>, ValidationContext, OneM2MError?>? check = null, ResourceDefaults? defaults = null)
     {
         Type = type;
-        RootKey = ResourceTypeNames.RootKey(type)!;
-        Attributes = attributes.ToDictionary(a => a.ShortName, StringComparer.Ordinal);
-        Children = new HashSet<ResourceType>(children);
-        UnimplementedChildren = new HashSet<ResourceType>(unimplementedChildren);
+        Descriptor = ResourceTypeRegistry.Get(type);
+        RootKey = Descriptor.RootKey
+            ?? throw new InvalidOperationException($"resource type {type} has specialized root keys: give each specialization a policy");
+
+        // Only an announceable type carries announceTo and announcedAttribute (TS-0001 9.6.1.3.1).
+        Attributes = attributes.Where(a => Descriptor.Announceable || a.ShortName is not ("at" or "aa"))
+            .ToDictionary(a => a.ShortName, StringComparer.Ordinal);
+        Children = ResourceTypeRegistry.ChildrenOf(type);
+        UnimplementedChildren = ResourceTypeRegistry.PendingChildrenOf(type);
         Check = check;
+        Defaults = defaults;
     }
 
     public ResourceType Type { get; }
@@ -58,6 +70,12 @@ internal sealed class ResourcePolicy
     public IReadOnlySet<ResourceType> UnimplementedChildren { get; }
 
     public Func<Dictionary<string, object?>, ValidationContext, OneM2MError?>? Check { get; }
+
+    /// <summary>What every new resource of the type has unless the originator set it; null when nothing.</summary>
+    public ResourceDefaults? Defaults { get; }
+
+    /// <summary>What the cluster and the bindings know of the type.</summary>
+    public ResourceTypeDescriptor Descriptor { get; }
 
     /// <summary>The attributes every resource type has (TS-0001 9.6.1.3.1), with the given extras.</summary>
     public static IEnumerable<AttributeRule> Universal(params AttributeRule[] specific)

@@ -75,7 +75,7 @@ internal static class AttributeValidator
         return policy.Check?.Invoke(accepted, context);
     }
 
-    // srv became mandatory with Release 2a; a request without X-M2M-RVI is a legacy client (ONEM2M.md §0).
+    // srv became mandatory with Release 2a; a request without X-M2M-RVI is a legacy client (docs/protocol.md §0).
     private static bool IsOptionalForRelease(AttributeRule rule, ValidationContext context) =>
         rule.ShortName == "srv" && context.ReleaseVersion is null;
 

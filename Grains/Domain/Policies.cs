@@ -1,25 +1,51 @@
+using System.Collections.Frozen;
+using VirtualIoT.Grains.Resources.AccessControlPolicy;
 using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
+using VirtualIoT.Grains.Resources.Subscription;
 
 namespace VirtualIoT.Grains.Domain;
 
-/// <summary>The policy table of each implemented resource type.</summary>
+/// <summary>
+/// The grain side of the resource type registry: the policy of each type <see cref="ResourceTypeRegistry"/> registers,
+/// one line per type (see docs/resource-types.md).
+/// </summary>
 internal static class Policies
 {
-    public static ResourcePolicy? For(ResourceType type) => type switch
-    {
-        ResourceType.CSEBase => CseBasePolicy.Rules,
-        ResourceType.AE => AePolicy.Rules,
-        ResourceType.Container => ContainerPolicy.Rules,
-        ResourceType.ContentInstance => ContentInstancePolicy.Rules,
-        ResourceType.Subscription => Resources.Subscription.SubscriptionPolicy.Rules,
-        ResourceType.AccessControlPolicy => Resources.AccessControlPolicy.AccessControlPolicyRules.Rules,
-        _ => null,
-    };
+    private static readonly FrozenDictionary<ResourceType, ResourcePolicy> s_byType = ByType(
+    [
+        CseBasePolicy.Rules,
+        AePolicy.Rules,
+        ContainerPolicy.Rules,
+        ContentInstancePolicy.Rules,
+        SubscriptionPolicy.Rules,
+        AccessControlPolicyRules.Rules,
+    ]);
 
-    /// <summary>Whether <paramref name="rcn"/> is valid for <paramref name="operation"/> (ONEM2M.md §3.2); 4000 otherwise.</summary>
+    /// <summary>The policy of an implemented type, or null.</summary>
+    public static ResourcePolicy? For(ResourceType type) => s_byType.GetValueOrDefault(type);
+
+    /// <summary>The policy of an implemented type; throws for any other (a programming error).</summary>
+    public static ResourcePolicy Get(ResourceType type) =>
+        s_byType.TryGetValue(type, out var policy) ? policy
+        : throw new ArgumentOutOfRangeException(nameof(type), type, "resource type has no policy");
+
+    /// <summary>Every registered type has exactly one policy, and every policy a registered type.</summary>
+    private static FrozenDictionary<ResourceType, ResourcePolicy> ByType(ResourcePolicy[] policies)
+    {
+        var byType = policies.ToDictionary(p => p.Type);
+        var missing = ResourceTypeRegistry.All.Where(d => !byType.ContainsKey(d.Type)).Select(d => d.Type).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"registered resource types without a policy: {string.Join(", ", missing)}");
+        }
+
+        return byType.ToFrozenDictionary();
+    }
+
+    /// <summary>Whether <paramref name="rcn"/> is valid for <paramref name="operation"/> (docs/protocol.md §3.2); 4000 otherwise.</summary>
     public static bool IsValidResultContent(Operation operation, ResultContent? rcn) => rcn is null || operation switch
     {
         Operation.Create => rcn is ResultContent.Nothing or ResultContent.Attributes or ResultContent.HierarchicalAddress

@@ -2,12 +2,13 @@ using System.Text;
 
 namespace VirtualIoT.Grains.Domain;
 
-/// <summary>Assigns the attributes the CSE sets on every new resource (TS-0004 7.4.x.2.1, ONEM2M.md §10).</summary>
+/// <summary>Assigns the attributes the CSE sets on every new resource (TS-0004 7.4.x.2.1, docs/protocol.md §10).</summary>
 internal static class ResourceFactory
 {
     /// <summary>
     /// The new resource's attributes: what the originator sent plus <c>ty</c>, <c>ri</c>, <c>rn</c>, <c>pi</c>,
-    /// <c>ct</c>, <c>lt</c>, <c>et</c> (defaulted and clamped to the parent's) and <c>cr</c> when asked for.
+    /// <c>ct</c>, <c>lt</c>, <c>et</c> (defaulted and clamped to the parent's), the type's own defaults
+    /// (<see cref="ResourcePolicy.Defaults"/>) and <c>cr</c> when asked for.
     /// </summary>
     public static OneM2MError? Build(ResourceType type, Dictionary<string, object?> accepted, string ri, string name,
         string parentId, string now, string? parentExpiration, string maxExpiration, string originator,
@@ -37,33 +38,10 @@ internal static class ResourceFactory
         }
 
         attributes["et"] = et;
-        if (type == ResourceType.Container)
-        {
-            attributes["st"] = 0L;
-            attributes["cni"] = 0L;
-            attributes["cbs"] = 0L;
-        }
-
+        Policies.Get(type).Defaults?.Invoke(attributes, originator);
         if (accepted.ContainsKey("cr"))
         {
             attributes["cr"] = originator;
-        }
-
-        if (type == ResourceType.Subscription)
-        {
-            // Defaults and creator of a subscription (TS-0004 7.4.8.2.1): the CSE records the originator as
-            // creator when it subscribes targets other than itself.
-            attributes.TryAdd("nct", 1L);
-            if (attributes.TryGetValue("nse", out var statistics) && statistics is true)
-            {
-                attributes["nsi"] = new List<object?>();
-            }
-
-            attributes.TryAdd("enc", new Dictionary<string, object?>(StringComparer.Ordinal) { ["net"] = new List<object?> { 1L } });
-            if (!attributes.ContainsKey("cr") && attributes["nu"] is List<object?> targets && targets.Any(t => t as string != originator))
-            {
-                attributes["cr"] = originator;
-            }
         }
 
         return null;
@@ -98,11 +76,11 @@ internal static class ResourceFactory
 
     /// <summary>A generated resource name: type short name, underscore, random characters (as ACME does).</summary>
     public static string GenerateName(ResourceType type) =>
-        string.Concat(ResourceTypeNames.ShortName(type), "_", ResourceIds.RandomString(10));
+        string.Concat(ResourceTypeRegistry.Get(type).ShortName, "_", ResourceIds.RandomString(10));
 
     /// <summary>A name like <see cref="GenerateName(ResourceType)"/>, derived from <paramref name="seed"/> (the same for a repeated request).</summary>
     public static string GenerateName(ResourceType type, ulong seed) =>
-        string.Concat(ResourceTypeNames.ShortName(type), "_", ResourceIds.SeededString(10, seed));
+        string.Concat(ResourceTypeRegistry.Get(type).ShortName, "_", ResourceIds.SeededString(10, seed));
 
     /// <summary>Content size (<c>cs</c>): UTF-8 bytes of a string content, or of the JSON text of any other value.</summary>
     public static long ContentSize(object? content) => content switch

@@ -68,7 +68,7 @@ internal sealed partial class DeliveryGrain(
         }
 
         var aeId = target.StartsWith(_cse.CseId + "/", StringComparison.Ordinal) ? target[(_cse.CseId.Length + 1)..] : target;
-        if (ResourceIds.Classify(aeId, _cse.CseBaseId) != ResourceKind.Ae)
+        if (ResourceIds.Classify(aeId, _cse.CseBaseId) != ResourceType.AE)
         {
             return false;
         }

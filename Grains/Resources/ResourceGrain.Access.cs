@@ -146,7 +146,7 @@ internal abstract partial class ResourceGrain
     private string? PolicyId(string id)
     {
         var ri = AccessPolicies.Forms.Normalize(id);
-        return ResourceIds.Classify(ri, Options.CseBaseId) == ResourceKind.AccessControlPolicy ? ri : null;
+        return ResourceIds.Classify(ri, Options.CseBaseId) == ResourceType.AccessControlPolicy ? ri : null;
     }
 
     /// <summary>

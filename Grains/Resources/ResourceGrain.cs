@@ -988,7 +988,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
                 {
                     if (child.Attributes is not null)
                     {
-                        Representation.AddChild(body, ResourceTypeNames.RootKey(child.Reference.Type)!, child.Attributes);
+                        Representation.AddChild(body, ResourceTypeRegistry.RootKey(child.Reference.Type)!, child.Attributes);
                     }
                 }
 
@@ -1035,7 +1035,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
     /// <summary>The answer to a request the access check refused (only the refusal path asks whether the originator is registered).</summary>
     private async ValueTask<ResourceResponse> Deny(string originator)
     {
-        if (Options.UnregisteredOriginatorNotAuthenticated && ResourceIds.Classify(originator, Options.CseBaseId) == ResourceKind.Ae
+        if (Options.UnregisteredOriginatorNotAuthenticated && ResourceIds.Classify(originator, Options.CseBaseId) == ResourceType.AE
             && originator != ResourceId && !await GrainFactory.GetGrain<IAeGrain>(originator).IsRegistered())
         {
             return ResourceResponse.Error(ResponseStatusCode.OriginatorNotAuthenticated, $"originator '{originator}' is not registered");

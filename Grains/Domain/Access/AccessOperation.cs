@@ -1,6 +1,6 @@
 namespace VirtualIoT.Grains.Domain.Access;
 
-/// <summary>The operation bits of <c>acop</c> (TS-0004 accessControlOperations, ONEM2M.md §2.7): all of them is 63.</summary>
+/// <summary>The operation bits of <c>acop</c> (TS-0004 accessControlOperations, docs/protocol.md §2.7): all of them is 63.</summary>
 [Flags]
 internal enum AccessOperation
 {

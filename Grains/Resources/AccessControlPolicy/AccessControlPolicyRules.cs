@@ -4,7 +4,7 @@ using VirtualIoT.Grains.Domain.Access;
 namespace VirtualIoT.Grains.Resources.AccessControlPolicy;
 
 /// <summary>
-/// Attribute rules of the accessControlPolicy (TS-0001 9.6.2, ONEM2M.md §2.7). It has no <c>acpi</c> (its own
+/// Attribute rules of the accessControlPolicy (TS-0001 9.6.2, docs/protocol.md §2.7). It has no <c>acpi</c> (its own
 /// access is governed by <c>pvs</c>) and no <c>cr</c>; its only child type is the subscription.
 /// </summary>
 internal static class AccessControlPolicyRules
@@ -20,8 +20,6 @@ internal static class AccessControlPolicyRules
             new("adri", "applicableDynamicAuthorizationRelationshipIDs", ValueKind.StringList, Presence.Optional, Presence.Optional),
             new("apri", "authorizationPolicyIDs", ValueKind.StringList, Presence.Optional, Presence.Optional),
             new("airi", "authorizationInformationIDs", ValueKind.StringList, Presence.Optional, Presence.Optional)),
-        children: [ResourceType.Subscription],
-        unimplementedChildren: [],
         check: Check);
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
@@ -45,7 +43,7 @@ internal static class AccessControlPolicyRules
 
         if (attributes.TryGetValue("pvs", out var pvs))
         {
-            // Never empty, on create or update: a policy nobody may change could never be fixed (ONEM2M.md §2.7).
+            // Never empty, on create or update: a policy nobody may change could never be fixed (docs/protocol.md §2.7).
             AccessRules.Parse(pvs, "pvs", atLeastOneRule: true, s_anyCse, out var error);
             if (error is not null)
             {

@@ -2,7 +2,7 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.Ae;
 
-/// <summary>Attribute rules of the AE (TS-0001 9.6.5, ONEM2M.md §2.3).</summary>
+/// <summary>Attribute rules of the AE (TS-0001 9.6.5, docs/protocol.md §2.3).</summary>
 internal static class AePolicy
 {
     public static readonly ResourcePolicy Rules = new(
@@ -20,13 +20,6 @@ internal static class AePolicy
             new("nl", "nodeLink", ValueKind.String, Presence.Optional, Presence.Optional),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.Optional),
             new("csz", "contentSerialization", ValueKind.StringList, Presence.Optional, Presence.Optional)),
-        children: [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Subscription],
-        unimplementedChildren:
-        [
-            ResourceType.Group, ResourceType.PollingChannel,
-            ResourceType.SemanticDescriptor, ResourceType.FlexContainer, ResourceType.TimeSeries,
-            ResourceType.CrossResourceSubscription, ResourceType.Schedule,
-        ],
         check: Check);
 
     private static readonly HashSet<string> s_serializations = new(StringComparer.Ordinal)

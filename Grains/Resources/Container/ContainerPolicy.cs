@@ -2,7 +2,7 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.Container;
 
-/// <summary>Attribute rules of the container (TS-0001 9.6.6, ONEM2M.md §2.4).</summary>
+/// <summary>Attribute rules of the container (TS-0001 9.6.6, docs/protocol.md §2.4).</summary>
 internal static class ContainerPolicy
 {
     public static readonly ResourcePolicy Rules = new(
@@ -21,9 +21,13 @@ internal static class ContainerPolicy
             new("li", "locationID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.Optional),
             new("disr", "disableRetrieval", ValueKind.Boolean, Presence.Optional, Presence.Optional)),
-        children: [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription],
-        unimplementedChildren:
-        [
-            ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.SemanticDescriptor,
-        ]);
+        defaults: Defaults);
+
+    /// <summary>A new container starts at state tag 0, with no instances.</summary>
+    private static void Defaults(Dictionary<string, object?> attributes, string originator)
+    {
+        attributes["st"] = 0L;
+        attributes["cni"] = 0L;
+        attributes["cbs"] = 0L;
+    }
 }

@@ -2,7 +2,7 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.ContentInstance;
 
-/// <summary>Attribute rules of the contentInstance (TS-0001 9.6.7, ONEM2M.md §2.5). It has no <c>acpi</c>: its container's policy applies.</summary>
+/// <summary>Attribute rules of the contentInstance (TS-0001 9.6.7, docs/protocol.md §2.5). It has no <c>acpi</c>: its container's policy applies.</summary>
 internal static class ContentInstancePolicy
 {
     public static readonly ResourcePolicy Rules = new(
@@ -14,8 +14,6 @@ internal static class ContentInstancePolicy
             new("cnf", "contentInfo", ValueKind.String, Presence.Optional, Presence.NotPresent),
             new("cs", "contentSize", ValueKind.NonNegativeInteger, Presence.NotPresent, Presence.NotPresent),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.NotPresent)),
-        children: [],
-        unimplementedChildren: [],
         check: Check);
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)

@@ -26,6 +26,9 @@ internal sealed partial class CseBaseGrain(
     /// <summary>Release versions this CSE speaks (<c>srv</c>).</summary>
     private static readonly List<object?> s_supportedReleases = ["2a", "3", "4"];
 
+    /// <summary>Resource types this CSE implements (<c>srt</c>): every registered one.</summary>
+    private static readonly List<object?> s_supportedTypes = [.. ResourceTypeRegistry.Supported.Select(t => (object?)(long)t)];
+
     protected override ResourcePolicy Policy => CseBasePolicy.Rules;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -42,11 +45,12 @@ internal sealed partial class CseBaseGrain(
             ["lt"] = created,
             ["cst"] = 1L,
             ["csi"] = Options.CseId,
-            ["srt"] = new List<object?> { (long)ResourceType.AccessControlPolicy, (long)ResourceType.AE, (long)ResourceType.Container, (long)ResourceType.ContentInstance, (long)ResourceType.CSEBase },
+            ["srt"] = s_supportedTypes,
             ["srv"] = s_supportedReleases,
             ["poa"] = new List<object?>(),
         };
-        if (!Exists || State.Path != Options.CseBaseName || State.Attributes.Count != attributes.Count)
+        if (!Exists || State.Path != Options.CseBaseName || State.Attributes.Count != attributes.Count
+            || !(State.Attributes.GetValueOrDefault("srt") is List<object?> stored && stored.SequenceEqual(s_supportedTypes)))
         {
             State.Type = ResourceType.CSEBase;
             State.Attributes = attributes;
@@ -70,7 +74,7 @@ internal sealed partial class CseBaseGrain(
             return true;
         }
 
-        if (request.Operation is Operation.Retrieve or Operation.Create && ResourceIds.Classify(originator, Options.CseBaseId) == ResourceKind.Ae)
+        if (request.Operation is Operation.Retrieve or Operation.Create && ResourceIds.Classify(originator, Options.CseBaseId) == ResourceType.AE)
         {
             return await GrainFactory.GetGrain<IAeGrain>(originator).IsRegistered();
         }
@@ -283,7 +287,7 @@ internal sealed partial class CseBaseGrain(
         }
     }
 
-    /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, ONEM2M.md §7).</summary>
+    /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, docs/protocol.md §7).</summary>
     private OneM2MError? AeIdFor(string originator, out string aeId, out bool assigned)
     {
         assigned = ResourceIds.IsAnonymousOriginator(originator);

@@ -2,17 +2,8 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.CseBase;
 
-/// <summary>The CSEBase: every attribute is set by the CSE; it accepts ACP, AE, container and subscription children.</summary>
+/// <summary>The CSEBase: every attribute is set by the CSE, none by a request.</summary>
 internal static class CseBasePolicy
 {
-    public static readonly ResourcePolicy Rules = new(
-        ResourceType.CSEBase,
-        [],
-        children: [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Subscription],
-        unimplementedChildren:
-        [
-            ResourceType.Group, ResourceType.Node,
-            ResourceType.RemoteCSE, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule,
-            ResourceType.CrossResourceSubscription, ResourceType.SemanticDescriptor,
-        ]);
+    public static readonly ResourcePolicy Rules = new(ResourceType.CSEBase, []);
 }

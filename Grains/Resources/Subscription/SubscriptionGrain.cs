@@ -527,7 +527,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// <summary>The <c>m2m:sgn</c> for an event, shaped by <c>nct</c>.</summary>
     private Dictionary<string, object?> EventNotification(ResourceEvent resourceEvent)
     {
-        var rootKey = ResourceTypeNames.RootKey(resourceEvent.ResourceType) ?? "m2m:rsc";
+        var rootKey = ResourceTypeRegistry.RootKey(resourceEvent.ResourceType) ?? "m2m:rsc";
         var contentType = State.Attributes.TryGetValue("nct", out var nct) && nct is long n ? n : 1;
         object representation = contentType switch
         {

@@ -2,7 +2,7 @@ using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.Subscription;
 
-/// <summary>Attribute rules of the subscription (TS-0004 7.4.8, ONEM2M.md §2.6).</summary>
+/// <summary>Attribute rules of the subscription (TS-0004 7.4.8, docs/protocol.md §2.6).</summary>
 internal static class SubscriptionPolicy
 {
     /// <summary>Notification event types this CSE raises: update, delete, create and delete of a direct child.</summary>
@@ -35,9 +35,27 @@ internal static class SubscriptionPolicy
             new("nfu", "notificationForwardingURI", ValueKind.String, Presence.Optional, Presence.Optional),
             new("nse", "notificationStatsEnable", ValueKind.Boolean, Presence.Optional, Presence.Optional),
             new("nsi", "notificationStatsInfo", ValueKind.Any, Presence.NotPresent, Presence.NotPresent)),
-        children: [],
-        unimplementedChildren: [ResourceType.Schedule],
-        check: Check);
+        check: Check,
+        defaults: Defaults);
+
+    /// <summary>
+    /// Defaults and creator of a subscription (TS-0004 7.4.8.2.1): content type "all attributes", event type "update";
+    /// the CSE records the originator as creator when it subscribes targets other than itself.
+    /// </summary>
+    private static void Defaults(Dictionary<string, object?> attributes, string originator)
+    {
+        attributes.TryAdd("nct", 1L);
+        if (attributes.TryGetValue("nse", out var statistics) && statistics is true)
+        {
+            attributes["nsi"] = new List<object?>();
+        }
+
+        attributes.TryAdd("enc", new Dictionary<string, object?>(StringComparer.Ordinal) { ["net"] = new List<object?> { 1L } });
+        if (!attributes.ContainsKey("cr") && attributes["nu"] is List<object?> targets && targets.Any(t => t as string != originator))
+        {
+            attributes["cr"] = originator;
+        }
+    }
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
     {

@@ -5,25 +5,25 @@ public sealed class IdentifierTests
     [Fact]
     public void Instance_ids_name_their_container_and_sequence()
     {
-        var container = ResourceIds.NewContainerId();
+        var container = ResourceIds.NewId(ResourceType.Container);
 
         var instance = ResourceIds.InstanceId(container, 123_456);
 
-        Assert.Equal(ResourceKind.Container, ResourceIds.Classify(container, "id-in"));
-        Assert.Equal(ResourceKind.ContentInstance, ResourceIds.Classify(instance, "id-in"));
+        Assert.Equal(ResourceType.Container, ResourceIds.Classify(container, "id-in"));
+        Assert.Equal(ResourceType.ContentInstance, ResourceIds.Classify(instance, "id-in"));
         Assert.True(ResourceIds.TrySplitInstanceId(instance, out var parent, out var sequence));
         Assert.Equal(container, parent);
         Assert.Equal(123_456, sequence);
     }
 
     [Theory]
-    [InlineData("id-in", ResourceKind.CseBase)]
-    [InlineData("Cmyapp", ResourceKind.Ae)]
-    [InlineData("S0001", ResourceKind.Ae)]
-    [InlineData("cnt", ResourceKind.Unknown)]
-    [InlineData("myapp", ResourceKind.Unknown)]
-    [InlineData("cinABCDEFGHIJKL!", ResourceKind.Unknown)]
-    public void Ids_classify_by_their_form(string ri, ResourceKind kind) =>
+    [InlineData("id-in", ResourceType.CSEBase)]
+    [InlineData("Cmyapp", ResourceType.AE)]
+    [InlineData("S0001", ResourceType.AE)]
+    [InlineData("cnt", null)]
+    [InlineData("myapp", null)]
+    [InlineData("cinABCDEFGHIJKL!", null)]
+    public void Ids_classify_by_their_form(string ri, ResourceType? kind) =>
         Assert.Equal(kind, ResourceIds.Classify(ri, "id-in"));
 
     [Theory]

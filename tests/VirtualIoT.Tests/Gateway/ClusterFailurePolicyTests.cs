@@ -46,17 +46,17 @@ public sealed class ClusterFailurePolicyTests
         Assert.True(ClusterFailurePolicy.IsUnavailable(new SiloUnavailableException($"silo {Silo} is dead")));
 
     [Theory]
-    [InlineData(Operation.Retrieve, ResourceKind.CseBase, "C", true)]
-    [InlineData(Operation.Update, ResourceKind.Ae, "Cdev", true)]
-    [InlineData(Operation.Delete, ResourceKind.Container, "Cdev", true)]
-    [InlineData(Operation.Create, ResourceKind.Container, "Cdev", true)]
-    [InlineData(Operation.Create, ResourceKind.Ae, "Cdev", true)]
-    [InlineData(Operation.Create, ResourceKind.CseBase, "Cdev", true)]
-    [InlineData(Operation.Create, ResourceKind.CseBase, "S", false)]
-    [InlineData(Operation.Create, ResourceKind.CseBase, "C", false)]
-    [InlineData(Operation.Create, ResourceKind.Subscription, "Cdev", false)]
-    [InlineData(Operation.Notify, ResourceKind.Ae, "Cdev", false)]
-    public void Only_requests_whose_repetition_is_harmless_are_repeated(Operation operation, ResourceKind target, string originator, bool expected) =>
+    [InlineData(Operation.Retrieve, ResourceType.CSEBase, "C", true)]
+    [InlineData(Operation.Update, ResourceType.AE, "Cdev", true)]
+    [InlineData(Operation.Delete, ResourceType.Container, "Cdev", true)]
+    [InlineData(Operation.Create, ResourceType.Container, "Cdev", true)]
+    [InlineData(Operation.Create, ResourceType.AE, "Cdev", true)]
+    [InlineData(Operation.Create, ResourceType.CSEBase, "Cdev", true)]
+    [InlineData(Operation.Create, ResourceType.CSEBase, "S", false)]
+    [InlineData(Operation.Create, ResourceType.CSEBase, "C", false)]
+    [InlineData(Operation.Create, ResourceType.Subscription, "Cdev", false)]
+    [InlineData(Operation.Notify, ResourceType.AE, "Cdev", false)]
+    public void Only_requests_whose_repetition_is_harmless_are_repeated(Operation operation, ResourceType? target, string originator, bool expected) =>
         Assert.Equal(expected, ClusterFailurePolicy.IsSafeToRepeat(new ResourceRequest { Operation = operation, Originator = originator, RequestIdentifier = "r" }, target));
 
     [Fact]

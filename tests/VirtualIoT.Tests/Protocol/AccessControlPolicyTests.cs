@@ -4,7 +4,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>
-/// The accessControlPolicy resource (ty 1, ONEM2M.md §2.7, §11): its attributes and their validation, its own
+/// The accessControlPolicy resource (ty 1, docs/protocol.md §2.7, §11): its attributes and their validation, its own
 /// access through <c>pvs</c>, <c>acpi</c> links and who may change them, and policy changes taking effect.
 /// </summary>
 [Collection(CseCollection.Name)]

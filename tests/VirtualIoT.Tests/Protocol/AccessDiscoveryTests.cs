@@ -4,7 +4,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>
-/// Access control on discovery and subscription creation (ONEM2M.md §11, §8): discovery lists only resources that
+/// Access control on discovery and subscription creation (docs/protocol.md §11, §8): discovery lists only resources that
 /// grant the originator DISCOVERY (content instances through their container), wherever the walk starts; a
 /// subscriber needs CREATE and RETRIEVE on the subscribed-to resource, and a refused subscription verifies nothing;
 /// naming an AE as notification target needs NOTIFY on that AE (TS-0004 7.5.1.2.3), refused like a missing target.

@@ -4,7 +4,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>
-/// The default access rule while no ACP exists (ONEM2M.md §2.2, §7, §11): only the creator (and CAdmin) may touch a
+/// The default access rule while no ACP exists (docs/protocol.md §2.2, §7, §11): only the creator (and CAdmin) may touch a
 /// resource; another or an unregistered originator gets 4103; any registered AE may retrieve the CSEBase.
 /// </summary>
 [Collection(CseCollection.Name)]

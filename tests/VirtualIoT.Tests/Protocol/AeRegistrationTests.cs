@@ -3,7 +3,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 
 namespace VirtualIoT.Tests.Protocol;
 
-/// <summary>AE registration and deregistration (ONEM2M.md §7, TS-0001 10.2.2.2, TS-0004 7.4.5.2.1).</summary>
+/// <summary>AE registration and deregistration (docs/protocol.md §7, TS-0001 10.2.2.2, TS-0004 7.4.5.2.1).</summary>
 [Collection(CseCollection.Name)]
 public class AeRegistrationTests(CseFixture fixture)
 {

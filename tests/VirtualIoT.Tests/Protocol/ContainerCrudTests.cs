@@ -4,7 +4,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 
 namespace VirtualIoT.Tests.Protocol;
 
-/// <summary>Create, retrieve, update and delete of containers, and the address forms (ONEM2M.md §2.4, §5, §6).</summary>
+/// <summary>Create, retrieve, update and delete of containers, and the address forms (docs/protocol.md §2.4, §5, §6).</summary>
 [Collection(CseCollection.Name)]
 public class ContainerCrudTests(CseFixture fixture)
 {

@@ -6,7 +6,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>
-/// contentInstance semantics (ONEM2M.md §2.5, §10, §12): sizes, state tags, counters, eviction, <c>la</c>/<c>ol</c>,
+/// contentInstance semantics (docs/protocol.md §2.5, §10, §12): sizes, state tags, counters, eviction, <c>la</c>/<c>ol</c>,
 /// <c>disr</c>, expiration.
 /// </summary>
 [Collection(CseCollection.Name)]
@@ -318,7 +318,7 @@ public class ContentInstanceTests(CseFixture fixture)
 
         var response = await Client.Create(path, aeId, 3, $$$"""{"m2m:cnt":{"rn":"{{{virtualName}}}"}}""");
 
-        // ONEM2M.md §10: the old ATS expects 4005, tinyIoT answers 4105; either keeps la/ol addressable.
+        // docs/protocol.md §10: the old ATS expects 4005, tinyIoT answers 4105; either keeps la/ol addressable.
         AnsweredOneOf(response, 4005, 4105);
     }
 

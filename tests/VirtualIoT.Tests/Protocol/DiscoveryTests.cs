@@ -4,7 +4,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 
 namespace VirtualIoT.Tests.Protocol;
 
-/// <summary>Discovery (<c>fu=1</c>) with filter criteria (ONEM2M.md §3.3, §6.1, §12.8).</summary>
+/// <summary>Discovery (<c>fu=1</c>) with filter criteria (docs/protocol.md §3.3, §6.1, §12.8).</summary>
 [Collection(CseCollection.Name)]
 public class DiscoveryTests(CseFixture fixture)
 {

@@ -3,7 +3,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 
 namespace VirtualIoT.Tests.Protocol;
 
-/// <summary>An expired resource is gone for every operation (ONEM2M.md §10, issue 2 "et expiry enforced").</summary>
+/// <summary>An expired resource is gone for every operation (docs/protocol.md §10, issue 2 "et expiry enforced").</summary>
 [Collection(CseCollection.Name)]
 public class ExpirationTests(CseFixture fixture)
 {

@@ -6,7 +6,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>
-/// Malformed requests of the HTTP binding (ONEM2M.md §3.1, §6, §12; TS-0009): each gets its oneM2M status with
+/// Malformed requests of the HTTP binding (docs/protocol.md §3.1, §6, §12; TS-0009): each gets its oneM2M status with
 /// <c>X-M2M-RSC</c>, the echoed <c>X-M2M-RI</c> and an <c>m2m:dbg</c>, never a 500.
 /// </summary>
 [Collection(CseCollection.Name)]

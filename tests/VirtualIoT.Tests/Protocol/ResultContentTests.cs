@@ -4,7 +4,7 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 
 namespace VirtualIoT.Tests.Protocol;
 
-/// <summary>Result content (<c>rcn</c>, ONEM2M.md §3.2), <c>drt</c> and partial retrieve (<c>atrl</c>, §5).</summary>
+/// <summary>Result content (<c>rcn</c>, docs/protocol.md §3.2), <c>drt</c> and partial retrieve (<c>atrl</c>, §5).</summary>
 [Collection(CseCollection.Name)]
 public sealed class ResultContentTests(CseFixture fixture)
 {

@@ -1,0 +1,191 @@
+using System.Collections.Frozen;
+
+namespace VirtualIoT;
+
+/// <summary>
+/// The one list of the resource types this CSE implements. Everything that depends on a type (its names, how its
+/// IDs map to grains, which children a parent accepts, the CSEBase's supported types) is derived from here; the
+/// grain side adds each type's attribute rules and defaults from its folder under <c>Grains/Resources</c>.
+/// Adding a type: docs/resource-types.md.
+/// </summary>
+public static class ResourceTypeRegistry
+{
+    private static readonly ResourceTypeDescriptor[] s_registered =
+    [
+        new()
+        {
+            Type = ResourceType.CSEBase, ShortName = "cb", Ids = ResourceIdScheme.CseBase,
+            Grain = static (grains, ri) => grains.GetGrain<ICseBaseGrain>(ri),
+        },
+        new()
+        {
+            Type = ResourceType.AE, ShortName = "ae", Ids = ResourceIdScheme.AeId,
+            Grain = static (grains, ri) => grains.GetGrain<IAeGrain>(ri),
+            Parents = [ResourceType.CSEBase], Announceable = true,
+        },
+        new()
+        {
+            Type = ResourceType.Container, ShortName = "cnt", Ids = ResourceIdScheme.Prefixed, IdPrefix = "cnt",
+            Grain = static (grains, ri) => grains.GetGrain<IContainerGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container], Announceable = true,
+            HasLatestAndOldest = true,
+        },
+        new()
+        {
+            Type = ResourceType.ContentInstance, ShortName = "cin", Ids = ResourceIdScheme.Held, IdPrefix = "cin",
+            Holder = ResourceType.Container, Parents = [ResourceType.Container], Announceable = true,
+        },
+        new()
+        {
+            Type = ResourceType.Subscription, ShortName = "sub", Ids = ResourceIdScheme.Prefixed, IdPrefix = "sub",
+            Grain = static (grains, ri) => grains.GetGrain<ISubscriptionGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy],
+        },
+        new()
+        {
+            Type = ResourceType.AccessControlPolicy, ShortName = "acp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "acp",
+            Grain = static (grains, ri) => grains.GetGrain<IAccessControlPolicyGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+        },
+    ];
+
+    /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
+    private static readonly PendingResourceType[] s_pending =
+    [
+        new(ResourceType.Group, "grp", [ResourceType.CSEBase, ResourceType.AE]),
+        new(ResourceType.MgmtObj, "mgo", [], SpecializedRoot: true),
+        new(ResourceType.Node, "nod", [ResourceType.CSEBase]),
+        new(ResourceType.PollingChannel, "pch", [ResourceType.AE]),
+        new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
+        new(ResourceType.Request, "req", []),
+        new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription]),
+        new(ResourceType.SemanticDescriptor, "smd", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container]),
+        new(ResourceType.NotificationTargetMgmtPolicyRef, "ntpr", [ResourceType.Subscription]),
+        new(ResourceType.NotificationTargetPolicy, "ntp", [ResourceType.CSEBase]),
+        new(ResourceType.PolicyDeletionRules, "pdr", []),
+        new(ResourceType.FlexContainer, "fcnt", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container], SpecializedRoot: true),
+        new(ResourceType.TimeSeries, "ts", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container]),
+        new(ResourceType.TimeSeriesInstance, "tsi", []),
+        new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
+        new(ResourceType.FlexContainerInstance, "fci", [], SpecializedRoot: true),
+        new(ResourceType.TimeSyncBeacon, "tsb", [ResourceType.CSEBase]),
+    ];
+
+    private static readonly FrozenDictionary<ResourceType, ResourceTypeDescriptor> s_byType =
+        Validate(s_registered, s_pending).ToFrozenDictionary(d => d.Type);
+
+    private static readonly FrozenDictionary<ResourceType, PendingResourceType> s_pendingByType =
+        s_pending.ToFrozenDictionary(p => p.Type);
+
+    private static readonly FrozenDictionary<ResourceType, FrozenSet<ResourceType>> s_children =
+        s_registered.ToFrozenDictionary(d => d.Type,
+            d => s_registered.Where(c => c.Parents.Contains(d.Type)).Select(c => c.Type).ToFrozenSet());
+
+    private static readonly FrozenDictionary<ResourceType, FrozenSet<ResourceType>> s_pendingChildren =
+        s_registered.ToFrozenDictionary(d => d.Type,
+            d => s_pending.Where(c => c.Parents.Contains(d.Type)).Select(c => c.Type).ToFrozenSet());
+
+    /// <summary>Every implemented type, in registration order.</summary>
+    public static IReadOnlyList<ResourceTypeDescriptor> All => s_registered;
+
+    /// <summary>The implemented types by number (the CSEBase's <c>srt</c>).</summary>
+    public static IReadOnlyList<ResourceType> Supported { get; } = [.. s_registered.Select(d => d.Type).Order()];
+
+    /// <summary>Implemented types whose IDs carry a prefix, for <see cref="ResourceIds.Classify"/>.</summary>
+    internal static ResourceTypeDescriptor[] Prefixed { get; } =
+        [.. s_registered.Where(d => d.Ids is ResourceIdScheme.Prefixed or ResourceIdScheme.Held)];
+
+    /// <summary>The descriptor of an implemented type, or null.</summary>
+    public static ResourceTypeDescriptor? Find(ResourceType type) => s_byType.GetValueOrDefault(type);
+
+    /// <summary>The descriptor of an implemented type; throws for any other (a programming error).</summary>
+    public static ResourceTypeDescriptor Get(ResourceType type) =>
+        s_byType.TryGetValue(type, out var descriptor) ? descriptor
+        : throw new ArgumentOutOfRangeException(nameof(type), type, "resource type is not registered");
+
+    /// <summary>The short name of a type (<c>cnt</c>), implemented or pending, or null when we know none.</summary>
+    public static string? ShortName(ResourceType type) =>
+        s_byType.TryGetValue(type, out var descriptor) ? descriptor.ShortName : s_pendingByType.GetValueOrDefault(type)?.ShortName;
+
+    /// <summary>
+    /// The root key of a representation (<c>m2m:cnt</c>), or null when the type has none fixed (a specialization's)
+    /// or is unknown.
+    /// </summary>
+    public static string? RootKey(ResourceType type) =>
+        s_byType.TryGetValue(type, out var descriptor) ? descriptor.RootKey
+        : s_pendingByType.TryGetValue(type, out var pending) && !pending.SpecializedRoot ? "m2m:" + pending.ShortName
+        : null;
+
+    /// <summary>The implemented types a resource of <paramref name="parent"/> accepts as children.</summary>
+    public static IReadOnlySet<ResourceType> ChildrenOf(ResourceType parent) =>
+        s_children.TryGetValue(parent, out var children) ? children : FrozenSet<ResourceType>.Empty;
+
+    /// <summary>Types the standard allows under <paramref name="parent"/> that are not implemented yet (5001).</summary>
+    public static IReadOnlySet<ResourceType> PendingChildrenOf(ResourceType parent) =>
+        s_pendingChildren.TryGetValue(parent, out var children) ? children : FrozenSet<ResourceType>.Empty;
+
+    /// <summary>The grain that answers for <paramref name="ri"/>, or null when the ID is not one this CSE assigns.</summary>
+    public static IResourceGrain? GrainFor(IGrainFactory grains, string ri, string cseBaseId)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        if (ResourceIds.Classify(ri, cseBaseId) is not { } type)
+        {
+            return null;
+        }
+
+        var descriptor = s_byType[type];
+        if (descriptor.Ids == ResourceIdScheme.Held)
+        {
+            return ResourceIds.TrySplitHeldId(descriptor, ri, out var holderId, out _)
+                ? s_byType[descriptor.Holder!.Value].Grain!(grains, holderId)
+                : null;
+        }
+
+        return descriptor.Grain!(grains, ri);
+    }
+
+    /// <summary>Refuses a registry whose IDs could name two types, or whose types have nowhere to live.</summary>
+    private static ResourceTypeDescriptor[] Validate(ResourceTypeDescriptor[] registered, PendingResourceType[] pending)
+    {
+        var seen = new HashSet<ResourceType>();
+        foreach (var d in registered)
+        {
+            Require(seen.Add(d.Type), d, "is registered twice");
+            Require(!pending.Any(p => p.Type == d.Type), d, "is registered and also listed as pending: remove it from the pending list");
+            Require(d.Parents.All(p => registered.Any(r => r.Type == p)), d, "names a parent that is not registered");
+            switch (d.Ids)
+            {
+                case ResourceIdScheme.CseBase or ResourceIdScheme.AeId:
+                    Require(d.Grain is not null && d.IdPrefix is null, d, "needs a grain and no ID prefix");
+                    Require(registered.Count(r => r.Ids == d.Ids) == 1, d, $"is not the only type with ID scheme {d.Ids}");
+                    break;
+                case ResourceIdScheme.Prefixed:
+                    Require(d.Grain is not null && d.Holder is null, d, "needs a grain and no holder");
+                    break;
+                case ResourceIdScheme.Held:
+                    Require(d.Grain is null && d.Holder is { } holder
+                        && registered.Any(r => r.Type == holder && r.Ids == ResourceIdScheme.Prefixed), d,
+                        "needs a registered holder with prefixed IDs and no grain of its own");
+                    break;
+            }
+
+            if (d.IdPrefix is { } prefix)
+            {
+                // Lower case: AE-IDs start with C or S. Prefix-free: an ID matches at most one type.
+                Require(prefix.Length > 0 && prefix.All(char.IsAsciiLetterLower), d, "needs a lower-case ID prefix");
+                Require(!registered.Any(r => r != d && r.IdPrefix is { } other && other.StartsWith(prefix, StringComparison.Ordinal)), d,
+                    $"has ID prefix '{prefix}', which starts another type's prefix");
+            }
+        }
+
+        return registered;
+    }
+
+    private static void Require(bool condition, ResourceTypeDescriptor descriptor, string problem)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"resource type {descriptor.Type} ({(int)descriptor.Type}) {problem}");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Resources.Subscription;
+
+namespace VirtualIoT.Tests.Domain;
+
+public sealed class ResourceTypeRegistryTests
+{
+    public static TheoryData<ResourceType, ResourceType[]> Children => new()
+    {
+        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Subscription] },
+        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Subscription] },
+        { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription] },
+        { ResourceType.ContentInstance, [] },
+        { ResourceType.Subscription, [] },
+        { ResourceType.AccessControlPolicy, [ResourceType.Subscription] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Children))]
+    public void A_parents_children_are_the_types_naming_it_as_parent(ResourceType parent, ResourceType[] expected) =>
+        Assert.Equal(expected.Order(), ResourceTypeRegistry.ChildrenOf(parent).Order());
+
+    [Theory]
+    [InlineData(ResourceType.AE, ResourceType.Group, true)]
+    [InlineData(ResourceType.AE, ResourceType.PollingChannel, true)]
+    [InlineData(ResourceType.CSEBase, ResourceType.Node, true)]
+    [InlineData(ResourceType.Container, ResourceType.FlexContainer, true)]
+    [InlineData(ResourceType.Subscription, ResourceType.Schedule, true)]
+    [InlineData(ResourceType.Container, ResourceType.Group, false)]
+    [InlineData(ResourceType.ContentInstance, ResourceType.Schedule, false)]
+    [InlineData(ResourceType.AE, ResourceType.Container, false)]
+    public void Types_the_standard_allows_but_not_implemented_are_pending_children(ResourceType parent, ResourceType child, bool pending) =>
+        Assert.Equal(pending, ResourceTypeRegistry.PendingChildrenOf(parent).Contains(child));
+
+    [Fact]
+    public void Every_registered_type_has_one_policy_for_its_own_type()
+    {
+        foreach (var descriptor in ResourceTypeRegistry.All)
+        {
+            var policy = Policies.For(descriptor.Type);
+
+            Assert.NotNull(policy);
+            Assert.Equal(descriptor.Type, policy.Type);
+            Assert.Equal(descriptor.RootKey, policy.RootKey);
+        }
+    }
+
+    [Fact]
+    public void Supported_types_are_the_registered_ones_by_number() =>
+        Assert.Equal([1, 2, 3, 4, 5, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
+
+    [Fact]
+    public void A_new_id_of_each_prefixed_type_classifies_as_that_type()
+    {
+        foreach (var descriptor in ResourceTypeRegistry.All.Where(d => d.Ids == ResourceIdScheme.Prefixed))
+        {
+            var ri = ResourceIds.NewId(descriptor.Type);
+
+            Assert.Equal(descriptor.Type, ResourceIds.Classify(ri, "id-in"));
+        }
+    }
+
+    [Theory]
+    [InlineData(ResourceType.Container, "m2m:cnt", "cnt")]
+    [InlineData(ResourceType.Group, "m2m:grp", "grp")]
+    [InlineData(ResourceType.FlexContainer, null, "fcnt")]
+    [InlineData((ResourceType)6, null, null)]
+    public void Names_come_from_registered_and_pending_types(ResourceType type, string? rootKey, string? shortName)
+    {
+        Assert.Equal(rootKey, ResourceTypeRegistry.RootKey(type));
+        Assert.Equal(shortName, ResourceTypeRegistry.ShortName(type));
+    }
+
+    [Fact]
+    public void Only_announceable_types_accept_announce_to()
+    {
+        var content = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["nu"] = new List<object?> { "Cme" },
+            ["at"] = new List<object?> { "/id-mn" },
+        };
+
+        var error = AttributeValidator.Validate(SubscriptionPolicy.Rules, content, new ValidationContext(Operation.Create, "3"), out _);
+
+        Assert.False(ResourceTypeRegistry.Get(ResourceType.Subscription).Announceable);
+        Assert.NotNull(error);
+        Assert.Equal(ResponseStatusCode.BadRequest, error.Code);
+        Assert.Contains("at", error.Message, StringComparison.Ordinal);
+    }
+}
