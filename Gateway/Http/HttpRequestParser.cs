@@ -77,7 +77,7 @@ public static class HttpRequestParser
             return address.Error;
         }
 
-        var query = QueryParameters.Empty;
+        var query = RequestParameters.Empty;
         if (request.QueryString.HasValue)
         {
             var parsedQuery = QueryParser.Parse(request.Query, operation.Value);

@@ -1,26 +1,12 @@
-using System.Globalization;
 using Microsoft.Extensions.Primitives;
+using VirtualIoT.Gateway.Pipeline;
 
 namespace VirtualIoT.Gateway.Http;
 
-/// <summary>The request parameters carried in an HTTP query string.</summary>
-/// <param name="ResultContent"><c>rcn</c>, or null for the operation's default.</param>
-/// <param name="IdentifierForm"><c>drt</c>.</param>
-/// <param name="Filter">Filter criteria (<c>fc</c>), or null when no filter member was sent.</param>
-/// <param name="AttributeList">Partial retrieve (<c>atrl</c>), or null.</param>
-public sealed record QueryParameters(
-    ResultContent? ResultContent,
-    IdentifierForm IdentifierForm,
-    FilterCriteria? Filter,
-    IReadOnlyList<string>? AttributeList)
-{
-    /// <summary>No query parameters.</summary>
-    public static QueryParameters Empty { get; } = new(null, IdentifierForm.Structured, null, null);
-}
-
 /// <summary>
-/// Parses the query string of a oneM2M HTTP request (TS-0009 6.5, docs/protocol.md §3.3 and §6): request parameters,
-/// filter criteria members, and every other name as an attribute condition (<c>atr</c>).
+/// The HTTP binding's part of reading request parameters (TS-0009 6.5): a query string's list values are split on
+/// <c>+</c> (which ASP.NET Core has already decoded as a space) and space; what they mean is read by the binding-neutral
+/// <see cref="RequestParameterParser"/>.
 /// </summary>
 public static class QueryParser
 {
@@ -28,401 +14,52 @@ public static class QueryParser
     /// Parses decoded query fields (as ASP.NET Core gives them: repeated names merged, <c>+</c> decoded as space).
     /// Lists (<c>ty</c>, <c>lbl</c>, <c>cty</c>, <c>atrl</c>) are split on <c>+</c> and space.
     /// </summary>
-    public static ParseResult<QueryParameters> Parse(IEnumerable<KeyValuePair<string, StringValues>> query, Operation operation) =>
-        Parse(query, operation, splitLists: true);
-
-    /// <summary>
-    /// Parses request parameters given as name and values, the form both bindings reduce them to: the HTTP query,
-    /// or the fields of an MQTT request primitive (<c>rcn</c>, <c>drt</c>, <c>rt</c>, and the members of <c>fc</c>).
-    /// With <paramref name="splitLists"/> false each value is one list item (JSON arrays are already split, and a
-    /// label may contain a space); the HTTP query splits on <c>+</c> and space.
-    /// </summary>
-    public static ParseResult<QueryParameters> Parse(IEnumerable<KeyValuePair<string, StringValues>> query, Operation operation, bool splitLists)
+    public static ParseResult<RequestParameters> Parse(IEnumerable<KeyValuePair<string, StringValues>> query, Operation operation)
     {
         ArgumentNullException.ThrowIfNull(query);
-
-        ResultContent? resultContent = null;
-        var identifierForm = IdentifierForm.Structured;
-        FilterUsage? usage = null;
-        List<int>? types = null;
-        List<string>? labels = null;
-        List<string>? contentTypes = null;
-        List<string>? attributeList = null;
-        List<KeyValuePair<string, string>>? attributes = null;
-        string? createdBefore = null, createdAfter = null, modifiedSince = null, unmodifiedSince = null;
-        string? expireBefore = null, expireAfter = null;
-        long? stateTagSmaller = null, stateTagBigger = null, sizeAbove = null, sizeBelow = null;
-        int? limit = null, offset = null, level = null;
-        var or = false;
-        var hasFilter = false;
-
-        foreach (var (name, values) in query)
-        {
-            if (string.IsNullOrEmpty(name))
-            {
-                continue;
-            }
-
-            OneM2MError? error = null;
-            switch (name)
-            {
-                case "rcn":
-                    if (Single(name, values, ref error) is { } rcnText)
-                    {
-                        if (int.TryParse(rcnText, NumberStyles.None, CultureInfo.InvariantCulture, out var rcn) && Enum.IsDefined((ResultContent)rcn))
-                        {
-                            resultContent = (ResultContent)rcn;
-                        }
-                        else
-                        {
-                            error = OneM2MError.BadRequest($"invalid rcn '{rcnText}'");
-                        }
-                    }
-
-                    break;
-                case "drt":
-                    if (Single(name, values, ref error) is { } drtText)
-                    {
-                        identifierForm = drtText switch
-                        {
-                            "1" => IdentifierForm.Structured,
-                            "2" => IdentifierForm.Unstructured,
-                            _ => 0,
-                        };
-                        error = identifierForm == 0 ? OneM2MError.BadRequest($"invalid drt '{drtText}' (1 or 2)") : null;
-                    }
-
-                    break;
-                case "fu":
-                    if (Single(name, values, ref error) is { } fuText)
-                    {
-                        switch (fuText)
-                        {
-                            case "1":
-                                usage = FilterUsage.Discovery;
-                                break;
-                            case "2":
-                                usage = FilterUsage.ConditionalRetrieval;
-                                break;
-                            case "3":
-                                error = new OneM2MError(ResponseStatusCode.NotImplemented, "fu=3 (IPE on-demand discovery) is not supported");
-                                break;
-                            default:
-                                error = OneM2MError.BadRequest($"invalid fu '{fuText}' (1, 2 or 3)");
-                                break;
-                        }
-
-                        hasFilter = true;
-                    }
-
-                    break;
-                case "fo":
-                    if (Single(name, values, ref error) is { } foText)
-                    {
-                        or = foText == "2";
-                        error = foText is "1" or "2" ? null : OneM2MError.BadRequest($"invalid fo '{foText}' (1 or 2)");
-                        hasFilter = true;
-                    }
-
-                    break;
-                case "ty":
-                    hasFilter = true;
-                    foreach (var value in values)
-                    {
-                        error ??= SplitTypes(value, splitLists, ref types);
-                    }
-
-                    break;
-                case "lbl":
-                    hasFilter = true;
-                    SplitList(values, splitLists, ref labels);
-                    break;
-                case "cty":
-                    hasFilter = true;
-                    SplitList(values, splitLists, ref contentTypes);
-                    break;
-                case "atrl":
-                    SplitList(values, splitLists, ref attributeList);
-                    break;
-                case "crb":
-                    hasFilter = true;
-                    createdBefore = Timestamp(name, values, ref error);
-                    break;
-                case "cra":
-                    hasFilter = true;
-                    createdAfter = Timestamp(name, values, ref error);
-                    break;
-                case "ms":
-                    hasFilter = true;
-                    modifiedSince = Timestamp(name, values, ref error);
-                    break;
-                case "us":
-                    hasFilter = true;
-                    unmodifiedSince = Timestamp(name, values, ref error);
-                    break;
-                case "exb":
-                    hasFilter = true;
-                    expireBefore = Timestamp(name, values, ref error);
-                    break;
-                case "exa":
-                    hasFilter = true;
-                    expireAfter = Timestamp(name, values, ref error);
-                    break;
-                case "sts":
-                    hasFilter = true;
-                    stateTagSmaller = Number(name, values, ref error);
-                    break;
-                case "stb":
-                    hasFilter = true;
-                    stateTagBigger = Number(name, values, ref error);
-                    break;
-                case "sza":
-                    hasFilter = true;
-                    sizeAbove = Number(name, values, ref error);
-                    break;
-                case "szb":
-                    hasFilter = true;
-                    sizeBelow = Number(name, values, ref error);
-                    break;
-                case "lim":
-                    hasFilter = true;
-                    limit = Int(name, values, ref error);
-                    break;
-                case "ofst":
-                    hasFilter = true;
-                    offset = Int(name, values, ref error);
-                    break;
-                case "lvl":
-                    hasFilter = true;
-                    level = Int(name, values, ref error);
-                    break;
-                case "rt":
-                    if (Single(name, values, ref error) is { } rtText)
-                    {
-                        error = rtText switch
-                        {
-                            "3" => null,
-                            "1" or "2" or "4" or "5" => new OneM2MError(ResponseStatusCode.NotImplemented,
-                                $"response type rt={rtText} is not supported; only blocking requests (rt=3)"),
-                            _ => OneM2MError.BadRequest($"invalid rt '{rtText}'"),
-                        };
-                    }
-
-                    break;
-                case "da":
-                case "sqi":
-                    // Harmless when false; true asks for delivery aggregation or semantic queries, which we lack.
-                    if (Single(name, values, ref error) is { } flagText)
-                    {
-                        error = flagText switch
-                        {
-                            "false" or "0" => null,
-                            "true" or "1" => new OneM2MError(ResponseStatusCode.NotImplemented, $"{name}=true is not supported"),
-                            _ => OneM2MError.BadRequest($"invalid {name} '{flagText}' (true, false, 0 or 1)"),
-                        };
-                    }
-
-                    break;
-                case "rp":
-                case "rpts":
-                    // Result persistence matters only for non-blocking requests, which rt already refuses.
-                    break;
-                case "rids":
-                case "tids":
-                case "ltids":
-                case "tqi":
-                case "asi":
-                case "auri":
-                case "smf":
-                case "arp":
-                case "lbq":
-                case "chty":
-                case "pty":
-                case "gmty":
-                case "geom":
-                case "gsf":
-                case "nar":
-                    error = new OneM2MError(ResponseStatusCode.NotImplemented, $"query parameter '{name}' is not supported");
-                    break;
-                default:
-                    if (name.StartsWith("c.", StringComparison.Ordinal) || name.StartsWith("p.", StringComparison.Ordinal))
-                    {
-                        error = new OneM2MError(ResponseStatusCode.NotImplemented, $"child/parent attribute filter '{name}' is not supported");
-                        break;
-                    }
-
-                    if (name is "ct" or "lt" or "st" or "et" or "cs" or "cnf")
-                    {
-                        error = OneM2MError.BadRequest($"'{name}' cannot be an attribute filter; use crb/cra, ms/us, sts/stb, exb/exa, sza/szb or cty");
-                        break;
-                    }
-
-                    hasFilter = true;
-                    attributes ??= [];
-                    foreach (var value in values)
-                    {
-                        attributes.Add(new KeyValuePair<string, string>(name, value ?? ""));
-                    }
-
-                    break;
-            }
-
-            if (error is not null)
-            {
-                return error;
-            }
-        }
-
-        if (usage == FilterUsage.Discovery && operation != Operation.Retrieve)
-        {
-            return ParseResult<QueryParameters>.BadRequest("fu=1 (discovery) is only allowed on a retrieve (GET)");
-        }
-
-        if (hasFilter && operation is Operation.Create or Operation.Notify)
-        {
-            return ParseResult<QueryParameters>.BadRequest("filter criteria are not permitted on a create or notify");
-        }
-
-        if (resultContent is null && identifierForm == IdentifierForm.Structured && !hasFilter && attributeList is null)
-        {
-            return QueryParameters.Empty;
-        }
-
-        FilterCriteria? filter = null;
-        if (hasFilter)
-        {
-            filter = new FilterCriteria
-            {
-                Usage = usage ?? FilterUsage.ConditionalRetrieval,
-                ResourceTypes = types,
-                Labels = labels,
-                CreatedBefore = createdBefore,
-                CreatedAfter = createdAfter,
-                ModifiedSince = modifiedSince,
-                UnmodifiedSince = unmodifiedSince,
-                StateTagSmaller = stateTagSmaller,
-                StateTagBigger = stateTagBigger,
-                ExpireBefore = expireBefore,
-                ExpireAfter = expireAfter,
-                SizeAbove = sizeAbove,
-                SizeBelow = sizeBelow,
-                ContentTypes = contentTypes,
-                Limit = limit,
-                Offset = offset,
-                Level = level,
-                Or = or,
-                Attributes = attributes,
-            };
-        }
-
-        return new QueryParameters(resultContent, identifierForm, filter, attributeList);
+        return RequestParameterParser.Parse(SplitLists(query), operation);
     }
 
-    private static string? Single(string name, StringValues values, ref OneM2MError? error)
+    private static IEnumerable<KeyValuePair<string, StringValues>> SplitLists(IEnumerable<KeyValuePair<string, StringValues>> query)
     {
-        if (values.Count != 1)
+        foreach (var field in query)
         {
-            error = OneM2MError.BadRequest($"query parameter '{name}' must appear once");
-            return null;
+            yield return RequestParameterParser.IsList(field.Key) ? new(field.Key, Split(field.Value)) : field;
         }
-
-        return values[0] ?? "";
     }
 
-    private static string? Timestamp(string name, StringValues values, ref OneM2MError? error)
+    // Tokens are separated by '+' or ' '; empty tokens are skipped.
+    private static StringValues Split(StringValues values)
     {
-        if (Single(name, values, ref error) is not { } text)
-        {
-            return null;
-        }
-
-        var canonical = OneM2MTime.Normalize(text);
-        if (canonical is null)
-        {
-            error = OneM2MError.BadRequest($"{name} '{text}' is not a oneM2M timestamp (YYYYMMDDThhmmss[,ffffff])");
-        }
-
-        return canonical;
-    }
-
-    private static long? Number(string name, StringValues values, ref OneM2MError? error)
-    {
-        if (Single(name, values, ref error) is not { } text)
-        {
-            return null;
-        }
-
-        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-        {
-            error = OneM2MError.BadRequest($"{name} '{text}' is not a non-negative integer");
-            return null;
-        }
-
-        return number;
-    }
-
-    private static int? Int(string name, StringValues values, ref OneM2MError? error)
-    {
-        if (Single(name, values, ref error) is not { } text)
-        {
-            return null;
-        }
-
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-        {
-            error = OneM2MError.BadRequest($"{name} '{text}' is not a non-negative integer");
-            return null;
-        }
-
-        return number;
-    }
-
-    private static OneM2MError? SplitTypes(string? value, bool split, ref List<int>? types)
-    {
-        var rest = (value ?? "").AsSpan();
-        while (NextToken(ref rest, split, out var token))
-        {
-            if (!int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var type) || type == 0)
-            {
-                return OneM2MError.BadRequest($"ty '{token}' is not a resource type number");
-            }
-
-            types ??= [];
-            types.Add(type);
-        }
-
-        return null;
-    }
-
-    private static void SplitList(StringValues values, bool split, ref List<string>? list)
-    {
+        var count = 0;
+        string? single = null;
+        List<string>? items = null;
         foreach (var value in values)
         {
             var rest = (value ?? "").AsSpan();
-            while (NextToken(ref rest, split, out var token))
+            while (!rest.IsEmpty)
             {
-                list ??= [];
-                list.Add(token.ToString());
+                var end = rest.IndexOfAny('+', ' ');
+                var token = end < 0 ? rest : rest[..end];
+                rest = end < 0 ? [] : rest[(end + 1)..];
+                if (token.IsEmpty)
+                {
+                    continue;
+                }
+
+                // One token that is the whole value (the usual case) is passed on without copying it.
+                var text = token.Length == value!.Length ? value : token.ToString();
+                if (++count == 1)
+                {
+                    single = text;
+                }
+                else
+                {
+                    (items ??= [single!]).Add(text);
+                }
             }
         }
-    }
 
-    // Tokens are separated by '+' or ' ' (ASP.NET Core decodes '+' as a space); empty tokens are skipped. Without
-    // split the whole value is the one token.
-    private static bool NextToken(ref ReadOnlySpan<char> rest, bool split, out ReadOnlySpan<char> token)
-    {
-        while (!rest.IsEmpty)
-        {
-            var end = split ? rest.IndexOfAny('+', ' ') : -1;
-            token = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? [] : rest[(end + 1)..];
-            if (!token.IsEmpty)
-            {
-                return true;
-            }
-        }
-
-        token = default;
-        return false;
+        return items is not null ? new StringValues(items.ToArray()) : single is not null ? new StringValues(single) : StringValues.Empty;
     }
 }

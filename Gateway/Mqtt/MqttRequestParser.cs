@@ -1,11 +1,9 @@
 using System.Buffers;
-using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 using VirtualIoT.Gateway.Addressing;
-using VirtualIoT.Gateway.Http;
 using VirtualIoT.Gateway.Json;
 using VirtualIoT.Gateway.Pipeline;
 
@@ -35,8 +33,9 @@ public readonly record struct MqttRequest(
 /// <summary>
 /// Reads a JSON request primitive (TS-0010 6.4, TS-0004 8.3) from an MQTT payload with <see cref="Utf8JsonReader"/>,
 /// in place. The parameters are checked by the rules the HTTP binding applies to the same parameters
-/// (<see cref="PrimitiveRules"/>; <c>rcn</c>, <c>drt</c>, <c>rt</c> and the filter criteria <c>fc</c> by
-/// <see cref="QueryParser"/>; <c>pc</c> by <see cref="ContentParser"/>), so the bindings accept and refuse alike.
+/// (<see cref="PrimitiveRules"/>; <c>rcn</c>, <c>drt</c>, <c>rt</c>, <c>atrl</c> and the filter criteria <c>fc</c>,
+/// flattened to name and values, by <see cref="RequestParameterParser"/>; <c>pc</c> by <see cref="ContentParser"/>),
+/// so the bindings accept and refuse alike.
 /// Order of checks, the first failure answering: JSON (4000), <c>rqi</c> (4000, dropped), value types (4000),
 /// <c>rvi</c> (4001), <c>op</c> and <c>ty</c> (4000), <c>to</c> (4000, 4004), parameters (4000, 5001), <c>pc</c>
 /// (4000), <c>fr</c> (4000, also when it differs from the topic's originator).
@@ -54,12 +53,7 @@ public static class MqttRequestParser
     // Top-level members checked for duplicates (an unknown member is skipped, never compared). IndexOf gives -1
     // for other names, and 1 << -1 is negative.
     private static readonly string[] s_primitiveNames =
-        ["op", "to", "fr", "rqi", "rvi", "ty", "pc", "fc", "rt", "rcn", "drt", "da", "sqi", "rp", "rids", "tids", "ltids", "tqi", "asi", "auri"];
-
-    // Names that select request parameters in QueryParser; an attribute condition may not use them.
-    private static readonly FrozenSet<string> s_parameterNames = FrozenSet.Create(StringComparer.Ordinal,
-        "rcn", "drt", "fu", "fo", "ty", "lbl", "cty", "atrl", "crb", "cra", "ms", "us", "exb", "exa", "sts", "stb",
-        "sza", "szb", "lim", "ofst", "lvl", "rt", "da", "sqi", "rp", "rpts");
+        ["op", "to", "fr", "rqi", "rvi", "ty", "pc", "fc", "rt", "rcn", "drt", "atrl", "da", "sqi", "rp", "rids", "tids", "ltids", "tqi", "asi", "auri"];
 
     /// <summary>
     /// Parses <paramref name="payload"/> received on <paramref name="topic"/> (a <see cref="MqttTopicKind.Request"/> or
@@ -132,6 +126,7 @@ public static class MqttRequestParser
                         break;
                     case "rcn":
                     case "drt":
+                    case "atrl":
                     case "da":
                     case "sqi":
                     case "rp":
@@ -290,10 +285,10 @@ public static class MqttRequestParser
             return parsedAddress.Error;
         }
 
-        var query = QueryParameters.Empty;
+        var query = RequestParameters.Empty;
         if (parameters is not null)
         {
-            var parsedQuery = QueryParser.Parse(parameters, operation, splitLists: false);
+            var parsedQuery = RequestParameterParser.Parse(parameters, operation);
             if (!parsedQuery.IsSuccess)
             {
                 return parsedQuery.Error;
@@ -449,7 +444,7 @@ public static class MqttRequestParser
 
     private static void AddAttributeCondition(string name, string? value, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)
     {
-        if (s_parameterNames.Contains(name))
+        if (RequestParameterParser.IsParameterName(name))
         {
             error ??= OneM2MError.BadRequest($"'{name}' cannot be an attribute filter");
             return;

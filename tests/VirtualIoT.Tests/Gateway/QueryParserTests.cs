@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.WebUtilities;
 using VirtualIoT.Gateway;
 using VirtualIoT.Gateway.Http;
+using VirtualIoT.Gateway.Pipeline;
 using VirtualIoT.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -9,10 +10,10 @@ namespace VirtualIoT.Tests.Gateway;
 public sealed class QueryParserTests(ITestOutputHelper output)
 {
     // Decoded as ASP.NET Core decodes a request's query: '+' becomes a space, repeated names are merged.
-    private static ParseResult<QueryParameters> Parse(string query, Operation operation = Operation.Retrieve) =>
+    private static ParseResult<RequestParameters> Parse(string query, Operation operation = Operation.Retrieve) =>
         QueryParser.Parse(QueryHelpers.ParseQuery(query), operation);
 
-    private static QueryParameters Ok(string query, Operation operation = Operation.Retrieve)
+    private static RequestParameters Ok(string query, Operation operation = Operation.Retrieve)
     {
         var result = Parse(query, operation);
         Assert.True(result.IsSuccess, result.ToString());

@@ -211,6 +211,24 @@ public sealed class MqttBindingTests(MqttFixture fixture)
     }
 
     [Fact]
+    public async Task Partial_retrieve_with_atrl_answers_like_HTTP()
+    {
+        var aeId = NewAeId();
+        await using var client = await ConnectDeviceAsync(fixture, aeId);
+        await RegisterAsync(client, aeId);
+        await fixture.Http.CreateContainer($"/cse-in/{aeId}", aeId, "box", ""","lbl":["a"],"mni":5""");
+        var rqi = NewRqi();
+
+        var response = await client.RequestAsync(RequestTopic(aeId),
+            Primitive(2, $"cse-in/{aeId}/box", aeId, rqi, extra: """{"atrl":["rn","mni"]}"""), rqi);
+
+        var overHttp = await fixture.Http.Retrieve($"/cse-in/{aeId}/box?atrl=rn+mni", aeId);
+        Assert.Equal(2000, response.Rsc);
+        Assert.Equal(["mni", "rn"], response.Content!["m2m:cnt"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(overHttp.Json!.ToJsonString(), response.Content!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Update_then_delete_answer_2004_and_2002()
     {
         var aeId = NewAeId();
