@@ -239,7 +239,7 @@ internal abstract partial class ResourceGrain
 
             if (ri == ResourceId)
             {
-                child = await ResolveChildCore(name, Now());
+                child = await FindChild(name, Now());
             }
             else if (GrainFactory.GetResourceGrain(ri, Options.CseBaseId) is { } grain)
             {

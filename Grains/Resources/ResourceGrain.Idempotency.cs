@@ -6,17 +6,15 @@ namespace VirtualIoT.Grains.Resources;
 /// <summary>
 /// Idempotent creates of children held by other grains (container, subscription under an AE or a container): the
 /// parent remembers each completed create under its originator's <c>rqi</c> (<see cref="RequestLedger"/>) in the
-/// link page it writes for the new child, so the record is stored in the same write that makes the child part of
-/// its parent. A repeat of the request is answered with the original resource.
+/// link page it writes for the new child (<see cref="LinkStore"/>), so the record is stored in the same write that
+/// makes the child part of its parent. A repeat of the request is answered with the original resource.
 /// </summary>
 internal abstract partial class ResourceGrain
 {
-    private readonly List<CompletedCreate> _childCreates = [];
-
     /// <summary>The original answer when <paramref name="request"/> repeats a create this resource completed; null for a new request.</summary>
     private async ValueTask<ResourceResponse?> RepeatedChildCreate(ResourceRequest request, ResourcePolicy policy, Dictionary<string, object?> accepted)
     {
-        if (RequestLedger.Find(_childCreates, request, Options) is not { } done)
+        if (LinkStore.FindCreate(request) is not { } done)
         {
             return null;
         }
@@ -46,24 +44,6 @@ internal abstract partial class ResourceGrain
             ["ty"] = (long)policy.Type,
         };
         return CreatedResponse(request, policy, attributes, accepted, string.Concat(State.Path, "/", done.Name));
-    }
-
-    /// <summary>Remembers the create of child <paramref name="childId"/>; stored with the child's link page.</summary>
-    private void RecordChildCreate(ResourceRequest request, string childId, string name) =>
-        RequestLedger.Record(_childCreates, request, childId, name, Options);
-
-    /// <summary>Forgets the create of <paramref name="childId"/> again (its write failed).</summary>
-    private void ForgetChildCreate(string childId) => _childCreates.RemoveAll(e => e.ResourceId == childId);
-
-    /// <summary>The remembered creates whose child's link is stored on <paramref name="page"/>.</summary>
-    private List<CompletedCreate> ChildCreatesOnPage(int page) => _childCreates.FindAll(e => LinkPageOf(e.ResourceId) == page);
-
-    /// <summary>Takes the remembered creates stored on a link page that was just read.</summary>
-    private void LoadChildCreates(List<CompletedCreate> stored)
-    {
-        _childCreates.AddRange(stored);
-        _childCreates.Sort((a, b) => a.CompletedTicks.CompareTo(b.CompletedTicks));
-        RequestLedger.Trim(_childCreates, Options);
     }
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information,

@@ -38,13 +38,13 @@ internal sealed class AccessControlPolicyGrain(
     protected override ValueTask<bool> MayDiscover(string originator) =>
         ValueTask.FromResult(IsAdmin(originator) || SelfGrants(originator, AccessOperation.Discovery, null));
 
-    protected override void OnUpdated(Dictionary<string, object?> accepted)
+    protected override void Updated(Dictionary<string, object?> accepted)
     {
         _compiled = null;
         AccessPolicies.Invalidate(ResourceId);
     }
 
-    protected override Task DeleteOwnedData()
+    protected override Task WillBeDeleted()
     {
         _compiled = null;
         AccessPolicies.Invalidate(ResourceId);

@@ -9,7 +9,7 @@ internal sealed partial class ContainerGrain
     /// the state does not know yet (overwritten by the next seal, <see cref="StoredRecordWrites"/>) or segments that
     /// still hold instances the state lists as removed (skipped when read, rewritten with the next write).
     /// </summary>
-    protected override async Task WriteStateAsync()
+    protected override async Task StoreAsync()
     {
         var sealedSegment = _sealed;
         _sealed = null;
@@ -18,12 +18,12 @@ internal sealed partial class ContainerGrain
             await WriteSegment(seal);
         }
 
-        State.Tail = _segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
-        State.LowestSegment = _segments.Count > 0 ? _segments.Keys[0] : OpenSegment;
-        State.RemovedInstances = [.. _removed];
-        await base.WriteStateAsync();
+        State.Tail = _instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
+        State.LowestSegment = _instances.Segments.Count > 0 ? _instances.Segments.Keys[0] : OpenSegment;
+        State.RemovedInstances = [.. _instances.Removed];
+        await base.StoreAsync();
 
-        foreach (var segment in _dirtySegments)
+        foreach (var segment in _instances.Dirty)
         {
             if (segment < OpenSegment && segment != sealedSegment)
             {
@@ -31,8 +31,8 @@ internal sealed partial class ContainerGrain
             }
         }
 
-        _dirtySegments.Clear();
-        _removed.Clear();
+        _instances.Dirty.Clear();
+        _instances.Removed.Clear();
         SchedulePurge();
     }
 
@@ -40,7 +40,7 @@ internal sealed partial class ContainerGrain
     private async Task WriteSegment(long segment)
     {
         _segmentStates.TryGetValue(segment, out var stored);
-        if (!_segments.TryGetValue(segment, out var records) || records.Count == 0)
+        if (!_instances.Segments.TryGetValue(segment, out var records) || records.Count == 0)
         {
             if (stored is { RecordExists: true })
             {
@@ -55,27 +55,6 @@ internal sealed partial class ContainerGrain
         stored.State = new InstanceSegment { Instances = [.. records] };
         await _storage.WriteRecordAsync(SegmentStateName, SegmentId(segment), stored);
         _segmentStates[segment] = stored;
-    }
-
-    protected override async Task DeleteOwnedData()
-    {
-        foreach (var (segment, stored) in _segmentStates)
-        {
-            if (stored.RecordExists)
-            {
-                await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
-            }
-        }
-
-        _segmentStates.Clear();
-        _segments.Clear();
-        _names.Clear();
-        _expiries.Clear();
-        _dirtySegments.Clear();
-        _removed.Clear();
-        _sealed = null;
-        _count = 0;
-        _bytes = 0;
     }
 
     private GrainId SegmentId(long segment) => GrainId.Create("vi-instances", string.Concat(ResourceId, "/", segment.ToString(System.Globalization.CultureInfo.InvariantCulture)));

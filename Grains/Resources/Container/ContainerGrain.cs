@@ -22,20 +22,12 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     private const string SegmentStateName = "instances";
 
     private readonly IGrainStorage _storage;
-    private readonly SortedList<long, List<InstanceRecord>> _segments = [];
-    private readonly Dictionary<string, long> _names = new(StringComparer.Ordinal);
+    private readonly InstanceIndex _instances;
     private readonly Dictionary<long, StoredRecord<InstanceSegment>> _segmentStates = [];
-    private readonly HashSet<long> _dirtySegments = [];
-
-    /// <summary>Sequences removed from sealed segments whose rewrite is not known to be stored (<see cref="ResourceState.RemovedInstances"/>).</summary>
-    private readonly HashSet<long> _removed = [];
+    private IGrainTimer? _purgeTimer;
 
     /// <summary>The segment the last instance sealed, to be stored before the state that no longer holds it in its tail.</summary>
     private long? _sealed;
-    private readonly PriorityQueue<long, string> _expiries = new(StringComparer.Ordinal);
-    private long _count;
-    private long _bytes;
-    private IGrainTimer? _purgeTimer;
     private string? _purgeDue;
 
     public ContainerGrain(
@@ -46,6 +38,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         : base(store, options, logger)
     {
         _storage = services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
+        _instances = new InstanceIndex(() => OpenSegment);
     }
 
     protected override ResourcePolicy Policy => ContainerPolicy.Rules;
@@ -60,7 +53,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return;
         }
 
-        _removed.UnionWith(State.RemovedInstances);
+        _instances.Removed.UnionWith(State.RemovedInstances);
         for (var segment = State.LowestSegment; segment < OpenSegment; segment++)
         {
             var stored = new StoredRecord<InstanceSegment>();
@@ -70,21 +63,21 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
                 _segmentStates[segment] = stored;
                 foreach (var record in stored.State.Instances)
                 {
-                    if (_removed.Contains(record.Sequence))
+                    if (_instances.Removed.Contains(record.Sequence))
                     {
                         // Removed by a stored state whose segment rewrite was not stored: rewritten with the next write.
-                        _dirtySegments.Add(segment);
+                        _instances.Dirty.Add(segment);
                         continue;
                     }
 
-                    Index(record);
+                    _instances.Add(record);
                 }
             }
         }
 
         foreach (var record in State.Tail)
         {
-            Index(record);
+            _instances.Add(record);
         }
 
         SchedulePurge();
@@ -96,7 +89,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     /// </summary>
     private void SchedulePurge()
     {
-        if (!_expiries.TryPeek(out _, out var earliest) || earliest == _purgeDue)
+        if (!_instances.TryPeekEarliestExpiry(out var earliest) || earliest == _purgeDue)
         {
             return;
         }
@@ -130,18 +123,18 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     // ---- content instances ----------------------------------------------------------------------------------
 
-    protected override ValueTask<ResourceResponse> CreateChildCore(ResourceRequest request, ResourcePolicy policy,
+    protected override ValueTask<ResourceResponse> AddChild(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now) =>
         policy.Type == ResourceType.ContentInstance
             ? CreateInstance(request, accepted, now)
-            : base.CreateChildCore(request, policy, accepted, now);
+            : base.AddChild(request, policy, accepted, now);
 
     private async ValueTask<ResourceResponse> CreateInstance(ResourceRequest request, Dictionary<string, object?> accepted, string now)
     {
         PurgeExpired(now);
         if (RequestLedger.Find(State.Completed, request, Options) is { } done)
         {
-            var original = ResourceIds.TrySplitInstanceId(done.ResourceId, out _, out var doneSequence) ? Lookup(doneSequence) : null;
+            var original = ResourceIds.TrySplitInstanceId(done.ResourceId, out _, out var doneSequence) ? _instances.Lookup(doneSequence) : null;
             return ReplayCreate(request, ContentInstancePolicy.Rules, done, original is null || IsExpired(original, now) ? null : original.Attributes, accepted);
         }
 
@@ -205,15 +198,15 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             _sealed = sequence / SegmentSize;
         }
 
-        Append(new InstanceRecord(sequence, attributes));
-        Evict(Limit("mni"), maxByteSize);
+        _instances.Add(new InstanceRecord(sequence, attributes));
+        _instances.Evict(Limit("mni"), maxByteSize);
         SetCounters(stateTag);
-        var raised = RaiseEvent(3, ResourceType.ContentInstance, attributes);
+        var raised = Events.Raise(3, ResourceType.ContentInstance, attributes);
 
         // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
         RequestLedger.Record(State.Completed, request, ri, name, Options);
         await WriteStateAsync();
-        Dispatch(raised);
+        Events.Dispatch(raised);
 
         return CreatedResponse(request, ContentInstancePolicy.Rules, attributes, accepted, string.Concat(State.Path, "/", name));
     }
@@ -245,11 +238,11 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return error!;
         }
 
-        Remove(record.Sequence);
+        _instances.Remove(record.Sequence);
         SetCounters((long)State.Attributes["st"]!);
-        var raised = RaiseEvent(4, ResourceType.ContentInstance, record.Attributes);
+        var raised = Events.Raise(4, ResourceType.ContentInstance, record.Attributes);
         await WriteStateAsync();
-        Dispatch(raised);
+        Events.Dispatch(raised);
         object? content = request.ResultContent is null or ResultContent.Nothing
             ? null
             : Representation.Resource(ContentInstancePolicy.Rules.RootKey, record.Attributes);
@@ -262,8 +255,8 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         error = null;
         InstanceRecord? record = subTarget switch
         {
-            "la" => Newest(now),
-            "ol" => Oldest(now),
+            "la" => _instances.Newest(now),
+            "ol" => _instances.Oldest(now),
             _ => null,
         };
         if (subTarget is "la" or "ol")
@@ -278,13 +271,13 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
         long sequence;
         if (!(ResourceIds.TrySplitInstanceId(subTarget, out var containerId, out sequence) && containerId == ResourceId)
-            && !_names.TryGetValue(subTarget, out sequence))
+            && !_instances.TryGetSequence(subTarget, out sequence))
         {
             error = ResourceResponse.Missing("content instance does not exist");
             return null;
         }
 
-        record = Lookup(sequence);
+        record = _instances.Lookup(sequence);
         if (record is null || IsExpired(record, now))
         {
             error = ResourceResponse.Missing("content instance does not exist");
@@ -302,47 +295,35 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     protected override Dictionary<string, object?> CurrentAttributes()
     {
         var now = Now();
-        if (!_expiries.TryPeek(out _, out var earliest) || string.CompareOrdinal(earliest, now) > 0)
+        if (!_instances.TryPeekEarliestExpiry(out var earliest) || string.CompareOrdinal(earliest, now) > 0)
         {
             return State.Attributes;
         }
 
-        long count = 0;
-        long bytes = 0;
-        foreach (var records in _segments.Values)
-        {
-            foreach (var record in records)
-            {
-                if (!IsExpired(record, now))
-                {
-                    count++;
-                    bytes += (long)record.Attributes["cs"]!;
-                }
-            }
-        }
-
+        var (count, bytes) = _instances.Live(now);
         return new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["cni"] = count, ["cbs"] = bytes };
     }
 
     protected override bool IsNameTaken(string name) =>
-        base.IsNameTaken(name) || _names.ContainsKey(name) || name is "la" or "ol";
+        base.IsNameTaken(name) || _instances.HasName(name) || name is "la" or "ol";
 
-    protected override void OnUpdating(Dictionary<string, object?> updated)
+    protected override ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
         // Lowering mni or mbs evicts the oldest instances at once (TS-0004 7.4.6.2.3).
-        Evict(updated.TryGetValue("mni", out var mni) ? mni as long? : null, updated.TryGetValue("mbs", out var mbs) ? mbs as long? : null);
-        updated["cni"] = _count;
-        updated["cbs"] = _bytes;
+        _instances.Evict(updated.TryGetValue("mni", out var mni) ? mni as long? : null, updated.TryGetValue("mbs", out var mbs) ? mbs as long? : null);
+        updated["cni"] = _instances.Count;
+        updated["cbs"] = _instances.Bytes;
+        return ValueTask.FromResult<ResourceResponse?>(null);
     }
 
-    protected override async ValueTask<ChildReference?> ResolveChildCore(string name, string now)
+    protected override async ValueTask<ChildReference?> FindChild(string name, string now)
     {
-        if (await base.ResolveChildCore(name, now) is { } child)
+        if (await base.FindChild(name, now) is { } child)
         {
             return child;
         }
 
-        return _names.TryGetValue(name, out var sequence) && Lookup(sequence) is { } record && !IsExpired(record, now)
+        return _instances.TryGetSequence(name, out var sequence) && _instances.Lookup(sequence) is { } record && !IsExpired(record, now)
             ? new ChildReference((string)record.Attributes["ri"]!, name, ResourceType.ContentInstance, record.Attributes["et"] as string)
             : null;
     }
@@ -350,7 +331,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now, string originator)
     {
         var entries = await base.ListChildren(withAttributes, max, now, originator);
-        foreach (var segment in _segments.Values)
+        foreach (var segment in _instances.Segments.Values)
         {
             foreach (var record in segment)
             {
@@ -376,7 +357,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         var view = await base.DescribeChildren(filter, matches, continuation, now);
         var wanted = (long)(filter.Offset ?? 1) - 1 + (filter.Limit ?? Options.MaxDiscoveryResults);
         var instances = new List<KeyValuePair<string, string>>();
-        foreach (var segment in _segments.Values)
+        foreach (var segment in _instances.Segments.Values)
         {
             foreach (var record in segment)
             {
@@ -395,7 +376,22 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         return view with { MatchingInstances = instances };
     }
 
-    // ---- in-memory instance index ---------------------------------------------------------------------------
+    protected override async Task WillBeDeleted()
+    {
+        foreach (var (segment, stored) in _segmentStates)
+        {
+            if (stored.RecordExists)
+            {
+                await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
+            }
+        }
+
+        _segmentStates.Clear();
+        _instances.Clear();
+        _sealed = null;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
 
     private long? Limit(string name) => State.Attributes.TryGetValue(name, out var value) ? value as long? : null;
 
@@ -404,148 +400,23 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         var attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal)
         {
             ["st"] = stateTag,
-            ["cni"] = _count,
-            ["cbs"] = _bytes,
+            ["cni"] = _instances.Count,
+            ["cbs"] = _instances.Bytes,
         };
         State.Attributes = attributes;
-    }
-
-    private void Append(InstanceRecord record)
-    {
-        Index(record);
-    }
-
-    private void Index(InstanceRecord record)
-    {
-        var segment = record.Sequence / SegmentSize;
-        if (!_segments.TryGetValue(segment, out var records))
-        {
-            records = new List<InstanceRecord>(SegmentSize);
-            _segments.Add(segment, records);
-        }
-
-        records.Add(record);
-        _names[(string)record.Attributes["rn"]!] = record.Sequence;
-        _count++;
-        _bytes += (long)record.Attributes["cs"]!;
-        if (record.Attributes["et"] is string et)
-        {
-            _expiries.Enqueue(record.Sequence, et);
-        }
-    }
-
-    private void Remove(long sequence)
-    {
-        var segment = sequence / SegmentSize;
-        if (!_segments.TryGetValue(segment, out var records))
-        {
-            return;
-        }
-
-        var index = records.FindIndex(r => r.Sequence == sequence);
-        if (index < 0)
-        {
-            return;
-        }
-
-        var record = records[index];
-        records.RemoveAt(index);
-        if (records.Count == 0)
-        {
-            _segments.Remove(segment);
-        }
-
-        _names.Remove((string)record.Attributes["rn"]!);
-        _count--;
-        _bytes -= (long)record.Attributes["cs"]!;
-        if (segment < OpenSegment)
-        {
-            _dirtySegments.Add(segment);
-            _removed.Add(sequence);
-        }
-    }
-
-    private void Evict(long? maxInstances, long? maxBytes)
-    {
-        while (_segments.Count > 0 && ((maxInstances is { } mni && _count > mni) || (maxBytes is { } mbs && _bytes > mbs)))
-        {
-            Remove(_segments.Values[0][0].Sequence);
-        }
     }
 
     /// <summary>Removes instances whose expiration time has passed (TS-0004: an expired resource is deleted).</summary>
     private bool PurgeExpired(string now)
     {
-        var removed = false;
-        while (_expiries.TryPeek(out var sequence, out var et) && string.CompareOrdinal(et, now) <= 0)
+        if (!_instances.PurgeExpired(now))
         {
-            _expiries.Dequeue();
-            if (Lookup(sequence) is not null)
-            {
-                Remove(sequence);
-                removed = true;
-            }
+            return false;
         }
 
-        if (removed)
-        {
-            SetCounters((long)State.Attributes["st"]!);
-        }
-
-        return removed;
+        SetCounters((long)State.Attributes["st"]!);
+        return true;
     }
 
-    private InstanceRecord? Lookup(long sequence)
-    {
-        if (!_segments.TryGetValue(sequence / SegmentSize, out var records))
-        {
-            return null;
-        }
-
-        foreach (var record in records)
-        {
-            if (record.Sequence == sequence)
-            {
-                return record;
-            }
-        }
-
-        return null;
-    }
-
-    private InstanceRecord? Newest(string now)
-    {
-        for (var s = _segments.Count - 1; s >= 0; s--)
-        {
-            var records = _segments.Values[s];
-            for (var i = records.Count - 1; i >= 0; i--)
-            {
-                if (!IsExpired(records[i], now))
-                {
-                    return records[i];
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private InstanceRecord? Oldest(string now)
-    {
-        foreach (var records in _segments.Values)
-        {
-            foreach (var record in records)
-            {
-                if (!IsExpired(record, now))
-                {
-                    return record;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static bool IsExpired(InstanceRecord record, string now) =>
-        record.Attributes.TryGetValue("et", out var et) && et is string s && string.CompareOrdinal(s, now) <= 0;
+    private static bool IsExpired(InstanceRecord record, string now) => InstanceIndex.IsExpired(record, now);
 }

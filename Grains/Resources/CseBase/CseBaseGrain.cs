@@ -10,7 +10,7 @@ namespace VirtualIoT.Grains.Resources.CseBase;
 /// The CSEBase (ty 5). It exists from the first request on, is never updated or deleted, and keeps its children
 /// (a million AEs, say) in <see cref="IChildIndexGrain"/> shards rather than in its own state. Reentrant, so that
 /// registrations do not queue behind each other while shards are written; the only state that changes is its
-/// subscriptions and their outbox, and its writes are serialised by a lock.
+/// subscriptions and their outbox, and its writes are serialised by the base grain's write lock.
 /// </summary>
 [Reentrant]
 internal sealed partial class CseBaseGrain(
@@ -20,7 +20,6 @@ internal sealed partial class CseBaseGrain(
 {
     private const int DescribePageSize = 1000;
 
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private const int ShardBatch = 16;
 
     /// <summary>Release versions this CSE speaks (<c>srv</c>).</summary>
@@ -86,14 +85,23 @@ internal sealed partial class CseBaseGrain(
 
     protected override string ChildOwner(string originator) => originator;
 
-    protected override async ValueTask<ResourceResponse> CreateChildCore(ResourceRequest request, ResourcePolicy policy,
+    /// <summary>Its children's names live in index shards; a child releases its own name when it goes.</summary>
+    protected override bool IndexesChildren => true;
+
+    protected override async ValueTask<ResourceResponse> AddChild(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now)
     {
+        // A create is recognised when repeated (same rqi and content): its record is kept in the index shard of the
+        // child's name, whose claim writes it. A generated name, and the AE-ID assigned to an anonymous originator
+        // (C, S, empty), are derived from the request so that a repeat looks in the same shard; an anonymous
+        // originator names no device, so its record is kept under the AE-ID derived from its request instead.
+        var fingerprint = RequestLedger.Fingerprint(request);
+        var seed = fingerprint ^ RequestLedger.Fingerprint(request.Originator, request.RequestIdentifier);
         var assigned = false;
         string ri;
         if (policy.Type == ResourceType.AE)
         {
-            var error = AeIdFor(request.Originator, out ri, out assigned);
+            var error = AeIdFor(request.Originator, seed, out ri, out assigned);
             if (error is not null)
             {
                 return ResourceResponse.Error(error);
@@ -104,16 +112,12 @@ internal sealed partial class CseBaseGrain(
             ri = ResourceIds.NewId(policy.Type);
         }
 
-        // A named originator's create is recognised when repeated (same rqi and content): its record is kept in the
-        // index shard of the child's name, whose claim writes it. A generated name is derived from the request so
-        // that a repeat looks in the same shard.
-        ulong? fingerprint = ResourceIds.IsAnonymousOriginator(request.Originator) ? null : RequestLedger.Fingerprint(request);
+        var recordKey = assigned ? ri : request.Originator;
         for (var attempt = 0; ; attempt++)
         {
             var name = accepted.TryGetValue("rn", out var rn) && rn is string given ? given
                 : policy.Type == ResourceType.AE ? ri
-                : fingerprint is { } seed ? ResourceFactory.GenerateName(policy.Type, seed ^ RequestLedger.Fingerprint(request.Originator, request.RequestIdentifier))
-                : ResourceFactory.GenerateName(policy.Type);
+                : ResourceFactory.GenerateName(policy.Type, seed);
             if (!ResourceIds.IsValidName(name))
             {
                 return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");
@@ -121,7 +125,7 @@ internal sealed partial class CseBaseGrain(
 
             var shard = Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards);
             var index = GrainFactory.GetGrain<IChildIndexGrain>(shard);
-            if (fingerprint is { } key && await index.FindCreate(request.Originator, request.RequestIdentifier, key) is { } done)
+            if (await index.FindCreate(recordKey, request.RequestIdentifier, fingerprint) is { } done)
             {
                 var current = await index.Lookup(done.Name);
                 var known = current?.ResourceId == done.ResourceId ? await LoadChildEntry(current, withAttributes: true, request.Originator) : null;
@@ -158,11 +162,11 @@ internal sealed partial class CseBaseGrain(
             var owner = policy.Type == ResourceType.AE ? ri : request.Originator;
             if (policy.Type == ResourceType.Subscription && Links.Subscriptions.Count == 0)
             {
-                await EnsureOutboxReminder();
+                await Events.EnsureReminder();
             }
 
             var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
-            var record = fingerprint is { } print ? RequestLedger.For(request, print, ri, name) : null;
+            var record = RequestLedger.For(recordKey, request.RequestIdentifier, fingerprint, ri, name);
             var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record));
             if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
             {
@@ -181,7 +185,7 @@ internal sealed partial class CseBaseGrain(
             }
 
             LogCreated(Logger, policy.Type, ri);
-            var raised = RaiseEvent(3, policy.Type, attributes);
+            var raised = Events.Raise(3, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)
             {
                 Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
@@ -195,7 +199,7 @@ internal sealed partial class CseBaseGrain(
             if (raised is not null)
             {
                 await WriteStateAsync();
-                Dispatch(raised);
+                Events.Dispatch(raised);
             }
 
             return CreatedResponse(request, policy, attributes, accepted, path);
@@ -229,72 +233,15 @@ internal sealed partial class CseBaseGrain(
         return true;
     }
 
-    /// <summary>A child under the CSEBase is gone: its name was released from its shard; here only its subscription and events.</summary>
-    public override async ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes)
-    {
-        if (Links.Subscriptions.Count == 0)
-        {
-            return;
-        }
-
-        var wasSubscription = Links.Subscriptions.Remove(childId);
-        var raised = RaiseEvent(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
-        if (wasSubscription)
-        {
-            await WriteLinksAsync(childId);
-        }
-
-        if (raised is not null)
-        {
-            await WriteStateAsync();
-            Dispatch(raised);
-        }
-
-        if (wasSubscription)
-        {
-            await ReleaseOutboxReminderIfUnused();
-        }
-    }
-
-    /// <summary>Serialised: the grain is reentrant, and two writes of one state record must not overlap.</summary>
-    protected override async Task WriteStateAsync()
-    {
-        await _writeLock.WaitAsync();
-        try
-        {
-            await base.WriteStateAsync();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    /// <summary>Called from <see cref="WriteLinksAsync"/>, which holds the lock already.</summary>
-    protected override Task StoreStateAfterLinksAsync() => base.WriteStateAsync();
-
-    /// <summary>Serialised like <see cref="WriteStateAsync"/>.</summary>
-    protected override async Task WriteLinksAsync(string childId)
-    {
-        await _writeLock.WaitAsync();
-        try
-        {
-            await base.WriteLinksAsync(childId);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
     /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, docs/protocol.md §7).</summary>
-    private OneM2MError? AeIdFor(string originator, out string aeId, out bool assigned)
+    /// <remarks>An assigned AE-ID is derived from <paramref name="seed"/> (the request): a repeat of the request is given the same one.</remarks>
+    private OneM2MError? AeIdFor(string originator, ulong seed, out string aeId, out bool assigned)
     {
         assigned = ResourceIds.IsAnonymousOriginator(originator);
         aeId = originator switch
         {
-            "" or "C" => "C" + ResourceIds.RandomString(ResourceIds.RandomLength),
-            "S" => "S" + ResourceIds.RandomString(ResourceIds.RandomLength),
+            "" or "C" => "C" + ResourceIds.SeededString(ResourceIds.RandomLength, seed),
+            "S" => "S" + ResourceIds.SeededString(ResourceIds.RandomLength, seed),
             _ => originator,
         };
         if (assigned)
@@ -315,7 +262,7 @@ internal sealed partial class CseBaseGrain(
         return null;
     }
 
-    protected override async ValueTask<ChildReference?> ResolveChildCore(string name, string now)
+    protected override async ValueTask<ChildReference?> FindChild(string name, string now)
     {
         return await GrainFactory.GetGrain<IChildIndexGrain>(Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards))
             .Lookup(name);

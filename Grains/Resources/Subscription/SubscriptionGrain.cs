@@ -57,9 +57,9 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         Kick();
     }
 
-    protected override async Task WriteStateAsync()
+    protected override async Task StoreAsync()
     {
-        await base.WriteStateAsync();
+        await base.StoreAsync();
         _unstoredDeliveries = false;
     }
 
@@ -111,16 +111,8 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     }
 
     /// <summary>Verifies every notification target other than the originator before the subscription exists (TS-0004 7.4.8.2.1).</summary>
-    public override async ValueTask<ResourceResponse> Initialize(NewResource resource)
-    {
-        var failed = await Verify(resource.Attributes, null);
-        if (failed is not null)
-        {
-            return failed;
-        }
-
-        return await base.Initialize(resource);
-    }
+    protected override async ValueTask<ResourceResponse?> WillBeCreated(NewResource resource) =>
+        await Verify(resource.Attributes, null);
 
     public async ValueTask Accept(ResourceEvent resourceEvent)
     {
@@ -208,17 +200,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return;
         }
 
-        var items = LatestOnly ? [State.Batch[^1]] : State.Batch;
-        var signals = new List<object?>(items.Count);
-        foreach (var item in items)
-        {
-            signals.Add(item.Content["m2m:sgn"]);
-        }
-
-        var content = new Dictionary<string, object?>(1, StringComparer.Ordinal)
-        {
-            ["m2m:agn"] = new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = signals },
-        };
+        var content = NotificationContent.Aggregate(LatestOnly ? [State.Batch[^1]] : State.Batch);
         State.Queue.Add(new PendingNotification(string.Concat(State.Batch[^1].Id, ":agn"), Targets(), content, 0));
         State.Batch = [];
     }
@@ -324,7 +306,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
     }
 
-    protected override async ValueTask<ResourceResponse?> ValidateUpdate(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
+    protected override async ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
         if (SubscriptionPolicy.Rules.Check!(updated, new ValidationContext(Operation.Update, null)) is { } invalid)
         {
@@ -347,7 +329,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         return accepted.ContainsKey("nu") ? await Verify(updated, originator) : null;
     }
 
-    protected override void OnUpdated(Dictionary<string, object?> accepted)
+    protected override void Updated(Dictionary<string, object?> accepted)
     {
         if (accepted.ContainsKey("enc") && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
         {
@@ -359,7 +341,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// On deletion the subscriber (<c>su</c>) gets a deletion notification, and what is still queued is sent once
     /// more, best effort: the queue goes with the subscription.
     /// </summary>
-    protected override async Task DeleteOwnedData()
+    protected override async Task WillBeDeleted()
     {
         StopTimer();
         FlushBatch();
@@ -394,28 +376,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var statistics = State.Attributes.TryGetValue("nsi", out var value) && value is List<object?> list ? list : [];
-        var updated = new List<object?>(statistics.Count + attempted.Count);
-        foreach (var entry in statistics)
-        {
-            updated.Add(entry is Dictionary<string, object?> map ? new Dictionary<string, object?>(map, StringComparer.Ordinal) : entry);
-        }
-
-        foreach (var target in attempted)
-        {
-            var entry = updated.OfType<Dictionary<string, object?>>().FirstOrDefault(e => e.TryGetValue("tg", out var tg) && tg as string == target);
-            if (entry is null)
-            {
-                entry = new Dictionary<string, object?>(StringComparer.Ordinal) { ["tg"] = target, ["rqs"] = 0L, ["rsr"] = 0L };
-                updated.Add(entry);
-            }
-
-            entry["rqs"] = (long)entry["rqs"]! + 1;
-            if (delivered.Contains(target))
-            {
-                entry["rsr"] = (long)entry["rsr"]! + 1;
-            }
-        }
-
+        var updated = NotificationContent.CountStatistics(statistics, attempted, delivered);
         State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["nsi"] = updated };
         return true;
     }
@@ -524,32 +485,11 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         return GrainFactory.GetResourceGrain(ri, Options.CseBaseId) is { } grain && await grain.Allows(creator, Operation.Notify);
     }
 
-    /// <summary>The <c>m2m:sgn</c> for an event, shaped by <c>nct</c>.</summary>
-    private Dictionary<string, object?> EventNotification(ResourceEvent resourceEvent)
-    {
-        var rootKey = ResourceTypeRegistry.RootKey(resourceEvent.ResourceType) ?? "m2m:rsc";
-        var contentType = State.Attributes.TryGetValue("nct", out var nct) && nct is long n ? n : 1;
-        object representation = contentType switch
-        {
-            2 => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
-            3 => Representation.Uri(resourceEvent.Attributes.TryGetValue("ri", out var ri) ? ri as string ?? "" : ""),
-            _ => Representation.Resource(rootKey, resourceEvent.Attributes),
-        };
-        var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { ["rep"] = representation, ["net"] = (long)resourceEvent.EventType };
-        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev });
-    }
+    private Dictionary<string, object?> EventNotification(ResourceEvent resourceEvent) =>
+        NotificationContent.ForEvent(resourceEvent, State.Attributes, SubscriptionReference);
 
-    /// <summary>Wraps notification members with the subscription reference and creator into <c>m2m:sgn</c>.</summary>
-    private Dictionary<string, object?> Signal(Dictionary<string, object?> members)
-    {
-        members["sur"] = SubscriptionReference;
-        if (State.Attributes.TryGetValue("cr", out var cr) && cr is string creator)
-        {
-            members["cr"] = creator;
-        }
-
-        return new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = members };
-    }
+    private Dictionary<string, object?> Signal(Dictionary<string, object?> members) =>
+        NotificationContent.Signal(members, State.Attributes, SubscriptionReference);
 
     [LoggerMessage(EventId = 2402, Level = LogLevel.Debug, Message = "Subscription {SubscriptionId} could not store its deliveries on deactivation")]
     private static partial void LogDeactivationWriteFailed(ILogger logger, Exception exception, string subscriptionId);

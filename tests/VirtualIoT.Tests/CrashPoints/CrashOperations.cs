@@ -20,6 +20,7 @@ internal static class CrashOperations
     [
         () => new AeRegistration(existingPage: false),
         () => new AeRegistration(existingPage: true),
+        () => new AnonymousRegistration(),
         () => new ContainerCreate(underCseBase: false),
         () => new ContainerCreate(underCseBase: true),
         () => new SubscriptionCreate(receiver),
@@ -84,6 +85,42 @@ internal static class CrashOperations
         }
 
         protected override Task Use(OneM2MClient client, string address) => client.CreateContainer(Path!, _aeId);
+    }
+
+    /// <summary>
+    /// AE registration by an anonymous originator (<c>C</c>): the CSE assigns the AE-ID, derived from the request, so the
+    /// repeat gets the same AE. Found by its label (nobody knows its ID before the answer).
+    /// </summary>
+    private sealed class AnonymousRegistration : CrashOperation
+    {
+        public override string Name => "AE registration, anonymous originator";
+
+        public override Task Prepare(OneM2MClient client) => Task.CompletedTask;
+
+        public override Task<OneM2MResponse> Send(OneM2MClient client, string rqi) =>
+            Post(client, "/cse-in", "C", 2, $$$"""{"m2m:ae":{"api":"Ncrash","rr":false,"srv":["3"],"lbl":["{{{Label}}}"]}}""", rqi);
+
+        public override async Task CheckBetween(OneM2MClient client)
+        {
+            var listed = await Discovered(client, "/cse-in", OneM2MClient.Admin, $"ty=2&lbl={Label}");
+            Require(listed.Count <= 1, $"{listed.Count} AEs stored for one registration: {string.Join(", ", listed)}");
+            if (listed.Count == 1)
+            {
+                Expect(await client.Retrieve("/" + listed[0].TrimStart('/'), OneM2MClient.Admin), $"retrieve listed {listed[0]}", 2000);
+            }
+        }
+
+        public override async Task CheckAfter(OneM2MClient client, OneM2MResponse repeat)
+        {
+            Expect(repeat, "the repeated registration", 2001);
+            var aeId = repeat.Resource("m2m:ae")["aei"]!.GetValue<string>();
+            var listed = await Discovered(client, "/cse-in", OneM2MClient.Admin, $"ty=2&lbl={Label}");
+            Require(listed.Count == 1 && listed[0].EndsWith(aeId, StringComparison.Ordinal),
+                $"the CSEBase lists {string.Join(", ", listed)} for the registration answered with {aeId}");
+            Expect(await client.Retrieve("/cse-in/" + aeId, aeId), $"retrieve {aeId}", 2000);
+            Expect(await client.Update("/cse-in/" + aeId, aeId, $$$"""{"m2m:ae":{"lbl":["{{{Label}}}","updated"]}}"""), $"update {aeId}", 2004);
+            await client.CreateContainer("/cse-in/" + aeId, aeId);
+        }
     }
 
     /// <summary>Container create under an AE (child state, parent's link page and bitmask) or under the CSEBase (index page, state).</summary>

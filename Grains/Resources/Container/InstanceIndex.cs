@@ -1,0 +1,208 @@
+namespace VirtualIoT.Grains.Resources.Container;
+
+/// <summary>
+/// A container's live content instances in memory, by segment of <see cref="ContainerGrain.SegmentSize"/>
+/// sequence numbers, with their names, expiration times, count and bytes; remembers which sealed segments
+/// changed since they were last stored (<see cref="Dirty"/>).
+/// </summary>
+/// <param name="openSegment">The segment the next instance falls in (it travels in the container's state, not as a record of its own).</param>
+internal sealed class InstanceIndex(Func<long> openSegment)
+{
+    private readonly Dictionary<string, long> _names = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<long, string> _expiries = new(StringComparer.Ordinal);
+
+    /// <summary>Live instances by segment, in sequence order.</summary>
+    public SortedList<long, List<InstanceRecord>> Segments { get; } = [];
+
+    /// <summary>Sealed segments changed since they were last stored.</summary>
+    public HashSet<long> Dirty { get; } = [];
+
+    /// <summary>
+    /// Sequences removed from sealed segments whose rewrite is not known to be stored: the container's state lists
+    /// them (<see cref="ResourceState.RemovedInstances"/>) so that a segment read back skips them.
+    /// </summary>
+    public HashSet<long> Removed { get; } = [];
+
+    /// <summary>Number of instances held (<c>cni</c>).</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Content bytes of the instances held (<c>cbs</c>).</summary>
+    public long Bytes { get; private set; }
+
+    /// <summary>Whether an instance has this name.</summary>
+    public bool HasName(string name) => _names.ContainsKey(name);
+
+    /// <summary>The sequence number of the instance with this name.</summary>
+    public bool TryGetSequence(string name, out long sequence) => _names.TryGetValue(name, out sequence);
+
+    /// <summary>The earliest expiration time of an instance held (or already removed: the queue is cleaned lazily).</summary>
+    public bool TryPeekEarliestExpiry(out string earliest) => _expiries.TryPeek(out _, out earliest!);
+
+    /// <summary>Adds an instance (read from storage or just created).</summary>
+    public void Add(InstanceRecord record)
+    {
+        var segment = record.Sequence / ContainerGrain.SegmentSize;
+        if (!Segments.TryGetValue(segment, out var records))
+        {
+            records = new List<InstanceRecord>(ContainerGrain.SegmentSize);
+            Segments.Add(segment, records);
+        }
+
+        records.Add(record);
+        _names[(string)record.Attributes["rn"]!] = record.Sequence;
+        Count++;
+        Bytes += (long)record.Attributes["cs"]!;
+        if (record.Attributes["et"] is string et)
+        {
+            _expiries.Enqueue(record.Sequence, et);
+        }
+    }
+
+    /// <summary>Removes an instance; a sealed segment it leaves becomes dirty.</summary>
+    public void Remove(long sequence)
+    {
+        var segment = sequence / ContainerGrain.SegmentSize;
+        if (!Segments.TryGetValue(segment, out var records))
+        {
+            return;
+        }
+
+        var index = records.FindIndex(r => r.Sequence == sequence);
+        if (index < 0)
+        {
+            return;
+        }
+
+        var record = records[index];
+        records.RemoveAt(index);
+        if (records.Count == 0)
+        {
+            Segments.Remove(segment);
+        }
+
+        _names.Remove((string)record.Attributes["rn"]!);
+        Count--;
+        Bytes -= (long)record.Attributes["cs"]!;
+        if (segment < openSegment())
+        {
+            Dirty.Add(segment);
+            Removed.Add(sequence);
+        }
+    }
+
+    /// <summary>Removes the oldest instances until at most <paramref name="maxInstances"/> and <paramref name="maxBytes"/> remain.</summary>
+    public void Evict(long? maxInstances, long? maxBytes)
+    {
+        while (Segments.Count > 0 && ((maxInstances is { } mni && Count > mni) || (maxBytes is { } mbs && Bytes > mbs)))
+        {
+            Remove(Segments.Values[0][0].Sequence);
+        }
+    }
+
+    /// <summary>Removes instances whose expiration time has passed; true when any was removed.</summary>
+    public bool PurgeExpired(string now)
+    {
+        var removed = false;
+        while (_expiries.TryPeek(out var sequence, out var et) && string.CompareOrdinal(et, now) <= 0)
+        {
+            _expiries.Dequeue();
+            if (Lookup(sequence) is not null)
+            {
+                Remove(sequence);
+                removed = true;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Number and bytes of the instances not expired at <paramref name="now"/> (those waiting for the purge left out).</summary>
+    public (long Count, long Bytes) Live(string now)
+    {
+        long count = 0;
+        long bytes = 0;
+        foreach (var records in Segments.Values)
+        {
+            foreach (var record in records)
+            {
+                if (!IsExpired(record, now))
+                {
+                    count++;
+                    bytes += (long)record.Attributes["cs"]!;
+                }
+            }
+        }
+
+        return (count, bytes);
+    }
+
+    /// <summary>The instance with this sequence number, expired or not.</summary>
+    public InstanceRecord? Lookup(long sequence)
+    {
+        if (!Segments.TryGetValue(sequence / ContainerGrain.SegmentSize, out var records))
+        {
+            return null;
+        }
+
+        foreach (var record in records)
+        {
+            if (record.Sequence == sequence)
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The newest live instance (<c>la</c>).</summary>
+    public InstanceRecord? Newest(string now)
+    {
+        for (var s = Segments.Count - 1; s >= 0; s--)
+        {
+            var records = Segments.Values[s];
+            for (var i = records.Count - 1; i >= 0; i--)
+            {
+                if (!IsExpired(records[i], now))
+                {
+                    return records[i];
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The oldest live instance (<c>ol</c>).</summary>
+    public InstanceRecord? Oldest(string now)
+    {
+        foreach (var records in Segments.Values)
+        {
+            foreach (var record in records)
+            {
+                if (!IsExpired(record, now))
+                {
+                    return record;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Forgets every instance.</summary>
+    public void Clear()
+    {
+        Segments.Clear();
+        _names.Clear();
+        _expiries.Clear();
+        Dirty.Clear();
+        Removed.Clear();
+        Count = 0;
+        Bytes = 0;
+    }
+
+    /// <summary>Whether the instance's expiration time has passed.</summary>
+    public static bool IsExpired(InstanceRecord record, string now) =>
+        record.Attributes.TryGetValue("et", out var et) && et is string s && string.CompareOrdinal(s, now) <= 0;
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>
+/// A resource's outbox: the events it raised for its subscriptions, stored with the change that caused them and
+/// kept until every subscription has stored them (at-least-once notifications: a silo may die right after the
+/// change was acknowledged), and the one reminder that brings the resource back to hand them over again.
+/// </summary>
+internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, string resourceId, Func<ResourceState> state, Func<ResourceLinks> links)
+{
+    /// <summary>
+    /// Reminder a resource holds while it has subscriptions: it brings the resource back after a silo failure so
+    /// that events stored in its outbox reach their subscriptions even if no request touches the resource again.
+    /// </summary>
+    public const string ReminderName = "outbox";
+
+    private static readonly TimeSpan s_reminderPeriod = TimeSpan.FromMinutes(1);
+
+    private HashSet<string>? _waitingAtLastTick;
+
+    /// <summary>An event stored in the outbox and the subscriptions it goes to.</summary>
+    public sealed record RaisedEvent(ResourceEvent Event, List<string> Subscriptions);
+
+    /// <summary>
+    /// Records an event for the subscriptions it concerns, in the outbox, to be stored by the state write that
+    /// follows; null when no subscription wants it. Call <see cref="Dispatch"/> after that write.
+    /// </summary>
+    public RaisedEvent? Raise(int eventType, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified = null)
+    {
+        var subscriptions = links().Subscriptions;
+        if (subscriptions.Count == 0)
+        {
+            return null;
+        }
+
+        var matching = SubscriptionMatcher.Matching(subscriptions.Values, eventType, (int)type, modified);
+        if (matching.Count == 0)
+        {
+            return null;
+        }
+
+        var raised = NewEvent(eventType, type, attributes, modified);
+        state().Outbox.Add(raised);
+        return new RaisedEvent(raised, matching);
+    }
+
+    /// <summary>A new event with the next event ID, not put in the outbox (the resource's deletion event is handed over directly).</summary>
+    public ResourceEvent NewEvent(int eventType, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified)
+    {
+        var current = state();
+        current.EventSequence++;
+        return new ResourceEvent(string.Concat(resourceId, "-", current.EventSequence.ToString(CultureInfo.InvariantCulture)),
+            eventType, type, attributes, modified);
+    }
+
+    /// <summary>Hands a stored event to the fan-out worker: one message, no waiting on subscriptions or receivers.</summary>
+    public void Dispatch(RaisedEvent? raised)
+    {
+        if (raised is not null && raised.Subscriptions.Count > 0)
+        {
+            _ = grainFactory.GetGrain<IFanOutGrain>(resourceId).Dispatch(resourceId, raised.Event, raised.Subscriptions);
+        }
+    }
+
+    /// <summary>Every subscription stored the event: dropped from memory only, the next write stores the shorter outbox.</summary>
+    public void Dispatched(string eventId) => state().Outbox.RemoveAll(e => e.EventId == eventId);
+
+    /// <summary>Hands over again every stored event (on activation: the silo may have died before they reached every subscription).</summary>
+    public void RedispatchAll() => Redispatch(state().Outbox);
+
+    /// <summary>
+    /// At a reminder tick, hands over again the events that were already waiting at the previous tick (younger
+    /// ones are still on their way).
+    /// </summary>
+    public void OnReminder()
+    {
+        var outbox = state().Outbox;
+        var waiting = new HashSet<string>(outbox.Select(e => e.EventId), StringComparer.Ordinal);
+        if (_waitingAtLastTick is { } previous)
+        {
+            Redispatch(outbox.Where(e => previous.Contains(e.EventId)).ToList());
+        }
+
+        _waitingAtLastTick = waiting;
+    }
+
+    /// <summary>Registers the reminder; call before the first subscription is stored, so none exists without it.</summary>
+    public Task EnsureReminder() => grain.RegisterOrUpdateReminder(ReminderName, s_reminderPeriod, s_reminderPeriod);
+
+    /// <summary>Holds the reminder while the resource has subscriptions, and drops it with the last one.</summary>
+    public async Task KeepReminder()
+    {
+        if (links().Subscriptions.Count > 0)
+        {
+            await EnsureReminder();
+        }
+        else if (await grain.GetReminder(ReminderName) is { } reminder)
+        {
+            await grain.UnregisterReminder(reminder);
+        }
+    }
+
+    private void Redispatch(IReadOnlyList<ResourceEvent> events)
+    {
+        var subscriptions = links().Subscriptions.Values;
+        foreach (var pending in events)
+        {
+            Dispatch(new RaisedEvent(pending, SubscriptionMatcher.Matching(subscriptions, pending.EventType, (int)pending.ResourceType, pending.ModifiedAttributes)));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>
+/// Expiry and deletion: a resource past its expiration time is deleted on access; a delete removes the subtree,
+/// tells the subscriptions and the parent (or the index shard holding the name); a changed expiration time is
+/// published to where the parent keeps it.
+/// </summary>
+internal abstract partial class ResourceGrain
+{
+    public async ValueTask DeleteSubtree()
+    {
+        if (Exists)
+        {
+            await DeleteSubtreeCore();
+        }
+    }
+
+    /// <summary>Deletes this resource and its subtree and tells the parent (or its index shard).</summary>
+    protected async Task ExpireAsync()
+    {
+        LogExpired(Logger, ResourceId);
+        await RemoveSelf();
+    }
+
+    /// <summary>Deletes this resource as a delete request would (events, subtree, parent), without a response.</summary>
+    protected Task DeleteSelfAsync() => RemoveSelf();
+
+    /// <summary>Tells the parent (or the index shard holding this resource's name) the resource's new expiration time.</summary>
+    private async Task PublishExpiration(Dictionary<string, object?> attributes)
+    {
+        var reference = new ChildReference(ResourceId, (string)attributes["rn"]!, State.Type, attributes["et"] as string);
+        if (State.IndexShard is { } shard)
+        {
+            await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(reference);
+        }
+        else if (GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
+        {
+            await parent.ChildChanged(reference);
+        }
+    }
+
+    private async Task RemoveSelf()
+    {
+        var name = State.Attributes.TryGetValue("rn", out var rn) ? rn as string ?? "" : "";
+        var parentId = State.ParentId;
+        var shard = State.IndexShard;
+        var type = State.Type;
+        var attributes = CurrentAttributes();
+
+        // Delete_of_Resource goes to this resource's own subscriptions, stored by each before they are deleted
+        // with the subtree (which then sends their deletion notifications).
+        var deleted = SubscriptionMatcher.Matching(Links.Subscriptions.Values, 2, (int)type, null);
+        if (deleted.Count > 0)
+        {
+            var raised = Events.NewEvent(2, type, attributes, null);
+            var accepts = new List<Task>(deleted.Count);
+            foreach (var subscription in deleted)
+            {
+                accepts.Add(GrainFactory.GetGrain<ISubscriptionGrain>(subscription).Accept(raised).AsTask());
+            }
+
+            await Task.WhenAll(accepts);
+        }
+
+        await DeleteSubtreeCore();
+        if (shard is not null)
+        {
+            await GrainFactory.GetGrain<IChildIndexGrain>(shard).Release(name, ResourceId);
+        }
+
+        if (GrainFactory.GetResourceGrain(parentId, Options.CseBaseId) is { } parent)
+        {
+            // One-way: the parent drops the child (or, for the CSEBase, only its subscription) and raises net 4.
+            await parent.ForgetChild(ResourceId, name, type, attributes);
+        }
+    }
+
+    private async Task DeleteSubtreeCore()
+    {
+        if (Links.Children.Count > 0)
+        {
+            var deletions = new List<Task>(Links.Children.Count);
+            foreach (var child in Links.Children.Values)
+            {
+                if (GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId) is { } grain)
+                {
+                    deletions.Add(grain.DeleteSubtree().AsTask());
+                }
+            }
+
+            await Task.WhenAll(deletions);
+        }
+
+        await WillBeDeleted();
+        var hadSubscriptions = Links.Subscriptions.Count > 0;
+        await LinkStore.ClearAsync();
+        await _store.ClearStateAsync();
+        _store.State = new ResourceState();
+        if (hadSubscriptions)
+        {
+            await Events.KeepReminder();
+        }
+
+        DeactivateOnIdle();
+    }
+}

@@ -1,0 +1,80 @@
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources.Subscription;
+
+/// <summary>The content of the notifications a subscription sends (<c>m2m:sgn</c>, <c>m2m:agn</c>) and its delivery statistics.</summary>
+internal static class NotificationContent
+{
+    /// <summary>The <c>m2m:sgn</c> for an event, shaped by the subscription's <c>nct</c>.</summary>
+    public static Dictionary<string, object?> ForEvent(ResourceEvent resourceEvent, Dictionary<string, object?> subscription, string subscriptionReference)
+    {
+        var rootKey = ResourceTypeRegistry.RootKey(resourceEvent.ResourceType) ?? "m2m:rsc";
+        var contentType = subscription.TryGetValue("nct", out var nct) && nct is long n ? n : 1;
+        object representation = contentType switch
+        {
+            2 => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
+            3 => Representation.Uri(resourceEvent.Attributes.TryGetValue("ri", out var ri) ? ri as string ?? "" : ""),
+            _ => Representation.Resource(rootKey, resourceEvent.Attributes),
+        };
+        var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { ["rep"] = representation, ["net"] = (long)resourceEvent.EventType };
+        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference);
+    }
+
+    /// <summary>Wraps notification members with the subscription reference and creator into <c>m2m:sgn</c>.</summary>
+    public static Dictionary<string, object?> Signal(Dictionary<string, object?> members, Dictionary<string, object?> subscription, string subscriptionReference)
+    {
+        members["sur"] = subscriptionReference;
+        if (subscription.TryGetValue("cr", out var cr) && cr is string creator)
+        {
+            members["cr"] = creator;
+        }
+
+        return new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = members };
+    }
+
+    /// <summary>One aggregated notification (<c>m2m:agn</c>) of the signals of <paramref name="items"/> (batchNotify, TS-0004 7.5.1.2.4).</summary>
+    public static Dictionary<string, object?> Aggregate(List<PendingNotification> items)
+    {
+        var signals = new List<object?>(items.Count);
+        foreach (var item in items)
+        {
+            signals.Add(item.Content["m2m:sgn"]);
+        }
+
+        return new Dictionary<string, object?>(1, StringComparer.Ordinal)
+        {
+            ["m2m:agn"] = new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = signals },
+        };
+    }
+
+    /// <summary>
+    /// notificationStatsInfo (R4, TS-0004 7.5.1.2.2) counted for one delivery: per target the requests sent
+    /// (<c>rqs</c>) and the success responses received (<c>rsr</c>); a new <c>nsi</c> list.
+    /// </summary>
+    public static List<object?> CountStatistics(List<object?> statistics, IReadOnlyList<string> attempted, IReadOnlyList<string> delivered)
+    {
+        var updated = new List<object?>(statistics.Count + attempted.Count);
+        foreach (var entry in statistics)
+        {
+            updated.Add(entry is Dictionary<string, object?> map ? new Dictionary<string, object?>(map, StringComparer.Ordinal) : entry);
+        }
+
+        foreach (var target in attempted)
+        {
+            var entry = updated.OfType<Dictionary<string, object?>>().FirstOrDefault(e => e.TryGetValue("tg", out var tg) && tg as string == target);
+            if (entry is null)
+            {
+                entry = new Dictionary<string, object?>(StringComparer.Ordinal) { ["tg"] = target, ["rqs"] = 0L, ["rsr"] = 0L };
+                updated.Add(entry);
+            }
+
+            entry["rqs"] = (long)entry["rqs"]! + 1;
+            if (delivered.Contains(target))
+            {
+                entry["rsr"] = (long)entry["rsr"]! + 1;
+            }
+        }
+
+        return updated;
+    }
+}

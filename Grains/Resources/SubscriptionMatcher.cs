@@ -1,0 +1,36 @@
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>Which of a resource's subscriptions an event concerns, by their event notification criteria.</summary>
+internal static class SubscriptionMatcher
+{
+    /// <summary>
+    /// The subscriptions whose criteria select an event of <paramref name="eventType"/> about a resource of
+    /// <paramref name="childType"/> (for child events: <c>chty</c>) that changed <paramref name="modified"/> (for
+    /// updates: <c>atr</c>).
+    /// </summary>
+    public static List<string> Matching(Dictionary<string, SubscriptionFilter>.ValueCollection filters, int eventType, int childType, Dictionary<string, object?>? modified)
+    {
+        var matching = new List<string>();
+        foreach (var filter in filters)
+        {
+            if (!filter.EventTypes.Contains(eventType))
+            {
+                continue;
+            }
+
+            if (eventType is 3 or 4 && filter.ChildTypes.Count > 0 && !filter.ChildTypes.Contains(childType))
+            {
+                continue;
+            }
+
+            if (eventType == 1 && filter.Attributes.Count > 0 && modified is not null && !filter.Attributes.Any(modified.ContainsKey))
+            {
+                continue;
+            }
+
+            matching.Add(filter.SubscriptionId);
+        }
+
+        return matching;
+    }
+}
