@@ -128,7 +128,9 @@ internal sealed partial class CseBaseGrain(
             if (await index.FindCreate(recordKey, request.RequestIdentifier, fingerprint) is { } done)
             {
                 var current = await index.Lookup(done.Name);
-                var known = current?.ResourceId == done.ResourceId ? await LoadChildEntry(current, withAttributes: true, request.Originator) : null;
+                // Read as its originator, or an assigned AE as itself (an anonymous originator may not read it).
+                var reader = assigned ? done.ResourceId : request.Originator;
+                var known = current?.ResourceId == done.ResourceId ? await LoadChildEntry(current, withAttributes: true, reader) : null;
                 if (known?.Attributes is { } stored && policy.Type == ResourceType.Subscription && !Links.Subscriptions.ContainsKey(done.ResourceId))
                 {
                     // Stored, but its silo died before this grain linked it: link it now.
