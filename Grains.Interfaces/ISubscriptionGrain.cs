@@ -50,14 +50,14 @@ public interface IFanOutGrain : IGrainWithStringKey
 
 /// <summary>What happened to a subscribed-to resource.</summary>
 /// <param name="EventId">Unique per event; notifications derived from it carry it so receivers can drop duplicates.</param>
-/// <param name="EventType">The <c>net</c> value: 1 update, 2 delete, 3 child created, 4 child deleted.</param>
+/// <param name="EventType">The <c>net</c> value (stored as its number: the field was an <c>int</c> once).</param>
 /// <param name="ResourceType">Type of the resource the notification represents (the child for net 3 and 4).</param>
 /// <param name="Attributes">That resource's attributes.</param>
 /// <param name="ModifiedAttributes">For an update, the attributes the update changed (for <c>nct</c> 2).</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.ResourceEvent")]
 public sealed record ResourceEvent(
     [property: Id(0)] string EventId,
-    [property: Id(1)] int EventType,
+    [property: Id(1)] NotificationEventType EventType,
     [property: Id(2)] ResourceType ResourceType,
     [property: Id(3)] Dictionary<string, object?> Attributes,
     [property: Id(4)] Dictionary<string, object?>? ModifiedAttributes);

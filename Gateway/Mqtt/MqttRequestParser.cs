@@ -124,23 +124,18 @@ public static class MqttRequestParser
                     case "rt":
                         ReadResponseType(ref reader, ref parameters, ref noResponse, ref fieldError);
                         break;
-                    case "rcn":
-                    case "drt":
-                    case "atrl":
-                    case "da":
-                    case "sqi":
-                    case "rp":
-                    case "rids":
-                    case "tids":
-                    case "ltids":
-                    case "tqi":
-                    case "asi":
-                    case "auri":
-                        AddParameter(ref reader, name, ref parameters, ref fieldError);
-                        break;
                     default:
-                        // ot, rqet, rset, oet, ec, gid, tkns, vsi…: carried but not acted on, as over HTTP.
-                        reader.Skip();
+                        if (RequestParameterParser.IsPrimitiveMember(name))
+                        {
+                            // rcn, drt, atrl…: read by the shared pipeline, as the same fields of the HTTP query are.
+                            AddParameter(ref reader, name, ref parameters, ref fieldError);
+                        }
+                        else
+                        {
+                            // ot, rqet, rset, oet, ec, gid, tkns, vsi…: carried but not acted on, as over HTTP.
+                            reader.Skip();
+                        }
+
                         break;
                 }
             }

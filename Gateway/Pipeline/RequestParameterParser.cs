@@ -43,6 +43,19 @@ public static class RequestParameterParser
         "rcn", "drt", "fu", "fo", "ty", "lbl", "cty", "atrl", "crb", "cra", "ms", "us", "exb", "exa", "sts", "stb",
         "sza", "szb", "lim", "ofst", "lvl", "rt", "da", "sqi", "rp", "rpts");
 
+    /// <summary>
+    /// Request parameters a primitive carries as members of its own, each passed on by name with its value(s): every
+    /// one but <c>rt</c> and <c>fc</c>, whose members a binding reads from their structure first.
+    /// </summary>
+    private static readonly FrozenSet<string> s_primitiveMembers = FrozenSet.Create(StringComparer.Ordinal,
+        "rcn", "drt", "atrl", "da", "sqi", "rp", "rids", "tids", "ltids", "tqi", "asi", "auri");
+
+    /// <summary>
+    /// True for a member of a request primitive (JSON or CBOR, as MQTT carries it) that is a request parameter to pass
+    /// on as it is (<c>rcn</c>, <c>drt</c>, <c>atrl</c>…); <c>rt</c> and <c>fc</c> are not: a binding flattens them.
+    /// </summary>
+    public static bool IsPrimitiveMember(string name) => s_primitiveMembers.Contains(name);
+
     /// <summary>True for a parameter whose value is a list (<c>ty</c>, <c>lbl</c>, <c>cty</c>, <c>atrl</c>).</summary>
     public static bool IsList(string name) => s_listNames.Contains(name);
 
@@ -379,18 +392,14 @@ public static class RequestParameterParser
 
     private static int? Int(string name, StringValues values, ref OneM2MError? error)
     {
-        if (Single(name, values, ref error) is not { } text)
+        var number = Number(name, values, ref error);
+        if (number > int.MaxValue)
         {
+            error = OneM2MError.BadRequest($"{name} '{number}' is not a non-negative integer");
             return null;
         }
 
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-        {
-            error = OneM2MError.BadRequest($"{name} '{text}' is not a non-negative integer");
-            return null;
-        }
-
-        return number;
+        return (int?)number;
     }
 
     private static OneM2MError? AddType(string? value, ref List<int>? types)

@@ -145,7 +145,7 @@ public static class ResourceTypeRegistry
     }
 
     /// <summary>Refuses a registry whose IDs could name two types, or whose types have nowhere to live.</summary>
-    private static ResourceTypeDescriptor[] Validate(ResourceTypeDescriptor[] registered, PendingResourceType[] pending)
+    internal static ResourceTypeDescriptor[] Validate(ResourceTypeDescriptor[] registered, PendingResourceType[] pending)
     {
         var seen = new HashSet<ResourceType>();
         foreach (var d in registered)

@@ -26,7 +26,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     /// Records an event for the subscriptions it concerns, in the outbox, to be stored by the state write that
     /// follows; null when no subscription wants it. Call <see cref="Dispatch"/> after that write.
     /// </summary>
-    public RaisedEvent? Raise(int eventType, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified = null)
+    public RaisedEvent? Raise(NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified = null)
     {
         var subscriptions = links().Subscriptions;
         if (subscriptions.Count == 0)
@@ -34,7 +34,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
             return null;
         }
 
-        var matching = SubscriptionMatcher.Matching(subscriptions.Values, eventType, (int)type, modified);
+        var matching = SubscriptionMatcher.Matching(subscriptions.Values, eventType, type, modified);
         if (matching.Count == 0)
         {
             return null;
@@ -46,7 +46,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     }
 
     /// <summary>A new event with the next event ID, not put in the outbox (the resource's deletion event is handed over directly).</summary>
-    public ResourceEvent NewEvent(int eventType, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified)
+    public ResourceEvent NewEvent(NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified)
     {
         var current = state();
         current.EventSequence++;
@@ -106,7 +106,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
         var subscriptions = links().Subscriptions.Values;
         foreach (var pending in events)
         {
-            Dispatch(new RaisedEvent(pending, SubscriptionMatcher.Matching(subscriptions, pending.EventType, (int)pending.ResourceType, pending.ModifiedAttributes)));
+            Dispatch(new RaisedEvent(pending, SubscriptionMatcher.Matching(subscriptions, pending.EventType, pending.ResourceType, pending.ModifiedAttributes)));
         }
     }
 }

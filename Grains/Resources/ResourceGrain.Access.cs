@@ -47,7 +47,7 @@ internal abstract partial class ResourceGrain
         }
 
         // An update of acpi is checked against the linked policies' selfPrivileges (TS-0001 9.6.2.1).
-        var self = request.Operation == Operation.Update && request.Content is { } content && content.ContainsKey("acpi");
+        var self = request.Operation == Operation.Update && request.Content is { } content && content.ContainsKey(AttributeNames.AccessControlPolicyIds);
         var asked = Asked(originator, ForRequest(request), request);
         if (request.Operation == Operation.Create && request.ResourceType == ResourceType.Subscription)
         {
@@ -117,7 +117,7 @@ internal abstract partial class ResourceGrain
 
     /// <summary>This resource's <c>acpi</c>, or null when it has none.</summary>
     private List<object?>? LinkedPolicies() =>
-        State.Attributes.TryGetValue("acpi", out var acpi) && acpi is List<object?> { Count: > 0 } list ? list : null;
+        State.Attributes.TryGetValue(AttributeNames.AccessControlPolicyIds, out var acpi) && acpi is List<object?> { Count: > 0 } list ? list : null;
 
     private async ValueTask<bool> IsGranted(List<object?> linked, AccessRequest request, bool self) =>
         (await Evaluate(linked, request, self)).Full;
@@ -162,7 +162,7 @@ internal abstract partial class ResourceGrain
             accepted["nu"] = await ResolveNotificationTargets(targets);
         }
 
-        if (!accepted.TryGetValue("acpi", out var acpi))
+        if (!accepted.TryGetValue(AttributeNames.AccessControlPolicyIds, out var acpi))
         {
             return null;
         }
@@ -190,7 +190,7 @@ internal abstract partial class ResourceGrain
             resolved.Add(acpId);
         }
 
-        accepted["acpi"] = resolved;
+        accepted[AttributeNames.AccessControlPolicyIds] = resolved;
         return null;
     }
 

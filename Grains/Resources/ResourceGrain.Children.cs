@@ -66,7 +66,7 @@ internal abstract partial class ResourceGrain
         }
 
         var wasSubscription = Links.Subscriptions.Remove(childId);
-        var raised = Events.Raise(4, childType, childAttributes ?? new() { ["ri"] = childId, ["rn"] = childName, ["ty"] = (long)childType });
+        var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, childType, childAttributes ?? new() { [AttributeNames.ResourceId] = childId, [AttributeNames.ResourceName] = childName, [AttributeNames.ResourceType] = (long)childType });
         if (linked || wasSubscription)
         {
             await WriteLinksAsync(childId);
@@ -153,7 +153,7 @@ internal abstract partial class ResourceGrain
             return repeated;
         }
 
-        var name = accepted.TryGetValue("rn", out var rn) && rn is string given ? given : ResourceFactory.GenerateName(policy.Type);
+        var name = accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given : ResourceFactory.GenerateName(policy.Type);
         if (!ResourceIds.IsValidName(name))
         {
             return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");
@@ -192,8 +192,8 @@ internal abstract partial class ResourceGrain
             return created;
         }
 
-        Links.Children[name] = new ChildReference(ri, name, policy.Type, attributes["et"] as string);
-        var raised = Events.Raise(3, policy.Type, attributes);
+        Links.Children[name] = new ChildReference(ri, name, policy.Type, attributes.ExpirationTime());
+        var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, policy.Type, attributes);
         if (policy.Type == ResourceType.Subscription)
         {
             // After the event: a new subscription is not told of its own creation.

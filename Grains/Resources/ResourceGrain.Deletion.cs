@@ -1,3 +1,5 @@
+using VirtualIoT.Grains.Domain;
+
 namespace VirtualIoT.Grains.Resources;
 
 /// <summary>
@@ -28,7 +30,7 @@ internal abstract partial class ResourceGrain
     /// <summary>Tells the parent (or the index shard holding this resource's name) the resource's new expiration time.</summary>
     private async Task PublishExpiration(Dictionary<string, object?> attributes)
     {
-        var reference = new ChildReference(ResourceId, (string)attributes["rn"]!, State.Type, attributes["et"] as string);
+        var reference = new ChildReference(ResourceId, attributes.ResourceName(), State.Type, attributes.ExpirationTime());
         if (State.IndexShard is { } shard)
         {
             await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(reference);
@@ -41,7 +43,7 @@ internal abstract partial class ResourceGrain
 
     private async Task RemoveSelf()
     {
-        var name = State.Attributes.TryGetValue("rn", out var rn) ? rn as string ?? "" : "";
+        var name = State.Attributes.TryGetValue(AttributeNames.ResourceName, out var rn) ? rn as string ?? "" : "";
         var parentId = State.ParentId;
         var shard = State.IndexShard;
         var type = State.Type;
@@ -49,10 +51,10 @@ internal abstract partial class ResourceGrain
 
         // Delete_of_Resource goes to this resource's own subscriptions, stored by each before they are deleted
         // with the subtree (which then sends their deletion notifications).
-        var deleted = SubscriptionMatcher.Matching(Links.Subscriptions.Values, 2, (int)type, null);
+        var deleted = SubscriptionMatcher.Matching(Links.Subscriptions.Values, NotificationEventType.DeleteOfResource, type, null);
         if (deleted.Count > 0)
         {
-            var raised = Events.NewEvent(2, type, attributes, null);
+            var raised = Events.NewEvent(NotificationEventType.DeleteOfResource, type, attributes, null);
             var accepts = new List<Task>(deleted.Count);
             foreach (var subscription in deleted)
             {
@@ -70,7 +72,7 @@ internal abstract partial class ResourceGrain
 
         if (GrainFactory.GetResourceGrain(parentId, Options.CseBaseId) is { } parent)
         {
-            // One-way: the parent drops the child (or, for the CSEBase, only its subscription) and raises net 4.
+            // One-way: the parent drops the child (or, for the CSEBase, only its subscription) and raises the child-deleted event.
             await parent.ForgetChild(ResourceId, name, type, attributes);
         }
     }

@@ -38,10 +38,10 @@ internal abstract partial class ResourceGrain
         LogRepeatedCreate(Logger, ResourceId, request.Originator, request.RequestIdentifier, done.ResourceId);
         attributes ??= new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["ri"] = done.ResourceId,
-            ["rn"] = done.Name,
-            ["pi"] = ResourceId,
-            ["ty"] = (long)policy.Type,
+            [AttributeNames.ResourceId] = done.ResourceId,
+            [AttributeNames.ResourceName] = done.Name,
+            [AttributeNames.ParentId] = ResourceId,
+            [AttributeNames.ResourceType] = (long)policy.Type,
         };
         return CreatedResponse(request, policy, attributes, accepted, string.Concat(State.Path, "/", done.Name));
     }

@@ -54,7 +54,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     protected string MaxExpiration() => OneM2MTime.Format(DateTime.UtcNow + Options.MaxExpiration);
 
-    protected string? Expiration => State.Attributes.TryGetValue("et", out var et) ? et as string : null;
+    protected string? Expiration => State.Attributes.TryGetValue(AttributeNames.ExpirationTime, out var et) ? et as string : null;
 
     protected bool IsExpired(string now) => Expiration is { } et && string.CompareOrdinal(et, now) <= 0;
 
@@ -62,7 +62,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     /// <summary>False when the request reached this grain by a name that is not its resource's (a stale cached address).</summary>
     private bool IsAddressedByName(ResourceRequest request) =>
-        request.ExpectedName is not { } name || (State.Attributes.TryGetValue("rn", out var rn) && name == rn as string);
+        request.ExpectedName is not { } name || (State.Attributes.TryGetValue(AttributeNames.ResourceName, out var rn) && name == rn as string);
 
     protected bool IsAdmin(string originator) => originator == Options.AdminOriginator;
 
@@ -228,10 +228,10 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
                 : ResourceResponse.Error(ResponseStatusCode.Conflict, "the resource ID is already in use");
         }
 
-        var name = (string)resource.Attributes["rn"]!;
+        var name = resource.Attributes.ResourceName();
         if (resource.ParentIndexShard is { } shard)
         {
-            var child = new ChildReference(ResourceId, name, resource.Type, resource.Attributes["et"] as string);
+            var child = new ChildReference(ResourceId, name, resource.Type, resource.Attributes.ExpirationTime());
             if (!await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(child, resource.Create))
             {
                 return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
@@ -245,7 +245,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             Path = resource.Path,
             Owner = resource.Owner,
             IndexShard = resource.ParentIndexShard,
-            ParentId = (string)resource.Attributes["pi"]!,
+            ParentId = resource.Attributes.ParentId(),
         };
         try
         {
@@ -312,9 +312,9 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         var updated = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal);
         foreach (var (name, value) in accepted)
         {
-            if (name == "et" && value is null)
+            if (name == AttributeNames.ExpirationTime && value is null)
             {
-                updated["et"] = MaxExpiration();
+                updated[AttributeNames.ExpirationTime] = MaxExpiration();
             }
             else if (value is null)
             {
@@ -326,7 +326,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             }
         }
 
-        if (accepted.ContainsKey("et") && accepted["et"] is not null)
+        if (accepted.ContainsKey(AttributeNames.ExpirationTime) && accepted[AttributeNames.ExpirationTime] is not null)
         {
             error = ResourceFactory.Expiration(accepted, now, null, MaxExpiration(), out var et);
             if (error is not null)
@@ -334,13 +334,13 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
                 return ResourceResponse.Error(error);
             }
 
-            updated["et"] = et;
+            updated[AttributeNames.ExpirationTime] = et;
         }
 
-        updated["lt"] = now;
-        if (updated.TryGetValue("st", out var st) && st is long tag)
+        updated[AttributeNames.LastModifiedTime] = now;
+        if (updated.TryGetValue(AttributeNames.StateTag, out var st) && st is long tag)
         {
-            updated["st"] = tag + 1;
+            updated[AttributeNames.StateTag] = tag + 1;
         }
 
         if (await WillBeUpdated(updated, accepted, request.Originator) is { } rejected)
@@ -350,7 +350,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
         var previous = State.Attributes;
         State.Attributes = updated;
-        var raised = Events.Raise(1, Policy.Type, CurrentAttributes(), ResultContentBuilder.ModifiedByUpdate(updated, accepted));
+        var raised = Events.Raise(NotificationEventType.UpdateOfResource, Policy.Type, CurrentAttributes(), ResultContentBuilder.ModifiedByUpdate(updated, accepted));
         try
         {
             await WriteStateAsync();
@@ -363,7 +363,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
         Events.Dispatch(raised);
         Updated(accepted);
-        if (accepted.ContainsKey("et"))
+        if (accepted.ContainsKey(AttributeNames.ExpirationTime))
         {
             await PublishExpiration(updated);
         }

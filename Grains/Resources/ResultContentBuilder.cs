@@ -62,7 +62,7 @@ internal static class ResultContentBuilder
     public static ResourceResponse Created(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> attributes, Dictionary<string, object?> accepted, string path)
     {
-        var address = request.IdentifierForm == IdentifierForm.Unstructured ? (string)attributes["ri"]! : path;
+        var address = request.IdentifierForm == IdentifierForm.Unstructured ? attributes.ResourceId() : path;
         object? content = request.ResultContent switch
         {
             ResultContent.Nothing => null,
@@ -83,10 +83,10 @@ internal static class ResultContentBuilder
             modified[name] = current.TryGetValue(name, out var value) ? value : null;
         }
 
-        modified["lt"] = current["lt"];
-        if (current.TryGetValue("st", out var st))
+        modified[AttributeNames.LastModifiedTime] = current[AttributeNames.LastModifiedTime];
+        if (current.TryGetValue(AttributeNames.StateTag, out var st))
         {
-            modified["st"] = st;
+            modified[AttributeNames.StateTag] = st;
         }
 
         return modified;

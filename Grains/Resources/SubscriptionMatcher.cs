@@ -8,22 +8,24 @@ internal static class SubscriptionMatcher
     /// <paramref name="childType"/> (for child events: <c>chty</c>) that changed <paramref name="modified"/> (for
     /// updates: <c>atr</c>).
     /// </summary>
-    public static List<string> Matching(Dictionary<string, SubscriptionFilter>.ValueCollection filters, int eventType, int childType, Dictionary<string, object?>? modified)
+    public static List<string> Matching(Dictionary<string, SubscriptionFilter>.ValueCollection filters, NotificationEventType eventType, ResourceType childType,
+        Dictionary<string, object?>? modified)
     {
         var matching = new List<string>();
         foreach (var filter in filters)
         {
-            if (!filter.EventTypes.Contains(eventType))
+            if (!Selects(filter, eventType))
             {
                 continue;
             }
 
-            if (eventType is 3 or 4 && filter.ChildTypes.Count > 0 && !filter.ChildTypes.Contains(childType))
+            if (eventType is NotificationEventType.CreateOfDirectChildResource or NotificationEventType.DeleteOfDirectChildResource
+                && filter.ChildTypes.Count > 0 && !filter.ChildTypes.Contains((int)childType))
             {
                 continue;
             }
 
-            if (eventType == 1 && filter.Attributes.Count > 0 && modified is not null && !filter.Attributes.Any(modified.ContainsKey))
+            if (eventType == NotificationEventType.UpdateOfResource && filter.Attributes.Count > 0 && modified is not null && !filter.Attributes.Any(modified.ContainsKey))
             {
                 continue;
             }
@@ -33,4 +35,7 @@ internal static class SubscriptionMatcher
 
         return matching;
     }
+
+    /// <summary>Whether the criteria name <paramref name="eventType"/> (<c>enc/net</c>; stored as numbers).</summary>
+    public static bool Selects(SubscriptionFilter filter, NotificationEventType eventType) => filter.EventTypes.Contains((int)eventType);
 }

@@ -139,7 +139,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         string name;
-        if (accepted.TryGetValue("rn", out var rn) && rn is string given)
+        if (accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given)
         {
             if (!ResourceIds.IsValidName(given))
             {
@@ -163,7 +163,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         var size = ResourceFactory.ContentSize(accepted["con"]);
-        var maxByteSize = Limit("mbs");
+        var maxByteSize = Limit(AttributeNames.MaxByteSize);
         if (maxByteSize is { } mbs && size > mbs)
         {
             return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"content size {size} exceeds the container's maxByteSize {mbs}");
@@ -179,18 +179,18 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         // maxInstanceAge caps the lifetime of each new instance (TS-0004 7.4.7.2.1).
-        if (Limit("mia") is { } mia)
+        if (Limit(AttributeNames.MaxInstanceAge) is { } mia)
         {
             var byAge = OneM2MTime.Format(DateTime.UtcNow.AddSeconds(mia));
-            if (string.CompareOrdinal(byAge, (string)attributes["et"]!) < 0)
+            if (string.CompareOrdinal(byAge, attributes.ExpirationTime()!) < 0)
             {
-                attributes["et"] = byAge;
+                attributes[AttributeNames.ExpirationTime] = byAge;
             }
         }
 
-        var stateTag = (long)State.Attributes["st"]! + 1;
-        attributes["st"] = stateTag;
-        attributes["cs"] = size;
+        var stateTag = State.Attributes.StateTag() + 1;
+        attributes[AttributeNames.StateTag] = stateTag;
+        attributes[AttributeNames.ContentSize] = size;
 
         State.NextSequence = sequence + 1;
         if (State.NextSequence % SegmentSize == 0)
@@ -199,9 +199,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         _instances.Add(new InstanceRecord(sequence, attributes));
-        _instances.Evict(Limit("mni"), maxByteSize);
+        _instances.Evict(Limit(AttributeNames.MaxNrOfInstances), maxByteSize);
         SetCounters(stateTag);
-        var raised = Events.Raise(3, ResourceType.ContentInstance, attributes);
+        var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, ResourceType.ContentInstance, attributes);
 
         // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
         RequestLedger.Record(State.Completed, request, ri, name, Options);
@@ -213,7 +213,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     protected override ResourceResponse RetrieveSubTarget(ResourceRequest request, string now)
     {
-        if (State.Attributes.TryGetValue("disr", out var disr) && disr is true)
+        if (State.Attributes.TryGetValue(AttributeNames.DisableRetrieval, out var disr) && disr is true)
         {
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "retrieval is disabled for this container (disr)");
         }
@@ -226,7 +226,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     protected override async ValueTask<ResourceResponse> DeleteSubTarget(ResourceRequest request, string now)
     {
-        if (State.Attributes.TryGetValue("disr", out var disr) && disr is true)
+        if (State.Attributes.TryGetValue(AttributeNames.DisableRetrieval, out var disr) && disr is true)
         {
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "deletion is disabled for this container (disr)");
         }
@@ -239,8 +239,8 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         _instances.Remove(record.Sequence);
-        SetCounters((long)State.Attributes["st"]!);
-        var raised = Events.Raise(4, ResourceType.ContentInstance, record.Attributes);
+        SetCounters(State.Attributes.StateTag());
+        var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, ResourceType.ContentInstance, record.Attributes);
         await WriteStateAsync();
         Events.Dispatch(raised);
         object? content = request.ResultContent is null or ResultContent.Nothing
@@ -301,7 +301,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         var (count, bytes) = _instances.Live(now);
-        return new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["cni"] = count, ["cbs"] = bytes };
+        return new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { [AttributeNames.CurrentNrOfInstances] = count, [AttributeNames.CurrentByteSize] = bytes };
     }
 
     protected override bool IsNameTaken(string name) =>
@@ -310,9 +310,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     protected override ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
         // Lowering mni or mbs evicts the oldest instances at once (TS-0004 7.4.6.2.3).
-        _instances.Evict(updated.TryGetValue("mni", out var mni) ? mni as long? : null, updated.TryGetValue("mbs", out var mbs) ? mbs as long? : null);
-        updated["cni"] = _instances.Count;
-        updated["cbs"] = _instances.Bytes;
+        _instances.Evict(updated.Long(AttributeNames.MaxNrOfInstances), updated.Long(AttributeNames.MaxByteSize));
+        updated[AttributeNames.CurrentNrOfInstances] = _instances.Count;
+        updated[AttributeNames.CurrentByteSize] = _instances.Bytes;
         return ValueTask.FromResult<ResourceResponse?>(null);
     }
 
@@ -324,7 +324,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         return _instances.TryGetSequence(name, out var sequence) && _instances.Lookup(sequence) is { } record && !IsExpired(record, now)
-            ? new ChildReference((string)record.Attributes["ri"]!, name, ResourceType.ContentInstance, record.Attributes["et"] as string)
+            ? new ChildReference(record.Attributes.ResourceId(), name, ResourceType.ContentInstance, record.Attributes.ExpirationTime())
             : null;
     }
 
@@ -342,8 +342,8 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
                 if (!IsExpired(record, now))
                 {
-                    var name = (string)record.Attributes["rn"]!;
-                    var reference = new ChildReference((string)record.Attributes["ri"]!, name, ResourceType.ContentInstance, null);
+                    var name = record.Attributes.ResourceName();
+                    var reference = new ChildReference(record.Attributes.ResourceId(), name, ResourceType.ContentInstance, null);
                     entries.Add(new ChildEntry(reference, string.Concat(State.Path, "/", name), record.Attributes));
                 }
             }
@@ -368,7 +368,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
                 if (!IsExpired(record, now) && FilterEvaluator.Matches(filter, ResourceType.ContentInstance, record.Attributes))
                 {
-                    instances.Add(new((string)record.Attributes["ri"]!, string.Concat(State.Path, "/", (string)record.Attributes["rn"]!)));
+                    instances.Add(new(record.Attributes.ResourceId(), string.Concat(State.Path, "/", record.Attributes.ResourceName())));
                 }
             }
         }
@@ -393,15 +393,15 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     // ---- helpers --------------------------------------------------------------------------------------------
 
-    private long? Limit(string name) => State.Attributes.TryGetValue(name, out var value) ? value as long? : null;
+    private long? Limit(string name) => State.Attributes.Long(name);
 
     private void SetCounters(long stateTag)
     {
         var attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal)
         {
-            ["st"] = stateTag,
-            ["cni"] = _instances.Count,
-            ["cbs"] = _instances.Bytes,
+            [AttributeNames.StateTag] = stateTag,
+            [AttributeNames.CurrentNrOfInstances] = _instances.Count,
+            [AttributeNames.CurrentByteSize] = _instances.Bytes,
         };
         State.Attributes = attributes;
     }
@@ -414,7 +414,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return false;
         }
 
-        SetCounters((long)State.Attributes["st"]!);
+        SetCounters(State.Attributes.StateTag());
         return true;
     }
 

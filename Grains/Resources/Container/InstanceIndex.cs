@@ -1,3 +1,5 @@
+using VirtualIoT.Grains.Domain;
+
 namespace VirtualIoT.Grains.Resources.Container;
 
 /// <summary>
@@ -49,10 +51,10 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         }
 
         records.Add(record);
-        _names[(string)record.Attributes["rn"]!] = record.Sequence;
+        _names[record.Attributes.ResourceName()] = record.Sequence;
         Count++;
-        Bytes += (long)record.Attributes["cs"]!;
-        if (record.Attributes["et"] is string et)
+        Bytes += record.Attributes.ContentSize();
+        if (record.Attributes[AttributeNames.ExpirationTime] is string et)
         {
             _expiries.Enqueue(record.Sequence, et);
         }
@@ -80,9 +82,9 @@ internal sealed class InstanceIndex(Func<long> openSegment)
             Segments.Remove(segment);
         }
 
-        _names.Remove((string)record.Attributes["rn"]!);
+        _names.Remove(record.Attributes.ResourceName());
         Count--;
-        Bytes -= (long)record.Attributes["cs"]!;
+        Bytes -= record.Attributes.ContentSize();
         if (segment < openSegment())
         {
             Dirty.Add(segment);
@@ -128,7 +130,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
                 if (!IsExpired(record, now))
                 {
                     count++;
-                    bytes += (long)record.Attributes["cs"]!;
+                    bytes += record.Attributes.ContentSize();
                 }
             }
         }
@@ -204,5 +206,5 @@ internal sealed class InstanceIndex(Func<long> openSegment)
 
     /// <summary>Whether the instance's expiration time has passed.</summary>
     public static bool IsExpired(InstanceRecord record, string now) =>
-        record.Attributes.TryGetValue("et", out var et) && et is string s && string.CompareOrdinal(s, now) <= 0;
+        record.Attributes.TryGetValue(AttributeNames.ExpirationTime, out var et) && et is string s && string.CompareOrdinal(s, now) <= 0;
 }

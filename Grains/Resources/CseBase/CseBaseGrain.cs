@@ -33,15 +33,15 @@ internal sealed partial class CseBaseGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        var created = Exists && State.Attributes.TryGetValue("ct", out var ct) && ct is string s ? s : Now();
+        var created = Exists && State.Attributes.TryGetValue(AttributeNames.CreationTime, out var ct) && ct is string s ? s : Now();
         var attributes = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["ty"] = (long)ResourceType.CSEBase,
-            ["ri"] = Options.CseBaseId,
-            ["rn"] = Options.CseBaseName,
-            ["pi"] = "",
-            ["ct"] = created,
-            ["lt"] = created,
+            [AttributeNames.ResourceType] = (long)ResourceType.CSEBase,
+            [AttributeNames.ResourceId] = Options.CseBaseId,
+            [AttributeNames.ResourceName] = Options.CseBaseName,
+            [AttributeNames.ParentId] = "",
+            [AttributeNames.CreationTime] = created,
+            [AttributeNames.LastModifiedTime] = created,
             ["cst"] = 1L,
             ["csi"] = Options.CseId,
             ["srt"] = s_supportedTypes,
@@ -115,7 +115,7 @@ internal sealed partial class CseBaseGrain(
         var recordKey = assigned ? ri : request.Originator;
         for (var attempt = 0; ; attempt++)
         {
-            var name = accepted.TryGetValue("rn", out var rn) && rn is string given ? given
+            var name = accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given
                 : policy.Type == ResourceType.AE ? ri
                 : ResourceFactory.GenerateName(policy.Type, seed);
             if (!ResourceIds.IsValidName(name))
@@ -187,7 +187,7 @@ internal sealed partial class CseBaseGrain(
             }
 
             LogCreated(Logger, policy.Type, ri);
-            var raised = Events.Raise(3, policy.Type, attributes);
+            var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)
             {
                 Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);

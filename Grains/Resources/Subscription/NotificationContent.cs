@@ -9,14 +9,21 @@ internal static class NotificationContent
     public static Dictionary<string, object?> ForEvent(ResourceEvent resourceEvent, Dictionary<string, object?> subscription, string subscriptionReference)
     {
         var rootKey = ResourceTypeRegistry.RootKey(resourceEvent.ResourceType) ?? "m2m:rsc";
-        var contentType = subscription.TryGetValue("nct", out var nct) && nct is long n ? n : 1;
+        var contentType = subscription.TryGetValue(AttributeNames.NotificationContentType, out var nct) && nct is long n
+            ? (NotificationContentType)n
+            : NotificationContentType.AllAttributes;
         object representation = contentType switch
         {
-            2 => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
-            3 => Representation.Uri(resourceEvent.Attributes.TryGetValue("ri", out var ri) ? ri as string ?? "" : ""),
+            NotificationContentType.ModifiedAttributes => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
+            NotificationContentType.ResourceId => Representation.Uri(
+                resourceEvent.Attributes.TryGetValue(AttributeNames.ResourceId, out var ri) ? ri as string ?? "" : ""),
             _ => Representation.Resource(rootKey, resourceEvent.Attributes),
         };
-        var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { ["rep"] = representation, ["net"] = (long)resourceEvent.EventType };
+        var nev = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["rep"] = representation,
+            [AttributeNames.NotificationEventType] = (long)resourceEvent.EventType,
+        };
         return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference);
     }
 
@@ -24,9 +31,9 @@ internal static class NotificationContent
     public static Dictionary<string, object?> Signal(Dictionary<string, object?> members, Dictionary<string, object?> subscription, string subscriptionReference)
     {
         members["sur"] = subscriptionReference;
-        if (subscription.TryGetValue("cr", out var cr) && cr is string creator)
+        if (subscription.TryGetValue(AttributeNames.Creator, out var cr) && cr is string creator)
         {
-            members["cr"] = creator;
+            members[AttributeNames.Creator] = creator;
         }
 
         return new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = members };

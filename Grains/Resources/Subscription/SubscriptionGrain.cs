@@ -122,7 +122,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var filter = SubscriptionPolicy.Filter(ResourceId, State.Attributes);
-        if (!filter.EventTypes.Contains(resourceEvent.EventType))
+        if (!SubscriptionMatcher.Selects(filter, resourceEvent.EventType))
         {
             return;
         }
@@ -428,7 +428,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// </summary>
     private async Task<ResourceResponse?> Verify(Dictionary<string, object?> attributes, string? updater)
     {
-        var creator = attributes.TryGetValue("cr", out var cr) && cr is string recorded ? recorded : updater;
+        var creator = attributes.TryGetValue(AttributeNames.Creator, out var cr) && cr is string recorded ? recorded : updater;
         if (creator is null)
         {
             return null;
@@ -458,7 +458,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
         var content = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["m2m:sgn"] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["vrq"] = true, ["sur"] = SubscriptionReference, ["cr"] = creator },
+            ["m2m:sgn"] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["vrq"] = true, ["sur"] = SubscriptionReference, [AttributeNames.Creator] = creator },
         };
         var verified = await Delivery.SendNow(new PendingNotification(string.Concat(ResourceId, ":vrq"), targets, content, 0));
         var unverified = targets.Where(t => !verified.Contains(t)).ToList();

@@ -6,7 +6,11 @@ namespace VirtualIoT.Grains.Resources.Subscription;
 internal static class SubscriptionPolicy
 {
     /// <summary>Notification event types this CSE raises: update, delete, create and delete of a direct child.</summary>
-    private static readonly HashSet<long> s_supportedEvents = [1, 2, 3, 4];
+    private static readonly HashSet<long> s_supportedEvents =
+    [
+        (long)NotificationEventType.UpdateOfResource, (long)NotificationEventType.DeleteOfResource,
+        (long)NotificationEventType.CreateOfDirectChildResource, (long)NotificationEventType.DeleteOfDirectChildResource,
+    ];
 
     /// <summary>Members of <c>enc</c> defined by the standard but not evaluated here yet.</summary>
     private static readonly HashSet<string> s_unsupportedCriteria =
@@ -44,13 +48,13 @@ internal static class SubscriptionPolicy
     /// </summary>
     private static void Defaults(Dictionary<string, object?> attributes, string originator)
     {
-        attributes.TryAdd("nct", 1L);
+        attributes.TryAdd(AttributeNames.NotificationContentType, (long)NotificationContentType.AllAttributes);
         if (attributes.TryGetValue("nse", out var statistics) && statistics is true)
         {
             attributes["nsi"] = new List<object?>();
         }
 
-        attributes.TryAdd("enc", new Dictionary<string, object?>(StringComparer.Ordinal) { ["net"] = new List<object?> { 1L } });
+        attributes.TryAdd("enc", new Dictionary<string, object?>(StringComparer.Ordinal) { [AttributeNames.NotificationEventType] = new List<object?> { (long)NotificationEventType.UpdateOfResource } });
         if (!attributes.ContainsKey("cr") && attributes["nu"] is List<object?> targets && targets.Any(t => t as string != originator))
         {
             attributes["cr"] = originator;
@@ -77,7 +81,7 @@ internal static class SubscriptionPolicy
             return OneM2MError.BadRequest(batchError);
         }
 
-        var events = new List<long> { 1 };
+        var events = new List<long> { (long)NotificationEventType.UpdateOfResource };
         if (attributes.TryGetValue("enc", out var encValue) && encValue is not null)
         {
             if (encValue is not Dictionary<string, object?> enc)
@@ -97,7 +101,7 @@ internal static class SubscriptionPolicy
 
                         foreach (var net in events)
                         {
-                            if (net is < 1 or > 8)
+                            if (net is < (long)NotificationEventType.UpdateOfResource or > (long)NotificationEventType.ReportOnGeneratedMissingDataPoints)
                             {
                                 return OneM2MError.BadRequest($"enc/net {net} is not a notification event type");
                             }
@@ -135,12 +139,14 @@ internal static class SubscriptionPolicy
         // not raised here.
         if (attributes.TryGetValue("nct", out var nctValue) && nctValue is long nct)
         {
-            if (nct is < 1 or > 5)
+            if (nct is < (long)NotificationContentType.AllAttributes or > (long)NotificationContentType.TimeSeriesNotification)
             {
                 return OneM2MError.BadRequest($"nct {nct} is not a notification content type");
             }
 
-            if (nct is 4 or 5 || (nct == 2 && events.Any(e => e != 1)))
+            if ((NotificationContentType)nct is NotificationContentType.TriggerPayload or NotificationContentType.TimeSeriesNotification
+                || ((NotificationContentType)nct == NotificationContentType.ModifiedAttributes
+                    && events.Any(e => e != (long)NotificationEventType.UpdateOfResource)))
             {
                 return OneM2MError.BadRequest($"nct {nct} does not fit the event types {string.Join(",", events)}");
             }
@@ -206,7 +212,7 @@ internal static class SubscriptionPolicy
         var enc = attributes.TryGetValue("enc", out var value) ? value as Dictionary<string, object?> : null;
         var events = enc is not null && enc.TryGetValue("net", out var net) && IsIntegerList(net, out var list)
             ? list.Select(e => (int)e).ToList()
-            : [1];
+            : [(int)NotificationEventType.UpdateOfResource];
         var childTypes = enc is not null && enc.TryGetValue("chty", out var chty) && IsIntegerList(chty, out var types)
             ? types.Select(t => (int)t).ToList()
             : [];

@@ -88,3 +88,60 @@ public sealed class ResourceTypeRegistryTests
         Assert.Contains("at", error.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class ResourceTypeRegistryValidationTests
+{
+    private static ResourceTypeDescriptor Prefixed(ResourceType type, string prefix) => new()
+    {
+        Type = type, ShortName = prefix, Ids = ResourceIdScheme.Prefixed, IdPrefix = prefix,
+        Grain = static (grains, ri) => grains.GetGrain<IContainerGrain>(ri),
+    };
+
+    private static string Refusal(ResourceTypeDescriptor[] registered, PendingResourceType[]? pending = null) =>
+        Assert.Throws<InvalidOperationException>(() => ResourceTypeRegistry.Validate(registered, pending ?? [])).Message;
+
+    [Fact]
+    public void The_registered_types_pass() =>
+        Assert.Equal(ResourceTypeRegistry.All.Count, ResourceTypeRegistry.Validate([.. ResourceTypeRegistry.All], []).Length);
+
+    [Fact]
+    public void A_prefix_that_starts_another_is_refused() =>
+        Assert.Contains("'ts'", Refusal([Prefixed(ResourceType.TimeSeries, "ts"), Prefixed(ResourceType.TimeSeriesInstance, "tsi")]),
+            StringComparison.Ordinal);
+
+    [Fact]
+    public void A_type_registered_twice_is_refused() =>
+        Assert.Contains("twice", Refusal([Prefixed(ResourceType.Group, "grp"), Prefixed(ResourceType.Group, "grq")]), StringComparison.Ordinal);
+
+    [Fact]
+    public void A_type_both_registered_and_pending_is_refused() =>
+        Assert.Contains("pending", Refusal([Prefixed(ResourceType.Group, "grp")], [new(ResourceType.Group, "grp", [])]), StringComparison.Ordinal);
+
+    [Fact]
+    public void An_upper_case_prefix_is_refused() =>
+        Assert.Contains("lower-case", Refusal([Prefixed(ResourceType.Group, "Grp")]), StringComparison.Ordinal);
+
+    [Fact]
+    public void A_held_type_without_a_registered_holder_is_refused()
+    {
+        var held = new ResourceTypeDescriptor
+        {
+            Type = ResourceType.TimeSeriesInstance, ShortName = "tsi", Ids = ResourceIdScheme.Held, IdPrefix = "tsi",
+            Holder = ResourceType.TimeSeries,
+        };
+
+        Assert.Contains("holder", Refusal([held]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_parent_that_is_not_registered_is_refused()
+    {
+        var orphan = new ResourceTypeDescriptor
+        {
+            Type = ResourceType.Group, ShortName = "grp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "grp",
+            Grain = static (grains, ri) => grains.GetGrain<IContainerGrain>(ri), Parents = [ResourceType.Node],
+        };
+
+        Assert.Contains("parent", Refusal([orphan]), StringComparison.Ordinal);
+    }
+}
