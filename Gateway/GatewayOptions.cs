@@ -49,6 +49,15 @@ public sealed class GatewayOptions
     /// </summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 3;
+
+    /// <summary>
+    /// Longest a request may ask to be held before it runs (<c>oet</c>, operation execution time); a later
+    /// <c>oet</c> is answered 4000. The waiting request holds no thread and no grain, only its connection (HTTP)
+    /// or a little memory (MQTT). Default 10 minutes: long enough for scheduled actuation a few minutes ahead,
+    /// short enough that clients and proxies still hold the HTTP connection.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan MaxExecutionDelay { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Source-generated DataAnnotations validation of <see cref="GatewayOptions"/>.</summary>

@@ -32,6 +32,14 @@ public interface IDeliveryGrain : IGrainWithIntegerKey
     /// <summary>Sends a notification and waits for the answers (verification requests, deletion notifications).</summary>
     [Alias("SendNow")]
     ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification);
+
+    /// <summary>
+    /// Forwards a NOTIFY that an originator addressed to the AE <paramref name="aeId"/> (TS-0004 7.4.1.2.x, as ACME
+    /// does) over the AE's routes in delivery order; returns the first 2xxx status, else the last status an AE answered,
+    /// or null when no route answered.
+    /// </summary>
+    [Alias("Forward")]
+    ValueTask<ResponseStatusCode?> Forward(string aeId, PendingNotification notification);
 }
 
 /// <summary>

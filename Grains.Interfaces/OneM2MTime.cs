@@ -45,6 +45,30 @@ public static class OneM2MTime
             DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out utc);
     }
 
+    /// <summary>Parses an ISO 8601 duration (<c>PT10S</c>, <c>P1DT2H</c>, <c>-PT1S</c>).</summary>
+    public static bool TryParseDuration(string? text, out TimeSpan duration)
+    {
+        duration = default;
+        if (string.IsNullOrEmpty(text) || text.Length > 64)
+        {
+            return false;
+        }
+
+        try
+        {
+            duration = System.Xml.XmlConvert.ToTimeSpan(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Parses and rewrites a timestamp in canonical form, or returns null when it is not one.</summary>
     public static string? Normalize(string? text) => TryParse(text, out var utc) ? Format(utc) : null;
 }

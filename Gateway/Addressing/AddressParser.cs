@@ -4,7 +4,9 @@ namespace VirtualIoT.Gateway.Addressing;
 /// Parses the HTTP request path into a <see cref="ParsedAddress"/> (docs/protocol.md §5, TS-0009 6.2.2):
 /// CSE-relative (<c>/cse-in/app</c>, <c>/-/app</c>, <c>/Cmyapp</c>, hybrid <c>/cnt7Fk2/la</c>),
 /// SP-relative (<c>/~/id-in/…</c>) and absolute (<c>/_/virtualiot.example.com/id-in/…</c>).
-/// An address of another CSE or service provider is 4004: a lone IN-CSE has nowhere to forward it.
+/// An address of another CSE or service provider is 4004: a lone IN-CSE has nowhere to forward it. A malformed
+/// address (a trailing or doubled <c>/</c>, a bare SP-relative <c>/id-in</c> or absolute <c>//sp/id-in</c> without a
+/// resource part) is 4000, as in ACME's grammar.
 /// </summary>
 public static class AddressParser
 {
@@ -40,10 +42,10 @@ public static class AddressParser
             address = address[1..];
         }
 
-        // Tolerate one trailing slash (/cse-in/app/).
-        if (address.Span.EndsWith('/'))
+        // ACME's grammar (TS-0001 7.2): no form of address ends with '/', and none has an empty segment.
+        if (address.Span.EndsWith('/') || ContainsEmptySegment(address.Span))
         {
-            address = address[..^1];
+            return OneM2MError.BadRequest($"'{path}' is not a valid address: it has an empty segment or a trailing '/'");
         }
 
         var span = address.Span;
@@ -54,11 +56,21 @@ public static class AddressParser
             {
                 return OneM2MError.NotFound($"'{path}' addresses another CSE; this CSE is {cse.CseId} and does not forward");
             }
+
+            if (address.IsEmpty)
+            {
+                return OneM2MError.BadRequest($"'{path}' is a CSE-ID without a resource part; address the CSEBase as {cse.CseId}/{cse.CseBaseName}");
+            }
         }
         else if (span.StartsWith("_/"))
         {
             address = address[2..];
             var host = NextSegment(ref address);
+            if (address.IsEmpty)
+            {
+                return OneM2MError.BadRequest($"'{path}' is an SP-ID without a CSE-ID and a resource part");
+            }
+
             if (!host.Span.Equals(cse.SpHost, StringComparison.OrdinalIgnoreCase))
             {
                 return OneM2MError.NotFound($"'{path}' addresses another service provider; this is //{cse.SpHost}");
@@ -68,20 +80,21 @@ public static class AddressParser
             {
                 return OneM2MError.NotFound($"'{path}' addresses another CSE; this CSE is {cse.CseId} and does not forward");
             }
+
+            if (address.IsEmpty)
+            {
+                return OneM2MError.BadRequest($"'{path}' is a CSE-ID without a resource part; address the CSEBase as //{cse.SpHost}{cse.CseId}/{cse.CseBaseName}");
+            }
         }
 
         if (address.IsEmpty)
         {
-            // "/", "/~/id-in" or "/_/sp/id-in": the CSEBase.
+            // "/": the CSEBase.
             return new ParsedAddress(cse.CseBaseId, ReadOnlyMemory<char>.Empty, address);
         }
 
         var cseRelative = address;
         var first = NextSegment(ref address);
-        if (first.IsEmpty || ContainsEmptySegment(address.Span))
-        {
-            return OneM2MError.NotFound($"'{path}' has an empty path segment");
-        }
 
         var firstSpan = first.Span;
         if (firstSpan.SequenceEqual(cse.CseBaseName) || firstSpan is "-")
@@ -116,5 +129,5 @@ public static class AddressParser
     }
 
     private static bool ContainsEmptySegment(ReadOnlySpan<char> relative) =>
-        relative.StartsWith('/') || relative.Contains("//", StringComparison.Ordinal) || relative.EndsWith('/');
+        relative.StartsWith('/') || relative.Contains("//", StringComparison.Ordinal);
 }

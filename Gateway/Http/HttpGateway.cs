@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Pipeline;
@@ -57,6 +58,8 @@ public sealed partial class HttpGateway
         var headers = request.Headers;
         var requestIdentifier = headers[OneM2MHeaders.RequestIdentifier].ToString();
         var releaseVersion = headers[OneM2MHeaders.ReleaseVersion].ToString();
+        var vendorInformation = headers[OneM2MHeaders.VendorInformation].ToString();
+        var noResponse = false;
         using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, headers[OneM2MHeaders.Origin]);
         using var logScope = GatewayTelemetry.BeginRequestScope(gateway._logger, requestIdentifier);
         var operationName = MethodOperationName(request.Method);
@@ -81,16 +84,24 @@ public sealed partial class HttpGateway
                 resourceTypeName = GatewayMetrics.ResourceTypeName(type);
             }
 
-            response = gateway._authenticator.Required
-                && await gateway._authenticator.AuthenticateHttpAsync(headers.Authorization, resourceRequest) is { } unauthenticated
-                ? ResourceResponse.Error(unauthenticated)
-                : resourceRequest.Operation == Operation.Notify
-                // The CSE hosts no notifiable resource yet (no polling channels); ACME answers 4000 for this.
-                ? ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable (POST without ty in Content-Type is a notify)")
-                : await gateway._dispatcher.DispatchAsync(resourceRequest, address, context.RequestAborted);
+            var timing = gateway._dispatcher.ParseTiming(new TimingParameters(
+                Header(headers, OneM2MHeaders.RequestExpiration), Header(headers, OneM2MHeaders.ResultExpiration),
+                Header(headers, OneM2MHeaders.OperationExecutionTime), request.Query["rt"].FirstOrDefault()));
+            if (!timing.IsSuccess)
+            {
+                response = ResourceResponse.Error(timing.Error);
+            }
+            else
+            {
+                noResponse = timing.Value.NoResponse;
+                response = gateway._authenticator.Required
+                    && await gateway._authenticator.AuthenticateHttpAsync(headers.Authorization, resourceRequest) is { } unauthenticated
+                    ? ResourceResponse.Error(unauthenticated)
+                    : await gateway._dispatcher.DispatchAsync(resourceRequest, address, timing.Value, context.RequestAborted);
+            }
         }
 
-        await HttpResponseWriter.WriteAsync(context, response, requestIdentifier, releaseVersion);
+        await HttpResponseWriter.WriteAsync(context, response, new ResponseEcho(requestIdentifier, releaseVersion, vendorInformation, noResponse));
         GatewayTelemetry.Complete(activity, operationName, response.StatusCode);
 
         if ((int)response.StatusCode >= 4000)
@@ -103,6 +114,13 @@ public sealed partial class HttpGateway
             gateway._metrics.RecordRequest(Protocol, operationName, resourceTypeName,
                 StatusCodeMapping.ToHeaderValue(response.StatusCode), startTimestamp);
         }
+    }
+
+    // A header's value, or null when absent or empty.
+    private static string? Header(IHeaderDictionary headers, string name)
+    {
+        var value = headers[name];
+        return StringValues.IsNullOrEmpty(value) ? null : value.ToString();
     }
 
     /// <summary>The operation tag for a request whose operation is not known yet (or that failed to parse).</summary>

@@ -87,6 +87,10 @@ public static class HttpRequestParser
             }
 
             query = parsedQuery.Value!;
+            if (PrimitiveRules.CheckAttributeList(operation.Value, query.ResultContent, query.Filter, query.AttributeList) is { } partialError)
+            {
+                return partialError;
+            }
         }
 
         string? contentRoot = null;

@@ -15,6 +15,21 @@ public static class OneM2MHeaders
     /// <summary>Response status code, on every response.</summary>
     public const string ResponseStatusCode = "X-M2M-RSC";
 
+    /// <summary>Request expiration timestamp (<c>rqet</c>).</summary>
+    public const string RequestExpiration = "X-M2M-RET";
+
+    /// <summary>Result expiration timestamp (<c>rset</c>).</summary>
+    public const string ResultExpiration = "X-M2M-RST";
+
+    /// <summary>Operation execution time (<c>oet</c>).</summary>
+    public const string OperationExecutionTime = "X-M2M-OET";
+
+    /// <summary>Vendor information (<c>vsi</c>), echoed in the response.</summary>
+    public const string VendorInformation = "X-M2M-VSI";
+
+    /// <summary>Originating timestamp (<c>ot</c>), set on every response.</summary>
+    public const string OriginatingTimestamp = "X-M2M-OT";
+
     /// <summary>Media type of the oneM2M JSON serialization.</summary>
     public const string JsonMediaType = "application/json";
 

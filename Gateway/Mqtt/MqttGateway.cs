@@ -110,6 +110,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         // Closing every connection need not tell the cluster about each: the references to this gateway fail from now
         // on (and lapse), and a device that reconnects elsewhere is attached there.
         _notifier?.BeginStop();
+        await _shutdown.CancelAsync();
         try
         {
             await server.StopAsync();
@@ -129,8 +130,15 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
 
     private int _stopping;
 
+    // Cancels requests still waiting for their operation execution time when the broker stops.
+    private readonly CancellationTokenSource _shutdown = new();
+
     /// <inheritdoc/>
-    public void Dispose() => _server?.Dispose();
+    public void Dispose()
+    {
+        _server?.Dispose();
+        _shutdown.Dispose();
+    }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
@@ -271,16 +279,65 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             return;
         }
 
+        // rqet, rset, oet, rt: checked on arrival (the broker may have held the message), as over HTTP.
+        var timing = RequestTiming.None;
+        if (parsed.Request is not null)
+        {
+            var parsedTiming = _dispatcher.ParseTiming(parsed.Timing);
+            if (parsedTiming.IsSuccess)
+            {
+                timing = parsedTiming.Value;
+            }
+            else
+            {
+                parsed = parsed with { Request = null, Error = parsedTiming.Error };
+            }
+        }
+
+        var exchange = new Exchange(e.ClientId, e.ApplicationMessage.Topic, topic, parsed, timing, startTimestamp);
+        if (parsed.Request is not null && _dispatcher.IsDeferred(timing))
+        {
+            // A future oet: the request waits on a timer, off this client's message loop (MQTTnet handles one
+            // client's publishes in order, and its next requests must not wait for this one).
+            _ = AnswerLaterAsync(exchange);
+            return;
+        }
+
+        await AnswerAsync(exchange, e.CancellationToken);
+    }
+
+    private sealed record Exchange(string ClientId, string TopicName, MqttTopic Topic, MqttRequest Parsed, RequestTiming Timing, long StartTimestamp);
+
+    private async Task AnswerLaterAsync(Exchange exchange)
+    {
+        try
+        {
+            await AnswerAsync(exchange, _shutdown.Token);
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+            // The broker stops: a request still waiting for its oet is not carried out.
+        }
+        catch (Exception exception)
+        {
+            Log.UnhandledException(_logger, exception, exchange.ClientId, exchange.Parsed.RequestIdentifier!);
+        }
+    }
+
+    private async Task AnswerAsync(Exchange exchange, CancellationToken cancellationToken)
+    {
+        var (clientId, topicName, topic, parsed, timing, startTimestamp) = exchange;
+        var requestIdentifier = parsed.RequestIdentifier!;
         var request = parsed.Request;
         // One activity and one log scope per oneM2M request, as over HTTP (GatewayTelemetry).
-        using var activity = GatewayTelemetry.StartRequest(Protocol, parsed.RequestIdentifier, request?.Originator ?? topic.Originator);
-        using var logScope = GatewayTelemetry.BeginRequestScope(_logger, parsed.RequestIdentifier);
+        using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, request?.Originator ?? topic.Originator);
+        using var logScope = GatewayTelemetry.BeginRequestScope(_logger, requestIdentifier);
         ResourceResponse response;
         if (request is null)
         {
             response = ResourceResponse.Error(parsed.Error!);
         }
-        else if (_security.Required && _security.Authenticator.CheckIdentity(request, MqttOriginatorRegistry.OriginatorOf(e.ClientId)) is { } unauthenticated)
+        else if (_security.Required && _security.Authenticator.CheckIdentity(request, MqttOriginatorRegistry.OriginatorOf(clientId)) is { } unauthenticated)
         {
             response = ResourceResponse.Error(unauthenticated);
         }
@@ -288,18 +345,18 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         {
             try
             {
-                response = await _dispatcher.DispatchAsync(request, parsed.Address, e.CancellationToken);
+                response = await _dispatcher.DispatchAsync(request, parsed.Address, timing, cancellationToken);
             }
-            catch (Exception exception) when (!e.CancellationToken.IsCancellationRequested)
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
                 // One catch for the binding, as GatewayExceptionHandler for HTTP: logged once, no stack trace sent.
-                Log.UnhandledException(_logger, exception, e.ClientId, parsed.RequestIdentifier);
+                Log.UnhandledException(_logger, exception, clientId, requestIdentifier);
                 response = ResourceResponse.Error(ResponseStatusCode.InternalServerError,
-                    $"internal server error; the CSE log has the details under request identifier {parsed.RequestIdentifier}");
+                    $"internal server error; the CSE log has the details under request identifier {requestIdentifier}");
             }
 
             if (response.StatusCode == ResponseStatusCode.Created && request.ResourceType == ResourceType.AE
-                && RegisteredAeId(response) is { } aeId && _registry.Claim(e.ClientId, aeId) && _notifier is { } notifier)
+                && RegisteredAeId(response) is { } aeId && _registry.Claim(clientId, aeId) && _notifier is { } notifier)
             {
                 // Before the response: the AE may subscribe as soon as it has it.
                 await notifier.AttachAsync(aeId);
@@ -308,12 +365,12 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
 
         if ((int)response.StatusCode >= 4000)
         {
-            Log.RequestFailed(_logger, e.ApplicationMessage.Topic, parsed.RequestIdentifier, (int)response.StatusCode, response.Message);
+            Log.RequestFailed(_logger, topicName, requestIdentifier, (int)response.StatusCode, response.Message);
         }
 
         if (!parsed.NoResponse)
         {
-            var bytes = MqttResponseWriter.Write(response, parsed.RequestIdentifier, parsed.ReleaseVersion, parsed.From, _cse.CseId);
+            var bytes = MqttResponseWriter.Write(response, requestIdentifier, parsed.ReleaseVersion, parsed.From, _cse.CseId, parsed.VendorInformation);
             var message = new MqttApplicationMessageBuilder()
                 .WithTopic(topic.ResponseTopic(_cseTopicId))
                 .WithPayload(bytes)
@@ -327,9 +384,8 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         GatewayTelemetry.Complete(activity, operationName, response.StatusCode);
         if (startTimestamp != 0)
         {
-            var operation = request is null ? "unknown" : GatewayMetrics.OperationName(request.Operation, RequestDispatcher.IsDiscovery(request));
             var resourceType = request?.ResourceType is { } type ? GatewayMetrics.ResourceTypeName(type) : null;
-            _metrics.RecordRequest(Protocol, operation, resourceType, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), startTimestamp);
+            _metrics.RecordRequest(Protocol, operationName, resourceType, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), startTimestamp);
         }
     }
 

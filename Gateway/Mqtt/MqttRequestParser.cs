@@ -28,7 +28,14 @@ public readonly record struct MqttRequest(
     string? RequestIdentifier,
     string? ReleaseVersion,
     string? From,
-    bool NoResponse);
+    bool NoResponse)
+{
+    /// <summary><c>rqet</c>, <c>rset</c>, <c>oet</c> and <c>rt</c> as sent, read against the clock by the dispatcher.</summary>
+    public TimingParameters Timing { get; init; }
+
+    /// <summary><c>vsi</c> as sent, echoed in the response.</summary>
+    public string? VendorInformation { get; init; }
+}
 
 /// <summary>
 /// Reads a JSON request primitive (TS-0010 6.4, TS-0004 8.3) from an MQTT payload with <see cref="Utf8JsonReader"/>,
@@ -53,7 +60,8 @@ public static class MqttRequestParser
     // Top-level members checked for duplicates (an unknown member is skipped, never compared). IndexOf gives -1
     // for other names, and 1 << -1 is negative.
     private static readonly string[] s_primitiveNames =
-        ["op", "to", "fr", "rqi", "rvi", "ty", "pc", "fc", "rt", "rcn", "drt", "atrl", "da", "sqi", "rp", "rids", "tids", "ltids", "tqi", "asi", "auri"];
+        ["op", "to", "fr", "rqi", "rvi", "ty", "pc", "fc", "rt", "rcn", "drt", "atrl", "da", "sqi", "rp", "rids", "tids", "ltids", "tqi", "asi", "auri",
+         "rqet", "rset", "oet", "vsi"];
 
     /// <summary>
     /// Parses <paramref name="payload"/> received on <paramref name="topic"/> (a <see cref="MqttTopicKind.Request"/> or
@@ -64,6 +72,7 @@ public static class MqttRequestParser
         ArgumentNullException.ThrowIfNull(cse);
         var reader = new Utf8JsonReader(payload, s_options);
         string? op = null, to = null, from = null, requestIdentifier = null, releaseVersion = null, type = null;
+        string? requestExpiration = null, resultExpiration = null, executionTime = null, responseType = null, vendorInformation = null;
         var content = default(Utf8JsonReader);
         var hasContent = false;
         var noResponse = false;
@@ -122,7 +131,20 @@ public static class MqttRequestParser
                         ReadFilterCriteria(ref reader, ref parameters, ref fieldError);
                         break;
                     case "rt":
-                        ReadResponseType(ref reader, ref parameters, ref noResponse, ref fieldError);
+                        responseType = ReadResponseType(ref reader, ref fieldError);
+                        noResponse = responseType == "5";
+                        break;
+                    case "rqet":
+                        requestExpiration = Scalar(ref reader, name, ref fieldError);
+                        break;
+                    case "rset":
+                        resultExpiration = Scalar(ref reader, name, ref fieldError);
+                        break;
+                    case "oet":
+                        executionTime = Scalar(ref reader, name, ref fieldError);
+                        break;
+                    case "vsi":
+                        vendorInformation = Text(ref reader, name, ref fieldError);
                         break;
                     default:
                         if (RequestParameterParser.IsPrimitiveMember(name))
@@ -132,7 +154,7 @@ public static class MqttRequestParser
                         }
                         else
                         {
-                            // ot, rqet, rset, oet, ec, gid, tkns, vsi…: carried but not acted on, as over HTTP.
+                            // ot, ec, gid, tkns…: carried but not acted on, as over HTTP.
                             reader.Skip();
                         }
 
@@ -162,9 +184,13 @@ public static class MqttRequestParser
 
         var error = Validate(topic, cse, op, to, from, requestIdentifier, type, releaseVersion, fieldError, parameters, hasContent,
             ref content, out var request, out var address);
-        return error is not null
+        var parsed = error is not null
             ? Fail(error, requestIdentifier, releaseVersion, from)
-            : new MqttRequest(request, address, null, requestIdentifier, releaseVersion, from, noResponse);
+            : new MqttRequest(request, address, null, requestIdentifier, releaseVersion, from, noResponse)
+            {
+                Timing = new TimingParameters(requestExpiration, resultExpiration, executionTime, responseType),
+            };
+        return parsed with { VendorInformation = vendorInformation };
     }
 
     /// <summary>
@@ -274,6 +300,20 @@ public static class MqttRequestParser
             return OneM2MError.BadRequest("to is missing");
         }
 
+        // A partial retrieve may name its attribute as a fragment of the target (TS-0004 8.1.2: to "…#lbl").
+        IReadOnlyList<string>? attributeList = null;
+        var fragment = to.IndexOf('#', StringComparison.Ordinal);
+        if (fragment >= 0)
+        {
+            if (fragment == to.Length - 1)
+            {
+                return OneM2MError.BadRequest($"to '{to}' has an empty attribute fragment");
+            }
+
+            attributeList = [to[(fragment + 1)..]];
+            to = to[..fragment];
+        }
+
         var parsedAddress = AddressParser.ParseTo(to, cse);
         if (!parsedAddress.IsSuccess)
         {
@@ -313,6 +353,21 @@ public static class MqttRequestParser
                 return rootError;
             }
         }
+        else if (hasContent)
+        {
+            if (ReadAttributeList(ref content, out var listed) is { } listError)
+            {
+                return listError;
+            }
+
+            attributeList = listed ?? attributeList;
+        }
+
+        attributeList ??= query.AttributeList;
+        if (PrimitiveRules.CheckAttributeList(operation, query.ResultContent, query.Filter, attributeList) is { } partialError)
+        {
+            return partialError;
+        }
 
         var originator = PrimitiveRules.NormalizeOriginator(from, cse);
         var registers = operation == Operation.Create && resourceType == ResourceType.AE;
@@ -344,9 +399,56 @@ public static class MqttRequestParser
             ResultContent = query.ResultContent,
             IdentifierForm = query.IdentifierForm,
             Filter = query.Filter,
-            AttributeList = query.AttributeList,
+            AttributeList = attributeList,
         };
         return null;
+    }
+
+    // The content of a retrieve (or, wrongly, a delete) may be {"m2m:atrl":["ri","lbl"]}: a partial retrieve
+    // (TS-0004 8.1.2). Other members carry nothing for these operations and are skipped.
+    private static OneM2MError? ReadAttributeList(ref Utf8JsonReader reader, out List<string>? attributeList)
+    {
+        attributeList = null;
+        try
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return OneM2MError.BadRequest("pc must be a JSON object");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isList = reader.ValueTextEquals("m2m:atrl"u8);
+                reader.Read();
+                if (!isList)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return OneM2MError.BadRequest("m2m:atrl must be a list of attribute names");
+                }
+
+                attributeList ??= [];
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType != JsonTokenType.String || reader.GetString() is not { Length: > 0 } name)
+                    {
+                        return OneM2MError.BadRequest("m2m:atrl must be a list of attribute names");
+                    }
+
+                    attributeList.Add(name);
+                }
+            }
+
+            return null;
+        }
+        catch (InvalidOperationException exception)
+        {
+            return OneM2MError.BadRequest("malformed JSON: " + exception.Message);
+        }
     }
 
     private static MqttRequest Fail(OneM2MError error, string? requestIdentifier, string? releaseVersion, string? from) =>
@@ -448,40 +550,31 @@ public static class MqttRequestParser
         (parameters ??= []).Add(new(name, value ?? ""));
     }
 
-    // rt is {"rtv":n,"nu":[…]} (TS-0004 6.3.5.16); a bare number is tolerated. rtv 5 (noResponse) is honoured
-    // over MQTT (TS-0010: publish no response); every other value goes to the shared check (only 3 is supported).
-    private static void ReadResponseType(ref Utf8JsonReader reader, ref List<KeyValuePair<string, StringValues>>? parameters, ref bool noResponse, ref OneM2MError? error)
+    // rt is {"rtv":n,"nu":[…]} (TS-0004 6.3.5.16); a bare number is tolerated. The value is read with the other
+    // timing parameters (Pipeline/RequestTiming.cs), as over HTTP.
+    private static string? ReadResponseType(ref Utf8JsonReader reader, ref OneM2MError? error)
     {
-        string? value = null;
-        if (reader.TokenType == JsonTokenType.StartObject)
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var member = reader.GetString();
-                reader.Read();
-                if (member == "rtv")
-                {
-                    value = Scalar(ref reader, "rt.rtv", ref error);
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-        }
-        else
-        {
-            value = Scalar(ref reader, "rt", ref error);
+            return Scalar(ref reader, "rt", ref error);
         }
 
-        if (value == "5")
+        string? value = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            noResponse = true;
+            var member = reader.GetString();
+            reader.Read();
+            if (member == "rtv")
+            {
+                value = Scalar(ref reader, "rt.rtv", ref error);
+            }
+            else
+            {
+                reader.Skip();
+            }
         }
-        else if (value is not null)
-        {
-            (parameters ??= []).Add(new("rt", value));
-        }
+
+        return value;
     }
 
     private static void AddParameter(ref Utf8JsonReader reader, string name, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)

@@ -5,7 +5,7 @@ namespace VirtualIoT.Gateway.Mqtt;
 
 /// <summary>
 /// Writes a <see cref="ResourceResponse"/> as a JSON response primitive (TS-0010 6.4, TS-0004 8.3):
-/// <c>{"rsc":2001,"rqi":…,"rvi":…,"to":…,"fr":"/id-in","pc":{…}}</c>. The RSC goes unchanged (no HTTP mapping);
+/// <c>{"rsc":2001,"rqi":…,"rvi":…,"to":…,"fr":"/id-in","ot":…,"pc":{…}}</c>, with <c>vsi</c> echoed. The RSC goes unchanged (no HTTP mapping);
 /// an error without content carries <c>{"m2m:dbg":…}</c> as over HTTP.
 /// </summary>
 public static class MqttResponseWriter
@@ -18,7 +18,9 @@ public static class MqttResponseWriter
     /// <param name="releaseVersion"><c>rvi</c> of the request, echoed when it had one.</param>
     /// <param name="to">The request's <c>fr</c> as sent, or null when it had none (a registration asking for an AE-ID).</param>
     /// <param name="from">This CSE's ID (<c>/id-in</c>).</param>
-    public static byte[] Write(ResourceResponse response, string requestIdentifier, string? releaseVersion, string? to, string from)
+    /// <param name="vendorInformation"><c>vsi</c> of the request, echoed when it had one.</param>
+    public static byte[] Write(ResourceResponse response, string requestIdentifier, string? releaseVersion, string? to, string from,
+        string? vendorInformation = null)
     {
         ArgumentNullException.ThrowIfNull(response);
         var writer = PooledJsonWriter.Rent(out var buffer);
@@ -38,6 +40,12 @@ public static class MqttResponseWriter
             }
 
             writer.WriteString("fr"u8, from);
+            writer.WriteString("ot"u8, OneM2MTime.Format(DateTime.UtcNow));
+            if (!string.IsNullOrEmpty(vendorInformation))
+            {
+                writer.WriteString("vsi"u8, vendorInformation);
+            }
+
             if (response.Content is not null)
             {
                 writer.WritePropertyName("pc"u8);

@@ -76,4 +76,27 @@ public static class PrimitiveRules
 
     /// <summary>True when a From asks the CSE to assign the AE-ID (TS-0001 10.2.2.2): empty, <c>C</c> or <c>S</c>.</summary>
     public static bool AsksForAssignedAeId(string originator) => originator is "" or "C" or "S";
+
+    /// <summary>
+    /// A partial retrieve (<c>atrl</c>) is valid only on a retrieve that returns attributes (no
+    /// <c>rcn</c>, or <c>rcn=1</c>), as ACME checks; elsewhere it is 4000, never ignored: a delete that ignored it
+    /// would remove the whole resource when the client meant one attribute.
+    /// </summary>
+    public static OneM2MError? CheckAttributeList(Operation operation, ResultContent? resultContent, FilterCriteria? filter,
+        IReadOnlyList<string>? attributeList)
+    {
+        if (attributeList is null)
+        {
+            return null;
+        }
+
+        if (operation != Operation.Retrieve || filter?.Usage == FilterUsage.Discovery)
+        {
+            return OneM2MError.BadRequest("a partial retrieve (atrl) is only valid on a retrieve (not on a create, update, delete, notify or discovery)");
+        }
+
+        return resultContent is null or ResultContent.Attributes
+            ? null
+            : OneM2MError.BadRequest($"a partial retrieve (atrl) is only valid with rcn=1 (was rcn={(int)resultContent})");
+    }
 }

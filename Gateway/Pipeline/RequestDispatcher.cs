@@ -19,14 +19,18 @@ public sealed partial class RequestDispatcher
 {
     private readonly AddressResolver _resolver;
     private readonly IDiscoveryGrain _discovery;
+    private readonly IGrainFactory _grains;
+    private readonly IDeliveryGrain _delivery;
     private readonly ClusterFailurePolicy _failures;
     private readonly RequestAdmission? _admission;
     private readonly ILogger _logger;
+    private readonly TimeSpan _maxExecutionDelay;
 
     /// <summary>Creates the dispatcher.</summary>
     public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, RequestAdmission admission, ILogger<RequestDispatcher> logger)
         : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger, admission)
     {
+        _maxExecutionDelay = options!.Value.MaxExecutionDelay;
     }
 
     /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock) and optional limits.</summary>
@@ -40,9 +44,14 @@ public sealed partial class RequestDispatcher
         _failures = failures;
         _admission = admission;
         _logger = logger;
+        _maxExecutionDelay = new GatewayOptions().MaxExecutionDelay;
 
         // IDiscoveryGrain is a stateless worker: one reference serves every request.
         _discovery = grains.GetGrain<IDiscoveryGrain>(0);
+        _grains = grains;
+
+        // A stateless worker too: forwarded NOTIFY requests (ForwardNotifyAsync).
+        _delivery = grains.GetGrain<IDeliveryGrain>(0);
     }
 
     /// <summary>True for a discovery request (<c>fu=1</c>).</summary>
@@ -52,20 +61,46 @@ public sealed partial class RequestDispatcher
         return request.Filter?.Usage == FilterUsage.Discovery;
     }
 
+    /// <summary>
+    /// Reads a request's timing parameters against this gateway's clock (<see cref="RequestTiming.Parse"/>): 4008 for
+    /// an expired request, 4000 for contradicting or malformed times, 5001 for a non-blocking response type.
+    /// </summary>
+    public ParseResult<RequestTiming> ParseTiming(TimingParameters parameters) =>
+        RequestTiming.Parse(parameters, _failures.Time.GetUtcNow(), _maxExecutionDelay);
+
+    /// <summary>True when <paramref name="timing"/> asks to run later than now (a future <c>oet</c>).</summary>
+    public bool IsDeferred(RequestTiming timing) => timing.DelayFrom(_failures.Time.GetUtcNow()) > TimeSpan.Zero;
+
+    /// <summary>
+    /// Answers <paramref name="request"/> once its operation execution time (<c>oet</c>) has come: the wait is a
+    /// timer, holding no thread and no grain turn, bounded by <c>rqet</c> and the configured maximum
+    /// (<see cref="GatewayOptions.MaxExecutionDelay"/>), both checked when the timing was parsed.
+    /// </summary>
+    public async ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, RequestTiming timing, CancellationToken cancellationToken)
+    {
+        var delay = timing.DelayFrom(_failures.Time.GetUtcNow());
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, _failures.Time, cancellationToken);
+        }
+
+        return await DispatchAsync(request, address, cancellationToken);
+    }
+
     /// <summary>Answers <paramref name="request"/> addressed to <paramref name="address"/>.</summary>
     public ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Operation == Operation.Notify)
-        {
-            // The CSE hosts no notifiable resource yet (no polling channels); ACME answers 4000 for this.
-            return new(ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable"));
-        }
 
         // Limits (requests per originator, attribute sizes) before any grain call: Security/RequestAdmission.cs.
         if (_admission?.Admit(request) is { } refused)
         {
             return new(refused);
+        }
+
+        if (request.Operation == Operation.Notify)
+        {
+            return ForwardNotifyAsync(request, address);
         }
 
         return DispatchWithRetriesAsync(request, address, IsDiscovery(request), cancellationToken);
@@ -135,6 +170,49 @@ public sealed partial class RequestDispatcher
                 await _failures.DelayAsync(delay, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// A NOTIFY addressed to an <c>&lt;AE&gt;</c> is forwarded to the AE (its MQTT connection or its <c>poa</c>, as
+    /// the CSE's own notifications go) and answered with the AE's status, as ACME does; 5103 when no route answered.
+    /// Any other target is not notifiable here (4000, as ACME). The originator needs NOTIFY on the AE (4103).
+    /// </summary>
+    private async ValueTask<ResourceResponse> ForwardNotifyAsync(ResourceRequest request, ParsedAddress address)
+    {
+        if (request.ContentRoot is not ("m2m:sgn" or "m2m:agn"))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest,
+                $"the content of a NOTIFY is a notification (m2m:sgn or m2m:agn), not {request.ContentRoot ?? "nothing"}; a create names its ty in Content-Type");
+        }
+
+        var target = await _resolver.ResolveAsync(address);
+        if (!target.IsSuccess)
+        {
+            return ResourceResponse.Error(target.Error);
+        }
+
+        var aeId = target.Value.ResourceId;
+        if (target.Value.SubTarget is not null || ResourceIds.Classify(aeId, _resolver.CseBaseId) != ResourceType.AE)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable: only an <AE> receives a NOTIFY here");
+        }
+
+        var ae = _grains.GetGrain<IAeGrain>(aeId);
+        if (!await ae.Allows(request.Originator, Operation.Notify))
+        {
+            return await ae.IsRegistered()
+                ? ResourceResponse.Error(ResponseStatusCode.OriginatorHasNoPrivilege, $"originator '{request.Originator}' has no NOTIFY privilege on {aeId}")
+                : ResourceResponse.Missing();
+        }
+
+        var content = new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content };
+        var status = await _delivery.Forward(aeId, new PendingNotification(request.RequestIdentifier, [aeId], content, 0));
+        return status switch
+        {
+            null => ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, $"{aeId} answered the notification on none of its points of access"),
+            { } rsc when (int)rsc >= 4000 => ResourceResponse.Error(rsc, $"{aeId} answered the notification with {(int)rsc}"),
+            { } rsc => new ResourceResponse(rsc),
+        };
     }
 
     private bool IsSafeToRepeat(ResourceRequest request, ResolvedTarget target) =>

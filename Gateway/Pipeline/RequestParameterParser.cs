@@ -226,17 +226,8 @@ public static class RequestParameterParser
                     level = Int(name, values, ref error);
                     break;
                 case "rt":
-                    if (Single(name, values, ref error) is { } rtText)
-                    {
-                        error = rtText switch
-                        {
-                            "3" => null,
-                            "1" or "2" or "4" or "5" => new OneM2MError(ResponseStatusCode.NotImplemented,
-                                $"response type rt={rtText} is not supported; only blocking requests (rt=3)"),
-                            _ => OneM2MError.BadRequest($"invalid rt '{rtText}'"),
-                        };
-                    }
-
+                    // Read with the other timing parameters (RequestTiming); here only kept out of atr.
+                    Single(name, values, ref error);
                     break;
                 case "da":
                 case "sqi":

@@ -19,6 +19,8 @@ internal enum ValueKind
     NonNegativeInteger,
     StringList,
     NonEmptyStringList,
+    /// <summary>A list of <c>xs:token</c> strings (<c>lbl</c>): each non-empty, without tabs, line breaks, leading, trailing or repeated spaces.</summary>
+    TokenList,
     Timestamp,
     /// <summary>Any JSON value (content).</summary>
     Any,
@@ -77,6 +79,27 @@ internal sealed class ResourcePolicy
     /// <summary>What the cluster and the bindings know of the type.</summary>
     public ResourceTypeDescriptor Descriptor { get; }
 
+    /// <summary>
+    /// 4000 when a partial retrieve (<c>atrl</c>) names an attribute this type does not define; null otherwise.
+    /// </summary>
+    public OneM2MError? CheckAttributeList(IReadOnlyList<string>? names)
+    {
+        if (names is null)
+        {
+            return null;
+        }
+
+        foreach (var name in names)
+        {
+            if (!Attributes.ContainsKey(name))
+            {
+                return OneM2MError.BadRequest($"'{name}' is not an attribute of {RootKey}");
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The attributes every resource type has (TS-0001 9.6.1.3.1), with the given extras.</summary>
     public static IEnumerable<AttributeRule> Universal(params AttributeRule[] specific)
     {
@@ -89,7 +112,7 @@ internal sealed class ResourcePolicy
             new("ct", "creationTime", ValueKind.Timestamp, Presence.NotPresent, Presence.NotPresent),
             new("lt", "lastModifiedTime", ValueKind.Timestamp, Presence.NotPresent, Presence.NotPresent),
             new("et", "expirationTime", ValueKind.Timestamp, Presence.Optional, Presence.Optional),
-            new("lbl", "labels", ValueKind.StringList, Presence.Optional, Presence.Optional),
+            new("lbl", "labels", ValueKind.TokenList, Presence.Optional, Presence.Optional),
             new("at", "announceTo", ValueKind.StringList, Presence.Optional, Presence.Optional),
             new("aa", "announcedAttribute", ValueKind.StringList, Presence.Optional, Presence.Optional),
         ];

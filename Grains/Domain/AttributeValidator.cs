@@ -109,6 +109,21 @@ internal static class AttributeValidator
                 }
 
                 return true;
+            case ValueKind.TokenList:
+                if (value is not List<object?> tokens)
+                {
+                    return false;
+                }
+
+                foreach (var item in tokens)
+                {
+                    if (item is not string token || !IsToken(token))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
             case ValueKind.Any:
                 return true;
             case ValueKind.NullOnly:
@@ -118,8 +133,30 @@ internal static class AttributeValidator
         }
     }
 
+    // xs:token (TS-0004 6.3.1, labels): no tab, CR or LF, no leading, trailing or repeated space; we also refuse the
+    // empty token, which can match nothing in a label filter.
+    private static bool IsToken(string text)
+    {
+        if (text.Length == 0 || text[0] == ' ' || text[^1] == ' ')
+        {
+            return false;
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if ((char.IsWhiteSpace(c) && c != ' ') || (c == ' ' && text[i - 1] == ' '))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static string Describe(ValueKind kind) => kind switch
     {
+        ValueKind.TokenList => "a list of tokens (non-empty, no tabs, line breaks or repeated spaces)",
         ValueKind.String => "a string",
         ValueKind.Boolean => "a boolean",
         ValueKind.NonNegativeInteger => "a non-negative integer",

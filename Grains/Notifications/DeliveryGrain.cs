@@ -39,6 +39,9 @@ internal sealed partial class DeliveryGrain(
 
     public async ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification) => await Send(notification);
 
+    public async ValueTask<ResponseStatusCode?> Forward(string aeId, PendingNotification notification) =>
+        await SendToAe(aeId, aeId, notification);
+
     private async Task<IReadOnlyList<string>> Send(PendingNotification notification)
     {
         var delivered = new List<string>(notification.Targets.Count);
@@ -68,11 +71,12 @@ internal sealed partial class DeliveryGrain(
         }
 
         var aeId = target.StartsWith(_cse.CseId + "/", StringComparison.Ordinal) ? target[(_cse.CseId.Length + 1)..] : target;
-        if (ResourceIds.Classify(aeId, _cse.CseBaseId) != ResourceType.AE)
-        {
-            return false;
-        }
+        return ResourceIds.Classify(aeId, _cse.CseBaseId) == ResourceType.AE && IsSuccess(await SendToAe(aeId, target, notification));
+    }
 
+    // The AE's routes in order until one answers 2xxx: that status, else the last status answered, else null.
+    private async Task<ResponseStatusCode?> SendToAe(string aeId, string target, PendingNotification notification)
+    {
         var addresses = await PointsOfAccess(aeId);
         var mqttPrefixes = new List<string>();
         foreach (var address in addresses)
@@ -89,35 +93,48 @@ internal sealed partial class DeliveryGrain(
             mqttPrefixes.Add("");
         }
 
+        ResponseStatusCode? answered = null;
         foreach (var prefix in mqttPrefixes)
         {
-            if (await SendMqtt(aeId, prefix, target, notification))
+            var status = await SendMqtt(aeId, prefix, target, notification);
+            if (IsSuccess(status))
             {
-                return true;
+                return status;
             }
+
+            answered = status ?? answered;
         }
 
         foreach (var address in addresses)
         {
-            if (IsHttp(address) && await SendHttp(address, notification))
+            if (IsHttp(address))
             {
-                return true;
+                var status = await SendHttpStatus(address, notification);
+                if (IsSuccess(status))
+                {
+                    return status;
+                }
+
+                answered = status ?? answered;
             }
         }
 
-        return false;
+        return answered;
     }
 
-    private async Task<bool> SendHttp(string url, PendingNotification notification)
+    private async Task<bool> SendHttp(string url, PendingNotification notification) => IsSuccess(await SendHttpStatus(url, notification));
+
+    private async Task<ResponseStatusCode?> SendHttpStatus(string url, PendingNotification notification)
     {
         // The sender times the exchange itself (SendTimeout); this bound only stops a request that waits in line
         // for a receiver's connections for too long.
         using var timeout = new CancellationTokenSource(_options.SendTimeout * 10);
         var status = await sender.SendAsync(url, notification.Id, notification.Content, timeout.Token);
-        return Succeeded(status, notification.Id, url);
+        LogOutcome(status, notification.Id, url);
+        return status;
     }
 
-    private async Task<bool> SendMqtt(string aeId, string prefix, string target, PendingNotification notification)
+    private async Task<ResponseStatusCode?> SendMqtt(string aeId, string prefix, string target, PendingNotification notification)
     {
         var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout);
         ResponseStatusCode? status;
@@ -132,18 +149,19 @@ internal sealed partial class DeliveryGrain(
             status = null;
         }
 
-        return Succeeded(status, notification.Id, string.Concat("mqtt:", prefix, "/", aeId));
+        LogOutcome(status, notification.Id, string.Concat("mqtt:", prefix, "/", aeId));
+        return status;
     }
 
-    private bool Succeeded(ResponseStatusCode? status, string notificationId, string route)
-    {
-        if (status is { } rsc && (int)rsc is >= 2000 and < 3000)
-        {
-            return true;
-        }
+    private static bool IsSuccess(ResponseStatusCode? status) => status is { } rsc && (int)rsc is >= 2000 and < 3000;
 
-        LogSendFailed(logger, notificationId, route, status is null ? "unreachable" : ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return false;
+    // Logs a route that did not answer 2xxx.
+    private void LogOutcome(ResponseStatusCode? status, string notificationId, string route)
+    {
+        if (!IsSuccess(status))
+        {
+            LogSendFailed(logger, notificationId, route, status is null ? "unreachable" : ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     private static bool IsHttp(string url) => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)

@@ -71,8 +71,8 @@ internal abstract partial class ResourceGrain
     // ---- content held by the resource (sub-targets: a container's la, ol and instances) ----------------------
 
     /// <summary>Retrieves a sub-target; by default there is none.</summary>
-    protected virtual ResourceResponse RetrieveSubTarget(ResourceRequest request, string now) =>
-        ResourceResponse.Missing();
+    protected virtual ValueTask<ResourceResponse> RetrieveSubTarget(ResourceRequest request, string now) =>
+        ValueTask.FromResult(ResourceResponse.Missing());
 
     /// <summary>Deletes a sub-target; by default there is none.</summary>
     protected virtual ValueTask<ResourceResponse> DeleteSubTarget(ResourceRequest request, string now) =>

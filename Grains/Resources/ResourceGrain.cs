@@ -141,7 +141,12 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
         if (request.SubTarget is not null)
         {
-            return RetrieveSubTarget(request, now);
+            return await RetrieveSubTarget(request, now);
+        }
+
+        if (Policy.CheckAttributeList(request.AttributeList) is { } unknownAttribute)
+        {
+            return ResourceResponse.Error(unknownAttribute);
         }
 
         var content = await BuildContent(request.ResultContent ?? ResultContent.Attributes, request, now);

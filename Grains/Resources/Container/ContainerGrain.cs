@@ -23,6 +23,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     private readonly IGrainStorage _storage;
     private readonly InstanceIndex _instances;
+
+    // The last state write of a retrieve that counted down an instance's dcnt (see CountRetrieval).
+    private Task _retrievalWrite = Task.CompletedTask;
     private readonly Dictionary<long, StoredRecord<InstanceSegment>> _segmentStates = [];
     private IGrainTimer? _purgeTimer;
 
@@ -211,22 +214,95 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         return CreatedResponse(request, ContentInstancePolicy.Rules, attributes, accepted, string.Concat(State.Path, "/", name));
     }
 
-    protected override ResourceResponse RetrieveSubTarget(ResourceRequest request, string now)
+    private static bool RetrievalDisabled(Dictionary<string, object?> attributes) =>
+        attributes.TryGetValue(AttributeNames.DisableRetrieval, out var disr) && disr is true;
+
+    protected override async ValueTask<ResourceResponse> RetrieveSubTarget(ResourceRequest request, string now)
     {
-        if (State.Attributes.TryGetValue(AttributeNames.DisableRetrieval, out var disr) && disr is true)
+        if (RetrievalDisabled(State.Attributes))
         {
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "retrieval is disabled for this container (disr)");
         }
 
+        if (ContentInstancePolicy.Rules.CheckAttributeList(request.AttributeList) is { } unknownAttribute)
+        {
+            return ResourceResponse.Error(unknownAttribute);
+        }
+
         var record = Find(request.SubTarget!, now, out var error);
-        return record is null
-            ? error!
-            : new ResourceResponse(ResponseStatusCode.Ok, Representation.Resource(ContentInstancePolicy.Rules.RootKey, record.Attributes, request.AttributeList));
+        if (record is null)
+        {
+            return error!;
+        }
+
+        var response = new ResourceResponse(ResponseStatusCode.Ok,
+            Representation.Resource(ContentInstancePolicy.Rules.RootKey, record.Attributes, request.AttributeList));
+        if (record.Attributes.TryGetValue("dcnt", out var count) && count is long remaining)
+        {
+            await CountRetrieval(record, remaining);
+        }
+
+        return response;
+    }
+
+    /// <summary>
+    /// deletionCnt (<c>dcnt</c>, R4): each retrieve of the instance counts down, and the retrieve that reaches zero
+    /// deletes it (with the child-deleted notification), as ACME does; the answer shows the count before this
+    /// retrieve. The retrieve is answered once the count is stored. Retrieves interleave (they are read-only for
+    /// Orleans): the count changes in memory before any await, and the writes of interleaved retrieves go one at a
+    /// time; no update, create or delete runs meanwhile.
+    /// </summary>
+    private async Task CountRetrieval(InstanceRecord record, long remaining)
+    {
+        Outbox.RaisedEvent? raised = null;
+        if (remaining <= 1)
+        {
+            _instances.Remove(record.Sequence);
+            SetCounters(State.Attributes.StateTag());
+            raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, ResourceType.ContentInstance, record.Attributes);
+        }
+        else
+        {
+            _instances.Replace(record with
+            {
+                Attributes = new Dictionary<string, object?>(record.Attributes, StringComparer.Ordinal) { ["dcnt"] = remaining - 1 },
+            });
+        }
+
+        var write = WriteAfter(_retrievalWrite);
+        _retrievalWrite = write;
+        try
+        {
+            await write;
+        }
+        catch
+        {
+            // Memory is ahead of storage: drop the activation so the next request reloads what was stored.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        Events.Dispatch(raised);
+    }
+
+    // The state write of a counting retrieve, after the one an interleaved retrieve started before it.
+    private async Task WriteAfter(Task previous)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // That retrieve reported its own failure; this write stores both changes or fails on its own.
+        }
+
+        await WriteStateAsync();
     }
 
     protected override async ValueTask<ResourceResponse> DeleteSubTarget(ResourceRequest request, string now)
     {
-        if (State.Attributes.TryGetValue(AttributeNames.DisableRetrieval, out var disr) && disr is true)
+        if (RetrievalDisabled(State.Attributes))
         {
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "deletion is disabled for this container (disr)");
         }
@@ -309,6 +385,13 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     protected override ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
+        // Turning disableRetrieval off deletes every instance, as ACME does: what was stored while nobody could read
+        // it is not disclosed afterwards.
+        if (RetrievalDisabled(State.Attributes) && !RetrievalDisabled(updated))
+        {
+            _instances.Evict(0, null);
+        }
+
         // Lowering mni or mbs evicts the oldest instances at once (TS-0004 7.4.6.2.3).
         _instances.Evict(updated.Long(AttributeNames.MaxNrOfInstances), updated.Long(AttributeNames.MaxByteSize));
         updated[AttributeNames.CurrentNrOfInstances] = _instances.Count;
@@ -331,6 +414,12 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now, string originator)
     {
         var entries = await base.ListChildren(withAttributes, max, now, originator);
+        if (RetrievalDisabled(State.Attributes))
+        {
+            // With disr the instances can be neither retrieved nor listed (rcn 4, 5, 6, 8).
+            return entries;
+        }
+
         foreach (var segment in _instances.Segments.Values)
         {
             foreach (var record in segment)

@@ -92,6 +92,20 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         }
     }
 
+    /// <summary>Puts <paramref name="record"/> in place of the instance with its sequence; a sealed segment it changes becomes dirty.</summary>
+    public void Replace(InstanceRecord record)
+    {
+        var segment = record.Sequence / ContainerGrain.SegmentSize;
+        if (Segments.TryGetValue(segment, out var records) && records.FindIndex(r => r.Sequence == record.Sequence) is var index and >= 0)
+        {
+            records[index] = record;
+            if (segment < openSegment())
+            {
+                Dirty.Add(segment);
+            }
+        }
+    }
+
     /// <summary>Removes the oldest instances until at most <paramref name="maxInstances"/> and <paramref name="maxBytes"/> remain.</summary>
     public void Evict(long? maxInstances, long? maxBytes)
     {

@@ -59,6 +59,10 @@ internal sealed partial class CseBaseGrain(
         }
     }
 
+    // currentTime (ctm, R4 TS-0001 9.6.3): the CSE's clock at the time of the retrieve, never stored.
+    protected override Dictionary<string, object?> CurrentAttributes() =>
+        new(State.Attributes, StringComparer.Ordinal) { ["ctm"] = Now() };
+
     protected override async ValueTask<bool> MayAccess(string originator, ResourceRequest request)
     {
         if (IsAdmin(originator))
@@ -251,7 +255,9 @@ internal sealed partial class CseBaseGrain(
             return null;
         }
 
-        if (originator.StartsWith('/'))
+        // A CSE-ID, SP-relative (/id-in) or written without its slash (id-in, as ACME and the old test suites send
+        // it): a CSE registers as a remoteCSE, never as an AE (TS-0004 7.4.5.2.1: SECURITY_ASSOCIATION_REQUIRED).
+        if (originator.StartsWith('/') || originator.AsSpan().SequenceEqual(Options.CseId.AsSpan().TrimStart('/')))
         {
             return new OneM2MError(ResponseStatusCode.SecurityAssociationRequired, "a CSE-ID cannot register as an AE");
         }

@@ -180,7 +180,7 @@ internal static class SubscriptionPolicy
                 case "num" when item is long n && n is > 0 and <= 10_000:
                     number = (int)n;
                     break;
-                case "dur" when item is string text && TryParseDuration(text, out var parsed) && parsed > TimeSpan.Zero:
+                case "dur" when item is string text && OneM2MTime.TryParseDuration(text, out var parsed) && parsed > TimeSpan.Zero:
                     duration = parsed;
                     break;
                 default:
@@ -190,20 +190,6 @@ internal static class SubscriptionPolicy
         }
 
         return true;
-    }
-
-    private static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        try
-        {
-            duration = System.Xml.XmlConvert.ToTimeSpan(text);
-            return true;
-        }
-        catch (FormatException)
-        {
-            duration = default;
-            return false;
-        }
     }
 
     /// <summary>The event criteria of a subscription, as its parent keeps them.</summary>

@@ -11,9 +11,7 @@ public sealed class AddressParserTests(ITestOutputHelper output)
     [Theory]
     // CSE-relative structured, with the '-' alias and the CSEBase itself.
     [InlineData("/cse-in", "id-in", "", "cse-in")]
-    [InlineData("/cse-in/", "id-in", "", "cse-in")]
     [InlineData("/cse-in/app/temp", "id-in", "app/temp", "cse-in/app/temp")]
-    [InlineData("/cse-in/app/temp/", "id-in", "app/temp", "cse-in/app/temp")]
     [InlineData("/-/app/temp", "id-in", "app/temp", "-/app/temp")]
     [InlineData("/-", "id-in", "", "-")]
     [InlineData("/", "id-in", "", "")]
@@ -23,12 +21,10 @@ public sealed class AddressParserTests(ITestOutputHelper output)
     [InlineData("/cnt7Fk2/la", "cnt7Fk2", "la", "cnt7Fk2/la")]
     [InlineData("/Cmyapp/temp", "Cmyapp", "temp", "Cmyapp/temp")]
     // SP-relative.
-    [InlineData("/~/id-in", "id-in", "", "")]
     [InlineData("/~/id-in/cse-in/app", "id-in", "app", "cse-in/app")]
     [InlineData("/~/id-in/cnt7Fk2", "cnt7Fk2", "", "cnt7Fk2")]
     [InlineData("/~/id-in/cnt7Fk2/ol", "cnt7Fk2", "ol", "cnt7Fk2/ol")]
     // Absolute.
-    [InlineData("/_/virtualiot.example.com/id-in", "id-in", "", "")]
     [InlineData("/_/virtualiot.example.com/id-in/cse-in/app/temp", "id-in", "app/temp", "cse-in/app/temp")]
     [InlineData("/_/VirtualIoT.Example.com/id-in/cnt7Fk2", "cnt7Fk2", "", "cnt7Fk2")]
     public void Address_reduces_to_a_base_ID_and_a_relative_path(string path, string baseId, string relative, string cseRelative)
@@ -48,16 +44,45 @@ public sealed class AddressParserTests(ITestOutputHelper output)
     [InlineData("/~/ID-IN/cse-in")]
     [InlineData("/_/other.example.com/id-in/cse-in")]
     [InlineData("/_/virtualiot.example.com/id-other/cse-in")]
-    [InlineData("/_/virtualiot.example.com")]
-    [InlineData("/cse-in//app")]
-    [InlineData("/cse-in/app//")]
-    [InlineData("//cse-in")]
-    public void Address_of_another_CSE_or_with_an_empty_segment_is_4004(string path)
+    public void Address_of_another_CSE_is_4004(string path)
     {
         var result = AddressParser.Parse(path, s_cse);
 
         Assert.False(result.IsSuccess, result.ToString());
         Assert.Equal(ResponseStatusCode.NotFound, result.Error.Code);
+    }
+
+    [Theory]
+    [InlineData("/cse-in/")]
+    [InlineData("/cse-in/app/temp/")]
+    [InlineData("/cnt7Fk2/")]
+    [InlineData("/~/id-in")]
+    [InlineData("/~/id-in/")]
+    [InlineData("/~/id-in/cse-in/")]
+    [InlineData("/_/virtualiot.example.com/id-in")]
+    [InlineData("/_/virtualiot.example.com/id-in/")]
+    [InlineData("/_/virtualiot.example.com")]
+    [InlineData("/cse-in//app")]
+    [InlineData("/cse-in/app//")]
+    [InlineData("//cse-in")]
+    public void Malformed_address_is_4000(string path)
+    {
+        var result = AddressParser.Parse(path, s_cse);
+
+        Assert.False(result.IsSuccess, result.ToString());
+        Assert.Equal(ResponseStatusCode.BadRequest, result.Error.Code);
+    }
+
+    [Theory]
+    [InlineData("/id-in")]
+    [InlineData("//virtualiot.example.com/id-in")]
+    [InlineData("cse-in/")]
+    [InlineData("/id-in/cse-in/app/")]
+    public void Malformed_to_is_4000(string to)
+    {
+        var result = AddressParser.ParseTo(to, s_cse);
+
+        Assert.Equal(ResponseStatusCode.BadRequest, result.Error?.Code);
     }
 
     [Fact]
@@ -85,7 +110,7 @@ public sealed class AddressParserTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Random_paths_yield_a_result_or_4004_never_an_exception()
+    public void Random_paths_yield_a_result_4000_or_4004_never_an_exception()
     {
         var seed = TestSeed.Resolve(4004, output);
         var random = new Random(seed);
@@ -96,7 +121,8 @@ public sealed class AddressParserTests(ITestOutputHelper output)
 
             var result = AddressParser.Parse(path, s_cse);
 
-            Assert.True(result.IsSuccess || result.Error.Code == ResponseStatusCode.NotFound, $"{TestSeed.Replay(seed)}'{path}' gave {result}");
+            Assert.True(result.IsSuccess || result.Error.Code is ResponseStatusCode.NotFound or ResponseStatusCode.BadRequest,
+                $"{TestSeed.Replay(seed)}'{path}' gave {result}");
         }
     }
 }

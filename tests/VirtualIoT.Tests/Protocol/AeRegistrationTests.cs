@@ -149,12 +149,18 @@ public class AeRegistrationTests(CseFixture fixture)
         Answered(await Client.Retrieve("/" + aeId, OneM2MClient.Admin), 4004);
     }
 
-    [Fact]
-    public async Task Registration_from_a_CSE_ID_answers_4107()
+    [Theory]
+    [InlineData("/id-in")]
+    [InlineData("id-in")]
+    [InlineData("/other-cse")]
+    public async Task Registration_from_a_CSE_ID_answers_4107(string from)
     {
-        var response = await Client.Create("/cse-in", "/id-in", 2, AeBody(OneM2MClient.NewName("ae")));
+        var name = OneM2MClient.NewName("ae");
+
+        var response = await Client.Create("/cse-in", from, 2, AeBody(name));
 
         Answered(response, 4107);
+        Answered(await Client.Retrieve("/cse-in/" + name, OneM2MClient.Admin), 4004);
     }
 
     [Theory]

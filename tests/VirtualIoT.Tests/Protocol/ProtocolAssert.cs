@@ -23,6 +23,7 @@ internal static class ProtocolAssert
         [4001] = HttpStatusCode.NotImplemented,
         [4004] = HttpStatusCode.NotFound,
         [4005] = HttpStatusCode.MethodNotAllowed,
+        [4008] = HttpStatusCode.GatewayTimeout,
         [4015] = HttpStatusCode.UnsupportedMediaType,
         [4103] = HttpStatusCode.Forbidden,
         [4105] = HttpStatusCode.Conflict,

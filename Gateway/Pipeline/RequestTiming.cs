@@ -1,0 +1,178 @@
+using System.Globalization;
+
+namespace VirtualIoT.Gateway.Pipeline;
+
+/// <summary>Response type (<c>rt</c>, TS-0004 6.3.5.16): how the originator wants the result.</summary>
+public enum ResponseType
+{
+    /// <summary>nonBlockingRequestSynch: accepted at once, result kept in a <c>&lt;request&gt;</c> resource.</summary>
+    NonBlockingSynch = 1,
+    /// <summary>nonBlockingRequestAsynch: accepted at once, result notified later.</summary>
+    NonBlockingAsynch = 2,
+    /// <summary>blockingRequest (the default): the response carries the result.</summary>
+    Blocking = 3,
+    /// <summary>flexBlocking: the receiver chooses; this CSE answers blocking (ACME's default preference).</summary>
+    FlexBlocking = 4,
+    /// <summary>noResponse: the request is carried out and nothing is answered.</summary>
+    NoResponse = 5,
+}
+
+/// <summary>
+/// The timing parameters as a binding carried them, unparsed (null when absent): <c>rqet</c>, <c>rset</c>,
+/// <c>oet</c> and the response type value <c>rt</c>.
+/// </summary>
+/// <param name="RequestExpiration"><c>rqet</c> / <c>X-M2M-RET</c>.</param>
+/// <param name="ResultExpiration"><c>rset</c> / <c>X-M2M-RST</c>.</param>
+/// <param name="ExecutionTime"><c>oet</c> / <c>X-M2M-OET</c>.</param>
+/// <param name="ResponseType"><c>rt</c> (HTTP query) / <c>rt.rtv</c> (primitive).</param>
+public readonly record struct TimingParameters(string? RequestExpiration, string? ResultExpiration, string? ExecutionTime, string? ResponseType);
+
+/// <summary>
+/// The request parameters that say when a request may run and whether it is answered (TS-0004 6.3.5, 8.1.2):
+/// request expiration (<c>rqet</c>, <c>X-M2M-RET</c>), result expiration (<c>rset</c>, <c>X-M2M-RST</c>),
+/// operation execution time (<c>oet</c>, <c>X-M2M-OET</c>) as absolute instants, and the response type
+/// (<c>rt</c>). Both bindings read the raw values and call <see cref="Parse"/>, so they accept and refuse alike.
+/// </summary>
+/// <param name="RequestExpiration"><c>rqet</c>: the request is void after this instant.</param>
+/// <param name="ResultExpiration"><c>rset</c>: the result is not wanted after this instant.</param>
+/// <param name="ExecutionTime"><c>oet</c>: the operation is not carried out before this instant.</param>
+/// <param name="ResponseType"><c>rt</c>.</param>
+public readonly record struct RequestTiming(
+    DateTimeOffset? RequestExpiration,
+    DateTimeOffset? ResultExpiration,
+    DateTimeOffset? ExecutionTime,
+    ResponseType ResponseType)
+{
+    /// <summary>No timing parameters: run now, answer blocking.</summary>
+    public static RequestTiming None { get; } = new(null, null, null, ResponseType.Blocking);
+
+    /// <summary>True for <c>rt</c> 5 (noResponse): run the request, answer nothing (HTTP: 204 without a body).</summary>
+    public bool NoResponse => ResponseType == ResponseType.NoResponse;
+
+    /// <summary>How long to wait, from <paramref name="now"/>, before the operation may run (zero when it may run now).</summary>
+    public TimeSpan DelayFrom(DateTimeOffset now) =>
+        ExecutionTime is { } at && at > now ? at - now : TimeSpan.Zero;
+
+    /// <summary>
+    /// Reads and checks the timing parameters as sent (null when absent). Each time is an absolute oneM2M timestamp,
+    /// a number of milliseconds from now, or an ISO 8601 duration from now (as ACME reads them); a malformed value is
+    /// 4000. An <c>rqet</c> or <c>rset</c> already past is 4008 (the request timed out before it could run);
+    /// <c>rset</c> before <c>rqet</c>, or <c>oet</c> at or after <c>rqet</c> or <c>rset</c>, contradict each other
+    /// (4000). An <c>oet</c> further ahead than <paramref name="maxDelay"/> is 4000: the CSE does not hold a request
+    /// that long. <c>rt</c> 1 and 2 (non-blocking) need the <c>&lt;request&gt;</c> resource, not hosted yet: 5001.
+    /// </summary>
+    public static ParseResult<RequestTiming> Parse(TimingParameters parameters, DateTimeOffset now, TimeSpan maxDelay)
+    {
+        var (requestExpiration, resultExpiration, executionTime, responseType) = parameters;
+        var rt = ParseResponseType(responseType);
+        if (!rt.IsSuccess)
+        {
+            return rt.Error;
+        }
+
+        if (requestExpiration is null && resultExpiration is null && executionTime is null)
+        {
+            return rt.Value == ResponseType.Blocking ? None : None with { ResponseType = rt.Value };
+        }
+
+        var rqet = ParseTime("rqet (X-M2M-RET, request expiration)", requestExpiration, now);
+        if (!rqet.IsSuccess)
+        {
+            return rqet.Error;
+        }
+
+        var rset = ParseTime("rset (X-M2M-RST, result expiration)", resultExpiration, now);
+        if (!rset.IsSuccess)
+        {
+            return rset.Error;
+        }
+
+        var oet = ParseTime("oet (X-M2M-OET, operation execution time)", executionTime, now);
+        if (!oet.IsSuccess)
+        {
+            return oet.Error;
+        }
+
+        if (rqet.Value is { } expires && expires <= now)
+        {
+            return new OneM2MError(ResponseStatusCode.RequestTimeout,
+                $"the request expired at {Format(expires)} (rqet) before it could run (now {Format(now)})");
+        }
+
+        if (rset.Value is { } resultExpires && resultExpires <= now)
+        {
+            return new OneM2MError(ResponseStatusCode.RequestTimeout,
+                $"the result expired at {Format(resultExpires)} (rset) before the request could run (now {Format(now)})");
+        }
+
+        if (rqet.Value is { } request && rset.Value is { } result && result < request)
+        {
+            return OneM2MError.BadRequest($"rset {Format(result)} is before rqet {Format(request)}: the result would expire before the request");
+        }
+
+        if (oet.Value is { } runAt)
+        {
+            if (rqet.Value is { } requestBound && runAt >= requestBound)
+            {
+                return OneM2MError.BadRequest($"oet {Format(runAt)} is not before rqet {Format(requestBound)}: the request would expire before it runs");
+            }
+
+            if (rset.Value is { } resultBound && runAt >= resultBound)
+            {
+                return OneM2MError.BadRequest($"oet {Format(runAt)} is not before rset {Format(resultBound)}: the result would expire before the request runs");
+            }
+
+            if (runAt - now > maxDelay)
+            {
+                return OneM2MError.BadRequest(
+                    $"oet {Format(runAt)} is more than {maxDelay.TotalSeconds:0} s ahead; this CSE holds a request at most that long");
+            }
+        }
+
+        return new RequestTiming(rqet.Value, rset.Value, oet.Value, rt.Value);
+    }
+
+    /// <summary>
+    /// <c>rt</c> (HTTP <c>?rt=</c>, MQTT <c>rt.rtv</c>): 3 blocking (also when absent), 4 flexBlocking (answered
+    /// blocking), 5 noResponse; 1 and 2 are 5001 until the CSE hosts <c>&lt;request&gt;</c>; anything else 4000.
+    /// </summary>
+    public static ParseResult<ResponseType> ParseResponseType(string? value) => value switch
+    {
+        null or "" or "3" => ResponseType.Blocking,
+        "4" => ResponseType.FlexBlocking,
+        "5" => ResponseType.NoResponse,
+        "1" or "2" => new OneM2MError(ResponseStatusCode.NotImplemented,
+            $"rt={value} (non-blocking request) needs the <request> resource, which this CSE does not host yet; send rt=3 (blocking) or rt=5 (no response)"),
+        _ => OneM2MError.BadRequest($"invalid rt '{value}' (1 to 5)"),
+    };
+
+    // An absolute timestamp, a relative number of milliseconds, or an ISO 8601 duration.
+    private static ParseResult<DateTimeOffset?> ParseTime(string name, string? text, DateTimeOffset now)
+    {
+        if (text is null)
+        {
+            return ParseResult<DateTimeOffset?>.Ok(null);
+        }
+
+        if (OneM2MTime.TryParse(text, out var utc))
+        {
+            return ParseResult<DateTimeOffset?>.Ok(new DateTimeOffset(utc, TimeSpan.Zero));
+        }
+
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var milliseconds)
+            && Math.Abs(milliseconds) <= (long)TimeSpan.FromDays(36_500).TotalMilliseconds)
+        {
+            return ParseResult<DateTimeOffset?>.Ok(now.AddMilliseconds(milliseconds));
+        }
+
+        if (OneM2MTime.TryParseDuration(text, out var duration) && duration <= TimeSpan.FromDays(36_500) && duration >= TimeSpan.FromDays(-36_500))
+        {
+            return ParseResult<DateTimeOffset?>.Ok(now + duration);
+        }
+
+        return ParseResult<DateTimeOffset?>.BadRequest(
+            $"{name} '{text}' is neither a timestamp (YYYYMMDDThhmmss[,ffffff]), a number of milliseconds, nor an ISO 8601 duration");
+    }
+
+    private static string Format(DateTimeOffset instant) => OneM2MTime.Format(instant.UtcDateTime);
+}
