@@ -65,6 +65,7 @@ public interface IMqttGatewayObserver : IGrainObserver
 /// <param name="To">The <c>to</c> of the primitive: the notification target as written in <c>nu</c>.</param>
 /// <param name="Content">The <c>m2m:sgn</c> content tree, sent as <c>pc</c>.</param>
 /// <param name="Timeout">How long to wait for the response primitive.</param>
+/// <param name="EventCategory">The primitive's <c>ec</c>, when set.</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.MqttNotification")]
 public sealed record MqttNotification(
     [property: Id(0)] string AeId,
@@ -72,4 +73,5 @@ public sealed record MqttNotification(
     [property: Id(2)] string RequestId,
     [property: Id(3)] string To,
     [property: Id(4)] Dictionary<string, object?> Content,
-    [property: Id(5)] TimeSpan Timeout);
+    [property: Id(5)] TimeSpan Timeout,
+    [property: Id(6)] int? EventCategory = null);

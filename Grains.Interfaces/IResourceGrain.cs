@@ -171,6 +171,7 @@ public sealed record DiscoveryView(
 /// <param name="Owner">Originator the default access rule lets in.</param>
 /// <param name="ParentIndexShard">When set, the child index shard in which the new resource must claim its name.</param>
 /// <param name="Create">When set, the record of this create, stored with the name's claim in <paramref name="ParentIndexShard"/>.</param>
+/// <param name="Originator">The originator of the create (a subscription verifies its targets on its behalf).</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.NewResource")]
 public sealed record NewResource(
     [property: Id(0)] ResourceType Type,
@@ -178,7 +179,8 @@ public sealed record NewResource(
     [property: Id(2)] string Path,
     [property: Id(3)] string Owner,
     [property: Id(4)] string? ParentIndexShard,
-    [property: Id(5)] CompletedCreate? Create = null);
+    [property: Id(5)] CompletedCreate? Create = null,
+    [property: Id(6)] string? Originator = null);
 
 /// <summary>Finds the grain of a resource from its ID.</summary>
 public static class ResourceGrainFactoryExtensions

@@ -62,25 +62,31 @@ public interface IFanOutGrain : IGrainWithStringKey
 /// <param name="ResourceType">Type of the resource the notification represents (the child for net 3 and 4).</param>
 /// <param name="Attributes">That resource's attributes.</param>
 /// <param name="ModifiedAttributes">For an update, the attributes the update changed (for <c>nct</c> 2).</param>
+/// <param name="Originator">The originator of the request that caused the event, when known (R5 <c>eeno</c>, <c>enc/om</c>).</param>
+/// <param name="Operation">For an operation event (<see cref="EventType"/> 0, <c>enc/om</c>): the operation carried out.</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.ResourceEvent")]
 public sealed record ResourceEvent(
     [property: Id(0)] string EventId,
     [property: Id(1)] NotificationEventType EventType,
     [property: Id(2)] ResourceType ResourceType,
     [property: Id(3)] Dictionary<string, object?> Attributes,
-    [property: Id(4)] Dictionary<string, object?>? ModifiedAttributes);
+    [property: Id(4)] Dictionary<string, object?>? ModifiedAttributes,
+    [property: Id(5)] string? Originator = null,
+    [property: Id(6)] Operation? Operation = null);
 
 /// <summary>A notification waiting for delivery.</summary>
 /// <param name="Id">Notification ID, sent as the request identifier (<c>X-M2M-RI</c>): the same on every retry.</param>
 /// <param name="Targets">Notification URIs still to deliver to (URLs or AE-IDs).</param>
 /// <param name="Content">The <c>m2m:sgn</c> content tree.</param>
 /// <param name="Attempts">Delivery attempts so far.</param>
+/// <param name="EventCategory">Event category (<c>ec</c>, <c>X-M2M-EC</c>) of the request, when set: 4 (latest) for a <c>latestNotify</c> batch.</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.PendingNotification")]
 public sealed record PendingNotification(
     [property: Id(0)] string Id,
     [property: Id(1)] IReadOnlyList<string> Targets,
     [property: Id(2)] Dictionary<string, object?> Content,
-    [property: Id(3)] int Attempts);
+    [property: Id(3)] int Attempts,
+    [property: Id(4)] int? EventCategory = null);
 
 /// <summary>
 /// Sends one notification request to one http(s) URL (the HTTP binding's job). Implemented by the gateway; the
@@ -93,5 +99,6 @@ public interface INotificationSender
     /// Sends and returns the receiver's response status code, or null when it could not be reached or did not answer
     /// within <see cref="NotificationOptions.SendTimeout"/> (timed from when the request actually leaves).
     /// </summary>
-    Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, CancellationToken cancellationToken);
+    /// <paramref name="eventCategory"/>, when set, goes out as <c>X-M2M-EC</c>.
+    Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory, CancellationToken cancellationToken);
 }

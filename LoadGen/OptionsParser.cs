@@ -11,6 +11,9 @@ public static class OptionsParser
     /// <summary>Usage text, one line per option with its default.</summary>
     public const string Usage = """
         usage: dotnet run -c Release --project LoadGen -- [options]
+               dotnet run -c Release --project LoadGen -- chaos [options]        (chaos --help)
+               dotnet run -c Release --project LoadGen -- ceiling|setup|load|fanout|mqtt-connections|commit-rate [options]
+                                                                                  (benchmark commands: ceiling --help)
 
           --base URL[,URL]         CSE HTTP base URL(s); connections spread over them (http://127.0.0.1:8080)
           --cse-base NAME          CSEBase resource name (cse-in)

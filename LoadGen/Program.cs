@@ -25,6 +25,11 @@ public static class LoadGenProgram
             return await Chaos.ChaosRunner.MainAsync(chaos);
         }
 
+        if (args is [var command, .. var benchArgs] && Bench.BenchCommands.Names.Contains(command))
+        {
+            return await Bench.BenchCommands.RunAsync(command, benchArgs);
+        }
+
         var options = OptionsParser.Parse(args, out var error);
         if (options is null)
         {

@@ -12,7 +12,7 @@
 # see the same machine noise; the figure that matters is the median of the per-round ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
+source scripts/lib.sh
 
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-5}
@@ -24,48 +24,23 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-acp}
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
-command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
+export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+require_wrk
 mkdir -p "$OUT"
-rm -rf "$OUT"/*.log "$OUT"/*.txt "$OUT"/bin
-log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
-
-SILO_PID=
-cleanup() {
-  if [ -n "$SILO_PID" ]; then
-    kill -TERM "$SILO_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SILO_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SILO_PID" 2>/dev/null || true
-    wait "$SILO_PID" 2>/dev/null || true
-    SILO_PID=
-  fi
-}
-trap cleanup EXIT
+rm -rf "$OUT"/*.log "$OUT"/*.txt
+trap stop_started EXIT
 trap 'exit 130' INT TERM
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  log "building Release (Silo, Benchmarks)"
-  dotnet build Silo/Silo.csproj -c Release -nologo -clp:ErrorsOnly -v quiet >"$OUT/build.log" 2>&1 \
-    && dotnet build tests/VirtualIoT.Benchmarks/VirtualIoT.Benchmarks.csproj -c Release -nologo -clp:ErrorsOnly -v quiet >>"$OUT/build.log" 2>&1 \
-    || { cat "$OUT/build.log" >&2; exit 1; }
-fi
-mkdir -p "$OUT/bin"
-cp -r Silo/bin/Release/net10.0 "$OUT/bin/silo"
-cp -r tests/VirtualIoT.Benchmarks/bin/Release/net10.0 "$OUT/bin/benchmarks"
-BENCH_DLL=$OUT/bin/benchmarks/VirtualIoT.Benchmarks.dll
+release_copy "$OUT" Silo LoadGen
+LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
 
 CSE=http://127.0.0.1:$((PORT_BASE + 80))
 log "starting Silo on $CSE (CPU $SERVER_CPU)"
 taskset -c "$SERVER_CPU" dotnet "$OUT/bin/silo/VirtualIoT.Silo.dll" --contentRoot "$OUT/bin/silo" --urls "$CSE" \
   --Orleans:SiloPort $((PORT_BASE + 11)) --Orleans:GatewayPort $((PORT_BASE + 30)) --Mqtt:Enabled false >"$OUT/silo.log" 2>&1 &
 SILO_PID=$!
-for _ in $(seq 150); do
-  code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: ready' -H 'X-M2M-RVI: 3' "$CSE/cse-in" || true)
-  [ "$code" = 200 ] && break
-  kill -0 "$SILO_PID" 2>/dev/null || { tail -20 "$OUT/silo.log" >&2; exit 1; }
-  sleep 0.2
-done
-[ "$code" = 200 ] || { echo "Silo not ready; see $OUT/silo.log" >&2; exit 1; }
+PIDS+=("$SILO_PID")
+wait_cse silo "$SILO_PID" "$OUT/silo.log" "$CSE"
 
 log "creating the policy (CAdmin, under the CSEBase): pv acor [Cbench*] acop 3"
 ACP=$(curl -s -X POST "$CSE/cse-in" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: acp' -H 'X-M2M-RVI: 3' \
@@ -74,8 +49,8 @@ ACP=$(curl -s -X POST "$CSE/cse-in" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: acp'
   | grep -o '"ri":"acp[A-Za-z0-9]*"' | cut -d'"' -f4)
 [ -n "$ACP" ] || { echo "creating the policy failed" >&2; exit 1; }
 log "setup: $AES AEs, each with 'cnt' (no acpi) and 'cnta' (acpi [$ACP]), one contentInstance in each"
-taskset -c "$CLIENT_CPU" timeout 180 dotnet "$BENCH_DLL" setup --base "$CSE" --aes "$AES" --mni 10 | tee "$OUT/setup.txt" >&2
-taskset -c "$CLIENT_CPU" timeout 180 dotnet "$BENCH_DLL" setup --base "$CSE" --aes "$AES" --mni 10 --container cnta --acpi "$ACP" \
+taskset -c "$CLIENT_CPU" timeout 180 "${LOADGEN[@]}" setup --base "$CSE" --aes "$AES" --mni 10 | tee "$OUT/setup.txt" >&2
+taskset -c "$CLIENT_CPU" timeout 180 "${LOADGEN[@]}" setup --base "$CSE" --aes "$AES" --mni 10 --container cnta --acpi "$ACP" \
   | tee -a "$OUT/setup.txt" >&2
 
 RESULTS=$OUT/results.txt
@@ -95,7 +70,7 @@ run() {
   log "$(tail -1 "$RESULTS")"
 }
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(load_average)
 log "warm-up: ${WARMUP} s cin and 5 s la per variant (not recorded)"
 for step in $(seq $(( (WARMUP + 4) / 5 ))); do
   run cin-owner "warmup$step" cin.lua cnt 5
@@ -109,10 +84,9 @@ for round in $(seq "$RUNS"); do
   run la-owner "$round" la.lua cnt "$DURATION"
   run la-acp "$round" la.lua cnta "$DURATION"
 done
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-cleanup
+LOAD_AFTER=$(load_average)
+stop_started
 
-median_of() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 median() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$RESULTS" | median_of; }
 ratio() { awk -v a="$1" -v b="$2" '$1 == a { x[$2] = $3 } $1 == b { y[$2] = $3 } END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$RESULTS" | median_of; }
 {

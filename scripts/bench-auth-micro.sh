@@ -5,9 +5,9 @@
 # Builds a throwaway console program in a temporary directory against the Release Gateway assembly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 ROOT=$PWD
 CPU=${CPU:-1}
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build "$ROOT/Gateway/Gateway.csproj" -c Release -nologo -clp:ErrorsOnly -v quiet >/dev/null
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT

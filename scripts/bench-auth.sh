@@ -11,6 +11,7 @@
 #   NO_BUILD=1 RUNS=1 DURATION=3 scripts/bench-auth.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 ROOT=$PWD
 
 RUNS=${RUNS:-3}
@@ -24,47 +25,18 @@ OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-auth}
 SECRET=bench-secret-0001           # every benchmark AE's secret (a benchmark, not a deployment)
 ADMIN_SECRET=bench-admin-secret-01
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
-command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
+require_wrk
 mkdir -p "$OUT"
-rm -rf "$OUT"/*.log "$OUT"/*.txt "$OUT"/bin
-log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
+rm -rf "$OUT"/*.log "$OUT"/*.txt
 ON_SERVER_CPU=(taskset -c "$SERVER_CPU")
 ON_CLIENT_CPU=(taskset -c "$CLIENT_CPU")
 
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
+trap stop_started EXIT
 trap 'exit 130' INT TERM
-TAKEN=" "
-free_port() {
-  local p
-  for p in $(shuf -i 20000-40000 -n 200); do
-    case "$TAKEN" in *" $p "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then TAKEN="$TAKEN$p "; echo "$p"; return; fi
-  done
-  echo "no free port" >&2; return 1
-}
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  log "building Release (Silo, Benchmarks)"
-  dotnet build "$ROOT/Silo/Silo.csproj" -c Release -nologo -clp:ErrorsOnly -v quiet >"$OUT/build.log" 2>&1 \
-    && dotnet build "$ROOT/tests/VirtualIoT.Benchmarks/VirtualIoT.Benchmarks.csproj" -c Release -nologo -clp:ErrorsOnly -v quiet >>"$OUT/build.log" 2>&1 \
-    || { cat "$OUT/build.log" >&2; exit 1; }
-fi
-mkdir -p "$OUT/bin"
-cp -r "$ROOT/Silo/bin/Release/net10.0" "$OUT/bin/silo"
-cp -r "$ROOT/tests/VirtualIoT.Benchmarks/bin/Release/net10.0" "$OUT/bin/benchmarks"
-BENCH_DLL=$OUT/bin/benchmarks/VirtualIoT.Benchmarks.dll
+release_copy "$OUT" Silo LoadGen
+LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
 
 # The AEs' bootstrap credentials, as an operator would pass them: in the environment.
 AUTH_ENV=(Security__Authentication__Required=true "Security__Authentication__Credentials__CAdmin=$ADMIN_SECRET")
@@ -82,14 +54,8 @@ start_silo() {
   PIDS+=("${PID[$name]}")
 }
 wait_ready() {
-  local name=$1 code
-  for _ in $(seq 300); do
-    kill -0 "${PID[$name]}" 2>/dev/null || { echo "silo $name exited; see $OUT/silo-$name.log" >&2; exit 1; }
-    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -u "CAdmin:$ADMIN_SECRET" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: ready' -H 'X-M2M-RVI: 3' "${URL[$name]}/cse-in" || true)
-    [ "$code" = 200 ] && return 0
-    sleep 0.2
-  done
-  echo "silo $name not ready after 60 s" >&2; exit 1
+  wait_http "silo $1" "${PID[$1]}" "$OUT/silo-$1.log" -u "CAdmin:$ADMIN_SECRET" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: ready' \
+    -H 'X-M2M-RVI: 3' "${URL[$1]}/cse-in"
 }
 
 log "starting three Silos (off, on, nocache) on CPU $SERVER_CPU"
@@ -99,7 +65,7 @@ start_silo nocache "${AUTH_ENV[@]}" Security__Authentication__CacheDuration=00:0
 for name in off on nocache; do wait_ready "$name"; done
 for name in off on nocache; do
   secret=$([ "$name" = off ] && echo "" || echo "$SECRET")
-  "${ON_CLIENT_CPU[@]}" timeout 300 dotnet "$BENCH_DLL" setup --base "${URL[$name]}" --aes "$AES" --mni 10 ${secret:+--secret "$secret"} \
+  "${ON_CLIENT_CPU[@]}" timeout 300 "${LOADGEN[@]}" setup --base "${URL[$name]}" --aes "$AES" --mni 10 ${secret:+--secret "$secret"} \
     | tee "$OUT/setup-$name.txt" >&2
 done
 
@@ -120,7 +86,7 @@ run_wrk() {
   log "$(tail -1 "$RESULTS")"
 }
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(load_average)
 log "warm-up: ${WARMUP} s la and ${WARMUP} s cin per configuration (nocache: 5 s la)"
 for name in off on; do run_wrk "$name" la.lua warmup "$WARMUP"; run_wrk "$name" cin.lua warmup "$WARMUP"; done
 run_wrk nocache la.lua warmup 5
@@ -133,9 +99,7 @@ for round in $(seq "$RUNS"); do
   # Requests wrk gave up on may still be hashing in the nocache Silo: let them drain before the next round.
   sleep 3
 done
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-
-median_of() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+LOAD_AFTER=$(load_average)
 median() { awk -v n="$1" -v s="$2" -v c="$3" '$1 == n && $2 == s { print $c }' "$RESULTS" | median_of; }
 ratio() { awk -v a="$1" -v s="$2" '$1 == a && $2 == s { x[$3] = $4 } $1 == "off" && $2 == s { y[$3] = $4 } END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$RESULTS" | median_of; }
 {

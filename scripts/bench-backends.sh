@@ -5,11 +5,11 @@
 #   BACKENDS="postgres postgres-stock" SILOS=1 scripts/bench-backends.sh
 #   MNI=10 CONNECTIONS=192 COMMIT_CONNECTIONS="1 16 64" scripts/bench-backends.sh   # runs A/B's workload
 #
-# 1. PostgreSQL's commit-rate baseline on the run's own server (Benchmarks `commit-rate`): rows/s with one row per
+# 1. PostgreSQL's commit-rate baseline on the run's own server (`VirtualIoT.LoadGen commit-rate`): rows/s with one row per
 #    autocommit transaction and with 100 rows per transaction, on 1, 16 and 64 connections (PostgreSQL itself
 #    flushes the WAL of concurrent commits together, so the single-row rate grows with connections; the best of
 #    them is the baseline).
-# 2. contentInstance create, closed loop ($CONNECTIONS connections, Benchmarks `load --op cin`), one silo each on:
+# 2. contentInstance create, closed loop ($CONNECTIONS connections, `VirtualIoT.LoadGen load --op cin`), one silo each on:
 #    memory, azuretable (Azurite), postgres (group commit, the default), postgres-w<N> (group commit with
 #    Storage:Postgres:Writers=N), postgres-stock (Orleans' ADO.NET persistence, Storage:Postgres:GroupCommit=false).
 #    Each back-end gets a fresh database / table. Containers get mni $MNI: the default 100000 never evicts within a
@@ -21,7 +21,7 @@
 # Silos use ports from $PORT_BASE (default 18000) up. Output and logs in $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
+source scripts/lib.sh
 
 BACKENDS=${BACKENDS:-"memory azuretable postgres postgres-stock"}
 SILOS=${SILOS:-"1 3"}                 # "1 3": also the three-silo run; "1": back-ends only
@@ -34,45 +34,23 @@ DURATION=${DURATION:-10}              # seconds measured per run
 PORT_BASE=${PORT_BASE:-18000}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-backends}
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
 export VIRTUALIOT_PG_STATE=$OUT/pg VIRTUALIOT_AZURITE_STATE=$OUT/azurite
 
-log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
 mkdir -p "$OUT"
-rm -rf "$OUT"/*.log "$OUT"/*.txt "$OUT"/bin
+rm -rf "$OUT"/*.log "$OUT"/*.txt
 
-PIDS=()
-stop_silos() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  PIDS=()
-}
 cleanup() {
-  stop_silos
+  stop_started
   scripts/pg.sh stop >/dev/null 2>&1 || true
   scripts/azurite.sh stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  log "building Release (Silo, Benchmarks)"
-  dotnet build Silo/Silo.csproj -c Release -nologo -clp:ErrorsOnly -v quiet >"$OUT/build.log" 2>&1 \
-    && dotnet build tests/VirtualIoT.Benchmarks/VirtualIoT.Benchmarks.csproj -c Release -nologo -clp:ErrorsOnly -v quiet >>"$OUT/build.log" 2>&1 \
-    || { cat "$OUT/build.log" >&2; exit 1; }
-fi
-# Private copies, so a concurrent build cannot replace the assemblies mid-run.
-mkdir -p "$OUT/bin"
-cp -r Silo/bin/Release/net10.0 "$OUT/bin/silo"
-cp -r tests/VirtualIoT.Benchmarks/bin/Release/net10.0 "$OUT/bin/benchmarks"
+release_copy "$OUT" Silo LoadGen
 SILO_DLL=$OUT/bin/silo/VirtualIoT.Silo.dll
-BENCH=(dotnet "$OUT/bin/benchmarks/VirtualIoT.Benchmarks.dll")
+BENCH=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
 
 log "starting PostgreSQL and Azurite"
 PG=$(scripts/pg.sh start)
@@ -84,7 +62,7 @@ new_database() {
   sed "s/Database=[^;]*/Database=$1/" <<<"$PG"
 }
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(load_average)
 MAX_CONNECTIONS=$("$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt -c "SHOW max_connections")
 RESULTS=$OUT/results.txt
 : >"$RESULTS"
@@ -96,7 +74,7 @@ done
 
 # $1 = index (0..), rest = extra Silo switches; starts a silo on ports PORT_BASE + 10*index + 0/1/2.
 start_silo() {
-  local i=$1 http silo gateway pid code
+  local i=$1 http silo gateway pid
   shift
   http=$((PORT_BASE + 10 * i)); silo=$((http + 1)); gateway=$((http + 2))
   dotnet "$SILO_DLL" --contentRoot "$OUT/bin/silo" --urls "http://127.0.0.1:$http" \
@@ -104,15 +82,7 @@ start_silo() {
     --Logging:LogLevel:Default Warning "$@" >"$OUT/silo-$RUN-$i.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
-  for _ in $(seq 300); do
-    kill -0 "$pid" 2>/dev/null || { echo "silo $i exited; see $OUT/silo-$RUN-$i.log" >&2; tail -20 "$OUT/silo-$RUN-$i.log" >&2; exit 1; }
-    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: ready' -H 'X-M2M-RVI: 3' \
-      "http://127.0.0.1:$http/cse-in" || true)
-    [ "$code" = 200 ] && return 0
-    sleep 0.2
-  done
-  echo "silo $i not ready after 60 s" >&2
-  exit 1
+  wait_cse "silo $i" "$pid" "$OUT/silo-$RUN-$i.log" "http://127.0.0.1:$http"
 }
 
 # $1 = run name, $2 = number of silos (each gets one load client with CONNECTIONS / silos connections)
@@ -158,7 +128,7 @@ for backend in $BACKENDS; do
   log "$backend: starting one silo"
   start_silo 0 "${args[@]}"
   measure "$backend" 1
-  stop_silos
+  stop_started
 done
 
 for n in $SILOS; do
@@ -170,9 +140,9 @@ for n in $SILOS; do
       --Storage:Provider postgres --Storage:ConnectionString "$db"
   done
   measure "cluster-$n" "$n"
-  stop_silos
+  stop_started
 done
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AFTER=$(load_average)
 
 single=$(grep 'rows_per_transaction=1 ' "$OUT/commit-rate.txt" | sed -n 's/.*connections=\([0-9]*\).*rows_per_s=\([0-9]*\).*/\1 \2/p')
 {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HTTP benchmark of the CSE against a trivial Kestrel "ceiling" endpoint, on one machine, loopback only.
-# See BENCHMARKS.md ("HTTP contentInstance create and la retrieve") for what it measures and the recorded results.
+# See BENCHMARKS.md ("HTTP throughput") for what it measures and the recorded results.
 #
 #   scripts/bench-http.sh                 # 3 rounds of 5 s runs; about 2.5 minutes with the build up to date
 #   RUNS=1 DURATION=5 scripts/bench-http.sh
@@ -10,12 +10,13 @@
 # Each round runs, with wrk (closed loop, $CONNECTIONS connections):
 #   ceiling POST (scripts/bench/cin.lua)   ceiling GET (scripts/bench/la.lua)
 #   CSE contentInstance create (cin.lua)   CSE la retrieve (la.lua)
-# Then, at half the median closed-loop rates, the Benchmarks project's own fixed-rate client measures
+# Then, at half the median closed-loop rates, LoadGen's fixed-rate client (`VirtualIoT.LoadGen load`) measures
 # latency from each request's intended send time (coordinated omission corrected): la, then cin.
 # Every response is checked (HTTP 201 + X-M2M-RSC 2001 for cin, 200 + 2000 for la); error counts are printed.
 # Logs and raw output go to $OUT (default /tmp/virtualiot-bench-http/; not TestResults/, which test.sh wipes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 ROOT=$PWD
 
 RUNS=${RUNS:-3}
@@ -35,27 +36,14 @@ OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-http}
 TARGET_RATIO=0.60
 P99_LIMIT_MS=10
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
 
 mkdir -p "$OUT"
-rm -rf "$OUT"/*.log "$OUT"/*.txt "$OUT"/bin
-# The servers run from a private copy of the build output, so that a concurrent build of the solution cannot
-# replace their assemblies mid-run.
+rm -rf "$OUT"/*.log "$OUT"/*.txt
 SILO_DIR=$OUT/bin/silo
-BENCH_DLL=$OUT/bin/benchmarks/VirtualIoT.Benchmarks.dll
+LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
 
-log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
-
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then
-    log "installing wrk (apt)"
-    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-  else
-    echo "wrk is not installed: apt-get install -y wrk" >&2
-    exit 1
-  fi
-fi
+require_wrk
 if [ "$(nproc --all)" -lt 2 ]; then
   echo "needs 2 CPUs (server on CPU $SERVER_CPU, load generator on CPU $CLIENT_CPU)" >&2
   exit 1
@@ -66,52 +54,9 @@ ON_SERVER_CPU=(taskset -c "$SERVER_CPU")
 ON_CLIENT_CPU=(taskset -c "$CLIENT_CPU")
 
 # ---- processes: started in the background, always stopped on exit ----------------------------------------------
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  PIDS=()
-}
-trap cleanup EXIT
+trap stop_started EXIT
 trap 'exit 130' INT TERM
 
-# A port nobody listens on (connection refused), distinct from those already handed out.
-TAKEN=" "
-free_port() {
-  local p
-  for p in $(shuf -i 20000-40000 -n 200); do
-    case "$TAKEN" in *" $p "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      TAKEN="$TAKEN$p "
-      echo "$p"
-      return
-    fi
-  done
-  echo "no free port" >&2
-  return 1
-}
-
-# Waits until "curl ... URL" answers HTTP 200; $1 = name, $2 = pid, rest = curl arguments.
-wait_ready() {
-  local name=$1 pid=$2 code
-  shift 2
-  for _ in $(seq 150); do
-    kill -0 "$pid" 2>/dev/null || { echo "$name exited; see $OUT/$name.log" >&2; tail -20 "$OUT/$name.log" >&2; exit 1; }
-    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$@" || true)
-    [ "$code" = 200 ] && return 0
-    sleep 0.2
-  done
-  echo "$name not ready after 30 s; see $OUT/$name.log" >&2
-  exit 1
-}
-
-# CPU time (clock ticks) used so far by a process.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # CPU seconds (user + system) used so far by this shell's finished children: bash's `times`, second line. Run in
 # this shell, not in $(...), whose fork has no children of its own; the result is left in CHILDREN_CPU.
 children_cpu() {
@@ -120,17 +65,7 @@ children_cpu() {
 }
 
 # ---- build ----------------------------------------------------------------------------------------------------
-if [ "${NO_BUILD:-0}" = 1 ]; then
-  log "NO_BUILD=1: using the existing Release output"
-else
-  log "building Release (Silo, Benchmarks)"
-  dotnet build "$ROOT/Silo/Silo.csproj" -c Release -nologo -clp:ErrorsOnly -v quiet >"$OUT/build.log" 2>&1 \
-    && dotnet build "$ROOT/tests/VirtualIoT.Benchmarks/VirtualIoT.Benchmarks.csproj" -c Release -nologo -clp:ErrorsOnly -v quiet >>"$OUT/build.log" 2>&1 \
-    || { cat "$OUT/build.log" >&2; exit 1; }
-fi
-mkdir -p "$OUT/bin"
-cp -r "$ROOT/Silo/bin/Release/net10.0" "$SILO_DIR"
-cp -r "$ROOT/tests/VirtualIoT.Benchmarks/bin/Release/net10.0" "$OUT/bin/benchmarks"
+release_copy "$OUT" Silo LoadGen
 
 # ---- servers --------------------------------------------------------------------------------------------------
 CEILING_PORT=$(free_port); CSE_PORT=$(free_port); SILO_PORT=$(free_port); GATEWAY_PORT=$(free_port)
@@ -138,7 +73,8 @@ CEILING=http://127.0.0.1:$CEILING_PORT
 CSE=http://127.0.0.1:$CSE_PORT
 
 log "starting ceiling server on $CEILING (CPU $SERVER_CPU)"
-"${ON_SERVER_CPU[@]}" dotnet "$BENCH_DLL" ceiling --urls "$CEILING" >"$OUT/ceiling.log" 2>&1 &
+# Under the Silo's GC settings (server, concurrent), which LoadGen's own runtime configuration does not use.
+DOTNET_gcServer=1 DOTNET_gcConcurrent=1 "${ON_SERVER_CPU[@]}" "${LOADGEN[@]}" ceiling --urls "$CEILING" >"$OUT/ceiling.log" 2>&1 &
 CEILING_PID=$!
 PIDS+=("$CEILING_PID")
 
@@ -149,12 +85,12 @@ log "starting Silo on $CSE (CPU $SERVER_CPU; silo port $SILO_PORT, gateway port 
 SILO_PID=$!
 PIDS+=("$SILO_PID")
 
-wait_ready ceiling "$CEILING_PID" "$CEILING/"
-wait_ready silo "$SILO_PID" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: bench-ready' -H 'X-M2M-RVI: 3' "$CSE/cse-in"
+wait_http ceiling "$CEILING_PID" "$OUT/ceiling.log" "$CEILING/"
+wait_cse silo "$SILO_PID" "$OUT/silo.log" "$CSE"
 log "servers ready"
 
 log "setup: $AES AEs, each with container cnt (mni 10) and one contentInstance"
-"${ON_CLIENT_CPU[@]}" timeout 120 dotnet "$BENCH_DLL" setup --base "$CSE" --aes "$AES" --mni 10 | tee "$OUT/setup.txt" >&2
+"${ON_CLIENT_CPU[@]}" timeout 120 "${LOADGEN[@]}" setup --base "$CSE" --aes "$AES" --mni 10 | tee "$OUT/setup.txt" >&2
 
 # ---- closed-loop runs (wrk) -----------------------------------------------------------------------------------
 RESULTS=$OUT/results.txt   # one line per run: name round rps p50 p99 errors server_cpu% wrk_cpu%
@@ -198,7 +134,7 @@ run_wrk() {
     "$name" "$round" "${fields[2]}" "${fields[3]}" "${fields[4]}" "$errors" "$cpu" "$client_cpu")"
 }
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(load_average)
 log "warm-up (not recorded): ceiling ${WARMUP} s POST + ${WARMUP} s GET, CSE la ${LA_WARMUP} s, CSE cin ${CIN_WARMUP} s"
 run_wrk ceiling-post warmup cin.lua "$CEILING" "$CEILING_PID" "$WARMUP"
 run_wrk ceiling-get warmup la.lua "$CEILING" "$CEILING_PID" "$WARMUP"
@@ -219,7 +155,6 @@ for round in $(seq "$RUNS"); do
   run_wrk cse-la "$round" la.lua "$CSE" "$SILO_PID" "$DURATION"
 done
 
-median_of() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 median() { awk -v n="$1" '$1 == n { print $3 }' "$RESULTS" | median_of; }
 # Requests per second of server CPU time: rps / (server CPU share); less sensitive to CPU taken by other processes.
 median_per_cpu() { awk -v n="$1" '$1 == n && $7 > 0 { print $3 * 100 / $7 }' "$RESULTS" | median_of; }
@@ -233,7 +168,7 @@ CEIL_POST=$(median ceiling-post); CEIL_GET=$(median ceiling-get); CIN=$(median c
 # $1 = op, $2 = rate
 run_rate() {
   local op=$1 rate=$2 file=$OUT/rate-$1.txt
-  "${ON_CLIENT_CPU[@]}" timeout $((RATE_DURATION + 60)) dotnet "$BENCH_DLL" load --base "$CSE" --op "$op" --aes "$AES" \
+  "${ON_CLIENT_CPU[@]}" timeout $((RATE_DURATION + 60)) "${LOADGEN[@]}" load --base "$CSE" --op "$op" --aes "$AES" \
     --connections "$CONNECTIONS" --rate "$rate" --duration "$RATE_DURATION" --warmup 2 >"$file" 2>&1 || true
   grep '^LOAD' "$file" >&2 || { cat "$file" >&2; exit 1; }
   grep '^LOAD op=' "$file"
@@ -244,7 +179,7 @@ log "fixed rate: la at $LA_RATE/s, cin at $CIN_RATE/s, ${RATE_DURATION} s each"
 RATE_LA=$(run_rate la "$LA_RATE")
 RATE_CIN=$(run_rate cin "$CIN_RATE")
 [ -n "$RATE_LA" ] && [ -n "$RATE_CIN" ] || { echo "a fixed-rate run printed no result; see $OUT/rate-*.txt" >&2; exit 1; }
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AFTER=$(load_average)
 
 field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 for r in "$RATE_LA" "$RATE_CIN"; do
@@ -259,7 +194,7 @@ if ! kill -0 "$SILO_PID" 2>/dev/null; then
 fi
 SILO_RSS_MB=$(awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$SILO_PID/status" 2>/dev/null || echo "?")
 
-cleanup
+stop_started
 
 # ---- summary --------------------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f %%", 100 * a / b }'; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Silo CPU per request for 1, 2 and 3 silos on one machine (BENCHMARKS.md, "LoadGen").
+# Silo CPU per request for 1, 2 and 3 silos on one machine (BENCHMARKS.md, "CPU per request, 1, 2 and 3 silos").
 #
 #   scripts/bench-loadgen-silos.sh                 # builds the Release output, then one run per silo count
 #   NO_BUILD=1 SILOS="1 3" scripts/bench-loadgen-silos.sh
@@ -12,6 +12,7 @@
 # Results: $OUT/silos-N.json and .out (default OUT=/tmp/virtualiot-bench-loadgen-silos).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 SILOS=${SILOS:-"1 2 3"}
 PORT_BASE=${PORT_BASE:-21600}
@@ -21,52 +22,28 @@ DURATION=${DURATION:-60s}
 OUT=${OUT:-/tmp/virtualiot-bench-loadgen-silos}
 mkdir -p "$OUT"
 
-if [ -z "${NO_BUILD:-}" ]; then
-  dotnet build -c Release Silo/Silo.csproj LoadGen/LoadGen.csproj -v q -nologo >&2
-fi
-rm -rf "$OUT/silo" "$OUT/loadgen"
-cp -r Silo/bin/Release/net10.0 "$OUT/silo"
-cp -r LoadGen/bin/Release/net10.0 "$OUT/loadgen"
-
-PIDS=()
-stop_silos() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-}
-trap stop_silos EXIT
-
-wait_ready() {
-  local url=$1
-  for _ in $(seq 1 150); do
-    if curl -sf -o /dev/null -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: ready' -H 'X-M2M-RVI: 3' "$url/cse-in"; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  echo "silo at $url not ready after 30 s" >&2
-  return 1
-}
+release_copy "$OUT" Silo LoadGen
+trap stop_started EXIT
 
 for n in $SILOS; do
   bases=()
   for i in $(seq 0 $((n - 1))); do
-    args=(--contentRoot "$OUT/silo" --Urls "http://127.0.0.1:$((PORT_BASE + i))" --Orleans:SiloPort $((PORT_BASE + 10 + i))
+    args=(--contentRoot "$OUT/bin/silo" --Urls "http://127.0.0.1:$((PORT_BASE + i))" --Orleans:SiloPort $((PORT_BASE + 10 + i))
       --Orleans:GatewayPort $((PORT_BASE + 20 + i)) --Mqtt:Port $((PORT_BASE + 30 + i)))
     if [ "$i" -gt 0 ]; then
       args+=(--Orleans:PrimarySiloPort $((PORT_BASE + 10)))
     fi
-    dotnet "$OUT/silo/VirtualIoT.Silo.dll" "${args[@]}" > "$OUT/silos-$n-silo$i.log" 2>&1 &
+    dotnet "$OUT/bin/silo/VirtualIoT.Silo.dll" "${args[@]}" > "$OUT/silos-$n-silo$i.log" 2>&1 &
     PIDS+=($!)
     bases+=("http://127.0.0.1:$((PORT_BASE + i))")
-    wait_ready "${bases[-1]}"
+    wait_cse "silo $i" "${PIDS[-1]}" "$OUT/silos-$n-silo$i.log" "${bases[-1]}"
   done
   sleep 5 # membership settles: every silo sees the others before load starts
   pids=$(IFS=,; echo "${PIDS[*]}")
   base=$(IFS=,; echo "${bases[*]}")
   echo "== $n silo(s), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-  dotnet "$OUT/loadgen/VirtualIoT.LoadGen.dll" --base "$base" --silo-pid "$pids" --devices "$DEVICES" --interval "$INTERVAL" \
+  dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll" --base "$base" --silo-pid "$pids" --devices "$DEVICES" --interval "$INTERVAL" \
     --duration "$DURATION" --notify-port $((PORT_BASE + 40)) --no-live --results "$OUT/silos-$n.json" > "$OUT/silos-$n.out" 2>&1 || true
   grep -E "^phase|^cin-create|^server|^result" "$OUT/silos-$n.out" >&2 || true
-  stop_silos
+  stop_started
 done

@@ -11,7 +11,7 @@
 #   part 1: one Silo (broker inside), $SINGLE connections (default: the open-file limit minus 1,000), in steps;
 #   part 2: $TOTAL connections (default 50,000) on this machine: a Silo and $GATEWAYS standalone gateways
 #           (localhost clustering), each with its broker, each holding TOTAL / (1 + GATEWAYS) connections.
-# Each broker gets its own client process (`VirtualIoT.Benchmarks mqtt-connections`, raw-socket MQTT 3.1.1, clean
+# Each broker gets its own client process (`VirtualIoT.LoadGen mqtt-connections`, raw-socket MQTT 3.1.1, clean
 # session, keep-alive 300 s, client IDs C<prefix><n>, source addresses 127.0.0.2..), which ramps at $RATE/s with at
 # most $CONCURRENCY connecting, reads the broker process's VmRSS and CPU time at each step, holds all idle for $HOLD s,
 # pings every connection, retrieves the CSEBase over MQTT from a sample, and disconnects everything.
@@ -20,7 +20,6 @@
 # Logs and raw output go to $OUT (default /tmp/virtualiot-bench-mqtt-connections/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 source scripts/lib.sh
 
 TOTAL=${TOTAL:-50000}
@@ -35,10 +34,7 @@ SILO_ARGS=${SILO_ARGS:-}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-mqtt-connections}
 DEADLINE=${DEADLINE:-290}          # seconds; everything is stopped by then whatever happens
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
-
-log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
 
 # Open files: as many as this shell may have (the hard limit); brokers and clients inherit it.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -52,26 +48,15 @@ fi
 log "open-file limit $NOFILE per process; ephemeral ports $(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range) per source address"
 
 mkdir -p "$OUT"
-rm -rf "$OUT"/*.log "$OUT"/*.txt "$OUT/bin"
+rm -rf "$OUT"/*.log "$OUT"/*.txt
 SILO_DIR=$OUT/bin/silo
 GATEWAY_DIR=$OUT/bin/gateway
-BENCH_DLL=$OUT/bin/benchmarks/VirtualIoT.Benchmarks.dll
+BENCH_DLL=$OUT/bin/loadgen/VirtualIoT.LoadGen.dll
 
 # ---- processes: started in the background, always stopped on exit ----------------------------------------------
-PIDS=()
-stop_pids() {
-  local pid
-  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "$@"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
 WATCHDOG=
 cleanup() {
-  stop_pids "${PIDS[@]}"
-  PIDS=()
+  stop_started
   [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -83,20 +68,7 @@ trap 'exit 130' INT TERM
 WATCHDOG=$!
 
 # ---- build ----------------------------------------------------------------------------------------------------
-if [ "${NO_BUILD:-0}" = 1 ]; then
-  log "NO_BUILD=1: using the existing Release output"
-else
-  log "building Release (Silo, Gateway, Benchmarks)"
-  for project in Silo/Silo.csproj Gateway/Gateway.csproj tests/VirtualIoT.Benchmarks/VirtualIoT.Benchmarks.csproj; do
-    dotnet build "$ROOT/$project" -c Release -nologo -clp:ErrorsOnly -v quiet >>"$OUT/build.log" 2>&1 \
-      || { cat "$OUT/build.log" >&2; exit 1; }
-  done
-fi
-# Private copies: a concurrent build of the solution cannot replace their assemblies mid-run.
-mkdir -p "$OUT/bin"
-cp -r "$ROOT/Silo/bin/Release/net10.0" "$SILO_DIR"
-cp -r "$ROOT/Gateway/bin/Release/net10.0" "$GATEWAY_DIR"
-cp -r "$ROOT/tests/VirtualIoT.Benchmarks/bin/Release/net10.0" "$OUT/bin/benchmarks"
+release_copy "$OUT" Silo Gateway LoadGen
 
 # Starts a Silo; sets SILO_PID, SILO_MQTT, SILO_GATEWAY_PORT. $1 = log name.
 start_silo() {

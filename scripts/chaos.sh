@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Chaos run (README "Chaos", BENCHMARKS.md "Chaos"): a throwaway PostgreSQL (scripts/pg.sh, own state folder), a
+# Chaos run (docs/loadgen-and-chaos.md, BENCHMARKS.md "Chaos"): a throwaway PostgreSQL (scripts/pg.sh, own state folder), a
 # Release build, then `LoadGen chaos` with 3 silos and 2 standalone gateways on PostgreSQL membership and storage:
 # devices write through the gateways while a random silo is SIGKILLed every 30 s and started again 10 s later;
 # afterwards every container is read back. Exit code 0 when nothing acknowledged was lost or duplicated.
@@ -12,24 +12,18 @@
 # build; OUT names the folder for the PostgreSQL state and the process logs (default /tmp/virtualiot-chaos).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-chaos}
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export VIRTUALIOT_PG_STATE=$OUT/pg
 mkdir -p "$OUT"
 
 cleanup() { scripts/pg.sh stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  echo "building Release (Silo, Gateway, LoadGen)" >&2
-  for project in Silo Gateway LoadGen; do
-    dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v quiet >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
-  done
-fi
+release_copy "$OUT" Silo Gateway LoadGen
 
 PG=$(scripts/pg.sh start)
-echo "PostgreSQL: $PG" >&2
-BIN=net10.0
-dotnet "LoadGen/bin/Release/$BIN/VirtualIoT.LoadGen.dll" chaos \
-  --silo-dll "Silo/bin/Release/$BIN/VirtualIoT.Silo.dll" --gateway-dll "Gateway/bin/Release/$BIN/VirtualIoT.Gateway.dll" \
+log "PostgreSQL: $PG"
+dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll" chaos \
+  --silo-dll "$OUT/bin/silo/VirtualIoT.Silo.dll" --gateway-dll "$OUT/bin/gateway/VirtualIoT.Gateway.dll" \
   --postgres "$PG" --silos 3 --gateways 2 --logs "$OUT/logs" "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Failover measurement (BENCHMARKS.md, "Failover"): SIGKILL one of $SILOS silo processes on PostgreSQL membership
+# Failover measurement (BENCHMARKS.md, "Failover time when a silo is killed"): SIGKILL one of $SILOS silo processes on PostgreSQL membership
 # and storage, and time how long the resources it hosted fail before the survivors serve them.
 #
 #   scripts/failover.sh                                   # 3 silos, the platform's failure-detection defaults
@@ -16,33 +16,24 @@
 # membership table marked the silo dead (status 6). NO_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 SILOS=${SILOS:-3}
 CONTAINERS=${CONTAINERS:-40}
 SILO_ARGS=${SILO_ARGS:-}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-failover}
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
 source scripts/lib.sh
 
-log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
 mkdir -p "$OUT"
-rm -rf "$OUT"/*.log "$OUT/bin"
+rm -rf "$OUT"/*.log
 export VIRTUALIOT_PG_STATE=$OUT/pg
 
-PIDS=()
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_started
   scripts/pg.sh stop || true
 }
 trap cleanup EXIT
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  log "building Release (Silo)"
-  dotnet build Silo/Silo.csproj -c Release -nologo -clp:ErrorsOnly -v quiet >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
-fi
-mkdir -p "$OUT/bin" && cp -r Silo/bin/Release/net10.0 "$OUT/bin/silo"
+release_copy "$OUT" Silo
 
 PG=$(scripts/pg.sh start)
 PG_PORT=$(cat "$VIRTUALIOT_PG_STATE/port")

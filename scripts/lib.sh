@@ -1,11 +1,25 @@
-# Shared helpers for scripts/pg.sh and scripts/azurite.sh (sourced, not run).
+# Shared helpers for scripts/*.sh (sourced, not run): logging, free ports, background processes stopped on exit,
+# Release builds copied aside, readiness waits and small statistics. Each script sources it first:
+#   source "$(dirname "$0")/lib.sh"
 
-# Prints a TCP port that nothing listens on (loopback), chosen at random so parallel runs rarely collide.
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# The repository root (scripts/..), whatever the caller's directory.
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# A progress line on stderr with the seconds since the script started.
+log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
+
+# Prints a TCP port that nothing listens on (loopback), chosen at random so parallel runs rarely collide, and
+# never one this script was already given.
+_TAKEN_PORTS=" "
 free_port() {
   local port
   for _ in $(seq 1 200); do
     port=$((20000 + RANDOM % 40000))
+    case "$_TAKEN_PORTS" in *" $port "*) continue ;; esac
     if ! ss -Htln "sport = :${port}" | grep -q .; then
+      _TAKEN_PORTS="$_TAKEN_PORTS$port "
       echo "$port"
       return 0
     fi
@@ -26,3 +40,98 @@ wait_for_port() {
   echo "nothing listens on port ${port} after $2 s" >&2
   return 1
 }
+
+# ---- background processes ---------------------------------------------------------------------------------------
+# Scripts add the PID of every process they start to PIDS and call stop_started from their EXIT trap.
+PIDS=()
+
+# Stops the given processes: SIGTERM, up to 5 s to exit, then SIGKILL; reaps them.
+stop_pids() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
+# Stops every process in PIDS and empties it.
+stop_started() {
+  if [ "${#PIDS[@]}" -gt 0 ]; then
+    stop_pids "${PIDS[@]}"
+  fi
+  PIDS=()
+}
+
+# ---- Release builds -------------------------------------------------------------------------------------------
+# release_copy OUT PROJECT...: builds each project folder (Silo, Gateway, LoadGen) in Release, unless NO_BUILD=1,
+# and copies its output to OUT/bin/<project in lower case> (OUT/bin/silo, …), so that a concurrent build of the
+# solution cannot replace the assemblies of a running benchmark. Exits with the build log on a failed build.
+release_copy() {
+  local out=$1 project
+  shift
+  mkdir -p "$out"
+  if [ "${NO_BUILD:-0}" = 1 ]; then
+    log "NO_BUILD=1: using the existing Release output"
+  else
+    log "building Release ($*)"
+    : >"$out/build.log"
+    for project in "$@"; do
+      dotnet build "$REPO_ROOT/$project" -c Release -nologo -clp:ErrorsOnly -v quiet >>"$out/build.log" 2>&1 \
+        || { cat "$out/build.log" >&2; exit 1; }
+    done
+  fi
+  rm -rf "$out/bin"
+  mkdir -p "$out/bin"
+  for project in "$@"; do
+    cp -r "$REPO_ROOT/$project/bin/Release/net10.0" "$out/bin/${project,,}"
+  done
+}
+
+# ---- readiness --------------------------------------------------------------------------------------------------
+# wait_http NAME PID LOG CURL-ARGS...: waits (at most 60 s) until `curl CURL-ARGS` answers HTTP 200; exits with the
+# tail of LOG when the process PID ends first or the time runs out.
+wait_http() {
+  local name=$1 pid=$2 logfile=$3 code
+  shift 3
+  for _ in $(seq 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited; see $logfile" >&2
+      tail -20 "$logfile" >&2
+      exit 1
+    fi
+    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$@" || true)
+    [ "$code" = 200 ] && return 0
+    sleep 0.2
+  done
+  echo "$name not ready after 60 s; see $logfile" >&2
+  exit 1
+}
+
+# wait_cse NAME PID LOG URL: wait_http for a oneM2M CSE, retrieving its CSEBase (URL/cse-in) as CAdmin.
+wait_cse() {
+  wait_http "$1" "$2" "$3" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: ready' -H 'X-M2M-RVI: 3' "$4/cse-in"
+}
+
+# ---- tools and figures ------------------------------------------------------------------------------------------
+# Installs wrk when missing (as root), else fails with the command to run.
+require_wrk() {
+  command -v wrk >/dev/null && return 0
+  if [ "$(id -u)" = 0 ]; then
+    log "installing wrk (apt)"
+    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  else
+    echo "wrk is not installed: apt-get install -y wrk" >&2
+    exit 1
+  fi
+}
+
+# CPU time (clock ticks) used so far by process $1.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# The median of the numbers on stdin, one per line.
+median_of() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# The load average (1, 5, 15 min) now.
+load_average() { cut -d' ' -f1-3 /proc/loadavg; }

@@ -15,6 +15,9 @@ public static class OneM2MHeaders
     /// <summary>Response status code, on every response.</summary>
     public const string ResponseStatusCode = "X-M2M-RSC";
 
+    /// <summary>Event category (<c>ec</c>).</summary>
+    public const string EventCategory = "X-M2M-EC";
+
     /// <summary>Request expiration timestamp (<c>rqet</c>).</summary>
     public const string RequestExpiration = "X-M2M-RET";
 

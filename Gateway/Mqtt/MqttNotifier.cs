@@ -212,6 +212,11 @@ internal sealed partial class MqttNotifier : IMqttGatewayObserver, IAsyncDisposa
             writer.WriteString("fr"u8, _cse.CseId);
             writer.WriteString("rqi"u8, notification.RequestId);
             writer.WriteString("rvi"u8, "3");
+            if (notification.EventCategory is { } category)
+            {
+                writer.WriteNumber("ec"u8, category);
+            }
+
             writer.WritePropertyName("pc"u8);
             ContentWriter.WriteValue(writer, notification.Content);
             writer.WriteEndObject();

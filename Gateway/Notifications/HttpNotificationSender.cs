@@ -28,7 +28,8 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
 
     private readonly string _cseId = options.Value.CseId;
 
-    public async Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, CancellationToken cancellationToken)
+    public async Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory,
+        CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
         {
@@ -57,7 +58,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         {
             using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             exchange.CancelAfter(_exchangeTimeout);
-            return await ExchangeAsync(target, requestId, body, exchange.Token);
+            return await ExchangeAsync(target, requestId, body, eventCategory, exchange.Token);
         }
         finally
         {
@@ -65,13 +66,18 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         }
     }
 
-    private async Task<ResponseStatusCode?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, CancellationToken cancellationToken)
+    private async Task<ResponseStatusCode?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, int? eventCategory,
+        CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(body.WrittenMemory) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, _cseId);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestIdentifier, requestId);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.ReleaseVersion, "3");
+        if (eventCategory is { } category)
+        {
+            request.Headers.TryAddWithoutValidation(OneM2MHeaders.EventCategory, category.ToString(CultureInfo.InvariantCulture));
+        }
         try
         {
             using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -129,14 +129,14 @@ internal sealed partial class DeliveryGrain(
         // The sender times the exchange itself (SendTimeout); this bound only stops a request that waits in line
         // for a receiver's connections for too long.
         using var timeout = new CancellationTokenSource(_options.SendTimeout * 10);
-        var status = await sender.SendAsync(url, notification.Id, notification.Content, timeout.Token);
+        var status = await sender.SendAsync(url, notification.Id, notification.Content, notification.EventCategory, timeout.Token);
         LogOutcome(status, notification.Id, url);
         return status;
     }
 
     private async Task<ResponseStatusCode?> SendMqtt(string aeId, string prefix, string target, PendingNotification notification)
     {
-        var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout);
+        var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout, notification.EventCategory);
         ResponseStatusCode? status;
         try
         {

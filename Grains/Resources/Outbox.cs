@@ -19,6 +19,12 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
 
     private HashSet<string>? _waitingAtLastTick;
 
+    /// <summary>
+    /// The originator of the request the resource is executing, carried by the events it raises (R5 <c>eeno</c>);
+    /// set at the start of every create, update or delete (such turns never interleave), null otherwise.
+    /// </summary>
+    public string? Originator { get; set; }
+
     /// <summary>An event stored in the outbox and the subscriptions it goes to.</summary>
     public sealed record RaisedEvent(ResourceEvent Event, List<string> Subscriptions);
 
@@ -51,7 +57,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
         var current = state();
         current.EventSequence++;
         return new ResourceEvent(string.Concat(resourceId, "-", current.EventSequence.ToString(CultureInfo.InvariantCulture)),
-            eventType, type, attributes, modified);
+            eventType, type, attributes, modified, Originator);
     }
 
     /// <summary>Hands a stored event to the fan-out worker: one message, no waiting on subscriptions or receivers.</summary>

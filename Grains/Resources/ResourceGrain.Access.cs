@@ -5,7 +5,7 @@ using VirtualIoT.Grains.Domain.Access;
 namespace VirtualIoT.Grains.Resources;
 
 /// <summary>
-/// Access control (TS-0001 9.6.2, TS-0003 7.1, ONEM2M.md §11): CAdmin always passes; a resource with <c>acpi</c> lets
+/// Access control (TS-0001 9.6.2, TS-0003 7.1, docs/protocol.md §11): CAdmin always passes; a resource with <c>acpi</c> lets
 /// in whom one of the linked policies' <c>pv</c> rules grants the operation (permit-overrides); a change of
 /// <c>acpi</c> itself needs UPDATE in their <c>pvs</c>; a resource without <c>acpi</c> only its owner (the AE it
 /// belongs to, or its creator). Content instances, <c>la</c> and <c>ol</c> have no <c>acpi</c> and are checked

@@ -141,6 +141,12 @@ internal abstract partial class ResourceGrain
             return badLinks;
         }
 
+        if (policy.Type == ResourceType.Subscription
+            && Subscription.SubscriptionPolicy.CheckForParent(accepted, Policy, LinkStore.Links.Subscriptions.Values) is { } unfit)
+        {
+            return ResourceResponse.Error(unfit);
+        }
+
         return await AddChild(request, policy, accepted, now);
     }
 
@@ -186,7 +192,8 @@ internal abstract partial class ResourceGrain
         }
 
         var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
-        var created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null));
+        var created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
+            Originator: request.Originator));
         if (created.StatusCode != ResponseStatusCode.Created)
         {
             return created;

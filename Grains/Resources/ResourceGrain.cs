@@ -155,6 +155,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
     public async ValueTask<ResourceResponse> Execute(ResourceRequest request, CancellationToken cancellationToken = default)
     {
+        Events.Originator = request.Originator;
         var now = Now();
         if (!Exists || !IsAddressedByName(request))
         {

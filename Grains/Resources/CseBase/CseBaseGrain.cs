@@ -173,7 +173,7 @@ internal sealed partial class CseBaseGrain(
 
             var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
             var record = RequestLedger.For(recordKey, request.RequestIdentifier, fingerprint, ri, name);
-            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record));
+            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record, request.Originator));
             if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
             {
                 ri = string.Concat(ri.AsSpan(0, 1), ResourceIds.RandomString(ResourceIds.RandomLength));

@@ -24,16 +24,26 @@ internal static class NotificationContent
             ["rep"] = representation,
             [AttributeNames.NotificationEventType] = (long)resourceEvent.EventType,
         };
-        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference);
+        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference,
+            resourceEvent.Originator);
     }
 
-    /// <summary>Wraps notification members with the subscription reference and creator into <c>m2m:sgn</c>.</summary>
-    public static Dictionary<string, object?> Signal(Dictionary<string, object?> members, Dictionary<string, object?> subscription, string subscriptionReference)
+    /// <summary>
+    /// Wraps notification members with the subscription reference and creator into <c>m2m:sgn</c>. Without a
+    /// creator, a subscription with <c>eeno</c> (R5 eventNotificationOriginator) names the originator of the event
+    /// in <c>cr</c> instead (as ACME does).
+    /// </summary>
+    public static Dictionary<string, object?> Signal(Dictionary<string, object?> members, Dictionary<string, object?> subscription,
+        string subscriptionReference, string? eventOriginator = null)
     {
         members["sur"] = subscriptionReference;
         if (subscription.TryGetValue(AttributeNames.Creator, out var cr) && cr is string creator)
         {
             members[AttributeNames.Creator] = creator;
+        }
+        else if (eventOriginator is not null && subscription.TryGetValue("eeno", out var eeno) && eeno is true)
+        {
+            members["cr"] = eventOriginator;
         }
 
         return new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = members };
@@ -60,25 +70,51 @@ internal static class NotificationContent
     /// </summary>
     public static List<object?> CountStatistics(List<object?> statistics, IReadOnlyList<string> attempted, IReadOnlyList<string> delivered)
     {
-        var updated = new List<object?>(statistics.Count + attempted.Count);
-        foreach (var entry in statistics)
-        {
-            updated.Add(entry is Dictionary<string, object?> map ? new Dictionary<string, object?>(map, StringComparer.Ordinal) : entry);
-        }
-
+        var updated = WithTargets(statistics, attempted);
         foreach (var target in attempted)
         {
-            var entry = updated.OfType<Dictionary<string, object?>>().FirstOrDefault(e => e.TryGetValue("tg", out var tg) && tg as string == target);
-            if (entry is null)
-            {
-                entry = new Dictionary<string, object?>(StringComparer.Ordinal) { ["tg"] = target, ["rqs"] = 0L, ["rsr"] = 0L };
-                updated.Add(entry);
-            }
-
+            var entry = updated.First(e => e.TryGetValue("tg", out var tg) && tg as string == target);
             entry["rqs"] = (long)entry["rqs"]! + 1;
             if (delivered.Contains(target))
             {
                 entry["rsr"] = (long)entry["rsr"]! + 1;
+            }
+        }
+
+        return [.. updated];
+    }
+
+    /// <summary>notificationStatsInfo counted for one event: <c>noec</c> + 1 for every target; a new <c>nsi</c> list.</summary>
+    public static List<object?> CountEvent(List<object?> statistics, IReadOnlyList<string> targets)
+    {
+        var updated = WithTargets(statistics, targets);
+        foreach (var entry in updated)
+        {
+            entry["noec"] = (long)entry["noec"]! + 1;
+        }
+
+        return [.. updated];
+    }
+
+    /// <summary>A copy of <c>nsi</c> with an entry (<c>tg</c>, <c>rqs</c>, <c>rsr</c>, <c>noec</c>) for every one of <paramref name="targets"/>.</summary>
+    private static List<Dictionary<string, object?>> WithTargets(List<object?> statistics, IReadOnlyList<string> targets)
+    {
+        var updated = new List<Dictionary<string, object?>>(statistics.Count + targets.Count);
+        foreach (var entry in statistics)
+        {
+            if (entry is Dictionary<string, object?> map)
+            {
+                var copy = new Dictionary<string, object?>(map, StringComparer.Ordinal);
+                copy.TryAdd("noec", 0L);
+                updated.Add(copy);
+            }
+        }
+
+        foreach (var target in targets)
+        {
+            if (!updated.Exists(e => e.TryGetValue("tg", out var tg) && tg as string == target))
+            {
+                updated.Add(new Dictionary<string, object?>(StringComparer.Ordinal) { ["tg"] = target, ["rqs"] = 0L, ["rsr"] = 0L, ["noec"] = 0L });
             }
         }
 

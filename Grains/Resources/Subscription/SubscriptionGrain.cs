@@ -112,7 +112,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     /// <summary>Verifies every notification target other than the originator before the subscription exists (TS-0004 7.4.8.2.1).</summary>
     protected override async ValueTask<ResourceResponse?> WillBeCreated(NewResource resource) =>
-        await Verify(resource.Attributes, null);
+        await Verify(resource.Attributes, resource.Originator);
 
     public async ValueTask Accept(ResourceEvent resourceEvent)
     {
@@ -145,6 +145,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var notification = new PendingNotification(id, Targets(), EventNotification(resourceEvent), 0);
+        CountEvent();
         if (!_queueReminder)
         {
             // Before the queue is stored, so a stored notification always has a reminder behind it.
@@ -201,7 +202,8 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var content = NotificationContent.Aggregate(LatestOnly ? [State.Batch[^1]] : State.Batch);
-        State.Queue.Add(new PendingNotification(string.Concat(State.Batch[^1].Id, ":agn"), Targets(), content, 0));
+        // With latestNotify the batch is sent with event category 4, latest (TS-0004 7.5.1.2.4; as ACME does).
+        State.Queue.Add(new PendingNotification(string.Concat(State.Batch[^1].Id, ":agn"), Targets(), content, 0, LatestOnly ? 4 : null));
         State.Batch = [];
     }
 
@@ -313,17 +315,16 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return ResourceResponse.Error(invalid);
         }
 
-        if (accepted.TryGetValue("nse", out var nse))
+        if (ChildTypeCheck(updated) is { } unfit)
         {
-            // Turning statistics on starts them afresh; turning them off drops them.
-            if (nse is true)
-            {
-                updated["nsi"] = new List<object?>();
-            }
-            else
-            {
-                updated.Remove("nsi");
-            }
+            return ResourceResponse.Error(unfit);
+        }
+
+        if (accepted.TryGetValue("nse", out var nse) && nse is not false)
+        {
+            // Turning statistics on (again) starts them afresh, absent until the first is counted; turning them off
+            // keeps what was counted (R4, as ACME does).
+            updated.Remove("nsi");
         }
 
         return accepted.ContainsKey("nu") ? await Verify(updated, originator) : null;
@@ -331,15 +332,17 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     protected override void Updated(Dictionary<string, object?> accepted)
     {
-        if (accepted.ContainsKey("enc") && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
+        if ((accepted.ContainsKey("enc") || accepted.ContainsKey("nu")) && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
         {
             _ = parent.SubscriptionChanged(SubscriptionPolicy.Filter(ResourceId, State.Attributes));
         }
     }
 
     /// <summary>
-    /// On deletion the subscriber (<c>su</c>) gets a deletion notification, and what is still queued is sent once
-    /// more, best effort: the queue goes with the subscription.
+    /// On deletion what is still queued is sent once more, best effort (the queue goes with the subscription), and
+    /// then the subscriber (<c>su</c>) gets the deletion notification, both before the deletion is answered
+    /// (TS-0004 7.4.8.2.4): the delete waits for those receivers, about one send timeout at most, since the queued
+    /// notifications go out together. The subscription is going away, so no other request waits on this turn.
     /// </summary>
     protected override async Task WillBeDeleted()
     {
@@ -350,15 +353,21 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             await this.UnregisterReminder(reminder);
         }
 
-        foreach (var pending in State.Queue)
+        if (State.Queue.Count > 0)
         {
-            _ = Delivery.Deliver(ResourceId, pending);
+            var pending = new List<Task<IReadOnlyList<string>>>(State.Queue.Count);
+            foreach (var notification in State.Queue)
+            {
+                pending.Add(Delivery.SendNow(notification).AsTask());
+            }
+
+            await Task.WhenAll(pending);
         }
 
         if (State.Attributes.TryGetValue("su", out var su) && su is string subscriber)
         {
             var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["sud"] = true });
-            _ = Delivery.Deliver(ResourceId, new PendingNotification(string.Concat(ResourceId, ":sud"), [subscriber], content, 0));
+            await Delivery.SendNow(new PendingNotification(string.Concat(ResourceId, ":sud"), [subscriber], content, 0));
         }
     }
 

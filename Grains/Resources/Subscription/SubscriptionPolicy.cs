@@ -38,27 +38,20 @@ internal static class SubscriptionPolicy
             new("gpi", "groupID", ValueKind.String, Presence.Optional, Presence.Optional),
             new("nfu", "notificationForwardingURI", ValueKind.String, Presence.Optional, Presence.Optional),
             new("nse", "notificationStatsEnable", ValueKind.Boolean, Presence.Optional, Presence.Optional),
+            new("eeno", "eventNotificationOriginator", ValueKind.Boolean, Presence.Optional, Presence.Optional),
             new("nsi", "notificationStatsInfo", ValueKind.Any, Presence.NotPresent, Presence.NotPresent)),
         check: Check,
         defaults: Defaults);
 
     /// <summary>
-    /// Defaults and creator of a subscription (TS-0004 7.4.8.2.1): content type "all attributes", event type "update";
-    /// the CSE records the originator as creator when it subscribes targets other than itself.
+    /// Defaults of a subscription (TS-0004 7.4.8.2.1): content type "all attributes", event type "update". Its creator
+    /// is recorded only when the create asks for it (<c>"cr": null</c>); notificationStatsInfo appears with the first
+    /// statistics counted.
     /// </summary>
-    private static void Defaults(Dictionary<string, object?> attributes, string originator)
+    private static void Defaults(Dictionary<string, object?> attributes, string _)
     {
         attributes.TryAdd(AttributeNames.NotificationContentType, (long)NotificationContentType.AllAttributes);
-        if (attributes.TryGetValue("nse", out var statistics) && statistics is true)
-        {
-            attributes["nsi"] = new List<object?>();
-        }
-
         attributes.TryAdd("enc", new Dictionary<string, object?>(StringComparer.Ordinal) { [AttributeNames.NotificationEventType] = new List<object?> { (long)NotificationEventType.UpdateOfResource } });
-        if (!attributes.ContainsKey("cr") && attributes["nu"] is List<object?> targets && targets.Any(t => t as string != originator))
-        {
-            attributes["cr"] = originator;
-        }
     }
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
@@ -149,6 +142,41 @@ internal static class SubscriptionPolicy
                     && events.Any(e => e != (long)NotificationEventType.UpdateOfResource)))
             {
                 return OneM2MError.BadRequest($"nct {nct} does not fit the event types {string.Join(",", events)}");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Checks a new subscription against the resource it subscribes to: <c>enc/chty</c> must name child types that
+    /// resource may have (4000 otherwise, TS-0004 7.4.8.2.1). Null when it fits.
+    /// </summary>
+    public static OneM2MError? CheckForParent(Dictionary<string, object?> attributes, ResourcePolicy parent, IEnumerable<SubscriptionFilter> existing)
+    {
+        if (attributes.TryGetValue("enc", out var value) && value is Dictionary<string, object?> enc && enc.TryGetValue("chty", out var chty)
+            && IsIntegerList(chty, out var types))
+        {
+            foreach (var type in types)
+            {
+                var childType = (ResourceType)(int)type;
+                if (!parent.Children.Contains(childType) && !parent.UnimplementedChildren.Contains(childType))
+                {
+                    return OneM2MError.BadRequest($"enc/chty: resource type {type} cannot be a child of {parent.RootKey}");
+                }
+            }
+        }
+
+        // One blocking-update subscription per resource (TS-0001 10.2.11.x).
+        if (Filter("", attributes).EventTypes.Contains(7))
+        {
+            foreach (var filter in existing)
+            {
+                if (filter.EventTypes.Contains(7))
+                {
+                    return new OneM2MError(ResponseStatusCode.BlockingSubscriptionAlreadyExists,
+                        $"the resource already has a blocking update subscription ({filter.SubscriptionId})");
+                }
             }
         }
 

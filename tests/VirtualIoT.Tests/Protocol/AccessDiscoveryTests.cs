@@ -125,7 +125,7 @@ public sealed class AccessDiscoveryTests(CseFixture fixture) : IAsyncLifetime
         var container = await Client.CreateContainer("/cse-in/" + owner, OneM2MClient.Admin, extra: $$$""","acpi":["{{{acp}}}"]""");
 
         var response = await Client.Create(container, subscriber, 23,
-            $$$$"""{"m2m:sub":{"rn":"watch","nu":["{{{{_receiver.Url}}}}"],"enc":{"net":[3]}}}""");
+            $$$$"""{"m2m:sub":{"rn":"watch","nu":["{{{{_receiver.Url}}}}"],"enc":{"net":[3]},"cr":null}}""");
         await Client.CreateInstance(container, OneM2MClient.Admin, "21");
 
         Answered(response, 2001);

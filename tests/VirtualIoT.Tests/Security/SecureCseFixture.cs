@@ -16,7 +16,7 @@ namespace VirtualIoT.Tests.Security;
 /// certificate made at run time, the administrator's secret in configuration (as an operator would pass it in the
 /// environment) and small limits so that they can be reached in a test.
 /// </summary>
-public sealed class SecureCseFixture : IAsyncLifetime
+public class SecureCseFixture : IAsyncLifetime
 {
     public const int RequestsPerSecond = 100;
     public const int MaxAttributeLength = 1000;
@@ -24,6 +24,9 @@ public sealed class SecureCseFixture : IAsyncLifetime
     public const int MaxFailuresPerMinute = 10;
 
     private WebApplicationFactory<Program>? _factory;
+
+    /// <summary>Failed verifications per originator and minute before uncached attempts are refused unverified.</summary>
+    protected virtual int FailuresPerMinute => MaxFailuresPerMinute;
 
     public TestCertificate Tls { get; } = new();
 
@@ -62,7 +65,7 @@ public sealed class SecureCseFixture : IAsyncLifetime
                 ["Mqtt:Tls:Certificate:KeyPath"] = Tls.KeyPath,
                 ["Security:Authentication:Required"] = "true",
                 ["Security:Authentication:Credentials:CAdmin"] = AdminSecret,
-                ["Security:Authentication:MaxFailuresPerMinute"] = MaxFailuresPerMinute.ToString(CultureInfo.InvariantCulture),
+                ["Security:Authentication:MaxFailuresPerMinute"] = FailuresPerMinute.ToString(CultureInfo.InvariantCulture),
                 ["Limits:RequestsPerSecond"] = RequestsPerSecond.ToString(CultureInfo.InvariantCulture),
                 ["Limits:MaxAttributeLength"] = MaxAttributeLength.ToString(CultureInfo.InvariantCulture),
                 ["Limits:MaxListItems"] = MaxListItems.ToString(CultureInfo.InvariantCulture),
@@ -154,4 +157,21 @@ public sealed class SecureCseFixture : IAsyncLifetime
 public sealed class SecureCseCollection : ICollectionFixture<SecureCseFixture>
 {
     public const string Name = "secure-cse";
+}
+
+/// <summary>
+/// The secure platform with one failed verification per originator and minute: a bucket refills only a minute after
+/// an originator's first failure, so a test of the lockout does not race the refill.
+/// </summary>
+public sealed class LockoutCseFixture : SecureCseFixture
+{
+    public const int LockoutFailuresPerMinute = 1;
+
+    protected override int FailuresPerMinute => LockoutFailuresPerMinute;
+}
+
+[CollectionDefinition(Name)]
+public sealed class LockoutCseCollection : ICollectionFixture<LockoutCseFixture>
+{
+    public const string Name = "secure-cse-lockout";
 }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 
-namespace VirtualIoT.Benchmarks;
+namespace VirtualIoT.LoadGen.Bench;
 
 /// <summary>The benchmark's resources and how requests to them are built; shared by setup and load.</summary>
 internal static class BenchmarkHttp

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace VirtualIoT.Benchmarks;
+namespace VirtualIoT.LoadGen.Bench;
 
 /// <summary>
 /// Creates the benchmark's resources: AEs <c>Cbench0000</c>.. each with container <c>cnt</c> (or another name,

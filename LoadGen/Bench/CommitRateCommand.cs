@@ -3,7 +3,7 @@ using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace VirtualIoT.Benchmarks;
+namespace VirtualIoT.LoadGen.Bench;
 
 /// <summary>
 /// PostgreSQL's own commit rate, the baseline the group-commit grain storage is measured against: rows per second

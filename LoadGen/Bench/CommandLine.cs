@@ -1,12 +1,13 @@
 using System.Globalization;
 
-namespace VirtualIoT.Benchmarks;
+namespace VirtualIoT.LoadGen.Bench;
 
 /// <summary><c>--name value</c> options of a subcommand.</summary>
 internal sealed class CommandLine
 {
     public const string Usage = """
-        VirtualIoT.Benchmarks <command> [options]
+        usage: dotnet run -c Release --project LoadGen -- <command> [options]
+        (the benchmark commands; LoadGen's device simulation takes options only, see --help, and `chaos --help`)
 
           ceiling --urls http://127.0.0.1:PORT
               Trivial Kestrel endpoint: any GET/POST path, reads the body, answers 201 (POST) or 200 (GET) with a

@@ -5,12 +5,13 @@ using System.Net.Sockets;
 using System.Text.Unicode;
 using System.Threading.Channels;
 using HdrHistogram;
+using VirtualIoT.LoadGen.Transport;
 
-namespace VirtualIoT.Benchmarks;
+namespace VirtualIoT.LoadGen.Bench;
 
 /// <summary>
 /// HTTP load on the benchmark's containers: contentInstance create (<c>cin</c>) or latest retrieve (<c>la</c>),
-/// round robin over the AEs, over a fixed number of keep-alive connections (<see cref="RawHttpConnection"/>).
+/// round robin over the AEs, over a fixed number of keep-alive connections (<see cref="HttpConnection"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -187,7 +188,7 @@ internal static class LoadCommand
         var sent = Stopwatch.GetTimestamp();
         try
         {
-            var (status, rsc) = await worker.Connection.ExchangeAsync(worker.Request.AsMemory(0, length));
+            var (status, rsc, _) = await worker.Connection.ExchangeAsync(worker.Request.AsMemory(0, length), keepBody: false, CancellationToken.None);
             if (status != (run.IsCreate ? 201 : 200))
             {
                 outcome = Outcome.BadStatus;
@@ -279,7 +280,7 @@ internal static class LoadCommand
     private sealed class Worker(int id, EndPoint endPoint)
     {
         public int Id { get; } = id;
-        public readonly RawHttpConnection Connection = new(endPoint);
+        public readonly HttpConnection Connection = new(endPoint);
         public readonly byte[] Request = new byte[1024];
         public long Sequence;
         public readonly LongHistogram Latency = new(HighestMicroseconds, 3);

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace VirtualIoT.Benchmarks;
+namespace VirtualIoT.LoadGen.Bench;
 
 /// <summary>
 /// Notification fan-out benchmark: many subscriptions on one container, or one subscription on each of many

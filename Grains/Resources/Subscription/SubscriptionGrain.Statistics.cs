@@ -1,0 +1,27 @@
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources.Subscription;
+
+/// <summary>A subscription's event statistics (R4 <c>noec</c>) and its check against the subscribed-to resource's type.</summary>
+internal sealed partial class SubscriptionGrain
+{
+    /// <summary><c>enc/chty</c> checked against the child types of the subscribed-to resource's type.</summary>
+    private OneM2MError? ChildTypeCheck(Dictionary<string, object?> attributes)
+    {
+        var parentType = ResourceIds.Classify(State.ParentId, Options.CseBaseId);
+        return parentType is { } type && Policies.For(type) is { } parent ? SubscriptionPolicy.CheckForParent(attributes, parent, []) : null;
+    }
+
+    /// <summary>With <c>nse</c> on, counts an event for every target (<c>noec</c>), creating the statistics on the first.</summary>
+    private void CountEvent()
+    {
+        if (State.Attributes.TryGetValue("nse", out var nse) && nse is true)
+        {
+            var statistics = State.Attributes.TryGetValue("nsi", out var value) && value is List<object?> list ? list : [];
+            State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal)
+            {
+                ["nsi"] = NotificationContent.CountEvent(statistics, Targets()),
+            };
+        }
+    }
+}
