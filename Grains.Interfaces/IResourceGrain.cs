@@ -33,6 +33,20 @@ public interface IResourceGrain : IGrainWithStringKey
     [Alias("Allows"), ReadOnly]
     ValueTask<bool> Allows(string originator, Operation operation);
 
+    /// <summary>
+    /// Cluster-internal: whether the resource exists and has not expired. A parent asks before it deletes a child
+    /// whose expiration time it holds as passed (the child may have been given a later one since).
+    /// </summary>
+    [Alias("IsLiveResource"), ReadOnly]
+    ValueTask<bool> IsLiveResource();
+
+    /// <summary>
+    /// Cluster-internal: the resource's attributes as <paramref name="originator"/> may retrieve them (for a parent
+    /// listing its children); null when it may not, or when the resource does not exist.
+    /// </summary>
+    [Alias("AttributesFor"), ReadOnly]
+    ValueTask<Dictionary<string, object?>?> AttributesFor(string originator);
+
     /// <summary>Cluster-internal: stores a new resource built and validated by its parent.</summary>
     [Alias("Initialize")]
     ValueTask<ResourceResponse> Initialize(NewResource resource);
@@ -82,6 +96,10 @@ public interface IAeGrain : IResourceGrain
     /// <summary>Cluster-internal: true while an AE with this ID is registered.</summary>
     [Alias("IsRegistered"), ReadOnly]
     ValueTask<bool> IsRegistered();
+
+    /// <summary>Cluster-internal: the AE's points of access (<c>poa</c>); none when it has none or is not registered.</summary>
+    [Alias("PointsOfAccess"), ReadOnly]
+    ValueTask<IReadOnlyList<string>> PointsOfAccess();
 }
 
 /// <summary>Grain of a container and all its content instances (key = container <c>ri</c>).</summary>

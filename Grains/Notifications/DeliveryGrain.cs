@@ -184,22 +184,8 @@ internal sealed partial class DeliveryGrain(
     }
 
     /// <summary>The AE's points of access (<c>poa</c>), or none when it has none or does not exist.</summary>
-    private async Task<IReadOnlyList<string>> PointsOfAccess(string aeId)
-    {
-        var response = await GrainFactory.GetGrain<IAeGrain>(aeId).Retrieve(new ResourceRequest
-        {
-            Operation = Operation.Retrieve,
-            Originator = _cse.AdminOriginator,
-            RequestIdentifier = "poa",
-        });
-        if (response.Content is not Dictionary<string, object?> root || !root.TryGetValue("m2m:ae", out var value)
-            || value is not Dictionary<string, object?> ae || !ae.TryGetValue("poa", out var poa) || poa is not List<object?> addresses)
-        {
-            return [];
-        }
-
-        return addresses.OfType<string>().ToList();
-    }
+    private async Task<IReadOnlyList<string>> PointsOfAccess(string aeId) =>
+        await GrainFactory.GetGrain<IAeGrain>(aeId).PointsOfAccess();
 
     [LoggerMessage(EventId = 2311, Level = LogLevel.Debug, Message = "Notification {NotificationId} to {Url} failed: {Outcome}")]
     private static partial void LogSendFailed(ILogger logger, string notificationId, string url, string outcome);

@@ -95,12 +95,18 @@ internal abstract partial class ResourceGrain
     };
 
     public async ValueTask<bool> Allows(string originator, Operation operation) =>
-        IsLive(Now()) && await MayAccess(originator, new ResourceRequest
-        {
-            Operation = operation,
-            Originator = originator,
-            RequestIdentifier = "internal",
-        });
+        IsLive(Now()) && await MayAccess(originator, AccessQuery(originator, operation));
+
+    public async ValueTask<Dictionary<string, object?>?> AttributesFor(string originator) =>
+        IsLive(Now()) && await MayAccess(originator, AccessQuery(originator, Operation.Retrieve)) ? CurrentAttributes() : null;
+
+    /// <summary>The request the access rules judge when another grain asks what <paramref name="originator"/> may do here.</summary>
+    private static ResourceRequest AccessQuery(string originator, Operation operation) => new()
+    {
+        Operation = operation,
+        Originator = originator,
+        RequestIdentifier = "",
+    };
 
     /// <summary>Whether discovery may list this resource to <paramref name="originator"/> (DISCOVERY privilege).</summary>
     protected virtual ValueTask<bool> MayDiscover(string originator)

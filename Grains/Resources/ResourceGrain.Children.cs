@@ -241,13 +241,7 @@ internal abstract partial class ResourceGrain
         }
 
         // Only the child knows (the expiration time held here is a hint: the child may have been given a later one).
-        var check = await grain.Retrieve(new ResourceRequest
-        {
-            Operation = Operation.Retrieve,
-            Originator = Options.AdminOriginator,
-            RequestIdentifier = "expiry-check",
-        });
-        if (!check.TargetMissing)
+        if (await grain.IsLiveResource())
         {
             return;
         }
@@ -298,15 +292,6 @@ internal abstract partial class ResourceGrain
             return IsAdmin(originator) || await grain.Allows(originator, Operation.Retrieve) ? new ChildEntry(child, path, null) : null;
         }
 
-        var response = await grain.Retrieve(new ResourceRequest
-        {
-            Operation = Operation.Retrieve,
-            Originator = originator,
-            RequestIdentifier = "internal",
-        });
-        var attributes = response.Content is Dictionary<string, object?> root && root.Count == 1
-            ? root.Values.First() as Dictionary<string, object?>
-            : null;
-        return attributes is null ? null : new ChildEntry(child, path, attributes);
+        return await grain.AttributesFor(originator) is { } attributes ? new ChildEntry(child, path, attributes) : null;
     }
 }

@@ -271,6 +271,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         return new ResourceResponse(ResponseStatusCode.Created);
     }
 
+    public ValueTask<bool> IsLiveResource() => ValueTask.FromResult(IsLive(Now()));
+
     public async ValueTask SubscriptionChanged(SubscriptionFilter filter)
     {
         if (Exists && Links.Subscriptions.ContainsKey(filter.SubscriptionId) && Links.Subscriptions[filter.SubscriptionId] != filter)

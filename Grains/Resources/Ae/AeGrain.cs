@@ -13,4 +13,9 @@ internal sealed class AeGrain(
     protected override ResourcePolicy Policy => AePolicy.Rules;
 
     public ValueTask<bool> IsRegistered() => ValueTask.FromResult(IsLive(Now()));
+
+    public ValueTask<IReadOnlyList<string>> PointsOfAccess() =>
+        ValueTask.FromResult<IReadOnlyList<string>>(IsLive(Now()) && State.Attributes.TryGetValue("poa", out var poa) && poa is List<object?> addresses
+            ? addresses.OfType<string>().ToList()
+            : []);
 }

@@ -224,13 +224,7 @@ internal sealed partial class CseBaseGrain(
             return false;
         }
 
-        var check = await grain.Retrieve(new ResourceRequest
-        {
-            Operation = Operation.Retrieve,
-            Originator = Options.AdminOriginator,
-            RequestIdentifier = "holder-check",
-        });
-        if (!check.TargetMissing)
+        if (await grain.IsLiveResource())
         {
             return false;
         }
