@@ -51,6 +51,14 @@ public sealed class GatewayOptions
     public int RetryAfterSeconds { get; set; } = 3;
 
     /// <summary>
+    /// Most member requests one request to a group's <c>fopt</c> has in flight at once. Default 64: enough to keep
+    /// both cores of a small silo busy with a 1,000-member group, while one fan-out cannot flood the cluster with
+    /// thousands of simultaneous grain calls.
+    /// </summary>
+    [Range(1, 4096)]
+    public int GroupFanOutParallelism { get; set; } = 64;
+
+    /// <summary>
     /// Longest a request may ask to be held before it runs (<c>oet</c>, operation execution time); a later
     /// <c>oet</c> is answered 4000. The waiting request holds no thread and no grain, only its connection (HTTP)
     /// or a little memory (MQTT). Default 10 minutes: long enough for scheduled actuation a few minutes ahead,

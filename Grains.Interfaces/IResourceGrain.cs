@@ -189,7 +189,9 @@ public sealed record DiscoveryView(
 /// <param name="Owner">Originator the default access rule lets in.</param>
 /// <param name="ParentIndexShard">When set, the child index shard in which the new resource must claim its name.</param>
 /// <param name="Create">When set, the record of this create, stored with the name's claim in <paramref name="ParentIndexShard"/>.</param>
-/// <param name="Originator">The originator of the create (a subscription verifies its targets on its behalf).</param>
+/// <param name="Originator">
+/// The originator of the create: a subscription verifies its targets on its behalf, a group checks its members with its rights.
+/// </param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.NewResource")]
 public sealed record NewResource(
     [property: Id(0)] ResourceType Type,

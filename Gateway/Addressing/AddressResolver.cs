@@ -10,6 +10,7 @@ public sealed class AddressResolver
 {
     private const string Latest = "la";
     private const string Oldest = "ol";
+    private const string FanOutPoint = "fopt";
 
     private readonly IGrainFactory _grains;
     private readonly CseIdentity _cse;
@@ -28,6 +29,12 @@ public sealed class AddressResolver
 
     /// <summary>The CSEBase resource ID (<c>id-in</c>).</summary>
     public string CseBaseId => _cse.CseBaseId;
+
+    /// <summary>This CSE's identifiers.</summary>
+    public CseIdentity Cse => _cse;
+
+    /// <summary>True for the sub-target of a request to a group's virtual <c>fopt</c> (<c>fopt</c> or <c>fopt/…</c>).</summary>
+    public static bool IsFanOut(string? subTarget) => subTarget is not null && IsFanOutPath(subTarget);
 
     /// <summary>
     /// Resolves an address. With <paramref name="useCache"/> false every name is resolved afresh (and the cache
@@ -49,6 +56,14 @@ public sealed class AddressResolver
             return new(new ResolvedTarget(grain, address.BaseId, relative is Latest ? Latest : Oldest, FromCache: false));
         }
 
+        if (IsFanOutPath(relative) && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) is { } fanOutType
+            && ResourceTypeRegistry.Find(fanOutType)?.HasFanOutPoint == true)
+        {
+            // Hybrid <group ri>/fopt[/…]: the ID already names the group's grain.
+            var grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId)!;
+            return new(new ResolvedTarget(grain, address.BaseId, relative.ToString(), FromCache: false));
+        }
+
         if (useCache && _cache.TryGet(address.CseRelative.Span, out var entry))
         {
             return new(new ResolvedTarget(entry.Grain, entry.ResourceId, entry.SubTarget, FromCache: true, entry.Name));
@@ -65,6 +80,9 @@ public sealed class AddressResolver
             _cache.Remove(address.CseRelative.Span);
         }
     }
+
+    private static bool IsFanOutPath(ReadOnlySpan<char> relative) =>
+        relative.StartsWith(FanOutPoint) && (relative.Length == FanOutPoint.Length || relative[FanOutPoint.Length] == '/');
 
     private ParseResult<ResolvedTarget> ResolveId(string ri)
     {
@@ -133,6 +151,12 @@ public sealed class AddressResolver
                 var subTarget = segment.Span is Latest ? Latest : Oldest;
                 _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, subTarget, resolvedName));
                 return new ResolvedTarget(grain, ri, subTarget, fromCache, resolvedName);
+            }
+
+            if (segment.Span is FanOutPoint && ResourceTypeRegistry.Find(type)?.HasFanOutPoint == true)
+            {
+                // The group's fanOutPoint and whatever follows it, for each member (TS-0001 10.2.7.6); not cached.
+                return new ResolvedTarget(grain, ri, relative[(position - segment.Length - 1)..].ToString(), fromCache, resolvedName);
             }
 
             var name = segment.ToString();

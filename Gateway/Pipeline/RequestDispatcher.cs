@@ -24,18 +24,21 @@ public sealed partial class RequestDispatcher
     private readonly ClusterFailurePolicy _failures;
     private readonly RequestAdmission? _admission;
     private readonly ILogger _logger;
+    private readonly int _fanOutParallelism;
     private readonly TimeSpan _maxExecutionDelay;
 
     /// <summary>Creates the dispatcher.</summary>
     public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, RequestAdmission admission, ILogger<RequestDispatcher> logger)
-        : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger, admission)
+        : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger, admission, options!.Value.GroupFanOutParallelism)
     {
         _maxExecutionDelay = options!.Value.MaxExecutionDelay;
     }
 
     /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock) and optional limits.</summary>
-    internal RequestDispatcher(IGrainFactory grains, AddressResolver resolver, ClusterFailurePolicy failures, ILogger logger, RequestAdmission? admission = null)
+    internal RequestDispatcher(IGrainFactory grains, AddressResolver resolver, ClusterFailurePolicy failures, ILogger logger, RequestAdmission? admission = null,
+        int fanOutParallelism = 64)
     {
+        _fanOutParallelism = fanOutParallelism;
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(resolver);
         ArgumentNullException.ThrowIfNull(failures);
@@ -218,11 +221,17 @@ public sealed partial class RequestDispatcher
     private bool IsSafeToRepeat(ResourceRequest request, ResolvedTarget target) =>
         ClusterFailurePolicy.IsSafeToRepeat(request, ResourceIds.Classify(target.ResourceId, _resolver.CseBaseId));
 
-    private ValueTask<ResourceResponse> CallAsync(ResourceRequest request, ResolvedTarget target, bool discovery, CancellationToken cancellationToken)
+    private ValueTask<ResourceResponse> CallAsync(ResourceRequest request, ResolvedTarget target, bool discovery, CancellationToken cancellationToken,
+        int fanOutDepth = 0)
     {
         if (target.SubTarget is not null || target.ExpectedName is not null)
         {
             request = request with { SubTarget = target.SubTarget, ExpectedName = target.ExpectedName };
+        }
+
+        if (AddressResolver.IsFanOut(target.SubTarget) && target.Grain is IGroupGrain group)
+        {
+            return FanOutAsync(group, request, discovery, fanOutDepth, cancellationToken);
         }
 
         if (discovery)
@@ -245,5 +254,8 @@ public sealed partial class RequestDispatcher
 
         [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "{Operation} grain call failed ({Exception}): outcome unknown, not repeated; answered 5000 with Retry-After")]
         public static partial void OutcomeUnknown(ILogger logger, Operation operation, string exception);
+
+        [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "A group member could not be reached during a fan-out ({Exception}); its entry answers 5103")]
+        public static partial void MemberUnreachable(ILogger logger, string exception);
     }
 }

@@ -69,6 +69,9 @@ public sealed class ResourceTypeDescriptor
 
     /// <summary>Whether the type has the virtual children <c>la</c> and <c>ol</c> (latest and oldest instance).</summary>
     public bool HasLatestAndOldest { get; init; }
+
+    /// <summary>Whether the type has the virtual child <c>fopt</c> (a group's fanOutPoint: requests to it go to every member).</summary>
+    public bool HasFanOutPoint { get; init; }
 }
 
 /// <summary>

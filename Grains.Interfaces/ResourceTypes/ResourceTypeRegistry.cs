@@ -39,7 +39,7 @@ public static class ResourceTypeRegistry
         {
             Type = ResourceType.Subscription, ShortName = "sub", Ids = ResourceIdScheme.Prefixed, IdPrefix = "sub",
             Grain = static (grains, ri) => grains.GetGrain<ISubscriptionGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy],
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group],
         },
         new()
         {
@@ -47,12 +47,17 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<IAccessControlPolicyGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
         },
+        new()
+        {
+            Type = ResourceType.Group, ShortName = "grp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "grp",
+            Grain = static (grains, ri) => grains.GetGrain<IGroupGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true, HasFanOutPoint = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
     private static readonly PendingResourceType[] s_pending =
     [
-        new(ResourceType.Group, "grp", [ResourceType.CSEBase, ResourceType.AE]),
         new(ResourceType.MgmtObj, "mgo", [], SpecializedRoot: true),
         new(ResourceType.Node, "nod", [ResourceType.CSEBase]),
         new(ResourceType.PollingChannel, "pch", [ResourceType.AE]),

@@ -4,6 +4,7 @@ using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
+using VirtualIoT.Grains.Resources.Group;
 using VirtualIoT.Grains.Resources.Subscription;
 
 namespace VirtualIoT.Grains.Domain;
@@ -22,6 +23,7 @@ internal static class Policies
         ContentInstancePolicy.Rules,
         SubscriptionPolicy.Rules,
         AccessControlPolicyRules.Rules,
+        GroupPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null.</summary>

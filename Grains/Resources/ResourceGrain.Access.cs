@@ -70,7 +70,7 @@ internal abstract partial class ResourceGrain
             : originator == State.Owner;
 
     /// <summary>What a rule looks at for <paramref name="request"/> on this resource.</summary>
-    private AccessRequest Asked(string originator, AccessOperation operation, ResourceRequest? request) =>
+    private protected AccessRequest Asked(string originator, AccessOperation operation, ResourceRequest? request) =>
         new(originator, operation, DateTime.UtcNow, AddressOf(request), State.Type,
             request?.Operation == Operation.Create ? request.ResourceType : null, Specialization());
 
@@ -125,7 +125,8 @@ internal abstract partial class ResourceGrain
     private List<object?>? LinkedPolicies() =>
         State.Attributes.TryGetValue(AttributeNames.AccessControlPolicyIds, out var acpi) && acpi is List<object?> { Count: > 0 } list ? list : null;
 
-    private async ValueTask<bool> IsGranted(List<object?> linked, AccessRequest request, bool self) =>
+    /// <summary>Whether one of the policies in <paramref name="linked"/> grants <paramref name="request"/> (<c>pvs</c> when <paramref name="self"/>).</summary>
+    private protected async ValueTask<bool> IsGranted(List<object?> linked, AccessRequest request, bool self) =>
         (await Evaluate(linked, request, self)).Full;
 
     /// <summary>What the linked policies' <c>pv</c> (or <c>pvs</c>) grant <paramref name="request"/>: permit-overrides over all of them.</summary>

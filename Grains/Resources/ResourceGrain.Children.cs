@@ -1,3 +1,4 @@
+using Orleans.Runtime;
 using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources;
@@ -192,12 +193,23 @@ internal abstract partial class ResourceGrain
         }
 
         var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
-        var created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
-            Originator: request.Originator));
+        ResourceResponse created;
+
+        // The new resource may read others with the originator's rights (a group validating its members), this
+        // parent among them: let that call chain back into this turn (read-only calls) instead of deadlocking.
+        using (RequestContext.AllowCallChainReentrancy())
+        {
+            created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
+                Originator: request.Originator));
+        }
+
         if (created.StatusCode != ResponseStatusCode.Created)
         {
             return created;
         }
+
+        // A type that completes its attributes when it stores them (a group's validated members) returns them.
+        attributes = created.Content as Dictionary<string, object?> ?? attributes;
 
         Links.Children[name] = new ChildReference(ri, name, policy.Type, attributes.ExpirationTime());
         var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, policy.Type, attributes);

@@ -13,7 +13,11 @@ internal abstract partial class ResourceGrain
 {
     // ---- the resource itself --------------------------------------------------------------------------------
 
-    /// <summary>Before a new resource built by its parent is stored; a response refuses it (a subscription verifies its targets).</summary>
+    /// <summary>
+    /// Before a new resource built by its parent is stored; a response refuses it (a subscription verifies its
+    /// targets). The hook may complete <see cref="NewResource.Attributes"/> (a group stores its validated members):
+    /// the dictionary is the new resource's own, and the parent answers the create with what was stored.
+    /// </summary>
     protected virtual ValueTask<ResourceResponse?> WillBeCreated(NewResource resource) =>
         ValueTask.FromResult<ResourceResponse?>(null);
 

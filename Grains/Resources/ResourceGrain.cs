@@ -268,7 +268,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
             throw;
         }
 
-        return new ResourceResponse(ResponseStatusCode.Created);
+        // What was stored, as WillBeCreated may have completed it (a group's validated members): the parent answers with it.
+        return new ResourceResponse(ResponseStatusCode.Created, resource.Attributes);
     }
 
     public ValueTask<bool> IsLiveResource() => ValueTask.FromResult(IsLive(Now()));

@@ -35,6 +35,7 @@ internal sealed class AccessPolicyCache(IOptions<CseOptions> options)
     /// <summary>Counts invalidations: a fetch that overlapped one may carry the old policy and is not kept.</summary>
     private long _invalidations;
     private readonly long _refreshMilliseconds = (long)options.Value.AccessPolicyRefresh.TotalMilliseconds;
+    private readonly string _cseBaseId = options.Value.CseBaseId;
 
     /// <summary>How <c>acor</c> entries are normalised on this CSE.</summary>
     public OriginatorForms Forms { get; } = new(options.Value.CseId, options.Value.SpId);
@@ -71,6 +72,7 @@ internal sealed class AccessPolicyCache(IOptions<CseOptions> options)
                 ["et"] = snapshot.ExpirationTime,
             };
             policy = AccessPolicy.Compile(attributes, Forms);
+            await GrantGroupMembersAsync(grains, policy);
         }
 
         if (_entries.Count >= MaxEntries)
@@ -84,6 +86,34 @@ internal sealed class AccessPolicyCache(IOptions<CseOptions> options)
         }
 
         return Live(policy, now);
+    }
+
+    /// <summary>Forgets every policy (a group's members changed: policies naming it in <c>acor</c> grant others now).</summary>
+    public void InvalidateAll()
+    {
+        Interlocked.Increment(ref _invalidations);
+        _entries.Clear();
+    }
+
+    /// <summary>
+    /// Expands the groups named in the policy's <c>acor</c> to their members (read once per refresh, like the policy:
+    /// a membership change reaches other silos within <see cref="CseOptions.AccessPolicyRefresh"/>). A sub-group
+    /// member (<c>…/fopt</c>) is not expanded further.
+    /// </summary>
+    private async Task GrantGroupMembersAsync(IGrainFactory grains, AccessPolicy policy)
+    {
+        var groups = policy.Privileges.NamedOriginators().Concat(policy.SelfPrivileges.NamedOriginators())
+            .Where(id => ResourceIds.Classify(id, _cseBaseId) == ResourceType.Group)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        foreach (var group in groups)
+        {
+            if (await grains.GetGrain<IGroupGrain>(group).Members() is { } members)
+            {
+                policy.Privileges.GrantGroupMembers(group, members);
+                policy.SelfPrivileges.GrantGroupMembers(group, members);
+            }
+        }
     }
 
     private static AccessPolicy? Live(AccessPolicy? policy, string now) =>

@@ -19,6 +19,22 @@ internal sealed class AccessRules
     /// <summary>Rules that grant nothing (a policy that no longer exists).</summary>
     public static AccessRules None { get; } = new([]);
 
+    /// <summary>The IDs the rules' <c>acor</c> name exactly (normalised), group IDs among them.</summary>
+    public IEnumerable<string> NamedOriginators() => _rules.SelectMany(rule => rule.Originators);
+
+    /// <summary>
+    /// Lets <paramref name="members"/> in wherever a rule's <c>acor</c> names group <paramref name="groupId"/> (TS-0001
+    /// 9.6.2.1: an <c>acor</c> entry may be a group, granting its members). Only on freshly compiled rules, before
+    /// they are shared (<see cref="AccessPolicyCache"/>).
+    /// </summary>
+    public void GrantGroupMembers(string groupId, IReadOnlyList<string> members)
+    {
+        foreach (var rule in _rules)
+        {
+            rule.GrantGroupMembers(groupId, members);
+        }
+    }
+
     /// <summary>Whether any rule grants <paramref name="request"/> on the whole resource.</summary>
     public bool Allows(in AccessRequest request)
     {
@@ -238,6 +254,18 @@ internal sealed record OriginatorForms(string CseId, string SpId)
 /// </summary>
 internal sealed class AccessRule(bool everyone, HashSet<string> originators, string[] patterns, AccessOperation operations, AccessContext[]? contexts)
 {
+    /// <summary>The originators <c>acor</c> names exactly.</summary>
+    public IReadOnlySet<string> Originators => originators;
+
+    /// <summary>Adds the members of a group this rule's <c>acor</c> names.</summary>
+    public void GrantGroupMembers(string groupId, IReadOnlyList<string> members)
+    {
+        if (originators.Contains(groupId))
+        {
+            originators.UnionWith(members);
+        }
+    }
+
     /// <summary><c>acod</c>: the rule applies only to a request one of these matches; null for any.</summary>
     public ObjectDetails[]? Details { get; init; }
 

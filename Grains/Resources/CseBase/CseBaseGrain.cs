@@ -190,6 +190,8 @@ internal sealed partial class CseBaseGrain(
                 return created;
             }
 
+            // A type that completes its attributes when it stores them (a group's validated members) returns them.
+            attributes = created.Content as Dictionary<string, object?> ?? attributes;
             LogCreated(Logger, policy.Type, ri);
             var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)

@@ -7,12 +7,13 @@ public sealed class ResourceTypeRegistryTests
 {
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
-        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Subscription] },
-        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Subscription] },
+        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Subscription] },
+        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.Subscription] },
         { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription] },
         { ResourceType.ContentInstance, [] },
         { ResourceType.Subscription, [] },
         { ResourceType.AccessControlPolicy, [ResourceType.Subscription] },
+        { ResourceType.Group, [ResourceType.Subscription] },
     };
 
     [Theory]
@@ -21,7 +22,7 @@ public sealed class ResourceTypeRegistryTests
         Assert.Equal(expected.Order(), ResourceTypeRegistry.ChildrenOf(parent).Order());
 
     [Theory]
-    [InlineData(ResourceType.AE, ResourceType.Group, true)]
+    [InlineData(ResourceType.AE, ResourceType.CrossResourceSubscription, true)]
     [InlineData(ResourceType.AE, ResourceType.PollingChannel, true)]
     [InlineData(ResourceType.CSEBase, ResourceType.Node, true)]
     [InlineData(ResourceType.Container, ResourceType.FlexContainer, true)]
@@ -47,7 +48,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()

@@ -30,11 +30,14 @@ internal static class ProtocolAssert
         [4106] = HttpStatusCode.Forbidden,
         [4107] = HttpStatusCode.Forbidden,
         [4108] = HttpStatusCode.Forbidden,
+        [4110] = HttpStatusCode.BadRequest,
         [4117] = HttpStatusCode.Forbidden,
         [5001] = HttpStatusCode.NotImplemented,
+        [5105] = HttpStatusCode.Forbidden,
         [5203] = HttpStatusCode.Forbidden,
         [5204] = HttpStatusCode.InternalServerError,
         [5207] = HttpStatusCode.NotAcceptable,
+        [6010] = HttpStatusCode.BadRequest,
     };
 
     /// <summary>Asserts the response answered <paramref name="rsc"/> with its HTTP status and echoed the request ID.</summary>

@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+using static VirtualIoT.Tests.Mqtt.MqttBindingTests;
+
+namespace VirtualIoT.Tests.Mqtt;
+
+/// <summary>The group and its <c>fopt</c> over the MQTT binding: the same pipeline answers as over HTTP.</summary>
+[Collection(MqttCollection.Name)]
+public sealed class MqttGroupTests(MqttFixture fixture)
+{
+    [Fact]
+    public async Task Group_create_validation_and_fan_out_over_MQTT()
+    {
+        var aeId = NewAeId();
+        await using var client = await ConnectDeviceAsync(fixture, aeId);
+        await RegisterAsync(client, aeId);
+        var containers = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var rqi = NewRqi();
+            var created = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, rqi, ty: 3, pc: $$$"""{"m2m:cnt":{"rn":"c{{{i}}}"}}"""), rqi);
+            Assert.Equal(2001, created.Rsc);
+            containers.Add(created.Content!["m2m:cnt"]!["ri"]!.GetValue<string>());
+        }
+
+        var tooMany = NewRqi();
+        var refused = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, tooMany, ty: 9,
+            pc: $$$"""{"m2m:grp":{"rn":"g","mnm":1,"mid":["{{{containers[0]}}}","{{{containers[1]}}}"]}}"""), tooMany);
+        var groupRqi = NewRqi();
+        var group = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, groupRqi, ty: 9,
+            pc: $$$"""{"m2m:grp":{"rn":"g","mnm":2,"mid":["{{{containers[0]}}}","cse-in/{{{aeId}}}/c1"]}}"""), groupRqi);
+        var createRqi = NewRqi();
+        var fannedCreate = await client.RequestAsync(RequestTopic(aeId), Primitive(1, $"cse-in/{aeId}/g/fopt", aeId, createRqi, ty: 4,
+            pc: """{"m2m:cin":{"con":"mqtt"}}"""), createRqi);
+        var retrieveRqi = NewRqi();
+        var fannedRetrieve = await client.RequestAsync(RequestTopic(aeId), Primitive(2, $"cse-in/{aeId}/g/fopt/la", aeId, retrieveRqi), retrieveRqi);
+
+        Assert.Equal(6010, refused.Rsc);
+        Assert.Equal(2001, group.Rsc);
+        Assert.Equal(2, group.Content!["m2m:grp"]!["cnm"]!.GetValue<int>());
+        Assert.Equal(2000, fannedCreate.Rsc);
+        Assert.All(fannedCreate.Content!["m2m:agr"]!["m2m:rsp"]!.AsArray(), answer => Assert.Equal(2001, answer!["rsc"]!.GetValue<int>()));
+        Assert.Equal(2000, fannedRetrieve.Rsc);
+        var answers = fannedRetrieve.Content!["m2m:agr"]!["m2m:rsp"]!.AsArray();
+        Assert.Equal(2, answers.Count);
+        Assert.All(answers, answer =>
+        {
+            Assert.Equal(2000, answer!["rsc"]!.GetValue<int>());
+            Assert.Equal(retrieveRqi, answer["rqi"]!.GetValue<string>());
+            Assert.Equal("mqtt", answer["pc"]!["m2m:cin"]!["con"]!.GetValue<string>());
+        });
+    }
+}
