@@ -51,7 +51,8 @@ public interface IMqttGatewayObserver : IGrainObserver
 {
     /// <summary>
     /// Publishes <paramref name="notification"/> as a request primitive on
-    /// <c>[prefix]/oneM2M/req/&lt;CSE&gt;/&lt;AE-ID&gt;/json</c> with QoS 1. Returns false, publishing nothing, when
+    /// <c>[prefix]/oneM2M/req/&lt;CSE&gt;/&lt;AE-ID&gt;/&lt;json|cbor|xml&gt;</c> with QoS 1 (or, for a gateway
+    /// holding the AE's WebSocket, sends it over that connection). Returns false, publishing nothing, when
     /// the AE is not connected to this gateway (any more).
     /// </summary>
     [Alias("Publish")]
@@ -66,6 +67,10 @@ public interface IMqttGatewayObserver : IGrainObserver
 /// <param name="Content">The <c>m2m:sgn</c> content tree, sent as <c>pc</c>.</param>
 /// <param name="Timeout">How long to wait for the response primitive.</param>
 /// <param name="EventCategory">The primitive's <c>ec</c>, when set.</param>
+/// <param name="Serialization">
+/// The serialization the AE asked for (the first entry of its <c>csz</c>: <c>json</c>, <c>cbor</c>, <c>xml</c> or a
+/// media type), or null for JSON; it names the topic's suffix and the payload's format.
+/// </param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.MqttNotification")]
 public sealed record MqttNotification(
     [property: Id(0)] string AeId,
@@ -74,4 +79,5 @@ public sealed record MqttNotification(
     [property: Id(3)] string To,
     [property: Id(4)] Dictionary<string, object?> Content,
     [property: Id(5)] TimeSpan Timeout,
-    [property: Id(6)] int? EventCategory = null);
+    [property: Id(6)] int? EventCategory = null,
+    [property: Id(7)] string? Serialization = null);

@@ -89,16 +89,22 @@ public sealed record PendingNotification(
     [property: Id(4)] int? EventCategory = null);
 
 /// <summary>
-/// Sends one notification request to one http(s) URL (the HTTP binding's job). Implemented by the gateway; the
-/// delivery grain resolves AE-IDs to their points of access, and reaches MQTT-connected AEs through
-/// <see cref="IMqttConnectionGrain"/>, before calling it.
+/// Sends one notification request to one URL: <c>http(s)://</c> (the HTTP binding) or <c>coap://</c> (the CoAP
+/// binding). Implemented by the gateway; the delivery grain resolves AE-IDs to their points of access, and reaches
+/// MQTT- and WebSocket-connected AEs through <see cref="IMqttConnectionGrain"/>, before calling it.
 /// </summary>
 public interface INotificationSender
 {
+    /// <summary>True when <paramref name="url"/> has a scheme this sender delivers to.</summary>
+    bool CanSend(string url);
+
     /// <summary>
     /// Sends and returns the receiver's response status code, or null when it could not be reached or did not answer
     /// within <see cref="NotificationOptions.SendTimeout"/> (timed from when the request actually leaves).
+    /// <paramref name="serialization"/> is the receiving AE's first <c>csz</c> entry (or null); a <c>ct=</c> query
+    /// field of the URL (<c>http://host/ntf?ct=cbor</c>) takes precedence and is removed before sending.
     /// </summary>
-    /// <paramref name="eventCategory"/>, when set, goes out as <c>X-M2M-EC</c>.
-    Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory, CancellationToken cancellationToken);
+    /// <paramref name="eventCategory"/>, when set, goes out as <c>X-M2M-EC</c> (or <c>ec</c>).
+    Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory, string? serialization,
+        CancellationToken cancellationToken);
 }

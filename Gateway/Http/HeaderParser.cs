@@ -3,13 +3,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Pipeline;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Http;
 
 /// <summary>The media type and <c>ty</c> parameter of a request's <c>Content-Type</c>.</summary>
 /// <param name="IsPresent">False when the request has no <c>Content-Type</c>.</param>
 /// <param name="ResourceType">The <c>ty</c> parameter, or null.</param>
-public readonly record struct ContentTypeInfo(bool IsPresent, ResourceType? ResourceType);
+/// <param name="Serialization">The body's serialization (JSON when there is no <c>Content-Type</c>).</param>
+public readonly record struct ContentTypeInfo(bool IsPresent, ResourceType? ResourceType, ContentSerialization Serialization = ContentSerialization.Json);
 
 /// <summary>Pure parsers of the oneM2M HTTP request headers (TS-0009 6.4) and of the method.</summary>
 public static class HeaderParser
@@ -33,9 +35,10 @@ public static class HeaderParser
     public static ParseResult<string?> ParseReleaseVersion(string? value) => PrimitiveRules.ParseReleaseVersion(value);
 
     /// <summary>
-    /// <c>Content-Type</c>: <c>application/json</c>, <c>application/vnd.onem2m-res+json</c> or
-    /// <c>application/vnd.onem2m-ntfy+json</c>, with an optional <c>ty</c> parameter (<c>;ty=3</c> or <c>; ty=3</c>).
-    /// Another media type is 4015; a <c>ty</c> that is not a number of a known resource type is 4000.
+    /// <c>Content-Type</c>: a JSON, CBOR or XML media type (<see cref="SerializationFormats.TryFromMediaType"/>:
+    /// <c>application/json</c>, <c>application/vnd.onem2m-res+cbor</c> …), with an optional <c>ty</c> parameter
+    /// (<c>;ty=3</c> or <c>; ty=3</c>). Another media type is 4015; a <c>ty</c> that is not a number of a known
+    /// resource type is 4000.
     /// </summary>
     public static ParseResult<ContentTypeInfo> ParseContentType(string? value)
     {
@@ -47,10 +50,10 @@ public static class HeaderParser
         var rest = value.AsSpan();
         var semicolon = rest.IndexOf(';');
         var mediaType = (semicolon < 0 ? rest : rest[..semicolon]).Trim();
-        if (!IsJsonMediaType(mediaType) && !mediaType.Equals(OneM2MHeaders.OneM2MNotifyJsonMediaType, StringComparison.OrdinalIgnoreCase))
+        if (!SerializationFormats.TryFromMediaType(mediaType, out var serialization))
         {
             return new OneM2MError(ResponseStatusCode.UnsupportedMediaType,
-                $"content type '{mediaType}' is not supported; use application/json");
+                $"content type '{mediaType}' is not supported; use application/json, application/cbor or application/xml");
         }
 
         ResourceType? resourceType = null;
@@ -85,46 +88,14 @@ public static class HeaderParser
             resourceType = (ResourceType)ty;
         }
 
-        return new ContentTypeInfo(true, resourceType);
+        return new ContentTypeInfo(true, resourceType, serialization);
     }
 
     /// <summary>
-    /// True when the <c>Accept</c> header is absent or admits JSON (<c>application/json</c>,
-    /// <c>application/vnd.onem2m-res+json</c>, <c>application/*</c> or <c>*/*</c>); otherwise the request gets 5207.
+    /// True when the <c>Accept</c> header is absent or admits a supported serialization (JSON, CBOR, XML,
+    /// <c>application/*</c> or <c>*/*</c>); otherwise the request gets 5207.
     /// </summary>
-    public static bool IsAcceptable(StringValues accept)
-    {
-        if (StringValues.IsNullOrEmpty(accept))
-        {
-            return true;
-        }
-
-        for (var i = 0; i < accept.Count; i++)
-        {
-            var rest = accept[i].AsSpan();
-            while (true)
-            {
-                var comma = rest.IndexOf(',');
-                var entry = comma < 0 ? rest : rest[..comma];
-                var semicolon = entry.IndexOf(';');
-                var mediaType = (semicolon < 0 ? entry : entry[..semicolon]).Trim();
-                if (mediaType.IsEmpty || IsJsonMediaType(mediaType) || mediaType is "*/*"
-                    || mediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-
-                if (comma < 0)
-                {
-                    break;
-                }
-
-                rest = rest[(comma + 1)..];
-            }
-        }
-
-        return false;
-    }
+    public static bool IsAcceptable(StringValues accept) => SerializationFormats.TryNegotiate(accept, ContentSerialization.Json, out _, out _);
 
     /// <summary>
     /// The operation from the HTTP method and the <c>ty</c> of <c>Content-Type</c> (TS-0009 6.2): POST with
@@ -159,7 +130,4 @@ public static class HeaderParser
             : ParseResult<Operation>.BadRequest("ty in Content-Type is only allowed on a create (POST)");
     }
 
-    internal static bool IsJsonMediaType(ReadOnlySpan<char> mediaType) =>
-        mediaType.Equals(OneM2MHeaders.JsonMediaType, StringComparison.OrdinalIgnoreCase)
-        || mediaType.Equals(OneM2MHeaders.OneM2MJsonMediaType, StringComparison.OrdinalIgnoreCase);
 }

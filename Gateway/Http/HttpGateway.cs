@@ -9,6 +9,7 @@ using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Pipeline;
 using VirtualIoT.Gateway.Security;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Http;
 
@@ -101,7 +102,9 @@ public sealed partial class HttpGateway
             }
         }
 
-        await HttpResponseWriter.WriteAsync(context, response, new ResponseEcho(requestIdentifier, releaseVersion, vendorInformation, noResponse));
+        var (serialization, mediaType) = ResponseFormat(request);
+        await HttpResponseWriter.WriteAsync(context, response, new ResponseEcho(requestIdentifier, releaseVersion, vendorInformation, noResponse),
+            serialization, mediaType);
         GatewayTelemetry.Complete(activity, operationName, response.StatusCode);
 
         if ((int)response.StatusCode >= 4000)
@@ -114,6 +117,20 @@ public sealed partial class HttpGateway
             gateway._metrics.RecordRequest(Protocol, operationName, resourceTypeName,
                 StatusCodeMapping.ToHeaderValue(response.StatusCode), startTimestamp);
         }
+    }
+
+    /// <summary>
+    /// The response's serialization: what <c>Accept</c> asks for, the request body's own when it leaves the choice
+    /// open (<c>*/*</c>, none), and JSON when neither is known or <c>Accept</c> admits nothing (that request is
+    /// answered 5207 by the parser, in JSON).
+    /// </summary>
+    internal static (ContentSerialization Serialization, string MediaType) ResponseFormat(HttpRequest request)
+    {
+        var own = HeaderParser.ParseContentType(request.ContentType) is { IsSuccess: true } contentType
+            ? contentType.Value.Serialization : ContentSerialization.Json;
+        return SerializationFormats.TryNegotiate(request.Headers.Accept, own, out var chosen, out var mediaType)
+            ? (chosen, mediaType)
+            : (ContentSerialization.Json, SerializationFormats.JsonMediaType);
     }
 
     // A header's value, or null when absent or empty.

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Json;
 using VirtualIoT.Gateway.Pipeline;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Http;
 
@@ -48,7 +49,7 @@ public static class HttpRequestParser
         if (!HeaderParser.IsAcceptable(headers.Accept))
         {
             return new OneM2MError(ResponseStatusCode.NotAcceptable,
-                "Accept admits no supported serialization; use application/json or application/vnd.onem2m-res+json");
+                "Accept admits no supported serialization; use application/json, application/cbor or application/xml");
         }
 
         var method = request.Method;
@@ -99,7 +100,7 @@ public static class HttpRequestParser
         {
             if (!contentType.Value.IsPresent)
             {
-                return new OneM2MError(ResponseStatusCode.UnsupportedMediaType, "Content-Type is missing; use application/json");
+                return new OneM2MError(ResponseStatusCode.UnsupportedMediaType, "Content-Type is missing; use application/json, application/cbor or application/xml");
             }
 
             if (body.IsEmpty)
@@ -107,7 +108,7 @@ public static class HttpRequestParser
                 return ParseResult<ParsedHttpRequest>.BadRequest("the request body is empty");
             }
 
-            var parsedContent = ContentParser.Parse(body);
+            var parsedContent = Representation.ParseContent(contentType.Value.Serialization, body);
             if (!parsedContent.IsSuccess)
             {
                 return parsedContent.Error;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using VirtualIoT.Gateway.Json;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Http;
 
@@ -16,7 +17,7 @@ public readonly record struct ResponseEcho(string? RequestIdentifier, string? Re
 /// Writes a <see cref="ResourceResponse"/> as an HTTP response (TS-0009 6.4, 6.6): status from
 /// <see cref="StatusCodeMapping"/>, <c>X-M2M-RSC</c> and <c>X-M2M-OT</c> always, <c>X-M2M-RI</c>, <c>X-M2M-RVI</c> and <c>X-M2M-VSI</c> echoed,
 /// <c>Content-Location</c> on 2001, <c>Retry-After</c> when the response says to retry later, and the content
-/// (or <c>{"m2m:dbg":…}</c> for an error) as JSON.
+/// (or <c>{"m2m:dbg":…}</c> for an error) in the negotiated serialization.
 /// </summary>
 public static class HttpResponseWriter
 {
@@ -24,8 +25,12 @@ public static class HttpResponseWriter
     public static ValueTask WriteAsync(HttpContext context, ResourceResponse response, string? requestIdentifier, string? releaseVersion) =>
         WriteAsync(context, response, new ResponseEcho(requestIdentifier, releaseVersion));
 
-    /// <summary>Writes <paramref name="response"/> with what <paramref name="echo"/> repeats of the request.</summary>
-    public static ValueTask WriteAsync(HttpContext context, ResourceResponse response, ResponseEcho echo)
+    /// <summary>
+    /// Writes <paramref name="response"/> with what <paramref name="echo"/> repeats of the request, its content in
+    /// <paramref name="serialization"/> labelled <paramref name="mediaType"/> (default: the plain type).
+    /// </summary>
+    public static ValueTask WriteAsync(HttpContext context, ResourceResponse response, ResponseEcho echo,
+        ContentSerialization serialization = ContentSerialization.Json, string? mediaType = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(response);
@@ -76,6 +81,26 @@ public static class HttpResponseWriter
             return ValueTask.CompletedTask;
         }
 
+        http.ContentType = mediaType ?? SerializationFormats.MediaType(serialization);
+        if (serialization != ContentSerialization.Json)
+        {
+            var bytes = Representation.ToArray(serialization, content ?? Representation.DebugContent(debugMessage!));
+            http.ContentLength = bytes.Length;
+            http.BodyWriter.Write(bytes);
+        }
+        else
+        {
+            WriteJson(http, content, debugMessage);
+        }
+
+        var flush = http.BodyWriter.FlushAsync(context.RequestAborted);
+        return flush.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitFlush(flush);
+
+        static async ValueTask AwaitFlush(ValueTask<System.IO.Pipelines.FlushResult> flush) => await flush;
+    }
+
+    private static void WriteJson(HttpResponse http, object? content, string? debugMessage)
+    {
         // Serialized into a per-thread buffer first so that Content-Length can be sent (no chunking).
         var writer = PooledJsonWriter.Rent(out var buffer);
         try
@@ -92,7 +117,6 @@ public static class HttpResponseWriter
             }
 
             writer.Flush();
-            http.ContentType = OneM2MHeaders.JsonMediaType;
             http.ContentLength = buffer.WrittenCount;
             http.BodyWriter.Write(buffer.WrittenSpan);
         }
@@ -100,10 +124,5 @@ public static class HttpResponseWriter
         {
             PooledJsonWriter.Return(buffer);
         }
-
-        var flush = http.BodyWriter.FlushAsync(context.RequestAborted);
-        return flush.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitFlush(flush);
-
-        static async ValueTask AwaitFlush(ValueTask<System.IO.Pipelines.FlushResult> flush) => await flush;
     }
 }

@@ -11,13 +11,15 @@ using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Pipeline;
 using VirtualIoT.Gateway.Security;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Mqtt;
 
 /// <summary>
 /// The oneM2M MQTT binding (TS-0010) on an embedded MQTTnet broker, hosted with the gateway. The broker serves any
 /// topic as a plain broker would; its publish interceptor takes the requests addressed to this CSE
-/// (<c>/oneM2M/req/&lt;originator&gt;/id-in/json</c>, <c>/oneM2M/reg_req/&lt;credential&gt;/id-in/json</c>), parses
+/// (<c>/oneM2M/req/&lt;originator&gt;/id-in/json</c>, <c>/oneM2M/reg_req/&lt;credential&gt;/id-in/json</c>; suffix
+/// <c>json</c>, <c>cbor</c> or <c>xml</c>, answered in the same), parses
 /// them (<see cref="MqttRequestParser"/>), answers them through the pipeline HTTP uses (<see cref="RequestDispatcher"/>)
 /// and publishes the response primitive on <c>/oneM2M/resp/…</c> or <c>/oneM2M/reg_resp/…</c> with QoS 1.
 /// Messages that cannot be answered are dropped with a log entry and a metric; neither the broker nor other clients
@@ -214,9 +216,9 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             case MqttTopicKind.Plain:
                 // A response to a notification sent on a topic under the path of the AE's mqtt:// poa.
                 if (_notifier is { } notifier && PrefixedResponse(e.ApplicationMessage.Topic) is { } prefixed
-                    && MayActAs(e.ClientId, prefixed.Originator))
+                    && MayActAs(e.ClientId, prefixed.Originator) && SerializationFormats.TryFromName(prefixed.Suffix, out var prefixedSerialization))
                 {
-                    notifier.Answer(prefixed.Originator, e.ApplicationMessage.Payload);
+                    notifier.Answer(prefixed.Originator, e.ApplicationMessage.Payload, prefixedSerialization);
                 }
 
                 return Task.CompletedTask;
@@ -235,18 +237,18 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
                 {
                     Drop(e, "foreign_originator", MqttPubAckReasonCode.NotAuthorized);
                 }
-                else if (string.Equals(topic.Suffix, MqttTopic.Json, StringComparison.Ordinal))
+                else if (SerializationFormats.TryFromName(topic.Suffix, out var answerSerialization))
                 {
-                    _notifier?.Answer(topic.Originator, e.ApplicationMessage.Payload);
+                    _notifier?.Answer(topic.Originator, e.ApplicationMessage.Payload, answerSerialization);
                 }
 
                 return Task.CompletedTask;
         }
 
         // A request to this CSE: never forwarded to subscribers, answered (or dropped) here.
-        if (!string.Equals(topic.Suffix, MqttTopic.Json, StringComparison.Ordinal))
+        if (!SerializationFormats.TryFromName(topic.Suffix, out var serialization))
         {
-            // xml and cbor cannot be read, and the answer must use the request's serialization.
+            // Neither json, cbor nor xml: the answer must use the request's serialization, which cannot be written.
             Drop(e, "unsupported_serialization", MqttPubAckReasonCode.PayloadFormatInvalid);
             return Task.CompletedTask;
         }
@@ -260,18 +262,18 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         }
 
         e.ProcessPublish = false;
-        return HandleRequestAsync(e, topic);
+        return HandleRequestAsync(e, topic, serialization);
     }
 
     private bool MayActAs(string clientId, string originator) => _security.MayActAs(_registry, clientId, originator);
 
-    private async Task HandleRequestAsync(InterceptingPublishEventArgs e, MqttTopic topic)
+    private async Task HandleRequestAsync(InterceptingPublishEventArgs e, MqttTopic topic, ContentSerialization serialization)
     {
         var startTimestamp = _metrics.Enabled ? Stopwatch.GetTimestamp() : 0;
         var payload = e.ApplicationMessage.Payload;
         var parsed = payload.Length > _options.MaxPayloadBytes
             ? MqttRequestParser.TooLarge(payload, _options.MaxPayloadBytes)
-            : MqttRequestParser.Parse(payload, topic, _cse);
+            : MqttRequestParser.Parse(payload, topic, _cse, serialization);
 
         if (parsed.RequestIdentifier is null)
         {
@@ -370,12 +372,15 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
 
         if (!parsed.NoResponse)
         {
-            var bytes = MqttResponseWriter.Write(response, requestIdentifier, parsed.ReleaseVersion, parsed.From, _cse.CseId, parsed.VendorInformation);
+            // The answer uses the request's serialization: the topic's suffix, checked on arrival.
+            _ = SerializationFormats.TryFromName(topic.Suffix, out var serialization);
+            var bytes = MqttResponseWriter.Write(response, requestIdentifier, parsed.ReleaseVersion, parsed.From, _cse.CseId, parsed.VendorInformation,
+                serialization);
             var message = new MqttApplicationMessageBuilder()
                 .WithTopic(topic.ResponseTopic(_cseTopicId))
                 .WithPayload(bytes)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithContentType("application/json")
+                .WithContentType(SerializationFormats.MediaType(serialization))
                 .Build();
             await PublishAsync(message);
         }
@@ -400,7 +405,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         }
 
         var inner = MqttTopic.Parse(topic[index..], _cseTopicId);
-        return inner.Kind == MqttTopicKind.ResponseToCse && string.Equals(inner.Suffix, MqttTopic.Json, StringComparison.Ordinal) ? inner : null;
+        return inner.Kind == MqttTopicKind.ResponseToCse ? inner : null;
     }
 
     // The AE-ID of a successful registration: aei in {"m2m:ae":{…}} (rcn 1 and 3 carry it; rcn 0/2 do not).

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Primitives;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Json;
 using VirtualIoT.Gateway.Pipeline;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Mqtt;
 
@@ -67,7 +68,27 @@ public static class MqttRequestParser
     /// Parses <paramref name="payload"/> received on <paramref name="topic"/> (a <see cref="MqttTopicKind.Request"/> or
     /// <see cref="MqttTopicKind.Registration"/> topic).
     /// </summary>
-    public static MqttRequest Parse(in ReadOnlySequence<byte> payload, MqttTopic topic, CseIdentity cse)
+    public static MqttRequest Parse(in ReadOnlySequence<byte> payload, MqttTopic topic, CseIdentity cse) => ParseJson(payload, topic, cse);
+
+    /// <summary>
+    /// Parses a request primitive in <paramref name="serialization"/>: a CBOR or XML primitive is read into the neutral
+    /// tree and handed on as JSON (<see cref="Representation.PrimitiveAsJson"/>), so every serialization meets the same
+    /// checks. <paramref name="topic"/> is null for a binding without topics (WebSocket): no originator is named
+    /// besides <c>fr</c>, and there is no registration topic. An unreadable CBOR or XML primitive has no <c>rqi</c>
+    /// and so cannot be answered.
+    /// </summary>
+    public static MqttRequest Parse(in ReadOnlySequence<byte> payload, MqttTopic? topic, CseIdentity cse, ContentSerialization serialization)
+    {
+        if (serialization == ContentSerialization.Json)
+        {
+            return ParseJson(payload, topic, cse);
+        }
+
+        var json = Representation.PrimitiveAsJson(serialization, payload);
+        return json.IsSuccess ? ParseJson(new ReadOnlySequence<byte>(json.Value!), topic, cse) : Fail(json.Error, null, null, null);
+    }
+
+    private static MqttRequest ParseJson(in ReadOnlySequence<byte> payload, MqttTopic? topic, CseIdentity cse)
     {
         ArgumentNullException.ThrowIfNull(cse);
         var reader = new Utf8JsonReader(payload, s_options);
@@ -241,7 +262,7 @@ public static class MqttRequestParser
         return Fail(error, string.IsNullOrEmpty(requestIdentifier) ? null : requestIdentifier, releaseVersion, from);
     }
 
-    private static OneM2MError? Validate(MqttTopic topic, CseIdentity cse, string? op, string? to, string? from, string requestIdentifier, string? type,
+    private static OneM2MError? Validate(MqttTopic? topic, CseIdentity cse, string? op, string? to, string? from, string requestIdentifier, string? type,
         string? releaseVersion, OneM2MError? fieldError, List<KeyValuePair<string, StringValues>>? parameters,
         bool hasContent, ref Utf8JsonReader content, out ResourceRequest request, out ParsedAddress address)
     {
@@ -289,7 +310,7 @@ public static class MqttRequestParser
             return OneM2MError.BadRequest("ty is missing; a create (op 1) names the type of the resource to create");
         }
 
-        if (topic.Kind == MqttTopicKind.Registration && !(operation == Operation.Create && resourceType == ResourceType.AE))
+        if (topic?.Kind == MqttTopicKind.Registration && !(operation == Operation.Create && resourceType == ResourceType.AE))
         {
             // As ACME: the registration topic carries AE registrations only.
             return OneM2MError.BadRequest("a reg_req topic carries only AE registrations (op 1, ty 2)");
@@ -379,11 +400,11 @@ public static class MqttRequestParser
         // TS-0010 6.4: the topic names the originator; a primitive claiming another is malformed (4000, not an
         // access decision: no originator has been established to deny). A registration asking for an assigned
         // AE-ID (fr empty, C or S) and the reg_req topic (whose segment is a credential) are exempt.
-        if (topic.Kind == MqttTopicKind.Request && !(registers && PrimitiveRules.AsksForAssignedAeId(originator))
-            && !string.Equals(MqttTopic.ToTopicId(originator), topic.Originator, StringComparison.Ordinal)
-            && !string.Equals(MqttTopic.ToTopicId(from!), topic.Originator, StringComparison.Ordinal))
+        if (topic is { Kind: MqttTopicKind.Request } named && !(registers && PrimitiveRules.AsksForAssignedAeId(originator))
+            && !string.Equals(MqttTopic.ToTopicId(originator), named.Originator, StringComparison.Ordinal)
+            && !string.Equals(MqttTopic.ToTopicId(from!), named.Originator, StringComparison.Ordinal))
         {
-            return OneM2MError.BadRequest($"fr '{from}' differs from the originator '{topic.Originator}' of the topic");
+            return OneM2MError.BadRequest($"fr '{from}' differs from the originator '{named.Originator}' of the topic");
         }
 
         address = parsedAddress.Value;

@@ -1,17 +1,16 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Http;
-using VirtualIoT.Gateway.Json;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Notifications;
 
 /// <summary>
 /// Sends notification requests over HTTP (TS-0009 6.4: POST of <c>m2m:sgn</c> without <c>ty</c>, originator =
-/// the CSE-ID). The request identifier is the notification's ID, the same on every retry, so a receiver can drop
+/// the CSE-ID), serialized as <see cref="NotificationTarget"/> says. The request identifier is the notification's ID, the same on every retry, so a receiver can drop
 /// duplicates.
 /// </summary>
 internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOptions<CseOptions> options,
@@ -28,19 +27,21 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
 
     private readonly string _cseId = options.Value.CseId;
 
+    public bool CanSend(string url) => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+        || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
     public async Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory,
-        CancellationToken cancellationToken)
+        string? serialization, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
+        if (!NotificationTarget.TryCreate(url, serialization, out var notification)
+            || (notification.Address.Scheme != Uri.UriSchemeHttp && notification.Address.Scheme != Uri.UriSchemeHttps))
         {
             return null;
         }
 
+        var target = notification.Address;
         var body = new ArrayBufferWriter<byte>(512);
-        await using (var writer = new Utf8JsonWriter(body, ContentWriter.WriterOptions))
-        {
-            ContentWriter.WriteValue(writer, content);
-        }
+        Representation.Write(notification.Serialization, body, content);
 
         // Wait for a slot first, then time the exchange alone: under a burst, waiting in line is not the receiver's
         // fault, and counting it against SendTimeout made deliveries fail and be sent twice.
@@ -58,7 +59,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         {
             using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             exchange.CancelAfter(_exchangeTimeout);
-            return await ExchangeAsync(target, requestId, body, eventCategory, exchange.Token);
+            return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, exchange.Token);
         }
         finally
         {
@@ -67,10 +68,11 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     }
 
     private async Task<ResponseStatusCode?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, int? eventCategory,
+        ContentSerialization serialization,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(body.WrittenMemory) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(SerializationFormats.MediaType(serialization));
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, _cseId);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestIdentifier, requestId);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.ReleaseVersion, "3");

@@ -13,8 +13,10 @@ namespace VirtualIoT.Grains.Notifications;
 /// the gateway publishes the request primitive on the AE's notification topic and the grain waits for the response
 /// primitive, once per distinct path of the AE's <c>mqtt://</c> points of access (once on the plain topic when it
 /// has none);</item>
-/// <item>the AE's <c>http://</c> and <c>https://</c> points of access, in <c>poa</c> order.</item>
+/// <item>the AE's <c>http://</c>, <c>https://</c> and <c>coap://</c> points of access, in <c>poa</c> order.</item>
 /// </list>
+/// Notifications are serialized as the AE's first <c>csz</c> entry asks (JSON without one), or as a URL target's
+/// <c>ct=</c> query field says.
 /// An <c>mqtt://</c> point of access is served through the connection only: a broker other than this CSE's gateways
 /// (an AE not connected to one of them) is not reached.
 /// </summary>
@@ -60,9 +62,9 @@ internal sealed partial class DeliveryGrain(
     {
         if (target.Contains("://", StringComparison.Ordinal))
         {
-            if (IsHttp(target))
+            if (sender.CanSend(target))
             {
-                return await SendHttp(target, notification);
+                return await SendUrl(target, null, notification);
             }
 
             // An nu naming a topic on some broker (mqtt://host/topic) or another scheme: not a route of this CSE.
@@ -77,7 +79,7 @@ internal sealed partial class DeliveryGrain(
     // The AE's routes in order until one answers 2xxx: that status, else the last status answered, else null.
     private async Task<ResponseStatusCode?> SendToAe(string aeId, string target, PendingNotification notification)
     {
-        var addresses = await PointsOfAccess(aeId);
+        var (addresses, serialization) = await PointsOfAccess(aeId);
         var mqttPrefixes = new List<string>();
         foreach (var address in addresses)
         {
@@ -96,7 +98,7 @@ internal sealed partial class DeliveryGrain(
         ResponseStatusCode? answered = null;
         foreach (var prefix in mqttPrefixes)
         {
-            var status = await SendMqtt(aeId, prefix, target, notification);
+            var status = await SendMqtt(aeId, prefix, target, serialization, notification);
             if (IsSuccess(status))
             {
                 return status;
@@ -107,9 +109,9 @@ internal sealed partial class DeliveryGrain(
 
         foreach (var address in addresses)
         {
-            if (IsHttp(address))
+            if (sender.CanSend(address))
             {
-                var status = await SendHttpStatus(address, notification);
+                var status = await SendHttpStatus(address, serialization, notification);
                 if (IsSuccess(status))
                 {
                     return status;
@@ -122,21 +124,23 @@ internal sealed partial class DeliveryGrain(
         return answered;
     }
 
-    private async Task<bool> SendHttp(string url, PendingNotification notification) => IsSuccess(await SendHttpStatus(url, notification));
+    private async Task<bool> SendUrl(string url, string? serialization, PendingNotification notification) =>
+        IsSuccess(await SendHttpStatus(url, serialization, notification));
 
-    private async Task<ResponseStatusCode?> SendHttpStatus(string url, PendingNotification notification)
+    private async Task<ResponseStatusCode?> SendHttpStatus(string url, string? serialization, PendingNotification notification)
     {
         // The sender times the exchange itself (SendTimeout); this bound only stops a request that waits in line
         // for a receiver's connections for too long.
         using var timeout = new CancellationTokenSource(_options.SendTimeout * 10);
-        var status = await sender.SendAsync(url, notification.Id, notification.Content, notification.EventCategory, timeout.Token);
+        var status = await sender.SendAsync(url, notification.Id, notification.Content, notification.EventCategory, serialization, timeout.Token);
         LogOutcome(status, notification.Id, url);
         return status;
     }
 
-    private async Task<ResponseStatusCode?> SendMqtt(string aeId, string prefix, string target, PendingNotification notification)
+    private async Task<ResponseStatusCode?> SendMqtt(string aeId, string prefix, string target, string? serialization, PendingNotification notification)
     {
-        var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout, notification.EventCategory);
+        var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout,
+            notification.EventCategory, serialization);
         ResponseStatusCode? status;
         try
         {
@@ -164,9 +168,6 @@ internal sealed partial class DeliveryGrain(
         }
     }
 
-    private static bool IsHttp(string url) => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
-        || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>
     /// For an <c>mqtt://host[:port][/path]</c> point of access, the path to prepend to the topic (TS-0010: empty, or
     /// <c>/path</c> without a trailing slash); null for other addresses and for paths no MQTT topic can carry.
@@ -183,9 +184,32 @@ internal sealed partial class DeliveryGrain(
         return path.Contains('+', StringComparison.Ordinal) || path.Contains('#', StringComparison.Ordinal) ? null : path;
     }
 
-    /// <summary>The AE's points of access (<c>poa</c>), or none when it has none or does not exist.</summary>
-    private async Task<IReadOnlyList<string>> PointsOfAccess(string aeId) =>
-        await GrainFactory.GetGrain<IAeGrain>(aeId).PointsOfAccess();
+    /// <summary>
+    /// The AE's points of access (<c>poa</c>), or none when it has none or does not exist, and the first entry of its
+    /// <c>csz</c> (the serialization it asks notifications in), or null.
+    /// </summary>
+    private async Task<(IReadOnlyList<string> Addresses, string? Serialization)> PointsOfAccess(string aeId)
+    {
+        var response = await GrainFactory.GetGrain<IAeGrain>(aeId).Retrieve(new ResourceRequest
+        {
+            Operation = Operation.Retrieve,
+            Originator = _cse.AdminOriginator,
+            RequestIdentifier = "poa",
+        });
+        if (response.Content is not Dictionary<string, object?> root || !root.TryGetValue("m2m:ae", out var value)
+            || value is not Dictionary<string, object?> ae)
+        {
+            return ([], null);
+        }
+
+        var serialization = ae.TryGetValue("csz", out var csz) && csz is List<object?> { Count: > 0 } formats ? formats[0] as string : null;
+        if (!ae.TryGetValue("poa", out var poa) || poa is not List<object?> addresses)
+        {
+            return ([], serialization);
+        }
+
+        return (addresses.OfType<string>().ToList(), serialization);
+    }
 
     [LoggerMessage(EventId = 2311, Level = LogLevel.Debug, Message = "Notification {NotificationId} to {Url} failed: {Outcome}")]
     private static partial void LogSendFailed(ILogger logger, string notificationId, string url, string outcome);

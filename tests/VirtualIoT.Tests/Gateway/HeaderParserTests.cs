@@ -91,6 +91,10 @@ public sealed class HeaderParserTests
     [InlineData("application/vnd.onem2m-ntfy+json", true, null)]
     [InlineData("application/json;charset=utf-8", true, null)]
     [InlineData("application/json;foo", true, null)]
+    [InlineData("application/cbor;ty=3", true, ResourceType.Container)]
+    [InlineData("application/vnd.onem2m-res+cbor;ty=4", true, ResourceType.ContentInstance)]
+    [InlineData("application/xml;ty=2", true, ResourceType.AE)]
+    [InlineData("application/vnd.onem2m-res+xml; ty=3", true, ResourceType.Container)]
     public void Content_type_gives_presence_and_ty(string? value, bool present, ResourceType? type)
     {
         var result = HeaderParser.ParseContentType(value);
@@ -102,9 +106,9 @@ public sealed class HeaderParserTests
 
     [Theory]
     [InlineData("text/plain", ResponseStatusCode.UnsupportedMediaType)]
-    [InlineData("application/xml;ty=3", ResponseStatusCode.UnsupportedMediaType)]
-    [InlineData("application/cbor", ResponseStatusCode.UnsupportedMediaType)]
-    [InlineData("application/vnd.onem2m-res+xml;ty=3", ResponseStatusCode.UnsupportedMediaType)]
+    [InlineData("application/yaml;ty=3", ResponseStatusCode.UnsupportedMediaType)]
+    [InlineData("application/vnd.onem2m-res+yaml", ResponseStatusCode.UnsupportedMediaType)]
+    [InlineData("application/vnd.other+json;ty=3", ResponseStatusCode.UnsupportedMediaType)]
     [InlineData("application/jsonx;ty=3", ResponseStatusCode.UnsupportedMediaType)]
     [InlineData("application/json;ty=999", ResponseStatusCode.BadRequest)]
     [InlineData("application/json;ty=0", ResponseStatusCode.BadRequest)]
@@ -130,17 +134,20 @@ public sealed class HeaderParserTests
     [InlineData("application/*", true)]
     [InlineData("application/json;q=0.9", true)]
     [InlineData("text/html, application/json", true)]
-    [InlineData("text/xml", false)]
-    [InlineData("application/xml", false)]
-    [InlineData("application/cbor", false)]
+    [InlineData("text/xml", true)]
+    [InlineData("application/xml", true)]
+    [InlineData("application/cbor", true)]
+    [InlineData("application/vnd.onem2m-res+cbor", true)]
     [InlineData("text/*", false)]
-    [InlineData("text/html, application/xml", false)]
-    public void Accept_admits_JSON_or_not(string? value, bool acceptable) =>
+    [InlineData("text/html", false)]
+    [InlineData("application/yaml, text/html", false)]
+    [InlineData("application/json;q=0", false)]
+    public void Accept_admits_a_supported_serialization_or_not(string? value, bool acceptable) =>
         Assert.Equal(acceptable, HeaderParser.IsAcceptable(value is null ? StringValues.Empty : new StringValues(value)));
 
     [Fact]
-    public void Accept_with_several_header_values_admits_JSON_if_any_does() =>
-        Assert.True(HeaderParser.IsAcceptable(new StringValues(["text/xml", "application/json"])));
+    public void Accept_with_several_header_values_admits_if_any_does() =>
+        Assert.True(HeaderParser.IsAcceptable(new StringValues(["text/html", "application/json"])));
 
     [Theory]
     [InlineData("GET", null, Operation.Retrieve)]

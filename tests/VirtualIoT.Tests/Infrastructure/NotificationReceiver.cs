@@ -79,11 +79,16 @@ public sealed class NotificationReceiver : IAsyncDisposable
                 return;
             }
 
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
+            using var buffer = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(buffer);
+            var bytes = buffer.ToArray();
             var headers = context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k] ?? "",
                 StringComparer.OrdinalIgnoreCase);
-            _received.Enqueue(new ReceivedNotification(headers, body));
+            _received.Enqueue(new ReceivedNotification(headers, Encoding.UTF8.GetString(bytes))
+            {
+                Bytes = bytes,
+                PathAndQuery = context.Request.Url?.PathAndQuery ?? "",
+            });
             var rsc = AnswerWith;
             context.Response.StatusCode = rsc is >= 2000 and < 3000 ? 200 : rsc >= 5000 ? 500 : 400;
             context.Response.Headers["X-M2M-RSC"] = rsc.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -109,5 +114,11 @@ public sealed class NotificationReceiver : IAsyncDisposable
 /// <summary>One request a <see cref="NotificationReceiver"/> got.</summary>
 public sealed record ReceivedNotification(IReadOnlyDictionary<string, string> Headers, string Body)
 {
+    /// <summary>The body as sent (CBOR is not text).</summary>
+    public byte[] Bytes { get; init; } = [];
+
+    /// <summary>Path and query of the request line.</summary>
+    public string PathAndQuery { get; init; } = "";
+
     public JsonNode? Signal => string.IsNullOrEmpty(Body) ? null : JsonNode.Parse(Body)?["m2m:sgn"];
 }

@@ -177,8 +177,8 @@ public sealed class MqttBadInputTests(MqttFixture fixture)
     }
 
     [Theory]
-    [InlineData("xml", "unsupported_serialization", MqttClientPublishReasonCode.PayloadFormatInvalid)]
-    [InlineData("cbor", "unsupported_serialization", MqttClientPublishReasonCode.PayloadFormatInvalid)]
+    [InlineData("yaml", "unsupported_serialization", MqttClientPublishReasonCode.PayloadFormatInvalid)]
+    [InlineData("exi", "unsupported_serialization", MqttClientPublishReasonCode.PayloadFormatInvalid)]
     [InlineData("json/extra", "malformed_topic", MqttClientPublishReasonCode.TopicNameInvalid)]
     [InlineData("", "malformed_topic", MqttClientPublishReasonCode.TopicNameInvalid)]
     public async Task Unknown_suffixes_and_malformed_topics_are_dropped(string suffix, string reason, MqttClientPublishReasonCode expected)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using MQTTnet;
@@ -9,6 +10,9 @@ namespace VirtualIoT.Tests.Mqtt;
 /// <summary>A received message: its topic and its payload as JSON (null when it is not JSON).</summary>
 public sealed record MqttReceived(string Topic, string Text, JsonNode? Json)
 {
+    /// <summary>The payload as sent (CBOR is not text).</summary>
+    public byte[] Bytes { get; init; } = [];
+
     public int Rsc => Json?["rsc"]?.GetValue<int>() ?? 0;
 
     public JsonNode? Content => Json?["pc"];
@@ -43,7 +47,7 @@ public sealed class MqttTestClient : IAsyncDisposable
                 json = null;
             }
 
-            var received = new MqttReceived(e.ApplicationMessage.Topic, text, json);
+            var received = new MqttReceived(e.ApplicationMessage.Topic, text, json) { Bytes = e.ApplicationMessage.Payload.ToArray() };
             _received.Enqueue(received);
             if (json is JsonObject { } obj && obj["rqi"]?.GetValue<string>() is { } rqi && _waiting.TryRemove(rqi, out var waiter))
             {
@@ -106,6 +110,18 @@ public sealed class MqttTestClient : IAsyncDisposable
 
     /// <summary>Publishes with QoS 1; returns the PUBACK (its reason code is meaningful with MQTT 5).</summary>
     public async Task<MqttClientPublishResult> PublishAsync(string topic, string payload)
+    {
+        using var timeout = new CancellationTokenSource(s_timeout);
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        return await _client.PublishAsync(message, timeout.Token);
+    }
+
+    /// <summary>Publishes bytes (a CBOR or XML primitive) with QoS 1; returns the PUBACK.</summary>
+    public async Task<MqttClientPublishResult> PublishAsync(string topic, byte[] payload)
     {
         using var timeout = new CancellationTokenSource(s_timeout);
         var message = new MqttApplicationMessageBuilder()

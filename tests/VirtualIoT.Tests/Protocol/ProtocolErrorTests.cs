@@ -40,8 +40,9 @@ public sealed class ProtocolErrorTests(CseFixture fixture)
         { "application/json;ty=28", """{"cod:tempe":{"cnd":"x"}}""", 5001 }, // flexContainer (not implemented)
         { "application/json", ValidContainer, 4000 }, // POST without ty is a notify to a non-notifiable target
         { "text/plain;ty=3", ValidContainer, 4015 }, // unsupported media type
-        { "application/xml;ty=3", "<m2m:cnt/>", 4015 }, // XML
-        { "application/cbor;ty=3", "x", 4015 }, // CBOR
+        { "application/yaml;ty=3", "m2m:cnt: {}", 4015 }, // a serialization the CSE does not read
+        { "application/xml;ty=3", "<m2m:cnt/>", 4000 }, // malformed XML (undeclared prefix)
+        { "application/cbor;ty=3", "x", 4000 }, // malformed CBOR (a text string cut short)
     };
 
     [Theory]
@@ -164,10 +165,10 @@ public sealed class ProtocolErrorTests(CseFixture fixture)
     }
 
     [Theory]
-    [InlineData("text/xml")]
-    [InlineData("application/xml")]
-    [InlineData("application/cbor")]
-    public async Task Accept_without_a_JSON_type_answers_5207(string accept)
+    [InlineData("text/html")]
+    [InlineData("application/yaml")]
+    [InlineData("text/*")]
+    public async Task Accept_without_a_supported_type_answers_5207(string accept)
     {
         var response = await Client.Send(HttpMethod.Get, "/cse-in", OneM2MClient.Admin,
             headers: new Dictionary<string, string> { ["Accept"] = accept });
@@ -181,7 +182,7 @@ public sealed class ProtocolErrorTests(CseFixture fixture)
     [InlineData("*/*")]
     [InlineData("application/*")]
     [InlineData("application/vnd.onem2m-res+json")]
-    [InlineData("text/xml, application/json;q=0.5")]
+    [InlineData("text/html, application/json;q=0.5")]
     public async Task Accept_admitting_JSON_is_answered_in_JSON(string accept)
     {
         var response = await Client.Send(HttpMethod.Get, "/cse-in", OneM2MClient.Admin,

@@ -1,0 +1,242 @@
+using System.Buffers;
+using System.Collections;
+using System.Formats.Cbor;
+using System.Globalization;
+
+namespace VirtualIoT.Gateway.Serialization;
+
+/// <summary>
+/// The CBOR serialization (TS-0004 8.6: the JSON structure written as CBOR, RFC 8949) over System.Formats.Cbor:
+/// reads a body into the neutral value tree (maps with text keys, arrays, text, integers as <see cref="long"/>,
+/// floats as <see cref="double"/>, booleans, null; a byte string becomes its base64 text, a tag is read through) and
+/// writes a tree back. Malformed input is 4000 with the reader's reason, never an exception.
+/// </summary>
+public static class CborContent
+{
+    /// <summary>Reads one CBOR data item, which must be a map, into a tree; trailing bytes are 4000.</summary>
+    public static ParseResult<Dictionary<string, object?>> ParseDocument(in ReadOnlySequence<byte> cbor)
+    {
+        if (cbor.IsEmpty)
+        {
+            return ParseResult<Dictionary<string, object?>>.BadRequest("the request body is empty");
+        }
+
+        var memory = cbor.IsSingleSegment ? cbor.First : cbor.ToArray();
+        var reader = new CborReader(memory, CborConformanceMode.Lax);
+        try
+        {
+            if (reader.PeekState() != CborReaderState.StartMap)
+            {
+                return ParseResult<Dictionary<string, object?>>.BadRequest("the CBOR body must be a map");
+            }
+
+            var error = ReadValue(reader, 1, out var value);
+            if (error is not null)
+            {
+                return ParseResult<Dictionary<string, object?>>.BadRequest(error);
+            }
+
+            if (reader.BytesRemaining != 0)
+            {
+                return ParseResult<Dictionary<string, object?>>.BadRequest("unexpected data after the CBOR body");
+            }
+
+            return (Dictionary<string, object?>)value!;
+        }
+        catch (Exception exception) when (exception is CborContentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            return ParseResult<Dictionary<string, object?>>.BadRequest("malformed CBOR: " + exception.Message);
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> (a tree of maps, lists and scalars) as one CBOR data item.</summary>
+    public static void Write(IBufferWriter<byte> output, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var writer = new CborWriter(CborConformanceMode.Lax, convertIndefiniteLengthEncodings: false);
+        WriteValue(writer, value);
+        var span = output.GetSpan(writer.BytesWritten);
+        var written = writer.Encode(span);
+        output.Advance(written);
+    }
+
+    private static string? ReadValue(CborReader reader, int depth, out object? value)
+    {
+        value = null;
+        if (depth > Representation.MaxDepth)
+        {
+            return $"CBOR nesting deeper than {Representation.MaxDepth} levels";
+        }
+
+        switch (reader.PeekState())
+        {
+            case CborReaderState.StartMap:
+                reader.ReadStartMap();
+                var map = new Dictionary<string, object?>();
+                while (reader.PeekState() != CborReaderState.EndMap)
+                {
+                    if (reader.PeekState() != CborReaderState.TextString)
+                    {
+                        return "a CBOR map key is not a text string";
+                    }
+
+                    var key = reader.ReadTextString();
+                    var error = ReadValue(reader, depth + 1, out var item);
+                    if (error is not null)
+                    {
+                        return error;
+                    }
+
+                    if (!map.TryAdd(key, item))
+                    {
+                        return $"duplicate key \"{key}\"";
+                    }
+                }
+
+                reader.ReadEndMap();
+                value = map;
+                return null;
+            case CborReaderState.StartArray:
+                reader.ReadStartArray();
+                var list = new List<object?>();
+                while (reader.PeekState() != CborReaderState.EndArray)
+                {
+                    var error = ReadValue(reader, depth + 1, out var item);
+                    if (error is not null)
+                    {
+                        return error;
+                    }
+
+                    list.Add(item);
+                }
+
+                reader.ReadEndArray();
+                value = list;
+                return null;
+            case CborReaderState.TextString:
+                value = reader.ReadTextString();
+                return null;
+            case CborReaderState.ByteString:
+                value = Convert.ToBase64String(reader.ReadByteString());
+                return null;
+            case CborReaderState.UnsignedInteger:
+                var unsigned = reader.ReadUInt64();
+                if (unsigned > long.MaxValue)
+                {
+                    return "a CBOR integer is out of range";
+                }
+
+                value = (long)unsigned;
+                return null;
+            case CborReaderState.NegativeInteger:
+                value = reader.ReadInt64();
+                return null;
+            case CborReaderState.HalfPrecisionFloat:
+            case CborReaderState.SinglePrecisionFloat:
+            case CborReaderState.DoublePrecisionFloat:
+                var real = reader.ReadDouble();
+                if (!double.IsFinite(real))
+                {
+                    return "a CBOR number is not finite";
+                }
+
+                value = real;
+                return null;
+            case CborReaderState.Boolean:
+                value = reader.ReadBoolean();
+                return null;
+            case CborReaderState.Null:
+                reader.ReadNull();
+                return null;
+            case CborReaderState.SimpleValue:
+                // undefined and unassigned simple values carry nothing the tree can hold.
+                reader.ReadSimpleValue();
+                return null;
+            case CborReaderState.Tag:
+                // Tagged items (an epoch time, a URI) are read as the item they tag.
+                reader.ReadTag();
+                return ReadValue(reader, depth + 1, out value);
+            case CborReaderState.StartIndefiniteLengthTextString:
+            case CborReaderState.StartIndefiniteLengthByteString:
+                return "indefinite-length CBOR strings are not supported";
+            default:
+                return $"unexpected CBOR item {reader.PeekState()}";
+        }
+    }
+
+    private static void WriteValue(CborWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNull();
+                return;
+            case string text:
+                writer.WriteTextString(text);
+                return;
+            case bool flag:
+                writer.WriteBoolean(flag);
+                return;
+            case double or float or decimal:
+                writer.WriteDouble(Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                return;
+            case ulong large:
+                writer.WriteUInt64(large);
+                return;
+            case long or int or short or sbyte or byte or ushort or uint:
+                writer.WriteInt64(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                return;
+            case Dictionary<string, object?> dictionary:
+                writer.WriteStartMap(dictionary.Count);
+                foreach (var (key, item) in dictionary)
+                {
+                    writer.WriteTextString(key);
+                    WriteValue(writer, item);
+                }
+
+                writer.WriteEndMap();
+                return;
+            case IDictionary map:
+                writer.WriteStartMap(map.Count);
+                foreach (DictionaryEntry entry in map)
+                {
+                    writer.WriteTextString(entry.Key as string
+                        ?? throw new InvalidOperationException($"A content dictionary key of type {entry.Key.GetType()} is not a string."));
+                    WriteValue(writer, entry.Value);
+                }
+
+                writer.WriteEndMap();
+                return;
+            case IEnumerable<KeyValuePair<string, object?>> pairs:
+                writer.WriteStartMap(null);
+                foreach (var (key, item) in pairs)
+                {
+                    writer.WriteTextString(key);
+                    WriteValue(writer, item);
+                }
+
+                writer.WriteEndMap();
+                return;
+            case ICollection collection:
+                writer.WriteStartArray(collection.Count);
+                foreach (var item in collection)
+                {
+                    WriteValue(writer, item);
+                }
+
+                writer.WriteEndArray();
+                return;
+            case IEnumerable items:
+                writer.WriteStartArray(null);
+                foreach (var item in items)
+                {
+                    WriteValue(writer, item);
+                }
+
+                writer.WriteEndArray();
+                return;
+            default:
+                throw new InvalidOperationException($"Response content of type {value.GetType()} cannot be written as CBOR.");
+        }
+    }
+}
