@@ -33,6 +33,13 @@ internal sealed class CommandLine
               own receiver answers every notification 2000 and measures write-to-delivery latency from the send
               time carried in con. Prints one "FANOUT ..." line; exit code 2 if notifications are missing.
 
+          group-fanout --base http://127.0.0.1:8080 [--op la|cin] [--members 1000] [--requests 200] [--warmup 20]
+                 [--concurrency 1] [--setup-concurrency 32]
+              Group fan-out: one AE with --members containers (one instance each) in one group, then --requests
+              requests to the group's fopt: a retrieve of every member's la (op la) or a create of an instance in
+              every member (op cin). Checks each answer has one 2000 (2001) entry per member. Prints one "GROUP ..."
+              line with the fan-out latency percentiles and member operations per second.
+
           mqtt-connections [--host 127.0.0.1] --port 1883 [--connections 50000] [--sources 4]
                  [--first-source 127.0.0.2] [--prefix mqc] [--ids ae|plain] [--first-index 0] [--keepalive 300] [--rate 2000]
                  [--concurrency 64] [--steps 10000,25000] [--settle 5] [--hold 30] [--sample 100]
