@@ -11,6 +11,7 @@ namespace VirtualIoT;
 /// <param name="ResourceId">The created resource's <c>ri</c>.</param>
 /// <param name="Name">The created resource's <c>rn</c>.</param>
 /// <param name="CompletedTicks">UTC ticks when the create was stored; entries older than the window are forgotten.</param>
+/// <param name="Released">The resource gave its name up (deleted): the record answers no repeat, but still counts against the bounds.</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.CompletedCreate")]
 public sealed record CompletedCreate(
     [property: Id(0)] string Originator,
@@ -18,4 +19,5 @@ public sealed record CompletedCreate(
     [property: Id(2)] ulong Fingerprint,
     [property: Id(3)] string ResourceId,
     [property: Id(4)] string Name,
-    [property: Id(5)] long CompletedTicks);
+    [property: Id(5)] long CompletedTicks,
+    [property: Id(6)] bool Released = false);

@@ -10,8 +10,7 @@ namespace VirtualIoT.Gateway.Pipeline;
 /// grain is re-activated elsewhere. Requests whose repetition is harmless (retrieve, discovery, update, delete) are
 /// retried with a short, growing pause until <see cref="GatewayOptions.RetryBudget"/> is spent, and so are creates,
 /// which the parent (or, under the CSEBase, the index shard of the new name) makes idempotent by the originator's
-/// request identifier; only a create by an anonymous originator (<c>C</c>, <c>S</c>: an AE-ID assigned by the CSE),
-/// which would add a second AE if the first attempt had in fact been carried out, is not repeated.
+/// request identifier (an anonymous registration by the AE-ID the CSE derives from the request).
 /// Either way the client then gets 5000 with <c>m2m:dbg</c> saying to retry and HTTP <c>Retry-After</c>: never a bare 500.
 /// </summary>
 public sealed class ClusterFailurePolicy
@@ -93,15 +92,14 @@ public sealed class ClusterFailurePolicy
     /// attributes again; a delete of a resource already deleted changes nothing (its answer is then 4004); a create
     /// under an AE or a container (<paramref name="target"/>) is remembered by its parent under the originator's
     /// request identifier in the same write that stores it, and one under the CSEBase in the write of the index shard
-    /// that claims the new name, so a repeat returns the resource the first attempt made. A create by an anonymous
-    /// originator (<see cref="ResourceIds.IsAnonymousOriginator"/>) is not repeated: it names no device to key a record by.
+    /// that claims the new name, so a repeat returns the resource the first attempt made; an anonymous registration
+    /// (<see cref="ResourceIds.IsAnonymousOriginator"/>) is recorded under the AE-ID derived from the request.
     /// </summary>
     public static bool IsSafeToRepeat(ResourceRequest request, ResourceType? target)
     {
         ArgumentNullException.ThrowIfNull(request);
         return request.Operation is Operation.Retrieve or Operation.Update or Operation.Delete
-            || (request.Operation == Operation.Create && target is ResourceType.AE or ResourceType.Container or ResourceType.CSEBase
-                && !ResourceIds.IsAnonymousOriginator(request.Originator));
+            || (request.Operation == Operation.Create && target is ResourceType.AE or ResourceType.Container or ResourceType.CSEBase);
     }
 
     /// <summary>

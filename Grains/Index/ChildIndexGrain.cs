@@ -150,7 +150,7 @@ internal sealed partial class ChildIndexGrain(
             // The record goes with the name (it is on the name's page): a device that deregistered and registers
             // again (its rqi counter restarted) must get a new AE, not the answer about the one it deleted.
             content.Children.Remove(name);
-            _creates.RemoveAll(e => e.ResourceId == ri);
+            RequestLedger.Release(_creates, ri);
             await WritePage(page);
         }
     }

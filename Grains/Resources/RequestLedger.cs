@@ -21,7 +21,7 @@ internal static class RequestLedger
         foreach (var entry in ledger)
         {
             if (entry.RequestId == requestId && entry.Originator == originator
-                && entry.Fingerprint == fingerprint && entry.CompletedTicks >= oldest)
+                && entry.Fingerprint == fingerprint && entry.CompletedTicks >= oldest && !entry.Released)
             {
                 return entry;
             }
@@ -39,7 +39,27 @@ internal static class RequestLedger
 
     /// <summary>The record of the create of <paramref name="resourceId"/> for <paramref name="request"/>, completed now.</summary>
     public static CompletedCreate For(ResourceRequest request, ulong fingerprint, string resourceId, string name) =>
-        new(request.Originator, request.RequestIdentifier, fingerprint, resourceId, name, DateTime.UtcNow.Ticks);
+        For(request.Originator, request.RequestIdentifier, fingerprint, resourceId, name);
+
+    /// <summary>The record of the create of <paramref name="resourceId"/>, kept under <paramref name="originator"/> and <paramref name="requestId"/>, completed now.</summary>
+    public static CompletedCreate For(string originator, string requestId, ulong fingerprint, string resourceId, string name) =>
+        new(originator, requestId, fingerprint, resourceId, name, DateTime.UtcNow.Ticks);
+
+    /// <summary>
+    /// Marks the records of <paramref name="resourceId"/> released (its name was given up) rather than dropping them:
+    /// a released record answers no repeat but still counts against the bounds until it is trimmed, so the records
+    /// it pushed out of the bounds stay out when the ledger is read back from storage (other pages keep them).
+    /// </summary>
+    public static void Release(List<CompletedCreate> ledger, string resourceId)
+    {
+        for (var i = 0; i < ledger.Count; i++)
+        {
+            if (ledger[i].ResourceId == resourceId && !ledger[i].Released)
+            {
+                ledger[i] = ledger[i] with { Released = true };
+            }
+        }
+    }
 
     /// <summary>Drops, from a ledger in completion order, what is older than the window or beyond the counts (oldest first).</summary>
     public static void Trim(List<CompletedCreate> ledger, CseOptions options)

@@ -166,7 +166,7 @@ internal abstract partial class ResourceGrain
             return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");
         }
 
-        await RemoveExpiredChild(name, now);
+        await RemoveGoneChild(name);
         if (IsNameTaken(name))
         {
             return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
@@ -241,22 +241,25 @@ internal abstract partial class ResourceGrain
         return CreatedResponse(request, policy, attributes, accepted, path);
     }
 
-    /// <summary>An expired child no longer holds its name: delete it (and its subtree) before the name is reused.</summary>
-    private async ValueTask RemoveExpiredChild(string name, string now)
+    /// <summary>
+    /// A child that is gone no longer holds its name: one that expired, or one deleted by a silo that died before
+    /// this parent forgot it. Drop it (and delete what is left of its subtree) before the name is reused.
+    /// </summary>
+    private async ValueTask RemoveGoneChild(string name)
     {
-        if (!Links.Children.TryGetValue(name, out var child) || child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0
-            || GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId) is not { } grain)
+        if (!Links.Children.TryGetValue(name, out var child) || GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId) is not { } grain)
         {
             return;
         }
 
-        // The time held here is a hint (the child may have been given a later one): the child decides.
+        // Only the child knows (the expiration time held here is a hint: the child may have been given a later one).
         if (await grain.IsLiveResource())
         {
             return;
         }
 
         Links.Children.Remove(name);
+        Links.Subscriptions.Remove(child.ResourceId);
         await WriteLinksAsync(child.ResourceId);
         await grain.DeleteSubtree();
     }

@@ -56,6 +56,12 @@ public sealed class ResourceState
 
     /// <summary>Container: the content instance creates it remembers for repeated requests (<see cref="RequestLedger"/>).</summary>
     [Id(17)] public List<CompletedCreate> Completed { get; set; } = [];
+
+    /// <summary>
+    /// Container: sequences of instances removed from sealed segments whose rewrite may not be stored yet (a segment
+    /// is rewritten after the state, so that the state alone decides); skipped when the segments are read.
+    /// </summary>
+    [Id(18)] public List<long> RemovedInstances { get; set; } = [];
 }
 
 /// <summary>

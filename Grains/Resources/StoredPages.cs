@@ -8,6 +8,8 @@ namespace VirtualIoT.Grains.Resources;
 /// one page rather than all of them. Each page is a record of its own in the grain storage, under state name
 /// <c>stateName</c> and grain id <c>{pageType}/{owner}/{page}</c>; the owner keeps in its state the bitmask of the
 /// pages that exist (<see cref="WriteAsync"/> returns it) and hands it to <see cref="LoadAsync"/> on activation.
+/// A page is stored before the bitmask that names it; the first write of a page not loaded reads it first
+/// (<see cref="StoredRecordWrites"/>), so a page left by a silo that died before storing the bitmask is overwritten.
 /// </summary>
 /// <typeparam name="T">A page's content.</typeparam>
 internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, string pageType, string owner)
@@ -31,7 +33,7 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
             }
 
             var stored = new StoredRecord<T>();
-            await storage.ReadStateAsync(stateName, PageId(page), stored);
+            await storage.ReadRecordAsync(stateName, PageId(page), stored);
             _pages[page] = stored;
             loaded.Add((page, stored.State));
         }
@@ -56,7 +58,7 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
 
         stored ??= new StoredRecord<T>();
         stored.State = content;
-        await storage.WriteStateAsync(stateName, PageId(page), stored);
+        await storage.WriteRecordAsync(stateName, PageId(page), stored);
         _pages[page] = stored;
         return mask | (1UL << page);
     }

@@ -23,4 +23,7 @@ internal sealed class StoredRecord<T> : IGrainState<T>
 
     /// <inheritdoc/>
     public bool RecordExists { get; set; }
+
+    /// <summary>True once this handle was read or written: its <see cref="ETag"/> is the stored version's.</summary>
+    public bool Known { get; set; }
 }

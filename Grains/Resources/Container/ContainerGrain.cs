@@ -28,6 +28,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     private Task _retrievalWrite = Task.CompletedTask;
     private readonly Dictionary<long, StoredRecord<InstanceSegment>> _segmentStates = [];
     private IGrainTimer? _purgeTimer;
+
+    /// <summary>The segment the last instance sealed, to be stored before the state that no longer holds it in its tail.</summary>
+    private long? _sealed;
     private string? _purgeDue;
 
     public ContainerGrain(
@@ -53,15 +56,23 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return;
         }
 
+        _instances.Removed.UnionWith(State.RemovedInstances);
         for (var segment = State.LowestSegment; segment < OpenSegment; segment++)
         {
             var stored = new StoredRecord<InstanceSegment>();
-            await _storage.ReadStateAsync(SegmentStateName, SegmentId(segment), stored);
+            await _storage.ReadRecordAsync(SegmentStateName, SegmentId(segment), stored);
             if (stored.RecordExists)
             {
                 _segmentStates[segment] = stored;
                 foreach (var record in stored.State.Instances)
                 {
+                    if (_instances.Removed.Contains(record.Sequence))
+                    {
+                        // Removed by a stored state whose segment rewrite was not stored: rewritten with the next write.
+                        _instances.Dirty.Add(segment);
+                        continue;
+                    }
+
                     _instances.Add(record);
                 }
             }
@@ -187,7 +198,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         State.NextSequence = sequence + 1;
         if (State.NextSequence % SegmentSize == 0)
         {
-            _instances.Dirty.Add(sequence / SegmentSize);
+            _sealed = sequence / SegmentSize;
         }
 
         _instances.Add(new InstanceRecord(sequence, attributes));
@@ -454,40 +465,6 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         return view with { MatchingInstances = instances };
     }
 
-    protected override async Task StoreAsync()
-    {
-        foreach (var segment in _instances.Dirty)
-        {
-            if (segment >= OpenSegment)
-            {
-                continue;
-            }
-
-            _segmentStates.TryGetValue(segment, out var stored);
-            if (!_instances.Segments.TryGetValue(segment, out var records) || records.Count == 0)
-            {
-                if (stored is { RecordExists: true })
-                {
-                    await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
-                }
-
-                _segmentStates.Remove(segment);
-                continue;
-            }
-
-            stored ??= new StoredRecord<InstanceSegment>();
-            stored.State = new InstanceSegment { Instances = [.. records] };
-            await _storage.WriteStateAsync(SegmentStateName, SegmentId(segment), stored);
-            _segmentStates[segment] = stored;
-        }
-
-        _instances.Dirty.Clear();
-        State.Tail = _instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
-        State.LowestSegment = _instances.Segments.Count > 0 ? _instances.Segments.Keys[0] : OpenSegment;
-        await base.StoreAsync();
-        SchedulePurge();
-    }
-
     protected override async Task WillBeDeleted()
     {
         foreach (var (segment, stored) in _segmentStates)
@@ -500,6 +477,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
         _segmentStates.Clear();
         _instances.Clear();
+        _sealed = null;
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
@@ -530,6 +508,4 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     }
 
     private static bool IsExpired(InstanceRecord record, string now) => InstanceIndex.IsExpired(record, now);
-
-    private GrainId SegmentId(long segment) => GrainId.Create("vi-instances", string.Concat(ResourceId, "/", segment.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 }

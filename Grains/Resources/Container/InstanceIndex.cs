@@ -19,6 +19,12 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// <summary>Sealed segments changed since they were last stored.</summary>
     public HashSet<long> Dirty { get; } = [];
 
+    /// <summary>
+    /// Sequences removed from sealed segments whose rewrite is not known to be stored: the container's state lists
+    /// them (<see cref="ResourceState.RemovedInstances"/>) so that a segment read back skips them.
+    /// </summary>
+    public HashSet<long> Removed { get; } = [];
+
     /// <summary>Number of instances held (<c>cni</c>).</summary>
     public long Count { get; private set; }
 
@@ -82,6 +88,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         if (segment < openSegment())
         {
             Dirty.Add(segment);
+            Removed.Add(sequence);
         }
     }
 
@@ -206,6 +213,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         _names.Clear();
         _expiries.Clear();
         Dirty.Clear();
+        Removed.Clear();
         Count = 0;
         Bytes = 0;
     }

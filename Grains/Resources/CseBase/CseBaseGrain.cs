@@ -95,11 +95,17 @@ internal sealed partial class CseBaseGrain(
     protected override async ValueTask<ResourceResponse> AddChild(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now)
     {
+        // A create is recognised when repeated (same rqi and content): its record is kept in the index shard of the
+        // child's name, whose claim writes it. A generated name, and the AE-ID assigned to an anonymous originator
+        // (C, S, empty), are derived from the request so that a repeat looks in the same shard; an anonymous
+        // originator names no device, so its record is kept under the AE-ID derived from its request instead.
+        var fingerprint = RequestLedger.Fingerprint(request);
+        var seed = fingerprint ^ RequestLedger.Fingerprint(request.Originator, request.RequestIdentifier);
         var assigned = false;
         string ri;
         if (policy.Type == ResourceType.AE)
         {
-            var error = AeIdFor(request.Originator, out ri, out assigned);
+            var error = AeIdFor(request.Originator, seed, out ri, out assigned);
             if (error is not null)
             {
                 return ResourceResponse.Error(error);
@@ -110,16 +116,12 @@ internal sealed partial class CseBaseGrain(
             ri = ResourceIds.NewId(policy.Type);
         }
 
-        // A named originator's create is recognised when repeated (same rqi and content): its record is kept in the
-        // index shard of the child's name, whose claim writes it. A generated name is derived from the request so
-        // that a repeat looks in the same shard.
-        ulong? fingerprint = ResourceIds.IsAnonymousOriginator(request.Originator) ? null : RequestLedger.Fingerprint(request);
+        var recordKey = assigned ? ri : request.Originator;
         for (var attempt = 0; ; attempt++)
         {
             var name = accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given
                 : policy.Type == ResourceType.AE ? ri
-                : fingerprint is { } seed ? ResourceFactory.GenerateName(policy.Type, seed ^ RequestLedger.Fingerprint(request.Originator, request.RequestIdentifier))
-                : ResourceFactory.GenerateName(policy.Type);
+                : ResourceFactory.GenerateName(policy.Type, seed);
             if (!ResourceIds.IsValidName(name))
             {
                 return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");
@@ -127,10 +129,12 @@ internal sealed partial class CseBaseGrain(
 
             var shard = Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards);
             var index = GrainFactory.GetGrain<IChildIndexGrain>(shard);
-            if (fingerprint is { } key && await index.FindCreate(request.Originator, request.RequestIdentifier, key) is { } done)
+            if (await index.FindCreate(recordKey, request.RequestIdentifier, fingerprint) is { } done)
             {
                 var current = await index.Lookup(done.Name);
-                var known = current?.ResourceId == done.ResourceId ? await LoadChildEntry(current, withAttributes: true, request.Originator) : null;
+                // Read as its originator, or an assigned AE as itself (an anonymous originator may not read it).
+                var reader = assigned ? done.ResourceId : request.Originator;
+                var known = current?.ResourceId == done.ResourceId ? await LoadChildEntry(current, withAttributes: true, reader) : null;
                 if (known?.Attributes is { } stored && policy.Type == ResourceType.Subscription && !Links.Subscriptions.ContainsKey(done.ResourceId))
                 {
                     // Stored, but its silo died before this grain linked it: link it now.
@@ -168,11 +172,16 @@ internal sealed partial class CseBaseGrain(
             }
 
             var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
-            var record = fingerprint is { } print ? RequestLedger.For(request, print, ri, name) : null;
+            var record = RequestLedger.For(recordKey, request.RequestIdentifier, fingerprint, ri, name);
             var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record, request.Originator));
             if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
             {
                 ri = string.Concat(ri.AsSpan(0, 1), ResourceIds.RandomString(ResourceIds.RandomLength));
+                continue;
+            }
+
+            if (created.StatusCode == ResponseStatusCode.Conflict && attempt < 3 && await ReleaseGoneHolder(index, name, ri))
+            {
                 continue;
             }
 
@@ -205,14 +214,36 @@ internal sealed partial class CseBaseGrain(
         }
     }
 
+    /// <summary>
+    /// Releases <paramref name="name"/> when the resource holding it in its index shard is gone: deleted by a silo that
+    /// died before it released the name. Only the holder knows; it answers after any write of its own in progress.
+    /// </summary>
+    private async Task<bool> ReleaseGoneHolder(IChildIndexGrain index, string name, string ri)
+    {
+        if (await index.Lookup(name) is not { } holder || holder.ResourceId == ri
+            || GrainFactory.GetResourceGrain(holder.ResourceId, Options.CseBaseId) is not { } grain)
+        {
+            return false;
+        }
+
+        if (await grain.IsLiveResource())
+        {
+            return false;
+        }
+
+        await index.Release(name, holder.ResourceId);
+        return true;
+    }
+
     /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, docs/protocol.md §7).</summary>
-    private OneM2MError? AeIdFor(string originator, out string aeId, out bool assigned)
+    /// <remarks>An assigned AE-ID is derived from <paramref name="seed"/> (the request): a repeat of the request is given the same one.</remarks>
+    private OneM2MError? AeIdFor(string originator, ulong seed, out string aeId, out bool assigned)
     {
         assigned = ResourceIds.IsAnonymousOriginator(originator);
         aeId = originator switch
         {
-            "" or "C" => "C" + ResourceIds.RandomString(ResourceIds.RandomLength),
-            "S" => "S" + ResourceIds.RandomString(ResourceIds.RandomLength),
+            "" or "C" => "C" + ResourceIds.SeededString(ResourceIds.RandomLength, seed),
+            "S" => "S" + ResourceIds.SeededString(ResourceIds.RandomLength, seed),
             _ => originator,
         };
         if (assigned)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualIoT.Tests.Infrastructure;
 
@@ -27,8 +28,11 @@ public sealed class PlatformHost : IAsyncDisposable
     /// <summary>The silo's services (its grain storage, serializer), for looking at what it stored.</summary>
     public IServiceProvider Services => _factory.Services;
 
-    /// <summary>Starts a platform with <paramref name="settings"/> on fresh silo and gateway ports.</summary>
-    public static PlatformHost Start(IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// Starts a platform with <paramref name="settings"/> on fresh silo and gateway ports; <paramref name="testServices"/>
+    /// changes its services after the platform registered them (test-only decorators).
+    /// </summary>
+    public static PlatformHost Start(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection>? testServices = null)
     {
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
@@ -42,6 +46,11 @@ public sealed class PlatformHost : IAsyncDisposable
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
+            }
+
+            if (testServices is not null)
+            {
+                builder.ConfigureTestServices(testServices);
             }
         });
         factory.UseKestrel(0);

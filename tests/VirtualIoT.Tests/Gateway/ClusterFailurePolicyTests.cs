@@ -52,8 +52,8 @@ public sealed class ClusterFailurePolicyTests
     [InlineData(Operation.Create, ResourceType.Container, "Cdev", true)]
     [InlineData(Operation.Create, ResourceType.AE, "Cdev", true)]
     [InlineData(Operation.Create, ResourceType.CSEBase, "Cdev", true)]
-    [InlineData(Operation.Create, ResourceType.CSEBase, "S", false)]
-    [InlineData(Operation.Create, ResourceType.CSEBase, "C", false)]
+    [InlineData(Operation.Create, ResourceType.CSEBase, "S", true)]
+    [InlineData(Operation.Create, ResourceType.CSEBase, "C", true)]
     [InlineData(Operation.Create, ResourceType.Subscription, "Cdev", false)]
     [InlineData(Operation.Notify, ResourceType.AE, "Cdev", false)]
     public void Only_requests_whose_repetition_is_harmless_are_repeated(Operation operation, ResourceType? target, string originator, bool expected) =>

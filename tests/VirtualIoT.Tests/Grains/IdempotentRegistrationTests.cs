@@ -53,16 +53,23 @@ public sealed class IdempotentRegistrationTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task An_anonymous_originator_is_not_recognised_by_its_request_identifier()
+    public async Task An_anonymous_registration_repeated_with_its_request_identifier_gets_the_same_AE()
     {
+        var rqi = "rq-anon-" + Guid.NewGuid().ToString("N");
         var anonymous = Request(Operation.Create, "C", type: ResourceType.AE, root: "m2m:ae",
-            content: new() { ["api"] = "Ntest", ["rr"] = false, ["srv"] = new List<object?> { "3" } }) with { RequestIdentifier = "rq-anon" };
+            content: new() { ["api"] = "Ntest", ["rr"] = false, ["srv"] = new List<object?> { "3" } }) with { RequestIdentifier = rqi };
 
         var first = await Cse.Execute(anonymous);
-        var second = await Cse.Execute(anonymous);
+        var repeat = await Cse.Execute(anonymous);
+        var otherRqi = await Cse.Execute(anonymous with { RequestIdentifier = rqi + "-2" });
+        var asS = await Cse.Execute(anonymous with { Originator = "S" });
 
-        Assert.Equal(ResponseStatusCode.Created, second.StatusCode);
-        Assert.NotEqual(Attributes(first, "m2m:ae")["aei"], Attributes(second, "m2m:ae")["aei"]);
+        Assert.Equal(ResponseStatusCode.Created, first.StatusCode);
+        Assert.Equal(ResponseStatusCode.Created, repeat.StatusCode);
+        Assert.Equal(Attributes(first, "m2m:ae")["aei"], Attributes(repeat, "m2m:ae")["aei"]);
+        Assert.StartsWith("C", (string)Attributes(first, "m2m:ae")["aei"]!, StringComparison.Ordinal);
+        Assert.NotEqual(Attributes(first, "m2m:ae")["aei"], Attributes(otherRqi, "m2m:ae")["aei"]);
+        Assert.StartsWith("S", (string)Attributes(asS, "m2m:ae")["aei"]!, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,61 @@
+namespace VirtualIoT.Grains.Resources.Container;
+
+/// <summary>How a container stores its sealed instance segments, in which order, and how it drops them.</summary>
+internal sealed partial class ContainerGrain
+{
+    /// <summary>
+    /// Stores a change of instances: a segment just sealed first (the state then drops it from its tail), the state,
+    /// then the sealed segments instances were removed from. A silo dying in between leaves either a sealed segment
+    /// the state does not know yet (overwritten by the next seal, <see cref="StoredRecordWrites"/>) or segments that
+    /// still hold instances the state lists as removed (skipped when read, rewritten with the next write).
+    /// </summary>
+    protected override async Task StoreAsync()
+    {
+        var sealedSegment = _sealed;
+        _sealed = null;
+        if (sealedSegment is { } seal && seal < OpenSegment)
+        {
+            await WriteSegment(seal);
+        }
+
+        State.Tail = _instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
+        State.LowestSegment = _instances.Segments.Count > 0 ? _instances.Segments.Keys[0] : OpenSegment;
+        State.RemovedInstances = [.. _instances.Removed];
+        await base.StoreAsync();
+
+        foreach (var segment in _instances.Dirty)
+        {
+            if (segment < OpenSegment && segment != sealedSegment)
+            {
+                await WriteSegment(segment);
+            }
+        }
+
+        _instances.Dirty.Clear();
+        _instances.Removed.Clear();
+        SchedulePurge();
+    }
+
+    /// <summary>Stores sealed segment <paramref name="segment"/> as memory holds it, or clears it when it holds nothing.</summary>
+    private async Task WriteSegment(long segment)
+    {
+        _segmentStates.TryGetValue(segment, out var stored);
+        if (!_instances.Segments.TryGetValue(segment, out var records) || records.Count == 0)
+        {
+            if (stored is { RecordExists: true })
+            {
+                await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
+            }
+
+            _segmentStates.Remove(segment);
+            return;
+        }
+
+        stored ??= new StoredRecord<InstanceSegment>();
+        stored.State = new InstanceSegment { Instances = [.. records] };
+        await _storage.WriteRecordAsync(SegmentStateName, SegmentId(segment), stored);
+        _segmentStates[segment] = stored;
+    }
+
+    private GrainId SegmentId(long segment) => GrainId.Create("vi-instances", string.Concat(ResourceId, "/", segment.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+}

@@ -1,0 +1,139 @@
+using System.Globalization;
+using VirtualIoT.Tests.Backends;
+using VirtualIoT.Tests.Infrastructure;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace VirtualIoT.Tests.CrashPoints;
+
+/// <summary>
+/// Crashes each operation at each of its storage writes in turn on one platform. For an operation it first runs it
+/// uncrashed, counting its writes (n), and "crashes" right after it (its answer is lost); then, on fresh resources,
+/// for k = 1..n, lets write k fail and the process die there: that write and every later storage call fail. The
+/// restart discards every activation of the platform's grains while the store is dead (no write of the dead process
+/// gets through), then revives the store, as a new process on the same storage would find it. After each crash it
+/// checks the operation is fully there or fully absent, repeats the request with the same <c>rqi</c> and checks the
+/// result (<see cref="CrashOperation"/>).
+/// </summary>
+internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs every operation at every write point; returns what broke (empty: nothing).</summary>
+    public async Task<IReadOnlyList<string>> RunAll(IReadOnlyList<Func<CrashOperation>> operations)
+    {
+        var failures = new List<string>();
+        var points = 0;
+        foreach (var create in operations)
+        {
+            var writes = await RunOne(create(), 0, failures);
+            points++;
+            for (var k = 1; k <= writes; k++)
+            {
+                await RunOne(create(), k, failures);
+                points++;
+            }
+        }
+
+        output.WriteLine($"{operations.Count} operations, {points} crash points, {failures.Count} broken");
+        return failures;
+    }
+
+    /// <summary>One crash point: at write <paramref name="crashAt"/>, or after the last write when 0; returns the writes counted.</summary>
+    private async Task<int> RunOne(CrashOperation operation, int crashAt, List<string> failures)
+    {
+        var client = host.Client;
+        var point = crashAt == 0 ? "after its last write" : "at write " + crashAt.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            await operation.Prepare(client);
+        }
+        catch (Exception exception)
+        {
+            failures.Add($"{operation.Name}, {point}: preparing failed: {exception.Message}");
+            return 0;
+        }
+
+        var rqi = "crash-" + Guid.NewGuid().ToString("N")[..16];
+        crash.Arm(crashAt);
+        IReadOnlyList<string> writes = [];
+        try
+        {
+            var first = await operation.Send(client, rqi);
+            if (crashAt == 0)
+            {
+                if (first.Rsc != operation.Success)
+                {
+                    throw new XunitException($"uncrashed attempt answered {first.Rsc}: {first.Body}");
+                }
+
+                await operation.Settle(client, first);
+                writes = crash.Writes;
+            }
+            else
+            {
+                // Some writes follow the answer (notifications): wait for the crash point to be reached.
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+                while (!crash.IsDead && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(10);
+                }
+
+                writes = crash.Writes;
+                if (!crash.IsDead)
+                {
+                    output.WriteLine($"  {operation.Name}, {point}: only {writes.Count} writes this time (answered {first.Rsc})");
+                }
+            }
+
+            await Restart();
+            await operation.CheckBetween(client);
+            var repeat = await operation.Send(client, rqi);
+            await operation.CheckAfter(client, repeat);
+            output.WriteLine($"ok   {operation.Name}, {point}{Describe(writes, crashAt)}");
+        }
+        catch (Exception exception)
+        {
+            failures.Add($"{operation.Name}, {point}{Describe(writes, crashAt)}: {exception.Message}");
+            output.WriteLine($"FAIL {failures[^1]}");
+            if (crash.IsDead)
+            {
+                await Restart();
+            }
+        }
+
+        return writes.Count;
+    }
+
+    private static string Describe(IReadOnlyList<string> writes, int crashAt) =>
+        crashAt == 0 ? $" ({writes.Count} writes: {string.Join("; ", writes)})"
+        : writes.Count >= crashAt ? $" ({writes[crashAt - 1]})" : "";
+
+    /// <summary>The process dies (if it has not) and restarts: every platform activation is discarded, then the store works again.</summary>
+    private async Task Restart()
+    {
+        crash.Kill();
+        var management = host.Grains.GetGrain<IManagementGrain>(0);
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            await management.ForceActivationCollection(TimeSpan.Zero);
+            var active = (await management.GetSimpleGrainStatistics())
+                .Where(s => s.ActivationCount > 0 && !s.GrainType.Contains("Orleans", StringComparison.OrdinalIgnoreCase))
+                .ToList();
+            if (active.Count == 0)
+            {
+                break;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new XunitException("activations not discarded: " + string.Join(", ", active.Select(a => $"{a.GrainType}={a.ActivationCount}")));
+            }
+
+            await Task.Delay(20);
+        }
+
+        crash.Revive();
+    }
+}
