@@ -7,7 +7,7 @@ namespace VirtualIoT;
 /// notifications, keeps them in a stored queue and has them delivered one at a time, in order, with retries.
 /// </summary>
 [Alias("VirtualIoT.ISubscriptionGrain")]
-public interface ISubscriptionGrain : IClusterResourceGrain
+public interface ISubscriptionGrain : IClusterResourceGrain, IBlockingSubscriptionGrain
 {
     /// <summary>Cluster-internal: an event of the subscribed-to resource; stored before this returns.</summary>
     [Alias("Accept")]
@@ -16,11 +16,19 @@ public interface ISubscriptionGrain : IClusterResourceGrain
     /// <summary>Cluster-internal: the outcome of a delivery attempt, reported by the delivery worker.</summary>
     [Alias("Delivered"), OneWay]
     ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets);
+}
 
+/// <summary>
+/// The binding-facing side of a blocking update subscription (<c>net</c> 7): the pipeline asks it for the
+/// notification an update must have approved, then sends it and waits outside any grain's turn.
+/// </summary>
+[Alias("VirtualIoT.IBlockingSubscriptionGrain")]
+public interface IBlockingSubscriptionGrain : IResourceGrain
+{
     /// <summary>
-    /// Cluster-internal: the notification of a blocking update subscription (<c>net</c> 7) for an update by
-    /// <paramref name="originator"/> setting <paramref name="representation"/>, to send to its one target and wait
-    /// for; null when this subscription no longer exists. Builds the notification only: the caller sends it.
+    /// The notification for an update by <paramref name="originator"/> setting <paramref name="representation"/>, to
+    /// send to the subscription's one target and wait for; null when this subscription no longer exists. Builds the
+    /// notification only: the caller sends it.
     /// </summary>
     [Alias("BlockingNotification"), ReadOnly]
     ValueTask<PendingNotification?> BlockingNotification(Dictionary<string, object?> representation, string originator);

@@ -30,7 +30,7 @@ public sealed partial class RequestDispatcher
                     "the resource kept changing while the update waited for its blocking update subscription's approval");
             }
 
-            var notification = await _grains.GetGrain<ISubscriptionGrain>(approval.SubscriptionId).BlockingNotification(approval.Representation, request.Originator);
+            var notification = await _grains.GetGrain<IBlockingSubscriptionGrain>(approval.SubscriptionId).BlockingNotification(approval.Representation, request.Originator);
             if (notification is not null)
             {
                 var answer = await _delivery.Ask(notification);
