@@ -91,7 +91,7 @@ public sealed class CseBaseGrainTests(ClusterFixture fixture)
             Content = new() { ["rn"] = aeId, ["api"] = "Ntest", ["rr"] = false, ["srv"] = new List<object?> { "3" }, ["et"] = soon },
         });
         Assert.Equal(ResponseStatusCode.Created, first.StatusCode);
-        Assert.Equal(ResponseStatusCode.Conflict, (await Cse.Execute(RegisterAe(aeId, aeId))).StatusCode);
+        Assert.Equal(ResponseStatusCode.OriginatorHasAlreadyRegistered, (await Cse.Execute(RegisterAe(aeId, aeId))).StatusCode);
 
         // Past et by the silo's clock, not by waiting: no load can make the first registration land after it.
         using var later = fixture.Clock.Advance(lifetime + TimeSpan.FromMinutes(1));
