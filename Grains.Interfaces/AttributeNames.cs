@@ -65,4 +65,67 @@ public static class AttributeNames
 
     /// <summary><c>net</c> (subscription, inside <c>enc</c>; and in a notification's <c>nev</c>).</summary>
     public const string NotificationEventType = "net";
+
+    /// <summary><c>nu</c> (subscription).</summary>
+    public const string NotificationUri = "nu";
+
+    /// <summary><c>enc</c> (subscription).</summary>
+    public const string EventNotificationCriteria = "enc";
+
+    /// <summary><c>chty</c> (subscription, inside <c>enc</c>): child resource types that count for net 3 and 4.</summary>
+    public const string ChildResourceType = "chty";
+
+    /// <summary><c>atr</c> (subscription, inside <c>enc</c>): attributes whose update counts.</summary>
+    public const string Attribute = "atr";
+
+    /// <summary><c>om</c> (subscription, inside <c>enc</c>): operation monitor entries.</summary>
+    public const string OperationMonitor = "om";
+
+    /// <summary><c>ops</c> (an operation monitor entry; and in a notification's <c>nev/om</c>): the operation.</summary>
+    public const string Operations = "ops";
+
+    /// <summary><c>org</c> (an operation monitor entry; and in a notification's <c>nev/om</c>): the originator.</summary>
+    public const string Originator = "org";
+
+    /// <summary><c>exc</c> (subscription).</summary>
+    public const string ExpirationCounter = "exc";
+
+    /// <summary><c>su</c> (subscription).</summary>
+    public const string SubscriberUri = "su";
+
+    /// <summary><c>bn</c> (subscription).</summary>
+    public const string BatchNotify = "bn";
+
+    /// <summary><c>ln</c> (subscription).</summary>
+    public const string LatestNotify = "ln";
+
+    /// <summary><c>pn</c> (subscription).</summary>
+    public const string PendingNotification = "pn";
+
+    /// <summary><c>nsp</c> (subscription).</summary>
+    public const string NotificationStoragePriority = "nsp";
+
+    /// <summary><c>rl</c> (subscription).</summary>
+    public const string RateLimit = "rl";
+
+    /// <summary><c>psn</c> (subscription).</summary>
+    public const string PreSubscriptionNotify = "psn";
+
+    /// <summary><c>nec</c> (subscription).</summary>
+    public const string NotificationEventCat = "nec";
+
+    /// <summary><c>gpi</c> (subscription).</summary>
+    public const string GroupId = "gpi";
+
+    /// <summary><c>nfu</c> (subscription).</summary>
+    public const string NotificationForwardingUri = "nfu";
+
+    /// <summary><c>nse</c> (subscription, R4).</summary>
+    public const string NotificationStatsEnable = "nse";
+
+    /// <summary><c>nsi</c> (subscription, R4).</summary>
+    public const string NotificationStatsInfo = "nsi";
+
+    /// <summary><c>eeno</c> (subscription, R5).</summary>
+    public const string EventNotificationOriginator = "eeno";
 }

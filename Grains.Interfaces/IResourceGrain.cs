@@ -100,6 +100,13 @@ public interface IAeGrain : IResourceGrain
     /// <summary>Cluster-internal: the AE's points of access (<c>poa</c>); none when it has none or is not registered.</summary>
     [Alias("PointsOfAccess"), ReadOnly]
     ValueTask<IReadOnlyList<string>> PointsOfAccess();
+
+    /// <summary>
+    /// Cluster-internal: node <paramref name="nodeId"/> is being deleted; the AE drops its <c>nl</c> if it names that
+    /// node (as ACME does). Interleaves, so a node deleting itself and an AE moving to it never wait on each other.
+    /// </summary>
+    [Alias("ForgetNode"), AlwaysInterleave]
+    ValueTask ForgetNode(string nodeId);
 }
 
 /// <summary>Grain of a container and all its content instances (key = container <c>ri</c>).</summary>

@@ -17,14 +17,28 @@ VERSION=3.37.0
 # Azurite's well-known development account (public, documented by Microsoft; not a secret).
 ACCOUNT_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
+# True when the install folder holds an Azurite whose modules all load (an interrupted or concurrent npm install can
+# leave the launcher in place with dependencies missing).
+installed() {
+  [ -x "$HOME_DIR/node_modules/.bin/azurite-table" ] &&
+    (cd "$HOME_DIR" && npm ls --all >/dev/null 2>&1)
+}
+
+# Installs (or repairs) Azurite; one install at a time per machine, under a lock beside the install folder.
 install() {
-  if [ -x "$HOME_DIR/node_modules/.bin/azurite-table" ]; then
+  local force=${1:-}
+  mkdir -p "$HOME_DIR"
+  exec 9>"$HOME_DIR.lock"
+  flock 9
+  if [ -z "$force" ] && installed; then
+    flock -u 9
     return 0
   fi
-  echo "Azurite missing; installing azurite@${VERSION} into ${HOME_DIR} (about a minute, once per machine)" >&2
-  mkdir -p "$HOME_DIR"
-  [ -f "$HOME_DIR/package.json" ] || echo '{"name":"virtualiot-azurite","private":true}' > "$HOME_DIR/package.json"
+  echo "Azurite missing or incomplete; installing azurite@${VERSION} into ${HOME_DIR} (about a minute, once per machine)" >&2
+  rm -rf "$HOME_DIR/node_modules" "$HOME_DIR/package-lock.json"
+  echo '{"name":"virtualiot-azurite","private":true}' > "$HOME_DIR/package.json"
   (cd "$HOME_DIR" && npm install --no-audit --no-fund --loglevel=error "azurite@${VERSION}" >&2)
+  flock -u 9
 }
 
 connection_string() {
@@ -35,13 +49,7 @@ running() {
   [ -f "$STATE/pid" ] && kill -0 "$(cat "$STATE/pid")" 2>/dev/null
 }
 
-start() {
-  if running; then
-    connection_string
-    return 0
-  fi
-
-  install
+launch() {
   local port
   rm -rf "$STATE"
   mkdir -p "$STATE/data"
@@ -50,7 +58,23 @@ start() {
     --location "$STATE/data" --silent --disableTelemetry >"$STATE/azurite.log" 2>&1 &
   echo $! > "$STATE/pid"
   echo "$port" > "$STATE/port"
-  wait_for_port "$port" 30 || { cat "$STATE/azurite.log" >&2; stop; return 1; }
+  wait_for_port "$port" 30
+}
+
+start() {
+  if running; then
+    connection_string
+    return 0
+  fi
+
+  install
+  if ! launch; then
+    # A broken install shows as a start that dies ("Cannot find module ..."): reinstall once and try again.
+    cat "$STATE/azurite.log" >&2
+    stop
+    install force
+    launch || { cat "$STATE/azurite.log" >&2; stop; return 1; }
+  fi
   connection_string
 }
 

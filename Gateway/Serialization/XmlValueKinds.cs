@@ -41,18 +41,18 @@ internal static class XmlValueKinds
         ["stb"] = XmlValueKind.Integer, ["typ"] = XmlValueKind.Integer, ["ec"] = XmlValueKind.Integer, ["rl"] = XmlValueKind.Integer,
         ["pei"] = XmlValueKind.Integer, ["mdn"] = XmlValueKind.Integer, ["mdc"] = XmlValueKind.Integer, ["rqs"] = XmlValueKind.Integer,
         ["rsr"] = XmlValueKind.Integer, ["noec"] = XmlValueKind.Integer, ["rs"] = XmlValueKind.Integer, ["evl"] = XmlValueKind.Integer,
-        ["nfu"] = XmlValueKind.Integer,
+        ["nfu"] = XmlValueKind.Integer, ["nty"] = XmlValueKind.Integer,
         // Booleans.
         ["rr"] = XmlValueKind.Boolean, ["disr"] = XmlValueKind.Boolean, ["vrq"] = XmlValueKind.Boolean, ["sud"] = XmlValueKind.Boolean,
         ["ln"] = XmlValueKind.Boolean, ["acaf"] = XmlValueKind.Boolean, ["mtv"] = XmlValueKind.Boolean, ["sqi"] = XmlValueKind.Boolean,
-        ["da"] = XmlValueKind.Boolean, ["nse"] = XmlValueKind.Boolean,
+        ["da"] = XmlValueKind.Boolean, ["nse"] = XmlValueKind.Boolean, ["rms"] = XmlValueKind.Boolean,
         // xs:list of text.
         ["lbl"] = XmlValueKind.TextList, ["acpi"] = XmlValueKind.TextList, ["poa"] = XmlValueKind.TextList, ["srv"] = XmlValueKind.TextList,
         ["nu"] = XmlValueKind.TextList, ["at"] = XmlValueKind.TextList, ["aa"] = XmlValueKind.TextList, ["csz"] = XmlValueKind.TextList,
         ["acor"] = XmlValueKind.TextList, ["mid"] = XmlValueKind.TextList, ["macp"] = XmlValueKind.TextList, ["daci"] = XmlValueKind.TextList,
         ["rids"] = XmlValueKind.TextList, ["m2m:uril"] = XmlValueKind.TextList, ["ipv4"] = XmlValueKind.TextList,
         ["ipv6"] = XmlValueKind.TextList, ["accc"] = XmlValueKind.TextList, ["atrl"] = XmlValueKind.TextList, ["m2m:atrl"] = XmlValueKind.TextList,
-        ["cty"] = XmlValueKind.TextList,
+        ["cty"] = XmlValueKind.TextList, ["hael"] = XmlValueKind.TextList, ["hsl"] = XmlValueKind.TextList, ["mgca"] = XmlValueKind.TextList,
         // xs:list of integers.
         ["srt"] = XmlValueKind.IntegerList, ["net"] = XmlValueKind.IntegerList, ["chty"] = XmlValueKind.IntegerList,
         // Repeated elements.

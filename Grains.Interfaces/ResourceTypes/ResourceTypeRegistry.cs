@@ -39,7 +39,11 @@ public static class ResourceTypeRegistry
         {
             Type = ResourceType.Subscription, ShortName = "sub", Ids = ResourceIdScheme.Prefixed, IdPrefix = "sub",
             Grain = static (grains, ri) => grains.GetGrain<ISubscriptionGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group],
+            Parents =
+            [
+                ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
+                ResourceType.Node,
+            ],
         },
         new()
         {
@@ -53,22 +57,29 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<IGroupGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true, HasFanOutPoint = true,
         },
+        new()
+        {
+            Type = ResourceType.Node, ShortName = "nod", Ids = ResourceIdScheme.Prefixed, IdPrefix = "nod",
+            Grain = static (grains, ri) => grains.GetGrain<INodeGrain>(ri),
+            Parents = [ResourceType.CSEBase], Announceable = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
     private static readonly PendingResourceType[] s_pending =
     [
-        new(ResourceType.MgmtObj, "mgo", [], SpecializedRoot: true),
-        new(ResourceType.Node, "nod", [ResourceType.CSEBase]),
+        new(ResourceType.MgmtObj, "mgo", [ResourceType.Node], SpecializedRoot: true),
         new(ResourceType.PollingChannel, "pch", [ResourceType.AE]),
         new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
         new(ResourceType.Request, "req", []),
-        new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription]),
-        new(ResourceType.SemanticDescriptor, "smd", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container]),
+        new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
+        new(ResourceType.SemanticDescriptor, "smd",
+            [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node]),
         new(ResourceType.NotificationTargetMgmtPolicyRef, "ntpr", [ResourceType.Subscription]),
         new(ResourceType.NotificationTargetPolicy, "ntp", [ResourceType.CSEBase]),
         new(ResourceType.PolicyDeletionRules, "pdr", []),
-        new(ResourceType.FlexContainer, "fcnt", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container], SpecializedRoot: true),
+        new(ResourceType.FlexContainer, "fcnt", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node],
+            SpecializedRoot: true),
         new(ResourceType.TimeSeries, "ts", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container]),
         new(ResourceType.TimeSeriesInstance, "tsi", []),
         new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),

@@ -5,6 +5,7 @@ using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
 using VirtualIoT.Grains.Resources.Group;
+using VirtualIoT.Grains.Resources.Node;
 using VirtualIoT.Grains.Resources.Subscription;
 
 namespace VirtualIoT.Grains.Domain;
@@ -24,6 +25,7 @@ internal static class Policies
         SubscriptionPolicy.Rules,
         AccessControlPolicyRules.Rules,
         GroupPolicy.Rules,
+        NodePolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null.</summary>

@@ -22,6 +22,12 @@ internal abstract partial class ResourceGrain
         ValueTask.FromResult<ResourceResponse?>(null);
 
     /// <summary>
+    /// After a new resource is stored, before its parent links it: tells other resources of it (an AE's node lists
+    /// it in <c>hael</c>). The create stands whatever happens here, so the hook handles its own failures.
+    /// </summary>
+    protected virtual ValueTask Created(NewResource resource) => ValueTask.CompletedTask;
+
+    /// <summary>
     /// Before an update is stored, with the merged attributes (<paramref name="updated"/>, which the hook may still
     /// change) and the accepted request attributes; a response refuses the update. A container evicts here.
     /// </summary>

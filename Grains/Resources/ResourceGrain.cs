@@ -82,6 +82,25 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         }
     }
 
+    /// <summary>
+    /// Replaces the attributes outside a request (a link another resource keeps here changed) and stores them; if
+    /// storing fails, memory is put back as stored.
+    /// </summary>
+    protected async Task ReplaceAttributesAsync(Dictionary<string, object?> attributes)
+    {
+        var previous = State.Attributes;
+        State.Attributes = attributes;
+        try
+        {
+            await WriteStateAsync();
+        }
+        catch
+        {
+            State.Attributes = previous;
+            throw;
+        }
+    }
+
     /// <summary>Stores the page of the children and subscriptions that holds <paramref name="childId"/>, and the state when the set of pages changed.</summary>
     protected async Task WriteLinksAsync(string childId)
     {
@@ -267,6 +286,8 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
 
             throw;
         }
+
+        await Created(resource);
 
         // What was stored, as WillBeCreated may have completed it (a group's validated members): the parent answers with it.
         return new ResourceResponse(ResponseStatusCode.Created, resource.Attributes);

@@ -1,11 +1,16 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Resources.Node;
 
 namespace VirtualIoT.Grains.Resources.Ae;
 
-/// <summary>An AE (ty 2), keyed by its AE-ID; holds references to its children. Its owner is the AE itself.</summary>
-internal sealed class AeGrain(
+/// <summary>
+/// An AE (ty 2), keyed by its AE-ID; holds references to its children. Its owner is the AE itself. Its <c>nl</c>
+/// (nodeLink) must name a node of this CSE and is stored as that node's resource ID; the node lists the AE in its
+/// <c>hael</c> for as long as the link stands. An AE without <c>nl</c> never calls a node.
+/// </summary>
+internal sealed partial class AeGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
     IOptions<CseOptions> options,
     ILogger<AeGrain> logger) : ResourceGrain(store, options, logger), IAeGrain
@@ -18,4 +23,95 @@ internal sealed class AeGrain(
         ValueTask.FromResult<IReadOnlyList<string>>(IsLive(Now()) && State.Attributes.TryGetValue("poa", out var poa) && poa is List<object?> addresses
             ? addresses.OfType<string>().ToList()
             : []);
+
+    public async ValueTask ForgetNode(string nodeId)
+    {
+        if (!IsLive(Now()) || State.Attributes.GetValueOrDefault(NodePolicy.NodeLink) as string != nodeId)
+        {
+            return;
+        }
+
+        var updated = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal);
+        updated.Remove(NodePolicy.NodeLink);
+        await ReplaceAttributesAsync(updated);
+    }
+
+    protected override async ValueTask<ResourceResponse?> WillBeCreated(NewResource resource)
+    {
+        if (resource.Attributes.GetValueOrDefault(NodePolicy.NodeLink) is not string link)
+        {
+            return null;
+        }
+
+        // Checked here, linked once stored (Created): a registration refused later must not be listed by the node.
+        var node = await NodeLinks.ResolveAsync(GrainFactory, Options, link);
+        if (node is null || !await GrainFactory.GetGrain<INodeGrain>(node).IsLiveResource())
+        {
+            return NotANode(link);
+        }
+
+        resource.Attributes[NodePolicy.NodeLink] = node;
+        return null;
+    }
+
+    protected override async ValueTask Created(NewResource resource)
+    {
+        if (resource.Attributes.GetValueOrDefault(NodePolicy.NodeLink) is not string node)
+        {
+            return;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<INodeGrain>(node).HostAe(ResourceId, true);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The registration is stored: it stands, and the node misses it until the AE's nl is set again.
+            LogNodeLinkFailed(Logger, exception, ResourceId, node);
+        }
+    }
+
+    protected override async ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated,
+        Dictionary<string, object?> accepted, string originator)
+    {
+        if (!accepted.TryGetValue(NodePolicy.NodeLink, out var value))
+        {
+            return null;
+        }
+
+        string? node = null;
+        if (value is string link)
+        {
+            // Listed by the new node before the update is stored, so a refusal (no such node) changes nothing.
+            node = await NodeLinks.ResolveAsync(GrainFactory, Options, link);
+            if (node is null || !await GrainFactory.GetGrain<INodeGrain>(node).HostAe(ResourceId, true))
+            {
+                return NotANode(link);
+            }
+
+            updated[NodePolicy.NodeLink] = node;
+        }
+
+        if (State.Attributes.GetValueOrDefault(NodePolicy.NodeLink) is string previous && previous != node)
+        {
+            await GrainFactory.GetGrain<INodeGrain>(previous).HostAe(ResourceId, false);
+        }
+
+        return null;
+    }
+
+    protected override async Task WillBeDeleted()
+    {
+        if (State.Attributes.GetValueOrDefault(NodePolicy.NodeLink) is string node)
+        {
+            await GrainFactory.GetGrain<INodeGrain>(node).HostAe(ResourceId, false);
+        }
+    }
+
+    private static ResourceResponse NotANode(string link) =>
+        ResourceResponse.Error(ResponseStatusCode.BadRequest, $"nl (nodeLink) '{link}' does not name a node of this CSE");
+
+    [LoggerMessage(EventId = 2601, Level = LogLevel.Warning, Message = "AE {AeId} is registered, but node {NodeId} could not be told; its hael misses the AE")]
+    private static partial void LogNodeLinkFailed(ILogger logger, Exception exception, string aeId, string nodeId);
 }

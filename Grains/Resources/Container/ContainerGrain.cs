@@ -444,6 +444,12 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     protected override async ValueTask<DiscoveryView> DescribeChildren(FilterCriteria filter, bool matches, string? continuation, string now)
     {
         var view = await base.DescribeChildren(filter, matches, continuation, now);
+        if (RetrievalDisabled(State.Attributes))
+        {
+            // Instances that cannot be retrieved are not discovered either (disableRetrieval).
+            return view;
+        }
+
         var wanted = (long)(filter.Offset ?? 1) - 1 + (filter.Limit ?? Options.MaxDiscoveryResults);
         var instances = new List<KeyValuePair<string, string>>();
         foreach (var segment in _instances.Segments.Values)

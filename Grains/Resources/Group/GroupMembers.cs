@@ -1,3 +1,5 @@
+using VirtualIoT.Grains.Domain;
+
 namespace VirtualIoT.Grains.Resources.Group;
 
 /// <summary>A member of a group as its validation found it.</summary>
@@ -98,7 +100,7 @@ internal sealed class GroupMembers(IGrainFactory grains, CseOptions options, str
     {
         var fanOut = id.EndsWith(FanOutSuffix, StringComparison.Ordinal);
         var address = fanOut ? id[..^FanOutSuffix.Length] : id;
-        if (ToCseRelative(address) is not { Length: > 0 } relative)
+        if (ResourceIdForms.ToCseRelative(options, address) is not { Length: > 0 } relative)
         {
             return (OneM2MError.NotFound($"member '{id}' is not a resource of this CSE"), null);
         }
@@ -187,23 +189,5 @@ internal sealed class GroupMembers(IGrainFactory grains, CseOptions options, str
         }
 
         return (null, new GroupMember(ri, type));
-    }
-
-    /// <summary>An ID of this CSE in CSE-relative form, or null when it names another CSE.</summary>
-    private string? ToCseRelative(string id)
-    {
-        var absolute = string.Concat(options.SpId, options.CseId, "/");
-        if (id.StartsWith(absolute, StringComparison.Ordinal))
-        {
-            return id[absolute.Length..];
-        }
-
-        var spRelative = options.CseId + "/";
-        if (id.StartsWith(spRelative, StringComparison.Ordinal))
-        {
-            return id[spRelative.Length..];
-        }
-
-        return id.StartsWith('/') || id.EndsWith('/') || id.Contains("//", StringComparison.Ordinal) ? null : id;
     }
 }

@@ -9,10 +9,7 @@ internal static class NotificationContent
     public static Dictionary<string, object?> ForEvent(ResourceEvent resourceEvent, Dictionary<string, object?> subscription, string subscriptionReference)
     {
         var rootKey = ResourceTypeRegistry.RootKey(resourceEvent.ResourceType) ?? "m2m:rsc";
-        var contentType = subscription.TryGetValue(AttributeNames.NotificationContentType, out var nct) && nct is long n
-            ? (NotificationContentType)n
-            : NotificationContentType.AllAttributes;
-        object representation = contentType switch
+        object representation = subscription.ContentType() switch
         {
             NotificationContentType.ModifiedAttributes => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
             NotificationContentType.ResourceId => Representation.Uri(
@@ -21,10 +18,10 @@ internal static class NotificationContent
         };
         var nev = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["rep"] = representation,
+            [NotificationMembers.Representation] = representation,
             [AttributeNames.NotificationEventType] = (long)resourceEvent.EventType,
         };
-        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["nev"] = nev }, subscription, subscriptionReference,
+        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.Event] = nev }, subscription, subscriptionReference,
             resourceEvent.Originator);
     }
 
@@ -36,17 +33,17 @@ internal static class NotificationContent
     public static Dictionary<string, object?> Signal(Dictionary<string, object?> members, Dictionary<string, object?> subscription,
         string subscriptionReference, string? eventOriginator = null)
     {
-        members["sur"] = subscriptionReference;
-        if (subscription.TryGetValue(AttributeNames.Creator, out var cr) && cr is string creator)
+        members[NotificationMembers.SubscriptionReference] = subscriptionReference;
+        if (subscription.Creator() is { } creator)
         {
             members[AttributeNames.Creator] = creator;
         }
-        else if (eventOriginator is not null && subscription.TryGetValue("eeno", out var eeno) && eeno is true)
+        else if (eventOriginator is not null && subscription.NamesEventOriginator())
         {
-            members["cr"] = eventOriginator;
+            members[AttributeNames.Creator] = eventOriginator;
         }
 
-        return new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = members };
+        return new Dictionary<string, object?>(1, StringComparer.Ordinal) { [NotificationMembers.Notification] = members };
     }
 
     /// <summary>One aggregated notification (<c>m2m:agn</c>) of the signals of <paramref name="items"/> (batchNotify, TS-0004 7.5.1.2.4).</summary>
@@ -55,12 +52,12 @@ internal static class NotificationContent
         var signals = new List<object?>(items.Count);
         foreach (var item in items)
         {
-            signals.Add(item.Content["m2m:sgn"]);
+            signals.Add(item.Content[NotificationMembers.Notification]);
         }
 
         return new Dictionary<string, object?>(1, StringComparer.Ordinal)
         {
-            ["m2m:agn"] = new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:sgn"] = signals },
+            [NotificationMembers.AggregatedNotification] = new Dictionary<string, object?>(1, StringComparer.Ordinal) { [NotificationMembers.Notification] = signals },
         };
     }
 
@@ -73,11 +70,11 @@ internal static class NotificationContent
         var updated = WithTargets(statistics, attempted);
         foreach (var target in attempted)
         {
-            var entry = updated.First(e => e.TryGetValue("tg", out var tg) && tg as string == target);
-            entry["rqs"] = (long)entry["rqs"]! + 1;
+            var entry = updated.First(e => e.TryGetValue(StatisticsMembers.Target, out var tg) && tg as string == target);
+            entry[StatisticsMembers.RequestsSent] = (long)entry[StatisticsMembers.RequestsSent]! + 1;
             if (delivered.Contains(target))
             {
-                entry["rsr"] = (long)entry["rsr"]! + 1;
+                entry[StatisticsMembers.ResponsesReceived] = (long)entry[StatisticsMembers.ResponsesReceived]! + 1;
             }
         }
 
@@ -90,7 +87,7 @@ internal static class NotificationContent
         var updated = WithTargets(statistics, targets);
         foreach (var entry in updated)
         {
-            entry["noec"] = (long)entry["noec"]! + 1;
+            entry[StatisticsMembers.EventCount] = (long)entry[StatisticsMembers.EventCount]! + 1;
         }
 
         return [.. updated];
@@ -105,19 +102,63 @@ internal static class NotificationContent
             if (entry is Dictionary<string, object?> map)
             {
                 var copy = new Dictionary<string, object?>(map, StringComparer.Ordinal);
-                copy.TryAdd("noec", 0L);
+                copy.TryAdd(StatisticsMembers.EventCount, 0L);
                 updated.Add(copy);
             }
         }
 
         foreach (var target in targets)
         {
-            if (!updated.Exists(e => e.TryGetValue("tg", out var tg) && tg as string == target))
+            if (!updated.Exists(e => e.TryGetValue(StatisticsMembers.Target, out var tg) && tg as string == target))
             {
-                updated.Add(new Dictionary<string, object?>(StringComparer.Ordinal) { ["tg"] = target, ["rqs"] = 0L, ["rsr"] = 0L, ["noec"] = 0L });
+                updated.Add(new Dictionary<string, object?>(StringComparer.Ordinal) { [StatisticsMembers.Target] = target, [StatisticsMembers.RequestsSent] = 0L, [StatisticsMembers.ResponsesReceived] = 0L, [StatisticsMembers.EventCount] = 0L });
             }
         }
 
         return updated;
     }
+}
+
+/// <summary>Member names of the notification content (<c>m2m:sgn</c>, TS-0004 7.5.1.2.x).</summary>
+internal static class NotificationMembers
+{
+    /// <summary><c>m2m:sgn</c>, a notification.</summary>
+    public const string Notification = "m2m:sgn";
+
+    /// <summary><c>m2m:agn</c>, an aggregated notification (batchNotify).</summary>
+    public const string AggregatedNotification = "m2m:agn";
+
+    /// <summary><c>nev</c>, the notification event.</summary>
+    public const string Event = "nev";
+
+    /// <summary><c>rep</c>, the representation inside <c>nev</c>.</summary>
+    public const string Representation = "rep";
+
+    /// <summary><c>om</c> inside <c>nev</c>: the operation monitor entry that matched.</summary>
+    public const string OperationMonitor = "om";
+
+    /// <summary><c>sur</c>, the subscription reference.</summary>
+    public const string SubscriptionReference = "sur";
+
+    /// <summary><c>vrq</c>, a verification request.</summary>
+    public const string VerificationRequest = "vrq";
+
+    /// <summary><c>sud</c>, the subscription deletion notification.</summary>
+    public const string SubscriptionDeletion = "sud";
+}
+
+/// <summary>Member names of a notificationStatsInfo (<c>nsi</c>) entry (R4).</summary>
+internal static class StatisticsMembers
+{
+    /// <summary><c>tg</c>, the notification target.</summary>
+    public const string Target = "tg";
+
+    /// <summary><c>rqs</c>, requests sent.</summary>
+    public const string RequestsSent = "rqs";
+
+    /// <summary><c>rsr</c>, success responses received.</summary>
+    public const string ResponsesReceived = "rsr";
+
+    /// <summary><c>noec</c>, notification events counted.</summary>
+    public const string EventCount = "noec";
 }

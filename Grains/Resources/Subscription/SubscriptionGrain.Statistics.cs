@@ -15,13 +15,9 @@ internal sealed partial class SubscriptionGrain
     /// <summary>With <c>nse</c> on, counts an event for every target (<c>noec</c>), creating the statistics on the first.</summary>
     private void CountEvent()
     {
-        if (State.Attributes.TryGetValue("nse", out var nse) && nse is true)
+        if (State.Attributes.StatisticsEnabled())
         {
-            var statistics = State.Attributes.TryGetValue("nsi", out var value) && value is List<object?> list ? list : [];
-            State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal)
-            {
-                ["nsi"] = NotificationContent.CountEvent(statistics, Targets()),
-            };
+            State.Attributes = State.Attributes.With(AttributeNames.NotificationStatsInfo, NotificationContent.CountEvent(State.Attributes.Statistics(), Targets()));
         }
     }
 }

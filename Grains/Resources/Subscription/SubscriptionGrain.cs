@@ -181,14 +181,13 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         Kick();
     }
 
-    private bool LatestOnly => State.Attributes.TryGetValue("ln", out var ln) && ln is true;
+    private bool LatestOnly => State.Attributes.LatestNotify();
 
     private bool Batching(out int number, out TimeSpan duration)
     {
         number = 0;
         duration = default;
-        return State.Attributes.TryGetValue("bn", out var bn) && bn is not null
-            && SubscriptionPolicy.TryReadBatch(bn, out number, out duration, out _);
+        return State.Attributes.BatchNotify() is { } bn && SubscriptionPolicy.TryReadBatch(bn, out number, out duration, out _);
     }
 
     /// <summary>Moves the gathered batch into the delivery queue as one aggregated notification.</summary>
@@ -271,7 +270,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         // expirationCounter counts delivered notifications; at zero the subscription ends (TS-0004 7.5.1.2.2).
-        if (deliveredTargets.Count > 0 && State.Attributes.TryGetValue("exc", out var exc) && exc is long counter)
+        if (deliveredTargets.Count > 0 && State.Attributes.ExpirationCounter() is { } counter)
         {
             if (counter <= 1)
             {
@@ -281,7 +280,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
                 return;
             }
 
-            State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["exc"] = counter - 1 };
+            State.Attributes = State.Attributes.With(AttributeNames.ExpirationCounter, counter - 1);
             mustStore = true;
         }
 
@@ -320,19 +319,19 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return ResourceResponse.Error(unfit);
         }
 
-        if (accepted.TryGetValue("nse", out var nse) && nse is not false)
+        if (accepted.TryGetValue(AttributeNames.NotificationStatsEnable, out var nse) && nse is not false)
         {
             // Turning statistics on (again) starts them afresh, absent until the first is counted; turning them off
             // keeps what was counted (R4, as ACME does).
-            updated.Remove("nsi");
+            updated.Remove(AttributeNames.NotificationStatsInfo);
         }
 
-        return accepted.ContainsKey("nu") ? await Verify(updated, originator) : null;
+        return accepted.ContainsKey(AttributeNames.NotificationUri) ? await Verify(updated, originator) : null;
     }
 
     protected override void Updated(Dictionary<string, object?> accepted)
     {
-        if ((accepted.ContainsKey("enc") || accepted.ContainsKey("nu")) && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
+        if ((accepted.ContainsKey(AttributeNames.EventNotificationCriteria) || accepted.ContainsKey(AttributeNames.NotificationUri)) && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
         {
             _ = parent.SubscriptionChanged(SubscriptionPolicy.Filter(ResourceId, State.Attributes));
         }
@@ -364,9 +363,9 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             await Task.WhenAll(pending);
         }
 
-        if (State.Attributes.TryGetValue("su", out var su) && su is string subscriber)
+        if (State.Attributes.SubscriberUri() is { } subscriber)
         {
-            var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { ["sud"] = true });
+            var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.SubscriptionDeletion] = true });
             await Delivery.SendNow(new PendingNotification(string.Concat(ResourceId, ":sud"), [subscriber], content, 0));
         }
     }
@@ -379,14 +378,13 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// </summary>
     private bool CountStatistics(IReadOnlyList<string> attempted, IReadOnlyList<string> delivered)
     {
-        if (!State.Attributes.TryGetValue("nse", out var nse) || nse is not true)
+        if (!State.Attributes.StatisticsEnabled())
         {
             return false;
         }
 
-        var statistics = State.Attributes.TryGetValue("nsi", out var value) && value is List<object?> list ? list : [];
-        var updated = NotificationContent.CountStatistics(statistics, attempted, delivered);
-        State.Attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["nsi"] = updated };
+        var updated = NotificationContent.CountStatistics(State.Attributes.Statistics(), attempted, delivered);
+        State.Attributes = State.Attributes.With(AttributeNames.NotificationStatsInfo, updated);
         return true;
     }
 
@@ -426,8 +424,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         return Task.CompletedTask;
     }
 
-    private List<string> Targets() =>
-        State.Attributes.TryGetValue("nu", out var nu) && nu is List<object?> list ? list.OfType<string>().ToList() : [];
+    private List<string> Targets() => State.Attributes.NotificationTargets();
 
     /// <summary>
     /// Verifies each target that is not the subscription's creator (without <c>cr</c>, the originator of an update
@@ -437,15 +434,13 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     /// </summary>
     private async Task<ResourceResponse?> Verify(Dictionary<string, object?> attributes, string? updater)
     {
-        var creator = attributes.TryGetValue(AttributeNames.Creator, out var cr) && cr is string recorded ? recorded : updater;
+        var creator = attributes.Creator() ?? updater;
         if (creator is null)
         {
             return null;
         }
 
-        var targets = attributes.TryGetValue("nu", out var nu) && nu is List<object?> list
-            ? list.OfType<string>().Where(t => t != creator && t != string.Concat(Options.CseId, "/", creator)).ToList()
-            : [];
+        var targets = attributes.NotificationTargets().Where(t => t != creator && t != string.Concat(Options.CseId, "/", creator)).ToList();
         if (targets.Count == 0)
         {
             return null;
@@ -467,7 +462,10 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
         var content = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["m2m:sgn"] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["vrq"] = true, ["sur"] = SubscriptionReference, [AttributeNames.Creator] = creator },
+            [NotificationMembers.Notification] = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                [NotificationMembers.VerificationRequest] = true, [NotificationMembers.SubscriptionReference] = SubscriptionReference, [AttributeNames.Creator] = creator,
+            },
         };
         var verified = await Delivery.SendNow(new PendingNotification(string.Concat(ResourceId, ":vrq"), targets, content, 0));
         var unverified = targets.Where(t => !verified.Contains(t)).ToList();

@@ -12,6 +12,13 @@ internal static class SubscriptionPolicy
         (long)NotificationEventType.CreateOfDirectChildResource, (long)NotificationEventType.DeleteOfDirectChildResource,
     ];
 
+    /// <summary>Subscription attributes defined by the standard but not supported yet (5001 when given).</summary>
+    private static readonly string[] s_unsupportedAttributes =
+    [
+        AttributeNames.PendingNotification, AttributeNames.NotificationStoragePriority, AttributeNames.RateLimit, AttributeNames.PreSubscriptionNotify,
+        AttributeNames.NotificationEventCat, AttributeNames.GroupId, AttributeNames.NotificationForwardingUri,
+    ];
+
     /// <summary>Members of <c>enc</c> defined by the standard but not evaluated here yet.</summary>
     private static readonly HashSet<string> s_unsupportedCriteria =
         new(StringComparer.Ordinal) { "om", "md", "crb", "cra", "ms", "us", "sts", "stb", "exb", "exa", "sza", "szb", "fo", "lbl", "ty", "cty" };
@@ -23,23 +30,23 @@ internal static class SubscriptionPolicy
             ResourcePolicy.Custodian,
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             ResourcePolicy.Creator,
-            new("nu", "notificationURI", ValueKind.NonEmptyStringList, Presence.Mandatory, Presence.Optional),
-            new("enc", "eventNotificationCriteria", ValueKind.Any, Presence.Optional, Presence.Optional),
-            new("nct", "notificationContentType", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
-            new("exc", "expirationCounter", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
-            new("su", "subscriberURI", ValueKind.String, Presence.Optional, Presence.NotPresent),
-            new("bn", "batchNotify", ValueKind.Any, Presence.Optional, Presence.Optional),
-            new("ln", "latestNotify", ValueKind.Boolean, Presence.Optional, Presence.Optional),
-            new("pn", "pendingNotification", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
-            new("nsp", "notificationStoragePriority", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
-            new("rl", "rateLimit", ValueKind.Any, Presence.Optional, Presence.Optional),
-            new("psn", "preSubscriptionNotify", ValueKind.NonNegativeInteger, Presence.Optional, Presence.NotPresent),
-            new("nec", "notificationEventCat", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
-            new("gpi", "groupID", ValueKind.String, Presence.Optional, Presence.Optional),
-            new("nfu", "notificationForwardingURI", ValueKind.String, Presence.Optional, Presence.Optional),
-            new("nse", "notificationStatsEnable", ValueKind.Boolean, Presence.Optional, Presence.Optional),
-            new("eeno", "eventNotificationOriginator", ValueKind.Boolean, Presence.Optional, Presence.Optional),
-            new("nsi", "notificationStatsInfo", ValueKind.Any, Presence.NotPresent, Presence.NotPresent)),
+            new(AttributeNames.NotificationUri, "notificationURI", ValueKind.NonEmptyStringList, Presence.Mandatory, Presence.Optional),
+            new(AttributeNames.EventNotificationCriteria, "eventNotificationCriteria", ValueKind.Any, Presence.Optional, Presence.Optional),
+            new(AttributeNames.NotificationContentType, "notificationContentType", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new(AttributeNames.ExpirationCounter, "expirationCounter", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new(AttributeNames.SubscriberUri, "subscriberURI", ValueKind.String, Presence.Optional, Presence.NotPresent),
+            new(AttributeNames.BatchNotify, "batchNotify", ValueKind.Any, Presence.Optional, Presence.Optional),
+            new(AttributeNames.LatestNotify, "latestNotify", ValueKind.Boolean, Presence.Optional, Presence.Optional),
+            new(AttributeNames.PendingNotification, "pendingNotification", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new(AttributeNames.NotificationStoragePriority, "notificationStoragePriority", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new(AttributeNames.RateLimit, "rateLimit", ValueKind.Any, Presence.Optional, Presence.Optional),
+            new(AttributeNames.PreSubscriptionNotify, "preSubscriptionNotify", ValueKind.NonNegativeInteger, Presence.Optional, Presence.NotPresent),
+            new(AttributeNames.NotificationEventCat, "notificationEventCat", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new(AttributeNames.GroupId, "groupID", ValueKind.String, Presence.Optional, Presence.Optional),
+            new(AttributeNames.NotificationForwardingUri, "notificationForwardingURI", ValueKind.String, Presence.Optional, Presence.Optional),
+            new(AttributeNames.NotificationStatsEnable, "notificationStatsEnable", ValueKind.Boolean, Presence.Optional, Presence.Optional),
+            new(AttributeNames.EventNotificationOriginator, "eventNotificationOriginator", ValueKind.Boolean, Presence.Optional, Presence.Optional),
+            new(AttributeNames.NotificationStatsInfo, "notificationStatsInfo", ValueKind.Any, Presence.NotPresent, Presence.NotPresent)),
         check: Check,
         defaults: Defaults);
 
@@ -51,12 +58,12 @@ internal static class SubscriptionPolicy
     private static void Defaults(Dictionary<string, object?> attributes, string _)
     {
         attributes.TryAdd(AttributeNames.NotificationContentType, (long)NotificationContentType.AllAttributes);
-        attributes.TryAdd("enc", new Dictionary<string, object?>(StringComparer.Ordinal) { [AttributeNames.NotificationEventType] = new List<object?> { (long)NotificationEventType.UpdateOfResource } });
+        attributes.TryAdd(AttributeNames.EventNotificationCriteria, new Dictionary<string, object?>(StringComparer.Ordinal) { [AttributeNames.NotificationEventType] = new List<object?> { (long)NotificationEventType.UpdateOfResource } });
     }
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
     {
-        foreach (var name in (string[])["pn", "nsp", "rl", "psn", "nec", "gpi", "nfu"])
+        foreach (var name in s_unsupportedAttributes)
         {
             if (attributes.TryGetValue(name, out var value) && value is not null && !(value is false))
             {
@@ -64,18 +71,18 @@ internal static class SubscriptionPolicy
             }
         }
 
-        if (attributes.TryGetValue("exc", out var exc) && exc is 0L)
+        if (attributes.ExpirationCounter() == 0)
         {
             return OneM2MError.BadRequest("exc must be greater than 0");
         }
 
-        if (attributes.TryGetValue("bn", out var bn) && bn is not null && !TryReadBatch(bn, out _, out _, out var batchError))
+        if (attributes.BatchNotify() is { } bn && !TryReadBatch(bn, out _, out _, out var batchError))
         {
             return OneM2MError.BadRequest(batchError);
         }
 
         var events = new List<long> { (long)NotificationEventType.UpdateOfResource };
-        if (attributes.TryGetValue("enc", out var encValue) && encValue is not null)
+        if (attributes.TryGetValue(AttributeNames.EventNotificationCriteria, out var encValue) && encValue is not null)
         {
             if (encValue is not Dictionary<string, object?> enc)
             {
@@ -86,7 +93,7 @@ internal static class SubscriptionPolicy
             {
                 switch (member)
                 {
-                    case "net":
+                    case AttributeNames.NotificationEventType:
                         if (!IsIntegerList(value, out events) || events.Count == 0)
                         {
                             return OneM2MError.BadRequest("enc/net must be a non-empty list of integers");
@@ -106,14 +113,14 @@ internal static class SubscriptionPolicy
                         }
 
                         break;
-                    case "chty":
+                    case AttributeNames.ChildResourceType:
                         if (!IsIntegerList(value, out var childTypes) || childTypes.Any(t => !Enum.IsDefined((ResourceType)(int)t)))
                         {
                             return OneM2MError.BadRequest("enc/chty must be a list of resource types");
                         }
 
                         break;
-                    case "atr":
+                    case AttributeNames.Attribute:
                         if (value is not List<object?> list || list.Any(a => a is not string))
                         {
                             return OneM2MError.BadRequest("enc/atr must be a list of attribute names");
@@ -130,7 +137,7 @@ internal static class SubscriptionPolicy
 
         // nct per net (TS-0004 Table 6.3.4.2.x): 2 (modified attributes) only for updates; 4 and 5 belong to events
         // not raised here.
-        if (attributes.TryGetValue("nct", out var nctValue) && nctValue is long nct)
+        if (attributes.TryGetValue(AttributeNames.NotificationContentType, out var nctValue) && nctValue is long nct)
         {
             if (nct is < (long)NotificationContentType.AllAttributes or > (long)NotificationContentType.TimeSeriesNotification)
             {
@@ -154,7 +161,7 @@ internal static class SubscriptionPolicy
     /// </summary>
     public static OneM2MError? CheckForParent(Dictionary<string, object?> attributes, ResourcePolicy parent, IEnumerable<SubscriptionFilter> existing)
     {
-        if (attributes.TryGetValue("enc", out var value) && value is Dictionary<string, object?> enc && enc.TryGetValue("chty", out var chty)
+        if (attributes.Criteria() is { } enc && enc.TryGetValue(AttributeNames.ChildResourceType, out var chty)
             && IsIntegerList(chty, out var types))
         {
             foreach (var type in types)
@@ -168,11 +175,11 @@ internal static class SubscriptionPolicy
         }
 
         // One blocking-update subscription per resource (TS-0001 10.2.11.x).
-        if (Filter("", attributes).EventTypes.Contains(7))
+        if (Filter("", attributes).EventTypes.Contains((int)NotificationEventType.BlockingUpdate))
         {
             foreach (var filter in existing)
             {
-                if (filter.EventTypes.Contains(7))
+                if (filter.EventTypes.Contains((int)NotificationEventType.BlockingUpdate))
                 {
                     return new OneM2MError(ResponseStatusCode.BlockingSubscriptionAlreadyExists,
                         $"the resource already has a blocking update subscription ({filter.SubscriptionId})");
@@ -223,14 +230,14 @@ internal static class SubscriptionPolicy
     /// <summary>The event criteria of a subscription, as its parent keeps them.</summary>
     public static SubscriptionFilter Filter(string subscriptionId, Dictionary<string, object?> attributes)
     {
-        var enc = attributes.TryGetValue("enc", out var value) ? value as Dictionary<string, object?> : null;
-        var events = enc is not null && enc.TryGetValue("net", out var net) && IsIntegerList(net, out var list)
+        var enc = attributes.Criteria();
+        var events = enc is not null && enc.TryGetValue(AttributeNames.NotificationEventType, out var net) && IsIntegerList(net, out var list)
             ? list.Select(e => (int)e).ToList()
             : [(int)NotificationEventType.UpdateOfResource];
-        var childTypes = enc is not null && enc.TryGetValue("chty", out var chty) && IsIntegerList(chty, out var types)
+        var childTypes = enc is not null && enc.TryGetValue(AttributeNames.ChildResourceType, out var chty) && IsIntegerList(chty, out var types)
             ? types.Select(t => (int)t).ToList()
             : [];
-        var atr = enc is not null && enc.TryGetValue("atr", out var atrValue) && atrValue is List<object?> names
+        var atr = enc is not null && enc.TryGetValue(AttributeNames.Attribute, out var atrValue) && atrValue is List<object?> names
             ? names.OfType<string>().ToList()
             : [];
         return new SubscriptionFilter(subscriptionId, events, childTypes, atr);

@@ -7,13 +7,14 @@ public sealed class ResourceTypeRegistryTests
 {
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
-        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Subscription] },
+        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Subscription] },
         { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.Subscription] },
         { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription] },
         { ResourceType.ContentInstance, [] },
         { ResourceType.Subscription, [] },
         { ResourceType.AccessControlPolicy, [ResourceType.Subscription] },
         { ResourceType.Group, [ResourceType.Subscription] },
+        { ResourceType.Node, [ResourceType.Subscription] },
     };
 
     [Theory]
@@ -24,7 +25,8 @@ public sealed class ResourceTypeRegistryTests
     [Theory]
     [InlineData(ResourceType.AE, ResourceType.CrossResourceSubscription, true)]
     [InlineData(ResourceType.AE, ResourceType.PollingChannel, true)]
-    [InlineData(ResourceType.CSEBase, ResourceType.Node, true)]
+    [InlineData(ResourceType.CSEBase, ResourceType.Node, false)]
+    [InlineData(ResourceType.Node, ResourceType.MgmtObj, true)]
     [InlineData(ResourceType.Container, ResourceType.FlexContainer, true)]
     [InlineData(ResourceType.Subscription, ResourceType.Schedule, true)]
     [InlineData(ResourceType.Container, ResourceType.Group, false)]
@@ -48,7 +50,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 14, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()

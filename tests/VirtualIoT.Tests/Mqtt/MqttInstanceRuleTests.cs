@@ -52,4 +52,19 @@ public sealed class MqttInstanceRuleTests(MqttFixture fixture)
         Assert.Equal(2004, enabled.Rsc);
         Assert.Equal(0, enabled.Content!["m2m:cnt"]!["cni"]!.GetValue<long>());
     }
+
+    [Fact]
+    public async Task Discovery_below_a_container_with_disable_retrieval_finds_none_of_its_instances()
+    {
+        var (client, aeId, container) = await DeviceWithContainerAsync();
+        await using var _ = client;
+        Assert.Equal(2001, (await SendAsync(client, aeId, 1, container, 4, """{"m2m:cin":{"con":"x"}}""")).Rsc);
+        Assert.Equal(2004, (await SendAsync(client, aeId, 3, container, pc: """{"m2m:cnt":{"disr":true}}""")).Rsc);
+        var rqi = NewRqi();
+
+        var discovered = await client.RequestAsync(RequestTopic(aeId), Primitive(2, container, aeId, rqi, extra: """{"fc":{"fu":1,"ty":[4]}}"""), rqi);
+
+        Assert.Equal(2000, discovered.Rsc);
+        Assert.Empty(discovered.Content!["m2m:uril"]!.AsArray());
+    }
 }

@@ -112,4 +112,21 @@ public sealed class InstanceRuleTests(CseFixture fixture)
         Answered(children, 2000);
         Assert.Null(children.Resource("m2m:cnt")["m2m:cin"]);
     }
+
+    [Fact]
+    public async Task Discovery_below_a_container_with_disable_retrieval_finds_none_of_its_instances()
+    {
+        var (aeId, path) = await NewContainer();
+        await Client.CreateInstance(path, aeId, "a");
+        Answered(await Client.Update(path, aeId, """{"m2m:cnt":{"disr":true}}"""), 2004);
+        await Client.CreateInstance(path, aeId, "b");
+
+        var instances = await Client.Retrieve(path + "?fu=1&ty=4", aeId);
+        var containers = await Client.Retrieve("/cse-in/" + aeId + "?fu=1&ty=3", aeId);
+
+        Answered(instances, 2000);
+        Assert.Empty(instances.Json!["m2m:uril"]!.AsArray());
+        Answered(containers, 2000);
+        Assert.Single(containers.Json!["m2m:uril"]!.AsArray());
+    }
 }
