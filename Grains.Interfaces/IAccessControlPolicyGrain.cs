@@ -8,7 +8,7 @@ namespace VirtualIoT;
 /// the policy costs no call to this grain.
 /// </summary>
 [Alias("VirtualIoT.IAccessControlPolicyGrain")]
-public interface IAccessControlPolicyGrain : IResourceGrain
+public interface IAccessControlPolicyGrain : IClusterResourceGrain
 {
     /// <summary>Cluster-internal: the policy's rules as they are now.</summary>
     [Alias("GetPolicy"), ReadOnly]

@@ -8,7 +8,19 @@ namespace VirtualIoT;
 /// this grain's turn: the grain only says who the members are and whether the originator may fan out.
 /// </summary>
 [Alias("VirtualIoT.IGroupGrain")]
-public interface IGroupGrain : IResourceGrain
+public interface IGroupGrain : IClusterResourceGrain, IFanOutPointGrain
+{
+    /// <summary>
+    /// The member IDs of the live group, or null when there is none (an ACP's <c>acor</c> naming the group).
+    /// Interleaves with everything: it only reads, and the group's own access check may ask for it.
+    /// </summary>
+    [Alias("Members"), AlwaysInterleave]
+    ValueTask<IReadOnlyList<string>?> Members();
+}
+
+/// <summary>The binding-facing side of a resource with a fanOutPoint (<c>fopt</c>, a group's): the pipeline asks it before fanning out.</summary>
+[Alias("VirtualIoT.IFanOutPointGrain")]
+public interface IFanOutPointGrain : IResourceGrain
 {
     /// <summary>
     /// For a request to this group's <c>fopt</c> (with <see cref="ResourceRequest.ExpectedName"/> as resolved): the members
@@ -17,13 +29,6 @@ public interface IGroupGrain : IResourceGrain
     /// </summary>
     [Alias("PlanFanOut"), ReadOnly]
     ValueTask<FanOutPlan> PlanFanOut(ResourceRequest request);
-
-    /// <summary>
-    /// Cluster-internal: the member IDs of the live group, or null when there is none (an ACP's <c>acor</c> naming the
-    /// group). Interleaves with everything: it only reads, and the group's own access check may ask for it.
-    /// </summary>
-    [Alias("Members"), AlwaysInterleave]
-    ValueTask<IReadOnlyList<string>?> Members();
 }
 
 /// <summary>What a fan-out through <c>fopt</c> goes to.</summary>

@@ -5,7 +5,7 @@ namespace VirtualIoT;
 /// <c>&lt;mgmtObj&gt;</c> resources. Its <c>hael</c> (hostedAELinks) lists the AEs whose <c>nl</c> names it.
 /// </summary>
 [Alias("VirtualIoT.INodeGrain")]
-public interface INodeGrain : IResourceGrain
+public interface INodeGrain : IClusterResourceGrain
 {
     /// <summary>
     /// Cluster-internal: the AE <paramref name="aeId"/> now names (<paramref name="hosted"/> true) or no longer names
@@ -21,6 +21,6 @@ public interface INodeGrain : IResourceGrain
 /// attribute rules and the root key (<c>m2m:fwr</c>, <c>m2m:bat</c> …).
 /// </summary>
 [Alias("VirtualIoT.IMgmtObjGrain")]
-public interface IMgmtObjGrain : IResourceGrain
+public interface IMgmtObjGrain : IClusterResourceGrain
 {
 }

@@ -3,8 +3,10 @@ using Orleans.Concurrency;
 namespace VirtualIoT;
 
 /// <summary>
-/// A oneM2M resource held by a grain keyed by its resource ID (<c>ri</c>). A binding sends every request for the
-/// resource, or for content it holds (a container's instances, <c>la</c>, <c>ol</c>), to this one grain.
+/// A oneM2M resource held by a grain keyed by its resource ID (<c>ri</c>), as the bindings see it: a binding sends
+/// every request for the resource, or for content it holds (a container's instances, <c>la</c>, <c>ol</c>), to this
+/// one grain, and resolves a structured address through it. What grains ask each other is
+/// <see cref="IClusterResourceGrain"/>.
 /// </summary>
 [Alias("VirtualIoT.IResourceGrain")]
 public interface IResourceGrain : IGrainWithStringKey
@@ -17,87 +19,26 @@ public interface IResourceGrain : IGrainWithStringKey
     [Alias("Retrieve"), ReadOnly]
     ValueTask<ResourceResponse> Retrieve(ResourceRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Cluster-internal: the child called <paramref name="name"/>, for resolving a structured address.</summary>
+    /// <summary>The child called <paramref name="name"/>, for resolving a structured address.</summary>
     [Alias("ResolveChild"), ReadOnly]
     ValueTask<ChildReference?> ResolveChild(string name);
-
-    /// <summary>Cluster-internal: this resource seen by discovery, with a page of its children.</summary>
-    [Alias("Describe"), ReadOnly]
-    ValueTask<DiscoveryView> Describe(FilterCriteria filter, string originator, string? continuation);
-
-    /// <summary>
-    /// Cluster-internal: whether <paramref name="originator"/> holds the privilege for <paramref name="operation"/>
-    /// on this live resource (RETRIEVE for listing it as a child reference, NOTIFY for naming it as notification
-    /// target); false when it does not exist.
-    /// </summary>
-    [Alias("Allows"), ReadOnly]
-    ValueTask<bool> Allows(string originator, Operation operation);
-
-    /// <summary>
-    /// Cluster-internal: whether the resource exists and has not expired. A parent asks before it deletes a child
-    /// whose expiration time it holds as passed (the child may have been given a later one since).
-    /// </summary>
-    [Alias("IsLiveResource"), ReadOnly]
-    ValueTask<bool> IsLiveResource();
-
-    /// <summary>
-    /// Cluster-internal: the resource's attributes as <paramref name="originator"/> may retrieve them (for a parent
-    /// listing its children); null when it may not, or when the resource does not exist.
-    /// </summary>
-    [Alias("AttributesFor"), ReadOnly]
-    ValueTask<Dictionary<string, object?>?> AttributesFor(string originator);
-
-    /// <summary>Cluster-internal: stores a new resource built and validated by its parent.</summary>
-    [Alias("Initialize")]
-    ValueTask<ResourceResponse> Initialize(NewResource resource);
-
-    /// <summary>Cluster-internal: removes this resource and its subtree; the parent has already forgotten it.</summary>
-    [Alias("DeleteSubtree")]
-    ValueTask DeleteSubtree();
-
-    /// <summary>
-    /// Cluster-internal: a child is gone (deleted or expired); forget it. One-way, so a child never waits on its
-    /// parent (which may be waiting on the child); if the message is lost in a crash, the parent drops the stale
-    /// reference the next time it finds the child missing.
-    /// </summary>
-    [Alias("ForgetChild"), OneWay]
-    ValueTask ForgetChild(string childId, string childName, ResourceType childType, Dictionary<string, object?>? childAttributes);
-
-    /// <summary>
-    /// Cluster-internal: a child's expiration time changed; refresh the parent's reference. One-way for the same
-    /// reason as <see cref="ForgetChild"/>; the parent treats the time it holds as a hint and asks the child
-    /// before deleting it as expired.
-    /// </summary>
-    [Alias("ChildChanged"), OneWay]
-    ValueTask ChildChanged(ChildReference child);
-
-    /// <summary>
-    /// Cluster-internal: a subscription to this resource changed its event criteria. One-way, like
-    /// <see cref="ChildChanged"/>; the subscription checks every event against its own criteria again.
-    /// </summary>
-    [Alias("SubscriptionChanged"), OneWay]
-    ValueTask SubscriptionChanged(SubscriptionFilter filter);
-
-    /// <summary>Cluster-internal: every subscription has stored the event; drop it from the outbox.</summary>
-    [Alias("EventDispatched"), OneWay]
-    ValueTask EventDispatched(string eventId);
 }
 
 /// <summary>Grain of the CSEBase (key = CSE resource ID, <c>id-in</c>).</summary>
 [Alias("VirtualIoT.ICseBaseGrain")]
-public interface ICseBaseGrain : IResourceGrain
+public interface ICseBaseGrain : IClusterResourceGrain
 {
 }
 
 /// <summary>Grain of an AE (key = AE-ID stem).</summary>
 [Alias("VirtualIoT.IAeGrain")]
-public interface IAeGrain : IResourceGrain
+public interface IAeGrain : IClusterResourceGrain, INotificationTargetGrain
 {
-    /// <summary>Cluster-internal: true while an AE with this ID is registered.</summary>
+    /// <summary>True while an AE with this ID is registered.</summary>
     [Alias("IsRegistered"), ReadOnly]
     ValueTask<bool> IsRegistered();
 
-    /// <summary>Cluster-internal: the AE's points of access (<c>poa</c>); none when it has none or is not registered.</summary>
+    /// <summary>The AE's points of access (<c>poa</c>); none when it has none or is not registered.</summary>
     [Alias("PointsOfAccess"), ReadOnly]
     ValueTask<IReadOnlyList<string>> PointsOfAccess();
 
@@ -109,9 +50,21 @@ public interface IAeGrain : IResourceGrain
     ValueTask ForgetNode(string nodeId);
 }
 
+/// <summary>The binding-facing side of a resource a binding relays a NOTIFY to (an AE): whether it takes one from an originator.</summary>
+[Alias("VirtualIoT.INotificationTargetGrain")]
+public interface INotificationTargetGrain : IResourceGrain
+{
+    /// <summary>
+    /// Null when <paramref name="originator"/> may send this resource a NOTIFY; otherwise the refusal: 4004 when no
+    /// live resource has this ID, 4103 when the originator lacks the NOTIFY privilege.
+    /// </summary>
+    [Alias("AdmitNotify"), ReadOnly]
+    ValueTask<ResourceResponse?> AdmitNotify(string originator);
+}
+
 /// <summary>Grain of a container and all its content instances (key = container <c>ri</c>).</summary>
 [Alias("VirtualIoT.IContainerGrain")]
-public interface IContainerGrain : IResourceGrain
+public interface IContainerGrain : IClusterResourceGrain
 {
 }
 

@@ -14,7 +14,7 @@ public sealed partial class RequestDispatcher
     /// <summary>Sub-groups fanned out through sub-groups: a cycle of groups ends here.</summary>
     private const int MaxFanOutDepth = 8;
 
-    private async ValueTask<ResourceResponse> FanOutAsync(IGroupGrain group, ResourceRequest request, bool discovery, int depth,
+    private async ValueTask<ResourceResponse> FanOutAsync(IFanOutPointGrain group, ResourceRequest request, bool discovery, int depth,
         CancellationToken cancellationToken)
     {
         if (depth >= MaxFanOutDepth)

@@ -200,12 +200,9 @@ public sealed partial class RequestDispatcher
             return ResourceResponse.Error(ResponseStatusCode.BadRequest, "target is not notifiable: only an <AE> receives a NOTIFY here");
         }
 
-        var ae = _grains.GetGrain<IAeGrain>(aeId);
-        if (!await ae.Allows(request.Originator, Operation.Notify))
+        if (await target.Value.Grain.AsReference<INotificationTargetGrain>().AdmitNotify(request.Originator) is { } refused)
         {
-            return await ae.IsRegistered()
-                ? ResourceResponse.Error(ResponseStatusCode.OriginatorHasNoPrivilege, $"originator '{request.Originator}' has no NOTIFY privilege on {aeId}")
-                : ResourceResponse.Missing();
+            return refused;
         }
 
         var content = new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content };
@@ -229,7 +226,7 @@ public sealed partial class RequestDispatcher
             request = request with { SubTarget = target.SubTarget, ExpectedName = target.ExpectedName };
         }
 
-        if (AddressResolver.IsFanOut(target.SubTarget) && target.Grain is IGroupGrain group)
+        if (AddressResolver.IsFanOut(target.SubTarget) && target.Grain is IFanOutPointGrain group)
         {
             return FanOutAsync(group, request, discovery, fanOutDepth, cancellationToken);
         }

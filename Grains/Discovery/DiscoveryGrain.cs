@@ -5,7 +5,7 @@ using VirtualIoT.Grains.Domain;
 namespace VirtualIoT.Grains.Discovery;
 
 /// <summary>
-/// Discovery (<c>fu=1</c>, TS-0004 7.3.3.17): a depth-first walk below the target, one <see cref="IResourceGrain.Describe"/>
+/// Discovery (<c>fu=1</c>, TS-0004 7.3.3.17): a depth-first walk below the target, one <see cref="IClusterResourceGrain.Describe"/>
 /// call per resource grain (content instances are filtered by their container), stopping as soon as
 /// <c>ofst</c> + <c>lim</c> results are found. Results are CSE-relative structured addresses, or resource IDs for
 /// <c>drt=2</c>. Resources the originator may not discover are left out, with their subtrees.
@@ -23,7 +23,7 @@ internal sealed class DiscoveryGrain(IOptions<CseOptions> options) : Grain, IDis
             return ResourceResponse.Error(ResponseStatusCode.BadRequest, "result content not valid for discovery");
         }
 
-        var target = GrainFactory.GetResourceGrain(targetId, _options.CseBaseId);
+        var target = GrainFactory.GetClusterResource(targetId, _options.CseBaseId);
         if (target is null)
         {
             return ResourceResponse.Missing();
@@ -46,7 +46,7 @@ internal sealed class DiscoveryGrain(IOptions<CseOptions> options) : Grain, IDis
     }
 
     /// <summary>Visits one resource grain and its subtree; false when the grain holds no resource.</summary>
-    private async Task<bool> Visit(IResourceGrain grain, string resourceId, ResourceType type, int depth, Walk walk,
+    private async Task<bool> Visit(IClusterResourceGrain grain, string resourceId, ResourceType type, int depth, Walk walk,
         CancellationToken cancellationToken)
     {
         string? continuation = null;
@@ -89,7 +89,7 @@ internal sealed class DiscoveryGrain(IOptions<CseOptions> options) : Grain, IDis
                     return true;
                 }
 
-                if (GrainFactory.GetResourceGrain(child.ResourceId, _options.CseBaseId) is { } childGrain)
+                if (GrainFactory.GetClusterResource(child.ResourceId, _options.CseBaseId) is { } childGrain)
                 {
                     await Visit(childGrain, child.ResourceId, child.Type, childDepth, walk, cancellationToken);
                 }

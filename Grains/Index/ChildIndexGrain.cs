@@ -101,7 +101,7 @@ internal sealed partial class ChildIndexGrain(
                 return false;
             }
 
-            if (existing.ResourceId != child.ResourceId && GrainFactory.GetResourceGrain(existing.ResourceId, options.Value.CseBaseId) is { } stale)
+            if (existing.ResourceId != child.ResourceId && GrainFactory.GetClusterResource(existing.ResourceId, options.Value.CseBaseId) is { } stale)
             {
                 // Not awaited: the expired resource may at this moment be asking this shard to release its name.
                 _ = stale.DeleteSubtree();

@@ -31,7 +31,7 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
             return;
         }
 
-        if (GrainFactory.GetResourceGrain(resourceId, options.Value.CseBaseId) is { } resource)
+        if (GrainFactory.GetClusterResource(resourceId, options.Value.CseBaseId) is { } resource)
         {
             await resource.EventDispatched(resourceEvent.EventId);
         }

@@ -192,7 +192,7 @@ internal abstract partial class ResourceGrain
             await Events.EnsureReminder();
         }
 
-        var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
+        var child = GrainFactory.GetClusterResource(ri, Options.CseBaseId)!;
         ResourceResponse created;
 
         // The new resource may read others with the originator's rights (a group validating its members), this
@@ -247,7 +247,7 @@ internal abstract partial class ResourceGrain
     /// </summary>
     private async ValueTask RemoveGoneChild(string name)
     {
-        if (!Links.Children.TryGetValue(name, out var child) || GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId) is not { } grain)
+        if (!Links.Children.TryGetValue(name, out var child) || GrainFactory.GetClusterResource(child.ResourceId, Options.CseBaseId) is not { } grain)
         {
             return;
         }
@@ -292,7 +292,7 @@ internal abstract partial class ResourceGrain
     protected async ValueTask<ChildEntry?> LoadChildEntry(ChildReference child, bool withAttributes, string originator)
     {
         var path = string.Concat(State.Path, "/", child.Name);
-        var grain = GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId);
+        var grain = GrainFactory.GetClusterResource(child.ResourceId, Options.CseBaseId);
         if (grain is null)
         {
             return null;

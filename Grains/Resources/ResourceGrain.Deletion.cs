@@ -35,7 +35,7 @@ internal abstract partial class ResourceGrain
         {
             await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(reference);
         }
-        else if (GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
+        else if (GrainFactory.GetClusterResource(State.ParentId, Options.CseBaseId) is { } parent)
         {
             await parent.ChildChanged(reference);
         }
@@ -70,7 +70,7 @@ internal abstract partial class ResourceGrain
             await GrainFactory.GetGrain<IChildIndexGrain>(shard).Release(name, ResourceId);
         }
 
-        if (GrainFactory.GetResourceGrain(parentId, Options.CseBaseId) is { } parent)
+        if (GrainFactory.GetClusterResource(parentId, Options.CseBaseId) is { } parent)
         {
             // One-way: the parent drops the child (or, for the CSEBase, only its subscription) and raises the child-deleted event.
             await parent.ForgetChild(ResourceId, name, type, attributes);
@@ -84,7 +84,7 @@ internal abstract partial class ResourceGrain
             var deletions = new List<Task>(Links.Children.Count);
             foreach (var child in Links.Children.Values)
             {
-                if (GrainFactory.GetResourceGrain(child.ResourceId, Options.CseBaseId) is { } grain)
+                if (GrainFactory.GetClusterResource(child.ResourceId, Options.CseBaseId) is { } grain)
                 {
                     deletions.Add(grain.DeleteSubtree().AsTask());
                 }

@@ -14,7 +14,7 @@ namespace VirtualIoT.Grains.Resources;
 /// A type differs through the lifecycle hooks (ResourceGrain.Hooks.cs). Expected failures are returned as
 /// responses; exceptions mean broken infrastructure.
 /// </summary>
-internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindable
+internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IRemindable
 {
     private readonly IPersistentState<ResourceState> _store;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -138,7 +138,7 @@ internal abstract partial class ResourceGrain : Grain, IResourceGrain, IRemindab
         return Task.CompletedTask;
     }
 
-    // ---- IResourceGrain -------------------------------------------------------------------------------------
+    // ---- IResourceGrain, IClusterResourceGrain -------------------------------------------------------------------------------------
 
     public async ValueTask<ResourceResponse> Retrieve(ResourceRequest request, CancellationToken cancellationToken = default)
     {

@@ -19,6 +19,18 @@ internal sealed partial class AeGrain(
 
     public ValueTask<bool> IsRegistered() => ValueTask.FromResult(IsLive(Now()));
 
+    public async ValueTask<ResourceResponse?> AdmitNotify(string originator)
+    {
+        if (await Allows(originator, Operation.Notify))
+        {
+            return null;
+        }
+
+        return IsLive(Now())
+            ? ResourceResponse.Error(ResponseStatusCode.OriginatorHasNoPrivilege, $"originator '{originator}' has no NOTIFY privilege on {ResourceId}")
+            : ResourceResponse.Missing();
+    }
+
     public ValueTask<IReadOnlyList<string>> PointsOfAccess() =>
         ValueTask.FromResult<IReadOnlyList<string>>(IsLive(Now()) && State.Attributes.TryGetValue("poa", out var poa) && poa is List<object?> addresses
             ? addresses.OfType<string>().ToList()

@@ -171,7 +171,7 @@ internal sealed partial class CseBaseGrain(
                 await Events.EnsureReminder();
             }
 
-            var child = GrainFactory.GetResourceGrain(ri, Options.CseBaseId)!;
+            var child = GrainFactory.GetClusterResource(ri, Options.CseBaseId)!;
             var record = RequestLedger.For(recordKey, request.RequestIdentifier, fingerprint, ri, name);
             var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record, request.Originator));
             if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
@@ -221,7 +221,7 @@ internal sealed partial class CseBaseGrain(
     private async Task<bool> ReleaseGoneHolder(IChildIndexGrain index, string name, string ri)
     {
         if (await index.Lookup(name) is not { } holder || holder.ResourceId == ri
-            || GrainFactory.GetResourceGrain(holder.ResourceId, Options.CseBaseId) is not { } grain)
+            || GrainFactory.GetClusterResource(holder.ResourceId, Options.CseBaseId) is not { } grain)
         {
             return false;
         }

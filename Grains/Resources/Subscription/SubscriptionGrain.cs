@@ -331,7 +331,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     protected override void Updated(Dictionary<string, object?> accepted)
     {
-        if ((accepted.ContainsKey(AttributeNames.EventNotificationCriteria) || accepted.ContainsKey(AttributeNames.NotificationUri)) && GrainFactory.GetResourceGrain(State.ParentId, Options.CseBaseId) is { } parent)
+        if ((accepted.ContainsKey(AttributeNames.EventNotificationCriteria) || accepted.ContainsKey(AttributeNames.NotificationUri)) && GrainFactory.GetClusterResource(State.ParentId, Options.CseBaseId) is { } parent)
         {
             _ = parent.SubscriptionChanged(SubscriptionPolicy.Filter(ResourceId, State.Attributes));
         }
@@ -489,7 +489,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var ri = target.StartsWith(Options.CseId + "/", StringComparison.Ordinal) ? target[(Options.CseId.Length + 1)..] : target;
-        return GrainFactory.GetResourceGrain(ri, Options.CseBaseId) is { } grain && await grain.Allows(creator, Operation.Notify);
+        return GrainFactory.GetClusterResource(ri, Options.CseBaseId) is { } grain && await grain.Allows(creator, Operation.Notify);
     }
 
     private Dictionary<string, object?> EventNotification(ResourceEvent resourceEvent) =>
