@@ -37,3 +37,53 @@ public enum NotificationContentType
     /// <summary>A time series notification.</summary>
     TimeSeriesNotification = 5,
 }
+
+/// <summary>Response type (<c>rt</c>, TS-0004 6.3.5.16): how the originator wants the result.</summary>
+[GenerateSerializer]
+public enum ResponseType
+{
+    /// <summary>nonBlockingRequestSynch: accepted at once, result kept in a <c>&lt;request&gt;</c> resource.</summary>
+    NonBlockingSynch = 1,
+    /// <summary>nonBlockingRequestAsynch: accepted at once, result notified later.</summary>
+    NonBlockingAsynch = 2,
+    /// <summary>blockingRequest (the default): the response carries the result.</summary>
+    Blocking = 3,
+    /// <summary>flexBlocking: the receiver chooses; this CSE answers blocking (ACME's default preference).</summary>
+    FlexBlocking = 4,
+    /// <summary>noResponse: the request is carried out and nothing is answered.</summary>
+    NoResponse = 5,
+}
+
+/// <summary>Consistency strategy of a group (<c>csy</c>): what a member of another type than <c>mt</c> does.</summary>
+[GenerateSerializer]
+public enum ConsistencyStrategy
+{
+    /// <summary>ABANDON_MEMBER (the default): the member is dropped from <c>mid</c>.</summary>
+    AbandonMember = 1,
+    /// <summary>ABANDON_GROUP: the request is refused (4110).</summary>
+    AbandonGroup = 2,
+    /// <summary>SET_MIXED: the group's member type becomes mixed.</summary>
+    SetMixed = 3,
+}
+
+/// <summary>Filter operation (<c>fo</c>): how different filter conditions combine.</summary>
+[GenerateSerializer]
+public enum FilterOperation
+{
+    /// <summary>AND (the default): every condition must match.</summary>
+    And = 1,
+    /// <summary>OR: any condition may match.</summary>
+    Or = 2,
+}
+
+/// <summary>CSE type (<c>cst</c>): the node a CSE runs on.</summary>
+[GenerateSerializer]
+public enum CseType
+{
+    /// <summary>Infrastructure node CSE.</summary>
+    InfrastructureNode = 1,
+    /// <summary>Middle node CSE.</summary>
+    MiddleNode = 2,
+    /// <summary>Application service node CSE.</summary>
+    ApplicationServiceNode = 3,
+}

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace VirtualIoT.Grains;
 
@@ -8,7 +9,8 @@ public static class SiloBuilderExtensions
 {
     /// <summary>
     /// Binds <see cref="CseOptions"/> (section <c>Cse</c>) and <see cref="NotificationOptions"/> (section
-    /// <c>Notifications</c>), validated at start. The host provides an <see cref="INotificationSender"/>.
+    /// <c>Notifications</c>), validated at start, and the system <see cref="CseClock"/> unless the host registered one.
+    /// The host provides an <see cref="INotificationSender"/>.
     /// </summary>
     public static ISiloBuilder AddVirtualIoTGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -22,6 +24,7 @@ public static class SiloBuilderExtensions
             .ValidateOnStart();
         silo.Services.AddSingleton<Notifications.NotificationMetrics>();
         silo.Services.AddSingleton<Domain.Access.AccessPolicyCache>();
+        silo.Services.TryAddSingleton(CseClock.System);
         return silo;
     }
 }

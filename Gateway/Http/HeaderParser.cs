@@ -80,12 +80,12 @@ public static class HeaderParser
                 return ParseResult<ContentTypeInfo>.BadRequest("Content-Type has more than one ty parameter");
             }
 
-            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var ty) || !Enum.IsDefined((ResourceType)ty))
+            if (!WireEnum.TryParse<ResourceType>(number, out var ty))
             {
                 return ParseResult<ContentTypeInfo>.BadRequest($"unknown resource type ty={number}");
             }
 
-            resourceType = (ResourceType)ty;
+            resourceType = ty;
         }
 
         return new ContentTypeInfo(true, resourceType, serialization);

@@ -107,7 +107,7 @@ public sealed partial class HttpGateway
             serialization, mediaType);
         GatewayTelemetry.Complete(activity, operationName, response.StatusCode);
 
-        if ((int)response.StatusCode >= 4000)
+        if (response.StatusCode.IsError())
         {
             Log.RequestFailed(gateway._logger, request.Method, request.Path, (int)response.StatusCode, response.Message);
         }

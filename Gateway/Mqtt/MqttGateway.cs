@@ -365,7 +365,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             }
         }
 
-        if ((int)response.StatusCode >= 4000)
+        if (response.StatusCode.IsError())
         {
             Log.RequestFailed(_logger, topicName, requestIdentifier, (int)response.StatusCode, response.Message);
         }

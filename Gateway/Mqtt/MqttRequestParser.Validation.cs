@@ -35,16 +35,15 @@ public static partial class MqttRequestParser
             return OneM2MError.BadRequest("op (operation) is missing");
         }
 
-        if (!int.TryParse(op, NumberStyles.None, CultureInfo.InvariantCulture, out var opNumber) || opNumber is < 1 or > 5)
+        if (!WireEnum.TryParse<Operation>(op, out var operation))
         {
             return OneM2MError.BadRequest($"invalid op '{op}' (1 create, 2 retrieve, 3 update, 4 delete, 5 notify)");
         }
 
-        var operation = (Operation)opNumber;
         ResourceType? resourceType = null;
         if (type is not null)
         {
-            if (!int.TryParse(type, NumberStyles.None, CultureInfo.InvariantCulture, out var ty) || !Enum.IsDefined((ResourceType)ty))
+            if (!WireEnum.TryParse<ResourceType>(type, out var ty))
             {
                 return OneM2MError.BadRequest($"unknown resource type ty={type}");
             }
@@ -54,7 +53,7 @@ public static partial class MqttRequestParser
                 return OneM2MError.BadRequest("ty is only allowed on a create (op 1)");
             }
 
-            resourceType = (ResourceType)ty;
+            resourceType = ty;
         }
         else if (operation == Operation.Create)
         {

@@ -126,7 +126,7 @@ public static partial class MqttRequestParser
                         break;
                     case "rt":
                         responseType = PrimitiveMemberReader.ReadResponseType(ref reader, ref fieldError);
-                        noResponse = responseType == "5";
+                        noResponse = WireEnum.TryParse<ResponseType>(responseType, out var rt) && rt == ResponseType.NoResponse;
                         break;
                     case "rqet":
                         requestExpiration = PrimitiveMemberReader.Scalar(ref reader, name, ref fieldError);

@@ -65,7 +65,7 @@ public static class GatewayTelemetry
         activity.DisplayName = "oneM2M " + operation;
         activity.SetTag(OperationTag, operation);
         activity.SetTag(ResponseStatusCodeTag, (int)responseStatusCode);
-        if ((int)responseStatusCode >= 5000)
+        if (responseStatusCode.IsReceiverError())
         {
             activity.SetStatus(ActivityStatusCode.Error);
         }

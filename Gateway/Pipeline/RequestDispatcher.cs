@@ -210,7 +210,7 @@ public sealed partial class RequestDispatcher
         return status switch
         {
             null => ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, $"{aeId} answered the notification on none of its points of access"),
-            { } rsc when (int)rsc >= 4000 => ResourceResponse.Error(rsc, $"{aeId} answered the notification with {(int)rsc}"),
+            { } rsc when rsc.IsError() => ResourceResponse.Error(rsc, $"{aeId} answered the notification with {(int)rsc}"),
             { } rsc => new ResourceResponse(rsc),
         };
     }

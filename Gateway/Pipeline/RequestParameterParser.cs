@@ -98,9 +98,9 @@ public static class RequestParameterParser
                 case "rcn":
                     if (Single(name, values, ref error) is { } rcnText)
                     {
-                        if (int.TryParse(rcnText, NumberStyles.None, CultureInfo.InvariantCulture, out var rcn) && Enum.IsDefined((ResultContent)rcn))
+                        if (WireEnum.TryParse<ResultContent>(rcnText, out var rcn))
                         {
-                            resultContent = (ResultContent)rcn;
+                            resultContent = rcn;
                         }
                         else
                         {
@@ -112,33 +112,31 @@ public static class RequestParameterParser
                 case "drt":
                     if (Single(name, values, ref error) is { } drtText)
                     {
-                        identifierForm = drtText switch
+                        if (WireEnum.TryParse<IdentifierForm>(drtText, out var form))
                         {
-                            "1" => IdentifierForm.Structured,
-                            "2" => IdentifierForm.Unstructured,
-                            _ => 0,
-                        };
-                        error = identifierForm == 0 ? OneM2MError.BadRequest($"invalid drt '{drtText}' (1 or 2)") : null;
+                            identifierForm = form;
+                        }
+                        else
+                        {
+                            error = OneM2MError.BadRequest($"invalid drt '{drtText}' (1 or 2)");
+                        }
                     }
 
                     break;
                 case "fu":
                     if (Single(name, values, ref error) is { } fuText)
                     {
-                        switch (fuText)
+                        if (!WireEnum.TryParse<FilterUsage>(fuText, out var fu))
                         {
-                            case "1":
-                                usage = FilterUsage.Discovery;
-                                break;
-                            case "2":
-                                usage = FilterUsage.ConditionalRetrieval;
-                                break;
-                            case "3":
-                                error = new OneM2MError(ResponseStatusCode.NotImplemented, "fu=3 (IPE on-demand discovery) is not supported");
-                                break;
-                            default:
-                                error = OneM2MError.BadRequest($"invalid fu '{fuText}' (1, 2 or 3)");
-                                break;
+                            error = OneM2MError.BadRequest($"invalid fu '{fuText}' (1, 2 or 3)");
+                        }
+                        else if (fu == FilterUsage.IpeOnDemandDiscovery)
+                        {
+                            error = new OneM2MError(ResponseStatusCode.NotImplemented, "fu=3 (IPE on-demand discovery) is not supported");
+                        }
+                        else
+                        {
+                            usage = fu;
                         }
 
                         hasFilter = true;
@@ -148,8 +146,14 @@ public static class RequestParameterParser
                 case "fo":
                     if (Single(name, values, ref error) is { } foText)
                     {
-                        or = foText == "2";
-                        error = foText is "1" or "2" ? null : OneM2MError.BadRequest($"invalid fo '{foText}' (1 or 2)");
+                        if (WireEnum.TryParse<FilterOperation>(foText, out var fo))
+                        {
+                            or = fo == FilterOperation.Or;
+                        }
+                        else
+                        {
+                            error = OneM2MError.BadRequest($"invalid fo '{foText}' (1 or 2)");
+                        }
                         hasFilter = true;
                     }
 

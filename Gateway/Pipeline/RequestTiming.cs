@@ -2,21 +2,6 @@ using System.Globalization;
 
 namespace VirtualIoT.Gateway.Pipeline;
 
-/// <summary>Response type (<c>rt</c>, TS-0004 6.3.5.16): how the originator wants the result.</summary>
-public enum ResponseType
-{
-    /// <summary>nonBlockingRequestSynch: accepted at once, result kept in a <c>&lt;request&gt;</c> resource.</summary>
-    NonBlockingSynch = 1,
-    /// <summary>nonBlockingRequestAsynch: accepted at once, result notified later.</summary>
-    NonBlockingAsynch = 2,
-    /// <summary>blockingRequest (the default): the response carries the result.</summary>
-    Blocking = 3,
-    /// <summary>flexBlocking: the receiver chooses; this CSE answers blocking (ACME's default preference).</summary>
-    FlexBlocking = 4,
-    /// <summary>noResponse: the request is carried out and nothing is answered.</summary>
-    NoResponse = 5,
-}
-
 /// <summary>
 /// The timing parameters as a binding carried them, unparsed (null when absent): <c>rqet</c>, <c>rset</c>,
 /// <c>oet</c> and the response type value <c>rt</c>.
@@ -136,15 +121,23 @@ public readonly record struct RequestTiming(
     /// <c>rt</c> (HTTP <c>?rt=</c>, MQTT <c>rt.rtv</c>): 3 blocking (also when absent), 4 flexBlocking (answered
     /// blocking), 5 noResponse; 1 and 2 are 5001 until the CSE hosts <c>&lt;request&gt;</c>; anything else 4000.
     /// </summary>
-    public static ParseResult<ResponseType> ParseResponseType(string? value) => value switch
+    public static ParseResult<ResponseType> ParseResponseType(string? value)
     {
-        null or "" or "3" => ResponseType.Blocking,
-        "4" => ResponseType.FlexBlocking,
-        "5" => ResponseType.NoResponse,
-        "1" or "2" => new OneM2MError(ResponseStatusCode.NotImplemented,
-            $"rt={value} (non-blocking request) needs the <request> resource, which this CSE does not host yet; send rt=3 (blocking) or rt=5 (no response)"),
-        _ => OneM2MError.BadRequest($"invalid rt '{value}' (1 to 5)"),
-    };
+        if (string.IsNullOrEmpty(value))
+        {
+            return ResponseType.Blocking;
+        }
+
+        if (!WireEnum.TryParse<ResponseType>(value, out var responseType))
+        {
+            return OneM2MError.BadRequest($"invalid rt '{value}' (1 to 5)");
+        }
+
+        return responseType is ResponseType.NonBlockingSynch or ResponseType.NonBlockingAsynch
+            ? new OneM2MError(ResponseStatusCode.NotImplemented,
+                $"rt={value} (non-blocking request) needs the <request> resource, which this CSE does not host yet; send rt=3 (blocking) or rt=5 (no response)")
+            : responseType;
+    }
 
     // An absolute timestamp, a relative number of milliseconds, or an ISO 8601 duration.
     private static ParseResult<DateTimeOffset?> ParseTime(string name, string? text, DateTimeOffset now)

@@ -42,7 +42,7 @@ public static class Primitives
         {
             primitive["pc"] = response.Content;
         }
-        else if ((int)response.StatusCode >= 4000 && response.Message is not null)
+        else if (response.StatusCode.IsError() && response.Message is not null)
         {
             primitive["pc"] = Representation.DebugContent(response.Message);
         }

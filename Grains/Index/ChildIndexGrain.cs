@@ -95,7 +95,7 @@ internal sealed partial class ChildIndexGrain(
 
             // The same resource with a new expiration time, or a sibling that expired: a resource's own updates
             // keep its time here exact, so an expired entry no longer holds its name.
-            var expired = existing.ExpirationTime is { } et && string.CompareOrdinal(et, OneM2MTime.Format(DateTime.UtcNow)) <= 0;
+            var expired = existing.ExpirationTime is { } et && string.CompareOrdinal(et, (ServiceProvider.GetService<CseClock>() ?? CseClock.System).Now()) <= 0;
             if (existing.ResourceId != child.ResourceId && !expired)
             {
                 return false;

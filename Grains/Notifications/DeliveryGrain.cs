@@ -157,7 +157,7 @@ internal sealed partial class DeliveryGrain(
         return status;
     }
 
-    private static bool IsSuccess(ResponseStatusCode? status) => status is { } rsc && (int)rsc is >= 2000 and < 3000;
+    private static bool IsSuccess(ResponseStatusCode? status) => status is { } rsc && rsc.IsSuccess();
 
     // Logs a route that did not answer 2xxx.
     private void LogOutcome(ResponseStatusCode? status, string notificationId, string route)

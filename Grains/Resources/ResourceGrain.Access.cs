@@ -71,7 +71,7 @@ internal abstract partial class ResourceGrain
 
     /// <summary>What a rule looks at for <paramref name="request"/> on this resource.</summary>
     private protected AccessRequest Asked(string originator, AccessOperation operation, ResourceRequest? request) =>
-        new(originator, operation, DateTime.UtcNow, AddressOf(request), State.Type,
+        new(originator, operation, UtcNow, AddressOf(request), State.Type,
             request?.Operation == Operation.Create ? request.ResourceType : null, Specialization());
 
     /// <summary>The resource's specialization for <c>acod/spty</c>: a flexContainer's <c>cnd</c> or a mgmtObj's <c>mgd</c>.</summary>

@@ -20,6 +20,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private LinkStore? _linkStore;
     private Outbox? _outbox;
+    private CseClock? _clock;
 
     protected ResourceGrain(IPersistentState<ResourceState> store, IOptions<CseOptions> options, ILogger logger)
     {
@@ -59,9 +60,12 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     protected string ResourceId => this.GetPrimaryKeyString();
 
-    protected static string Now() => OneM2MTime.Format(DateTime.UtcNow);
+    /// <summary>The CSE's clock (<see cref="CseClock"/>): the time every oneM2M timestamp and expiry check uses.</summary>
+    protected DateTime UtcNow => (_clock ??= ServiceProvider.GetService<CseClock>() ?? CseClock.System).UtcNow;
 
-    protected string MaxExpiration() => OneM2MTime.Format(DateTime.UtcNow + Options.MaxExpiration);
+    protected string Now() => OneM2MTime.Format(UtcNow);
+
+    protected string MaxExpiration() => OneM2MTime.Format(UtcNow + Options.MaxExpiration);
 
     protected string? Expiration => State.Attributes.TryGetValue(AttributeNames.ExpirationTime, out var et) ? et as string : null;
 

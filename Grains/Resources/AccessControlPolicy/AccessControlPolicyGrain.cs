@@ -54,6 +54,6 @@ internal sealed class AccessControlPolicyGrain(
     private bool SelfGrants(string originator, AccessOperation operation, ResourceRequest? request)
     {
         _compiled ??= AccessPolicy.Compile(State.Attributes, AccessPolicies.Forms);
-        return _compiled.SelfPrivileges.Allows(new AccessRequest(originator, operation, DateTime.UtcNow, AddressOf(request)));
+        return _compiled.SelfPrivileges.Allows(new AccessRequest(originator, operation, UtcNow, AddressOf(request)));
     }
 }

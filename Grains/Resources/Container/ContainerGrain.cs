@@ -182,10 +182,10 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return ResourceResponse.Error(error);
         }
 
-        // maxInstanceAge caps the lifetime of each new instance (TS-0004 7.4.7.2.1).
-        if (Limit(AttributeNames.MaxInstanceAge) is { } mia)
+        // maxInstanceAge caps the lifetime of each new instance (TS-0004 7.4.7.2.1), counted from its creation time.
+        if (Limit(AttributeNames.MaxInstanceAge) is { } mia && OneM2MTime.TryParse(now, out var created))
         {
-            var byAge = OneM2MTime.Format(DateTime.UtcNow.AddSeconds(mia));
+            var byAge = OneM2MTime.Format(created.AddSeconds(mia));
             if (string.CompareOrdinal(byAge, attributes.ExpirationTime()!) < 0)
             {
                 attributes[AttributeNames.ExpirationTime] = byAge;

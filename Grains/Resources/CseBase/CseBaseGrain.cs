@@ -42,7 +42,7 @@ internal sealed partial class CseBaseGrain(
             [AttributeNames.ParentId] = "",
             [AttributeNames.CreationTime] = created,
             [AttributeNames.LastModifiedTime] = created,
-            ["cst"] = 1L,
+            ["cst"] = (long)CseType.InfrastructureNode,
             ["csi"] = Options.CseId,
             ["srt"] = s_supportedTypes,
             ["srv"] = s_supportedReleases,

@@ -8,8 +8,9 @@ internal static class GroupPolicy
     /// <summary><c>mt</c> 0: members of any type.</summary>
     public const long Mixed = 0;
 
-    /// <summary>Values of <c>csy</c> (consistencyStrategy).</summary>
-    public const long AbandonMember = 1, AbandonGroup = 2, SetMixed = 3;
+    /// <summary>Values of <c>csy</c> (<see cref="ConsistencyStrategy"/>) as stored.</summary>
+    public const long AbandonMember = (long)ConsistencyStrategy.AbandonMember, AbandonGroup = (long)ConsistencyStrategy.AbandonGroup,
+        SetMixed = (long)ConsistencyStrategy.SetMixed;
 
     public static readonly ResourcePolicy Rules = new(
         ResourceType.Group,

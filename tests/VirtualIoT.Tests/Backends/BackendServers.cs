@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using VirtualIoT.Tests.Infrastructure;
 
 namespace VirtualIoT.Tests.Backends;
 
@@ -48,7 +49,7 @@ public abstract class BackendServer : IAsyncLifetime
 
     private async Task<string> RunScript(string verb)
     {
-        var script = Path.Combine(RepositoryRoot(), "scripts", _script + ".sh");
+        var script = Path.Combine(RepositoryPaths.Root, "scripts", _script + ".sh");
         var start = new ProcessStartInfo("bash", [script, verb])
         {
             RedirectStandardOutput = true,
@@ -66,19 +67,6 @@ public abstract class BackendServer : IAsyncLifetime
         }
 
         return (await output).Trim();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "scripts", "pg.sh")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no scripts/pg.sh above {AppContext.BaseDirectory}");
     }
 }
 

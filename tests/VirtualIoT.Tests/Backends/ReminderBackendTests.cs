@@ -76,9 +76,13 @@ public sealed class PostgresReminderTests(PostgresServer server)
         return rows;
     }
 
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds. Reminders fire on the silo's real clock, after the reminder
+    /// service has started and read its table, which a loaded machine delays: the bound only cuts a hung run short.
+    /// </summary>
     internal static async Task Eventually(Func<Task<bool>> condition, string failure)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, failure);

@@ -115,7 +115,7 @@ public sealed class SiloKillTests(PostgresServer server, ITestOutputHelper outpu
             Assert.Empty(missing);
             Assert.Empty(duplicates);
             Assert.True(acknowledged.Count >= KillAfterAcknowledged);
-            Assert.InRange(overall.Elapsed, TimeSpan.Zero, TimeSpan.FromMinutes(2));
+            // How long failover takes is a figure (logged above), not an assertion: it depends on the machine's load.
         }
         catch
         {

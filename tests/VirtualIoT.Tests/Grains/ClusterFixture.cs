@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using VirtualIoT.Grains;
+using VirtualIoT.Tests.Infrastructure;
 
 namespace VirtualIoT.Tests.Grains;
 
@@ -11,6 +13,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
+    /// <summary>The silo's clock for oneM2M times: the system clock until a test moves it.</summary>
+    public AdjustableClock Clock { get; } = new();
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
@@ -19,6 +24,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(GrainStorageNames.Resources);
             silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton(new CseClock(Clock));
             silo.AddVirtualIoTGrains(new ConfigurationBuilder().Build());
         });
         Cluster = builder.Build();

@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualIoT.Grains;
 
 namespace VirtualIoT.Tests.Infrastructure;
 
@@ -13,6 +16,9 @@ public class CseFixture : IAsyncLifetime
 
     /// <summary>Client whose base address is the running gateway.</summary>
     public OneM2MClient Client { get; private set; } = null!;
+
+    /// <summary>The platform's clock for oneM2M times (creation, expiry): the system clock until a test moves it.</summary>
+    public AdjustableClock Clock { get; } = new();
 
     /// <summary>The gateway's base address.</summary>
     public Uri BaseAddress { get; private set; } = null!;
@@ -35,6 +41,7 @@ public class CseFixture : IAsyncLifetime
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             // The MQTT broker would bind 1883 in every host; these hosts test HTTP only (MqttFixture tests MQTT).
             builder.UseSetting("Mqtt:Enabled", "false");
+            builder.ConfigureTestServices(services => services.AddSingleton(new CseClock(Clock)));
             foreach (var (key, value) in backend)
             {
                 builder.UseSetting(key, value);

@@ -93,24 +93,15 @@ internal static class M2MTime
 
     public static string FromNow(TimeSpan offset) => Format(DateTime.UtcNow + offset);
 
+    /// <summary>The time <paramref name="offset"/> after <paramref name="clock"/>'s now (the platform's clock in a test that moves it).</summary>
+    public static string FromNow(TimeProvider clock, TimeSpan offset) => Format(clock.GetUtcNow().UtcDateTime + offset);
+
     public static DateTime Parse(string timestamp)
     {
         var formats = new[] { "yyyyMMdd'T'HHmmss", "yyyyMMdd'T'HHmmss','f", "yyyyMMdd'T'HHmmss','ff", "yyyyMMdd'T'HHmmss','fff",
             "yyyyMMdd'T'HHmmss','ffff", "yyyyMMdd'T'HHmmss','fffff", "yyyyMMdd'T'HHmmss','ffffff" };
         return DateTime.ParseExact(timestamp, formats, CultureInfo.InvariantCulture,
             DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
-    }
-
-    /// <summary>Polls until the wall clock has passed <paramref name="timestamp"/> (bounded, no fixed sleep).</summary>
-    public static async Task WaitUntilPast(string timestamp)
-    {
-        var target = Parse(timestamp).AddMilliseconds(50);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow <= target)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"clock never passed {timestamp}");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>Polls <paramref name="probe"/> until it returns true or the deadline passes, naming what was missing.</summary>

@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace VirtualIoT.Tests.Security;
+
+/// <summary>
+/// Requests per originator per second (<see cref="RateLimitCseFixture"/>: ten): over the rate, 5207 with Retry-After;
+/// other originators unaffected.
+/// </summary>
+[Collection(RateLimitCseCollection.Name)]
+public sealed class RateLimitTests(RateLimitCseFixture fixture)
+{
+    [Fact]
+    public async Task An_originator_over_its_rate_is_refused_with_Retry_After_and_others_are_not()
+    {
+        var (aeId, _, client) = await fixture.RegisteredAeAsync();
+        var (otherId, _, other) = await fixture.RegisteredAeAsync();
+
+        // Four seconds' worth at once: the bucket holds one second's worth and refills a tenth of it every 100 ms; at ten
+        // per second the burst is served well within the seconds it would take to refill.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var responses = await Task.WhenAll(Enumerable.Range(0, fixture.RequestRate * 4)
+            .Select(_ => client.Retrieve("/cse-in/" + aeId, aeId)));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var others = await other.Retrieve("/cse-in/" + otherId, otherId);
+
+        var refused = responses.Where(r => r.Rsc == 5207).ToList();
+        var admitted = responses.Length - refused.Count;
+        Assert.All(responses, r => Assert.True(r.Rsc is 2000 or 5207, $"{r.Rsc}: {r.Body}"));
+        Assert.True(admitted <= fixture.RequestRate * (1 + elapsed) + 1, $"{admitted} admitted in {elapsed:F2} s");
+        Assert.NotEmpty(refused);
+        Assert.All(refused, r => Assert.True(int.Parse(r.Headers["Retry-After"], CultureInfo.InvariantCulture) >= 1));
+        Assert.Contains("requests per second", refused[0].Body, StringComparison.Ordinal);
+        Assert.Equal(2000, others.Rsc);
+    }
+}
