@@ -49,4 +49,38 @@ public sealed class MqttGroupTests(MqttFixture fixture)
             Assert.Equal("mqtt", answer["pc"]!["m2m:cin"]!["con"]!.GetValue<string>());
         });
     }
+
+    [Fact]
+    public async Task A_member_deleted_over_MQTT_leaves_the_group()
+    {
+        var aeId = NewAeId();
+        await using var client = await ConnectDeviceAsync(fixture, aeId);
+        await RegisterAsync(client, aeId);
+        var containers = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var rqi = NewRqi();
+            var created = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, rqi, ty: 3, pc: $$$"""{"m2m:cnt":{"rn":"c{{{i}}}"}}"""), rqi);
+            Assert.Equal(2001, created.Rsc);
+            containers.Add(created.Content!["m2m:cnt"]!["ri"]!.GetValue<string>());
+        }
+
+        var groupRqi = NewRqi();
+        var group = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, groupRqi, ty: 9,
+            pc: $$$"""{"m2m:grp":{"rn":"g","mnm":2,"mid":["{{{containers[0]}}}","{{{containers[1]}}}"]}}"""), groupRqi);
+        var deleteRqi = NewRqi();
+        var deleted = await client.RequestAsync(RequestTopic(aeId), Primitive(4, $"cse-in/{aeId}/c0", aeId, deleteRqi), deleteRqi);
+
+        Assert.Equal(2001, group.Rsc);
+        Assert.Equal(2002, deleted.Rsc);
+        JsonNode? members = null;
+        await Protocol.M2MTime.WaitUntil(async () =>
+        {
+            var rqi = NewRqi();
+            var retrieved = await client.RequestAsync(RequestTopic(aeId), Primitive(2, $"cse-in/{aeId}/g", aeId, rqi), rqi);
+            members = retrieved.Content!["m2m:grp"];
+            return members!["cnm"]!.GetValue<int>() == 1;
+        }, "the group counts one member (cnm) after the other was deleted");
+        Assert.Equal(containers[1], members!["mid"]!.AsArray().Single()!.GetValue<string>());
+    }
 }
