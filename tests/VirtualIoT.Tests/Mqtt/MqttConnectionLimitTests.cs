@@ -40,6 +40,12 @@ public sealed class MqttConnectionLimitTests : IAsyncLifetime
         await using var first = await MqttTestClient.ConnectAsync(_mqttPort, "Climit1", mqtt5: true);
         await using var second = await MqttTestClient.ConnectAsync(_mqttPort, "Climit2", mqtt5: true);
 
+        // MQTTnet sends the CONNACK before it raises its client-connected event (where the broker counts the
+        // connection) and reads a client's next packet only after that event: a SUBACK on each client proves both
+        // are counted, whatever the machine's load.
+        await first.SubscribeAsync("/oneM2M/resp/Climit1/id-in/json");
+        await second.SubscribeAsync("/oneM2M/resp/Climit2/id-in/json");
+
         var third = await MqttTestClient.TryConnectAsync(_mqttPort, "Climit3");
 
         Assert.Contains("ServerBusy", third, StringComparison.Ordinal);
