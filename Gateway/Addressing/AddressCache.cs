@@ -36,6 +36,9 @@ public sealed class AddressCache
         _lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
+    /// <summary>The most addresses it holds before it is cleared.</summary>
+    public int Capacity => _capacity;
+
     /// <summary>Number of cached addresses (approximate under concurrency).</summary>
     public int Count => Volatile.Read(ref _count);
 

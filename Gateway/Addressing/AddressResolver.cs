@@ -16,6 +16,10 @@ public sealed class AddressResolver
     private readonly CseIdentity _cse;
     private readonly AddressCache _cache;
 
+    // Grain references by resource ID. An ID always names the same grain, so these never go stale; building a
+    // reference costs Orleans an interface-type lookup, which a fan-out to a thousand members would pay per member.
+    private readonly AddressCache _byId;
+
     /// <summary>Creates a resolver.</summary>
     public AddressResolver(IGrainFactory grains, CseIdentity cse, AddressCache cache)
     {
@@ -25,6 +29,7 @@ public sealed class AddressResolver
         _grains = grains;
         _cse = cse;
         _cache = cache;
+        _byId = new AddressCache(cache.Capacity);
     }
 
     /// <summary>The CSEBase resource ID (<c>id-in</c>).</summary>
@@ -52,7 +57,7 @@ public sealed class AddressResolver
             && ResourceTypeRegistry.Find(baseType)?.HasLatestAndOldest == true)
         {
             // Hybrid <container ri>/la: the ID already names the container's grain.
-            var grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId)!;
+            var grain = GrainById(address.BaseId)!;
             return new(new ResolvedTarget(grain, address.BaseId, relative is Latest ? Latest : Oldest, FromCache: false));
         }
 
@@ -60,7 +65,7 @@ public sealed class AddressResolver
             && ResourceTypeRegistry.Find(fanOutType)?.HasFanOutPoint == true)
         {
             // Hybrid <group ri>/fopt[/…]: the ID already names the group's grain.
-            var grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId)!;
+            var grain = GrainById(address.BaseId)!;
             return new(new ResolvedTarget(grain, address.BaseId, relative.ToString(), FromCache: false));
         }
 
@@ -86,7 +91,7 @@ public sealed class AddressResolver
 
     private ParseResult<ResolvedTarget> ResolveId(string ri)
     {
-        var grain = _grains.GetResourceGrain(ri, _cse.CseBaseId);
+        var grain = GrainById(ri);
         if (grain is null)
         {
             return OneM2MError.NotFound($"no resource with ID '{ri}'");
@@ -128,7 +133,7 @@ public sealed class AddressResolver
         if (grain is null)
         {
             var baseType = ResourceIds.Classify(address.BaseId, _cse.CseBaseId);
-            grain = _grains.GetResourceGrain(address.BaseId, _cse.CseBaseId);
+            grain = GrainById(address.BaseId);
             if (grain is null || IsHeld(baseType))
             {
                 return OneM2MError.NotFound($"no resource with ID '{address.BaseId}'");
@@ -184,7 +189,7 @@ public sealed class AddressResolver
                 return new ResolvedTarget(grain, child.ResourceId, name, fromCache, resolvedName);
             }
 
-            var childGrain = _grains.GetResourceGrain(child.ResourceId, _cse.CseBaseId);
+            var childGrain = GrainById(child.ResourceId);
             if (childGrain is null)
             {
                 return new OneM2MError(ResponseStatusCode.NotImplemented,
@@ -196,6 +201,24 @@ public sealed class AddressResolver
         }
 
         return new ResolvedTarget(grain, ri, null, fromCache, resolvedName);
+    }
+
+    /// <summary>The grain that answers for resource ID <paramref name="ri"/> (null when this CSE assigns no such ID), built once per ID.</summary>
+    private IResourceGrain? GrainById(string ri)
+    {
+        if (_byId.TryGet(ri, out var known))
+        {
+            return known.Grain;
+        }
+
+        var grain = _grains.GetResourceGrain(ri, _cse.CseBaseId);
+        if (grain is not null && ResourceIds.Classify(ri, _cse.CseBaseId) is { } type && !IsHeld(type))
+        {
+            // A held resource's ID (a content instance) names its holder's grain: not kept, instances come and go.
+            _byId.Set(ri, new CachedAddress(grain, ri, type, null, null));
+        }
+
+        return grain;
     }
 
     /// <summary>True for a type whose resources live in their holder's grain (a content instance in its container's).</summary>

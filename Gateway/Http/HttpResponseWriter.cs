@@ -117,8 +117,11 @@ public static class HttpResponseWriter
             }
 
             writer.Flush();
-            http.ContentLength = buffer.WrittenCount;
-            http.BodyWriter.Write(buffer.WrittenSpan);
+            http.ContentLength = buffer.Length;
+            foreach (var block in buffer.GetReadOnlySequence())
+            {
+                http.BodyWriter.Write(block.Span);
+            }
         }
         finally
         {

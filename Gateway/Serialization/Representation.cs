@@ -121,7 +121,7 @@ public static class Representation
             {
                 ContentWriter.WriteValue(writer, content);
                 writer.Flush();
-                return pooled.WrittenSpan.ToArray();
+                return pooled.GetReadOnlySequence().ToArray();
             }
             finally
             {

@@ -42,10 +42,18 @@ internal static class XmlValueKinds
         ["pei"] = XmlValueKind.Integer, ["mdn"] = XmlValueKind.Integer, ["mdc"] = XmlValueKind.Integer, ["rqs"] = XmlValueKind.Integer,
         ["rsr"] = XmlValueKind.Integer, ["noec"] = XmlValueKind.Integer, ["rs"] = XmlValueKind.Integer, ["evl"] = XmlValueKind.Integer,
         ["nfu"] = XmlValueKind.Integer, ["nty"] = XmlValueKind.Integer,
+        // mgmtObj (TS-0004 Annex D): mgmtDefinition, memory, battery, area network device, event log, action status.
+        ["mgd"] = XmlValueKind.Integer, ["mma"] = XmlValueKind.Integer, ["mmt"] = XmlValueKind.Integer, ["btl"] = XmlValueKind.Integer,
+        ["bts"] = XmlValueKind.Integer, ["sli"] = XmlValueKind.Integer, ["sld"] = XmlValueKind.Integer, ["lgt"] = XmlValueKind.Integer,
+        ["lgst"] = XmlValueKind.Integer, ["sus"] = XmlValueKind.Integer,
         // Booleans.
         ["rr"] = XmlValueKind.Boolean, ["disr"] = XmlValueKind.Boolean, ["vrq"] = XmlValueKind.Boolean, ["sud"] = XmlValueKind.Boolean,
         ["ln"] = XmlValueKind.Boolean, ["acaf"] = XmlValueKind.Boolean, ["mtv"] = XmlValueKind.Boolean, ["sqi"] = XmlValueKind.Boolean,
         ["da"] = XmlValueKind.Boolean, ["nse"] = XmlValueKind.Boolean, ["rms"] = XmlValueKind.Boolean,
+        ["ud"] = XmlValueKind.Boolean, ["in"] = XmlValueKind.Boolean, ["un"] = XmlValueKind.Boolean, ["act"] = XmlValueKind.Boolean,
+        ["dea"] = XmlValueKind.Boolean, ["att"] = XmlValueKind.Boolean, ["cus"] = XmlValueKind.Boolean, ["ena"] = XmlValueKind.Boolean,
+        ["dis"] = XmlValueKind.Boolean, ["rbo"] = XmlValueKind.Boolean, ["far"] = XmlValueKind.Boolean, ["lga"] = XmlValueKind.Boolean,
+        ["lgo"] = XmlValueKind.Boolean,
         // xs:list of text.
         ["lbl"] = XmlValueKind.TextList, ["acpi"] = XmlValueKind.TextList, ["poa"] = XmlValueKind.TextList, ["srv"] = XmlValueKind.TextList,
         ["nu"] = XmlValueKind.TextList, ["at"] = XmlValueKind.TextList, ["aa"] = XmlValueKind.TextList, ["csz"] = XmlValueKind.TextList,
@@ -53,6 +61,8 @@ internal static class XmlValueKinds
         ["rids"] = XmlValueKind.TextList, ["m2m:uril"] = XmlValueKind.TextList, ["ipv4"] = XmlValueKind.TextList,
         ["ipv6"] = XmlValueKind.TextList, ["accc"] = XmlValueKind.TextList, ["atrl"] = XmlValueKind.TextList, ["m2m:atrl"] = XmlValueKind.TextList,
         ["cty"] = XmlValueKind.TextList, ["hael"] = XmlValueKind.TextList, ["hsl"] = XmlValueKind.TextList, ["mgca"] = XmlValueKind.TextList,
+        ["obis"] = XmlValueKind.TextList, ["obps"] = XmlValueKind.TextList, ["ldv"] = XmlValueKind.TextList, ["lnh"] = XmlValueKind.TextList,
+        ["ptl"] = XmlValueKind.TextList,
         // xs:list of integers.
         ["srt"] = XmlValueKind.IntegerList, ["net"] = XmlValueKind.IntegerList, ["chty"] = XmlValueKind.IntegerList,
         // Repeated elements.

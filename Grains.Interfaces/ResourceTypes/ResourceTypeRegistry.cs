@@ -42,7 +42,7 @@ public static class ResourceTypeRegistry
             Parents =
             [
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
-                ResourceType.Node,
+                ResourceType.Node, ResourceType.MgmtObj,
             ],
         },
         new()
@@ -63,18 +63,24 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<INodeGrain>(ri),
             Parents = [ResourceType.CSEBase], Announceable = true,
         },
+        new()
+        {
+            // One type for every specialization (firmware, battery …): mgd picks the attributes and the root key.
+            Type = ResourceType.MgmtObj, ShortName = "mgo", SpecializedRoot = true, Ids = ResourceIdScheme.Prefixed, IdPrefix = "mgo",
+            Grain = static (grains, ri) => grains.GetGrain<IMgmtObjGrain>(ri),
+            Parents = [ResourceType.Node], Announceable = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
     private static readonly PendingResourceType[] s_pending =
     [
-        new(ResourceType.MgmtObj, "mgo", [ResourceType.Node], SpecializedRoot: true),
         new(ResourceType.PollingChannel, "pch", [ResourceType.AE]),
         new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
         new(ResourceType.Request, "req", []),
         new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
         new(ResourceType.SemanticDescriptor, "smd",
-            [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node]),
+            [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj]),
         new(ResourceType.NotificationTargetMgmtPolicyRef, "ntpr", [ResourceType.Subscription]),
         new(ResourceType.NotificationTargetPolicy, "ntp", [ResourceType.CSEBase]),
         new(ResourceType.PolicyDeletionRules, "pdr", []),

@@ -26,6 +26,8 @@ internal enum ValueKind
     Any,
     /// <summary>Only <c>null</c> (<c>cr</c> on create: the CSE fills in the originator).</summary>
     NullOnly,
+    /// <summary>A JSON object (a complex type such as a mgmtObj's <c>m2m:actionStatus</c>).</summary>
+    Map,
 }
 
 /// <summary>One attribute of a resource type: its short (wire) and long (spec) names, shape and presence rules.</summary>
@@ -44,13 +46,22 @@ internal delegate void ResourceDefaults(Dictionary<string, object?> attributes, 
 /// </summary>
 internal sealed class ResourcePolicy
 {
+    /// <param name="type">The resource type.</param>
+    /// <param name="attributes">Its attributes, read by the one validator.</param>
+    /// <param name="check">A type-specific check run after the table's rules; null when none.</param>
+    /// <param name="defaults">What a new resource of the type has unless the originator set it; null when nothing.</param>
+    /// <param name="rootKey">
+    /// For a type whose root key depends on the specialization (<see cref="ResourceTypeDescriptor.SpecializedRoot"/>):
+    /// the specialization's (<c>m2m:fwr</c>); every other type has the registry's.
+    /// </param>
     public ResourcePolicy(ResourceType type, IEnumerable<AttributeRule> attributes,
-        Func<Dictionary<string, object?>, ValidationContext, OneM2MError?>? check = null, ResourceDefaults? defaults = null)
+        Func<Dictionary<string, object?>, ValidationContext, OneM2MError?>? check = null, ResourceDefaults? defaults = null,
+        string? rootKey = null)
     {
         Type = type;
         Descriptor = ResourceTypeRegistry.Get(type);
-        RootKey = Descriptor.RootKey
-            ?? throw new InvalidOperationException($"resource type {type} has specialized root keys: give each specialization a policy");
+        RootKey = (Descriptor.SpecializedRoot ? rootKey : Descriptor.RootKey)
+            ?? throw new InvalidOperationException($"resource type {type} has specialized root keys: give each specialization a policy with its own");
 
         // Only an announceable type carries announceTo and announcedAttribute (TS-0001 9.6.1.3.1).
         Attributes = attributes.Where(a => Descriptor.Announceable || a.ShortName is not ("at" or "aa"))
@@ -64,6 +75,9 @@ internal sealed class ResourcePolicy
     public ResourceType Type { get; }
 
     public string RootKey { get; }
+
+    /// <summary>The start of generated resource names: the specialization's short name (<c>fwr</c>), else the type's.</summary>
+    public string ShortName => Descriptor.SpecializedRoot ? RootKey[(RootKey.IndexOf(':', StringComparison.Ordinal) + 1)..] : Descriptor.ShortName;
 
     public IReadOnlyDictionary<string, AttributeRule> Attributes { get; }
 

@@ -126,6 +126,8 @@ internal static class AttributeValidator
                 return true;
             case ValueKind.Any:
                 return true;
+            case ValueKind.Map:
+                return value is Dictionary<string, object?>;
             case ValueKind.NullOnly:
                 return false;
             default:
@@ -164,6 +166,7 @@ internal static class AttributeValidator
         ValueKind.NonEmptyStringList => "a non-empty list of strings",
         ValueKind.Timestamp => "a timestamp (YYYYMMDDThhmmss[,ffffff])",
         ValueKind.NullOnly => "null (the CSE sets it)",
+        ValueKind.Map => "an object",
         _ => "a valid value",
     };
 }

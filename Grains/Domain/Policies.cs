@@ -5,6 +5,7 @@ using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
 using VirtualIoT.Grains.Resources.Group;
+using VirtualIoT.Grains.Resources.MgmtObj;
 using VirtualIoT.Grains.Resources.Node;
 using VirtualIoT.Grains.Resources.Subscription;
 
@@ -16,6 +17,11 @@ namespace VirtualIoT.Grains.Domain;
 /// </summary>
 internal static class Policies
 {
+    // Types whose root key and attributes depend on the specialization: one policy per specialization. Declared
+    // first: s_byType's check reads it.
+    private static readonly FrozenDictionary<ResourceType, SpecializedPolicies> s_specialized =
+        new SpecializedPolicies[] { MgmtObjPolicy.Specializations }.ToFrozenDictionary(p => p.Type);
+
     private static readonly FrozenDictionary<ResourceType, ResourcePolicy> s_byType = ByType(
     [
         CseBasePolicy.Rules,
@@ -28,7 +34,7 @@ internal static class Policies
         NodePolicy.Rules,
     ]);
 
-    /// <summary>The policy of an implemented type, or null.</summary>
+    /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>
     public static ResourcePolicy? For(ResourceType type) => s_byType.GetValueOrDefault(type);
 
     /// <summary>The policy of an implemented type; throws for any other (a programming error).</summary>
@@ -36,11 +42,35 @@ internal static class Policies
         s_byType.TryGetValue(type, out var policy) ? policy
         : throw new ArgumentOutOfRangeException(nameof(type), type, "resource type has no policy");
 
-    /// <summary>Every registered type has exactly one policy, and every policy a registered type.</summary>
+    /// <summary>Whether the type is implemented (has a policy, or one per specialization).</summary>
+    public static bool IsImplemented(ResourceType type) => s_byType.ContainsKey(type) || s_specialized.ContainsKey(type);
+
+    /// <summary>
+    /// The policy a create of <paramref name="type"/> sent under <paramref name="contentRoot"/> is validated by: a
+    /// specialization's by its root key (<c>m2m:fwr</c>), else the type's; null when no specialization has that key.
+    /// </summary>
+    public static ResourcePolicy? ForContent(ResourceType type, string? contentRoot) =>
+        s_specialized.TryGetValue(type, out var specializations) ? specializations.ForRootKey(contentRoot) : For(type);
+
+    /// <summary>The policy of a stored resource: its specialization's for a specialized type (null when none fits).</summary>
+    public static ResourcePolicy? Of(ResourceType type, Dictionary<string, object?> attributes) =>
+        s_specialized.TryGetValue(type, out var specializations) ? specializations.Of(attributes) : For(type);
+
+    /// <summary>The root key a stored resource is represented under (a mgmtObj's from its <c>mgd</c>: <c>m2m:bat</c>).</summary>
+    public static string RootKeyOf(ResourceType type, Dictionary<string, object?> attributes) =>
+        ResourceTypeRegistry.RootKey(type) ?? Of(type, attributes)?.RootKey ?? "m2m:" + ResourceTypeRegistry.ShortName(type);
+
+    /// <summary>The root key(s) a create of <paramref name="type"/> may be sent under, for error messages.</summary>
+    public static string RootKeysOf(ResourceType type) =>
+        s_specialized.TryGetValue(type, out var specializations) ? specializations.RootKeys : ResourceTypeRegistry.RootKey(type) ?? "";
+
+    /// <summary>Every registered type has exactly one policy, or policies per specialization; and every policy a registered type.</summary>
     private static FrozenDictionary<ResourceType, ResourcePolicy> ByType(ResourcePolicy[] policies)
     {
         var byType = policies.ToDictionary(p => p.Type);
-        var missing = ResourceTypeRegistry.All.Where(d => !byType.ContainsKey(d.Type)).Select(d => d.Type).ToList();
+        var missing = ResourceTypeRegistry.All
+            .Where(d => d.SpecializedRoot ? !s_specialized.ContainsKey(d.Type) : !byType.ContainsKey(d.Type))
+            .Select(d => d.Type).ToList();
         if (missing.Count > 0)
         {
             throw new InvalidOperationException($"registered resource types without a policy: {string.Join(", ", missing)}");

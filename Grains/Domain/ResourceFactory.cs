@@ -38,7 +38,7 @@ internal static class ResourceFactory
         }
 
         attributes["et"] = et;
-        Policies.Get(type).Defaults?.Invoke(attributes, originator);
+        Policies.For(type)?.Defaults?.Invoke(attributes, originator);
         if (accepted.ContainsKey("cr"))
         {
             attributes["cr"] = originator;
@@ -75,8 +75,10 @@ internal static class ResourceFactory
     }
 
     /// <summary>A generated resource name: type short name, underscore, random characters (as ACME does).</summary>
-    public static string GenerateName(ResourceType type) =>
-        string.Concat(ResourceTypeRegistry.Get(type).ShortName, "_", ResourceIds.RandomString(10));
+    public static string GenerateName(ResourceType type) => GenerateName(ResourceTypeRegistry.Get(type).ShortName);
+
+    /// <summary>A generated resource name starting with <paramref name="shortName"/> (a specialization's: <c>fwr_…</c>).</summary>
+    public static string GenerateName(string shortName) => string.Concat(shortName, "_", ResourceIds.RandomString(10));
 
     /// <summary>A name like <see cref="GenerateName(ResourceType)"/>, derived from <paramref name="seed"/> (the same for a repeated request).</summary>
     public static string GenerateName(ResourceType type, ulong seed) =>

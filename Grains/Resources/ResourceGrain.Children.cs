@@ -108,7 +108,7 @@ internal abstract partial class ResourceGrain
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "a CSEBase cannot be created");
         }
 
-        if (!Policy.Children.Contains(type) || Policies.For(type) is null)
+        if (!Policy.Children.Contains(type) || !Policies.IsImplemented(type))
         {
             return Policy.UnimplementedChildren.Contains(type)
                 ? ResourceResponse.Error(ResponseStatusCode.NotImplemented, $"resource type {(int)type} is not supported yet")
@@ -123,11 +123,11 @@ internal abstract partial class ResourceGrain
 
     private async ValueTask<ResourceResponse> CreateChild(ResourceRequest request, string now)
     {
-        var policy = Policies.For(request.ResourceType!.Value)!;
-        if (request.ContentRoot != policy.RootKey)
+        var type = request.ResourceType!.Value;
+        if (Policies.ForContent(type, request.ContentRoot) is not { } policy || request.ContentRoot != policy.RootKey)
         {
             return ResourceResponse.Error(ResponseStatusCode.BadRequest,
-                $"content must be {policy.RootKey} for ty={(int)policy.Type}, not {request.ContentRoot ?? "empty"}");
+                $"content must be {Policies.RootKeysOf(type)} for ty={(int)type}, not {request.ContentRoot ?? "empty"}");
         }
 
         var error = AttributeValidator.Validate(policy, request.Content, new ValidationContext(Operation.Create, request.ReleaseVersion),
@@ -160,7 +160,7 @@ internal abstract partial class ResourceGrain
             return repeated;
         }
 
-        var name = accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given : ResourceFactory.GenerateName(policy.Type);
+        var name = accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given : ResourceFactory.GenerateName(policy.ShortName);
         if (!ResourceIds.IsValidName(name))
         {
             return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");

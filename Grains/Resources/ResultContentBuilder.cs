@@ -33,7 +33,7 @@ internal static class ResultContentBuilder
                 {
                     if (child.Attributes is not null)
                     {
-                        Representation.AddChild(body, ResourceTypeRegistry.RootKey(child.Reference.Type)!, child.Attributes);
+                        Representation.AddChild(body, Policies.RootKeyOf(child.Reference.Type, child.Attributes), child.Attributes);
                     }
                 }
 

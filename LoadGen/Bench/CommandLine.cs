@@ -34,11 +34,13 @@ internal sealed class CommandLine
               time carried in con. Prints one "FANOUT ..." line; exit code 2 if notifications are missing.
 
           group-fanout --base http://127.0.0.1:8080 [--op la|cin] [--members 1000] [--requests 200] [--warmup 20]
-                 [--concurrency 1] [--setup-concurrency 32]
+                 [--concurrency 1] [--setup-concurrency 32] [--silo-pid PID]
               Group fan-out: one AE with --members containers (one instance each) in one group, then --requests
               requests to the group's fopt: a retrieve of every member's la (op la) or a create of an instance in
               every member (op cin). Checks each answer has one 2000 (2001) entry per member. Prints one "GROUP ..."
-              line with the fan-out latency percentiles and member operations per second.
+              line with the fan-out latency percentiles and member operations per second (with --silo-pid, also the
+              silo's CPU time per fan-out and per member operation, read from /proc: the figure least moved by
+              other load on the machine) and the 1-minute load average before and after.
 
           mqtt-connections [--host 127.0.0.1] --port 1883 [--connections 50000] [--sources 4]
                  [--first-source 127.0.0.2] [--prefix mqc] [--ids ae|plain] [--first-index 0] [--keepalive 300] [--rate 2000]

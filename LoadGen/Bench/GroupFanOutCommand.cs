@@ -23,6 +23,7 @@ internal static class GroupFanOutCommand
         var op = options.String("op", "la");
         var concurrency = options.Int("concurrency", 1);
         var setupConcurrency = options.Int("setup-concurrency", 32);
+        var siloPid = options.Int("silo-pid", 0);
         var run = DateTime.UtcNow.ToString("HHmmssfff", CultureInfo.InvariantCulture);
         var ae = "Cgrp" + run;
         using var http = BenchmarkHttp.CreateClient(baseUri, Math.Max(concurrency, setupConcurrency));
@@ -57,6 +58,8 @@ internal static class GroupFanOutCommand
         }
 
         var histogram = new LongConcurrentHistogram(1, TimeSpan.FromMinutes(1).Ticks, 3);
+        var loadBefore = LoadAverage();
+        var cpuBefore = SiloCpuSeconds(siloPid);
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, requests), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, _) =>
         {
@@ -65,12 +68,25 @@ internal static class GroupFanOutCommand
             histogram.RecordValue(Math.Max(1, Stopwatch.GetElapsedTime(started).Ticks));
         });
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = SiloCpuSeconds(siloPid) - cpuBefore;
+        var siloCpu = siloPid > 0
+            ? string.Create(CultureInfo.InvariantCulture, $" silo_cpu_ms_per_fanout={cpu * 1000 / requests:F1} silo_cpu_us_per_member_op={cpu * 1e6 / requests / members:F1}")
+            : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"GROUP op={op} members={members} requests={requests} concurrency={concurrency} seconds={seconds:F2} " +
             $"fanouts_per_s={requests / seconds:F1} member_ops_per_s={(double)requests * members / seconds:F0} " +
-            $"p50_ms={Ms(histogram, 50)} p90_ms={Ms(histogram, 90)} p99_ms={Ms(histogram, 99)} max_ms={histogram.GetMaxValue() / 10_000.0:F1}"));
+            $"p50_ms={Ms(histogram, 50)} p90_ms={Ms(histogram, 90)} p99_ms={Ms(histogram, 99)} max_ms={histogram.GetMaxValue() / 10_000.0:F1}" +
+            $"{siloCpu} loadavg_before={loadBefore} loadavg_after={LoadAverage()}"));
         return 0;
     }
+
+    /// <summary>User + system CPU seconds of the silo process (0 without <c>--silo-pid</c>).</summary>
+    private static double SiloCpuSeconds(int pid) =>
+        pid > 0 ? Measurement.ServerProbe.ReadProcess(pid).Cpu ?? throw new InvalidOperationException($"cannot read /proc/{pid}/stat") : 0;
+
+    /// <summary>The 1-minute load average: the figures depend on what else runs on the machine.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
     private static string Ms(HistogramBase histogram, double percentile) =>
         (histogram.GetValueAtPercentile(percentile) / 10_000.0).ToString("F1", CultureInfo.InvariantCulture);

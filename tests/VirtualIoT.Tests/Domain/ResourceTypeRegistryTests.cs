@@ -1,4 +1,5 @@
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Resources.MgmtObj;
 using VirtualIoT.Grains.Resources.Subscription;
 
 namespace VirtualIoT.Tests.Domain;
@@ -14,7 +15,8 @@ public sealed class ResourceTypeRegistryTests
         { ResourceType.Subscription, [] },
         { ResourceType.AccessControlPolicy, [ResourceType.Subscription] },
         { ResourceType.Group, [ResourceType.Subscription] },
-        { ResourceType.Node, [ResourceType.Subscription] },
+        { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription] },
+        { ResourceType.MgmtObj, [ResourceType.Subscription] },
     };
 
     [Theory]
@@ -26,7 +28,8 @@ public sealed class ResourceTypeRegistryTests
     [InlineData(ResourceType.AE, ResourceType.CrossResourceSubscription, true)]
     [InlineData(ResourceType.AE, ResourceType.PollingChannel, true)]
     [InlineData(ResourceType.CSEBase, ResourceType.Node, false)]
-    [InlineData(ResourceType.Node, ResourceType.MgmtObj, true)]
+    [InlineData(ResourceType.Node, ResourceType.MgmtObj, false)]
+    [InlineData(ResourceType.MgmtObj, ResourceType.SemanticDescriptor, true)]
     [InlineData(ResourceType.Container, ResourceType.FlexContainer, true)]
     [InlineData(ResourceType.Subscription, ResourceType.Schedule, true)]
     [InlineData(ResourceType.Container, ResourceType.Group, false)]
@@ -38,7 +41,7 @@ public sealed class ResourceTypeRegistryTests
     [Fact]
     public void Every_registered_type_has_one_policy_for_its_own_type()
     {
-        foreach (var descriptor in ResourceTypeRegistry.All)
+        foreach (var descriptor in ResourceTypeRegistry.All.Where(d => !d.SpecializedRoot))
         {
             var policy = Policies.For(descriptor.Type);
 
@@ -49,8 +52,33 @@ public sealed class ResourceTypeRegistryTests
     }
 
     [Fact]
+    public void A_specialized_type_has_a_policy_per_root_key_and_none_for_the_type()
+    {
+        foreach (var descriptor in ResourceTypeRegistry.All.Where(d => d.SpecializedRoot))
+        {
+            Assert.Null(Policies.For(descriptor.Type));
+            Assert.True(Policies.IsImplemented(descriptor.Type));
+            Assert.Null(Policies.ForContent(descriptor.Type, "m2m:" + descriptor.ShortName));
+        }
+
+        Assert.Equal("m2m:bat", Policies.ForContent(ResourceType.MgmtObj, "m2m:bat")!.RootKey);
+        Assert.Equal("m2m:fwr", Policies.RootKeyOf(ResourceType.MgmtObj, new() { ["mgd"] = 1001L }));
+        Assert.Equal("m2m:cnt", Policies.RootKeyOf(ResourceType.Container, []));
+    }
+
+    [Fact]
+    public void Each_mgmtObj_specialization_has_its_own_mgd_and_short_name()
+    {
+        var all = MgmtObjSpecializations.All;
+
+        Assert.Equal(all.Length, all.Select(s => s.Definition).Distinct().Count());
+        Assert.Equal(all.Length, all.Select(s => s.ShortName).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1001, 10).Select(d => (long)d), all.Select(s => s.Definition).Order());
+    }
+
+    [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 14, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()
