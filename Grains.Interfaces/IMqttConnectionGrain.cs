@@ -71,6 +71,7 @@ public interface IMqttGatewayObserver : IGrainObserver
 /// The serialization the AE asked for (the first entry of its <c>csz</c>: <c>json</c>, <c>cbor</c>, <c>xml</c> or a
 /// media type), or null for JSON; it names the topic's suffix and the payload's format.
 /// </param>
+/// <param name="From">The primitive's <c>fr</c> when it is not this CSE's ID (see <see cref="PendingNotification.Originator"/>).</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.MqttNotification")]
 public sealed record MqttNotification(
     [property: Id(0)] string AeId,
@@ -80,4 +81,5 @@ public sealed record MqttNotification(
     [property: Id(4)] Dictionary<string, object?> Content,
     [property: Id(5)] TimeSpan Timeout,
     [property: Id(6)] int? EventCategory = null,
-    [property: Id(7)] string? Serialization = null);
+    [property: Id(7)] string? Serialization = null,
+    [property: Id(8)] string? From = null);

@@ -7,7 +7,7 @@ namespace VirtualIoT;
 /// notifications, keeps them in a stored queue and has them delivered one at a time, in order, with retries.
 /// </summary>
 [Alias("VirtualIoT.ISubscriptionGrain")]
-public interface ISubscriptionGrain : IClusterResourceGrain
+public interface ISubscriptionGrain : IClusterResourceGrain, IBlockingSubscriptionGrain
 {
     /// <summary>Cluster-internal: an event of the subscribed-to resource; stored before this returns.</summary>
     [Alias("Accept")]
@@ -16,6 +16,22 @@ public interface ISubscriptionGrain : IClusterResourceGrain
     /// <summary>Cluster-internal: the outcome of a delivery attempt, reported by the delivery worker.</summary>
     [Alias("Delivered"), OneWay]
     ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets);
+}
+
+/// <summary>
+/// The binding-facing side of a blocking update subscription (<c>net</c> 7): the pipeline asks it for the
+/// notification an update must have approved, then sends it and waits outside any grain's turn.
+/// </summary>
+[Alias("VirtualIoT.IBlockingSubscriptionGrain")]
+public interface IBlockingSubscriptionGrain : IResourceGrain
+{
+    /// <summary>
+    /// The notification for an update by <paramref name="originator"/> setting <paramref name="representation"/>, to
+    /// send to the subscription's one target and wait for; null when this subscription no longer exists. Builds the
+    /// notification only: the caller sends it.
+    /// </summary>
+    [Alias("BlockingNotification"), ReadOnly]
+    ValueTask<PendingNotification?> BlockingNotification(Dictionary<string, object?> representation, string originator);
 }
 
 /// <summary>
@@ -40,6 +56,14 @@ public interface IDeliveryGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Forward")]
     ValueTask<ResponseStatusCode?> Forward(string aeId, PendingNotification notification);
+
+    /// <summary>
+    /// Sends a notification to its one target (a URL, or an AE over its routes in delivery order) and returns the
+    /// receiver's status: the first 2xxx, else the last status answered, or null when no route answered within the
+    /// send timeout (a blocking update waits for this answer).
+    /// </summary>
+    [Alias("Ask")]
+    ValueTask<ResponseStatusCode?> Ask(PendingNotification notification);
 }
 
 /// <summary>
@@ -80,13 +104,18 @@ public sealed record ResourceEvent(
 /// <param name="Content">The <c>m2m:sgn</c> content tree.</param>
 /// <param name="Attempts">Delivery attempts so far.</param>
 /// <param name="EventCategory">Event category (<c>ec</c>, <c>X-M2M-EC</c>) of the request, when set: 4 (latest) for a <c>latestNotify</c> batch.</param>
+/// <param name="Originator">
+/// The request's originator (<c>fr</c>, <c>X-M2M-Origin</c>) when it is not this CSE: the originator of the update a
+/// blocking update notification asks about, or of a NOTIFY forwarded to an AE (as ACME does); null for the CSE-ID.
+/// </param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.PendingNotification")]
 public sealed record PendingNotification(
     [property: Id(0)] string Id,
     [property: Id(1)] IReadOnlyList<string> Targets,
     [property: Id(2)] Dictionary<string, object?> Content,
     [property: Id(3)] int Attempts,
-    [property: Id(4)] int? EventCategory = null);
+    [property: Id(4)] int? EventCategory = null,
+    [property: Id(5)] string? Originator = null);
 
 /// <summary>
 /// Sends one notification request to one URL: <c>http(s)://</c> (the HTTP binding) or <c>coap://</c> (the CoAP
@@ -104,7 +133,8 @@ public interface INotificationSender
     /// <paramref name="serialization"/> is the receiving AE's first <c>csz</c> entry (or null); a <c>ct=</c> query
     /// field of the URL (<c>http://host/ntf?ct=cbor</c>) takes precedence and is removed before sending.
     /// </summary>
-    /// <paramref name="eventCategory"/>, when set, goes out as <c>X-M2M-EC</c> (or <c>ec</c>).
+    /// <paramref name="eventCategory"/>, when set, goes out as <c>X-M2M-EC</c> (or <c>ec</c>); <paramref name="originator"/>,
+    /// when set, as <c>X-M2M-Origin</c> instead of the CSE-ID.
     Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory, string? serialization,
-        CancellationToken cancellationToken);
+        string? originator, CancellationToken cancellationToken);
 }

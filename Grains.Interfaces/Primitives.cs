@@ -163,7 +163,29 @@ public sealed record ResourceRequest
     /// access control rules with <c>acip</c>; null when unknown.
     /// </summary>
     [Id(13)] public string? OriginatorAddress { get; init; }
+
+    /// <summary>
+    /// Cluster-internal, never read from the wire: for an update of a resource with a blocking update subscription
+    /// (<c>net</c> 7), the <see cref="BlockingUpdateApproval.Token"/> whose notification the subscriber answered 2000.
+    /// The resource commits the update only when the token still describes its state and subscription.
+    /// </summary>
+    [Id(14)] public string? BlockingApproval { get; init; }
 }
+
+/// <summary>
+/// What a resource with a blocking update subscription (<c>net</c> 7, TS-0001 10.2.11.x) answers an update that
+/// needs the subscriber's approval: nothing is changed yet; the dispatcher sends the notification (outside the
+/// resource's turn), and on the subscriber's 2000 repeats the update with <see cref="Token"/> as
+/// <see cref="ResourceRequest.BlockingApproval"/>.
+/// </summary>
+/// <param name="SubscriptionId">The blocking update subscription.</param>
+/// <param name="Token">Names the subscription and the resource's state the approval is for; a changed state asks again.</param>
+/// <param name="Representation">The attributes the update sets (<c>nct</c> 2), under the resource's root key, for <c>nev/rep</c>.</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.BlockingUpdateApproval")]
+public sealed record BlockingUpdateApproval(
+    [property: Id(0)] string SubscriptionId,
+    [property: Id(1)] string Token,
+    [property: Id(2)] Dictionary<string, object?> Representation);
 
 /// <summary>A response primitive before binding: status, content tree and what the binding needs for headers.</summary>
 /// <param name="StatusCode"><c>rsc</c>.</param>
@@ -184,6 +206,12 @@ public sealed record ResourceResponse(
     /// wait, sent as HTTP <c>Retry-After</c>; null otherwise.
     /// </summary>
     [Id(5)] public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>
+    /// Cluster-internal: set (with status 1000, nothing changed) when an update waits for the approval of a blocking
+    /// update subscription; the dispatcher obtains it and repeats the update. Never sent to a client.
+    /// </summary>
+    [Id(6)] public BlockingUpdateApproval? AwaitsApproval { get; init; }
 
     /// <summary>An error response.</summary>
     public static ResourceResponse Error(OneM2MError error) => new(error.Code, Message: error.Message);

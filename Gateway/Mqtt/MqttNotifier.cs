@@ -48,7 +48,7 @@ internal sealed class MqttNotifier : ConnectionNotifier
 
         // The AE's first csz entry (TS-0004 7.5.1.2.2) names the topic's suffix and the payload's format.
         var serialization = SerializationOf(notification);
-        var primitive = Primitives.Notify(notification.To, Cse.CseId, notification.RequestId, notification.Content, notification.EventCategory);
+        var primitive = Primitives.Notify(notification.To, notification.From ?? Cse.CseId, notification.RequestId, notification.Content, notification.EventCategory);
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(string.Concat(notification.TopicPrefix, "/oneM2M/req/", _cseTopicId, "/", aeTopicId, "/", SerializationFormats.Name(serialization)))
             .WithPayload(Representation.PrimitiveToArray(serialization, primitive, request: true))

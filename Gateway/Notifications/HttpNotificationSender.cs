@@ -10,7 +10,7 @@ namespace VirtualIoT.Gateway.Notifications;
 
 /// <summary>
 /// Sends notification requests over HTTP (TS-0009 6.4: POST of <c>m2m:sgn</c> without <c>ty</c>, originator =
-/// the CSE-ID), serialized as <see cref="NotificationTarget"/> says. The request identifier is the notification's ID, the same on every retry, so a receiver can drop
+/// the CSE-ID unless the notification names another), serialized as <see cref="NotificationTarget"/> says. The request identifier is the notification's ID, the same on every retry, so a receiver can drop
 /// duplicates.
 /// </summary>
 internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOptions<CseOptions> options,
@@ -31,7 +31,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     public async Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory,
-        string? serialization, CancellationToken cancellationToken)
+        string? serialization, string? originator, CancellationToken cancellationToken)
     {
         if (!NotificationTarget.TryCreate(url, serialization, out var notification)
             || (notification.Address.Scheme != Uri.UriSchemeHttp && notification.Address.Scheme != Uri.UriSchemeHttps))
@@ -59,7 +59,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         {
             using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             exchange.CancelAfter(_exchangeTimeout);
-            return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, exchange.Token);
+            return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, originator ?? _cseId, exchange.Token);
         }
         finally
         {
@@ -68,12 +68,11 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     }
 
     private async Task<ResponseStatusCode?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, int? eventCategory,
-        ContentSerialization serialization,
-        CancellationToken cancellationToken)
+        ContentSerialization serialization, string originator, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(body.WrittenMemory) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(SerializationFormats.MediaType(serialization));
-        request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, _cseId);
+        request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, originator);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestIdentifier, requestId);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.ReleaseVersion, "3");
         if (eventCategory is { } category)

@@ -236,9 +236,12 @@ public sealed partial class RequestDispatcher
             return _discovery.Discover(target.ResourceId, request, cancellationToken);
         }
 
-        return request.Operation == Operation.Retrieve
-            ? target.Grain.Retrieve(request, cancellationToken)
-            : target.Grain.Execute(request, cancellationToken);
+        return request.Operation switch
+        {
+            Operation.Retrieve => target.Grain.Retrieve(request, cancellationToken),
+            Operation.Update => UpdateAsync(target.Grain, request, cancellationToken),
+            _ => target.Grain.Execute(request, cancellationToken),
+        };
     }
 
     private static partial class Log

@@ -154,4 +154,5 @@ internal sealed class ResourcePolicy
 /// <summary>What a type-specific check may need besides the attributes.</summary>
 /// <param name="Operation">Create or update.</param>
 /// <param name="ReleaseVersion">The request's <c>rvi</c>, null when absent.</param>
-internal sealed record ValidationContext(Operation Operation, string? ReleaseVersion);
+/// <param name="Merged">For an update: true when the attributes are the whole resource as it would be afterwards, not the request's.</param>
+internal sealed record ValidationContext(Operation Operation, string? ReleaseVersion, bool Merged = false);

@@ -44,6 +44,8 @@ internal sealed partial class DeliveryGrain(
     public async ValueTask<ResponseStatusCode?> Forward(string aeId, PendingNotification notification) =>
         await SendToAe(aeId, aeId, notification);
 
+    public async ValueTask<ResponseStatusCode?> Ask(PendingNotification notification) => await StatusFrom(notification.Targets[0], notification);
+
     private async Task<IReadOnlyList<string>> Send(PendingNotification notification)
     {
         var delivered = new List<string>(notification.Targets.Count);
@@ -58,22 +60,25 @@ internal sealed partial class DeliveryGrain(
         return delivered;
     }
 
-    private async Task<bool> SendTo(string target, PendingNotification notification)
+    private async Task<bool> SendTo(string target, PendingNotification notification) => IsSuccess(await StatusFrom(target, notification));
+
+    // The receiver's status for one target: a URL's, or an AE's over its routes; null when none answered.
+    private async Task<ResponseStatusCode?> StatusFrom(string target, PendingNotification notification)
     {
         if (target.Contains("://", StringComparison.Ordinal))
         {
             if (sender.CanSend(target))
             {
-                return await SendUrl(target, null, notification);
+                return await SendHttpStatus(target, null, notification);
             }
 
             // An nu naming a topic on some broker (mqtt://host/topic) or another scheme: not a route of this CSE.
             LogSendFailed(logger, notification.Id, target, "unsupported notification URI");
-            return false;
+            return null;
         }
 
         var aeId = target.StartsWith(_cse.CseId + "/", StringComparison.Ordinal) ? target[(_cse.CseId.Length + 1)..] : target;
-        return ResourceIds.Classify(aeId, _cse.CseBaseId) == ResourceType.AE && IsSuccess(await SendToAe(aeId, target, notification));
+        return ResourceIds.Classify(aeId, _cse.CseBaseId) == ResourceType.AE ? await SendToAe(aeId, target, notification) : null;
     }
 
     // The AE's routes in order until one answers 2xxx: that status, else the last status answered, else null.
@@ -124,15 +129,13 @@ internal sealed partial class DeliveryGrain(
         return answered;
     }
 
-    private async Task<bool> SendUrl(string url, string? serialization, PendingNotification notification) =>
-        IsSuccess(await SendHttpStatus(url, serialization, notification));
-
     private async Task<ResponseStatusCode?> SendHttpStatus(string url, string? serialization, PendingNotification notification)
     {
         // The sender times the exchange itself (SendTimeout); this bound only stops a request that waits in line
         // for a receiver's connections for too long.
         using var timeout = new CancellationTokenSource(_options.SendTimeout * 10);
-        var status = await sender.SendAsync(url, notification.Id, notification.Content, notification.EventCategory, serialization, timeout.Token);
+        var status = await sender.SendAsync(url, notification.Id, notification.Content, notification.EventCategory, serialization,
+            notification.Originator, timeout.Token);
         LogOutcome(status, notification.Id, url);
         return status;
     }
@@ -140,7 +143,7 @@ internal sealed partial class DeliveryGrain(
     private async Task<ResponseStatusCode?> SendMqtt(string aeId, string prefix, string target, string? serialization, PendingNotification notification)
     {
         var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout,
-            notification.EventCategory, serialization);
+            notification.EventCategory, serialization, notification.Originator);
         ResponseStatusCode? status;
         try
         {

@@ -371,6 +371,11 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
             updated[AttributeNames.ExpirationTime] = et;
         }
 
+        if (AwaitingApproval(request, accepted) is { } awaiting)
+        {
+            return awaiting;
+        }
+
         updated[AttributeNames.LastModifiedTime] = now;
         if (updated.TryGetValue(AttributeNames.StateTag, out var st) && st is long tag)
         {

@@ -36,6 +36,25 @@ internal static class SubscriptionMatcher
         return matching;
     }
 
+    /// <summary>
+    /// The blocking update subscription (<c>net</c> 7; at most one per resource) that an update setting
+    /// <paramref name="updated"/> must ask first: with <c>enc/atr</c>, only when the update sets one of those
+    /// attributes (as ACME does); null when there is none.
+    /// </summary>
+    public static SubscriptionFilter? Blocking(Dictionary<string, SubscriptionFilter>.ValueCollection filters, Dictionary<string, object?> updated)
+    {
+        foreach (var filter in filters)
+        {
+            if (Selects(filter, NotificationEventType.BlockingUpdate)
+                && (filter.Attributes.Count == 0 || filter.Attributes.Any(updated.ContainsKey)))
+            {
+                return filter;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Whether the criteria name <paramref name="eventType"/> (<c>enc/net</c>; stored as numbers).</summary>
     public static bool Selects(SubscriptionFilter filter, NotificationEventType eventType) => filter.EventTypes.Contains((int)eventType);
 }

@@ -68,19 +68,19 @@ internal sealed partial class AeGrain(
 
     protected override async ValueTask Created(NewResource resource)
     {
-        if (resource.Attributes.GetValueOrDefault(NodePolicy.NodeLink) is not string node)
+        if (NodeOf(resource.Attributes) is not { } node)
         {
             return;
         }
 
         try
         {
-            await GrainFactory.GetGrain<INodeGrain>(node).HostAe(ResourceId, true);
+            await node.HostAe(ResourceId, true);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The registration is stored: it stands, and the node misses it until the AE's nl is set again.
-            LogNodeLinkFailed(Logger, exception, ResourceId, node);
+            LogNodeLinkFailed(Logger, exception, ResourceId, node.GetPrimaryKeyString());
         }
     }
 
@@ -105,9 +105,9 @@ internal sealed partial class AeGrain(
             updated[NodePolicy.NodeLink] = node;
         }
 
-        if (State.Attributes.GetValueOrDefault(NodePolicy.NodeLink) is string previous && previous != node)
+        if (NodeOf(State.Attributes) is { } previous && previous.GetPrimaryKeyString() != node)
         {
-            await GrainFactory.GetGrain<INodeGrain>(previous).HostAe(ResourceId, false);
+            await previous.HostAe(ResourceId, false);
         }
 
         return null;
@@ -115,11 +115,17 @@ internal sealed partial class AeGrain(
 
     protected override async Task WillBeDeleted()
     {
-        if (State.Attributes.GetValueOrDefault(NodePolicy.NodeLink) is string node)
+        if (NodeOf(State.Attributes) is { } node)
         {
-            await GrainFactory.GetGrain<INodeGrain>(node).HostAe(ResourceId, false);
+            await node.HostAe(ResourceId, false);
         }
     }
+
+    /// <summary>The node an AE's stored <c>nl</c> names; null without one (or with one stored before nl was checked).</summary>
+    private INodeGrain? NodeOf(Dictionary<string, object?> attributes) =>
+        attributes.GetValueOrDefault(NodePolicy.NodeLink) is string node && ResourceIds.Classify(node, Options.CseBaseId) == ResourceType.Node
+            ? GrainFactory.GetGrain<INodeGrain>(node)
+            : null;
 
     private static ResourceResponse NotANode(string link) =>
         ResourceResponse.Error(ResponseStatusCode.BadRequest, $"nl (nodeLink) '{link}' does not name a node of this CSE");

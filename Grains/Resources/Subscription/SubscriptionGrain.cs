@@ -181,6 +181,24 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         Kick();
     }
 
+    public ValueTask<PendingNotification?> BlockingNotification(Dictionary<string, object?> representation, string originator)
+    {
+        if (!Exists || IsExpired(Now()) || Targets() is not [var target, ..])
+        {
+            return ValueTask.FromResult<PendingNotification?>(null);
+        }
+
+        // As ACME sends it: nev with net 7 and the attributes the update sets, from the update's originator.
+        var nev = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            [AttributeNames.NotificationEventType] = (long)NotificationEventType.BlockingUpdate,
+            [NotificationMembers.Representation] = representation,
+        };
+        var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.Event] = nev });
+        var id = string.Concat(ResourceId, ":blocking:", Guid.NewGuid().ToString("N"));
+        return ValueTask.FromResult<PendingNotification?>(new PendingNotification(id, [target], content, 0, Originator: originator));
+    }
+
     private bool LatestOnly => State.Attributes.LatestNotify();
 
     private bool Batching(out int number, out TimeSpan duration)
@@ -309,7 +327,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     protected override async ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
-        if (SubscriptionPolicy.Rules.Check!(updated, new ValidationContext(Operation.Update, null)) is { } invalid)
+        if (SubscriptionPolicy.Rules.Check!(updated, new ValidationContext(Operation.Update, null, Merged: true)) is { } invalid)
         {
             return ResourceResponse.Error(invalid);
         }

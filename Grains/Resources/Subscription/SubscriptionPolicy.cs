@@ -5,11 +5,12 @@ namespace VirtualIoT.Grains.Resources.Subscription;
 /// <summary>Attribute rules of the subscription (TS-0004 7.4.8, docs/protocol.md §2.6).</summary>
 internal static class SubscriptionPolicy
 {
-    /// <summary>Notification event types this CSE raises: update, delete, create and delete of a direct child.</summary>
+    /// <summary>Notification event types this CSE raises: update, delete, create and delete of a direct child, blocking update.</summary>
     private static readonly HashSet<long> s_supportedEvents =
     [
         (long)NotificationEventType.UpdateOfResource, (long)NotificationEventType.DeleteOfResource,
         (long)NotificationEventType.CreateOfDirectChildResource, (long)NotificationEventType.DeleteOfDirectChildResource,
+        (long)NotificationEventType.BlockingUpdate,
     ];
 
     /// <summary>Subscription attributes defined by the standard but not supported yet (5001 when given).</summary>
@@ -51,18 +52,25 @@ internal static class SubscriptionPolicy
         defaults: Defaults);
 
     /// <summary>
-    /// Defaults of a subscription (TS-0004 7.4.8.2.1): content type "all attributes", event type "update". Its creator
+    /// Defaults of a subscription (TS-0004 7.4.8.2.1): event type "update"; content type "all attributes", or "modified
+    /// attributes" for a blocking update (its only allowed one, as ACME defaults it). Its creator
     /// is recorded only when the create asks for it (<c>"cr": null</c>); notificationStatsInfo appears with the first
     /// statistics counted.
     /// </summary>
     private static void Defaults(Dictionary<string, object?> attributes, string _)
     {
-        attributes.TryAdd(AttributeNames.NotificationContentType, (long)NotificationContentType.AllAttributes);
+        attributes.TryAdd(AttributeNames.NotificationContentType,
+            (long)(NamesBlockingUpdate(attributes) ? NotificationContentType.ModifiedAttributes : NotificationContentType.AllAttributes));
         attributes.TryAdd(AttributeNames.EventNotificationCriteria, new Dictionary<string, object?>(StringComparer.Ordinal) { [AttributeNames.NotificationEventType] = new List<object?> { (long)NotificationEventType.UpdateOfResource } });
     }
 
     private static OneM2MError? Check(Dictionary<string, object?> attributes, ValidationContext context)
     {
+        if (NamesBlockingUpdate(attributes) && CheckBlockingUpdate(attributes, context) is { } blocking)
+        {
+            return blocking;
+        }
+
         foreach (var name in s_unsupportedAttributes)
         {
             if (attributes.TryGetValue(name, out var value) && value is not null && !(value is false))
@@ -146,9 +154,70 @@ internal static class SubscriptionPolicy
 
             if ((NotificationContentType)nct is NotificationContentType.TriggerPayload or NotificationContentType.TimeSeriesNotification
                 || ((NotificationContentType)nct == NotificationContentType.ModifiedAttributes
-                    && events.Any(e => e != (long)NotificationEventType.UpdateOfResource)))
+                    && events.Any(e => e is not ((long)NotificationEventType.UpdateOfResource or (long)NotificationEventType.BlockingUpdate))))
             {
                 return OneM2MError.BadRequest($"nct {nct} does not fit the event types {string.Join(",", events)}");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Attributes a blocking update subscription may not have (as ACME: they would delay or drop its one notification).</summary>
+    private static readonly string[] s_notForBlockingUpdate =
+    [
+        AttributeNames.ExpirationCounter, AttributeNames.GroupId, AttributeNames.NotificationForwardingUri, AttributeNames.BatchNotify,
+        AttributeNames.RateLimit, AttributeNames.PreSubscriptionNotify, AttributeNames.PendingNotification, AttributeNames.NotificationStoragePriority,
+        AttributeNames.LatestNotify, AttributeNames.NotificationEventCat,
+    ];
+
+    /// <summary>Whether <c>enc/net</c> names the blocking update (7).</summary>
+    private static bool NamesBlockingUpdate(Dictionary<string, object?> attributes) =>
+        attributes.Criteria() is { } enc && enc.TryGetValue(AttributeNames.NotificationEventType, out var net)
+        && IsIntegerList(net, out var events) && events.Contains((long)NotificationEventType.BlockingUpdate);
+
+    /// <summary>
+    /// The rules of a blocking update subscription (TS-0004 7.4.8.2.1, as ACME applies them), all 4000: it is made so
+    /// at creation, never by an update; 7 is its only event type; one notification target; only <c>enc/atr</c>
+    /// narrows it; content type 2 (modified attributes); none of the batching, counting or forwarding attributes.
+    /// One per resource (4124) is checked against the subscribed-to resource (<see cref="CheckForParent"/>).
+    /// </summary>
+    private static OneM2MError? CheckBlockingUpdate(Dictionary<string, object?> attributes, ValidationContext context)
+    {
+        var enc = attributes.Criteria()!;
+        if (context.Operation == Operation.Update && !context.Merged)
+        {
+            return OneM2MError.BadRequest("an update cannot make a subscription a blocking update (net 7) one");
+        }
+
+        if (IsIntegerList(enc[AttributeNames.NotificationEventType], out var events) && events.Count > 1)
+        {
+            return OneM2MError.BadRequest("blocking update (net 7) must be the only notification event type");
+        }
+
+        if (attributes.TryGetValue(AttributeNames.NotificationUri, out var nu) && nu is List<object?> { Count: > 1 })
+        {
+            return OneM2MError.BadRequest("a blocking update subscription has exactly one notification target (nu)");
+        }
+
+        foreach (var member in enc.Keys)
+        {
+            if (member is not (AttributeNames.NotificationEventType or AttributeNames.Attribute))
+            {
+                return OneM2MError.BadRequest($"enc/{member} is not allowed in a blocking update subscription: only enc/atr");
+            }
+        }
+
+        if (attributes.TryGetValue(AttributeNames.NotificationContentType, out var nct) && nct is long type && type != (long)NotificationContentType.ModifiedAttributes)
+        {
+            return OneM2MError.BadRequest($"nct {type} does not fit a blocking update subscription: nct must be 2 (modified attributes)");
+        }
+
+        foreach (var name in s_notForBlockingUpdate)
+        {
+            if (attributes.TryGetValue(name, out var value) && value is not null)
+            {
+                return OneM2MError.BadRequest($"'{name}' is not allowed in a blocking update subscription");
             }
         }
 
