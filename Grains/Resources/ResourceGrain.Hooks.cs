@@ -42,6 +42,12 @@ internal abstract partial class ResourceGrain
     /// <summary>Before the resource's state is cleared with its subtree: removes what the type keeps besides (a container's instance segments).</summary>
     protected virtual Task WillBeDeleted() => Task.CompletedTask;
 
+    /// <summary>
+    /// On activation of a record stored before the per-type records: the type's own record built from the flat
+    /// fields such a record has (<see cref="ResourceState.LegacyTail"/> and the like), or null when the type has none.
+    /// </summary>
+    protected virtual TypeState? MoveLegacyFields(ResourceState stored) => null;
+
     /// <summary>Stores what the type keeps besides the state record, then the state; runs under the write lock.</summary>
     protected virtual Task StoreAsync() => _store.WriteStateAsync();
 

@@ -37,6 +37,15 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     protected ResourceState State => _store.State;
 
+    /// <summary>The state only this type has (<see cref="ResourceState.Specific"/>), created empty on first use.</summary>
+    protected T Specific<T>()
+        where T : TypeState, new() => State.Specific switch
+        {
+            T specific => specific,
+            null => (T)(State.Specific = new T()),
+            var other => throw new InvalidOperationException($"resource {ResourceId} holds {other.GetType().Name}, not {typeof(T).Name}"),
+        };
+
     /// <summary>Children and subscriptions (stored apart from <see cref="State"/>).</summary>
     protected ResourceLinks Links => LinkStore.Links;
 
@@ -126,6 +135,13 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Exists && State.HasLegacyFields)
+        {
+            // Stored before the per-type records: move the type's fields into its record; the next write stores it.
+            State.Specific ??= MoveLegacyFields(State);
+            State.ClearLegacyFields();
+        }
+
         await LinkStore.LoadAsync(Exists, State.LinkPages);
 
         // Events stored but not known to have reached every subscription (the silo died): hand them over again.

@@ -1,10 +1,16 @@
 namespace VirtualIoT.Grains.Resources;
 
 /// <summary>
-/// The stored state of one resource grain. <see cref="Attributes"/> holds the resource's wire attributes by short
-/// name and is replaced, never changed in place, so a dictionary handed out in a response stays as it was.
+/// The stored state of one resource grain: what every type has. <see cref="Attributes"/> holds the resource's wire
+/// attributes by short name and is replaced, never changed in place, so a dictionary handed out in a response stays
+/// as it was. What only one type has (a container's instance log, a subscription's pending notifications) is that
+/// type's own record in <see cref="Specific"/>.
 /// </summary>
-[GenerateSerializer, Alias("VirtualIoT.ResourceState")]
+/// <remarks>
+/// Fields whose value is the default are not written, so a record holds no trace of the fields below that only
+/// records stored before the per-type records have.
+/// </remarks>
+[GenerateSerializer, Alias("VirtualIoT.ResourceState"), OmitDefaultMemberValues]
 public sealed class ResourceState
 {
     /// <summary>Resource type.</summary>
@@ -24,15 +30,6 @@ public sealed class ResourceState
 
     // Id 5 (children) and Id 11 (subscriptions) moved to ResourceLinks; never reuse them.
 
-    /// <summary>Container: sequence number the next content instance gets.</summary>
-    [Id(6)] public long NextSequence { get; set; }
-
-    /// <summary>Container: first instance segment that may still hold live instances.</summary>
-    [Id(7)] public long LowestSegment { get; set; }
-
-    /// <summary>Container: the instances of the open segment (the one <see cref="NextSequence"/> falls in).</summary>
-    [Id(8)] public List<InstanceRecord> Tail { get; set; } = [];
-
     /// <summary>Parent resource ID.</summary>
     [Id(10)] public string ParentId { get; set; } = "";
 
@@ -45,23 +42,62 @@ public sealed class ResourceState
     /// <summary>Number of events this resource has raised, for event IDs.</summary>
     [Id(13)] public long EventSequence { get; set; }
 
-    /// <summary>Subscription: notifications waiting for delivery, oldest first.</summary>
-    [Id(14)] public List<PendingNotification> Queue { get; set; } = [];
-
     /// <summary>Which of the 64 pages of <see cref="ResourceLinks"/> hold entries (bit k = page k).</summary>
     [Id(16)] public ulong LinkPages { get; set; }
 
-    /// <summary>Subscription with <c>bn</c>: notifications gathered for the next batch (<c>m2m:agn</c>).</summary>
-    [Id(15)] public List<PendingNotification> Batch { get; set; } = [];
+    /// <summary>The state only this resource's type has, stored in the same record; null for a type that has none.</summary>
+    [Id(19)] public TypeState? Specific { get; set; }
 
-    /// <summary>Container: the content instance creates it remembers for repeated requests (<see cref="RequestLedger"/>).</summary>
-    [Id(17)] public List<CompletedCreate> Completed { get; set; } = [];
+    // ---- Records stored before the per-type records held their type's state in the fields below (ids 6, 7, 8, 14,
+    // 15, 17, 18; never reuse them). A resource grain moves them to its type's record when it is activated
+    // (MoveLegacyFields), and the next write stores the record without them.
 
-    /// <summary>
-    /// Container: sequences of instances removed from sealed segments whose rewrite may not be stored yet (a segment
-    /// is rewritten after the state, so that the state alone decides); skipped when the segments are read.
-    /// </summary>
-    [Id(18)] public List<long> RemovedInstances { get; set; } = [];
+    /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.NextSequence"/>.</summary>
+    [Id(6)] public long LegacyNextSequence { get; set; }
+
+    /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.LowestSegment"/>.</summary>
+    [Id(7)] public long LegacyLowestSegment { get; set; }
+
+    /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.Tail"/>.</summary>
+    [Id(8)] public List<InstanceRecord>? LegacyTail { get; set; }
+
+    /// <summary>Before <see cref="Specific"/>: a subscription's <see cref="Subscription.PendingNotifications.Queue"/>.</summary>
+    [Id(14)] public List<PendingNotification>? LegacyQueue { get; set; }
+
+    /// <summary>Before <see cref="Specific"/>: a subscription's <see cref="Subscription.PendingNotifications.Batch"/>.</summary>
+    [Id(15)] public List<PendingNotification>? LegacyBatch { get; set; }
+
+    /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.Completed"/>.</summary>
+    [Id(17)] public List<CompletedCreate>? LegacyCompleted { get; set; }
+
+    /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.RemovedInstances"/>.</summary>
+    [Id(18)] public List<long>? LegacyRemovedInstances { get; set; }
+
+    /// <summary>Whether this record was stored before the per-type records and still holds their fields.</summary>
+    internal bool HasLegacyFields =>
+        LegacyNextSequence != 0 || LegacyLowestSegment != 0 || LegacyTail is not null || LegacyQueue is not null
+        || LegacyBatch is not null || LegacyCompleted is not null || LegacyRemovedInstances is not null;
+
+    /// <summary>Forgets the fields of a record stored before the per-type records (after they were moved).</summary>
+    internal void ClearLegacyFields()
+    {
+        LegacyNextSequence = 0;
+        LegacyLowestSegment = 0;
+        LegacyTail = null;
+        LegacyQueue = null;
+        LegacyBatch = null;
+        LegacyCompleted = null;
+        LegacyRemovedInstances = null;
+    }
+}
+
+/// <summary>
+/// The part of a resource's stored state that only its type has (<see cref="ResourceState.Specific"/>): one
+/// <c>[GenerateSerializer]</c> subclass per type that needs one, kept in the type's folder.
+/// </summary>
+[GenerateSerializer, Alias("VirtualIoT.TypeState")]
+public abstract class TypeState
+{
 }
 
 /// <summary>

@@ -4,21 +4,22 @@ using Orleans.Storage;
 namespace VirtualIoT.Grains.Resources;
 
 /// <summary>
-/// Records a grain keeps in up to <see cref="PageCount"/> pages apart from its own state, so that a change rewrites
-/// one page rather than all of them. Each page is a record of its own in the grain storage, under state name
-/// <c>stateName</c> and grain id <c>{pageType}/{owner}/{page}</c>; the owner keeps in its state the bitmask of the
-/// pages that exist (<see cref="WriteAsync"/> returns it) and hands it to <see cref="LoadAsync"/> on activation.
-/// A page is stored before the bitmask that names it; the first write of a page not loaded reads it first
-/// (<see cref="StoredRecordWrites"/>), so a page left by a silo that died before storing the bitmask is overwritten.
+/// Records a grain keeps in numbered pages apart from its own state, so that a change rewrites one page rather than
+/// all of them. Each page is a record of its own in the grain storage, under state name <c>stateName</c> and grain
+/// id <c>{pageType}/{owner}/{page}</c>. The owner's state says which pages exist: either as a bitmask of up to
+/// <see cref="PageCount"/> pages (the mask overloads: links, index names), or as a range it keeps itself (a
+/// container's sealed instance segments). A page is stored before the state that names it; the first write of a
+/// page not read reads it first (<see cref="StoredRecordWrites"/>), so a page left by a silo that died before the
+/// state named it is overwritten.
 /// </summary>
 /// <typeparam name="T">A page's content.</typeparam>
 internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, string pageType, string owner)
     where T : class, new()
 {
-    /// <summary>Number of pages: one bit each in the owner's bitmask.</summary>
+    /// <summary>Number of pages an owner with a bitmask has: one bit each.</summary>
     public const int PageCount = 64;
 
-    private readonly Dictionary<int, StoredRecord<T>> _pages = [];
+    private readonly Dictionary<long, StoredRecord<T>> _pages = [];
 
     /// <summary>Reads the pages in <paramref name="mask"/> (a page not stored reads empty); returns each with its number.</summary>
     public async Task<List<(int Page, T Content)>> LoadAsync(ulong mask)
@@ -27,22 +28,31 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
         var loaded = new List<(int Page, T Content)>();
         for (var page = 0; page < PageCount; page++)
         {
-            if ((mask & (1UL << page)) == 0)
+            if ((mask & (1UL << page)) != 0)
             {
-                continue;
+                loaded.Add((page, (await ReadRecordAsync(page)).State));
             }
-
-            var stored = new StoredRecord<T>();
-            await storage.ReadRecordAsync(stateName, PageId(page), stored);
-            _pages[page] = stored;
-            loaded.Add((page, stored.State));
         }
 
         return loaded;
     }
 
+    /// <summary>Reads page <paramref name="page"/>; null when it is not stored.</summary>
+    public async Task<T?> ReadAsync(long page)
+    {
+        var stored = await ReadRecordAsync(page);
+        return stored.RecordExists ? stored.State : null;
+    }
+
     /// <summary>Stores <paramref name="content"/> as page <paramref name="page"/>, or clears the page when it is null; returns <paramref name="mask"/> with the page's bit set accordingly.</summary>
     public async Task<ulong> WriteAsync(int page, T? content, ulong mask)
+    {
+        await WriteAsync(page, content);
+        return content is null ? mask & ~(1UL << page) : mask | (1UL << page);
+    }
+
+    /// <summary>Stores <paramref name="content"/> as page <paramref name="page"/>, or clears the page when it is null.</summary>
+    public async Task WriteAsync(long page, T? content)
     {
         _pages.TryGetValue(page, out var stored);
         if (content is null)
@@ -53,14 +63,13 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
             }
 
             _pages.Remove(page);
-            return mask & ~(1UL << page);
+            return;
         }
 
         stored ??= new StoredRecord<T>();
         stored.State = content;
         await storage.WriteRecordAsync(stateName, PageId(page), stored);
         _pages[page] = stored;
-        return mask | (1UL << page);
     }
 
     /// <summary>Clears every page read or written.</summary>
@@ -77,6 +86,14 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
         _pages.Clear();
     }
 
-    private GrainId PageId(int page) =>
+    private async Task<StoredRecord<T>> ReadRecordAsync(long page)
+    {
+        var stored = new StoredRecord<T>();
+        await storage.ReadRecordAsync(stateName, PageId(page), stored);
+        _pages[page] = stored;
+        return stored;
+    }
+
+    private GrainId PageId(long page) =>
         GrainId.Create(pageType, string.Concat(owner, "/", page.ToString(CultureInfo.InvariantCulture)));
 }

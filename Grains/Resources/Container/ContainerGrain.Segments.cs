@@ -1,6 +1,6 @@
 namespace VirtualIoT.Grains.Resources.Container;
 
-/// <summary>How a container stores its sealed instance segments, in which order, and how it drops them.</summary>
+/// <summary>How a container stores its instance log and sealed segments, in which order, and how it drops them.</summary>
 internal sealed partial class ContainerGrain
 {
     /// <summary>
@@ -18,9 +18,9 @@ internal sealed partial class ContainerGrain
             await WriteSegment(seal);
         }
 
-        State.Tail = _instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
-        State.LowestSegment = _instances.Segments.Count > 0 ? _instances.Segments.Keys[0] : OpenSegment;
-        State.RemovedInstances = [.. _instances.Removed];
+        Log.Tail = _instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
+        Log.LowestSegment = _instances.Segments.Count > 0 ? _instances.Segments.Keys[0] : OpenSegment;
+        Log.RemovedInstances = [.. _instances.Removed];
         await base.StoreAsync();
 
         foreach (var segment in _instances.Dirty)
@@ -37,25 +37,10 @@ internal sealed partial class ContainerGrain
     }
 
     /// <summary>Stores sealed segment <paramref name="segment"/> as memory holds it, or clears it when it holds nothing.</summary>
-    private async Task WriteSegment(long segment)
-    {
-        _segmentStates.TryGetValue(segment, out var stored);
-        if (!_instances.Segments.TryGetValue(segment, out var records) || records.Count == 0)
-        {
-            if (stored is { RecordExists: true })
-            {
-                await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
-            }
+    private Task WriteSegment(long segment) =>
+        Segments.WriteAsync(segment, _instances.Segments.TryGetValue(segment, out var records) && records.Count > 0
+            ? new InstanceSegment { Instances = [.. records] }
+            : null);
 
-            _segmentStates.Remove(segment);
-            return;
-        }
-
-        stored ??= new StoredRecord<InstanceSegment>();
-        stored.State = new InstanceSegment { Instances = [.. records] };
-        await _storage.WriteRecordAsync(SegmentStateName, SegmentId(segment), stored);
-        _segmentStates[segment] = stored;
-    }
-
-    private GrainId SegmentId(long segment) => GrainId.Create("vi-instances", string.Concat(ResourceId, "/", segment.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    protected override TypeState? MoveLegacyFields(ResourceState stored) => ContainerLog.FromLegacy(stored);
 }

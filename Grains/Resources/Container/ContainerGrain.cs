@@ -19,14 +19,12 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     /// <summary>Instances per stored segment: small enough that rewriting one is cheap, large enough that activation reads few records.</summary>
     internal const int SegmentSize = 16;
 
-    private const string SegmentStateName = "instances";
-
     private readonly IGrainStorage _storage;
     private readonly InstanceIndex _instances;
+    private StoredPages<InstanceSegment>? _segments;
 
     // The last state write of a retrieve that counted down an instance's dcnt (see CountRetrieval).
     private Task _retrievalWrite = Task.CompletedTask;
-    private readonly Dictionary<long, StoredRecord<InstanceSegment>> _segmentStates = [];
     private IGrainTimer? _purgeTimer;
 
     /// <summary>The segment the last instance sealed, to be stored before the state that no longer holds it in its tail.</summary>
@@ -46,7 +44,13 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     protected override ResourcePolicy Policy => ContainerPolicy.Rules;
 
-    private long OpenSegment => State.NextSequence / SegmentSize;
+    /// <summary>Where the instances stand (the container's own part of its state record).</summary>
+    private ContainerLog Log => Specific<ContainerLog>();
+
+    /// <summary>The sealed segments, each a page of its own: state name <c>instances</c>, grain id <c>vi-instances/{ri}/{segment}</c>.</summary>
+    private StoredPages<InstanceSegment> Segments => _segments ??= new StoredPages<InstanceSegment>(_storage, "instances", "vi-instances", ResourceId);
+
+    private long OpenSegment => Log.NextSequence / SegmentSize;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -56,15 +60,12 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return;
         }
 
-        _instances.Removed.UnionWith(State.RemovedInstances);
-        for (var segment = State.LowestSegment; segment < OpenSegment; segment++)
+        _instances.Removed.UnionWith(Log.RemovedInstances);
+        for (var segment = Log.LowestSegment; segment < OpenSegment; segment++)
         {
-            var stored = new StoredRecord<InstanceSegment>();
-            await _storage.ReadRecordAsync(SegmentStateName, SegmentId(segment), stored);
-            if (stored.RecordExists)
+            if (await Segments.ReadAsync(segment) is { } stored)
             {
-                _segmentStates[segment] = stored;
-                foreach (var record in stored.State.Instances)
+                foreach (var record in stored.Instances)
                 {
                     if (_instances.Removed.Contains(record.Sequence))
                     {
@@ -78,7 +79,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             }
         }
 
-        foreach (var record in State.Tail)
+        foreach (var record in Log.Tail)
         {
             _instances.Add(record);
         }
@@ -135,7 +136,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     private async ValueTask<ResourceResponse> CreateInstance(ResourceRequest request, Dictionary<string, object?> accepted, string now)
     {
         PurgeExpired(now);
-        if (RequestLedger.Find(State.Completed, request, Options) is { } done)
+        if (RequestLedger.Find(Log.Completed, request, Options) is { } done)
         {
             var original = ResourceIds.TrySplitInstanceId(done.ResourceId, out _, out var doneSequence) ? _instances.Lookup(doneSequence) : null;
             return ReplayCreate(request, ContentInstancePolicy.Rules, done, original is null || IsExpired(original, now) ? null : original.Attributes, accepted);
@@ -172,7 +173,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
             return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"content size {size} exceeds the container's maxByteSize {mbs}");
         }
 
-        var sequence = State.NextSequence;
+        var sequence = Log.NextSequence;
         var ri = ResourceIds.InstanceId(ResourceId, sequence);
         var error = ResourceFactory.Build(ResourceType.ContentInstance, accepted, ri, name, ResourceId, now, Expiration,
             MaxExpiration(), request.Originator, out var attributes);
@@ -195,8 +196,8 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         attributes[AttributeNames.StateTag] = stateTag;
         attributes[AttributeNames.ContentSize] = size;
 
-        State.NextSequence = sequence + 1;
-        if (State.NextSequence % SegmentSize == 0)
+        Log.NextSequence = sequence + 1;
+        if (Log.NextSequence % SegmentSize == 0)
         {
             _sealed = sequence / SegmentSize;
         }
@@ -207,7 +208,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, ResourceType.ContentInstance, attributes);
 
         // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
-        RequestLedger.Record(State.Completed, request, ri, name, Options);
+        RequestLedger.Record(Log.Completed, request, ri, name, Options);
         await WriteStateAsync();
         Events.Dispatch(raised);
 
@@ -473,15 +474,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     protected override async Task WillBeDeleted()
     {
-        foreach (var (segment, stored) in _segmentStates)
-        {
-            if (stored.RecordExists)
-            {
-                await _storage.ClearStateAsync(SegmentStateName, SegmentId(segment), stored);
-            }
-        }
-
-        _segmentStates.Clear();
+        await Segments.ClearAsync();
         _instances.Clear();
         _sealed = null;
     }

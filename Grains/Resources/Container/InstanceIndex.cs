@@ -21,7 +21,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
 
     /// <summary>
     /// Sequences removed from sealed segments whose rewrite is not known to be stored: the container's state lists
-    /// them (<see cref="ResourceState.RemovedInstances"/>) so that a segment read back skips them.
+    /// them (<see cref="ContainerLog.RemovedInstances"/>) so that a segment read back skips them.
     /// </summary>
     public HashSet<long> Removed { get; } = [];
 

@@ -46,10 +46,15 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     private IDeliveryGrain Delivery => GrainFactory.GetGrain<IDeliveryGrain>(0);
 
+    /// <summary>The notifications not delivered yet (the subscription's own part of its state record).</summary>
+    private PendingNotifications Pending => Specific<PendingNotifications>();
+
+    protected override TypeState? MoveLegacyFields(ResourceState stored) => PendingNotifications.FromLegacy(stored);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        if (Exists && State.Batch.Count > 0)
+        if (Exists && Pending.Batch.Count > 0)
         {
             ArmBatchTimer();
         }
@@ -71,10 +76,10 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return;
         }
 
-        if (Exists && (State.Queue.Count > 0 || State.Batch.Count > 0))
+        if (Exists && (Pending.Queue.Count > 0 || Pending.Batch.Count > 0))
         {
             _queueReminder = true;
-            if (State.Batch.Count > 0)
+            if (Pending.Batch.Count > 0)
             {
                 ArmBatchTimer();
             }
@@ -128,7 +133,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var id = string.Concat(resourceEvent.EventId, ":", ResourceId);
-        foreach (var queued in State.Queue)
+        foreach (var queued in Pending.Queue)
         {
             if (queued.Id == id)
             {
@@ -136,7 +141,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             }
         }
 
-        foreach (var batched in State.Batch)
+        foreach (var batched in Pending.Batch)
         {
             if (batched.Id == id)
             {
@@ -156,8 +161,8 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         if (Batching(out var number, out _))
         {
             // batchNotify: gather until num notifications or dur elapse, then one m2m:agn (TS-0004 7.5.1.2.4).
-            State.Batch.Add(notification);
-            if (State.Batch.Count >= number)
+            Pending.Batch.Add(notification);
+            if (Pending.Batch.Count >= number)
             {
                 FlushBatch();
             }
@@ -171,10 +176,10 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             if (LatestOnly)
             {
                 // latestNotify: a newer notification replaces those still waiting (the one in flight goes on).
-                State.Queue.RemoveAll(n => n.Id != _inFlight);
+                Pending.Queue.RemoveAll(n => n.Id != _inFlight);
             }
 
-            State.Queue.Add(notification);
+            Pending.Queue.Add(notification);
         }
 
         await WriteStateAsync();
@@ -213,15 +218,15 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     {
         _batchTimer?.Dispose();
         _batchTimer = null;
-        if (State.Batch.Count == 0)
+        if (Pending.Batch.Count == 0)
         {
             return;
         }
 
-        var content = NotificationContent.Aggregate(LatestOnly ? [State.Batch[^1]] : State.Batch);
+        var content = NotificationContent.Aggregate(LatestOnly ? [Pending.Batch[^1]] : Pending.Batch);
         // With latestNotify the batch is sent with event category 4, latest (TS-0004 7.5.1.2.4; as ACME does).
-        State.Queue.Add(new PendingNotification(string.Concat(State.Batch[^1].Id, ":agn"), Targets(), content, 0, LatestOnly ? 4 : null));
-        State.Batch = [];
+        Pending.Queue.Add(new PendingNotification(string.Concat(Pending.Batch[^1].Id, ":agn"), Targets(), content, 0, LatestOnly ? 4 : null));
+        Pending.Batch = [];
     }
 
     private void ArmBatchTimer()
@@ -235,7 +240,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         {
             _batchTimer?.Dispose();
             _batchTimer = null;
-            if (Exists && State.Batch.Count > 0)
+            if (Exists && Pending.Batch.Count > 0)
             {
                 FlushBatch();
                 await WriteStateAsync();
@@ -252,14 +257,14 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             StopTimer();
         }
 
-        var index = Exists ? State.Queue.FindIndex(n => n.Id == notificationId) : -1;
+        var index = Exists ? Pending.Queue.FindIndex(n => n.Id == notificationId) : -1;
         if (index < 0)
         {
             Kick();
             return;
         }
 
-        var notification = State.Queue[index];
+        var notification = Pending.Queue[index];
         var remaining = notification.Targets.Where(t => !deliveredTargets.Contains(t)).ToList();
         var mustStore = CountStatistics(notification.Targets, deliveredTargets);
         var retry = false;
@@ -270,18 +275,18 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
         if (remaining.Count == 0)
         {
-            State.Queue.RemoveAt(index);
+            Pending.Queue.RemoveAt(index);
         }
         else if (notification.Attempts + 1 >= _notifications.MaxAttempts)
         {
-            State.Queue.RemoveAt(index);
+            Pending.Queue.RemoveAt(index);
             _metrics.Dropped();
             LogDropped(Logger, notificationId, ResourceId, string.Join(' ', remaining), notification.Attempts + 1);
             mustStore = true;
         }
         else
         {
-            State.Queue[index] = notification with { Targets = remaining, Attempts = notification.Attempts + 1 };
+            Pending.Queue[index] = notification with { Targets = remaining, Attempts = notification.Attempts + 1 };
             _metrics.Retried();
             retry = true;
             mustStore = true;
@@ -293,7 +298,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             if (counter <= 1)
             {
                 // The counter is spent: what is still queued is not sent.
-                State.Queue.Clear();
+                Pending.Queue.Clear();
                 await DeleteSelfAsync();
                 return;
             }
@@ -370,10 +375,10 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             await this.UnregisterReminder(reminder);
         }
 
-        if (State.Queue.Count > 0)
+        if (Pending.Queue.Count > 0)
         {
-            var pending = new List<Task<IReadOnlyList<string>>>(State.Queue.Count);
-            foreach (var notification in State.Queue)
+            var pending = new List<Task<IReadOnlyList<string>>>(Pending.Queue.Count);
+            foreach (var notification in Pending.Queue)
             {
                 pending.Add(Delivery.SendNow(notification).AsTask());
             }
@@ -408,12 +413,12 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     private void Kick()
     {
-        if (_inFlight is not null || _timer is not null || !Exists || State.Queue.Count == 0)
+        if (_inFlight is not null || _timer is not null || !Exists || Pending.Queue.Count == 0)
         {
             return;
         }
 
-        var next = State.Queue[0];
+        var next = Pending.Queue[0];
         _inFlight = next.Id;
         _ = Delivery.Deliver(ResourceId, next);
 

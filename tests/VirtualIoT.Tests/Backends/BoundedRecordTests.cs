@@ -7,6 +7,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using VirtualIoT.Grains;
 using VirtualIoT.Grains.Resources;
+using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -111,10 +112,10 @@ internal static class BoundedRecordScenario
         var state = new GrainState<ResourceState>();
         await storage.ReadStateAsync("resource", host.Grains.GetGrain<IContainerGrain>(containerId).GetGrainId(), state);
         Assert.True(state.RecordExists);
-        var container = state.State!;
-        long size = serializer.SerializeToArray(container).Length;
+        long size = serializer.SerializeToArray(state.State!).Length;
+        var log = Assert.IsType<ContainerLog>(state.State!.Specific);
         var (records, bytes, largest) = (1, size, size);
-        for (var segment = container.LowestSegment; segment < container.NextSequence / 16; segment++)
+        for (var segment = log.LowestSegment; segment < log.NextSequence / 16; segment++)
         {
             var stored = new GrainState<InstanceSegment>();
             await storage.ReadStateAsync("instances", GrainId.Create("vi-instances", $"{containerId}/{segment.ToString(CultureInfo.InvariantCulture)}"), stored);

@@ -1,0 +1,38 @@
+namespace VirtualIoT.Grains.Resources.Container;
+
+/// <summary>
+/// A container's own stored state (<see cref="ResourceState.Specific"/>): where its content instances stand. The
+/// open segment travels here, in the container's state record; sealed segments are pages of their own
+/// (<see cref="StoredPages{T}"/>).
+/// </summary>
+[GenerateSerializer, Alias("VirtualIoT.ContainerLog")]
+public sealed class ContainerLog : TypeState
+{
+    /// <summary>Sequence number the next content instance gets.</summary>
+    [Id(0)] public long NextSequence { get; set; }
+
+    /// <summary>First instance segment that may still hold live instances.</summary>
+    [Id(1)] public long LowestSegment { get; set; }
+
+    /// <summary>The instances of the open segment (the one <see cref="NextSequence"/> falls in).</summary>
+    [Id(2)] public List<InstanceRecord> Tail { get; set; } = [];
+
+    /// <summary>The content instance creates the container remembers for repeated requests (<see cref="RequestLedger"/>).</summary>
+    [Id(3)] public List<CompletedCreate> Completed { get; set; } = [];
+
+    /// <summary>
+    /// Sequences of instances removed from sealed segments whose rewrite may not be stored yet (a segment is
+    /// rewritten after the state, so that the state alone decides); skipped when the segments are read.
+    /// </summary>
+    [Id(4)] public List<long> RemovedInstances { get; set; } = [];
+
+    /// <summary>The log of a container stored before the per-type records, from its flat fields.</summary>
+    internal static ContainerLog FromLegacy(ResourceState stored) => new()
+    {
+        NextSequence = stored.LegacyNextSequence,
+        LowestSegment = stored.LegacyLowestSegment,
+        Tail = stored.LegacyTail ?? [],
+        Completed = stored.LegacyCompleted ?? [],
+        RemovedInstances = stored.LegacyRemovedInstances ?? [],
+    };
+}
