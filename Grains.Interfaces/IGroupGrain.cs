@@ -16,6 +16,13 @@ public interface IGroupGrain : IClusterResourceGrain, IFanOutPointGrain
     /// </summary>
     [Alias("Members"), AlwaysInterleave]
     ValueTask<IReadOnlyList<string>?> Members();
+
+    /// <summary>
+    /// One-way: the resource <paramref name="memberId"/> was deleted; it leaves <c>mid</c> (directly or as a
+    /// sub-group's <c>fopt</c>) and <c>cnm</c> is counted again.
+    /// </summary>
+    [Alias("MemberDeleted"), OneWay]
+    ValueTask MemberDeleted(string memberId);
 }
 
 /// <summary>The binding-facing side of a resource with a fanOutPoint (<c>fopt</c>, a group's): the pipeline asks it before fanning out.</summary>

@@ -77,6 +77,23 @@ internal abstract partial class ResourceGrain
         }
     }
 
+    /// <summary>Takes the deleted resource out of the groups whose <c>mid</c> names it (their answer is not awaited).</summary>
+    private async Task LeaveGroups()
+    {
+        try
+        {
+            foreach (var group in await Group.GroupMemberships.ShardOf(GrainFactory, ResourceId).Deleted(ResourceId))
+            {
+                await GrainFactory.GetGrain<IGroupGrain>(group).MemberDeleted(ResourceId);
+            }
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The deletion stands; the groups keep naming the member, whose entry then answers 4004 in a fan-out.
+            LogGroupsNotTold(Logger, exception, ResourceId);
+        }
+    }
+
     private async Task DeleteSubtreeCore()
     {
         if (Links.Children.Count > 0)
@@ -102,6 +119,8 @@ internal abstract partial class ResourceGrain
         {
             await Events.KeepReminder();
         }
+
+        await LeaveGroups();
 
         DeactivateOnIdle();
     }

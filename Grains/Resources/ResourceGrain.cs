@@ -472,4 +472,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Resource {ResourceId} expired and was deleted")]
     private static partial void LogExpired(ILogger logger, string resourceId);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Deleted resource {ResourceId} could not be taken out of its groups' member lists")]
+    private static partial void LogGroupsNotTold(ILogger logger, Exception exception, string resourceId);
 }

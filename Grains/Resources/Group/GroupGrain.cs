@@ -17,15 +17,33 @@ internal sealed class GroupGrain(
 {
     protected override ResourcePolicy Policy => GroupPolicy.Rules;
 
-    protected override async ValueTask<ResourceResponse?> WillBeCreated(NewResource resource) =>
-        await ValidateMembers(resource.Attributes, resource.Originator ?? resource.Owner) is { } error ? ResourceResponse.Error(error) : null;
+    protected override async ValueTask<ResourceResponse?> WillBeCreated(NewResource resource)
+    {
+        if (await ValidateMembers(resource.Attributes, resource.Originator ?? resource.Owner) is { } error)
+        {
+            return ResourceResponse.Error(error);
+        }
+
+        // Indexed before the group is stored: a member deleted from now on leaves mid. Should the create fail after
+        // this, the index names a group that is not there, which a deletion then tells in vain.
+        await GroupMemberships.UpdateAsync(GrainFactory, ResourceId, MemberIds(resource.Attributes), join: true);
+        return null;
+    }
 
     protected override async ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated,
         Dictionary<string, object?> accepted, string originator)
     {
         if (accepted.ContainsKey("mid"))
         {
-            return await ValidateMembers(updated, originator) is { } error ? ResourceResponse.Error(error) : null;
+            if (await ValidateMembers(updated, originator) is { } error)
+            {
+                return ResourceResponse.Error(error);
+            }
+
+            // Joined before the update is stored. Members that left stay indexed (their deletion then finds nothing to
+            // remove here): the index may name too many groups, never too few.
+            await GroupMemberships.UpdateAsync(GrainFactory, ResourceId, MemberIds(updated), join: true);
+            return null;
         }
 
         if (updated.GetValueOrDefault("cnm") is long members && updated.GetValueOrDefault("mnm") is long max && members > max)
@@ -46,10 +64,35 @@ internal sealed class GroupGrain(
         }
     }
 
-    protected override Task WillBeDeleted()
+    protected override async Task WillBeDeleted()
     {
         AccessPolicies.InvalidateAll();
-        return Task.CompletedTask;
+        await GroupMemberships.UpdateAsync(GrainFactory, ResourceId, MemberIds(State.Attributes), join: false);
+    }
+
+    public async ValueTask MemberDeleted(string memberId)
+    {
+        if (!IsLive(Now()))
+        {
+            return;
+        }
+
+        var members = MemberIds(State.Attributes);
+        var kept = members.Where(id => GroupMemberships.ResourceOf(id) != memberId).ToList();
+        if (kept.Count == members.Count)
+        {
+            return;
+        }
+
+        // As the reference CSE does: the member leaves mid and cnm is counted again.
+        var updated = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal)
+        {
+            ["mid"] = kept.Cast<object?>().ToList(),
+            ["cnm"] = (long)kept.Count,
+            ["lt"] = Now(),
+        };
+        await ReplaceAttributesAsync(updated);
+        AccessPolicies.InvalidateAll();
     }
 
     public async ValueTask<FanOutPlan> PlanFanOut(ResourceRequest request)
@@ -71,8 +114,10 @@ internal sealed class GroupGrain(
     public ValueTask<IReadOnlyList<string>?> Members() =>
         ValueTask.FromResult<IReadOnlyList<string>?>(IsLive(Now()) ? MemberIds() : null);
 
-    private List<string> MemberIds() =>
-        State.Attributes.GetValueOrDefault("mid") is List<object?> mid ? mid.OfType<string>().ToList() : [];
+    private List<string> MemberIds() => MemberIds(State.Attributes);
+
+    private static List<string> MemberIds(Dictionary<string, object?> attributes) =>
+        attributes.GetValueOrDefault("mid") is List<object?> mid ? mid.OfType<string>().ToList() : [];
 
     /// <summary>
     /// A fan-out is governed by <c>macp</c> when the group has one (TS-0001 9.6.13), otherwise by the group's own

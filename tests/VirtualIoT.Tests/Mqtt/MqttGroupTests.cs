@@ -13,14 +13,7 @@ public sealed class MqttGroupTests(MqttFixture fixture)
         var aeId = NewAeId();
         await using var client = await ConnectDeviceAsync(fixture, aeId);
         await RegisterAsync(client, aeId);
-        var containers = new List<string>();
-        for (var i = 0; i < 2; i++)
-        {
-            var rqi = NewRqi();
-            var created = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, rqi, ty: 3, pc: $$$"""{"m2m:cnt":{"rn":"c{{{i}}}"}}"""), rqi);
-            Assert.Equal(2001, created.Rsc);
-            containers.Add(created.Content!["m2m:cnt"]!["ri"]!.GetValue<string>());
-        }
+        var containers = await CreateContainersAsync(client, aeId, 2);
 
         var tooMany = NewRqi();
         var refused = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, tooMany, ty: 9,
@@ -48,5 +41,47 @@ public sealed class MqttGroupTests(MqttFixture fixture)
             Assert.Equal(retrieveRqi, answer["rqi"]!.GetValue<string>());
             Assert.Equal("mqtt", answer["pc"]!["m2m:cin"]!["con"]!.GetValue<string>());
         });
+    }
+
+    [Fact]
+    public async Task A_member_deleted_over_MQTT_leaves_the_group()
+    {
+        var aeId = NewAeId();
+        await using var client = await ConnectDeviceAsync(fixture, aeId);
+        await RegisterAsync(client, aeId);
+        var containers = await CreateContainersAsync(client, aeId, 2);
+
+        var groupRqi = NewRqi();
+        var group = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, groupRqi, ty: 9,
+            pc: $$$"""{"m2m:grp":{"rn":"g","mnm":2,"mid":["{{{containers[0]}}}","{{{containers[1]}}}"]}}"""), groupRqi);
+        var deleteRqi = NewRqi();
+        var deleted = await client.RequestAsync(RequestTopic(aeId), Primitive(4, $"cse-in/{aeId}/c0", aeId, deleteRqi), deleteRqi);
+
+        Assert.Equal(2001, group.Rsc);
+        Assert.Equal(2002, deleted.Rsc);
+        JsonNode? members = null;
+        await Protocol.M2MTime.WaitUntil(async () =>
+        {
+            var rqi = NewRqi();
+            var retrieved = await client.RequestAsync(RequestTopic(aeId), Primitive(2, $"cse-in/{aeId}/g", aeId, rqi), rqi);
+            members = retrieved.Content!["m2m:grp"];
+            return members!["cnm"]!.GetValue<int>() == 1;
+        }, "the group counts one member (cnm) after the other was deleted");
+        Assert.Equal(containers[1], members!["mid"]!.AsArray().Single()!.GetValue<string>());
+    }
+
+    /// <summary>Creates containers <c>c0</c>, <c>c1</c>, … under the AE over MQTT; returns their resource IDs.</summary>
+    private static async Task<List<string>> CreateContainersAsync(MqttTestClient client, string aeId, int count)
+    {
+        var containers = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var rqi = NewRqi();
+            var created = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, rqi, ty: 3, pc: $$$"""{"m2m:cnt":{"rn":"c{{{i}}}"}}"""), rqi);
+            Assert.Equal(2001, created.Rsc);
+            containers.Add(created.Content!["m2m:cnt"]!["ri"]!.GetValue<string>());
+        }
+
+        return containers;
     }
 }

@@ -228,20 +228,55 @@ public sealed class GroupTests(CseFixture fixture)
     }
 
     [Fact]
-    public async Task A_member_deleted_after_validation_answers_4004_in_its_entry()
+    public async Task A_deleted_member_leaves_mid_and_cnm_and_the_fan_out()
     {
-        var (ae, paths, ids) = await AeWithContainers(2);
+        var (ae, paths, ids) = await AeWithContainers(3);
         var name = OneM2MClient.NewName("grp");
-        await CreateGroup("/cse-in/" + ae, ae, GroupBody(name, ids));
+        var created = await CreateGroup("/cse-in/" + ae, ae, GroupBody(name, ids));
         Answered(await Client.Delete(paths[1], ae), 2002);
 
+        // The group hears of the deletion right after it (one-way, so that a deletion never waits on a group).
+        var group = await GroupOnceCounted($"/cse-in/{ae}/{name}", ae, 2);
         var response = await Client.Retrieve($"/cse-in/{ae}/{name}/fopt", ae);
 
+        Assert.Equal(new[] { ids[0], ids[2] }, group["mid"]!.AsArray().Select(m => (string)m!));
+        Assert.True(string.CompareOrdinal((string)group["lt"]!, (string)created["lt"]!) >= 0);
         Answered(response, 2000);
         var answers = Responses(response);
-        Assert.Equal(2000, (int)answers[0]!["rsc"]!);
-        Assert.Equal(4004, (int)answers[1]!["rsc"]!);
-        Assert.NotNull(answers[1]!["pc"]?["m2m:dbg"]);
+        Assert.Equal(2, answers.Count);
+        Assert.All(answers, answer => Assert.Equal(2000, (int)answer!["rsc"]!));
+    }
+
+    [Fact]
+    public async Task Members_deleted_with_their_parent_and_a_deleted_sub_group_leave_mid()
+    {
+        var (ae, _, ids) = await AeWithContainers(2);
+        var (otherAe, _, otherIds) = await AeWithContainers(1);
+        var inner = await CreateGroup("/cse-in/" + otherAe, otherAe, GroupBody(OneM2MClient.NewName("grp"), [otherIds[0]]));
+        var name = OneM2MClient.NewName("grp");
+        await CreateGroup("/cse-in", OneM2MClient.Admin, GroupBody(name, [ids[0], (string)inner["ri"]! + "/fopt", ids[1]]));
+
+        // Deleting the AE deletes its containers with it; deleting the other AE deletes the sub-group.
+        Answered(await Client.Delete("/cse-in/" + ae, ae), 2002);
+        var withoutContainers = await GroupOnceCounted($"/cse-in/{name}", OneM2MClient.Admin, 1);
+        Answered(await Client.Delete("/cse-in/" + otherAe, otherAe), 2002);
+        var empty = await GroupOnceCounted($"/cse-in/{name}", OneM2MClient.Admin, 0);
+
+        Assert.Equal(new[] { (string)inner["ri"]! + "/fopt" }, withoutContainers["mid"]!.AsArray().Select(m => (string)m!));
+        Assert.Empty(empty["mid"]!.AsArray());
+        Answered(await Client.Delete($"/cse-in/{name}", OneM2MClient.Admin), 2002);
+    }
+
+    /// <summary>The group at <paramref name="path"/> once its <c>cnm</c> is <paramref name="members"/> (polled to a deadline).</summary>
+    private async Task<JsonObject> GroupOnceCounted(string path, string originator, int members)
+    {
+        JsonObject? group = null;
+        await M2MTime.WaitUntil(async () =>
+        {
+            group = (await Client.Retrieve(path, originator)).Resource("m2m:grp");
+            return (int)group["cnm"]! == members;
+        }, $"{path} counts {members} members (cnm)");
+        return group!;
     }
 
     [Fact]
