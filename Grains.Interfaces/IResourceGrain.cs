@@ -119,12 +119,25 @@ public sealed record ChildReference(
 /// <param name="EventTypes"><c>enc/net</c> (default update only).</param>
 /// <param name="ChildTypes"><c>enc/chty</c>: child types that count for net 3 and 4 (all when empty).</param>
 /// <param name="Attributes"><c>enc/atr</c>: attributes whose update counts for net 1 (all when empty).</param>
+/// <param name="Monitors"><c>enc/om</c>: the operations (and their originators) it monitors; null or empty for none.</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.SubscriptionFilter")]
 public sealed record SubscriptionFilter(
     [property: Id(0)] string SubscriptionId,
     [property: Id(1)] IReadOnlyList<int> EventTypes,
     [property: Id(2)] IReadOnlyList<int> ChildTypes,
-    [property: Id(3)] IReadOnlyList<string> Attributes);
+    [property: Id(3)] IReadOnlyList<string> Attributes,
+    [property: Id(4)] IReadOnlyList<OperationMonitor>? Monitors = null);
+
+/// <summary>
+/// One entry of <c>enc/om</c> (operationMonitor, TS-0004 6.3.5.x): an operation on the subscribed-to resource, by an
+/// originator; a member that is null matches any.
+/// </summary>
+/// <param name="Operation"><c>ops</c>: the operation (retrieves included).</param>
+/// <param name="Originator"><c>org</c>: the originator of the request.</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.OperationMonitor")]
+public sealed record OperationMonitor(
+    [property: Id(0)] Operation? Operation,
+    [property: Id(1)] string? Originator);
 
 /// <summary>A resource as discovery sees it.</summary>
 /// <param name="Exists">False when the grain holds no live resource.</param>

@@ -4,6 +4,11 @@ namespace VirtualIoT;
 [GenerateSerializer]
 public enum NotificationEventType
 {
+    /// <summary>
+    /// Not a <c>net</c> value: an operation that an operation monitor (<c>enc/om</c>) watches. Its notification
+    /// carries <c>nev/om</c> and no <c>net</c>.
+    /// </summary>
+    MonitoredOperation = 0,
     /// <summary>The resource was updated.</summary>
     UpdateOfResource = 1,
     /// <summary>The resource was deleted.</summary>

@@ -193,14 +193,9 @@ internal sealed partial class DeliveryGrain(
     /// </summary>
     private async Task<(IReadOnlyList<string> Addresses, string? Serialization)> PointsOfAccess(string aeId)
     {
-        var response = await GrainFactory.GetGrain<IAeGrain>(aeId).Retrieve(new ResourceRequest
-        {
-            Operation = Operation.Retrieve,
-            Originator = _cse.AdminOriginator,
-            RequestIdentifier = "poa",
-        });
-        if (response.Content is not Dictionary<string, object?> root || !root.TryGetValue("m2m:ae", out var value)
-            || value is not Dictionary<string, object?> ae)
+        // Not a RETRIEVE: the CSE reading its own resource is no operation that operation monitors (enc/om) watch,
+        // and a monitor on the AE would otherwise be notified of every notification the AE gets.
+        if (await GrainFactory.GetGrain<IAeGrain>(aeId).AttributesFor(_cse.AdminOriginator) is not { } ae)
         {
             return ([], null);
         }

@@ -25,12 +25,14 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     /// </summary>
     public string? Originator { get; set; }
 
-    /// <summary>An event stored in the outbox and the subscriptions it goes to.</summary>
-    public sealed record RaisedEvent(ResourceEvent Event, List<string> Subscriptions);
+    /// <summary>An event stored in the outbox and the subscriptions it goes to; <paramref name="Next"/>, another raised with it.</summary>
+    public sealed record RaisedEvent(ResourceEvent Event, List<string> Subscriptions, RaisedEvent? Next = null);
 
     /// <summary>
     /// Records an event for the subscriptions it concerns, in the outbox, to be stored by the state write that
-    /// follows; null when no subscription wants it. Call <see cref="Dispatch"/> after that write.
+    /// follows; null when no subscription wants it. Call <see cref="Dispatch"/> after that write. An update, and the
+    /// creation of a child (a CREATE addressed to this resource), are also the operation that operation monitors
+    /// (<c>enc/om</c>) watch: that event goes with it, representing this resource.
     /// </summary>
     public RaisedEvent? Raise(NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified = null)
     {
@@ -40,15 +42,57 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
             return null;
         }
 
+        var monitored = eventType switch
+        {
+            NotificationEventType.UpdateOfResource => RaiseOperation(Operation.Update, type, attributes, modified),
+            NotificationEventType.CreateOfDirectChildResource => RaiseOperation(Operation.Create, state().Type, state().Attributes, null),
+            _ => null,
+        };
         var matching = SubscriptionMatcher.Matching(subscriptions.Values, eventType, type, modified);
+        if (matching.Count == 0)
+        {
+            return monitored;
+        }
+
+        var raised = NewEvent(eventType, type, attributes, modified);
+        state().Outbox.Add(raised);
+        return new RaisedEvent(raised, matching, monitored);
+    }
+
+    /// <summary>The operation event of <paramref name="operation"/> for the operation monitors it concerns, in the outbox; null when none.</summary>
+    private RaisedEvent? RaiseOperation(Operation operation, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified)
+    {
+        var matching = SubscriptionMatcher.Monitoring(links().Subscriptions.Values, operation, Originator);
         if (matching.Count == 0)
         {
             return null;
         }
 
-        var raised = NewEvent(eventType, type, attributes, modified);
+        var raised = NewEvent(NotificationEventType.MonitoredOperation, type, attributes, modified) with { Operation = operation };
         state().Outbox.Add(raised);
         return new RaisedEvent(raised, matching);
+    }
+
+    /// <summary>
+    /// Hands a retrieve to the operation monitors (<c>enc/om</c>) it concerns, straight to the fan-out worker: a
+    /// retrieve stores nothing, so its event is not kept in the outbox (a silo failure before the subscriptions
+    /// stored it loses it) and has an ID of its own rather than the next of the stored sequence.
+    /// </summary>
+    public void MonitorRetrieve(ResourceType type, Dictionary<string, object?> attributes, string originator)
+    {
+        var subscriptions = links().Subscriptions;
+        if (subscriptions.Count == 0)
+        {
+            return;
+        }
+
+        var matching = SubscriptionMatcher.Monitoring(subscriptions.Values, Operation.Retrieve, originator);
+        if (matching.Count > 0)
+        {
+            var retrieved = new ResourceEvent(string.Concat(resourceId, "-r", Guid.NewGuid().ToString("N")), NotificationEventType.MonitoredOperation, type,
+                attributes, null, originator, Operation.Retrieve);
+            Dispatch(new RaisedEvent(retrieved, matching));
+        }
     }
 
     /// <summary>A new event with the next event ID, not put in the outbox (the resource's deletion event is handed over directly).</summary>
@@ -63,9 +107,12 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     /// <summary>Hands a stored event to the fan-out worker: one message, no waiting on subscriptions or receivers.</summary>
     public void Dispatch(RaisedEvent? raised)
     {
-        if (raised is not null && raised.Subscriptions.Count > 0)
+        for (var next = raised; next is not null; next = next.Next)
         {
-            _ = grainFactory.GetGrain<IFanOutGrain>(resourceId).Dispatch(resourceId, raised.Event, raised.Subscriptions);
+            if (next.Subscriptions.Count > 0)
+            {
+                _ = grainFactory.GetGrain<IFanOutGrain>(resourceId).Dispatch(resourceId, next.Event, next.Subscriptions);
+            }
         }
     }
 
@@ -112,7 +159,10 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
         var subscriptions = links().Subscriptions.Values;
         foreach (var pending in events)
         {
-            Dispatch(new RaisedEvent(pending, SubscriptionMatcher.Matching(subscriptions, pending.EventType, pending.ResourceType, pending.ModifiedAttributes)));
+            var matching = pending is { EventType: NotificationEventType.MonitoredOperation, Operation: { } operation }
+                ? SubscriptionMatcher.Monitoring(subscriptions, operation, pending.Originator)
+                : SubscriptionMatcher.Matching(subscriptions, pending.EventType, pending.ResourceType, pending.ModifiedAttributes);
+            Dispatch(new RaisedEvent(pending, matching));
         }
     }
 }

@@ -51,14 +51,28 @@ internal abstract partial class ResourceGrain
 
         // Delete_of_Resource goes to this resource's own subscriptions, stored by each before they are deleted
         // with the subtree (which then sends their deletion notifications).
+        // So does the DELETE operation, to the operation monitors (enc/om) that watch it.
         var deleted = SubscriptionMatcher.Matching(Links.Subscriptions.Values, NotificationEventType.DeleteOfResource, type, null);
-        if (deleted.Count > 0)
+        var monitoring = SubscriptionMatcher.Monitoring(Links.Subscriptions.Values, Operation.Delete, Events.Originator);
+        if (deleted.Count + monitoring.Count > 0)
         {
-            var raised = Events.NewEvent(NotificationEventType.DeleteOfResource, type, attributes, null);
-            var accepts = new List<Task>(deleted.Count);
-            foreach (var subscription in deleted)
+            var accepts = new List<Task>(deleted.Count + monitoring.Count);
+            if (deleted.Count > 0)
             {
-                accepts.Add(GrainFactory.GetGrain<ISubscriptionGrain>(subscription).Accept(raised).AsTask());
+                var raised = Events.NewEvent(NotificationEventType.DeleteOfResource, type, attributes, null);
+                foreach (var subscription in deleted)
+                {
+                    accepts.Add(GrainFactory.GetGrain<ISubscriptionGrain>(subscription).Accept(raised).AsTask());
+                }
+            }
+
+            if (monitoring.Count > 0)
+            {
+                var operation = Events.NewEvent(NotificationEventType.MonitoredOperation, type, attributes, null) with { Operation = Operation.Delete };
+                foreach (var subscription in monitoring)
+                {
+                    accepts.Add(GrainFactory.GetGrain<ISubscriptionGrain>(subscription).Accept(operation).AsTask());
+                }
             }
 
             await Task.WhenAll(accepts);

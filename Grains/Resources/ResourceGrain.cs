@@ -189,6 +189,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         }
 
         var content = await BuildContent(request.ResultContent ?? ResultContent.Attributes, request, now);
+        Events.MonitorRetrieve(Policy.Type, CurrentAttributes(), request.Originator);
         return new ResourceResponse(ResponseStatusCode.Ok, content);
     }
 

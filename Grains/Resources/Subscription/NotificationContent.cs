@@ -16,11 +16,22 @@ internal static class NotificationContent
                 resourceEvent.Attributes.TryGetValue(AttributeNames.ResourceId, out var ri) ? ri as string ?? "" : ""),
             _ => Representation.Resource(rootKey, resourceEvent.Attributes),
         };
-        var nev = new Dictionary<string, object?>(StringComparer.Ordinal)
+        var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.Representation] = representation };
+        if (resourceEvent is { EventType: NotificationEventType.MonitoredOperation, Operation: { } operation })
         {
-            [NotificationMembers.Representation] = representation,
-            [AttributeNames.NotificationEventType] = (long)resourceEvent.EventType,
-        };
+            // An operation monitor's notification names the operation and its originator (nev/om) and has no net.
+            var monitored = new Dictionary<string, object?>(2, StringComparer.Ordinal) { [AttributeNames.Operations] = (long)operation };
+            if (resourceEvent.Originator is { } originator)
+            {
+                monitored[AttributeNames.Originator] = originator;
+            }
+
+            nev[NotificationMembers.OperationMonitor] = monitored;
+        }
+        else
+        {
+            nev[AttributeNames.NotificationEventType] = (long)resourceEvent.EventType;
+        }
         return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.Event] = nev }, subscription, subscriptionReference,
             resourceEvent.Originator);
     }

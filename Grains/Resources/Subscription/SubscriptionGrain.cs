@@ -127,7 +127,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var filter = SubscriptionPolicy.Filter(ResourceId, State.Attributes);
-        if (!SubscriptionMatcher.Selects(filter, resourceEvent.EventType))
+        if (!SubscriptionMatcher.Selects(filter, resourceEvent))
         {
             return;
         }

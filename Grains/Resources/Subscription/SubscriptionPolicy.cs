@@ -22,7 +22,7 @@ internal static class SubscriptionPolicy
 
     /// <summary>Members of <c>enc</c> defined by the standard but not evaluated here yet.</summary>
     private static readonly HashSet<string> s_unsupportedCriteria =
-        new(StringComparer.Ordinal) { "om", "md", "crb", "cra", "ms", "us", "sts", "stb", "exb", "exa", "sza", "szb", "fo", "lbl", "ty", "cty" };
+        new(StringComparer.Ordinal) { "md", "crb", "cra", "ms", "us", "sts", "stb", "exb", "exa", "sza", "szb", "fo", "lbl", "ty", "cty" };
 
     public static readonly ResourcePolicy Rules = new(
         ResourceType.Subscription,
@@ -128,6 +128,13 @@ internal static class SubscriptionPolicy
                         }
 
                         break;
+                    case AttributeNames.OperationMonitor:
+                        if (CheckOperationMonitor(value, enc) is { } badMonitor)
+                        {
+                            return badMonitor;
+                        }
+
+                        break;
                     case AttributeNames.Attribute:
                         if (value is not List<object?> list || list.Any(a => a is not string))
                         {
@@ -157,6 +164,47 @@ internal static class SubscriptionPolicy
                     && events.Any(e => e is not ((long)NotificationEventType.UpdateOfResource or (long)NotificationEventType.BlockingUpdate))))
             {
                 return OneM2MError.BadRequest($"nct {nct} does not fit the event types {string.Join(",", events)}");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// <c>enc/om</c> (operation monitor): a non-empty list of entries, each with <c>ops</c> (an operation, 1 to 5)
+    /// and/or <c>org</c> (an originator); not together with <c>enc/net</c> (4000, as ACME).
+    /// </summary>
+    private static OneM2MError? CheckOperationMonitor(object? value, Dictionary<string, object?> enc)
+    {
+        if (enc.ContainsKey(AttributeNames.NotificationEventType))
+        {
+            return OneM2MError.BadRequest("enc/om and enc/net cannot be given together");
+        }
+
+        if (value is not List<object?> { Count: > 0 } entries)
+        {
+            return OneM2MError.BadRequest("enc/om must be a non-empty list of operation monitors");
+        }
+
+        foreach (var entry in entries)
+        {
+            if (entry is not Dictionary<string, object?> { Count: > 0 } monitor)
+            {
+                return OneM2MError.BadRequest("an enc/om entry must be an object with ops and/or org");
+            }
+
+            foreach (var (member, item) in monitor)
+            {
+                var valid = member switch
+                {
+                    AttributeNames.Operations => item is long operation && operation is >= (long)Operation.Create and <= (long)Operation.Notify,
+                    AttributeNames.Originator => item is string { Length: > 0 },
+                    _ => false,
+                };
+                if (!valid)
+                {
+                    return OneM2MError.BadRequest($"enc/om/{member} is not valid: ops is an operation from 1 to 5, org an originator");
+                }
             }
         }
 
@@ -300,16 +348,39 @@ internal static class SubscriptionPolicy
     public static SubscriptionFilter Filter(string subscriptionId, Dictionary<string, object?> attributes)
     {
         var enc = attributes.Criteria();
+        var monitors = Monitors(enc);
         var events = enc is not null && enc.TryGetValue(AttributeNames.NotificationEventType, out var net) && IsIntegerList(net, out var list)
             ? list.Select(e => (int)e).ToList()
-            : [(int)NotificationEventType.UpdateOfResource];
+            : monitors is null ? [(int)NotificationEventType.UpdateOfResource] : [];
         var childTypes = enc is not null && enc.TryGetValue(AttributeNames.ChildResourceType, out var chty) && IsIntegerList(chty, out var types)
             ? types.Select(t => (int)t).ToList()
             : [];
         var atr = enc is not null && enc.TryGetValue(AttributeNames.Attribute, out var atrValue) && atrValue is List<object?> names
             ? names.OfType<string>().ToList()
             : [];
-        return new SubscriptionFilter(subscriptionId, events, childTypes, atr);
+        return new SubscriptionFilter(subscriptionId, events, childTypes, atr, monitors);
+    }
+
+    /// <summary>The operation monitors of <c>enc/om</c>, or null without one.</summary>
+    private static List<OperationMonitor>? Monitors(Dictionary<string, object?>? enc)
+    {
+        if (enc is null || !enc.TryGetValue(AttributeNames.OperationMonitor, out var value) || value is not List<object?> entries)
+        {
+            return null;
+        }
+
+        var monitors = new List<OperationMonitor>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (entry is Dictionary<string, object?> monitor)
+            {
+                monitors.Add(new OperationMonitor(
+                    monitor.TryGetValue(AttributeNames.Operations, out var ops) && ops is long operation ? (Operation)operation : null,
+                    monitor.TryGetValue(AttributeNames.Originator, out var org) ? org as string : null));
+            }
+        }
+
+        return monitors;
     }
 
     private static bool IsIntegerList(object? value, out List<long> integers)
