@@ -206,7 +206,7 @@ public sealed partial class RequestDispatcher
         }
 
         var content = new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content };
-        var status = await _delivery.Forward(aeId, new PendingNotification(request.RequestIdentifier, [aeId], content, 0));
+        var status = await _delivery.Forward(aeId, new PendingNotification(request.RequestIdentifier, [aeId], content, 0, Originator: request.Originator));
         return status switch
         {
             null => ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, $"{aeId} answered the notification on none of its points of access"),

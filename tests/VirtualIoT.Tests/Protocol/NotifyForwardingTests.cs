@@ -41,6 +41,7 @@ public sealed class NotifyForwardingTests(CseFixture fixture) : IAsyncLifetime
         Answered(response, 2000);
         var received = await _receiver.WaitFor(r => r.Any(n => n.Signal?["nev"] is not null), "the forwarded notification at the AE's poa");
         Assert.Equal("forwarded", (string)received.First(n => n.Signal?["nev"] is not null).Signal!["nev"]!["rep"]!["m2m:cin"]!["con"]!);
+        Assert.Equal(OneM2MClient.Admin, received.First(n => n.Signal?["nev"] is not null).Headers["X-M2M-Origin"]);
     }
 
     [Fact]
