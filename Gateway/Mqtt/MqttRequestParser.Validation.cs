@@ -1,12 +1,8 @@
-using System.Buffers;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Json;
 using VirtualIoT.Gateway.Pipeline;
-using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Mqtt;
 
