@@ -29,7 +29,7 @@ public sealed class RateLimitTests(RateLimitCseFixture fixture)
         Assert.All(responses, r => Assert.True(r.Rsc is 2000 or 5207, $"{r.Rsc}: {r.Body}"));
         // A token bucket admits at most its size plus what refills meanwhile. The partitioned limiter was seen to
         // admit one bucket more right after the burst began (17 at ten per second in 0.31 s), so the bound allows
-        // two buckets; a limiter that did not limit would admit all forty.
+        // two buckets; a limiter that did not limit would admit the whole burst.
         Assert.True(admitted <= fixture.RequestRate * (2 + elapsed) + 1, $"{admitted} admitted in {elapsed:F2} s");
         Assert.NotEmpty(refused);
         Assert.All(refused, r => Assert.True(int.Parse(r.Headers["Retry-After"], CultureInfo.InvariantCulture) >= 1));
