@@ -144,7 +144,7 @@ public sealed record OperationMonitor(
 /// <param name="Path">Structured CSE-relative address.</param>
 /// <param name="Matches">Whether the resource itself passes the filter.</param>
 /// <param name="Children">Children held by other grains, to visit next.</param>
-/// <param name="MatchingInstances">Content instances held by this grain that pass the filter: (ri, structured address).</param>
+/// <param name="MatchingInstances">Instances held by this grain (content instances, flexContainerInstances) that pass the filter: (ri, structured address).</param>
 /// <param name="Continuation">Set when more children follow; pass it back to get them.</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.DiscoveryView")]
 public sealed record DiscoveryView(

@@ -98,7 +98,7 @@ public sealed class AddressResolver
         }
 
         // A content instance lives in its container's grain, which finds it by its ID.
-        var subTarget = IsHeld(ResourceIds.Classify(ri, _cse.CseBaseId)) ? ri : null;
+        var subTarget = ResourceTypeRegistry.IsHeld(ResourceIds.Classify(ri, _cse.CseBaseId)) ? ri : null;
         return new ResolvedTarget(grain, ri, subTarget, FromCache: false);
     }
 
@@ -134,7 +134,7 @@ public sealed class AddressResolver
         {
             var baseType = ResourceIds.Classify(address.BaseId, _cse.CseBaseId);
             grain = GrainById(address.BaseId);
-            if (grain is null || IsHeld(baseType))
+            if (grain is null || ResourceTypeRegistry.IsHeld(baseType))
             {
                 return OneM2MError.NotFound($"no resource with ID '{address.BaseId}'");
             }
@@ -177,7 +177,7 @@ public sealed class AddressResolver
                 return OneM2MError.NotFound($"no resource named '{name}' in '{cseRelative[..(relativeStart + segmentEnd)]}'");
             }
 
-            if (IsHeld(child.Type))
+            if (ResourceTypeRegistry.IsHeld(child.Type))
             {
                 if (!isLast)
                 {
@@ -212,7 +212,7 @@ public sealed class AddressResolver
         }
 
         var grain = _grains.GetResourceGrain(ri, _cse.CseBaseId);
-        if (grain is not null && ResourceIds.Classify(ri, _cse.CseBaseId) is { } type && !IsHeld(type))
+        if (grain is not null && ResourceIds.Classify(ri, _cse.CseBaseId) is { } type && !ResourceTypeRegistry.IsHeld(type))
         {
             // A held resource's ID (a content instance) names its holder's grain: not kept, instances come and go.
             _byId.Set(ri, new CachedAddress(grain, ri, type, null, null));
@@ -220,8 +220,4 @@ public sealed class AddressResolver
 
         return grain;
     }
-
-    /// <summary>True for a type whose resources live in their holder's grain (a content instance in its container's).</summary>
-    private static bool IsHeld(ResourceType? type) =>
-        type is { } known && ResourceTypeRegistry.Find(known)?.Ids == ResourceIdScheme.Held;
 }

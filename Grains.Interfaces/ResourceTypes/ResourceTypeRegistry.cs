@@ -120,6 +120,9 @@ public static class ResourceTypeRegistry
     /// <summary>The descriptor of an implemented type, or null.</summary>
     public static ResourceTypeDescriptor? Find(ResourceType type) => s_byType.GetValueOrDefault(type);
 
+    /// <summary>Whether resources of <paramref name="type"/> live in their holder's grain (a content instance in its container's).</summary>
+    public static bool IsHeld(ResourceType? type) => type is { } known && Find(known)?.Ids == ResourceIdScheme.Held;
+
     /// <summary>The descriptor of an implemented type; throws for any other (a programming error).</summary>
     public static ResourceTypeDescriptor Get(ResourceType type) =>
         s_byType.TryGetValue(type, out var descriptor) ? descriptor

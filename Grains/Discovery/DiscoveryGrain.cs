@@ -79,7 +79,8 @@ internal sealed class DiscoveryGrain(IOptions<CseOptions> options) : Grain, IDis
                     return true;
                 }
 
-                walk.Add(instance.Key, instance.Value, ResourceType.ContentInstance);
+                // A held instance's ID names its type (cin…, fci…).
+                walk.Add(instance.Key, instance.Value, ResourceIds.Classify(instance.Key, _options.CseBaseId) ?? ResourceType.ContentInstance);
             }
 
             foreach (var child in view.Children)

@@ -116,7 +116,7 @@ internal sealed class GroupMembers(IGrainFactory grains, CseOptions options, str
         else
         {
             grain = grains.GetResourceGrain(segments[0], options.CseBaseId);
-            if (ResourceIds.Classify(segments[0], options.CseBaseId) == ResourceType.ContentInstance)
+            if (ResourceTypeRegistry.IsHeld(ResourceIds.Classify(segments[0], options.CseBaseId)))
             {
                 subTarget = segments[0];
             }
@@ -140,7 +140,7 @@ internal sealed class GroupMembers(IGrainFactory grains, CseOptions options, str
                 return (OneM2MError.BadRequest("a group cannot be a member of itself"), null);
             }
 
-            if (child.Type == ResourceType.ContentInstance)
+            if (ResourceTypeRegistry.IsHeld(child.Type))
             {
                 subTarget = child.ResourceId;
             }

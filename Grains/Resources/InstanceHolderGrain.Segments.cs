@@ -1,7 +1,9 @@
-namespace VirtualIoT.Grains.Resources.Container;
+using VirtualIoT.Grains.Resources.Container;
 
-/// <summary>How a container stores its instance log and sealed segments, in which order, and how it drops them.</summary>
-internal sealed partial class ContainerGrain
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>How an instance holder stores its instance log and sealed segments, in which order, and how it drops them.</summary>
+internal abstract partial class InstanceHolderGrain
 {
     /// <summary>
     /// Stores a change of instances: a segment just sealed first (the state then drops it from its tail), the state,
@@ -18,12 +20,12 @@ internal sealed partial class ContainerGrain
             await WriteSegment(seal);
         }
 
-        Log.Tail = _instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
-        Log.LowestSegment = _instances.Segments.Count > 0 ? _instances.Segments.Keys[0] : OpenSegment;
-        Log.RemovedInstances = [.. _instances.Removed];
+        Log.Tail = Instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
+        Log.LowestSegment = Instances.Segments.Count > 0 ? Instances.Segments.Keys[0] : OpenSegment;
+        Log.RemovedInstances = [.. Instances.Removed];
         await base.StoreAsync();
 
-        foreach (var segment in _instances.Dirty)
+        foreach (var segment in Instances.Dirty)
         {
             if (segment < OpenSegment && segment != sealedSegment)
             {
@@ -31,16 +33,14 @@ internal sealed partial class ContainerGrain
             }
         }
 
-        _instances.Dirty.Clear();
-        _instances.Removed.Clear();
+        Instances.Dirty.Clear();
+        Instances.Removed.Clear();
         SchedulePurge();
     }
 
     /// <summary>Stores sealed segment <paramref name="segment"/> as memory holds it, or clears it when it holds nothing.</summary>
     private Task WriteSegment(long segment) =>
-        Segments.WriteAsync(segment, _instances.Segments.TryGetValue(segment, out var records) && records.Count > 0
+        Segments.WriteAsync(segment, Instances.Segments.TryGetValue(segment, out var records) && records.Count > 0
             ? new InstanceSegment { Instances = [.. records] }
             : null);
-
-    protected override TypeState? MoveLegacyFields(ResourceState stored) => ContainerLog.FromLegacy(stored);
 }

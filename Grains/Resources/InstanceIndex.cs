@@ -1,9 +1,9 @@
 using VirtualIoT.Grains.Domain;
 
-namespace VirtualIoT.Grains.Resources.Container;
+namespace VirtualIoT.Grains.Resources;
 
 /// <summary>
-/// A container's live content instances in memory, by segment of <see cref="ContainerGrain.SegmentSize"/>
+/// A holder's live instances in memory (a container's content instances, a flexContainer's instances), by segment of <see cref="InstanceHolderGrain.SegmentSize"/>
 /// sequence numbers, with their names, expiration times, count and bytes; remembers which sealed segments
 /// changed since they were last stored (<see cref="Dirty"/>).
 /// </summary>
@@ -21,7 +21,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
 
     /// <summary>
     /// Sequences removed from sealed segments whose rewrite is not known to be stored: the container's state lists
-    /// them (<see cref="ContainerLog.RemovedInstances"/>) so that a segment read back skips them.
+    /// them (<see cref="Container.ContainerLog.RemovedInstances"/>) so that a segment read back skips them.
     /// </summary>
     public HashSet<long> Removed { get; } = [];
 
@@ -43,10 +43,10 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// <summary>Adds an instance (read from storage or just created).</summary>
     public void Add(InstanceRecord record)
     {
-        var segment = record.Sequence / ContainerGrain.SegmentSize;
+        var segment = record.Sequence / InstanceHolderGrain.SegmentSize;
         if (!Segments.TryGetValue(segment, out var records))
         {
-            records = new List<InstanceRecord>(ContainerGrain.SegmentSize);
+            records = new List<InstanceRecord>(InstanceHolderGrain.SegmentSize);
             Segments.Add(segment, records);
         }
 
@@ -63,7 +63,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// <summary>Removes an instance; a sealed segment it leaves becomes dirty.</summary>
     public void Remove(long sequence)
     {
-        var segment = sequence / ContainerGrain.SegmentSize;
+        var segment = sequence / InstanceHolderGrain.SegmentSize;
         if (!Segments.TryGetValue(segment, out var records))
         {
             return;
@@ -95,7 +95,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// <summary>Puts <paramref name="record"/> in place of the instance with its sequence; a sealed segment it changes becomes dirty.</summary>
     public void Replace(InstanceRecord record)
     {
-        var segment = record.Sequence / ContainerGrain.SegmentSize;
+        var segment = record.Sequence / InstanceHolderGrain.SegmentSize;
         if (Segments.TryGetValue(segment, out var records) && records.FindIndex(r => r.Sequence == record.Sequence) is var index and >= 0)
         {
             records[index] = record;
@@ -155,7 +155,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// <summary>The instance with this sequence number, expired or not.</summary>
     public InstanceRecord? Lookup(long sequence)
     {
-        if (!Segments.TryGetValue(sequence / ContainerGrain.SegmentSize, out var records))
+        if (!Segments.TryGetValue(sequence / InstanceHolderGrain.SegmentSize, out var records))
         {
             return null;
         }

@@ -1,0 +1,480 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Resources.Container;
+
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>
+/// A resource that holds its instances in its own grain (a container its content instances, a flexContainer its
+/// flexContainerInstances), with <c>la</c>, <c>ol</c>, <c>mni</c>/<c>mbs</c>/<c>mia</c>, <c>cni</c>/<c>cbs</c>.
+/// Instances are stored in segments of <see cref="SegmentSize"/> by sequence number: the open segment travels
+/// in the holder's own state, sealed segments are records of their own. A new instance therefore rewrites at
+/// most one small state record (plus the oldest segment when <c>mni</c>/<c>mbs</c> evicts), however many
+/// instances the holder keeps. In memory the grain keeps every live instance, loaded on activation. The subclass
+/// says when an instance is made (a container on a create request, a flexContainer on an update) and of what type.
+/// </summary>
+internal abstract partial class InstanceHolderGrain : ResourceGrain
+{
+    /// <summary>Instances per stored segment: small enough that rewriting one is cheap, large enough that activation reads few records.</summary>
+    internal const int SegmentSize = 16;
+
+    private readonly IGrainStorage _storage;
+    private StoredPages<InstanceSegment>? _segments;
+
+    // The last state write of a retrieve that counted down an instance's dcnt (see CountRetrieval).
+    private Task _retrievalWrite = Task.CompletedTask;
+    private IGrainTimer? _purgeTimer;
+
+    /// <summary>The segment the last instance sealed, to be stored before the state that no longer holds it in its tail.</summary>
+    private long? _sealed;
+    private string? _purgeDue;
+
+    protected InstanceHolderGrain(IPersistentState<ResourceState> store, IOptions<CseOptions> options, ILogger logger, IServiceProvider services)
+        : base(store, options, logger)
+    {
+        _storage = services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
+        Instances = new InstanceIndex(() => OpenSegment);
+    }
+
+    /// <summary>The policy of the instances (their type, root key and attributes, for <c>atrl</c>).</summary>
+    protected abstract ResourcePolicy InstancePolicy { get; }
+
+    /// <summary>The live instances in memory.</summary>
+    protected InstanceIndex Instances { get; }
+
+    /// <summary>Where the instances stand (the holder's own part of its state record).</summary>
+    protected ContainerLog Log => Specific<ContainerLog>();
+
+    /// <summary>The sealed segments, each a page of its own: state name <c>instances</c>, grain id <c>vi-instances/{ri}/{segment}</c>.</summary>
+    private StoredPages<InstanceSegment> Segments => _segments ??= new StoredPages<InstanceSegment>(_storage, "instances", "vi-instances", ResourceId);
+
+    private long OpenSegment => Log.NextSequence / SegmentSize;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await base.OnActivateAsync(cancellationToken);
+        if (!Exists)
+        {
+            return;
+        }
+
+        Instances.Removed.UnionWith(Log.RemovedInstances);
+        for (var segment = Log.LowestSegment; segment < OpenSegment; segment++)
+        {
+            if (await Segments.ReadAsync(segment) is { } stored)
+            {
+                foreach (var record in stored.Instances)
+                {
+                    if (Instances.Removed.Contains(record.Sequence))
+                    {
+                        // Removed by a stored state whose segment rewrite was not stored: rewritten with the next write.
+                        Instances.Dirty.Add(segment);
+                        continue;
+                    }
+
+                    Instances.Add(record);
+                }
+            }
+        }
+
+        foreach (var record in Log.Tail)
+        {
+            Instances.Add(record);
+        }
+
+        SchedulePurge();
+    }
+
+    /// <summary>
+    /// Arms a timer for the earliest instance expiry, so that expired instances leave storage and the counters
+    /// while the holder is active even if nobody writes to it (TS-0004: an expired resource is deleted).
+    /// </summary>
+    private void SchedulePurge()
+    {
+        if (!Instances.TryPeekEarliestExpiry(out var earliest) || earliest == _purgeDue)
+        {
+            return;
+        }
+
+        OneM2MTime.TryParse(earliest, out var due);
+        var delay = due - DateTime.UtcNow;
+        if (delay > TimeSpan.FromHours(1))
+        {
+            return; // the grain will long have been deactivated; the next activation arms it again
+        }
+
+        _purgeTimer?.Dispose();
+        _purgeDue = earliest;
+        _purgeTimer = this.RegisterGrainTimer(PurgeOnTimer, new GrainTimerCreationOptions
+        {
+            DueTime = delay < TimeSpan.Zero ? TimeSpan.Zero : delay + TimeSpan.FromMilliseconds(1),
+            Period = Timeout.InfiniteTimeSpan,
+        });
+    }
+
+    private async Task PurgeOnTimer(CancellationToken cancellationToken)
+    {
+        _purgeDue = null;
+        if (Exists && PurgeExpired(Now()))
+        {
+            await WriteStateAsync();
+        }
+
+        SchedulePurge();
+    }
+
+    // ---- instances ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Adds a new instance built from <paramref name="accepted"/> (what its content is) in memory: its ID, the
+    /// universal attributes, an expiration time capped by <c>mia</c>, the state tag <paramref name="stateTag"/> and
+    /// size <paramref name="size"/>; then evicts by <paramref name="limits"/> (<c>mni</c>, <c>mbs</c>) and raises the
+    /// child-created event. The caller stores the state and then dispatches the event.
+    /// </summary>
+    protected OneM2MError? AddInstance(Dictionary<string, object?> accepted, string name, string now, string originator,
+        long stateTag, long size, Dictionary<string, object?> limits, out Dictionary<string, object?> attributes, out Outbox.RaisedEvent? raised)
+    {
+        raised = null;
+        var type = InstancePolicy.Type;
+        var sequence = Log.NextSequence;
+        var ri = ResourceIds.HeldId(ResourceTypeRegistry.Get(type), ResourceId, sequence);
+        var error = ResourceFactory.Build(type, accepted, ri, name, ResourceId, now, Expiration, MaxExpiration(), originator, out attributes);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        // maxInstanceAge caps the lifetime of each new instance (TS-0004 7.4.7.2.1), counted from its creation time.
+        if (limits.Long(AttributeNames.MaxInstanceAge) is { } mia && OneM2MTime.TryParse(now, out var created))
+        {
+            var byAge = OneM2MTime.Format(created.AddSeconds(mia));
+            if (string.CompareOrdinal(byAge, attributes.ExpirationTime()!) < 0)
+            {
+                attributes[AttributeNames.ExpirationTime] = byAge;
+            }
+        }
+
+        attributes[AttributeNames.StateTag] = stateTag;
+        attributes[AttributeNames.ContentSize] = size;
+
+        Log.NextSequence = sequence + 1;
+        if (Log.NextSequence % SegmentSize == 0)
+        {
+            _sealed = sequence / SegmentSize;
+        }
+
+        Instances.Add(new InstanceRecord(sequence, attributes));
+        Instances.Evict(limits.Long(AttributeNames.MaxNrOfInstances), limits.Long(AttributeNames.MaxByteSize));
+        raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, type, attributes);
+        return null;
+    }
+
+    /// <summary>A name no child and no instance has: <paramref name="preferred"/> when free, else a generated one.</summary>
+    protected string FreeInstanceName(string? preferred)
+    {
+        if (preferred is not null && !IsNameTaken(preferred))
+        {
+            return preferred;
+        }
+
+        string name;
+        do
+        {
+            name = ResourceFactory.GenerateName(InstancePolicy.ShortName);
+        }
+        while (IsNameTaken(name));
+        return name;
+    }
+
+    /// <summary>Whether retrieval of the instances is disabled (a container's <c>disr</c>).</summary>
+    protected static bool RetrievalDisabled(Dictionary<string, object?> attributes) =>
+        attributes.TryGetValue(AttributeNames.DisableRetrieval, out var disr) && disr is true;
+
+    protected override async ValueTask<ResourceResponse> RetrieveSubTarget(ResourceRequest request, string now)
+    {
+        if (RetrievalDisabled(State.Attributes))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "retrieval is disabled for this container (disr)");
+        }
+
+        if (InstancePolicy.CheckAttributeList(request.AttributeList) is { } unknownAttribute)
+        {
+            return ResourceResponse.Error(unknownAttribute);
+        }
+
+        var record = Find(request.SubTarget!, now, out var error);
+        if (record is null)
+        {
+            return error!;
+        }
+
+        var response = new ResourceResponse(ResponseStatusCode.Ok,
+            Representation.Resource(InstancePolicy.RootKey, record.Attributes, request.AttributeList));
+        if (record.Attributes.TryGetValue("dcnt", out var count) && count is long remaining)
+        {
+            await CountRetrieval(record, remaining);
+        }
+
+        return response;
+    }
+
+    /// <summary>
+    /// deletionCnt (<c>dcnt</c>, R4): each retrieve of the instance counts down, and the retrieve that reaches zero
+    /// deletes it (with the child-deleted notification), as ACME does; the answer shows the count before this
+    /// retrieve. The retrieve is answered once the count is stored. Retrieves interleave (they are read-only for
+    /// Orleans): the count changes in memory before any await, and the writes of interleaved retrieves go one at a
+    /// time; no update, create or delete runs meanwhile.
+    /// </summary>
+    private async Task CountRetrieval(InstanceRecord record, long remaining)
+    {
+        Outbox.RaisedEvent? raised = null;
+        if (remaining <= 1)
+        {
+            Instances.Remove(record.Sequence);
+            SetCounters(State.Attributes.StateTag());
+            raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes);
+        }
+        else
+        {
+            Instances.Replace(record with
+            {
+                Attributes = new Dictionary<string, object?>(record.Attributes, StringComparer.Ordinal) { ["dcnt"] = remaining - 1 },
+            });
+        }
+
+        var write = WriteAfter(_retrievalWrite);
+        _retrievalWrite = write;
+        try
+        {
+            await write;
+        }
+        catch
+        {
+            // Memory is ahead of storage: drop the activation so the next request reloads what was stored.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        Events.Dispatch(raised);
+    }
+
+    // The state write of a counting retrieve, after the one an interleaved retrieve started before it.
+    private async Task WriteAfter(Task previous)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // That retrieve reported its own failure; this write stores both changes or fails on its own.
+        }
+
+        await WriteStateAsync();
+    }
+
+    protected override async ValueTask<ResourceResponse> DeleteSubTarget(ResourceRequest request, string now)
+    {
+        if (RetrievalDisabled(State.Attributes))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "deletion is disabled for this container (disr)");
+        }
+
+        PurgeExpired(now);
+        var record = Find(request.SubTarget!, now, out var error);
+        if (record is null)
+        {
+            return error!;
+        }
+
+        Instances.Remove(record.Sequence);
+        SetCounters(State.Attributes.StateTag());
+        var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes);
+        await WriteStateAsync();
+        Events.Dispatch(raised);
+        object? content = request.ResultContent is null or ResultContent.Nothing
+            ? null
+            : Representation.Resource(InstancePolicy.RootKey, record.Attributes);
+        return new ResourceResponse(ResponseStatusCode.Deleted, content);
+    }
+
+    /// <summary>The instance a sub-target names: <c>la</c>, <c>ol</c>, an instance ID or an instance name.</summary>
+    private InstanceRecord? Find(string subTarget, string now, out ResourceResponse? error)
+    {
+        error = null;
+        InstanceRecord? record = subTarget switch
+        {
+            "la" => Instances.Newest(now),
+            "ol" => Instances.Oldest(now),
+            _ => null,
+        };
+        if (subTarget is "la" or "ol")
+        {
+            if (record is null)
+            {
+                error = ResourceResponse.Error(ResponseStatusCode.NotFound, $"{State.Attributes.ResourceName()} has no instance");
+            }
+
+            return record;
+        }
+
+        long sequence;
+        if (!(ResourceIds.TrySplitHeldId(InstancePolicy.Descriptor, subTarget, out var holderId, out sequence) && holderId == ResourceId)
+            && !Instances.TryGetSequence(subTarget, out sequence))
+        {
+            error = ResourceResponse.Missing("instance does not exist");
+            return null;
+        }
+
+        record = Instances.Lookup(sequence);
+        if (record is null || IsExpired(record, now))
+        {
+            error = ResourceResponse.Missing("instance does not exist");
+            return null;
+        }
+
+        return record;
+    }
+
+    // ---- hooks ----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// While expired instances wait for the purge timer, the counters a reader sees already leave them out.
+    /// </summary>
+    protected override Dictionary<string, object?> CurrentAttributes()
+    {
+        var now = Now();
+        if (!Instances.TryPeekEarliestExpiry(out var earliest) || string.CompareOrdinal(earliest, now) > 0)
+        {
+            return State.Attributes;
+        }
+
+        var (count, bytes) = Instances.Live(now);
+        return new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { [AttributeNames.CurrentNrOfInstances] = count, [AttributeNames.CurrentByteSize] = bytes };
+    }
+
+    protected override bool IsNameTaken(string name) =>
+        base.IsNameTaken(name) || Instances.HasName(name) || name is "la" or "ol";
+
+    /// <summary>Lowering <c>mni</c> or <c>mbs</c> evicts the oldest instances at once (TS-0004 7.4.6.2.3).</summary>
+    protected override ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
+    {
+        Instances.Evict(updated.Long(AttributeNames.MaxNrOfInstances), updated.Long(AttributeNames.MaxByteSize));
+        updated[AttributeNames.CurrentNrOfInstances] = Instances.Count;
+        updated[AttributeNames.CurrentByteSize] = Instances.Bytes;
+        return ValueTask.FromResult<ResourceResponse?>(null);
+    }
+
+    protected override async ValueTask<ChildReference?> FindChild(string name, string now)
+    {
+        if (await base.FindChild(name, now) is { } child)
+        {
+            return child;
+        }
+
+        return Instances.TryGetSequence(name, out var sequence) && Instances.Lookup(sequence) is { } record && !IsExpired(record, now)
+            ? new ChildReference(record.Attributes.ResourceId(), name, InstancePolicy.Type, record.Attributes.ExpirationTime())
+            : null;
+    }
+
+    protected override async ValueTask<List<ChildEntry>> ListChildren(bool withAttributes, int max, string now, string originator)
+    {
+        var entries = await base.ListChildren(withAttributes, max, now, originator);
+        if (RetrievalDisabled(State.Attributes))
+        {
+            // With disr the instances can be neither retrieved nor listed (rcn 4, 5, 6, 8).
+            return entries;
+        }
+
+        foreach (var segment in Instances.Segments.Values)
+        {
+            foreach (var record in segment)
+            {
+                if (entries.Count >= max)
+                {
+                    return entries;
+                }
+
+                if (!IsExpired(record, now))
+                {
+                    var name = record.Attributes.ResourceName();
+                    var reference = new ChildReference(record.Attributes.ResourceId(), name, InstancePolicy.Type, null);
+                    entries.Add(new ChildEntry(reference, string.Concat(State.Path, "/", name), record.Attributes));
+                }
+            }
+        }
+
+        return entries;
+    }
+
+    protected override async ValueTask<DiscoveryView> DescribeChildren(FilterCriteria filter, bool matches, string? continuation, string now)
+    {
+        var view = await base.DescribeChildren(filter, matches, continuation, now);
+        if (RetrievalDisabled(State.Attributes))
+        {
+            // Instances that cannot be retrieved are not discovered either (disableRetrieval).
+            return view;
+        }
+
+        var wanted = (long)(filter.Offset ?? 1) - 1 + (filter.Limit ?? Options.MaxDiscoveryResults);
+        var instances = new List<KeyValuePair<string, string>>();
+        var type = InstancePolicy.Type;
+        foreach (var segment in Instances.Segments.Values)
+        {
+            foreach (var record in segment)
+            {
+                if (instances.Count >= wanted)
+                {
+                    return view with { MatchingInstances = instances };
+                }
+
+                if (!IsExpired(record, now) && FilterEvaluator.Matches(filter, type, record.Attributes))
+                {
+                    instances.Add(new(record.Attributes.ResourceId(), string.Concat(State.Path, "/", record.Attributes.ResourceName())));
+                }
+            }
+        }
+
+        return view with { MatchingInstances = instances };
+    }
+
+    protected override async Task WillBeDeleted()
+    {
+        await Segments.ClearAsync();
+        Instances.Clear();
+        _sealed = null;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    protected long? Limit(string name) => State.Attributes.Long(name);
+
+    /// <summary>Puts the state tag and the instance counters (<c>cni</c>, <c>cbs</c>) into the state's attributes.</summary>
+    protected void SetCounters(long stateTag)
+    {
+        var attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal)
+        {
+            [AttributeNames.StateTag] = stateTag,
+            [AttributeNames.CurrentNrOfInstances] = Instances.Count,
+            [AttributeNames.CurrentByteSize] = Instances.Bytes,
+        };
+        State.Attributes = attributes;
+    }
+
+    /// <summary>Removes instances whose expiration time has passed (TS-0004: an expired resource is deleted).</summary>
+    protected bool PurgeExpired(string now)
+    {
+        if (!Instances.PurgeExpired(now))
+        {
+            return false;
+        }
+
+        SetCounters(State.Attributes.StateTag());
+        return true;
+    }
+
+    protected static bool IsExpired(InstanceRecord record, string now) => InstanceIndex.IsExpired(record, now);
+}
