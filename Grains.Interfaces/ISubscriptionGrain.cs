@@ -88,6 +88,10 @@ public interface IFanOutGrain : IGrainWithStringKey
 /// <param name="ModifiedAttributes">For an update, the attributes the update changed (for <c>nct</c> 2).</param>
 /// <param name="Originator">The originator of the request that caused the event, when known (R5 <c>eeno</c>, <c>enc/om</c>).</param>
 /// <param name="Operation">For an operation event (<see cref="EventType"/> 0, <c>enc/om</c>): the operation carried out.</param>
+/// <param name="RootKey">
+/// The representation's root key when the attributes do not say it (a flexContainerInstance is represented under its
+/// flexContainer's specialization, <c>cod:binSh</c>); null when they do.
+/// </param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.ResourceEvent")]
 public sealed record ResourceEvent(
     [property: Id(0)] string EventId,
@@ -96,7 +100,8 @@ public sealed record ResourceEvent(
     [property: Id(3)] Dictionary<string, object?> Attributes,
     [property: Id(4)] Dictionary<string, object?>? ModifiedAttributes,
     [property: Id(5)] string? Originator = null,
-    [property: Id(6)] Operation? Operation = null);
+    [property: Id(6)] Operation? Operation = null,
+    [property: Id(7)] string? RootKey = null);
 
 /// <summary>A notification waiting for delivery.</summary>
 /// <param name="Id">Notification ID, sent as the request identifier (<c>X-M2M-RI</c>): the same on every retry.</param>

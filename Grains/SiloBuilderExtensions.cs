@@ -10,10 +10,13 @@ public static class SiloBuilderExtensions
     /// <summary>
     /// Binds <see cref="CseOptions"/> (section <c>Cse</c>) and <see cref="NotificationOptions"/> (section
     /// <c>Notifications</c>), validated at start, and the system <see cref="CseClock"/> unless the host registered one.
-    /// The host provides an <see cref="INotificationSender"/>.
+    /// The host provides an <see cref="INotificationSender"/>. Reads the flexContainer specializations (one file each
+    /// in <c>specializations/</c> next to the binaries) at once: a file that does not fit stops the start with an
+    /// <see cref="InvalidDataException"/> naming it.
     /// </summary>
     public static ISiloBuilder AddVirtualIoTGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
+        Resources.FlexContainer.FlexContainerSpecializations.Validate();
         silo.Services.AddOptions<CseOptions>()
             .Bind(configuration.GetSection(CseOptions.SectionName))
             .ValidateDataAnnotations()

@@ -27,7 +27,7 @@ public static class ResourceTypeRegistry
         {
             Type = ResourceType.Container, ShortName = "cnt", Ids = ResourceIdScheme.Prefixed, IdPrefix = "cnt",
             Grain = static (grains, ri) => grains.GetGrain<IContainerGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container], Announceable = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.FlexContainer], Announceable = true,
             HasLatestAndOldest = true,
         },
         new()
@@ -42,7 +42,7 @@ public static class ResourceTypeRegistry
             Parents =
             [
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
-                ResourceType.Node, ResourceType.MgmtObj,
+                ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer,
             ],
         },
         new()
@@ -70,6 +70,20 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<IMgmtObjGrain>(ri),
             Parents = [ResourceType.Node], Announceable = true,
         },
+        new()
+        {
+            // One type for every specialization (binarySwitch, temperature …): cnd picks the custom attributes and the root key.
+            Type = ResourceType.FlexContainer, ShortName = "fcnt", SpecializedRoot = true, Ids = ResourceIdScheme.Prefixed, IdPrefix = "fcnt",
+            Grain = static (grains, ri) => grains.GetGrain<IFlexContainerGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.FlexContainer, ResourceType.Node],
+            Announceable = true, HasLatestAndOldest = true,
+        },
+        new()
+        {
+            // Made by the CSE when a flexContainer with mni, mbs or mia changes; under its flexContainer's root key.
+            Type = ResourceType.FlexContainerInstance, ShortName = "fci", SpecializedRoot = true, Ids = ResourceIdScheme.Held, IdPrefix = "fci",
+            Holder = ResourceType.FlexContainer, Parents = [ResourceType.FlexContainer], Announceable = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
@@ -80,16 +94,13 @@ public static class ResourceTypeRegistry
         new(ResourceType.Request, "req", []),
         new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
         new(ResourceType.SemanticDescriptor, "smd",
-            [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj]),
+            [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
         new(ResourceType.NotificationTargetMgmtPolicyRef, "ntpr", [ResourceType.Subscription]),
         new(ResourceType.NotificationTargetPolicy, "ntp", [ResourceType.CSEBase]),
         new(ResourceType.PolicyDeletionRules, "pdr", []),
-        new(ResourceType.FlexContainer, "fcnt", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node],
-            SpecializedRoot: true),
         new(ResourceType.TimeSeries, "ts", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container]),
         new(ResourceType.TimeSeriesInstance, "tsi", []),
         new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
-        new(ResourceType.FlexContainerInstance, "fci", [], SpecializedRoot: true),
         new(ResourceType.TimeSyncBeacon, "tsb", [ResourceType.CSEBase]),
     ];
 

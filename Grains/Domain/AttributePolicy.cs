@@ -28,10 +28,23 @@ internal enum ValueKind
     NullOnly,
     /// <summary>A JSON object (a complex type such as a mgmtObj's <c>m2m:actionStatus</c>).</summary>
     Map,
+    /// <summary>Any integer (<c>xs:integer</c>).</summary>
+    Integer,
+    /// <summary>An integer above zero (<c>xs:positiveInteger</c>).</summary>
+    PositiveInteger,
+    /// <summary>Any number, integer or not (<c>xs:float</c>, <c>xs:double</c>).</summary>
+    Number,
+    /// <summary>A list; its items as <see cref="AttributeRule.ItemKind"/> says, any when it says nothing.</summary>
+    List,
 }
 
-/// <summary>One attribute of a resource type: its short (wire) and long (spec) names, shape and presence rules.</summary>
-internal sealed record AttributeRule(string ShortName, string LongName, ValueKind Kind, Presence OnCreate, Presence OnUpdate);
+/// <summary>
+/// One attribute of a resource type: its short (wire) and long (spec) names, shape and presence rules; for a
+/// <see cref="ValueKind.List"/> the kind of its items, and for an enumeration the values it may take (of the value,
+/// or of each item of a list).
+/// </summary>
+internal sealed record AttributeRule(string ShortName, string LongName, ValueKind Kind, Presence OnCreate, Presence OnUpdate,
+    ValueKind? ItemKind = null, IReadOnlySet<long>? Values = null);
 
 /// <summary>Sets the attributes a type's new resources have before anything else may change them (TS-0004 7.4.x.2.1).</summary>
 /// <param name="attributes">The new resource's attributes: the originator's plus the universal ones; changed in place.</param>

@@ -58,6 +58,11 @@ internal static class AttributeValidator
                 return OneM2MError.BadRequest($"attribute '{name}' ({rule.LongName}) must be {Describe(rule.Kind)}");
             }
 
+            if ((rule.ItemKind is not null || rule.Values is not null) && CheckItems(rule, ref normalized) is { } badItem)
+            {
+                return OneM2MError.BadRequest($"attribute '{name}' ({rule.LongName}) {badItem}");
+            }
+
             accepted[name] = normalized;
         }
 
@@ -75,6 +80,44 @@ internal static class AttributeValidator
         return policy.Check?.Invoke(accepted, context);
     }
 
+    /// <summary>The items of a typed list (normalised in place) and enumerated values; the problem, or null.</summary>
+    private static string? CheckItems(AttributeRule rule, ref object? value)
+    {
+        if (value is not List<object?> list)
+        {
+            return value is long number && rule.Values is { } allowed && !allowed.Contains(number)
+                ? $"must be one of {Enumerate(allowed)}"
+                : null;
+        }
+
+        List<object?>? normalizedItems = null;
+        for (var i = 0; i < list.Count; i++)
+        {
+            var item = list[i];
+            var converted = item;
+            if (rule.ItemKind is { } itemKind && (item is null || !TryConvert(itemKind, item, out converted)))
+            {
+                return $"must be a list of {Describe(itemKind)} items";
+            }
+
+            if (rule.Values is { } values && !(converted is long number && values.Contains(number)))
+            {
+                return $"must list values from {Enumerate(values)}";
+            }
+
+            if (!ReferenceEquals(converted, item))
+            {
+                (normalizedItems ??= [.. list])[i] = converted;
+            }
+        }
+
+        value = normalizedItems ?? value;
+        return null;
+    }
+
+    private static string Enumerate(IReadOnlySet<long> values) =>
+        values.Count <= 12 ? string.Join(", ", values.Order()) : $"{values.Min()}..{values.Max()} (listed values)";
+
     // srv became mandatory with Release 2a; a request without X-M2M-RVI is a legacy client (docs/protocol.md §0).
     private static bool IsOptionalForRelease(AttributeRule rule, ValidationContext context) =>
         rule.ShortName == "srv" && context.ReleaseVersion is null;
@@ -90,6 +133,14 @@ internal static class AttributeValidator
                 return value is bool;
             case ValueKind.NonNegativeInteger:
                 return value is long l && l >= 0;
+            case ValueKind.Integer:
+                return value is long;
+            case ValueKind.PositiveInteger:
+                return value is long positive && positive > 0;
+            case ValueKind.Number:
+                return value is long or double;
+            case ValueKind.List:
+                return value is List<object?>;
             case ValueKind.Timestamp:
                 normalized = value is string s ? OneM2MTime.Normalize(s) : null;
                 return normalized is not null;
@@ -167,6 +218,10 @@ internal static class AttributeValidator
         ValueKind.Timestamp => "a timestamp (YYYYMMDDThhmmss[,ffffff])",
         ValueKind.NullOnly => "null (the CSE sets it)",
         ValueKind.Map => "an object",
+        ValueKind.Integer => "an integer",
+        ValueKind.PositiveInteger => "a positive integer",
+        ValueKind.Number => "a number",
+        ValueKind.List => "a list",
         _ => "a valid value",
     };
 }

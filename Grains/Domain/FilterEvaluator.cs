@@ -115,6 +115,10 @@ internal static class FilterEvaluator
                 return string.Equals(wanted, b ? "true" : "false", StringComparison.OrdinalIgnoreCase);
             case long l:
                 return long.TryParse(wanted, out var w) && w == l;
+            case double d:
+                // A flexContainer's float attributes (curT0=21.5).
+                return double.TryParse(wanted, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var real)
+                    && real == d;
             case List<object?> list:
                 foreach (var item in list)
                 {

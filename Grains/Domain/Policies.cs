@@ -4,6 +4,7 @@ using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
+using VirtualIoT.Grains.Resources.FlexContainer;
 using VirtualIoT.Grains.Resources.Group;
 using VirtualIoT.Grains.Resources.MgmtObj;
 using VirtualIoT.Grains.Resources.Node;
@@ -20,7 +21,12 @@ internal static class Policies
     // Types whose root key and attributes depend on the specialization: one policy per specialization. Declared
     // first: s_byType's check reads it.
     private static readonly FrozenDictionary<ResourceType, SpecializedPolicies> s_specialized =
-        new SpecializedPolicies[] { MgmtObjPolicy.Specializations }.ToFrozenDictionary(p => p.Type);
+        new SpecializedPolicies[]
+        {
+            MgmtObjPolicy.Specializations,
+            FlexContainerPolicy.Containers,
+            FlexContainerPolicy.Instances,
+        }.ToFrozenDictionary(p => p.Type);
 
     private static readonly FrozenDictionary<ResourceType, ResourcePolicy> s_byType = ByType(
     [
@@ -41,6 +47,13 @@ internal static class Policies
     public static ResourcePolicy Get(ResourceType type) =>
         s_byType.TryGetValue(type, out var policy) ? policy
         : throw new ArgumentOutOfRangeException(nameof(type), type, "resource type has no policy");
+
+    /// <summary>
+    /// A policy of the type for what every specialization shares (the child types, the descriptor): the type's own,
+    /// or any specialization's; null when the type is not implemented.
+    /// </summary>
+    public static ResourcePolicy? Representative(ResourceType type) =>
+        For(type) ?? (s_specialized.TryGetValue(type, out var specializations) ? specializations.All.FirstOrDefault() : null);
 
     /// <summary>Whether the type is implemented (has a policy, or one per specialization).</summary>
     public static bool IsImplemented(ResourceType type) => s_byType.ContainsKey(type) || s_specialized.ContainsKey(type);

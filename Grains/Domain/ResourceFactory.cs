@@ -10,13 +10,13 @@ internal static class ResourceFactory
     /// <c>ct</c>, <c>lt</c>, <c>et</c> (defaulted and clamped to the parent's), the type's own defaults
     /// (<see cref="ResourcePolicy.Defaults"/>) and <c>cr</c> when asked for.
     /// </summary>
-    public static OneM2MError? Build(ResourceType type, Dictionary<string, object?> accepted, string ri, string name,
+    public static OneM2MError? Build(ResourcePolicy policy, Dictionary<string, object?> accepted, string ri, string name,
         string parentId, string now, string? parentExpiration, string maxExpiration, string originator,
         out Dictionary<string, object?> attributes)
     {
         attributes = new Dictionary<string, object?>(accepted.Count + 8, StringComparer.Ordinal)
         {
-            ["ty"] = (long)type,
+            ["ty"] = (long)policy.Type,
             ["ri"] = ri,
             ["rn"] = name,
             ["pi"] = parentId,
@@ -38,7 +38,7 @@ internal static class ResourceFactory
         }
 
         attributes["et"] = et;
-        Policies.For(type)?.Defaults?.Invoke(attributes, originator);
+        policy.Defaults?.Invoke(attributes, originator);
         if (accepted.ContainsKey("cr"))
         {
             attributes["cr"] = originator;

@@ -42,6 +42,9 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
     /// <summary>The policy of the instances (their type, root key and attributes, for <c>atrl</c>).</summary>
     protected abstract ResourcePolicy InstancePolicy { get; }
 
+    /// <summary>The instances' root key where their attributes do not name it (a flexContainerInstance's); null for content instances.</summary>
+    private string? InstanceRootKey => InstancePolicy.Descriptor.SpecializedRoot ? InstancePolicy.RootKey : null;
+
     /// <summary>The live instances in memory.</summary>
     protected InstanceIndex Instances { get; }
 
@@ -141,7 +144,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
         var type = InstancePolicy.Type;
         var sequence = Log.NextSequence;
         var ri = ResourceIds.HeldId(ResourceTypeRegistry.Get(type), ResourceId, sequence);
-        var error = ResourceFactory.Build(type, accepted, ri, name, ResourceId, now, Expiration, MaxExpiration(), originator, out attributes);
+        var error = ResourceFactory.Build(InstancePolicy, accepted, ri, name, ResourceId, now, Expiration, MaxExpiration(), originator, out attributes);
         if (error is not null)
         {
             return error;
@@ -168,7 +171,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
 
         Instances.Add(new InstanceRecord(sequence, attributes));
         Instances.Evict(limits.Long(AttributeNames.MaxNrOfInstances), limits.Long(AttributeNames.MaxByteSize));
-        raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, type, attributes);
+        raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, type, attributes, rootKey: InstanceRootKey);
         return null;
     }
 
@@ -235,7 +238,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
         {
             Instances.Remove(record.Sequence);
             SetCounters(State.Attributes.StateTag());
-            raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes);
+            raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes, rootKey: InstanceRootKey);
         }
         else
         {
@@ -292,7 +295,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
 
         Instances.Remove(record.Sequence);
         SetCounters(State.Attributes.StateTag());
-        var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes);
+        var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes, rootKey: InstanceRootKey);
         await WriteStateAsync();
         Events.Dispatch(raised);
         object? content = request.ResultContent is null or ResultContent.Nothing
@@ -402,7 +405,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
                 {
                     var name = record.Attributes.ResourceName();
                     var reference = new ChildReference(record.Attributes.ResourceId(), name, InstancePolicy.Type, null);
-                    entries.Add(new ChildEntry(reference, string.Concat(State.Path, "/", name), record.Attributes));
+                    entries.Add(new ChildEntry(reference, string.Concat(State.Path, "/", name), record.Attributes, InstanceRootKey));
                 }
             }
         }

@@ -34,7 +34,8 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     /// creation of a child (a CREATE addressed to this resource), are also the operation that operation monitors
     /// (<c>enc/om</c>) watch: that event goes with it, representing this resource.
     /// </summary>
-    public RaisedEvent? Raise(NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified = null)
+    public RaisedEvent? Raise(NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes,
+        Dictionary<string, object?>? modified = null, string? rootKey = null)
     {
         var subscriptions = links().Subscriptions;
         if (subscriptions.Count == 0)
@@ -55,6 +56,11 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
         }
 
         var raised = NewEvent(eventType, type, attributes, modified);
+        if (rootKey is not null)
+        {
+            raised = raised with { RootKey = rootKey };
+        }
+
         state().Outbox.Add(raised);
         return new RaisedEvent(raised, matching, monitored);
     }

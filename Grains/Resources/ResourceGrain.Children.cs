@@ -178,7 +178,7 @@ internal abstract partial class ResourceGrain
         }
 
         var ri = ResourceIds.NewId(policy.Type);
-        var error = ResourceFactory.Build(policy.Type, accepted, ri, name, ResourceId, now, Expiration, MaxExpiration(),
+        var error = ResourceFactory.Build(policy, accepted, ri, name, ResourceId, now, Expiration, MaxExpiration(),
             request.Originator, out var attributes);
         if (error is not null)
         {

@@ -33,7 +33,7 @@ internal static class ResultContentBuilder
                 {
                     if (child.Attributes is not null)
                     {
-                        Representation.AddChild(body, Policies.RootKeyOf(child.Reference.Type, child.Attributes), child.Attributes);
+                        Representation.AddChild(body, child.RootKey ?? Policies.RootKeyOf(child.Reference.Type, child.Attributes), child.Attributes);
                     }
                 }
 
@@ -105,5 +105,8 @@ internal static class ResultContentBuilder
     }
 }
 
-/// <summary>A child listed for result content: its reference, structured address and, when loaded, attributes.</summary>
-internal sealed record ChildEntry(ChildReference Reference, string Path, Dictionary<string, object?>? Attributes);
+/// <summary>
+/// A child listed for result content: its reference, structured address and, when loaded, attributes; its root key
+/// when the attributes do not say it (a flexContainerInstance's).
+/// </summary>
+internal sealed record ChildEntry(ChildReference Reference, string Path, Dictionary<string, object?>? Attributes, string? RootKey = null);

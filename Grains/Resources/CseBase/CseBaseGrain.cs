@@ -152,7 +152,7 @@ internal sealed partial class CseBaseGrain(
                 ri = done.ResourceId;
             }
 
-            var error = ResourceFactory.Build(policy.Type, accepted, ri, name, ResourceId, now, null, MaxExpiration(),
+            var error = ResourceFactory.Build(policy, accepted, ri, name, ResourceId, now, null, MaxExpiration(),
                 request.Originator, out var attributes);
             if (error is not null)
             {

@@ -8,7 +8,7 @@ internal static class NotificationContent
     /// <summary>The <c>m2m:sgn</c> for an event, shaped by the subscription's <c>nct</c>.</summary>
     public static Dictionary<string, object?> ForEvent(ResourceEvent resourceEvent, Dictionary<string, object?> subscription, string subscriptionReference)
     {
-        var rootKey = Policies.RootKeyOf(resourceEvent.ResourceType, resourceEvent.Attributes);
+        var rootKey = resourceEvent.RootKey ?? Policies.RootKeyOf(resourceEvent.ResourceType, resourceEvent.Attributes);
         object representation = subscription.ContentType() switch
         {
             NotificationContentType.ModifiedAttributes => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),

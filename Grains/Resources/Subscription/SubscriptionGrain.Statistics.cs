@@ -9,7 +9,7 @@ internal sealed partial class SubscriptionGrain
     private OneM2MError? ChildTypeCheck(Dictionary<string, object?> attributes)
     {
         var parentType = ResourceIds.Classify(State.ParentId, Options.CseBaseId);
-        return parentType is { } type && Policies.For(type) is { } parent ? SubscriptionPolicy.CheckForParent(attributes, parent, []) : null;
+        return parentType is { } type && Policies.Representative(type) is { } parent ? SubscriptionPolicy.CheckForParent(attributes, parent, []) : null;
     }
 
     /// <summary>With <c>nse</c> on, counts an event for every target (<c>noec</c>), creating the statistics on the first.</summary>
