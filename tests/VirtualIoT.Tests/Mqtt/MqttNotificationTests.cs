@@ -62,7 +62,7 @@ public sealed class MqttNotificationTests(MqttNotificationFixture fixture)
     /// <summary>Waits until the subscription is gone: its one notification was delivered (<c>exc</c> 1).</summary>
     private async Task AssertDeliveredAsync(string aeId)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var deadline = Deadline.In(TimeSpan.FromSeconds(15));
         while (true)
         {
             var response = await fixture.Http.Retrieve($"/cse-in/{aeId}/temp/watch", OneM2MClient.Admin);
@@ -71,7 +71,7 @@ public sealed class MqttNotificationTests(MqttNotificationFixture fixture)
                 return;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"the subscription of {aeId} still exists: its notification was not delivered");
+            Assert.True(!deadline.Passed, $"the subscription of {aeId} still exists: its notification was not delivered");
             await Task.Delay(50);
         }
     }
