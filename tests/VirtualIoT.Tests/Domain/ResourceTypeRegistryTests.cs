@@ -8,15 +8,17 @@ public sealed class ResourceTypeRegistryTests
 {
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
-        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Subscription] },
-        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.Subscription] },
-        { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription] },
+        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Subscription, ResourceType.FlexContainer] },
+        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.Subscription, ResourceType.FlexContainer] },
+        { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription, ResourceType.FlexContainer] },
         { ResourceType.ContentInstance, [] },
         { ResourceType.Subscription, [] },
         { ResourceType.AccessControlPolicy, [ResourceType.Subscription] },
         { ResourceType.Group, [ResourceType.Subscription] },
-        { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription] },
+        { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription, ResourceType.FlexContainer] },
         { ResourceType.MgmtObj, [ResourceType.Subscription] },
+        { ResourceType.FlexContainer, [ResourceType.Container, ResourceType.FlexContainer, ResourceType.FlexContainerInstance, ResourceType.Subscription] },
+        { ResourceType.FlexContainerInstance, [] },
     };
 
     [Theory]
@@ -30,7 +32,9 @@ public sealed class ResourceTypeRegistryTests
     [InlineData(ResourceType.CSEBase, ResourceType.Node, false)]
     [InlineData(ResourceType.Node, ResourceType.MgmtObj, false)]
     [InlineData(ResourceType.MgmtObj, ResourceType.SemanticDescriptor, true)]
-    [InlineData(ResourceType.Container, ResourceType.FlexContainer, true)]
+    [InlineData(ResourceType.Container, ResourceType.TimeSeries, true)]
+    [InlineData(ResourceType.Container, ResourceType.FlexContainer, false)]
+    [InlineData(ResourceType.FlexContainer, ResourceType.SemanticDescriptor, true)]
     [InlineData(ResourceType.Subscription, ResourceType.Schedule, true)]
     [InlineData(ResourceType.Container, ResourceType.Group, false)]
     [InlineData(ResourceType.ContentInstance, ResourceType.Schedule, false)]
@@ -78,7 +82,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 23, 28, 58], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()

@@ -37,7 +37,7 @@ public sealed class ProtocolErrorTests(CseFixture fixture)
         { "application/json;ty=15", """{"m2m:pch":{}}""", 5001 }, // pollingChannel (not implemented)
         { "application/json;ty=1", """{"m2m:acp":{"pv":{"acr":[]},"pvs":{"acr":[]}}}""", 4000 }, // ACP whose pvs has no rule
         { "application/json;ty=29", """{"m2m:ts":{}}""", 5001 }, // timeSeries (not implemented)
-        { "application/json;ty=28", """{"cod:tempe":{"cnd":"x"}}""", 5001 }, // flexContainer (not implemented)
+        { "application/json;ty=28", """{"cod:tempe":{"cnd":"x","curT0":1.5}}""", 4000 }, // flexContainer: cnd not the specialization's
         { "application/json", ValidContainer, 4000 }, // POST without ty is a notify to a non-notifiable target
         { "text/plain;ty=3", ValidContainer, 4015 }, // unsupported media type
         { "application/yaml;ty=3", "m2m:cnt: {}", 4015 }, // a serialization the CSE does not read
