@@ -184,7 +184,7 @@ internal sealed partial class WebSocketConnection
     // A response primitive to a notification this connection carried: handed to the notifier.
     private bool TryAnswerNotification(in ReadOnlySequence<byte> payload)
     {
-        if (!NotificationResponses.TryRead(payload, Serialization, out var requestId, out var status) || status is null
+        if (!NotificationResponses.TryRead(payload, Serialization, out var requestId, out var status, out _) || status is null
             || !_awaiting.TryRemove(requestId, out var waiting))
         {
             return false;
