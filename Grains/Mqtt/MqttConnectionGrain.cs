@@ -18,13 +18,13 @@ internal sealed partial class MqttConnectionGrain(ILogger<MqttConnectionGrain> l
     private readonly Dictionary<string, TaskCompletionSource<ResponseStatusCode?>> _waiting = new(StringComparer.Ordinal);
     private string? _gatewayId;
     private IMqttGatewayObserver? _gateway;
-    private DateTime _expires;
+    private long _expires; // Environment.TickCount64: a lease is a span, and the wall clock may jump
 
     public Task Attach(string gatewayId, IMqttGatewayObserver gateway, TimeSpan lease)
     {
         _gatewayId = gatewayId;
         _gateway = gateway;
-        _expires = DateTime.UtcNow + lease;
+        _expires = Environment.TickCount64 + (long)lease.TotalMilliseconds;
         return Task.CompletedTask;
     }
 
@@ -42,7 +42,7 @@ internal sealed partial class MqttConnectionGrain(ILogger<MqttConnectionGrain> l
     public async Task<ResponseStatusCode?> Notify(MqttNotification notification)
     {
         // A lapsed lease means the gateway stopped refreshing: it is gone (or cut off), and so is the connection it held.
-        if (_gateway is not { } gateway || DateTime.UtcNow > _expires)
+        if (_gateway is not { } gateway || Environment.TickCount64 > _expires)
         {
             return null;
         }

@@ -54,8 +54,8 @@ public sealed class NotificationReceiver : IAsyncDisposable
     public async Task<IReadOnlyList<ReceivedNotification>> WaitFor(Func<IReadOnlyList<ReceivedNotification>, bool> condition, string what,
         TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (DateTime.UtcNow < deadline)
+        var deadline = Deadline.In(timeout ?? TimeSpan.FromSeconds(15));
+        while (!deadline.Passed)
         {
             var received = Received.ToList();
             if (condition(received))
