@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
+using VirtualIoT.Tests.Infrastructure;
 using Xunit.Sdk;
 using static VirtualIoT.Tests.Mqtt.MqttBindingTests;
 
@@ -32,9 +32,9 @@ public sealed class MqttNonBlockingRequestTests(MqttNotificationFixture fixture)
 
     private static async Task<JsonNode> FinishedAsync(MqttTestClient device, string aeId, string requestId)
     {
-        var clock = Stopwatch.StartNew();
+        var deadline = Deadline.In(TimeSpan.FromSeconds(15));
         JsonNode? last = null;
-        while (clock.Elapsed < TimeSpan.FromSeconds(15))
+        while (!deadline.Passed)
         {
             var rqi = NewRqi();
             var response = await device.RequestAsync(RequestTopic(aeId), Primitive(2, requestId, aeId, rqi), rqi);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using VirtualIoT.Tests.Infrastructure;
 using Xunit.Sdk;
@@ -42,9 +41,9 @@ public sealed class NonBlockingRequestTests(CseFixture fixture) : IAsyncLifetime
     /// <summary>Retrieves the &lt;request&gt; until its status is no longer pending (3), or fails naming it.</summary>
     private async Task<JsonObject> Finished(string requestId, string originator)
     {
-        var clock = Stopwatch.StartNew();
+        var deadline = Deadline.In(TimeSpan.FromSeconds(15));
         JsonObject? last = null;
-        while (clock.Elapsed < TimeSpan.FromSeconds(15))
+        while (!deadline.Passed)
         {
             var response = await Client.Retrieve("/" + requestId, originator);
             Answered(response, 2000);
@@ -167,14 +166,14 @@ public sealed class NonBlockingRequestTests(CseFixture fixture) : IAsyncLifetime
         var requestId = RequestId(accepted);
         var request = await Finished(requestId, aeId);
         Assert.True(M2MTime.Parse(Text(request, "et")) <= DateTime.UtcNow.AddSeconds(2.5), $"et {Text(request, "et")}");
-        var clock = Stopwatch.StartNew();
+        var deadline = Deadline.In(TimeSpan.FromSeconds(15));
         OneM2MResponse after;
         do
         {
             await Task.Delay(100);
             after = await Client.Retrieve("/" + requestId, aeId);
         }
-        while (after.Rsc == 2000 && clock.Elapsed < TimeSpan.FromSeconds(15));
+        while (after.Rsc == 2000 && !deadline.Passed);
 
         Answered(after, 4004);
     }
