@@ -29,6 +29,18 @@ public sealed class NotificationReceiver : IAsyncDisposable
     /// </summary>
     public Task? Hold { get; set; }
 
+    /// <summary>A body the receiver answers with (as <see cref="AnswerContentType"/>), or none when null.</summary>
+    public byte[]? AnswerBody { get; set; }
+
+    /// <summary>Sets <see cref="AnswerBody"/> to a text (UTF-8).</summary>
+    public string AnswerContent
+    {
+        set => AnswerBody = Encoding.UTF8.GetBytes(value);
+    }
+
+    /// <summary>Content-Type of <see cref="AnswerContent"/>.</summary>
+    public string AnswerContentType { get; set; } = "application/json";
+
     public IReadOnlyCollection<ReceivedNotification> Received => [.. _received];
 
     /// <summary>Notifications carrying an event (<c>nev</c>), in arrival order.</summary>
@@ -105,6 +117,13 @@ public sealed class NotificationReceiver : IAsyncDisposable
             if (headers.TryGetValue("X-M2M-RI", out var ri))
             {
                 context.Response.Headers["X-M2M-RI"] = ri;
+            }
+
+            if (AnswerBody is { } answerBytes)
+            {
+                context.Response.ContentType = AnswerContentType;
+                context.Response.ContentLength64 = answerBytes.Length;
+                await context.Response.OutputStream.WriteAsync(answerBytes);
             }
 
             context.Response.Close();
