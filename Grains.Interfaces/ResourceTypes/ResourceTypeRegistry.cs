@@ -42,7 +42,7 @@ public static class ResourceTypeRegistry
             Parents =
             [
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
-                ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer,
+                ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request,
             ],
         },
         new()
@@ -82,7 +82,13 @@ public static class ResourceTypeRegistry
         {
             // Made by the CSE when a flexContainer with mni, mbs or mia changes; under its flexContainer's root key.
             Type = ResourceType.FlexContainerInstance, ShortName = "fci", SpecializedRoot = true, Ids = ResourceIdScheme.Held, IdPrefix = "fci",
-            Holder = ResourceType.FlexContainer, Parents = [ResourceType.FlexContainer], Announceable = true,
+            Holder = ResourceType.FlexContainer, Parents = [ResourceType.FlexContainer], Announceable = true, CreatedByCse = true,
+        },
+        new()
+        {
+            Type = ResourceType.Request, ShortName = "req", Ids = ResourceIdScheme.Prefixed, IdPrefix = "req",
+            Grain = static (grains, ri) => grains.GetGrain<IRequestGrain>(ri),
+            Parents = [ResourceType.CSEBase], CreatedByCse = true,
         },
     ];
 
@@ -91,7 +97,6 @@ public static class ResourceTypeRegistry
     [
         new(ResourceType.PollingChannel, "pch", [ResourceType.AE]),
         new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
-        new(ResourceType.Request, "req", []),
         new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),

@@ -8,6 +8,7 @@ using VirtualIoT.Grains.Resources.FlexContainer;
 using VirtualIoT.Grains.Resources.Group;
 using VirtualIoT.Grains.Resources.MgmtObj;
 using VirtualIoT.Grains.Resources.Node;
+using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Subscription;
 
 namespace VirtualIoT.Grains.Domain;
@@ -38,6 +39,7 @@ internal static class Policies
         AccessControlPolicyRules.Rules,
         GroupPolicy.Rules,
         NodePolicy.Rules,
+        RequestPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

@@ -6,10 +6,12 @@ namespace VirtualIoT.Grains.Resources;
 internal abstract partial class InstanceHolderGrain
 {
     /// <summary>
-    /// Stores a change of instances: a segment just sealed first (the state then drops it from its tail), the state,
-    /// then the sealed segments instances were removed from. A silo dying in between leaves either a sealed segment
-    /// the state does not know yet (overwritten by the next seal, <see cref="StoredRecordWrites"/>) or segments that
-    /// still hold instances the state lists as removed (skipped when read, rewritten with the next write).
+    /// Stores a change of instances: a segment just sealed first (the state then drops it from its tail), the state
+    /// (with the instances removed from sealed segments, <see cref="InstanceIndex.Removed"/>), then the sealed
+    /// segments that must be rewritten (<see cref="InstanceIndex.Dirty"/>: emptied or changed). A silo dying in between
+    /// leaves either a sealed segment the state does not know yet (overwritten by the next seal,
+    /// <see cref="StoredRecordWrites"/>) or segments that still hold instances the state lists as removed (skipped
+    /// when read; the state keeps listing them until their segment is rewritten).
     /// </summary>
     protected override async Task StoreAsync()
     {
@@ -18,11 +20,12 @@ internal abstract partial class InstanceHolderGrain
         if (sealedSegment is { } seal && seal < OpenSegment)
         {
             await WriteSegment(seal);
+            Instances.Stored(seal);
         }
 
         Log.Tail = Instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
         Log.LowestSegment = Instances.Segments.Count > 0 ? Instances.Segments.Keys[0] : OpenSegment;
-        Log.RemovedInstances = [.. Instances.Removed];
+        Log.RemovedInstances = Instances.RemovedToStore(Log.LowestSegment);
         await base.StoreAsync();
 
         foreach (var segment in Instances.Dirty)
@@ -30,11 +33,11 @@ internal abstract partial class InstanceHolderGrain
             if (segment < OpenSegment && segment != sealedSegment)
             {
                 await WriteSegment(segment);
+                Instances.Stored(segment);
             }
         }
 
         Instances.Dirty.Clear();
-        Instances.Removed.Clear();
         SchedulePurge();
     }
 

@@ -11,9 +11,11 @@ namespace VirtualIoT.Grains.Resources;
 /// A resource that holds its instances in its own grain (a container its content instances, a flexContainer its
 /// flexContainerInstances), with <c>la</c>, <c>ol</c>, <c>mni</c>/<c>mbs</c>/<c>mia</c>, <c>cni</c>/<c>cbs</c>.
 /// Instances are stored in segments of <see cref="SegmentSize"/> by sequence number: the open segment travels
-/// in the holder's own state, sealed segments are records of their own. A new instance therefore rewrites at
-/// most one small state record (plus the oldest segment when <c>mni</c>/<c>mbs</c> evicts), however many
-/// instances the holder keeps. In memory the grain keeps every live instance, loaded on activation. The subclass
+/// in the holder's own state, sealed segments are records of their own. A new instance therefore rewrites one
+/// small state record, however many instances the holder keeps; once in a segment's length it also stores the
+/// segment it sealed, and clears the segment that <c>mni</c>/<c>mbs</c> eviction emptied (an instance evicted from a
+/// sealed segment is listed in the state until then: <see cref="InstanceIndex"/>). In memory the grain keeps every
+/// live instance, loaded on activation. The subclass
 /// says when an instance is made (a container on a create request, a flexContainer on an update) and of what type.
 /// </summary>
 internal abstract partial class InstanceHolderGrain : ResourceGrain
@@ -73,8 +75,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
                 {
                     if (Instances.Removed.Contains(record.Sequence))
                     {
-                        // Removed by a stored state whose segment rewrite was not stored: rewritten with the next write.
-                        Instances.Dirty.Add(segment);
+                        // Removed by a stored state; the segment's record is rewritten once it is emptied (InstanceIndex).
                         continue;
                     }
 

@@ -31,7 +31,8 @@ internal static class FlexContainerPolicy
         s_byDefinition.Values.Select(s => s.Container), attributes => Find(attributes)?.Container);
 
     /// <summary>
-    /// The flexContainerInstance policies (for <c>atrl</c> and the root key; a client cannot create one). An instance
+    /// The flexContainerInstance policies (for <c>atrl</c> and the root key; a client's create is 4005, the registry
+    /// marks the type created by the CSE only). An instance
     /// names no specialization itself: its flexContainer gives its root key to responses and notifications.
     /// </summary>
     public static readonly SpecializedPolicies Instances = new(ResourceType.FlexContainerInstance,
@@ -85,7 +86,6 @@ internal static class FlexContainerPolicy
                 new(AttributeNames.Originator, "originator", ValueKind.String, NotPresent, NotPresent),
                 .. specialization.Attributes.Select(a => a with { OnCreate = NotPresent, OnUpdate = NotPresent }),
             ]),
-            check: (_, _) => OneM2MError.NotAllowed("a flexContainerInstance is created by the CSE when its flexContainer changes"),
             rootKey: specialization.RootKey);
         return new Specialized(specialization, container, instance, custom);
     }
