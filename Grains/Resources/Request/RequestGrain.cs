@@ -60,7 +60,7 @@ internal sealed partial class RequestGrain(
         }
 
         var name = ResourceFactory.GenerateName(ResourceType.Request);
-        var error = ResourceFactory.Build(ResourceType.Request, accepted, ResourceId, name, Options.CseBaseId, now, null, MaxExpiration(),
+        var error = ResourceFactory.Build(RequestPolicy.Rules, accepted, ResourceId, name, Options.CseBaseId, now, null, MaxExpiration(),
             primitive.Originator, out var attributes);
         if (error is not null)
         {
