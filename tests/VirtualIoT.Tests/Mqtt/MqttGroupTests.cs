@@ -59,6 +59,13 @@ public sealed class MqttGroupTests(MqttFixture fixture)
 
         Assert.Equal(2001, group.Rsc);
         Assert.Equal(2002, deleted.Rsc);
+        var members = await GroupWithOneMemberAsync(client, aeId, "the group counts one member (cnm) after the other was deleted");
+        Assert.Equal(containers[1], members["mid"]!.AsArray().Single()!.GetValue<string>());
+    }
+
+    /// <summary>The group <c>g</c> of the AE, retrieved over MQTT, once its <c>cnm</c> is 1 (polled to a deadline).</summary>
+    private static async Task<JsonNode> GroupWithOneMemberAsync(MqttTestClient client, string aeId, string what)
+    {
         JsonNode? members = null;
         await Protocol.M2MTime.WaitUntil(async () =>
         {
@@ -66,8 +73,8 @@ public sealed class MqttGroupTests(MqttFixture fixture)
             var retrieved = await client.RequestAsync(RequestTopic(aeId), Primitive(2, $"cse-in/{aeId}/g", aeId, rqi), rqi);
             members = retrieved.Content!["m2m:grp"];
             return members!["cnm"]!.GetValue<int>() == 1;
-        }, "the group counts one member (cnm) after the other was deleted");
-        Assert.Equal(containers[1], members!["mid"]!.AsArray().Single()!.GetValue<string>());
+        }, what);
+        return members!;
     }
 
     [Fact]
@@ -93,15 +100,8 @@ public sealed class MqttGroupTests(MqttFixture fixture)
 
         Assert.Equal(2001, group.Rsc);
         Assert.Equal(2002, deleted.Rsc);
-        JsonNode? members = null;
-        await Protocol.M2MTime.WaitUntil(async () =>
-        {
-            var rqi = NewRqi();
-            var retrieved = await client.RequestAsync(RequestTopic(aeId), Primitive(2, $"cse-in/{aeId}/g", aeId, rqi), rqi);
-            members = retrieved.Content!["m2m:grp"];
-            return members!["cnm"]!.GetValue<int>() == 1;
-        }, "the group counts one member (cnm) after the oldest instance was deleted");
-        Assert.Equal(instances[1], members!["mid"]!.AsArray().Single()!.GetValue<string>());
+        var members = await GroupWithOneMemberAsync(client, aeId, "the group counts one member (cnm) after the oldest instance was deleted");
+        Assert.Equal(instances[1], members["mid"]!.AsArray().Single()!.GetValue<string>());
     }
 
     /// <summary>Creates containers <c>c0</c>, <c>c1</c>, … under the AE over MQTT; returns their resource IDs.</summary>
