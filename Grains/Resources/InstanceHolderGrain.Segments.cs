@@ -26,7 +26,13 @@ internal abstract partial class InstanceHolderGrain
         Log.Tail = Instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
         Log.LowestSegment = Instances.Segments.Count > 0 ? Instances.Segments.Keys[0] : OpenSegment;
         Log.RemovedInstances = Instances.RemovedToStore(Log.LowestSegment);
+        if (_groupedChanged || Instances.LeftGroups.Count > 0)
+        {
+            Log.GroupedInstances = [.. Instances.Grouped];
+        }
+
         await base.StoreAsync();
+        _groupedChanged = false;
 
         foreach (var segment in Instances.Dirty)
         {
@@ -39,6 +45,48 @@ internal abstract partial class InstanceHolderGrain
 
         Instances.Dirty.Clear();
         SchedulePurge();
+        await LeaveGroupsOfRemovedInstances();
+    }
+
+    /// <summary>
+    /// Grouped instances whose removal is now stored leave their groups' <c>mid</c>, as any deleted member does (as
+    /// ACME does). Costs nothing for the instances no group names.
+    /// </summary>
+    private async Task LeaveGroupsOfRemovedInstances()
+    {
+        if (Instances.LeftGroups.Count == 0)
+        {
+            return;
+        }
+
+        var left = Instances.LeftGroups.ToArray();
+        Instances.LeftGroups.Clear();
+        foreach (var sequence in left)
+        {
+            await LeaveGroups(ResourceIds.HeldId(InstancePolicy.Descriptor, ResourceId, sequence));
+        }
+    }
+
+    public async ValueTask InstancesGrouped(IReadOnlyList<string> instanceIds)
+    {
+        if (!Exists)
+        {
+            return;
+        }
+
+        foreach (var instanceId in instanceIds)
+        {
+            if (ResourceIds.TrySplitHeldId(InstancePolicy.Descriptor, instanceId, out var holderId, out var sequence) && holderId == ResourceId
+                && Instances.Lookup(sequence) is not null && Instances.Grouped.Add(sequence))
+            {
+                _groupedChanged = true;
+            }
+        }
+
+        if (_groupedChanged)
+        {
+            await WriteStateAsync();
+        }
     }
 
     /// <summary>Stores sealed segment <paramref name="segment"/> as memory holds it, or clears it when it holds nothing.</summary>

@@ -34,6 +34,9 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
     private long? _sealed;
     private string? _purgeDue;
 
+    /// <summary>Groups named more instances as members since the state was last stored.</summary>
+    private bool _groupedChanged;
+
     protected InstanceHolderGrain(IPersistentState<ResourceState> store, IOptions<CseOptions> options, ILogger logger, IServiceProvider services)
         : base(store, options, logger)
     {
@@ -67,6 +70,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
         }
 
         Instances.Removed.UnionWith(Log.RemovedInstances);
+        Instances.Grouped.UnionWith(Log.GroupedInstances);
         for (var segment = Log.LowestSegment; segment < OpenSegment; segment++)
         {
             if (await Segments.ReadAsync(segment) is { } stored)
@@ -447,9 +451,16 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
 
     protected override async Task WillBeDeleted()
     {
+        var grouped = Instances.Grouped.ToArray();
         await Segments.ClearAsync();
         Instances.Clear();
         _sealed = null;
+
+        // Instances deleted with their holder leave their groups as the holder itself does.
+        foreach (var sequence in grouped)
+        {
+            await LeaveGroups(ResourceIds.HeldId(InstancePolicy.Descriptor, ResourceId, sequence));
+        }
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
