@@ -37,7 +37,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     public HashSet<long> Removed { get; } = [];
 
     /// <summary>
-    /// Sequences of instances that groups name as members (<c>mid</c>; stored as <see cref="ContainerLog.GroupedInstances"/>):
+    /// Sequences of instances that groups name as members (<c>mid</c>; stored as <see cref="Container.ContainerLog.GroupedInstances"/>):
     /// their removal is told to those groups.
     /// </summary>
     public HashSet<long> Grouped { get; } = [];
