@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Resources.ContentInstance;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Resources.Container;
 
@@ -14,6 +15,7 @@ namespace VirtualIoT.Grains.Resources.Container;
 /// most one small state record (plus the oldest segment when <c>mni</c>/<c>mbs</c> evicts), however many
 /// instances the container holds. In memory the grain keeps every live instance, loaded on activation.
 /// </summary>
+[DevicePlacement]
 internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 {
     /// <summary>Instances per stored segment: small enough that rewriting one is cheap, large enough that activation reads few records.</summary>
