@@ -27,18 +27,20 @@ public interface IMqttConnectionGrain : IGrainWithStringKey
 
     /// <summary>
     /// Has the gateway holding the AE's connection publish <paramref name="notification"/>, then waits up to its
-    /// timeout for the AE's answer (<see cref="Answered"/>). Returns the answer's <c>rsc</c>, or null when the AE is
-    /// not connected to any gateway, its gateway cannot be reached, or it did not answer in time.
+    /// timeout for the AE's answer (<see cref="Answered"/>). Returns the answer's <c>rsc</c> and <c>pc</c>, or null
+    /// when the AE is not connected to any gateway, its gateway cannot be reached, or it did not answer in time (or
+    /// answered without an <c>rsc</c>).
     /// </summary>
-    [Alias("Notify")]
-    Task<ResponseStatusCode?> Notify(MqttNotification notification);
+    [Alias("NotifyAnswer")]
+    Task<NotificationAnswer?> Notify(MqttNotification notification);
 
     /// <summary>
     /// The AE's response primitive to notification <paramref name="requestId"/> arrived at a gateway, with
-    /// <paramref name="status"/> as its <c>rsc</c> (null when it had none).
+    /// <paramref name="status"/> as its <c>rsc</c> (null when it had none) and <paramref name="content"/> as its
+    /// <c>pc</c> (null when it had none).
     /// </summary>
-    [Alias("Answered"), OneWay]
-    Task Answered(string requestId, ResponseStatusCode? status);
+    [Alias("AnsweredWithContent"), OneWay]
+    Task Answered(string requestId, ResponseStatusCode? status, Dictionary<string, object?>? content);
 }
 
 /// <summary>

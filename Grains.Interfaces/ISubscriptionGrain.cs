@@ -51,11 +51,11 @@ public interface IDeliveryGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// Forwards a NOTIFY that an originator addressed to the AE <paramref name="aeId"/> (TS-0004 7.4.1.2.x, as ACME
-    /// does) over the AE's routes in delivery order; returns the first 2xxx status, else the last status an AE answered,
-    /// or null when no route answered.
+    /// does) over the AE's routes in delivery order; returns the AE's answer (status and content) on the first route
+    /// that answered 2xxx, else the last answer a route gave, or null when no route answered.
     /// </summary>
-    [Alias("Forward")]
-    ValueTask<ResponseStatusCode?> Forward(string aeId, PendingNotification notification);
+    [Alias("ForwardAnswer")]
+    ValueTask<NotificationAnswer?> Forward(string aeId, PendingNotification notification);
 
     /// <summary>
     /// Sends a notification to its one target (a URL, or an AE over its routes in delivery order) and returns the
@@ -117,6 +117,17 @@ public sealed record PendingNotification(
     [property: Id(4)] int? EventCategory = null,
     [property: Id(5)] string? Originator = null);
 
+/// <summary>A receiver's response to a notification request: its status and, when asked for and sent, its content.</summary>
+/// <param name="Status">The response's <c>rsc</c> (<c>X-M2M-RSC</c>).</param>
+/// <param name="Content">
+/// The response's <c>pc</c> (the HTTP body) as a value tree with one root key, such as <c>m2m:dbg</c>; null when there
+/// was none, it was unreadable, or the sender was not asked to read it.
+/// </param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.NotificationAnswer")]
+public sealed record NotificationAnswer(
+    [property: Id(0)] ResponseStatusCode Status,
+    [property: Id(1)] Dictionary<string, object?>? Content = null);
+
 /// <summary>
 /// Sends one notification request to one URL: <c>http(s)://</c> (the HTTP binding) or <c>coap://</c> (the CoAP
 /// binding). Implemented by the gateway; the delivery grain resolves AE-IDs to their points of access, and reaches
@@ -128,13 +139,14 @@ public interface INotificationSender
     bool CanSend(string url);
 
     /// <summary>
-    /// Sends and returns the receiver's response status code, or null when it could not be reached or did not answer
-    /// within <see cref="NotificationOptions.SendTimeout"/> (timed from when the request actually leaves).
+    /// Sends and returns the receiver's answer, or null when it could not be reached or did not answer within
+    /// <see cref="NotificationOptions.SendTimeout"/> (timed from when the request actually leaves).
     /// <paramref name="serialization"/> is the receiving AE's first <c>csz</c> entry (or null); a <c>ct=</c> query
     /// field of the URL (<c>http://host/ntf?ct=cbor</c>) takes precedence and is removed before sending.
-    /// </summary>
     /// <paramref name="eventCategory"/>, when set, goes out as <c>X-M2M-EC</c> (or <c>ec</c>); <paramref name="originator"/>,
-    /// when set, as <c>X-M2M-Origin</c> instead of the CSE-ID.
-    Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory, string? serialization,
-        string? originator, CancellationToken cancellationToken);
+    /// when set, as <c>X-M2M-Origin</c> instead of the CSE-ID. The response's body is read into
+    /// <see cref="NotificationAnswer.Content"/> only when <paramref name="readContent"/> is true (a forwarded NOTIFY).
+    /// </summary>
+    Task<NotificationAnswer?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory, string? serialization,
+        string? originator, bool readContent, CancellationToken cancellationToken);
 }

@@ -101,6 +101,54 @@ public static class ContentParser
         }
     }
 
+    /// <summary>
+    /// Parses a JSON document that is one object with any keys (a response's content, such as <c>{"m2m:dbg": "…"}</c>,
+    /// whose root value need not be an object), held in <paramref name="utf8Json"/>.
+    /// </summary>
+    public static ParseResult<Dictionary<string, object?>> ParseDocument(in ReadOnlySequence<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json, s_options);
+        try
+        {
+            if (!reader.Read())
+            {
+                return ParseResult<Dictionary<string, object?>>.BadRequest("the document is empty");
+            }
+
+            var document = ParseObject(ref reader);
+            return document.IsSuccess && reader.Read() ? ParseResult<Dictionary<string, object?>>.BadRequest("unexpected data after the JSON document") : document;
+        }
+        catch (JsonException exception)
+        {
+            return ParseResult<Dictionary<string, object?>>.BadRequest("malformed JSON: " + exception.Message);
+        }
+    }
+
+    /// <summary>
+    /// Parses the JSON object the reader stands on (any keys, any values) into a value tree; on success the reader is
+    /// left on the object's end.
+    /// </summary>
+    public static ParseResult<Dictionary<string, object?>> ParseObject(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return ParseResult<Dictionary<string, object?>>.BadRequest("a JSON object was expected");
+            }
+
+            return TryReadObject(ref reader, out var result, out var error) ? result : ParseResult<Dictionary<string, object?>>.BadRequest(error);
+        }
+        catch (JsonException exception)
+        {
+            return ParseResult<Dictionary<string, object?>>.BadRequest("malformed JSON: " + exception.Message);
+        }
+        catch (InvalidOperationException exception)
+        {
+            return ParseResult<Dictionary<string, object?>>.BadRequest("malformed JSON: " + exception.Message);
+        }
+    }
+
     // Called with the reader on the token that should start the representation; leaves it on its end.
     private static ParseResult<ParsedContent> ParseRootObject(ref Utf8JsonReader reader)
     {

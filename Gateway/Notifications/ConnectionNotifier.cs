@@ -84,13 +84,13 @@ internal abstract partial class ConnectionNotifier : IMqttGatewayObserver, IAsyn
             return false;
         }
 
-        if (!NotificationResponses.TryRead(payload, serialization, out var rqi, out var rsc))
+        if (!NotificationResponses.TryRead(payload, serialization, out var rqi, out var rsc, out var content))
         {
             return false;
         }
 
         // One-way: returns once the message is on its way.
-        _ = _grains.GetGrain<IMqttConnectionGrain>(aeTopicId).Answered(rqi, rsc);
+        _ = _grains.GetGrain<IMqttConnectionGrain>(aeTopicId).Answered(rqi, rsc, content);
         return true;
     }
 

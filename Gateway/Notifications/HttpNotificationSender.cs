@@ -22,6 +22,9 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _slots = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeSpan _exchangeTimeout = notificationOptions.Value.SendTimeout;
 
+    /// <summary>Largest response body read as a forwarded NOTIFY's answer content; a larger one is dropped.</summary>
+    public const int MaxAnswerBytes = 1024 * 1024;
+
     /// <summary>Name of the HTTP client used for notifications.</summary>
     public const string ClientName = "VirtualIoT.Notifications";
 
@@ -30,8 +33,8 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     public bool CanSend(string url) => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
         || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
-    public async Task<ResponseStatusCode?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory,
-        string? serialization, string? originator, CancellationToken cancellationToken)
+    public async Task<NotificationAnswer?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory,
+        string? serialization, string? originator, bool readContent, CancellationToken cancellationToken)
     {
         if (!NotificationTarget.TryCreate(url, serialization, out var notification)
             || (notification.Address.Scheme != Uri.UriSchemeHttp && notification.Address.Scheme != Uri.UriSchemeHttps))
@@ -59,7 +62,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         {
             using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             exchange.CancelAfter(_exchangeTimeout);
-            return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, originator ?? _cseId, exchange.Token);
+            return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, originator ?? _cseId, readContent, exchange.Token);
         }
         finally
         {
@@ -67,8 +70,8 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         }
     }
 
-    private async Task<ResponseStatusCode?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, int? eventCategory,
-        ContentSerialization serialization, string originator, CancellationToken cancellationToken)
+    private async Task<NotificationAnswer?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, int? eventCategory,
+        ContentSerialization serialization, string originator, bool readContent, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(body.WrittenMemory) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(SerializationFormats.MediaType(serialization));
@@ -82,20 +85,64 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         try
         {
             using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            ResponseStatusCode status;
             if (response.Headers.TryGetValues(OneM2MHeaders.ResponseStatusCode, out var values)
                 && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var rsc))
             {
-                return (ResponseStatusCode)rsc;
+                status = (ResponseStatusCode)rsc;
+            }
+            else
+            {
+                // A receiver that is not a oneM2M entity may answer plain HTTP: a 2xx counts as received.
+                status = response.IsSuccessStatusCode ? ResponseStatusCode.Ok
+                    : (int)response.StatusCode >= 500 ? ResponseStatusCode.InternalServerError : ResponseStatusCode.BadRequest;
             }
 
-            // A receiver that is not a oneM2M entity may answer plain HTTP: a 2xx counts as received.
-            return response.IsSuccessStatusCode ? ResponseStatusCode.Ok
-                : (int)response.StatusCode >= 500 ? ResponseStatusCode.InternalServerError : ResponseStatusCode.BadRequest;
+            return new NotificationAnswer(status, readContent ? await ReadContentAsync(response.Content, cancellationToken) : null);
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
         {
             return null;
         }
+    }
+
+    // The response's body as a value tree when it is a oneM2M serialization (by Content-Type) of at most
+    // MaxAnswerBytes; otherwise, or when it is malformed, none: the status alone is the answer.
+    private static async Task<Dictionary<string, object?>?> ReadContentAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength is 0 or > MaxAnswerBytes
+            || content.Headers.ContentType?.MediaType is not { } mediaType
+            || !SerializationFormats.TryFromMediaType(mediaType, out var serialization))
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(512);
+        await using (var stream = await content.ReadAsStreamAsync(cancellationToken))
+        {
+            while (true)
+            {
+                var read = await stream.ReadAsync(buffer.GetMemory(4096), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                buffer.Advance(read);
+                if (buffer.WrittenCount > MaxAnswerBytes)
+                {
+                    return null;
+                }
+            }
+        }
+
+        if (buffer.WrittenCount == 0)
+        {
+            return null;
+        }
+
+        var document = Representation.ParseAnyDocument(serialization, new ReadOnlySequence<byte>(buffer.WrittenMemory));
+        return document.IsSuccess ? document.Value : null;
     }
 }
 

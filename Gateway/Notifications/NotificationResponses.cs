@@ -1,25 +1,29 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using VirtualIoT.Gateway.Json;
 using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Notifications;
 
 /// <summary>
 /// Reads an AE's response primitive to a notification sent over a primitive-carrying binding (MQTT, WebSocket): only
-/// its <c>rqi</c> (to find the waiting notification) and <c>rsc</c> matter.
+/// its <c>rqi</c> (to find the waiting notification), <c>rsc</c> and <c>pc</c> (relayed to the originator of a
+/// forwarded NOTIFY) matter.
 /// </summary>
 internal static class NotificationResponses
 {
     /// <summary>
-    /// <c>rqi</c> and <c>rsc</c> of a response primitive in <paramref name="serialization"/> (top level; <c>rsc</c> as a
-    /// number or, leniently, a string of digits). False when the payload is unreadable or has no <c>rqi</c>.
+    /// <c>rqi</c>, <c>rsc</c> and <c>pc</c> of a response primitive in <paramref name="serialization"/> (top level;
+    /// <c>rsc</c> as a number or, leniently, a string of digits; <c>pc</c> when it is an object, else null). False when
+    /// the payload is unreadable or has no <c>rqi</c>.
     /// </summary>
-    public static bool TryRead(in ReadOnlySequence<byte> payload, ContentSerialization serialization, out string requestId, out ResponseStatusCode? status)
+    public static bool TryRead(in ReadOnlySequence<byte> payload, ContentSerialization serialization, out string requestId, out ResponseStatusCode? status,
+        out Dictionary<string, object?>? content)
     {
         if (serialization == ContentSerialization.Json)
         {
-            return TryReadJson(payload, out requestId, out status);
+            return TryReadJson(payload, out requestId, out status, out content);
         }
 
         var json = Representation.PrimitiveAsJson(serialization, payload);
@@ -27,16 +31,19 @@ internal static class NotificationResponses
         {
             requestId = "";
             status = null;
+            content = null;
             return false;
         }
 
-        return TryReadJson(new ReadOnlySequence<byte>(json.Value!), out requestId, out status);
+        return TryReadJson(new ReadOnlySequence<byte>(json.Value!), out requestId, out status, out content);
     }
 
-    private static bool TryReadJson(in ReadOnlySequence<byte> payload, out string requestId, out ResponseStatusCode? status)
+    private static bool TryReadJson(in ReadOnlySequence<byte> payload, out string requestId, out ResponseStatusCode? status,
+        out Dictionary<string, object?>? content)
     {
         requestId = "";
         status = null;
+        content = null;
         try
         {
             var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 64 });
@@ -64,6 +71,26 @@ internal static class NotificationResponses
                         && int.TryParse(reader.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var text))
                     {
                         status = (ResponseStatusCode)text;
+                    }
+                }
+                else if (reader.ValueTextEquals("pc"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        // A content too deep to read is dropped, not the answer: its status still counts.
+                        var start = reader;
+                        var parsed = ContentParser.ParseObject(ref reader);
+                        content = parsed.IsSuccess ? parsed.Value : null;
+                        if (!parsed.IsSuccess)
+                        {
+                            reader = start;
+                            reader.TrySkip();
+                        }
+                    }
+                    else
+                    {
+                        reader.TrySkip();
                     }
                 }
                 else

@@ -52,6 +52,13 @@ public static class Representation
         throw new InvalidOperationException("unreachable");
     }
 
+    /// <summary>
+    /// A document in any serialization as a tree (a response's content, whose root value need not be an object; an
+    /// XML document is one key: its root element).
+    /// </summary>
+    public static ParseResult<Dictionary<string, object?>> ParseAnyDocument(ContentSerialization serialization, in ReadOnlySequence<byte> body) =>
+        serialization == ContentSerialization.Json ? ContentParser.ParseDocument(body) : ParseDocument(serialization, body);
+
     /// <summary>A CBOR or XML document as a tree (an XML document is one key: its root element).</summary>
     public static ParseResult<Dictionary<string, object?>> ParseDocument(ContentSerialization serialization, in ReadOnlySequence<byte> body) =>
         serialization switch

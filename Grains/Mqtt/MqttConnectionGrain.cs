@@ -17,16 +17,16 @@ internal sealed partial class MqttConnectionGrain(ILogger<MqttConnectionGrain> l
     // Beyond the notification's own timeout, for the call to the gateway (which answers at once).
     private static readonly TimeSpan s_publishTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly Dictionary<string, TaskCompletionSource<ResponseStatusCode?>> _waiting = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskCompletionSource<NotificationAnswer?>> _waiting = new(StringComparer.Ordinal);
     private string? _gatewayId;
     private IMqttGatewayObserver? _gateway;
-    private DateTime _expires;
+    private long _expires; // Environment.TickCount64: a lease is a span, and the wall clock may jump
 
     public Task Attach(string gatewayId, IMqttGatewayObserver gateway, TimeSpan lease)
     {
         _gatewayId = gatewayId;
         _gateway = gateway;
-        _expires = DateTime.UtcNow + lease;
+        _expires = Environment.TickCount64 + (long)lease.TotalMilliseconds;
         return Task.CompletedTask;
     }
 
@@ -41,10 +41,10 @@ internal sealed partial class MqttConnectionGrain(ILogger<MqttConnectionGrain> l
         return Task.CompletedTask;
     }
 
-    public async Task<ResponseStatusCode?> Notify(MqttNotification notification)
+    public async Task<NotificationAnswer?> Notify(MqttNotification notification)
     {
         // A lapsed lease means the gateway stopped refreshing: it is gone (or cut off), and so is the connection it held.
-        if (_gateway is not { } gateway || DateTime.UtcNow > _expires)
+        if (_gateway is not { } gateway || Environment.TickCount64 > _expires)
         {
             return null;
         }
@@ -53,7 +53,7 @@ internal sealed partial class MqttConnectionGrain(ILogger<MqttConnectionGrain> l
         // notification while an earlier attempt still waits shares its answer.
         if (!_waiting.TryGetValue(notification.RequestId, out var waiter))
         {
-            waiter = new TaskCompletionSource<ResponseStatusCode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiter = new TaskCompletionSource<NotificationAnswer?>(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiting[notification.RequestId] = waiter;
         }
 
@@ -86,11 +86,11 @@ internal sealed partial class MqttConnectionGrain(ILogger<MqttConnectionGrain> l
         }
     }
 
-    public Task Answered(string requestId, ResponseStatusCode? status)
+    public Task Answered(string requestId, ResponseStatusCode? status, Dictionary<string, object?>? content)
     {
         if (_waiting.Remove(requestId, out var waiter))
         {
-            waiter.TrySetResult(status);
+            waiter.TrySetResult(status is { } rsc ? new NotificationAnswer(rsc, content) : null);
         }
 
         return Task.CompletedTask;

@@ -41,10 +41,10 @@ internal sealed partial class DeliveryGrain(
 
     public async ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification) => await Send(notification);
 
-    public async ValueTask<ResponseStatusCode?> Forward(string aeId, PendingNotification notification) =>
-        await SendToAe(aeId, aeId, notification);
+    public async ValueTask<NotificationAnswer?> Forward(string aeId, PendingNotification notification) =>
+        await SendToAe(aeId, aeId, notification, readContent: true);
 
-    public async ValueTask<ResponseStatusCode?> Ask(PendingNotification notification) => await StatusFrom(notification.Targets[0], notification);
+    public async ValueTask<ResponseStatusCode?> Ask(PendingNotification notification) => (await AnswerFrom(notification.Targets[0], notification))?.Status;
 
     private async Task<IReadOnlyList<string>> Send(PendingNotification notification)
     {
@@ -60,16 +60,16 @@ internal sealed partial class DeliveryGrain(
         return delivered;
     }
 
-    private async Task<bool> SendTo(string target, PendingNotification notification) => IsSuccess(await StatusFrom(target, notification));
+    private async Task<bool> SendTo(string target, PendingNotification notification) => IsSuccess(await AnswerFrom(target, notification));
 
-    // The receiver's status for one target: a URL's, or an AE's over its routes; null when none answered.
-    private async Task<ResponseStatusCode?> StatusFrom(string target, PendingNotification notification)
+    // The receiver's answer for one target: a URL's, or an AE's over its routes; null when none answered.
+    private async Task<NotificationAnswer?> AnswerFrom(string target, PendingNotification notification)
     {
         if (target.Contains("://", StringComparison.Ordinal))
         {
             if (sender.CanSend(target))
             {
-                return await SendHttpStatus(target, null, notification);
+                return await SendHttp(target, null, notification, readContent: false);
             }
 
             // An nu naming a topic on some broker (mqtt://host/topic) or another scheme: not a route of this CSE.
@@ -78,11 +78,11 @@ internal sealed partial class DeliveryGrain(
         }
 
         var aeId = target.StartsWith(_cse.CseId + "/", StringComparison.Ordinal) ? target[(_cse.CseId.Length + 1)..] : target;
-        return ResourceIds.Classify(aeId, _cse.CseBaseId) == ResourceType.AE ? await SendToAe(aeId, target, notification) : null;
+        return ResourceIds.Classify(aeId, _cse.CseBaseId) == ResourceType.AE ? await SendToAe(aeId, target, notification, readContent: false) : null;
     }
 
-    // The AE's routes in order until one answers 2xxx: that status, else the last status answered, else null.
-    private async Task<ResponseStatusCode?> SendToAe(string aeId, string target, PendingNotification notification)
+    // The AE's routes in order until one answers 2xxx: that answer, else the last answer given, else null.
+    private async Task<NotificationAnswer?> SendToAe(string aeId, string target, PendingNotification notification, bool readContent)
     {
         var (addresses, serialization) = await PointsOfAccess(aeId);
         var mqttPrefixes = new List<string>();
@@ -100,74 +100,75 @@ internal sealed partial class DeliveryGrain(
             mqttPrefixes.Add("");
         }
 
-        ResponseStatusCode? answered = null;
+        NotificationAnswer? answered = null;
         foreach (var prefix in mqttPrefixes)
         {
-            var status = await SendMqtt(aeId, prefix, target, serialization, notification);
-            if (IsSuccess(status))
+            var answer = await SendMqtt(aeId, prefix, target, serialization, notification);
+            if (IsSuccess(answer))
             {
-                return status;
+                return answer;
             }
 
-            answered = status ?? answered;
+            answered = answer ?? answered;
         }
 
         foreach (var address in addresses)
         {
             if (sender.CanSend(address))
             {
-                var status = await SendHttpStatus(address, serialization, notification);
-                if (IsSuccess(status))
+                var answer = await SendHttp(address, serialization, notification, readContent);
+                if (IsSuccess(answer))
                 {
-                    return status;
+                    return answer;
                 }
 
-                answered = status ?? answered;
+                answered = answer ?? answered;
             }
         }
 
         return answered;
     }
 
-    private async Task<ResponseStatusCode?> SendHttpStatus(string url, string? serialization, PendingNotification notification)
+    private async Task<NotificationAnswer?> SendHttp(string url, string? serialization, PendingNotification notification, bool readContent)
     {
         // The sender times the exchange itself (SendTimeout); this bound only stops a request that waits in line
         // for a receiver's connections for too long.
         using var timeout = new CancellationTokenSource(_options.SendTimeout * 10);
-        var status = await sender.SendAsync(url, notification.Id, notification.Content, notification.EventCategory, serialization,
-            notification.Originator, timeout.Token);
-        LogOutcome(status, notification.Id, url);
-        return status;
+        var answer = await sender.SendAsync(url, notification.Id, notification.Content, notification.EventCategory, serialization,
+            notification.Originator, readContent, timeout.Token);
+        LogOutcome(answer, notification.Id, url);
+        return answer;
     }
 
-    private async Task<ResponseStatusCode?> SendMqtt(string aeId, string prefix, string target, string? serialization, PendingNotification notification)
+    private async Task<NotificationAnswer?> SendMqtt(string aeId, string prefix, string target, string? serialization, PendingNotification notification)
     {
         var request = new MqttNotification(aeId, prefix, notification.Id, target, notification.Content, _options.SendTimeout,
             notification.EventCategory, serialization, notification.Originator);
-        ResponseStatusCode? status;
+        NotificationAnswer? answer;
         try
         {
-            status = await GrainFactory.GetGrain<IMqttConnectionGrain>(aeId).Notify(request).WaitAsync(_options.SendTimeout + s_mqttGrace);
+            answer = await GrainFactory.GetGrain<IMqttConnectionGrain>(aeId).Notify(request).WaitAsync(_options.SendTimeout + s_mqttGrace);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // The connection grain's silo died mid-call, or the call was not answered in time.
             LogMqttFailed(logger, notification.Id, aeId, exception.GetType().Name);
-            status = null;
+            answer = null;
         }
 
-        LogOutcome(status, notification.Id, string.Concat("mqtt:", prefix, "/", aeId));
-        return status;
+        LogOutcome(answer, notification.Id, string.Concat("mqtt:", prefix, "/", aeId));
+        return answer;
     }
 
-    private static bool IsSuccess(ResponseStatusCode? status) => status is { } rsc && rsc.IsSuccess();
+    private static bool IsSuccess(NotificationAnswer? answer) => answer is { } received && received.Status.IsSuccess();
 
     // Logs a route that did not answer 2xxx.
-    private void LogOutcome(ResponseStatusCode? status, string notificationId, string route)
+    private void LogOutcome(NotificationAnswer? answer, string notificationId, string route)
     {
-        if (!IsSuccess(status))
+        if (!IsSuccess(answer))
         {
-            LogSendFailed(logger, notificationId, route, status is null ? "unreachable" : ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            LogSendFailed(logger, notificationId, route,
+                answer is null ? "unreachable" : ((int)answer.Status).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

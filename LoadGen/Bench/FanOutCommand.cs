@@ -66,8 +66,8 @@ internal static class FanOutCommand
             Encoding.UTF8.GetBytes($$$"""{"m2m:cin":{"con":"{{{DateTime.UtcNow.Ticks}}}"}}""")), "2001"));
         var writeSeconds = clock.Elapsed.TotalSeconds;
 
-        var deadline = DateTime.UtcNow + timeout;
-        while (receiver.Received < expected && DateTime.UtcNow < deadline)
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (receiver.Received < expected && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(100);
         }

@@ -129,8 +129,8 @@ internal sealed class ClusterProcess : IDisposable
         }
 
         using var http = new HttpClient { BaseAddress = Http, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (_process is { HasExited: true } exited)

@@ -1,4 +1,5 @@
 using Npgsql;
+using VirtualIoT.Tests.Infrastructure;
 
 namespace VirtualIoT.Tests.Backends;
 
@@ -82,10 +83,10 @@ public sealed class PostgresReminderTests(PostgresServer server)
     /// </summary>
     internal static async Task Eventually(Func<Task<bool>> condition, string failure)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        var deadline = Deadline.In(TimeSpan.FromMinutes(3));
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, failure);
+            Assert.True(!deadline.Passed, failure);
             await Task.Delay(200);
         }
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using VirtualIoT.Tests.Infrastructure;
 
 namespace VirtualIoT.Tests.Backends;
 
@@ -70,8 +71,8 @@ public sealed class SiloProcess : IAsyncDisposable
     public async Task WaitReady(TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = Http, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        var deadline = Deadline.In(timeout);
+        while (!deadline.Passed)
         {
             if (_process.HasExited)
             {

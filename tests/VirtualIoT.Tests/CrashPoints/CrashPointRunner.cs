@@ -17,7 +17,7 @@ namespace VirtualIoT.Tests.CrashPoints;
 /// </summary>
 internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DiscardTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs every operation at every write point; returns what broke (empty: nothing).</summary>
     public async Task<IReadOnlyList<string>> RunAll(IReadOnlyList<Func<CrashOperation>> operations)
@@ -73,8 +73,8 @@ internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITe
             else
             {
                 // Some writes follow the answer (notifications): wait for the crash point to be reached.
-                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-                while (!crash.IsDead && DateTime.UtcNow < deadline)
+                var deadline = Deadline.In(TimeSpan.FromSeconds(10));
+                while (!crash.IsDead && !deadline.Passed)
                 {
                     await Task.Delay(10);
                 }
@@ -114,7 +114,7 @@ internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITe
     {
         crash.Kill();
         var management = host.Grains.GetGrain<IManagementGrain>(0);
-        var deadline = DateTime.UtcNow + Deadline;
+        var deadline = Deadline.In(DiscardTimeout);
         while (true)
         {
             await management.ForceActivationCollection(TimeSpan.Zero);
@@ -126,7 +126,7 @@ internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITe
                 break;
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (deadline.Passed)
             {
                 throw new XunitException("activations not discarded: " + string.Join(", ", active.Select(a => $"{a.GrainType}={a.ActivationCount}")));
             }

@@ -24,6 +24,18 @@ public sealed class NotificationReceiver : IAsyncDisposable
     /// <summary>X-M2M-RSC the receiver answers with (2000 by default).</summary>
     public int AnswerWith { get; set; } = 2000;
 
+    /// <summary>A body the receiver answers with (as <see cref="AnswerContentType"/>), or none when null.</summary>
+    public byte[]? AnswerBody { get; set; }
+
+    /// <summary>Sets <see cref="AnswerBody"/> to a text (UTF-8).</summary>
+    public string AnswerContent
+    {
+        set => AnswerBody = Encoding.UTF8.GetBytes(value);
+    }
+
+    /// <summary>Content-Type of <see cref="AnswerContent"/>.</summary>
+    public string AnswerContentType { get; set; } = "application/json";
+
     public IReadOnlyCollection<ReceivedNotification> Received => [.. _received];
 
     /// <summary>Notifications carrying an event (<c>nev</c>), in arrival order.</summary>
@@ -49,8 +61,8 @@ public sealed class NotificationReceiver : IAsyncDisposable
     public async Task<IReadOnlyList<ReceivedNotification>> WaitFor(Func<IReadOnlyList<ReceivedNotification>, bool> condition, string what,
         TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (DateTime.UtcNow < deadline)
+        var deadline = Deadline.In(timeout ?? TimeSpan.FromSeconds(15));
+        while (!deadline.Passed)
         {
             var received = Received.ToList();
             if (condition(received))
@@ -95,6 +107,13 @@ public sealed class NotificationReceiver : IAsyncDisposable
             if (headers.TryGetValue("X-M2M-RI", out var ri))
             {
                 context.Response.Headers["X-M2M-RI"] = ri;
+            }
+
+            if (AnswerBody is { } answerBytes)
+            {
+                context.Response.ContentType = AnswerContentType;
+                context.Response.ContentLength64 = answerBytes.Length;
+                await context.Response.OutputStream.WriteAsync(answerBytes);
             }
 
             context.Response.Close();

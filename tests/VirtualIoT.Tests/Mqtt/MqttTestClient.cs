@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using VirtualIoT.Tests.Infrastructure;
 
 namespace VirtualIoT.Tests.Mqtt;
 
@@ -178,7 +179,7 @@ public sealed class MqttTestClient : IAsyncDisposable
     /// </summary>
     public async Task<MqttReceived> WaitForAsync(Func<MqttReceived, bool> predicate, string what, int occurrence = 1, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? s_timeout);
+        var deadline = Deadline.In(timeout ?? s_timeout);
         while (true)
         {
             var matching = _received.Where(predicate).ToList();
@@ -187,7 +188,7 @@ public sealed class MqttTestClient : IAsyncDisposable
                 return matching[occurrence - 1];
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (deadline.Passed)
             {
                 throw new TimeoutException($"{what} did not reach client {ClientId} in time; received: "
                     + string.Join(" | ", _received.Select(r => r.Topic + " " + r.Text)));

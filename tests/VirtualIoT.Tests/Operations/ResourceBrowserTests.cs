@@ -53,7 +53,7 @@ public sealed class ResourceBrowserTests(OperationsFixture fixture)
     private static async Task<string> RenderedDom(Uri url)
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: install the Debian package 'chromium' (test.sh does)");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = Deadline.In(TimeSpan.FromSeconds(60));
         var attempt = 0;
         while (true)
         {
@@ -67,7 +67,7 @@ public sealed class ResourceBrowserTests(OperationsFixture fixture)
                     return dom;
                 }
 
-                Assert.True(DateTime.UtcNow < deadline, $"after {attempt} attempts the page never reached data-state=done; last DOM:\n{dom}");
+                Assert.True(!deadline.Passed, $"after {attempt} attempts the page never reached data-state=done; last DOM:\n{dom}");
             }
             finally
             {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using VirtualIoT.Gateway.Operations;
+using VirtualIoT.Tests.Infrastructure;
 
 namespace VirtualIoT.Tests.Operations;
 
@@ -40,7 +41,7 @@ public sealed class TracingTests(OperationsFixture fixture)
 
     private static async Task<Activity> WaitFor(ConcurrentQueue<Activity> activities, Func<Activity, bool> match, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = Deadline.In(TimeSpan.FromSeconds(10));
         while (true)
         {
             if (activities.FirstOrDefault(match) is { } found)
@@ -48,7 +49,7 @@ public sealed class TracingTests(OperationsFixture fixture)
                 return found;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"no {what} within 10 s; saw {string.Join(", ", activities.Select(a => a.Source.Name + ":" + a.DisplayName).Distinct())}");
+            Assert.True(!deadline.Passed, $"no {what} within 10 s; saw {string.Join(", ", activities.Select(a => a.Source.Name + ":" + a.DisplayName).Distinct())}");
             await Task.Delay(20);
         }
     }

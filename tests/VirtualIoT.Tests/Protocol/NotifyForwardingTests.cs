@@ -5,7 +5,7 @@ namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>
 /// A NOTIFY (POST without <c>ty</c>) addressed to an <c>&lt;AE&gt;</c> is forwarded to the AE's point of access and
-/// answered with the AE's status, as ACME does; other targets are not notifiable (4000).
+/// answered with the AE's status and content, as ACME does; other targets are not notifiable (4000).
 /// </summary>
 [Collection(CseCollection.Name)]
 public sealed class NotifyForwardingTests(CseFixture fixture) : IAsyncLifetime
@@ -54,6 +54,57 @@ public sealed class NotifyForwardingTests(CseFixture fixture) : IAsyncLifetime
 
         Answered(response, 4000);
         Assert.Contains("answered the notification with 4000", response.Json!["m2m:dbg"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_content_the_AE_answers_with_is_relayed_to_the_originator()
+    {
+        var aeId = await RegisterAeWithPoa(_receiver.Url);
+        _receiver.AnswerContent = """{"m2m:uri":"handled-by-the-AE"}""";
+
+        var response = await Notify("/cse-in/" + aeId, OneM2MClient.Admin);
+
+        Answered(response, 2000);
+        Assert.Equal("handled-by-the-AE", response.Json!["m2m:uri"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_AE_s_own_debug_message_is_relayed_with_its_refusal()
+    {
+        var aeId = await RegisterAeWithPoa(_receiver.Url);
+        _receiver.AnswerWith = 4103;
+        _receiver.AnswerContent = """{"m2m:dbg":"this AE takes no notifications from you"}""";
+
+        var response = await Notify("/cse-in/" + aeId, OneM2MClient.Admin);
+
+        Assert.Equal(4103, response.Rsc);
+        Assert.Equal("this AE takes no notifications from you", response.Json!["m2m:dbg"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_CBOR_answer_of_the_AE_is_relayed_in_the_originator_s_serialization()
+    {
+        var aeId = await RegisterAeWithPoa(_receiver.Url);
+        // {"m2m:uri": "cbor"} in CBOR: a map of one pair, two text strings.
+        _receiver.AnswerContentType = "application/cbor";
+        _receiver.AnswerBody = [0xA1, 0x67, .. "m2m:uri"u8.ToArray(), 0x64, .. "cbor"u8.ToArray()];
+
+        var response = await Notify("/cse-in/" + aeId, OneM2MClient.Admin);
+
+        Answered(response, 2000);
+        Assert.Equal("cbor", response.Json!["m2m:uri"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_unreadable_answer_of_the_AE_relays_its_status_without_content()
+    {
+        var aeId = await RegisterAeWithPoa(_receiver.Url);
+        _receiver.AnswerContent = "{\"m2m:uri\": not json";
+
+        var response = await Notify("/cse-in/" + aeId, OneM2MClient.Admin);
+
+        Answered(response, 2000);
+        Assert.Null(response.Json);
     }
 
     [Fact]

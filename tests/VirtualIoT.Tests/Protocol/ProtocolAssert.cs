@@ -107,10 +107,10 @@ internal static class M2MTime
     /// <summary>Polls <paramref name="probe"/> until it returns true or the deadline passes, naming what was missing.</summary>
     public static async Task WaitUntil(Func<Task<bool>> probe, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        var deadline = Deadline.In(timeout ?? TimeSpan.FromSeconds(15));
         while (!await probe())
         {
-            if (DateTime.UtcNow > deadline)
+            if (deadline.Passed)
             {
                 throw new XunitException($"timed out waiting until {what}");
             }

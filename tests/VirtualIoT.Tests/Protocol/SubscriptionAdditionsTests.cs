@@ -145,9 +145,9 @@ internal static class SubscriptionAdditions
 
     private static async Task<JsonObject> Poll(Context c, Func<JsonObject, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = Deadline.In(TimeSpan.FromSeconds(15));
         JsonObject? last = null;
-        while (DateTime.UtcNow < deadline)
+        while (!deadline.Passed)
         {
             last = (await c.Wire.Retrieve(c.Container + "/stats", c.Ae)).Is(2000).Resource("m2m:sub");
             if (condition(last))

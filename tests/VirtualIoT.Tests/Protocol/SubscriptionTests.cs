@@ -308,8 +308,8 @@ public sealed class SubscriptionTests(CseFixture fixture) : IAsyncLifetime
         await _receiver.WaitFor(r => r.Count(n => n.Signal?["nev"] is not null) >= 2, "two notifications");
 
         JsonNode? statistics = null;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
+        var deadline = Deadline.In(TimeSpan.FromSeconds(10));
+        while (!deadline.Passed)
         {
             statistics = (await Client.Retrieve(container + "/sub", ae)).Resource("m2m:sub")["nsi"]?[0];
             if (statistics is not null && (int)statistics["rsr"]! >= 2)
