@@ -19,6 +19,15 @@ public sealed class LocalityMetrics
     /// <summary>Tag value: received by a standalone gateway (an Orleans client).</summary>
     public const string External = "external";
 
+    /// <summary>Name of the counter of served requests.</summary>
+    public const string ServedInstrument = "virtualiot.requests.served";
+
+    /// <summary>Tag of <see cref="ServedInstrument"/>: the binding that received the request (<c>http</c>, <c>mqtt</c>).</summary>
+    public const string BindingTag = "binding";
+
+    /// <summary>Tag of <see cref="ServedInstrument"/>: <see cref="Local"/>, <see cref="Remote"/> or <see cref="External"/>.</summary>
+    public const string LocalityTag = "locality";
+
     private readonly Counter<long> _served;
     private readonly Counter<long> _migrations;
 
@@ -27,7 +36,7 @@ public sealed class LocalityMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(Notifications.NotificationMetrics.MeterName);
-        _served = meter.CreateCounter<long>("virtualiot.requests.served", "{request}",
+        _served = meter.CreateCounter<long>(ServedInstrument, "{request}",
             "Binding requests served by resource grains, by binding and locality (local: no cross-silo grain hop).");
         _migrations = meter.CreateCounter<long>("virtualiot.grains.migrations", "{migration}",
             "Device grains moved to the silo where their requests arrive.");
@@ -38,7 +47,7 @@ public sealed class LocalityMetrics
     {
         if (_served.Enabled)
         {
-            _served.Add(1, new KeyValuePair<string, object?>("binding", binding), new KeyValuePair<string, object?>("locality", locality));
+            _served.Add(1, new KeyValuePair<string, object?>(BindingTag, binding), new KeyValuePair<string, object?>(LocalityTag, locality));
         }
     }
 

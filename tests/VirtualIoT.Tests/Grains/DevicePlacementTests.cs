@@ -156,7 +156,7 @@ public sealed class DevicePlacementTests : IAsyncLifetime
             Assert.Equal(ResponseStatusCode.Ok, (await ae.Retrieve(Request(Operation.Retrieve, device.AeId))).StatusCode);
         }
 
-        foreach (var (name, grain) in device.Grains(Grains))
+        foreach (var (name, grain) in device.Grains(Grains).Append(("fan-out worker", Grains.GetGrain<IFanOutGrain>(device.ContainerId))))
         {
             await WaitForHost(grain, name, silos[2]);
         }
