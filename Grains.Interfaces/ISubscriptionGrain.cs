@@ -32,6 +32,14 @@ public interface IBlockingSubscriptionGrain : IResourceGrain
     /// </summary>
     [Alias("BlockingNotification"), ReadOnly]
     ValueTask<PendingNotification?> BlockingNotification(Dictionary<string, object?> representation, string originator);
+
+    /// <summary>
+    /// The target of <paramref name="notification"/> (from <see cref="BlockingNotification"/>) answered
+    /// <paramref name="answer"/> (null: no answer): counted in the notification statistics (<c>nsi</c>, with
+    /// <c>nse</c> on) as an event, a request sent and, for a 2xxx answer, a response received, like every notification.
+    /// </summary>
+    [Alias("BlockingAnswered")]
+    ValueTask BlockingAnswered(PendingNotification notification, ResponseStatusCode? answer);
 }
 
 /// <summary>

@@ -30,10 +30,12 @@ public sealed partial class RequestDispatcher
                     "the resource kept changing while the update waited for its blocking update subscription's approval");
             }
 
-            var notification = await _grains.GetGrain<IBlockingSubscriptionGrain>(approval.SubscriptionId).BlockingNotification(approval.Representation, request.Originator);
+            var subscription = _grains.GetGrain<IBlockingSubscriptionGrain>(approval.SubscriptionId);
+            var notification = await subscription.BlockingNotification(approval.Representation, request.Originator);
             if (notification is not null)
             {
                 var answer = await _delivery.Ask(notification);
+                await subscription.BlockingAnswered(notification, answer);
                 if (answer != ResponseStatusCode.Ok)
                 {
                     Log.BlockingUpdateRefused(_logger, approval.SubscriptionId, answer is { } rsc ? (int)rsc : null);

@@ -12,6 +12,20 @@ internal sealed partial class SubscriptionGrain
         return parentType is { } type && Policies.For(type) is { } parent ? SubscriptionPolicy.CheckForParent(attributes, parent, []) : null;
     }
 
+    public async ValueTask BlockingAnswered(PendingNotification notification, ResponseStatusCode? answer)
+    {
+        // A blocking update notification is sent by the pipeline, not the delivery queue: counted here once answered
+        // (TS-0004: nsi counts every notification of the subscription, per target).
+        if (!Exists || !State.Attributes.StatisticsEnabled() || notification.Targets is not [var target, ..] || !Targets().Contains(target))
+        {
+            return;
+        }
+
+        CountEvent();
+        CountStatistics([target], answer is { } rsc && rsc.IsSuccess() ? [target] : []);
+        await WriteStateAsync();
+    }
+
     /// <summary>With <c>nse</c> on, counts an event for every target (<c>noec</c>), creating the statistics on the first.</summary>
     private void CountEvent()
     {

@@ -21,6 +21,7 @@ internal static class BlockingUpdate
         "enc atr limits the updates that wait",
         "a blocking update subscription has one target, only atr and nct 2",
         "a resource has one blocking update subscription",
+        "blocking update notifications are counted in nsi",
     ];
 
     public static TheoryData<string> All()
@@ -48,14 +49,15 @@ internal static class BlockingUpdate
             "enc atr limits the updates that wait" => AttributeCriteria(context),
             "a blocking update subscription has one target, only atr and nct 2" => Rules(context),
             "a resource has one blocking update subscription" => OnePerResource(context),
+            "blocking update notifications are counted in nsi" => Counted(context),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         });
     }
 
     private sealed record Context(Wire Wire, NotificationReceiver Receiver, string Ae, string Container)
     {
-        public Task<WireResponse> Subscribe(string extra, string? nu = null) => Wire.Create(Container, Ae, 23,
-            "{\"m2m:sub\":{\"nu\":[\"" + (nu ?? Receiver.Url) + "\"],\"enc\":{\"net\":[7]" + extra + "}}}");
+        public Task<WireResponse> Subscribe(string extra, string? nu = null, string extraMembers = "") => Wire.Create(Container, Ae, 23,
+            "{\"m2m:sub\":{\"nu\":[\"" + (nu ?? Receiver.Url) + "\"],\"enc\":{\"net\":[7]" + extra + "}" + extraMembers + "}}");
 
         public Task<WireResponse> Label(string label) => Wire.Update(Container, Ae, $$$"""{"m2m:cnt":{"lbl":["{{{label}}}"]}}""");
 
@@ -133,6 +135,22 @@ internal static class BlockingUpdate
 
         turned.Is(4000);
         Assert.Equal("after", (await c.Label("after")).Is(2004).Resource("m2m:cnt")["lbl"]![0]!.GetValue<string>());
+    }
+
+    private static async Task Counted(Context c)
+    {
+        var sub = (await c.Subscribe("", extraMembers: ",\"nse\":true")).Is(2001).Resource("m2m:sub");
+        (await c.Label("approved")).Is(2004);
+        c.Receiver.AnswerWith = 4005;
+        (await c.Label("refused")).Is(4127);
+
+        var counted = (await c.Wire.Retrieve(c.Container + "/" + sub["rn"]!.GetValue<string>(), c.Ae)).Is(2000).Resource("m2m:sub");
+
+        var entry = Assert.Single(counted["nsi"]!.AsArray())!;
+        Assert.Equal(c.Receiver.Url, entry["tg"]!.GetValue<string>());
+        Assert.Equal(2, entry["rqs"]!.GetValue<long>());
+        Assert.Equal(1, entry["rsr"]!.GetValue<long>());
+        Assert.Equal(2, entry["noec"]!.GetValue<long>());
     }
 
     private static string Sub(Context c, string members) => "{\"m2m:sub\":{\"nu\":[\"" + c.Receiver.Url + "\"]," + members + "}}";
