@@ -36,7 +36,6 @@ internal static class ObservabilityExtensions
                 silo.AddDashboard(options => options.CounterUpdateIntervalMs = dashboard.CounterUpdateIntervalMs);
             }
         });
-
         return builder;
     }
 
