@@ -3,9 +3,8 @@ using System.Diagnostics;
 namespace VirtualIoT.Tests.Infrastructure;
 
 /// <summary>
-/// A moment a test waits for, on the monotonic clock. Never wait on <see cref="DateTime.UtcNow"/>: the wall clock of
-/// a CI machine can jump by hours in the middle of a run (a resumed VM, a late clock sync), which would end every
-/// wait at once.
+/// A moment a test waits for, on the monotonic clock. Never wait on <see cref="DateTime.UtcNow"/>: the wall clock can
+/// be set forward or back during a run (a clock sync, a resumed VM), which would end a wait at once or stretch it.
 /// </summary>
 public readonly struct Deadline
 {
