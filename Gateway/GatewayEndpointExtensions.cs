@@ -2,7 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualIoT.Gateway.Http;
+using Microsoft.Extensions.Options;
+using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Security;
+using VirtualIoT.Gateway.WebSockets;
 
 namespace VirtualIoT.Gateway;
 
@@ -32,8 +35,26 @@ public static class GatewayEndpointExtensions
         // service scope). Bound at the first request rather than here: in a standalone gateway the Orleans client
         // learns which grain classes implement the interfaces only once it has connected, at host start.
         CredentialsEndpoint.Map(app);
+        MapWebSocketBinding(app);
         var gateway = new Lazy<HttpGateway>(app.Services.GetRequiredService<HttpGateway>, LazyThreadSafetyMode.ExecutionAndPublication);
         return app.Map(RoutePattern, context => HttpGateway.HandleAsync(context, gateway.Value))
             .WithDisplayName("oneM2M HTTP binding");
+    }
+
+    // The WebSocket binding (TS-0020) at its own path of the HTTP port, ahead of the catch-all route.
+    private static void MapWebSocketBinding(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<WebSocketBindingOptions>>().Value;
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        // Checked like the operations endpoints' paths (not hiding a oneM2M address, not shared), where the host has them.
+        app.Services.GetService<OperationsEndpoints>()?.Register($"{WebSocketBindingOptions.SectionName}:{nameof(WebSocketBindingOptions.Path)}",
+            options.Path, app.Services.GetRequiredService<IOptions<CseOptions>>().Value.CseBaseName);
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });
+        var gateway = app.Services.GetRequiredService<WebSocketGateway>();
+        app.Map(options.Path, context => WebSocketGateway.HandleAsync(context, gateway)).WithDisplayName("oneM2M WebSocket binding");
     }
 }

@@ -6,7 +6,7 @@ namespace VirtualIoT.Gateway;
 /// <summary>
 /// Request metrics of the protocol bindings, on the process-wide meter <c>VirtualIoT</c>: a request counter and a
 /// duration histogram tagged with protocol, operation, resource type (creates only) and response status code; for
-/// the MQTT binding also dropped messages (by reason) and connected clients.
+/// the MQTT binding also dropped messages (by reason) and connected clients, for the WebSocket binding open connections.
 /// Tags are low-cardinality by construction; no IDs or paths.
 /// </summary>
 public sealed class GatewayMetrics
@@ -18,6 +18,7 @@ public sealed class GatewayMetrics
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _mqttDropped;
     private readonly UpDownCounter<long> _mqttConnections;
+    private readonly UpDownCounter<long> _webSocketConnections;
 
     /// <summary>Creates the instruments.</summary>
     public GatewayMetrics(IMeterFactory meterFactory)
@@ -39,6 +40,8 @@ public sealed class GatewayMetrics
             description: "Messages on oneM2M MQTT topics dropped without an answer, by reason.");
         _mqttConnections = meter.CreateUpDownCounter<long>("virtualiot.mqtt.connections", unit: "{connection}",
             description: "Clients connected to the embedded MQTT broker.");
+        _webSocketConnections = meter.CreateUpDownCounter<long>("virtualiot.ws.connections", unit: "{connection}",
+            description: "Open connections of the oneM2M WebSocket binding.");
     }
 
     /// <summary>
@@ -55,6 +58,9 @@ public sealed class GatewayMetrics
 
     /// <summary>Counts a client connecting to (+1) or leaving (-1) the embedded MQTT broker.</summary>
     public void RecordMqttConnection(int change) => _mqttConnections.Add(change);
+
+    /// <summary>Counts a WebSocket connection opening (+1) or closing (-1).</summary>
+    public void RecordWebSocketConnection(int change) => _webSocketConnections.Add(change);
 
     /// <summary>True when any listener wants the measurements; check before taking timestamps.</summary>
     public bool Enabled => _requests.Enabled || _duration.Enabled;

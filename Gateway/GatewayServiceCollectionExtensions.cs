@@ -8,6 +8,7 @@ using VirtualIoT.Gateway.Mqtt;
 using VirtualIoT.Gateway.Notifications;
 using VirtualIoT.Gateway.Pipeline;
 using VirtualIoT.Gateway.Security;
+using VirtualIoT.Gateway.WebSockets;
 
 namespace VirtualIoT.Gateway;
 
@@ -15,11 +16,12 @@ namespace VirtualIoT.Gateway;
 public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the oneM2M HTTP and MQTT bindings: options (<see cref="CseOptions"/> from section <c>Cse</c>,
-    /// <see cref="GatewayOptions"/> from section <c>Gateway</c>, <see cref="MqttOptions"/> from section <c>Mqtt</c>, all
+    /// Adds the oneM2M HTTP, MQTT and WebSocket bindings: options (<see cref="CseOptions"/> from section <c>Cse</c>,
+    /// <see cref="GatewayOptions"/> from section <c>Gateway</c>, <see cref="MqttOptions"/> from section <c>Mqtt</c>,
+    /// <see cref="WebSocketBindingOptions"/> from section <c>WebSocket</c>, all
     /// validated at startup), metrics, the address resolver and the request dispatcher both bindings share, the
     /// exception handler that answers 5000, and the embedded MQTT broker as a hosted service (on unless
-    /// <c>Mqtt:Enabled</c> is false). Needs an <see cref="IGrainFactory"/> (a co-hosted silo
+    /// <c>Mqtt:Enabled</c> is false), and the WebSocket binding's connection handling. Needs an <see cref="IGrainFactory"/> (a co-hosted silo
     /// or an Orleans client). Map the endpoint with <see cref="GatewayEndpointExtensions.MapVirtualIoTGateway"/>.
     /// </summary>
     public static IServiceCollection AddVirtualIoTGateway(this IServiceCollection services, IConfiguration configuration)
@@ -53,6 +55,13 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>());
         services.TryAddSingleton<MqttGateway>();
         services.AddHostedService(static provider => provider.GetRequiredService<MqttGateway>());
+
+        services.AddOptions<WebSocketBindingOptions>()
+            .Bind(configuration.GetSection(WebSocketBindingOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebSocketBindingOptions>, WebSocketBindingOptionsValidator>());
+        services.TryAddSingleton<WebSocketGateway>();
+        services.AddHostedService(static provider => provider.GetRequiredService<WebSocketGateway>());
         services.AddVirtualIoTSecurity(configuration);
         services.AddExceptionHandler<GatewayExceptionHandler>();
         services.AddVirtualIoTNotificationSender();

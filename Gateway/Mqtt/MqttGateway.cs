@@ -284,20 +284,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         }
 
         // rqet, rset, oet, rt: checked on arrival (the broker may have held the message), as over HTTP.
-        var timing = RequestTiming.None;
-        if (parsed.Request is not null)
-        {
-            var parsedTiming = _dispatcher.ParseTiming(parsed.Timing);
-            if (parsedTiming.IsSuccess)
-            {
-                timing = parsedTiming.Value;
-            }
-            else
-            {
-                parsed = parsed with { Request = null, Error = parsedTiming.Error };
-            }
-        }
-
+        (parsed, var timing) = PrimitiveExchange.WithTiming(_dispatcher, parsed);
         var exchange = new Exchange(e.ClientId, e.ApplicationMessage.Topic, topic, parsed, timing, startTimestamp);
         if (parsed.Request is not null && _dispatcher.IsDeferred(timing))
         {
@@ -336,36 +323,14 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         // One activity and one log scope per oneM2M request, as over HTTP (GatewayTelemetry).
         using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, request?.Originator ?? topic.Originator);
         using var logScope = GatewayTelemetry.BeginRequestScope(_logger, requestIdentifier);
-        ResourceResponse response;
-        if (request is null)
+        var refusal = request is not null && _security.Required
+            ? _security.Authenticator.CheckIdentity(request, MqttOriginatorRegistry.OriginatorOf(clientId))
+            : null;
+        var response = await PrimitiveExchange.ExecuteAsync(_dispatcher, parsed, timing, refusal, _origins.Mqtt, _logger, Protocol, clientId, cancellationToken);
+        if (PrimitiveExchange.RegisteredAeId(request, response) is { } aeId && _registry.Claim(clientId, aeId) && _notifier is { } notifier)
         {
-            response = ResourceResponse.Error(parsed.Error!);
-        }
-        else if (_security.Required && _security.Authenticator.CheckIdentity(request, MqttOriginatorRegistry.OriginatorOf(clientId)) is { } unauthenticated)
-        {
-            response = ResourceResponse.Error(unauthenticated);
-        }
-        else
-        {
-            try
-            {
-                _origins.Mqtt.MarkCurrent();
-                response = await _dispatcher.DispatchAsync(request, parsed.Address, timing, cancellationToken);
-            }
-            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                // One catch for the binding, as GatewayExceptionHandler for HTTP: logged once, no stack trace sent.
-                Log.UnhandledException(_logger, exception, clientId, requestIdentifier);
-                response = ResourceResponse.Error(ResponseStatusCode.InternalServerError,
-                    $"internal server error; the CSE log has the details under request identifier {requestIdentifier}");
-            }
-
-            if (response.StatusCode == ResponseStatusCode.Created && request.ResourceType == ResourceType.AE
-                && RegisteredAeId(response) is { } aeId && _registry.Claim(clientId, aeId) && _notifier is { } notifier)
-            {
-                // Before the response: the AE may subscribe as soon as it has it.
-                await notifier.AttachAsync(aeId);
-            }
+            // Before the response: the AE may subscribe as soon as it has it.
+            await notifier.AttachAsync(aeId);
         }
 
         if (response.StatusCode.IsError())
@@ -388,13 +353,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             await PublishAsync(message);
         }
 
-        var operationName = request is null ? "unknown" : GatewayMetrics.OperationName(request.Operation, RequestDispatcher.IsDiscovery(request));
-        GatewayTelemetry.Complete(activity, operationName, response.StatusCode);
-        if (startTimestamp != 0)
-        {
-            var resourceType = request?.ResourceType is { } type ? GatewayMetrics.ResourceTypeName(type) : null;
-            _metrics.RecordRequest(Protocol, operationName, resourceType, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), startTimestamp);
-        }
+        PrimitiveExchange.Complete(_metrics, Protocol, activity, request, response, startTimestamp);
     }
 
     // "<path>/oneM2M/resp/id-in/<AE-ID>/json": the oneM2M part of a topic under an mqtt:// poa's path, when it is a
@@ -409,19 +368,6 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
 
         var inner = MqttTopic.Parse(topic[index..], _cseTopicId);
         return inner.Kind == MqttTopicKind.ResponseToCse ? inner : null;
-    }
-
-    // The AE-ID of a successful registration: aei in {"m2m:ae":{…}} (rcn 1 and 3 carry it; rcn 0/2 do not).
-    private static string? RegisteredAeId(ResourceResponse response)
-    {
-        var content = response.Content as Dictionary<string, object?>;
-        if (content is not null && content.TryGetValue("m2m:rce", out var rce))
-        {
-            content = rce as Dictionary<string, object?>;
-        }
-
-        return content is not null && content.TryGetValue("m2m:ae", out var ae) && ae is Dictionary<string, object?> attributes
-            && attributes.TryGetValue("aei", out var aei) ? aei as string : null;
     }
 
     private void Drop(InterceptingPublishEventArgs e, string reason, MqttPubAckReasonCode reasonCode, string? detail = null)

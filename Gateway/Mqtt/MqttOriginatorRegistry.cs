@@ -8,7 +8,9 @@ namespace VirtualIoT.Gateway.Mqtt;
 /// or when no connected client holds O. A client holds the originator its client ID names (TS-0010 6.3: the client
 /// ID is the AE-ID or CSE-ID, optionally prefixed <c>A::</c> or <c>C::</c>) and every AE-ID it registered over
 /// MQTT during its connection. So a device connecting as <c>Cmyapp</c> cannot be impersonated while it is
-/// connected, and a device with any other client ID can register and then use its new AE-ID.
+/// connected, and a device with any other client ID can register and then use its new AE-ID. The WebSocket binding
+/// keeps one of its own, keyed by connection: a connection holds the AE-IDs it registered and the originators it
+/// was the first to use (<see cref="Opened"/>).
 /// </summary>
 /// <remarks>
 /// Without client authentication (<c>Security:Authentication:Required</c> false, the default) an originator nobody
@@ -43,6 +45,18 @@ public sealed class MqttOriginatorRegistry
 
             // A session takeover connects the same client ID again before the old connection is reported gone.
             return client.Connections++ == 0 && HoldLocked(client, OriginatorOf(clientId)) ? OriginatorOf(clientId) : null;
+        }
+    }
+
+    /// <summary>
+    /// A connection that names no originator of its own (a WebSocket connection, keyed by an ID the binding gives it)
+    /// was accepted: it holds nothing until it claims what it registers or proves (<see cref="Claim"/>).
+    /// </summary>
+    public void Opened(string clientId)
+    {
+        lock (_gate)
+        {
+            _clients.GetOrAdd(clientId, static _ => new Client()).Connections++;
         }
     }
 

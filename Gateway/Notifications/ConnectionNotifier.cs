@@ -168,9 +168,10 @@ internal abstract partial class ConnectionNotifier : IMqttGatewayObserver, IAsyn
         {
             _grains.DeleteObjectReference<IMqttGatewayObserver>(_self);
         }
-        catch (Exception exception) when (exception is ObjectDisposedException or InvalidOperationException)
+        catch (Exception exception) when (exception is ObjectDisposedException or InvalidOperationException or ArgumentException)
         {
-            // The runtime went first; the reference went with it.
+            // The runtime went first (a host may stop its services concurrently); the reference went with it, and a
+            // silo-hosted client then says the reference "is not associated with a local object".
         }
     }
 

@@ -11,12 +11,16 @@ public sealed class RequestOrigins(IServiceProvider services)
 {
     private RequestOrigin? _http;
     private RequestOrigin? _mqtt;
+    private RequestOrigin? _webSocket;
 
     /// <summary>Requests received by the HTTP binding.</summary>
     public RequestOrigin Http => _http ??= new RequestOrigin("http", Silo);
 
     /// <summary>Requests received by the MQTT binding.</summary>
     public RequestOrigin Mqtt => _mqtt ??= new RequestOrigin("mqtt", Silo);
+
+    /// <summary>Requests received by the WebSocket binding.</summary>
+    public RequestOrigin WebSocket => _webSocket ??= new RequestOrigin("ws", Silo);
 
     // Read when the first request arrives: by then the silo knows its address.
     private SiloAddress? Silo => services.GetService<ILocalSiloDetails>()?.SiloAddress;

@@ -59,6 +59,28 @@ public sealed partial class OriginatorAuthenticator
     }
 
     /// <summary>
+    /// The WebSocket binding's check at the opening handshake (its primitives carry no credentials): the user name
+    /// that the <c>Authorization: Basic</c> header proves, or null when it is missing or the credentials are invalid.
+    /// Each request on the connection then meets <see cref="CheckIdentity"/> with that name, as over MQTT.
+    /// </summary>
+    public async ValueTask<string?> AuthenticateConnectionAsync(string? authorization)
+    {
+        if (!TryParseBasic(authorization, out var user, out var secret))
+        {
+            Log.Denied(_logger, "", "missing");
+            return null;
+        }
+
+        if (await _credentials.VerifyAsync(user, secret))
+        {
+            return user;
+        }
+
+        Log.Denied(_logger, user, "invalid");
+        return null;
+    }
+
+    /// <summary>
     /// Null when <paramref name="authenticated"/> (the name the credentials proved) may send <paramref name="request"/>,
     /// else the 4106 error. Shared by both bindings.
     /// </summary>

@@ -19,8 +19,14 @@ public static class Primitives
         var primitive = new Dictionary<string, object?>(7)
         {
             ["rsc"] = (long)response.StatusCode,
-            ["rqi"] = requestIdentifier,
         };
+
+        // Empty only in the WebSocket binding's answer to a request whose rqi could not be read (as ACME answers it).
+        if (!string.IsNullOrEmpty(requestIdentifier))
+        {
+            primitive["rqi"] = requestIdentifier;
+        }
+
         if (!string.IsNullOrEmpty(releaseVersion))
         {
             primitive["rvi"] = releaseVersion;

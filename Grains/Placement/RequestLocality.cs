@@ -31,8 +31,8 @@ public sealed class LocalityMetrics
     private readonly Counter<long> _served;
     private readonly Counter<long> _migrations;
 
-    // Running totals of the two bindings for views that cannot read tags (the Orleans Dashboard): [binding, locality].
-    private readonly long[] _totals = new long[4];
+    // Running totals of the bindings for views that cannot read tags (the Orleans Dashboard): [binding, locality].
+    private readonly long[] _totals = new long[6];
 
     /// <summary>Creates the instruments.</summary>
     public LocalityMetrics(IMeterFactory meterFactory)
@@ -53,19 +53,21 @@ public sealed class LocalityMetrics
             _served.Add(1, new KeyValuePair<string, object?>(BindingTag, binding), new KeyValuePair<string, object?>(LocalityTag, locality));
         }
 
-        var row = binding switch { "http" => 0, "mqtt" => 2, _ => -1 };
+        var row = Row(binding);
         if (row >= 0 && locality is Local or Remote)
         {
             Interlocked.Increment(ref _totals[row + (locality == Local ? 0 : 1)]);
         }
     }
 
-    /// <summary>Requests of <paramref name="binding"/> (<c>http</c> or <c>mqtt</c>) served on this silo so far, local and remote.</summary>
+    /// <summary>Requests of <paramref name="binding"/> (<c>http</c>, <c>mqtt</c> or <c>ws</c>) served on this silo so far, local and remote.</summary>
     public (long Local, long Remote) Totals(string binding)
     {
-        var row = binding == "mqtt" ? 2 : 0;
-        return (Volatile.Read(ref _totals[row]), Volatile.Read(ref _totals[row + 1]));
+        var row = Row(binding);
+        return row < 0 ? (0, 0) : (Volatile.Read(ref _totals[row]), Volatile.Read(ref _totals[row + 1]));
     }
+
+    private static int Row(string binding) => binding switch { "http" => 0, "mqtt" => 2, "ws" => 4, _ => -1 };
 
     /// <summary>Counts a device grain asked to move.</summary>
     public void Migrated() => _migrations.Add(1);

@@ -17,7 +17,7 @@ internal sealed class LocalityDashboard(IMeterFactory meters, LocalityMetrics lo
     /// <summary>The meter name the dashboard's counters page reads.</summary>
     public const string DashboardMeterName = "Microsoft.Orleans";
 
-    private static readonly string[] s_bindings = ["http", "mqtt"];
+    private static readonly string[] s_bindings = ["http", "mqtt", "ws"];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

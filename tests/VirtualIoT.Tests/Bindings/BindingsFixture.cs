@@ -6,8 +6,8 @@ using VirtualIoT.Tests.Infrastructure;
 namespace VirtualIoT.Tests.Bindings;
 
 /// <summary>
-/// The real platform (the Silo's Program) with every binding on free loopback ports: HTTP on Kestrel, the embedded
-/// MQTT broker. Tests reach it only through <see cref="ConnectAsync"/>, a client of the binding they name.
+/// The real platform (the Silo's Program) with every binding on free loopback ports: HTTP and WebSocket on Kestrel, the
+/// embedded MQTT broker. Tests reach it only through <see cref="ConnectAsync"/>, a client of the binding they name.
 /// </summary>
 public sealed class BindingsFixture : IAsyncLifetime
 {
@@ -15,7 +15,7 @@ public sealed class BindingsFixture : IAsyncLifetime
     private HttpClient _http = null!;
 
     /// <summary>The bindings every case of the protocol suite runs over.</summary>
-    public static readonly string[] Bindings = ["http", "mqtt"];
+    public static readonly string[] Bindings = ["http", "mqtt", "ws"];
 
     public int MqttPort { get; private set; }
 
@@ -44,6 +44,7 @@ public sealed class BindingsFixture : IAsyncLifetime
     {
         "http" => new HttpBindingClient(_http, serialization),
         "mqtt" => await MqttBindingClient.ConnectAsync(MqttPort, originator, serialization),
+        "ws" => await WebSocketBindingClient.ConnectAsync(BaseAddress, serialization),
         _ => throw new ArgumentOutOfRangeException(nameof(binding), binding, "no such binding"),
     };
 
