@@ -10,9 +10,10 @@ public static class SiloBuilderExtensions
     /// <summary>
     /// Binds <see cref="CseOptions"/> (section <c>Cse</c>) and <see cref="NotificationOptions"/> (section
     /// <c>Notifications</c>), validated at start, and the system <see cref="CseClock"/> unless the host registered one.
-    /// The host provides an <see cref="INotificationSender"/>. Reads the flexContainer specializations (one file each
-    /// in <c>specializations/</c> next to the binaries) at once: a file that does not fit stops the start with an
-    /// <see cref="InvalidDataException"/> naming it.
+    /// The host provides an <see cref="INotificationSender"/>. A device's grains are placed with
+    /// <see cref="Placement.DevicePlacement"/> (on the silo its requests arrive at). Reads the flexContainer
+    /// specializations (one file each in <c>specializations/</c> next to the binaries) at once: a file that does not
+    /// fit stops the start with an <see cref="InvalidDataException"/> naming it.
     /// </summary>
     public static ISiloBuilder AddVirtualIoTGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -26,6 +27,8 @@ public static class SiloBuilderExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         silo.Services.AddSingleton<Notifications.NotificationMetrics>();
+        silo.Services.AddSingleton<Placement.LocalityMetrics>();
+        silo.AddPlacementDirector<Placement.DevicePlacement, Placement.DevicePlacementDirector>();
         silo.Services.AddSingleton<Domain.Access.AccessPolicyCache>();
         silo.Services.TryAddSingleton(CseClock.System);
         return silo;

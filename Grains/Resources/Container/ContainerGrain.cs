@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Placement;
 using VirtualIoT.Grains.Resources.ContentInstance;
 
 namespace VirtualIoT.Grains.Resources.Container;
@@ -10,6 +11,7 @@ namespace VirtualIoT.Grains.Resources.Container;
 /// <see cref="InstanceHolderGrain"/> holds them). A content instance is created by a create request to the
 /// container; <c>disr</c> hides the instances.
 /// </summary>
+[DevicePlacement]
 internal sealed class ContainerGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
     IOptions<CseOptions> options,

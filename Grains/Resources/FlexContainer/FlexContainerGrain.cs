@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Resources.FlexContainer;
 
@@ -11,6 +12,7 @@ namespace VirtualIoT.Grains.Resources.FlexContainer;
 /// update that carries a custom attribute (or labels) adds an instance with the custom attributes as they are
 /// afterwards, in the same state write, as ACME does; the instance is named <c>&lt;rn&gt;_&lt;st&gt;</c>.
 /// </summary>
+[DevicePlacement]
 internal sealed partial class FlexContainerGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
     IOptions<CseOptions> options,
