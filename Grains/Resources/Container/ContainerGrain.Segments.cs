@@ -4,10 +4,12 @@ namespace VirtualIoT.Grains.Resources.Container;
 internal sealed partial class ContainerGrain
 {
     /// <summary>
-    /// Stores a change of instances: a segment just sealed first (the state then drops it from its tail), the state,
-    /// then the sealed segments instances were removed from. A silo dying in between leaves either a sealed segment
-    /// the state does not know yet (overwritten by the next seal, <see cref="StoredRecordWrites"/>) or segments that
-    /// still hold instances the state lists as removed (skipped when read, rewritten with the next write).
+    /// Stores a change of instances: a segment just sealed first (the state then drops it from its tail), the state
+    /// (with the instances removed from sealed segments, <see cref="InstanceIndex.Removed"/>), then the sealed
+    /// segments that must be rewritten (<see cref="InstanceIndex.Dirty"/>: emptied or changed). A silo dying in between
+    /// leaves either a sealed segment the state does not know yet (overwritten by the next seal,
+    /// <see cref="StoredRecordWrites"/>) or segments that still hold instances the state lists as removed (skipped
+    /// when read; the state keeps listing them until their segment is rewritten).
     /// </summary>
     protected override async Task StoreAsync()
     {
@@ -16,11 +18,12 @@ internal sealed partial class ContainerGrain
         if (sealedSegment is { } seal && seal < OpenSegment)
         {
             await WriteSegment(seal);
+            _instances.Stored(seal);
         }
 
         Log.Tail = _instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
         Log.LowestSegment = _instances.Segments.Count > 0 ? _instances.Segments.Keys[0] : OpenSegment;
-        Log.RemovedInstances = [.. _instances.Removed];
+        Log.RemovedInstances = _instances.RemovedToStore(Log.LowestSegment);
         await base.StoreAsync();
 
         foreach (var segment in _instances.Dirty)
@@ -28,11 +31,11 @@ internal sealed partial class ContainerGrain
             if (segment < OpenSegment && segment != sealedSegment)
             {
                 await WriteSegment(segment);
+                _instances.Stored(segment);
             }
         }
 
         _instances.Dirty.Clear();
-        _instances.Removed.Clear();
         SchedulePurge();
     }
 

@@ -10,9 +10,11 @@ namespace VirtualIoT.Grains.Resources.Container;
 /// <summary>
 /// A container (ty 3) together with all its content instances, <c>la</c> and <c>ol</c>.
 /// Instances are stored in segments of <see cref="SegmentSize"/> by sequence number: the open segment travels
-/// in the container's own state, sealed segments are records of their own. A new instance therefore rewrites at
-/// most one small state record (plus the oldest segment when <c>mni</c>/<c>mbs</c> evicts), however many
-/// instances the container holds. In memory the grain keeps every live instance, loaded on activation.
+/// in the container's own state, sealed segments are records of their own. A new instance therefore rewrites one
+/// small state record, however many instances the container holds; once in a segment's length it also stores the
+/// segment it sealed, and clears the segment that <c>mni</c>/<c>mbs</c> eviction emptied (an instance evicted from a
+/// sealed segment is listed in the state until then: <see cref="InstanceIndex"/>). In memory the grain keeps every
+/// live instance, loaded on activation.
 /// </summary>
 internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 {
@@ -69,8 +71,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
                 {
                     if (_instances.Removed.Contains(record.Sequence))
                     {
-                        // Removed by a stored state whose segment rewrite was not stored: rewritten with the next write.
-                        _instances.Dirty.Add(segment);
+                        // Removed by a stored state; the segment's record is rewritten once it is emptied (InstanceIndex).
                         continue;
                     }
 

@@ -4,9 +4,17 @@ namespace VirtualIoT.Grains.Resources.Container;
 
 /// <summary>
 /// A container's live content instances in memory, by segment of <see cref="ContainerGrain.SegmentSize"/>
-/// sequence numbers, with their names, expiration times, count and bytes; remembers which sealed segments
-/// changed since they were last stored (<see cref="Dirty"/>).
+/// sequence numbers, with their names, expiration times, count and bytes; remembers which sealed segments must be
+/// stored again (<see cref="Dirty"/>) and which instances left a sealed segment whose record still holds them
+/// (<see cref="Removed"/>).
 /// </summary>
+/// <remarks>
+/// An instance removed from a sealed segment (the oldest, evicted by <c>mni</c> on nearly every create of a full
+/// container) does not make its segment dirty: the container's state lists it in <see cref="Removed"/>, which is
+/// stored with every write anyway, and a segment read back skips it. The segment is rewritten only when it holds no
+/// live instance any more (then cleared), when an instance in it changed, or when <see cref="Removed"/> has grown past
+/// <see cref="MaxRemoved"/>; so an evicting create stores one record, not two.
+/// </remarks>
 /// <param name="openSegment">The segment the next instance falls in (it travels in the container's state, not as a record of its own).</param>
 internal sealed class InstanceIndex(Func<long> openSegment)
 {
@@ -16,11 +24,14 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// <summary>Live instances by segment, in sequence order.</summary>
     public SortedList<long, List<InstanceRecord>> Segments { get; } = [];
 
-    /// <summary>Sealed segments changed since they were last stored.</summary>
+    /// <summary>Most entries <see cref="Removed"/> keeps before the segments they are in are rewritten without them.</summary>
+    public const int MaxRemoved = 2 * ContainerGrain.SegmentSize;
+
+    /// <summary>Sealed segments to store again: emptied, or holding an instance that changed.</summary>
     public HashSet<long> Dirty { get; } = [];
 
     /// <summary>
-    /// Sequences removed from sealed segments whose rewrite is not known to be stored: the container's state lists
+    /// Sequences removed from sealed segments whose stored record may still hold them: the container's state lists
     /// them (<see cref="ContainerLog.RemovedInstances"/>) so that a segment read back skips them.
     /// </summary>
     public HashSet<long> Removed { get; } = [];
@@ -87,10 +98,35 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         Bytes -= record.Attributes.ContentSize();
         if (segment < openSegment())
         {
-            Dirty.Add(segment);
             Removed.Add(sequence);
+            if (records.Count == 0)
+            {
+                Dirty.Add(segment);
+            }
         }
     }
+
+    /// <summary>
+    /// What the next state write lists as removed: <see cref="Removed"/> without the sequences of segments below
+    /// <paramref name="lowestSegment"/>, which are never read again. When more than <see cref="MaxRemoved"/> remain,
+    /// their segments become dirty, to be rewritten without them.
+    /// </summary>
+    public List<long> RemovedToStore(long lowestSegment)
+    {
+        Removed.RemoveWhere(sequence => sequence / ContainerGrain.SegmentSize < lowestSegment);
+        if (Removed.Count > MaxRemoved)
+        {
+            foreach (var sequence in Removed)
+            {
+                Dirty.Add(sequence / ContainerGrain.SegmentSize);
+            }
+        }
+
+        return [.. Removed];
+    }
+
+    /// <summary>Sealed segment <paramref name="segment"/> was stored as memory holds it: none of its removed instances is in it any more.</summary>
+    public void Stored(long segment) => Removed.RemoveWhere(sequence => sequence / ContainerGrain.SegmentSize == segment);
 
     /// <summary>Puts <paramref name="record"/> in place of the instance with its sequence; a sealed segment it changes becomes dirty.</summary>
     public void Replace(InstanceRecord record)
