@@ -13,7 +13,8 @@ namespace VirtualIoT.Grains.Notifications;
 /// the gateway publishes the request primitive on the AE's notification topic and the grain waits for the response
 /// primitive, once per distinct path of the AE's <c>mqtt://</c> points of access (once on the plain topic when it
 /// has none);</item>
-/// <item>the AE's <c>http://</c>, <c>https://</c> and <c>coap://</c> points of access, in <c>poa</c> order.</item>
+/// <item>the AE's <c>http://</c>, <c>https://</c>, <c>ws://</c>, <c>wss://</c> and <c>coap://</c> points of access, in
+/// <c>poa</c> order.</item>
 /// </list>
 /// Notifications are serialized as the AE's first <c>csz</c> entry asks (JSON without one), or as a URL target's
 /// <c>ct=</c> query field says.
