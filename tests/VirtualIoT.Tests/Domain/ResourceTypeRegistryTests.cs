@@ -9,7 +9,7 @@ public sealed class ResourceTypeRegistryTests
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
         { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription] },
-        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.Subscription] },
+        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.PollingChannel, ResourceType.Subscription] },
         { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription] },
         { ResourceType.ContentInstance, [] },
         { ResourceType.Subscription, [] },
@@ -18,6 +18,7 @@ public sealed class ResourceTypeRegistryTests
         { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription] },
         { ResourceType.MgmtObj, [ResourceType.Subscription] },
         { ResourceType.Request, [ResourceType.Subscription] },
+        { ResourceType.PollingChannel, [] },
     };
 
     [Theory]
@@ -27,7 +28,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Theory]
     [InlineData(ResourceType.AE, ResourceType.CrossResourceSubscription, true)]
-    [InlineData(ResourceType.AE, ResourceType.PollingChannel, true)]
+    [InlineData(ResourceType.AE, ResourceType.PollingChannel, false)]
     [InlineData(ResourceType.CSEBase, ResourceType.Node, false)]
     [InlineData(ResourceType.Node, ResourceType.MgmtObj, false)]
     [InlineData(ResourceType.MgmtObj, ResourceType.SemanticDescriptor, true)]
@@ -79,7 +80,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 17, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 15, 17, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()
