@@ -137,8 +137,8 @@ public sealed record NotificationAnswer(
     [property: Id(1)] Dictionary<string, object?>? Content = null);
 
 /// <summary>
-/// Sends one notification request to one URL: <c>http(s)://</c> (the HTTP binding) or <c>coap://</c> (the CoAP
-/// binding). Implemented by the gateway; the delivery grain resolves AE-IDs to their points of access, and reaches
+/// Sends one notification request to one URL: <c>http(s)://</c> (the HTTP binding), <c>ws(s)://</c> (the WebSocket
+/// binding, to an AE's WebSocket server) or <c>coap://</c> (the CoAP binding). Implemented by the gateway; the delivery grain resolves AE-IDs to their points of access, and reaches
 /// MQTT- and WebSocket-connected AEs through <see cref="IMqttConnectionGrain"/>, before calling it.
 /// </summary>
 public interface INotificationSender

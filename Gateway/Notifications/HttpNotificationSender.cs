@@ -149,7 +149,10 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
 /// <summary>Registers the notification sender a silo's delivery grains use.</summary>
 public static class NotificationServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="INotificationSender"/> over HTTP (timeouts come from the delivery grain's token).</summary>
+    /// <summary>
+    /// Adds <see cref="INotificationSender"/> over HTTP and WebSocket (<see cref="NotificationSenders"/>; timeouts come
+    /// from the delivery grain's token).
+    /// </summary>
     public static IServiceCollection AddVirtualIoTNotificationSender(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -163,7 +166,9 @@ public static class NotificationServiceCollectionExtensions
                 UseProxy = false,
                 UseCookies = false,
             });
-        services.AddSingleton<INotificationSender, HttpNotificationSender>();
+        services.AddSingleton<HttpNotificationSender>();
+        services.AddSingleton<WebSockets.WebSocketNotificationSender>();
+        services.AddSingleton<INotificationSender, NotificationSenders>();
         return services;
     }
 }

@@ -13,10 +13,11 @@ namespace VirtualIoT.Grains.Notifications;
 /// the gateway publishes the request primitive on the AE's notification topic and the grain waits for the response
 /// primitive, once per distinct path of the AE's <c>mqtt://</c> points of access (once on the plain topic when it
 /// has none);</item>
-/// <item>the AE's <c>http://</c>, <c>https://</c> and <c>coap://</c> points of access, in <c>poa</c> order; or, for an
-/// AE that cannot be reached (<c>rr</c> false, or no such point of access) and has a polling channel, that channel:
-/// the request is queued there for the AE to poll (a subscription's notification counts as delivered once queued;
-/// a request that needs the AE's answer waits for it through <see cref="IPollingResponseGrain"/>).</item>
+/// <item>the AE's <c>http://</c>, <c>https://</c>, <c>ws://</c>, <c>wss://</c> and <c>coap://</c> points of access, in
+/// <c>poa</c> order; or, for an AE that cannot be reached (<c>rr</c> false, or no such point of access) and has a
+/// polling channel, that channel: the request is queued there for the AE to poll (a subscription's notification
+/// counts as delivered once queued; a request that needs the AE's answer waits for it through
+/// <see cref="IPollingResponseGrain"/>).</item>
 /// </list>
 /// Notifications are serialized as the AE's first <c>csz</c> entry asks (JSON without one), or as a URL target's
 /// <c>ct=</c> query field says.

@@ -36,11 +36,19 @@ public sealed class WebSocketBindingClient : IBindingClient
     /// <summary>The <c>ws://</c> URI of the binding on the gateway at <paramref name="baseAddress"/>.</summary>
     public static Uri Endpoint(Uri baseAddress) => new(new UriBuilder(baseAddress) { Scheme = "ws" }.Uri, "/ws");
 
-    /// <summary>Opens a connection offering the subprotocol of <paramref name="serialization"/>.</summary>
-    public static async Task<WebSocketBindingClient> ConnectAsync(Uri baseAddress, ContentSerialization serialization)
+    /// <summary>
+    /// Opens a connection offering the subprotocol of <paramref name="serialization"/>, with an <c>Authorization</c>
+    /// header when <paramref name="authorization"/> is given.
+    /// </summary>
+    public static async Task<WebSocketBindingClient> ConnectAsync(Uri baseAddress, ContentSerialization serialization, string? authorization = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol(Subprotocol(serialization));
+        if (authorization is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", authorization);
+        }
+
         using var timeout = new CancellationTokenSource(s_timeout);
         await socket.ConnectAsync(Endpoint(baseAddress), timeout.Token);
         Assert.Equal(Subprotocol(serialization), socket.SubProtocol);

@@ -110,4 +110,30 @@ public sealed class WebSocketNotificationTests(BindingsFixture fixture)
 
         Assert.Equal(5204, refused.Rsc);
     }
+
+    [Theory]
+    [InlineData("", "oneM2M.R2.0.json")]
+    [InlineData("?ct=cbor", "oneM2M.R2.0.cbor")]
+    public async Task An_AE_with_a_ws_point_of_access_gets_its_notifications_there_and_the_answer_completes_the_delivery(string query, string subprotocol)
+    {
+        await using var receiver = await WebSocketNotificationReceiver.StartAsync();
+        var aeId = "Cwspoa" + Guid.NewGuid().ToString("N")[..10];
+        await using var ae = await fixture.ConnectAsync("http", ContentSerialization.Json, aeId);
+        await using var admin = await fixture.ConnectAsync("http", ContentSerialization.Json, OneM2MClient.Admin);
+        var registration = await ae.SendAsync(new TestPrimitive(1, "cse-in", aeId, 2, Tree("m2m:ae", ("rn", aeId), ("api", "Nws"), ("rr", true),
+            ("srv", new List<object?> { "3" }), ("poa", new List<object?> { receiver.Url + query }))));
+        Assert.True(registration.Rsc == 2001, $"registration answered {registration}");
+        Assert.Equal(2001, (await ae.SendAsync(new TestPrimitive(1, "cse-in/" + aeId, aeId, 3, Tree("m2m:cnt", ("rn", "temp"))))).Rsc);
+        var subscribed = await ae.SendAsync(new TestPrimitive(1, $"cse-in/{aeId}/temp", aeId, 23,
+            Tree("m2m:sub", ("rn", "watch"), ("nu", new List<object?> { aeId }), ("enc", new Dictionary<string, object?> { ["net"] = new List<object?> { 3L } }),
+            ("exc", 1L))));
+        Assert.True(subscribed.Rsc == 2001, $"subscription answered {subscribed}");
+
+        await admin.SendAsync(new TestPrimitive(1, $"cse-in/{aeId}/temp", OneM2MClient.Admin, 4, Tree("m2m:cin", ("con", "23.4"))));
+        var notification = await receiver.WaitForAsync(n => IsNotification(n.Primitive, "nev"), "event notification");
+
+        await AssertDeliveredAsync(admin, aeId);
+        Assert.Equal(subprotocol, notification.Subprotocol);
+        Assert.Equal("/id-in", notification.Primitive["fr"]);
+    }
 }
