@@ -24,7 +24,7 @@ public sealed class MqttSilentDeviceTests(PatientMqttNotificationFixture fixture
         await SubscribeAsync(other, otherId);
 
         await CreateInstanceAsync(fixture, silentId);
-        await silent.WaitForAsync(m => IsEvent(m, silentTopic), "the silent device's notification");
+        var silentNotification = await silent.WaitForAsync(m => IsEvent(m, silentTopic), "the silent device's notification");
         await CreateInstanceAsync(fixture, otherId);
         var notification = await other.WaitForAsync(m => IsEvent(m, otherTopic), "the other device's notification while the silent one is still awaited",
             timeout: TimeSpan.FromSeconds(30));
@@ -33,5 +33,10 @@ public sealed class MqttSilentDeviceTests(PatientMqttNotificationFixture fixture
         await AssertDeliveredAsync(fixture, otherId);
         var stillAwaited = await fixture.Http.Retrieve($"/cse-in/{silentId}/temp/watch", OneM2MClient.Admin);
         Assert.True(stillAwaited.Rsc == 2000, $"the silent device's subscription should still wait for its answer: {stillAwaited.Rsc}");
+
+        // The silent device answers at last: nothing is left waiting when the platform stops (its shutdown would
+        // otherwise be cut short while the notification waits for its three minutes).
+        await AnswerAsync(silent, silentId, Rqi(silentNotification));
+        await AssertDeliveredAsync(fixture, silentId);
     }
 }
