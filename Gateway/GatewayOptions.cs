@@ -66,6 +66,14 @@ public sealed class GatewayOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan MaxExecutionDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long a retrieve of a polling channel's <c>pcu</c> without <c>rqet</c> (<c>X-M2M-RET</c>) waits for a
+    /// request to be queued before it answers 4008; with <c>rqet</c>, it waits until then. The wait holds no thread
+    /// and no grain turn. Default 10 s, ACME's request expiration delta.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan PollWait { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Source-generated DataAnnotations validation of <see cref="GatewayOptions"/>.</summary>

@@ -42,6 +42,10 @@ public interface IAeGrain : IClusterResourceGrain, INotificationTargetGrain
     [Alias("PointsOfAccess"), ReadOnly]
     ValueTask<IReadOnlyList<string>> PointsOfAccess();
 
+    /// <summary>The resource ID of the AE's polling channel, or null when it has none (or is not registered).</summary>
+    [Alias("PollingChannel"), ReadOnly]
+    ValueTask<string?> PollingChannel();
+
     /// <summary>
     /// Cluster-internal: node <paramref name="nodeId"/> is being deleted; the AE drops its <c>nl</c> if it names that
     /// node (as ACME does). Interleaves, so a node deleting itself and an AE moving to it never wait on each other.

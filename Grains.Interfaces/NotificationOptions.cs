@@ -27,4 +27,23 @@ public sealed class NotificationOptions
     /// <summary>How long a receiver may take to answer one notification request. Default 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the CSE waits for an AE's answer to a request it sent through the AE's polling channel (a
+    /// subscription's verification, a forwarded NOTIFY, a blocking update); the request leaves the queue unpolled
+    /// after that. Default 10 s, ACME's request expiration delta.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan PollingResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a notification queued on an AE's polling channel waits to be polled before it is dropped. Default
+    /// 1 hour.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan PollingQueueLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Most requests a polling channel holds; the oldest is dropped (and logged) for a new one. Default 10,000.</summary>
+    [Range(1, 1_000_000)]
+    public int PollingQueueLimit { get; set; } = 10_000;
 }

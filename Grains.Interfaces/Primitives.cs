@@ -170,6 +170,12 @@ public sealed record ResourceRequest
     /// The resource commits the update only when the token still describes its state and subscription.
     /// </summary>
     [Id(14)] public string? BlockingApproval { get; init; }
+
+    /// <summary>
+    /// <c>rqet</c> (<c>X-M2M-RET</c>) as the binding read it, or null: how long a retrieve of a polling channel's
+    /// <c>pcu</c> may wait for something to be queued.
+    /// </summary>
+    [Id(15)] public DateTimeOffset? RequestExpiration { get; init; }
 }
 
 /// <summary>

@@ -38,6 +38,9 @@ public sealed class AddressResolver
     /// <summary>This CSE's identifiers.</summary>
     public CseIdentity Cse => _cse;
 
+    /// <summary>The sub-target of a polling channel's virtual <c>pcu</c> (pollingChannelURI).</summary>
+    public const string PollingChannelUri = "pcu";
+
     /// <summary>True for the sub-target of a request to a group's virtual <c>fopt</c> (<c>fopt</c> or <c>fopt/…</c>).</summary>
     public static bool IsFanOut(string? subTarget) => subTarget is not null && IsFanOutPath(subTarget);
 
@@ -59,6 +62,13 @@ public sealed class AddressResolver
             // Hybrid <container ri>/la: the ID already names the container's grain.
             var grain = GrainById(address.BaseId)!;
             return new(new ResolvedTarget(grain, address.BaseId, relative is Latest ? Latest : Oldest, FromCache: false));
+        }
+
+        if (relative is PollingChannelUri && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) is { } channelType
+            && ResourceTypeRegistry.Find(channelType)?.HasPollingChannelUri == true)
+        {
+            // Hybrid <pollingChannel ri>/pcu: the ID already names the channel's grain.
+            return new(new ResolvedTarget(GrainById(address.BaseId)!, address.BaseId, PollingChannelUri, FromCache: false));
         }
 
         if (IsFanOutPath(relative) && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) is { } fanOutType
@@ -156,6 +166,12 @@ public sealed class AddressResolver
                 var subTarget = segment.Span is Latest ? Latest : Oldest;
                 _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, subTarget, resolvedName));
                 return new ResolvedTarget(grain, ri, subTarget, fromCache, resolvedName);
+            }
+
+            if (isLast && segment.Span is PollingChannelUri && ResourceTypeRegistry.Find(type)?.HasPollingChannelUri == true)
+            {
+                _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, PollingChannelUri, resolvedName));
+                return new ResolvedTarget(grain, ri, PollingChannelUri, fromCache, resolvedName);
             }
 
             if (segment.Span is FanOutPoint && ResourceTypeRegistry.Find(type)?.HasFanOutPoint == true)

@@ -286,10 +286,11 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         // rqet, rset, oet, rt: checked on arrival (the broker may have held the message), as over HTTP.
         (parsed, var timing) = PrimitiveExchange.WithTiming(_dispatcher, parsed);
         var exchange = new Exchange(e.ClientId, e.ApplicationMessage.Topic, topic, parsed, timing, startTimestamp);
-        if (parsed.Request is not null && _dispatcher.IsDeferred(timing))
+        if (parsed.Request is not null && (_dispatcher.IsDeferred(timing) || RequestDispatcher.MayLongPoll(parsed.Request, parsed.Address)))
         {
-            // A future oet: the request waits on a timer, off this client's message loop (MQTTnet handles one
-            // client's publishes in order, and its next requests must not wait for this one).
+            // A future oet, or a long poll of a polling channel's pcu: the request waits (on a timer, or for the
+            // channel), off this client's message loop (MQTTnet handles one client's publishes in order, and its
+            // next requests, such as the answer to what it polls, must not wait for this one).
             _ = AnswerLaterAsync(exchange);
             return;
         }

@@ -26,12 +26,14 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly int _fanOutParallelism;
     private readonly TimeSpan _maxExecutionDelay;
+    private readonly TimeSpan _pollWait;
 
     /// <summary>Creates the dispatcher.</summary>
     public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, RequestAdmission admission, ILogger<RequestDispatcher> logger)
         : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger, admission, options!.Value.GroupFanOutParallelism)
     {
         _maxExecutionDelay = options!.Value.MaxExecutionDelay;
+        _pollWait = options.Value.PollWait;
     }
 
     /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock) and optional limits.</summary>
@@ -48,6 +50,7 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
         _admission = admission;
         _logger = logger;
         _maxExecutionDelay = new GatewayOptions().MaxExecutionDelay;
+        _pollWait = new GatewayOptions().PollWait;
 
         // IDiscoveryGrain is a stateless worker: one reference serves every request.
         _discovery = grains.GetGrain<IDiscoveryGrain>(0);
@@ -94,6 +97,11 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
         if (delay > TimeSpan.Zero)
         {
             await Task.Delay(delay, _failures.Time, cancellationToken);
+        }
+
+        if (timing.RequestExpiration is { } expires)
+        {
+            request = request with { RequestExpiration = expires };
         }
 
         return await DispatchAsync(request, address, cancellationToken);
@@ -198,16 +206,26 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     /// </summary>
     private async ValueTask<ResourceResponse> ForwardNotifyAsync(ResourceRequest request, ParsedAddress address)
     {
-        if (request.ContentRoot is not ("m2m:sgn" or "m2m:agn"))
+        if (request.ContentRoot is not ("m2m:sgn" or "m2m:agn" or "m2m:rsp"))
         {
-            return ResourceResponse.Error(ResponseStatusCode.BadRequest,
-                $"the content of a NOTIFY is a notification (m2m:sgn or m2m:agn), not {request.ContentRoot ?? "nothing"}; a create names its ty in Content-Type");
+            return NotANotification(request);
         }
 
         var target = await _resolver.ResolveAsync(address);
         if (!target.IsSuccess)
         {
             return ResourceResponse.Error(target.Error);
+        }
+
+        if (target.Value.SubTarget is AddressResolver.PollingChannelUri && target.Value.Grain is IPollingChannelUriGrain channel)
+        {
+            // An AE answering a request it polled (TS-0004 7.4.16.2.x, as ACME): the response goes to its waiting sender.
+            return await channel.Respond(request.Originator, request.ContentRoot, request.Content);
+        }
+
+        if (request.ContentRoot is "m2m:rsp")
+        {
+            return NotANotification(request);
         }
 
         var aeId = target.Value.ResourceId;
@@ -249,6 +267,10 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
         return answer.Content is { Count: 1 } relayed ? new ResourceResponse(answer.Status, relayed) : new ResourceResponse(answer.Status);
     }
 
+    private static ResourceResponse NotANotification(ResourceRequest request) =>
+        ResourceResponse.Error(ResponseStatusCode.BadRequest,
+            $"the content of a NOTIFY is a notification (m2m:sgn or m2m:agn), or a polled request's response (m2m:rsp) sent to a pcu, not {request.ContentRoot ?? "nothing"}; a create names its ty in Content-Type");
+
     private bool IsSafeToRepeat(ResourceRequest request, ResolvedTarget target) =>
         ClusterFailurePolicy.IsSafeToRepeat(request, ResourceIds.Classify(target.ResourceId, _resolver.CseBaseId));
 
@@ -263,6 +285,12 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
         if (AddressResolver.IsFanOut(target.SubTarget) && target.Grain is IFanOutPointGrain group)
         {
             return FanOutAsync(group, request, discovery, fanOutDepth, cancellationToken);
+        }
+
+        if (target.SubTarget is AddressResolver.PollingChannelUri && target.Grain is IPollingChannelUriGrain channel
+            && request.Operation == Operation.Retrieve && !discovery)
+        {
+            return PollAsync(channel, request, cancellationToken);
         }
 
         if (discovery)

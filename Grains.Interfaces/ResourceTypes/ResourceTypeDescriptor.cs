@@ -71,6 +71,12 @@ public sealed class ResourceTypeDescriptor
     public bool HasLatestAndOldest { get; init; }
 
     /// <summary>
+    /// Whether the type has the virtual child <c>pcu</c> (a pollingChannel's pollingChannelURI: a retrieve long-polls
+    /// the queued requests, a NOTIFY carries the AE's response).
+    /// </summary>
+    public bool HasPollingChannelUri { get; init; }
+
+    /// <summary>
     /// Whether only the CSE creates resources of this type (a <c>&lt;request&gt;</c> records a non-blocking request):
     /// a CREATE of it by an originator is 4005.
     /// </summary>

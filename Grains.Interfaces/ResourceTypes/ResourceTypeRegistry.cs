@@ -90,12 +90,17 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<IRequestGrain>(ri),
             Parents = [ResourceType.CSEBase], CreatedByCse = true,
         },
+        new()
+        {
+            Type = ResourceType.PollingChannel, ShortName = "pch", Ids = ResourceIdScheme.Prefixed, IdPrefix = "pch",
+            Grain = static (grains, ri) => grains.GetGrain<IPollingChannelGrain>(ri),
+            Parents = [ResourceType.AE], HasPollingChannelUri = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
     private static readonly PendingResourceType[] s_pending =
     [
-        new(ResourceType.PollingChannel, "pch", [ResourceType.AE]),
         new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
         new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
         new(ResourceType.SemanticDescriptor, "smd",

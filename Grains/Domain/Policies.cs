@@ -8,6 +8,7 @@ using VirtualIoT.Grains.Resources.FlexContainer;
 using VirtualIoT.Grains.Resources.Group;
 using VirtualIoT.Grains.Resources.MgmtObj;
 using VirtualIoT.Grains.Resources.Node;
+using VirtualIoT.Grains.Resources.PollingChannel;
 using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Subscription;
 
@@ -40,6 +41,7 @@ internal static class Policies
         GroupPolicy.Rules,
         NodePolicy.Rules,
         RequestPolicy.Rules,
+        PollingChannelPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

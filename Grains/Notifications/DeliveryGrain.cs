@@ -14,7 +14,10 @@ namespace VirtualIoT.Grains.Notifications;
 /// primitive, once per distinct path of the AE's <c>mqtt://</c> points of access (once on the plain topic when it
 /// has none);</item>
 /// <item>the AE's <c>http://</c>, <c>https://</c>, <c>ws://</c>, <c>wss://</c> and <c>coap://</c> points of access, in
-/// <c>poa</c> order.</item>
+/// <c>poa</c> order; or, for an AE that cannot be reached (<c>rr</c> false, or no such point of access) and has a
+/// polling channel, that channel: the request is queued there for the AE to poll (a subscription's notification
+/// counts as delivered once queued; a request that needs the AE's answer waits for it through
+/// <see cref="IPollingResponseGrain"/>).</item>
 /// </list>
 /// Notifications are serialized as the AE's first <c>csz</c> entry asks (JSON without one), or as a URL target's
 /// <c>ct=</c> query field says.
@@ -26,6 +29,7 @@ internal sealed partial class DeliveryGrain(
     INotificationSender sender,
     IOptions<CseOptions> cseOptions,
     IOptions<NotificationOptions> notificationOptions,
+    CseClock clock,
     ILogger<DeliveryGrain> logger) : Grain, IDeliveryGrain
 {
     // Beyond the connection grain's own wait for the response primitive, for the calls to it and to the gateway.
@@ -36,23 +40,25 @@ internal sealed partial class DeliveryGrain(
 
     public async ValueTask Deliver(string subscriptionId, PendingNotification notification)
     {
-        var delivered = await Send(notification);
+        var delivered = await Send(notification, awaitAnswer: false);
         await GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionId).Delivered(notification.Id, delivered);
     }
 
-    public async ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification) => await Send(notification);
+    public async ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification) => await Send(notification, awaitAnswer: true);
 
     public async ValueTask<NotificationAnswer?> Forward(string aeId, PendingNotification notification) =>
-        await SendToAe(aeId, aeId, notification, readContent: true);
+        await SendToAe(aeId, aeId, notification, readContent: true, awaitAnswer: true);
 
-    public async ValueTask<ResponseStatusCode?> Ask(PendingNotification notification) => (await AnswerFrom(notification.Targets[0], notification))?.Status;
+    public async ValueTask<ResponseStatusCode?> Ask(PendingNotification notification) => (await AnswerFrom(notification.Targets[0], notification, awaitAnswer: true))?.Status;
 
-    private async Task<IReadOnlyList<string>> Send(PendingNotification notification)
+    // awaitAnswer: false when a notification queued on the AE's polling channel counts as delivered (a subscription's
+    // notification: the queue is stored); true when the sender needs the AE's answer (verification, NOTIFY forwarded).
+    private async Task<IReadOnlyList<string>> Send(PendingNotification notification, bool awaitAnswer)
     {
         var delivered = new List<string>(notification.Targets.Count);
         foreach (var target in notification.Targets)
         {
-            if (await SendTo(target, notification))
+            if (IsSuccess(await AnswerFrom(target, notification, awaitAnswer)))
             {
                 delivered.Add(target);
             }
@@ -61,10 +67,8 @@ internal sealed partial class DeliveryGrain(
         return delivered;
     }
 
-    private async Task<bool> SendTo(string target, PendingNotification notification) => IsSuccess(await AnswerFrom(target, notification));
-
     // The receiver's answer for one target: a URL's, or an AE's over its routes; null when none answered.
-    private async Task<NotificationAnswer?> AnswerFrom(string target, PendingNotification notification)
+    private async Task<NotificationAnswer?> AnswerFrom(string target, PendingNotification notification, bool awaitAnswer)
     {
         if (target.Contains("://", StringComparison.Ordinal))
         {
@@ -79,13 +83,14 @@ internal sealed partial class DeliveryGrain(
         }
 
         var aeId = target.StartsWith(_cse.CseId + "/", StringComparison.Ordinal) ? target[(_cse.CseId.Length + 1)..] : target;
-        return ResourceIds.Classify(aeId, _cse.CseBaseId) == ResourceType.AE ? await SendToAe(aeId, target, notification, readContent: false) : null;
+        return ResourceIds.Classify(aeId, _cse.CseBaseId) == ResourceType.AE ? await SendToAe(aeId, target, notification, readContent: false, awaitAnswer) : null;
     }
 
     // The AE's routes in order until one answers 2xxx: that answer, else the last answer given, else null.
-    private async Task<NotificationAnswer?> SendToAe(string aeId, string target, PendingNotification notification, bool readContent)
+    private async Task<NotificationAnswer?> SendToAe(string aeId, string target, PendingNotification notification, bool readContent,
+        bool awaitAnswer)
     {
-        var (addresses, serialization) = await PointsOfAccess(aeId);
+        var (addresses, serialization, reachable) = await PointsOfAccess(aeId);
         var mqttPrefixes = new List<string>();
         foreach (var address in addresses)
         {
@@ -113,6 +118,12 @@ internal sealed partial class DeliveryGrain(
             answered = answer ?? answered;
         }
 
+        // An AE that cannot be reached (rr false, or no point of access to push to) polls, if it has a polling channel.
+        if ((!reachable || !addresses.Any(sender.CanSend)) && await GrainFactory.GetGrain<IAeGrain>(aeId).PollingChannel() is { } channel)
+        {
+            return await SendThroughPollingChannel(aeId, channel, target, notification, awaitAnswer);
+        }
+
         foreach (var address in addresses)
         {
             if (sender.CanSend(address))
@@ -128,6 +139,48 @@ internal sealed partial class DeliveryGrain(
         }
 
         return answered;
+    }
+
+    /// <summary>
+    /// Queues the notification as a request primitive on the AE's polling channel (stored there). Without
+    /// <paramref name="awaitAnswer"/> that is delivery (2000); with it, the status the AE answers through <c>pcu</c>
+    /// within <see cref="NotificationOptions.PollingResponseTimeout"/>, or null.
+    /// </summary>
+    private async Task<NotificationAnswer?> SendThroughPollingChannel(string aeId, string channel, string target, PendingNotification notification,
+        bool awaitAnswer)
+    {
+        var lifetime = awaitAnswer ? _options.PollingResponseTimeout : _options.PollingQueueLifetime;
+        var expires = OneM2MTime.Format(clock.UtcNow + lifetime);
+        var primitive = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["op"] = (long)Operation.Notify,
+            ["to"] = target,
+            ["fr"] = notification.Originator ?? _cse.CseId,
+            ["rqi"] = notification.Id,
+            ["rvi"] = "3",
+            ["rqet"] = expires,
+            ["pc"] = notification.Content,
+        };
+        if (notification.EventCategory is { } category)
+        {
+            primitive["ec"] = (long)category;
+        }
+
+        // The answer's waiter is found by rqi: a retry of the same notification shares its answer.
+        if (!await GrainFactory.GetGrain<IPollingChannelGrain>(channel).Enqueue(new PolledRequest(notification.Id, primitive, expires)))
+        {
+            return null;
+        }
+
+        if (!awaitAnswer)
+        {
+            return new NotificationAnswer(ResponseStatusCode.Ok);
+        }
+
+        var status = await GrainFactory.GetGrain<IPollingResponseGrain>(aeId).Wait(notification.Id, _options.PollingResponseTimeout);
+        var answer = status is { } rsc ? new NotificationAnswer(rsc) : null;
+        LogOutcome(answer, notification.Id, string.Concat("pcu:", aeId));
+        return answer;
     }
 
     private async Task<NotificationAnswer?> SendHttp(string url, string? serialization, PendingNotification notification, bool readContent)
@@ -193,22 +246,23 @@ internal sealed partial class DeliveryGrain(
     /// The AE's points of access (<c>poa</c>), or none when it has none or does not exist, and the first entry of its
     /// <c>csz</c> (the serialization it asks notifications in), or null.
     /// </summary>
-    private async Task<(IReadOnlyList<string> Addresses, string? Serialization)> PointsOfAccess(string aeId)
+    private async Task<(IReadOnlyList<string> Addresses, string? Serialization, bool Reachable)> PointsOfAccess(string aeId)
     {
         // Not a RETRIEVE: the CSE reading its own resource is no operation that operation monitors (enc/om) watch,
         // and a monitor on the AE would otherwise be notified of every notification the AE gets.
         if (await GrainFactory.GetGrain<IAeGrain>(aeId).AttributesFor(_cse.AdminOriginator) is not { } ae)
         {
-            return ([], null);
+            return ([], null, true);
         }
 
         var serialization = ae.TryGetValue("csz", out var csz) && csz is List<object?> { Count: > 0 } formats ? formats[0] as string : null;
+        var reachable = ae.GetValueOrDefault("rr") is not false;
         if (!ae.TryGetValue("poa", out var poa) || poa is not List<object?> addresses)
         {
-            return ([], serialization);
+            return ([], serialization, reachable);
         }
 
-        return (addresses.OfType<string>().ToList(), serialization);
+        return (addresses.OfType<string>().ToList(), serialization, reachable);
     }
 
     [LoggerMessage(EventId = 2311, Level = LogLevel.Debug, Message = "Notification {NotificationId} to {Url} failed: {Outcome}")]

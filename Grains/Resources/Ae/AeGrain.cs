@@ -38,6 +38,37 @@ internal sealed partial class AeGrain(
             ? addresses.OfType<string>().ToList()
             : []);
 
+    public ValueTask<string?> PollingChannel()
+    {
+        var now = Now();
+        return ValueTask.FromResult(IsLive(now) ? LivePollingChannel(now)?.ResourceId : null);
+    }
+
+    /// <summary>
+    /// A polling channel is the AE's own: only the AE creates it (4103 for anyone else, CAdmin included), and at most
+    /// one (4000), as ACME allows.
+    /// </summary>
+    protected override ValueTask<ResourceResponse> AddChild(ResourceRequest request, ResourcePolicy policy,
+        Dictionary<string, object?> accepted, string now)
+    {
+        if (policy.Type == ResourceType.PollingChannel)
+        {
+            if (request.Originator != ResourceId)
+            {
+                return ValueTask.FromResult(ResourceResponse.Error(ResponseStatusCode.OriginatorHasNoPrivilege,
+                    $"only the AE {ResourceId} itself may create its <pollingChannel>, not '{request.Originator}'"));
+            }
+
+            if (LivePollingChannel(now) is { } existing)
+            {
+                return ValueTask.FromResult(ResourceResponse.Error(ResponseStatusCode.BadRequest,
+                    $"an AE has at most one <pollingChannel>; {ResourceId} has '{existing.Name}'"));
+            }
+        }
+
+        return base.AddChild(request, policy, accepted, now);
+    }
+
     public async ValueTask ForgetNode(string nodeId)
     {
         if (!IsLive(Now()) || State.Attributes.GetValueOrDefault(NodePolicy.NodeLink) as string != nodeId)
@@ -121,6 +152,19 @@ internal sealed partial class AeGrain(
         {
             await node.HostAe(ResourceId, false);
         }
+    }
+
+    private ChildReference? LivePollingChannel(string now)
+    {
+        foreach (var child in Links.Children.Values)
+        {
+            if (child.Type == ResourceType.PollingChannel && (child.ExpirationTime is not { } et || string.CompareOrdinal(et, now) > 0))
+            {
+                return child;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The node an AE's stored <c>nl</c> names; null without one (or with one stored before nl was checked).</summary>

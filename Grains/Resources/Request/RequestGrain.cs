@@ -167,7 +167,7 @@ internal sealed partial class RequestGrain(
         {
             // Not awaited in the update's turn: the reminder table is remote. Should this fail, the earlier reminder
             // finds the resource not yet expired and schedules itself again.
-            _ = ScheduleExpiry();
+            _ = RescheduleExpiry();
         }
     }
 
@@ -241,6 +241,18 @@ internal sealed partial class RequestGrain(
         return new PendingNotification(string.Concat(ResourceId, ":rsp"), targets, notification, 0);
     }
 
+    private async Task RescheduleExpiry()
+    {
+        try
+        {
+            await ScheduleExpiry();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            LogReminderKept(Logger, exception, ResourceId);
+        }
+    }
+
     private Task ScheduleExpiry()
     {
         var due = Expiration is { } et && OneM2MTime.TryParse(et, out var at) ? at - UtcNow : TimeSpan.Zero;
@@ -263,6 +275,6 @@ internal sealed partial class RequestGrain(
         }
     }
 
-    [LoggerMessage(EventId = 2701, Level = LogLevel.Debug, Message = "The expiry reminder of request {ResourceId} could not be removed now")]
+    [LoggerMessage(EventId = 2701, Level = LogLevel.Debug, Message = "The expiry reminder of request {ResourceId} could not be changed now; it fires at the earlier time and reschedules")]
     private static partial void LogReminderKept(ILogger logger, Exception exception, string resourceId);
 }

@@ -9,7 +9,7 @@ public sealed class ResourceTypeRegistryTests
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
         { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription, ResourceType.FlexContainer] },
-        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.Subscription, ResourceType.FlexContainer] },
+        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.PollingChannel, ResourceType.Subscription, ResourceType.FlexContainer] },
         { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription, ResourceType.FlexContainer] },
         { ResourceType.ContentInstance, [] },
         { ResourceType.Subscription, [] },
@@ -20,6 +20,7 @@ public sealed class ResourceTypeRegistryTests
         { ResourceType.FlexContainer, [ResourceType.Container, ResourceType.FlexContainer, ResourceType.FlexContainerInstance, ResourceType.Subscription] },
         { ResourceType.FlexContainerInstance, [] },
         { ResourceType.Request, [ResourceType.Subscription] },
+        { ResourceType.PollingChannel, [] },
     };
 
     [Theory]
@@ -29,7 +30,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Theory]
     [InlineData(ResourceType.AE, ResourceType.CrossResourceSubscription, true)]
-    [InlineData(ResourceType.AE, ResourceType.PollingChannel, true)]
+    [InlineData(ResourceType.AE, ResourceType.PollingChannel, false)]
     [InlineData(ResourceType.CSEBase, ResourceType.Node, false)]
     [InlineData(ResourceType.Node, ResourceType.MgmtObj, false)]
     [InlineData(ResourceType.MgmtObj, ResourceType.SemanticDescriptor, true)]
@@ -83,7 +84,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 17, 23, 28, 58], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 15, 17, 23, 28, 58], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()

@@ -34,7 +34,6 @@ public sealed class ProtocolErrorTests(CseFixture fixture)
         { "application/json;ty=999", ValidContainer, 4000 }, // unknown ty
         { "application/json;ty=abc", ValidContainer, 4000 }, // non-numeric ty
         { "application/json;ty=0", ValidContainer, 4000 }, // ty 0
-        { "application/json;ty=15", """{"m2m:pch":{}}""", 5001 }, // pollingChannel (not implemented)
         { "application/json;ty=1", """{"m2m:acp":{"pv":{"acr":[]},"pvs":{"acr":[]}}}""", 4000 }, // ACP whose pvs has no rule
         { "application/json;ty=29", """{"m2m:ts":{}}""", 5001 }, // timeSeries (not implemented)
         { "application/json;ty=28", """{"cod:tempe":{"cnd":"x","curT0":1.5}}""", 4000 }, // flexContainer: cnd not the specialization's
