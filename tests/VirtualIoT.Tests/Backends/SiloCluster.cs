@@ -46,7 +46,16 @@ internal sealed class SiloCluster : IAsyncDisposable
         {
             // The first silo applies the schema; the others start once it is there.
             silos.Add(await StartReady(settings));
-            silos.AddRange(await Task.WhenAll(Enumerable.Range(1, count - 1).Select(_ => StartReady(settings))));
+            var starting = Enumerable.Range(1, count - 1).Select(_ => StartReady(settings)).ToList();
+            try
+            {
+                await Task.WhenAll(starting);
+            }
+            finally
+            {
+                // All have finished here; those that started must be stopped below if another did not.
+                silos.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+            }
 
             var gatewayPort = FreePort.Next();
             var gateway = GatewayProgram.Build(
@@ -92,6 +101,12 @@ internal sealed class SiloCluster : IAsyncDisposable
             catch (InvalidOperationException) when (attempt < 3 && silo.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
                 await silo.DisposeAsync();
+            }
+            catch
+            {
+                // Not handed to the caller, so nobody else would stop it: a silo left running outlives the test run.
+                await silo.DisposeAsync();
+                throw;
             }
         }
     }

@@ -9,22 +9,33 @@ namespace VirtualIoT.Tests.Mqtt;
 [Collection(MqttNotificationCollection.Name)]
 public sealed class MqttNotifyForwardingTests(MqttNotificationFixture fixture)
 {
-    [Fact]
-    public async Task A_notify_to_a_connected_AE_is_published_to_it_and_its_answer_returned()
+    private static string NotificationTopic(string aeId) => $"/oneM2M/req/id-in/{aeId}/json";
+
+    /// <summary>Connects <paramref name="aeId"/>, listens for its responses and notifications, and registers it.</summary>
+    private async Task<MqttTestClient> RegisteredDeviceAsync(string aeId)
     {
-        var aeId = MqttBindingTests.NewAeId();
-        await using var device = await fixture.ConnectAsync(aeId);
+        var device = await fixture.ConnectAsync(aeId);
         await device.SubscribeAsync(MqttBindingTests.ResponseTopic(aeId));
-        var notificationTopic = $"/oneM2M/req/id-in/{aeId}/json";
-        await device.SubscribeAsync(notificationTopic);
+        await device.SubscribeAsync(NotificationTopic(aeId));
         var rqi = MqttBindingTests.NewRqi();
         var registered = await device.RequestAsync(MqttBindingTests.RequestTopic(aeId), MqttBindingTests.Primitive(1, "cse-in", aeId, rqi, 2,
             $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nmqtt","rr":true,"srv":["3"]}}"""), rqi);
         Assert.Equal(2001, registered.Rsc);
+        return device;
+    }
 
-        var pending = fixture.Http.Send(HttpMethod.Post, "/cse-in/" + aeId, OneM2MClient.Admin,
+    /// <summary>An external NOTIFY to the AE, sent over HTTP; completes with the CSE's answer.</summary>
+    private Task<OneM2MResponse> SendNotifyAsync(string aeId) =>
+        fixture.Http.Send(HttpMethod.Post, "/cse-in/" + aeId, OneM2MClient.Admin,
             """{"m2m:sgn":{"nev":{"rep":{"m2m:uri":"x"},"net":3},"sur":"/id-in/subExternal"}}""", "application/json");
-        var forwarded = await device.WaitForAsync(m => m.Topic == notificationTopic, "the forwarded NOTIFY");
+
+    [Fact]
+    public async Task A_notify_to_a_connected_AE_is_published_to_it_and_its_answer_returned()
+    {
+        var aeId = MqttBindingTests.NewAeId();
+        await using var device = await RegisteredDeviceAsync(aeId);
+        var pending = SendNotifyAsync(aeId);
+        var forwarded = await device.WaitForAsync(m => m.Topic == NotificationTopic(aeId), "the forwarded NOTIFY");
         await device.PublishAsync($"/oneM2M/resp/id-in/{aeId}/json",
             $$$"""{"rsc":2000,"rqi":"{{{forwarded.Json!["rqi"]!.GetValue<string>()}}}","rvi":"3","to":"/id-in","fr":"{{{aeId}}}"}""");
         var response = await pending;
@@ -38,18 +49,9 @@ public sealed class MqttNotifyForwardingTests(MqttNotificationFixture fixture)
     public async Task The_content_of_a_connected_AE_s_answer_is_relayed_to_the_originator()
     {
         var aeId = MqttBindingTests.NewAeId();
-        await using var device = await fixture.ConnectAsync(aeId);
-        await device.SubscribeAsync(MqttBindingTests.ResponseTopic(aeId));
-        var notificationTopic = $"/oneM2M/req/id-in/{aeId}/json";
-        await device.SubscribeAsync(notificationTopic);
-        var rqi = MqttBindingTests.NewRqi();
-        var registered = await device.RequestAsync(MqttBindingTests.RequestTopic(aeId), MqttBindingTests.Primitive(1, "cse-in", aeId, rqi, 2,
-            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nmqtt","rr":true,"srv":["3"]}}"""), rqi);
-        Assert.Equal(2001, registered.Rsc);
-
-        var pending = fixture.Http.Send(HttpMethod.Post, "/cse-in/" + aeId, OneM2MClient.Admin,
-            """{"m2m:sgn":{"nev":{"rep":{"m2m:uri":"x"},"net":3},"sur":"/id-in/subExternal"}}""", "application/json");
-        var forwarded = await device.WaitForAsync(m => m.Topic == notificationTopic, "the forwarded NOTIFY");
+        await using var device = await RegisteredDeviceAsync(aeId);
+        var pending = SendNotifyAsync(aeId);
+        var forwarded = await device.WaitForAsync(m => m.Topic == NotificationTopic(aeId), "the forwarded NOTIFY");
         await device.PublishAsync($"/oneM2M/resp/id-in/{aeId}/json",
             $$$"""{"rsc":4005,"rqi":"{{{forwarded.Json!["rqi"]!.GetValue<string>()}}}","rvi":"3","to":"/id-in","fr":"{{{aeId}}}","pc":{"m2m:dbg":"not now"}}""");
         var response = await pending;
