@@ -23,7 +23,8 @@ internal abstract partial class InstanceHolderGrain
             Instances.Stored(seal);
         }
 
-        Log.Tail = Instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
+        Log.Tail = [];
+        Log.EncodedTail = _tail.Encode(Instances.Segments.TryGetValue(OpenSegment, out var tail) ? tail : []);
         Log.LowestSegment = Instances.Segments.Count > 0 ? Instances.Segments.Keys[0] : OpenSegment;
         Log.RemovedInstances = Instances.RemovedToStore(Log.LowestSegment);
         if (_groupedChanged || Instances.LeftGroups.Count > 0)

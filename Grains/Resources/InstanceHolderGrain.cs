@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Resources.Container;
@@ -24,6 +25,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
     internal const int SegmentSize = 16;
 
     private readonly IGrainStorage _storage;
+    private readonly TailEncoder _tail;
     private StoredPages<InstanceSegment>? _segments;
 
     // The last state write of a retrieve that counted down an instance's dcnt (see CountRetrieval).
@@ -41,6 +43,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
         : base(store, options, logger)
     {
         _storage = services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
+        _tail = new TailEncoder(services.GetRequiredService<Serializer>());
         Instances = new InstanceIndex(() => OpenSegment);
     }
 
@@ -88,7 +91,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
             }
         }
 
-        foreach (var record in Log.Tail)
+        foreach (var record in _tail.Decode(Log))
         {
             Instances.Add(record);
         }

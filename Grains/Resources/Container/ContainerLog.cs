@@ -14,7 +14,10 @@ public sealed class ContainerLog : TypeState
     /// <summary>First instance segment that may still hold live instances.</summary>
     [Id(1)] public long LowestSegment { get; set; }
 
-    /// <summary>The instances of the open segment (the one <see cref="NextSequence"/> falls in).</summary>
+    /// <summary>
+    /// The instances of the open segment (the one <see cref="NextSequence"/> falls in), as records stored before
+    /// <see cref="EncodedTail"/> hold them; written empty since.
+    /// </summary>
     [Id(2)] public List<InstanceRecord> Tail { get; set; } = [];
 
     /// <summary>The content instance creates the container remembers for repeated requests (<see cref="RequestLedger"/>).</summary>
@@ -28,6 +31,13 @@ public sealed class ContainerLog : TypeState
 
     /// <summary>Sequences of instances that groups name as members (see <see cref="InstanceIndex.Grouped"/>).</summary>
     [Id(5)] public List<long> GroupedInstances { get; set; } = [];
+
+    /// <summary>
+    /// The instances of the open segment, each serialised on its own (<see cref="InstanceRecord"/> in Orleans' binary
+    /// format) when it was created: every create stores the whole open segment again, and re-serialising up to
+    /// <see cref="InstanceHolderGrain.SegmentSize"/> attribute trees each time cost more than the create itself.
+    /// </summary>
+    [Id(6)] public List<byte[]> EncodedTail { get; set; } = [];
 
     /// <summary>The log of a container stored before the per-type records, from its flat fields.</summary>
     internal static ContainerLog FromLegacy(ResourceState stored) => new()

@@ -99,7 +99,8 @@ public sealed class StateMigrationTests
         AssertNoLegacyFields(stored);
         var log = Assert.IsType<ContainerLog>(stored.Specific);
         Assert.Equal(21, log.NextSequence);
-        Assert.Equal([16L, 17L, 18L, 19L, 20L], log.Tail.Select(r => r.Sequence));
+        Assert.Empty(log.Tail);
+        Assert.Equal([16L, 17L, 18L, 19L, 20L], TailSequences(host, log));
         Assert.Equal(["rq-19", create.RequestIdentifier], log.Completed.Select(c => c.RequestId));
 
         // Read back in the new shape: the same instances, the removed one still gone.
@@ -107,6 +108,34 @@ public sealed class StateMigrationTests
         Assert.Equal(20L, Attributes(await container.Retrieve(Request(Operation.Retrieve)), "m2m:cnt")["cni"]);
         Assert.Equal("new", Attributes(await container.Retrieve(Request(Operation.Retrieve, subTarget: "la")), "m2m:cin")["con"]);
         Assert.True((await container.Retrieve(Request(Operation.Retrieve, subTarget: "cin3"))).TargetMissing);
+    }
+
+    [Fact]
+    public async Task A_container_log_with_its_open_segment_as_records_answers_from_them_and_is_rewritten_encoded()
+    {
+        await using var host = PlatformHost.Start(new Dictionary<string, string>());
+        var storage = host.Services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
+        var state = host.Services.GetRequiredService<Serializer>().Deserialize<ResourceState>(Convert.FromBase64String(StoredContainer))!;
+        state.Specific = ContainerLog.FromLegacy(state);
+        state.ClearLegacyFields();
+        var container = host.Grains.GetGrain<IContainerGrain>(ContainerId);
+        var sealedSegment = new InstanceSegment { Instances = [.. Enumerable.Range(0, 16).Select(s => new InstanceRecord(s, Instance(s)))] };
+        await storage.WriteStateAsync("instances", GrainId.Create("vi-instances", ContainerId + "/0"), new GrainState<InstanceSegment>(sealedSegment));
+        await storage.WriteStateAsync("resource", container.GetGrainId(), new GrainState<ResourceState>(state));
+
+        Assert.Equal("v9", Attributes(await container.Retrieve(Request(Operation.Retrieve, subTarget: "la")), "m2m:cin")["con"]);
+        Assert.Equal("v7", Attributes(await container.Retrieve(Request(Operation.Retrieve, subTarget: "cin17")), "m2m:cin")["con"]);
+        var created = await container.Execute(Request(Operation.Create, type: ResourceType.ContentInstance, root: "m2m:cin", content: new() { ["con"] = "new" }));
+        Assert.Equal(ResponseStatusCode.Created, created.StatusCode);
+
+        // Stored with the open segment encoded, every instance of it there; read back, the same instances answer.
+        var log = Assert.IsType<ContainerLog>((await Stored(storage, container.GetGrainId())).Specific);
+        Assert.Empty(log.Tail);
+        Assert.Equal([16L, 17L, 18L, 19L, 20L], TailSequences(host, log));
+        await container.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.Equal("new", Attributes(await container.Retrieve(Request(Operation.Retrieve, subTarget: "la")), "m2m:cin")["con"]);
+        Assert.Equal("v7", Attributes(await container.Retrieve(Request(Operation.Retrieve, subTarget: "cin17")), "m2m:cin")["con"]);
+        Assert.Equal(20L, Attributes(await container.Retrieve(Request(Operation.Retrieve)), "m2m:cnt")["cni"]);
     }
 
     [Fact]
@@ -149,6 +178,10 @@ public sealed class StateMigrationTests
         Assert.True(state.RecordExists);
         return state.State!;
     }
+
+    /// <summary>The sequences of the open segment's instances as <paramref name="log"/> stores them.</summary>
+    private static IEnumerable<long> TailSequences(PlatformHost host, ContainerLog log) =>
+        new TailEncoder(host.Services.GetRequiredService<Serializer>()).Decode(log).Select(r => r.Sequence);
 
     private static void AssertNoLegacyFields(ResourceState stored)
     {
