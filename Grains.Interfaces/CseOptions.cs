@@ -32,6 +32,13 @@ public sealed class CseOptions
     public TimeSpan MaxExpiration { get; set; } = TimeSpan.FromDays(5 * 365);
 
     /// <summary>
+    /// How long the <c>&lt;request&gt;</c> of a non-blocking request (<c>rt</c> 1 or 2) is kept when the request gives
+    /// no result expiration (<c>rset</c>); with one, the resource expires then. Default 60 s, ACME's default.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "36500.00:00:00")]
+    public TimeSpan RequestExpiration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Number of shards of the CSEBase's child index. Default 256: with a million AEs each shard holds about
     /// 4,000 names, so a registration rewrites a few hundred kilobytes at most, not the whole index.
     /// </summary>

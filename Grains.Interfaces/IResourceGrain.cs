@@ -66,6 +66,13 @@ public interface INotificationTargetGrain : IResourceGrain
 [Alias("VirtualIoT.IContainerGrain")]
 public interface IContainerGrain : IClusterResourceGrain
 {
+    /// <summary>
+    /// Cluster-internal: groups name the content instances <paramref name="instanceIds"/> (of this container) as
+    /// members, so that their deletion (by request, expiry, eviction, <c>dcnt</c> or with the container) takes them
+    /// out of those groups' <c>mid</c>, as for any other member. Stored before this returns.
+    /// </summary>
+    [Alias("InstancesGrouped")]
+    ValueTask InstancesGrouped(IReadOnlyList<string> instanceIds);
 }
 
 /// <summary>

@@ -87,7 +87,8 @@ public sealed partial class HttpGateway
 
             var timing = gateway._dispatcher.ParseTiming(new TimingParameters(
                 Header(headers, OneM2MHeaders.RequestExpiration), Header(headers, OneM2MHeaders.ResultExpiration),
-                Header(headers, OneM2MHeaders.OperationExecutionTime), request.Query["rt"].FirstOrDefault()));
+                Header(headers, OneM2MHeaders.OperationExecutionTime), request.Query["rt"].FirstOrDefault(),
+                ResponseTargets(headers)));
             if (!timing.IsSuccess)
             {
                 response = ResourceResponse.Error(timing.Error);
@@ -139,6 +140,10 @@ public sealed partial class HttpGateway
         var value = headers[name];
         return StringValues.IsNullOrEmpty(value) ? null : value.ToString();
     }
+
+    // X-M2M-RTU: the rtu entries joined by '&' (TS-0009), empty entries dropped (as ACME does); null when absent.
+    private static string[]? ResponseTargets(IHeaderDictionary headers) =>
+        Header(headers, OneM2MHeaders.ResponseTypeUris)?.Split('&', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>The operation tag for a request whose operation is not known yet (or that failed to parse).</summary>
     internal static string MethodOperationName(string method) =>

@@ -27,6 +27,9 @@ public static class OneM2MHeaders
     /// <summary>Operation execution time (<c>oet</c>).</summary>
     public const string OperationExecutionTime = "X-M2M-OET";
 
+    /// <summary>Response type notification URIs (<c>rtu</c>): where a nonBlockingRequestAsynch result goes, joined by <c>&amp;</c>.</summary>
+    public const string ResponseTypeUris = "X-M2M-RTU";
+
     /// <summary>Vendor information (<c>vsi</c>), echoed in the response.</summary>
     public const string VendorInformation = "X-M2M-VSI";
 

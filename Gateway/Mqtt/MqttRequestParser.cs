@@ -65,6 +65,7 @@ public static partial class MqttRequestParser
         var reader = new Utf8JsonReader(payload, s_options);
         string? op = null, to = null, from = null, requestIdentifier = null, releaseVersion = null, type = null;
         string? requestExpiration = null, resultExpiration = null, executionTime = null, responseType = null, vendorInformation = null;
+        List<string>? responseTargets = null;
         var content = default(Utf8JsonReader);
         var hasContent = false;
         var noResponse = false;
@@ -123,7 +124,7 @@ public static partial class MqttRequestParser
                         PrimitiveMemberReader.ReadFilterCriteria(ref reader, ref parameters, ref fieldError);
                         break;
                     case "rt":
-                        responseType = PrimitiveMemberReader.ReadResponseType(ref reader, ref fieldError);
+                        responseType = PrimitiveMemberReader.ReadResponseType(ref reader, ref fieldError, ref responseTargets);
                         noResponse = WireEnum.TryParse<ResponseType>(responseType, out var rt) && rt == ResponseType.NoResponse;
                         break;
                     case "rqet":
@@ -180,7 +181,7 @@ public static partial class MqttRequestParser
             ? Fail(error, requestIdentifier, releaseVersion, from)
             : new MqttRequest(request, address, null, requestIdentifier, releaseVersion, from, noResponse)
             {
-                Timing = new TimingParameters(requestExpiration, resultExpiration, executionTime, responseType),
+                Timing = new TimingParameters(requestExpiration, resultExpiration, executionTime, responseType, responseTargets),
             };
         return parsed with { VendorInformation = vendorInformation };
     }

@@ -110,7 +110,7 @@ internal static class PrimitiveMemberReader
 
     // rt is {"rtv":n,"nu":[…]} (TS-0004 6.3.5.16); a bare number is tolerated. The value is read with the other
     // timing parameters (Pipeline/RequestTiming.cs), as over HTTP.
-    internal static string? ReadResponseType(ref Utf8JsonReader reader, ref OneM2MError? error)
+    internal static string? ReadResponseType(ref Utf8JsonReader reader, ref OneM2MError? error, ref List<string>? targets)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -126,6 +126,10 @@ internal static class PrimitiveMemberReader
             {
                 value = Scalar(ref reader, "rt.rtv", ref error);
             }
+            else if (member == "nu")
+            {
+                targets = ReadResponseTargets(ref reader, ref error);
+            }
             else
             {
                 reader.Skip();
@@ -133,6 +137,35 @@ internal static class PrimitiveMemberReader
         }
 
         return value;
+    }
+
+    // rt.nu (responseTypeNUs): a list of notification URIs; empty entries are dropped (as ACME does).
+    private static List<string>? ReadResponseTargets(ref Utf8JsonReader reader, ref OneM2MError? error)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            error ??= OneM2MError.BadRequest("rt.nu must be a list of notification URIs");
+            return null;
+        }
+
+        var targets = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                reader.Skip();
+                error ??= OneM2MError.BadRequest("rt.nu must be a list of notification URIs (strings)");
+                continue;
+            }
+
+            if (reader.GetString() is { Length: > 0 } target)
+            {
+                targets.Add(target);
+            }
+        }
+
+        return targets;
     }
 
     internal static void AddParameter(ref Utf8JsonReader reader, string name, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)

@@ -15,7 +15,7 @@ namespace VirtualIoT.Gateway.Pipeline;
 /// <c>Retry-After</c> (<see cref="ClusterFailurePolicy"/>). HTTP and MQTT both end here, so a request is answered
 /// the same way whichever binding carried it.
 /// </summary>
-public sealed partial class RequestDispatcher
+public sealed partial class RequestDispatcher : IAsyncDisposable
 {
     private readonly AddressResolver _resolver;
     private readonly IDiscoveryGrain _discovery;
@@ -66,21 +66,30 @@ public sealed partial class RequestDispatcher
 
     /// <summary>
     /// Reads a request's timing parameters against this gateway's clock (<see cref="RequestTiming.Parse"/>): 4008 for
-    /// an expired request, 4000 for contradicting or malformed times, 5001 for a non-blocking response type.
+    /// an expired request, 4000 for contradicting or malformed times.
     /// </summary>
     public ParseResult<RequestTiming> ParseTiming(TimingParameters parameters) =>
         RequestTiming.Parse(parameters, _failures.Time.GetUtcNow(), _maxExecutionDelay);
 
     /// <summary>True when <paramref name="timing"/> asks to run later than now (a future <c>oet</c>).</summary>
-    public bool IsDeferred(RequestTiming timing) => timing.DelayFrom(_failures.Time.GetUtcNow()) > TimeSpan.Zero;
+    /// <remarks>
+    /// A non-blocking request is never deferred: it is answered at once and waits for its <c>oet</c> in the background.
+    /// </remarks>
+    public bool IsDeferred(RequestTiming timing) => !timing.NonBlocking && timing.DelayFrom(_failures.Time.GetUtcNow()) > TimeSpan.Zero;
 
     /// <summary>
     /// Answers <paramref name="request"/> once its operation execution time (<c>oet</c>) has come: the wait is a
     /// timer, holding no thread and no grain turn, bounded by <c>rqet</c> and the configured maximum
-    /// (<see cref="GatewayOptions.MaxExecutionDelay"/>), both checked when the timing was parsed.
+    /// (<see cref="GatewayOptions.MaxExecutionDelay"/>), both checked when the timing was parsed. A non-blocking request
+    /// (<c>rt</c> 1 or 2) is answered at once instead, and carried out in the background (RequestDispatcher.NonBlocking.cs).
     /// </summary>
     public async ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, RequestTiming timing, CancellationToken cancellationToken)
     {
+        if (timing.NonBlocking)
+        {
+            return await AcceptNonBlockingAsync(request, address, timing);
+        }
+
         var delay = timing.DelayFrom(_failures.Time.GetUtcNow());
         if (delay > TimeSpan.Zero)
         {
@@ -101,6 +110,12 @@ public sealed partial class RequestDispatcher
             return new(refused);
         }
 
+        return DispatchAdmittedAsync(request, address, cancellationToken);
+    }
+
+    // A request past admission: a NOTIFY forwarded, anything else through the retry loop.
+    private ValueTask<ResourceResponse> DispatchAdmittedAsync(ResourceRequest request, ParsedAddress address, CancellationToken cancellationToken)
+    {
         if (request.Operation == Operation.Notify)
         {
             return ForwardNotifyAsync(request, address);

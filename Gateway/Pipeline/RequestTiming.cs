@@ -10,7 +10,9 @@ namespace VirtualIoT.Gateway.Pipeline;
 /// <param name="ResultExpiration"><c>rset</c> / <c>X-M2M-RST</c>.</param>
 /// <param name="ExecutionTime"><c>oet</c> / <c>X-M2M-OET</c>.</param>
 /// <param name="ResponseType"><c>rt</c> (HTTP query) / <c>rt.rtv</c> (primitive).</param>
-public readonly record struct TimingParameters(string? RequestExpiration, string? ResultExpiration, string? ExecutionTime, string? ResponseType);
+/// <param name="ResponseTargets"><c>rtu</c>: <c>X-M2M-RTU</c> (entries joined by <c>&amp;</c>) / <c>rt.nu</c> (primitive); null when absent.</param>
+public readonly record struct TimingParameters(string? RequestExpiration, string? ResultExpiration, string? ExecutionTime, string? ResponseType,
+    IReadOnlyList<string>? ResponseTargets = null);
 
 /// <summary>
 /// The request parameters that say when a request may run and whether it is answered (TS-0004 6.3.5, 8.1.2):
@@ -31,6 +33,15 @@ public readonly record struct RequestTiming(
     /// <summary>No timing parameters: run now, answer blocking.</summary>
     public static RequestTiming None { get; } = new(null, null, null, ResponseType.Blocking);
 
+    /// <summary>
+    /// <c>rtu</c> (responseTypeNUs): where the result of a nonBlockingRequestAsynch request is notified; null when the
+    /// request gave none.
+    /// </summary>
+    public IReadOnlyList<string>? ResponseTargets { get; init; }
+
+    /// <summary>True for <c>rt</c> 1 or 2: answered 1001/1002 at once, the operation runs later (<c>&lt;request&gt;</c>).</summary>
+    public bool NonBlocking => ResponseType is ResponseType.NonBlockingSynch or ResponseType.NonBlockingAsynch;
+
     /// <summary>True for <c>rt</c> 5 (noResponse): run the request, answer nothing (HTTP: 204 without a body).</summary>
     public bool NoResponse => ResponseType == ResponseType.NoResponse;
 
@@ -44,11 +55,11 @@ public readonly record struct RequestTiming(
     /// 4000. An <c>rqet</c> or <c>rset</c> already past is 4008 (the request timed out before it could run);
     /// <c>rset</c> before <c>rqet</c>, or <c>oet</c> at or after <c>rqet</c> or <c>rset</c>, contradict each other
     /// (4000). An <c>oet</c> further ahead than <paramref name="maxDelay"/> is 4000: the CSE does not hold a request
-    /// that long. <c>rt</c> 1 and 2 (non-blocking) need the <c>&lt;request&gt;</c> resource, not hosted yet: 5001.
+    /// that long.
     /// </summary>
     public static ParseResult<RequestTiming> Parse(TimingParameters parameters, DateTimeOffset now, TimeSpan maxDelay)
     {
-        var (requestExpiration, resultExpiration, executionTime, responseType) = parameters;
+        var (requestExpiration, resultExpiration, executionTime, responseType, responseTargets) = parameters;
         var rt = ParseResponseType(responseType);
         if (!rt.IsSuccess)
         {
@@ -57,7 +68,8 @@ public readonly record struct RequestTiming(
 
         if (requestExpiration is null && resultExpiration is null && executionTime is null)
         {
-            return rt.Value == ResponseType.Blocking ? None : None with { ResponseType = rt.Value };
+            return rt.Value == ResponseType.Blocking && responseTargets is null ? None
+                : None with { ResponseType = rt.Value, ResponseTargets = responseTargets };
         }
 
         var rqet = ParseTime("rqet (X-M2M-RET, request expiration)", requestExpiration, now);
@@ -114,12 +126,12 @@ public readonly record struct RequestTiming(
             }
         }
 
-        return new RequestTiming(rqet.Value, rset.Value, oet.Value, rt.Value);
+        return new RequestTiming(rqet.Value, rset.Value, oet.Value, rt.Value) { ResponseTargets = responseTargets };
     }
 
     /// <summary>
-    /// <c>rt</c> (HTTP <c>?rt=</c>, MQTT <c>rt.rtv</c>): 3 blocking (also when absent), 4 flexBlocking (answered
-    /// blocking), 5 noResponse; 1 and 2 are 5001 until the CSE hosts <c>&lt;request&gt;</c>; anything else 4000.
+    /// <c>rt</c> (HTTP <c>?rt=</c>, MQTT <c>rt.rtv</c>): 1 nonBlockingRequestSynch, 2 nonBlockingRequestAsynch, 3
+    /// blocking (also when absent), 4 flexBlocking (answered blocking), 5 noResponse; anything else 4000.
     /// </summary>
     public static ParseResult<ResponseType> ParseResponseType(string? value)
     {
@@ -133,10 +145,7 @@ public readonly record struct RequestTiming(
             return OneM2MError.BadRequest($"invalid rt '{value}' (1 to 5)");
         }
 
-        return responseType is ResponseType.NonBlockingSynch or ResponseType.NonBlockingAsynch
-            ? new OneM2MError(ResponseStatusCode.NotImplemented,
-                $"rt={value} (non-blocking request) needs the <request> resource, which this CSE does not host yet; send rt=3 (blocking) or rt=5 (no response)")
-            : responseType;
+        return responseType;
     }
 
     // An absolute timestamp, a relative number of milliseconds, or an ISO 8601 duration.

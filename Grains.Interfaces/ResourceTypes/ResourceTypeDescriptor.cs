@@ -70,6 +70,12 @@ public sealed class ResourceTypeDescriptor
     /// <summary>Whether the type has the virtual children <c>la</c> and <c>ol</c> (latest and oldest instance).</summary>
     public bool HasLatestAndOldest { get; init; }
 
+    /// <summary>
+    /// Whether only the CSE creates resources of this type (a <c>&lt;request&gt;</c> records a non-blocking request):
+    /// a CREATE of it by an originator is 4005.
+    /// </summary>
+    public bool CreatedByCse { get; init; }
+
     /// <summary>Whether the type has the virtual child <c>fopt</c> (a group's fanOutPoint: requests to it go to every member).</summary>
     public bool HasFanOutPoint { get; init; }
 }

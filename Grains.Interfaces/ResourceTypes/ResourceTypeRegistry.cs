@@ -42,7 +42,7 @@ public static class ResourceTypeRegistry
             Parents =
             [
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
-                ResourceType.Node, ResourceType.MgmtObj,
+                ResourceType.Node, ResourceType.MgmtObj, ResourceType.Request,
             ],
         },
         new()
@@ -70,6 +70,12 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<IMgmtObjGrain>(ri),
             Parents = [ResourceType.Node], Announceable = true,
         },
+        new()
+        {
+            Type = ResourceType.Request, ShortName = "req", Ids = ResourceIdScheme.Prefixed, IdPrefix = "req",
+            Grain = static (grains, ri) => grains.GetGrain<IRequestGrain>(ri),
+            Parents = [ResourceType.CSEBase], CreatedByCse = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
@@ -77,7 +83,6 @@ public static class ResourceTypeRegistry
     [
         new(ResourceType.PollingChannel, "pch", [ResourceType.AE]),
         new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
-        new(ResourceType.Request, "req", []),
         new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj]),

@@ -7,6 +7,7 @@ using VirtualIoT.Grains.Resources.CseBase;
 using VirtualIoT.Grains.Resources.Group;
 using VirtualIoT.Grains.Resources.MgmtObj;
 using VirtualIoT.Grains.Resources.Node;
+using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Subscription;
 
 namespace VirtualIoT.Grains.Domain;
@@ -32,6 +33,7 @@ internal static class Policies
         AccessControlPolicyRules.Rules,
         GroupPolicy.Rules,
         NodePolicy.Rules,
+        RequestPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

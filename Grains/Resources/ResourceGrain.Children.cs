@@ -108,6 +108,12 @@ internal abstract partial class ResourceGrain
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "a CSEBase cannot be created");
         }
 
+        if (Policy.Children.Contains(type) && ResourceTypeRegistry.Get(type).CreatedByCse)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed,
+                $"resource type {(int)type} is created by the CSE only (a <request> records a request sent with rt=1 or rt=2)");
+        }
+
         if (!Policy.Children.Contains(type) || !Policies.IsImplemented(type))
         {
             return Policy.UnimplementedChildren.Contains(type)

@@ -91,20 +91,23 @@ internal abstract partial class ResourceGrain
         }
     }
 
-    /// <summary>Takes the deleted resource out of the groups whose <c>mid</c> names it (their answer is not awaited).</summary>
-    private async Task LeaveGroups()
+    /// <summary>
+    /// Takes the deleted resource <paramref name="resourceId"/> (this one, or a content instance this container
+    /// held) out of the groups whose <c>mid</c> names it (their answer is not awaited).
+    /// </summary>
+    protected async Task LeaveGroups(string resourceId)
     {
         try
         {
-            foreach (var group in await Group.GroupMemberships.ShardOf(GrainFactory, ResourceId).Deleted(ResourceId))
+            foreach (var group in await Group.GroupMemberships.ShardOf(GrainFactory, resourceId).Deleted(resourceId))
             {
-                await GrainFactory.GetGrain<IGroupGrain>(group).MemberDeleted(ResourceId);
+                await GrainFactory.GetGrain<IGroupGrain>(group).MemberDeleted(resourceId);
             }
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // The deletion stands; the groups keep naming the member, whose entry then answers 4004 in a fan-out.
-            LogGroupsNotTold(Logger, exception, ResourceId);
+            LogGroupsNotTold(Logger, exception, resourceId);
         }
     }
 
@@ -134,7 +137,7 @@ internal abstract partial class ResourceGrain
             await Events.KeepReminder();
         }
 
-        await LeaveGroups();
+        await LeaveGroups(ResourceId);
 
         DeactivateOnIdle();
     }

@@ -24,7 +24,13 @@ internal sealed partial class ContainerGrain
         Log.Tail = _instances.Segments.TryGetValue(OpenSegment, out var tail) ? [.. tail] : [];
         Log.LowestSegment = _instances.Segments.Count > 0 ? _instances.Segments.Keys[0] : OpenSegment;
         Log.RemovedInstances = _instances.RemovedToStore(Log.LowestSegment);
+        if (_groupedChanged || _instances.LeftGroups.Count > 0)
+        {
+            Log.GroupedInstances = [.. _instances.Grouped];
+        }
+
         await base.StoreAsync();
+        _groupedChanged = false;
 
         foreach (var segment in _instances.Dirty)
         {
@@ -37,6 +43,48 @@ internal sealed partial class ContainerGrain
 
         _instances.Dirty.Clear();
         SchedulePurge();
+        await LeaveGroupsOfRemovedInstances();
+    }
+
+    /// <summary>
+    /// Grouped instances whose removal is now stored leave their groups' <c>mid</c>, as any deleted member does (as
+    /// ACME does). Costs nothing for the instances no group names.
+    /// </summary>
+    private async Task LeaveGroupsOfRemovedInstances()
+    {
+        if (_instances.LeftGroups.Count == 0)
+        {
+            return;
+        }
+
+        var left = _instances.LeftGroups.ToArray();
+        _instances.LeftGroups.Clear();
+        foreach (var sequence in left)
+        {
+            await LeaveGroups(ResourceIds.InstanceId(ResourceId, sequence));
+        }
+    }
+
+    public async ValueTask InstancesGrouped(IReadOnlyList<string> instanceIds)
+    {
+        if (!Exists)
+        {
+            return;
+        }
+
+        foreach (var instanceId in instanceIds)
+        {
+            if (ResourceIds.TrySplitInstanceId(instanceId, out var containerId, out var sequence) && containerId == ResourceId
+                && _instances.Lookup(sequence) is not null && _instances.Grouped.Add(sequence))
+            {
+                _groupedChanged = true;
+            }
+        }
+
+        if (_groupedChanged)
+        {
+            await WriteStateAsync();
+        }
     }
 
     /// <summary>Stores sealed segment <paramref name="segment"/> as memory holds it, or clears it when it holds nothing.</summary>

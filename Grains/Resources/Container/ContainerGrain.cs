@@ -33,6 +33,9 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
     private long? _sealed;
     private string? _purgeDue;
 
+    /// <summary>Groups named more instances as members since the state was last stored.</summary>
+    private bool _groupedChanged;
+
     public ContainerGrain(
         [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
         IOptions<CseOptions> options,
@@ -63,6 +66,7 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
         }
 
         _instances.Removed.UnionWith(Log.RemovedInstances);
+        _instances.Grouped.UnionWith(Log.GroupedInstances);
         for (var segment = Log.LowestSegment; segment < OpenSegment; segment++)
         {
             if (await Segments.ReadAsync(segment) is { } stored)
@@ -475,9 +479,16 @@ internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 
     protected override async Task WillBeDeleted()
     {
+        var grouped = _instances.Grouped.ToArray();
         await Segments.ClearAsync();
         _instances.Clear();
         _sealed = null;
+
+        // Instances deleted with their container leave their groups as the container itself does.
+        foreach (var sequence in grouped)
+        {
+            await LeaveGroups(ResourceIds.InstanceId(ResourceId, sequence));
+        }
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------

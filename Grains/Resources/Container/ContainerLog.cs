@@ -26,6 +26,9 @@ public sealed class ContainerLog : TypeState
     /// </summary>
     [Id(4)] public List<long> RemovedInstances { get; set; } = [];
 
+    /// <summary>Sequences of instances that groups name as members (see <see cref="InstanceIndex.Grouped"/>).</summary>
+    [Id(5)] public List<long> GroupedInstances { get; set; } = [];
+
     /// <summary>The log of a container stored before the per-type records, from its flat fields.</summary>
     internal static ContainerLog FromLegacy(ResourceState stored) => new()
     {

@@ -36,6 +36,15 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// </summary>
     public HashSet<long> Removed { get; } = [];
 
+    /// <summary>
+    /// Sequences of instances that groups name as members (<c>mid</c>; stored as <see cref="ContainerLog.GroupedInstances"/>):
+    /// their removal is told to those groups.
+    /// </summary>
+    public HashSet<long> Grouped { get; } = [];
+
+    /// <summary>Grouped instances removed since the groups were last told (after the removal is stored).</summary>
+    public List<long> LeftGroups { get; } = [];
+
     /// <summary>Number of instances held (<c>cni</c>).</summary>
     public long Count { get; private set; }
 
@@ -94,6 +103,11 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         }
 
         _names.Remove(record.Attributes.ResourceName());
+        if (Grouped.Count > 0 && Grouped.Remove(sequence))
+        {
+            LeftGroups.Add(sequence);
+        }
+
         Count--;
         Bytes -= record.Attributes.ContentSize();
         if (segment < openSegment())
@@ -250,6 +264,8 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         _expiries.Clear();
         Dirty.Clear();
         Removed.Clear();
+        Grouped.Clear();
+        LeftGroups.Clear();
         Count = 0;
         Bytes = 0;
     }

@@ -102,9 +102,35 @@ internal static class GroupMemberships
             list.Add(ResourceOf(member));
         }
 
-        return Task.WhenAll(byShard.Select(entry => join
+        var calls = byShard.Select(entry => join
             ? grains.GetGrain<IGroupMembershipGrain>(entry.Key).Join(groupId, entry.Value).AsTask()
-            : grains.GetGrain<IGroupMembershipGrain>(entry.Key).Leave(groupId, entry.Value).AsTask()));
+            : grains.GetGrain<IGroupMembershipGrain>(entry.Key).Leave(groupId, entry.Value).AsTask()).ToList();
+        if (join)
+        {
+            // Content instances are no grains of their own: their container tells when one is deleted.
+            calls.AddRange(InstancesByContainer(members).Select(entry => grains.GetGrain<IContainerGrain>(entry.Key).InstancesGrouped(entry.Value).AsTask()));
+        }
+
+        return Task.WhenAll(calls);
+    }
+
+    private static Dictionary<string, List<string>> InstancesByContainer(IEnumerable<string> members)
+    {
+        var byContainer = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var member in members)
+        {
+            if (ResourceIds.TrySplitInstanceId(member, out var containerId, out _))
+            {
+                if (!byContainer.TryGetValue(containerId, out var list))
+                {
+                    byContainer[containerId] = list = [];
+                }
+
+                list.Add(member);
+            }
+        }
+
+        return byContainer;
     }
 
     private const string FanOutSuffix = "/fopt";

@@ -8,7 +8,7 @@ public sealed class ResourceTypeRegistryTests
 {
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
-        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Subscription] },
+        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription] },
         { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.Subscription] },
         { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription] },
         { ResourceType.ContentInstance, [] },
@@ -17,6 +17,7 @@ public sealed class ResourceTypeRegistryTests
         { ResourceType.Group, [ResourceType.Subscription] },
         { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription] },
         { ResourceType.MgmtObj, [ResourceType.Subscription] },
+        { ResourceType.Request, [ResourceType.Subscription] },
     };
 
     [Theory]
@@ -78,7 +79,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 17, 23], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()

@@ -93,6 +93,8 @@ public sealed class RequestTimingTests
     }
 
     [Theory]
+    [InlineData("1", ResponseType.NonBlockingSynch)]
+    [InlineData("2", ResponseType.NonBlockingAsynch)]
     [InlineData("3", ResponseType.Blocking)]
     [InlineData("4", ResponseType.FlexBlocking)]
     [InlineData("5", ResponseType.NoResponse)]
@@ -105,8 +107,6 @@ public sealed class RequestTimingTests
     }
 
     [Theory]
-    [InlineData("1", ResponseStatusCode.NotImplemented)]
-    [InlineData("2", ResponseStatusCode.NotImplemented)]
     [InlineData("0", ResponseStatusCode.BadRequest)]
     [InlineData("6", ResponseStatusCode.BadRequest)]
     [InlineData("x", ResponseStatusCode.BadRequest)]

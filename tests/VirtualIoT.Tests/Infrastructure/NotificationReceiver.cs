@@ -24,6 +24,11 @@ public sealed class NotificationReceiver : IAsyncDisposable
     /// <summary>X-M2M-RSC the receiver answers with (2000 by default).</summary>
     public int AnswerWith { get; set; } = 2000;
 
+    /// <summary>
+    /// When set, each request is recorded at once but answered only after this task completes (a slow target).
+    /// </summary>
+    public Task? Hold { get; set; }
+
     /// <summary>A body the receiver answers with (as <see cref="AnswerContentType"/>), or none when null.</summary>
     public byte[]? AnswerBody { get; set; }
 
@@ -101,6 +106,11 @@ public sealed class NotificationReceiver : IAsyncDisposable
                 Bytes = bytes,
                 PathAndQuery = context.Request.Url?.PathAndQuery ?? "",
             });
+            if (Hold is { } hold)
+            {
+                await hold;
+            }
+
             var rsc = AnswerWith;
             context.Response.StatusCode = rsc is >= 2000 and < 3000 ? 200 : rsc >= 5000 ? 500 : 400;
             context.Response.Headers["X-M2M-RSC"] = rsc.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -120,7 +120,8 @@ public sealed class MqttBadInputTests(MqttFixture fixture)
     [InlineData("""{"drt":7}""", 4000)]
     [InlineData("""{"fc":{"fu":1,"ty":["x"]}}""", 4000)]
     [InlineData("""{"fc":{"fu":3}}""", 5001)]
-    [InlineData("""{"rt":{"rtv":2}}""", 5001)]
+    [InlineData("""{"rt":{"rtv":2,"nu":"http://x"}}""", 4000)]
+    [InlineData("""{"rt":{"rtv":2,"nu":[7]}}""", 4000)]
     [InlineData("""{"fc":"nope"}""", 4000)]
     [InlineData("""{"op":"seven"}""", 4000)]
     public async Task Invalid_parameters_are_answered_as_HTTP_answers_them(string extra, int expected)

@@ -59,6 +59,13 @@ public sealed class MqttGroupTests(MqttFixture fixture)
 
         Assert.Equal(2001, group.Rsc);
         Assert.Equal(2002, deleted.Rsc);
+        var members = await GroupWithOneMemberAsync(client, aeId, "the group counts one member (cnm) after the other was deleted");
+        Assert.Equal(containers[1], members["mid"]!.AsArray().Single()!.GetValue<string>());
+    }
+
+    /// <summary>The group <c>g</c> of the AE, retrieved over MQTT, once its <c>cnm</c> is 1 (polled to a deadline).</summary>
+    private static async Task<JsonNode> GroupWithOneMemberAsync(MqttTestClient client, string aeId, string what)
+    {
         JsonNode? members = null;
         await Protocol.M2MTime.WaitUntil(async () =>
         {
@@ -66,8 +73,35 @@ public sealed class MqttGroupTests(MqttFixture fixture)
             var retrieved = await client.RequestAsync(RequestTopic(aeId), Primitive(2, $"cse-in/{aeId}/g", aeId, rqi), rqi);
             members = retrieved.Content!["m2m:grp"];
             return members!["cnm"]!.GetValue<int>() == 1;
-        }, "the group counts one member (cnm) after the other was deleted");
-        Assert.Equal(containers[1], members!["mid"]!.AsArray().Single()!.GetValue<string>());
+        }, what);
+        return members!;
+    }
+
+    [Fact]
+    public async Task A_content_instance_member_deleted_over_MQTT_leaves_the_group()
+    {
+        var aeId = NewAeId();
+        await using var client = await ConnectDeviceAsync(fixture, aeId);
+        await RegisterAsync(client, aeId);
+        await CreateContainersAsync(client, aeId, 1);
+        var instances = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var rqi = NewRqi();
+            var created = await client.RequestAsync(RequestTopic(aeId), Primitive(1, $"cse-in/{aeId}/c0", aeId, rqi, ty: 4, pc: """{"m2m:cin":{"con":"x"}}"""), rqi);
+            instances.Add(created.Content!["m2m:cin"]!["ri"]!.GetValue<string>());
+        }
+
+        var groupRqi = NewRqi();
+        var group = await client.RequestAsync(RequestTopic(aeId), Primitive(1, "cse-in/" + aeId, aeId, groupRqi, ty: 9,
+            pc: $$$"""{"m2m:grp":{"rn":"g","mnm":2,"mid":["{{{instances[0]}}}","{{{instances[1]}}}"]}}"""), groupRqi);
+        var deleteRqi = NewRqi();
+        var deleted = await client.RequestAsync(RequestTopic(aeId), Primitive(4, $"cse-in/{aeId}/c0/ol", aeId, deleteRqi), deleteRqi);
+
+        Assert.Equal(2001, group.Rsc);
+        Assert.Equal(2002, deleted.Rsc);
+        var members = await GroupWithOneMemberAsync(client, aeId, "the group counts one member (cnm) after the oldest instance was deleted");
+        Assert.Equal(instances[1], members["mid"]!.AsArray().Single()!.GetValue<string>());
     }
 
     /// <summary>Creates containers <c>c0</c>, <c>c1</c>, … under the AE over MQTT; returns their resource IDs.</summary>

@@ -82,19 +82,6 @@ public sealed class MqttRequestTimingTests(MqttFixture fixture)
     }
 
     [Fact]
-    public async Task Non_blocking_response_types_answer_5001()
-    {
-        var (client, aeId) = await RegisteredDeviceAsync();
-        await using var _ = client;
-
-        var response = await CreateContainerAsync(client, aeId, "nb", """{"rt":{"rtv":2,"nu":["x"]}}""", NewRqi());
-
-        Assert.Equal(5001, response.Rsc);
-        Assert.Contains("<request>", response.Content!["m2m:dbg"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(4004, await RetrieveAsync(client, aeId, $"cse-in/{aeId}/nb"));
-    }
-
-    [Fact]
     public async Task No_response_with_a_future_execution_time_runs_later_and_publishes_nothing()
     {
         var (client, aeId) = await RegisteredDeviceAsync();

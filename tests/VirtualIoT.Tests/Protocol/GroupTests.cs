@@ -267,6 +267,31 @@ public sealed class GroupTests(CseFixture fixture)
         Answered(await Client.Delete($"/cse-in/{name}", OneM2MClient.Admin), 2002);
     }
 
+    [Fact]
+    public async Task Content_instance_members_leave_mid_when_deleted_evicted_or_deleted_with_their_container()
+    {
+        var (ae, paths, _) = await AeWithContainers(3);
+        Answered(await Client.Update(paths[1], ae, """{"m2m:cnt":{"mni":1}}"""), 2004);
+        var deleted = (string)(await Client.CreateInstance(paths[0], ae, "deleted"))["ri"]!;
+        var evicted = (string)(await Client.CreateInstance(paths[1], ae, "evicted"))["ri"]!;
+        var withContainer = (string)(await Client.CreateInstance(paths[2], ae, "with its container"))["ri"]!;
+        var kept = (string)(await Client.CreateInstance(paths[0], ae, "kept"))["ri"]!;
+        var name = OneM2MClient.NewName("grp");
+        var path = $"/cse-in/{ae}/{name}";
+        await CreateGroup("/cse-in/" + ae, ae, GroupBody(name, [deleted, evicted, withContainer, kept]));
+
+        Answered(await Client.Delete("/~/id-in/" + deleted, ae), 2002);
+        var afterDelete = await GroupOnceCounted(path, ae, 3);
+        await Client.CreateInstance(paths[1], ae, "evicts the first");
+        var afterEviction = await GroupOnceCounted(path, ae, 2);
+        Answered(await Client.Delete(paths[2], ae), 2002);
+        var afterContainer = await GroupOnceCounted(path, ae, 1);
+
+        Assert.Equal(new[] { evicted, withContainer, kept }, afterDelete["mid"]!.AsArray().Select(m => (string)m!));
+        Assert.Equal(new[] { withContainer, kept }, afterEviction["mid"]!.AsArray().Select(m => (string)m!));
+        Assert.Equal(new[] { kept }, afterContainer["mid"]!.AsArray().Select(m => (string)m!));
+    }
+
     /// <summary>The group at <paramref name="path"/> once its <c>cnm</c> is <paramref name="members"/> (polled to a deadline).</summary>
     private async Task<JsonObject> GroupOnceCounted(string path, string originator, int members)
     {

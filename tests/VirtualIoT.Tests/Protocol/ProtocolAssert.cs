@@ -15,6 +15,8 @@ internal static class ProtocolAssert
 {
     private static readonly Dictionary<int, HttpStatusCode> s_httpStatus = new()
     {
+        [1001] = HttpStatusCode.Accepted,
+        [1002] = HttpStatusCode.Accepted,
         [2000] = HttpStatusCode.OK,
         [2001] = HttpStatusCode.Created,
         [2002] = HttpStatusCode.OK,

@@ -276,8 +276,7 @@ public sealed class ProtocolErrorTests(CseFixture fixture)
     }
 
     [Theory]
-    [InlineData("rt=1", 5001)]
-    [InlineData("rt=2", 5001)]
+    [InlineData("rt=0", 4000)]
     [InlineData("rt=9", 4000)]
     [InlineData("drt=9", 4000)]
     [InlineData("fu=3", 5001)]

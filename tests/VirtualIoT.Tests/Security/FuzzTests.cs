@@ -186,7 +186,7 @@ public sealed class FuzzTests(MqttFixture fixture, ITestOutputHelper output)
         s_name.Select(n => "/cse-in/" + n),
         Gen.Select(Gen.OneOf("/cse-in", tree.Container, "/cse-in/" + tree.AeId),
             Gen.OneOf("rcn=99", "rcn=-1", "fu=1&lim=-5", "fu=1&lim=abc", "fu=9", "ty=abc", "ty=2+x", "lvl=0", "ofst=-1",
-                "drt=7", "atrl=+", "crb=yesterday", "fu=1&szb=-1", "fu=2&cra=20990101T000000", "rt=1", "rp=x", "a=%zz", "lbl=&lbl=",
+                "drt=7", "atrl=+", "crb=yesterday", "fu=1&szb=-1", "fu=2&cra=20990101T000000", "rt=9", "rp=x", "a=%zz", "lbl=&lbl=",
                 "fu=1&lbq=key%20IN%20(", "rcn=4&lvl=999999999999", "fu=1&lim=100000000000"),
             (p, q) => p + "?" + q));
 
