@@ -45,6 +45,7 @@ public static class GatewayServiceCollectionExtensions
             new AddressCache(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.AddressCacheSize));
         services.TryAddSingleton<AddressResolver>();
         services.TryAddSingleton<RequestDispatcher>();
+        services.TryAddSingleton<RequestOrigins>();
         services.TryAddSingleton<HttpGateway>();
 
         services.AddOptions<MqttOptions>()

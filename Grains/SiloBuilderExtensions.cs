@@ -10,7 +10,8 @@ public static class SiloBuilderExtensions
     /// <summary>
     /// Binds <see cref="CseOptions"/> (section <c>Cse</c>) and <see cref="NotificationOptions"/> (section
     /// <c>Notifications</c>), validated at start, and the system <see cref="CseClock"/> unless the host registered one.
-    /// The host provides an <see cref="INotificationSender"/>.
+    /// The host provides an <see cref="INotificationSender"/>. A device's grains are placed with
+    /// <see cref="Placement.DevicePlacement"/> (on the silo its requests arrive at).
     /// </summary>
     public static ISiloBuilder AddVirtualIoTGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -23,6 +24,8 @@ public static class SiloBuilderExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         silo.Services.AddSingleton<Notifications.NotificationMetrics>();
+        silo.Services.AddSingleton<Placement.LocalityMetrics>();
+        silo.AddPlacementDirector<Placement.DevicePlacement, Placement.DevicePlacementDirector>();
         silo.Services.AddSingleton<Domain.Access.AccessPolicyCache>();
         silo.Services.TryAddSingleton(CseClock.System);
         return silo;

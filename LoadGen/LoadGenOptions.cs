@@ -20,7 +20,7 @@ public sealed record LoadGenOptions
 {
     /// <summary>
     /// Base URLs of the CSE's HTTP binding, e.g. one per silo of a cluster: the pooled connections are spread over
-    /// them in turn. The first is probed and asked for the activation count.
+    /// them in turn, and device d always talks to URL d mod n. The first is probed and asked for the activation count.
     /// </summary>
     public IReadOnlyList<Uri> BaseUrls { get; init; } = [new("http://127.0.0.1:8080")];
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using VirtualIoT.LoadGen.Devices;
 using VirtualIoT.LoadGen.Measurement;
 using VirtualIoT.LoadGen.Transport;
@@ -21,6 +22,53 @@ public sealed partial class Run
 
     /// <summary>One unit of work; <c>Intended</c> is its scheduled Stopwatch time, 0 in closed-loop phases.</summary>
     private readonly record struct Job(JobKind Kind, int Device, int Sequence, long Intended);
+
+    private static IEnumerable<Job> Drain(Channel<Job> queue)
+    {
+        while (queue.Reader.TryRead(out var job))
+        {
+            yield return job;
+        }
+    }
+
+    /// <summary>
+    /// Queues device d's jobs for endpoint d mod n (one queue per endpoint), so each device keeps talking to one
+    /// silo's binding, as a real device talks to the gateway it resolved, and a cluster can keep its grains there.
+    /// </summary>
+    private sealed class DeviceRouter(Channel<Job>[] queues) : ChannelWriter<Job>
+    {
+        public override bool TryWrite(Job item) => QueueOf(item).Writer.TryWrite(item);
+
+        public override ValueTask WriteAsync(Job item, CancellationToken cancellationToken = default) =>
+            QueueOf(item).Writer.WriteAsync(item, cancellationToken);
+
+        /// <summary>Waits until every endpoint's queue has room (or one is completed: false).</summary>
+        public override async ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
+        {
+            foreach (var queue in queues)
+            {
+                if (!await queue.Writer.WaitToWriteAsync(cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override bool TryComplete(Exception? error = null)
+        {
+            var completed = true;
+            foreach (var queue in queues)
+            {
+                completed &= queue.Writer.TryComplete(error);
+            }
+
+            return completed;
+        }
+
+        private Channel<Job> QueueOf(Job job) => queues[job.Device % queues.Length];
+    }
 
     private static Operation FirstOperation(JobKind kind) => kind switch
     {

@@ -66,7 +66,8 @@ public sealed partial class Run : IAsyncDisposable
         _lanes = new Lane[options.MaxConnections];
         for (var i = 0; i < _lanes.Length; i++)
         {
-            // Lane i talks to base URL i mod n: the connections, and so the requests, are spread evenly.
+            // Lane i talks to base URL i mod n: the connections are spread evenly, and device d's requests go to
+            // base URL d mod n (RunPhaseAsync), as a device keeps talking to the gateway it resolved.
             var baseUrl = options.BaseUrls[i % endPoints.Count];
             _lanes[i] = new Lane(endPoints[i % endPoints.Count], baseUrl, runToken);
         }
@@ -315,22 +316,31 @@ public sealed partial class Run : IAsyncDisposable
         PhaseStarted = Stopwatch.GetTimestamp();
         using var phaseToken = CancellationTokenSource.CreateLinkedTokenSource(_runToken);
         phaseToken.CancelAfter(bound);
-        var queue = Channel.CreateBounded<Job>(new BoundedChannelOptions(_options.MaxPending)
+        // One queue per endpoint, drained by that endpoint's lanes; a device's jobs always go to the same queue.
+        var endpoints = Math.Min(_options.BaseUrls.Count, _lanes.Length);
+        var queues = new Channel<Job>[endpoints];
+        for (var e = 0; e < endpoints; e++)
         {
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+            queues[e] = Channel.CreateBounded<Job>(new BoundedChannelOptions(Math.Max(1, _options.MaxPending / endpoints))
+            {
+                SingleWriter = true,
+                FullMode = BoundedChannelFullMode.Wait,
+            });
+        }
+
+        var queue = new DeviceRouter(queues);
         var workers = new Task[_lanes.Length];
         for (var i = 0; i < workers.Length; i++)
         {
             var lane = _lanes[i];
-            workers[i] = Task.Run(() => WorkAsync(lane, queue.Reader, phaseToken.Token), CancellationToken.None);
+            var reader = queues[i % endpoints].Reader;
+            workers[i] = Task.Run(() => WorkAsync(lane, reader, phaseToken.Token), CancellationToken.None);
         }
 
         var timedOut = false;
         try
         {
-            await feed(queue.Writer, phaseToken.Token);
+            await feed(queue, phaseToken.Token);
         }
         catch (OperationCanceledException) when (!_runToken.IsCancellationRequested)
         {
@@ -338,7 +348,7 @@ public sealed partial class Run : IAsyncDisposable
         }
         finally
         {
-            queue.Writer.TryComplete();
+            queue.TryComplete();
         }
 
         try
@@ -351,7 +361,7 @@ public sealed partial class Run : IAsyncDisposable
         }
 
         // Jobs still queued when the bound struck were never sent: count them, so nothing vanishes from the report.
-        while (queue.Reader.TryRead(out var left))
+        foreach (var left in queues.SelectMany(Drain))
         {
             _stats[(int)FirstOperation(left.Kind)].RecordDropped();
         }

@@ -27,6 +27,7 @@ public sealed partial class HttpGateway
     private readonly RequestDispatcher _dispatcher;
     private readonly OriginatorAuthenticator _authenticator;
     private readonly GatewayMetrics _metrics;
+    private readonly RequestOrigins _origins;
     private readonly ILogger _logger;
     private readonly int _maxBodyBytes;
 
@@ -36,6 +37,7 @@ public sealed partial class HttpGateway
         RequestDispatcher dispatcher,
         OriginatorAuthenticator authenticator,
         GatewayMetrics metrics,
+        RequestOrigins origins,
         IOptions<GatewayOptions> options,
         ILogger<HttpGateway> logger)
     {
@@ -44,6 +46,7 @@ public sealed partial class HttpGateway
         _dispatcher = dispatcher;
         _authenticator = authenticator;
         _metrics = metrics;
+        _origins = origins;
         _logger = logger;
         _maxBodyBytes = options.Value.MaxBodyBytes;
     }
@@ -96,6 +99,7 @@ public sealed partial class HttpGateway
             else
             {
                 noResponse = timing.Value.NoResponse;
+                gateway._origins.Http.MarkCurrent();
                 response = gateway._authenticator.Required
                     && await gateway._authenticator.AuthenticateHttpAsync(headers.Authorization, resourceRequest) is { } unauthenticated
                     ? ResourceResponse.Error(unauthenticated)

@@ -41,6 +41,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
     // publishes carry, which no real client may use (ValidateConnectionAsync), so "sent by us" is decidable.
     private readonly string _cseTopicId;
     private RequestDispatcher _dispatcher = null!;
+    private RequestOrigins _origins = null!;
     private MqttSecurity _security = null!;
     private MqttServer? _server;
     private MqttNotifier? _notifier;
@@ -75,6 +76,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         // Resolved now, not in the constructor: a standalone gateway's Orleans client knows the grain classes only
         // once it has connected, which its hosted service (registered before this one) has done by now.
         _dispatcher = _services.GetRequiredService<RequestDispatcher>();
+        _origins = _services.GetRequiredService<RequestOrigins>();
         _security = _services.GetRequiredService<MqttSecurity>();
         _notifier = new MqttNotifier(_services.GetRequiredService<IGrainFactory>(), _registry, PublishAsync, _cse,
             _options.ConnectionRefreshInterval, _services.GetRequiredService<ILogger<MqttNotifier>>());
@@ -324,7 +326,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         var refusal = request is not null && _security.Required
             ? _security.Authenticator.CheckIdentity(request, MqttOriginatorRegistry.OriginatorOf(clientId))
             : null;
-        var response = await PrimitiveExchange.ExecuteAsync(_dispatcher, parsed, timing, refusal, _logger, Protocol, clientId, cancellationToken);
+        var response = await PrimitiveExchange.ExecuteAsync(_dispatcher, parsed, timing, refusal, _origins.Mqtt, _logger, Protocol, clientId, cancellationToken);
         if (PrimitiveExchange.RegisteredAeId(request, response) is { } aeId && _registry.Claim(clientId, aeId) && _notifier is { } notifier)
         {
             // Before the response: the AE may subscribe as soon as it has it.

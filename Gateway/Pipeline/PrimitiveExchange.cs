@@ -30,11 +30,12 @@ internal static partial class PrimitiveExchange
 
     /// <summary>
     /// The response to <paramref name="parsed"/>: its parse error, else the binding's <paramref name="refusal"/>
-    /// (authentication, originator), else the dispatcher's answer. An unexpected exception is logged under
-    /// <paramref name="protocol"/> and <paramref name="client"/> and answered 5000.
+    /// (authentication, originator), else the dispatcher's answer to the request marked with the binding's
+    /// <paramref name="origin"/>. An unexpected exception is logged under <paramref name="protocol"/> and
+    /// <paramref name="client"/> and answered 5000.
     /// </summary>
     public static async Task<ResourceResponse> ExecuteAsync(RequestDispatcher dispatcher, MqttRequest parsed, RequestTiming timing, OneM2MError? refusal,
-        ILogger logger, string protocol, string client, CancellationToken cancellationToken)
+        RequestOrigin origin, ILogger logger, string protocol, string client, CancellationToken cancellationToken)
     {
         if (parsed.Request is not { } request)
         {
@@ -48,6 +49,7 @@ internal static partial class PrimitiveExchange
 
         try
         {
+            origin.MarkCurrent();
             return await dispatcher.DispatchAsync(request, parsed.Address, timing, cancellationToken);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)

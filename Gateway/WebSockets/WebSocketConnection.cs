@@ -233,7 +233,7 @@ internal sealed partial class WebSocketConnection
         using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, request?.Originator ?? parsed.From ?? "");
         using var logScope = GatewayTelemetry.BeginRequestScope(_gateway.Logger, requestIdentifier);
         var refusal = request is null ? null : await _gateway.AdmitAsync(this, request);
-        var response = await PrimitiveExchange.ExecuteAsync(dispatcher, parsed, timing, refusal, _gateway.Logger, Protocol, Id, cancellationToken);
+        var response = await PrimitiveExchange.ExecuteAsync(dispatcher, parsed, timing, refusal, _gateway.Origin, _gateway.Logger, Protocol, Id, cancellationToken);
         if (PrimitiveExchange.RegisteredAeId(request, response) is { } aeId)
         {
             // Before the response: the AE may subscribe as soon as it has it.

@@ -62,6 +62,9 @@ public sealed partial class WebSocketGateway : IHostedService, IAsyncDisposable
 
     internal RequestDispatcher Dispatcher { get; private set; } = null!;
 
+    /// <summary>What this binding marks its requests with (<see cref="RequestOrigins.WebSocket"/>).</summary>
+    internal RequestOrigin Origin { get; private set; } = null!;
+
     internal WebSocketNotifier? Notifier { get; private set; }
 
     /// <summary>Largest message accepted: <see cref="GatewayOptions.MaxBodyBytes"/>, as for an HTTP body.</summary>
@@ -81,6 +84,7 @@ public sealed partial class WebSocketGateway : IHostedService, IAsyncDisposable
         // Resolved now, not in the constructor: a standalone gateway's Orleans client knows the grain classes only
         // once it has connected, which its hosted service (registered before this one) has done by now.
         Dispatcher = _services.GetRequiredService<RequestDispatcher>();
+        Origin = _services.GetRequiredService<RequestOrigins>().WebSocket;
         _authenticator = _services.GetRequiredService<OriginatorAuthenticator>();
         Notifier = new WebSocketNotifier(_services.GetRequiredService<IGrainFactory>(), _registry, ConnectionOf, Cse,
             _options.ConnectionRefreshInterval, _services.GetRequiredService<ILogger<WebSocketNotifier>>());

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Mqtt;
 
@@ -10,6 +11,7 @@ namespace VirtualIoT.Grains.Mqtt;
 /// well within the idle collection age, which keeps an attached grain active.
 /// </summary>
 [Reentrant]
+[DevicePlacement]
 internal sealed partial class MqttConnectionGrain(ILogger<MqttConnectionGrain> logger) : Grain, IMqttConnectionGrain
 {
     // Beyond the notification's own timeout, for the call to the gateway (which answers at once).

@@ -1,15 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Notifications;
 
-/// <summary>See <see cref="IFanOutGrain"/>. One per resource with subscriptions, not reentrant: events leave in order.</summary>
+/// <summary>
+/// See <see cref="IFanOutGrain"/>. One per resource with subscriptions, not reentrant: events leave in order. Placed
+/// with its resource's device, and follows the requests that cause its events like the resource does.
+/// </summary>
+[DevicePlacement]
 internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<FanOutGrain> logger) : Grain, IFanOutGrain
 {
     private const int Batch = 256;
+    private RequestLocality? _locality;
 
     public async ValueTask Dispatch(string resourceId, ResourceEvent resourceEvent, IReadOnlyList<string> subscriptionIds)
     {
+        _locality ??= new RequestLocality(ServiceProvider.GetRequiredService<ILocalSiloDetails>().SiloAddress, followsRequests: true, metrics: null);
+        if (_locality.Observe(served: false))
+        {
+            MigrateOnIdle();
+        }
+
         try
         {
             for (var start = 0; start < subscriptionIds.Count; start += Batch)

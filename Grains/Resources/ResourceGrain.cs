@@ -162,6 +162,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     public async ValueTask<ResourceResponse> Retrieve(ResourceRequest request, CancellationToken cancellationToken = default)
     {
+        ObserveRequestOrigin();
         var now = Now();
         if (!IsLive(now) || !IsAddressedByName(request))
         {
@@ -195,6 +196,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     public async ValueTask<ResourceResponse> Execute(ResourceRequest request, CancellationToken cancellationToken = default)
     {
+        ObserveRequestOrigin();
         Events.Originator = request.Originator;
         var now = Now();
         if (!Exists || !IsAddressedByName(request))

@@ -1,6 +1,9 @@
+using VirtualIoT.Grains.Placement;
+
 namespace VirtualIoT.Grains.Security;
 
 /// <summary>See <see cref="ICredentialGrain"/>. Stores only what the gateway hashed; no cryptography here.</summary>
+[DevicePlacement]
 internal sealed class CredentialGrain(
     [PersistentState("credential", GrainStorageNames.Resources)] IPersistentState<CredentialState> store) : Grain, ICredentialGrain
 {

@@ -36,6 +36,10 @@ internal static class ObservabilityExtensions
                 silo.AddDashboard(options => options.CounterUpdateIntervalMs = dashboard.CounterUpdateIntervalMs);
             }
         });
+        if (dashboard.Enabled)
+        {
+            builder.Services.AddHostedService<LocalityDashboard>();
+        }
         return builder;
     }
 

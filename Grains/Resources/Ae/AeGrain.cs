@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Resources.Node;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Resources.Ae;
 
@@ -10,6 +11,7 @@ namespace VirtualIoT.Grains.Resources.Ae;
 /// (nodeLink) must name a node of this CSE and is stored as that node's resource ID; the node lists the AE in its
 /// <c>hael</c> for as long as the link stands. An AE without <c>nl</c> never calls a node.
 /// </summary>
+[DevicePlacement]
 internal sealed partial class AeGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
     IOptions<CseOptions> options,

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Resources.ContentInstance;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Resources.Container;
 
@@ -16,6 +17,7 @@ namespace VirtualIoT.Grains.Resources.Container;
 /// sealed segment is listed in the state until then: <see cref="InstanceIndex"/>). In memory the grain keeps every
 /// live instance, loaded on activation.
 /// </summary>
+[DevicePlacement]
 internal sealed partial class ContainerGrain : ResourceGrain, IContainerGrain
 {
     /// <summary>Instances per stored segment: small enough that rewriting one is cheap, large enough that activation reads few records.</summary>

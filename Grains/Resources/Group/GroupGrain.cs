@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Resources.Group;
 
@@ -10,6 +11,7 @@ namespace VirtualIoT.Grains.Resources.Group;
 /// virtual <c>fopt</c>. The fan-out itself runs outside this grain (the binding pipeline), so a group of thousands
 /// of members never holds its turn for their answers.
 /// </summary>
+[DevicePlacement]
 internal sealed class GroupGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
     IOptions<CseOptions> options,

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Resources.MgmtObj;
 
@@ -10,6 +11,7 @@ namespace VirtualIoT.Grains.Resources.MgmtObj;
 /// status objects as uninitialized and sets trigger attributes back after each write (as ACME does), per
 /// <see cref="MgmtObjSpecialization"/>.
 /// </summary>
+[DevicePlacement]
 internal sealed class MgmtObjGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
     IOptions<CseOptions> options,

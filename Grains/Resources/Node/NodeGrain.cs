@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Resources.Node;
 
@@ -9,6 +10,7 @@ namespace VirtualIoT.Grains.Resources.Node;
 /// it: each AE tells it (<see cref="INodeGrain.HostAe"/>) before answering its own create, update or delete, so a
 /// retrieve right after shows the change; when the node is deleted, those AEs drop their <c>nl</c> (as ACME does).
 /// </summary>
+[DevicePlacement]
 internal sealed class NodeGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
     IOptions<CseOptions> options,

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Notifications;
+using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Resources.Subscription;
 
@@ -11,6 +12,7 @@ namespace VirtualIoT.Grains.Resources.Subscription;
 /// this grain only sends messages and stores its queue, so no receiver ever holds up a turn. A failed delivery is
 /// retried with doubling delays and dropped after <see cref="NotificationOptions.MaxAttempts"/>.
 /// </summary>
+[DevicePlacement]
 internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGrain
 {
     private readonly NotificationOptions _notifications;
@@ -121,6 +123,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     public async ValueTask Accept(ResourceEvent resourceEvent)
     {
+        FollowRequestOrigin();
         if (!Exists || IsExpired(Now()))
         {
             return;

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using VirtualIoT.Tests.Infrastructure;
 
 namespace VirtualIoT.Tests.Operations;
@@ -24,6 +26,25 @@ public sealed class DashboardTests(OperationsFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Silo_counters_show_request_locality_per_binding()
+    {
+        await fixture.Client.RegisterAe();
+        using var hosts = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri("/dashboard/DashboardCounters", UriKind.Relative)));
+        var silo = hosts.RootElement.GetProperty("hosts")[0].GetProperty("siloAddress").GetString();
+
+        // The dashboard collects its counters every second: poll until they are in (monotonic deadline).
+        var clock = Stopwatch.StartNew();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (!names.IsSupersetOf(["virtualiot-http-served-local", "virtualiot-http-served-remote", "virtualiot-http-locality-percent"]))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the silo counters never listed the locality counters; they had {string.Join(", ", names)}");
+            await Task.Delay(200);
+            using var counters = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri($"/dashboard/SiloCounters/{silo}", UriKind.Relative)));
+            names.UnionWith(counters.RootElement.EnumerateArray().Select(c => c.GetProperty("name").GetString()!));
+        }
     }
 
     [Fact]

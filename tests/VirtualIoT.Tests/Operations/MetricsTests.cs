@@ -46,6 +46,23 @@ public sealed partial class MetricsTests(OperationsFixture fixture)
     }
 
     [Fact]
+    public async Task Locality_counter_counts_each_request_a_resource_grain_served_on_this_silo()
+    {
+        const string Local = "binding=http,locality=local";
+        var before = await Scrape();
+
+        var aeId = await Client.RegisterAe();
+        var container = await Client.CreateContainer("/cse-in/" + aeId, aeId);
+        Assert.Equal(2000, (await Client.Retrieve(container, aeId)).Rsc);
+        Assert.Equal(2000, (await Client.Retrieve(container, aeId)).Rsc);
+
+        // One silo: every request is served where it arrived, by the grain it addressed (CSEBase, AE, container twice).
+        var after = await WaitForScrape(text => Delta(before, text, "virtualiot_requests_served_total", Local, protocol: null) >= 4);
+        Assert.Equal(4, Delta(before, after, "virtualiot_requests_served_total", Local, protocol: null));
+        Assert.Equal(0, Delta(before, after, "virtualiot_requests_served_total", "binding=http,locality=remote", protocol: null));
+    }
+
+    [Fact]
     public async Task Scrape_includes_Orleans_ASP_NET_Core_and_runtime_instruments()
     {
         await Client.RegisterAe();
@@ -84,14 +101,18 @@ public sealed partial class MetricsTests(OperationsFixture fixture)
         }
     }
 
-    /// <summary>How much the series of <paramref name="metric"/> with exactly <paramref name="labels"/> (besides protocol and scope) grew.</summary>
-    private static double Delta(string before, string after, string metric, string labels) =>
-        Sum(after, metric, labels) - Sum(before, metric, labels);
+    /// <summary>How much the series of <paramref name="metric"/> with exactly <paramref name="labels"/> (besides protocol, when given, and scope) grew.</summary>
+    private static double Delta(string before, string after, string metric, string labels, string? protocol = "http") =>
+        Sum(after, metric, labels, protocol) - Sum(before, metric, labels, protocol);
 
-    private static double Sum(string scrape, string metric, string labels)
+    private static double Sum(string scrape, string metric, string labels, string? protocol)
     {
         var wanted = labels.Split(',').Select(l => l.Split('=')).ToDictionary(p => p[0], p => p[1]);
-        wanted["protocol"] = "http";
+        if (protocol is not null)
+        {
+            wanted["protocol"] = protocol;
+        }
+
         double sum = 0;
         foreach (Match line in SeriesLine().Matches(scrape))
         {

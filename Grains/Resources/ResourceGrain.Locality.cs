@@ -1,0 +1,38 @@
+using Microsoft.Extensions.DependencyInjection;
+using VirtualIoT.Grains.Placement;
+
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>
+/// Locality: each binding request is counted as served on the silo it entered at or not (<see cref="LocalityMetrics"/>),
+/// and a grain placed with <see cref="DevicePlacement"/> moves to the silo its requests keep arriving at
+/// (<see cref="RequestLocality"/>; Orleans migrates the activation with its state once it is idle).
+/// </summary>
+internal abstract partial class ResourceGrain
+{
+    private RequestLocality? _locality;
+
+    private RequestLocality Locality => _locality ??= new RequestLocality(ServiceProvider.GetRequiredService<ILocalSiloDetails>().SiloAddress,
+        GetType().IsDefined(typeof(DevicePlacementAttribute), inherit: false), ServiceProvider.GetService<LocalityMetrics>());
+
+    /// <summary>
+    /// Called by a cluster call that a device's request causes (a subscription accepting an event of the resource it
+    /// watches): the grain follows that request's origin like a binding request's, but nothing is counted as served.
+    /// </summary>
+    protected void FollowRequestOrigin()
+    {
+        if (Locality.Observe(served: false))
+        {
+            MigrateOnIdle();
+        }
+    }
+
+    /// <summary>Called at the start of every binding request (retrieve, execute).</summary>
+    private void ObserveRequestOrigin()
+    {
+        if (Locality.Observe())
+        {
+            MigrateOnIdle();
+        }
+    }
+}
