@@ -1,4 +1,5 @@
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using static VirtualIoT.Grains.Domain.Presence;
 
@@ -39,16 +40,13 @@ internal static class TimeSeriesPolicy
     public static readonly ResourcePolicy Rules = new(
         ResourceType.TimeSeries,
         ResourcePolicy.Universal(
+        [
             ResourcePolicy.AccessControlPolicyIds,
             ResourcePolicy.Custodian,
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             ResourcePolicy.Creator,
             ResourcePolicy.StateTag,
-            new(AttributeNames.MaxNrOfInstances, "maxNrOfInstances", ValueKind.NonNegativeInteger, Optional, Optional),
-            new(AttributeNames.MaxByteSize, "maxByteSize", ValueKind.NonNegativeInteger, Optional, Optional),
-            new(AttributeNames.MaxInstanceAge, "maxInstanceAge", ValueKind.NonNegativeInteger, Optional, Optional),
-            new(AttributeNames.CurrentNrOfInstances, "currentNrOfInstances", ValueKind.NonNegativeInteger, NotPresent, NotPresent),
-            new(AttributeNames.CurrentByteSize, "currentByteSize", ValueKind.NonNegativeInteger, NotPresent, NotPresent),
+            .. ContainerPolicy.InstanceLimits,
             new(PeriodicInterval, "periodicInterval", ValueKind.PositiveInteger, Optional, Optional),
             new(PeriodicIntervalDelta, "periodicIntervalDelta", ValueKind.NonNegativeInteger, Optional, Optional),
             new(MissingDataDetect, "missingDataDetect", ValueKind.Boolean, Optional, Optional),
@@ -57,7 +55,8 @@ internal static class TimeSeriesPolicy
             new(MissingDataCurrentNr, "missingDataCurrentNr", ValueKind.NonNegativeInteger, NotPresent, NotPresent),
             new(MissingDataDetectTimer, "missingDataDetectTimer", ValueKind.PositiveInteger, Optional, Optional),
             new("cnf", "contentInfo", ValueKind.String, Optional, Optional),
-            new("or", "ontologyRef", ValueKind.String, Optional, Optional)),
+            new("or", "ontologyRef", ValueKind.String, Optional, Optional),
+        ]),
         check: Check,
         defaults: Defaults);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using VirtualIoT.Gateway.Serialization;
 using VirtualIoT.Tests.Infrastructure;
+using static VirtualIoT.Tests.Bindings.SuiteContent;
 
 namespace VirtualIoT.Tests.Bindings;
 
@@ -13,38 +14,14 @@ namespace VirtualIoT.Tests.Bindings;
 [Collection(BindingsCollection.Name)]
 public sealed class TimeSeriesSuiteTests(BindingsFixture fixture)
 {
-    public static TheoryData<string, ContentSerialization> Combinations()
-    {
-        var data = new TheoryData<string, ContentSerialization>();
-        foreach (var binding in BindingsFixture.Bindings)
-        {
-            data.Add(binding, ContentSerialization.Json);
-            data.Add(binding, ContentSerialization.Cbor);
-        }
-
-        return data;
-    }
+    public static TheoryData<string, ContentSerialization> Combinations() => JsonAndCbor();
 
     public static TheoryData<string> Bindings() => [.. BindingsFixture.Bindings];
 
-    private static Dictionary<string, object?> Tree(string root, params (string Name, object? Value)[] attributes) => new()
-    {
-        [root] = attributes.ToDictionary(a => a.Name, a => a.Value),
-    };
-
-    private static List<object?> List(params object?[] items) => [.. items];
-
     private static string Timestamp(DateTime utc) => utc.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture);
 
-    private async Task<(IBindingClient Client, string AeId)> RegisterAsync(string binding, ContentSerialization serialization)
-    {
-        var aeId = "Cts" + Guid.NewGuid().ToString("N")[..10];
-        var client = await fixture.ConnectAsync(binding, serialization, aeId);
-        var answer = await client.SendAsync(new TestPrimitive(1, "cse-in", aeId, 2,
-            Tree("m2m:ae", ("rn", aeId), ("api", "Nts"), ("rr", true), ("srv", List("3")))));
-        Assert.True(answer.Rsc == 2001, $"registration answered {answer}");
-        return (client, aeId);
-    }
+    private Task<(IBindingClient Client, string AeId)> RegisterAsync(string binding, ContentSerialization serialization) =>
+        SuiteContent.RegisterAsync(fixture, binding, serialization, "ts");
 
     private static Task<TestAnswer> AddInstance(IBindingClient client, string series, string aeId, string dgt, object content) =>
         client.SendAsync(new TestPrimitive(1, series, aeId, 30, Tree("m2m:tsi", ("dgt", dgt), ("con", content))));
