@@ -1,4 +1,5 @@
 using VirtualIoT.Gateway.Serialization;
+using static VirtualIoT.Tests.Bindings.SuiteContent;
 
 namespace VirtualIoT.Tests.Bindings;
 
@@ -12,11 +13,6 @@ namespace VirtualIoT.Tests.Bindings;
 public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
 {
     public static TheoryData<string> Bindings() => new(BindingsFixture.Bindings);
-
-    internal static Dictionary<string, object?> Tree(string root, params (string Name, object? Value)[] attributes) => new()
-    {
-        [root] = attributes.ToDictionary(a => a.Name, a => a.Value),
-    };
 
     internal static Dictionary<string, string> Parameters(params (string Name, string Value)[] parameters) =>
         parameters.ToDictionary(p => p.Name, p => p.Value);
@@ -44,7 +40,7 @@ public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
     [MemberData(nameof(Bindings))]
     public async Task A_target_receiving_a_gid_again_answers_4104(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var first = await ContainerAsync(client, aeId);
         var second = await ContainerAsync(client, aeId);
@@ -68,7 +64,7 @@ public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
     [MemberData(nameof(Bindings))]
     public async Task A_fan_out_with_a_used_gid_answers_4104_for_each_member_that_received_it(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var reached = await ContainerAsync(client, aeId);
         var fresh = await ContainerAsync(client, aeId);
@@ -91,7 +87,7 @@ public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
     [MemberData(nameof(Bindings))]
     public async Task A_member_shared_by_nested_groups_is_created_in_once(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var shared = await ContainerAsync(client, aeId);
         var other = await ContainerAsync(client, aeId);
@@ -113,7 +109,7 @@ public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
     [MemberData(nameof(Bindings))]
     public async Task A_loop_of_groups_ends_where_it_returns_with_4104(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var first = await ContainerAsync(client, aeId);
         var second = await ContainerAsync(client, aeId);
@@ -136,7 +132,7 @@ public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
     [MemberData(nameof(Bindings))]
     public async Task A_fan_out_whose_members_answer_before_rset_aggregates_them_all(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var first = await ContainerAsync(client, aeId);
         var second = await ContainerAsync(client, aeId);

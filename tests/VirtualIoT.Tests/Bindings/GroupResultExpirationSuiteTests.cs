@@ -1,5 +1,6 @@
 using VirtualIoT.Gateway.Serialization;
 using static VirtualIoT.Tests.Bindings.GroupRequestSuiteTests;
+using static VirtualIoT.Tests.Bindings.SuiteContent;
 
 namespace VirtualIoT.Tests.Bindings;
 
@@ -11,7 +12,7 @@ namespace VirtualIoT.Tests.Bindings;
 [Collection(BindingsTimingCollection.Name)]
 public sealed class GroupResultExpirationSuiteTests(BindingsFixture fixture)
 {
-    public static TheoryData<string> Bindings() => new(BindingsFixture.Bindings);
+    public static TheoryData<string> Bindings() => GroupRequestSuiteTests.Bindings();
 
     /// <summary>
     /// A group of the AE's polling channel (whose <c>pcu</c> answers only when something is queued for the AE: never,
@@ -19,7 +20,7 @@ public sealed class GroupResultExpirationSuiteTests(BindingsFixture fixture)
     /// </summary>
     private async Task<(IBindingClient Client, string FanOut, string AeId)> SlowAndFastMemberAsync(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "rset");
         var channel = await CreateAsync(client, "cse-in/" + aeId, aeId, 15, Tree("m2m:pch", ("rn", "pch")));
         var container = await ContainerAsync(client, aeId);
         await GroupAsync(client, aeId, "grp", channel, container);
