@@ -176,6 +176,13 @@ public sealed record ResourceRequest
     /// <c>pcu</c> may wait for something to be queued.
     /// </summary>
     [Id(15)] public DateTimeOffset? RequestExpiration { get; init; }
+
+    /// <summary>
+    /// The binding that received the request (<c>http</c>, <c>mqtt</c>, <c>ws</c>) when it left Orleans' request
+    /// context without a <see cref="RequestOrigin"/> (a binding inside a one-silo cluster, where every request is
+    /// served on the silo it arrived at): the resource grain counts it as served locally. Null otherwise.
+    /// </summary>
+    [Id(16)] public string? Binding { get; init; }
 }
 
 /// <summary>
