@@ -178,11 +178,26 @@ public sealed record ResourceRequest
     [Id(15)] public DateTimeOffset? RequestExpiration { get; init; }
 
     /// <summary>
+    /// <c>rset</c> (<c>X-M2M-RST</c>) as the binding read it, or null: a fan-out through a group's <c>fopt</c>
+    /// aggregates only the members that answered by then.
+    /// </summary>
+    [Id(16)] public DateTimeOffset? ResultExpiration { get; init; }
+
+    /// <summary><c>rt</c>: what the originator asked for; a fan-out past its <c>rset</c> answers blocking requests 4008.</summary>
+    [Id(17)] public ResponseType ResponseType { get; init; } = ResponseType.Blocking;
+
+    /// <summary>
+    /// <c>gid</c> (<c>X-M2M-GID</c>, Group Request Identifier, TS-0001 8.1.2), or null: a target that already received a
+    /// request with this identifier answers 4104.
+    /// </summary>
+    [Id(18)] public string? GroupRequestIdentifier { get; init; }
+
+    /// <summary>
     /// The binding that received the request (<c>http</c>, <c>mqtt</c>, <c>ws</c>) when it left Orleans' request
     /// context without a <see cref="RequestOrigin"/> (a binding inside a one-silo cluster, where every request is
     /// served on the silo it arrived at): the resource grain counts it as served locally. Null otherwise.
     /// </summary>
-    [Id(16)] public string? Binding { get; init; }
+    [Id(19)] public string? Binding { get; init; }
 }
 
 /// <summary>

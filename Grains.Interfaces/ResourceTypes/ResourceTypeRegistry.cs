@@ -42,7 +42,7 @@ public static class ResourceTypeRegistry
             Parents =
             [
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
-                ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request,
+                ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
             ],
         },
         new()
@@ -86,6 +86,18 @@ public static class ResourceTypeRegistry
         },
         new()
         {
+            // The prefix is not "ts": no prefix may start another, and "tsi" is the instances'.
+            Type = ResourceType.TimeSeries, ShortName = "ts", Ids = ResourceIdScheme.Prefixed, IdPrefix = "tser",
+            Grain = static (grains, ri) => grains.GetGrain<ITimeSeriesGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container], Announceable = true, HasLatestAndOldest = true,
+        },
+        new()
+        {
+            Type = ResourceType.TimeSeriesInstance, ShortName = "tsi", Ids = ResourceIdScheme.Held, IdPrefix = "tsi",
+            Holder = ResourceType.TimeSeries, Parents = [ResourceType.TimeSeries], Announceable = true,
+        },
+        new()
+        {
             Type = ResourceType.Request, ShortName = "req", Ids = ResourceIdScheme.Prefixed, IdPrefix = "req",
             Grain = static (grains, ri) => grains.GetGrain<IRequestGrain>(ri),
             Parents = [ResourceType.CSEBase], CreatedByCse = true,
@@ -108,8 +120,6 @@ public static class ResourceTypeRegistry
         new(ResourceType.NotificationTargetMgmtPolicyRef, "ntpr", [ResourceType.Subscription]),
         new(ResourceType.NotificationTargetPolicy, "ntp", [ResourceType.CSEBase]),
         new(ResourceType.PolicyDeletionRules, "pdr", []),
-        new(ResourceType.TimeSeries, "ts", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container]),
-        new(ResourceType.TimeSeriesInstance, "tsi", []),
         new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
         new(ResourceType.TimeSyncBeacon, "tsb", [ResourceType.CSEBase]),
     ];

@@ -11,6 +11,7 @@ using VirtualIoT.Grains.Resources.Node;
 using VirtualIoT.Grains.Resources.PollingChannel;
 using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Subscription;
+using VirtualIoT.Grains.Resources.TimeSeries;
 
 namespace VirtualIoT.Grains.Domain;
 
@@ -42,6 +43,8 @@ internal static class Policies
         NodePolicy.Rules,
         RequestPolicy.Rules,
         PollingChannelPolicy.Rules,
+        TimeSeriesPolicy.Rules,
+        TimeSeriesInstancePolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

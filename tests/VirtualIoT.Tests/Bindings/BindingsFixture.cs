@@ -63,3 +63,10 @@ public sealed class BindingsCollection : ICollectionFixture<BindingsFixture>
 {
     public const string Name = "bindings";
 }
+
+/// <summary>The binding cases that mostly wait on real time: a platform of their own, so their waits run beside the rest.</summary>
+[CollectionDefinition(Name)]
+public sealed class BindingsTimingCollection : ICollectionFixture<BindingsFixture>
+{
+    public const string Name = "bindings-timing";
+}
