@@ -177,10 +177,10 @@ steady() {
         read -r responses errors <<<"$(http_load "$n" "$op" "$DURATION" m)"
         after=$(silo_cpu "$n")
         rps=$(awk -v r="$responses" -v d="$DURATION" 'BEGIN { printf "%.1f", r / d }')
-        cpu=$(awk -v r="$responses" -v t=$((after - before)) -v hz="$TICKS" 'BEGIN { printf "%.1f", r > 0 ? 1e6 * t / hz / r : 0 }')
+        cpu=$(awk -v r="$responses" -v t=$((after - before)) -v hz="$TICKS" 'BEGIN { printf "%.1f", (r > 0 ? 1e6 * t / hz / r : 0) }')
       fi
       la=$(served "$n" local); aa=$(served "$n" all)
-      locality=$(awk -v l=$((la - lb)) -v a=$((aa - ab)) 'BEGIN { printf "%.1f", a > 0 ? 100 * l / a : 0 }')
+      locality=$(awk -v l=$((la - lb)) -v a=$((aa - ab)) 'BEGIN { printf "%.1f", (a > 0 ? 100 * l / a : 0) }')
       echo "$n $op $rps $cpu $locality $errors" | tee -a "$RESULTS" >&2
     done
     stop_started
