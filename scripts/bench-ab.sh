@@ -33,7 +33,7 @@ OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-ab}
 export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
 
 require_wrk
-mkdir -p "$OUT"
+mkdir -p "$OUT/bin"
 rm -f "$OUT"/*.log "$OUT"/*.txt
 
 # build_rev REV DIR: the Silo of git revision REV built in Release into DIR (once; kept for later runs).

@@ -5,13 +5,18 @@ using Microsoft.IO;
 namespace VirtualIoT.Gateway.Json;
 
 /// <summary>
-/// A per-thread <see cref="Utf8JsonWriter"/> over a buffer of pooled blocks, for serializing one response at a time
-/// without allocating a writer per response, and without the large arrays a growing contiguous buffer would allocate
-/// for a large answer (a fan-out's <c>m2m:agr</c> of a thousand members is some 300 KB). Serialization is synchronous,
-/// so a thread never lends its writer across an await: rent, write, use the bytes, return, all before the next await.
+/// A per-thread <see cref="Utf8JsonWriter"/> over a per-thread buffer of pooled blocks, for serializing one response
+/// at a time without allocating a writer or a buffer per response, and without the large arrays a growing contiguous
+/// buffer would allocate for a large answer (a fan-out's <c>m2m:agr</c> of a thousand members is some 300 KB).
+/// Serialization is synchronous, so a thread never lends its writer across an await: rent, write, use the bytes,
+/// return, all before the next await.
 /// </summary>
 internal static class PooledJsonWriter
 {
+    // A buffer holding more than this after a response gives its blocks back to the pool rather than keeping them
+    // for the thread's next response.
+    private const int RetainedBufferBytes = 64 * 1024;
+
     private static readonly RecyclableMemoryStreamManager s_blocks = new(new RecyclableMemoryStreamManager.Options
     {
         // Below the large-object heap's threshold, so that a block the pool cannot keep is cheap garbage.
@@ -21,13 +26,17 @@ internal static class PooledJsonWriter
     });
 
     [ThreadStatic]
+    private static RecyclableMemoryStream? t_buffer;
+
+    [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    /// <summary>The thread's writer, reset onto an empty buffer of pooled blocks; give the buffer back with <see cref="Return"/>.</summary>
+    /// <summary>The thread's writer, reset onto the thread's emptied buffer of pooled blocks; give the buffer back with <see cref="Return"/>.</summary>
     public static Utf8JsonWriter Rent(out RecyclableMemoryStream buffer)
     {
-        // A fixed ID: the stream's ID only names it in the pool's diagnostics, and a new GUID per response costs.
-        buffer = s_blocks.GetStream(Guid.Empty);
+        // Kept per thread: a stream is a finalizable object, which costs more to allocate than the bytes it holds.
+        // A fixed ID: the stream's ID only names it in the pool's diagnostics, and a new GUID costs.
+        buffer = t_buffer ??= s_blocks.GetStream(Guid.Empty);
 
         // As a buffer writer, not a stream: the writer then writes straight into the blocks.
         IBufferWriter<byte> output = buffer;
@@ -36,10 +45,22 @@ internal static class PooledJsonWriter
         return writer;
     }
 
-    /// <summary>Returns the buffer's blocks to the pool (the bytes are no longer readable).</summary>
+    /// <summary>Empties the buffer for the thread's next response (its bytes are no longer readable); a large one gives its blocks back to the pool.</summary>
     public static void Return(RecyclableMemoryStream buffer)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        buffer.Dispose();
+        if (buffer.Capacity > RetainedBufferBytes || !ReferenceEquals(buffer, t_buffer))
+        {
+            if (ReferenceEquals(buffer, t_buffer))
+            {
+                t_buffer = null;
+            }
+
+            buffer.Dispose();
+            return;
+        }
+
+        buffer.Position = 0;
+        buffer.SetLength(0);
     }
 }

@@ -203,6 +203,7 @@ public sealed class AzureTableBoundedRecordTests(AzuriteServer server, ITestOutp
     }
 }
 
+[Trait("Speed", "Slow")]
 public sealed class MemoryBoundedRecordTests(ITestOutputHelper output)
 {
     [Fact]

@@ -16,6 +16,7 @@ namespace VirtualIoT.Tests.Backends;
 /// stores stays under a fixed size (a page, not the whole name table), and a shard stored in the old format (one
 /// dictionary in its state) moves its names to pages on activation and answers as before.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class IndexShardPageTests(ITestOutputHelper output)
 {
     /// <summary>

@@ -9,6 +9,7 @@ namespace VirtualIoT.Tests.Backends;
 /// stays out after the shard is read back from storage, even though the page it is stored on was not rewritten
 /// and the newer create that pushed it out was released since.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class LedgerWindowTests
 {
     private const int Shards = 256;

@@ -92,6 +92,7 @@ public sealed class PostgresReminderTests(PostgresServer server)
     }
 }
 
+[Trait("Speed", "Slow")]
 public sealed class InMemoryReminderTests
 {
     [Fact]

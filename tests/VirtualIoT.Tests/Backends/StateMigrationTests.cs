@@ -18,6 +18,7 @@ namespace VirtualIoT.Tests.Backends;
 /// silo's grain storage as the earlier code serialised them, the resource answers as it did, and its next write
 /// stores the new shape with none of the old fields.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class StateMigrationTests
 {
     private const string ContainerId = "cntlegacy000001";

@@ -68,3 +68,13 @@ public sealed class CseCollection : ICollectionFixture<CseFixture>
 {
     public const string Name = "cse";
 }
+
+/// <summary>
+/// The protocol tests that mostly wait on real time (future execution times, request expiry, long polls): a platform
+/// of their own, so their waits run beside the rest of the protocol suite instead of in line with it.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class CseTimingCollection : ICollectionFixture<CseFixture>
+{
+    public const string Name = "cse-timing";
+}

@@ -93,3 +93,13 @@ public sealed class MqttCollection : ICollectionFixture<MqttFixture>
 {
     public const string Name = "mqtt";
 }
+
+/// <summary>
+/// The MQTT tests that mostly wait on real time (future execution times): a platform of their own, so their waits
+/// run beside the rest of the MQTT suite instead of in line with it.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class MqttTimingCollection : ICollectionFixture<MqttFixture>
+{
+    public const string Name = "mqtt-timing";
+}

@@ -8,7 +8,7 @@ namespace VirtualIoT.Tests.Mqtt;
 /// <c>rset</c>, <c>oet</c> and <c>rt</c>; a request waiting for its <c>oet</c> does not hold up the client's next
 /// requests; <c>vsi</c> is echoed and <c>ot</c> set in every response primitive.
 /// </summary>
-[Collection(MqttCollection.Name)]
+[Collection(MqttTimingCollection.Name)]
 public sealed class MqttRequestTimingTests(MqttFixture fixture)
 {
     private async Task<(MqttTestClient Client, string AeId)> RegisteredDeviceAsync()

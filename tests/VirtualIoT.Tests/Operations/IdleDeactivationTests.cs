@@ -6,6 +6,7 @@ namespace VirtualIoT.Tests.Operations;
 
 /// <summary><c>Orleans:CollectionAge</c> reaches Orleans: an idle device's grains leave memory after it.</summary>
 [Collection(OperationsCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class IdleDeactivationTests
 {
     [Fact]

@@ -11,7 +11,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// <c>rs</c>/<c>ors</c> there once the operation ran; <c>rt=2</c> also notifies the result (<c>m2m:rsp</c>) to
 /// <c>X-M2M-RTU</c> or the originator's <c>poa</c>; the <c>&lt;request&gt;</c> expires at <c>X-M2M-RST</c>.
 /// </summary>
-[Collection(CseCollection.Name)]
+[Collection(CseTimingCollection.Name)]
 public sealed class NonBlockingRequestTests(CseFixture fixture) : IAsyncLifetime
 {
     private readonly NotificationReceiver _receiver = new();

@@ -10,7 +10,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// <c>rqag</c>), which answers 4008 when nothing comes before the request expires; the AE answers a request it took
 /// with a NOTIFY of its response (<c>m2m:rsp</c>) to <c>pcu</c>.
 /// </summary>
-[Collection(CseCollection.Name)]
+[Collection(CseTimingCollection.Name)]
 public sealed class PollingChannelTests(CseFixture fixture)
 {
     private OneM2MClient Client => fixture.Client;

@@ -10,7 +10,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// <c>rt=5</c> answers 204 without a body (<c>rt=1</c>/<c>rt=2</c>: NonBlockingRequestTests); <c>X-M2M-VSI</c> is echoed and
 /// <c>X-M2M-OT</c> set on every response.
 /// </summary>
-[Collection(CseCollection.Name)]
+[Collection(CseTimingCollection.Name)]
 public sealed class RequestTimingTests(CseFixture fixture)
 {
     private OneM2MClient Client => fixture.Client;

@@ -13,6 +13,7 @@ namespace VirtualIoT.Tests.Security;
 /// The cases come from a fixed seed (<see cref="TestSeed"/>).
 /// </summary>
 [Collection(SecureCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AuthenticationFuzzTests(SecureCseFixture fixture, ITestOutputHelper output)
 {
     private const int Samples = 1000;

@@ -8,6 +8,7 @@ namespace VirtualIoT.Tests.Security;
 /// refill could land between the last guess and the check.
 /// </summary>
 [Collection(LockoutCseCollection.Name)]
+[Trait("Speed", "Slow")]
 public sealed class AuthenticationLockoutTests(LockoutCseFixture fixture)
 {
     [Fact]
