@@ -81,6 +81,14 @@ public sealed class CseOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long the CSE remembers that a target received a request with a given Group Request Identifier (<c>gid</c>),
+    /// answering a repeat 4104 within that time. Default 10 min: far beyond any fan-out, yet a client that reuses its
+    /// identifiers much later is not refused.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan GroupRequestRetention { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Completed creates a parent remembers per originator (the newest). Default 4.</summary>
     [Range(1, 1000)]
     public int IdempotentCreatesPerOriginator { get; set; } = 4;

@@ -176,6 +176,21 @@ public sealed record ResourceRequest
     /// <c>pcu</c> may wait for something to be queued.
     /// </summary>
     [Id(15)] public DateTimeOffset? RequestExpiration { get; init; }
+
+    /// <summary>
+    /// <c>rset</c> (<c>X-M2M-RST</c>) as the binding read it, or null: a fan-out through a group's <c>fopt</c>
+    /// aggregates only the members that answered by then.
+    /// </summary>
+    [Id(16)] public DateTimeOffset? ResultExpiration { get; init; }
+
+    /// <summary><c>rt</c>: what the originator asked for; a fan-out past its <c>rset</c> answers blocking requests 4008.</summary>
+    [Id(17)] public ResponseType ResponseType { get; init; } = ResponseType.Blocking;
+
+    /// <summary>
+    /// <c>gid</c> (<c>X-M2M-GID</c>, Group Request Identifier, TS-0001 8.1.2), or null: a target that already received a
+    /// request with this identifier answers 4104.
+    /// </summary>
+    [Id(18)] public string? GroupRequestIdentifier { get; init; }
 }
 
 /// <summary>

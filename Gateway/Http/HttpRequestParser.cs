@@ -142,6 +142,7 @@ public static class HttpRequestParser
             Filter = query.Filter,
             AttributeList = query.AttributeList,
             OriginatorAddress = request.HttpContext.Connection.RemoteIpAddress?.ToString(),
+            GroupRequestIdentifier = headers[OneM2MHeaders.GroupRequestIdentifier] is { Count: > 0 } gid && gid.ToString() is { Length: > 0 } text ? text : null,
         };
         return new ParsedHttpRequest(resourceRequest, address.Value);
     }

@@ -30,6 +30,9 @@ public static class OneM2MHeaders
     /// <summary>Response type notification URIs (<c>rtu</c>): where a nonBlockingRequestAsynch result goes, joined by <c>&amp;</c>.</summary>
     public const string ResponseTypeUris = "X-M2M-RTU";
 
+    /// <summary>Group request identifier (<c>gid</c>).</summary>
+    public const string GroupRequestIdentifier = "X-M2M-GID";
+
     /// <summary>Vendor information (<c>vsi</c>), echoed in the response.</summary>
     public const string VendorInformation = "X-M2M-VSI";
 

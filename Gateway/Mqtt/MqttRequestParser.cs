@@ -33,7 +33,7 @@ public static partial class MqttRequestParser
     // for other names, and 1 << -1 is negative.
     private static readonly string[] s_primitiveNames =
         ["op", "to", "fr", "rqi", "rvi", "ty", "pc", "fc", "rt", "rcn", "drt", "atrl", "da", "sqi", "rp", "rids", "tids", "ltids", "tqi", "asi", "auri",
-         "rqet", "rset", "oet", "vsi"];
+         "rqet", "rset", "oet", "vsi", "gid"];
 
     /// <summary>
     /// Parses <paramref name="payload"/> received on <paramref name="topic"/> (a <see cref="MqttTopicKind.Request"/> or
@@ -65,6 +65,7 @@ public static partial class MqttRequestParser
         var reader = new Utf8JsonReader(payload, s_options);
         string? op = null, to = null, from = null, requestIdentifier = null, releaseVersion = null, type = null;
         string? requestExpiration = null, resultExpiration = null, executionTime = null, responseType = null, vendorInformation = null;
+        string? groupRequestIdentifier = null;
         List<string>? responseTargets = null;
         var content = default(Utf8JsonReader);
         var hasContent = false;
@@ -139,6 +140,9 @@ public static partial class MqttRequestParser
                     case "vsi":
                         vendorInformation = PrimitiveMemberReader.Text(ref reader, name, ref fieldError);
                         break;
+                    case "gid":
+                        groupRequestIdentifier = PrimitiveMemberReader.Text(ref reader, name, ref fieldError);
+                        break;
                     default:
                         if (RequestParameterParser.IsPrimitiveMember(name))
                         {
@@ -147,7 +151,7 @@ public static partial class MqttRequestParser
                         }
                         else
                         {
-                            // ot, ec, gid, tkns…: carried but not acted on, as over HTTP.
+                            // ot, ec, tkns…: carried but not acted on, as over HTTP.
                             reader.Skip();
                         }
 
@@ -179,7 +183,8 @@ public static partial class MqttRequestParser
             ref content, out var request, out var address);
         var parsed = error is not null
             ? Fail(error, requestIdentifier, releaseVersion, from)
-            : new MqttRequest(request, address, null, requestIdentifier, releaseVersion, from, noResponse)
+            : new MqttRequest(string.IsNullOrEmpty(groupRequestIdentifier) ? request : request with { GroupRequestIdentifier = groupRequestIdentifier },
+                address, null, requestIdentifier, releaseVersion, from, noResponse)
             {
                 Timing = new TimingParameters(requestExpiration, resultExpiration, executionTime, responseType, responseTargets),
             };

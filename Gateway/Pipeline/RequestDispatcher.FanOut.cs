@@ -7,7 +7,8 @@ namespace VirtualIoT.Gateway.Pipeline;
 /// the originator may fan out (<c>macp</c>) and who its members are; the pipeline then repeats the request on every
 /// member (plus the path below <c>fopt</c>), a bounded number at a time, each with the originator's own rights, and
 /// answers <c>m2m:agr</c> with one <c>m2m:rsp</c> per member in <c>mid</c> order. The group grain's turn ends with
-/// its answer, so a large fan-out never blocks the group.
+/// its answer, so a large fan-out never blocks the group. A member reached twice (<c>gid</c>) and the result
+/// expiration (<c>rset</c>): RequestDispatcher.GroupRequests.cs.
 /// </summary>
 public sealed partial class RequestDispatcher
 {
@@ -15,7 +16,7 @@ public sealed partial class RequestDispatcher
     private const int MaxFanOutDepth = 8;
 
     private async ValueTask<ResourceResponse> FanOutAsync(IFanOutPointGrain group, ResourceRequest request, bool discovery, int depth,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, FanOutScope? scope)
     {
         if (depth >= MaxFanOutDepth)
         {
@@ -32,14 +33,21 @@ public sealed partial class RequestDispatcher
         var below = request.SubTarget!.Length > 4 ? request.SubTarget[4..] : "";
         var memberRequest = request with { SubTarget = null, ExpectedName = null };
         var members = plan.Members;
+        scope ??= FanOutScope.For(members, group.GetPrimaryKeyString() + "/" + request.SubTarget);
+        var repeated = await RepeatedMembersAsync(scope, request.GroupRequestIdentifier, members, below);
         var answers = new object?[members.Count];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = _fanOutParallelism, CancellationToken = cancellationToken };
-        await Parallel.ForAsync(0, members.Count, options, async (i, token) =>
+        var complete = await RunMembersAsync(members.Count, async (i, token) =>
         {
             var address = members[i] + below;
-            var response = await MemberAsync(memberRequest, address, discovery, depth, token);
+            var response = repeated?[i] == true
+                ? GroupRequestExists(request.GroupRequestIdentifier, address)
+                : await MemberAsync(memberRequest, address, discovery, depth, scope, token);
             answers[i] = MemberResponse(response, request, address);
-        });
+        }, request.ResultExpiration, cancellationToken);
+        if (!complete)
+        {
+            return LateAggregation(request, answers);
+        }
 
         var aggregated = new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:rsp"] = new List<object?>(answers) };
         return new ResourceResponse(ResponseStatusCode.Ok, new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:agr"] = aggregated });
@@ -47,7 +55,7 @@ public sealed partial class RequestDispatcher
 
     /// <summary>One member's answer: resolved and called like any request (a sub-group's <c>fopt</c> fans out again).</summary>
     private async ValueTask<ResourceResponse> MemberAsync(ResourceRequest request, string address, bool discovery, int depth,
-        CancellationToken cancellationToken)
+        FanOutScope? scope, CancellationToken cancellationToken)
     {
         var parsed = AddressParser.ParseTo(address, _resolver.Cse);
         if (!parsed.IsSuccess)
@@ -63,7 +71,7 @@ public sealed partial class RequestDispatcher
                 return ResourceResponse.Error(target.Error);
             }
 
-            var response = await CallAsync(request, target.Value, discovery, cancellationToken, depth + 1);
+            var response = await CallAsync(request, target.Value, discovery, cancellationToken, depth + 1, scope);
             if (response.TargetMissing && target.Value.FromCache)
             {
                 _resolver.Forget(parsed.Value);
@@ -73,7 +81,7 @@ public sealed partial class RequestDispatcher
                     return ResourceResponse.Error(target.Error);
                 }
 
-                response = await CallAsync(request, target.Value, discovery, cancellationToken, depth + 1);
+                response = await CallAsync(request, target.Value, discovery, cancellationToken, depth + 1, scope);
             }
 
             return response;

@@ -74,7 +74,9 @@ public sealed partial class RequestDispatcher
 
     private async Task RunNonBlockingAsync(INonBlockingRequestGrain grain, NonBlockingRequest record, ParsedAddress address, RequestTiming timing)
     {
-        var request = record.Request;
+        // rset bounds a fan-out's aggregation here too (the rest of the timing was checked when the request came).
+        var request = timing.ResultExpiration is null ? record.Request
+            : record.Request with { ResultExpiration = timing.ResultExpiration, ResponseType = timing.ResponseType };
         ResourceResponse outcome;
         try
         {

@@ -54,6 +54,12 @@ public sealed partial class RequestDispatcher
                 {
                     // Poll again (and answer 4008 once the deadline has passed).
                 }
+                catch (OperationCanceledException)
+                {
+                    // The poll's caller gave up (a fan-out past its rset, a client gone): the channel keeps no waiter.
+                    await channel.StopWaiting(reference);
+                    throw;
+                }
             }
 
             await channel.StopWaiting(reference);

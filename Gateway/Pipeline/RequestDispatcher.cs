@@ -99,9 +99,12 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
             await Task.Delay(delay, _failures.Time, cancellationToken);
         }
 
-        if (timing.RequestExpiration is { } expires)
+        if (timing.RequestExpiration is not null || timing.ResultExpiration is not null || timing.ResponseType != ResponseType.Blocking)
         {
-            request = request with { RequestExpiration = expires };
+            request = request with
+            {
+                RequestExpiration = timing.RequestExpiration, ResultExpiration = timing.ResultExpiration, ResponseType = timing.ResponseType,
+            };
         }
 
         return await DispatchAsync(request, address, cancellationToken);
@@ -136,6 +139,7 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     private async ValueTask<ResourceResponse> DispatchWithRetriesAsync(ResourceRequest request, ParsedAddress address, bool discovery, CancellationToken cancellationToken)
     {
         long started = 0;
+        var groupRequestAdmitted = false;
         for (var attempt = 1; ; attempt++)
         {
             // Set while a grain call that must not be repeated is on its way: its failure leaves the outcome unknown.
@@ -146,6 +150,16 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
                 if (!target.IsSuccess)
                 {
                     return ResourceResponse.Error(target.Error);
+                }
+
+                if (request.GroupRequestIdentifier is not null && !groupRequestAdmitted)
+                {
+                    // Once, whatever the retries: a repeat of this very request is not a second arrival.
+                    groupRequestAdmitted = true;
+                    if (await AdmitGroupRequestAsync(request.GroupRequestIdentifier, target.Value) is { } repeated)
+                    {
+                        return repeated;
+                    }
                 }
 
                 unrepeatableCallSent = !IsSafeToRepeat(request, target.Value);
@@ -275,7 +289,7 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
         ClusterFailurePolicy.IsSafeToRepeat(request, ResourceIds.Classify(target.ResourceId, _resolver.CseBaseId));
 
     private ValueTask<ResourceResponse> CallAsync(ResourceRequest request, ResolvedTarget target, bool discovery, CancellationToken cancellationToken,
-        int fanOutDepth = 0)
+        int fanOutDepth = 0, FanOutScope? fanOutScope = null)
     {
         if (target.SubTarget is not null || target.ExpectedName is not null)
         {
@@ -284,7 +298,7 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
 
         if (AddressResolver.IsFanOut(target.SubTarget) && target.Grain is IFanOutPointGrain group)
         {
-            return FanOutAsync(group, request, discovery, fanOutDepth, cancellationToken);
+            return FanOutAsync(group, request, discovery, fanOutDepth, cancellationToken, fanOutScope);
         }
 
         if (target.SubTarget is AddressResolver.PollingChannelUri && target.Grain is IPollingChannelUriGrain channel

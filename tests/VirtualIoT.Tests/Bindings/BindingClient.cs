@@ -116,7 +116,11 @@ internal static class TestPayloads
         foreach (var (name, value) in request.Parameters ?? new Dictionary<string, string>())
         {
             object typed = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : value;
-            if (name is "rcn" or "drt" or "rt" or "da" or "sqi" or "rp")
+            if (name is "gid" or "rset" or "rqet")
+            {
+                primitive[name] = value;
+            }
+            else if (name is "rcn" or "drt" or "rt" or "da" or "sqi" or "rp")
             {
                 primitive[name] = typed;
             }

@@ -48,6 +48,19 @@ public sealed class BindingsFixture : IAsyncLifetime
         _ => throw new ArgumentOutOfRangeException(nameof(binding), binding, "no such binding"),
     };
 
+    /// <summary>A client of <paramref name="binding"/> acting as a freshly registered AE; returns it and the AE-ID.</summary>
+    public async Task<(IBindingClient Client, string AeId)> RegisterAeAsync(string binding, ContentSerialization serialization)
+    {
+        var aeId = "Csuite" + Guid.NewGuid().ToString("N")[..10];
+        var client = await ConnectAsync(binding, serialization, aeId);
+        var answer = await client.SendAsync(new TestPrimitive(1, "cse-in", aeId, 2, new Dictionary<string, object?>
+        {
+            ["m2m:ae"] = new Dictionary<string, object?> { ["rn"] = aeId, ["api"] = "Nsuite", ["rr"] = true, ["srv"] = new List<object?> { "3" } },
+        }));
+        Assert.True(answer.Rsc == 2001, $"registration answered {answer}");
+        return (client, aeId);
+    }
+
     public async Task DisposeAsync()
     {
         _http?.Dispose();

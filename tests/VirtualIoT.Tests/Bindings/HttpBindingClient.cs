@@ -7,6 +7,14 @@ namespace VirtualIoT.Tests.Bindings;
 /// <summary>The HTTP binding (TS-0009) in one serialization: Content-Type and Accept name it.</summary>
 public sealed class HttpBindingClient(HttpClient http, ContentSerialization serialization) : IBindingClient
 {
+    // Request parameters the HTTP binding carries as headers (TS-0009 6.4); the rest go in the query.
+    private static readonly Dictionary<string, string> s_headers = new()
+    {
+        ["gid"] = "X-M2M-GID",
+        ["rset"] = "X-M2M-RST",
+        ["rqet"] = "X-M2M-RET",
+    };
+
     public async Task<TestAnswer> SendAsync(TestPrimitive request)
     {
         var requestId = TestPayloads.NewRequestId();
@@ -17,10 +25,19 @@ public sealed class HttpBindingClient(HttpClient http, ContentSerialization seri
             3 => HttpMethod.Put,
             _ => HttpMethod.Delete,
         };
-        var query = request.Parameters is { Count: > 0 } parameters
-            ? "?" + string.Join("&", parameters.Select(p => p.Key + "=" + Uri.EscapeDataString(p.Value)))
+        var queried = request.Parameters?.Where(p => !s_headers.ContainsKey(p.Key)).ToList() ?? [];
+        var query = queried.Count > 0
+            ? "?" + string.Join("&", queried.Select(p => p.Key + "=" + Uri.EscapeDataString(p.Value)))
             : "";
         using var message = new HttpRequestMessage(method, "/" + request.To + query);
+        foreach (var (name, value) in request.Parameters ?? new Dictionary<string, string>())
+        {
+            if (s_headers.TryGetValue(name, out var header))
+            {
+                message.Headers.TryAddWithoutValidation(header, value);
+            }
+        }
+
         if (request.From is not null)
         {
             message.Headers.TryAddWithoutValidation("X-M2M-Origin", request.From);
