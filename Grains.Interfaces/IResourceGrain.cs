@@ -131,13 +131,24 @@ public sealed record ChildReference(
 /// <param name="ChildTypes"><c>enc/chty</c>: child types that count for net 3 and 4 (all when empty).</param>
 /// <param name="Attributes"><c>enc/atr</c>: attributes whose update counts for net 1 (all when empty).</param>
 /// <param name="Monitors"><c>enc/om</c>: the operations (and their originators) it monitors; null or empty for none.</param>
+/// <param name="MissingData"><c>enc/md</c>: when a timeSeries reports its missing data points to it (net 8); null for none.</param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.SubscriptionFilter")]
 public sealed record SubscriptionFilter(
     [property: Id(0)] string SubscriptionId,
     [property: Id(1)] IReadOnlyList<int> EventTypes,
     [property: Id(2)] IReadOnlyList<int> ChildTypes,
     [property: Id(3)] IReadOnlyList<string> Attributes,
-    [property: Id(4)] IReadOnlyList<OperationMonitor>? Monitors = null);
+    [property: Id(4)] IReadOnlyList<OperationMonitor>? Monitors = null,
+    [property: Id(5)] MissingDataCriteria? MissingData = null);
+
+/// <summary>
+/// <c>enc/md</c> (missingData, TS-0004 6.3.5.x): a missing-data report (net 8) goes out once <paramref name="Number"/>
+/// points went missing within <paramref name="Duration"/> of the first of them.
+/// </summary>
+/// <param name="Number"><c>num</c>: missing points that make a report.</param>
+/// <param name="Duration"><c>dur</c>: the window, from the first missing point, within which they count.</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.MissingDataCriteria")]
+public sealed record MissingDataCriteria([property: Id(0)] int Number, [property: Id(1)] TimeSpan Duration);
 
 /// <summary>
 /// One entry of <c>enc/om</c> (operationMonitor, TS-0004 6.3.5.x): an operation on the subscribed-to resource, by an

@@ -100,6 +100,10 @@ public interface IFanOutGrain : IGrainWithStringKey
 /// The representation's root key when the attributes do not say it (a flexContainerInstance is represented under its
 /// flexContainer's specialization, <c>cod:binSh</c>); null when they do.
 /// </param>
+/// <param name="Subscription">
+/// The one subscription the event is for, when it is not for every subscription its type selects (a timeSeries's
+/// missing-data report: each subscription counts its own window); null otherwise.
+/// </param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.ResourceEvent")]
 public sealed record ResourceEvent(
     [property: Id(0)] string EventId,
@@ -109,7 +113,8 @@ public sealed record ResourceEvent(
     [property: Id(4)] Dictionary<string, object?>? ModifiedAttributes,
     [property: Id(5)] string? Originator = null,
     [property: Id(6)] Operation? Operation = null,
-    [property: Id(7)] string? RootKey = null);
+    [property: Id(7)] string? RootKey = null,
+    [property: Id(8)] string? Subscription = null);
 
 /// <summary>A notification waiting for delivery.</summary>
 /// <param name="Id">Notification ID, sent as the request identifier (<c>X-M2M-RI</c>): the same on every retry.</param>

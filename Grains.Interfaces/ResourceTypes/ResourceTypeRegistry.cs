@@ -42,7 +42,7 @@ public static class ResourceTypeRegistry
             Parents =
             [
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
-                ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request,
+                ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
             ],
             HasNotificationTargetSelfReference = true,
@@ -88,6 +88,18 @@ public static class ResourceTypeRegistry
         },
         new()
         {
+            // The prefix is not "ts": no prefix may start another, and "tsi" is the instances'.
+            Type = ResourceType.TimeSeries, ShortName = "ts", Ids = ResourceIdScheme.Prefixed, IdPrefix = "tser",
+            Grain = static (grains, ri) => grains.GetGrain<ITimeSeriesGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container], Announceable = true, HasLatestAndOldest = true,
+        },
+        new()
+        {
+            Type = ResourceType.TimeSeriesInstance, ShortName = "tsi", Ids = ResourceIdScheme.Held, IdPrefix = "tsi",
+            Holder = ResourceType.TimeSeries, Parents = [ResourceType.TimeSeries], Announceable = true,
+        },
+        new()
+        {
             Type = ResourceType.Request, ShortName = "req", Ids = ResourceIdScheme.Prefixed, IdPrefix = "req",
             Grain = static (grains, ri) => grains.GetGrain<IRequestGrain>(ri),
             Parents = [ResourceType.CSEBase], CreatedByCse = true,
@@ -126,8 +138,6 @@ public static class ResourceTypeRegistry
         new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
-        new(ResourceType.TimeSeries, "ts", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container]),
-        new(ResourceType.TimeSeriesInstance, "tsi", []),
         new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
         new(ResourceType.TimeSyncBeacon, "tsb", [ResourceType.CSEBase]),
     ];

@@ -14,6 +14,7 @@ using VirtualIoT.Grains.Resources.PolicyDeletionRules;
 using VirtualIoT.Grains.Resources.PollingChannel;
 using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Subscription;
+using VirtualIoT.Grains.Resources.TimeSeries;
 
 namespace VirtualIoT.Grains.Domain;
 
@@ -48,6 +49,8 @@ internal static class Policies
         NotificationTargetPolicyRules.Rules,
         PolicyDeletionRulesPolicy.Rules,
         NotificationTargetMgmtPolicyRefPolicy.Rules,
+        TimeSeriesPolicy.Rules,
+        TimeSeriesInstancePolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

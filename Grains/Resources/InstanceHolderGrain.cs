@@ -54,7 +54,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
     protected InstanceIndex Instances { get; }
 
     /// <summary>Where the instances stand (the holder's own part of its state record).</summary>
-    protected ContainerLog Log => Specific<ContainerLog>();
+    protected virtual ContainerLog Log => Specific<ContainerLog>();
 
     /// <summary>The sealed segments, each a page of its own: state name <c>instances</c>, grain id <c>vi-instances/{ri}/{segment}</c>.</summary>
     private StoredPages<InstanceSegment> Segments => _segments ??= new StoredPages<InstanceSegment>(_storage, "instances", "vi-instances", ResourceId);
@@ -165,7 +165,11 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
             }
         }
 
-        attributes[AttributeNames.StateTag] = stateTag;
+        if (InstancePolicy.Attributes.ContainsKey(AttributeNames.StateTag))
+        {
+            attributes[AttributeNames.StateTag] = stateTag;
+        }
+
         attributes[AttributeNames.ContentSize] = size;
 
         Log.NextSequence = sequence + 1;

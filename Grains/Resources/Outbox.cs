@@ -65,6 +65,22 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
         return new RaisedEvent(raised, matching, monitored);
     }
 
+    /// <summary>
+    /// Records an event for one subscription only (<see cref="ResourceEvent.Subscription"/>), in the outbox, to be
+    /// stored by the state write that follows; null when the resource no longer has that subscription.
+    /// </summary>
+    public RaisedEvent? RaiseFor(string subscriptionId, NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes, string rootKey)
+    {
+        if (!links().Subscriptions.ContainsKey(subscriptionId))
+        {
+            return null;
+        }
+
+        var raised = NewEvent(eventType, type, attributes, null) with { RootKey = rootKey, Subscription = subscriptionId };
+        state().Outbox.Add(raised);
+        return new RaisedEvent(raised, [subscriptionId]);
+    }
+
     /// <summary>The operation event of <paramref name="operation"/> for the operation monitors it concerns, in the outbox; null when none.</summary>
     private RaisedEvent? RaiseOperation(Operation operation, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified)
     {
@@ -165,9 +181,13 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
         var subscriptions = links().Subscriptions.Values;
         foreach (var pending in events)
         {
-            var matching = pending is { EventType: NotificationEventType.MonitoredOperation, Operation: { } operation }
-                ? SubscriptionMatcher.Monitoring(subscriptions, operation, pending.Originator)
-                : SubscriptionMatcher.Matching(subscriptions, pending.EventType, pending.ResourceType, pending.ModifiedAttributes);
+            var matching = pending switch
+            {
+                { Subscription: { } one } => links().Subscriptions.ContainsKey(one) ? [one] : [],
+                { EventType: NotificationEventType.MonitoredOperation, Operation: { } operation } =>
+                    SubscriptionMatcher.Monitoring(subscriptions, operation, pending.Originator),
+                _ => SubscriptionMatcher.Matching(subscriptions, pending.EventType, pending.ResourceType, pending.ModifiedAttributes),
+            };
             Dispatch(new RaisedEvent(pending, matching));
         }
     }

@@ -25,60 +25,8 @@ internal sealed class ContainerGrain(
     protected override ValueTask<ResourceResponse> AddChild(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now) =>
         policy.Type == ResourceType.ContentInstance
-            ? CreateInstance(request, accepted, now)
+            ? CreateRequestedInstance(request, accepted, now)
             : base.AddChild(request, policy, accepted, now);
-
-    private async ValueTask<ResourceResponse> CreateInstance(ResourceRequest request, Dictionary<string, object?> accepted, string now)
-    {
-        PurgeExpired(now);
-        if (RequestLedger.Find(Log.Completed, request, Options) is { } done)
-        {
-            var original = ResourceIds.TrySplitInstanceId(done.ResourceId, out _, out var doneSequence) ? Instances.Lookup(doneSequence) : null;
-            return ReplayCreate(request, ContentInstancePolicy.Rules, done, original is null || IsExpired(original, now) ? null : original.Attributes, accepted);
-        }
-
-        string name;
-        if (accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given)
-        {
-            if (!ResourceIds.IsValidName(given))
-            {
-                return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{given}' is not a valid resource name");
-            }
-
-            if (IsNameTaken(given))
-            {
-                return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{given}' exists");
-            }
-
-            name = given;
-        }
-        else
-        {
-            name = FreeInstanceName(null);
-        }
-
-        var size = ResourceFactory.ContentSize(accepted["con"]);
-        if (Limit(AttributeNames.MaxByteSize) is { } mbs && size > mbs)
-        {
-            return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"content size {size} exceeds the container's maxByteSize {mbs}");
-        }
-
-        var stateTag = State.Attributes.StateTag() + 1;
-        var error = AddInstance(accepted, name, now, request.Originator, stateTag, size, State.Attributes, out var attributes, out var raised);
-        if (error is not null)
-        {
-            return ResourceResponse.Error(error);
-        }
-
-        SetCounters(stateTag);
-
-        // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
-        RequestLedger.Record(Log.Completed, request, attributes.ResourceId(), name, Options);
-        await WriteStateAsync();
-        Events.Dispatch(raised);
-
-        return CreatedResponse(request, ContentInstancePolicy.Rules, attributes, accepted, string.Concat(State.Path, "/", name));
-    }
 
     protected override ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {

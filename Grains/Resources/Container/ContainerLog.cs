@@ -3,10 +3,11 @@ namespace VirtualIoT.Grains.Resources.Container;
 /// <summary>
 /// A container's own stored state (<see cref="ResourceState.Specific"/>): where its content instances stand. The
 /// open segment travels here, in the container's state record; sealed segments are pages of their own
-/// (<see cref="StoredPages{T}"/>).
+/// (<see cref="StoredPages{T}"/>). Every instance holder keeps one; a holder with more state of its own extends it
+/// (a timeSeries's missing-data detection).
 /// </summary>
 [GenerateSerializer, Alias("VirtualIoT.ContainerLog")]
-public sealed class ContainerLog : TypeState
+public class ContainerLog : TypeState
 {
     /// <summary>Sequence number the next content instance gets.</summary>
     [Id(0)] public long NextSequence { get; set; }

@@ -33,9 +33,12 @@ internal static class ContentInstancePolicy
         return null;
     }
 
-    // contentInfo (TS-0004 6.3.4.2.x): <type>/<subtype>:<encoding>[:<security>], encoding 0 (none), 1 (base64
-    // string) or 2 (base64 binary). The encoding is required, as ACME requires it (type/subtype:[0-2](:[0-5])?).
-    private static bool IsContentInfo(string cnf)
+    /// <summary>
+    /// contentInfo (TS-0004 6.3.4.2.x): <c>&lt;type&gt;/&lt;subtype&gt;:&lt;encoding&gt;[:&lt;security&gt;]</c>, encoding 0
+    /// (none), 1 (base64 string) or 2 (base64 binary). The encoding is required, as ACME requires it
+    /// (<c>type/subtype:[0-2](:[0-5])?</c>).
+    /// </summary>
+    internal static bool IsContentInfo(string cnf)
     {
         var parts = cnf.Split(':');
         if (parts.Length is < 2 or > 3 || parts[1] is not ("0" or "1" or "2")

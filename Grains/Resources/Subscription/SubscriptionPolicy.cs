@@ -5,12 +5,15 @@ namespace VirtualIoT.Grains.Resources.Subscription;
 /// <summary>Attribute rules of the subscription (TS-0004 7.4.8, docs/protocol.md §2.6).</summary>
 internal static class SubscriptionPolicy
 {
-    /// <summary>Notification event types this CSE raises: update, delete, create and delete of a direct child, blocking update.</summary>
+    /// <summary>
+    /// Notification event types this CSE raises: update, delete, create and delete of a direct child, blocking update,
+    /// a timeSeries's missing data points.
+    /// </summary>
     private static readonly HashSet<long> s_supportedEvents =
     [
         (long)NotificationEventType.UpdateOfResource, (long)NotificationEventType.DeleteOfResource,
         (long)NotificationEventType.CreateOfDirectChildResource, (long)NotificationEventType.DeleteOfDirectChildResource,
-        (long)NotificationEventType.BlockingUpdate,
+        (long)NotificationEventType.BlockingUpdate, (long)NotificationEventType.ReportOnGeneratedMissingDataPoints,
     ];
 
     /// <summary>Subscription attributes defined by the standard but not supported yet (5001 when given).</summary>
@@ -22,7 +25,7 @@ internal static class SubscriptionPolicy
 
     /// <summary>Members of <c>enc</c> defined by the standard but not evaluated here yet.</summary>
     private static readonly HashSet<string> s_unsupportedCriteria =
-        new(StringComparer.Ordinal) { "md", "crb", "cra", "ms", "us", "sts", "stb", "exb", "exa", "sza", "szb", "fo", "lbl", "ty", "cty" };
+        new(StringComparer.Ordinal) { "crb", "cra", "ms", "us", "sts", "stb", "exb", "exa", "sza", "szb", "fo", "lbl", "ty", "cty" };
 
     public static readonly ResourcePolicy Rules = new(
         ResourceType.Subscription,
@@ -59,8 +62,10 @@ internal static class SubscriptionPolicy
     /// </summary>
     private static void Defaults(Dictionary<string, object?> attributes, string _)
     {
-        attributes.TryAdd(AttributeNames.NotificationContentType,
-            (long)(NamesBlockingUpdate(attributes) ? NotificationContentType.ModifiedAttributes : NotificationContentType.AllAttributes));
+        attributes.TryAdd(AttributeNames.NotificationContentType, (long)(
+            NamesBlockingUpdate(attributes) ? NotificationContentType.ModifiedAttributes
+            : NamesMissingData(attributes) ? NotificationContentType.TimeSeriesNotification
+            : NotificationContentType.AllAttributes));
         attributes.TryAdd(AttributeNames.EventNotificationCriteria, new Dictionary<string, object?>(StringComparer.Ordinal) { [AttributeNames.NotificationEventType] = new List<object?> { (long)NotificationEventType.UpdateOfResource } });
     }
 
@@ -142,6 +147,13 @@ internal static class SubscriptionPolicy
                         }
 
                         break;
+                    case MissingDataMember:
+                        if (!TryReadMissingData(value, out _))
+                        {
+                            return OneM2MError.BadRequest("enc/md must be {\"num\": a positive integer, \"dur\": an ISO 8601 duration such as PT1M}");
+                        }
+
+                        break;
                     case AttributeNames.Attribute:
                         if (value is not List<object?> list || list.Any(a => a is not string))
                         {
@@ -157,8 +169,16 @@ internal static class SubscriptionPolicy
             }
         }
 
-        // nct per net (TS-0004 Table 6.3.4.2.x): 2 (modified attributes) only for updates; 4 and 5 belong to events
-        // not raised here.
+        // Missing data points (net 8) are counted by enc/md (as ACME: both go together).
+        var missingData = events.Contains((long)NotificationEventType.ReportOnGeneratedMissingDataPoints);
+        var hasMissingData = attributes.Criteria()?.ContainsKey(MissingDataMember) == true;
+        if (missingData != hasMissingData)
+        {
+            return OneM2MError.BadRequest("enc/net 8 (missing data points) and enc/md go together: give both or neither");
+        }
+
+        // nct per net (TS-0004 Table 6.3.4.2.x): 2 (modified attributes) only for updates; 5 (timeSeries
+        // notification) for missing data points and nothing else; 4 belongs to an event not raised here.
         if (attributes.TryGetValue(AttributeNames.NotificationContentType, out var nctValue) && nctValue is long nct)
         {
             if (nct is < (long)NotificationContentType.AllAttributes or > (long)NotificationContentType.TimeSeriesNotification)
@@ -166,7 +186,10 @@ internal static class SubscriptionPolicy
                 return OneM2MError.BadRequest($"nct {nct} is not a notification content type");
             }
 
-            if ((NotificationContentType)nct is NotificationContentType.TriggerPayload or NotificationContentType.TimeSeriesNotification
+            var timeSeriesNotification = (NotificationContentType)nct == NotificationContentType.TimeSeriesNotification;
+            if ((NotificationContentType)nct is NotificationContentType.TriggerPayload
+                || (missingData && (!timeSeriesNotification || events.Count > 1))
+                || (!missingData && timeSeriesNotification)
                 || ((NotificationContentType)nct == NotificationContentType.ModifiedAttributes
                     && events.Any(e => e is not ((long)NotificationEventType.UpdateOfResource or (long)NotificationEventType.BlockingUpdate))))
             {
@@ -225,6 +248,29 @@ internal static class SubscriptionPolicy
         AttributeNames.RateLimit, AttributeNames.PreSubscriptionNotify, AttributeNames.PendingNotification, AttributeNames.NotificationStoragePriority,
         AttributeNames.LatestNotify, AttributeNames.NotificationEventCat,
     ];
+
+    /// <summary><c>enc/md</c>: missingData.</summary>
+    private const string MissingDataMember = "md";
+
+    /// <summary>Whether <c>enc/net</c> names missing data points (8).</summary>
+    private static bool NamesMissingData(Dictionary<string, object?> attributes) =>
+        attributes.Criteria() is { } enc && enc.TryGetValue(AttributeNames.NotificationEventType, out var net)
+        && IsIntegerList(net, out var events) && events.Contains((long)NotificationEventType.ReportOnGeneratedMissingDataPoints);
+
+    /// <summary>Reads <c>enc/md</c> (<c>{"num":3,"dur":"PT1M"}</c>): both members, <c>num</c> positive, <c>dur</c> an ISO 8601 duration above zero.</summary>
+    private static bool TryReadMissingData(object? value, out MissingDataCriteria? criteria)
+    {
+        criteria = null;
+        if (value is Dictionary<string, object?> { Count: 2 } md
+            && md.TryGetValue("num", out var num) && num is long number && number is > 0 and <= int.MaxValue
+            && md.TryGetValue("dur", out var dur) && dur is string text && OneM2MTime.TryParseDuration(text, out var duration) && duration > TimeSpan.Zero)
+        {
+            criteria = new MissingDataCriteria((int)number, duration);
+            return true;
+        }
+
+        return false;
+    }
 
     /// <summary>Whether <c>enc/net</c> names the blocking update (7).</summary>
     private static bool NamesBlockingUpdate(Dictionary<string, object?> attributes) =>
@@ -298,6 +344,12 @@ internal static class SubscriptionPolicy
             }
         }
 
+        // Only a timeSeries detects missing data points (TS-0001 10.2.4.29).
+        if (NamesMissingData(attributes) && parent.Type != ResourceType.TimeSeries)
+        {
+            return OneM2MError.BadRequest($"enc/net 8 (missing data points) needs a timeSeries to subscribe to, not {parent.RootKey}");
+        }
+
         // One blocking-update subscription per resource (TS-0001 10.2.11.x).
         if (Filter("", attributes).EventTypes.Contains((int)NotificationEventType.BlockingUpdate))
         {
@@ -365,7 +417,8 @@ internal static class SubscriptionPolicy
         var atr = enc is not null && enc.TryGetValue(AttributeNames.Attribute, out var atrValue) && atrValue is List<object?> names
             ? names.OfType<string>().ToList()
             : [];
-        return new SubscriptionFilter(subscriptionId, events, childTypes, atr, monitors);
+        var missingData = enc is not null && enc.TryGetValue(MissingDataMember, out var md) && TryReadMissingData(md, out var criteria) ? criteria : null;
+        return new SubscriptionFilter(subscriptionId, events, childTypes, atr, monitors, missingData);
     }
 
     /// <summary>The operation monitors of <c>enc/om</c>, or null without one.</summary>

@@ -1,4 +1,5 @@
 using VirtualIoT.Gateway.Serialization;
+using static VirtualIoT.Tests.Bindings.SuiteContent;
 
 namespace VirtualIoT.Tests.Bindings;
 
@@ -17,34 +18,10 @@ public sealed class FlexContainerSuiteTests(BindingsFixture fixture)
     private const string Temperature = "cod:tempe";
     private const string TemperatureDefinition = "org.onem2m.common.moduleclass.temperature";
 
-    public static TheoryData<string, ContentSerialization> Combinations()
-    {
-        var data = new TheoryData<string, ContentSerialization>();
-        foreach (var binding in BindingsFixture.Bindings)
-        {
-            data.Add(binding, ContentSerialization.Json);
-            data.Add(binding, ContentSerialization.Cbor);
-        }
+    public static TheoryData<string, ContentSerialization> Combinations() => JsonAndCbor();
 
-        return data;
-    }
-
-    private static Dictionary<string, object?> Tree(string root, params (string Name, object? Value)[] attributes) => new()
-    {
-        [root] = attributes.ToDictionary(a => a.Name, a => a.Value),
-    };
-
-    private static List<object?> List(params object?[] items) => [.. items];
-
-    private async Task<(IBindingClient Client, string AeId)> RegisterAsync(string binding, ContentSerialization serialization)
-    {
-        var aeId = "Cflex" + Guid.NewGuid().ToString("N")[..10];
-        var client = await fixture.ConnectAsync(binding, serialization, aeId);
-        var answer = await client.SendAsync(new TestPrimitive(1, "cse-in", aeId, 2,
-            Tree("m2m:ae", ("rn", aeId), ("api", "Nflex"), ("rr", true), ("srv", List("3")))));
-        Assert.True(answer.Rsc == 2001, $"registration answered {answer}");
-        return (client, aeId);
-    }
+    private Task<(IBindingClient Client, string AeId)> RegisterAsync(string binding, ContentSerialization serialization) =>
+        SuiteContent.RegisterAsync(fixture, binding, serialization, "flex");
 
     [Theory]
     [MemberData(nameof(Combinations))]

@@ -28,6 +28,7 @@ public sealed class ProtocolErrorTests(CseFixture fixture)
         { "application/json;ty=3", """{"m2m:cnt":{}}{"m2m:cnt":{}}""", 4000 }, // two documents
         { "application/json;ty=3", """{"m2m:cnt":{},"m2m:cin":{}}""", 4000 }, // two root keys
         { "application/json;ty=3", """{"m2m:cnt":"x"}""", 4000 }, // root value not an object
+        { "application/json;ty=29", """{"m2m:ts":{"pei":1000,"peid":600}}""", 4000 }, // timeSeries: peid above pei/2
         { "application/json;ty=3", """{"m2m:cin":{"con":"x"}}""", 4000 }, // root key not matching ty
         { "application/json;ty=3", """{"cnt":{}}""", 4000 }, // root key without m2m prefix
         { "application/json;ty=3", """{"m2m:cnt":{"lbl":["a"],"lbl":["b"]}}""", 4000 }, // duplicate attribute
@@ -35,7 +36,7 @@ public sealed class ProtocolErrorTests(CseFixture fixture)
         { "application/json;ty=abc", ValidContainer, 4000 }, // non-numeric ty
         { "application/json;ty=0", ValidContainer, 4000 }, // ty 0
         { "application/json;ty=1", """{"m2m:acp":{"pv":{"acr":[]},"pvs":{"acr":[]}}}""", 4000 }, // ACP whose pvs has no rule
-        { "application/json;ty=29", """{"m2m:ts":{}}""", 5001 }, // timeSeries (not implemented)
+        { "application/json;ty=48", """{"m2m:crs":{}}""", 5001 }, // crossResourceSubscription (not implemented)
         { "application/json;ty=28", """{"cod:tempe":{"cnd":"x","curT0":1.5}}""", 4000 }, // flexContainer: cnd not the specialization's
         { "application/json", ValidContainer, 4000 }, // POST without ty is a notify to a non-notifiable target
         { "text/plain;ty=3", ValidContainer, 4015 }, // unsupported media type

@@ -1,0 +1,81 @@
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources;
+
+/// <summary>How an instance holder makes an instance from a create request (a content instance, a timeSeriesInstance).</summary>
+internal abstract partial class InstanceHolderGrain
+{
+    /// <summary>
+    /// Creates an instance from a create request addressed to the holder: a repeat of a stored request answers as
+    /// the first did; the name is the given one (4105 when taken) or a generated one; <c>cs</c> above the holder's
+    /// <c>mbs</c> is 5207; <see cref="InstanceWillBeAdded"/> may refuse it. The instance, the counters and the request
+    /// ledger are stored in one state write, then the child-created event goes out.
+    /// </summary>
+    protected async ValueTask<ResourceResponse> CreateRequestedInstance(ResourceRequest request, Dictionary<string, object?> accepted, string now)
+    {
+        PurgeExpired(now);
+        if (RequestLedger.Find(Log.Completed, request, Options) is { } done)
+        {
+            var original = ResourceIds.TrySplitHeldId(InstancePolicy.Descriptor, done.ResourceId, out _, out var doneSequence)
+                ? Instances.Lookup(doneSequence)
+                : null;
+            return ReplayCreate(request, InstancePolicy, done, original is null || IsExpired(original, now) ? null : original.Attributes, accepted);
+        }
+
+        string name;
+        if (accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given)
+        {
+            if (!ResourceIds.IsValidName(given))
+            {
+                return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{given}' is not a valid resource name");
+            }
+
+            if (IsNameTaken(given))
+            {
+                return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{given}' exists");
+            }
+
+            name = given;
+        }
+        else
+        {
+            name = FreeInstanceName(null);
+        }
+
+        var size = ResourceFactory.ContentSize(accepted["con"]);
+        if (Limit(AttributeNames.MaxByteSize) is { } mbs && size > mbs)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"content size {size} exceeds the maxByteSize {mbs} of {State.Attributes.ResourceName()}");
+        }
+
+        if (InstanceWillBeAdded(accepted, now) is { } refused)
+        {
+            return refused;
+        }
+
+        var stateTag = State.Attributes.StateTag() + 1;
+        var error = AddInstance(accepted, name, now, request.Originator, stateTag, size, State.Attributes, out var attributes, out var raised);
+        if (error is not null)
+        {
+            return ResourceResponse.Error(error);
+        }
+
+        SetCounters(stateTag);
+        InstanceAdded(attributes, now);
+
+        // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
+        RequestLedger.Record(Log.Completed, request, attributes.ResourceId(), name, Options);
+        await WriteStateAsync();
+        Events.Dispatch(raised);
+
+        return CreatedResponse(request, InstancePolicy, attributes, accepted, string.Concat(State.Path, "/", name));
+    }
+
+    /// <summary>Before a requested instance is added (its content validated, its size within <c>mbs</c>): a response refuses it.</summary>
+    protected virtual ResourceResponse? InstanceWillBeAdded(Dictionary<string, object?> accepted, string now) => null;
+
+    /// <summary>After a requested instance is added in memory, before the state write that stores it: the holder may change its own state too.</summary>
+    protected virtual void InstanceAdded(Dictionary<string, object?> attributes, string now)
+    {
+    }
+}
