@@ -48,19 +48,6 @@ public sealed class BindingsFixture : IAsyncLifetime
         _ => throw new ArgumentOutOfRangeException(nameof(binding), binding, "no such binding"),
     };
 
-    /// <summary>A client of <paramref name="binding"/> acting as a freshly registered AE; returns it and the AE-ID.</summary>
-    public async Task<(IBindingClient Client, string AeId)> RegisterAeAsync(string binding, ContentSerialization serialization)
-    {
-        var aeId = "Csuite" + Guid.NewGuid().ToString("N")[..10];
-        var client = await ConnectAsync(binding, serialization, aeId);
-        var answer = await client.SendAsync(new TestPrimitive(1, "cse-in", aeId, 2, new Dictionary<string, object?>
-        {
-            ["m2m:ae"] = new Dictionary<string, object?> { ["rn"] = aeId, ["api"] = "Nsuite", ["rr"] = true, ["srv"] = new List<object?> { "3" } },
-        }));
-        Assert.True(answer.Rsc == 2001, $"registration answered {answer}");
-        return (client, aeId);
-    }
-
     public async Task DisposeAsync()
     {
         _http?.Dispose();
@@ -75,4 +62,11 @@ public sealed class BindingsFixture : IAsyncLifetime
 public sealed class BindingsCollection : ICollectionFixture<BindingsFixture>
 {
     public const string Name = "bindings";
+}
+
+/// <summary>The binding cases that mostly wait on real time: a platform of their own, so their waits run beside the rest.</summary>
+[CollectionDefinition(Name)]
+public sealed class BindingsTimingCollection : ICollectionFixture<BindingsFixture>
+{
+    public const string Name = "bindings-timing";
 }

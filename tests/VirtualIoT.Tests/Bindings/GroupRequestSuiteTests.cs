@@ -1,4 +1,5 @@
 using VirtualIoT.Gateway.Serialization;
+using static VirtualIoT.Tests.Bindings.SuiteContent;
 
 namespace VirtualIoT.Tests.Bindings;
 
@@ -6,45 +7,40 @@ namespace VirtualIoT.Tests.Bindings;
 /// The request parameters of group requests over every binding (<see cref="BindingsFixture.Bindings"/>): the Group
 /// Request Identifier (<c>gid</c>, <c>X-M2M-GID</c>) answered 4104 when a target receives it again, a member reached
 /// twice by one fan-out (groups sharing it, a loop of groups) handled once, and the result expiration (<c>rset</c>,
-/// <c>X-M2M-RST</c>) bounding a fan-out's aggregation, as ACME does (blocking 4008, flexBlocking the members that answered).
+/// <c>X-M2M-RST</c>) with members that all answer in time (late members: <see cref="GroupResultExpirationSuiteTests"/>).
 /// </summary>
 [Collection(BindingsCollection.Name)]
 public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
 {
     public static TheoryData<string> Bindings() => new(BindingsFixture.Bindings);
 
-    private static Dictionary<string, object?> Tree(string root, params (string Name, object? Value)[] attributes) => new()
-    {
-        [root] = attributes.ToDictionary(a => a.Name, a => a.Value),
-    };
-
-    private static Dictionary<string, string> Parameters(params (string Name, string Value)[] parameters) =>
+    internal static Dictionary<string, string> Parameters(params (string Name, string Value)[] parameters) =>
         parameters.ToDictionary(p => p.Name, p => p.Value);
 
-    private static async Task<string> CreateAsync(IBindingClient client, string parent, string aeId, int type, Dictionary<string, object?> content)
+    internal static async Task<string> CreateAsync(IBindingClient client, string parent, string aeId, int type, Dictionary<string, object?> content)
     {
         var created = await client.SendAsync(new TestPrimitive(1, parent, aeId, type, content));
         Assert.True(created.Rsc == 2001, $"create of ty {type} under {parent} answered {created}");
         return (string)created.Resource(content.Keys.Single())["ri"]!;
     }
 
-    private static Task<string> ContainerAsync(IBindingClient client, string aeId) =>
+    internal static Task<string> ContainerAsync(IBindingClient client, string aeId) =>
         CreateAsync(client, "cse-in/" + aeId, aeId, 3, Tree("m2m:cnt", ("rn", "cnt" + Guid.NewGuid().ToString("N")[..8])));
 
-    private static Task<string> GroupAsync(IBindingClient client, string aeId, string name, params string[] members) =>
+    internal static Task<string> GroupAsync(IBindingClient client, string aeId, string name, params string[] members) =>
         CreateAsync(client, "cse-in/" + aeId, aeId, 9, Tree("m2m:grp", ("rn", name), ("mnm", 10L), ("mid", members.Cast<object?>().ToList())));
 
-    private static List<Dictionary<string, object?>> Aggregated(TestAnswer answer) =>
+    internal static List<Dictionary<string, object?>> Aggregated(TestAnswer answer) =>
         (answer.Resource("m2m:agr").GetValueOrDefault("m2m:rsp") as List<object?> ?? throw new Xunit.Sdk.XunitException($"no m2m:rsp in {answer}"))
         .Cast<Dictionary<string, object?>>().ToList();
 
-    private static long Rsc(Dictionary<string, object?> entry) => Convert.ToInt64(entry["rsc"], System.Globalization.CultureInfo.InvariantCulture);
+    internal static long Rsc(Dictionary<string, object?> entry) => Convert.ToInt64(entry["rsc"], System.Globalization.CultureInfo.InvariantCulture);
 
     [Theory]
     [MemberData(nameof(Bindings))]
     public async Task A_target_receiving_a_gid_again_answers_4104(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var first = await ContainerAsync(client, aeId);
         var second = await ContainerAsync(client, aeId);
@@ -68,7 +64,7 @@ public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
     [MemberData(nameof(Bindings))]
     public async Task A_fan_out_with_a_used_gid_answers_4104_for_each_member_that_received_it(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var reached = await ContainerAsync(client, aeId);
         var fresh = await ContainerAsync(client, aeId);
@@ -91,7 +87,7 @@ public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
     [MemberData(nameof(Bindings))]
     public async Task A_member_shared_by_nested_groups_is_created_in_once(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var shared = await ContainerAsync(client, aeId);
         var other = await ContainerAsync(client, aeId);
@@ -113,7 +109,7 @@ public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
     [MemberData(nameof(Bindings))]
     public async Task A_loop_of_groups_ends_where_it_returns_with_4104(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var first = await ContainerAsync(client, aeId);
         var second = await ContainerAsync(client, aeId);
@@ -132,51 +128,11 @@ public sealed class GroupRequestSuiteTests(BindingsFixture fixture)
         Assert.Equal([2001L, 4104L], throughTwo.Select(Rsc));
     }
 
-    /// <summary>
-    /// A group of the AE's polling channel (whose <c>pcu</c> answers only when something is queued for the AE: never,
-    /// here) and a container (which has no <c>pcu</c>: 4004 at once), fanned out to <c>fopt/pcu</c> with <c>rset</c>.
-    /// </summary>
-    private async Task<(IBindingClient Client, string Group, string AeId)> SlowAndFastMemberAsync(string binding)
-    {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
-        var channel = await CreateAsync(client, "cse-in/" + aeId, aeId, 15, Tree("m2m:pch", ("rn", "pch")));
-        var container = await ContainerAsync(client, aeId);
-        await GroupAsync(client, aeId, "grp", channel, container);
-        return (client, $"cse-in/{aeId}/grp/fopt/pcu", aeId);
-    }
-
-    [Theory]
-    [MemberData(nameof(Bindings))]
-    public async Task A_flexBlocking_fan_out_past_its_rset_leaves_out_the_members_that_have_not_answered(string binding)
-    {
-        var (client, fanOut, aeId) = await SlowAndFastMemberAsync(binding);
-        await using var _ = client;
-
-        var answer = await client.SendAsync(new TestPrimitive(2, fanOut, aeId, Parameters: Parameters(("rset", "1500"), ("rt", "4"))));
-
-        Assert.Equal(2000, answer.Rsc);
-        var entry = Aggregated(answer).Single();
-        Assert.Equal(4004L, Rsc(entry));
-    }
-
-    [Theory]
-    [MemberData(nameof(Bindings))]
-    public async Task A_blocking_fan_out_past_its_rset_answers_4008(string binding)
-    {
-        var (client, fanOut, aeId) = await SlowAndFastMemberAsync(binding);
-        await using var _ = client;
-
-        var answer = await client.SendAsync(new TestPrimitive(2, fanOut, aeId, Parameters: Parameters(("rset", "1500"))));
-
-        Assert.Equal(4008, answer.Rsc);
-        Assert.Contains("1 of 2 members answered", answer.Debug, StringComparison.Ordinal);
-    }
-
     [Theory]
     [MemberData(nameof(Bindings))]
     public async Task A_fan_out_whose_members_answer_before_rset_aggregates_them_all(string binding)
     {
-        var (client, aeId) = await fixture.RegisterAeAsync(binding, ContentSerialization.Json);
+        var (client, aeId) = await RegisterAsync(fixture, binding, ContentSerialization.Json, "gid");
         await using var _ = client;
         var first = await ContainerAsync(client, aeId);
         var second = await ContainerAsync(client, aeId);

@@ -257,4 +257,24 @@ public sealed class MqttNotificationTests(MqttNotificationFixture fixture)
         await AssertDeliveredAsync(aeId);
         Assert.Equal(Rqi(overMqtt), overHttp.Single(n => n.Signal?["nev"] is not null).Headers["X-M2M-RI"]);
     }
+
+    [Fact]
+    public async Task A_latestNotify_batch_over_MQTT_carries_event_category_4_in_its_primitive()
+    {
+        var aeId = MqttBindingTests.NewAeId();
+        var topic = NotificationTopic(aeId);
+        await using var device = await DeviceAsync(fixture.ConnectAsync, aeId, topic);
+        var subscribed = await RequestAsync(device, aeId, 1, $"cse-in/{aeId}/temp", 23,
+            $$$"""{"m2m:sub":{"rn":"latest","nu":["{{{aeId}}}"],"enc":{"net":[3]},"bn":{"num":2},"ln":true}}""");
+        Assert.True(subscribed.Rsc == 2001, subscribed.Text);
+
+        await CreateInstanceAsync(aeId, "first");
+        await CreateInstanceAsync(aeId, "second");
+        var batch = await device.WaitForAsync(m => m.Topic == topic && m.Json?["pc"]?["m2m:agn"] is not null, "the latestNotify batch");
+        await AnswerAsync(device, aeId, Rqi(batch));
+
+        Assert.Equal(4, batch.Json!["ec"]!.GetValue<int>());
+        var signal = Assert.Single(batch.Json["pc"]!["m2m:agn"]!["m2m:sgn"]!.AsArray());
+        Assert.Equal("second", signal!["nev"]!["rep"]!["m2m:cin"]!["con"]!.GetValue<string>());
+    }
 }
