@@ -9,7 +9,8 @@ namespace VirtualIoT.Tests.Bindings;
 /// The <c>&lt;timeSeries&gt;</c> (ty 29) and its <c>&lt;timeSeriesInstance&gt;</c>s (ty 30) over every binding: instances
 /// kept by <c>mni</c>/<c>mbs</c>, <c>la</c>/<c>ol</c>, <c>dgt</c> unique per series (4105), the detection parameters'
 /// rules (4000), and missing-data detection with its report to a net 8 subscription (<c>m2m:tsn</c>, nct 5). Detection
-/// runs on the CSE's timer: the tests use a 1 s period and poll to a deadline for what it finds.
+/// runs on the CSE's timer: the tests use a 1 s period and poll to a deadline for what it finds. The instance cases run
+/// in XML too.
 /// </summary>
 [Collection(BindingsCollection.Name)]
 public sealed class TimeSeriesSuiteTests(BindingsFixture fixture)
@@ -27,7 +28,7 @@ public sealed class TimeSeriesSuiteTests(BindingsFixture fixture)
         client.SendAsync(new TestPrimitive(1, series, aeId, 30, Tree("m2m:tsi", ("dgt", dgt), ("con", content))));
 
     [Theory]
-    [MemberData(nameof(Combinations))]
+    [MemberData(nameof(ProtocolSuiteTests.Combinations), MemberType = typeof(ProtocolSuiteTests))]
     public async Task Instances_are_kept_by_mni_with_latest_and_oldest(string binding, ContentSerialization serialization)
     {
         var (client, aeId) = await RegisterAsync(binding, serialization);
