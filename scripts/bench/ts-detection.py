@@ -77,6 +77,8 @@ base_cpu, base_s = window(fed + 5, first_check - 2)
 active_cpu, active_s = window(first_check + PEI + 1, last_covered - 1)
 checks = SERIES * active_s / PEI
 time.sleep(max(0, last_covered + 1 - time.time()))
+control.close()
+control = http.client.HTTPConnection("127.0.0.1", base_port, timeout=30)   # the idle one may have timed out
 rsc, data = send(control, "GET", "/cse-in/tsdcontrol")
 control_mdc = json.loads(data)["m2m:ts"].get("mdc")
 missing = 0
