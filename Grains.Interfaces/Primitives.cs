@@ -191,6 +191,13 @@ public sealed record ResourceRequest
     /// request with this identifier answers 4104.
     /// </summary>
     [Id(18)] public string? GroupRequestIdentifier { get; init; }
+
+    /// <summary>
+    /// The binding that received the request (<c>http</c>, <c>mqtt</c>, <c>ws</c>) when it left Orleans' request
+    /// context without a <see cref="RequestOrigin"/> (a binding inside a one-silo cluster, where every request is
+    /// served on the silo it arrived at): the resource grain counts it as served locally. Null otherwise.
+    /// </summary>
+    [Id(19)] public string? Binding { get; init; }
 }
 
 /// <summary>

@@ -100,8 +100,11 @@ public sealed record LoadGenOptions
     /// <summary>MQTT broker host (default: the base URL's host).</summary>
     public string? MqttHost { get; init; }
 
-    /// <summary>MQTT broker port.</summary>
-    public int MqttPort { get; init; } = 1883;
+    /// <summary>
+    /// MQTT broker ports: device d connects to port d mod n, as its HTTP requests go to base URL d mod n (one
+    /// broker per silo, each device on the silo it resolved).
+    /// </summary>
+    public IReadOnlyList<int> MqttPorts { get; init; } = [1883];
 
     /// <summary>Loopback source addresses 127.0.0.1 … 127.0.0.N the MQTT connections are spread over (ports per address are finite).</summary>
     public int SourceAddresses { get; init; } = 8;

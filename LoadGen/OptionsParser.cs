@@ -39,7 +39,7 @@ public static class OptionsParser
           --prefix P               AE-IDs are C<P><n> (fresh per run)
           --container NAME         container name (data)
           --mqtt-host HOST         MQTT broker host (the base URL's host)
-          --mqtt-port N            MQTT broker port (1883)
+          --mqtt-port N[,N...]     MQTT broker port(s); device d uses port d mod n (1883)
           --source-addresses N     spread MQTT connections over 127.0.0.1..127.0.0.N (8)
           --notify-host HOST       address the notification receiver binds (127.0.0.1)
           --notify-port N          notification receiver port; 0 = free port (0)
@@ -110,11 +110,11 @@ public static class OptionsParser
                     "--prefix" => options with { Prefix = NonEmpty(arg, Value()) },
                     "--container" => options with { ContainerName = NonEmpty(arg, Value()) },
                     "--mqtt-host" => options with { MqttHost = NonEmpty(arg, Value()) },
-                    "--mqtt-port" => options with { MqttPort = Int(arg, Value(), 1, 65535) },
+                    "--mqtt-port" => options with { MqttPorts = Ints(arg, Value(), 1, 65535) },
                     "--source-addresses" => options with { SourceAddresses = Int(arg, Value(), 1, 254) },
                     "--notify-host" => options with { NotifyHost = NonEmpty(arg, Value()) },
                     "--notify-port" => options with { NotifyPort = Int(arg, Value(), 0, 65535) },
-                    "--silo-pid" => options with { SiloPids = Pids(arg, Value()) },
+                    "--silo-pid" => options with { SiloPids = Ints(arg, Value(), 1, int.MaxValue) },
                     "--silo-gc" => options with { SiloGc = true },
                     "--idle-wait" => options with { IdleWait = Duration(arg, Value()) },
                     "--seed" => options with { Seed = Int(arg, Value(), int.MinValue, int.MaxValue) },
@@ -185,15 +185,15 @@ public static class OptionsParser
         _ => throw new FormatException($"{name}: '{text}' is neither http nor mqtt"),
     };
 
-    private static int[] Pids(string name, string text)
+    private static int[] Ints(string name, string text, int min, int max)
     {
         var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var pids = new int[parts.Length];
+        var values = new int[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
-            pids[i] = Int(name, parts[i], 1, int.MaxValue);
+            values[i] = Int(name, parts[i], min, max);
         }
 
-        return pids.Length > 0 ? pids : throw new FormatException($"{name} needs at least one PID");
+        return values.Length > 0 ? values : throw new FormatException($"{name} needs at least one value");
     }
 }

@@ -60,8 +60,9 @@ read -r -a NAMES <<<"$BUILDS"
 # rotated K: the build names rotated left by K places (A B C, B C A, C A B, ...).
 rotated() { local k=$(($1 % ${#NAMES[@]})); echo "${NAMES[@]:k} ${NAMES[@]:0:k}"; }
 # The load generator (setup) of this checkout, the same for both builds.
-release_copy "$OUT" LoadGen
-LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
+# (Its own folder: release_copy replaces OUT/bin, where the builds under test are.)
+release_copy "$OUT/tool" LoadGen
+LOADGEN=(dotnet "$OUT/tool/bin/loadgen/VirtualIoT.LoadGen.dll")
 
 trap stop_started EXIT
 trap 'exit 130' INT TERM

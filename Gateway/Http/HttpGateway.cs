@@ -99,7 +99,7 @@ public sealed partial class HttpGateway
             else
             {
                 noResponse = timing.Value.NoResponse;
-                gateway._origins.Http.MarkCurrent();
+                gateway._origins.Http.Mark();
                 response = gateway._authenticator.Required
                     && await gateway._authenticator.AuthenticateHttpAsync(headers.Authorization, resourceRequest) is { } unauthenticated
                     ? ResourceResponse.Error(unauthenticated)

@@ -130,6 +130,7 @@ public static class HttpRequestParser
 
         var resourceRequest = new ResourceRequest
         {
+            Binding = RequestOrigins.HttpBinding,
             Operation = operation.Value,
             Originator = originator,
             RequestIdentifier = requestIdentifier.Value!,

@@ -35,7 +35,7 @@ internal static partial class PrimitiveExchange
     /// <paramref name="client"/> and answered 5000.
     /// </summary>
     public static async Task<ResourceResponse> ExecuteAsync(RequestDispatcher dispatcher, MqttRequest parsed, RequestTiming timing, OneM2MError? refusal,
-        RequestOrigin origin, ILogger logger, string protocol, string client, CancellationToken cancellationToken)
+        BindingOrigin origin, ILogger logger, string protocol, string client, CancellationToken cancellationToken)
     {
         if (parsed.Request is not { } request)
         {
@@ -49,7 +49,11 @@ internal static partial class PrimitiveExchange
 
         try
         {
-            origin.MarkCurrent();
+            if (!origin.Mark())
+            {
+                request = request with { Binding = origin.Origin.Binding };
+            }
+
             return await dispatcher.DispatchAsync(request, parsed.Address, timing, cancellationToken);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)

@@ -63,7 +63,7 @@ public sealed partial class WebSocketGateway : IHostedService, IAsyncDisposable
     internal RequestDispatcher Dispatcher { get; private set; } = null!;
 
     /// <summary>What this binding marks its requests with (<see cref="RequestOrigins.WebSocket"/>).</summary>
-    internal RequestOrigin Origin { get; private set; } = null!;
+    internal BindingOrigin Origin { get; private set; } = null!;
 
     internal WebSocketNotifier? Notifier { get; private set; }
 

@@ -18,7 +18,7 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
     public async ValueTask Dispatch(string resourceId, ResourceEvent resourceEvent, IReadOnlyList<string> subscriptionIds)
     {
         _locality ??= new RequestLocality(ServiceProvider.GetRequiredService<ILocalSiloDetails>().SiloAddress, followsRequests: true, metrics: null);
-        if (_locality.Observe(served: false))
+        if (_locality.Observe(binding: null, served: false))
         {
             MigrateOnIdle();
         }

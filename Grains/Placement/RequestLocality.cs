@@ -94,10 +94,18 @@ internal sealed class RequestLocality(SiloAddress here, bool followsRequests, Lo
     /// rather than a call it caused); true when the grain should now move to the silo it came from (the caller then
     /// calls <c>MigrateOnIdle</c>, which hands the request context, and so this origin, to the placement director).
     /// </summary>
-    public bool Observe(bool served = true)
+    /// <param name="binding">The request's <see cref="ResourceRequest.Binding"/>: set when its binding, inside a one-silo cluster, left the request context unmarked.</param>
+    /// <param name="served">True for a binding request, false for a call it caused.</param>
+    public bool Observe(string? binding, bool served = true)
     {
         if (RequestOrigin.Current is not { } origin)
         {
+            // Unmarked: a timer or reminder, or a binding request in a one-silo cluster (served where it arrived).
+            if (served && binding is not null)
+            {
+                metrics?.Served(binding, LocalityMetrics.Local);
+            }
+
             return false;
         }
 

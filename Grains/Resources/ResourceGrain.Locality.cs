@@ -21,16 +21,16 @@ internal abstract partial class ResourceGrain
     /// </summary>
     protected void FollowRequestOrigin()
     {
-        if (Locality.Observe(served: false))
+        if (Locality.Observe(binding: null, served: false))
         {
             MigrateOnIdle();
         }
     }
 
     /// <summary>Called at the start of every binding request (retrieve, execute).</summary>
-    private void ObserveRequestOrigin()
+    private void ObserveRequestOrigin(ResourceRequest request)
     {
-        if (Locality.Observe())
+        if (Locality.Observe(request.Binding))
         {
             MigrateOnIdle();
         }

@@ -162,7 +162,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     public async ValueTask<ResourceResponse> Retrieve(ResourceRequest request, CancellationToken cancellationToken = default)
     {
-        ObserveRequestOrigin();
+        ObserveRequestOrigin(request);
         var now = Now();
         if (!IsLive(now) || !IsAddressedByName(request))
         {
@@ -196,7 +196,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     public async ValueTask<ResourceResponse> Execute(ResourceRequest request, CancellationToken cancellationToken = default)
     {
-        ObserveRequestOrigin();
+        ObserveRequestOrigin(request);
         Events.Originator = request.Originator;
         var now = Now();
         if (!Exists || !IsAddressedByName(request))

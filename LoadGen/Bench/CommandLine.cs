@@ -13,15 +13,17 @@ internal sealed class CommandLine
               Trivial Kestrel endpoint: any GET/POST path, reads the body, answers 201 (POST) or 200 (GET) with a
               small fixed m2m:cin body and X-M2M-RSC / X-M2M-RI (echoed) / X-M2M-RVI headers. Runs until stopped.
 
-          setup --base http://127.0.0.1:8080 [--aes 1000] [--concurrency 16] [--mni 10] [--container cnt] [--acpi ID]
-              Registers AEs Cbench0000.. (rn = AE-ID = originator), each with container 'cnt' (or --container; with
+          setup --base http://127.0.0.1:8080 [--aes 1000] [--first 0] [--concurrency 16] [--mni 10] [--container cnt]
+                [--acpi ID]
+              Registers AEs Cbench<first>.. (rn = AE-ID = originator), each with container 'cnt' (or --container; with
               --acpi, linked to that accessControlPolicy) and one contentInstance, then checks that every
               <ae>/<container>/la answers 2000. An AE or container that is already there (4117 / 4105) is accepted,
               so it can be run again against the same CSE.
 
-          load --base http://127.0.0.1:8080 --op cin|la [--aes 1000] [--connections 32] [--duration 10]
+          load --base http://127.0.0.1:8080 --op cin|la [--aes 1000] [--first 0] [--connections 32] [--duration 10]
                [--rate 0] [--warmup 2]
-              Own HTTP client. --rate 0: closed loop, as fast as the connections go. --rate R: open loop at R
+              Round robin over AEs Cbench<first>..<first+aes-1> (several endpoints: one load per endpoint, each
+              on the AEs that setup registered through it). Own HTTP client. --rate 0: closed loop, as fast as the connections go. --rate R: open loop at R
               requests/s on a fixed schedule; latency is measured from each request's intended send time
               (coordinated omission corrected, as wrk2 does) into an HdrHistogram. Every response is checked for
               HTTP 201 + RSC 2001 (cin) or HTTP 200 + RSC 2000 (la). Prints one "LOAD ..." line.

@@ -41,20 +41,21 @@ internal static class LoadCommand
             _ => throw new ArgumentException("--op must be cin or la"),
         };
         var aes = options.Int("aes", 1000);
+        var first = options.Int("first", 0);
         var connections = options.Int("connections", 32);
         var duration = options.Double("duration", 10);
         var warmup = options.Double("warmup", 2);
         var rate = options.Double("rate", 0);
-        if (aes < 1 || connections < 1 || duration <= 0 || warmup < 0 || rate < 0)
+        if (aes < 1 || first < 0 || connections < 1 || duration <= 0 || warmup < 0 || rate < 0)
         {
-            throw new ArgumentException("--aes and --connections must be >= 1, --duration > 0, --warmup and --rate >= 0");
+            throw new ArgumentException("--aes and --connections must be >= 1, --first >= 0, --duration > 0, --warmup and --rate >= 0");
         }
 
         var address = IPAddress.TryParse(baseUri.Host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(baseUri.Host))[0];
         var endPoint = new IPEndPoint(address, baseUri.Port);
         var frequency = (double)Stopwatch.Frequency;
         var start = Stopwatch.GetTimestamp();
-        var run = new Run(endPoint, isCreate, aes, baseUri.Authority, baseUri.AbsolutePath,
+        var run = new Run(endPoint, isCreate, first, aes, baseUri.Authority, baseUri.AbsolutePath,
             Tag: DateTime.UtcNow.Ticks.ToString("x", CultureInfo.InvariantCulture),
             MeasureFrom: start + (long)(warmup * frequency),
             End: start + (long)((warmup + duration) * frequency));
@@ -181,7 +182,7 @@ internal static class LoadCommand
 
     private static async Task SendAsync(Run run, Worker worker, long intended)
     {
-        var index = (int)((uint)Interlocked.Increment(ref run.NextTarget) % (uint)run.Aes);
+        var index = run.First + (int)((uint)Interlocked.Increment(ref run.NextTarget) % (uint)run.Aes);
         var length = FormatRequest(run, worker, index);
         string? bad = null;
         var outcome = Outcome.Ok;
@@ -271,7 +272,7 @@ internal static class LoadCommand
         Failed,
     }
 
-    private sealed record Run(IPEndPoint EndPoint, bool IsCreate, int Aes, string Authority, string PathPrefix, string Tag, long MeasureFrom, long End)
+    private sealed record Run(IPEndPoint EndPoint, bool IsCreate, int First, int Aes, string Authority, string PathPrefix, string Tag, long MeasureFrom, long End)
     {
         public int NextTarget;
     }

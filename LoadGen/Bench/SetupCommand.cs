@@ -16,6 +16,7 @@ internal static class SetupCommand
     {
         var baseUri = options.BaseUri();
         var aes = options.Int("aes", 1000);
+        var first = options.Int("first", 0);
         var concurrency = options.Int("concurrency", 16);
         var mni = options.Int("mni", 10);
         var container = options.String("container", BenchmarkHttp.ContainerName);
@@ -30,7 +31,7 @@ internal static class SetupCommand
         var counts = new int[4];
         var stopwatch = Stopwatch.StartNew();
 
-        await Parallel.ForEachAsync(Enumerable.Range(0, aes), new ParallelOptions { MaxDegreeOfParallelism = concurrency },
+        await Parallel.ForEachAsync(Enumerable.Range(first, aes), new ParallelOptions { MaxDegreeOfParallelism = concurrency },
             async (i, cancellationToken) =>
             {
                 var ae = BenchmarkHttp.AeId(i);

@@ -47,7 +47,7 @@ internal sealed class MqttDevices : IAsyncDisposable
             return Task.CompletedTask;
         };
         var options = _factory.CreateClientOptionsBuilder()
-            .WithTcpServer(_broker.ToString(), _options.MqttPort)
+            .WithTcpServer(_broker.ToString(), _options.MqttPorts[index % _options.MqttPorts.Count])
             .WithClientId(aeId)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithKeepAlivePeriod(TimeSpan.FromMinutes(5))

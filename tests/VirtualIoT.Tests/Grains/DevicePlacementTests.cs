@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using VirtualIoT.Gateway.Pipeline;
 using VirtualIoT.Grains;
 using VirtualIoT.Grains.Placement;
 using static VirtualIoT.Tests.Grains.GrainRequests;
@@ -181,6 +182,19 @@ public sealed class DevicePlacementTests : IAsyncLifetime
         }
 
         Assert.Equal(silos[0], await HostOf(container, "container"));
+    }
+
+    [Fact]
+    public void A_binding_inside_a_silo_marks_its_requests_while_the_cluster_has_other_silos()
+    {
+        // A one-silo cluster leaves requests unmarked (they name their binding instead; MetricsTests counts them).
+        var origin = new RequestOrigins(_cluster.Silos[0].SiloHost.Services).Http;
+        RequestContext.Clear();
+
+        Assert.True(origin.Mark());
+        Assert.Same(origin.Origin, RequestOrigin.Current);
+        Assert.Equal(_cluster.Silos[0].SiloAddress, RequestOrigin.Current!.Silo);
+        RequestContext.Clear();
     }
 
     private static void From(SiloAddress silo) => new RequestOrigin(s_binding, silo).MarkCurrent();

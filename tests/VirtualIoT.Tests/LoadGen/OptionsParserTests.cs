@@ -31,7 +31,7 @@ public sealed class OptionsParserTests
             "--interval", "30s", "--protocol", "mqtt", "--readers", "0.5", "--discovery-share", "0.25", "--subscribers", "0.1",
             "--register-rate", "500", "--duration", "2m", "--teardown", "--verify", "--results", "out.json", "--max-connections", "16",
             "--max-pending", "1000", "--request-timeout", "500ms", "--phase-timeout", "1h", "--notification-wait", "5", "--prefix", "abc",
-            "--container", "temp", "--mqtt-host", "127.0.0.2", "--mqtt-port", "2883", "--source-addresses", "4", "--notify-host", "127.0.0.3",
+            "--container", "temp", "--mqtt-host", "127.0.0.2", "--mqtt-port", "2883,2884", "--source-addresses", "4", "--notify-host", "127.0.0.3",
             "--notify-port", "9000", "--silo-pid", "12,34", "--seed", "7", "--no-live", "--idle-wait", "3m", "--silo-gc",
         ];
 
@@ -64,7 +64,7 @@ public sealed class OptionsParserTests
                 Prefix = "abc",
                 ContainerName = "temp",
                 MqttHost = "127.0.0.2",
-                MqttPort = 2883,
+                MqttPorts = options.MqttPorts,
                 SourceAddresses = 4,
                 NotifyHost = "127.0.0.3",
                 NotifyPort = 9000,
@@ -76,6 +76,7 @@ public sealed class OptionsParserTests
             },
             options);
         Assert.Equal([12, 34], options.SiloPids);
+        Assert.Equal([2883, 2884], options.MqttPorts);
         Assert.Equal([new Uri("http://10.0.0.1:9080/"), new Uri("http://10.0.0.2:9081")], options.BaseUrls);
         Assert.Equal(new Uri("http://10.0.0.1:9080/"), options.BaseUrl);
     }

@@ -32,11 +32,22 @@ public sealed class DashboardTests(OperationsFixture fixture)
     public async Task Silo_counters_show_request_locality_per_binding()
     {
         await fixture.Client.RegisterAe();
-        using var hosts = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri("/dashboard/DashboardCounters", UriKind.Relative)));
-        var silo = hosts.RootElement.GetProperty("hosts")[0].GetProperty("siloAddress").GetString();
 
-        // The dashboard collects its counters every second: poll until they are in (monotonic deadline).
+        // The dashboard collects its counters every second: poll until the silo and then its counters are in
+        // (monotonic deadline; right after start the dashboard may not list the silo yet).
         var clock = Stopwatch.StartNew();
+        string? silo = null;
+        while (silo is null)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the dashboard never listed the silo");
+            using var hosts = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri("/dashboard/DashboardCounters", UriKind.Relative)));
+            silo = hosts.RootElement.GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("siloAddress").GetString()).FirstOrDefault();
+            if (silo is null)
+            {
+                await Task.Delay(200);
+            }
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         while (!names.IsSupersetOf(["virtualiot-http-served-local", "virtualiot-http-served-remote", "virtualiot-http-locality-percent"]))
         {

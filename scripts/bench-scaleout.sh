@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Scale-out on one machine: 1, 2 and 3 silos, each held to the same share of one core, on PostgreSQL membership and
+# storage. See BENCHMARKS.md ("Scale-out: one, two and three silos at the same CPU share each").
+#
+#   scripts/bench-scaleout.sh                        # N = 1, 2, 3; HTTP cin and la, MQTT cin; last line: the summary
+#   QUOTA=25 SILOS="1 3" OPS="cin la" scripts/bench-scaleout.sh
+#   MODE=live scripts/bench-scaleout.sh              # silos 2 and 3 added to a running cluster under load
+#
+# Needs root (a writable cgroup v1 cpu controller under /sys/fs/cgroup/cpu). Each silo runs in its own CPU cgroup
+# with cpu.cfs_quota_us = QUOTA % of a core, all silos pinned to core $SILO_CPU; PostgreSQL (scripts/pg.sh, a
+# throwaway server of this run) and the load generator run on core $LOAD_CPU. The whole benchmark sits in a parent
+# cgroup with the highest cpu.shares, so other work on a shared machine does not take the silos' quota away.
+#
+# Steady mode, for each N: a fresh database, N silos (postgres clustering and group-commit storage), then $AES AEs
+# with a container each, registered through the endpoints as real devices would (AE k through endpoint k mod N's
+# block: endpoint i registers and then loads Cbench<i*AES/N>..), then per operation a warm-up and a measured
+# closed-loop run with $CONNECTIONS connections split over the endpoints (LoadGen `load`, one client per endpoint).
+# MQTT: LoadGen's device simulation with --protocol mqtt, device d on silo d mod N's broker, offered load above
+# what the cluster carries (MQTT_DEVICES / MQTT_INTERVAL), so the completed rate is the capacity.
+# Figures per run: throughput summed over the endpoints, silo CPU-µs per request (CPU time of every silo over the
+# measured run / responses), and the locality share (requests served without a cross-silo grain hop, from each
+# silo's virtualiot_requests_served_total). Ends with exactly one line:
+#   scale-out: cin xA la xB mqtt xC (3 vs 1 silos, Q% of a core each)
+#
+# Live mode: one silo under LoadGen device load (HTTP, open loop at LIVE_RATE creates/s, above one silo's
+# capacity, --verify), silo 2 added after LIVE_ADD_AT s and silo 3 after twice that; LoadGen's 10 s report lines
+# show throughput, errors and p99 until the new silos carry their share, then the per-silo request counts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+MODE=${MODE:-steady}
+SILOS=${SILOS:-"1 2 3"}
+OPS=${OPS:-"cin la mqtt"}
+QUOTA=${QUOTA:-25}                     # % of one core per silo
+SILO_CPU=${SILO_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+AES=${AES:-1500}                       # AEs (with a container each), split evenly over the endpoints
+CONNECTIONS=${CONNECTIONS:-48}         # closed-loop HTTP connections, split evenly over the endpoints
+WARMUP=${WARMUP:-20}                   # seconds of unrecorded load per operation and N (JIT tier-up, placement)
+DURATION=${DURATION:-15}               # seconds measured per operation and N
+MQTT_DEVICES=${MQTT_DEVICES:-1500}     # MQTT devices (own AEs), one connection each
+MQTT_INTERVAL=${MQTT_INTERVAL:-500ms}  # time between two creates of one MQTT device (offered: devices / interval)
+LIVE_RATE=${LIVE_RATE:-1500}           # live mode: offered creates per second
+LIVE_ADD_AT=${LIVE_ADD_AT:-60}         # live mode: seconds before silo 2 joins (silo 3 at twice that)
+LIVE_DURATION=${LIVE_DURATION:-5m}     # live mode: LoadGen's steady phase
+OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-scaleout}
+CG=/sys/fs/cgroup/cpu/virtualiot-scaleout
+
+export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+export VIRTUALIOT_PG_STATE=$OUT/pg
+
+[ -w /sys/fs/cgroup/cpu ] || { echo "needs root and a cgroup v1 cpu controller at /sys/fs/cgroup/cpu" >&2; exit 1; }
+mkdir -p "$OUT"
+rm -f "$OUT"/*.log "$OUT"/*.txt
+
+# ---- CPU cgroups -----------------------------------------------------------------------------------------------
+mkdir -p "$CG" "$CG/load"
+echo 262144 >"$CG/cpu.shares"
+for i in 0 1 2; do
+  mkdir -p "$CG/silo$i"
+  echo 100000 >"$CG/silo$i/cpu.cfs_period_us"
+  echo $((QUOTA * 1000)) >"$CG/silo$i/cpu.cfs_quota_us"
+done
+echo $$ >"$CG/load/cgroup.procs"   # this script and everything it starts: the load side
+taskset -p -c "$LOAD_CPU" $$ >/dev/null
+
+cleanup() {
+  stop_started
+  scripts/pg.sh stop >/dev/null 2>&1 || true
+  echo $$ >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true
+  for d in "$CG"/silo0 "$CG"/silo1 "$CG"/silo2 "$CG"/load "$CG"; do rmdir "$d" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+release_copy "$OUT" Silo LoadGen
+SILO_DLL=$OUT/bin/silo/VirtualIoT.Silo.dll
+LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
+
+log "starting PostgreSQL (core $LOAD_CPU)"
+PG=$(scripts/pg.sh start)
+PG_PORT=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$PG")
+PSQL=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
+new_database() {
+  "$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt -c "CREATE DATABASE $1" >&2
+  sed "s/Database=[^;]*/Database=$1/" <<<"$PG"
+}
+
+# start_silo I DB CLUSTER: silo I in cgroup silo<I> on core $SILO_CPU; leaves HTTP_<I>, MQTT_<I> and SILO_PID_<I>.
+start_silo() {
+  local i=$1 db=$2 cluster=$3 http mqtt pid
+  http=$(free_port); mqtt=$(free_port)
+  taskset -c "$SILO_CPU" dotnet "$SILO_DLL" --contentRoot "$OUT/bin/silo" --urls "http://127.0.0.1:$http" \
+    --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" --Mqtt:Port "$mqtt" \
+    --Clustering:Provider postgres --Clustering:ConnectionString "$db" --Clustering:ClusterId "$cluster" \
+    --Storage:Provider postgres --Storage:ConnectionString "$db" \
+    --Logging:LogLevel:Default Warning >"$OUT/silo-$cluster-$i.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$CG/silo$i/cgroup.procs"
+  PIDS+=("$pid")
+  printf -v "HTTP_$i" '%s' "http://127.0.0.1:$http"
+  printf -v "MQTT_$i" '%s' "$mqtt"
+  printf -v "SILO_PID_$i" '%s' "$pid"
+  wait_cse "silo $i" "$pid" "$OUT/silo-$cluster-$i.log" "http://127.0.0.1:$http"
+}
+
+# Sum over silos 0..N-1 of: their CPU ticks ("cpu"), or their served requests by locality ("local", "all").
+silo_cpu() { local i t=0 p; for i in $(seq 0 $(($1 - 1))); do p=SILO_PID_$i; t=$((t + $(cpu_ticks "${!p}"))); done; echo "$t"; }
+served() {
+  local i u
+  for i in $(seq 0 $(($1 - 1))); do u=HTTP_$i; curl -s -m 10 "${!u}/metrics" || true; done |
+    awk -v k="$2" '/^virtualiot_requests_served_total\{/ { if (k == "all" || index($0, "locality=\"" k "\"")) s += $NF } END { printf "%.0f", s }'
+}
+
+RESULTS=$OUT/results.txt   # silos op requests/s silo-CPU-µs-per-request locality-% errors
+: >"$RESULTS"
+TICKS=$(getconf CLK_TCK)
+
+# http_load N OP SECONDS TAG: one closed-loop LoadGen load per endpoint at once; prints "responses errors".
+http_load() {
+  local n=$1 op=$2 seconds=$3 tag=$4 i u per=$((AES / $1)) loads=()
+  for i in $(seq 0 $((n - 1))); do
+    u=HTTP_$i
+    timeout $((seconds + 60)) "${LOADGEN[@]}" load --base "${!u}" --op "$op" --aes "$per" --first $((i * per)) \
+      --connections $((CONNECTIONS / n)) --warmup 0 --duration "$seconds" >"$OUT/load-$n-$op-$tag-$i.txt" 2>&1 &
+    loads+=("$!")
+  done
+  for i in "${loads[@]}"; do wait "$i" || true; done   # exit 2 on bad answers: counted below
+  cat "$OUT"/load-"$n"-"$op"-"$tag"-*.txt | grep -h '^LOAD op=' | tr ' ' '\n' | awk -F= '
+    $1 == "responses" { r += $2 } $1 == "bad_status" || $1 == "bad_rsc" || $1 == "failed" { e += $2 }
+    END { printf "%d %d\n", r, e }'
+}
+
+# mqtt_load N SECONDS TAG: LoadGen's MQTT devices on the N brokers (registered first, over MQTT), then SECONDS of
+# creates; prints "creates/s CPU-µs-per-create errors" of the steady phase (LoadGen's own figures, every silo's CPU).
+mqtt_load() {
+  local n=$1 seconds=$2 tag=$3 i u bases=() ports=() pids=()
+  for i in $(seq 0 $((n - 1))); do
+    u=HTTP_$i; bases+=("${!u}"); u=MQTT_$i; ports+=("${!u}"); u=SILO_PID_$i; pids+=("${!u}")
+  done
+  timeout $((seconds + 600)) "${LOADGEN[@]}" --protocol mqtt --base "$(IFS=,; echo "${bases[*]}")" \
+    --mqtt-port "$(IFS=,; echo "${ports[*]}")" --silo-pid "$(IFS=,; echo "${pids[*]}")" --devices "$MQTT_DEVICES" \
+    --interval "$MQTT_INTERVAL" --duration "${seconds}s" --prefix "Cmq$tag$n" --no-live --results "$OUT/mqtt-$n-$tag.json" \
+    >"$OUT/mqtt-$n-$tag.txt" 2>&1 || true
+  awk '$1 == "cin-create" { gsub(",", ""); rate = $3; errors = $4 + $5 + $6 }
+    /^server per device:/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "µs" && $(i + 3) == "steady") cpu = $i }
+    END { printf "%.1f %s %d\n", rate, cpu == "" ? "0" : cpu, errors }' "$OUT/mqtt-$n-$tag.txt"
+}
+
+steady() {
+  local n db cluster i u op before after lb la ab aa responses rps cpu locality errors setups
+  for n in $SILOS; do
+    cluster=scale$n$RANDOM
+    db=$(new_database "$cluster")
+    log "$n silo(s), $QUOTA % of core $SILO_CPU each"
+    for i in $(seq 0 $((n - 1))); do start_silo "$i" "$db" "$cluster"; done
+    sleep 5   # membership settles: every silo sees the others before devices register
+    log "$n silo(s): registering $AES AEs through the $n endpoint(s)"
+    setups=()
+    for i in $(seq 0 $((n - 1))); do
+      u=HTTP_$i
+      timeout 600 "${LOADGEN[@]}" setup --base "${!u}" --aes $((AES / n)) --first $((i * AES / n)) --mni 10 \
+        >"$OUT/setup-$n-$i.txt" 2>&1 &
+      setups+=("$!")
+    done
+    for i in "${setups[@]}"; do wait "$i" || { cat "$OUT"/setup-"$n"-*.txt >&2; exit 1; }; done
+    cat "$OUT"/setup-"$n"-*.txt >&2
+    for op in $OPS; do
+      log "$n silo(s) $op: $WARMUP s warm-up"
+      if [ "$op" = mqtt ]; then mqtt_load "$n" "$WARMUP" w >/dev/null; else http_load "$n" "$op" "$WARMUP" w >/dev/null; fi
+      before=$(silo_cpu "$n"); lb=$(served "$n" local); ab=$(served "$n" all)
+      log "$n silo(s) $op: $DURATION s measured"
+      if [ "$op" = mqtt ]; then
+        read -r rps cpu errors <<<"$(mqtt_load "$n" "$DURATION" m)"
+      else
+        read -r responses errors <<<"$(http_load "$n" "$op" "$DURATION" m)"
+        after=$(silo_cpu "$n")
+        rps=$(awk -v r="$responses" -v d="$DURATION" 'BEGIN { printf "%.1f", r / d }')
+        cpu=$(awk -v r="$responses" -v t=$((after - before)) -v hz="$TICKS" 'BEGIN { printf "%.1f", (r > 0 ? 1e6 * t / hz / r : 0) }')
+      fi
+      la=$(served "$n" local); aa=$(served "$n" all)
+      locality=$(awk -v l=$((la - lb)) -v a=$((aa - ab)) 'BEGIN { printf "%.1f", (a > 0 ? 100 * l / a : 0) }')
+      echo "$n $op $rps $cpu $locality $errors" | tee -a "$RESULTS" >&2
+    done
+    stop_started
+  done
+}
+
+live() {
+  local db cluster i pids
+  cluster=live$RANDOM
+  db=$(new_database "$cluster")
+  start_silo 0 "$db" "$cluster"
+  log "live: LoadGen at $LIVE_RATE creates/s on silo 0 (devices talk to the silo their gateway resolved: silo 0)"
+  "${LOADGEN[@]}" --base "$HTTP_0" --devices $((LIVE_RATE * 10)) --interval 10s --duration "$LIVE_DURATION" --verify \
+    --no-live --results "$OUT/live.json" >"$OUT/live.txt" 2>&1 &
+  local loadgen=$!
+  sleep "$LIVE_ADD_AT"
+  log "live: silo 1 joins"; start_silo 1 "$db" "$cluster"
+  sleep "$LIVE_ADD_AT"
+  log "live: silo 2 joins"; start_silo 2 "$db" "$cluster"
+  wait "$loadgen" || true
+  cat "$OUT/live.txt" >&2
+  for i in 0 1 2; do u=HTTP_$i; echo "silo $i: $(curl -s -m 10 "${!u}/metrics" | grep '^virtualiot_requests_served_total' | tr '\n' ' ')" >&2; done
+  stop_started
+}
+
+LOAD_BEFORE=$(load_average)
+if [ "$MODE" = live ]; then live; exit 0; fi
+steady
+LOAD_AFTER=$(load_average)
+
+{
+  echo
+  echo "=== scale-out: $QUOTA % of core $SILO_CPU per silo, PostgreSQL membership + storage, $AES AEs, $CONNECTIONS HTTP connections, ${WARMUP} s warm-up + ${DURATION} s per run"
+  echo "    load average before / after: $LOAD_BEFORE / $LOAD_AFTER   ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+  echo
+  echo "| silos | op | requests/s | silo CPU-µs per request | locality | errors |"
+  echo "|---|---|---|---|---|---|"
+  awk '{ printf "| %s | %s | %.0f | %s | %s %% | %s |\n", $1, $2, $3, $4, $5, $6 }' "$RESULTS"
+  echo
+  echo "raw: $RESULTS (silos op requests/s CPU-µs locality-% errors); total time ${SECONDS} s"
+  max=$(awk '{ if ($1 > m) m = $1 } END { print m }' "$RESULTS")
+  summary="scale-out:"
+  for op in cin la mqtt; do
+    ratio=$(awk -v o="$op" -v m="$max" '$2 == o && $1 == 1 { one = $3 } $2 == o && $1 == m { top = $3 }
+      END { if (one > 0 && top > 0) printf "x%.2f", top / one; else printf "n/a" }' "$RESULTS")
+    summary="$summary $op $ratio"
+  done
+  echo "$summary ($max vs 1 silos, $QUOTA% of a core each)"
+} | tee "$OUT/summary.txt"
