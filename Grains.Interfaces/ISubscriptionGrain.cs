@@ -7,7 +7,7 @@ namespace VirtualIoT;
 /// notifications, keeps them in a stored queue and has them delivered one at a time, in order, with retries.
 /// </summary>
 [Alias("VirtualIoT.ISubscriptionGrain")]
-public interface ISubscriptionGrain : IClusterResourceGrain, IBlockingSubscriptionGrain
+public interface ISubscriptionGrain : IClusterResourceGrain, IBlockingSubscriptionGrain, INotificationTargetSelfReferenceGrain
 {
     /// <summary>Cluster-internal: an event of the subscribed-to resource; stored before this returns.</summary>
     [Alias("Accept")]

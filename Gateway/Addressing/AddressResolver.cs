@@ -41,6 +41,9 @@ public sealed class AddressResolver
     /// <summary>The sub-target of a polling channel's virtual <c>pcu</c> (pollingChannelURI).</summary>
     public const string PollingChannelUri = "pcu";
 
+    /// <summary>The sub-target of a subscription's virtual <c>ntsr</c> (notificationTargetSelfReference, R4).</summary>
+    public const string NotificationTargetSelfReference = "ntsr";
+
     /// <summary>True for the sub-target of a request to a group's virtual <c>fopt</c> (<c>fopt</c> or <c>fopt/…</c>).</summary>
     public static bool IsFanOut(string? subTarget) => subTarget is not null && IsFanOutPath(subTarget);
 
@@ -64,11 +67,10 @@ public sealed class AddressResolver
             return new(new ResolvedTarget(grain, address.BaseId, relative is Latest ? Latest : Oldest, FromCache: false));
         }
 
-        if (relative is PollingChannelUri && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) is { } channelType
-            && ResourceTypeRegistry.Find(channelType)?.HasPollingChannelUri == true)
+        if (ResourceIds.Classify(address.BaseId, _cse.CseBaseId) is { } leafType && VirtualLeaf(leafType, relative) is { } leaf)
         {
-            // Hybrid <pollingChannel ri>/pcu: the ID already names the channel's grain.
-            return new(new ResolvedTarget(GrainById(address.BaseId)!, address.BaseId, PollingChannelUri, FromCache: false));
+            // Hybrid <pollingChannel ri>/pcu, <subscription ri>/ntsr: the ID already names the grain.
+            return new(new ResolvedTarget(GrainById(address.BaseId)!, address.BaseId, leaf, FromCache: false));
         }
 
         if (IsFanOutPath(relative) && ResourceIds.Classify(address.BaseId, _cse.CseBaseId) is { } fanOutType
@@ -95,6 +97,12 @@ public sealed class AddressResolver
             _cache.Remove(address.CseRelative.Span);
         }
     }
+
+    /// <summary>The virtual child a resource of <paramref name="type"/> has under <paramref name="name"/> (<c>pcu</c>, <c>ntsr</c>), or null.</summary>
+    private static string? VirtualLeaf(ResourceType type, ReadOnlySpan<char> name) =>
+        name is PollingChannelUri && ResourceTypeRegistry.Find(type)?.HasPollingChannelUri == true ? PollingChannelUri
+        : name is NotificationTargetSelfReference && ResourceTypeRegistry.Find(type)?.HasNotificationTargetSelfReference == true ? NotificationTargetSelfReference
+        : null;
 
     private static bool IsFanOutPath(ReadOnlySpan<char> relative) =>
         relative.StartsWith(FanOutPoint) && (relative.Length == FanOutPoint.Length || relative[FanOutPoint.Length] == '/');
@@ -168,10 +176,10 @@ public sealed class AddressResolver
                 return new ResolvedTarget(grain, ri, subTarget, fromCache, resolvedName);
             }
 
-            if (isLast && segment.Span is PollingChannelUri && ResourceTypeRegistry.Find(type)?.HasPollingChannelUri == true)
+            if (isLast && VirtualLeaf(type, segment.Span) is { } leaf)
             {
-                _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, PollingChannelUri, resolvedName));
-                return new ResolvedTarget(grain, ri, PollingChannelUri, fromCache, resolvedName);
+                _cache.Set(key.ToString(), new CachedAddress(grain, ri, type, leaf, resolvedName));
+                return new ResolvedTarget(grain, ri, leaf, fromCache, resolvedName);
             }
 
             if (segment.Span is FanOutPoint && ResourceTypeRegistry.Find(type)?.HasFanOutPoint == true)

@@ -307,6 +307,11 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
             return PollAsync(channel, request, cancellationToken);
         }
 
+        if (target.SubTarget is AddressResolver.NotificationTargetSelfReference && target.Grain is INotificationTargetSelfReferenceGrain subscription)
+        {
+            return SelfRemovalAsync(subscription, request);
+        }
+
         if (discovery)
         {
             return _discovery.Discover(target.ResourceId, request, cancellationToken);

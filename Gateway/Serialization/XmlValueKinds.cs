@@ -42,6 +42,8 @@ internal static class XmlValueKinds
         ["pei"] = XmlValueKind.Integer, ["mdn"] = XmlValueKind.Integer, ["mdc"] = XmlValueKind.Integer, ["rqs"] = XmlValueKind.Integer,
         ["rsr"] = XmlValueKind.Integer, ["noec"] = XmlValueKind.Integer, ["rs"] = XmlValueKind.Integer, ["evl"] = XmlValueKind.Integer,
         ["nfu"] = XmlValueKind.Integer, ["nty"] = XmlValueKind.Integer,
+        // Notification target policies (R4): action, ruleRelationship, deletionRuleRelation.
+        ["acn"] = XmlValueKind.Integer, ["rrs"] = XmlValueKind.Integer, ["drr"] = XmlValueKind.Integer,
         // timeSeries and timeSeriesInstance (pei, mdn and mdc above).
         ["peid"] = XmlValueKind.Integer, ["mdt"] = XmlValueKind.Integer, ["snr"] = XmlValueKind.Integer,
         // mgmtObj (TS-0004 Annex D): mgmtDefinition, memory, battery, area network device, event log, action status.
@@ -55,7 +57,7 @@ internal static class XmlValueKinds
         ["ud"] = XmlValueKind.Boolean, ["in"] = XmlValueKind.Boolean, ["un"] = XmlValueKind.Boolean, ["act"] = XmlValueKind.Boolean,
         ["dea"] = XmlValueKind.Boolean, ["att"] = XmlValueKind.Boolean, ["cus"] = XmlValueKind.Boolean, ["ena"] = XmlValueKind.Boolean,
         ["dis"] = XmlValueKind.Boolean, ["rbo"] = XmlValueKind.Boolean, ["far"] = XmlValueKind.Boolean, ["lga"] = XmlValueKind.Boolean,
-        ["lgo"] = XmlValueKind.Boolean, ["mdd"] = XmlValueKind.Boolean,
+        ["lgo"] = XmlValueKind.Boolean, ["mdd"] = XmlValueKind.Boolean, ["tra"] = XmlValueKind.Boolean, ["trr"] = XmlValueKind.Boolean,
         // xs:list of text.
         ["lbl"] = XmlValueKind.TextList, ["acpi"] = XmlValueKind.TextList, ["poa"] = XmlValueKind.TextList, ["srv"] = XmlValueKind.TextList,
         ["nu"] = XmlValueKind.TextList, ["at"] = XmlValueKind.TextList, ["aa"] = XmlValueKind.TextList, ["csz"] = XmlValueKind.TextList,
@@ -64,12 +66,12 @@ internal static class XmlValueKinds
         ["ipv6"] = XmlValueKind.TextList, ["accc"] = XmlValueKind.TextList, ["atrl"] = XmlValueKind.TextList, ["m2m:atrl"] = XmlValueKind.TextList,
         ["cty"] = XmlValueKind.TextList, ["hael"] = XmlValueKind.TextList, ["hsl"] = XmlValueKind.TextList, ["mgca"] = XmlValueKind.TextList,
         ["obis"] = XmlValueKind.TextList, ["obps"] = XmlValueKind.TextList, ["ldv"] = XmlValueKind.TextList, ["lnh"] = XmlValueKind.TextList,
-        ["ptl"] = XmlValueKind.TextList, ["mdlt"] = XmlValueKind.TextList,
+        ["ptl"] = XmlValueKind.TextList, ["mdlt"] = XmlValueKind.TextList, ["ntu"] = XmlValueKind.TextList,
         // xs:list of integers.
         ["srt"] = XmlValueKind.IntegerList, ["net"] = XmlValueKind.IntegerList, ["chty"] = XmlValueKind.IntegerList,
         // Repeated elements.
         ["acr"] = XmlValueKind.Repeated, ["acco"] = XmlValueKind.Repeated, ["actw"] = XmlValueKind.Repeated, ["ch"] = XmlValueKind.Repeated,
-        ["rrf"] = XmlValueKind.Repeated, ["acod"] = XmlValueKind.Repeated, ["nsi"] = XmlValueKind.Repeated,
+        ["rrf"] = XmlValueKind.Repeated, ["acod"] = XmlValueKind.Repeated, ["nsi"] = XmlValueKind.Repeated, ["tod"] = XmlValueKind.Repeated,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     // Names whose type depends on the parent element: "parent/name".

@@ -84,6 +84,12 @@ public sealed class ResourceTypeDescriptor
 
     /// <summary>Whether the type has the virtual child <c>fopt</c> (a group's fanOutPoint: requests to it go to every member).</summary>
     public bool HasFanOutPoint { get; init; }
+
+    /// <summary>
+    /// Whether the type has the virtual child <c>ntsr</c> (a subscription's notificationTargetSelfReference, R4: a
+    /// DELETE by a notification target removes it from <c>nu</c> as its notification target policy says).
+    /// </summary>
+    public bool HasNotificationTargetSelfReference { get; init; }
 }
 
 /// <summary>

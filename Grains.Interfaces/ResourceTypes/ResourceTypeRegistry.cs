@@ -43,7 +43,9 @@ public static class ResourceTypeRegistry
             [
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
+                ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
             ],
+            HasNotificationTargetSelfReference = true,
         },
         new()
         {
@@ -108,6 +110,25 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<IPollingChannelGrain>(ri),
             Parents = [ResourceType.AE], HasPollingChannelUri = true,
         },
+        new()
+        {
+            Type = ResourceType.NotificationTargetPolicy, ShortName = "ntp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "ntp",
+            Grain = static (grains, ri) => grains.GetGrain<INotificationTargetPolicyGrain>(ri),
+            Parents = [ResourceType.CSEBase],
+        },
+        new()
+        {
+            Type = ResourceType.PolicyDeletionRules, ShortName = "pdr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "pdr",
+            Grain = static (grains, ri) => grains.GetGrain<IPolicyDeletionRulesGrain>(ri),
+            Parents = [ResourceType.NotificationTargetPolicy],
+        },
+        new()
+        {
+            // Prefix "npr": "ntp" may not start another type's prefix.
+            Type = ResourceType.NotificationTargetMgmtPolicyRef, ShortName = "ntpr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "npr",
+            Grain = static (grains, ri) => grains.GetGrain<INotificationTargetMgmtPolicyRefGrain>(ri),
+            Parents = [ResourceType.Subscription],
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
@@ -117,9 +138,6 @@ public static class ResourceTypeRegistry
         new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
-        new(ResourceType.NotificationTargetMgmtPolicyRef, "ntpr", [ResourceType.Subscription]),
-        new(ResourceType.NotificationTargetPolicy, "ntp", [ResourceType.CSEBase]),
-        new(ResourceType.PolicyDeletionRules, "pdr", []),
         new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
         new(ResourceType.TimeSyncBeacon, "tsb", [ResourceType.CSEBase]),
     ];

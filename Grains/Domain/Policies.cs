@@ -8,6 +8,9 @@ using VirtualIoT.Grains.Resources.FlexContainer;
 using VirtualIoT.Grains.Resources.Group;
 using VirtualIoT.Grains.Resources.MgmtObj;
 using VirtualIoT.Grains.Resources.Node;
+using VirtualIoT.Grains.Resources.NotificationTargetMgmtPolicyRef;
+using VirtualIoT.Grains.Resources.NotificationTargetPolicy;
+using VirtualIoT.Grains.Resources.PolicyDeletionRules;
 using VirtualIoT.Grains.Resources.PollingChannel;
 using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Subscription;
@@ -43,6 +46,9 @@ internal static class Policies
         NodePolicy.Rules,
         RequestPolicy.Rules,
         PollingChannelPolicy.Rules,
+        NotificationTargetPolicyRules.Rules,
+        PolicyDeletionRulesPolicy.Rules,
+        NotificationTargetMgmtPolicyRefPolicy.Rules,
         TimeSeriesPolicy.Rules,
         TimeSeriesInstancePolicy.Rules,
     ]);

@@ -39,6 +39,12 @@ internal abstract partial class ResourceGrain
     {
     }
 
+    /// <summary>
+    /// Before a DELETE request removes the resource: an error refuses it (the system default notification target
+    /// policy cannot be deleted). Expiry and the deletion of an ancestor do not ask.
+    /// </summary>
+    protected virtual OneM2MError? DeletionRefused() => null;
+
     /// <summary>Before the resource's state is cleared with its subtree: removes what the type keeps besides (a container's instance segments).</summary>
     protected virtual Task WillBeDeleted() => Task.CompletedTask;
 

@@ -74,7 +74,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
     protected bool IsLive(string now) => Exists && !IsExpired(now);
 
     /// <summary>False when the request reached this grain by a name that is not its resource's (a stale cached address).</summary>
-    private bool IsAddressedByName(ResourceRequest request) =>
+    protected bool IsAddressedByName(ResourceRequest request) =>
         request.ExpectedName is not { } name || (State.Attributes.TryGetValue(AttributeNames.ResourceName, out var rn) && name == rn as string);
 
     protected bool IsAdmin(string originator) => originator == Options.AdminOriginator;
@@ -435,6 +435,11 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         if (Policy.Type == ResourceType.CSEBase)
         {
             return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "the CSEBase cannot be deleted");
+        }
+
+        if (DeletionRefused() is { } refused)
+        {
+            return ResourceResponse.Error(refused);
         }
 
         var rcn = request.ResultContent ?? ResultContent.Nothing;

@@ -57,6 +57,41 @@ internal sealed partial class CseBaseGrain(
             State.Owner = Options.AdminOriginator;
             await WriteStateAsync();
         }
+
+        await EnsureSystemDefaultPolicy();
+    }
+
+    /// <summary>
+    /// The system default notification target policy (R4): the CSE's own policy labelled <c>Default</c>, named
+    /// <c>defaultNTP</c> and rejecting self-removal, as ACME provisions it. It applies to a notification target
+    /// that no other policy covers, and cannot be deleted. Created once; a repeat finds it in the creator's directory.
+    /// </summary>
+    private async Task EnsureSystemDefaultPolicy()
+    {
+        var directory = GrainFactory.GetGrain<INotificationPolicyDirectoryGrain>(Options.AdminOriginator);
+        if (await directory.Find(NotificationTargetPolicy.NotificationTargetPolicyRules.DefaultLabel) is not null)
+        {
+            return;
+        }
+
+        var created = await Execute(new ResourceRequest
+        {
+            Operation = Operation.Create,
+            Originator = Options.AdminOriginator,
+            RequestIdentifier = NotificationTargetPolicy.NotificationTargetPolicyRules.SystemDefaultName,
+            ResourceType = ResourceType.NotificationTargetPolicy,
+            ContentRoot = ResourceTypeRegistry.RootKey(ResourceType.NotificationTargetPolicy),
+            Content = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                [AttributeNames.ResourceName] = NotificationTargetPolicy.NotificationTargetPolicyRules.SystemDefaultName,
+                [NotificationTargetPolicy.NotificationTargetPolicyRules.Action] = (long)NotificationTargetAction.Reject,
+                [NotificationTargetPolicy.NotificationTargetPolicyRules.PolicyLabel] = NotificationTargetPolicy.NotificationTargetPolicyRules.DefaultLabel,
+            },
+        });
+        if (created.StatusCode is not (ResponseStatusCode.Created or ResponseStatusCode.Conflict))
+        {
+            LogSystemPolicyNotCreated(Logger, (int)created.StatusCode, created.Message);
+        }
     }
 
     // currentTime (ctm, R4 TS-0001 9.6.3): the CSE's clock at the time of the retrieve, never stored.
@@ -337,6 +372,9 @@ internal sealed partial class CseBaseGrain(
         var next = shard < Options.CseBaseIndexShards ? shard.ToString(CultureInfo.InvariantCulture) : null;
         return (children, next);
     }
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "The system default notification target policy could not be created: {Rsc} {Reason}")]
+    private static partial void LogSystemPolicyNotCreated(ILogger logger, int rsc, string? reason);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "Created {Type} {ResourceId} under the CSEBase")]
     private static partial void LogCreated(ILogger logger, ResourceType type, string resourceId);

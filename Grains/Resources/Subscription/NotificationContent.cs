@@ -156,6 +156,12 @@ internal static class NotificationMembers
 
     /// <summary><c>sud</c>, the subscription deletion notification.</summary>
     public const string SubscriptionDeletion = "sud";
+
+    /// <summary><c>tra</c> (R4): a notification target asks to be removed; the creator's 2000 approves it.</summary>
+    public const string TargetRemovalAuthorization = "tra";
+
+    /// <summary><c>trr</c> (R4): a notification target asked to be removed (the creator is only told).</summary>
+    public const string TargetRemovalRequest = "trr";
 }
 
 /// <summary>Member names of a notificationStatsInfo (<c>nsi</c>) entry (R4).</summary>

@@ -30,6 +30,10 @@ internal static class SubscriptionAttributes
     public static string? SubscriberUri(this Dictionary<string, object?> attributes) =>
         attributes.TryGetValue(AttributeNames.SubscriberUri, out var su) ? su as string : null;
 
+    /// <summary>notificationEventCat (<c>nec</c>): the event category its notifications carry, or null.</summary>
+    public static int? EventCategory(this Dictionary<string, object?> attributes) =>
+        attributes.TryGetValue(AttributeNames.NotificationEventCat, out var nec) && nec is long category ? (int)category : null;
+
     /// <summary>The creator (<c>cr</c>), or null.</summary>
     public static string? Creator(this Dictionary<string, object?> attributes) =>
         attributes.TryGetValue(AttributeNames.Creator, out var cr) ? cr as string : null;

@@ -152,7 +152,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             }
         }
 
-        var notification = new PendingNotification(id, Targets(), EventNotification(resourceEvent), 0);
+        var notification = new PendingNotification(id, Targets(), EventNotification(resourceEvent), 0, State.Attributes.EventCategory());
         CountEvent();
         if (!_queueReminder)
         {
@@ -227,8 +227,9 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var content = NotificationContent.Aggregate(LatestOnly ? [Pending.Batch[^1]] : Pending.Batch);
-        // With latestNotify the batch is sent with event category 4, latest (TS-0004 7.5.1.2.4; as ACME does).
-        Pending.Queue.Add(new PendingNotification(string.Concat(Pending.Batch[^1].Id, ":agn"), Targets(), content, 0, LatestOnly ? 4 : null));
+        // With latestNotify the batch is sent with event category 4, latest (TS-0004 7.5.1.2.4; as ACME does), else nec's.
+        Pending.Queue.Add(new PendingNotification(string.Concat(Pending.Batch[^1].Id, ":agn"), Targets(), content, 0,
+            LatestOnly ? 4 : State.Attributes.EventCategory()));
         Pending.Batch = [];
     }
 

@@ -20,7 +20,7 @@ internal static class SubscriptionPolicy
     private static readonly string[] s_unsupportedAttributes =
     [
         AttributeNames.PendingNotification, AttributeNames.NotificationStoragePriority, AttributeNames.RateLimit, AttributeNames.PreSubscriptionNotify,
-        AttributeNames.NotificationEventCat, AttributeNames.GroupId, AttributeNames.NotificationForwardingUri,
+        AttributeNames.GroupId, AttributeNames.NotificationForwardingUri,
     ];
 
     /// <summary>Members of <c>enc</c> defined by the standard but not evaluated here yet.</summary>
@@ -82,6 +82,13 @@ internal static class SubscriptionPolicy
             {
                 return new OneM2MError(ResponseStatusCode.NotImplemented, $"subscription attribute '{name}' is not supported yet");
             }
+        }
+
+        // notificationEventCat: the event category (ec) of its notifications, 2 immediate, 3 best effort, 4 latest,
+        // or a user-defined 100-999 (TS-0004 6.3.3.2.x).
+        if (attributes.GetValueOrDefault(AttributeNames.NotificationEventCat) is long nec && nec is not (>= 2 and <= 4 or >= 100 and <= 999))
+        {
+            return OneM2MError.BadRequest("nec (notificationEventCat) must be an event category: 2, 3, 4 or 100-999");
         }
 
         if (attributes.ExpirationCounter() == 0)

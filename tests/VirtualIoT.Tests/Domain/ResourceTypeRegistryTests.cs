@@ -8,11 +8,11 @@ public sealed class ResourceTypeRegistryTests
 {
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
-        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries] },
+        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription, ResourceType.NotificationTargetPolicy, ResourceType.FlexContainer, ResourceType.TimeSeries] },
         { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.PollingChannel, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries] },
         { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries] },
         { ResourceType.ContentInstance, [] },
-        { ResourceType.Subscription, [] },
+        { ResourceType.Subscription, [ResourceType.NotificationTargetMgmtPolicyRef] },
         { ResourceType.AccessControlPolicy, [ResourceType.Subscription] },
         { ResourceType.Group, [ResourceType.Subscription] },
         { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription, ResourceType.FlexContainer] },
@@ -21,6 +21,9 @@ public sealed class ResourceTypeRegistryTests
         { ResourceType.FlexContainerInstance, [] },
         { ResourceType.Request, [ResourceType.Subscription] },
         { ResourceType.PollingChannel, [] },
+        { ResourceType.NotificationTargetPolicy, [ResourceType.Subscription, ResourceType.PolicyDeletionRules] },
+        { ResourceType.PolicyDeletionRules, [ResourceType.Subscription] },
+        { ResourceType.NotificationTargetMgmtPolicyRef, [ResourceType.Subscription] },
         { ResourceType.TimeSeries, [ResourceType.Subscription, ResourceType.TimeSeriesInstance] },
         { ResourceType.TimeSeriesInstance, [] },
     };
@@ -87,7 +90,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 15, 17, 23, 28, 29, 30, 58], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 15, 17, 23, 25, 26, 27, 28, 29, 30, 58], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()

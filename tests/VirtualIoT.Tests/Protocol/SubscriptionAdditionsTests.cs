@@ -19,6 +19,7 @@ internal static class SubscriptionAdditions
         "statistics appear when counted and survive nse turning false",
         "eeno names the event's originator",
         "a latestNotify batch carries event category 4",
+        "nec is the event category of the notifications",
         "the deletion notification arrives before the delete is answered",
     ];
 
@@ -46,6 +47,7 @@ internal static class SubscriptionAdditions
             "statistics appear when counted and survive nse turning false" => Statistics(context),
             "eeno names the event's originator" => EventOriginator(context),
             "a latestNotify batch carries event category 4" => LatestBatch(context),
+            "nec is the event category of the notifications" => EventCategory(context),
             "the deletion notification arrives before the delete is answered" => DeletionNotification(context),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         });
@@ -132,6 +134,21 @@ internal static class SubscriptionAdditions
         var batch = received.First(n => n.Body.Contains("m2m:agn", StringComparison.Ordinal));
         Assert.Equal("4", batch.Headers["X-M2M-EC"]);
         Assert.Single(JsonNode.Parse(batch.Body)!["m2m:agn"]!["m2m:sgn"]!.AsArray());
+    }
+
+    private static async Task EventCategory(Context c)
+    {
+        (await c.Subscribe("badcat", ""","enc":{"net":[3]},"nec":5""")).Is(4000);
+        (await c.Subscribe("usercat", ""","enc":{"net":[3]},"nec":100""")).Is(2001);
+        (await c.Wire.Delete(c.Container + "/usercat", c.Ae)).Is(2002);
+        var sub = (await c.Subscribe("besteffort", ""","enc":{"net":[3]},"nec":3""")).Is(2001).Resource("m2m:sub");
+
+        await c.Instance();
+
+        var received = await c.Receiver.WaitFor(r => r.Any(n => n.Signal?["nev"] is not null), "the notification of the new instance");
+        Assert.Equal("3", received.First(n => n.Signal?["nev"] is not null).Headers["X-M2M-EC"]);
+        Assert.Equal(3, sub["nec"]!.GetValue<long>());
+        (await c.Wire.Update(c.Container + "/besteffort", c.Ae, """{"m2m:sub":{"nec":4}}""")).Is(2004);
     }
 
     private static async Task DeletionNotification(Context c)
