@@ -149,17 +149,23 @@ internal sealed partial class TimeSeriesGrain
             Detection.Expected += TimeSpan.FromTicks(behind * settings.Interval.Ticks);
         }
 
-        if (missing)
+        try
         {
-            var raised = ReportWindows();
-            await WriteStateAsync();
-            foreach (var report in raised)
+            if (missing)
             {
-                Events.Dispatch(report);
+                var raised = ReportWindows();
+                await WriteStateAsync();
+                foreach (var report in raised)
+                {
+                    Events.Dispatch(report);
+                }
             }
         }
-
-        ArmDetector(settings);
+        finally
+        {
+            // A failed write leaves memory ahead of storage: the next tick (or a reactivation) stores it again.
+            ArmDetector(settings);
+        }
     }
 
     /// <summary>Adds a missing point to <c>mdlt</c> (kept to <c>mdn</c> entries) and to every missing-data subscription's window.</summary>
