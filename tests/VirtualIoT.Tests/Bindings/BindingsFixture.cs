@@ -70,3 +70,10 @@ public sealed class BindingsTimingCollection : ICollectionFixture<BindingsFixtur
 {
     public const string Name = "bindings-timing";
 }
+
+/// <summary>The timeSeries cases, which wait for missing-data periods to pass: a platform of their own, beside the rest.</summary>
+[CollectionDefinition(Name)]
+public sealed class BindingsTimeSeriesCollection : ICollectionFixture<BindingsFixture>
+{
+    public const string Name = "bindings-timeseries";
+}

@@ -12,7 +12,7 @@ namespace VirtualIoT.Tests.Bindings;
 /// runs on the CSE's timer: the tests use a 1 s period and poll to a deadline for what it finds. The instance cases run
 /// in XML too.
 /// </summary>
-[Collection(BindingsCollection.Name)]
+[Collection(BindingsTimeSeriesCollection.Name)]
 public sealed class TimeSeriesSuiteTests(BindingsFixture fixture)
 {
     public static TheoryData<string, ContentSerialization> Combinations() => JsonAndCbor();
