@@ -53,14 +53,8 @@ SILO_DLL=$OUT/bin/silo/VirtualIoT.Silo.dll
 BENCH=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
 
 log "starting PostgreSQL and Azurite"
-PG=$(scripts/pg.sh start)
+start_bench_postgres
 AZURITE=$(scripts/azurite.sh start)
-PG_PORT=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$PG")
-PSQL=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
-new_database() {
-  "$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt -c "CREATE DATABASE $1" >&2
-  sed "s/Database=[^;]*/Database=$1/" <<<"$PG"
-}
 
 LOAD_BEFORE=$(load_average)
 MAX_CONNECTIONS=$("$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt -c "SHOW max_connections")

@@ -79,13 +79,7 @@ SILO_DLL=$OUT/bin/silo/VirtualIoT.Silo.dll
 LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
 
 log "starting PostgreSQL (core $LOAD_CPU)"
-PG=$(scripts/pg.sh start)
-PG_PORT=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$PG")
-PSQL=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
-new_database() {
-  "$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt -c "CREATE DATABASE $1" >&2
-  sed "s/Database=[^;]*/Database=$1/" <<<"$PG"
-}
+start_bench_postgres
 
 # start_silo I DB CLUSTER: silo I in cgroup silo<I> on core $SILO_CPU; leaves HTTP_<I>, MQTT_<I> and SILO_PID_<I>.
 start_silo() {

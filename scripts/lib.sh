@@ -89,6 +89,21 @@ release_copy() {
   done
 }
 
+# ---- PostgreSQL of a benchmark run -----------------------------------------------------------------------------
+# start_bench_postgres: starts the run's throwaway PostgreSQL (scripts/pg.sh; its folder is $VIRTUALIOT_PG_STATE) and
+# sets PG (its connection string), PG_PORT and PSQL. The caller stops it (scripts/pg.sh stop) in its EXIT trap.
+start_bench_postgres() {
+  PG=$("$REPO_ROOT/scripts/pg.sh" start)
+  PG_PORT=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$PG")
+  PSQL=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
+}
+
+# new_database NAME: creates database NAME on that server and prints its connection string.
+new_database() {
+  "$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt -c "CREATE DATABASE $1" >&2
+  sed "s/Database=[^;]*/Database=$1/" <<<"$PG"
+}
+
 # ---- readiness --------------------------------------------------------------------------------------------------
 # wait_http NAME PID LOG CURL-ARGS...: waits (at most 60 s) until `curl CURL-ARGS` answers HTTP 200; exits with the
 # tail of LOG when the process PID ends first or the time runs out.
