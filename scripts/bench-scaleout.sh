@@ -44,6 +44,7 @@ MQTT_INTERVAL=${MQTT_INTERVAL:-500ms}  # time between two creates of one MQTT de
 LIVE_RATE=${LIVE_RATE:-1500}           # live mode: offered creates per second
 LIVE_ADD_AT=${LIVE_ADD_AT:-60}         # live mode: seconds before silo 2 joins (silo 3 at twice that)
 LIVE_DURATION=${LIVE_DURATION:-5m}     # live mode: LoadGen's steady phase
+SILO_ARGS=${SILO_ARGS:-}               # extra Silo switches, e.g. "--Dashboard:Enabled false"
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-scaleout}
 CG=/sys/fs/cgroup/cpu/virtualiot-scaleout
 
@@ -89,7 +90,7 @@ start_silo() {
     --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" --Mqtt:Port "$mqtt" \
     --Clustering:Provider postgres --Clustering:ConnectionString "$db" --Clustering:ClusterId "$cluster" \
     --Storage:Provider postgres --Storage:ConnectionString "$db" \
-    --Logging:LogLevel:Default Warning >"$OUT/silo-$cluster-$i.log" 2>&1 &
+    --Logging:LogLevel:Default Warning $SILO_ARGS >"$OUT/silo-$cluster-$i.log" 2>&1 &
   pid=$!
   echo "$pid" >"$CG/silo$i/cgroup.procs"
   PIDS+=("$pid")
