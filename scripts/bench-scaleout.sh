@@ -37,7 +37,8 @@ SILO_CPU=${SILO_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 AES=${AES:-1500}                       # AEs (with a container each), split evenly over the endpoints
 CONNECTIONS=${CONNECTIONS:-48}         # closed-loop HTTP connections, split evenly over the endpoints
-WARMUP=${WARMUP:-20}                   # seconds of unrecorded load per operation and N (JIT tier-up, placement)
+WARMUP=${WARMUP:-90}                   # seconds of unrecorded load per operation and N: at 25 % of a core a silo needs
+                                       # minutes to tier up its code; 20 s gave one silo half its steady rate
 DURATION=${DURATION:-15}               # seconds measured per operation and N
 MQTT_DEVICES=${MQTT_DEVICES:-1500}     # MQTT devices (own AEs), one connection each
 MQTT_INTERVAL=${MQTT_INTERVAL:-500ms}  # time between two creates of one MQTT device (offered: devices / interval)
