@@ -15,6 +15,7 @@ using VirtualIoT.Grains.Resources.PollingChannel;
 using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Subscription;
 using VirtualIoT.Grains.Resources.TimeSeries;
+using VirtualIoT.Grains.Resources.TimeSyncBeacon;
 
 namespace VirtualIoT.Grains.Domain;
 
@@ -51,6 +52,7 @@ internal static class Policies
         NotificationTargetMgmtPolicyRefPolicy.Rules,
         TimeSeriesPolicy.Rules,
         TimeSeriesInstancePolicy.Rules,
+        TimeSyncBeaconPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>
