@@ -51,6 +51,12 @@ public sealed record ChaosOptions
     /// <summary>How long the whole cluster stays down at <see cref="ClusterRestartAt"/>.</summary>
     public TimeSpan ClusterDownFor { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>When (into the traffic) the run's notification receiver starts refusing notifications (5000), so they queue up in the CSE; null = never.</summary>
+    public TimeSpan? SubscriberOutageAt { get; init; }
+
+    /// <summary>How long the receiver refuses at <see cref="SubscriberOutageAt"/>.</summary>
+    public TimeSpan SubscriberOutageFor { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Extra arguments for every silo (configuration keys, space-separated).</summary>
     public string SiloArguments { get; init; } = "";
 
@@ -165,6 +171,8 @@ public sealed record ChaosOptions
           --postgres-up CMD        shell command that starts it again on the same port (scripts/pg.sh up)
           --cluster-restart-at D   SIGKILL every silo and gateway this long into the traffic and start them all
                                    again after --cluster-down-for (5s)
+          --subscriber-outage-at D the notification receiver answers 5000 from this long into the traffic, for
+                                   --subscriber-outage-for (20s): notifications queue up (e.g. across a restart)
           --subscribers F          share of the containers with a subscription (0.25)
           --notification-wait D    longest wait for owed notifications (90s)
           --retry-for D            a device retries one write (same rqi) this long (60s)
@@ -175,8 +183,8 @@ public sealed record ChaosOptions
           --seed N                 victim choice (1)
           --prefix P               AE-IDs C<P><n> (fresh per run)
           --cse-id ID              CSE-ID in the MQTT topics (/id-in)
-        durations: 500ms, 20s, 5m, 1h or seconds. Exit code 0 when nothing acknowledged is lost or duplicated,
-        2 when something is, 1 on bad options or a cluster that does not start.
+        durations: 500ms, 20s, 5m, 1h or seconds. Exit code 0 when nothing acknowledged is lost, duplicated or
+        left unnotified, 2 when something is, 1 on bad options or a cluster that does not start.
         """;
 
     /// <summary>Parses <paramref name="args"/> over the defaults; returns null and an error message on bad input.</summary>
@@ -211,6 +219,8 @@ public sealed record ChaosOptions
                     "--postgres-up" => options with { PostgresUpCommand = value },
                     "--cluster-restart-at" => options with { ClusterRestartAt = Time(name, value) },
                     "--cluster-down-for" => options with { ClusterDownFor = Time(name, value) },
+                    "--subscriber-outage-at" => options with { SubscriberOutageAt = Time(name, value) },
+                    "--subscriber-outage-for" => options with { SubscriberOutageFor = Time(name, value) },
                     "--silo-args" => options with { SiloArguments = value },
                     "--base-port" => options with { BasePort = Whole(name, value, 0, 65000) },
                     "--gateway-url" => options with { AttachGateways = [.. List(value).Select(u => Url(name, u))] },

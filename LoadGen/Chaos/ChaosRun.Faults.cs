@@ -29,7 +29,8 @@ internal sealed partial class ChaosRun
         FaultLoopAsync("kill gateway", options.GatewayKillEvery, _gateways, KillAsync, until, cancellationToken),
         FaultLoopAsync("pause silo", options.PauseEvery, _silos, PauseAsync, until, cancellationToken),
         OnceAsync(options.PostgresRestartAt, RestartPostgresAsync, until, cancellationToken),
-        OnceAsync(options.ClusterRestartAt, RestartClusterAsync, until, cancellationToken));
+        OnceAsync(options.ClusterRestartAt, RestartClusterAsync, until, cancellationToken),
+        OnceAsync(options.SubscriberOutageAt, SubscriberOutageAsync, until, cancellationToken));
 
     private async Task FaultLoopAsync(string kind, TimeSpan every, List<ClusterProcess> targets, Func<Fault, CancellationToken, Task> inject,
         long until, CancellationToken cancellationToken)
@@ -221,6 +222,34 @@ internal sealed partial class ChaosRun
         catch (Exception exception) when (exception is TimeoutException or InvalidOperationException)
         {
             Log($"the cluster did not come back: {exception.Message}");
+        }
+    }
+
+    /// <summary>The notification receiver refuses everything for <see cref="ChaosOptions.SubscriberOutageFor"/>: notifications queue up in the CSE.</summary>
+    private async Task SubscriberOutageAsync(CancellationToken cancellationToken)
+    {
+        if (_subscriber is null)
+        {
+            return;
+        }
+
+        var fault = new Fault("subscriber outage", "receiver", null, Stopwatch.GetTimestamp());
+        lock (_faults)
+        {
+            _faults.Add(fault);
+        }
+
+        _subscriber.Refusing = true;
+        Log($"notification receiver refuses for {options.SubscriberOutageFor.TotalSeconds:0.#} s");
+        try
+        {
+            await Task.Delay(options.SubscriberOutageFor, cancellationToken);
+        }
+        finally
+        {
+            _subscriber.Refusing = false;
+            fault.RestartedAt = fault.ReadyAt = Stopwatch.GetTimestamp();
+            Log($"notification receiver accepts again ({_subscriber.Refused} refused)");
         }
     }
 

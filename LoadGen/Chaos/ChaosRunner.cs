@@ -225,7 +225,7 @@ internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : I
         }
 
         Log($"notifications: {delivered} of {expected} delivered");
-        return new NotificationCount(subscribed.Count, expected, delivered, expected - delivered, _subscriber?.Redelivered ?? 0);
+        return new NotificationCount(subscribed.Count, expected, delivered, expected - delivered, _subscriber?.Redelivered ?? 0, _subscriber?.Refused ?? 0);
     }
 
     private async Task<(Dictionary<int, List<string>> Contents, List<string> Problems)> ReadBackAsync(CancellationToken cancellationToken)
@@ -317,6 +317,11 @@ internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : I
             problems.Add($"{duplicates} duplicate copies of writes found");
         }
 
+        if (notifications.Missing > 0)
+        {
+            problems.Add($"{notifications.Missing} acknowledged writes on subscribed containers were never notified");
+        }
+
         if (registrations is { Lost: > 0 } or { AlreadyRegistered: > 0 })
         {
             problems.Add($"registrations: {registrations.Lost} acknowledged AEs not found, {registrations.AlreadyRegistered} retries answered as already registered");
@@ -352,7 +357,8 @@ internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : I
             Notifications = notifications,
             Registrations = registrations,
             Problems = problems,
-            ExitCode = lost > 0 || duplicates > 0 || registrations is { Lost: > 0 } or { AlreadyRegistered: > 0 } ? 2 : problems.Count > 0 ? 1 : 0,
+            ExitCode = lost > 0 || duplicates > 0 || notifications.Missing > 0 || registrations is { Lost: > 0 } or { AlreadyRegistered: > 0 } ? 2
+                : problems.Count > 0 ? 1 : 0,
         };
     }
 
