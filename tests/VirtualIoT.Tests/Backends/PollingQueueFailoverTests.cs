@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using VirtualIoT.Tests.Infrastructure;
+using VirtualIoT.Tests.Protocol;
 using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 
 namespace VirtualIoT.Tests.Backends;
@@ -31,7 +32,7 @@ public sealed class PollingQueueFailoverTests
         }
 
         // Queued means delivered for a subscription: its statistics count every notification once it is on the channel.
-        await WaitUntil(async () => Delivered(await client.Retrieve(container + "/s", aeId)) == Queued, $"{Queued} notifications queued on the channel");
+        await M2MTime.WaitUntil(async () => Delivered(await client.Retrieve(container + "/s", aeId)) == Queued, $"{Queued} notifications queued on the channel");
 
         await host.DiscardActivations(TimeSpan.FromSeconds(60));
 
