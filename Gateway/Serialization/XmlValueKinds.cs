@@ -41,7 +41,7 @@ internal static class XmlValueKinds
         ["stb"] = XmlValueKind.Integer, ["typ"] = XmlValueKind.Integer, ["ec"] = XmlValueKind.Integer, ["rl"] = XmlValueKind.Integer,
         ["pei"] = XmlValueKind.Integer, ["mdn"] = XmlValueKind.Integer, ["mdc"] = XmlValueKind.Integer, ["rqs"] = XmlValueKind.Integer,
         ["rsr"] = XmlValueKind.Integer, ["noec"] = XmlValueKind.Integer, ["rs"] = XmlValueKind.Integer, ["evl"] = XmlValueKind.Integer,
-        ["nfu"] = XmlValueKind.Integer, ["nty"] = XmlValueKind.Integer,
+        ["nfu"] = XmlValueKind.Integer, ["nty"] = XmlValueKind.Integer, ["gmty"] = XmlValueKind.Integer, ["gsf"] = XmlValueKind.Integer,
         // Notification target policies (R4): action, ruleRelationship, deletionRuleRelation.
         ["acn"] = XmlValueKind.Integer, ["rrs"] = XmlValueKind.Integer, ["drr"] = XmlValueKind.Integer,
         // timeSeries and timeSeriesInstance (pei, mdn and mdc above).
@@ -72,6 +72,7 @@ internal static class XmlValueKinds
         // Repeated elements.
         ["acr"] = XmlValueKind.Repeated, ["acco"] = XmlValueKind.Repeated, ["actw"] = XmlValueKind.Repeated, ["ch"] = XmlValueKind.Repeated,
         ["rrf"] = XmlValueKind.Repeated, ["acod"] = XmlValueKind.Repeated, ["nsi"] = XmlValueKind.Repeated, ["tod"] = XmlValueKind.Repeated,
+        ["sce"] = XmlValueKind.Repeated,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     // Names whose type depends on the parent element: "parent/name".

@@ -13,6 +13,7 @@ using VirtualIoT.Grains.Resources.NotificationTargetPolicy;
 using VirtualIoT.Grains.Resources.PolicyDeletionRules;
 using VirtualIoT.Grains.Resources.PollingChannel;
 using VirtualIoT.Grains.Resources.Request;
+using VirtualIoT.Grains.Resources.Schedule;
 using VirtualIoT.Grains.Resources.Subscription;
 using VirtualIoT.Grains.Resources.TimeSeries;
 
@@ -51,6 +52,7 @@ internal static class Policies
         NotificationTargetMgmtPolicyRefPolicy.Rules,
         TimeSeriesPolicy.Rules,
         TimeSeriesInstancePolicy.Rules,
+        SchedulePolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>
