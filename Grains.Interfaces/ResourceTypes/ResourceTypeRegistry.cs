@@ -44,7 +44,7 @@ public static class ResourceTypeRegistry
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
-                ResourceType.Schedule,
+                ResourceType.Schedule, ResourceType.LocationPolicy,
             ],
             HasNotificationTargetSelfReference = true,
         },
@@ -135,6 +135,12 @@ public static class ResourceTypeRegistry
             Type = ResourceType.Schedule, ShortName = "sch", Ids = ResourceIdScheme.Prefixed, IdPrefix = "sch",
             Grain = static (grains, ri) => grains.GetGrain<IScheduleGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node], Announceable = true,
+        },
+        new()
+        {
+            Type = ResourceType.LocationPolicy, ShortName = "lcp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "lcp",
+            Grain = static (grains, ri) => grains.GetGrain<ILocationPolicyGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
         },
     ];
 

@@ -6,6 +6,7 @@ using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
 using VirtualIoT.Grains.Resources.FlexContainer;
 using VirtualIoT.Grains.Resources.Group;
+using VirtualIoT.Grains.Resources.LocationPolicy;
 using VirtualIoT.Grains.Resources.MgmtObj;
 using VirtualIoT.Grains.Resources.Node;
 using VirtualIoT.Grains.Resources.NotificationTargetMgmtPolicyRef;
@@ -53,6 +54,7 @@ internal static class Policies
         TimeSeriesPolicy.Rules,
         TimeSeriesInstancePolicy.Rules,
         SchedulePolicy.Rules,
+        LocationPolicyRules.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>
