@@ -44,6 +44,11 @@ public static class ResourceTypeRegistry
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
+                ResourceType.Schedule, ResourceType.LocationPolicy,
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+        },
+        new()
+        {
                 ResourceType.TimeSyncBeacon,
             ],
             HasNotificationTargetSelfReference = true,
@@ -132,6 +137,18 @@ public static class ResourceTypeRegistry
         },
         new()
         {
+            Type = ResourceType.Schedule, ShortName = "sch", Ids = ResourceIdScheme.Prefixed, IdPrefix = "sch",
+            Grain = static (grains, ri) => grains.GetGrain<IScheduleGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node], Announceable = true,
+        },
+        new()
+        {
+            Type = ResourceType.LocationPolicy, ShortName = "lcp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "lcp",
+            Grain = static (grains, ri) => grains.GetGrain<ILocationPolicyGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+        },
+        new()
+        {
             // Under the CSEBase (TS-0001) and, as ACME allows, under an AE.
             Type = ResourceType.TimeSyncBeacon, ShortName = "tsb", Ids = ResourceIdScheme.Prefixed, IdPrefix = "tsb",
             Grain = static (grains, ri) => grains.GetGrain<ITimeSyncBeaconGrain>(ri),
@@ -143,7 +160,6 @@ public static class ResourceTypeRegistry
     private static readonly PendingResourceType[] s_pending =
     [
         new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
-        new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
         new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
