@@ -44,12 +44,7 @@ public static class ResourceTypeRegistry
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
-                ResourceType.Schedule, ResourceType.LocationPolicy,
-            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
-        },
-        new()
-        {
-                ResourceType.TimeSyncBeacon,
+                ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon,
             ],
             HasNotificationTargetSelfReference = true,
         },
