@@ -142,7 +142,7 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
         [
             "--Clustering:Provider", "postgres", "--Clustering:ConnectionString", options.Postgres!, "--Clustering:ClusterId", clusterId,
             "--Storage:Provider", "postgres", "--Storage:ConnectionString", options.Postgres!,
-            "--Mqtt:Enabled", "false", "--Logging:LogLevel:Default", "Warning",
+            "--Mqtt:Enabled", "false", "--Coap:Enabled", "false", "--Logging:LogLevel:Default", "Warning",
         ];
         var extra = options.SiloArguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         for (var i = 0; i < options.Silos; i++)
