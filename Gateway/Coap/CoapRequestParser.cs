@@ -18,6 +18,15 @@ namespace VirtualIoT.Gateway.Coap;
 /// <param name="Legacy">True when the request numbered the oneM2M options as before TS-0008 V3.7.0: the answer does too.</param>
 public readonly record struct CoapRequest(MqttRequest Primitive, ContentSerialization Serialization, ushort ContentFormat, bool Legacy)
 {
+    /// <summary>
+    /// True when the request carried oneM2M-RVI, which every client of Release 2A and later sends: the answer then
+    /// carries the oneM2M options (oneM2M-RSC, -RQI, -OT …). TS-0008 V3.7.0 made them critical, so a client that
+    /// does not know them must reject the whole response (RFC 7252 5.4.1); a request without oneM2M-RVI (a Release 1
+    /// device, or a generic CoAP tool such as libcoap's coap-client) is answered without them: the CoAP code and the
+    /// payload (<c>m2m:dbg</c> for an error) carry the outcome.
+    /// </summary>
+    public bool WithOneM2MOptions => !string.IsNullOrEmpty(Primitive.ReleaseVersion);
+
     /// <summary>The operation, when parsing got that far.</summary>
     public Operation? Operation { get; init; }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using VirtualIoT.Gateway.Serialization;
 using static VirtualIoT.Gateway.Coap.CoapOptionNumbers;
 
@@ -12,7 +11,8 @@ internal sealed record CoapResponse(byte Code, List<CoapOption> Options, ReadOnl
 
 /// <summary>
 /// Writes a <see cref="ResourceResponse"/> as a CoAP response (TS-0008 6.2): the code from
-/// <see cref="CoapStatusCodeMapping"/>, oneM2M-RSC and oneM2M-OT always, oneM2M-RQI, -RVI and -VSI echoed,
+/// <see cref="CoapStatusCodeMapping"/>, oneM2M-RSC and oneM2M-OT, oneM2M-RQI, -RVI and -VSI echoed (all only to a
+/// request with oneM2M-RVI: <see cref="CoapRequest.WithOneM2MOptions"/>),
 /// Location-Path on 2001, Max-Age as the retry delay when the response says to retry later, and the content (or
 /// <c>{"m2m:dbg":…}</c> for an error) in the answer's serialization with its Content-Format.
 /// </summary>
@@ -43,6 +43,12 @@ internal static class CoapResponseWriter
 
         var primitive = request.Primitive;
         var legacy = request.Legacy;
+        if (!request.WithOneM2MOptions)
+        {
+            options.Sort(static (a, b) => a.Number.CompareTo(b.Number));
+            return new CoapResponse(CoapStatusCodeMapping.ToCoapCode(code, request.Operation), options, payload);
+        }
+
         options.Add(CoapOption.String(OriginatingTimestamp, OneM2MTime.Format(now)));
         if (!string.IsNullOrEmpty(primitive.ReleaseVersion))
         {
@@ -97,8 +103,4 @@ internal static class CoapResponseWriter
             }
         }
     }
-
-    /// <summary>The text of a uint option value for logs.</summary>
-    public static string Describe(CoapOption option) =>
-        option.TryGetUInt(out var value) ? value.ToString(CultureInfo.InvariantCulture) : option.AsString();
 }

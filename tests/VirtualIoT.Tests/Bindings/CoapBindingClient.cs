@@ -10,10 +10,25 @@ namespace VirtualIoT.Tests.Bindings;
 /// <summary>
 /// The CoAP binding (TS-0008) in one serialization: Content-Format and Accept name it. Sends each request as a CON
 /// from its own UDP socket, retransmitting as RFC 7252 4.2 says until the piggybacked answer comes; reads a large
-/// answer block by block (Block2) and sends a large request block by block (Block1), as RFC 7959 says.
+/// answer block by block (Block2) and sends a large request block by block (Block1), as RFC 7959 says. One UDP socket
+/// (one source port) per client, as a device has; its exchanges run one at a time.
 /// </summary>
-public sealed class CoapBindingClient(IPEndPoint server, ContentSerialization serialization) : IBindingClient
+public sealed class CoapBindingClient : IBindingClient
 {
+    private readonly IPEndPoint _server;
+    private readonly ContentSerialization _serialization;
+    private readonly Socket _socket;
+    private readonly SemaphoreSlim _exchangeLock = new(1, 1);
+
+    /// <summary>A client of the binding at <paramref name="server"/> speaking <paramref name="serialization"/>.</summary>
+    public CoapBindingClient(IPEndPoint server, ContentSerialization serialization)
+    {
+        _server = server;
+        _serialization = serialization;
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Connect(server);
+    }
+
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
     private static int s_messageId = Random.Shared.Next();
 
@@ -31,7 +46,7 @@ public sealed class CoapBindingClient(IPEndPoint server, ContentSerialization se
     public async Task<TestAnswer> SendAsync(TestPrimitive request)
     {
         var requestId = TestPayloads.NewRequestId();
-        var format = (uint)SerializationFormats.CoapFormat(serialization);
+        var format = (uint)SerializationFormats.CoapFormat(_serialization);
         var options = new List<CoapOption>();
         foreach (var segment in request.To.Split('/'))
         {
@@ -60,7 +75,7 @@ public sealed class CoapBindingClient(IPEndPoint server, ContentSerialization se
         if (request.Content is not null)
         {
             options.Add(CoapOption.UInt(ContentFormat, format));
-            payload = Representation.ToArray(serialization, request.Content);
+            payload = Representation.ToArray(_serialization, request.Content);
         }
 
         var code = request.Operation switch
@@ -79,7 +94,7 @@ public sealed class CoapBindingClient(IPEndPoint server, ContentSerialization se
             Assert.Equal(format, response.Find(ContentFormat) is { } cf && cf.TryGetUInt(out var f) ? f : uint.MaxValue);
         }
 
-        return new TestAnswer(rsc, echoed, TestPayloads.Decode(serialization, body));
+        return new TestAnswer(rsc, echoed, TestPayloads.Decode(_serialization, body));
     }
 
     /// <summary>
@@ -163,8 +178,20 @@ public sealed class CoapBindingClient(IPEndPoint server, ContentSerialization se
     /// <summary>Sends <paramref name="datagram"/> (again every 2 s) until a datagram matching <paramref name="match"/> arrives.</summary>
     public async Task<CoapMessage> SendAndReceiveAsync(byte[] datagram, Func<CoapMessage, bool> match)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Connect(server);
+        await _exchangeLock.WaitAsync();
+        try
+        {
+            return await SendAndReceiveOnceAsync(datagram, match);
+        }
+        finally
+        {
+            _exchangeLock.Release();
+        }
+    }
+
+    private async Task<CoapMessage> SendAndReceiveOnceAsync(byte[] datagram, Func<CoapMessage, bool> match)
+    {
+        var socket = _socket;
         using var overall = new CancellationTokenSource(s_timeout);
         var buffer = new byte[65_536];
         while (true)
@@ -195,9 +222,14 @@ public sealed class CoapBindingClient(IPEndPoint server, ContentSerialization se
     public static ushort NextMessageId() => (ushort)Interlocked.Increment(ref s_messageId);
 
     /// <summary>The endpoint of the binding.</summary>
-    public IPEndPoint Server => server;
+    public IPEndPoint Server => _server;
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"coap://{server}");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"coap://{_server}");
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        _exchangeLock.Dispose();
+        return ValueTask.CompletedTask;
+    }
 }
