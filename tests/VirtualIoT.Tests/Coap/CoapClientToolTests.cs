@@ -23,7 +23,7 @@ public sealed class CoapClientToolTests(BindingsFixture fixture)
     private static async Task<(int ExitCode, string Output, string Errors)> RunAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["-B", "10", .. arguments])
+        foreach (var argument in (string[])["-B", "30", .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
@@ -31,7 +31,7 @@ public sealed class CoapClientToolTests(BindingsFixture fixture)
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Tool} did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await errors);
     }
