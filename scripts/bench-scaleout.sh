@@ -25,7 +25,7 @@
 # Live mode: silo 0 alone under LoadGen's HTTP devices (open loop, LIVE_DEVICES / LIVE_INTERVAL creates/s, above one
 # silo's capacity, --verify), which reach the silos through an endpoints file that LoadGen re-reads every second, as
 # a load balancer re-reads its backends; silos 2 and 3 are started LIVE_ADD_AT s apart and each is added to the
-# file once its CSE answers. LoadGen's 10 s lines show throughput, errors and p99; a table shows each silo's share of
+# file once its CSE answers; then (LIVE_REMOVE=1) silo 3 leaves the file and gets a SIGTERM. LoadGen's 10 s lines show throughput, errors and p99; a table shows each silo's share of
 # the served requests per 10 s; LoadGen's read-back then checks that no acknowledged write was lost or duplicated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,10 +44,12 @@ WARMUP=${WARMUP:-90}                   # seconds of unrecorded load per operatio
 DURATION=${DURATION:-15}               # seconds measured per operation and N
 MQTT_DEVICES=${MQTT_DEVICES:-1500}     # MQTT devices (own AEs), one connection each
 MQTT_INTERVAL=${MQTT_INTERVAL:-500ms}  # time between two creates of one MQTT device (offered: devices / interval)
-LIVE_DEVICES=${LIVE_DEVICES:-5000}     # live mode: HTTP devices (AE + container each)
+LIVE_DEVICES=${LIVE_DEVICES:-3000}     # live mode: HTTP devices (AE + container each)
 LIVE_INTERVAL=${LIVE_INTERVAL:-5s}     # live mode: time between two creates of one device (offered: devices / interval)
 LIVE_ADD_AT=${LIVE_ADD_AT:-45}         # live mode: seconds into the steady phase before silo 2 joins (silo 3 as much later)
-LIVE_DURATION=${LIVE_DURATION:-4m}     # live mode: LoadGen's steady phase
+LIVE_PG_POOL=${LIVE_PG_POOL:-40}       # live mode: Npgsql Maximum Pool Size per silo and pool (3 silos x pools < max_connections 200)
+LIVE_REMOVE=${LIVE_REMOVE:-1}          # live mode: 1 = then silo 3 leaves the endpoints file and is stopped (SIGTERM)
+LIVE_DURATION=${LIVE_DURATION:-5m}     # live mode: LoadGen's steady phase
 SILO_ARGS=${SILO_ARGS:-}               # extra Silo switches, e.g. "--Dashboard:Enabled false"
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-scaleout}
 CG=/sys/fs/cgroup/cpu/virtualiot-scaleout
@@ -212,7 +214,10 @@ live_sample() {
 live() {
   local db cluster i loadgen started=0 sampler
   cluster=live$RANDOM
-  db=$(new_database "$cluster")
+  # Each silo's connection pools sized so that three silos stay under the server's max_connections (200): with
+  # Npgsql's default (100 per pool) a silo activating a thousand migrating grains at once took the server's last
+  # connections, and reads failed with 53300 "too many clients" (the first live run).
+  db="$(new_database "$cluster");Maximum Pool Size=$LIVE_PG_POOL"
   start_silo 0 "$db" "$cluster"
   echo "$HTTP_0" >"$OUT/endpoints"
   log "live: $LIVE_DEVICES devices, one create each every $LIVE_INTERVAL, through the endpoints file (silo 0 alone)"
@@ -238,12 +243,24 @@ live() {
     echo $((i + 1)) >"$OUT/silos-started"
     log "live: silo $i is in the endpoints file at $(date -u +%H:%M:%S)"
   done
+  if [ "$LIVE_REMOVE" = 1 ]; then
+    # Scale-in as an orchestrator does it: out of the load balancer first, then SIGTERM (a graceful stop).
+    sleep $((2 * LIVE_ADD_AT))
+    head -n 2 "$OUT/endpoints" >"$OUT/endpoints.new"; mv "$OUT/endpoints.new" "$OUT/endpoints"
+    log "live: silo 2 left the endpoints file at $(date -u +%H:%M:%S)"
+    sleep 2   # LoadGen re-reads the file every second
+    local stopping=$SECONDS code=0
+    kill -TERM "$SILO_PID_2"
+    wait "$SILO_PID_2" || code=$?
+    log "live: silo 2 stopped (SIGTERM) at $(date -u +%H:%M:%S) after $((SECONDS - stopping)) s, exit code $code"
+  fi
   wait "$loadgen" || true
   wait "$sampler" 2>/dev/null || true
   grep -E '^\[|^phase|^operation|^cin|^devices|^verification|^warning|^PROBLEM|^result|^  ' "$OUT/live.txt" >&2 || cat "$OUT/live.txt" >&2
   echo >&2
   echo "per 10 s, each silo's share of the served requests (requests its grains served, whichever silo received them) and the locality:" >&2
-  awk '{ if (NR > 1) { t = 0; for (i = 0; i < 3; i++) { d[i] = $(3 + 2 * i) - p[i]; t += d[i] } l = 0; for (i = 0; i < 3; i++) l += $(4 + 2 * i) - q[i]
+  # A stopped silo's counters read 0: its interval counts nothing.
+  awk '{ if (NR > 1) { t = 0; l = 0; for (i = 0; i < 3; i++) { d[i] = $(3 + 2 * i) - p[i]; e = $(4 + 2 * i) - q[i]; if (d[i] < 0) { d[i] = 0; e = 0 } t += d[i]; l += e }
            printf "%s endpoints %d  served/s %6.0f  shares %5.1f %% %5.1f %% %5.1f %%  locality %5.1f %%\n", $1, $2, t / 10,
              t ? 100 * d[0] / t : 0, t ? 100 * d[1] / t : 0, t ? 100 * d[2] / t : 0, t ? 100 * l / t : 0 }
          for (i = 0; i < 3; i++) { p[i] = $(3 + 2 * i); q[i] = $(4 + 2 * i) } }' "$OUT/live-silos.txt" | tee "$OUT/live-shares.txt" >&2
