@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -345,13 +347,18 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             _ = SerializationFormats.TryFromName(topic.Suffix, out var serialization);
             var bytes = MqttResponseWriter.Write(response, requestIdentifier, parsed.ReleaseVersion, parsed.From, _cse.CseId, parsed.VendorInformation,
                 serialization);
-            var message = new MqttApplicationMessageBuilder()
+            var builder = new MqttApplicationMessageBuilder()
                 .WithTopic(topic.ResponseTopic(_cseTopicId))
                 .WithPayload(bytes)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithContentType(SerializationFormats.MediaType(serialization))
-                .Build();
-            await PublishAsync(message);
+                .WithContentType(SerializationFormats.MediaType(serialization));
+            if (response.RetryAfterSeconds is { } retryAfter)
+            {
+                // HTTP's Retry-After, as an MQTT 5 user property (MQTT 3.1.1 clients read it from the m2m:dbg text).
+                builder.WithUserProperty("Retry-After", Encoding.ASCII.GetBytes(retryAfter.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            await PublishAsync(builder.Build());
         }
 
         PrimitiveExchange.Complete(_metrics, Protocol, activity, request, response, startTimestamp);

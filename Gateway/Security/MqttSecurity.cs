@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Protocol;
@@ -11,13 +14,14 @@ namespace VirtualIoT.Gateway.Security;
 /// <summary>
 /// The MQTT binding's security: the TLS listener (<see cref="MqttTlsOptions"/>), client authentication at CONNECT
 /// (user name = the originator the client ID names, password = its secret, verified by the <see cref="CredentialStore"/>
-/// HTTP uses), and the subscription rule (<see cref="MqttSubscriptionRule"/>): a client reads only its own oneM2M
+/// HTTP uses; or a client certificate from <see cref="MqttTlsOptions.ClientCaPath"/>'s authorities naming it), and the subscription rule (<see cref="MqttSubscriptionRule"/>): a client reads only its own oneM2M
 /// topics. The publish rule lives with the binding (<see cref="MqttGateway"/>, <see cref="MqttOriginatorRegistry"/>).
 /// </summary>
 public sealed partial class MqttSecurity
 {
     private readonly CredentialStore _credentials;
     private readonly MqttTlsOptions _tls;
+    private readonly X509Certificate2Collection _clientAuthorities;
     private readonly ILogger _logger;
 
     /// <summary>Creates the binding's security from configuration.</summary>
@@ -27,6 +31,7 @@ public sealed partial class MqttSecurity
         Authenticator = authenticator;
         _credentials = credentials;
         _tls = tls.Value;
+        _clientAuthorities = _tls.Port == 0 ? [] : _tls.LoadClientAuthorities();
         _logger = logger;
     }
 
@@ -51,6 +56,12 @@ public sealed partial class MqttSecurity
             .WithEncryptedEndpointBoundIPV6Address(v6Address)
             .WithEncryptionCertificate(_tls.Certificate.Load())
             .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
+        if (_clientAuthorities.Count > 0)
+        {
+            // Asks every client for a certificate; one without any still gets through to user name and password.
+            builder.WithClientCertificate(ValidateClientCertificate, checkCertificateRevocation: false);
+        }
+
         if (!_tls.AllowPlain)
         {
             builder.WithoutDefaultEndpoint();
@@ -70,7 +81,19 @@ public sealed partial class MqttSecurity
         var originator = MqttOriginatorRegistry.OriginatorOf(e.ClientId);
         var user = e.UserName;
         var secret = e.Password;
-        if (string.IsNullOrEmpty(user) || secret is null)
+        if (e.ClientCertificate is { } certificate)
+        {
+            // The handshake already checked the chain (ValidateClientCertificate): the certificate proves its names.
+            if (!string.Equals(CertificateOriginator(certificate), originator, StringComparison.Ordinal))
+            {
+                Refuse(e, $"the client certificate '{certificate.Subject}' does not name originator '{originator}'");
+            }
+            else if (!string.IsNullOrEmpty(user) && !string.Equals(user, originator, StringComparison.Ordinal))
+            {
+                Refuse(e, $"user name '{user}' is not the client ID's originator");
+            }
+        }
+        else if (string.IsNullOrEmpty(user) || secret is null)
         {
             Refuse(e, "no credentials");
         }
@@ -111,6 +134,43 @@ public sealed partial class MqttSecurity
         return Task.CompletedTask;
     }
 
+    /// <summary>The originator a client certificate names: its subject's common name (<c>CN=Cmyapp</c>).</summary>
+    public static string? CertificateOriginator(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false) is { Length: > 0 } name ? name : null;
+    }
+
+    // TLS handshake of the listener with client certificates: none is fine (user name and password follow); one must
+    // chain to the configured authorities and be meant for client authentication (when it says what it is for).
+    private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null)
+        {
+            return true;
+        }
+
+        using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        using var trust = new X509Chain();
+        trust.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        trust.ChainPolicy.CustomTrustStore.AddRange(_clientAuthorities);
+        trust.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        trust.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
+        if (chain is not null)
+        {
+            trust.ChainPolicy.ExtraStore.AddRange(chain.ChainElements.Select(element => element.Certificate).ToArray());
+        }
+
+        var valid = trust.Build(presented);
+        if (!valid)
+        {
+            Log.ClientCertificateRefused(_logger, presented.Subject,
+                string.Join(", ", trust.ChainStatus.Select(status => status.Status)));
+        }
+
+        return valid;
+    }
+
     private void Refuse(ValidatingConnectionEventArgs e, string reason)
     {
         e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
@@ -124,6 +184,9 @@ public sealed partial class MqttSecurity
 
         [LoggerMessage(EventId = 3331, Level = LogLevel.Information, Message = "MQTT connection of client {ClientId} refused: {Reason}")]
         public static partial void ConnectionNotAuthenticated(ILogger logger, string clientId, string reason);
+
+        [LoggerMessage(EventId = 3333, Level = LogLevel.Information, Message = "MQTT TLS client certificate '{Subject}' refused: {Status}")]
+        public static partial void ClientCertificateRefused(ILogger logger, string subject, string status);
 
         [LoggerMessage(EventId = 3332, Level = LogLevel.Information, Message = "MQTT client {ClientId} may not subscribe to {TopicFilter}; refused")]
         public static partial void SubscriptionRefused(ILogger logger, string clientId, string topicFilter);

@@ -26,6 +26,27 @@ public sealed class MqttTlsOptions
 
     /// <summary>The server certificate.</summary>
     public CertificateSettings Certificate { get; set; } = new();
+
+    /// <summary>
+    /// Path of a PEM file with the certificate authorities that issue device certificates; none (default) for no client
+    /// certificates. When set, the TLS listener asks every client for a certificate: one that chains to these
+    /// authorities authenticates the originator its subject's common name names (<c>CN=Cmyapp</c>),
+    /// as an alternative to user name and password; a certificate that does not chain to them fails the handshake;
+    /// a client without one authenticates with user name and password as before.
+    /// </summary>
+    public string? ClientCaPath { get; set; }
+
+    /// <summary>Loads <see cref="ClientCaPath"/>'s certificates; empty when none is configured.</summary>
+    public X509Certificate2Collection LoadClientAuthorities()
+    {
+        var authorities = new X509Certificate2Collection();
+        if (!string.IsNullOrEmpty(ClientCaPath))
+        {
+            authorities.ImportFromPemFile(ClientCaPath);
+        }
+
+        return authorities;
+    }
 }
 
 /// <summary>
@@ -76,6 +97,11 @@ internal sealed class MqttTlsOptionsValidator : IValidateOptions<MqttTlsOptions>
 
         if (options.Port == 0)
         {
+            if (!string.IsNullOrEmpty(options.ClientCaPath))
+            {
+                return ValidateOptionsResult.Fail($"{MqttTlsOptions.SectionName}:ClientCaPath is set but no {MqttTlsOptions.SectionName}:Port: client certificates need the TLS listener");
+            }
+
             return options.AllowPlain
                 ? ValidateOptionsResult.Success
                 : ValidateOptionsResult.Fail($"{MqttTlsOptions.SectionName}:AllowPlain is false but no {MqttTlsOptions.SectionName}:Port is set: the broker would have no listener");
@@ -83,6 +109,11 @@ internal sealed class MqttTlsOptionsValidator : IValidateOptions<MqttTlsOptions>
 
         try
         {
+            if (!string.IsNullOrEmpty(options.ClientCaPath) && options.LoadClientAuthorities().Count == 0)
+            {
+                return ValidateOptionsResult.Fail($"{MqttTlsOptions.SectionName}:ClientCaPath '{options.ClientCaPath}' holds no PEM certificate");
+            }
+
             using var certificate = options.Certificate.Load();
             return certificate.HasPrivateKey
                 ? ValidateOptionsResult.Success

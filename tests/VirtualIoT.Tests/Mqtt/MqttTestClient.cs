@@ -14,6 +14,9 @@ public sealed record MqttReceived(string Topic, string Text, JsonNode? Json)
     /// <summary>The payload as sent (CBOR is not text).</summary>
     public byte[] Bytes { get; init; } = [];
 
+    /// <summary>The message's MQTT 5 user properties (name → value; the last one of a name).</summary>
+    public IReadOnlyDictionary<string, string> UserProperties { get; init; } = new Dictionary<string, string>();
+
     public int Rsc => Json?["rsc"]?.GetValue<int>() ?? 0;
 
     public JsonNode? Content => Json?["pc"];
@@ -51,7 +54,11 @@ public sealed class MqttTestClient : IAsyncDisposable
                 json = null;
             }
 
-            var received = new MqttReceived(e.ApplicationMessage.Topic, text, json) { Bytes = e.ApplicationMessage.Payload.ToArray() };
+            var received = new MqttReceived(e.ApplicationMessage.Topic, text, json)
+            {
+                Bytes = e.ApplicationMessage.Payload.ToArray(),
+                UserProperties = (e.ApplicationMessage.UserProperties ?? []).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => System.Text.Encoding.UTF8.GetString(g.Last().ValueBuffer.Span)),
+            };
             _received.Enqueue(received);
             if (json is JsonObject { } obj && obj["rqi"]?.GetValue<string>() is { } rqi && _waiting.TryRemove(rqi, out var waiter))
             {
@@ -103,6 +110,11 @@ public sealed class MqttTestClient : IAsyncDisposable
         catch (MQTTnet.Adapter.MqttConnectingFailedException exception)
         {
             return exception.Message;
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException exception)
+        {
+            // The TLS handshake was refused, say.
+            return exception.GetType().Name + ": " + exception.Message;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using static VirtualIoT.Tests.Mqtt.MqttBindingTests;
 
 namespace VirtualIoT.Tests.Security;
 
@@ -35,5 +36,26 @@ public sealed class RateLimitTests(RateLimitCseFixture fixture)
         Assert.All(refused, r => Assert.True(int.Parse(r.Headers["Retry-After"], CultureInfo.InvariantCulture) >= 1));
         Assert.Contains("requests per second", refused[0].Body, StringComparison.Ordinal);
         Assert.Equal(2000, others.Rsc);
+    }
+
+    [Fact]
+    public async Task Over_MQTT_a_refusal_carries_Retry_After_as_a_user_property()
+    {
+        var (aeId, secret, _) = await fixture.RegisteredAeAsync();
+        await using var device = await fixture.ConnectMqttAsync(aeId, aeId, secret);
+        await device.SubscribeAsync(ResponseTopic(aeId));
+
+        // As over HTTP: twenty seconds' worth at once, of which some must be refused.
+        var responses = await Task.WhenAll(Enumerable.Range(0, fixture.RequestRate * 20).Select(_ =>
+        {
+            var rqi = NewRqi();
+            return device.RequestAsync(RequestTopic(aeId), Primitive(2, "cse-in/" + aeId, aeId, rqi), rqi);
+        }));
+
+        var refused = responses.Where(r => r.Rsc == 5207).ToList();
+        Assert.All(responses, r => Assert.True(r.Rsc is 2000 or 5207, r.Text));
+        Assert.NotEmpty(refused);
+        Assert.All(refused, r => Assert.True(int.Parse(r.UserProperties["Retry-After"], CultureInfo.InvariantCulture) >= 1, r.Text));
+        Assert.All(responses.Where(r => r.Rsc == 2000), r => Assert.False(r.UserProperties.ContainsKey("Retry-After")));
     }
 }

@@ -33,6 +33,9 @@ public class SecureCseFixture : IAsyncLifetime
 
     public TestCertificate Tls { get; } = new();
 
+    /// <summary>The authority whose device certificates the MQTT TLS listener accepts (<c>Mqtt:Tls:ClientCaPath</c>).</summary>
+    public TestCertificateAuthority DeviceAuthority { get; } = new();
+
     /// <summary>The administrator's secret, random per run.</summary>
     public string AdminSecret { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
@@ -66,6 +69,7 @@ public class SecureCseFixture : IAsyncLifetime
                 ["Mqtt:Tls:Port"] = MqttTlsPort.ToString(CultureInfo.InvariantCulture),
                 ["Mqtt:Tls:Certificate:Path"] = Tls.CertificatePath,
                 ["Mqtt:Tls:Certificate:KeyPath"] = Tls.KeyPath,
+                ["Mqtt:Tls:ClientCaPath"] = DeviceAuthority.CertificatePath,
                 ["Security:Authentication:Required"] = "true",
                 ["Security:Authentication:Credentials:CAdmin"] = AdminSecret,
                 ["Security:Authentication:MaxFailuresPerMinute"] = FailuresPerMinute.ToString(CultureInfo.InvariantCulture),
@@ -132,7 +136,14 @@ public class SecureCseFixture : IAsyncLifetime
     public Task<string> TryConnectMqttAsync(string clientId, string? user, string? secret, bool tls = true) =>
         MqttTestClient.TryConnectAsync(tls ? MqttTlsPort : MqttPort, clientId, builder => ConfigureMqtt(builder, user, secret, tls));
 
-    private void ConfigureMqtt(MqttClientOptionsBuilder builder, string? user, string? secret, bool tls)
+    /// <summary>Connects over TLS with a client certificate (and, when given, user name and password too).</summary>
+    public Task<MqttTestClient> ConnectMqttAsync(string clientId, X509Certificate2 certificate, string? user = null, string? secret = null) =>
+        MqttTestClient.ConnectAsync(MqttTlsPort, clientId, mqtt5: true, builder => ConfigureMqtt(builder, user, secret, tls: true, certificate));
+
+    public Task<string> TryConnectMqttAsync(string clientId, X509Certificate2 certificate, string? user = null, string? secret = null) =>
+        MqttTestClient.TryConnectAsync(MqttTlsPort, clientId, builder => ConfigureMqtt(builder, user, secret, tls: true, certificate));
+
+    private void ConfigureMqtt(MqttClientOptionsBuilder builder, string? user, string? secret, bool tls, X509Certificate2? certificate = null)
     {
         if (user is not null)
         {
@@ -141,7 +152,14 @@ public class SecureCseFixture : IAsyncLifetime
 
         if (tls)
         {
-            builder.WithTlsOptions(o => o.UseTls().WithTrustChain([Tls.Certificate]).WithTargetHost("127.0.0.1"));
+            builder.WithTlsOptions(o =>
+            {
+                o.UseTls().WithTrustChain([Tls.Certificate]).WithTargetHost("127.0.0.1");
+                if (certificate is not null)
+                {
+                    o.WithClientCertificates([certificate]);
+                }
+            });
         }
     }
 
@@ -153,6 +171,7 @@ public class SecureCseFixture : IAsyncLifetime
         }
 
         Tls.Dispose();
+        DeviceAuthority.Dispose();
     }
 }
 
