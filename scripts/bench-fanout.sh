@@ -7,6 +7,7 @@
 #   RUNS=1 OPS=la scripts/bench-fanout.sh
 #   SILO_ARGS="--Dashboard:Enabled false" scripts/bench-fanout.sh
 #   NO_BUILD=1 scripts/bench-fanout.sh              # use the Release output already built
+#   BIN=/tmp/before/bin scripts/bench-fanout.sh     # binaries kept from an earlier run (OUT/bin of it), for an A/B
 #
 # One fan-out at a time ($CONCURRENCY, default 1): the latency is the platform's for one 1,000-member fan-out, not
 # queueing behind other fan-outs in the benchmark. LoadGen's group-fanout checks every answer (one m2m:rsp per
@@ -48,13 +49,17 @@ rm -f "$OUT"/*.log "$OUT"/*.txt
 trap stop_started EXIT
 trap 'exit 130' INT TERM
 
-release_copy "$OUT" Silo LoadGen
-LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
+BIN=${BIN:-}
+if [ -z "$BIN" ]; then
+  release_copy "$OUT" Silo LoadGen
+  BIN=$OUT/bin
+fi
+LOADGEN=(dotnet "$BIN/loadgen/VirtualIoT.LoadGen.dll")
 
 CSE_PORT=$(free_port); SILO_PORT=$(free_port); GATEWAY_PORT=$(free_port)
 CSE=http://127.0.0.1:$CSE_PORT
 log "starting Silo on $CSE (embedded default${SILO_ARGS:+; $SILO_ARGS})"
-dotnet "$OUT/bin/silo/VirtualIoT.Silo.dll" --contentRoot "$OUT/bin/silo" --urls "$CSE" \
+dotnet "$BIN/silo/VirtualIoT.Silo.dll" --contentRoot "$BIN/silo" --urls "$CSE" \
   --Orleans:SiloPort "$SILO_PORT" --Orleans:GatewayPort "$GATEWAY_PORT" --Mqtt:Enabled false \
   --Logging:LogLevel:Default Warning $SILO_ARGS >"$OUT/silo.log" 2>&1 &
 SILO_PID=$!

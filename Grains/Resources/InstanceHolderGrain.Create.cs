@@ -14,7 +14,9 @@ internal abstract partial class InstanceHolderGrain
     protected async ValueTask<ResourceResponse> CreateRequestedInstance(ResourceRequest request, Dictionary<string, object?> accepted, string now)
     {
         PurgeExpired(now);
-        if (RequestLedger.Find(Log.Completed, request, Options) is { } done)
+        // Hashed once: the lookup and the record of this create need the same fingerprint of the content tree.
+        var fingerprint = RequestLedger.Fingerprint(request);
+        if (RequestLedger.Find(Log.Completed, request.Originator, request.RequestIdentifier, fingerprint, Options) is { } done)
         {
             var original = ResourceIds.TrySplitHeldId(InstancePolicy.Descriptor, done.ResourceId, out _, out var doneSequence)
                 ? Instances.Lookup(doneSequence)
@@ -64,7 +66,7 @@ internal abstract partial class InstanceHolderGrain
         InstanceAdded(attributes, now);
 
         // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
-        RequestLedger.Record(Log.Completed, request, attributes.ResourceId(), name, Options);
+        RequestLedger.Record(Log.Completed, request, fingerprint, attributes.ResourceId(), name, Options);
         await WriteStateAsync();
         Events.Dispatch(raised);
 

@@ -31,9 +31,16 @@ internal static class RequestLedger
     }
 
     /// <summary>Adds the create of <paramref name="resourceId"/> for <paramref name="request"/>, dropping what falls out of the bounds.</summary>
-    public static void Record(List<CompletedCreate> ledger, ResourceRequest request, string resourceId, string name, CseOptions options)
+    public static void Record(List<CompletedCreate> ledger, ResourceRequest request, string resourceId, string name, CseOptions options) =>
+        Record(ledger, request, Fingerprint(request), resourceId, name, options);
+
+    /// <summary>
+    /// Adds the create of <paramref name="resourceId"/> for <paramref name="request"/>, whose <see cref="Fingerprint(ResourceRequest)"/>
+    /// the caller already has (it looked the request up first), dropping what falls out of the bounds.
+    /// </summary>
+    public static void Record(List<CompletedCreate> ledger, ResourceRequest request, ulong fingerprint, string resourceId, string name, CseOptions options)
     {
-        ledger.Add(For(request, Fingerprint(request), resourceId, name));
+        ledger.Add(For(request, fingerprint, resourceId, name));
         Trim(ledger, options);
     }
 

@@ -155,7 +155,7 @@ internal static class BackendExtensions
     /// <c>JsonElement</c> (System.Text.Json) or as <c>int</c>/<c>JObject</c> (Newtonsoft), and the grains would
     /// misbehave after a restart. The binary format round-trips every type exactly and needs no type names.
     /// </summary>
-    private static IGrainStorageSerializer BinarySerializer(Serializer serializer) => new OrleansGrainStorageSerializer(serializer);
+    private static IGrainStorageSerializer BinarySerializer(Serializer serializer) => new PooledStateSerializer(serializer);
 
     /// <summary>Binds a section, validates it now (a bad value must stop the start) and registers it for consumers.</summary>
     private static T Bind<T>(WebApplicationBuilder builder, string section, IValidateOptions<T>? validator)
