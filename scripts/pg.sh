@@ -5,6 +5,8 @@
 #                         the Npgsql connection string of its database "virtualiot"; does nothing more if running
 #   scripts/pg.sh env     prints `export VIRTUALIOT_TEST_POSTGRES=...` for the running server
 #   scripts/pg.sh stop    stops it and deletes its data
+#   scripts/pg.sh down    stops it and keeps its data (a database outage, e.g. in the middle of a chaos run)
+#   scripts/pg.sh up      starts a server stopped by `down` again, on the same port with the same data
 #
 # VIRTUALIOT_PG_STATE names the folder holding the server (default /tmp/virtualiot-pg-$UID), so several
 # servers can run side by side. As root, the server runs as the postgres user (initdb refuses root).
@@ -42,6 +44,14 @@ running() {
   [ -f "$STATE/port" ] && [ -d "$DATA" ] && as_owner "$(bin_dir)/pg_ctl" -D "$DATA" status >/dev/null 2>&1
 }
 
+# launch BIN PORT: starts the server on the data folder (loopback, PORT).
+launch() {
+  # No unix socket: the machine's shared socket folder stays untouched; clients use TCP on 127.0.0.1.
+  as_owner "$1/pg_ctl" -D "$DATA" -l "$STATE/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $2 -c unix_socket_directories='' -c max_connections=200" start >&2 \
+    || { cat "$STATE/server.log" >&2; return 1; }
+}
+
 start() {
   if running; then
     connection_string
@@ -59,11 +69,8 @@ start() {
   as_owner "$bin/initdb" -D "$DATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync >"$STATE/initdb.log" 2>&1 \
     || { cat "$STATE/initdb.log" >&2; return 1; }
   port=$(free_port)
-  # No unix socket: the machine's shared socket folder stays untouched; clients use TCP on 127.0.0.1.
-  as_owner "$bin/pg_ctl" -D "$DATA" -l "$STATE/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories='' -c max_connections=200" start >&2 \
-    || { cat "$STATE/server.log" >&2; return 1; }
   echo "$port" > "$STATE/port"
+  launch "$bin" "$port" || return 1
   "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAt -c 'CREATE DATABASE virtualiot' >&2
   connection_string
 }
@@ -78,9 +85,17 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  down)
+    [ -f "$STATE/port" ] && [ -d "$DATA" ] || { echo "no PostgreSQL in $STATE" >&2; exit 1; }
+    as_owner "$(bin_dir)/pg_ctl" -D "$DATA" -m fast -w stop >&2
+    ;;
+  up)
+    [ -f "$STATE/port" ] && [ -d "$DATA" ] || { echo "no PostgreSQL in $STATE" >&2; exit 1; }
+    running || launch "$(bin_dir)" "$(cat "$STATE/port")"
+    ;;
   env)
     running || { echo "no PostgreSQL running in $STATE; run: scripts/pg.sh start" >&2; exit 1; }
     echo "export VIRTUALIOT_TEST_POSTGRES='$(connection_string)'"
     ;;
-  *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|down|up|env" >&2; exit 2 ;;
 esac

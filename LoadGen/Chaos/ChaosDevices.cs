@@ -24,21 +24,26 @@ internal sealed class ChaosDevices : IDisposable
 {
     private readonly ChaosOptions _options;
     private readonly IReadOnlyList<Uri> _gateways;
+    private readonly IReadOnlyList<IPEndPoint> _brokers;
     private readonly Device[] _devices;
     private readonly ConcurrentQueue<FailedAttempt> _failures = new();
     private readonly ConcurrentQueue<(string AeId, Outcome Outcome)> _registrations = new();
     private long _attempts;
     private long _retried;
 
-    public ChaosDevices(ChaosOptions options, IReadOnlyList<Uri> gateways)
+    /// <param name="options">The run's options.</param>
+    /// <param name="gateways">HTTP endpoints the requests go through, in turn.</param>
+    /// <param name="brokers">MQTT brokers of the same gateways, in the same order, with <c>--protocol mqtt</c>; else empty.</param>
+    public ChaosDevices(ChaosOptions options, IReadOnlyList<Uri> gateways, IReadOnlyList<IPEndPoint> brokers)
     {
         _options = options;
         _gateways = gateways;
+        _brokers = brokers;
         _devices = new Device[options.Devices];
         var subscribed = (int)Math.Round(options.Devices * options.Subscribers);
         for (var i = 0; i < _devices.Length; i++)
         {
-            _devices[i] = new Device(i, string.Create(CultureInfo.InvariantCulture, $"C{options.Prefix}{i}"), i < subscribed, gateways);
+            _devices[i] = new Device(i, string.Create(CultureInfo.InvariantCulture, $"C{options.Prefix}{i}"), i < subscribed, gateways, brokers, options.CseId);
         }
     }
 
@@ -88,7 +93,7 @@ internal sealed class ChaosDevices : IDisposable
     /// </summary>
     public async Task RegisterAsync(long start, long until, CancellationToken cancellationToken)
     {
-        using var device = new Device(_devices.Length, "", false, _gateways);
+        using var device = new Device(_devices.Length, "", false, _gateways, [], _options.CseId);
         for (var n = 0; n < _options.Registrations; n++)
         {
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start + (until - start) * n / _options.Registrations);
@@ -105,7 +110,7 @@ internal sealed class ChaosDevices : IDisposable
     /// <summary>The registrations of <see cref="RegisterAsync"/>, each acknowledged one retrieved (as the admin) to see it is there.</summary>
     public async Task<RegistrationSummary> CheckRegistrationsAsync(CancellationToken cancellationToken)
     {
-        using var device = new Device(_devices.Length, "", false, _gateways);
+        using var device = new Device(_devices.Length, "", false, _gateways, [], _options.CseId);
         long acknowledged = 0, retried = 0, alreadyRegistered = 0, readBack = 0;
         foreach (var (aeId, outcome) in _registrations)
         {
@@ -301,15 +306,23 @@ internal sealed class ChaosDevices : IDisposable
     {
         private readonly HttpConnection[] _connections;
         private readonly string[] _authorities;
+        private readonly ChaosMqttLink[] _links;
         private readonly byte[] _buffer = new byte[8 * 1024];
 
-        public Device(int index, string aeId, bool subscribed, IReadOnlyList<Uri> gateways)
+        /// <param name="index">Device number.</param>
+        /// <param name="aeId">The device's AE-ID (its originator and MQTT client ID).</param>
+        /// <param name="subscribed">Whether its container gets a subscription.</param>
+        /// <param name="gateways">HTTP endpoints.</param>
+        /// <param name="brokers">MQTT brokers of the same gateways (empty: HTTP only).</param>
+        /// <param name="cseId">CSE-ID in the MQTT topics.</param>
+        public Device(int index, string aeId, bool subscribed, IReadOnlyList<Uri> gateways, IReadOnlyList<IPEndPoint> brokers, string cseId)
         {
             Index = index;
             AeId = aeId;
             Subscribed = subscribed;
             _connections = [.. gateways.Select(g => new HttpConnection(new IPEndPoint(IPAddress.Parse(g.Host), g.Port)))];
             _authorities = [.. gateways.Select(g => g.Authority)];
+            _links = [.. brokers.Select(b => new ChaosMqttLink(b, aeId, cseId.TrimStart('/')))];
         }
 
         public int Index { get; }
@@ -329,8 +342,20 @@ internal sealed class ChaosDevices : IDisposable
         /// <summary>Writes still failing when their retry time ran out: not acknowledged, and the device knows.</summary>
         public List<int> GaveUp { get; } = [];
 
+        /// <summary>
+        /// Sends <paramref name="spec"/> through gateway <paramref name="gateway"/>: over MQTT when the device has MQTT
+        /// links and the request is its own (its AE-ID is the originator), else over HTTP (the admin's read-back,
+        /// registrations of other AEs).
+        /// </summary>
         public async Task<Reply> ExchangeAsync(int gateway, RequestSpec spec, TimeSpan timeout, CancellationToken cancellationToken)
         {
+            if (_links.Length > 0 && spec.Originator == AeId)
+            {
+                using var limited = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                limited.CancelAfter(timeout);
+                return await _links[gateway].ExchangeAsync(spec, limited.Token);
+            }
+
             var length = RequestFormatter.WriteHttp(_buffer, spec, _authorities[gateway], "/");
             if (length < 0)
             {
@@ -347,6 +372,11 @@ internal sealed class ChaosDevices : IDisposable
             foreach (var connection in _connections)
             {
                 connection.Dispose();
+            }
+
+            foreach (var link in _links)
+            {
+                link.Dispose();
             }
         }
     }

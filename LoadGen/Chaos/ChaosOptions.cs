@@ -24,6 +24,39 @@ public sealed record ChaosOptions
     /// <summary>Npgsql connection string of the PostgreSQL that holds membership and grain state.</summary>
     public string? Postgres { get; init; }
 
+    /// <summary>Grain storage of the started silos: <c>postgres</c> (the same database as membership) or <c>azuretable</c> (<see cref="AzureTable"/>).</summary>
+    public string Storage { get; init; } = "postgres";
+
+    /// <summary>Azure Table storage connection string (Azurite) when <see cref="Storage"/> is <c>azuretable</c>.</summary>
+    public string? AzureTable { get; init; }
+
+    /// <summary>How devices reach the gateways: <c>http</c> or <c>mqtt</c> (the gateways' embedded brokers, one connection per device and gateway).</summary>
+    public string Protocol { get; init; } = "http";
+
+    /// <summary>When (into the traffic) the database is stopped and started again; null = never.</summary>
+    public TimeSpan? PostgresRestartAt { get; init; }
+
+    /// <summary>How long the database stays down at <see cref="PostgresRestartAt"/>.</summary>
+    public TimeSpan PostgresDownFor { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Shell command that stops the database, keeping its data (e.g. <c>scripts/pg.sh down</c>).</summary>
+    public string? PostgresDownCommand { get; init; }
+
+    /// <summary>Shell command that starts the stopped database again on the same port (e.g. <c>scripts/pg.sh up</c>).</summary>
+    public string? PostgresUpCommand { get; init; }
+
+    /// <summary>When (into the traffic) every silo and gateway is killed and, after <see cref="ClusterDownFor"/>, all are started again; null = never.</summary>
+    public TimeSpan? ClusterRestartAt { get; init; }
+
+    /// <summary>How long the whole cluster stays down at <see cref="ClusterRestartAt"/>.</summary>
+    public TimeSpan ClusterDownFor { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>When (into the traffic) the run's notification receiver starts refusing notifications (5000), so they queue up in the CSE; null = never.</summary>
+    public TimeSpan? SubscriberOutageAt { get; init; }
+
+    /// <summary>How long the receiver refuses at <see cref="SubscriberOutageAt"/>.</summary>
+    public TimeSpan SubscriberOutageFor { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Extra arguments for every silo (configuration keys, space-separated).</summary>
     public string SiloArguments { get; init; } = "";
 
@@ -90,6 +123,9 @@ public sealed record ChaosOptions
     /// <summary>CSEBase resource name.</summary>
     public string CseBaseName { get; init; } = "cse-in";
 
+    /// <summary>CSE-ID of the CSE (the MQTT topics name it).</summary>
+    public string CseId { get; init; } = "/id-in";
+
     /// <summary>Originator that passes every access check (read-back).</summary>
     public string AdminOriginator { get; init; } = "CAdmin";
 
@@ -103,10 +139,12 @@ public sealed record ChaosOptions
     public const string Usage = """
         usage: dotnet run -c Release --project LoadGen -- chaos [options]
 
-        Start mode (the runner starts and restarts the processes; PostgreSQL membership and storage):
+        Start mode (the runner starts and restarts the processes; PostgreSQL membership and reminders):
           --silo-dll PATH          VirtualIoT.Silo.dll of a build
           --gateway-dll PATH       VirtualIoT.Gateway.dll of a build (needed when --gateways > 0)
           --postgres CONN          Npgsql connection string
+          --storage NAME           grain storage: postgres (the same database) or azuretable (postgres)
+          --azure-table CONN       Azure Table storage connection string (Azurite), for --storage azuretable
           --silos N                silos to start (3)
           --gateways N             standalone gateways to start; 0 = the silos' own HTTP endpoints (2)
           --silo-args "ARGS"       extra configuration for every silo, e.g. "--Clustering:ProbeTimeout 00:00:02"
@@ -117,6 +155,8 @@ public sealed record ChaosOptions
         Traffic and faults:
           --devices N              devices, AE + container each (40)
           --interval D             time between a device's writes (1s)
+          --protocol P             http or mqtt: devices talk to the gateways' HTTP endpoints or their MQTT
+                                   brokers (read-back and registration checks always use HTTP) (http)
           --registrations N        further AEs registered one by one during the traffic (and its faults), each
                                    retried under its rqi like a write, then retrieved; 0 = none (0)
           --duration D             traffic phase (2m)
@@ -125,6 +165,14 @@ public sealed record ChaosOptions
           --kill-gateway-every D   SIGKILL a random gateway this often; 0 = never (0)
           --pause-every D          SIGSTOP a random silo this often; 0 = never (0)
           --pause-for D            SIGCONT after (5s)
+          --postgres-restart-at D  stop the database this long into the traffic, start it again after
+                                   --postgres-down-for (10s); needs --postgres-down and --postgres-up
+          --postgres-down CMD      shell command that stops the database keeping its data (scripts/pg.sh down)
+          --postgres-up CMD        shell command that starts it again on the same port (scripts/pg.sh up)
+          --cluster-restart-at D   SIGKILL every silo and gateway this long into the traffic and start them all
+                                   again after --cluster-down-for (5s)
+          --subscriber-outage-at D the notification receiver answers 5000 from this long into the traffic, for
+                                   --subscriber-outage-for (20s): notifications queue up (e.g. across a restart)
           --subscribers F          share of the containers with a subscription (0.25)
           --notification-wait D    longest wait for owed notifications (90s)
           --retry-for D            a device retries one write (same rqi) this long (60s)
@@ -134,8 +182,9 @@ public sealed record ChaosOptions
           --logs DIR               process logs (/tmp/virtualiot-chaos)
           --seed N                 victim choice (1)
           --prefix P               AE-IDs C<P><n> (fresh per run)
-        durations: 500ms, 20s, 5m, 1h or seconds. Exit code 0 when nothing acknowledged is lost or duplicated,
-        2 when something is, 1 on bad options or a cluster that does not start.
+          --cse-id ID              CSE-ID in the MQTT topics (/id-in)
+        durations: 500ms, 20s, 5m, 1h or seconds. Exit code 0 when nothing acknowledged is lost, duplicated or
+        left unnotified, 2 when something is, 1 on bad options or a cluster that does not start.
         """;
 
     /// <summary>Parses <paramref name="args"/> over the defaults; returns null and an error message on bad input.</summary>
@@ -161,6 +210,17 @@ public sealed record ChaosOptions
                     "--postgres" => options with { Postgres = value },
                     "--silos" => options with { Silos = Whole(name, value, 1, 16) },
                     "--gateways" => options with { Gateways = Whole(name, value, 0, 16) },
+                    "--storage" => options with { Storage = OneOf(name, value, "postgres", "azuretable") },
+                    "--azure-table" => options with { AzureTable = value },
+                    "--protocol" => options with { Protocol = OneOf(name, value, "http", "mqtt") },
+                    "--postgres-restart-at" => options with { PostgresRestartAt = Time(name, value) },
+                    "--postgres-down-for" => options with { PostgresDownFor = Time(name, value) },
+                    "--postgres-down" => options with { PostgresDownCommand = value },
+                    "--postgres-up" => options with { PostgresUpCommand = value },
+                    "--cluster-restart-at" => options with { ClusterRestartAt = Time(name, value) },
+                    "--cluster-down-for" => options with { ClusterDownFor = Time(name, value) },
+                    "--subscriber-outage-at" => options with { SubscriberOutageAt = Time(name, value) },
+                    "--subscriber-outage-for" => options with { SubscriberOutageFor = Time(name, value) },
                     "--silo-args" => options with { SiloArguments = value },
                     "--base-port" => options with { BasePort = Whole(name, value, 0, 65000) },
                     "--gateway-url" => options with { AttachGateways = [.. List(value).Select(u => Url(name, u))] },
@@ -183,6 +243,7 @@ public sealed record ChaosOptions
                     "--logs" => options with { LogDirectory = value },
                     "--seed" => options with { Seed = Whole(name, value, int.MinValue, int.MaxValue) },
                     "--prefix" => options with { Prefix = value },
+                    "--cse-id" => options with { CseId = value },
                     _ => throw new FormatException($"unknown option '{name}'"),
                 };
             }
@@ -209,14 +270,32 @@ public sealed record ChaosOptions
             {
                 throw new FormatException("--gateways > 0 needs --gateway-dll (or --gateways 0)");
             }
+
+            if (Storage == "azuretable" && AzureTable is null)
+            {
+                throw new FormatException("--storage azuretable needs --azure-table (an Azure Table storage connection string)");
+            }
         }
-        else if (AttachGateways.Count == 0)
+        else if (ClusterRestartAt is not null || Protocol == "mqtt")
+        {
+            throw new FormatException("--cluster-restart-at and --protocol mqtt need start mode (--silo-dll ...)");
+        }
+
+        if (!StartsCluster && AttachGateways.Count == 0)
         {
             throw new FormatException("give --silo-dll, --gateway-dll and --postgres to start a cluster, or --gateway-url to attach to one");
         }
 
+        if (PostgresRestartAt is not null && (PostgresDownCommand is null || PostgresUpCommand is null))
+        {
+            throw new FormatException("--postgres-restart-at needs --postgres-down and --postgres-up (commands that stop and start the database)");
+        }
+
         return this;
     }
+
+    private static string OneOf(string name, string text, params string[] allowed) =>
+        allowed.Contains(text.ToLowerInvariant()) ? text.ToLowerInvariant() : throw new FormatException($"{name}: expected {string.Join(" or ", allowed)}, got '{text}'");
 
     private static IEnumerable<string> List(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

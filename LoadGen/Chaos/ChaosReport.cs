@@ -45,7 +45,7 @@ public sealed record ChaosResult
     /// <summary>Why the run failed (lost or duplicated writes, a read-back that could not finish), one line each.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
 
-    /// <summary>0 = nothing acknowledged lost or duplicated; 2 = something was; 1 = the run could not be carried out.</summary>
+    /// <summary>0 = nothing acknowledged lost, duplicated or left unnotified; 2 = something was; 1 = the run could not be carried out.</summary>
     public required int ExitCode { get; init; }
 }
 
@@ -89,7 +89,8 @@ public sealed record FaultRecord(string Kind, string Process, double AtSeconds, 
 /// <param name="Delivered">Of those, notified at least once.</param>
 /// <param name="Missing">Expected − Delivered when the wait ended.</param>
 /// <param name="Redelivered">Notifications of an instance already notified (at-least-once delivery).</param>
-public sealed record NotificationCount(int SubscribedDevices, long Expected, long Delivered, long Missing, long Redelivered);
+/// <param name="Refused">Notifications the receiver refused during its outage (<c>--subscriber-outage-at</c>); each must come again.</param>
+public sealed record NotificationCount(int SubscribedDevices, long Expected, long Delivered, long Missing, long Redelivered, long Refused = 0);
 
 /// <param name="Sent">AE registrations started during the traffic, each retried under its own request identifier.</param>
 /// <param name="Acknowledged">Answered 2001, perhaps after retries.</param>
@@ -130,7 +131,7 @@ internal static class ChaosSummary
 
         output.WriteLine(string.Create(c, $"failover (silo kills): median {Seconds(result.FailoverMedianSeconds)}, max {Seconds(result.FailoverMaxSeconds)}"));
         var n = result.Notifications;
-        output.WriteLine(string.Create(c, $"notifications: {n.SubscribedDevices} subscribed containers, expected {n.Expected}, delivered {n.Delivered}, missing {n.Missing}, redelivered {n.Redelivered}"));
+        output.WriteLine(string.Create(c, $"notifications: {n.SubscribedDevices} subscribed containers, expected {n.Expected}, delivered {n.Delivered}, MISSING {n.Missing}, redelivered {n.Redelivered}, refused during the receiver's outage {n.Refused}"));
         if (result.Registrations is { } r)
         {
             output.WriteLine(string.Create(c, $"registrations: sent {r.Sent}, acknowledged {r.Acknowledged} ({r.AcknowledgedAfterRetry} after retry), read back {r.ReadBack}, LOST {r.Lost}, already registered {r.AlreadyRegistered}"));
@@ -141,7 +142,7 @@ internal static class ChaosSummary
             output.WriteLine("PROBLEM: " + problem);
         }
 
-        output.WriteLine(result.ExitCode == 0 ? "chaos: PASSED (nothing acknowledged lost or duplicated)" : $"chaos: FAILED (exit code {result.ExitCode})");
+        output.WriteLine(result.ExitCode == 0 ? "chaos: PASSED (nothing acknowledged lost, duplicated or left unnotified)" : $"chaos: FAILED (exit code {result.ExitCode})");
     }
 
     private static string Seconds(double? value) => value is { } v ? v.ToString("0.00 's'", CultureInfo.InvariantCulture) : "-";

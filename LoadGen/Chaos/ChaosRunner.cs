@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 
 namespace VirtualIoT.LoadGen.Chaos;
 
@@ -70,12 +71,13 @@ public static class ChaosRunner
 }
 
 /// <summary>One chaos run's processes, devices, faults and figures.</summary>
-internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDisposable
+internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDisposable
 {
     private readonly List<ClusterProcess> _silos = [];
     private readonly List<ClusterProcess> _gateways = [];
     private readonly List<Fault> _faults = [];
     private readonly List<Task> _restarts = [];
+    private readonly List<IPEndPoint> _brokers = [];
     private readonly Random _random = new(options.Seed);
     private readonly long _origin = Stopwatch.GetTimestamp();
     private ChaosSubscriber? _subscriber;
@@ -93,7 +95,7 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
             await _subscriber.StartAsync(0, cancellationToken);
         }
 
-        _devices = new ChaosDevices(options, endpoints);
+        _devices = new ChaosDevices(options, endpoints, _brokers);
         using (var setup = Bounded(cancellationToken))
         {
             await _devices.SetUpAsync(_subscriber?.UrlPrefix, setup.Token);
@@ -103,10 +105,7 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
         _trafficStart = Stopwatch.GetTimestamp();
         var until = _trafficStart + Ticks(options.Duration);
         var traffic = Task.WhenAll(_devices.WriteAsync(until, cancellationToken), _devices.RegisterAsync(_trafficStart, until, cancellationToken));
-        var faults = Task.WhenAll(
-            FaultLoopAsync("kill silo", options.KillEvery, _silos, KillAsync, until, cancellationToken),
-            FaultLoopAsync("kill gateway", options.GatewayKillEvery, _gateways, KillAsync, until, cancellationToken),
-            FaultLoopAsync("pause silo", options.PauseEvery, _silos, PauseAsync, until, cancellationToken));
+        var faults = AllFaultsAsync(until, cancellationToken);
         var progress = ProgressAsync(until, cancellationToken);
         await traffic;
         await faults;
@@ -138,12 +137,15 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
         Directory.CreateDirectory(options.LogDirectory);
         var ports = new PortBlock(options.BasePort);
         var clusterId = "chaos-" + options.Prefix;
+        string[] storage = options.Storage == "azuretable"
+            ? ["--Storage:Provider", "azuretable", "--Storage:ConnectionString", options.AzureTable!, "--Storage:TableName", "chaos" + options.Prefix]
+            : ["--Storage:Provider", "postgres", "--Storage:ConnectionString", options.Postgres!];
         string[] backend =
         [
             "--Clustering:Provider", "postgres", "--Clustering:ConnectionString", options.Postgres!, "--Clustering:ClusterId", clusterId,
-            "--Storage:Provider", "postgres", "--Storage:ConnectionString", options.Postgres!,
-            "--Mqtt:Enabled", "false", "--Logging:LogLevel:Default", "Warning",
+            .. storage, "--Logging:LogLevel:Default", "Warning",
         ];
+        var mqtt = options.Protocol == "mqtt";
         var extra = options.SiloArguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         for (var i = 0; i < options.Silos; i++)
         {
@@ -153,6 +155,7 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
                 "--Urls", http.GetLeftPart(UriPartial.Authority),
                 "--Orleans:SiloPort", ports.Next().ToString(CultureInfo.InvariantCulture),
                 "--Orleans:GatewayPort", ports.Next().ToString(CultureInfo.InvariantCulture),
+                .. Broker(mqtt && options.Gateways == 0, ports),
             ];
             _silos.Add(ClusterProcess.FromDll(ProcessRole.Silo, i, http, options.SiloDll!, [.. own, .. backend, .. extra], options.LogDirectory));
         }
@@ -161,7 +164,7 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
         {
             var http = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{ports.Next()}"));
             _gateways.Add(ClusterProcess.FromDll(ProcessRole.Gateway, i, http, options.GatewayDll!,
-                ["--Urls", http.GetLeftPart(UriPartial.Authority), .. backend], options.LogDirectory));
+                ["--Urls", http.GetLeftPart(UriPartial.Authority), .. Broker(mqtt, ports), .. backend], options.LogDirectory));
         }
 
         // The first silo applies the schema; the others start once it is there.
@@ -174,116 +177,24 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
 
         await Task.WhenAll(_silos.Skip(1).Concat(_gateways)
             .Select(p => p.WaitReadyAsync(options.CseBaseName, options.AdminOriginator, options.PhaseTimeout, cancellationToken)));
-        Log($"started {_silos.Count} silos and {_gateways.Count} gateways (cluster {clusterId}, logs in {options.LogDirectory})");
+        Log($"started {_silos.Count} silos and {_gateways.Count} gateways (cluster {clusterId}, storage {options.Storage}, devices over {options.Protocol}, logs in {options.LogDirectory})");
         return _gateways.Count > 0 ? [.. _gateways.Select(g => g.Http!)] : [.. _silos.Select(s => s.Http!)];
     }
 
-    // ---- faults -----------------------------------------------------------------------------------------------
-
-    private sealed class Fault(string kind, ClusterProcess process, long at)
+    /// <summary>
+    /// The MQTT broker settings of a process the devices reach over MQTT (its port is remembered in
+    /// <see cref="_brokers"/>, in the order of the endpoints), or the broker off.
+    /// </summary>
+    private string[] Broker(bool enabled, PortBlock ports)
     {
-        public string Kind { get; } = kind;
-
-        public ClusterProcess Process { get; } = process;
-
-        public long At { get; } = at;
-
-        public long? RestartedAt { get; set; }
-
-        public long? ReadyAt { get; set; }
-    }
-
-    private async Task FaultLoopAsync(string kind, TimeSpan every, List<ClusterProcess> targets, Func<Fault, CancellationToken, Task> inject,
-        long until, CancellationToken cancellationToken)
-    {
-        if (every <= TimeSpan.Zero || targets.Count == 0)
+        if (!enabled)
         {
-            return;
+            return ["--Mqtt:Enabled", "false"];
         }
 
-        for (var next = _trafficStart + Ticks(every); next < until; next += Ticks(every))
-        {
-            await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next) is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, cancellationToken);
-
-            // Never the last process of its kind that is up: the cluster must have somewhere to go.
-            List<ClusterProcess> up;
-            lock (_faults)
-            {
-                up = [.. targets.Where(p => p.IsUp)];
-            }
-
-            if (up.Count < 2)
-            {
-                Log($"{kind}: skipped, only {up.Count} up");
-                continue;
-            }
-
-            var fault = new Fault(kind, up[_random.Next(up.Count)], Stopwatch.GetTimestamp());
-            lock (_faults)
-            {
-                _faults.Add(fault);
-            }
-
-            await inject(fault, cancellationToken);
-        }
-    }
-
-    private Task KillAsync(Fault fault, CancellationToken cancellationToken)
-    {
-        fault.Process.Kill();
-        Log($"SIGKILL {fault.Process.Name}");
-        if (fault.Process.CanRestart)
-        {
-            lock (_faults)
-            {
-                _restarts.Add(RestartAsync(fault, cancellationToken));
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private async Task RestartAsync(Fault fault, CancellationToken cancellationToken)
-    {
-        await Task.Delay(options.RestartAfter, cancellationToken);
-        fault.Process.Start();
-        fault.RestartedAt = Stopwatch.GetTimestamp();
-        try
-        {
-            await fault.Process.WaitReadyAsync(options.CseBaseName, options.AdminOriginator, options.PhaseTimeout, cancellationToken);
-            fault.ReadyAt = Stopwatch.GetTimestamp();
-            Log($"{fault.Process.Name} started again, ready after {Stopwatch.GetElapsedTime(fault.RestartedAt.Value).TotalSeconds:0.0} s");
-        }
-        catch (Exception exception) when (exception is TimeoutException or InvalidOperationException)
-        {
-            Log($"{fault.Process.Name} did not come back: {exception.Message}");
-        }
-    }
-
-    private Task PauseAsync(Fault fault, CancellationToken cancellationToken)
-    {
-        lock (_faults)
-        {
-            _restarts.Add(PauseAndResumeAsync(fault, cancellationToken));
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private async Task PauseAndResumeAsync(Fault fault, CancellationToken cancellationToken)
-    {
-        await fault.Process.PauseAsync();
-        Log($"SIGSTOP {fault.Process.Name} for {options.PauseFor.TotalSeconds:0.#} s");
-        try
-        {
-            await Task.Delay(options.PauseFor, cancellationToken);
-        }
-        finally
-        {
-            await fault.Process.ResumeAsync();
-            fault.RestartedAt = fault.ReadyAt = Stopwatch.GetTimestamp();
-            Log($"SIGCONT {fault.Process.Name}");
-        }
+        var port = ports.Next();
+        _brokers.Add(new IPEndPoint(IPAddress.Loopback, port));
+        return ["--Mqtt:Enabled", "true", "--Mqtt:Port", port.ToString(CultureInfo.InvariantCulture)];
     }
 
     // ---- progress, notifications, read-back -------------------------------------------------------------------
@@ -314,7 +225,7 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
         }
 
         Log($"notifications: {delivered} of {expected} delivered");
-        return new NotificationCount(subscribed.Count, expected, delivered, expected - delivered, _subscriber?.Redelivered ?? 0);
+        return new NotificationCount(subscribed.Count, expected, delivered, expected - delivered, _subscriber?.Redelivered ?? 0, _subscriber?.Refused ?? 0);
     }
 
     private async Task<(Dictionary<int, List<string>> Contents, List<string> Problems)> ReadBackAsync(CancellationToken cancellationToken)
@@ -406,6 +317,11 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
             problems.Add($"{duplicates} duplicate copies of writes found");
         }
 
+        if (notifications.Missing > 0)
+        {
+            problems.Add($"{notifications.Missing} acknowledged writes on subscribed containers were never notified");
+        }
+
         if (registrations is { Lost: > 0 } or { AlreadyRegistered: > 0 })
         {
             problems.Add($"registrations: {registrations.Lost} acknowledged AEs not found, {registrations.AlreadyRegistered} retries answered as already registered");
@@ -441,7 +357,8 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
             Notifications = notifications,
             Registrations = registrations,
             Problems = problems,
-            ExitCode = lost > 0 || duplicates > 0 || registrations is { Lost: > 0 } or { AlreadyRegistered: > 0 } ? 2 : problems.Count > 0 ? 1 : 0,
+            ExitCode = lost > 0 || duplicates > 0 || notifications.Missing > 0 || registrations is { Lost: > 0 } or { AlreadyRegistered: > 0 } ? 2
+                : problems.Count > 0 ? 1 : 0,
         };
     }
 
@@ -462,7 +379,7 @@ internal sealed class ChaosRun(ChaosOptions options, TextWriter log) : IAsyncDis
         }
 
         var windowEnd = fault.At + Ticks(servedAgain is { } s ? TimeSpan.FromSeconds(s) : options.KillEvery);
-        return new FaultRecord(fault.Kind, fault.Process.Name, Math.Round(Since(fault.At), 2),
+        return new FaultRecord(fault.Kind, fault.Target, Math.Round(Since(fault.At), 2),
             fault.RestartedAt is { } restarted ? Math.Round(Since(restarted), 2) : null,
             fault is { RestartedAt: { } r, ReadyAt: { } ready } ? Math.Round(Seconds(ready - r), 2) : null,
             servedAgain is { } served ? Math.Round(served, 2) : null,

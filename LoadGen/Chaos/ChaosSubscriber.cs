@@ -22,6 +22,7 @@ internal sealed class ChaosSubscriber : IAsyncDisposable
     private readonly ConcurrentDictionary<(int Device, string Con), int> _notified = new();
     private WebApplication? _app;
     private long _redelivered;
+    private long _refused;
 
     /// <summary>Base of the per-device notification URLs, e.g. <c>http://127.0.0.1:41234/c/</c>.</summary>
     public string UrlPrefix { get; private set; } = "";
@@ -30,6 +31,12 @@ internal sealed class ChaosSubscriber : IAsyncDisposable
     public long Redelivered => Interlocked.Read(ref _redelivered);
 
     public bool WasNotified(int device, string con) => _notified.ContainsKey((device, con));
+
+    /// <summary>While true, every notification is refused (HTTP 500, 5000) and not counted: the CSE must keep and resend it.</summary>
+    public bool Refusing { get; set; }
+
+    /// <summary>Notifications refused while <see cref="Refusing"/>.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
 
     public async Task StartAsync(int port, CancellationToken cancellationToken)
     {
@@ -46,6 +53,14 @@ internal sealed class ChaosSubscriber : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context, int device)
     {
+        if (Refusing)
+        {
+            Interlocked.Increment(ref _refused);
+            context.Response.StatusCode = 500;
+            context.Response.Headers["X-M2M-RSC"] = "5000";
+            return;
+        }
+
         try
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
