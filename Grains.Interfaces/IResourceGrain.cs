@@ -77,6 +77,13 @@ public interface IContainerGrain : IClusterResourceGrain
     /// </summary>
     [Alias("InstancesGrouped")]
     ValueTask InstancesGrouped(IReadOnlyList<string> instanceIds);
+
+    /// <summary>
+    /// Cluster-internal: this container holds the locations that the <c>&lt;locationPolicy&gt;</c>
+    /// <paramref name="policyId"/> made it for (its <c>li</c>, locationID). Stored before this returns.
+    /// </summary>
+    [Alias("LinkLocationPolicy")]
+    ValueTask LinkLocationPolicy(string policyId);
 }
 
 /// <summary>

@@ -113,6 +113,12 @@ public sealed record FilterCriteria
     [Id(17)] public bool Or { get; init; }
     /// <summary>Attribute conditions (<c>atr</c>): short name and wanted value (<c>*</c> wildcards allowed).</summary>
     [Id(18)] public IReadOnlyList<KeyValuePair<string, string>>? Attributes { get; init; }
+    /// <summary><c>gmty</c>: the geo-query's geometry type (with <see cref="Geometry"/> and <see cref="GeoSpatialFunction"/>).</summary>
+    [Id(19)] public GeometryType? GeometryType { get; init; }
+    /// <summary><c>geom</c>: the geo-query's coordinates, GeoJSON text as <see cref="GeoLocation"/> reads it.</summary>
+    [Id(20)] public string? Geometry { get; init; }
+    /// <summary><c>gsf</c>: how the geometry must relate to a resource's <c>loc</c>.</summary>
+    [Id(21)] public GeoSpatialFunction? GeoSpatialFunction { get; init; }
 }
 
 /// <summary>

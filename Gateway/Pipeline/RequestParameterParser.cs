@@ -41,7 +41,7 @@ public static class RequestParameterParser
     /// </summary>
     private static readonly FrozenSet<string> s_parameterNames = FrozenSet.Create(StringComparer.Ordinal,
         "rcn", "drt", "fu", "fo", "ty", "lbl", "cty", "atrl", "crb", "cra", "ms", "us", "exb", "exa", "sts", "stb",
-        "sza", "szb", "lim", "ofst", "lvl", "rt", "da", "sqi", "rp", "rpts");
+        "sza", "szb", "lim", "ofst", "lvl", "rt", "da", "sqi", "rp", "rpts", "gmty", "geom", "gsf");
 
     /// <summary>
     /// Request parameters a primitive carries as members of its own, each passed on by name with its value(s): every
@@ -82,6 +82,8 @@ public static class RequestParameterParser
         string? expireBefore = null, expireAfter = null;
         long? stateTagSmaller = null, stateTagBigger = null, sizeAbove = null, sizeBelow = null;
         int? limit = null, offset = null, level = null;
+        long? geometryType = null, spatialFunction = null;
+        string? geometry = null;
         var or = false;
         var hasFilter = false;
 
@@ -229,6 +231,18 @@ public static class RequestParameterParser
                     hasFilter = true;
                     level = Int(name, values, ref error);
                     break;
+                case "gmty":
+                    hasFilter = true;
+                    geometryType = Number(name, values, ref error);
+                    break;
+                case "geom":
+                    hasFilter = true;
+                    geometry = Single(name, values, ref error);
+                    break;
+                case "gsf":
+                    hasFilter = true;
+                    spatialFunction = Number(name, values, ref error);
+                    break;
                 case "rt":
                     // Read with the other timing parameters (RequestTiming); here only kept out of atr.
                     Single(name, values, ref error);
@@ -262,9 +276,6 @@ public static class RequestParameterParser
                 case "lbq":
                 case "chty":
                 case "pty":
-                case "gmty":
-                case "geom":
-                case "gsf":
                 case "nar":
                     error = new OneM2MError(ResponseStatusCode.NotImplemented, $"request parameter '{name}' is not supported");
                     break;
@@ -312,6 +323,11 @@ public static class RequestParameterParser
             return RequestParameters.Empty;
         }
 
+        if (GeoQuery(geometryType, geometry, spatialFunction) is { } badGeoQuery)
+        {
+            return ParseResult<RequestParameters>.Fail(badGeoQuery);
+        }
+
         FilterCriteria? filter = null;
         if (hasFilter)
         {
@@ -336,10 +352,34 @@ public static class RequestParameterParser
                 Level = level,
                 Or = or,
                 Attributes = attributes,
+                GeometryType = (GeometryType?)geometryType,
+                Geometry = geometry,
+                GeoSpatialFunction = (GeoSpatialFunction?)spatialFunction,
             };
         }
 
         return new RequestParameters(resultContent, identifierForm, filter, attributeList);
+    }
+
+    /// <summary>A geo-query (<c>gmty</c>, <c>geom</c>, <c>gsf</c>) comes whole, with a known type and function and a geometry of that type; 4000 otherwise.</summary>
+    private static OneM2MError? GeoQuery(long? type, string? geometry, long? function)
+    {
+        if (type is null && geometry is null && function is null)
+        {
+            return null;
+        }
+
+        if (type is not { } gmty || geometry is null || function is not { } gsf)
+        {
+            return OneM2MError.BadRequest("a geo-query needs gmty (geometry type), geom (geometry) and gsf (geo-spatial function) together");
+        }
+
+        if (gsf is < 1 or > 3)
+        {
+            return OneM2MError.BadRequest($"gsf '{gsf}' is not 1 (within), 2 (contains) or 3 (intersects)");
+        }
+
+        return GeoLocation.Parse(gmty, geometry, out var problem) is null ? OneM2MError.BadRequest($"geom: {problem}") : null;
     }
 
     private static string? Single(string name, StringValues values, ref OneM2MError? error)

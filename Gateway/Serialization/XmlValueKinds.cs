@@ -41,7 +41,8 @@ internal static class XmlValueKinds
         ["stb"] = XmlValueKind.Integer, ["typ"] = XmlValueKind.Integer, ["ec"] = XmlValueKind.Integer, ["rl"] = XmlValueKind.Integer,
         ["pei"] = XmlValueKind.Integer, ["mdn"] = XmlValueKind.Integer, ["mdc"] = XmlValueKind.Integer, ["rqs"] = XmlValueKind.Integer,
         ["rsr"] = XmlValueKind.Integer, ["noec"] = XmlValueKind.Integer, ["rs"] = XmlValueKind.Integer, ["evl"] = XmlValueKind.Integer,
-        ["nfu"] = XmlValueKind.Integer, ["nty"] = XmlValueKind.Integer,
+        ["nfu"] = XmlValueKind.Integer, ["nty"] = XmlValueKind.Integer, ["gmty"] = XmlValueKind.Integer, ["gsf"] = XmlValueKind.Integer,
+        ["los"] = XmlValueKind.Integer, ["lit"] = XmlValueKind.Integer,
         // Notification target policies (R4): action, ruleRelationship, deletionRuleRelation.
         ["acn"] = XmlValueKind.Integer, ["rrs"] = XmlValueKind.Integer, ["drr"] = XmlValueKind.Integer,
         // timeSeries and timeSeriesInstance (pei, mdn and mdc above).
@@ -58,6 +59,7 @@ internal static class XmlValueKinds
         ["dea"] = XmlValueKind.Boolean, ["att"] = XmlValueKind.Boolean, ["cus"] = XmlValueKind.Boolean, ["ena"] = XmlValueKind.Boolean,
         ["dis"] = XmlValueKind.Boolean, ["rbo"] = XmlValueKind.Boolean, ["far"] = XmlValueKind.Boolean, ["lga"] = XmlValueKind.Boolean,
         ["lgo"] = XmlValueKind.Boolean, ["mdd"] = XmlValueKind.Boolean, ["tra"] = XmlValueKind.Boolean, ["trr"] = XmlValueKind.Boolean,
+        ["nco"] = XmlValueKind.Boolean,
         // xs:list of text.
         ["lbl"] = XmlValueKind.TextList, ["acpi"] = XmlValueKind.TextList, ["poa"] = XmlValueKind.TextList, ["srv"] = XmlValueKind.TextList,
         ["nu"] = XmlValueKind.TextList, ["at"] = XmlValueKind.TextList, ["aa"] = XmlValueKind.TextList, ["csz"] = XmlValueKind.TextList,
@@ -67,11 +69,13 @@ internal static class XmlValueKinds
         ["cty"] = XmlValueKind.TextList, ["hael"] = XmlValueKind.TextList, ["hsl"] = XmlValueKind.TextList, ["mgca"] = XmlValueKind.TextList,
         ["obis"] = XmlValueKind.TextList, ["obps"] = XmlValueKind.TextList, ["ldv"] = XmlValueKind.TextList, ["lnh"] = XmlValueKind.TextList,
         ["ptl"] = XmlValueKind.TextList, ["mdlt"] = XmlValueKind.TextList, ["ntu"] = XmlValueKind.TextList,
+        ["lou"] = XmlValueKind.TextList,
         // xs:list of integers.
         ["srt"] = XmlValueKind.IntegerList, ["net"] = XmlValueKind.IntegerList, ["chty"] = XmlValueKind.IntegerList,
         // Repeated elements.
         ["acr"] = XmlValueKind.Repeated, ["acco"] = XmlValueKind.Repeated, ["actw"] = XmlValueKind.Repeated, ["ch"] = XmlValueKind.Repeated,
         ["rrf"] = XmlValueKind.Repeated, ["acod"] = XmlValueKind.Repeated, ["nsi"] = XmlValueKind.Repeated, ["tod"] = XmlValueKind.Repeated,
+        ["sce"] = XmlValueKind.Repeated,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     // Names whose type depends on the parent element: "parent/name".

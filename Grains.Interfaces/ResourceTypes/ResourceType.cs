@@ -19,6 +19,8 @@ public enum ResourceType
     CSEBase = 5,
     /// <summary>group.</summary>
     Group = 9,
+    /// <summary>locationPolicy.</summary>
+    LocationPolicy = 10,
     /// <summary>mgmtObj.</summary>
     MgmtObj = 13,
     /// <summary>node.</summary>

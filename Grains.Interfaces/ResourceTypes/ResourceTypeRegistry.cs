@@ -44,6 +44,7 @@ public static class ResourceTypeRegistry
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
+                ResourceType.Schedule, ResourceType.LocationPolicy,
             ],
             HasNotificationTargetSelfReference = true,
         },
@@ -129,13 +130,24 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<INotificationTargetMgmtPolicyRefGrain>(ri),
             Parents = [ResourceType.Subscription],
         },
+        new()
+        {
+            Type = ResourceType.Schedule, ShortName = "sch", Ids = ResourceIdScheme.Prefixed, IdPrefix = "sch",
+            Grain = static (grains, ri) => grains.GetGrain<IScheduleGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node], Announceable = true,
+        },
+        new()
+        {
+            Type = ResourceType.LocationPolicy, ShortName = "lcp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "lcp",
+            Grain = static (grains, ri) => grains.GetGrain<ILocationPolicyGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
     private static readonly PendingResourceType[] s_pending =
     [
         new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
-        new(ResourceType.Schedule, "sch", [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node]),
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
         new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),

@@ -36,6 +36,8 @@ internal enum ValueKind
     Number,
     /// <summary>A list; its items as <see cref="AttributeRule.ItemKind"/> says, any when it says nothing.</summary>
     List,
+    /// <summary>A location (<c>m2m:geoCoordinates</c>: <c>typ</c> and <c>crd</c>), checked by <see cref="GeoLocation"/>.</summary>
+    GeoCoordinates,
 }
 
 /// <summary>
@@ -159,6 +161,9 @@ internal sealed class ResourcePolicy
 
     /// <summary><c>cr</c>: only <c>null</c> on create, never on update.</summary>
     public static readonly AttributeRule Creator = new("cr", "creator", ValueKind.NullOnly, Presence.Optional, Presence.NotPresent);
+
+    /// <summary><c>loc</c> (R4 location), on the types ACME gives it (AE, container, flexContainer, timeSeries).</summary>
+    public static readonly AttributeRule Location = new(GeoLocation.Attribute, "location", ValueKind.GeoCoordinates, Presence.Optional, Presence.Optional);
 
     /// <summary><c>st</c>, set by the CSE.</summary>
     public static readonly AttributeRule StateTag = new("st", "stateTag", ValueKind.NonNegativeInteger, Presence.NotPresent, Presence.NotPresent);

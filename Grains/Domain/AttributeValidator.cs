@@ -58,6 +58,11 @@ internal static class AttributeValidator
                 return OneM2MError.BadRequest($"attribute '{name}' ({rule.LongName}) must be {Describe(rule.Kind)}");
             }
 
+            if (rule.Kind == ValueKind.GeoCoordinates && GeoLocation.Problem(normalized) is { } badLocation)
+            {
+                return OneM2MError.BadRequest($"attribute '{name}' ({rule.LongName}) {badLocation}");
+            }
+
             if ((rule.ItemKind is not null || rule.Values is not null) && CheckItems(rule, ref normalized) is { } badItem)
             {
                 return OneM2MError.BadRequest($"attribute '{name}' ({rule.LongName}) {badItem}");
@@ -178,6 +183,7 @@ internal static class AttributeValidator
             case ValueKind.Any:
                 return true;
             case ValueKind.Map:
+            case ValueKind.GeoCoordinates:
                 return value is Dictionary<string, object?>;
             case ValueKind.NullOnly:
                 return false;
@@ -218,6 +224,7 @@ internal static class AttributeValidator
         ValueKind.Timestamp => "a timestamp (YYYYMMDDThhmmss[,ffffff])",
         ValueKind.NullOnly => "null (the CSE sets it)",
         ValueKind.Map => "an object",
+        ValueKind.GeoCoordinates => "an object {typ, crd}",
         ValueKind.Integer => "an integer",
         ValueKind.PositiveInteger => "a positive integer",
         ValueKind.Number => "a number",

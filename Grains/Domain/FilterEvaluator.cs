@@ -78,6 +78,13 @@ internal static class FilterEvaluator
             }
         }
 
+        if (filter is { GeometryType: { } gmty, Geometry: { } geom, GeoSpatialFunction: { } gsf })
+        {
+            results.Add(GeoLocation.Of(attributes.GetValueOrDefault(GeoLocation.Attribute)) is { } location
+                && GeoLocation.Parse((long)gmty, geom, out _) is { } query
+                && GeoLocation.Relates(query, gsf, location));
+        }
+
         if (results.Count == 0)
         {
             return true;

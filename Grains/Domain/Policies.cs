@@ -6,6 +6,7 @@ using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
 using VirtualIoT.Grains.Resources.FlexContainer;
 using VirtualIoT.Grains.Resources.Group;
+using VirtualIoT.Grains.Resources.LocationPolicy;
 using VirtualIoT.Grains.Resources.MgmtObj;
 using VirtualIoT.Grains.Resources.Node;
 using VirtualIoT.Grains.Resources.NotificationTargetMgmtPolicyRef;
@@ -13,6 +14,7 @@ using VirtualIoT.Grains.Resources.NotificationTargetPolicy;
 using VirtualIoT.Grains.Resources.PolicyDeletionRules;
 using VirtualIoT.Grains.Resources.PollingChannel;
 using VirtualIoT.Grains.Resources.Request;
+using VirtualIoT.Grains.Resources.Schedule;
 using VirtualIoT.Grains.Resources.Subscription;
 using VirtualIoT.Grains.Resources.TimeSeries;
 
@@ -51,6 +53,8 @@ internal static class Policies
         NotificationTargetMgmtPolicyRefPolicy.Rules,
         TimeSeriesPolicy.Rules,
         TimeSeriesInstancePolicy.Rules,
+        SchedulePolicy.Rules,
+        LocationPolicyRules.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

@@ -43,6 +43,7 @@ internal abstract partial class ResourceGrain
 
     private async Task RemoveSelf()
     {
+        await WillBeRemoved();
         var name = State.Attributes.TryGetValue(AttributeNames.ResourceName, out var rn) ? rn as string ?? "" : "";
         var parentId = State.ParentId;
         var shard = State.IndexShard;

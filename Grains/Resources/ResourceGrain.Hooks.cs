@@ -45,6 +45,12 @@ internal abstract partial class ResourceGrain
     /// </summary>
     protected virtual OneM2MError? DeletionRefused() => null;
 
+    /// <summary>
+    /// Before a delete request or expiry removes the resource, not when an ancestor's deletion takes it with the
+    /// subtree: removes what the resource made beside itself (a location policy's container).
+    /// </summary>
+    protected virtual Task WillBeRemoved() => Task.CompletedTask;
+
     /// <summary>Before the resource's state is cleared with its subtree: removes what the type keeps besides (a container's instance segments).</summary>
     protected virtual Task WillBeDeleted() => Task.CompletedTask;
 

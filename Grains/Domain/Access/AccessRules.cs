@@ -405,28 +405,11 @@ internal sealed class AccessContext
             switch (member)
             {
                 case "actw":
-                    if (item is not List<object?> entries || entries.Count == 0)
+                    windows = TimeWindow.ParseList(item, $"{name}/actw", out var windowError);
+                    if (windows is null)
                     {
-                        error = OneM2MError.BadRequest($"{name}/actw must be a non-empty list of schedule entries");
+                        error = OneM2MError.BadRequest(windowError);
                         return null;
-                    }
-
-                    windows = new TimeWindow[entries.Count];
-                    for (var i = 0; i < entries.Count; i++)
-                    {
-                        if (entries[i] is not string text)
-                        {
-                            error = OneM2MError.BadRequest($"{name}/actw must hold strings");
-                            return null;
-                        }
-
-                        if (TimeWindow.Parse(text, out var windowError) is not { } window)
-                        {
-                            error = OneM2MError.BadRequest($"{name}: {windowError}");
-                            return null;
-                        }
-
-                        windows[i] = window;
                     }
 
                     break;

@@ -16,14 +16,14 @@ internal sealed class TimeWindow
 
     private TimeWindow((int Low, int High, int Step)[][] fields) => _fields = fields;
 
-    /// <summary>Parses a schedule entry; null with <paramref name="error"/> when it is not one.</summary>
-    public static TimeWindow? Parse(string text, out string error)
+    /// <summary>Parses a schedule entry; null with <paramref name="error"/> (naming it <paramref name="name"/>) when it is not one.</summary>
+    public static TimeWindow? Parse(string text, out string error, string name = "actw")
     {
         error = "";
         var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length != s_bounds.Length)
         {
-            error = $"actw '{text}' must have 7 fields (second minute hour day month weekday year)";
+            error = $"{name} '{text}' must have 7 fields (second minute hour day month weekday year)";
             return null;
         }
 
@@ -36,13 +36,46 @@ internal sealed class TimeWindow
             {
                 if (!TryParseItem(items[j], s_bounds[i].Min, s_bounds[i].Max, out fields[i][j]))
                 {
-                    error = $"actw '{text}': field {i + 1} ('{parts[i]}') is not valid";
+                    error = $"{name} '{text}': field {i + 1} ('{parts[i]}') is not valid";
                     return null;
                 }
             }
         }
 
         return new TimeWindow(fields);
+    }
+
+    /// <summary>
+    /// Parses a non-empty list of schedule entries (<c>sce</c>, <c>actw</c>); null with <paramref name="error"/>
+    /// (naming the list <paramref name="name"/>) when it is not one.
+    /// </summary>
+    public static TimeWindow[]? ParseList(object? value, string name, out string error)
+    {
+        if (value is not List<object?> { Count: > 0 } entries)
+        {
+            error = $"{name} must be a non-empty list of schedule entries (second minute hour day month weekday year)";
+            return null;
+        }
+
+        var windows = new TimeWindow[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (entries[i] is not string text)
+            {
+                error = $"{name} must hold strings";
+                return null;
+            }
+
+            if (Parse(text, out error, name) is not { } window)
+            {
+                return null;
+            }
+
+            windows[i] = window;
+        }
+
+        error = "";
+        return windows;
     }
 
     /// <summary>Whether <paramref name="utc"/> lies in the window.</summary>

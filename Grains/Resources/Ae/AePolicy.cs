@@ -11,6 +11,7 @@ internal static class AePolicy
             ResourcePolicy.AccessControlPolicyIds,
             ResourcePolicy.Custodian,
             ResourcePolicy.DynamicAuthorizationConsultationIds,
+            ResourcePolicy.Location,
             new("api", "App-ID", ValueKind.String, Presence.Mandatory, Presence.NotPresent),
             new("aei", "AE-ID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),
             new("rr", "requestReachability", ValueKind.Boolean, Presence.Mandatory, Presence.Optional),

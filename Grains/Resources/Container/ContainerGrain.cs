@@ -41,4 +41,13 @@ internal sealed class ContainerGrain(
     }
 
     protected override TypeState? MoveLegacyFields(ResourceState stored) => ContainerLog.FromLegacy(stored);
+
+    public async ValueTask LinkLocationPolicy(string policyId)
+    {
+        if (Exists)
+        {
+            State.Attributes[ContainerPolicy.LocationId] = policyId;
+            await WriteStateAsync();
+        }
+    }
 }

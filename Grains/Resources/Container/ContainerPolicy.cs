@@ -5,6 +5,9 @@ namespace VirtualIoT.Grains.Resources.Container;
 /// <summary>Attribute rules of the container (TS-0001 9.6.6, docs/protocol.md §2.4).</summary>
 internal static class ContainerPolicy
 {
+    /// <summary><c>li</c> (locationID): the <c>&lt;locationPolicy&gt;</c> a container holds locations for, set by the CSE.</summary>
+    public const string LocationId = "li";
+
     /// <summary>
     /// <c>mni</c>, <c>mbs</c>, <c>mia</c> (any value from 0) and the counters <c>cni</c>, <c>cbs</c>: the attributes of a
     /// holder of requested instances (a container, a timeSeries).
@@ -27,8 +30,9 @@ internal static class ContainerPolicy
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             ResourcePolicy.Creator,
             ResourcePolicy.StateTag,
+            ResourcePolicy.Location,
             .. InstanceLimits,
-            new("li", "locationID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),
+            new(LocationId, "locationID", ValueKind.String, Presence.NotPresent, Presence.NotPresent),
             new("or", "ontologyRef", ValueKind.String, Presence.Optional, Presence.Optional),
             new("disr", "disableRetrieval", ValueKind.Boolean, Presence.Optional, Presence.Optional),
         ]),

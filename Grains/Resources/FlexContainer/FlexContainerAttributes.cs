@@ -18,6 +18,7 @@ internal static class FlexContainerAttributes
         ResourcePolicy.DynamicAuthorizationConsultationIds,
         ResourcePolicy.Creator,
         ResourcePolicy.StateTag,
+        ResourcePolicy.Location,
         new(FlexContainerPolicy.ContainerDefinition, "containerDefinition", ValueKind.String, Mandatory, NotPresent),
         new(AttributeNames.ContentSize, "contentSize", ValueKind.NonNegativeInteger, NotPresent, NotPresent),
         new(FlexContainerPolicy.OntologyRef, "ontologyRef", ValueKind.String, Optional, Optional),

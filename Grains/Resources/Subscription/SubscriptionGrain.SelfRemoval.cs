@@ -63,10 +63,18 @@ internal sealed partial class SubscriptionGrain
         return IsLive(Now()) ? await RemoveTarget(request.Originator) : ResourceResponse.Missing();
     }
 
-    /// <summary>Refuses a <c>&lt;notificationTargetMgmtPolicyRef&gt;</c> naming a target that a sibling already names (4105, as ACME).</summary>
+    /// <summary>
+    /// Refuses a <c>&lt;notificationTargetMgmtPolicyRef&gt;</c> naming a target that a sibling already names (4105, as
+    /// ACME), and a second <c>&lt;schedule&gt;</c> (4105: one notificationSchedule per subscription).
+    /// </summary>
     protected override async ValueTask<ResourceResponse> AddChild(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now)
     {
+        if (policy.Type == ResourceType.Schedule && Links.Children.Values.Any(c => c.Type == ResourceType.Schedule))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.Conflict, "a subscription has at most one schedule (its notificationSchedule)");
+        }
+
         if (policy.Type == ResourceType.NotificationTargetMgmtPolicyRef)
         {
             var named = NotificationTargetMgmtPolicyRefPolicy.Targets(accepted).ToHashSet(StringComparer.Ordinal);

@@ -130,7 +130,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var filter = SubscriptionPolicy.Filter(ResourceId, State.Attributes);
-        if (!SubscriptionMatcher.Selects(filter, resourceEvent))
+        if (!SubscriptionMatcher.Selects(filter, resourceEvent) || !await InSchedule())
         {
             return;
         }

@@ -46,6 +46,7 @@ internal static class TimeSeriesPolicy
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             ResourcePolicy.Creator,
             ResourcePolicy.StateTag,
+            ResourcePolicy.Location,
             .. ContainerPolicy.InstanceLimits,
             new(PeriodicInterval, "periodicInterval", ValueKind.PositiveInteger, Optional, Optional),
             new(PeriodicIntervalDelta, "periodicIntervalDelta", ValueKind.NonNegativeInteger, Optional, Optional),

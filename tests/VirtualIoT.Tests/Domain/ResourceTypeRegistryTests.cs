@@ -8,14 +8,14 @@ public sealed class ResourceTypeRegistryTests
 {
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
-        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription, ResourceType.NotificationTargetPolicy, ResourceType.FlexContainer, ResourceType.TimeSeries] },
-        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.PollingChannel, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries] },
+        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription, ResourceType.NotificationTargetPolicy, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule, ResourceType.LocationPolicy] },
+        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.PollingChannel, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule, ResourceType.LocationPolicy] },
         { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries] },
         { ResourceType.ContentInstance, [] },
-        { ResourceType.Subscription, [ResourceType.NotificationTargetMgmtPolicyRef] },
+        { ResourceType.Subscription, [ResourceType.NotificationTargetMgmtPolicyRef, ResourceType.Schedule] },
         { ResourceType.AccessControlPolicy, [ResourceType.Subscription] },
         { ResourceType.Group, [ResourceType.Subscription] },
-        { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription, ResourceType.FlexContainer] },
+        { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.Schedule] },
         { ResourceType.MgmtObj, [ResourceType.Subscription] },
         { ResourceType.FlexContainer, [ResourceType.Container, ResourceType.FlexContainer, ResourceType.FlexContainerInstance, ResourceType.Subscription] },
         { ResourceType.FlexContainerInstance, [] },
@@ -26,6 +26,8 @@ public sealed class ResourceTypeRegistryTests
         { ResourceType.NotificationTargetMgmtPolicyRef, [ResourceType.Subscription] },
         { ResourceType.TimeSeries, [ResourceType.Subscription, ResourceType.TimeSeriesInstance] },
         { ResourceType.TimeSeriesInstance, [] },
+        { ResourceType.Schedule, [ResourceType.Subscription] },
+        { ResourceType.LocationPolicy, [ResourceType.Subscription] },
     };
 
     [Theory]
@@ -43,7 +45,7 @@ public sealed class ResourceTypeRegistryTests
     [InlineData(ResourceType.CSEBase, ResourceType.TimeSyncBeacon, true)]
     [InlineData(ResourceType.Container, ResourceType.FlexContainer, false)]
     [InlineData(ResourceType.FlexContainer, ResourceType.SemanticDescriptor, true)]
-    [InlineData(ResourceType.Subscription, ResourceType.Schedule, true)]
+    [InlineData(ResourceType.Subscription, ResourceType.Schedule, false)]
     [InlineData(ResourceType.Container, ResourceType.Group, false)]
     [InlineData(ResourceType.ContentInstance, ResourceType.Schedule, false)]
     [InlineData(ResourceType.AE, ResourceType.Container, false)]
@@ -90,7 +92,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 13, 14, 15, 17, 23, 25, 26, 27, 28, 29, 30, 58], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 17, 18, 23, 25, 26, 27, 28, 29, 30, 58], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()
