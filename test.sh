@@ -33,6 +33,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium for the resource browser test" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) >&2
 fi
+# The CoAP binding is tested against libcoap's stock client (tests/VirtualIoT.Tests/Coap).
+if ! command -v coap-client-notls >/dev/null 2>&1; then
+  echo "installing libcoap3-bin (coap-client-notls) for the CoAP binding tests" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libcoap3-bin) >&2
+fi
 dotnet build VirtualIoT.sln -c Release -nologo -clp:ErrorsOnly
 VIRTUALIOT_TEST_POSTGRES=$(scripts/pg.sh start)
 VIRTUALIOT_TEST_AZURITE=$(scripts/azurite.sh start)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Coap;
 using VirtualIoT.Gateway.Http;
 using VirtualIoT.Gateway.Mqtt;
 using VirtualIoT.Gateway.Notifications;
@@ -16,12 +17,12 @@ namespace VirtualIoT.Gateway;
 public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the oneM2M HTTP, MQTT and WebSocket bindings: options (<see cref="CseOptions"/> from section <c>Cse</c>,
+    /// Adds the oneM2M HTTP, MQTT, WebSocket and CoAP bindings: options (<see cref="CseOptions"/> from section <c>Cse</c>,
     /// <see cref="GatewayOptions"/> from section <c>Gateway</c>, <see cref="MqttOptions"/> from section <c>Mqtt</c>,
-    /// <see cref="WebSocketBindingOptions"/> from section <c>WebSocket</c>, all
+    /// <see cref="WebSocketBindingOptions"/> from section <c>WebSocket</c>, <see cref="CoapBindingOptions"/> from section <c>Coap</c>, all
     /// validated at startup), metrics, the address resolver and the request dispatcher both bindings share, the
     /// exception handler that answers 5000, and the embedded MQTT broker as a hosted service (on unless
-    /// <c>Mqtt:Enabled</c> is false), and the WebSocket binding's connection handling. Needs an <see cref="IGrainFactory"/> (a co-hosted silo
+    /// <c>Mqtt:Enabled</c> is false), the WebSocket binding's connection handling, and the CoAP binding's UDP socket (on unless <c>Coap:Enabled</c> is false). Needs an <see cref="IGrainFactory"/> (a co-hosted silo
     /// or an Orleans client). Map the endpoint with <see cref="GatewayEndpointExtensions.MapVirtualIoTGateway"/>.
     /// </summary>
     public static IServiceCollection AddVirtualIoTGateway(this IServiceCollection services, IConfiguration configuration)
@@ -62,6 +63,14 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebSocketBindingOptions>, WebSocketBindingOptionsValidator>());
         services.TryAddSingleton<WebSocketGateway>();
         services.AddHostedService(static provider => provider.GetRequiredService<WebSocketGateway>());
+
+        services.AddOptions<CoapBindingOptions>()
+            .Bind(configuration.GetSection(CoapBindingOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoapBindingOptions>, CoapBindingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoapBindingOptions>, CoapBindingOptionsRules>());
+        services.TryAddSingleton<CoapGateway>();
+        services.AddHostedService(static provider => provider.GetRequiredService<CoapGateway>());
         services.AddVirtualIoTSecurity(configuration);
         services.AddExceptionHandler<GatewayExceptionHandler>();
         services.AddVirtualIoTNotificationSender();

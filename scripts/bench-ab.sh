@@ -76,7 +76,7 @@ start_silo() {
   local name=$1 dir=$2 port sport gport mport pid
   port=$(free_port); sport=$(free_port); gport=$(free_port); mport=$(free_port)
   taskset -c "$SERVER_CPU" dotnet "$dir/VirtualIoT.Silo.dll" --contentRoot "$dir" --urls "http://127.0.0.1:$port" \
-    --Orleans:SiloPort "$sport" --Orleans:GatewayPort "$gport" --Mqtt:Port "$mport" >"$OUT/silo-$name.log" 2>&1 &
+    --Orleans:SiloPort "$sport" --Orleans:GatewayPort "$gport" --Mqtt:Port "$mport" --Coap:Enabled false >"$OUT/silo-$name.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   wait_cse "silo $name" "$pid" "$OUT/silo-$name.log" "http://127.0.0.1:$port"

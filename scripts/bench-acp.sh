@@ -37,7 +37,7 @@ LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
 CSE=http://127.0.0.1:$((PORT_BASE + 80))
 log "starting Silo on $CSE (CPU $SERVER_CPU)"
 taskset -c "$SERVER_CPU" dotnet "$OUT/bin/silo/VirtualIoT.Silo.dll" --contentRoot "$OUT/bin/silo" --urls "$CSE" \
-  --Orleans:SiloPort $((PORT_BASE + 11)) --Orleans:GatewayPort $((PORT_BASE + 30)) --Mqtt:Enabled false >"$OUT/silo.log" 2>&1 &
+  --Orleans:SiloPort $((PORT_BASE + 11)) --Orleans:GatewayPort $((PORT_BASE + 30)) --Mqtt:Enabled false --Coap:Enabled false >"$OUT/silo.log" 2>&1 &
 SILO_PID=$!
 PIDS+=("$SILO_PID")
 wait_cse silo "$SILO_PID" "$OUT/silo.log" "$CSE"

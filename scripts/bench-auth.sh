@@ -49,7 +49,7 @@ start_silo() {
   port=$(free_port)
   URL[$name]=http://127.0.0.1:$port
   env "$@" "${ON_SERVER_CPU[@]}" dotnet "$OUT/bin/silo/VirtualIoT.Silo.dll" --contentRoot "$OUT/bin/silo" --urls "${URL[$name]}" \
-    --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" --Mqtt:Enabled false >"$OUT/silo-$name.log" 2>&1 &
+    --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" --Mqtt:Enabled false --Coap:Enabled false >"$OUT/silo-$name.log" 2>&1 &
   PID[$name]=$!
   PIDS+=("${PID[$name]}")
 }

@@ -72,7 +72,7 @@ start_silo() {
   shift
   http=$((PORT_BASE + 10 * i)); silo=$((http + 1)); gateway=$((http + 2))
   dotnet "$SILO_DLL" --contentRoot "$OUT/bin/silo" --urls "http://127.0.0.1:$http" \
-    --Orleans:SiloPort "$silo" --Orleans:GatewayPort "$gateway" --Mqtt:Enabled false \
+    --Orleans:SiloPort "$silo" --Orleans:GatewayPort "$gateway" --Mqtt:Enabled false --Coap:Enabled false \
     --Logging:LogLevel:Default Warning "$@" >"$OUT/silo-$RUN-$i.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")

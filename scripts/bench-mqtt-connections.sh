@@ -75,7 +75,7 @@ start_silo() {
   local http silo_port
   http=$(free_port); silo_port=$(free_port); SILO_GATEWAY_PORT=$(free_port); SILO_MQTT=$(free_port)
   dotnet "$SILO_DIR/VirtualIoT.Silo.dll" --contentRoot "$SILO_DIR" --urls "http://127.0.0.1:$http" \
-    --Orleans:SiloPort "$silo_port" --Orleans:GatewayPort "$SILO_GATEWAY_PORT" --Mqtt:Port "$SILO_MQTT" $SILO_ARGS \
+    --Orleans:SiloPort "$silo_port" --Orleans:GatewayPort "$SILO_GATEWAY_PORT" --Mqtt:Port "$SILO_MQTT" --Coap:Enabled false $SILO_ARGS \
     >"$OUT/$1.log" 2>&1 &
   SILO_PID=$!
   PIDS+=("$SILO_PID")
@@ -87,7 +87,7 @@ start_gateway() {
   local http
   http=$(free_port); GW_MQTT=$(free_port)
   dotnet "$GATEWAY_DIR/VirtualIoT.Gateway.dll" --contentRoot "$GATEWAY_DIR" --urls "http://127.0.0.1:$http" \
-    --Clustering:GatewayPort "$SILO_GATEWAY_PORT" --Mqtt:Port "$GW_MQTT" >"$OUT/$1.log" 2>&1 &
+    --Clustering:GatewayPort "$SILO_GATEWAY_PORT" --Mqtt:Port "$GW_MQTT" --Coap:Enabled false >"$OUT/$1.log" 2>&1 &
   GW_PID=$!
   PIDS+=("$GW_PID")
   wait_for_port "$GW_MQTT" 60 || { tail -20 "$OUT/$1.log" >&2; exit 1; }

@@ -88,7 +88,7 @@ start_silo() {
   local i=$1 db=$2 cluster=$3 http mqtt pid
   http=$(free_port); mqtt=$(free_port)
   taskset -c "$SILO_CPU" dotnet "$SILO_DLL" --contentRoot "$OUT/bin/silo" --urls "http://127.0.0.1:$http" \
-    --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" --Mqtt:Port "$mqtt" \
+    --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" --Mqtt:Port "$mqtt" --Coap:Enabled false \
     --Clustering:Provider postgres --Clustering:ConnectionString "$db" --Clustering:ClusterId "$cluster" \
     --Storage:Provider postgres --Storage:ConnectionString "$db" \
     --Logging:LogLevel:Default Warning $SILO_ARGS >"$OUT/silo-$cluster-$i.log" 2>&1 &

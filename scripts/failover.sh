@@ -47,7 +47,7 @@ for i in $(seq 1 "$SILOS"); do
   # shellcheck disable=SC2086
   (cd "$OUT/bin/silo" && exec dotnet VirtualIoT.Silo.dll --Urls "http://127.0.0.1:$http" --Orleans:SiloPort "$silo" \
     --Orleans:GatewayPort "$gw" --Clustering:Provider postgres --Clustering:ConnectionString "$PG" \
-    --Storage:Provider postgres --Storage:ConnectionString "$PG" --Mqtt:Enabled false $SILO_ARGS) >"$OUT/silo$i.log" 2>&1 &
+    --Storage:Provider postgres --Storage:ConnectionString "$PG" --Mqtt:Enabled false --Coap:Enabled false $SILO_ARGS) >"$OUT/silo$i.log" 2>&1 &
   PIDS+=($!)
 done
 

@@ -150,7 +150,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
 public static class NotificationServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="INotificationSender"/> over HTTP and WebSocket (<see cref="NotificationSenders"/>; timeouts come
+    /// Adds <see cref="INotificationSender"/> over HTTP, WebSocket and CoAP (<see cref="NotificationSenders"/>; timeouts come
     /// from the delivery grain's token).
     /// </summary>
     public static IServiceCollection AddVirtualIoTNotificationSender(this IServiceCollection services)
@@ -168,6 +168,7 @@ public static class NotificationServiceCollectionExtensions
             });
         services.AddSingleton<HttpNotificationSender>();
         services.AddSingleton<WebSockets.WebSocketNotificationSender>();
+        services.AddSingleton<Coap.CoapNotificationSender>();
         services.AddSingleton<INotificationSender, NotificationSenders>();
         return services;
     }

@@ -19,9 +19,13 @@ public sealed class RequestOrigins(IServiceProvider services)
     /// <summary>Name of the HTTP binding in origins and metrics.</summary>
     public const string HttpBinding = "http";
 
+    /// <summary>Name of the CoAP binding in origins and metrics.</summary>
+    public const string CoapBinding = "coap";
+
     private BindingOrigin? _http;
     private BindingOrigin? _mqtt;
     private BindingOrigin? _webSocket;
+    private BindingOrigin? _coap;
     private Membership? _membership;
 
     /// <summary>Requests received by the HTTP binding.</summary>
@@ -32,6 +36,9 @@ public sealed class RequestOrigins(IServiceProvider services)
 
     /// <summary>Requests received by the WebSocket binding.</summary>
     public BindingOrigin WebSocket => _webSocket ??= new BindingOrigin(this, new RequestOrigin("ws", Silo));
+
+    /// <summary>Requests received by the CoAP binding.</summary>
+    public BindingOrigin Coap => _coap ??= new BindingOrigin(this, new RequestOrigin(CoapBinding, Silo));
 
     // Read when the first request arrives: by then the silo knows its address.
     private SiloAddress? Silo => services.GetService<ILocalSiloDetails>()?.SiloAddress;

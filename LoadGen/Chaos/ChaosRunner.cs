@@ -143,7 +143,7 @@ internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : I
         string[] backend =
         [
             "--Clustering:Provider", "postgres", "--Clustering:ConnectionString", options.Postgres!, "--Clustering:ClusterId", clusterId,
-            .. storage, "--Logging:LogLevel:Default", "Warning",
+            .. storage, "--Coap:Enabled", "false", "--Logging:LogLevel:Default", "Warning",
         ];
         var mqtt = options.Protocol == "mqtt";
         var extra = options.SiloArguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -43,6 +43,7 @@ public sealed class PlatformHost : IAsyncDisposable
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             // The MQTT broker would bind 1883 in every host; these hosts test HTTP only (MqttFixture tests MQTT).
             builder.UseSetting("Mqtt:Enabled", "false");
+            builder.UseSetting("Coap:Enabled", "false");
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);

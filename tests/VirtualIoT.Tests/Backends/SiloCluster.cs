@@ -63,6 +63,7 @@ internal sealed class SiloCluster : IAsyncDisposable
                 {
                     ["Urls"] = $"http://127.0.0.1:{gatewayPort}",
                     ["Mqtt:Enabled"] = "false",
+                    ["Coap:Enabled"] = "false",
                     ["Logging:LogLevel:Default"] = "Warning",
                 }).SelectMany(kv => new[] { "--" + kv.Key, kv.Value }).ToArray());
             await gateway.StartAsync();

@@ -48,6 +48,7 @@ public sealed class SiloProcess : IAsyncDisposable
             ["Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = Infrastructure.FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Mqtt:Enabled"] = "false",
+            ["Coap:Enabled"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in all)

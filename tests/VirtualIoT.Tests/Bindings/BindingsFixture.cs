@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Microsoft.AspNetCore.Mvc.Testing;
 using VirtualIoT.Gateway.Serialization;
 using VirtualIoT.Tests.Infrastructure;
@@ -7,7 +8,7 @@ namespace VirtualIoT.Tests.Bindings;
 
 /// <summary>
 /// The real platform (the Silo's Program) with every binding on free loopback ports: HTTP and WebSocket on Kestrel, the
-/// embedded MQTT broker. Tests reach it only through <see cref="ConnectAsync"/>, a client of the binding they name.
+/// embedded MQTT broker, CoAP over UDP. Tests reach it only through <see cref="ConnectAsync"/>, a client of the binding they name.
 /// </summary>
 public sealed class BindingsFixture : IAsyncLifetime
 {
@@ -15,9 +16,12 @@ public sealed class BindingsFixture : IAsyncLifetime
     private HttpClient _http = null!;
 
     /// <summary>The bindings every case of the protocol suite runs over.</summary>
-    public static readonly string[] Bindings = ["http", "mqtt", "ws"];
+    public static readonly string[] Bindings = ["http", "mqtt", "ws", "coap"];
 
     public int MqttPort { get; private set; }
+
+    /// <summary>The CoAP binding's UDP endpoint.</summary>
+    public IPEndPoint CoapEndPoint { get; private set; } = null!;
 
     /// <summary>The gateway's base address.</summary>
     public Uri BaseAddress => _http.BaseAddress!;
@@ -25,6 +29,7 @@ public sealed class BindingsFixture : IAsyncLifetime
     public Task InitializeAsync()
     {
         MqttPort = FreePort.Next();
+        CoapEndPoint = new IPEndPoint(IPAddress.Loopback, FreePort.NextUdp());
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("Orleans:SiloPort", FreePort.Next().ToString(CultureInfo.InvariantCulture));
@@ -32,6 +37,7 @@ public sealed class BindingsFixture : IAsyncLifetime
             builder.UseSetting("Urls", "http://127.0.0.1:0");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Mqtt:Port", MqttPort.ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Coap:Port", CoapEndPoint.Port.ToString(CultureInfo.InvariantCulture));
         });
         _factory.UseKestrel(0);
         _factory.StartServer();
@@ -45,6 +51,7 @@ public sealed class BindingsFixture : IAsyncLifetime
         "http" => new HttpBindingClient(_http, serialization),
         "mqtt" => await MqttBindingClient.ConnectAsync(MqttPort, originator, serialization),
         "ws" => await WebSocketBindingClient.ConnectAsync(BaseAddress, serialization),
+        "coap" => new CoapBindingClient(CoapEndPoint, serialization),
         _ => throw new ArgumentOutOfRangeException(nameof(binding), binding, "no such binding"),
     };
 

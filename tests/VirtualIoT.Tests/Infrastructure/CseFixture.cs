@@ -41,6 +41,7 @@ public class CseFixture : IAsyncLifetime
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             // The MQTT broker would bind 1883 in every host; these hosts test HTTP only (MqttFixture tests MQTT).
             builder.UseSetting("Mqtt:Enabled", "false");
+            builder.UseSetting("Coap:Enabled", "false");
             builder.ConfigureTestServices(services => services.AddSingleton(new CseClock(Clock)));
             foreach (var (key, value) in backend)
             {

@@ -19,6 +19,7 @@ public sealed class MqttConnectionLimitTests : IAsyncLifetime
             builder.UseSetting("Urls", "http://127.0.0.1:0");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Mqtt:Port", _mqttPort.ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Coap:Enabled", "false");
             builder.UseSetting("Mqtt:MaxConnections", "2");
         });
         _factory.UseKestrel(0);

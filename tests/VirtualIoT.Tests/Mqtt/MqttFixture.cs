@@ -58,6 +58,7 @@ public sealed class MqttFixture : IAsyncLifetime
             builder.UseSetting("Urls", "http://127.0.0.1:0");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Mqtt:Port", MqttPort.ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Coap:Enabled", "false");
             builder.UseSetting("Mqtt:MaxPayloadBytes", MaxPayloadBytes.ToString(CultureInfo.InvariantCulture));
         });
         _factory.UseKestrel(0);

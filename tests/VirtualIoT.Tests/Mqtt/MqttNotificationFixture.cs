@@ -45,6 +45,7 @@ public class MqttNotificationFixture : IAsyncLifetime
             builder.UseSetting("Urls", "http://127.0.0.1:0");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Mqtt:Port", MqttPort.ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Coap:Enabled", "false");
             foreach (var (key, value) in notificationSettings)
             {
                 builder.UseSetting(key, value);
@@ -58,7 +59,7 @@ public class MqttNotificationFixture : IAsyncLifetime
         [
             "--Urls", "http://127.0.0.1:0",
             "--Clustering:GatewayPort", orleansGatewayPort.ToString(CultureInfo.InvariantCulture),
-            "--Mqtt:Port", SecondMqttPort.ToString(CultureInfo.InvariantCulture),
+            "--Mqtt:Port", SecondMqttPort.ToString(CultureInfo.InvariantCulture), "--Coap:Enabled", "false",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await _secondGateway.StartAsync();

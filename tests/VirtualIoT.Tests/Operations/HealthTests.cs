@@ -38,7 +38,7 @@ public sealed class HealthTests(OperationsFixture fixture)
         [
             "--Urls", "http://127.0.0.1:0",
             "--Clustering:GatewayPort", fixture.OrleansGatewayPort.ToString(CultureInfo.InvariantCulture),
-            "--Mqtt:Enabled", "false",
+            "--Mqtt:Enabled", "false", "--Coap:Enabled", "false",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await using (app)

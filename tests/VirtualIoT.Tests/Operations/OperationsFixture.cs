@@ -64,6 +64,7 @@ internal static class PlatformFactory
             // Kestrel would otherwise also bind appsettings.json's Urls (port 8080), which parallel hosts share.
             builder.UseSetting("Urls", "http://127.0.0.1:0");
             builder.UseSetting("Mqtt:Enabled", "false");
+            builder.UseSetting("Coap:Enabled", "false");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in settings)
             {

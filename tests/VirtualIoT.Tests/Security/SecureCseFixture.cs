@@ -66,6 +66,7 @@ public class SecureCseFixture : IAsyncLifetime
                 ["Kestrel:Endpoints:Https:Certificate:Path"] = Tls.CertificatePath,
                 ["Kestrel:Endpoints:Https:Certificate:KeyPath"] = Tls.KeyPath,
                 ["Mqtt:Port"] = MqttPort.ToString(CultureInfo.InvariantCulture),
+                ["Coap:Enabled"] = "false",
                 ["Mqtt:Tls:Port"] = MqttTlsPort.ToString(CultureInfo.InvariantCulture),
                 ["Mqtt:Tls:Certificate:Path"] = Tls.CertificatePath,
                 ["Mqtt:Tls:Certificate:KeyPath"] = Tls.KeyPath,
