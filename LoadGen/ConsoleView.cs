@@ -84,7 +84,13 @@ public static class ConsoleView
                 text.Append(s_invariant, $" dropped {stats.Dropped:N0}");
             }
 
-            text.Append(s_invariant, $" p99 {stats.Latency.GetValueAtPercentile(99) / 1000.0:F1} ms");
+            var interval = stats.TakeInterval();
+            text.Append(s_invariant, $" p99 {(interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) / 1000.0 : 0):F1} ms (all {stats.Latency.GetValueAtPercentile(99) / 1000.0:F1})");
+        }
+
+        if (run.Endpoints is { } endpoints)
+        {
+            text.Append(s_invariant, $" | endpoints {endpoints}");
         }
 
         if (run.Receiver is { } receiver)

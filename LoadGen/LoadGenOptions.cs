@@ -31,6 +31,17 @@ public sealed record LoadGenOptions
         init => BaseUrls = [value];
     }
 
+    /// <summary>
+    /// A file listing the CSE's HTTP base URLs (one per line), re-read every second while the run lasts, as a load
+    /// balancer's backend list that the deployment rewrites when a silo is ready or about to stop. Each device talks to
+    /// the endpoint rendezvous hashing gives it among those listed now, so when one is added about 1/N of the devices
+    /// move to it and the rest stay. Replaces <see cref="BaseUrls"/> (HTTP only); null: the fixed <see cref="BaseUrls"/>.
+    /// </summary>
+    public string? EndpointsFile { get; init; }
+
+    /// <summary>Time between two plain progress lines (their <c>/s</c> and p99 figures are of that interval).</summary>
+    public TimeSpan ReportEvery { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>CSEBase resource name; the AEs are registered under it.</summary>
     public string CseBaseName { get; init; } = "cse-in";
 

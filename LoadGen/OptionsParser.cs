@@ -16,6 +16,8 @@ public static class OptionsParser
                                                                                   (benchmark commands: ceiling --help)
 
           --base URL[,URL]         CSE HTTP base URL(s); connections spread over them (http://127.0.0.1:8080)
+          --endpoints-file PATH    base URLs, one per line, re-read every second; device d talks to the one
+                                   rendezvous hashing picks among them (HTTP only; replaces --base)
           --cse-base NAME          CSEBase resource name (cse-in)
           --cse-id ID              SP-relative CSE-ID, for MQTT topics (/id-in)
           --admin ORIGINATOR       admin originator for readers and verification (CAdmin)
@@ -48,6 +50,7 @@ public static class OptionsParser
           --idle-wait D            after registration, wait up to D for idle grains to be deactivated (0 = no)
           --seed N                 jitter and reader seed (1)
           --no-live                plain progress lines instead of the live table
+          --report-every D         time between plain progress lines; rates and p99 are per line (5s)
         durations: 500ms, 20s, 5m, 1h or seconds
         """;
 
@@ -87,6 +90,8 @@ public static class OptionsParser
                 options = arg switch
                 {
                     "--base" => options with { BaseUrls = ParseUrls(arg, Value()) },
+                    "--endpoints-file" => options with { EndpointsFile = NonEmpty(arg, Value()) },
+                    "--report-every" => options with { ReportEvery = Positive(arg, Duration(arg, Value())) },
                     "--cse-base" => options with { CseBaseName = NonEmpty(arg, Value()) },
                     "--cse-id" => options with { CseId = NonEmpty(arg, Value()) },
                     "--admin" => options with { AdminOriginator = NonEmpty(arg, Value()) },
@@ -126,6 +131,12 @@ public static class OptionsParser
         catch (FormatException exception)
         {
             error = exception.Message;
+            return null;
+        }
+
+        if (options.EndpointsFile is not null && options.Protocol == DeviceProtocol.Mqtt)
+        {
+            error = "--endpoints-file is for HTTP devices (an MQTT device keeps its broker connection)";
             return null;
         }
 

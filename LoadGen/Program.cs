@@ -38,6 +38,12 @@ public static class LoadGenProgram
             return 1;
         }
 
+        if (options.EndpointsFile is { } file && EndpointsFileProblem(file) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"LoadGen: --endpoints-file {file}: {problem}");
+            return 1;
+        }
+
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -48,10 +54,22 @@ public static class LoadGenProgram
         var live = options.Live && !Console.IsOutputRedirected;
         Func<Run, CancellationToken, Task> view = live
             ? ConsoleView.LiveAsync
-            : (run, token) => ConsoleView.PlainAsync(run, Console.Out, TimeSpan.FromSeconds(5), token);
+            : (run, token) => ConsoleView.PlainAsync(run, Console.Out, options.ReportEvery, token);
         var result = await RunAsync(options, args, view, cancel.Token);
         ConsoleView.WriteSummary(Console.Out, result);
         return result.ExitCode;
+    }
+
+    private static string? EndpointsFileProblem(string file)
+    {
+        try
+        {
+            return Transport.EndpointSet.Parse(File.ReadAllText(file)).Count == 0 ? "lists no endpoint" : null;
+        }
+        catch (Exception exception) when (exception is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return exception.Message;
+        }
     }
 
     /// <summary>

@@ -270,7 +270,9 @@ public sealed partial class Run
         {
             var reply = viaMqtt
                 ? await _mqtt!.SendAsync(device, spec, lane.Arm(_options.RequestTimeout))
-                : await lane.ExchangeAsync(spec, _options.RequestTimeout);
+                : _endpoints is not null
+                    ? await lane.ExchangeAsync(_endpoints, device, spec, _options.RequestTimeout)
+                    : await lane.ExchangeAsync(spec, _options.RequestTimeout);
             if (!stats.RecordAnswer(reply.Rsc, intended, sent, Stopwatch.GetTimestamp()))
             {
                 Note(stats, $"{spec.Operation} {spec.To} as {spec.Originator}: HTTP {reply.Status} RSC {reply.Rsc}");

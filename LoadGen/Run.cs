@@ -29,6 +29,8 @@ public sealed partial class Run : IAsyncDisposable
     private readonly List<PhaseResult> _phases = [];
     private readonly List<ServerSnapshot> _snapshots = [];
     private readonly ServerProbe _probe;
+    private readonly EndpointSet? _endpoints;
+    private string? _lastEndpointChange;
     private MqttDevices? _mqtt;
     private NotificationReceiver? _receiver;
     private long _requestCounter;
@@ -45,11 +47,12 @@ public sealed partial class Run : IAsyncDisposable
     private long _verifyWrongLatest;
     private long _verifyUnreadable;
 
-    private Run(LoadGenOptions options, IReadOnlyList<IPEndPoint> endPoints, CancellationToken runToken)
+    private Run(LoadGenOptions options, IReadOnlyList<Endpoint> endPoints, CancellationToken runToken)
     {
         _options = options;
         _runToken = runToken;
-        EndPoint = endPoints[0];
+        EndPoint = endPoints[0].Address;
+        _endpoints = options.EndpointsFile is null ? null : new EndpointSet(endPoints);
         Devices = new DeviceTable(options.Devices, options.Subscribers > 0);
         _stats =
         [
@@ -67,13 +70,17 @@ public sealed partial class Run : IAsyncDisposable
         for (var i = 0; i < _lanes.Length; i++)
         {
             // Lane i talks to base URL i mod n: the connections are spread evenly, and device d's requests go to
-            // base URL d mod n (RunPhaseAsync), as a device keeps talking to the gateway it resolved.
-            var baseUrl = options.BaseUrls[i % endPoints.Count];
-            _lanes[i] = new Lane(endPoints[i % endPoints.Count], baseUrl, runToken);
+            // base URL d mod n (RunPhaseAsync), as a device keeps talking to the gateway it resolved. With an
+            // endpoints file, every lane talks to whichever endpoint its request's device has now (EndpointSet).
+            _lanes[i] = new Lane(endPoints[i % endPoints.Count], runToken);
         }
 
         _probe = new ServerProbe(options, _probeHttp);
     }
+
+    /// <summary>With an endpoints file: how many endpoints the devices are spread over now, and the last change; else null.</summary>
+    public string? Endpoints => _endpoints is null ? null
+        : _endpoints.Current.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + (Volatile.Read(ref _lastEndpointChange) is { } change ? $" ({change})" : "");
 
     /// <summary>The CSE's (first) HTTP endpoint.</summary>
     public IPEndPoint EndPoint { get; }
@@ -102,14 +109,30 @@ public sealed partial class Run : IAsyncDisposable
     {
         var started = DateTimeOffset.UtcNow;
         var loadBefore = LoadAverage();
-        var endPoints = new List<IPEndPoint>();
-        foreach (var baseUrl in options.BaseUrls)
+        var endPoints = new List<Endpoint>();
+        if (options.EndpointsFile is { } file)
         {
-            var address = IPAddress.TryParse(baseUrl.Host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(baseUrl.Host, cancellationToken))[0];
-            endPoints.Add(new IPEndPoint(address, baseUrl.Port));
+            endPoints.AddRange(await EndpointSet.ReadAsync(file, cancellationToken));
+            if (endPoints.Count == 0)
+            {
+                throw new InvalidOperationException($"{file} lists no endpoint");
+            }
+
+            options = options with { BaseUrls = [.. endPoints.Select(e => e.BaseUrl)] };
+        }
+        else
+        {
+            foreach (var baseUrl in options.BaseUrls)
+            {
+                endPoints.Add(await Endpoint.ResolveAsync(baseUrl, cancellationToken));
+            }
         }
 
         await using var run = new Run(options, endPoints, cancellationToken);
+        using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watchTask = run._endpoints is { } set
+            ? set.WatchAsync(options.EndpointsFile!, TimeSpan.FromSeconds(1), run.EndpointsChanged, watchStop.Token)
+            : Task.CompletedTask;
         using var viewStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var viewTask = view is null ? Task.CompletedTask : Task.Run(() => view(run, viewStop.Token), CancellationToken.None);
         var problems = new List<string>();
@@ -124,6 +147,8 @@ public sealed partial class Run : IAsyncDisposable
         finally
         {
             run.Phase = "done";
+            await watchStop.CancelAsync();
+            await watchTask;
             await viewStop.CancelAsync();
             try
             {
@@ -136,6 +161,13 @@ public sealed partial class Run : IAsyncDisposable
         }
 
         return run.BuildResult(arguments, started, loadBefore, problems);
+    }
+
+    private void EndpointsChanged(IReadOnlyList<Endpoint> before, IReadOnlyList<Endpoint> after)
+    {
+        var moved = EndpointSet.Moved(_options.Devices, before, after);
+        Volatile.Write(ref _lastEndpointChange, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{DateTime.UtcNow:HH:mm:ss} {before.Count} -> {after.Count}, {moved:N0} devices moved"));
     }
 
     private async Task RunPhasesAsync(List<string> problems)
@@ -316,8 +348,9 @@ public sealed partial class Run : IAsyncDisposable
         PhaseStarted = Stopwatch.GetTimestamp();
         using var phaseToken = CancellationTokenSource.CreateLinkedTokenSource(_runToken);
         phaseToken.CancelAfter(bound);
-        // One queue per endpoint, drained by that endpoint's lanes; a device's jobs always go to the same queue.
-        var endpoints = Math.Min(_options.BaseUrls.Count, _lanes.Length);
+        // One queue per endpoint, drained by that endpoint's lanes; a device's jobs always go to the same queue. With
+        // a changing endpoint set, one queue: each lane sends each job to its device's endpoint of the moment.
+        var endpoints = _endpoints is null ? Math.Min(_options.BaseUrls.Count, _lanes.Length) : 1;
         var queues = new Channel<Job>[endpoints];
         for (var e = 0; e < endpoints; e++)
         {

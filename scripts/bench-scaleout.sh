@@ -22,9 +22,11 @@
 # silo's virtualiot_requests_served_total). Ends with exactly one line:
 #   scale-out: cin xA la xB mqtt xC (3 vs 1 silos, Q% of a core each)
 #
-# Live mode: one silo under LoadGen device load (HTTP, open loop at LIVE_RATE creates/s, above one silo's
-# capacity, --verify), silo 2 added after LIVE_ADD_AT s and silo 3 after twice that; LoadGen's 10 s report lines
-# show throughput, errors and p99 until the new silos carry their share, then the per-silo request counts.
+# Live mode: silo 0 alone under LoadGen's HTTP devices (open loop, LIVE_DEVICES / LIVE_INTERVAL creates/s, above one
+# silo's capacity, --verify), which reach the silos through an endpoints file that LoadGen re-reads every second, as
+# a load balancer re-reads its backends; silos 2 and 3 are started LIVE_ADD_AT s apart and each is added to the
+# file once its CSE answers; then (LIVE_REMOVE=1) silo 3 leaves the file and gets a SIGTERM. LoadGen's 10 s lines show throughput, errors and p99; a table shows each silo's share of
+# the served requests per 10 s; LoadGen's read-back then checks that no acknowledged write was lost or duplicated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -42,8 +44,11 @@ WARMUP=${WARMUP:-90}                   # seconds of unrecorded load per operatio
 DURATION=${DURATION:-15}               # seconds measured per operation and N
 MQTT_DEVICES=${MQTT_DEVICES:-1500}     # MQTT devices (own AEs), one connection each
 MQTT_INTERVAL=${MQTT_INTERVAL:-500ms}  # time between two creates of one MQTT device (offered: devices / interval)
-LIVE_RATE=${LIVE_RATE:-1500}           # live mode: offered creates per second
-LIVE_ADD_AT=${LIVE_ADD_AT:-60}         # live mode: seconds before silo 2 joins (silo 3 at twice that)
+LIVE_DEVICES=${LIVE_DEVICES:-3000}     # live mode: HTTP devices (AE + container each)
+LIVE_INTERVAL=${LIVE_INTERVAL:-5s}     # live mode: time between two creates of one device (offered: devices / interval)
+LIVE_ADD_AT=${LIVE_ADD_AT:-45}         # live mode: seconds into the steady phase before silo 2 joins (silo 3 as much later)
+LIVE_PG_POOL=${LIVE_PG_POOL:-40}       # live mode: Npgsql Maximum Pool Size per silo and pool (3 silos x pools < max_connections 200)
+LIVE_REMOVE=${LIVE_REMOVE:-1}          # live mode: 1 = then silo 3 leaves the endpoints file and is stopped (SIGTERM)
 LIVE_DURATION=${LIVE_DURATION:-5m}     # live mode: LoadGen's steady phase
 SILO_ARGS=${SILO_ARGS:-}               # extra Silo switches, e.g. "--Dashboard:Enabled false"
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-scaleout}
@@ -183,22 +188,82 @@ steady() {
   done
 }
 
+# live_sample N: one line "HH:MM:SS endpoints all_0 local_0 all_1 local_1 ..." of the served-request counters of
+# silos 0..N-1 (0 0 for a silo not started yet); the endpoint count is the lines of the endpoints file.
+live_sample() {
+  local i u line
+  line="$(date -u +%H:%M:%S) $(grep -c . "$OUT/endpoints")"
+  for i in 0 1 2; do
+    u=HTTP_$i
+    if [ "$i" -lt "$1" ] && [ -n "${!u:-}" ]; then
+      line="$line $(curl -s -m 5 "${!u}/metrics" | awk '/^virtualiot_requests_served_total\{/ { a += $NF; if (index($0, "locality=\"local\"")) l += $NF }
+        END { printf "%.0f %.0f", a, l }')"
+    else
+      line="$line 0 0"
+    fi
+  done
+  echo "$line"
+}
+
+# Live mode: silo 0 alone under LoadGen's devices (HTTP, open loop, above one silo's capacity, --verify), behind an
+# endpoints file that LoadGen re-reads every second as a load balancer re-reads its backends; silo 1 is started
+# LIVE_ADD_AT s into the steady phase and added to the file once its CSE answers, silo 2 as much later. Rendezvous
+# hashing moves about 1/N of the devices to a new endpoint; their grains follow (MigrateOnIdle after a streak of
+# requests arriving at the new silo). Every 10 s: LoadGen's line (creates/s, errors, p99 of the interval) and each
+# silo's share of the served requests.
 live() {
-  local db cluster i pids
+  local db cluster i loadgen started=0 sampler
   cluster=live$RANDOM
-  db=$(new_database "$cluster")
+  # Each silo's connection pools sized so that three silos stay under the server's max_connections (200): with
+  # Npgsql's default (100 per pool) a silo activating a thousand migrating grains at once took the server's last
+  # connections, and reads failed with 53300 "too many clients" (the first live run).
+  db="$(new_database "$cluster");Maximum Pool Size=$LIVE_PG_POOL"
   start_silo 0 "$db" "$cluster"
-  log "live: LoadGen at $LIVE_RATE creates/s on silo 0 (devices talk to the silo their gateway resolved: silo 0)"
-  "${LOADGEN[@]}" --base "$HTTP_0" --devices $((LIVE_RATE * 10)) --interval 10s --duration "$LIVE_DURATION" --verify \
-    --no-live --results "$OUT/live.json" >"$OUT/live.txt" 2>&1 &
-  local loadgen=$!
-  sleep "$LIVE_ADD_AT"
-  log "live: silo 1 joins"; start_silo 1 "$db" "$cluster"
-  sleep "$LIVE_ADD_AT"
-  log "live: silo 2 joins"; start_silo 2 "$db" "$cluster"
+  echo "$HTTP_0" >"$OUT/endpoints"
+  log "live: $LIVE_DEVICES devices, one create each every $LIVE_INTERVAL, through the endpoints file (silo 0 alone)"
+  "${LOADGEN[@]}" --endpoints-file "$OUT/endpoints" --devices "$LIVE_DEVICES" --interval "$LIVE_INTERVAL" --duration "$LIVE_DURATION" \
+    --verify --no-live --report-every 10s --prefix "Clive$RANDOM" --results "$OUT/live.json" >"$OUT/live.txt" 2>&1 &
+  loadgen=$!
+  PIDS+=("$loadgen")
+  for _ in $(seq 600); do grep -q '\] steady ' "$OUT/live.txt" && { started=1; break; }; kill -0 "$loadgen" 2>/dev/null || break; sleep 1; done
+  [ "$started" = 1 ] || { cat "$OUT/live.txt" >&2; echo "LoadGen did not reach its steady phase" >&2; exit 1; }
+  log "live: steady phase started"
+  ( n=1; while kill -0 "$loadgen" 2>/dev/null; do
+      [ -f "$OUT/silos-started" ] && n=$(cat "$OUT/silos-started")
+      HTTP_1=$(sed -n 2p "$OUT/endpoints") HTTP_2=$(sed -n 3p "$OUT/endpoints") live_sample "$n"; sleep 10
+    done ) >"$OUT/live-silos.txt" 2>/dev/null &
+  sampler=$!
+  echo 1 >"$OUT/silos-started"
+  for i in 1 2; do
+    sleep "$LIVE_ADD_AT"
+    log "live: silo $i joins"
+    start_silo "$i" "$db" "$cluster"
+    u=HTTP_$i
+    cp "$OUT/endpoints" "$OUT/endpoints.new"; echo "${!u}" >>"$OUT/endpoints.new"; mv "$OUT/endpoints.new" "$OUT/endpoints"
+    echo $((i + 1)) >"$OUT/silos-started"
+    log "live: silo $i is in the endpoints file at $(date -u +%H:%M:%S)"
+  done
+  if [ "$LIVE_REMOVE" = 1 ]; then
+    # Scale-in as an orchestrator does it: out of the load balancer first, then SIGTERM (a graceful stop).
+    sleep $((2 * LIVE_ADD_AT))
+    head -n 2 "$OUT/endpoints" >"$OUT/endpoints.new"; mv "$OUT/endpoints.new" "$OUT/endpoints"
+    log "live: silo 2 left the endpoints file at $(date -u +%H:%M:%S)"
+    sleep 2   # LoadGen re-reads the file every second
+    local stopping=$SECONDS code=0
+    kill -TERM "$SILO_PID_2"
+    wait "$SILO_PID_2" || code=$?
+    log "live: silo 2 stopped (SIGTERM) at $(date -u +%H:%M:%S) after $((SECONDS - stopping)) s, exit code $code"
+  fi
   wait "$loadgen" || true
-  cat "$OUT/live.txt" >&2
-  for i in 0 1 2; do u=HTTP_$i; echo "silo $i: $(curl -s -m 10 "${!u}/metrics" | grep '^virtualiot_requests_served_total' | tr '\n' ' ')" >&2; done
+  wait "$sampler" 2>/dev/null || true
+  grep -E '^\[|^phase|^operation|^cin|^devices|^verification|^warning|^PROBLEM|^result|^  ' "$OUT/live.txt" >&2 || cat "$OUT/live.txt" >&2
+  echo >&2
+  echo "per 10 s, each silo's share of the served requests (requests its grains served, whichever silo received them) and the locality:" >&2
+  # A stopped silo's counters read 0: its interval counts nothing.
+  awk '{ if (NR > 1) { t = 0; l = 0; for (i = 0; i < 3; i++) { d[i] = $(3 + 2 * i) - p[i]; e = $(4 + 2 * i) - q[i]; if (d[i] < 0) { d[i] = 0; e = 0 } t += d[i]; l += e }
+           printf "%s endpoints %d  served/s %6.0f  shares %5.1f %% %5.1f %% %5.1f %%  locality %5.1f %%\n", $1, $2, t / 10,
+             t ? 100 * d[0] / t : 0, t ? 100 * d[1] / t : 0, t ? 100 * d[2] / t : 0, t ? 100 * l / t : 0 }
+         for (i = 0; i < 3; i++) { p[i] = $(3 + 2 * i); q[i] = $(4 + 2 * i) } }' "$OUT/live-silos.txt" | tee "$OUT/live-shares.txt" >&2
   stop_started
 }
 

@@ -28,6 +28,9 @@ public sealed class OperationStats
     public const long HighestMicroseconds = 600_000_000;
 
     private readonly long[] _byRsc = new long[10_000];
+
+    // Latency (from the intended send) since the last TakeInterval, for progress lines.
+    private readonly Recorder _interval = new(1, HighestMicroseconds, 3, (id, lowest, highest, digits) => new LongHistogram(id, lowest, highest, digits));
     private long _ok;
     private long _failed;
     private long _timeouts;
@@ -105,13 +108,18 @@ public sealed class OperationStats
         RecordLatency(intended, sent, done);
     }
 
+    /// <summary>The latencies recorded since the previous call (one reader: the progress view).</summary>
+    public HistogramBase TakeInterval() => _interval.GetIntervalHistogram();
+
     public void RecordDropped() => Interlocked.Increment(ref _dropped);
 
     public static long Microseconds(long ticks) => Math.Clamp(ticks * 1_000_000 / Stopwatch.Frequency, 0, HighestMicroseconds);
 
     private void RecordLatency(long intended, long sent, long done)
     {
-        Latency.RecordValue(Math.Max(1, Microseconds(done - intended)));
+        var latency = Math.Max(1, Microseconds(done - intended));
+        Latency.RecordValue(latency);
+        _interval.RecordValue(latency);
         Service.RecordValue(Math.Max(1, Microseconds(done - sent)));
     }
 }

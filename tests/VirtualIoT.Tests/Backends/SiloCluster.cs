@@ -123,6 +123,18 @@ internal sealed class SiloCluster : IAsyncDisposable
         return victim;
     }
 
+    /// <summary>The Orleans silo port of the silo with the most container activations (the last silo when none has any).</summary>
+    public async Task<int> BusiestSilo()
+    {
+        var statistics = await Grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        return statistics
+            .Where(s => s.GrainType.Contains("Container", StringComparison.Ordinal))
+            .GroupBy(s => s.SiloAddress.Endpoint.Port)
+            .OrderByDescending(g => g.Sum(s => s.ActivationCount))
+            .Select(g => g.Key)
+            .FirstOrDefault(Silos[^1].SiloPort);
+    }
+
     private async Task WaitForHosts(int count)
     {
         var management = Grains.GetGrain<IManagementGrain>(0);

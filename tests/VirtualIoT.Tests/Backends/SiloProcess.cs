@@ -112,6 +112,29 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>SIGTERM: the graceful stop an orchestrator asks for (the host stops its services, Orleans leaves the cluster).</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            ?? throw new InvalidOperationException("cannot run kill");
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits until the process has exited, at most <paramref name="timeout"/>; its exit code, or null when it still runs.</summary>
+    public async Task<int?> WaitForExit(TimeSpan timeout)
+    {
+        using var bound = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(bound.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>What the process wrote so far (for failure messages).</summary>
     public string Output
     {
