@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Core;
+using VirtualIoT.Gateway.Pipeline;
 
 namespace VirtualIoT.Gateway.Hosting;
 
@@ -28,6 +30,10 @@ public static class ClusterClientExtensions
             throw new OptionsValidationException(ClusteringOptions.SectionName, typeof(ClusteringOptions), invalid.Failures);
         }
 
+        // Calls in flight to a silo that dies are cancelled and retried rather than left to the response timeout.
+        builder.Services.TryAddSingleton<SiloLossSignal>();
+        builder.Services.AddSingleton<IClusterConnectionStatusObserver>(static provider => provider.GetRequiredService<SiloLossSignal>());
+        builder.Services.AddStorageExceptionSerialization();
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = clustering.ClientResponseTimeout);

@@ -83,10 +83,11 @@ public sealed class ClusteringOptions
     public TimeSpan TableRefreshTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Standalone gateway only: how long its Orleans client waits for a grain call's answer. A call in flight on the
-    /// connection to a silo that was killed gets no answer and fails only by this timeout (the client is not told
-    /// of the death as silos are), so it bounds how long such a request hangs. Default 10 s (Orleans' own: 30 s);
-    /// grain calls take milliseconds.
+    /// Standalone gateway only: how long its Orleans client waits for a grain call's answer. A call in flight to a
+    /// silo that was killed gets no answer (the client is not told of the death as silos are); the gateway cancels
+    /// and repeats such calls when its connection to the silo closes (<c>SiloLossSignal</c>), and this timeout bounds
+    /// the rest (a call that is not safe to repeat, a silo the gateway held no connection to). Default 10 s (Orleans'
+    /// own: 30 s); grain calls take milliseconds.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ClientResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);

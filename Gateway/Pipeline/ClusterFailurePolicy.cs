@@ -60,7 +60,9 @@ public sealed class ClusterFailurePolicy
     /// (<see cref="GatewayTooBusyException"/>), a response timeout (<see cref="TimeoutException"/>), and a storage
     /// write refused for a stale version (<see cref="InconsistentStateException"/>: a second activation of the grain
     /// existed while a dead silo's directory entries were being recovered; the refused write took no effect and the
-    /// stale activation deactivates). Looks through <see cref="AggregateException"/>.
+    /// stale activation deactivates), and a storage failure (<see cref="System.Data.Common.DbException"/>: the database
+    /// is down or restarting; the gateway itself runs no SQL per request, so any such exception is the grain's storage).
+    /// Looks through <see cref="AggregateException"/>.
     /// </summary>
     public static bool IsUnavailable(Exception? exception)
     {
@@ -74,6 +76,7 @@ public sealed class ClusterFailurePolicy
                 case GatewayTooBusyException:
                 case TimeoutException:
                 case InconsistentStateException:
+                case System.Data.Common.DbException:
                     return true;
                 case AggregateException { InnerExceptions.Count: 1 } aggregate:
                     exception = aggregate.InnerExceptions[0];

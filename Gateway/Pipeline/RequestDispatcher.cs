@@ -27,13 +27,22 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     private readonly int _fanOutParallelism;
     private readonly TimeSpan _maxExecutionDelay;
     private readonly TimeSpan _pollWait;
+    private readonly SiloLossSignal? _siloLoss;
 
     /// <summary>Creates the dispatcher.</summary>
-    public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, RequestAdmission admission, ILogger<RequestDispatcher> logger)
+    /// <param name="grains">The cluster's grains.</param>
+    /// <param name="resolver">Address resolution.</param>
+    /// <param name="options">Retry budget and limits.</param>
+    /// <param name="admission">Request limits.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="siloLoss">A standalone gateway's signal of a lost silo (null in a silo, whose runtime breaks calls to dead silos itself).</param>
+    public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, RequestAdmission admission, ILogger<RequestDispatcher> logger,
+        SiloLossSignal? siloLoss = null)
         : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger, admission, options!.Value.GroupFanOutParallelism)
     {
         _maxExecutionDelay = options!.Value.MaxExecutionDelay;
         _pollWait = options.Value.PollWait;
+        _siloLoss = siloLoss;
     }
 
     /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock) and optional limits.</summary>
@@ -140,6 +149,7 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     {
         long started = 0;
         var groupRequestAdmitted = false;
+        CancellationToken lost = default;
         for (var attempt = 1; ; attempt++)
         {
             // Set while a grain call that must not be repeated is on its way: its failure leaves the outcome unknown.
@@ -163,7 +173,19 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
                 }
 
                 unrepeatableCallSent = !IsSafeToRepeat(request, target.Value);
-                var response = await CallAsync(request, target.Value, discovery, cancellationToken);
+                ResourceResponse response;
+                if (!unrepeatableCallSent && _siloLoss is not null)
+                {
+                    // Safe to repeat: stop waiting at once if a silo is lost meanwhile (SiloLossSignal), and repeat it.
+                    lost = _siloLoss.Token;
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
+                    response = await CallAsync(request, target.Value, discovery, linked.Token);
+                }
+                else
+                {
+                    response = await CallAsync(request, target.Value, discovery, cancellationToken);
+                }
+
                 unrepeatableCallSent = false;
                 if (response.TargetMissing && target.Value.FromCache)
                 {
@@ -187,8 +209,10 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
 
                 return response;
             }
-            catch (Exception ex) when (ClusterFailurePolicy.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when ((ClusterFailurePolicy.IsUnavailable(ex) || (ex is OperationCanceledException && lost.IsCancellationRequested))
+                && !cancellationToken.IsCancellationRequested)
             {
+                lost = default;
                 if (unrepeatableCallSent)
                 {
                     Log.OutcomeUnknown(_logger, request.Operation, ex.GetType().Name);

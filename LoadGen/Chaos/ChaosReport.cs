@@ -79,7 +79,7 @@ public sealed record WriteLatency(double P50, double P99, double Max);
 /// <param name="AtSeconds">Since the traffic started.</param>
 /// <param name="RestartedAtSeconds">When it was started (or resumed) again; null when it was not.</param>
 /// <param name="ReadyAfterSeconds">From the restart until the process answered HTTP again.</param>
-/// <param name="ServedAgainAfterSeconds">From the fault until every device had a write sent after it acknowledged; null when some never did.</param>
+/// <param name="ServedAgainAfterSeconds">From the fault (from the restart for a database or whole-cluster outage) until every device had a write sent after it acknowledged; null when some never did.</param>
 /// <param name="Errors">Failed attempts in the fault's window by kind.</param>
 public sealed record FaultRecord(string Kind, string Process, double AtSeconds, double? RestartedAtSeconds, double? ReadyAfterSeconds,
     double? ServedAgainAfterSeconds, IReadOnlyDictionary<string, long> Errors);

@@ -364,21 +364,23 @@ internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : I
 
     private FaultRecord FaultRecord(Fault fault, List<FailedAttempt> failures)
     {
-        // Served again: every device has had a write that it first sent after the fault acknowledged.
+        // Served again: every device has had a write that it first sent after the fault acknowledged. For an outage of
+        // the database or of the whole cluster, after its end (the restart): writes sent during it cannot succeed.
+        var from = fault.Process is null && fault.RestartedAt is { } end ? end : fault.At;
         double? servedAgain = 0;
         foreach (var device in _devices!.All)
         {
-            var first = device.Acknowledged.FirstOrDefault(w => w.FirstSent >= fault.At);
+            var first = device.Acknowledged.FirstOrDefault(w => w.FirstSent >= from);
             if (first == default)
             {
                 servedAgain = null;
                 break;
             }
 
-            servedAgain = Math.Max(servedAgain.Value, Seconds(first.Acknowledged - fault.At));
+            servedAgain = Math.Max(servedAgain.Value, Seconds(first.Acknowledged - from));
         }
 
-        var windowEnd = fault.At + Ticks(servedAgain is { } s ? TimeSpan.FromSeconds(s) : options.KillEvery);
+        var windowEnd = from + Ticks(servedAgain is { } s ? TimeSpan.FromSeconds(s) : options.KillEvery);
         return new FaultRecord(fault.Kind, fault.Target, Math.Round(Since(fault.At), 2),
             fault.RestartedAt is { } restarted ? Math.Round(Since(restarted), 2) : null,
             fault is { RestartedAt: { } r, ReadyAt: { } ready } ? Math.Round(Seconds(ready - r), 2) : null,

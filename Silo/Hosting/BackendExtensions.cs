@@ -33,6 +33,7 @@ internal static class BackendExtensions
 
         // Registered before UseOrleans so that it runs, and can fail, before the silo starts.
         builder.Services.AddHostedService<BackendPreflight>();
+        builder.Services.AddStorageExceptionSerialization();
 
         builder.UseOrleans(silo =>
         {

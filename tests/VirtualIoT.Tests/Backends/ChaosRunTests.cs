@@ -15,10 +15,8 @@ public sealed class ChaosRunTests(PostgresServer server, ITestOutputHelper outpu
     [Fact]
     public async Task A_silo_killed_under_load_loses_and_duplicates_no_acknowledged_write()
     {
-        var options = new ChaosOptions
+        var result = await ChaosTestRun.RunAsync(new ChaosOptions
         {
-            SiloDll = Path.Combine(AppContext.BaseDirectory, "VirtualIoT.Silo.dll"),
-            GatewayDll = Path.Combine(AppContext.BaseDirectory, "VirtualIoT.Gateway.dll"),
             Postgres = await server.CreateDatabase(),
             Silos = 3,
             Gateways = 1,
@@ -29,17 +27,8 @@ public sealed class ChaosRunTests(PostgresServer server, ITestOutputHelper outpu
             KillEvery = TimeSpan.FromSeconds(20), // one kill, at 20 s: the next would be due after the traffic ends
             RestartAfter = TimeSpan.FromSeconds(5),
             Subscribers = 0,
-            PhaseTimeout = TimeSpan.FromSeconds(180), // a bound, not a target: a starved machine starts silos slowly
-            LogDirectory = Path.Combine(Path.GetTempPath(), "virtualiot-chaos-test-" + Guid.NewGuid().ToString("N")[..8]),
-        };
-        var log = new StringWriter();
+        }, output);
 
-        var result = await ChaosRunner.RunAsync(options, ["test"], log, CancellationToken.None);
-
-        output.WriteLine(log.ToString());
-        var summary = new StringWriter();
-        ChaosSummary.Write(summary, result);
-        output.WriteLine(summary.ToString());
         var kill = Assert.Single(result.Faults);
         Assert.Equal("kill silo", kill.Kind);
         Assert.NotNull(kill.ServedAgainAfterSeconds);
@@ -54,5 +43,30 @@ public sealed class ChaosRunTests(PostgresServer server, ITestOutputHelper outpu
         Assert.Equal(35, registrations.ReadBack);
         Assert.Equal(0, registrations.AlreadyRegistered);
         Assert.Equal(0, result.ExitCode);
+    }
+}
+
+/// <summary>
+/// A chaos run of the suite: the silo and gateway dlls the ProjectReferences put next to the tests, a log folder of its
+/// own, a generous phase bound (a starved machine starts silos slowly: a bound, not a target); its log and summary
+/// go to the test output.
+/// </summary>
+internal static class ChaosTestRun
+{
+    public static async Task<ChaosResult> RunAsync(ChaosOptions options, ITestOutputHelper output)
+    {
+        var log = new StringWriter();
+        var result = await ChaosRunner.RunAsync(options with
+        {
+            SiloDll = Path.Combine(AppContext.BaseDirectory, "VirtualIoT.Silo.dll"),
+            GatewayDll = Path.Combine(AppContext.BaseDirectory, "VirtualIoT.Gateway.dll"),
+            PhaseTimeout = TimeSpan.FromSeconds(180),
+            LogDirectory = Path.Combine(Path.GetTempPath(), "virtualiot-chaos-test-" + Guid.NewGuid().ToString("N")[..8]),
+        }, ["test"], log, CancellationToken.None);
+        output.WriteLine(log.ToString());
+        var summary = new StringWriter();
+        ChaosSummary.Write(summary, result);
+        output.WriteLine(summary.ToString());
+        return result;
     }
 }

@@ -19,6 +19,7 @@ public sealed class ClusterFailurePolicyTests
         new GatewayTooBusyException(),
         new TimeoutException("response did not arrive in time"),
         new InconsistentStateException("etag mismatch"),
+        new Npgsql.NpgsqlException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111)),
         new AggregateException(new SiloUnavailableException()),
     ];
 
