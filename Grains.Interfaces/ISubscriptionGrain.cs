@@ -53,6 +53,13 @@ public interface IDeliveryGrain : IGrainWithIntegerKey
     [Alias("Deliver"), OneWay]
     ValueTask Deliver(string subscriptionId, PendingNotification notification);
 
+    /// <summary>
+    /// Sends a notification once to each target, best effort: no retry, and nobody hears the outcome (a time sync
+    /// beacon, which is stale by the time a retry could go).
+    /// </summary>
+    [Alias("Post"), OneWay]
+    ValueTask Post(PendingNotification notification);
+
     /// <summary>Sends a notification and waits for the answers (verification requests, deletion notifications).</summary>
     [Alias("SendNow")]
     ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification);

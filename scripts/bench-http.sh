@@ -7,6 +7,8 @@
 #   NO_BUILD=1 scripts/bench-http.sh    # use the Release output already built
 #   TSI=1 scripts/bench-http.sh          # also timeSeriesInstance create (tsi.lua) after cin in every round, with the
 #                                        # ratio tsi/cin of each round (a timeSeries "ts", mni 10, under every AE)
+#   FCNT=1 scripts/bench-http.sh         # also flexContainer update (fcnt.lua) after cin in every round, with the
+#                                        # ratio fcnt/cin of each round (a flexContainer "fc", cod:tempe, mni 10, under every AE)
 #
 # Servers (the ceiling endpoint and the Silo) are pinned to CPU $SERVER_CPU, load generators to CPU $CLIENT_CPU.
 # Each round runs, with wrk (closed loop, $CONNECTIONS connections):
@@ -33,6 +35,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 SILO_ARGS=${SILO_ARGS:-}           # extra Silo switches, e.g. "--OpenTelemetry:MetricsEnabled false"
 WRK_THREADS=${WRK_THREADS:-1}      # one core for the load generator: one wrk thread
 TSI=${TSI:-0}
+FCNT=${FCNT:-0}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-http}
@@ -101,6 +104,13 @@ if [ "$TSI" = 1 ]; then
     "${ON_CLIENT_CPU[@]}" xargs -P 8 -I{} curl -sf -o /dev/null -X POST "$CSE/cse-in/{}" -H "X-M2M-Origin: {}" -H "X-M2M-RI: ts-{}" \
       -H "X-M2M-RVI: 3" -H "Content-Type: application/json;ty=29" -d '{"m2m:ts":{"rn":"ts","mni":10}}'
 fi
+if [ "$FCNT" = 1 ]; then
+  log "setup: a flexContainer fc (cod:tempe, mni 10) under each of the $AES AEs"
+  for i in $(seq 0 $((AES - 1))); do printf 'Cbench%04d\n' "$i"; done |
+    "${ON_CLIENT_CPU[@]}" xargs -P 8 -I{} curl -sf -o /dev/null -X POST "$CSE/cse-in/{}" -H "X-M2M-Origin: {}" -H "X-M2M-RI: fc-{}" \
+      -H "X-M2M-RVI: 3" -H "Content-Type: application/json;ty=28" \
+      -d '{"cod:tempe":{"rn":"fc","cnd":"org.onem2m.common.moduleclass.temperature","curT0":20.0,"mni":10}}'
+fi
 
 # ---- closed-loop runs (wrk) -----------------------------------------------------------------------------------
 RESULTS=$OUT/results.txt   # one line per run: name round rps p50 p99 errors server_cpu% wrk_cpu%
@@ -160,6 +170,11 @@ if [ "$TSI" = 1 ]; then
     run_wrk cse-tsi warmup-$step tsi.lua "$CSE" "$SILO_PID" 5
   done
 fi
+if [ "$FCNT" = 1 ]; then
+  for step in $(seq $(( (CIN_WARMUP + 4) / 5 ))); do
+    run_wrk cse-fcnt warmup-$step fcnt.lua "$CSE" "$SILO_PID" 5
+  done
+fi
 
 # Rounds interleave the ceiling and the CSE so that both see the same machine noise; the idle server of the pair
 # stays up on the same CPU (it uses next to nothing while idle).
@@ -168,6 +183,9 @@ for round in $(seq "$RUNS"); do
   run_wrk cse-cin "$round" cin.lua "$CSE" "$SILO_PID" "$DURATION"
   if [ "$TSI" = 1 ]; then
     run_wrk cse-tsi "$round" tsi.lua "$CSE" "$SILO_PID" "$DURATION"
+  fi
+  if [ "$FCNT" = 1 ]; then
+    run_wrk cse-fcnt "$round" fcnt.lua "$CSE" "$SILO_PID" "$DURATION"
   fi
   run_wrk ceiling-get "$round" la.lua "$CEILING" "$CEILING_PID" "$DURATION"
   run_wrk cse-la "$round" la.lua "$CSE" "$SILO_PID" "$DURATION"
@@ -241,6 +259,10 @@ p99ok() { awk -v p="$1" -v l="$P99_LIMIT_MS" 'BEGIN { print (p < l) ? "met" : "N
   if [ "$TSI" = 1 ]; then
     printf '| CSE timeSeriesInstance create | %.0f | tsi / cin of the same round: %s | | %.0f | tsi / cin: %s |\n' "$(median cse-tsi)" \
       "$(pct "$(median_ratio cse-tsi cse-cin)")" "$(median_per_cpu cse-tsi)" "$(ratio "$(median_per_cpu cse-tsi)" "$(median_per_cpu cse-cin)")"
+  fi
+  if [ "$FCNT" = 1 ]; then
+    printf '| CSE flexContainer update (mni 10) | %.0f | fcnt / cin of the same round: %s | | %.0f | fcnt / cin: %s |\n' "$(median cse-fcnt)" \
+      "$(pct "$(median_ratio cse-fcnt cse-cin)")" "$(median_per_cpu cse-fcnt)" "$(ratio "$(median_per_cpu cse-fcnt)" "$(median_per_cpu cse-cin)")"
   fi
   echo
   echo "| fixed rate (latency from intended send time) | rate req/s | achieved | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | send delay p50 / p99 ms | client CPU |"

@@ -44,7 +44,7 @@ public static class ResourceTypeRegistry
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
-                ResourceType.Schedule, ResourceType.LocationPolicy,
+                ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon,
             ],
             HasNotificationTargetSelfReference = true,
         },
@@ -142,6 +142,13 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<ILocationPolicyGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
         },
+        new()
+        {
+            // Under the CSEBase (TS-0001) and, as ACME allows, under an AE.
+            Type = ResourceType.TimeSyncBeacon, ShortName = "tsb", Ids = ResourceIdScheme.Prefixed, IdPrefix = "tsb",
+            Grain = static (grains, ri) => grains.GetGrain<ITimeSyncBeaconGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
@@ -151,7 +158,6 @@ public static class ResourceTypeRegistry
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
         new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
-        new(ResourceType.TimeSyncBeacon, "tsb", [ResourceType.CSEBase]),
     ];
 
     private static readonly FrozenDictionary<ResourceType, ResourceTypeDescriptor> s_byType =

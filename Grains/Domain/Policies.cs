@@ -17,6 +17,7 @@ using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Schedule;
 using VirtualIoT.Grains.Resources.Subscription;
 using VirtualIoT.Grains.Resources.TimeSeries;
+using VirtualIoT.Grains.Resources.TimeSyncBeacon;
 
 namespace VirtualIoT.Grains.Domain;
 
@@ -55,6 +56,7 @@ internal static class Policies
         TimeSeriesInstancePolicy.Rules,
         SchedulePolicy.Rules,
         LocationPolicyRules.Rules,
+        TimeSyncBeaconPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

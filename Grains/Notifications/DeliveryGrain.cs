@@ -44,6 +44,8 @@ internal sealed partial class DeliveryGrain(
         await GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionId).Delivered(notification.Id, delivered);
     }
 
+    public async ValueTask Post(PendingNotification notification) => await Send(notification, awaitAnswer: false);
+
     public async ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification) => await Send(notification, awaitAnswer: true);
 
     public async ValueTask<NotificationAnswer?> Forward(string aeId, PendingNotification notification) =>

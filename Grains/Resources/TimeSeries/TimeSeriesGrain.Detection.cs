@@ -10,7 +10,10 @@ namespace VirtualIoT.Grains.Resources.TimeSeries;
 /// joins <c>mdlt</c> (at most <c>mdn</c> entries, oldest dropped; <c>mdc</c> its length) and the window of every
 /// missing-data subscription (net 8); a window holding its <c>enc/md</c> <c>num</c> points is reported
 /// (<c>m2m:tsn</c>, nct 5) and emptied, and a window ends <c>dur</c> after its first point. The timer exists only while
-/// detection runs, and keeps the grain active meanwhile; a reactivated grain catches up from its instances.
+/// detection runs, and keeps the grain active meanwhile; a reactivated grain catches up from its instances. A point
+/// whose data arrives before its check is settled on arrival (<see cref="ConsumeArrived"/>) and the timer moved on, so
+/// while nothing is missing the timer never fires: detection then costs a timer change per instance, not a tick per
+/// period.
 /// </summary>
 internal sealed partial class TimeSeriesGrain
 {
@@ -40,6 +43,11 @@ internal sealed partial class TimeSeriesGrain
         if (Detection.Detecting)
         {
             _arrived.Add(dgt);
+            if (ConsumeArrived(settings))
+            {
+                ArmDetector(settings);
+            }
+
             return;
         }
 
@@ -53,6 +61,36 @@ internal sealed partial class TimeSeriesGrain
         Detection.Expected = dgt + settings.Interval;
         _arrived.Clear();
         ArmDetector(settings);
+    }
+
+    /// <summary>
+    /// Settles the expected points whose data arrived before their check was due: each moves the expected time one
+    /// period on, so the timer is armed for the first point still waiting and never fires while nothing is missing (a
+    /// tick only comes for a point that is late). The moved expected time is stored with the instance that moved it.
+    /// A check that is already due is left to the tick, which also ends the windows of missing-data subscriptions.
+    /// </summary>
+    private bool ConsumeArrived((TimeSpan Interval, TimeSpan Delta, TimeSpan Timer) settings)
+    {
+        var now = UtcNow;
+        var moved = false;
+        while (_arrived.Count > 0 && Detection.Expected + settings.Timer > now)
+        {
+            var expected = Detection.Expected;
+            if (_arrived.GetViewBetween(expected - settings.Delta + TimeSpan.FromTicks(1), expected + settings.Delta).Count == 0)
+            {
+                break;
+            }
+
+            while (_arrived.Count > 0 && _arrived.Min <= expected + settings.Delta)
+            {
+                _arrived.Remove(_arrived.Min);
+            }
+
+            Detection.Expected = expected + settings.Interval;
+            moved = true;
+        }
+
+        return moved;
     }
 
     /// <summary>On activation of a detecting series: what arrived since the stored expected time counts, then the timer runs.</summary>
@@ -76,6 +114,7 @@ internal sealed partial class TimeSeriesGrain
             }
         }
 
+        ConsumeArrived(settings);
         ArmDetector(settings);
     }
 

@@ -59,5 +59,33 @@ public sealed class PlatformHost : IAsyncDisposable
         return new PlatformHost(factory, new OneM2MClient(factory.CreateClient()));
     }
 
+    /// <summary>
+    /// Discards every platform activation (a silo failure's effect on memory: what a grain did not store is gone) and
+    /// waits until none is left; the grain storage itself is kept.
+    /// </summary>
+    public async Task DiscardActivations(TimeSpan timeout)
+    {
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        var deadline = Deadline.In(timeout);
+        while (true)
+        {
+            await management.ForceActivationCollection(TimeSpan.Zero);
+            var active = (await management.GetSimpleGrainStatistics())
+                .Where(s => s.ActivationCount > 0 && !s.GrainType.Contains("Orleans", StringComparison.OrdinalIgnoreCase))
+                .ToList();
+            if (active.Count == 0)
+            {
+                return;
+            }
+
+            if (deadline.Passed)
+            {
+                throw new Xunit.Sdk.XunitException("activations not discarded: " + string.Join(", ", active.Select(a => $"{a.GrainType}={a.ActivationCount}")));
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
 }

@@ -113,27 +113,7 @@ internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITe
     private async Task Restart()
     {
         crash.Kill();
-        var management = host.Grains.GetGrain<IManagementGrain>(0);
-        var deadline = Deadline.In(DiscardTimeout);
-        while (true)
-        {
-            await management.ForceActivationCollection(TimeSpan.Zero);
-            var active = (await management.GetSimpleGrainStatistics())
-                .Where(s => s.ActivationCount > 0 && !s.GrainType.Contains("Orleans", StringComparison.OrdinalIgnoreCase))
-                .ToList();
-            if (active.Count == 0)
-            {
-                break;
-            }
-
-            if (deadline.Passed)
-            {
-                throw new XunitException("activations not discarded: " + string.Join(", ", active.Select(a => $"{a.GrainType}={a.ActivationCount}")));
-            }
-
-            await Task.Delay(20);
-        }
-
+        await host.DiscardActivations(DiscardTimeout);
         crash.Revive();
     }
 }

@@ -71,9 +71,52 @@ internal sealed class MqttWire(MqttFixture fixture) : Wire
     {
         var client = await _clients.GetOrAdd(originator, o => MqttBindingTests.ConnectDeviceAsync(fixture, o));
         var rqi = MqttBindingTests.NewRqi();
+        var (target, parameters) = QueryAsParameters(to);
         var response = await client.RequestAsync(MqttBindingTests.RequestTopic(originator),
-            MqttBindingTests.Primitive(op, to, originator, rqi, ty, body), rqi);
+            MqttBindingTests.Primitive(op, target, originator, rqi, ty, body, parameters), rqi);
         return new WireResponse(response.Rsc, response.Content, response.Text);
+    }
+
+    /// <summary>
+    /// An HTTP-style query (<c>?fu=1&amp;ty=60&amp;lbl=a&amp;rcn=4</c>) as the primitive parameters MQTT carries them in:
+    /// <c>rcn</c> and <c>drt</c> at the top, filter criteria under <c>fc</c> (<c>ty</c> and <c>lbl</c> as lists).
+    /// </summary>
+    private static (string Target, string? Parameters) QueryAsParameters(string to)
+    {
+        var question = to.IndexOf('?', StringComparison.Ordinal);
+        if (question < 0)
+        {
+            return (to, null);
+        }
+
+        var primitive = new System.Text.Json.Nodes.JsonObject();
+        var filter = new System.Text.Json.Nodes.JsonObject();
+        foreach (var pair in to[(question + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (name, value) = (pair.Split('=')[0], Uri.UnescapeDataString(pair.Split('=')[1]));
+            switch (name)
+            {
+                case "rcn" or "drt":
+                    primitive[name] = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case "ty":
+                    filter[name] = new System.Text.Json.Nodes.JsonArray(long.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                case "lbl":
+                    filter[name] = new System.Text.Json.Nodes.JsonArray(value);
+                    break;
+                default:
+                    filter[name] = long.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number : value;
+                    break;
+            }
+        }
+
+        if (filter.Count > 0)
+        {
+            primitive["fc"] = filter;
+        }
+
+        return (to[..question], primitive.ToJsonString());
     }
 
     public override async ValueTask DisposeAsync()
