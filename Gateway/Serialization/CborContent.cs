@@ -53,12 +53,31 @@ public static class CborContent
     public static void Write(IBufferWriter<byte> output, object? value)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var writer = new CborWriter(CborConformanceMode.Lax, convertIndefiniteLengthEncodings: false);
-        WriteValue(writer, value);
-        var span = output.GetSpan(writer.BytesWritten);
-        var written = writer.Encode(span);
-        output.Advance(written);
+        // One writer per thread, reset after use: its buffer is kept, so a response costs no encoder allocations.
+        var writer = t_writer ??= new CborWriter(CborConformanceMode.Lax, convertIndefiniteLengthEncodings: false, initialCapacity: 1024);
+        try
+        {
+            WriteValue(writer, value);
+            var span = output.GetSpan(writer.BytesWritten);
+            var written = writer.Encode(span);
+            output.Advance(written);
+        }
+        finally
+        {
+            // A large answer (a discovery of thousands) would keep its buffer for the thread's life: drop that writer.
+            if (writer.BytesWritten > RetainedWriterBytes)
+            {
+                t_writer = null;
+            }
+
+            writer.Reset();
+        }
     }
+
+    private const int RetainedWriterBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static CborWriter? t_writer;
 
     private static string? ReadValue(CborReader reader, int depth, out object? value)
     {
@@ -185,6 +204,26 @@ public static class CborContent
                 return;
             case long or int or short or sbyte or byte or ushort or uint:
                 writer.WriteInt64(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                return;
+            case Dictionary<string, object?> tree:
+                // The neutral tree's own maps: its struct enumerator, no boxing.
+                writer.WriteStartMap(tree.Count);
+                foreach (var (key, item) in tree)
+                {
+                    writer.WriteTextString(key);
+                    WriteValue(writer, item);
+                }
+
+                writer.WriteEndMap();
+                return;
+            case List<object?> list:
+                writer.WriteStartArray(list.Count);
+                foreach (var item in list)
+                {
+                    WriteValue(writer, item);
+                }
+
+                writer.WriteEndArray();
                 return;
             case IEnumerable<KeyValuePair<string, object?>> pairs:
                 // Definite length when known (every Dictionary), as most CBOR decoders of devices expect.

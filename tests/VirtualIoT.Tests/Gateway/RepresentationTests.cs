@@ -55,6 +55,23 @@ public sealed class RepresentationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_reused_CBOR_writer_is_clean_after_a_failed_and_after_a_large_answer()
+    {
+        // The writer is kept per thread: a write that failed half-way, or one over the retained size, must not leave
+        // anything behind for the next answer on the thread.
+        var unwritable = new Dictionary<string, object?> { ["m2m:cnt"] = new Dictionary<string, object?> { ["rn"] = "x", ["bad"] = new object() } };
+        Assert.Throws<InvalidOperationException>(() => Representation.ToArray(ContentSerialization.Cbor, unwritable));
+        var afterFailure = Representation.ToArray(ContentSerialization.Cbor, s_container);
+        var large = new Dictionary<string, object?> { ["m2m:uril"] = Enumerable.Range(0, 10_000).Select(i => (object?)("cse-in/ae/cnt" + i)).ToList() };
+        var largeBytes = Representation.ToArray(ContentSerialization.Cbor, large);
+        var afterLarge = Representation.ToArray(ContentSerialization.Cbor, s_container);
+
+        Assert.Equal(Canonical(s_container), Canonical(Representation.ParseDocument(ContentSerialization.Cbor, new ReadOnlySequence<byte>(afterFailure)).Value));
+        Assert.Equal(Canonical(large), Canonical(Representation.ParseDocument(ContentSerialization.Cbor, new ReadOnlySequence<byte>(largeBytes)).Value));
+        Assert.Equal(afterFailure, afterLarge);
+    }
+
+    [Fact]
     public void CBOR_round_trips_the_tree()
     {
         var bytes = Representation.ToArray(ContentSerialization.Cbor, s_container);

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(VirtualIoT.Benchmarks.SerializationBenchmarks).Assembly).Run(args);
