@@ -15,13 +15,8 @@ trap stop_started EXIT
 trap 'exit 130' INT TERM
 
 release_copy "$OUT" Silo
-CSE_PORT=$(free_port); SILO_PORT=$(free_port); GATEWAY_PORT=$(free_port)
-log "starting Silo on port $CSE_PORT (CPU $SERVER_CPU)"
-taskset -c "$SERVER_CPU" dotnet "$OUT/bin/silo/VirtualIoT.Silo.dll" --contentRoot "$OUT/bin/silo" --urls "http://127.0.0.1:$CSE_PORT" \
-  --Orleans:SiloPort "$SILO_PORT" --Orleans:GatewayPort "$GATEWAY_PORT" >"$OUT/silo.log" 2>&1 &
-SILO_PID=$!
-PIDS+=("$SILO_PID")
-wait_cse silo "$SILO_PID" "$OUT/silo.log" "http://127.0.0.1:$CSE_PORT"
+CSE_PORT=$(free_port)
+SILO_WRAP="taskset -c $SERVER_CPU" start_silo "$OUT/bin/silo" "$OUT/silo.log" "http://127.0.0.1:$CSE_PORT" --Mqtt:Enabled false --Coap:Enabled false
 log "load average before: $(load_average)"
 taskset -c "$CLIENT_CPU" python3 scripts/bench/pcu.py "$CSE_PORT" | tee "$OUT/summary.txt"
 log "load average after: $(load_average); silo 'fail:' log entries: $(grep -c '^fail:' "$OUT/silo.log" || true)"

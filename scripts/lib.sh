@@ -131,6 +131,20 @@ wait_cse() {
 
 # ---- tools and figures ------------------------------------------------------------------------------------------
 # Installs wrk when missing (as root), else fails with the command to run.
+# start_silo DIR LOG URL [Silo switches...]: starts the Silo built in DIR (a release_copy's bin/silo) serving URL, with
+# free Orleans ports, under $SILO_WRAP when set (for example "taskset -c 0"); adds it to PIDS, sets SILO_PID and waits
+# until the CSE answers.
+start_silo() {
+  local dir=$1 log_file=$2 url=$3
+  shift 3
+  log "starting Silo on $url${SILO_WRAP:+ ($SILO_WRAP)}"
+  ${SILO_WRAP:-} dotnet "$dir/VirtualIoT.Silo.dll" --contentRoot "$dir" --urls "$url" \
+    --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" "$@" >"$log_file" 2>&1 &
+  SILO_PID=$!
+  PIDS+=("$SILO_PID")
+  wait_cse silo "$SILO_PID" "$log_file" "$url"
+}
+
 require_wrk() {
   command -v wrk >/dev/null && return 0
   if [ "$(id -u)" = 0 ]; then

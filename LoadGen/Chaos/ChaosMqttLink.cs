@@ -26,31 +26,14 @@ internal sealed class ChaosMqttLink(IPEndPoint broker, string clientId, string c
     public async Task<Reply> ExchangeAsync(RequestSpec spec, CancellationToken cancellationToken)
     {
         var client = await ConnectedAsync(cancellationToken);
-        var waiter = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[spec.RequestId] = waiter;
         try
         {
-            var message = new MqttApplicationMessageBuilder()
-                .WithTopic($"/oneM2M/req/{spec.Originator}/{cseId}/json")
-                .WithPayload(Encoding.UTF8.GetBytes(RequestFormatter.Mqtt(spec)))
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build();
-            var published = await client.PublishAsync(message, cancellationToken);
-            if (!published.IsSuccess)
-            {
-                throw new IOException($"PUBACK {published.ReasonCode}");
-            }
-
-            return await waiter.Task.WaitAsync(cancellationToken);
+            return await MqttExchange.SendAsync(client, cseId, spec, _pending, cancellationToken);
         }
         catch (MQTTnet.Exceptions.MqttCommunicationException exception)
         {
             Drop(client);
             throw new IOException(exception.Message, exception);
-        }
-        finally
-        {
-            _pending.TryRemove(spec.RequestId, out _);
         }
     }
 

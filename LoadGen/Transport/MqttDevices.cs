@@ -82,27 +82,7 @@ internal sealed class MqttDevices : IAsyncDisposable
     public async ValueTask<Reply> SendAsync(int index, RequestSpec spec, CancellationToken cancellationToken)
     {
         var client = _clients[index] ?? throw new IOException($"device {index} has no MQTT connection");
-        var waiter = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[spec.RequestId] = waiter;
-        try
-        {
-            var message = new MqttApplicationMessageBuilder()
-                .WithTopic($"/oneM2M/req/{spec.Originator}/{_cseId}/json")
-                .WithPayload(Encoding.UTF8.GetBytes(RequestFormatter.Mqtt(spec)))
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build();
-            var published = await client.PublishAsync(message, cancellationToken);
-            if (!published.IsSuccess)
-            {
-                throw new IOException($"PUBACK {published.ReasonCode}");
-            }
-
-            return await waiter.Task.WaitAsync(cancellationToken);
-        }
-        finally
-        {
-            _pending.TryRemove(spec.RequestId, out _);
-        }
+        return await MqttExchange.SendAsync(client, _cseId, spec, _pending, cancellationToken);
     }
 
     /// <summary>Disconnects every device, at most <paramref name="parallelism"/> at a time.</summary>
