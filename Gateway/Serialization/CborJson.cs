@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Formats.Cbor;
 using System.Text.Json;
+using System.Text.Unicode;
 using VirtualIoT.Gateway.Json;
 
 namespace VirtualIoT.Gateway.Serialization;
@@ -13,6 +14,8 @@ namespace VirtualIoT.Gateway.Serialization;
 /// </summary>
 public static class CborJson
 {
+    private const string NotUtf8 = "malformed CBOR: a text string is not valid UTF-8";
+
     /// <summary>One CBOR data item, which must be a map, as JSON; malformed CBOR or trailing bytes are 4000.</summary>
     public static ParseResult<byte[]> Transcode(in ReadOnlySequence<byte> cbor)
     {
@@ -39,10 +42,8 @@ public static class CborJson
             writer.Flush();
             return buffer.GetReadOnlySequence().ToArray();
         }
-        catch (Exception exception) when (exception is CborContentException or InvalidOperationException or FormatException or OverflowException
-            or ArgumentException)
+        catch (Exception exception) when (exception is CborContentException or InvalidOperationException or FormatException or OverflowException)
         {
-            // ArgumentException: a text string that is not valid UTF-8, which the JSON writer refuses.
             return ParseResult<byte[]>.BadRequest("malformed CBOR: " + exception.Message);
         }
         finally
@@ -72,7 +73,13 @@ public static class CborJson
                         return "a CBOR map key is not a text string";
                     }
 
-                    writer.WritePropertyName(reader.ReadDefiniteLengthTextStringBytes().Span);
+                    var key = reader.ReadDefiniteLengthTextStringBytes().Span;
+                    if (!Utf8.IsValid(key))
+                    {
+                        return NotUtf8;
+                    }
+
+                    writer.WritePropertyName(key);
                     if (Copy(reader, writer, depth + 1) is { } inMap)
                     {
                         return inMap;
@@ -109,7 +116,13 @@ public static class CborJson
         switch (state)
         {
             case CborReaderState.TextString:
-                writer.WriteStringValue(reader.ReadDefiniteLengthTextStringBytes().Span);
+                var text = reader.ReadDefiniteLengthTextStringBytes().Span;
+                if (!Utf8.IsValid(text))
+                {
+                    return NotUtf8;
+                }
+
+                writer.WriteStringValue(text);
                 return null;
             case CborReaderState.ByteString:
                 writer.WriteBase64StringValue(reader.ReadDefiniteLengthByteString().Span);
