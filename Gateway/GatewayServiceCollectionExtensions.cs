@@ -48,6 +48,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<AddressResolver>();
         services.TryAddSingleton<RequestDispatcher>();
         services.TryAddSingleton<RemoteCseForwarder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CseOptions>, RegistrarOptionsValidator>());
+        services.AddHostedService<RegistrarConnection>();
         services.AddHttpClient(RemoteCseForwarder.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
         services.TryAddSingleton<RequestOrigins>();
