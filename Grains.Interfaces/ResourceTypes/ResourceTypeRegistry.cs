@@ -151,6 +151,12 @@ public static class ResourceTypeRegistry
         },
         new()
         {
+            Type = ResourceType.CrossResourceSubscription, ShortName = "crs", Ids = ResourceIdScheme.Prefixed, IdPrefix = "crs",
+            Grain = static (grains, ri) => grains.GetGrain<ICrossResourceSubscriptionGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE],
+        },
+        new()
+        {
             // A registered CSE (TS-0001 9.6.4). Named after its CSE-ID (as ACME names it), so /<csi>/… finds it by name.
             Type = ResourceType.RemoteCSE, ShortName = "csr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "csr",
             Grain = static (grains, ri) => grains.GetGrain<IRemoteCseGrain>(ri),
@@ -163,7 +169,6 @@ public static class ResourceTypeRegistry
     [
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
-        new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
     ];
 
     private static readonly FrozenDictionary<ResourceType, ResourceTypeDescriptor> s_byType =
