@@ -1,11 +1,7 @@
-using System.Buffers;
-using System.Globalization;
-using System.Net.Http.Headers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Http;
-using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Remote;
 
@@ -94,7 +90,7 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
                 ["srv"] = new List<object?> { "3", "4" },
             },
         };
-        (status, _) = await SendAsync(HttpMethod.Post, registrarBase, (int)ResourceType.RemoteCSE, csr, cancellationToken);
+        (status, _) = await SendAsync(HttpMethod.Post, registrarBase, ResourceType.RemoteCSE, csr, cancellationToken);
         Log.Registered(logger, _options.RegistrarCseId!, (int)status);
         return status is ResponseStatusCode.Created or ResponseStatusCode.OriginatorHasAlreadyRegistered;
     }
@@ -139,36 +135,19 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
         return created.StatusCode is ResponseStatusCode.Created or ResponseStatusCode.OriginatorHasAlreadyRegistered;
     }
 
-    private async Task<(ResponseStatusCode Status, Dictionary<string, object?>? Content)> SendAsync(HttpMethod method, string target, int? type,
+    private async Task<(ResponseStatusCode Status, Dictionary<string, object?>? Content)> SendAsync(HttpMethod method, string target, ResourceType? type,
         Dictionary<string, object?>? content, CancellationToken cancellationToken)
     {
         var address = new Uri(string.Concat(_options.RegistrarAddress!.TrimEnd('/'), "/~", target));
-        using var request = new HttpRequestMessage(method, address);
-        request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, _options.CseId);
-        request.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestIdentifier, "reg-" + ResourceIds.RandomString(12));
-        request.Headers.TryAddWithoutValidation(OneM2MHeaders.ReleaseVersion, "3");
-        if (content is not null)
+        using var request = OneM2MHttpRequest.Create(method, address, _options.CseId, "reg-" + ResourceIds.RandomString(12), "3", content, type);
+        var answer = await OneM2MHttpRequest.ExchangeAsync(clients.CreateClient(RemoteCseForwarder.ClientName), request, _options.ForwardTimeout, cancellationToken);
+        if (answer is null)
         {
-            var body = new ArrayBufferWriter<byte>(256);
-            Representation.Write(ContentSerialization.Json, body, content);
-            request.Content = new ReadOnlyMemoryContent(body.WrittenMemory);
-            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(type is { } ty
-                ? string.Create(CultureInfo.InvariantCulture, $"{OneM2MHeaders.JsonMediaType};ty={ty}")
-                : OneM2MHeaders.JsonMediaType);
-        }
-
-        using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        exchange.CancelAfter(_options.ForwardTimeout);
-        try
-        {
-            using var response = await clients.CreateClient(RemoteCseForwarder.ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, exchange.Token);
-            return (OneM2MHttpResponse.Status(response), await OneM2MHttpResponse.ReadContentAsync(response.Content, exchange.Token));
-        }
-        catch (Exception exception) when (exception is HttpRequestException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            Log.Unreachable(logger, _options.RegistrarAddress!, exception.GetType().Name);
+            Log.Unreachable(logger, _options.RegistrarAddress!);
             return (ResponseStatusCode.TargetNotReachable, null);
         }
+
+        return (answer.Status, answer.Content);
     }
 
     private static partial class Log
@@ -182,8 +161,8 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
         [LoggerMessage(EventId = 3712, Level = LogLevel.Warning, Message = "Reading the registration at {Registrar} answered {Rsc}; trying again")]
         public static partial void Unexpected(ILogger logger, string registrar, int rsc);
 
-        [LoggerMessage(EventId = 3713, Level = LogLevel.Debug, Message = "Registrar at {Address} not reachable ({Exception}); trying again")]
-        public static partial void Unreachable(ILogger logger, string address, string exception);
+        [LoggerMessage(EventId = 3713, Level = LogLevel.Debug, Message = "Registrar at {Address} not reachable, or no answer in time; trying again")]
+        public static partial void Unreachable(ILogger logger, string address);
 
         [LoggerMessage(EventId = 3714, Level = LogLevel.Warning, Message = "Keeping the registration at {Registrar} failed; trying again")]
         public static partial void Failed(ILogger logger, Exception exception, string? registrar);

@@ -1,13 +1,10 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Http;
-using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Remote;
 
@@ -132,47 +129,28 @@ public sealed partial class RemoteCseForwarder
     /// <summary>The response of the CSE at <paramref name="poa"/>, or null when it could not be reached there.</summary>
     private async Task<ResourceResponse?> SendAsync(Uri poa, ResourceRequest request, string target, TimeSpan remaining, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(MethodOf(request.Operation), ForwardUri(poa, target, request));
-        message.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, ForwardedOriginator(request.Originator));
-        message.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestIdentifier, request.RequestIdentifier);
-        message.Headers.TryAddWithoutValidation(OneM2MHeaders.ReleaseVersion, request.ReleaseVersion ?? "3");
+        var content = request.Content is not null || request.Operation is Operation.Create or Operation.Update or Operation.Notify
+            ? new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content }
+            : null;
+        using var message = OneM2MHttpRequest.Create(MethodOf(request.Operation), ForwardUri(poa, target, request),
+            ForwardedOriginator(request.Originator), request.RequestIdentifier, request.ReleaseVersion ?? "3", content,
+            request.Operation == Operation.Create ? request.ResourceType : null);
         if (request.RequestExpiration is { } expiration)
         {
             message.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestExpiration, OneM2MTime.Format(expiration.UtcDateTime));
         }
 
-        if (request.Content is not null || request.Operation is Operation.Create or Operation.Update or Operation.Notify)
+        var answer = await OneM2MHttpRequest.ExchangeAsync(_clients.CreateClient(ClientName), message,
+            remaining < _options.ForwardTimeout ? remaining : _options.ForwardTimeout, cancellationToken);
+        if (answer is null)
         {
-            var body = new ArrayBufferWriter<byte>(512);
-            var content = new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content };
-            Representation.Write(ContentSerialization.Json, body, content);
-            message.Content = new ReadOnlyMemoryContent(body.WrittenMemory);
-            var mediaType = request.Operation == Operation.Create && request.ResourceType is { } type
-                ? string.Create(CultureInfo.InvariantCulture, $"{OneM2MHeaders.JsonMediaType};ty={(int)type}")
-                : OneM2MHeaders.JsonMediaType;
-            message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(mediaType);
-        }
-
-        using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        exchange.CancelAfter(remaining < _options.ForwardTimeout ? remaining : _options.ForwardTimeout);
-        try
-        {
-            using var response = await _clients.CreateClient(ClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, exchange.Token);
-            var status = OneM2MHttpResponse.Status(response);
-            var content = await OneM2MHttpResponse.ReadContentAsync(response.Content, exchange.Token);
-            if (status.IsError())
-            {
-                return ResourceResponse.Error(status, content?.GetValueOrDefault("m2m:dbg") as string ?? $"{poa.Authority} answered {(int)status}");
-            }
-
-            var location = response.Headers.TryGetValues("Content-Location", out var values) ? values.FirstOrDefault() : null;
-            return new ResourceResponse(status, content, Location: location);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            Log.PointOfAccessFailed(_logger, poa.Authority, exception.GetType().Name);
+            Log.PointOfAccessFailed(_logger, poa.Authority);
             return null;
         }
+
+        return answer.Status.IsError()
+            ? ResourceResponse.Error(answer.Status, answer.Content?.GetValueOrDefault("m2m:dbg") as string ?? $"{poa.Authority} answered {(int)answer.Status}")
+            : new ResourceResponse(answer.Status, answer.Content, Location: answer.Location);
     }
 
     /// <summary>
@@ -289,7 +267,7 @@ public sealed partial class RemoteCseForwarder
         [LoggerMessage(EventId = 3702, Level = LogLevel.Information, Message = "CSE {CseId} answered on none of its {Count} points of access; answered 5103")]
         public static partial void Unreachable(ILogger logger, string cseId, int count);
 
-        [LoggerMessage(EventId = 3703, Level = LogLevel.Debug, Message = "Forwarding to {Authority} failed ({Exception})")]
-        public static partial void PointOfAccessFailed(ILogger logger, string authority, string exception);
+        [LoggerMessage(EventId = 3703, Level = LogLevel.Debug, Message = "Forwarding to {Authority} failed: not reachable, or no answer in time")]
+        public static partial void PointOfAccessFailed(ILogger logger, string authority);
     }
 }
