@@ -56,7 +56,7 @@ internal static class XmlValueKinds
         // Booleans.
         ["rr"] = XmlValueKind.Boolean, ["disr"] = XmlValueKind.Boolean, ["vrq"] = XmlValueKind.Boolean, ["sud"] = XmlValueKind.Boolean,
         ["ln"] = XmlValueKind.Boolean, ["acaf"] = XmlValueKind.Boolean, ["mtv"] = XmlValueKind.Boolean, ["sqi"] = XmlValueKind.Boolean,
-        ["da"] = XmlValueKind.Boolean, ["nse"] = XmlValueKind.Boolean, ["rms"] = XmlValueKind.Boolean,
+        ["da"] = XmlValueKind.Boolean, ["nse"] = XmlValueKind.Boolean, ["rms"] = XmlValueKind.Boolean, ["dae"] = XmlValueKind.Boolean,
         ["ud"] = XmlValueKind.Boolean, ["in"] = XmlValueKind.Boolean, ["un"] = XmlValueKind.Boolean, ["act"] = XmlValueKind.Boolean,
         ["dea"] = XmlValueKind.Boolean, ["att"] = XmlValueKind.Boolean, ["cus"] = XmlValueKind.Boolean, ["ena"] = XmlValueKind.Boolean,
         ["dis"] = XmlValueKind.Boolean, ["rbo"] = XmlValueKind.Boolean, ["far"] = XmlValueKind.Boolean, ["lga"] = XmlValueKind.Boolean,
@@ -65,7 +65,7 @@ internal static class XmlValueKinds
         // xs:list of text.
         ["lbl"] = XmlValueKind.TextList, ["acpi"] = XmlValueKind.TextList, ["poa"] = XmlValueKind.TextList, ["srv"] = XmlValueKind.TextList,
         ["nu"] = XmlValueKind.TextList, ["at"] = XmlValueKind.TextList, ["aa"] = XmlValueKind.TextList, ["csz"] = XmlValueKind.TextList,
-        ["acor"] = XmlValueKind.TextList, ["mid"] = XmlValueKind.TextList, ["macp"] = XmlValueKind.TextList, ["daci"] = XmlValueKind.TextList,
+        ["acor"] = XmlValueKind.TextList, ["mid"] = XmlValueKind.TextList, ["macp"] = XmlValueKind.TextList, ["daci"] = XmlValueKind.TextList, ["dap"] = XmlValueKind.TextList,
         ["rids"] = XmlValueKind.TextList, ["m2m:uril"] = XmlValueKind.TextList, ["ipv4"] = XmlValueKind.TextList,
         ["ipv6"] = XmlValueKind.TextList, ["accc"] = XmlValueKind.TextList, ["atrl"] = XmlValueKind.TextList, ["m2m:atrl"] = XmlValueKind.TextList,
         ["cty"] = XmlValueKind.TextList, ["hael"] = XmlValueKind.TextList, ["hsl"] = XmlValueKind.TextList, ["mgca"] = XmlValueKind.TextList,

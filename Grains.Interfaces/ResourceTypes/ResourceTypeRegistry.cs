@@ -45,6 +45,7 @@ public static class ResourceTypeRegistry
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
                 ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon,
+                ResourceType.DynamicAuthorizationConsultation,
             ],
             HasNotificationTargetSelfReference = true,
         },
@@ -147,6 +148,13 @@ public static class ResourceTypeRegistry
             // Under the CSEBase (TS-0001) and, as ACME allows, under an AE.
             Type = ResourceType.TimeSyncBeacon, ShortName = "tsb", Ids = ResourceIdScheme.Prefixed, IdPrefix = "tsb",
             Grain = static (grains, ri) => grains.GetGrain<ITimeSyncBeaconGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+        },
+        new()
+        {
+            // Under the CSEBase and an AE (TS-0001 9.6.40; as ACME). Prefix "dac".
+            Type = ResourceType.DynamicAuthorizationConsultation, ShortName = "dac", Ids = ResourceIdScheme.Prefixed, IdPrefix = "dac",
+            Grain = static (grains, ri) => grains.GetGrain<IDynamicAuthorizationConsultationGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
         },
     ];

@@ -4,6 +4,7 @@ using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
+using VirtualIoT.Grains.Resources.DynamicAuthorizationConsultation;
 using VirtualIoT.Grains.Resources.FlexContainer;
 using VirtualIoT.Grains.Resources.Group;
 using VirtualIoT.Grains.Resources.LocationPolicy;
@@ -57,6 +58,7 @@ internal static class Policies
         SchedulePolicy.Rules,
         LocationPolicyRules.Rules,
         TimeSyncBeaconPolicy.Rules,
+        DynamicAuthorizationConsultationPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>
