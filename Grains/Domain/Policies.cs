@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using VirtualIoT.Grains.Resources.AccessControlPolicy;
+using VirtualIoT.Grains.Resources.Action;
 using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.ContentInstance;
@@ -16,6 +17,7 @@ using VirtualIoT.Grains.Resources.PolicyDeletionRules;
 using VirtualIoT.Grains.Resources.PollingChannel;
 using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Schedule;
+using VirtualIoT.Grains.Resources.SemanticDescriptor;
 using VirtualIoT.Grains.Resources.Subscription;
 using VirtualIoT.Grains.Resources.TimeSeries;
 using VirtualIoT.Grains.Resources.TimeSyncBeacon;
@@ -59,6 +61,9 @@ internal static class Policies
         LocationPolicyRules.Rules,
         TimeSyncBeaconPolicy.Rules,
         DynamicAuthorizationConsultationPolicy.Rules,
+        SemanticDescriptorPolicy.Rules,
+        ActionPolicy.Rules,
+        DependencyPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>
