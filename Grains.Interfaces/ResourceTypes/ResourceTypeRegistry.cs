@@ -152,6 +152,12 @@ public static class ResourceTypeRegistry
         },
         new()
         {
+            Type = ResourceType.CrossResourceSubscription, ShortName = "crs", Ids = ResourceIdScheme.Prefixed, IdPrefix = "crs",
+            Grain = static (grains, ri) => grains.GetGrain<ICrossResourceSubscriptionGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE],
+        },
+        new()
+        {
             // Under the CSEBase and an AE (TS-0001 9.6.40; as ACME). Prefix "dac".
             Type = ResourceType.DynamicAuthorizationConsultation, ShortName = "dac", Ids = ResourceIdScheme.Prefixed, IdPrefix = "dac",
             Grain = static (grains, ri) => grains.GetGrain<IDynamicAuthorizationConsultationGrain>(ri),
@@ -187,7 +193,6 @@ public static class ResourceTypeRegistry
     private static readonly PendingResourceType[] s_pending =
     [
         new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
-        new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
     ];
 
     private static readonly FrozenDictionary<ResourceType, ResourceTypeDescriptor> s_byType =

@@ -3,6 +3,7 @@ using VirtualIoT.Grains.Resources.AccessControlPolicy;
 using VirtualIoT.Grains.Resources.Action;
 using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.Container;
+using VirtualIoT.Grains.Resources.CrossResourceSubscription;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
 using VirtualIoT.Grains.Resources.DynamicAuthorizationConsultation;
@@ -60,6 +61,7 @@ internal static class Policies
         SchedulePolicy.Rules,
         LocationPolicyRules.Rules,
         TimeSyncBeaconPolicy.Rules,
+        CrossResourceSubscriptionPolicy.Rules,
         DynamicAuthorizationConsultationPolicy.Rules,
         SemanticDescriptorPolicy.Rules,
         ActionPolicy.Rules,
