@@ -96,7 +96,7 @@ public sealed class ActionSuiteTests(BindingsFixture fixture)
         var twice = await client.SendAsync(new TestPrimitive(1, ae, aeId, 65,
             Action("twice", Criteria("mni", 3, 10L), 3, ae + "/out", CreateInstance(aeId, "fired"), ("sri", ae + "/dial"), ("ecp", 2L))));
         var marker = await client.SendAsync(new TestPrimitive(1, ae, aeId, 65,
-            Action("marker", Criteria("mni", 5, 0L), 3, ae + "/marker", CreateInstance(aeId, "seen"), ("sri", ae + "/dial"))));
+            Action("watcher", Criteria("mni", 5, 0L), 3, ae + "/marker", CreateInstance(aeId, "seen"), ("sri", ae + "/dial"))));
         var dependency = await client.SendAsync(new TestPrimitive(1, ae + "/twice", aeId, 66,
             Tree("m2m:depr", ("sfc", false), ("evc", Criteria("mni", 1, 1L)), ("rri", ae + "/switch"))));
         var linked = await client.SendAsync(new TestPrimitive(3, ae + "/twice", aeId,

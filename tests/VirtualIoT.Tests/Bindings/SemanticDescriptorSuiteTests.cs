@@ -81,18 +81,18 @@ public sealed class SemanticDescriptorSuiteTests(BindingsFixture fixture)
         var cases = new (string What, TestAnswer Answer, int Rsc, string Mentions)[]
         {
             ("no dcrp", await Create(Tree("m2m:smd", ("dsp", Base64(RdfXml)))), 4000, "dcrp"),
-            ("no dsp", await Create(Tree("m2m:smd", ("dcrp", 4L)))), 4000, "dsp"),
+            ("no dsp", await Create(Tree("m2m:smd", ("dcrp", 4L))), 4000, "dsp"),
             ("dcrp 9", await Create(Descriptor(9, RdfXml)), 4000, "dcrp"),
-            ("not base64", await Create(Tree("m2m:smd", ("dcrp", 4L), ("dsp", "not base64!")))), 4000, "base64"),
-            ("not XML", await Create(Descriptor(4, "<rdf:RDF"))), 4000, "dsp"),
-            ("other root", await Create(Descriptor(4, "<root/>"))), 4000, "rdf:RDF"),
-            ("a DTD", await Create(Descriptor(4, "<!DOCTYPE x [<!ENTITY e 'x'>]><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/>"))), 4000, "dsp"),
-            ("bad JSON-LD", await Create(Descriptor(7, "[1,"))), 4000, "dsp"),
-            ("an IRI", await Create(Descriptor(1, "http://example.com/x"))), 4000, "IRI"),
-            ("Turtle", await Create(Descriptor(5, "<a> <b> <c> ."))), 5001, "dcrp"),
-            ("soe", await Create(Descriptor(4, RdfXml, ("soe", "INSERT DATA {}")))), 5001, "SPARQL"),
-            ("vlde true", await Create(Descriptor(4, RdfXml, ("vlde", true)))), 5001, "vlde"),
-            ("svd given", await Create(Descriptor(4, RdfXml, ("svd", true)))), 4000, "svd"),
+            ("not base64", await Create(Tree("m2m:smd", ("dcrp", 4L), ("dsp", "not base64!"))), 4000, "base64"),
+            ("not XML", await Create(Descriptor(4, "<rdf:RDF")), 4000, "dsp"),
+            ("other root", await Create(Descriptor(4, "<root/>")), 4000, "rdf:RDF"),
+            ("a DTD", await Create(Descriptor(4, "<!DOCTYPE x [<!ENTITY e 'x'>]><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/>")), 4000, "dsp"),
+            ("bad JSON-LD", await Create(Descriptor(7, "[1,")), 4000, "dsp"),
+            ("an IRI", await Create(Descriptor(1, "http://example.com/x")), 4000, "IRI"),
+            ("Turtle", await Create(Descriptor(5, "<a> <b> <c> .")), 5001, "dcrp"),
+            ("soe", await Create(Descriptor(4, RdfXml, ("soe", "INSERT DATA {}"))), 5001, "SPARQL"),
+            ("vlde true", await Create(Descriptor(4, RdfXml, ("vlde", true))), 5001, "vlde"),
+            ("svd given", await Create(Descriptor(4, RdfXml, ("svd", true))), 4000, "svd"),
         };
 
         foreach (var (what, answer, rsc, mentions) in cases)
