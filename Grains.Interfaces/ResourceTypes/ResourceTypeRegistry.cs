@@ -44,7 +44,7 @@ public static class ResourceTypeRegistry
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
-                ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon,
+                ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.RemoteCSE,
                 ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action, ResourceType.Dependency,
             ],
             HasNotificationTargetSelfReference = true,
@@ -158,6 +158,13 @@ public static class ResourceTypeRegistry
         },
         new()
         {
+            // A registered CSE (TS-0001 9.6.4). Named after its CSE-ID (as ACME names it), so /<csi>/… finds it by name.
+            Type = ResourceType.RemoteCSE, ShortName = "csr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "csr",
+            Grain = static (grains, ri) => grains.GetGrain<IRemoteCseGrain>(ri),
+            Parents = [ResourceType.CSEBase], Announceable = true,
+        },
+        new()
+        {
             // Under the CSEBase and an AE (TS-0001 9.6.40; as ACME). Prefix "dac".
             Type = ResourceType.DynamicAuthorizationConsultation, ShortName = "dac", Ids = ResourceIdScheme.Prefixed, IdPrefix = "dac",
             Grain = static (grains, ri) => grains.GetGrain<IDynamicAuthorizationConsultationGrain>(ri),
@@ -192,7 +199,6 @@ public static class ResourceTypeRegistry
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
     private static readonly PendingResourceType[] s_pending =
     [
-        new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
     ];
 
     private static readonly FrozenDictionary<ResourceType, ResourceTypeDescriptor> s_byType =

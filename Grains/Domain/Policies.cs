@@ -16,6 +16,7 @@ using VirtualIoT.Grains.Resources.NotificationTargetMgmtPolicyRef;
 using VirtualIoT.Grains.Resources.NotificationTargetPolicy;
 using VirtualIoT.Grains.Resources.PolicyDeletionRules;
 using VirtualIoT.Grains.Resources.PollingChannel;
+using VirtualIoT.Grains.Resources.RemoteCse;
 using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Schedule;
 using VirtualIoT.Grains.Resources.SemanticDescriptor;
@@ -62,6 +63,7 @@ internal static class Policies
         LocationPolicyRules.Rules,
         TimeSyncBeaconPolicy.Rules,
         CrossResourceSubscriptionPolicy.Rules,
+        RemoteCsePolicy.Rules,
         DynamicAuthorizationConsultationPolicy.Rules,
         SemanticDescriptorPolicy.Rules,
         ActionPolicy.Rules,
