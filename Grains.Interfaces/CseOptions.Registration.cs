@@ -18,6 +18,12 @@ public sealed partial class CseOptions
     /// </summary>
     public List<string> PointsOfAccess { get; set; } = [];
 
+    /// <summary>
+    /// <see cref="PointsOfAccess"/> without repeats: a host that binds the section for both its silo and its gateway
+    /// has each configured entry appended twice (the configuration binder adds to a list).
+    /// </summary>
+    public List<object?> DistinctPointsOfAccess() => [.. PointsOfAccess.Distinct(StringComparer.Ordinal)];
+
     /// <summary>The registrar's HTTP address (<c>http://in.example.com:8080</c>); for an MN- or ASN-CSE. Default none.</summary>
     public string? RegistrarAddress { get; set; }
 

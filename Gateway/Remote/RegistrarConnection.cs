@@ -61,12 +61,12 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
         if (status == ResponseStatusCode.Ok)
         {
             var stored = (content?.GetValueOrDefault("m2m:csr") as Dictionary<string, object?>)?.GetValueOrDefault("poa") as List<object?>;
-            if (stored is not null && stored.SequenceEqual(_options.PointsOfAccess))
+            if (stored is not null && stored.SequenceEqual(_options.DistinctPointsOfAccess()))
             {
                 return true;
             }
 
-            var update = new Dictionary<string, object?> { ["m2m:csr"] = new Dictionary<string, object?> { ["poa"] = new List<object?>(_options.PointsOfAccess) } };
+            var update = new Dictionary<string, object?> { ["m2m:csr"] = new Dictionary<string, object?> { ["poa"] = _options.DistinctPointsOfAccess() } };
             (status, _) = await SendAsync(HttpMethod.Put, string.Concat(registrarBase, "/", _options.CseBaseId), null, update, cancellationToken);
             Log.Updated(logger, _options.RegistrarCseId!, (int)status);
             return status == ResponseStatusCode.Updated;
@@ -86,7 +86,7 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
                 ["cb"] = string.Concat(_options.CseId, "/", _options.CseBaseName),
                 ["cst"] = (long)_options.Type,
                 ["rr"] = _options.PointsOfAccess.Count > 0,
-                ["poa"] = new List<object?>(_options.PointsOfAccess),
+                ["poa"] = _options.DistinctPointsOfAccess(),
                 ["srv"] = new List<object?> { "3", "4" },
             },
         };

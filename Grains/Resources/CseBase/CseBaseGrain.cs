@@ -47,12 +47,12 @@ internal sealed partial class CseBaseGrain(
             ["csi"] = Options.CseId,
             ["srt"] = s_supportedTypes,
             ["srv"] = s_supportedReleases,
-            ["poa"] = new List<object?>(Options.PointsOfAccess),
+            ["poa"] = Options.DistinctPointsOfAccess(),
         };
         if (!Exists || State.Path != Options.CseBaseName || State.Attributes.Count != attributes.Count
             || !(State.Attributes.GetValueOrDefault("srt") is List<object?> stored && stored.SequenceEqual(s_supportedTypes))
             || !Equals(State.Attributes.GetValueOrDefault("cst"), attributes["cst"])
-            || !(State.Attributes.GetValueOrDefault("poa") is List<object?> poa && poa.SequenceEqual(Options.PointsOfAccess)))
+            || !(State.Attributes.GetValueOrDefault("poa") is List<object?> poa && poa.SequenceEqual((List<object?>)attributes["poa"]!)))
         {
             State.Type = ResourceType.CSEBase;
             State.Attributes = attributes;

@@ -94,7 +94,7 @@ public sealed class CsePairTests(CsePairFixture pair) : IClassFixture<CsePairFix
         Assert.Equal("/id-mn", Text(csr, "csi"));
         Assert.Equal("/id-mn/cse-mn", Text(csr, "cb"));
         Assert.Equal(2, Number(csr, "cst"));
-        Assert.Equal(pair.MnAddress, csr["poa"]![0]!.GetValue<string>());
+        Assert.Equal(pair.MnAddress, Assert.Single(csr["poa"]!.AsArray())!.GetValue<string>());
         Answered(atMn, 2000);
         Assert.Equal("/id-in", Text(atMn.Resource("m2m:csr"), "csi"));
     }
