@@ -66,29 +66,38 @@ internal sealed partial class SubscriptionGrain
             return;
         }
 
-        _heldTimer = this.RegisterGrainTimer(ReleaseHeld, new GrainTimerCreationOptions { DueTime = s_heldCheck, Period = s_heldCheck, KeepAlive = true });
+        _heldTimer = this.RegisterGrainTimer(OnHeldTimer, new GrainTimerCreationOptions { DueTime = s_heldCheck, Period = s_heldCheck, KeepAlive = true });
     }
 
-    /// <summary>A window opened (or the schedule went): the held notifications join the delivery queue.</summary>
-    private async Task ReleaseHeld(CancellationToken cancellationToken)
+    /// <summary>The held notifications' timer: once a window is open (or the schedule went) they go out.</summary>
+    private async Task OnHeldTimer(CancellationToken cancellationToken)
     {
         if (Exists && Pending.Held.Count > 0 && !await InSchedule())
         {
             return;
         }
 
+        if (ReleaseHeld())
+        {
+            await WriteStateAsync();
+            Kick();
+        }
+    }
+
+    /// <summary>Moves the held notifications, oldest first, into the delivery queue (stored by the caller); false when there were none.</summary>
+    private bool ReleaseHeld()
+    {
         _heldTimer?.Dispose();
         _heldTimer = null;
         if (!Exists || Pending.Held.Count == 0)
         {
-            return;
+            return false;
         }
 
         LogReleased(Logger, ResourceId, Pending.Held.Count);
         Pending.Queue.AddRange(Pending.Held);
         Pending.Held = [];
-        await WriteStateAsync();
-        Kick();
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Subscription {SubscriptionId}: event outside the windows of schedule {ScheduleId}, not notified now")]

@@ -178,6 +178,12 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             _queueReminder = true;
         }
 
+        if (inSchedule)
+        {
+            // A window is open: what was kept outside the windows goes ahead of this event.
+            ReleaseHeld();
+        }
+
         if (!inSchedule)
         {
             Hold(notification);

@@ -1,5 +1,6 @@
 using VirtualIoT.Gateway.Serialization;
 using VirtualIoT.Tests.Infrastructure;
+using VirtualIoT.Tests.Protocol;
 using static VirtualIoT.Tests.Bindings.SuiteContent;
 
 namespace VirtualIoT.Tests.Bindings;
@@ -163,7 +164,7 @@ public sealed class ScheduleSuiteTests(BindingsFixture fixture)
         foreach (var (name, receiver, pending) in new[] { ("latest", latest, 1L), ("all", all, 2L) })
         {
             var subscription = await client.SendAsync(new TestPrimitive(1, container, aeId, 23,
-                Tree("m2m:sub", ("rn", name), ("nu", List(receiver.Url)), ("pn", pending), ("enc", new Dictionary<string, object?> { ["net"] = List(3L) }))));
+                Tree("m2m:sub", ("rn", name), ("nu", List(receiver.Url)), ("pn", pending), ("nse", true), ("enc", new Dictionary<string, object?> { ["net"] = List(3L) }))));
             Assert.True(subscription.Rsc == 2001, subscription.ToString());
             Assert.Equal(2001, (await client.SendAsync(new TestPrimitive(1, container + "/" + name, aeId, 18, NamedSchedule("notificationSchedule", Year2000)))).Rsc);
         }
@@ -173,9 +174,13 @@ public sealed class ScheduleSuiteTests(BindingsFixture fixture)
             Assert.Equal(2001, (await client.SendAsync(new TestPrimitive(1, container, aeId, 4, Tree("m2m:cin", ("rn", instance), ("con", instance))))).Rsc);
         }
 
-        // The windows open: what was kept goes out, the latest only (pn 1) or all in order (pn 2).
+        // The windows open once each subscription has taken the three events (counted in noec while kept): what was
+        // kept goes out, the latest only (pn 1) or all in order (pn 2).
         foreach (var name in (string[])["latest", "all"])
         {
+            await M2MTime.WaitUntil(async () => (await client.SendAsync(new TestPrimitive(2, container + "/" + name, aeId))).Resource("m2m:sub")
+                .GetValueOrDefault("nsi") is List<object?> { Count: > 0 } nsi && nsi[0] is Dictionary<string, object?> entry
+                && Convert.ToInt64(entry.GetValueOrDefault("noec"), System.Globalization.CultureInfo.InvariantCulture) == 3, $"subscription {name} took the three events");
             Assert.Equal(2004, (await client.SendAsync(new TestPrimitive(3, container + "/" + name + "/notificationSchedule", aeId, Content: Schedule(Always)))).Rsc);
         }
 
