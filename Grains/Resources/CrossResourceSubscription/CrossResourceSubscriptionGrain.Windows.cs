@@ -204,33 +204,9 @@ internal sealed partial class CrossResourceSubscriptionGrain
         await GrainFactory.GetGrain<IDeliveryGrain>(0).Deliver(ResourceId, new PendingNotification(id, targets, content, 0, State.Attributes.EventCategory()));
     }
 
-    private async Task KeepWatch()
-    {
-        try
-        {
-            await this.RegisterOrUpdateReminder(WatchReminder, s_watch, s_watch);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            LogWatchNotChanged(Logger, exception, ResourceId);
-        }
-    }
+    private Task KeepWatch() => KeepWatch(WatchReminder, s_watch);
 
-    private async Task ForgetWatch()
-    {
-        try
-        {
-            if (await this.GetReminder(WatchReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // A stale reminder comes back once more, finds nothing to watch and is forgotten then.
-            LogWatchNotChanged(Logger, exception, ResourceId);
-        }
-    }
+    private Task ForgetWatch() => ForgetWatch(WatchReminder);
 
     [LoggerMessage(EventId = 2953, Level = LogLevel.Debug,
         Message = "Cross-resource subscription {ResourceId}: window closed with {Notified} of {Expected} subscriptions notified (eem {Mode}); notify: {Notify}")]
@@ -238,7 +214,4 @@ internal sealed partial class CrossResourceSubscriptionGrain
 
     [LoggerMessage(EventId = 2954, Level = LogLevel.Debug, Message = "Cross-resource subscription {ResourceId}: expiration counter spent with {NotificationId}")]
     private static partial void LogExpirationCounterSpent(ILogger logger, string resourceId, string notificationId);
-
-    [LoggerMessage(EventId = 2955, Level = LogLevel.Warning, Message = "The watch reminder of cross-resource subscription {ResourceId} could not be changed now; its windows run while it is active")]
-    private static partial void LogWatchNotChanged(ILogger logger, Exception exception, string resourceId);
 }

@@ -10,6 +10,9 @@ public sealed class PendingNotifications : TypeState
     /// <summary>With <c>bn</c>: notifications gathered for the next batch (<c>m2m:agn</c>).</summary>
     [Id(1)] public List<PendingNotification> Batch { get; set; } = [];
 
+    /// <summary>With <c>pn</c>: notifications of events outside the subscription's schedule, sent when a window opens.</summary>
+    [Id(2)] public List<PendingNotification> Held { get; set; } = [];
+
     /// <summary>The pending notifications of a subscription stored before the per-type records, from its flat fields.</summary>
     internal static PendingNotifications FromLegacy(ResourceState stored) => new()
     {

@@ -61,6 +61,11 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             ArmBatchTimer();
         }
 
+        if (Exists)
+        {
+            ArmHeldTimer();
+        }
+
         Kick();
     }
 
@@ -78,9 +83,10 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return;
         }
 
-        if (Exists && (Pending.Queue.Count > 0 || Pending.Batch.Count > 0))
+        if (Exists && (Pending.Queue.Count > 0 || Pending.Batch.Count > 0 || Pending.Held.Count > 0))
         {
             _queueReminder = true;
+            ArmHeldTimer();
             if (Pending.Batch.Count > 0)
             {
                 ArmBatchTimer();
@@ -130,12 +136,23 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var filter = SubscriptionPolicy.Filter(ResourceId, State.Attributes);
-        if (!SubscriptionMatcher.Selects(filter, resourceEvent) || !await InSchedule())
+        if (!SubscriptionMatcher.Selects(filter, resourceEvent))
+        {
+            return;
+        }
+
+        var inSchedule = await InSchedule();
+        if (!inSchedule && PendingMode is null)
         {
             return;
         }
 
         var id = string.Concat(resourceEvent.EventId, ":", ResourceId);
+        if (Pending.Held.Exists(n => n.Id == id))
+        {
+            return;
+        }
+
         foreach (var queued in Pending.Queue)
         {
             if (queued.Id == id)
@@ -161,7 +178,17 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             _queueReminder = true;
         }
 
-        if (Batching(out var number, out _))
+        if (inSchedule)
+        {
+            // A window is open: what was kept outside the windows goes ahead of this event.
+            ReleaseHeld();
+        }
+
+        if (!inSchedule)
+        {
+            Hold(notification);
+        }
+        else if (Batching(out var number, out _))
         {
             // batchNotify: gather until num notifications or dur elapse, then one m2m:agn (TS-0004 7.5.1.2.4).
             Pending.Batch.Add(notification);

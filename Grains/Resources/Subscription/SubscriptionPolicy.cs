@@ -19,7 +19,7 @@ internal static class SubscriptionPolicy
     /// <summary>Subscription attributes defined by the standard but not supported yet (5001 when given).</summary>
     private static readonly string[] s_unsupportedAttributes =
     [
-        AttributeNames.PendingNotification, AttributeNames.NotificationStoragePriority, AttributeNames.RateLimit, AttributeNames.PreSubscriptionNotify,
+        AttributeNames.NotificationStoragePriority, AttributeNames.RateLimit, AttributeNames.PreSubscriptionNotify,
         AttributeNames.GroupId, AttributeNames.NotificationForwardingUri,
     ];
 
@@ -41,7 +41,8 @@ internal static class SubscriptionPolicy
             new(AttributeNames.SubscriberUri, "subscriberURI", ValueKind.String, Presence.Optional, Presence.NotPresent),
             new(AttributeNames.BatchNotify, "batchNotify", ValueKind.Any, Presence.Optional, Presence.Optional),
             new(AttributeNames.LatestNotify, "latestNotify", ValueKind.Boolean, Presence.Optional, Presence.Optional),
-            new(AttributeNames.PendingNotification, "pendingNotification", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
+            new(AttributeNames.PendingNotification, "pendingNotification", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional,
+                Values: new HashSet<long> { 1, 2 }),
             new(AttributeNames.NotificationStoragePriority, "notificationStoragePriority", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional),
             new(AttributeNames.RateLimit, "rateLimit", ValueKind.Any, Presence.Optional, Presence.Optional),
             new(AttributeNames.PreSubscriptionNotify, "preSubscriptionNotify", ValueKind.NonNegativeInteger, Presence.Optional, Presence.NotPresent),

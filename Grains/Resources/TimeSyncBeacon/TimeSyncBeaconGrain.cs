@@ -304,39 +304,12 @@ internal sealed partial class TimeSyncBeaconGrain(
         LogBeaconSent(Logger, ResourceId, targets.Count);
     }
 
-    private async Task KeepWatch()
-    {
-        try
-        {
-            await this.RegisterOrUpdateReminder(WatchReminder, s_watch, s_watch);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            LogWatchNotChanged(Logger, exception, ResourceId);
-        }
-    }
+    private Task KeepWatch() => KeepWatch(WatchReminder, s_watch);
 
-    private async Task ForgetWatch()
-    {
-        try
-        {
-            if (await this.GetReminder(WatchReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // The reminder comes back once more, finds nothing to watch, and is forgotten then.
-            LogWatchNotChanged(Logger, exception, ResourceId);
-        }
-    }
+    private Task ForgetWatch() => ForgetWatch(WatchReminder);
 
     [LoggerMessage(EventId = 2901, Level = LogLevel.Debug, Message = "Time sync beacon {ResourceId} sent to {Targets} target(s)")]
     private static partial void LogBeaconSent(ILogger logger, string resourceId, int targets);
-
-    [LoggerMessage(EventId = 2902, Level = LogLevel.Warning, Message = "The watch reminder of time sync beacon {ResourceId} could not be changed now; beacons run while the grain is active")]
-    private static partial void LogWatchNotChanged(ILogger logger, Exception exception, string resourceId);
 
     [LoggerMessage(EventId = 2905, Level = LogLevel.Warning, Message = "Time sync beacon {ResourceId} could not change its listing with requester {Requester}")]
     private static partial void LogRequesterNotChanged(ILogger logger, Exception exception, string resourceId, string requester);

@@ -1,5 +1,6 @@
 using VirtualIoT.Gateway.Serialization;
 using VirtualIoT.Tests.Infrastructure;
+using VirtualIoT.Tests.Protocol;
 using static VirtualIoT.Tests.Bindings.SuiteContent;
 
 namespace VirtualIoT.Tests.Bindings;
@@ -146,6 +147,62 @@ public sealed class ScheduleSuiteTests(BindingsFixture fixture)
         Assert.Contains("schedule", second.Debug, StringComparison.Ordinal);
         Assert.True(opened.Rsc == 2004, opened.ToString());
         Assert.DoesNotContain(received, n => Created(n) == "outside");
+    }
+
+    [Theory]
+    [MemberData(nameof(Bindings))]
+    public async Task Pending_notifications_go_out_when_the_window_opens(string binding)
+    {
+        var (client, aeId) = await RegisterAsync(binding, ContentSerialization.Json);
+        await using var _ = client;
+        await using var latest = new NotificationReceiver();
+        await using var all = new NotificationReceiver();
+        var container = $"cse-in/{aeId}/box";
+        Assert.Equal(2001, (await client.SendAsync(new TestPrimitive(1, "cse-in/" + aeId, aeId, 3, Tree("m2m:cnt", ("rn", "box"))))).Rsc);
+        var badPending = await client.SendAsync(new TestPrimitive(1, container, aeId, 23,
+            Tree("m2m:sub", ("nu", List(latest.Url)), ("pn", 3L), ("enc", new Dictionary<string, object?> { ["net"] = List(3L) }))));
+        foreach (var (name, receiver, pending) in new[] { ("latest", latest, 1L), ("all", all, 2L) })
+        {
+            var subscription = await client.SendAsync(new TestPrimitive(1, container, aeId, 23,
+                Tree("m2m:sub", ("rn", name), ("nu", List(receiver.Url)), ("pn", pending), ("nse", true), ("enc", new Dictionary<string, object?> { ["net"] = List(3L) }))));
+            Assert.True(subscription.Rsc == 2001, subscription.ToString());
+            Assert.Equal(2001, (await client.SendAsync(new TestPrimitive(1, container + "/" + name, aeId, 18, NamedSchedule("notificationSchedule", Year2000)))).Rsc);
+        }
+
+        foreach (var instance in (string[])["one", "two", "three"])
+        {
+            Assert.Equal(2001, (await client.SendAsync(new TestPrimitive(1, container, aeId, 4, Tree("m2m:cin", ("rn", instance), ("con", instance))))).Rsc);
+        }
+
+        // The windows open once each subscription has taken the three events (counted in noec while kept; "latest" also
+        // took the creation of "all" under the container): what was kept goes out, the latest only (pn 1) or all in
+        // order (pn 2).
+        foreach (var (name, events) in new[] { ("latest", 4L), ("all", 3L) })
+        {
+            TestAnswer? last = null;
+            var taken = M2MTime.WaitUntil(async () => (last = await client.SendAsync(new TestPrimitive(2, container + "/" + name, aeId))).Content?
+                .GetValueOrDefault("m2m:sub") is Dictionary<string, object?> sub && sub.GetValueOrDefault("nsi") is List<object?> { Count: > 0 } nsi
+                && nsi[0] is Dictionary<string, object?> entry
+                && Convert.ToInt64(entry.GetValueOrDefault("noec"), System.Globalization.CultureInfo.InvariantCulture) == events,
+                $"subscription {name} took the events ({events})");
+            try
+            {
+                await taken;
+            }
+            catch (Xunit.Sdk.XunitException timedOut)
+            {
+                throw new Xunit.Sdk.XunitException($"{timedOut.Message}; last answer: {last}");
+            }
+
+            Assert.Equal(2004, (await client.SendAsync(new TestPrimitive(3, container + "/" + name + "/notificationSchedule", aeId, Content: Schedule(Always)))).Rsc);
+        }
+
+        var toLatest = await latest.WaitFor(r => r.Any(n => Created(n) == "three"), "the latest pending notification (pn 1), of 'three'");
+        var toAll = await all.WaitFor(r => r.Count(n => Created(n) is not null) >= 3, "all three pending notifications (pn 2)");
+
+        Assert.True(badPending.Rsc == 4000, badPending.ToString());
+        Assert.Equal(["three"], toLatest.Select(Created).Where(c => c is not null));
+        Assert.Equal(["one", "two", "three"], toAll.Select(Created).Where(c => c is not null));
     }
 
     [Theory]

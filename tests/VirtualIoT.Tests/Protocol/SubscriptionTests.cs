@@ -237,7 +237,8 @@ public sealed class SubscriptionTests(CseFixture fixture) : IAsyncLifetime
     [InlineData(""","exc":0""", 4000)]
     [InlineData(""","bn":{"num":0}""", 4000)]
     [InlineData(""","bn":{"dur":"ten seconds"}""", 4000)]
-    [InlineData(""","pn":1""", 5001)]
+    [InlineData(""","pn":3""", 4000)]
+    [InlineData(""","nsp":1""", 5001)]
     [InlineData(""","nsi":[]""", 4000)]
     public async Task Invalid_subscription_attributes_are_rejected(string extra, int rsc)
     {
