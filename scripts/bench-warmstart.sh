@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Warm start: how fast a freshly started Silo serves contentInstance creates in its first 10 s under full load,
-# against its own steady rate, for the ReadyToRun-published Silo (as deployed) and the plain JIT-only build.
+# against its own steady rate, for the published Silo (as deployed: tiered compilation off) and the plain build
+# (tiered compilation, as `dotnet run` and the tests run it).
 # See BENCHMARKS.md ("Warm start") for the recorded results.
 #
-#   flock /work/bench.lock scripts/bench-warmstart.sh       # 3 fresh starts of each build, about 8 minutes
-#   RUNS=1 VARIANTS="r2r" scripts/bench-warmstart.sh
-#   VARIANTS="jit r2r r2r:DOTNET_TieredPGO=0" scripts/bench-warmstart.sh   # a variant may set runtime variables
+#   scripts/bench-warmstart.sh           # 3 fresh starts of each build, about 8 minutes with the builds up to date
+#   RUNS=1 VARIANTS="published" scripts/bench-warmstart.sh
+#   VARIANTS="build build:DOTNET_TieredPGO=0" scripts/bench-warmstart.sh   # a variant may set runtime variables
 #
 # Each start, in turn per variant (A B A B …, so that both see the same machine): a new Silo on CPU $SERVER_CPU,
 # LoadGen's setup of $AES AEs (container cnt, mni 10, one contentInstance each) from CPU $CLIENT_CPU, then wrk
@@ -19,7 +20,7 @@ source scripts/lib.sh
 ROOT=$PWD
 
 RUNS=${RUNS:-3}
-VARIANTS=${VARIANTS:-jit r2r}
+VARIANTS=${VARIANTS:-build published}
 AES=${AES:-1000}
 CONNECTIONS=${CONNECTIONS:-32}
 STEP=${STEP:-5}
@@ -38,15 +39,15 @@ rm -f "$OUT"/*.log "$OUT"/*.txt
 trap stop_started EXIT
 trap 'exit 130' INT TERM
 
-# ---- builds: the published ReadyToRun Silo (and LoadGen), the plain build of the same source ---------------------
-R2R=1 release_copy "$OUT/r2r" Silo LoadGen
-R2R=0 release_copy "$OUT/jit" Silo
-LOADGEN=(dotnet "$OUT/r2r/bin/loadgen/VirtualIoT.LoadGen.dll")
+# ---- builds: the published Silo (and LoadGen), the plain build of the same source ---------------------------------
+PUBLISH=1 release_copy "$OUT/published" Silo LoadGen
+PUBLISH=0 release_copy "$OUT/build" Silo
+LOADGEN=(dotnet "$OUT/published/bin/loadgen/VirtualIoT.LoadGen.dll")
 
 RESULTS=$OUT/results.txt   # one line per start: variant run first10_rps steady_rps ratio setup_s errors curve...
 : >"$RESULTS"
 
-# $1 = variant (jit, r2r, or either followed by :VAR=VALUE,… runtime variables), $2 = run number
+# $1 = variant (build, published, or either followed by :VAR=VALUE,… runtime variables), $2 = run number
 one_start() {
   local variant=$1 run=$2 build=${1%%:*} envs=() url port setup_start setup_s step file rps curve="" errors=0 line
   if [[ $variant == *:* ]]; then IFS=, read -r -a envs <<<"${variant#*:}"; fi

@@ -68,9 +68,9 @@ stop_started() {
 # release_copy OUT PROJECT...: builds each project folder (Silo, Gateway, LoadGen) in Release, unless NO_BUILD=1,
 # and copies its output to OUT/bin/<project in lower case> (OUT/bin/silo, …), so that a concurrent build of the
 # solution cannot replace the assemblies of a running benchmark. Exits with the build log on a failed build.
-# Silo and Gateway are published ReadyToRun-compiled (`dotnet publish`, see their .csproj), as deployed, so that a
-# fresh process is at speed at once; R2R=0 copies their plain (JIT-only) build instead, as `dotnet run` and the
-# tests use them.
+# Silo and Gateway are published (`dotnet publish`: no tiered compilation, see their .csproj), as deployed, so that
+# a fresh process is at speed at once; PUBLISH=0 copies their plain build instead (tiered, as `dotnet run` and the
+# tests run them).
 release_copy() {
   local out=$1 project
   shift
@@ -78,7 +78,7 @@ release_copy() {
   if [ "${NO_BUILD:-0}" = 1 ]; then
     log "NO_BUILD=1: using the existing Release output"
   else
-    log "building Release ($*${R2R:+, R2R=$R2R})"
+    log "building Release ($*${PUBLISH:+, PUBLISH=$PUBLISH})"
     : >"$out/build.log"
     for project in "$@"; do
       if _published "$project"; then
@@ -97,12 +97,12 @@ release_copy() {
   done
 }
 
-# Whether release_copy publishes PROJECT ReadyToRun-compiled (Silo and Gateway, unless R2R=0).
-_published() { [ "${R2R:-1}" != 0 ] && { [ "$1" = Silo ] || [ "$1" = Gateway ]; }; }
+# Whether release_copy publishes PROJECT (Silo and Gateway, unless PUBLISH=0).
+_published() { [ "${PUBLISH:-1}" != 0 ] && { [ "$1" = Silo ] || [ "$1" = Gateway ]; }; }
 
 # The folder release_copy takes PROJECT's Release output from.
 _release_dir() {
-  if _published "$1"; then echo "$REPO_ROOT/$1/bin/Release/r2r"; else echo "$REPO_ROOT/$1/bin/Release/net10.0"; fi
+  if _published "$1"; then echo "$REPO_ROOT/$1/bin/Release/publish"; else echo "$REPO_ROOT/$1/bin/Release/net10.0"; fi
 }
 
 # enter_priority_cgroup: unless PRIORITY=0, moves this shell (and so everything it starts from now on) into the CPU
