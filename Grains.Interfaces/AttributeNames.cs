@@ -126,6 +126,9 @@ public static class AttributeNames
     /// <summary><c>nsi</c> (subscription, R4).</summary>
     public const string NotificationStatsInfo = "nsi";
 
+    /// <summary><c>acrs</c> (subscription): the cross-resource subscriptions it feeds (SP-relative IDs).</summary>
+    public const string AssociatedCrossResourceSub = "acrs";
+
     /// <summary><c>eeno</c> (subscription, R5).</summary>
     public const string EventNotificationOriginator = "eeno";
 }

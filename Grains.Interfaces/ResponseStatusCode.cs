@@ -80,6 +80,8 @@ public enum ResponseStatusCode
     NonBlockingSynchRequestNotSupported = 5206,
     /// <summary>Not acceptable: unsupported Accept, or a content instance larger than the container's mbs.</summary>
     NotAcceptable = 5207,
+    /// <summary>A cross-resource operation failed: a crossResourceSubscription could not subscribe to one of its targets.</summary>
+    CrossResourceOperationFailure = 5221,
     /// <summary>The maximum number of group members was exceeded.</summary>
     MaxNumberOfMemberExceeded = 6010,
 }

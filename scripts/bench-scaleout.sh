@@ -5,6 +5,7 @@
 #   scripts/bench-scaleout.sh                        # N = 1, 2, 3; HTTP cin and la, MQTT cin; last line: the summary
 #   QUOTA=25 SILOS="1 3" OPS="cin la" scripts/bench-scaleout.sh
 #   MODE=live scripts/bench-scaleout.sh              # silos 2 and 3 added to a running cluster under load
+#   MODE=paired OPS="la cin" scripts/bench-scaleout.sh   # 1 silo beside 3, measured in turns, medians of ROUNDS
 #
 # Needs root (a writable cgroup v1 cpu controller under /sys/fs/cgroup/cpu). Each silo runs in its own CPU cgroup
 # with cpu.cfs_quota_us = QUOTA % of a core, all silos pinned to core $SILO_CPU; PostgreSQL (scripts/pg.sh, a
@@ -21,6 +22,10 @@
 # measured run / responses), and the locality share (requests served without a cross-silo grain hop, from each
 # silo's virtualiot_requests_served_total). Ends with exactly one line:
 #   scale-out: cin xA la xB mqtt xC (3 vs 1 silos, Q% of a core each)
+#
+# Paired mode: the one-silo and the three-silo cluster run side by side (silo 3 alone, silos 0..2 together) and are
+# measured in turns, ROUNDS times, so that slow changes of the shared machine hit both alike; the summary's ratios are
+# the medians of the rounds' ratios.
 #
 # Live mode: silo 0 alone under LoadGen's HTTP devices (open loop, LIVE_DEVICES / LIVE_INTERVAL creates/s, above one
 # silo's capacity, --verify), which reach the silos through an endpoints file that LoadGen re-reads every second, as
@@ -39,8 +44,9 @@ SILO_CPU=${SILO_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 AES=${AES:-1500}                       # AEs (with a container each), split evenly over the endpoints
 CONNECTIONS=${CONNECTIONS:-48}         # closed-loop HTTP connections, split evenly over the endpoints
-WARMUP=${WARMUP:-90}                   # seconds of unrecorded load per operation and N: at 25 % of a core a silo needs
-                                       # minutes to tier up its code; 20 s gave one silo half its steady rate
+WARMUP=${WARMUP:-180}                  # seconds of unrecorded load per operation and N: at 25 % of a core a silo needs
+                                       # minutes to tier up its code; 20 s gave one silo half its steady rate, and after
+                                       # 90 s two of three silos still compiled 70 methods/s (la cost them 141 against 86 µs)
 DURATION=${DURATION:-15}               # seconds measured per operation and N
 MQTT_DEVICES=${MQTT_DEVICES:-1500}     # MQTT devices (own AEs), one connection each
 MQTT_INTERVAL=${MQTT_INTERVAL:-500ms}  # time between two creates of one MQTT device (offered: devices / interval)
@@ -50,6 +56,8 @@ LIVE_ADD_AT=${LIVE_ADD_AT:-45}         # live mode: seconds into the steady phas
 LIVE_PG_POOL=${LIVE_PG_POOL:-40}       # live mode: Npgsql Maximum Pool Size per silo and pool (3 silos x pools < max_connections 200)
 LIVE_REMOVE=${LIVE_REMOVE:-1}          # live mode: 1 = then silo 3 leaves the endpoints file and is stopped (SIGTERM)
 LIVE_DURATION=${LIVE_DURATION:-5m}     # live mode: LoadGen's steady phase
+COUNTERS=${COUNTERS:-0}                # 1 = dotnet-counters of every silo over each warm-up and measured run (counters-*.csv)
+ROUNDS=${ROUNDS:-3}                    # paired mode: measured rounds (one run of each cluster per round)
 SILO_ARGS=${SILO_ARGS:-}               # extra Silo switches, e.g. "--Dashboard:Enabled false"
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-scaleout}
 CG=/sys/fs/cgroup/cpu/virtualiot-scaleout
@@ -64,7 +72,7 @@ rm -f "$OUT"/*.log "$OUT"/*.txt
 # ---- CPU cgroups -----------------------------------------------------------------------------------------------
 mkdir -p "$CG" "$CG/load"
 echo 262144 >"$CG/cpu.shares"
-for i in 0 1 2; do
+for i in 0 1 2 3; do
   mkdir -p "$CG/silo$i"
   echo 100000 >"$CG/silo$i/cpu.cfs_period_us"
   echo $((QUOTA * 1000)) >"$CG/silo$i/cpu.cfs_quota_us"
@@ -76,7 +84,7 @@ cleanup() {
   stop_started
   scripts/pg.sh stop >/dev/null 2>&1 || true
   echo $$ >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true
-  for d in "$CG"/silo0 "$CG"/silo1 "$CG"/silo2 "$CG"/load "$CG"; do rmdir "$d" 2>/dev/null || true; done
+  for d in "$CG"/silo0 "$CG"/silo1 "$CG"/silo2 "$CG"/silo3 "$CG"/load "$CG"; do rmdir "$d" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -106,11 +114,16 @@ start_silo() {
   wait_cse "silo $i" "$pid" "$OUT/silo-$cluster-$i.log" "http://127.0.0.1:$http"
 }
 
-# Sum over silos 0..N-1 of: their CPU ticks ("cpu"), or their served requests by locality ("local", "all").
-silo_cpu() { local i t=0 p; for i in $(seq 0 $(($1 - 1))); do p=SILO_PID_$i; t=$((t + $(cpu_ticks "${!p}"))); done; echo "$t"; }
+# Silos N [B]: the indices of a cluster of N silos whose first is silo B (default 0): B..B+N-1. Paired mode runs the
+# one-silo cluster as silo 3 beside the three-silo cluster's silos 0..2.
+silos() { seq "${2:-0}" $((${2:-0} + $1 - 1)); }
+
+# Sum over the N silos from B of: their CPU ticks (silo_cpu N [B]), or their served requests by locality
+# (served N KIND [B], KIND "local" or "all").
+silo_cpu() { local i t=0 p; for i in $(silos "$1" "${2:-0}"); do p=SILO_PID_$i; t=$((t + $(cpu_ticks "${!p}"))); done; echo "$t"; }
 served() {
   local i u
-  for i in $(seq 0 $(($1 - 1))); do u=HTTP_$i; curl -s -m 10 "${!u}/metrics" || true; done |
+  for i in $(silos "$1" "${3:-0}"); do u=HTTP_$i; curl -s -m 10 "${!u}/metrics" || true; done |
     awk -v k="$2" '/^virtualiot_requests_served_total\{/ { if (k == "all" || index($0, "locality=\"" k "\"")) s += $NF } END { printf "%.0f", s }'
 }
 
@@ -118,11 +131,12 @@ RESULTS=$OUT/results.txt   # silos op requests/s silo-CPU-µs-per-request locali
 : >"$RESULTS"
 TICKS=$(getconf CLK_TCK)
 
-# http_load N OP SECONDS TAG: one closed-loop LoadGen load per endpoint at once; prints "responses errors".
+# http_load N OP SECONDS TAG [B]: one closed-loop LoadGen load per endpoint of the N silos from B at once; prints
+# "responses errors".
 http_load() {
-  local n=$1 op=$2 seconds=$3 tag=$4 i u per=$((AES / $1)) loads=()
+  local n=$1 op=$2 seconds=$3 tag=$4 b=${5:-0} i u per=$((AES / $1)) loads=()
   for i in $(seq 0 $((n - 1))); do
-    u=HTTP_$i
+    u=HTTP_$((b + i))
     timeout $((seconds + 60)) "${LOADGEN[@]}" load --base "${!u}" --op "$op" --aes "$per" --first $((i * per)) \
       --connections $((CONNECTIONS / n)) --warmup 0 --duration "$seconds" >"$OUT/load-$n-$op-$tag-$i.txt" 2>&1 &
     loads+=("$!")
@@ -149,43 +163,133 @@ mqtt_load() {
     END { printf "%.1f %s %d\n", rate, cpu == "" ? "0" : cpu, errors }' "$OUT/mqtt-$n-$tag.txt"
 }
 
+# per_silo_mark N / per_silo_report N OP: each silo's share of a measured HTTP run, to stderr: requests/s through its
+# endpoint, CPU-µs per request it received, and its cgroup's CPU throttling (periods throttled, of the run's periods).
+per_silo_mark() {
+  local i p
+  for i in $(silos "$1" "${2:-0}"); do
+    p=SILO_PID_$i; printf -v "CPU_MARK_$i" '%s' "$(cpu_ticks "${!p}")"
+    printf -v "THR_MARK_$i" '%s' "$(cgroup_stat "$i")"
+  done
+}
+cgroup_stat() { awk '$1 == "nr_periods" { p = $2 } $1 == "nr_throttled" { t = $2 } END { print p + 0, t + 0 }' "$CG/silo$1/cpu.stat"; }
+per_silo_report() {
+  local i p m r t0 periods throttled b=${3:-0}
+  for i in $(silos "$1" "$b"); do
+    p=SILO_PID_$i; m=CPU_MARK_$i; t0=THR_MARK_$i
+    r=$(grep -h '^LOAD op=' "$OUT/load-$1-$2-m-$((i - b)).txt" | tr ' ' '\n' | awk -F= '$1 == "responses" { print $2 }')
+    read -r periods throttled <<<"$(cgroup_stat "$i" | awk -v b="${!t0}" 'BEGIN { split(b, x, " ") } { print $1 - x[1], $2 - x[2] }')"
+    awk -v i="$i" -v r="${r:-0}" -v t=$(($(cpu_ticks "${!p}") - ${!m})) -v hz="$TICKS" -v d="$DURATION" -v pe="$periods" -v th="$throttled" \
+      'BEGIN { printf "  silo %d: %.0f req/s, %.1f CPU-us per request, %.0f %% of a core, throttled in %d of %d periods\n", i, r / d, (r > 0 ? 1e6 * t / hz / r : 0), 100 * t / hz / d, th, pe }' >&2
+  done
+}
+
+# counters_start N OP SECONDS TAG / counters_stop: dotnet-counters (COUNTERS=1; `dotnet tool install -g dotnet-counters`)
+# of every silo over a run (TAG w: the warm-up, m: the measured run), on the load core: the runtime's and Orleans'
+# counters every 5 s, to counters-N-OP-TAG-I.csv (the JIT's compiled methods show how far a silo's code has tiered up).
+counters_start() {
+  local i p
+  COUNTER_PIDS=()
+  for i in $(silos "$1" "${5:-0}"); do
+    p=SILO_PID_$i
+    "$HOME/.dotnet/tools/dotnet-counters" collect -p "${!p}" --refresh-interval 5 --duration "$(date -u -d "@$(($3 + 2))" +%T)" --format csv -o "$OUT/counters-$1-$2-$4-$i.csv" \
+      --counters System.Runtime,Microsoft.Orleans >/dev/null 2>&1 &
+    COUNTER_PIDS+=("$!")
+  done
+}
+counters_stop() { local p; for p in "${COUNTER_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done; }
+
+# start_cluster N B: a fresh database and the N silos from B on it; leaves CLUSTER_DB.
+start_cluster() {
+  local i cluster=scale$1$RANDOM
+  CLUSTER_DB=$(new_database "$cluster")
+  log "$1 silo(s), $QUOTA % of core $SILO_CPU each"
+  for i in $(silos "$1" "$2"); do start_silo "$i" "$CLUSTER_DB" "$cluster"; done
+}
+
+# register N B: $AES AEs with a container each through the N endpoints from B, endpoint i registering its own block.
+register() {
+  local n=$1 b=$2 i u setups=()
+  log "$n silo(s): registering $AES AEs through the $n endpoint(s)"
+  for i in $(seq 0 $((n - 1))); do
+    u=HTTP_$((b + i))
+    timeout 600 "${LOADGEN[@]}" setup --base "${!u}" --aes $((AES / n)) --first $((i * AES / n)) --mni 10 \
+      >"$OUT/setup-$n-$i.txt" 2>&1 &
+    setups+=("$!")
+  done
+  for i in "${setups[@]}"; do wait "$i" || { cat "$OUT"/setup-"$n"-*.txt >&2; exit 1; }; done
+  cat "$OUT"/setup-"$n"-*.txt >&2
+}
+
+# warm_up N OP B: $WARMUP s of unrecorded load on the N silos from B, after a first scrape of their /metrics (the
+# measured runs scrape it, and its first call compiles the exporter's code).
+warm_up() {
+  log "$1 silo(s) $2: $WARMUP s warm-up"
+  served "$1" all "$3" >/dev/null
+  [ "$COUNTERS" = 1 ] && counters_start "$1" "$2" "$WARMUP" w "$3" || true
+  if [ "$2" = mqtt ]; then mqtt_load "$1" "$WARMUP" w >/dev/null; else http_load "$1" "$2" "$WARMUP" w "$3" >/dev/null; fi
+  [ "$COUNTERS" = 1 ] && counters_stop || true
+}
+
+# measure N OP B: one measured run on the N silos from B; prints "requests/s CPU-µs-per-request locality-% errors".
+# The silos' CPU is read after the /metrics scrapes before the run and before those after it.
+measure() {
+  local n=$1 op=$2 b=$3 before after lb ab la aa responses rps cpu errors
+  lb=$(served "$n" local "$b"); ab=$(served "$n" all "$b")
+  before=$(silo_cpu "$n" "$b"); per_silo_mark "$n" "$b"
+  log "$n silo(s) $op: $DURATION s measured"
+  [ "$COUNTERS" = 1 ] && counters_start "$n" "$op" "$DURATION" m "$b" || true
+  if [ "$op" = mqtt ]; then
+    read -r rps cpu errors <<<"$(mqtt_load "$n" "$DURATION" m)"
+  else
+    read -r responses errors <<<"$(http_load "$n" "$op" "$DURATION" m "$b")"
+    after=$(silo_cpu "$n" "$b")
+    rps=$(awk -v r="$responses" -v d="$DURATION" 'BEGIN { printf "%.1f", r / d }')
+    cpu=$(awk -v r="$responses" -v t=$((after - before)) -v hz="$TICKS" 'BEGIN { printf "%.1f", (r > 0 ? 1e6 * t / hz / r : 0) }')
+    per_silo_report "$n" "$op" "$b" || true
+  fi
+  [ "$COUNTERS" = 1 ] && counters_stop || true
+  la=$(served "$n" local "$b"); aa=$(served "$n" all "$b")
+  echo "$rps $cpu $(awk -v l=$((la - lb)) -v a=$((aa - ab)) 'BEGIN { printf "%.1f", (a > 0 ? 100 * l / a : 0) }') $errors"
+}
+
 steady() {
-  local n db cluster i u op before after lb la ab aa responses rps cpu locality errors setups
+  local n op
   for n in $SILOS; do
-    cluster=scale$n$RANDOM
-    db=$(new_database "$cluster")
-    log "$n silo(s), $QUOTA % of core $SILO_CPU each"
-    for i in $(seq 0 $((n - 1))); do start_silo "$i" "$db" "$cluster"; done
+    start_cluster "$n" 0
     sleep 5   # membership settles: every silo sees the others before devices register
-    log "$n silo(s): registering $AES AEs through the $n endpoint(s)"
-    setups=()
-    for i in $(seq 0 $((n - 1))); do
-      u=HTTP_$i
-      timeout 600 "${LOADGEN[@]}" setup --base "${!u}" --aes $((AES / n)) --first $((i * AES / n)) --mni 10 \
-        >"$OUT/setup-$n-$i.txt" 2>&1 &
-      setups+=("$!")
-    done
-    for i in "${setups[@]}"; do wait "$i" || { cat "$OUT"/setup-"$n"-*.txt >&2; exit 1; }; done
-    cat "$OUT"/setup-"$n"-*.txt >&2
+    register "$n" 0
     for op in $OPS; do
-      log "$n silo(s) $op: $WARMUP s warm-up"
-      if [ "$op" = mqtt ]; then mqtt_load "$n" "$WARMUP" w >/dev/null; else http_load "$n" "$op" "$WARMUP" w >/dev/null; fi
-      before=$(silo_cpu "$n"); lb=$(served "$n" local); ab=$(served "$n" all)
-      log "$n silo(s) $op: $DURATION s measured"
-      if [ "$op" = mqtt ]; then
-        read -r rps cpu errors <<<"$(mqtt_load "$n" "$DURATION" m)"
-      else
-        read -r responses errors <<<"$(http_load "$n" "$op" "$DURATION" m)"
-        after=$(silo_cpu "$n")
-        rps=$(awk -v r="$responses" -v d="$DURATION" 'BEGIN { printf "%.1f", r / d }')
-        cpu=$(awk -v r="$responses" -v t=$((after - before)) -v hz="$TICKS" 'BEGIN { printf "%.1f", (r > 0 ? 1e6 * t / hz / r : 0) }')
-      fi
-      la=$(served "$n" local); aa=$(served "$n" all)
-      locality=$(awk -v l=$((la - lb)) -v a=$((aa - ab)) 'BEGIN { printf "%.1f", (a > 0 ? 100 * l / a : 0) }')
-      echo "$n $op $rps $cpu $locality $errors" | tee -a "$RESULTS" >&2
+      warm_up "$n" "$op" 0
+      echo "$n $op $(measure "$n" "$op" 0)" | tee -a "$RESULTS" >&2
     done
     stop_started
   done
+}
+
+# Paired mode: the one-silo cluster (silo 3) and the three-silo cluster (silos 0..2) run side by side, each on its
+# own database, and take turns: per HTTP operation a warm-up of each, then $ROUNDS rounds of one measured run of
+# each. Whatever else slows the machine for minutes at a time (other work on the sibling core, its own drift) hits
+# both alike, which sequential runs minutes apart do not ensure. Figures: per round, and medians of the rounds.
+paired() {
+  local op r n b
+  start_cluster 1 3
+  start_cluster 3 0
+  sleep 5
+  register 1 3
+  register 3 0
+  for op in $OPS; do
+    [ "$op" = mqtt ] && { log "paired mode: HTTP operations only, $op skipped"; continue; }
+    warm_up 1 "$op" 3
+    warm_up 3 "$op" 0
+    for r in $(seq "$ROUNDS"); do
+      for n in 1 3; do
+        b=$(( n == 1 ? 3 : 0 ))
+        echo "$n $op $(measure "$n" "$op" "$b") $r" | tee -a "$RESULTS" >&2
+      done
+    done
+  done
+  stop_started
 }
 
 # live_sample N: one line "HH:MM:SS endpoints all_0 local_0 all_1 local_1 ..." of the served-request counters of
@@ -269,7 +373,7 @@ live() {
 
 LOAD_BEFORE=$(load_average)
 if [ "$MODE" = live ]; then live; exit 0; fi
-steady
+if [ "$MODE" = paired ]; then paired; else steady; fi
 LOAD_AFTER=$(load_average)
 
 {
@@ -281,13 +385,19 @@ LOAD_AFTER=$(load_average)
   echo "|---|---|---|---|---|---|"
   awk '{ printf "| %s | %s | %.0f | %s | %s %% | %s |\n", $1, $2, $3, $4, $5, $6 }' "$RESULTS"
   echo
-  echo "raw: $RESULTS (silos op requests/s CPU-µs locality-% errors); total time ${SECONDS} s"
+  echo "raw: $RESULTS (silos op requests/s CPU-µs locality-% errors [round]); total time ${SECONDS} s"
   max=$(awk '{ if ($1 > m) m = $1 } END { print m }' "$RESULTS")
   summary="scale-out:"
   for op in cin la mqtt; do
-    ratio=$(awk -v o="$op" -v m="$max" '$2 == o && $1 == 1 { one = $3 } $2 == o && $1 == m { top = $3 }
-      END { if (one > 0 && top > 0) printf "x%.2f", top / one; else printf "n/a" }' "$RESULTS")
-    summary="$summary $op $ratio"
+    # Per round (paired mode's 7th column; one round otherwise): N silos' figure over one silo's; the median of those.
+    ratios() {
+      awk -v o="$op" -v m="$max" -v c="$1" '$2 == o { r = $7 + 0; if ($1 == 1) one[r] = $c; if ($1 == m) top[r] = $c }
+        END { for (r in one) if ((r in top) && one[r] > 0 && top[r] > 0) print top[r] / one[r] }' "$RESULTS"
+    }
+    rounds=$(ratios 3 | wc -l) ratio="" cpu=""
+    [ "$rounds" -gt 0 ] && ratio=$(ratios 3 | median_of) && cpu=$(ratios 4 | median_of)
+    [ -n "$cpu" ] && echo "$op: CPU per request, $max vs 1 silos (median of $rounds round(s)): $(awk -v r="$cpu" 'BEGIN { printf "%+.0f %%", 100 * (r - 1) }')"
+    summary="$summary $op $( [ -n "$ratio" ] && awk -v r="$ratio" 'BEGIN { printf "x%.2f", r }' || echo n/a)"
   done
   echo "$summary ($max vs 1 silos, $QUOTA% of a core each)"
 } | tee "$OUT/summary.txt"

@@ -49,6 +49,7 @@ public static class CoapRequestParser
         ArgumentNullException.ThrowIfNull(cse);
 
         string? from = null, requestIdentifier = null, releaseVersion = null, vendorInformation = null, requestExpiration = null;
+        string? originatingTimestamp = null;
         string? resultExpiration = null, executionTime = null, responseTargets = null, groupRequestIdentifier = null;
         uint? contentFormat = null, accept = null, resourceType = null;
         var legacy = false;
@@ -91,6 +92,9 @@ public static class CoapRequestParser
                     break;
                 case RequestExpiration or LegacyRequestExpiration:
                     requestExpiration = option.AsString();
+                    break;
+                case OriginatingTimestamp:
+                    originatingTimestamp = option.AsString();
                     break;
                 case ResultExpiration or LegacyResultExpiration:
                     resultExpiration = option.AsString();
@@ -242,7 +246,7 @@ public static class CoapRequestParser
             GroupRequestIdentifier = string.IsNullOrEmpty(groupRequestIdentifier) ? null : groupRequestIdentifier,
         };
         var timing = new TimingParameters(requestExpiration, resultExpiration, executionTime, responseType,
-            responseTargets?.Split('&', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            responseTargets?.Split('&', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), originatingTimestamp);
         var primitive = new MqttRequest(request, address.Value, null, identifier.Value, releaseVersion, from, false)
         {
             Timing = timing,

@@ -91,7 +91,7 @@ public sealed partial class HttpGateway
             var timing = gateway._dispatcher.ParseTiming(new TimingParameters(
                 Header(headers, OneM2MHeaders.RequestExpiration), Header(headers, OneM2MHeaders.ResultExpiration),
                 Header(headers, OneM2MHeaders.OperationExecutionTime), request.Query["rt"].FirstOrDefault(),
-                ResponseTargets(headers)));
+                ResponseTargets(headers), Header(headers, OneM2MHeaders.OriginatingTimestamp)));
             if (!timing.IsSuccess)
             {
                 response = ResourceResponse.Error(timing.Error);

@@ -33,7 +33,7 @@ public static partial class MqttRequestParser
     // for other names, and 1 << -1 is negative.
     private static readonly string[] s_primitiveNames =
         ["op", "to", "fr", "rqi", "rvi", "ty", "pc", "fc", "rt", "rcn", "drt", "atrl", "da", "sqi", "rp", "rids", "tids", "ltids", "tqi", "asi", "auri",
-         "rqet", "rset", "oet", "vsi", "gid"];
+         "rqet", "rset", "oet", "vsi", "gid", "ot"];
 
     /// <summary>
     /// Parses <paramref name="payload"/> received on <paramref name="topic"/> (a <see cref="MqttTopicKind.Request"/> or
@@ -65,6 +65,7 @@ public static partial class MqttRequestParser
         var reader = new Utf8JsonReader(payload, s_options);
         string? op = null, to = null, from = null, requestIdentifier = null, releaseVersion = null, type = null;
         string? requestExpiration = null, resultExpiration = null, executionTime = null, responseType = null, vendorInformation = null;
+        string? originatingTimestamp = null;
         string? groupRequestIdentifier = null;
         List<string>? responseTargets = null;
         var content = default(Utf8JsonReader);
@@ -137,6 +138,9 @@ public static partial class MqttRequestParser
                     case "oet":
                         executionTime = PrimitiveMemberReader.Scalar(ref reader, name, ref fieldError);
                         break;
+                    case "ot":
+                        originatingTimestamp = PrimitiveMemberReader.Scalar(ref reader, name, ref fieldError);
+                        break;
                     case "vsi":
                         vendorInformation = PrimitiveMemberReader.Text(ref reader, name, ref fieldError);
                         break;
@@ -186,7 +190,7 @@ public static partial class MqttRequestParser
             : new MqttRequest(string.IsNullOrEmpty(groupRequestIdentifier) ? request : request with { GroupRequestIdentifier = groupRequestIdentifier },
                 address, null, requestIdentifier, releaseVersion, from, noResponse)
             {
-                Timing = new TimingParameters(requestExpiration, resultExpiration, executionTime, responseType, responseTargets),
+                Timing = new TimingParameters(requestExpiration, resultExpiration, executionTime, responseType, responseTargets, originatingTimestamp),
             };
         return parsed with { VendorInformation = vendorInformation };
     }

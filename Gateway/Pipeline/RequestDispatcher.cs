@@ -97,6 +97,12 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     /// </summary>
     public async ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, RequestTiming timing, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        if (timing.OriginatingTimestamp is { } sent)
+        {
+            ObserveClock(request.Originator, sent);
+        }
+
         if (timing.NonBlocking)
         {
             return await AcceptNonBlockingAsync(request, address, timing);
@@ -117,6 +123,20 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
         }
 
         return await DispatchAsync(request, address, cancellationToken);
+    }
+
+    /// <summary>
+    /// A request whose originating timestamp (<c>ot</c>) is at least <see cref="TimeSync.SmallestDrift"/> off the CSE's
+    /// clock is reported to its originator's <see cref="ITimeSyncRequesterGrain"/>, one-way, for the
+    /// loss-of-synchronization beacons (<c>bcnc</c> 2) watching it; a request in step costs nothing.
+    /// </summary>
+    private void ObserveClock(string originator, DateTimeOffset sent)
+    {
+        var drift = sent - _failures.Time.GetUtcNow();
+        if (drift.Duration() >= TimeSync.SmallestDrift && originator.Length > 0)
+        {
+            _ = _grains.GetGrain<ITimeSyncRequesterGrain>(originator).Drifted(drift);
+        }
     }
 
     /// <summary>Answers <paramref name="request"/> addressed to <paramref name="address"/>.</summary>

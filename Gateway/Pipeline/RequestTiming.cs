@@ -4,15 +4,16 @@ namespace VirtualIoT.Gateway.Pipeline;
 
 /// <summary>
 /// The timing parameters as a binding carried them, unparsed (null when absent): <c>rqet</c>, <c>rset</c>,
-/// <c>oet</c> and the response type value <c>rt</c>.
+/// <c>oet</c>, the response type value <c>rt</c> and the originating timestamp <c>ot</c>.
 /// </summary>
 /// <param name="RequestExpiration"><c>rqet</c> / <c>X-M2M-RET</c>.</param>
 /// <param name="ResultExpiration"><c>rset</c> / <c>X-M2M-RST</c>.</param>
 /// <param name="ExecutionTime"><c>oet</c> / <c>X-M2M-OET</c>.</param>
 /// <param name="ResponseType"><c>rt</c> (HTTP query) / <c>rt.rtv</c> (primitive).</param>
 /// <param name="ResponseTargets"><c>rtu</c>: <c>X-M2M-RTU</c> (entries joined by <c>&amp;</c>) / <c>rt.nu</c> (primitive); null when absent.</param>
+/// <param name="OriginatingTimestamp"><c>ot</c> / <c>X-M2M-OT</c>: when the originator sent the request, by its own clock.</param>
 public readonly record struct TimingParameters(string? RequestExpiration, string? ResultExpiration, string? ExecutionTime, string? ResponseType,
-    IReadOnlyList<string>? ResponseTargets = null);
+    IReadOnlyList<string>? ResponseTargets = null, string? OriginatingTimestamp = null);
 
 /// <summary>
 /// The request parameters that say when a request may run and whether it is answered (TS-0004 6.3.5, 8.1.2):
@@ -39,6 +40,12 @@ public readonly record struct RequestTiming(
     /// </summary>
     public IReadOnlyList<string>? ResponseTargets { get; init; }
 
+    /// <summary>
+    /// <c>ot</c> (<c>X-M2M-OT</c>): when the originator sent the request by its own clock, which a loss-of-synchronization
+    /// <c>&lt;timeSyncBeacon&gt;</c> compares with the CSE's; null when the request gave none.
+    /// </summary>
+    public DateTimeOffset? OriginatingTimestamp { get; init; }
+
     /// <summary>True for <c>rt</c> 1 or 2: answered 1001/1002 at once, the operation runs later (<c>&lt;request&gt;</c>).</summary>
     public bool NonBlocking => ResponseType is ResponseType.NonBlockingSynch or ResponseType.NonBlockingAsynch;
 
@@ -59,11 +66,22 @@ public readonly record struct RequestTiming(
     /// </summary>
     public static ParseResult<RequestTiming> Parse(TimingParameters parameters, DateTimeOffset now, TimeSpan maxDelay)
     {
-        var (requestExpiration, resultExpiration, executionTime, responseType, responseTargets) = parameters;
+        var (requestExpiration, resultExpiration, executionTime, responseType, responseTargets, originatingTimestamp) = parameters;
         var rt = ParseResponseType(responseType);
         if (!rt.IsSuccess)
         {
             return rt.Error;
+        }
+
+        if (originatingTimestamp is not null)
+        {
+            if (!OneM2MTime.TryParse(originatingTimestamp, out var sent))
+            {
+                return OneM2MError.BadRequest($"ot (X-M2M-OT, originating timestamp) '{originatingTimestamp}' is not a timestamp (YYYYMMDDThhmmss[,ffffff])");
+            }
+
+            var timing = Parse(parameters with { OriginatingTimestamp = null }, now, maxDelay);
+            return timing.IsSuccess ? timing.Value with { OriginatingTimestamp = new DateTimeOffset(sent, TimeSpan.Zero) } : timing;
         }
 
         if (requestExpiration is null && resultExpiration is null && executionTime is null)

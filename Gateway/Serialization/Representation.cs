@@ -71,10 +71,16 @@ public static class Representation
     /// <summary>
     /// A primitive (MQTT payload, WebSocket message) in CBOR or XML, re-encoded as the JSON primitive the one primitive
     /// reader takes (<c>MqttRequestParser</c>): the parameters of a request are read and checked in one place whatever
-    /// the serialization. An XML primitive's root (<c>m2m:rqp</c>, <c>m2m:rsp</c>) is removed.
+    /// the serialization. A CBOR primitive is re-encoded item by item (<see cref="CborJson"/>); an XML primitive is read
+    /// into the tree, and its root (<c>m2m:rqp</c>, <c>m2m:rsp</c>) is removed.
     /// </summary>
     public static ParseResult<byte[]> PrimitiveAsJson(ContentSerialization serialization, in ReadOnlySequence<byte> payload)
     {
+        if (serialization == ContentSerialization.Cbor)
+        {
+            return CborJson.Transcode(payload);
+        }
+
         var document = ParseDocument(serialization, payload);
         if (!document.IsSuccess)
         {

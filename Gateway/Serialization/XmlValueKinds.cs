@@ -49,6 +49,8 @@ internal static class XmlValueKinds
         ["peid"] = XmlValueKind.Integer, ["mdt"] = XmlValueKind.Integer, ["snr"] = XmlValueKind.Integer,
         // timeSyncBeacon: beaconCriteria.
         ["bcnc"] = XmlValueKind.Integer,
+        // crossResourceSubscription: timeWindowType, eventEvaluationMode.
+        ["twt"] = XmlValueKind.Integer, ["eem"] = XmlValueKind.Integer,
         // mgmtObj (TS-0004 Annex D): mgmtDefinition, memory, battery, area network device, event log, action status.
         ["mgd"] = XmlValueKind.Integer, ["mma"] = XmlValueKind.Integer, ["mmt"] = XmlValueKind.Integer, ["btl"] = XmlValueKind.Integer,
         ["bts"] = XmlValueKind.Integer, ["sli"] = XmlValueKind.Integer, ["sld"] = XmlValueKind.Integer, ["lgt"] = XmlValueKind.Integer,
@@ -72,7 +74,8 @@ internal static class XmlValueKinds
         ["obis"] = XmlValueKind.TextList, ["obps"] = XmlValueKind.TextList, ["ldv"] = XmlValueKind.TextList, ["lnh"] = XmlValueKind.TextList,
         ["ptl"] = XmlValueKind.TextList, ["mdlt"] = XmlValueKind.TextList, ["ntu"] = XmlValueKind.TextList,
         ["lou"] = XmlValueKind.TextList,
-        ["bcnu"] = XmlValueKind.TextList,
+        ["bcnu"] = XmlValueKind.TextList, ["rrat"] = XmlValueKind.TextList, ["srat"] = XmlValueKind.TextList, ["rrats"] = XmlValueKind.TextList,
+        ["acrs"] = XmlValueKind.TextList,
         // xs:list of integers.
         ["srt"] = XmlValueKind.IntegerList, ["net"] = XmlValueKind.IntegerList, ["chty"] = XmlValueKind.IntegerList,
         // Repeated elements.

@@ -149,6 +149,12 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<ITimeSyncBeaconGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
         },
+        new()
+        {
+            Type = ResourceType.CrossResourceSubscription, ShortName = "crs", Ids = ResourceIdScheme.Prefixed, IdPrefix = "crs",
+            Grain = static (grains, ri) => grains.GetGrain<ICrossResourceSubscriptionGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE],
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
@@ -157,7 +163,6 @@ public static class ResourceTypeRegistry
         new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
-        new(ResourceType.CrossResourceSubscription, "crs", [ResourceType.CSEBase, ResourceType.AE]),
     ];
 
     private static readonly FrozenDictionary<ResourceType, ResourceTypeDescriptor> s_byType =

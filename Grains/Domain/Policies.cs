@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using VirtualIoT.Grains.Resources.AccessControlPolicy;
 using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.Container;
+using VirtualIoT.Grains.Resources.CrossResourceSubscription;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
 using VirtualIoT.Grains.Resources.FlexContainer;
@@ -57,6 +58,7 @@ internal static class Policies
         SchedulePolicy.Rules,
         LocationPolicyRules.Rules,
         TimeSyncBeaconPolicy.Rules,
+        CrossResourceSubscriptionPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

@@ -20,7 +20,8 @@ namespace VirtualIoT.Grains.Notifications;
 /// <see cref="IPollingResponseGrain"/>).</item>
 /// </list>
 /// Notifications are serialized as the AE's first <c>csz</c> entry asks (JSON without one), or as a URL target's
-/// <c>ct=</c> query field says.
+/// <c>ct=</c> query field says. A target that is a cross-resource subscription of this CSE is handed the notification
+/// in the cluster (<see cref="ICrossResourceSubscriptionGrain.Notified"/>).
 /// An <c>mqtt://</c> point of access is served through the connection only: a broker other than this CSE's gateways
 /// (an AE not connected to one of them) is not reached.
 /// </summary>
@@ -41,7 +42,14 @@ internal sealed partial class DeliveryGrain(
     public async ValueTask Deliver(string subscriptionId, PendingNotification notification)
     {
         var delivered = await Send(notification, awaitAnswer: false);
-        await GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionId).Delivered(notification.Id, delivered);
+        if (ResourceIds.Classify(subscriptionId, _cse.CseBaseId) == ResourceType.CrossResourceSubscription)
+        {
+            await GrainFactory.GetGrain<ICrossResourceSubscriptionGrain>(subscriptionId).Delivered(notification.Id, delivered);
+        }
+        else
+        {
+            await GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionId).Delivered(notification.Id, delivered);
+        }
     }
 
     public async ValueTask Post(PendingNotification notification) => await Send(notification, awaitAnswer: false);
@@ -85,7 +93,15 @@ internal sealed partial class DeliveryGrain(
         }
 
         var aeId = target.StartsWith(_cse.CseId + "/", StringComparison.Ordinal) ? target[(_cse.CseId.Length + 1)..] : target;
-        return ResourceIds.Classify(aeId, _cse.CseBaseId) == ResourceType.AE ? await SendToAe(aeId, target, notification, readContent: false, awaitAnswer) : null;
+        return ResourceIds.Classify(aeId, _cse.CseBaseId) switch
+        {
+            ResourceType.AE => await SendToAe(aeId, target, notification, readContent: false, awaitAnswer),
+
+            // A cross-resource subscription of this CSE takes its subscriptions' notifications in the cluster.
+            ResourceType.CrossResourceSubscription => new NotificationAnswer(
+                await GrainFactory.GetGrain<ICrossResourceSubscriptionGrain>(aeId).Notified(notification.Content)),
+            _ => null,
+        };
     }
 
     // The AE's routes in order until one answers 2xxx: that answer, else the last answer given, else null.

@@ -19,6 +19,11 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
 
     private HashSet<string>? _waitingAtLastTick;
 
+    // The last hand-over to the fan-out worker. Each waits for the one before it: Orleans does not keep the order of
+    // messages, and a message to a fan-out worker being placed can be overtaken by the next one (the placement is
+    // cached before the messages waiting for it are sent), which would notify a later event first.
+    private Task _handedOver = Task.CompletedTask;
+
     /// <summary>
     /// The originator of the request the resource is executing, carried by the events it raises (R5 <c>eeno</c>);
     /// set at the start of every create, update or delete (such turns never interleave), null otherwise.
@@ -126,15 +131,31 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
             eventType, type, attributes, modified, Originator);
     }
 
-    /// <summary>Hands a stored event to the fan-out worker: one message, no waiting on subscriptions or receivers.</summary>
+    /// <summary>
+    /// Hands a stored event to the fan-out worker, after the events handed over before it, without waiting in the
+    /// resource's turn for subscriptions or receivers.
+    /// </summary>
     public void Dispatch(RaisedEvent? raised)
     {
         for (var next = raised; next is not null; next = next.Next)
         {
             if (next.Subscriptions.Count > 0)
             {
-                _ = grainFactory.GetGrain<IFanOutGrain>(resourceId).Dispatch(resourceId, next.Event, next.Subscriptions);
+                _handedOver = HandOver(_handedOver, next.Event, next.Subscriptions);
             }
+        }
+    }
+
+    private async Task HandOver(Task previous, ResourceEvent resourceEvent, List<string> subscriptions)
+    {
+        await previous;
+        try
+        {
+            await grainFactory.GetGrain<IFanOutGrain>(resourceId).Dispatch(resourceId, resourceEvent, subscriptions);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The event stays in the outbox, and is handed over again at the reminder's next ticks or on activation.
         }
     }
 

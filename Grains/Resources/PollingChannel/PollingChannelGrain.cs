@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.PollingChannel;
@@ -19,10 +21,13 @@ internal sealed partial class PollingChannelGrain(
 {
     private readonly NotificationOptions _notifications = notificationOptions.Value;
     private readonly HashSet<IPollingChannelObserver> _waiters = [];
+    private PolledRequestQueue? _queue;
 
     protected override ResourcePolicy Policy => PollingChannelPolicy.Rules;
 
-    private PollingQueue Queue => Specific<PollingQueue>();
+    /// <summary>The requests queued for the AE, stored in pages (<see cref="PollingQueue"/>).</summary>
+    private PolledRequestQueue Queue => _queue ??= new PolledRequestQueue(
+        ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources), ResourceId, Specific<PollingQueue>);
 
     public async ValueTask<ResourceResponse?> Poll(string originator, IPollingChannelObserver waiter)
     {
@@ -33,32 +38,32 @@ internal sealed partial class PollingChannelGrain(
         }
 
         var now = Now();
-        var expired = DropExpired(now);
-        if (Queue.Requests.Count == 0)
+        var aggregate = State.Attributes.GetValueOrDefault(PollingChannelPolicy.RequestAggregation) is true;
+        var queued = Queue.Count;
+        Queue.Begin();
+        List<PolledRequest> requests;
+        try
         {
-            if (expired)
+            requests = aggregate ? await Queue.TakeAll(now) : await Queue.TakeOldest(now) is { } oldest ? [oldest] : [];
+            if (requests.Count > 0 || Queue.Count != queued)
             {
-                await WriteStateAsync();
+                // Taken (or expired): stored before the requests leave.
+                await Queue.StoreAsync(WriteStateAsync);
             }
+        }
+        catch
+        {
+            Queue.Rollback();
+            throw;
+        }
 
+        if (requests.Count == 0)
+        {
             _waiters.Add(waiter);
             return null;
         }
 
         _waiters.Remove(waiter);
-        var aggregate = State.Attributes.GetValueOrDefault(PollingChannelPolicy.RequestAggregation) is true;
-        var taken = aggregate ? Queue.Requests.Count : 1;
-        var requests = Queue.Requests.GetRange(0, taken);
-        Queue.Requests.RemoveRange(0, taken);
-        try
-        {
-            await WriteStateAsync();
-        }
-        catch
-        {
-            Queue.Requests.InsertRange(0, requests);
-            throw;
-        }
 
         // One request as m2m:rqp; with rqag every queued one in m2m:agrp, each a bare primitive (as ACME answers).
         object content = aggregate
@@ -104,31 +109,27 @@ internal sealed partial class PollingChannelGrain(
     public async ValueTask<bool> Enqueue(PolledRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!IsLive(Now()))
+        var now = Now();
+        if (!IsLive(now))
         {
             return false;
         }
 
-        DropExpired(Now());
-        var dropped = Queue.Requests.Count >= _notifications.PollingQueueLimit ? Queue.Requests[0] : null;
-        if (dropped is not null)
-        {
-            Queue.Requests.RemoveAt(0);
-        }
-
-        Queue.Requests.Add(request);
+        Queue.Begin();
+        PolledRequest? dropped = null;
         try
         {
-            await WriteStateAsync();
+            if (Queue.Count >= _notifications.PollingQueueLimit)
+            {
+                dropped = await Queue.TakeOldest(now);
+            }
+
+            Queue.Add(request, now);
+            await Queue.StoreAsync(WriteStateAsync);
         }
         catch
         {
-            Queue.Requests.RemoveAt(Queue.Requests.Count - 1);
-            if (dropped is not null)
-            {
-                Queue.Requests.Insert(0, dropped);
-            }
-
+            Queue.Rollback();
             throw;
         }
 
@@ -150,10 +151,10 @@ internal sealed partial class PollingChannelGrain(
     protected override ValueTask<ResourceResponse> DeleteSubTarget(ResourceRequest request, string now) =>
         ValueTask.FromResult(ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "pcu cannot be deleted"));
 
-    protected override Task WillBeDeleted()
+    protected override async Task WillBeDeleted()
     {
         _waiters.Clear();
-        return Task.CompletedTask;
+        await Queue.ClearAsync();
     }
 
     /// <summary>4004 when the channel is gone; 4103 unless <paramref name="originator"/> is the channel's AE.</summary>
@@ -162,9 +163,6 @@ internal sealed partial class PollingChannelGrain(
         : originator != State.Owner ? ResourceResponse.Error(ResponseStatusCode.OriginatorHasNoPrivilege,
             $"only the AE {State.Owner} may {what} its polling channel, not '{originator}'")
         : null;
-
-    // Requests past their expiration: nobody waits for them any more.
-    private bool DropExpired(string now) => Queue.Requests.RemoveAll(r => string.CompareOrdinal(r.Expires, now) <= 0) > 0;
 
     [LoggerMessage(EventId = 2801, Level = LogLevel.Warning,
         Message = "Polling channel {ResourceId} holds {Limit} requests: the oldest, {RequestId}, was dropped")]

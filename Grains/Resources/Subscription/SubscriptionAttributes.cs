@@ -10,6 +10,10 @@ internal static class SubscriptionAttributes
     public static List<string> NotificationTargets(this Dictionary<string, object?> attributes) =>
         attributes.TryGetValue(AttributeNames.NotificationUri, out var nu) && nu is List<object?> list ? list.OfType<string>().ToList() : [];
 
+    /// <summary>The cross-resource subscriptions it feeds (<c>acrs</c>).</summary>
+    public static List<string> AssociatedCrossResourceSubscriptions(this Dictionary<string, object?> attributes) =>
+        attributes.TryGetValue(AttributeNames.AssociatedCrossResourceSub, out var acrs) && acrs is List<object?> list ? list.OfType<string>().ToList() : [];
+
     /// <summary>The event notification criteria (<c>enc</c>), or null.</summary>
     public static Dictionary<string, object?>? Criteria(this Dictionary<string, object?> attributes) =>
         attributes.TryGetValue(AttributeNames.EventNotificationCriteria, out var enc) ? enc as Dictionary<string, object?> : null;

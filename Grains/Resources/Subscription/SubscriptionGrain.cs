@@ -390,6 +390,17 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             await Task.WhenAll(pending);
         }
 
+        // The cross-resource subscriptions this one fed delete themselves (as ACME does on the deletion notification
+        // it sends them); one-way, so a cross-resource subscription deleting this one never waits on itself.
+        foreach (var crs in State.Attributes.AssociatedCrossResourceSubscriptions())
+        {
+            if (NotificationTargetVerifier.LocalId(Options, crs) is { } crsId
+                && ResourceIds.Classify(crsId, Options.CseBaseId) == ResourceType.CrossResourceSubscription)
+            {
+                await GrainFactory.GetGrain<ICrossResourceSubscriptionGrain>(crsId).SubscriptionDeleted(SubscriptionReference);
+            }
+        }
+
         if (State.Attributes.SubscriberUri() is { } subscriber)
         {
             var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.SubscriptionDeletion] = true });
@@ -454,70 +465,13 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private List<string> Targets() => State.Attributes.NotificationTargets();
 
     /// <summary>
-    /// Verifies each target that is not the subscription's creator (without <c>cr</c>, the originator of an update
-    /// of <c>nu</c>): the creator must hold NOTIFY on a target of this CSE (TS-0004 7.5.1.2.3, which the CSE answers
-    /// for its own resources without asking them), then the target must confirm a verification request. 5204 if any
-    /// fails (TS-0004 7.4.8.2.1), the same for a target that does not exist, so the answer is no existence oracle.
+    /// Verifies the targets (TS-0004 7.4.8.2.1) as <see cref="NotificationTargetVerifier"/> does, except the
+    /// cross-resource subscriptions this subscription feeds (<c>acrs</c>): a cross-resource subscription takes the
+    /// notifications of its own subscriptions, the one being created with it included.
     /// </summary>
-    private async Task<ResourceResponse?> Verify(Dictionary<string, object?> attributes, string? updater)
-    {
-        var creator = attributes.Creator() ?? updater;
-        if (creator is null)
-        {
-            return null;
-        }
-
-        var targets = attributes.NotificationTargets().Where(t => t != creator && t != string.Concat(Options.CseId, "/", creator)).ToList();
-        if (targets.Count == 0)
-        {
-            return null;
-        }
-
-        var refused = new List<string>();
-        foreach (var target in targets)
-        {
-            if (!await MayNotify(creator, target))
-            {
-                refused.Add(target);
-            }
-        }
-
-        if (refused.Count > 0)
-        {
-            return VerificationFailed(refused);
-        }
-
-        var content = new Dictionary<string, object?>(StringComparer.Ordinal)
-        {
-            [NotificationMembers.Notification] = new Dictionary<string, object?>(StringComparer.Ordinal)
-            {
-                [NotificationMembers.VerificationRequest] = true, [NotificationMembers.SubscriptionReference] = SubscriptionReference, [AttributeNames.Creator] = creator,
-            },
-        };
-        var verified = await Delivery.SendNow(new PendingNotification(string.Concat(ResourceId, ":vrq"), targets, content, 0));
-        var unverified = targets.Where(t => !verified.Contains(t)).ToList();
-        return unverified.Count == 0 ? null : VerificationFailed(unverified);
-    }
-
-    private static ResourceResponse VerificationFailed(List<string> targets) =>
-        ResourceResponse.Error(ResponseStatusCode.SubscriptionVerificationInitiationFailed,
-            $"verification of notification target(s) {string.Join(", ", targets)} failed");
-
-    /// <summary>
-    /// Whether <paramref name="creator"/> holds NOTIFY on <paramref name="target"/>: always for a URL (verified by its
-    /// receiver) and for CAdmin; for a resource ID of this CSE (bare or SP-relative) as the target's access rules say
-    /// (its <c>acpi</c>, else its owner only); never for one that does not exist.
-    /// </summary>
-    private async ValueTask<bool> MayNotify(string creator, string target)
-    {
-        if (target.Contains("://", StringComparison.Ordinal) || IsAdmin(creator))
-        {
-            return true;
-        }
-
-        var ri = target.StartsWith(Options.CseId + "/", StringComparison.Ordinal) ? target[(Options.CseId.Length + 1)..] : target;
-        return GrainFactory.GetClusterResource(ri, Options.CseBaseId) is { } grain && await grain.Allows(creator, Operation.Notify);
-    }
+    private async Task<ResourceResponse?> Verify(Dictionary<string, object?> attributes, string? updater) =>
+        await NotificationTargetVerifier.Verify(GrainFactory, Options, SubscriptionReference, ResourceId, attributes, updater,
+            attributes.AssociatedCrossResourceSubscriptions());
 
     private Dictionary<string, object?> EventNotification(ResourceEvent resourceEvent) =>
         NotificationContent.ForEvent(resourceEvent, State.Attributes, SubscriptionReference);

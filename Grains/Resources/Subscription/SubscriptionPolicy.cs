@@ -49,6 +49,7 @@ internal static class SubscriptionPolicy
             new(AttributeNames.GroupId, "groupID", ValueKind.String, Presence.Optional, Presence.Optional),
             new(AttributeNames.NotificationForwardingUri, "notificationForwardingURI", ValueKind.String, Presence.Optional, Presence.Optional),
             new(AttributeNames.NotificationStatsEnable, "notificationStatsEnable", ValueKind.Boolean, Presence.Optional, Presence.Optional),
+            new(AttributeNames.AssociatedCrossResourceSub, "associatedCrossResourceSub", ValueKind.StringList, Presence.Optional, Presence.Optional),
             new(AttributeNames.EventNotificationOriginator, "eventNotificationOriginator", ValueKind.Boolean, Presence.Optional, Presence.Optional),
             new(AttributeNames.NotificationStatsInfo, "notificationStatsInfo", ValueKind.Any, Presence.NotPresent, Presence.NotPresent)),
         check: Check,

@@ -12,8 +12,10 @@ namespace VirtualIoT.Grains.Resources.TimeSyncBeacon;
 /// as ACME sends it. A one-shot grain timer, re-armed for the next beacon (or the expiration time, whichever comes
 /// first), keeps the grain active and the beacons on time; the beacon is handed to the delivery worker, which sends
 /// it outside this grain's turn, once and without retry (a late beacon is a wrong one). A reminder brings the grain
-/// back after a silo failure, within <see cref="s_watch"/>. A beacon with <c>bcnc</c> 2 (loss of synchronization) is
-/// stored and served but sends nothing (ACME does not detect the loss either).
+/// back after a silo failure, within <see cref="s_watch"/>. A beacon with <c>bcnc</c> 2 (loss of synchronization)
+/// lists itself with its requester's <see cref="ITimeSyncRequesterGrain"/> and sends the same beacon when a request
+/// of <c>bcnr</c> carries an originating timestamp (<c>ot</c>) more than <c>bcnt</c> away from the CSE's time, at most
+/// one every <see cref="TimeSync.BeaconHoldOff"/>.
 /// </summary>
 internal sealed partial class TimeSyncBeaconGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
@@ -34,6 +36,12 @@ internal sealed partial class TimeSyncBeaconGrain(
 
     // When the next beacon is due (UTC); null while no timer is armed.
     private DateTime? _beaconDue;
+
+    // When the last loss-of-synchronization beacon left (UTC).
+    private DateTime _lastLossBeacon = DateTime.MinValue;
+
+    // The requester a loss-of-synchronization beacon stops watching with the update being made.
+    private string? _unwatched;
 
     protected override ResourcePolicy Policy => TimeSyncBeaconPolicy.Rules;
 
@@ -74,6 +82,50 @@ internal sealed partial class TimeSyncBeaconGrain(
         {
             await KeepWatch();
         }
+
+        if (WatchedRequester(State.Attributes) is { } requester)
+        {
+            await ListWithRequester(requester, watch: true);
+        }
+    }
+
+    public async ValueTask<bool> LostSynchronization(string requester, TimeSpan drift)
+    {
+        var now = UtcNow;
+        if (!IsLive(OneM2MTime.Format(now)) || WatchedRequester(State.Attributes) != requester)
+        {
+            return false;
+        }
+
+        if (!OneM2MTime.TryParseDuration(State.Attributes.GetValueOrDefault(Threshold) as string, out var threshold)
+            || drift.Duration() <= threshold || now - _lastLossBeacon < TimeSync.BeaconHoldOff)
+        {
+            return true;
+        }
+
+        _lastLossBeacon = now;
+        await Send(string.Concat(ResourceId, ":los:", now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)), now);
+        return true;
+    }
+
+    /// <summary>The requester a beacon with <paramref name="attributes"/> watches (<c>bcnr</c> with <c>bcnc</c> 2); null for any other.</summary>
+    private static string? WatchedRequester(Dictionary<string, object?> attributes) =>
+        attributes.Long(Criteria) == LossOfSynchronization && attributes.GetValueOrDefault(Requester) is string { Length: > 0 } requester
+            ? requester
+            : null;
+
+    /// <summary>Lists this beacon with <paramref name="requester"/>, or takes it off; a failure is logged (the list heals itself on use).</summary>
+    private async Task ListWithRequester(string requester, bool watch)
+    {
+        try
+        {
+            var grain = GrainFactory.GetGrain<ITimeSyncRequesterGrain>(requester);
+            await (watch ? grain.Watch(ResourceId) : grain.Unwatch(ResourceId));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            LogRequesterNotChanged(Logger, exception, ResourceId, requester);
+        }
     }
 
     /// <summary>
@@ -83,8 +135,10 @@ internal sealed partial class TimeSyncBeaconGrain(
     /// </summary>
     protected override ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
+        _unwatched = null;
         if (accepted.ContainsKey(Criteria) && updated.Long(Criteria) != State.Attributes.Long(Criteria))
         {
+            _unwatched = WatchedRequester(State.Attributes);
             foreach (var name in (string[])[Interval, Threshold, Requester])
             {
                 if (!accepted.ContainsKey(name))
@@ -118,12 +172,23 @@ internal sealed partial class TimeSyncBeaconGrain(
             // while the grain is active, and a stale reminder finds nothing to watch and forgets itself.
             _ = PeriodOf(State.Attributes) is null ? ForgetWatch() : KeepWatch();
         }
+
+        if (_unwatched is { } requester)
+        {
+            // Not awaited either: a beacon that no longer watches answers so, and the requester's list drops it then.
+            _unwatched = null;
+            _ = ListWithRequester(requester, watch: false);
+        }
     }
 
     protected override async Task WillBeDeleted()
     {
         Disarm();
         await ForgetWatch();
+        if (WatchedRequester(State.Attributes) is { } requester)
+        {
+            await ListWithRequester(requester, watch: false);
+        }
     }
 
     /// <summary>
@@ -210,7 +275,7 @@ internal sealed partial class TimeSyncBeaconGrain(
 
         if (_beaconDue is { } due && now >= due - s_early)
         {
-            await Send(due, now);
+            await Send(string.Concat(ResourceId, ":", due.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)), now);
             Arm(after: due);
         }
         else
@@ -219,8 +284,8 @@ internal sealed partial class TimeSyncBeaconGrain(
         }
     }
 
-    /// <summary>Hands the beacon for <paramref name="due"/> to the delivery worker (one-way: this turn does not wait for the targets).</summary>
-    private async Task Send(DateTime due, DateTime now)
+    /// <summary>Hands the beacon <paramref name="notificationId"/> to the delivery worker (this turn does not wait for the targets).</summary>
+    private async Task Send(string notificationId, DateTime now)
     {
         if (State.Attributes.GetValueOrDefault(NotificationUris) is not List<object?> uris || uris.Count == 0)
         {
@@ -234,8 +299,7 @@ internal sealed partial class TimeSyncBeaconGrain(
         };
         var content = new Dictionary<string, object?>(1, StringComparer.Ordinal) { ["m2m:tsbn"] = beacon };
         var targets = uris.OfType<string>().ToList();
-        var notification = new PendingNotification(string.Concat(ResourceId, ":", due.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            targets, content, 0);
+        var notification = new PendingNotification(notificationId, targets, content, 0);
         await GrainFactory.GetGrain<IDeliveryGrain>(0).Post(notification);
         LogBeaconSent(Logger, ResourceId, targets.Count);
     }
@@ -273,6 +337,9 @@ internal sealed partial class TimeSyncBeaconGrain(
 
     [LoggerMessage(EventId = 2902, Level = LogLevel.Warning, Message = "The watch reminder of time sync beacon {ResourceId} could not be changed now; beacons run while the grain is active")]
     private static partial void LogWatchNotChanged(ILogger logger, Exception exception, string resourceId);
+
+    [LoggerMessage(EventId = 2905, Level = LogLevel.Warning, Message = "Time sync beacon {ResourceId} could not change its listing with requester {Requester}")]
+    private static partial void LogRequesterNotChanged(ILogger logger, Exception exception, string resourceId, string requester);
 
     [LoggerMessage(EventId = 2903, Level = LogLevel.Warning, Message = "Time sync beacon {ResourceId} expired but could not be deleted now; the next access deletes it")]
     private static partial void LogExpiryFailed(ILogger logger, Exception exception, string resourceId);

@@ -119,9 +119,9 @@ internal static class TimeSyncBeaconPolicy
         }
 
         if (attributes.GetValueOrDefault(Threshold) is string threshold
-            && (!OneM2MTime.TryParseDuration(threshold, out var limit) || limit <= TimeSpan.Zero))
+            && (!OneM2MTime.TryParseDuration(threshold, out var limit) || limit < TimeSync.SmallestDrift))
         {
-            return OneM2MError.BadRequest($"bcnt (beaconThreshold) '{threshold}' must be a positive ISO 8601 duration (PT10S)");
+            return OneM2MError.BadRequest($"bcnt (beaconThreshold) '{threshold}' must be an ISO 8601 duration of at least {TimeSync.SmallestDrift.TotalSeconds:0} s (PT10S)");
         }
 
         // On update the grain checks the merged resource (the request alone does not say the final criteria).

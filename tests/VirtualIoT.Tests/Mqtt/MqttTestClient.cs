@@ -86,7 +86,12 @@ public sealed class MqttTestClient : IAsyncDisposable
         configure?.Invoke(builder);
         var options = builder.Build();
         using var timeout = new CancellationTokenSource(s_timeout);
-        await client.ConnectAsync(options, timeout.Token);
+        var connack = await client.ConnectAsync(options, timeout.Token);
+        if (connack.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new InvalidOperationException($"CONNECT of '{clientId}' refused: {connack.ResultCode} {connack.ReasonString}");
+        }
+
         return result;
     }
 

@@ -36,7 +36,7 @@ public sealed class ProtocolErrorTests(CseFixture fixture)
         { "application/json;ty=abc", ValidContainer, 4000 }, // non-numeric ty
         { "application/json;ty=0", ValidContainer, 4000 }, // ty 0
         { "application/json;ty=1", """{"m2m:acp":{"pv":{"acr":[]},"pvs":{"acr":[]}}}""", 4000 }, // ACP whose pvs has no rule
-        { "application/json;ty=48", """{"m2m:crs":{}}""", 5001 }, // crossResourceSubscription (not implemented)
+        { "application/json;ty=48", """{"m2m:crs":{"twt":1,"tws":"PT5S","nu":["http://127.0.0.1:9/n"]}}""", 4000 }, // crossResourceSubscription without rrat or srat
         { "application/json;ty=28", """{"cod:tempe":{"cnd":"x","curT0":1.5}}""", 4000 }, // flexContainer: cnd not the specialization's
         { "application/json", ValidContainer, 4000 }, // POST without ty is a notify to a non-notifiable target
         { "text/plain;ty=3", ValidContainer, 4015 }, // unsupported media type

@@ -15,6 +15,7 @@ internal static class TimeSyncBeacons
     public static readonly string[] Scenarios =
     [
         "a periodic beacon reaches its targets, never early",
+        "a loss of synchronization of the requester brings a beacon",
         "criteria, interval, threshold and requester follow their rules",
         "access control, discovery, result content and subscriptions",
         "a beacon expires and stops",
@@ -41,6 +42,7 @@ internal static class TimeSyncBeacons
         await (scenario switch
         {
             "a periodic beacon reaches its targets, never early" => Periodic(context),
+            "a loss of synchronization of the requester brings a beacon" => LossOfSynchronization(context),
             "criteria, interval, threshold and requester follow their rules" => Rules(context),
             "access control, discovery, result content and subscriptions" => Common(context),
             "a beacon expires and stops" => Expiry(context),
@@ -111,6 +113,7 @@ internal static class TimeSyncBeacons
             ("\"bcnc\":2,\"bcni\":\"PT10S\",\"bcnr\":\"" + c.Ae + "\"," + c.Targets, "bcni with loss of synchronization"),
             ("\"bcnc\":2," + c.Targets, "loss of synchronization without bcnr"),
             ("\"bcnc\":2,\"bcnr\":\"" + c.Ae + "\",\"bcnt\":\"PT0S\"," + c.Targets, "bcnt not positive"),
+            ("\"bcnc\":2,\"bcnr\":\"" + c.Ae + "\",\"bcnt\":\"PT0.5S\"," + c.Targets, "bcnt below a second"),
             ("\"bcnc\":1,\"mni\":3," + c.Targets, "an attribute the type lacks"),
             ("\"bcnc\":1,\"et\":\"20000101T000000\"," + c.Targets, "a past et"),
         };
@@ -143,6 +146,31 @@ internal static class TimeSyncBeacons
         Assert.Null(periodicNow["bcnt"]);
         Assert.Null(periodicNow["bcnr"]);
         (await c.Http.Delete("cse-in/tsb" + c.Ae, OneM2MClient.Admin)).Is(2002);
+        (await c.Wire.RetrieveSentAt(c.AePath, c.Ae, "yesterday")).Is(4000);
+    }
+
+    private static async Task LossOfSynchronization(Context c)
+    {
+        var beacon = (await c.Beacon("\"rn\":\"sync\",\"bcnc\":2,\"bcnr\":\"" + c.Ae + "\",\"bcnt\":\"PT10M\"," + c.Targets)).Is(2001).Resource("m2m:tsb");
+        var ri = beacon["ri"]!.GetValue<string>();
+        var stranger = "Ctsb" + Guid.NewGuid().ToString("N")[..12];
+        (await c.Http.Create("cse-in", stranger, 2, $$$"""{"m2m:ae":{"rn":"{{{stranger}}}","api":"Ntsb","rr":false,"srv":["4"]}}""")).Is(2001);
+
+        // In step, within bcnt, or another originator's clock: no beacon. Each is answered before the drifted request goes.
+        (await c.Wire.RetrieveSentAt(c.AePath, c.Ae, M2MTime.FromNow(TimeSpan.Zero))).Is(2000);
+        (await c.Wire.RetrieveSentAt(c.AePath, c.Ae, M2MTime.FromNow(TimeSpan.FromMinutes(-5)))).Is(2000);
+        (await c.Wire.RetrieveSentAt("cse-in/" + stranger, stranger, M2MTime.FromNow(TimeSpan.FromHours(-1)))).Is(2000);
+        var drifted = DateTime.UtcNow;
+        (await c.Wire.RetrieveSentAt(c.AePath, c.Ae, M2MTime.FromNow(TimeSpan.FromHours(-1)))).Is(2000);
+
+        var received = await c.Receiver.WaitFor(r => c.BeaconsOf(ri).Count >= 1, "the loss-of-synchronization beacon of " + ri);
+
+        var sent = c.BeaconsOf(ri);
+        Assert.Single(sent);
+        var ctm = M2MTime.Parse(sent[0]["ctm"]!.GetValue<string>());
+        Assert.True(ctm >= drifted.AddSeconds(-1), $"the beacon (ctm {ctm:O}) came before the drifted request ({drifted:O})");
+        Assert.Equal("/id-in", received.First(r => r.Body.Contains(ri, StringComparison.Ordinal)).Headers["X-M2M-Origin"]);
+        (await c.Wire.Delete(c.AePath + "/sync", c.Ae)).Is(2002);
     }
 
     private static async Task Common(Context c)

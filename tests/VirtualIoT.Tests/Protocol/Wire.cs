@@ -44,6 +44,9 @@ internal abstract class Wire : IAsyncDisposable
 
     public Task<WireResponse> Delete(string to, string originator) => Send(4, to, originator);
 
+    /// <summary>A retrieve whose originating timestamp (<c>ot</c>, <c>X-M2M-OT</c>) is <paramref name="originatingTimestamp"/>.</summary>
+    public abstract Task<WireResponse> RetrieveSentAt(string to, string originator, string originatingTimestamp);
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
@@ -58,6 +61,12 @@ internal sealed class HttpWire(OneM2MClient client) : Wire
         var response = await client.Send(method, "/" + to, originator, body, ty is { } t ? $"application/json;ty={t}" : "application/json");
         return new WireResponse(response.Rsc, response.Json, response.Body);
     }
+
+    public override async Task<WireResponse> RetrieveSentAt(string to, string originator, string originatingTimestamp)
+    {
+        var response = await client.Send(HttpMethod.Get, "/" + to, originator, headers: new Dictionary<string, string> { ["X-M2M-OT"] = originatingTimestamp });
+        return new WireResponse(response.Rsc, response.Json, response.Body);
+    }
 }
 
 /// <summary>The MQTT binding.</summary>
@@ -67,11 +76,28 @@ internal sealed class MqttWire(MqttFixture fixture) : Wire
 
     public override string Name => "mqtt";
 
-    public override async Task<WireResponse> Send(int op, string to, string originator, int? ty = null, string? body = null)
+    public override Task<WireResponse> Send(int op, string to, string originator, int? ty = null, string? body = null) =>
+        Send(op, to, originator, ty, body, null);
+
+    public override Task<WireResponse> RetrieveSentAt(string to, string originator, string originatingTimestamp) =>
+        Send(2, to, originator, null, null, new JsonObject { ["ot"] = originatingTimestamp });
+
+    private async Task<WireResponse> Send(int op, string to, string originator, int? ty, string? body, JsonObject? extra)
     {
         var client = await _clients.GetOrAdd(originator, o => MqttBindingTests.ConnectDeviceAsync(fixture, o));
         var rqi = MqttBindingTests.NewRqi();
         var (target, parameters) = QueryAsParameters(to);
+        if (extra is not null)
+        {
+            var merged = parameters is null ? new JsonObject() : JsonNode.Parse(parameters)!.AsObject();
+            foreach (var (key, value) in extra)
+            {
+                merged[key] = value?.DeepClone();
+            }
+
+            parameters = merged.ToJsonString();
+        }
+
         var response = await client.RequestAsync(MqttBindingTests.RequestTopic(originator),
             MqttBindingTests.Primitive(op, target, originator, rqi, ty, body, parameters), rqi);
         return new WireResponse(response.Rsc, response.Content, response.Text);
