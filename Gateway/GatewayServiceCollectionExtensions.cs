@@ -8,6 +8,7 @@ using VirtualIoT.Gateway.Http;
 using VirtualIoT.Gateway.Mqtt;
 using VirtualIoT.Gateway.Notifications;
 using VirtualIoT.Gateway.Pipeline;
+using VirtualIoT.Gateway.Remote;
 using VirtualIoT.Gateway.Security;
 using VirtualIoT.Gateway.WebSockets;
 
@@ -46,6 +47,11 @@ public static class GatewayServiceCollectionExtensions
             new AddressCache(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.AddressCacheSize));
         services.TryAddSingleton<AddressResolver>();
         services.TryAddSingleton<RequestDispatcher>();
+        services.TryAddSingleton<RemoteCseForwarder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CseOptions>, RegistrarOptionsValidator>());
+        services.AddHostedService<RegistrarConnection>();
+        services.AddHttpClient(RemoteCseForwarder.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
         services.TryAddSingleton<RequestOrigins>();
         services.TryAddSingleton<HttpGateway>();
 

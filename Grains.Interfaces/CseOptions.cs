@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace VirtualIoT;
 
 /// <summary>Identity and limits of this CSE. Section <c>Cse</c> of configuration.</summary>
-public sealed class CseOptions
+public sealed partial class CseOptions
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Cse";

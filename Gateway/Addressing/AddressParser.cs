@@ -4,7 +4,8 @@ namespace VirtualIoT.Gateway.Addressing;
 /// Parses the HTTP request path into a <see cref="ParsedAddress"/> (docs/protocol.md §5, TS-0009 6.2.2):
 /// CSE-relative (<c>/cse-in/app</c>, <c>/-/app</c>, <c>/Cmyapp</c>, hybrid <c>/cnt7Fk2/la</c>),
 /// SP-relative (<c>/~/id-in/…</c>) and absolute (<c>/_/virtualiot.example.com/id-in/…</c>).
-/// An address of another CSE or service provider is 4004: a lone IN-CSE has nowhere to forward it. A malformed
+/// An address of another CSE of this service provider is a <see cref="ParsedAddress.Remote"/> one, forwarded to that
+/// CSE; an address of another service provider is 4004. A malformed
 /// address (a trailing or doubled <c>/</c>, a bare SP-relative <c>/id-in</c> or absolute <c>//sp/id-in</c> without a
 /// resource part) is 4000, as in ACME's grammar.
 /// </summary>
@@ -52,9 +53,10 @@ public static class AddressParser
         if (span.StartsWith("~/"))
         {
             address = address[2..];
+            var spRelative = address;
             if (!TrySkipCseId(ref address, cse))
             {
-                return OneM2MError.NotFound($"'{path}' addresses another CSE; this CSE is {cse.CseId} and does not forward");
+                return AnotherCse(path, spRelative);
             }
 
             if (address.IsEmpty)
@@ -76,9 +78,10 @@ public static class AddressParser
                 return OneM2MError.NotFound($"'{path}' addresses another service provider; this is //{cse.SpHost}");
             }
 
+            var sameSp = address;
             if (!TrySkipCseId(ref address, cse))
             {
-                return OneM2MError.NotFound($"'{path}' addresses another CSE; this CSE is {cse.CseId} and does not forward");
+                return AnotherCse(path, sameSp);
             }
 
             if (address.IsEmpty)
@@ -104,6 +107,19 @@ public static class AddressParser
 
         var baseId = firstSpan.SequenceEqual(cse.CseBaseId) ? cse.CseBaseId : first.ToString();
         return new ParsedAddress(baseId, address, cseRelative);
+    }
+
+    // An SP-relative address of another CSE of this service provider (CSE-ID and resource part, as TS-0001 7.2 has
+    // them): forwarded to that CSE, whose own parser judges the resource part.
+    private static ParseResult<ParsedAddress> AnotherCse(string path, ReadOnlyMemory<char> spRelative)
+    {
+        var slash = spRelative.Span.IndexOf('/');
+        if (slash <= 0)
+        {
+            return OneM2MError.BadRequest($"'{path}' is a CSE-ID without a resource part");
+        }
+
+        return ParsedAddress.Remote(string.Concat("/", spRelative.Span[..slash]), string.Concat("/", spRelative.Span));
     }
 
     // Consumes the CSE-ID segment of an SP-relative or absolute address; false when it is not ours.

@@ -15,7 +15,22 @@ public readonly struct ParsedAddress
         CseRelative = cseRelative;
     }
 
-    /// <summary>Resource ID the address starts from: the CSEBase's for structured addresses.</summary>
+    /// <summary>
+    /// An address of a resource on another CSE of this service provider (<c>/id-mn/cse-mn/app</c>): a request to it is
+    /// forwarded (retargeted) to that CSE.
+    /// </summary>
+    /// <param name="cseId">The other CSE's SP-relative CSE-ID (<c>/id-mn</c>).</param>
+    /// <param name="target">The whole SP-relative address (<c>/id-mn/cse-mn/app</c>).</param>
+    public static ParsedAddress Remote(string cseId, string target) =>
+        new(cseId, ReadOnlyMemory<char>.Empty, ReadOnlyMemory<char>.Empty) { RemoteTarget = target };
+
+    /// <summary>For an address on another CSE (<see cref="Remote"/>): the SP-relative address to forward to; else null.</summary>
+    public string? RemoteTarget { get; private init; }
+
+    /// <summary>True when the address names a resource on another CSE (<see cref="Remote"/>).</summary>
+    public bool IsRemote => RemoteTarget is not null;
+
+    /// <summary>Resource ID the address starts from: the CSEBase's for structured addresses; the CSE-ID of a <see cref="Remote"/> address.</summary>
     public string BaseId { get; }
 
     /// <summary>Resource names below <see cref="BaseId"/>, separated by <c>/</c>; empty when the address is the resource itself.</summary>

@@ -56,10 +56,10 @@ public static partial class MqttRequestParser
             return OneM2MError.BadRequest("ty is missing; a create (op 1) names the type of the resource to create");
         }
 
-        if (topic?.Kind == MqttTopicKind.Registration && !(operation == Operation.Create && resourceType == ResourceType.AE))
+        if (topic?.Kind == MqttTopicKind.Registration && !(operation == Operation.Create && resourceType is ResourceType.AE or ResourceType.RemoteCSE))
         {
-            // As ACME: the registration topic carries AE registrations only.
-            return OneM2MError.BadRequest("a reg_req topic carries only AE registrations (op 1, ty 2)");
+            // As ACME: the registration topic carries AE and remote CSE registrations only.
+            return OneM2MError.BadRequest("a reg_req topic carries only registrations (op 1, ty 2 or 16)");
         }
 
         if (string.IsNullOrEmpty(to))

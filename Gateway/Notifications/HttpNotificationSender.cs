@@ -23,7 +23,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     private readonly TimeSpan _exchangeTimeout = notificationOptions.Value.SendTimeout;
 
     /// <summary>Largest response body read as a forwarded NOTIFY's answer content; a larger one is dropped.</summary>
-    public const int MaxAnswerBytes = 1024 * 1024;
+    public const int MaxAnswerBytes = OneM2MHttpResponse.MaxContentBytes;
 
     /// <summary>Name of the HTTP client used for notifications.</summary>
     public const string ClientName = "VirtualIoT.Notifications";
@@ -85,64 +85,13 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         try
         {
             using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            ResponseStatusCode status;
-            if (response.Headers.TryGetValues(OneM2MHeaders.ResponseStatusCode, out var values)
-                && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var rsc))
-            {
-                status = (ResponseStatusCode)rsc;
-            }
-            else
-            {
-                // A receiver that is not a oneM2M entity may answer plain HTTP: a 2xx counts as received.
-                status = response.IsSuccessStatusCode ? ResponseStatusCode.Ok
-                    : (int)response.StatusCode >= 500 ? ResponseStatusCode.InternalServerError : ResponseStatusCode.BadRequest;
-            }
-
-            return new NotificationAnswer(status, readContent ? await ReadContentAsync(response.Content, cancellationToken) : null);
+            var status = OneM2MHttpResponse.Status(response);
+            return new NotificationAnswer(status, readContent ? await OneM2MHttpResponse.ReadContentAsync(response.Content, cancellationToken) : null);
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
         {
             return null;
         }
-    }
-
-    // The response's body as a value tree when it is a oneM2M serialization (by Content-Type) of at most
-    // MaxAnswerBytes; otherwise, or when it is malformed, none: the status alone is the answer.
-    private static async Task<Dictionary<string, object?>?> ReadContentAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength is 0 or > MaxAnswerBytes
-            || content.Headers.ContentType?.MediaType is not { } mediaType
-            || !SerializationFormats.TryFromMediaType(mediaType, out var serialization))
-        {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(512);
-        await using (var stream = await content.ReadAsStreamAsync(cancellationToken))
-        {
-            while (true)
-            {
-                var read = await stream.ReadAsync(buffer.GetMemory(4096), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                buffer.Advance(read);
-                if (buffer.WrittenCount > MaxAnswerBytes)
-                {
-                    return null;
-                }
-            }
-        }
-
-        if (buffer.WrittenCount == 0)
-        {
-            return null;
-        }
-
-        var document = Representation.ParseAnyDocument(serialization, new ReadOnlySequence<byte>(buffer.WrittenMemory));
-        return document.IsSuccess ? document.Value : null;
     }
 }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Remote;
 using VirtualIoT.Gateway.Security;
 
 namespace VirtualIoT.Gateway.Pipeline;
@@ -28,6 +29,7 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     private readonly TimeSpan _maxExecutionDelay;
     private readonly TimeSpan _pollWait;
     private readonly SiloLossSignal? _siloLoss;
+    private readonly RemoteCseForwarder? _forwarder;
 
     /// <summary>Creates the dispatcher.</summary>
     /// <param name="grains">The cluster's grains.</param>
@@ -36,13 +38,15 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     /// <param name="admission">Request limits.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="siloLoss">A standalone gateway's signal of a lost silo (null in a silo, whose runtime breaks calls to dead silos itself).</param>
+    /// <param name="forwarder">Retargeting of requests addressed to other CSEs (null: such requests are 4004).</param>
     public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, RequestAdmission admission, ILogger<RequestDispatcher> logger,
-        SiloLossSignal? siloLoss = null)
+        SiloLossSignal? siloLoss = null, RemoteCseForwarder? forwarder = null)
         : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger, admission, options!.Value.GroupFanOutParallelism)
     {
         _maxExecutionDelay = options!.Value.MaxExecutionDelay;
         _pollWait = options.Value.PollWait;
         _siloLoss = siloLoss;
+        _forwarder = forwarder;
     }
 
     /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock) and optional limits.</summary>
@@ -153,9 +157,16 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
         return DispatchAdmittedAsync(request, address, cancellationToken);
     }
 
-    // A request past admission: a NOTIFY forwarded, anything else through the retry loop.
+    // A request past admission: one for another CSE retargeted, a NOTIFY forwarded, anything else through the retry loop.
     private ValueTask<ResourceResponse> DispatchAdmittedAsync(ResourceRequest request, ParsedAddress address, CancellationToken cancellationToken)
     {
+        if (address.IsRemote)
+        {
+            return _forwarder is null
+                ? new(ResourceResponse.Error(ResponseStatusCode.NotFound, $"'{address.RemoteTarget}' addresses another CSE, and this gateway does not forward"))
+                : _forwarder.ForwardAsync(request, address, _failures.Time, cancellationToken);
+        }
+
         if (request.Operation == Operation.Notify)
         {
             return ForwardNotifyAsync(request, address);

@@ -44,7 +44,7 @@ public static class ResourceTypeRegistry
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
-                ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon,
+                ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.RemoteCSE,
             ],
             HasNotificationTargetSelfReference = true,
         },
@@ -155,12 +155,18 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<ICrossResourceSubscriptionGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
+        new()
+        {
+            // A registered CSE (TS-0001 9.6.4). Named after its CSE-ID (as ACME names it), so /<csi>/… finds it by name.
+            Type = ResourceType.RemoteCSE, ShortName = "csr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "csr",
+            Grain = static (grains, ri) => grains.GetGrain<IRemoteCseGrain>(ri),
+            Parents = [ResourceType.CSEBase], Announceable = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
     private static readonly PendingResourceType[] s_pending =
     [
-        new(ResourceType.RemoteCSE, "csr", [ResourceType.CSEBase]),
         new(ResourceType.SemanticDescriptor, "smd",
             [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
     ];

@@ -14,6 +14,7 @@ using VirtualIoT.Grains.Resources.NotificationTargetMgmtPolicyRef;
 using VirtualIoT.Grains.Resources.NotificationTargetPolicy;
 using VirtualIoT.Grains.Resources.PolicyDeletionRules;
 using VirtualIoT.Grains.Resources.PollingChannel;
+using VirtualIoT.Grains.Resources.RemoteCse;
 using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Schedule;
 using VirtualIoT.Grains.Resources.Subscription;
@@ -59,6 +60,7 @@ internal static class Policies
         LocationPolicyRules.Rules,
         TimeSyncBeaconPolicy.Rules,
         CrossResourceSubscriptionPolicy.Rules,
+        RemoteCsePolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

@@ -73,6 +73,12 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     protected bool IsLive(string now) => Exists && !IsExpired(now);
 
+    /// <summary>The live resource's points of access (<c>poa</c> of an AE or a remoteCSE); none when it has none or is gone.</summary>
+    protected IReadOnlyList<string> LivePointsOfAccess() =>
+        IsLive(Now()) && State.Attributes.TryGetValue("poa", out var poa) && poa is List<object?> addresses
+            ? addresses.OfType<string>().ToList()
+            : [];
+
     /// <summary>False when the request reached this grain by a name that is not its resource's (a stale cached address).</summary>
     protected bool IsAddressedByName(ResourceRequest request) =>
         request.ExpectedName is not { } name || (State.Attributes.TryGetValue(AttributeNames.ResourceName, out var rn) && name == rn as string);

@@ -33,10 +33,7 @@ internal sealed partial class AeGrain(
             : ResourceResponse.Missing();
     }
 
-    public ValueTask<IReadOnlyList<string>> PointsOfAccess() =>
-        ValueTask.FromResult<IReadOnlyList<string>>(IsLive(Now()) && State.Attributes.TryGetValue("poa", out var poa) && poa is List<object?> addresses
-            ? addresses.OfType<string>().ToList()
-            : []);
+    public ValueTask<IReadOnlyList<string>> PointsOfAccess() => ValueTask.FromResult(LivePointsOfAccess());
 
     public ValueTask<string?> PollingChannel()
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Resources.RemoteCse;
 
 namespace VirtualIoT.Grains.Resources.CseBase;
 
@@ -42,14 +43,16 @@ internal sealed partial class CseBaseGrain(
             [AttributeNames.ParentId] = "",
             [AttributeNames.CreationTime] = created,
             [AttributeNames.LastModifiedTime] = created,
-            ["cst"] = (long)CseType.InfrastructureNode,
+            ["cst"] = (long)Options.Type,
             ["csi"] = Options.CseId,
             ["srt"] = s_supportedTypes,
             ["srv"] = s_supportedReleases,
-            ["poa"] = new List<object?>(),
+            ["poa"] = new List<object?>(Options.PointsOfAccess),
         };
         if (!Exists || State.Path != Options.CseBaseName || State.Attributes.Count != attributes.Count
-            || !(State.Attributes.GetValueOrDefault("srt") is List<object?> stored && stored.SequenceEqual(s_supportedTypes)))
+            || !(State.Attributes.GetValueOrDefault("srt") is List<object?> stored && stored.SequenceEqual(s_supportedTypes))
+            || !Equals(State.Attributes.GetValueOrDefault("cst"), attributes["cst"])
+            || !(State.Attributes.GetValueOrDefault("poa") is List<object?> poa && poa.SequenceEqual(Options.PointsOfAccess)))
         {
             State.Type = ResourceType.CSEBase;
             State.Attributes = attributes;
@@ -107,7 +110,12 @@ internal sealed partial class CseBaseGrain(
 
         // Anyone may ask to register an AE (TS-0001 10.2.2.2: no access control on registration); registered
         // AEs may read the CSEBase and create containers directly under it (as ACME allows).
-        if (request.Operation == Operation.Create && request.ResourceType == ResourceType.AE)
+        if (request.Operation == Operation.Create && request.ResourceType is ResourceType.AE or ResourceType.RemoteCSE)
+        {
+            return true;
+        }
+
+        if (request.Operation == Operation.Retrieve && await IsRegisteredCse(originator))
         {
             return true;
         }
@@ -149,6 +157,11 @@ internal sealed partial class CseBaseGrain(
         else
         {
             ri = ResourceIds.NewId(policy.Type);
+        }
+
+        if (policy.Type == ResourceType.RemoteCSE && RegisterRemoteCse(request.Originator, accepted) is { } refused)
+        {
+            return ResourceResponse.Error(refused);
         }
 
         var recordKey = assigned ? ri : request.Originator;
@@ -195,7 +208,12 @@ internal sealed partial class CseBaseGrain(
             }
 
             var path = string.Concat(State.Path, "/", name);
-            var owner = policy.Type == ResourceType.AE ? ri : request.Originator;
+            var owner = policy.Type switch
+            {
+                ResourceType.AE => ri,
+                ResourceType.RemoteCSE => (string)attributes[RemoteCsePolicy.CseId]!,
+                _ => request.Originator,
+            };
             if (policy.Type == ResourceType.Subscription && Links.Subscriptions.Count == 0)
             {
                 await Events.EnsureReminder();
@@ -219,6 +237,11 @@ internal sealed partial class CseBaseGrain(
             if (created.StatusCode == ResponseStatusCode.Conflict && attempt < 3 && await ReleaseGoneHolder(index, name, ri))
             {
                 continue;
+            }
+
+            if (created.StatusCode == ResponseStatusCode.Conflict && policy.Type == ResourceType.RemoteCSE)
+            {
+                return ResourceResponse.Error(ResponseStatusCode.OriginatorHasAlreadyRegistered, $"a CSE named '{name}' is already registered here");
             }
 
             if (created.StatusCode != ResponseStatusCode.Created)

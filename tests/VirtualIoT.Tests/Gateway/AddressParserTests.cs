@@ -39,17 +39,35 @@ public sealed class AddressParserTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("/~/id-other/cse-in")]
-    [InlineData("/~/id-other")]
-    [InlineData("/~/ID-IN/cse-in")]
-    [InlineData("/_/other.example.com/id-in/cse-in")]
-    [InlineData("/_/virtualiot.example.com/id-other/cse-in")]
-    public void Address_of_another_CSE_is_4004(string path)
+    [InlineData("/~/id-other/cse-in", "/id-other", "/id-other/cse-in")]
+    [InlineData("/~/ID-IN/cse-in", "/ID-IN", "/ID-IN/cse-in")]
+    [InlineData("/_/virtualiot.example.com/id-other/cse-in/app", "/id-other", "/id-other/cse-in/app")]
+    public void Address_of_another_CSE_of_this_service_provider_is_remote(string path, string cseId, string target)
     {
         var result = AddressParser.Parse(path, s_cse);
 
+        Assert.True(result.IsSuccess, result.ToString());
+        Assert.True(result.Value.IsRemote);
+        Assert.Equal(cseId, result.Value.BaseId);
+        Assert.Equal(target, result.Value.RemoteTarget);
+    }
+
+    [Fact]
+    public void Address_of_another_service_provider_is_4004()
+    {
+        var result = AddressParser.Parse("/_/other.example.com/id-in/cse-in", s_cse);
+
         Assert.False(result.IsSuccess, result.ToString());
         Assert.Equal(ResponseStatusCode.NotFound, result.Error.Code);
+    }
+
+    [Fact]
+    public void Another_CSE_ID_without_a_resource_part_is_4000()
+    {
+        var result = AddressParser.Parse("/~/id-other", s_cse);
+
+        Assert.False(result.IsSuccess, result.ToString());
+        Assert.Equal(ResponseStatusCode.BadRequest, result.Error.Code);
     }
 
     [Theory]
@@ -106,7 +124,7 @@ public sealed class AddressParserTests(ITestOutputHelper output)
         Assert.True(structured.IsSuccess);
         Assert.Equal("mn-cse", structured.Value.BaseId);
         Assert.Equal("app", structured.Value.RelativePath.ToString());
-        Assert.Equal(ResponseStatusCode.NotFound, oldDefault.Error?.Code);
+        Assert.True(oldDefault.Value.IsRemote);
     }
 
     [Fact]

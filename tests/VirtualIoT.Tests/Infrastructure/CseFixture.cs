@@ -27,6 +27,9 @@ public class CseFixture : IAsyncLifetime
     protected virtual Task<IReadOnlyDictionary<string, string>> BackendSettings() =>
         Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
 
+    /// <summary>The gateway's loopback port; 0 (default) for any free one.</summary>
+    protected virtual int Port => 0;
+
     public virtual async Task InitializeAsync()
     {
         var backend = await BackendSettings();
@@ -37,7 +40,7 @@ public class CseFixture : IAsyncLifetime
             builder.UseSetting("Orleans:SiloPort", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Orleans:GatewayPort", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             // Kestrel would otherwise also bind appsettings.json's Urls (port 8080), which parallel hosts share.
-            builder.UseSetting("Urls", "http://127.0.0.1:0");
+            builder.UseSetting("Urls", $"http://127.0.0.1:{Port}");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             // The MQTT broker would bind 1883 in every host; these hosts test HTTP only (MqttFixture tests MQTT).
             builder.UseSetting("Mqtt:Enabled", "false");
@@ -48,7 +51,7 @@ public class CseFixture : IAsyncLifetime
                 builder.UseSetting(key, value);
             }
         });
-        _factory.UseKestrel(0);
+        _factory.UseKestrel(Port);
         _factory.StartServer();
         var http = _factory.CreateClient();
         BaseAddress = http.BaseAddress!;

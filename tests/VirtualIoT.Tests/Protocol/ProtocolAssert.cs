@@ -35,6 +35,7 @@ internal static class ProtocolAssert
         [4110] = HttpStatusCode.BadRequest,
         [4117] = HttpStatusCode.Forbidden,
         [5001] = HttpStatusCode.NotImplemented,
+        [5103] = HttpStatusCode.NotFound,
         [5105] = HttpStatusCode.Forbidden,
         [5203] = HttpStatusCode.Forbidden,
         [5204] = HttpStatusCode.InternalServerError,
