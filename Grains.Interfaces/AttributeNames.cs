@@ -30,6 +30,9 @@ public static class AttributeNames
     /// <summary><c>acpi</c>.</summary>
     public const string AccessControlPolicyIds = "acpi";
 
+    /// <summary><c>daci</c> (dynamicAuthorizationConsultationIDs).</summary>
+    public const string DynamicAuthorizationConsultationIds = "daci";
+
     /// <summary><c>lbl</c>.</summary>
     public const string Labels = "lbl";
 

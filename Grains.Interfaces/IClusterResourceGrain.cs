@@ -68,6 +68,18 @@ public interface IClusterResourceGrain : IResourceGrain
     [Alias("SubscriptionChanged"), OneWay]
     ValueTask SubscriptionChanged(SubscriptionFilter filter);
 
+    /// <summary>
+    /// Cluster-internal: <paramref name="filter"/>'s <see cref="SubscriptionFilter.SubscriptionId"/> (an action) is told
+    /// of this resource's events as a subscription is, until <see cref="Unwatch"/>; stored before this returns. False
+    /// when the resource does not exist.
+    /// </summary>
+    [Alias("Watch")]
+    ValueTask<bool> Watch(SubscriptionFilter filter);
+
+    /// <summary>Cluster-internal: the watcher <paramref name="watcherId"/> is gone; one-way, like <see cref="ForgetChild"/>.</summary>
+    [Alias("Unwatch"), OneWay]
+    ValueTask Unwatch(string watcherId);
+
     /// <summary>Every subscription has stored the event; drop it from the outbox.</summary>
     [Alias("EventDispatched"), OneWay]
     ValueTask EventDispatched(string eventId);

@@ -79,6 +79,13 @@ public interface IDeliveryGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Ask")]
     ValueTask<ResponseStatusCode?> Ask(PendingNotification notification);
+
+    /// <summary>
+    /// Like <see cref="Ask"/>, and reads the receiver's content too: a dynamic authorization server's answer
+    /// (<c>m2m:seci</c>). Null when no route answered within the send timeout.
+    /// </summary>
+    [Alias("Consult")]
+    ValueTask<NotificationAnswer?> Consult(PendingNotification notification);
 }
 
 /// <summary>

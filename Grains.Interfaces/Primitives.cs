@@ -247,6 +247,12 @@ public sealed record ResourceResponse(
     /// </summary>
     [Id(6)] public BlockingUpdateApproval? AwaitsApproval { get; init; }
 
+    /// <summary>
+    /// Cluster-internal: set on a 4103 when the target names dynamic authorization consultations (<c>daci</c>); the
+    /// dispatcher consults them and repeats the request. Never sent to a client.
+    /// </summary>
+    [Id(7)] public DynamicAuthorizationQuery? ConsultFirst { get; init; }
+
     /// <summary>An error response.</summary>
     public static ResourceResponse Error(OneM2MError error) => new(error.Code, Message: error.Message);
 

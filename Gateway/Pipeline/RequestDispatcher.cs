@@ -233,6 +233,12 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
                     unrepeatableCallSent = false;
                 }
 
+                if (response.ConsultFirst is { } consult)
+                {
+                    // No policy granted it; the target names dynamic authorization servers (RequestDispatcher.DynamicAuthorization.cs).
+                    response = await ConsultAsync(request, response, consult, target.Value, discovery, cancellationToken);
+                }
+
                 if (request.Operation == Operation.Delete && response.StatusCode == ResponseStatusCode.Deleted && target.Value.SubTarget is null)
                 {
                     _resolver.Forget(address);

@@ -38,7 +38,7 @@ internal static class XmlValueKinds
         ["mnm"] = XmlValueKind.Integer, ["cnm"] = XmlValueKind.Integer, ["csy"] = XmlValueKind.Integer, ["num"] = XmlValueKind.Integer,
         ["fu"] = XmlValueKind.Integer, ["fo"] = XmlValueKind.Integer, ["lim"] = XmlValueKind.Integer, ["lvl"] = XmlValueKind.Integer,
         ["ofst"] = XmlValueKind.Integer, ["sza"] = XmlValueKind.Integer, ["szb"] = XmlValueKind.Integer, ["sts"] = XmlValueKind.Integer,
-        ["stb"] = XmlValueKind.Integer, ["typ"] = XmlValueKind.Integer, ["ec"] = XmlValueKind.Integer, ["rl"] = XmlValueKind.Integer,
+        ["stb"] = XmlValueKind.Integer, ["typ"] = XmlValueKind.Integer, ["dcrp"] = XmlValueKind.Integer, ["evm"] = XmlValueKind.Integer, ["optr"] = XmlValueKind.Integer, ["apy"] = XmlValueKind.Integer, ["ecp"] = XmlValueKind.Integer, ["ec"] = XmlValueKind.Integer, ["rl"] = XmlValueKind.Integer,
         ["pei"] = XmlValueKind.Integer, ["mdn"] = XmlValueKind.Integer, ["mdc"] = XmlValueKind.Integer, ["rqs"] = XmlValueKind.Integer,
         ["rsr"] = XmlValueKind.Integer, ["noec"] = XmlValueKind.Integer, ["rs"] = XmlValueKind.Integer, ["evl"] = XmlValueKind.Integer,
         ["nfu"] = XmlValueKind.Integer, ["nty"] = XmlValueKind.Integer, ["gmty"] = XmlValueKind.Integer, ["gsf"] = XmlValueKind.Integer,
@@ -58,7 +58,7 @@ internal static class XmlValueKinds
         // Booleans.
         ["rr"] = XmlValueKind.Boolean, ["disr"] = XmlValueKind.Boolean, ["vrq"] = XmlValueKind.Boolean, ["sud"] = XmlValueKind.Boolean,
         ["ln"] = XmlValueKind.Boolean, ["acaf"] = XmlValueKind.Boolean, ["mtv"] = XmlValueKind.Boolean, ["sqi"] = XmlValueKind.Boolean,
-        ["da"] = XmlValueKind.Boolean, ["nse"] = XmlValueKind.Boolean, ["rms"] = XmlValueKind.Boolean,
+        ["da"] = XmlValueKind.Boolean, ["nse"] = XmlValueKind.Boolean, ["rms"] = XmlValueKind.Boolean, ["dae"] = XmlValueKind.Boolean, ["vlde"] = XmlValueKind.Boolean, ["sfc"] = XmlValueKind.Boolean, ["svd"] = XmlValueKind.Boolean,
         ["ud"] = XmlValueKind.Boolean, ["in"] = XmlValueKind.Boolean, ["un"] = XmlValueKind.Boolean, ["act"] = XmlValueKind.Boolean,
         ["dea"] = XmlValueKind.Boolean, ["att"] = XmlValueKind.Boolean, ["cus"] = XmlValueKind.Boolean, ["ena"] = XmlValueKind.Boolean,
         ["dis"] = XmlValueKind.Boolean, ["rbo"] = XmlValueKind.Boolean, ["far"] = XmlValueKind.Boolean, ["lga"] = XmlValueKind.Boolean,
@@ -67,7 +67,7 @@ internal static class XmlValueKinds
         // xs:list of text.
         ["lbl"] = XmlValueKind.TextList, ["acpi"] = XmlValueKind.TextList, ["poa"] = XmlValueKind.TextList, ["srv"] = XmlValueKind.TextList,
         ["nu"] = XmlValueKind.TextList, ["at"] = XmlValueKind.TextList, ["aa"] = XmlValueKind.TextList, ["csz"] = XmlValueKind.TextList,
-        ["acor"] = XmlValueKind.TextList, ["mid"] = XmlValueKind.TextList, ["macp"] = XmlValueKind.TextList, ["daci"] = XmlValueKind.TextList,
+        ["acor"] = XmlValueKind.TextList, ["mid"] = XmlValueKind.TextList, ["macp"] = XmlValueKind.TextList, ["daci"] = XmlValueKind.TextList, ["dap"] = XmlValueKind.TextList, ["rels"] = XmlValueKind.TextList, ["dep"] = XmlValueKind.TextList,
         ["rids"] = XmlValueKind.TextList, ["m2m:uril"] = XmlValueKind.TextList, ["ipv4"] = XmlValueKind.TextList,
         ["ipv6"] = XmlValueKind.TextList, ["accc"] = XmlValueKind.TextList, ["atrl"] = XmlValueKind.TextList, ["m2m:atrl"] = XmlValueKind.TextList,
         ["cty"] = XmlValueKind.TextList, ["hael"] = XmlValueKind.TextList, ["hsl"] = XmlValueKind.TextList, ["mgca"] = XmlValueKind.TextList,

@@ -49,10 +49,16 @@ public enum ResourceType
     TimeSeries = 29,
     /// <summary>timeSeriesInstance.</summary>
     TimeSeriesInstance = 30,
+    /// <summary>dynamicAuthorizationConsultation.</summary>
+    DynamicAuthorizationConsultation = 34,
     /// <summary>crossResourceSubscription.</summary>
     CrossResourceSubscription = 48,
     /// <summary>flexContainerInstance.</summary>
     FlexContainerInstance = 58,
     /// <summary>timeSyncBeacon.</summary>
     TimeSyncBeacon = 60,
+    /// <summary>action.</summary>
+    Action = 65,
+    /// <summary>dependency.</summary>
+    Dependency = 66,
 }

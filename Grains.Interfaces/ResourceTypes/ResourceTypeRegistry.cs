@@ -45,6 +45,7 @@ public static class ResourceTypeRegistry
                 ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer, ResourceType.Request, ResourceType.TimeSeries,
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
                 ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.RemoteCSE,
+                ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action, ResourceType.Dependency,
             ],
             HasNotificationTargetSelfReference = true,
         },
@@ -162,13 +163,42 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<IRemoteCseGrain>(ri),
             Parents = [ResourceType.CSEBase], Announceable = true,
         },
+        new()
+        {
+            // Under the CSEBase and an AE (TS-0001 9.6.40; as ACME). Prefix "dac".
+            Type = ResourceType.DynamicAuthorizationConsultation, ShortName = "dac", Ids = ResourceIdScheme.Prefixed, IdPrefix = "dac",
+            Grain = static (grains, ri) => grains.GetGrain<IDynamicAuthorizationConsultationGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+        },
+        new()
+        {
+            // Under what ACME allows it (a content instance has no children here: its descriptor goes on its container).
+            Type = ResourceType.SemanticDescriptor, ShortName = "smd", Ids = ResourceIdScheme.Prefixed, IdPrefix = "smd",
+            Grain = static (grains, ri) => grains.GetGrain<ISemanticDescriptorGrain>(ri),
+            Parents =
+            [
+                ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.MgmtObj,
+                ResourceType.FlexContainer, ResourceType.TimeSeries,
+            ],
+            Announceable = true,
+        },
+        new()
+        {
+            Type = ResourceType.Action, ShortName = "actr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "actr",
+            Grain = static (grains, ri) => grains.GetGrain<IActionGrain>(ri),
+            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+        },
+        new()
+        {
+            Type = ResourceType.Dependency, ShortName = "depr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "depr",
+            Grain = static (grains, ri) => grains.GetGrain<IDependencyGrain>(ri),
+            Parents = [ResourceType.Action], Announceable = true,
+        },
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>
     private static readonly PendingResourceType[] s_pending =
     [
-        new(ResourceType.SemanticDescriptor, "smd",
-            [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Node, ResourceType.MgmtObj, ResourceType.FlexContainer]),
     ];
 
     private static readonly FrozenDictionary<ResourceType, ResourceTypeDescriptor> s_byType =

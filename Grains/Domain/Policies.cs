@@ -1,10 +1,12 @@
 using System.Collections.Frozen;
 using VirtualIoT.Grains.Resources.AccessControlPolicy;
+using VirtualIoT.Grains.Resources.Action;
 using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.CrossResourceSubscription;
 using VirtualIoT.Grains.Resources.ContentInstance;
 using VirtualIoT.Grains.Resources.CseBase;
+using VirtualIoT.Grains.Resources.DynamicAuthorizationConsultation;
 using VirtualIoT.Grains.Resources.FlexContainer;
 using VirtualIoT.Grains.Resources.Group;
 using VirtualIoT.Grains.Resources.LocationPolicy;
@@ -17,6 +19,7 @@ using VirtualIoT.Grains.Resources.PollingChannel;
 using VirtualIoT.Grains.Resources.RemoteCse;
 using VirtualIoT.Grains.Resources.Request;
 using VirtualIoT.Grains.Resources.Schedule;
+using VirtualIoT.Grains.Resources.SemanticDescriptor;
 using VirtualIoT.Grains.Resources.Subscription;
 using VirtualIoT.Grains.Resources.TimeSeries;
 using VirtualIoT.Grains.Resources.TimeSyncBeacon;
@@ -61,6 +64,10 @@ internal static class Policies
         TimeSyncBeaconPolicy.Rules,
         CrossResourceSubscriptionPolicy.Rules,
         RemoteCsePolicy.Rules,
+        DynamicAuthorizationConsultationPolicy.Rules,
+        SemanticDescriptorPolicy.Rules,
+        ActionPolicy.Rules,
+        DependencyPolicy.Rules,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

@@ -61,6 +61,9 @@ internal sealed partial class DeliveryGrain(
 
     public async ValueTask<ResponseStatusCode?> Ask(PendingNotification notification) => (await AnswerFrom(notification.Targets[0], notification, awaitAnswer: true))?.Status;
 
+    public async ValueTask<NotificationAnswer?> Consult(PendingNotification notification) =>
+        await AnswerFrom(notification.Targets[0], notification, awaitAnswer: true, readContent: true);
+
     // awaitAnswer: false when a notification queued on the AE's polling channel counts as delivered (a subscription's
     // notification: the queue is stored); true when the sender needs the AE's answer (verification, NOTIFY forwarded).
     private async Task<IReadOnlyList<string>> Send(PendingNotification notification, bool awaitAnswer)
@@ -78,13 +81,13 @@ internal sealed partial class DeliveryGrain(
     }
 
     // The receiver's answer for one target: a URL's, or an AE's over its routes; null when none answered.
-    private async Task<NotificationAnswer?> AnswerFrom(string target, PendingNotification notification, bool awaitAnswer)
+    private async Task<NotificationAnswer?> AnswerFrom(string target, PendingNotification notification, bool awaitAnswer, bool readContent = false)
     {
         if (target.Contains("://", StringComparison.Ordinal))
         {
             if (sender.CanSend(target))
             {
-                return await SendHttp(target, null, notification, readContent: false);
+                return await SendHttp(target, null, notification, readContent);
             }
 
             // An nu naming a topic on some broker (mqtt://host/topic) or another scheme: not a route of this CSE.
@@ -95,7 +98,7 @@ internal sealed partial class DeliveryGrain(
         var aeId = target.StartsWith(_cse.CseId + "/", StringComparison.Ordinal) ? target[(_cse.CseId.Length + 1)..] : target;
         return ResourceIds.Classify(aeId, _cse.CseBaseId) switch
         {
-            ResourceType.AE => await SendToAe(aeId, target, notification, readContent: false, awaitAnswer),
+            ResourceType.AE => await SendToAe(aeId, target, notification, readContent, awaitAnswer),
 
             // A cross-resource subscription of this CSE takes its subscriptions' notifications in the cluster.
             ResourceType.CrossResourceSubscription => new NotificationAnswer(

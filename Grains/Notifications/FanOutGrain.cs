@@ -31,7 +31,10 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
                 var accepts = new Task[end - start];
                 for (var i = start; i < end; i++)
                 {
-                    accepts[i - start] = GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionIds[i]).Accept(resourceEvent).AsTask();
+                    // Actions watch their subject as subscriptions do (ResourceGrain.Watchers.cs).
+                    accepts[i - start] = ResourceIds.Classify(subscriptionIds[i], options.Value.CseBaseId) == ResourceType.Action
+                        ? GrainFactory.GetGrain<IActionGrain>(subscriptionIds[i]).Accept(resourceEvent).AsTask()
+                        : GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionIds[i]).Accept(resourceEvent).AsTask();
                 }
 
                 await Task.WhenAll(accepts);

@@ -192,7 +192,7 @@ internal abstract partial class ResourceGrain
         }
 
         var path = string.Concat(State.Path, "/", name);
-        if (policy.Type == ResourceType.Subscription && Links.Subscriptions.Count == 0)
+        if (policy.Type is ResourceType.Subscription or ResourceType.Action && Links.Subscriptions.Count == 0)
         {
             // Before anything is stored, so that a subscription never exists without the reminder behind its outbox.
             await Events.EnsureReminder();
@@ -223,6 +223,11 @@ internal abstract partial class ResourceGrain
         {
             // After the event: a new subscription is not told of its own creation.
             Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
+        }
+        else if (policy.Type == ResourceType.Action && (attributes.GetValueOrDefault("sri") is not string subject || subject == ResourceId))
+        {
+            // An action's subject is its parent unless sri names another (ResourceGrain.Watchers.cs).
+            Links.Subscriptions[ri] = ActionFilter(ri);
         }
 
         LinkStore.RecordCreate(request, ri, name);

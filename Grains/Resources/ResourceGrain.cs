@@ -180,9 +180,9 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
             return ResourceResponse.Error(ResponseStatusCode.BadRequest, "result content not valid for retrieve");
         }
 
-        if (!await MayAccess(request.Originator, request))
+        if (!await MayAccess(request.Originator, request) && !await IsDynamicallyGranted(request))
         {
-            return await Deny(request.Originator);
+            return WithConsultation(await Deny(request.Originator));
         }
 
         if (request.SubTarget is not null)
@@ -231,9 +231,9 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
             return invalid;
         }
 
-        if (!await MayAccess(request.Originator, request))
+        if (!await MayAccess(request.Originator, request) && !await IsDynamicallyGranted(request))
         {
-            return await Deny(request.Originator);
+            return WithConsultation(await Deny(request.Originator));
         }
 
         if (invalid is not null)

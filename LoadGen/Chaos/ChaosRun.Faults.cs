@@ -44,11 +44,12 @@ internal sealed partial class ChaosRun
         {
             await DelayUntilAsync(next, cancellationToken);
 
-            // Never the last process of its kind that is up: the cluster must have somewhere to go.
+            // Never the last process of its kind that is up, nor one still starting: the cluster must have
+            // somewhere to go, and a fault measures the failover of a process that served.
             List<ClusterProcess> up;
             lock (_faults)
             {
-                up = _clusterDown ? [] : [.. targets.Where(p => p.IsUp)];
+                up = _clusterDown ? [] : [.. targets.Where(p => p.IsReady)];
             }
 
             if (up.Count < 2)

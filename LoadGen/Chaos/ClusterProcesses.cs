@@ -47,13 +47,38 @@ internal sealed class ClusterProcess : IDisposable
     public string Name => string.Create(CultureInfo.InvariantCulture, $"{Role.ToString().ToLowerInvariant()}{Index}");
 
     /// <summary>Running and not paused.</summary>
-    public bool IsUp => _process is { HasExited: false } && !IsPaused;
+    public bool IsUp => Running(_process) && !IsPaused;
+
+    /// <summary>
+    /// Up and answering since its last start (<see cref="WaitReadyAsync"/>): only such a process is a fault's victim, so
+    /// that a silo still starting on an overloaded machine is not killed again before it ever served.
+    /// </summary>
+    public bool IsReady => IsUp && _ready;
+
+    private volatile bool _ready = true;
 
     public bool IsPaused { get; private set; }
 
     public bool CanRestart => _dll is not null;
 
-    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
+    public int? Pid => _process is { } p && Running(p) ? p.Id : null;
+
+    /// <summary>
+    /// Whether a process object stands for a running process. The progress line, the fault loops and the restarts read
+    /// it from other threads than the one starting the process again; a process object that has been disposed
+    /// counts as exited instead of throwing.
+    /// </summary>
+    private static bool Running(Process? process)
+    {
+        try
+        {
+            return process is { HasExited: false };
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>A process to start from <paramref name="dll"/> with <paramref name="arguments"/>.</summary>
     public static ClusterProcess FromDll(ProcessRole role, int index, Uri http, string dll, IReadOnlyList<string> arguments, string logDirectory) =>
@@ -70,8 +95,6 @@ internal sealed class ClusterProcess : IDisposable
             throw new InvalidOperationException($"{Name} was attached to and cannot be started");
         }
 
-        _process?.Dispose();
-
         // sh execs dotnet with the arguments untouched ("$@") and its output appended to the log: the PID is dotnet's.
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(_dll)! };
         start.ArgumentList.Add("-c");
@@ -83,10 +106,13 @@ internal sealed class ClusterProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
+        _ready = false;
         start.Environment["LOGFILE"] = _log;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var previous = _process;
         _process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dotnet " + _dll);
+        previous?.Dispose();
         IsPaused = false;
     }
 
@@ -147,6 +173,7 @@ internal sealed class ClusterProcess : IDisposable
                 using var response = await http.SendAsync(request, cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
+                    _ready = true;
                     return;
                 }
             }

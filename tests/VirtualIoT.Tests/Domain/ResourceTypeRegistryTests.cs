@@ -8,29 +8,33 @@ public sealed class ResourceTypeRegistryTests
 {
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
-        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription, ResourceType.NotificationTargetPolicy, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.CrossResourceSubscription, ResourceType.RemoteCSE] },
-        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.PollingChannel, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.CrossResourceSubscription] },
-        { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries] },
+        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription, ResourceType.NotificationTargetPolicy, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.CrossResourceSubscription, ResourceType.RemoteCSE, ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action] },
+        { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.PollingChannel, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.CrossResourceSubscription, ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action] },
+        { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.SemanticDescriptor] },
         { ResourceType.ContentInstance, [] },
         { ResourceType.Subscription, [ResourceType.NotificationTargetMgmtPolicyRef, ResourceType.Schedule] },
         { ResourceType.AccessControlPolicy, [ResourceType.Subscription] },
-        { ResourceType.Group, [ResourceType.Subscription] },
-        { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.Schedule] },
-        { ResourceType.MgmtObj, [ResourceType.Subscription] },
-        { ResourceType.FlexContainer, [ResourceType.Container, ResourceType.FlexContainer, ResourceType.FlexContainerInstance, ResourceType.Subscription] },
+        { ResourceType.Group, [ResourceType.Subscription, ResourceType.SemanticDescriptor] },
+        { ResourceType.Node, [ResourceType.MgmtObj, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.Schedule, ResourceType.SemanticDescriptor] },
+        { ResourceType.MgmtObj, [ResourceType.Subscription, ResourceType.SemanticDescriptor] },
+        { ResourceType.FlexContainer, [ResourceType.Container, ResourceType.FlexContainer, ResourceType.FlexContainerInstance, ResourceType.Subscription, ResourceType.SemanticDescriptor] },
         { ResourceType.FlexContainerInstance, [] },
         { ResourceType.Request, [ResourceType.Subscription] },
         { ResourceType.PollingChannel, [] },
         { ResourceType.NotificationTargetPolicy, [ResourceType.Subscription, ResourceType.PolicyDeletionRules] },
         { ResourceType.PolicyDeletionRules, [ResourceType.Subscription] },
         { ResourceType.NotificationTargetMgmtPolicyRef, [ResourceType.Subscription] },
-        { ResourceType.TimeSeries, [ResourceType.Subscription, ResourceType.TimeSeriesInstance] },
+        { ResourceType.TimeSeries, [ResourceType.Subscription, ResourceType.TimeSeriesInstance, ResourceType.SemanticDescriptor] },
         { ResourceType.TimeSeriesInstance, [] },
         { ResourceType.Schedule, [ResourceType.Subscription] },
         { ResourceType.LocationPolicy, [ResourceType.Subscription] },
         { ResourceType.TimeSyncBeacon, [ResourceType.Subscription] },
         { ResourceType.CrossResourceSubscription, [] },
         { ResourceType.RemoteCSE, [ResourceType.Subscription] },
+        { ResourceType.DynamicAuthorizationConsultation, [ResourceType.Subscription] },
+        { ResourceType.SemanticDescriptor, [ResourceType.Subscription] },
+        { ResourceType.Action, [ResourceType.Subscription, ResourceType.Dependency] },
+        { ResourceType.Dependency, [ResourceType.Subscription] },
     };
 
     [Theory]
@@ -43,11 +47,11 @@ public sealed class ResourceTypeRegistryTests
     [InlineData(ResourceType.AE, ResourceType.PollingChannel, false)]
     [InlineData(ResourceType.CSEBase, ResourceType.Node, false)]
     [InlineData(ResourceType.Node, ResourceType.MgmtObj, false)]
-    [InlineData(ResourceType.MgmtObj, ResourceType.SemanticDescriptor, true)]
+    [InlineData(ResourceType.MgmtObj, ResourceType.SemanticDescriptor, false)]
     [InlineData(ResourceType.Container, ResourceType.TimeSeries, false)]
     [InlineData(ResourceType.CSEBase, ResourceType.TimeSyncBeacon, false)]
     [InlineData(ResourceType.Container, ResourceType.FlexContainer, false)]
-    [InlineData(ResourceType.FlexContainer, ResourceType.SemanticDescriptor, true)]
+    [InlineData(ResourceType.FlexContainer, ResourceType.SemanticDescriptor, false)]
     [InlineData(ResourceType.Subscription, ResourceType.Schedule, false)]
     [InlineData(ResourceType.Container, ResourceType.Group, false)]
     [InlineData(ResourceType.ContentInstance, ResourceType.Schedule, false)]
@@ -95,7 +99,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 16, 17, 18, 23, 25, 26, 27, 28, 29, 30, 48, 58, 60], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 16, 17, 18, 23, 24, 25, 26, 27, 28, 29, 30, 34, 48, 58, 60, 65, 66], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()

@@ -168,9 +168,9 @@ internal static class AccessControlAdditions
         var stranger = await setup.RegisterAe();
         var container = await Container(setup, owner, "");
 
-        // 24 (semanticDescriptor) is not a child this CSE creates under a container; 2 (AE) is judged by type first.
-        var unsupported = await wire.Create(container, stranger, 24, """{"m2m:smd":{"dcrp":1,"dsp":"x"}}""");
-        var ownUnsupported = await wire.Create(container, owner, 24, """{"m2m:smd":{"dcrp":1,"dsp":"x"}}""");
+        // 14 (node) is not a child this CSE creates under a container; 2 (AE) is judged by type first.
+        var unsupported = await wire.Create(container, stranger, 14, """{"m2m:nod":{"ni":"x"}}""");
+        var ownUnsupported = await wire.Create(container, owner, 14, """{"m2m:nod":{"ni":"x"}}""");
         var aeHere = await wire.Create(container, stranger, 2, """{"m2m:ae":{"api":"Nx","rr":false,"srv":["3"]}}""");
 
         unsupported.Is(4103);
