@@ -34,15 +34,7 @@ OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-fanout}
 export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
 
 # The high-share CPU cgroup: this shell and everything it starts take the cores ahead of other sessions' work.
-if [ "$PRIORITY" != 0 ] && [ -w /sys/fs/cgroup/cpu ]; then
-  mkdir -p /sys/fs/cgroup/cpu/priority
-  echo 262144 >/sys/fs/cgroup/cpu/priority/cpu.shares
-  echo $$ >/sys/fs/cgroup/cpu/priority/cgroup.procs
-  log "running in CPU cgroup 'priority' (cpu.shares 262144)"
-elif [ "$PRIORITY" = 1 ]; then
-  echo "PRIORITY=1 needs a writable /sys/fs/cgroup/cpu (cgroup v1, root)" >&2
-  exit 1
-fi
+enter_priority_cgroup
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*.log "$OUT"/*.txt

@@ -7,6 +7,8 @@
 #   NO_BUILD=1 scripts/bench-http.sh    # use the Release output already built
 #   TSI=1 scripts/bench-http.sh          # also timeSeriesInstance create (tsi.lua) after cin in every round, with the
 #                                        # ratio tsi/cin of each round (a timeSeries "ts", mni 10, under every AE)
+#   AE=0 scripts/bench-http.sh           # without AE create (ae.lua: a new AE-ID per request), run by default
+#                                        # after cin in every round, with its ratio to the ceiling POST
 #   FCNT=1 scripts/bench-http.sh         # also flexContainer update (fcnt.lua) after cin in every round, with the
 #                                        # ratio fcnt/cin of each round (a flexContainer "fc", cod:tempe, mni 10, under every AE)
 #
@@ -35,6 +37,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 SILO_ARGS=${SILO_ARGS:-}           # extra Silo switches, e.g. "--OpenTelemetry:MetricsEnabled false"
 WRK_THREADS=${WRK_THREADS:-1}      # one core for the load generator: one wrk thread
 TSI=${TSI:-0}
+AE=${AE:-1}
+AE_WARMUP=${AE_WARMUP:-10}         # seconds of AE create load before the first round, in 5 s steps
 FCNT=${FCNT:-0}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
@@ -50,6 +54,7 @@ SILO_DIR=$OUT/bin/silo
 LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
 
 require_wrk
+enter_priority_cgroup   # as root, the high-share CPU cgroup (PRIORITY=0 to skip; see lib.sh)
 if [ "$(nproc --all)" -lt 2 ]; then
   echo "needs 2 CPUs (server on CPU $SERVER_CPU, load generator on CPU $CLIENT_CPU)" >&2
   exit 1
@@ -165,6 +170,11 @@ for step in $(seq $(( (CIN_WARMUP + 4) / 5 ))); do
   WARMUP_CURVE="$WARMUP_CURVE $(grep -o 'rps=[0-9]*' "$OUT/cse-cin-warmup-$step.txt" | cut -d= -f2)"
 done
 log "cin warm-up, req/s per 5 s step:$WARMUP_CURVE"
+if [ "$AE" = 1 ]; then
+  for step in $(seq $(( (AE_WARMUP + 4) / 5 ))); do
+    run_wrk cse-ae warmup-$step ae.lua "$CSE" "$SILO_PID" 5
+  done
+fi
 if [ "$TSI" = 1 ]; then
   for step in $(seq $(( (CIN_WARMUP + 4) / 5 ))); do
     run_wrk cse-tsi warmup-$step tsi.lua "$CSE" "$SILO_PID" 5
@@ -181,6 +191,9 @@ fi
 for round in $(seq "$RUNS"); do
   run_wrk ceiling-post "$round" cin.lua "$CEILING" "$CEILING_PID" "$DURATION"
   run_wrk cse-cin "$round" cin.lua "$CSE" "$SILO_PID" "$DURATION"
+  if [ "$AE" = 1 ]; then
+    run_wrk cse-ae "$round" ae.lua "$CSE" "$SILO_PID" "$DURATION"
+  fi
   if [ "$TSI" = 1 ]; then
     run_wrk cse-tsi "$round" tsi.lua "$CSE" "$SILO_PID" "$DURATION"
   fi
@@ -256,6 +269,10 @@ p99ok() { awk -v p="$1" -v l="$P99_LIMIT_MS" 'BEGIN { print (p < l) ? "met" : "N
   printf '| CSE la retrieve | %.0f | %s | %s | %.0f | %s / %s |\n' "$LA" "$(pct "$(median_ratio cse-la ceiling-post)")" \
     "$(pct "$(median_ratio cse-la ceiling-get)")" "$(median_per_cpu cse-la)" \
     "$(ratio "$(median_per_cpu cse-la)" "$(median_per_cpu ceiling-post)")" "$(ratio "$(median_per_cpu cse-la)" "$(median_per_cpu ceiling-get)")"
+  if [ "$AE" = 1 ]; then
+    printf '| CSE AE create | %.0f | %s | | %.0f | %s |\n' "$(median cse-ae)" "$(pct "$(median_ratio cse-ae ceiling-post)")" \
+      "$(median_per_cpu cse-ae)" "$(ratio "$(median_per_cpu cse-ae)" "$(median_per_cpu ceiling-post)")"
+  fi
   if [ "$TSI" = 1 ]; then
     printf '| CSE timeSeriesInstance create | %.0f | tsi / cin of the same round: %s | | %.0f | tsi / cin: %s |\n' "$(median cse-tsi)" \
       "$(pct "$(median_ratio cse-tsi cse-cin)")" "$(median_per_cpu cse-tsi)" "$(ratio "$(median_per_cpu cse-tsi)" "$(median_per_cpu cse-cin)")"

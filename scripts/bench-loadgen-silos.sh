@@ -29,7 +29,8 @@ for n in $SILOS; do
   bases=()
   for i in $(seq 0 $((n - 1))); do
     args=(--contentRoot "$OUT/bin/silo" --Urls "http://127.0.0.1:$((PORT_BASE + i))" --Orleans:SiloPort $((PORT_BASE + 10 + i))
-      --Orleans:GatewayPort $((PORT_BASE + 20 + i)) --Mqtt:Port $((PORT_BASE + 30 + i)) --Coap:Enabled false)
+      --Orleans:GatewayPort $((PORT_BASE + 20 + i)) --Mqtt:Port $((PORT_BASE + 30 + i)) --Coap:Enabled false
+      --Storage:SharedMemory true)
     if [ "$i" -gt 0 ]; then
       args+=(--Orleans:PrimarySiloPort $((PORT_BASE + 10)))
     fi

@@ -68,6 +68,9 @@ stop_started() {
 # release_copy OUT PROJECT...: builds each project folder (Silo, Gateway, LoadGen) in Release, unless NO_BUILD=1,
 # and copies its output to OUT/bin/<project in lower case> (OUT/bin/silo, …), so that a concurrent build of the
 # solution cannot replace the assemblies of a running benchmark. Exits with the build log on a failed build.
+# Silo and Gateway are published (`dotnet publish`: no tiered compilation, see their .csproj), as deployed, so that
+# a fresh process is at speed at once; PUBLISH=0 copies their plain build instead (tiered, as `dotnet run` and the
+# tests run them).
 release_copy() {
   local out=$1 project
   shift
@@ -75,18 +78,47 @@ release_copy() {
   if [ "${NO_BUILD:-0}" = 1 ]; then
     log "NO_BUILD=1: using the existing Release output"
   else
-    log "building Release ($*)"
+    log "building Release ($*${PUBLISH:+, PUBLISH=$PUBLISH})"
     : >"$out/build.log"
     for project in "$@"; do
-      dotnet build "$REPO_ROOT/$project" -c Release -nologo -clp:ErrorsOnly -v quiet >>"$out/build.log" 2>&1 \
-        || { cat "$out/build.log" >&2; exit 1; }
+      if _published "$project"; then
+        dotnet publish "$REPO_ROOT/$project" -c Release -nologo -clp:ErrorsOnly -v quiet -o "$(_release_dir "$project")" \
+          >>"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
+      else
+        dotnet build "$REPO_ROOT/$project" -c Release -nologo -clp:ErrorsOnly -v quiet >>"$out/build.log" 2>&1 \
+          || { cat "$out/build.log" >&2; exit 1; }
+      fi
     done
   fi
   rm -rf "$out/bin"
   mkdir -p "$out/bin"
   for project in "$@"; do
-    cp -r "$REPO_ROOT/$project/bin/Release/net10.0" "$out/bin/${project,,}"
+    cp -r "$(_release_dir "$project")" "$out/bin/${project,,}"
   done
+}
+
+# Whether release_copy publishes PROJECT (Silo and Gateway, unless PUBLISH=0).
+_published() { [ "${PUBLISH:-1}" != 0 ] && { [ "$1" = Silo ] || [ "$1" = Gateway ]; }; }
+
+# The folder release_copy takes PROJECT's Release output from.
+_release_dir() {
+  if _published "$1"; then echo "$REPO_ROOT/$1/bin/Release/publish"; else echo "$REPO_ROOT/$1/bin/Release/net10.0"; fi
+}
+
+# enter_priority_cgroup: unless PRIORITY=0, moves this shell (and so everything it starts from now on) into the CPU
+# cgroup "priority" with the highest cpu.shares, so that on a shared machine a benchmark's processes take the cores
+# ahead of other work. Needs cgroup v1 and root; PRIORITY=1 makes that a requirement, the default (auto) skips it.
+enter_priority_cgroup() {
+  local priority=${PRIORITY:-auto}
+  if [ "$priority" != 0 ] && [ -w /sys/fs/cgroup/cpu ]; then
+    mkdir -p /sys/fs/cgroup/cpu/priority
+    echo 262144 >/sys/fs/cgroup/cpu/priority/cpu.shares
+    echo $$ >/sys/fs/cgroup/cpu/priority/cgroup.procs
+    log "running in CPU cgroup 'priority' (cpu.shares 262144)"
+  elif [ "$priority" = 1 ]; then
+    echo "PRIORITY=1 needs a writable /sys/fs/cgroup/cpu (cgroup v1, root)" >&2
+    exit 1
+  fi
 }
 
 # ---- PostgreSQL of a benchmark run -----------------------------------------------------------------------------

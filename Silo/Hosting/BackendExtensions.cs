@@ -44,7 +44,7 @@ internal static class BackendExtensions
                 options.CollectionQuantum = host.CollectionQuantum;
             });
             ConfigureReminders(silo, clustering);
-            ConfigureStorage(silo, storage, postgresStorage);
+            ConfigureStorage(silo, storage, postgresStorage, InProcessMemory(host, clustering, storage));
             silo.AddVirtualIoTGrains(configuration);
         });
         return builder;
@@ -107,7 +107,26 @@ internal static class BackendExtensions
         }
     }
 
-    private static void ConfigureStorage(ISiloBuilder silo, StorageOptions storage, PostgresStorageOptions postgres)
+    /// <summary>
+    /// Whether memory storage keeps the state in this process (<see cref="InProcessGrainStorage"/>): only for a silo
+    /// that is its cluster's only one. A silo joining a primary must say that its cluster shares memory storage.
+    /// </summary>
+    private static bool InProcessMemory(SiloHostOptions host, ClusteringOptions clustering, StorageOptions storage)
+    {
+        if (string.Equals(clustering.Provider, BackendNames.Postgres, StringComparison.OrdinalIgnoreCase) || storage.SharedMemory)
+        {
+            return false;
+        }
+
+        return host.PrimarySiloPort is null
+            ? true
+            : throw new InvalidOperationException(
+                $"{StorageOptions.SectionName}:{nameof(StorageOptions.SharedMemory)} must be true on every silo of a cluster of several silos "
+                + $"with memory storage (this one joins a primary with {SiloHostOptions.SectionName}:{nameof(SiloHostOptions.PrimarySiloPort)}); "
+                + "without it each silo would keep its grains' state to itself.");
+    }
+
+    private static void ConfigureStorage(ISiloBuilder silo, StorageOptions storage, PostgresStorageOptions postgres, bool inProcessMemory)
     {
         switch (storage.Provider.ToLowerInvariant())
         {
@@ -140,6 +159,10 @@ internal static class BackendExtensions
                     o.DeleteStateOnClear = true;
                     o.GrainStorageSerializer = BinarySerializer(serializer);
                 }));
+                break;
+            case BackendNames.Memory when inProcessMemory:
+                silo.Services.AddGrainStorage(GrainStorageNames.Resources,
+                    (services, _) => new InProcessGrainStorage(BinarySerializer(services.GetRequiredService<Serializer>())));
                 break;
             default:
                 // The binary serializer here too: the default (JSON with type names) cost about five times the

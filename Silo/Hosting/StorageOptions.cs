@@ -29,4 +29,12 @@ public sealed class StorageOptions
     /// names are 3 to 63 letters or digits, starting with a letter.
     /// </summary>
     public string TableName { get; set; } = "VirtualIoTResources";
+
+    /// <summary>
+    /// <c>memory</c> only: keep the state in Orleans' storage grains, where every silo of a cluster finds it, instead
+    /// of in the silo's own process. Default false, and ignored with <c>postgres</c> clustering (always shared there).
+    /// Set it to true on every silo of a <c>localhost</c> cluster of several silos (the primary included); a silo
+    /// joining a primary (<c>Orleans:PrimarySiloPort</c>) refuses to start without it.
+    /// </summary>
+    public bool SharedMemory { get; set; }
 }

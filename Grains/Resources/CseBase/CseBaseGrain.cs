@@ -165,6 +165,11 @@ internal sealed partial class CseBaseGrain(
         }
 
         var recordKey = assigned ? ri : request.Originator;
+
+        // An AE's ID comes from its request (its originator, or derived from the request for an anonymous one), so a
+        // repeat finds the AE registered: a first registration, the common case, goes to the AE at once, and the
+        // shard's record of completed creates is read only when the AE or its name exists already.
+        var recordFirst = policy.Type != ResourceType.AE;
         for (var attempt = 0; ; attempt++)
         {
             var name = accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given
@@ -177,27 +182,17 @@ internal sealed partial class CseBaseGrain(
 
             var shard = Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards);
             var index = GrainFactory.GetGrain<IChildIndexGrain>(shard);
-            if (await index.FindCreate(recordKey, request.RequestIdentifier, fingerprint) is { } done)
+            if (recordFirst)
             {
-                var current = await index.Lookup(done.Name);
-                // Read as its originator, or an assigned AE as itself (an anonymous originator may not read it).
-                var reader = assigned ? done.ResourceId : request.Originator;
-                var known = current?.ResourceId == done.ResourceId ? await LoadChildEntry(current, withAttributes: true, reader) : null;
-                if (known?.Attributes is { } stored && policy.Type == ResourceType.Subscription && !Links.Subscriptions.ContainsKey(done.ResourceId))
+                var (replay, unfinished) = await FindRepeat(index, recordKey, request, fingerprint, assigned, policy, accepted);
+                if (replay is not null)
                 {
-                    // Stored, but its silo died before this grain linked it: link it now.
-                    Links.Subscriptions[done.ResourceId] = Subscription.SubscriptionPolicy.Filter(done.ResourceId, stored);
-                    await WriteLinksAsync(done.ResourceId);
-                }
-
-                if (known?.Attributes is not null || current?.ResourceId != done.ResourceId)
-                {
-                    return ReplayCreate(request, policy, done, known?.Attributes, accepted);
+                    return replay;
                 }
 
                 // The name and the record were stored, the child's own write was not (its silo died in between):
                 // the create is carried out again under the identity it was given.
-                ri = done.ResourceId;
+                ri = unfinished ?? ri;
             }
 
             var error = ResourceFactory.Build(policy, accepted, ri, name, ResourceId, now, null, MaxExpiration(),
@@ -227,6 +222,12 @@ internal sealed partial class CseBaseGrain(
             var child = GrainFactory.GetClusterResource(ri, Options.CseBaseId)!;
             var record = RequestLedger.For(recordKey, request.RequestIdentifier, fingerprint, ri, name);
             var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record, request.Originator));
+            if (!recordFirst && created.StatusCode is ResponseStatusCode.OriginatorHasAlreadyRegistered or ResponseStatusCode.Conflict
+                && (await FindRepeat(index, recordKey, request, fingerprint, assigned, policy, accepted)).Replay is { } repeated)
+            {
+                return repeated;
+            }
+
             if (created.StatusCode == ResponseStatusCode.OriginatorHasAlreadyRegistered && assigned && attempt < 3)
             {
                 ri = string.Concat(ri.AsSpan(0, 1), ResourceIds.RandomString(ResourceIds.RandomLength));
@@ -270,6 +271,35 @@ internal sealed partial class CseBaseGrain(
 
             return CreatedResponse(request, policy, attributes, accepted, path);
         }
+    }
+
+    /// <summary>
+    /// The original answer when <paramref name="request"/> repeats a create recorded in <paramref name="index"/>; or,
+    /// as <c>Unfinished</c>, the ID the recorded create gave a child whose name and record were stored but not the
+    /// child itself; neither for a new request.
+    /// </summary>
+    private async Task<(ResourceResponse? Replay, string? Unfinished)> FindRepeat(IChildIndexGrain index, string recordKey,
+        ResourceRequest request, ulong fingerprint, bool assigned, ResourcePolicy policy, Dictionary<string, object?> accepted)
+    {
+        if (await index.FindCreate(recordKey, request.RequestIdentifier, fingerprint) is not { } done)
+        {
+            return (null, null);
+        }
+
+        var current = await index.Lookup(done.Name);
+        // Read as its originator, or an assigned AE as itself (an anonymous originator may not read it).
+        var reader = assigned ? done.ResourceId : request.Originator;
+        var known = current?.ResourceId == done.ResourceId ? await LoadChildEntry(current, withAttributes: true, reader) : null;
+        if (known?.Attributes is { } stored && policy.Type == ResourceType.Subscription && !Links.Subscriptions.ContainsKey(done.ResourceId))
+        {
+            // Stored, but its silo died before this grain linked it: link it now.
+            Links.Subscriptions[done.ResourceId] = Subscription.SubscriptionPolicy.Filter(done.ResourceId, stored);
+            await WriteLinksAsync(done.ResourceId);
+        }
+
+        return known?.Attributes is not null || current?.ResourceId != done.ResourceId
+            ? (ReplayCreate(request, policy, done, known?.Attributes, accepted), null)
+            : (null, done.ResourceId);
     }
 
     /// <summary>
