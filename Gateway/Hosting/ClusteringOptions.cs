@@ -86,6 +86,20 @@ public sealed class ClusteringOptions
     public TimeSpan TableRefreshTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Silos only: how often each silo checks whether the silo ports of three peers still accept TCP connections. A
+    /// port that refuses <see cref="RefusedProbesLimit"/> times in a row has no process behind it (a crash or a kill;
+    /// a slow or paused silo still accepts), and the silo is declared dead at once instead of after Orleans'
+    /// <see cref="NumMissedProbesLimit"/> missed probes and <see cref="NumVotesForDeathDeclaration"/> votes. Zero
+    /// turns the check off. Default 0.25 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan RefusedProbeInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Refused connections in a row after which a peer silo is declared dead (see <see cref="RefusedProbeInterval"/>). Default 2.</summary>
+    [Range(1, 100)]
+    public int RefusedProbesLimit { get; set; } = 2;
+
+    /// <summary>
     /// Standalone gateway only: how long its Orleans client waits for a grain call's answer. A call in flight to a
     /// silo that was killed gets no answer (the client is not told of the death as silos are); the gateway cancels
     /// and repeats such calls when its connection to the silo closes (<c>SiloLossSignal</c>), and this timeout bounds

@@ -71,6 +71,7 @@ internal static class BackendExtensions
                 options.DeathVoteExpirationTimeout = clustering.DeathVoteExpirationTimeout;
                 options.TableRefreshTimeout = clustering.TableRefreshTimeout;
             });
+            silo.Services.AddHostedService<DeadPeerDetector>();
         }
         else
         {
