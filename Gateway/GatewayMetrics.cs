@@ -18,6 +18,7 @@ public sealed class GatewayMetrics
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _mqttDropped;
     private readonly UpDownCounter<long> _mqttConnections;
+    private readonly Counter<long> _mqttMoved;
     private readonly UpDownCounter<long> _webSocketConnections;
 
     /// <summary>Creates the instruments.</summary>
@@ -40,6 +41,8 @@ public sealed class GatewayMetrics
             description: "Messages on oneM2M MQTT topics dropped without an answer, by reason.");
         _mqttConnections = meter.CreateUpDownCounter<long>("virtualiot.mqtt.connections", unit: "{connection}",
             description: "Clients connected to the embedded MQTT broker.");
+        _mqttMoved = meter.CreateCounter<long>("virtualiot.mqtt.moved", unit: "{connection}",
+            description: "MQTT clients the broker sent to another silo's broker, by reason (a silo joined, this one stopped).");
         _webSocketConnections = meter.CreateUpDownCounter<long>("virtualiot.ws.connections", unit: "{connection}",
             description: "Open connections of the oneM2M WebSocket binding.");
     }
@@ -58,6 +61,15 @@ public sealed class GatewayMetrics
 
     /// <summary>Counts a client connecting to (+1) or leaving (-1) the embedded MQTT broker.</summary>
     public void RecordMqttConnection(int change) => _mqttConnections.Add(change);
+
+    /// <summary>Counts an MQTT client sent to another broker (<c>join</c> or <c>handover</c>).</summary>
+    public void RecordMqttMoved(string reason)
+    {
+        if (_mqttMoved.Enabled)
+        {
+            _mqttMoved.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
 
     /// <summary>Counts a WebSocket connection opening (+1) or closing (-1).</summary>
     public void RecordWebSocketConnection(int change) => _webSocketConnections.Add(change);

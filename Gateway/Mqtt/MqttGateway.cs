@@ -47,6 +47,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
     private MqttSecurity _security = null!;
     private MqttServer? _server;
     private MqttNotifier? _notifier;
+    private MqttRebalancer? _rebalancer;
 
     /// <summary>Creates the binding; the broker starts with the host.</summary>
     public MqttGateway(IServiceProvider services, IOptions<MqttOptions> options, CseIdentity cse, GatewayMetrics metrics, ILogger<MqttGateway> logger)
@@ -101,6 +102,12 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         await server.StartAsync();
         _server = server;
         _notifier.Start();
+        if (_services.GetService<IMqttBrokerDirectory>() is { } brokers)
+        {
+            // A silo's broker: clients move to a silo that joins, and to the others when this one stops.
+            _rebalancer = new MqttRebalancer(server, brokers, _options, _metrics, _services.GetRequiredService<ILogger<MqttRebalancer>>());
+            _rebalancer.Start();
+        }
         Log.BrokerStarted(_logger, _options.Address, _options.IPv6Address ?? "none", _options.Port);
     }
 
@@ -111,6 +118,13 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         if (Interlocked.Exchange(ref _stopping, 1) == 1 || _server is not { } server)
         {
             return;
+        }
+
+        if (_rebalancer is { } rebalancer)
+        {
+            // First, while the cluster still answers: each client to another silo's broker once its requests are answered.
+            await rebalancer.HandOverAsync(cancellationToken);
+            await rebalancer.DisposeAsync();
         }
 
         // Closing every connection need not tell the cluster about each: the references to this gateway fail from now
@@ -167,6 +181,10 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             // Only the CSE itself is id-in; a client using that ID could forge its responses.
             e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
             Log.ConnectionRefused(_logger, e.ClientId);
+        }
+        else if (_rebalancer?.RedirectNewcomer(e) == true)
+        {
+            // This silo is stopping and hands its clients to the others: a newcomer goes there at once.
         }
         else if (Volatile.Read(ref _connections) >= _options.MaxConnections)
         {
@@ -288,6 +306,9 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         // rqet, rset, oet, rt: checked on arrival (the broker may have held the message), as over HTTP.
         (parsed, var timing) = PrimitiveExchange.WithTiming(_dispatcher, parsed);
         var exchange = new Exchange(e.ClientId, e.ApplicationMessage.Topic, topic, parsed, timing, startTimestamp);
+
+        // Until its answer is out, the client is not sent to another broker (MqttRebalancer).
+        _rebalancer?.RequestStarted(e.ClientId);
         if (parsed.Request is not null && (_dispatcher.IsDeferred(timing) || RequestDispatcher.MayLongPoll(parsed.Request, parsed.Address)))
         {
             // A future oet, or a long poll of a polling channel's pcu: the request waits (on a timer, or for the
@@ -297,7 +318,14 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             return;
         }
 
-        await AnswerAsync(exchange, e.CancellationToken);
+        try
+        {
+            await AnswerAsync(exchange, e.CancellationToken);
+        }
+        finally
+        {
+            _rebalancer?.RequestEnded(e.ClientId);
+        }
     }
 
     private sealed record Exchange(string ClientId, string TopicName, MqttTopic Topic, MqttRequest Parsed, RequestTiming Timing, long StartTimestamp);
@@ -315,6 +343,10 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         catch (Exception exception)
         {
             Log.UnhandledException(_logger, exception, exchange.ClientId, exchange.Parsed.RequestIdentifier!);
+        }
+        finally
+        {
+            _rebalancer?.RequestEnded(exchange.ClientId);
         }
     }
 

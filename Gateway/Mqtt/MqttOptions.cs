@@ -59,6 +59,21 @@ public sealed class MqttOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ConnectionRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// When a silo joins the cluster, how many of the clients whose home it becomes this broker sends there per second
+    /// (MQTT 5: DISCONNECT 0x9C with the new broker as server reference; <see cref="MqttRebalancer"/>). Default 100;
+    /// 0 leaves connected clients where they are. Silos only (a standalone gateway's broker does not rebalance).
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int RebalanceRate { get; set; } = 100;
+
+    /// <summary>
+    /// On a graceful stop, how long the broker keeps sending its clients to the other silos' brokers (each once its
+    /// requests are answered) before it stops and closes what is left. Default 10 s; 0 closes them at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan HandoverTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Source-generated DataAnnotations validation of <see cref="MqttOptions"/>.</summary>

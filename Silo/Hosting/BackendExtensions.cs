@@ -5,8 +5,10 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Runtime.Hosting;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Storage;
 using VirtualIoT.Gateway.Hosting;
+using VirtualIoT.Gateway.Mqtt;
 using VirtualIoT.Grains;
 using VirtualIoT.Silo.Storage;
 
@@ -45,6 +47,7 @@ internal static class BackendExtensions
             });
             ConfigureReminders(silo, clustering);
             ConfigureStorage(silo, storage, postgresStorage, InProcessMemory(host, clustering, storage));
+            ConfigureMqttBrokers(silo, configuration, host);
             silo.AddVirtualIoTGrains(configuration);
         });
         return builder;
@@ -85,6 +88,27 @@ internal static class BackendExtensions
             options.ClusterId = clustering.ClusterId;
             options.ServiceId = clustering.ServiceId;
         });
+    }
+
+    /// <summary>
+    /// With the MQTT binding on, the silo publishes its broker's endpoint in its silo metadata, so that the brokers can
+    /// spread their clients over the silos (<see cref="MqttRebalancer"/>).
+    /// </summary>
+    private static void ConfigureMqttBrokers(ISiloBuilder silo, IConfiguration configuration, SiloHostOptions host)
+    {
+        var mqtt = configuration.GetSection(MqttOptions.SectionName).Get<MqttOptions>() ?? new MqttOptions();
+        if (!mqtt.Enabled)
+        {
+            return;
+        }
+
+        var endpoint = SiloMqttBrokers.Endpoint(mqtt, host.AdvertisedAddress);
+        silo.UseSiloMetadata(new Dictionary<string, string> { [SiloMqttBrokers.MetadataKey] = endpoint });
+        silo.Services.AddSingleton<IMqttBrokerDirectory>(services => new SiloMqttBrokers(
+            services.GetRequiredService<IClusterMembershipService>(),
+            services.GetRequiredService<ISiloMetadataCache>(),
+            services.GetRequiredService<ILocalSiloDetails>(),
+            endpoint));
     }
 
     /// <summary>

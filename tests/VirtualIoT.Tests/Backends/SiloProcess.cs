@@ -14,12 +14,16 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SiloProcess(Process process, int siloPort, Uri http)
+    private SiloProcess(Process process, int siloPort, Uri http, int? mqttPort)
     {
         _process = process;
         SiloPort = siloPort;
         Http = http;
+        MqttEndpoint = mqttPort is { } port ? $"127.0.0.1:{port}" : null;
     }
+
+    /// <summary>The silo's MQTT broker (<c>127.0.0.1:port</c>) when the settings turn <c>Mqtt:Enabled</c> on, else null.</summary>
+    public string? MqttEndpoint { get; }
 
     /// <summary>The Orleans silo-to-silo port: how the membership table and the management grain name the silo.</summary>
     public int SiloPort { get; }
@@ -42,15 +46,21 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
         };
         start.ArgumentList.Add(dll);
+        int? mqttPort = settings.TryGetValue("Mqtt:Enabled", out var mqtt) && mqtt == "true" ? Infrastructure.FreePort.Next() : null;
         var all = new Dictionary<string, string>(settings)
         {
             ["Urls"] = $"http://127.0.0.1:{httpPort}",
             ["Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = Infrastructure.FreePort.Next().ToString(CultureInfo.InvariantCulture),
-            ["Mqtt:Enabled"] = "false",
+            ["Mqtt:Enabled"] = mqttPort is null ? "false" : "true",
             ["Coap:Enabled"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (mqttPort is { } port)
+        {
+            all["Mqtt:Port"] = port.ToString(CultureInfo.InvariantCulture);
+        }
+
         foreach (var (key, value) in all)
         {
             start.ArgumentList.Add("--" + key);
@@ -60,7 +70,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dotnet " + dll);
-        var silo = new SiloProcess(process, siloPort, new Uri($"http://127.0.0.1:{httpPort}"));
+        var silo = new SiloProcess(process, siloPort, new Uri($"http://127.0.0.1:{httpPort}"), mqttPort);
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
         process.BeginOutputReadLine();
