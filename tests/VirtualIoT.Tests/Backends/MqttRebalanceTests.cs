@@ -27,7 +27,7 @@ namespace VirtualIoT.Tests.Backends;
 public sealed class MqttRebalanceTests(PostgresServer server, ITestOutputHelper output)
 {
     private const int Devices = 12;
-    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(120);
 
     [Fact]
     public async Task Devices_move_to_a_silo_that_joins_and_back_when_it_stops_without_a_failed_request()
@@ -137,7 +137,7 @@ public sealed class MqttRebalanceTests(PostgresServer server, ITestOutputHelper 
     }
 
     /// <summary>
-    /// An MQTT 5 device that writes a contentInstance every 100 ms and follows a server's DISCONNECT with a server
+    /// An MQTT 5 device that writes a contentInstance every 250 ms and follows a server's DISCONNECT with a server
     /// reference to the broker it names, sending again (same <c>rqi</c>) a request whose answer it had not received.
     /// </summary>
     private sealed class MovingDevice : IAsyncDisposable
@@ -184,7 +184,7 @@ public sealed class MqttRebalanceTests(PostgresServer server, ITestOutputHelper 
 
         public async Task WriteUntilStoppedAsync()
         {
-            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
             try
             {
                 for (var n = 0; await pace.WaitForNextTickAsync(_stop.Token); n++)
