@@ -44,24 +44,24 @@ public sealed class ClusteringOptions
     // ProbeTimeout; after NumMissedProbesLimit missed probes in a row it suspects the peer and votes in the
     // membership table; NumVotesForDeathDeclaration votes younger than DeathVoteExpirationTimeout declare it dead,
     // and its grains re-activate elsewhere. Orleans' defaults (5 s, 3 missed probes, 2 votes) let a killed silo's
-    // grains fail for about 11 s. A killed silo refuses the probes at once, so it is suspected after 3 probe
-    // intervals: with 0.5 s it is declared dead within about 1.5 s of the kill (BENCHMARKS.md, "Failover"). A live but
-    // slow silo must leave 3 probes in a row unanswered for at least 0.5 s each (longer once Orleans has measured
-    // slower answers, or while the probing silo is itself degraded) before a peer suspects it.
+    // grains fail for about 11 s. A crashed or killed silo is caught sooner by the refused-connection check
+    // (RefusedProbeInterval: its port refuses at once), so the probes only need to catch a silo that hangs: 1 s
+    // probes find it in about 3 s, and leave a slow silo, or one still starting on a loaded machine, in the cluster
+    // (0.5 s probes evicted joining silos at load average 50: BENCHMARKS.md, "Failover").
 
     /// <summary>
     /// Interval of the liveness probes between silos, and their initial timeout (Orleans adapts it to measured
-    /// response times, between <see cref="MinProbeTimeout"/> and Orleans' MaxProbeTimeout of 20 s). Default 0.5 s (Orleans' own: 5 s).
+    /// response times, between <see cref="MinProbeTimeout"/> and Orleans' MaxProbeTimeout of 20 s). Default 1 s (Orleans' own: 5 s).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
-    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Lower bound of the adaptive probe timeout, and so of the probe interval. Default 0.5 s (Orleans' own: 2.5 s,
+    /// Lower bound of the adaptive probe timeout, and so of the probe interval. Default 1 s (Orleans' own: 2.5 s,
     /// which would override a shorter <see cref="ProbeTimeout"/>).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
-    public TimeSpan MinProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan MinProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Missed probes in a row before a silo suspects a peer and votes it dead. Default 3 (Orleans' own: 3).</summary>
     [Range(1, 100)]
