@@ -191,6 +191,7 @@ public sealed partial class MqttRebalancer : IAsyncDisposable
         HashSet<string>? known = null;
         var pending = new Queue<(string ClientId, int Attempts)>();
         var joined = new HashSet<string>(StringComparer.Ordinal);
+        var listening = new HashSet<string>(StringComparer.Ordinal);
         var ticksPerSecond = (int)(TimeSpan.FromSeconds(1) / s_tick);
         var allowance = 0.0;
         using var timer = new PeriodicTimer(s_tick);
@@ -217,6 +218,16 @@ public sealed partial class MqttRebalancer : IAsyncDisposable
 
                         known = brokers;
                     }
+
+                    // A silo is a member before its broker listens: nobody is sent to a broker that refuses them.
+                    listening.Clear();
+                    foreach (var broker in joined)
+                    {
+                        if (await AcceptsConnectionsAsync(broker, cancellationToken))
+                        {
+                            listening.Add(broker);
+                        }
+                    }
                 }
 
                 if (pending.Count == 0)
@@ -230,9 +241,16 @@ public sealed partial class MqttRebalancer : IAsyncDisposable
                 for (var budget = pending.Count; budget > 0 && allowance >= 1; budget--)
                 {
                     var (clientId, attempts) = pending.Dequeue();
-                    if (known is null || !joined.Contains(Home(clientId, known)))
+                    var home = known is null ? null : Home(clientId, known);
+                    if (home is null || !joined.Contains(home))
                     {
                         continue; // the newcomer has left again
+                    }
+
+                    if (!listening.Contains(home))
+                    {
+                        pending.Enqueue((clientId, attempts));
+                        continue;
                     }
 
                     if (!IsIdle(clientId))
@@ -246,13 +264,37 @@ public sealed partial class MqttRebalancer : IAsyncDisposable
                     }
 
                     allowance--;
-                    await MoveAsync(clientId, Home(clientId, known), "join");
+                    await MoveAsync(clientId, home, "join");
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping, or handing over.
+        }
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(string broker, CancellationToken cancellationToken)
+    {
+        var separator = broker.LastIndexOf(':');
+        if (separator <= 0 || !int.TryParse(broker.AsSpan(separator + 1), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var port))
+        {
+            return false;
+        }
+
+        using var client = new System.Net.Sockets.TcpClient();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            await client.ConnectAsync(broker[..separator], port, timeout.Token);
+            return true;
+        }
+        catch (Exception exception) when (exception is System.Net.Sockets.SocketException
+            || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
         }
     }
 

@@ -47,7 +47,7 @@ internal static class BackendExtensions
             });
             ConfigureReminders(silo, clustering);
             ConfigureStorage(silo, storage, postgresStorage, InProcessMemory(host, clustering, storage));
-            ConfigureMqttBrokers(silo, configuration, host);
+            ConfigureMqttBrokers(silo, configuration, host, clustering);
             silo.AddVirtualIoTGrains(configuration);
         });
         return builder;
@@ -91,13 +91,15 @@ internal static class BackendExtensions
     }
 
     /// <summary>
-    /// With the MQTT binding on, the silo publishes its broker's endpoint in its silo metadata, so that the brokers can
-    /// spread their clients over the silos (<see cref="MqttRebalancer"/>).
+    /// With the MQTT binding on and a cluster of several silos possible (<c>postgres</c> clustering, or a development
+    /// silo joining a primary), the silo publishes its broker's endpoint in its silo metadata, so that the brokers can
+    /// spread their clients over the silos (<see cref="MqttRebalancer"/>). A lone silo has nobody to hand clients to.
     /// </summary>
-    private static void ConfigureMqttBrokers(ISiloBuilder silo, IConfiguration configuration, SiloHostOptions host)
+    private static void ConfigureMqttBrokers(ISiloBuilder silo, IConfiguration configuration, SiloHostOptions host, ClusteringOptions clustering)
     {
         var mqtt = configuration.GetSection(MqttOptions.SectionName).Get<MqttOptions>() ?? new MqttOptions();
-        if (!mqtt.Enabled)
+        var cluster = string.Equals(clustering.Provider, BackendNames.Postgres, StringComparison.OrdinalIgnoreCase) || host.PrimarySiloPort is not null;
+        if (!mqtt.Enabled || !cluster)
         {
             return;
         }

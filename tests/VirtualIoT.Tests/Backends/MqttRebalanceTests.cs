@@ -248,7 +248,9 @@ public sealed class MqttRebalanceTests(PostgresServer server, ITestOutputHelper 
                 }
                 catch (Exception) when (link.Lost.IsCompleted || !link.Client.IsConnected)
                 {
-                    continue; // the connection went while publishing: send again on the next one
+                    // The connection went while publishing: send again on the next one, once this one is known gone.
+                    await Task.WhenAny(link.Lost, Task.Delay(s_wait));
+                    continue;
                 }
 
                 var finished = await Task.WhenAny(answer.Task, link.Lost, Task.Delay(s_wait));
