@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idle CoAP devices: the Silo's memory before and after DEVICES devices (each its own UDP address and port) have each
-# sent one confirmable request and stayed silent, with a full GC before every reading (LoadGen `coap-devices`).
+# sent one confirmable request and fallen silent, with a full GC before every reading (LoadGen `coap-devices`).
 # See BENCHMARKS.md ("Idle CoAP devices") for what it measures and the recorded results.
 #
 #   scripts/bench-coap-devices.sh                  # 50,000 devices in steps of 10,000 and 25,000; about 2 minutes
@@ -24,8 +24,6 @@ LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
 enter_priority_cgroup
 trap stop_started EXIT
 trap 'exit 130' INT TERM
-# One socket per device in LoadGen.
-ulimit -n $((DEVICES + 1024)) 2>/dev/null || log "could not raise the open-file limit to $((DEVICES + 1024)) (ulimit -n as root)"
 
 release_copy "$OUT" Silo LoadGen
 CSE_PORT=$(free_port)

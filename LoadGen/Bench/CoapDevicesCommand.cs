@@ -6,11 +6,13 @@ using VirtualIoT.LoadGen.Transport;
 namespace VirtualIoT.LoadGen.Bench;
 
 /// <summary>
-/// Idle CoAP devices at scale: what a device that has spoken once and then stays silent costs the CSE. Opens
-/// <c>--devices</c> UDP sockets (each a device with its own address and port, spread over the source addresses
-/// 127.0.0.2, .3, …), each sends one confirmable request (a CSEBase retrieve as the administrator) and keeps its socket
-/// open; after each step the silo runs a full garbage collection and its managed heap (<c>/metrics</c>) and RSS
-/// (<c>/proc</c>) are read. Prints one <c>COAPDEV</c> line per step and a summary; exit code 2 if a request failed.
+/// Idle CoAP devices at scale: what a device that has spoken once and then stays silent costs the CSE. Device
+/// <c>d</c> sends one confirmable request (a CSEBase retrieve as the administrator) from an address and port of its
+/// own (127.0.0.<c>2 + d mod sources</c>, port <c>first-port + d / sources</c>), then falls silent; its socket is
+/// closed, which the CSE cannot tell from a silent device, since UDP has no connection (so LoadGen needs no socket
+/// per idle device). After each step the silo runs a full garbage collection and its managed heap (<c>/metrics</c>)
+/// and RSS (<c>/proc</c>) are read. Prints one <c>COAPDEV</c> line per step and a summary; exit code 2 if a request
+/// failed.
 /// </summary>
 internal static class CoapDevicesCommand
 {
@@ -20,22 +22,22 @@ internal static class CoapDevicesCommand
         var devices = options.Int("devices", 50_000);
         var sources = options.Int("sources", 8);
         var concurrency = options.Int("concurrency", 64);
+        var firstPort = options.Int("first-port", 20000);
         var coapPort = options.Int("coap-port", 5683);
         var serverPid = options.Int("server-pid", 0);
         var admin = options.String("admin", "CAdmin");
         var steps = options.String("steps", "10000,25000").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).Where(s => s > 0 && s < devices).Append(devices).ToArray();
-        if (devices < 1 || sources is < 1 or > 250 || concurrency < 1 || serverPid <= 0)
+        if (devices < 1 || sources is < 1 or > 250 || concurrency < 1 || serverPid <= 0 || firstPort < 1024 || firstPort + ((devices - 1) / sources) > 65535)
         {
-            throw new ArgumentException("--devices and --concurrency must be >= 1, --sources 1 to 250, --server-pid is required");
+            throw new ArgumentException("--devices and --concurrency must be >= 1, --sources 1 to 250, --server-pid is required, "
+                + "and the ports --first-port .. --first-port + devices / sources must lie in 1024 .. 65535");
         }
 
-        MqttConnectionsCommand.RaiseFileLimit(devices);
         var endpoint = await Endpoint.ResolveAsync(baseUri, CancellationToken.None);
         var server = new IPEndPoint(endpoint.Address.Address, coapPort);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var probe = new ServerProbe(new LoadGenOptions { BaseUrl = baseUri, SiloPids = [serverPid], SiloGc = true }, http);
-        var channels = new CoapChannel[devices];
         long failed = 0;
         string? firstFailure = null;
 
@@ -47,8 +49,8 @@ internal static class CoapDevicesCommand
         {
             await Parallel.ForAsync(opened, step, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (d, _) =>
             {
-                var source = new IPAddress([127, 0, 0, (byte)(2 + (d % sources))]);
-                var channel = channels[d] = new CoapChannel(server, BodySerialization.Cbor, new IPEndPoint(source, 0));
+                var source = new IPEndPoint(new IPAddress([127, 0, 0, (byte)(2 + (d % sources))]), firstPort + (d / sources));
+                using var channel = new CoapChannel(server, BodySerialization.Cbor, source);
                 var spec = new RequestSpec(OneM2MOperation.Retrieve, "cse-in", admin, "d" + d.ToString(CultureInfo.InvariantCulture));
                 try
                 {
@@ -76,11 +78,6 @@ internal static class CoapDevicesCommand
         if (firstFailure is not null)
         {
             Console.WriteLine($"COAPDEV first_failure: {firstFailure}");
-        }
-
-        foreach (var channel in channels)
-        {
-            channel?.Dispose();
         }
 
         return failed == 0 ? 0 : 2;

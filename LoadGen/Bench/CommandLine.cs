@@ -64,12 +64,12 @@ internal sealed class CommandLine
               rsc counts: the CSE answers 4103 to an AE that is not registered).
 
           coap-devices --base http://127.0.0.1:8080 --server-pid PID [--coap-port 5683] [--devices 50000]
-                 [--steps 10000,25000] [--sources 8] [--concurrency 64] [--admin CAdmin]
-              Idle CoAP devices: --devices UDP sockets (device d from 127.0.0.<2 + d mod --sources>, a port of its
-              own), each sending one confirmable CSEBase retrieve as --admin and then staying open and silent. Before
-              and after each step the Silo --server-pid runs a full GC (diagnostics port) and its managed heap
-              (/metrics) and RSS (/proc) are read. Prints "COAPDEV ..." lines, the last one the summary with the
-              heap growth per device; exit code 2 if a request failed.
+                 [--steps 10000,25000] [--sources 8] [--first-port 20000] [--concurrency 64] [--admin CAdmin]
+              Idle CoAP devices: device d sends one confirmable CSEBase retrieve as --admin from its own address and
+              port (127.0.0.<2 + d mod --sources>, port --first-port + d / --sources) and falls silent. Before and
+              after each step the Silo --server-pid runs a full GC (diagnostics port) and its managed heap (/metrics)
+              and RSS (/proc) are read. Prints "COAPDEV ..." lines, the last one the summary with the heap growth per
+              device; exit code 2 if a request failed.
 
           commit-rate --connection "Host=127.0.0.1;Port=..;Username=postgres;Database=virtualiot" [--duration 5]
                  [--rows 100] [--connections 1] [--payload 256]

@@ -294,7 +294,7 @@ internal static partial class MqttConnectionsCommand
 
     // The soft open-file limit up to the hard one, when it is below what N connections need (Linux; root may also
     // raise the hard limit with `ulimit -n` in the calling shell, as scripts/bench-mqtt-connections.sh does).
-    internal static void RaiseFileLimit(int connections)
+    private static void RaiseFileLimit(int connections)
     {
         if (!OperatingSystem.IsLinux())
         {
