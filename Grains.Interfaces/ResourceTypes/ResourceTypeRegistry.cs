@@ -46,6 +46,7 @@ public static class ResourceTypeRegistry
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
                 ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.RemoteCSE,
                 ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action, ResourceType.Dependency,
+                .. AnnouncedTypes.All,
             ],
             HasNotificationTargetSelfReference = true,
         },
@@ -194,6 +195,9 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<IDependencyGrain>(ri),
             Parents = [ResourceType.Action], Announceable = true,
         },
+
+        // Announced variants (10001 …): the stand-ins of resources other CSEs announce here.
+        .. AnnouncedTypes.Descriptors,
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using VirtualIoT.Grains.Resources.AccessControlPolicy;
 using VirtualIoT.Grains.Resources.Action;
+using VirtualIoT.Grains.Resources.Announced;
 using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.CrossResourceSubscription;
@@ -40,6 +41,8 @@ internal static class Policies
             MgmtObjPolicy.Specializations,
             FlexContainerPolicy.Containers,
             FlexContainerPolicy.Instances,
+            AnnouncedPolicies.MgmtObjs,
+            AnnouncedPolicies.FlexContainers,
         }.ToFrozenDictionary(p => p.Type);
 
     private static readonly FrozenDictionary<ResourceType, ResourcePolicy> s_byType = ByType(
@@ -68,6 +71,7 @@ internal static class Policies
         SemanticDescriptorPolicy.Rules,
         ActionPolicy.Rules,
         DependencyPolicy.Rules,
+        .. AnnouncedPolicies.Plain,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>
