@@ -108,7 +108,8 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         if (_services.GetService<IMqttBrokerDirectory>() is { } brokers)
         {
             // A silo's broker: clients move to a silo that joins, and to the others when this one stops.
-            _rebalancer = new MqttRebalancer(server, brokers, _options, _metrics, _services.GetRequiredService<ILogger<MqttRebalancer>>());
+            _rebalancer = new MqttRebalancer(server, brokers, _options, _metrics, _services.GetRequiredService<ILogger<MqttRebalancer>>(),
+                _linkClientId);
             _rebalancer.Start();
         }
         Log.BrokerStarted(_logger, _options.Address, _options.IPv6Address ?? "none", _options.Port);

@@ -42,10 +42,16 @@ public sealed partial class MqttRebalancer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
     private volatile IReadOnlyList<string>? _handoverTargets;
+    private readonly string? _ownClientId;
 
-    /// <summary>Creates the rebalancer of <paramref name="server"/>; <see cref="Start"/> begins watching for silos joining.</summary>
-    public MqttRebalancer(MqttServer server, IMqttBrokerDirectory directory, MqttOptions options, GatewayMetrics metrics, ILogger<MqttRebalancer> logger)
+    /// <summary>
+    /// Creates the rebalancer of <paramref name="server"/>; <see cref="Start"/> begins watching for silos joining.
+    /// <paramref name="ownClientId"/>: the client ID of this CSE's own client of the broker, which never moves.
+    /// </summary>
+    public MqttRebalancer(MqttServer server, IMqttBrokerDirectory directory, MqttOptions options, GatewayMetrics metrics, ILogger<MqttRebalancer> logger,
+        string? ownClientId = null)
     {
+        _ownClientId = ownClientId;
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(options);
@@ -127,7 +133,7 @@ public sealed partial class MqttRebalancer : IAsyncDisposable
         {
             while (true)
             {
-                var clients = await _server.GetClientsAsync();
+                var clients = (await _server.GetClientsAsync()).Where(client => !IsOwn(client.Id)).ToList();
                 if (clients.Count == 0)
                 {
                     break;
@@ -184,6 +190,8 @@ public sealed partial class MqttRebalancer : IAsyncDisposable
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
+    private bool IsOwn(string clientId) => string.Equals(clientId, _ownClientId, StringComparison.Ordinal);
+
     private bool IsIdle(string clientId) => !_inFlight.TryGetValue(clientId, out var count) || count <= 0;
 
     private async Task WatchAsync(CancellationToken cancellationToken)
@@ -208,7 +216,7 @@ public sealed partial class MqttRebalancer : IAsyncDisposable
                         {
                             joined.UnionWith(added);
                             var clients = await _server.GetClientsAsync();
-                            var leaving = clients.Where(client => joined.Contains(Home(client.Id, brokers))).ToList();
+                            var leaving = clients.Where(client => !IsOwn(client.Id) && joined.Contains(Home(client.Id, brokers))).ToList();
                             Log.BrokerJoined(_logger, string.Join(", ", added), leaving.Count, clients.Count);
                             foreach (var client in leaving)
                             {
