@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using VirtualIoT.Grains.Resources.AccessControlPolicy;
 using VirtualIoT.Grains.Resources.Action;
 using VirtualIoT.Grains.Resources.Ae;
+using VirtualIoT.Grains.Resources.AeContactList;
 using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.CrossResourceSubscription;
 using VirtualIoT.Grains.Resources.ContentInstance;
@@ -68,6 +69,8 @@ internal static class Policies
         SemanticDescriptorPolicy.Rules,
         ActionPolicy.Rules,
         DependencyPolicy.Rules,
+        AeContactListPolicy.List,
+        AeContactListPolicy.PerCse,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

@@ -128,6 +128,8 @@ internal abstract partial class ResourceGrain
             await Task.WhenAll(deletions);
         }
 
+        TellAeContacts(State.Attributes, null);
+        await TellGeoIndex(State.Attributes, null);
         await WillBeDeleted();
         var hadSubscriptions = Links.Subscriptions.Count > 0;
         await LinkStore.ClearAsync();
