@@ -65,4 +65,24 @@ public enum ResourceType
     Action = 65,
     /// <summary>dependency.</summary>
     Dependency = 66,
+    /// <summary>accessControlPolicyAnnc (announced variants: <see cref="AnnouncedTypes"/>).</summary>
+    AccessControlPolicyAnnc = 10001,
+    /// <summary>AEAnnc.</summary>
+    AEAnnc = 10002,
+    /// <summary>containerAnnc.</summary>
+    ContainerAnnc = 10003,
+    /// <summary>contentInstanceAnnc.</summary>
+    ContentInstanceAnnc = 10004,
+    /// <summary>groupAnnc.</summary>
+    GroupAnnc = 10009,
+    /// <summary>mgmtObjAnnc.</summary>
+    MgmtObjAnnc = 10013,
+    /// <summary>nodeAnnc.</summary>
+    NodeAnnc = 10014,
+    /// <summary>flexContainerAnnc.</summary>
+    FlexContainerAnnc = 10028,
+    /// <summary>timeSeriesAnnc.</summary>
+    TimeSeriesAnnc = 10029,
+    /// <summary>timeSeriesInstanceAnnc.</summary>
+    TimeSeriesInstanceAnnc = 10030,
 }

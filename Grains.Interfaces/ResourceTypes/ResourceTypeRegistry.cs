@@ -47,6 +47,7 @@ public static class ResourceTypeRegistry
                 ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.RemoteCSE,
                 ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action, ResourceType.Dependency,
                 ResourceType.AEContactList, ResourceType.AEContactListPerCSE,
+                .. AnnouncedTypes.All,
             ],
             HasNotificationTargetSelfReference = true,
         },
@@ -208,6 +209,9 @@ public static class ResourceTypeRegistry
             Grain = static (grains, ri) => grains.GetGrain<IAeContactListPerCseGrain>(ri),
             Parents = [ResourceType.AEContactList], CreatedByCse = true,
         },
+
+        // Announced variants (10001 …): the stand-ins of resources other CSEs announce here.
+        .. AnnouncedTypes.Descriptors,
     ];
 
     /// <summary>Types the standard allows under implemented ones that are not implemented yet (remove a type here when registering it).</summary>

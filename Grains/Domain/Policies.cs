@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using VirtualIoT.Grains.Resources.AccessControlPolicy;
 using VirtualIoT.Grains.Resources.Action;
+using VirtualIoT.Grains.Resources.Announced;
 using VirtualIoT.Grains.Resources.Ae;
 using VirtualIoT.Grains.Resources.AeContactList;
 using VirtualIoT.Grains.Resources.Container;
@@ -41,6 +42,8 @@ internal static class Policies
             MgmtObjPolicy.Specializations,
             FlexContainerPolicy.Containers,
             FlexContainerPolicy.Instances,
+            AnnouncedPolicies.MgmtObjs,
+            AnnouncedPolicies.FlexContainers,
         }.ToFrozenDictionary(p => p.Type);
 
     private static readonly FrozenDictionary<ResourceType, ResourcePolicy> s_byType = ByType(
@@ -71,6 +74,7 @@ internal static class Policies
         DependencyPolicy.Rules,
         AeContactListPolicy.List,
         AeContactListPolicy.PerCse,
+        .. AnnouncedPolicies.Plain,
     ]);
 
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>

@@ -188,6 +188,13 @@ internal abstract partial class ResourceGrain
         foreach (var item in list)
         {
             var id = (string)item!;
+            if (AnnouncedTypes.IsAnnounced(type) && AccessPolicies.Forms.Normalize(id).StartsWith('/'))
+            {
+                // An announced resource's acpi may name the announcing CSE's policies: kept as sent, they grant nothing here.
+                resolved.Add(id);
+                continue;
+            }
+
             var acpId = PolicyId(id) ?? (await ResolveStructuredId(id) is { } ri ? PolicyId(ri) : null);
             if (acpId is null || !(await GrainFactory.GetGrain<IAccessControlPolicyGrain>(acpId).GetPolicy()).Exists)
             {

@@ -17,6 +17,16 @@ internal sealed class RemoteCseGrain(
 {
     protected override ResourcePolicy Policy => RemoteCsePolicy.Rules;
 
+    private string? CseId => State.Attributes.GetValueOrDefault(RemoteCsePolicy.CseId) as string;
+
+    /// <summary>What the remote CSE announces here is its own, also under the registrar's <c>&lt;remoteCSE&gt;</c> this CSE made itself.</summary>
+    protected override string ChildOwner(string originator) => originator == CseId ? originator : State.Owner;
+
+    /// <summary>The remote CSE may announce its resources under its <c>&lt;remoteCSE&gt;</c> (TS-0001 10.2.18.1).</summary>
+    protected override async ValueTask<bool> MayAccess(string originator, ResourceRequest request) =>
+        await base.MayAccess(originator, request)
+        || request is { Operation: Operation.Create, ResourceType: { } type } && AnnouncedTypes.IsAnnounced(type) && originator == CseId;
+
     public ValueTask<RemoteCseRoute?> Route() =>
         ValueTask.FromResult(IsLive(Now()) && State.Attributes.GetValueOrDefault(RemoteCsePolicy.CseId) is string csi
             ? new RemoteCseRoute(csi, LivePointsOfAccess())

@@ -30,7 +30,15 @@ public sealed class ResourceTypeRegistryTests
         { ResourceType.LocationPolicy, [ResourceType.Subscription] },
         { ResourceType.TimeSyncBeacon, [ResourceType.Subscription] },
         { ResourceType.CrossResourceSubscription, [] },
-        { ResourceType.RemoteCSE, [ResourceType.Subscription] },
+        {
+            ResourceType.RemoteCSE,
+            [
+                ResourceType.Subscription, ResourceType.AccessControlPolicyAnnc, ResourceType.AEAnnc, ResourceType.ContainerAnnc,
+                ResourceType.GroupAnnc, ResourceType.NodeAnnc, ResourceType.FlexContainerAnnc, ResourceType.TimeSeriesAnnc,
+            ]
+        },
+        { ResourceType.ContainerAnnc, [ResourceType.Subscription, ResourceType.ContainerAnnc, ResourceType.ContentInstanceAnnc, ResourceType.FlexContainerAnnc, ResourceType.TimeSeriesAnnc] },
+        { ResourceType.ContentInstanceAnnc, [ResourceType.Subscription] },
         { ResourceType.DynamicAuthorizationConsultation, [ResourceType.Subscription] },
         { ResourceType.SemanticDescriptor, [ResourceType.Subscription] },
         { ResourceType.Action, [ResourceType.Subscription, ResourceType.Dependency] },
@@ -101,7 +109,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 16, 17, 18, 23, 24, 25, 26, 27, 28, 29, 30, 34, 43, 44, 48, 58, 60, 65, 66], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 16, 17, 18, 23, 24, 25, 26, 27, 28, 29, 30, 34, 43, 44, 48, 58, 60, 65, 66, 10001, 10002, 10003, 10004, 10009, 10013, 10014, 10028, 10029, 10030], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()

@@ -9,7 +9,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// control attributes (<c>aca</c>), the custodian (<c>cstn</c>), <c>acpi</c> given as structured IDs, <c>pv: {}</c>,
 /// and access judged before the child type. Every scenario runs over HTTP and over MQTT.
 /// </summary>
-internal static class AccessControlAdditions
+public sealed class AccessControlAdditions : IWireScenarios
 {
     public static readonly string[] Scenarios =
     [
@@ -181,49 +181,28 @@ internal static class AccessControlAdditions
 
 /// <summary>The access control additions over HTTP.</summary>
 [Collection(CseCollection.Name)]
-public sealed class AccessControlAdditionsTests(CseFixture fixture)
+public sealed class AccessControlAdditionsTests(CseFixture fixture) : HttpScenarioTests<AccessControlAdditions>(fixture)
 {
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_http(string scenario)
-    {
-        await using var wire = new HttpWire(fixture.Client);
-        await AccessControlAdditions.Run(scenario, fixture.Client, wire);
-    }
-
     [Fact]
     public async Task A_partial_retrieve_of_listed_attributes_is_granted_by_aca()
     {
-        var owner = await fixture.Client.RegisterAe();
-        var grantee = await fixture.Client.RegisterAe();
-        var acp = await fixture.Client.Create("/cse-in", OneM2MClient.Admin, 1,
+        var owner = await Fixture.Client.RegisterAe();
+        var grantee = await Fixture.Client.RegisterAe();
+        var acp = await Fixture.Client.Create("/cse-in", OneM2MClient.Admin, 1,
             $$$$"""{"m2m:acp":{"pv":{"acr":[{"acor":["{{{{grantee}}}}"],"acop":2,"aca":["lbl","rn"]}]},"pvs":{"acr":[{"acor":["CAdmin"],"acop":63}]}}}""");
         var acpId = Text(acp.Resource("m2m:acp"), "ri");
-        var container = await fixture.Client.CreateContainer("/cse-in/" + owner, OneM2MClient.Admin, extra: $$$""","lbl":["x"],"acpi":["{{{acpId}}}"]""");
+        var container = await Fixture.Client.CreateContainer("/cse-in/" + owner, OneM2MClient.Admin, extra: $$$""","lbl":["x"],"acpi":["{{{acpId}}}"]""");
 
-        var listed = await fixture.Client.Retrieve(container + "?atrl=lbl+rn", grantee);
-        var unlisted = await fixture.Client.Retrieve(container + "?atrl=lbl+mni", grantee);
+        var listed = await Fixture.Client.Retrieve(container + "?atrl=lbl+rn", grantee);
+        var unlisted = await Fixture.Client.Retrieve(container + "?atrl=lbl+mni", grantee);
 
         Answered(listed, 2000);
         Assert.Equal("x", listed.Resource("m2m:cnt")["lbl"]![0]!.GetValue<string>());
         Assert.Null(listed.Resource("m2m:cnt")["ri"]);
         Answered(unlisted, 4103);
     }
-
-    public static TheoryData<string> Scenarios() => AccessControlAdditions.All();
 }
 
 /// <summary>The access control additions over MQTT.</summary>
 [Collection(MqttCollection.Name)]
-public sealed class MqttAccessControlAdditionsTests(MqttFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_mqtt(string scenario)
-    {
-        await using var wire = new MqttWire(fixture);
-        await AccessControlAdditions.Run(scenario, fixture.Http, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => AccessControlAdditions.All();
-}
+public sealed class MqttAccessControlAdditionsTests(MqttFixture fixture) : MqttScenarioTests<AccessControlAdditions>(fixture);

@@ -11,7 +11,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// only <c>enc/atr</c>, <c>nct</c> 2, one per resource). Requests over HTTP or MQTT; the subscriber is a real HTTP
 /// receiver.
 /// </summary>
-internal static class BlockingUpdate
+public sealed class BlockingUpdate : IWireScenarios
 {
     public static readonly string[] Scenarios =
     [
@@ -167,30 +167,8 @@ internal static class BlockingUpdate
 
 /// <summary>Blocking update with requests over HTTP.</summary>
 [Collection(CseCollection.Name)]
-public sealed class BlockingUpdateTests(CseFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_http(string scenario)
-    {
-        await using var wire = new HttpWire(fixture.Client);
-        await BlockingUpdate.Run(scenario, fixture.Client, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => BlockingUpdate.All();
-}
+public sealed class BlockingUpdateTests(CseFixture fixture) : HttpScenarioTests<BlockingUpdate>(fixture);
 
 /// <summary>Blocking update with requests over MQTT.</summary>
 [Collection(MqttCollection.Name)]
-public sealed class MqttBlockingUpdateTests(MqttFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_mqtt(string scenario)
-    {
-        await using var wire = new MqttWire(fixture);
-        await BlockingUpdate.Run(scenario, fixture.Http, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => BlockingUpdate.All();
-}
+public sealed class MqttBlockingUpdateTests(MqttFixture fixture) : MqttScenarioTests<BlockingUpdate>(fixture);

@@ -11,7 +11,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// (sliding and periodic windows), the rules between its attributes, and what every resource type has (access
 /// control, discovery, statistics, expiration counter, deletion). The owner's requests go over the binding under test.
 /// </summary>
-internal static class CrossResourceSubscriptions
+public sealed class CrossResourceSubscriptions : IWireScenarios
 {
     public static readonly string[] Scenarios =
     [
@@ -249,30 +249,8 @@ internal static class CrossResourceSubscriptions
 
 /// <summary>crossResourceSubscription with the owner's requests over HTTP.</summary>
 [Collection(CseCollection.Name)]
-public sealed class CrossResourceSubscriptionTests(CseFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_http(string scenario)
-    {
-        await using var wire = new HttpWire(fixture.Client);
-        await CrossResourceSubscriptions.Run(scenario, fixture.Client, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => CrossResourceSubscriptions.All();
-}
+public sealed class CrossResourceSubscriptionTests(CseFixture fixture) : HttpScenarioTests<CrossResourceSubscriptions>(fixture);
 
 /// <summary>crossResourceSubscription with the owner's requests over MQTT.</summary>
 [Collection(MqttCollection.Name)]
-public sealed class MqttCrossResourceSubscriptionTests(MqttFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_mqtt(string scenario)
-    {
-        await using var wire = new MqttWire(fixture);
-        await CrossResourceSubscriptions.Run(scenario, fixture.Http, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => CrossResourceSubscriptions.All();
-}
+public sealed class MqttCrossResourceSubscriptionTests(MqttFixture fixture) : MqttScenarioTests<CrossResourceSubscriptions>(fixture);

@@ -12,7 +12,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// point of access at a real HTTP receiver (asked with <c>sgn/tra</c>, told with <c>sgn/trr</c>) and works over
 /// HTTP; the notification target's requests go over the binding under test.
 /// </summary>
-internal static class NotificationTargetPolicies
+public sealed class NotificationTargetPolicies : IWireScenarios
 {
     public static readonly string[] Scenarios =
     [
@@ -237,30 +237,8 @@ internal static class NotificationTargetPolicies
 
 /// <summary>Notification target policies with the target's requests over HTTP.</summary>
 [Collection(CseCollection.Name)]
-public sealed class NotificationTargetPolicyTests(CseFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Hold_over_http(string scenario)
-    {
-        await using var wire = new HttpWire(fixture.Client);
-        await NotificationTargetPolicies.Run(scenario, fixture.Client, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => NotificationTargetPolicies.All();
-}
+public sealed class NotificationTargetPolicyTests(CseFixture fixture) : HttpScenarioTests<NotificationTargetPolicies>(fixture);
 
 /// <summary>Notification target policies with the target's requests over MQTT.</summary>
 [Collection(MqttCollection.Name)]
-public sealed class MqttNotificationTargetPolicyTests(MqttFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Hold_over_mqtt(string scenario)
-    {
-        await using var wire = new MqttWire(fixture);
-        await NotificationTargetPolicies.Run(scenario, fixture.Http, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => NotificationTargetPolicies.All();
-}
+public sealed class MqttNotificationTargetPolicyTests(MqttFixture fixture) : MqttScenarioTests<NotificationTargetPolicies>(fixture);

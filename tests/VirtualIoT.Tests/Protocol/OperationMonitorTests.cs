@@ -8,7 +8,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// resource (retrieves included) by the originators it names, with <c>nev/om</c> (<c>ops</c>, <c>org</c>) in the
 /// notification. Requests over HTTP or MQTT; notifications go to a real HTTP receiver.
 /// </summary>
-internal static class OperationMonitoring
+public sealed class OperationMonitoring : IWireScenarios
 {
     public static readonly string[] Scenarios =
     [
@@ -113,30 +113,8 @@ internal static class OperationMonitoring
 
 /// <summary>Operation monitoring with requests over HTTP.</summary>
 [Collection(CseCollection.Name)]
-public sealed class OperationMonitorTests(CseFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_http(string scenario)
-    {
-        await using var wire = new HttpWire(fixture.Client);
-        await OperationMonitoring.Run(scenario, fixture.Client, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => OperationMonitoring.All();
-}
+public sealed class OperationMonitorTests(CseFixture fixture) : HttpScenarioTests<OperationMonitoring>(fixture);
 
 /// <summary>Operation monitoring with requests over MQTT.</summary>
 [Collection(MqttCollection.Name)]
-public sealed class MqttOperationMonitorTests(MqttFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_mqtt(string scenario)
-    {
-        await using var wire = new MqttWire(fixture);
-        await OperationMonitoring.Run(scenario, fixture.Http, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => OperationMonitoring.All();
-}
+public sealed class MqttOperationMonitorTests(MqttFixture fixture) : MqttScenarioTests<OperationMonitoring>(fixture);

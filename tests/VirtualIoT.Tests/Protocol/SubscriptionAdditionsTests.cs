@@ -10,7 +10,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// category of <c>latestNotify</c> batches, and the deletion notification before the delete's answer. Requests go
 /// over HTTP or MQTT; notifications go to a real HTTP receiver.
 /// </summary>
-internal static class SubscriptionAdditions
+public sealed class SubscriptionAdditions : IWireScenarios
 {
     public static readonly string[] Scenarios =
     [
@@ -181,30 +181,8 @@ internal static class SubscriptionAdditions
 
 /// <summary>The subscription additions with requests over HTTP.</summary>
 [Collection(CseCollection.Name)]
-public sealed class SubscriptionAdditionsTests(CseFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_http(string scenario)
-    {
-        await using var wire = new HttpWire(fixture.Client);
-        await SubscriptionAdditions.Run(scenario, fixture.Client, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => SubscriptionAdditions.All();
-}
+public sealed class SubscriptionAdditionsTests(CseFixture fixture) : HttpScenarioTests<SubscriptionAdditions>(fixture);
 
 /// <summary>The subscription additions with requests over MQTT.</summary>
 [Collection(MqttCollection.Name)]
-public sealed class MqttSubscriptionAdditionsTests(MqttFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_mqtt(string scenario)
-    {
-        await using var wire = new MqttWire(fixture);
-        await SubscriptionAdditions.Run(scenario, fixture.Http, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => SubscriptionAdditions.All();
-}
+public sealed class MqttSubscriptionAdditionsTests(MqttFixture fixture) : MqttScenarioTests<SubscriptionAdditions>(fixture);

@@ -10,7 +10,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// and what every resource type has (access control, discovery, result content, subscriptions, expiry). The beacon's
 /// owner sends its requests over the binding under test.
 /// </summary>
-internal static class TimeSyncBeacons
+public sealed class TimeSyncBeacons : IWireScenarios
 {
     public static readonly string[] Scenarios =
     [
@@ -224,30 +224,8 @@ internal static class TimeSyncBeacons
 
 /// <summary>timeSyncBeacon with the owner's requests over HTTP.</summary>
 [Collection(CseCollection.Name)]
-public sealed class TimeSyncBeaconTests(CseFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_http(string scenario)
-    {
-        await using var wire = new HttpWire(fixture.Client);
-        await TimeSyncBeacons.Run(scenario, fixture.Client, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => TimeSyncBeacons.All();
-}
+public sealed class TimeSyncBeaconTests(CseFixture fixture) : HttpScenarioTests<TimeSyncBeacons>(fixture);
 
 /// <summary>timeSyncBeacon with the owner's requests over MQTT.</summary>
 [Collection(MqttCollection.Name)]
-public sealed class MqttTimeSyncBeaconTests(MqttFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_mqtt(string scenario)
-    {
-        await using var wire = new MqttWire(fixture);
-        await TimeSyncBeacons.Run(scenario, fixture.Http, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => TimeSyncBeacons.All();
-}
+public sealed class MqttTimeSyncBeaconTests(MqttFixture fixture) : MqttScenarioTests<TimeSyncBeacons>(fixture);

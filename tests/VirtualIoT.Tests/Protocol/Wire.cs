@@ -6,7 +6,7 @@ using VirtualIoT.Tests.Mqtt;
 namespace VirtualIoT.Tests.Protocol;
 
 /// <summary>What came back over either binding: the oneM2M status and the content (<c>pc</c> / HTTP body).</summary>
-internal sealed record WireResponse(int Rsc, JsonNode? Content, string Text)
+public sealed record WireResponse(int Rsc, JsonNode? Content, string Text)
 {
     /// <summary>The attributes under <paramref name="rootKey"/>.</summary>
     public JsonObject Resource(string rootKey) => Content?[rootKey]?.AsObject()
@@ -30,7 +30,7 @@ internal sealed record WireResponse(int Rsc, JsonNode? Content, string Text)
 /// leading slash, originator, ty, body) goes out, the response comes back. The MQTT wire connects one client per
 /// originator, whose client ID is that originator, on first use.
 /// </summary>
-internal abstract class Wire : IAsyncDisposable
+public abstract class Wire : IAsyncDisposable
 {
     public abstract string Name { get; }
 
