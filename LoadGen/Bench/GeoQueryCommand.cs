@@ -69,7 +69,7 @@ internal static class GeoQueryCommand
             }
 
             var square = string.Create(CultureInfo.InvariantCulture,
-                $"[[[{x:F6}, {y:F6}], [{x + side:F6}, {y:F6}], [{x + side:F6}, {y + side:F6}], [{x:F6}, {y + side:F6}], [{x:F6}, {y:F6}]]]");
+                $"[[{x:F6}, {y:F6}], [{x + side:F6}, {y:F6}], [{x + side:F6}, {y + side:F6}], [{x:F6}, {y + side:F6}], [{x:F6}, {y:F6}]]");
             var uri = new Uri($"{BenchmarkHttp.CseBase}?fu=1&gmty=3&gsf=2&geom={Uri.EscapeDataString(square)}", UriKind.Relative);
             var started = Stopwatch.GetTimestamp();
             var body = await Expect(http, BenchmarkHttp.Request(HttpMethod.Get, uri, "CAdmin", "q" + n), "2000");
