@@ -48,6 +48,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<AddressResolver>();
         services.TryAddSingleton<RequestDispatcher>();
         services.TryAddSingleton<RemoteCseForwarder>();
+        services.TryAddSingleton<IRemoteCseSender, RemoteCseSender>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CseOptions>, RegistrarOptionsValidator>());
         services.AddHostedService<RegistrarConnection>();
         services.AddHttpClient(RemoteCseForwarder.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
