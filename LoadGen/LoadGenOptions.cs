@@ -1,4 +1,5 @@
 using System.Globalization;
+using VirtualIoT.LoadGen.Transport;
 
 namespace VirtualIoT.LoadGen;
 
@@ -10,6 +11,16 @@ public enum DeviceProtocol
 
     /// <summary>oneM2M MQTT binding (TS-0010): one connection per device.</summary>
     Mqtt,
+
+    /// <summary>oneM2M CoAP binding (TS-0008): one UDP socket per pooled connection, confirmable requests.</summary>
+    Coap,
+
+    /// <summary>
+    /// oneM2M WebSocket binding (TS-0020), one WebSocket per connection. The benchmark command <c>load</c> speaks it;
+    /// the device simulation does not, because the CSE binds each originator to the first connection that uses it and
+    /// the simulation's connections serve every device (and the administrator) in turn.
+    /// </summary>
+    WebSocket,
 }
 
 /// <summary>
@@ -107,6 +118,12 @@ public sealed record LoadGenOptions
 
     /// <summary>Name of each device's container.</summary>
     public string ContainerName { get; init; } = "data";
+
+    /// <summary>UDP port of the CSE's CoAP binding (on each base URL's host), for <see cref="DeviceProtocol.Coap"/>.</summary>
+    public int CoapPort { get; init; } = 5683;
+
+    /// <summary>Serialization of the CoAP devices' bodies (CBOR by default: constrained devices' format); HTTP and MQTT send JSON.</summary>
+    public BodySerialization Serialization { get; init; } = BodySerialization.Cbor;
 
     /// <summary>MQTT broker host (default: the base URL's host).</summary>
     public string? MqttHost { get; init; }

@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using VirtualIoT.LoadGen.Transport;
+
 namespace VirtualIoT.LoadGen;
 
 /// <summary>
@@ -24,7 +26,10 @@ public static class OptionsParser
           --devices N              simulated devices, AE + container each (1000000)
           --interval DURATION      time between a device's contentInstances (60s)
           --rate-per-device R      contentInstances per device per second (instead of --interval)
-          --protocol http|mqtt     binding of the device operations (http)
+          --protocol http|mqtt|coap  binding of the device operations (http); with mqtt, reads and
+                                   verification go over HTTP
+          --coap-port N            UDP port of the CSE's CoAP binding, on the base URL's host (5683)
+          --serialization json|cbor  bodies of CoAP requests (cbor); HTTP and MQTT send JSON
           --readers RATIO          reads per contentInstance written: la retrieve or discovery (0)
           --discovery-share F      share of the reads that are discoveries (0.1)
           --subscribers RATIO      share of the containers with a subscription to LoadGen's receiver (0)
@@ -114,6 +119,8 @@ public static class OptionsParser
                     "--notification-wait" => options with { NotificationWait = Duration(arg, Value()) },
                     "--prefix" => options with { Prefix = NonEmpty(arg, Value()) },
                     "--container" => options with { ContainerName = NonEmpty(arg, Value()) },
+                    "--coap-port" => options with { CoapPort = Int(arg, Value(), 1, 65535) },
+                    "--serialization" => options with { Serialization = Serialization(arg, Value()) },
                     "--mqtt-host" => options with { MqttHost = NonEmpty(arg, Value()) },
                     "--mqtt-port" => options with { MqttPorts = Ints(arg, Value(), 1, 65535) },
                     "--source-addresses" => options with { SourceAddresses = Int(arg, Value(), 1, 254) },
@@ -193,7 +200,16 @@ public static class OptionsParser
     {
         "http" => DeviceProtocol.Http,
         "mqtt" => DeviceProtocol.Mqtt,
-        _ => throw new FormatException($"{name}: '{text}' is neither http nor mqtt"),
+        "coap" => DeviceProtocol.Coap,
+        "ws" => throw new FormatException($"{name}: ws is for the benchmark command load (`load --binding ws`): the CSE binds an originator to one WebSocket, and the simulation's connections serve every device in turn"),
+        _ => throw new FormatException($"{name}: '{text}' is not http, mqtt or coap"),
+    };
+
+    private static BodySerialization Serialization(string name, string text) => text.ToLowerInvariant() switch
+    {
+        "json" => BodySerialization.Json,
+        "cbor" => BodySerialization.Cbor,
+        _ => throw new FormatException($"{name}: '{text}' is neither json nor cbor"),
     };
 
     private static int[] Ints(string name, string text, int min, int max)

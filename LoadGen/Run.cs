@@ -72,7 +72,7 @@ public sealed partial class Run : IAsyncDisposable
             // Lane i talks to base URL i mod n: the connections are spread evenly, and device d's requests go to
             // base URL d mod n (RunPhaseAsync), as a device keeps talking to the gateway it resolved. With an
             // endpoints file, every lane talks to whichever endpoint its request's device has now (EndpointSet).
-            _lanes[i] = new Lane(endPoints[i % endPoints.Count], runToken);
+            _lanes[i] = new Lane(endPoints[i % endPoints.Count], OpenChannel, runToken);
         }
 
         _probe = new ServerProbe(options, _probeHttp);
@@ -162,6 +162,11 @@ public sealed partial class Run : IAsyncDisposable
 
         return run.BuildResult(arguments, started, loadBefore, problems);
     }
+
+    /// <summary>A lane's channel to <paramref name="endpoint"/>: the devices' binding (MQTT devices' lanes carry their reads and verification over HTTP).</summary>
+    private IRequestChannel OpenChannel(Endpoint endpoint) =>
+        RequestChannels.Open(_options.Protocol == DeviceProtocol.Mqtt ? DeviceProtocol.Http : _options.Protocol, endpoint,
+            new BindingOptions(_options.CoapPort, Serialization: _options.Serialization));
 
     private void EndpointsChanged(IReadOnlyList<Endpoint> before, IReadOnlyList<Endpoint> after)
     {

@@ -10,7 +10,10 @@ internal static class BenchmarkHttp
     public const string CseBase = "cse-in";
     public const string ContainerName = "cnt";
 
-    public static readonly byte[] ContentInstanceBody = Encoding.UTF8.GetBytes("""{"m2m:cin":{"con":"21.5"}}""");
+    /// <summary>The contentInstance every benchmark create sends.</summary>
+    public const string ContentInstanceJson = """{"m2m:cin":{"con":"21.5"}}""";
+
+    public static readonly byte[] ContentInstanceBody = Encoding.UTF8.GetBytes(ContentInstanceJson);
 
     private static readonly MediaTypeHeaderValue[] ContentTypes =
     [

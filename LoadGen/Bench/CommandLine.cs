@@ -21,12 +21,15 @@ internal sealed class CommandLine
               so it can be run again against the same CSE.
 
           load --base http://127.0.0.1:8080 --op cin|la [--aes 1000] [--first 0] [--connections 32] [--duration 10]
-               [--rate 0] [--warmup 2]
-              Round robin over AEs Cbench<first>..<first+aes-1> (several endpoints: one load per endpoint, each
-              on the AEs that setup registered through it). Own HTTP client. --rate 0: closed loop, as fast as the connections go. --rate R: open loop at R
+               [--rate 0] [--warmup 2] [--binding http|coap|ws] [--serialization json|cbor] [--coap-port 5683]
+               [--ws-path /ws]
+              Over AEs Cbench<first>..<first+aes-1>, connection c sending for AEs c, c+connections, .. in turn
+              (--connections <= --aes). --binding: HTTP (own client, JSON), CoAP (UDP to --coap-port on the base
+              URL's host, confirmable requests; --serialization cbor by default) or WebSocket (ws://<base>/ws,
+              subprotocol oneM2M.R2.0.json or .cbor; json by default). --rate 0: closed loop, as fast as the connections go. --rate R: open loop at R
               requests/s on a fixed schedule; latency is measured from each request's intended send time
               (coordinated omission corrected, as wrk2 does) into an HdrHistogram. Every response is checked for
-              HTTP 201 + RSC 2001 (cin) or HTTP 200 + RSC 2000 (la). Prints one "LOAD ..." line.
+              RSC 2001 (cin) or 2000 (la) and a success status (HTTP 2xx, CoAP 2.xx). Prints one "LOAD ..." line.
 
           fanout --base http://127.0.0.1:8080 [--shape one-container|many-containers] [--subscriptions 10000]
                  [--instances 10] [--concurrency 32] [--timeout 300]
@@ -59,6 +62,14 @@ internal sealed class CommandLine
               hard one. Prints "MQTTCONN ..." lines, the last one the summary; exit code 2 if a connection failed,
               was dropped, missed its PINGRESP, or a sampled retrieve got no response primitive with its rqi (any
               rsc counts: the CSE answers 4103 to an AE that is not registered).
+
+          coap-devices --base http://127.0.0.1:8080 --server-pid PID [--coap-port 5683] [--devices 50000]
+                 [--steps 10000,25000] [--sources 8] [--first-port 20000] [--concurrency 64] [--admin CAdmin]
+              Idle CoAP devices: device d sends one confirmable CSEBase retrieve as --admin from its own address and
+              port (127.0.0.<2 + d mod --sources>, port --first-port + d / --sources) and falls silent. Before and
+              after each step the Silo --server-pid runs a full GC (diagnostics port) and its managed heap (/metrics)
+              and RSS (/proc) are read. Prints "COAPDEV ..." lines, the last one the summary with the heap growth per
+              device; exit code 2 if a request failed.
 
           commit-rate --connection "Host=127.0.0.1;Port=..;Username=postgres;Database=virtualiot" [--duration 5]
                  [--rows 100] [--connections 1] [--payload 256]

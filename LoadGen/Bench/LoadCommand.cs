@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
-using System.Text.Unicode;
 using System.Threading.Channels;
 using HdrHistogram;
 using VirtualIoT.LoadGen.Transport;
@@ -10,8 +8,10 @@ using VirtualIoT.LoadGen.Transport;
 namespace VirtualIoT.LoadGen.Bench;
 
 /// <summary>
-/// HTTP load on the benchmark's containers: contentInstance create (<c>cin</c>) or latest retrieve (<c>la</c>),
-/// round robin over the AEs, over a fixed number of keep-alive connections (<see cref="HttpConnection"/>).
+/// Load on the benchmark's containers: contentInstance create (<c>cin</c>) or latest retrieve (<c>la</c>) over one
+/// binding (HTTP, CoAP or WebSocket, each connection an <see cref="IRequestChannel"/>), over a fixed number of
+/// connections, each sending for its own share of the AEs (AE <c>i</c> through connection <c>i mod connections</c>,
+/// round robin within the share; the WebSocket binding binds an originator to one connection).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -40,6 +40,19 @@ internal static class LoadCommand
             "la" => false,
             _ => throw new ArgumentException("--op must be cin or la"),
         };
+        var binding = options.String("binding", "http") switch
+        {
+            "http" => DeviceProtocol.Http,
+            "coap" => DeviceProtocol.Coap,
+            "ws" => DeviceProtocol.WebSocket,
+            var other => throw new ArgumentException($"--binding must be http, coap or ws, not '{other}'"),
+        };
+        var serialization = options.String("serialization", binding == DeviceProtocol.Coap ? "cbor" : "json") switch
+        {
+            "json" => BodySerialization.Json,
+            "cbor" when binding != DeviceProtocol.Http => BodySerialization.Cbor,
+            var other => throw new ArgumentException($"--serialization must be json{(binding == DeviceProtocol.Http ? "" : " or cbor")} over {binding}, not '{other}'"),
+        };
         var aes = options.Int("aes", 1000);
         var first = options.Int("first", 0);
         var connections = options.Int("connections", 32);
@@ -51,11 +64,16 @@ internal static class LoadCommand
             throw new ArgumentException("--aes and --connections must be >= 1, --first >= 0, --duration > 0, --warmup and --rate >= 0");
         }
 
-        var address = IPAddress.TryParse(baseUri.Host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(baseUri.Host))[0];
-        var endPoint = new IPEndPoint(address, baseUri.Port);
+        if (connections > aes)
+        {
+            throw new ArgumentException("--connections must not exceed --aes (each connection sends for its own AEs)");
+        }
+
+        var endpoint = await Endpoint.ResolveAsync(baseUri, CancellationToken.None);
+        var channelOptions = new BindingOptions(options.Int("coap-port", 5683), options.String("ws-path", "/ws"), serialization);
         var frequency = (double)Stopwatch.Frequency;
         var start = Stopwatch.GetTimestamp();
-        var run = new Run(endPoint, isCreate, first, aes, baseUri.Authority, baseUri.AbsolutePath,
+        var run = new Run(isCreate, first, aes, connections,
             Tag: DateTime.UtcNow.Ticks.ToString("x", CultureInfo.InvariantCulture),
             MeasureFrom: start + (long)(warmup * frequency),
             End: start + (long)((warmup + duration) * frequency));
@@ -63,7 +81,7 @@ internal static class LoadCommand
         var workers = new Worker[connections];
         for (var i = 0; i < connections; i++)
         {
-            workers[i] = new Worker(i, endPoint);
+            workers[i] = new Worker(i, RequestChannels.Open(binding, endpoint, channelOptions));
         }
 
         Task[] tasks;
@@ -84,7 +102,7 @@ internal static class LoadCommand
         pacer?.Join();
         foreach (var w in workers)
         {
-            w.Connection.Dispose();
+            w.Channel.Dispose();
         }
 
         using var self = Process.GetCurrentProcess();
@@ -113,7 +131,7 @@ internal static class LoadCommand
         static string Ms(LongHistogram h, double percentile) =>
             (h.GetValueAtPercentile(percentile) / 1000.0).ToString("F3", CultureInfo.InvariantCulture);
         var line = FormattableString.Invariant(
-            $"LOAD op={op} mode={(rate > 0 ? "open" : "closed")} target_rate={rate:F0} connections={connections} duration_s={duration:F0} ") +
+            $"LOAD op={op} binding={options.String("binding", "http")} serialization={serialization.ToString().ToLowerInvariant()} mode={(rate > 0 ? "open" : "closed")} target_rate={rate:F0} connections={connections} duration_s={duration:F0} ") +
             FormattableString.Invariant(
             $"responses={measured} ok={ok} bad_status={badStatus} bad_rsc={badRsc} failed={failed} rps={(seconds > 0 ? measured / seconds : 0):F1} ") +
             $"p50_ms={Ms(latency, 50)} p90_ms={Ms(latency, 90)} p99_ms={Ms(latency, 99)} p999_ms={Ms(latency, 99.9)} max_ms={Ms(latency, 100)} " +
@@ -182,26 +200,32 @@ internal static class LoadCommand
 
     private static async Task SendAsync(Run run, Worker worker, long intended)
     {
-        var index = run.First + (int)((uint)Interlocked.Increment(ref run.NextTarget) % (uint)run.Aes);
-        var length = FormatRequest(run, worker, index);
+        var index = run.First + worker.Id + (int)(worker.Sequence % (uint)run.Share(worker.Id) * run.Connections);
+        var sequence = ++worker.Sequence;
+        var aeId = BenchmarkHttp.AeId(index);
+        var container = $"{BenchmarkHttp.CseBase}/{aeId}/{BenchmarkHttp.ContainerName}";
+        var requestId = $"{run.Tag}-{worker.Id}-{sequence}";
+        var spec = run.IsCreate
+            ? new RequestSpec(OneM2MOperation.Create, container, aeId, requestId, 4, BenchmarkHttp.ContentInstanceJson)
+            : new RequestSpec(OneM2MOperation.Retrieve, container + "/la", aeId, requestId);
         string? bad = null;
         var outcome = Outcome.Ok;
         var sent = Stopwatch.GetTimestamp();
         try
         {
-            var (status, rsc, _) = await worker.Connection.ExchangeAsync(worker.Request.AsMemory(0, length), keepBody: false, CancellationToken.None);
-            if (status != (run.IsCreate ? 201 : 200))
+            var (status, rsc, _) = await worker.Channel.ExchangeAsync(spec, CancellationToken.None);
+            if (status != 0 && status / 100 != 2)
             {
                 outcome = Outcome.BadStatus;
-                bad = $"HTTP {status} (RSC {rsc}) for {BenchmarkHttp.AeId(index)}";
+                bad = $"status {status} (RSC {rsc}) for {aeId}";
             }
             else if (rsc != (run.IsCreate ? 2001 : 2000))
             {
                 outcome = Outcome.BadRsc;
-                bad = $"RSC {rsc} for {BenchmarkHttp.AeId(index)}";
+                bad = $"RSC {rsc} for {aeId}";
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or System.Net.WebSockets.WebSocketException)
         {
             outcome = Outcome.Failed;
             bad = $"{e.GetType().Name}: {e.Message}";
@@ -228,40 +252,6 @@ internal static class LoadCommand
         worker.FirstBad ??= bad;
     }
 
-    /// <summary>Writes request <c>worker.Sequence + 1</c> to AE <paramref name="index"/> into the worker's buffer.</summary>
-    private static int FormatRequest(Run run, Worker worker, int index)
-    {
-        var buffer = worker.Request.AsSpan();
-        var sequence = ++worker.Sequence;
-        var culture = CultureInfo.InvariantCulture;
-        bool ok;
-        int written;
-        if (run.IsCreate)
-        {
-            var body = BenchmarkHttp.ContentInstanceBody;
-            ok = Utf8.TryWrite(buffer, culture,
-                $"POST {run.PathPrefix}{BenchmarkHttp.CseBase}/Cbench{index:D4}/{BenchmarkHttp.ContainerName} HTTP/1.1\r\nHost: {run.Authority}\r\nX-M2M-Origin: Cbench{index:D4}\r\nX-M2M-RI: {run.Tag}-{worker.Id}-{sequence}\r\nX-M2M-RVI: 3\r\nAccept: application/json\r\nContent-Type: application/json;ty=4\r\nContent-Length: {body.Length}\r\n\r\n",
-                out written);
-            if (ok && written + body.Length <= buffer.Length)
-            {
-                body.CopyTo(buffer[written..]);
-                return written + body.Length;
-            }
-        }
-        else
-        {
-            ok = Utf8.TryWrite(buffer, culture,
-                $"GET {run.PathPrefix}{BenchmarkHttp.CseBase}/Cbench{index:D4}/{BenchmarkHttp.ContainerName}/la HTTP/1.1\r\nHost: {run.Authority}\r\nX-M2M-Origin: Cbench{index:D4}\r\nX-M2M-RI: {run.Tag}-{worker.Id}-{sequence}\r\nX-M2M-RVI: 3\r\nAccept: application/json\r\n\r\n",
-                out written);
-            if (ok)
-            {
-                return written;
-            }
-        }
-
-        throw new InvalidOperationException("request buffer too small");
-    }
-
     private static long Microseconds(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
 
     private enum Outcome
@@ -272,17 +262,17 @@ internal static class LoadCommand
         Failed,
     }
 
-    private sealed record Run(IPEndPoint EndPoint, bool IsCreate, int First, int Aes, string Authority, string PathPrefix, string Tag, long MeasureFrom, long End)
+    private sealed record Run(bool IsCreate, int First, int Aes, int Connections, string Tag, long MeasureFrom, long End)
     {
-        public int NextTarget;
+        /// <summary>How many AEs connection <paramref name="worker"/> sends for: those with index ≡ worker (mod connections).</summary>
+        public int Share(int worker) => ((Aes - worker - 1) / Connections) + 1;
     }
 
     /// <summary>One connection's loop and its own (unsynchronised) counters and histograms.</summary>
-    private sealed class Worker(int id, EndPoint endPoint)
+    private sealed class Worker(int id, IRequestChannel channel)
     {
         public int Id { get; } = id;
-        public readonly HttpConnection Connection = new(endPoint);
-        public readonly byte[] Request = new byte[1024];
+        public readonly IRequestChannel Channel = channel;
         public long Sequence;
         public readonly LongHistogram Latency = new(HighestMicroseconds, 3);
         public readonly LongHistogram Service = new(HighestMicroseconds, 3);

@@ -1,24 +1,27 @@
 namespace VirtualIoT.LoadGen.Transport;
 
 /// <summary>
-/// A worker's own connection, request buffer and timeout source. A lane talks to its own endpoint, or, when the
-/// devices are spread over a changing <see cref="EndpointSet"/>, to whichever endpoint the request's device has now
-/// (one keep-alive connection per endpoint, opened when first needed, closed when the endpoint leaves the set).
+/// A worker's own connection (an <see cref="IRequestChannel"/> of the run's binding) and timeout source. A lane talks
+/// to its own endpoint, or, when the devices are spread over a changing <see cref="EndpointSet"/>, to whichever
+/// endpoint the request's device has now (one channel per endpoint, opened when first needed, closed when the
+/// endpoint leaves the set).
 /// </summary>
 internal sealed class Lane : IDisposable
 {
     private readonly Endpoint _endpoint;
-    private readonly HttpConnection _connection;
-    private readonly Dictionary<Endpoint, HttpConnection> _others = [];
+    private readonly Func<Endpoint, IRequestChannel> _open;
+    private readonly Dictionary<Endpoint, IRequestChannel> _others = [];
     private readonly CancellationToken _runToken;
-    private readonly byte[] _buffer = new byte[8 * 1024];
+    private IRequestChannel _connection;
     private CancellationTokenSource _timeout;
     private int _setVersion;
 
-    public Lane(Endpoint endpoint, CancellationToken runToken)
+    /// <summary>A lane to <paramref name="endpoint"/>, opening its channels with <paramref name="open"/>.</summary>
+    public Lane(Endpoint endpoint, Func<Endpoint, IRequestChannel> open, CancellationToken runToken)
     {
         _endpoint = endpoint;
-        _connection = new HttpConnection(endpoint.Address);
+        _open = open;
+        _connection = open(endpoint);
         _runToken = runToken;
         _timeout = CancellationTokenSource.CreateLinkedTokenSource(runToken);
     }
@@ -37,7 +40,7 @@ internal sealed class Lane : IDisposable
     }
 
     /// <summary>Sends <paramref name="spec"/> to the lane's own endpoint.</summary>
-    public ValueTask<Reply> ExchangeAsync(RequestSpec spec, TimeSpan timeout) => Send(_endpoint, _connection, spec, timeout);
+    public ValueTask<Reply> ExchangeAsync(RequestSpec spec, TimeSpan timeout) => Send(_connection, spec, timeout);
 
     /// <summary>Sends <paramref name="spec"/> to the endpoint <paramref name="endpoints"/> gives device <paramref name="device"/> now.</summary>
     public ValueTask<Reply> ExchangeAsync(EndpointSet endpoints, int device, RequestSpec spec, TimeSpan timeout)
@@ -52,16 +55,16 @@ internal sealed class Lane : IDisposable
         var endpoint = endpoints.For(device);
         if (endpoint.Equals(_endpoint))
         {
-            return Send(endpoint, _connection, spec, timeout);
+            return Send(_connection, spec, timeout);
         }
 
         if (!_others.TryGetValue(endpoint, out var connection))
         {
-            connection = new HttpConnection(endpoint.Address);
+            connection = _open(endpoint);
             _others.Add(endpoint, connection);
         }
 
-        return Send(endpoint, connection, spec, timeout);
+        return Send(connection, spec, timeout);
     }
 
     public void Dispose()
@@ -75,23 +78,15 @@ internal sealed class Lane : IDisposable
         _timeout.Dispose();
     }
 
-    private ValueTask<Reply> Send(Endpoint endpoint, HttpConnection connection, RequestSpec spec, TimeSpan timeout)
-    {
-        var length = RequestFormatter.WriteHttp(_buffer, spec, endpoint.Authority, endpoint.PathPrefix);
-        if (length < 0)
-        {
-            throw new InvalidOperationException($"request to {spec.To} is larger than {_buffer.Length} bytes");
-        }
-
-        return connection.ExchangeAsync(_buffer.AsMemory(0, length), spec.KeepBody, Arm(timeout));
-    }
+    private ValueTask<Reply> Send(IRequestChannel connection, RequestSpec spec, TimeSpan timeout) => connection.ExchangeAsync(spec, Arm(timeout));
 
     /// <summary>Closes the connections to endpoints that left the set (a stopped silo's sockets are not reused).</summary>
     private void CloseOthersThan(IReadOnlyList<Endpoint> current)
     {
         if (!current.Contains(_endpoint))
         {
-            _connection.Dispose();   // reconnects when the endpoint comes back
+            _connection.Dispose();   // a fresh channel reconnects when the endpoint comes back
+            _connection = _open(_endpoint);
         }
 
         foreach (var endpoint in _others.Keys.Where(e => !current.Contains(e)).ToArray())
