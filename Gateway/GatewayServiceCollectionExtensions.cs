@@ -47,11 +47,13 @@ public static class GatewayServiceCollectionExtensions
             new AddressCache(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.AddressCacheSize));
         services.TryAddSingleton<AddressResolver>();
         services.TryAddSingleton<RequestDispatcher>();
+        services.TryAddSingleton<MqttCseLinks>();
+        services.TryAddSingleton<RemoteCseClient>();
         services.TryAddSingleton<RemoteCseForwarder>();
         services.TryAddSingleton<IRemoteCseSender, RemoteCseSender>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CseOptions>, RegistrarOptionsValidator>());
         services.AddHostedService<RegistrarConnection>();
-        services.AddHttpClient(RemoteCseForwarder.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(RemoteCseClient.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
         services.TryAddSingleton<RequestOrigins>();
         services.TryAddSingleton<HttpGateway>();

@@ -13,7 +13,7 @@ public sealed partial class CseOptions
 
     /// <summary>
     /// Where this CSE takes requests (<c>poa</c> of its CSEBase, and of its <c>&lt;remoteCSE&gt;</c> at the
-    /// registrar), e.g. <c>http://10.0.0.7:8080</c>. Default none: a registrar cannot forward requests to a CSE
+    /// registrar), e.g. <c>http://10.0.0.7:8080</c> or <c>mqtt://10.0.0.7:1883</c> (this CSE's broker). Default none: a registrar cannot forward requests to a CSE
     /// without one.
     /// </summary>
     public List<string> PointsOfAccess { get; set; } = [];
@@ -24,7 +24,10 @@ public sealed partial class CseOptions
     /// </summary>
     public List<object?> DistinctPointsOfAccess() => [.. PointsOfAccess.Distinct(StringComparer.Ordinal)];
 
-    /// <summary>The registrar's HTTP address (<c>http://in.example.com:8080</c>); for an MN- or ASN-CSE. Default none.</summary>
+    /// <summary>
+    /// The registrar's address: HTTP (<c>http://in.example.com:8080</c>) or its MQTT broker (<c>mqtt://in.example.com:1883</c>);
+    /// for an MN- or ASN-CSE. Default none.
+    /// </summary>
     public string? RegistrarAddress { get; set; }
 
     /// <summary>The registrar's SP-relative CSE-ID (<c>/id-in</c>); required with <see cref="RegistrarAddress"/>.</summary>

@@ -12,6 +12,7 @@ using MQTTnet.Server;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Pipeline;
+using VirtualIoT.Gateway.Remote;
 using VirtualIoT.Gateway.Security;
 using VirtualIoT.Gateway.Serialization;
 
@@ -46,6 +47,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
     private RequestOrigins _origins = null!;
     private MqttSecurity _security = null!;
     private MqttServer? _server;
+    private string? _linkClientId;
     private MqttNotifier? _notifier;
 
     /// <summary>Creates the binding; the broker starts with the host.</summary>
@@ -80,6 +82,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         _dispatcher = _services.GetRequiredService<RequestDispatcher>();
         _origins = _services.GetRequiredService<RequestOrigins>();
         _security = _services.GetRequiredService<MqttSecurity>();
+        _linkClientId = _services.GetService<MqttCseLinks>()?.ClientId;
         _notifier = new MqttNotifier(_services.GetRequiredService<IGrainFactory>(), _registry, PublishAsync, _cse,
             _options.ConnectionRefreshInterval, _services.GetRequiredService<ILogger<MqttNotifier>>());
 
@@ -232,7 +235,12 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
                 Drop(e, "malformed_topic", MqttPubAckReasonCode.TopicNameInvalid);
                 return Task.CompletedTask;
             case MqttTopicKind.CseOnly:
-                Drop(e, "reserved_topic", MqttPubAckReasonCode.NotAuthorized);
+                // This CSE's own client (MqttCseLinks) sends its requests to a CSE connected here: passed on.
+                if (!string.Equals(e.ClientId, _linkClientId, StringComparison.Ordinal))
+                {
+                    Drop(e, "reserved_topic", MqttPubAckReasonCode.NotAuthorized);
+                }
+
                 return Task.CompletedTask;
             case MqttTopicKind.ResponseToCse:
                 // An AE's answer to a notification; only the addressed AE may answer. Passed on to subscribers too,

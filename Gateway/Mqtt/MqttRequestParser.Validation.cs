@@ -145,8 +145,11 @@ public static partial class MqttRequestParser
 
         // TS-0010 6.4: the topic names the originator; a primitive claiming another is malformed (4000, not an
         // access decision: no originator has been established to deny). A registration asking for an assigned
-        // AE-ID (fr empty, C or S) and the reg_req topic (whose segment is a credential) are exempt.
+        // AE-ID (fr empty, C or S) and the reg_req topic (whose segment is a credential) are exempt, and so is a
+        // request another CSE relays (Mcc): the topic names that CSE, the sender of the hop, and fr the originator,
+        // an entity of another CSE (SP-relative or absolute), never one of this CSE's own.
         if (topic is { Kind: MqttTopicKind.Request } named && !(registers && PrimitiveRules.AsksForAssignedAeId(originator))
+            && !IsRelayed(originator, cse)
             && !string.Equals(MqttTopic.ToTopicId(originator), named.Originator, StringComparison.Ordinal)
             && !string.Equals(MqttTopic.ToTopicId(from!), named.Originator, StringComparison.Ordinal))
         {
@@ -170,4 +173,10 @@ public static partial class MqttRequestParser
         };
         return null;
     }
+
+    // An originator that stays SP-relative or absolute once normalised belongs to another CSE (or is one); this CSE's
+    // own ID does not count, so that no client claims the CSE's own rights this way.
+    private static bool IsRelayed(string originator, CseIdentity cse) =>
+        originator.Length > 1 && originator[0] == '/' && !string.Equals(originator, cse.CseId, StringComparison.Ordinal)
+        && !(originator.Length == cse.AbsolutePrefix.Length - 1 && cse.AbsolutePrefix.StartsWith(originator, StringComparison.Ordinal));
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using VirtualIoT.Gateway.Http;
 
 namespace VirtualIoT.Gateway.Remote;
 
@@ -14,7 +13,7 @@ namespace VirtualIoT.Gateway.Remote;
 /// (<see cref="RemoteCseForwarder"/>). Nothing is deregistered at shutdown: a restarted MN-CSE finds its registration,
 /// and what the registrar holds for it, in place. Does nothing on an IN-CSE.
 /// </summary>
-public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClientFactory clients, IOptions<CseOptions> options,
+public sealed partial class RegistrarConnection(IGrainFactory grains, RemoteCseClient client, IOptions<CseOptions> options,
     IHostApplicationLifetime lifetime, ILogger<RegistrarConnection> logger) : BackgroundService
 {
     /// <summary>Wait before the next attempt after a failed one (registrar unreachable, silo not ready).</summary>
@@ -57,7 +56,7 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
     private async Task<bool> EnsureRegisteredAsync(CancellationToken cancellationToken)
     {
         var registrarBase = string.Concat(_options.RegistrarCseId, "/", _options.RegistrarCseBaseName);
-        var (status, content) = await SendAsync(HttpMethod.Get, string.Concat(registrarBase, "/", _options.CseBaseId), null, null, cancellationToken);
+        var (status, content) = await SendAsync(Operation.Retrieve, string.Concat(registrarBase, "/", _options.CseBaseId), null, null, cancellationToken);
         if (status == ResponseStatusCode.Ok)
         {
             var stored = (content?.GetValueOrDefault("m2m:csr") as Dictionary<string, object?>)?.GetValueOrDefault("poa") as List<object?>;
@@ -66,8 +65,8 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
                 return true;
             }
 
-            var update = new Dictionary<string, object?> { ["m2m:csr"] = new Dictionary<string, object?> { ["poa"] = _options.DistinctPointsOfAccess() } };
-            (status, _) = await SendAsync(HttpMethod.Put, string.Concat(registrarBase, "/", _options.CseBaseId), null, update, cancellationToken);
+            var update = new Dictionary<string, object?> { ["poa"] = _options.DistinctPointsOfAccess() };
+            (status, _) = await SendAsync(Operation.Update, string.Concat(registrarBase, "/", _options.CseBaseId), null, update, cancellationToken);
             Log.Updated(logger, _options.RegistrarCseId!, (int)status);
             return status == ResponseStatusCode.Updated;
         }
@@ -80,17 +79,14 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
 
         var csr = new Dictionary<string, object?>
         {
-            ["m2m:csr"] = new Dictionary<string, object?>
-            {
-                ["csi"] = _options.CseId,
-                ["cb"] = string.Concat(_options.CseId, "/", _options.CseBaseName),
-                ["cst"] = (long)_options.Type,
-                ["rr"] = _options.PointsOfAccess.Count > 0,
-                ["poa"] = _options.DistinctPointsOfAccess(),
-                ["srv"] = new List<object?> { "3", "4" },
-            },
+            ["csi"] = _options.CseId,
+            ["cb"] = string.Concat(_options.CseId, "/", _options.CseBaseName),
+            ["cst"] = (long)_options.Type,
+            ["rr"] = _options.PointsOfAccess.Count > 0,
+            ["poa"] = _options.DistinctPointsOfAccess(),
+            ["srv"] = new List<object?> { "3", "4" },
         };
-        (status, _) = await SendAsync(HttpMethod.Post, registrarBase, ResourceType.RemoteCSE, csr, cancellationToken);
+        (status, _) = await SendAsync(Operation.Create, registrarBase, ResourceType.RemoteCSE, csr, cancellationToken);
         Log.Registered(logger, _options.RegistrarCseId!, (int)status);
         return status is ResponseStatusCode.Created or ResponseStatusCode.OriginatorHasAlreadyRegistered;
     }
@@ -108,7 +104,7 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
             return true;
         }
 
-        var (status, content) = await SendAsync(HttpMethod.Get, string.Concat(registrar, "/", _options.RegistrarCseBaseName), null, null, cancellationToken);
+        var (status, content) = await SendAsync(Operation.Retrieve, string.Concat(registrar, "/", _options.RegistrarCseBaseName), null, null, cancellationToken);
         var registrarBase = status == ResponseStatusCode.Ok ? content?.GetValueOrDefault("m2m:cb") as Dictionary<string, object?> : null;
         var attributes = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
@@ -135,12 +131,20 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, IHttpClien
         return created.StatusCode is ResponseStatusCode.Created or ResponseStatusCode.OriginatorHasAlreadyRegistered;
     }
 
-    private async Task<(ResponseStatusCode Status, Dictionary<string, object?>? Content)> SendAsync(HttpMethod method, string target, ResourceType? type,
+    private async Task<(ResponseStatusCode Status, Dictionary<string, object?>? Content)> SendAsync(Operation operation, string target, ResourceType? type,
         Dictionary<string, object?>? content, CancellationToken cancellationToken)
     {
-        var address = new Uri(string.Concat(_options.RegistrarAddress!.TrimEnd('/'), "/~", target));
-        using var request = OneM2MHttpRequest.Create(method, address, _options.CseId, "reg-" + ResourceIds.RandomString(12), "3", content, type);
-        var answer = await OneM2MHttpRequest.ExchangeAsync(clients.CreateClient(RemoteCseForwarder.ClientName), request, _options.ForwardTimeout, cancellationToken);
+        var request = new ResourceRequest
+        {
+            Operation = operation,
+            Originator = _options.CseId,
+            RequestIdentifier = "reg-" + ResourceIds.RandomString(12),
+            ReleaseVersion = "3",
+            ResourceType = type,
+            ContentRoot = content is null ? null : ResourceTypeRegistry.RootKey(ResourceType.RemoteCSE),
+            Content = content,
+        };
+        var answer = await client.SendAsync(new Uri(_options.RegistrarAddress!), _options.RegistrarCseId!, target, request, _options.ForwardTimeout, cancellationToken);
         if (answer is null)
         {
             Log.Unreachable(logger, _options.RegistrarAddress!);

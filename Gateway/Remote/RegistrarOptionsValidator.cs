@@ -12,9 +12,9 @@ internal sealed class RegistrarOptionsValidator : IValidateOptions<CseOptions>
             return ValidateOptionsResult.Success;
         }
 
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || !RemoteCseClient.Supports(uri))
         {
-            return ValidateOptionsResult.Fail($"Cse:RegistrarAddress '{address}' is not an http or https URL");
+            return ValidateOptionsResult.Fail($"Cse:RegistrarAddress '{address}' is not an http, https, mqtt or mqtts URL");
         }
 
         if (options.RegistrarCseId is null)

@@ -1,29 +1,25 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
-using VirtualIoT.Gateway.Http;
 
 namespace VirtualIoT.Gateway.Remote;
 
 /// <summary>
 /// Retargeting (TS-0001 10.2.x, transit requests): a request addressed to a resource on another CSE
 /// (<c>/id-mn/cse-mn/app</c>) is sent on to that CSE over a point of access (<c>poa</c>) of its
-/// <c>&lt;remoteCSE&gt;</c> here, and its response is the answer. An MN-CSE sends a request for a CSE it has no
+/// <c>&lt;remoteCSE&gt;</c> here (HTTP or MQTT: <see cref="RemoteCseClient"/>), and its response is the answer. An MN-CSE sends a request for a CSE it has no
 /// registration of to its registrar (<see cref="CseOptions.RegistrarCseId"/>). The request identifier and the
 /// originator stay those of the request (an AE-ID of this CSE made SP-relative, <c>/id-in/Cae</c>, so that the other
-/// CSE does not take it for one of its own); its expiration time (<c>rqet</c>) travels with it and bounds the wait.
+/// CSE does not take it for one of its own); its expiration time (<c>rqet</c>) travels with it and bounds the wait, and
+/// so do its result content, identifier form, attribute list and filter criteria. A non-blocking request (<c>rt</c> 1
+/// or 2) is accepted here, its <c>&lt;request&gt;</c> held here, and forwarded blocking as it is carried out.
 /// Runs in the bindings' pipeline, never in a grain's turn: the only grain calls find the route.
 /// </summary>
 public sealed partial class RemoteCseForwarder
 {
-    /// <summary>Name of the HTTP client used for forwarded requests.</summary>
-    public const string ClientName = "VirtualIoT.Retargeting";
-
     private readonly IGrainFactory _grains;
-    private readonly IHttpClientFactory _clients;
+    private readonly RemoteCseClient _client;
     private readonly CseOptions _options;
     private readonly ILogger _logger;
 
@@ -32,11 +28,11 @@ public sealed partial class RemoteCseForwarder
     private readonly ConcurrentDictionary<(string Originator, string RequestId), byte> _inFlight = new();
 
     /// <summary>Creates the forwarder.</summary>
-    public RemoteCseForwarder(IGrainFactory grains, IHttpClientFactory clients, IOptions<CseOptions> options, ILogger<RemoteCseForwarder> logger)
+    public RemoteCseForwarder(IGrainFactory grains, RemoteCseClient client, IOptions<CseOptions> options, ILogger<RemoteCseForwarder> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _grains = grains;
-        _clients = clients;
+        _client = client;
         _options = options.Value;
         _logger = logger;
     }
@@ -49,9 +45,10 @@ public sealed partial class RemoteCseForwarder
     {
         ArgumentNullException.ThrowIfNull(request);
         var cseId = address.BaseId;
-        if (Unsupported(request) is { } unsupported)
+        if (request.GroupRequestIdentifier is not null)
         {
-            return ResourceResponse.Error(ResponseStatusCode.NotImplemented, $"a request to another CSE cannot carry {unsupported} here");
+            // Not forwarded without it: the other CSE could not refuse a repeated group request (4104).
+            return ResourceResponse.Error(ResponseStatusCode.NotImplemented, "a request to another CSE cannot carry a group request identifier (gid) here");
         }
 
         var key = (request.Originator, request.RequestIdentifier);
@@ -72,7 +69,7 @@ public sealed partial class RemoteCseForwarder
 
             foreach (var poa in route.PointsOfAccess)
             {
-                if (!Uri.TryCreate(poa, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                if (!Uri.TryCreate(poa, UriKind.Absolute, out var uri) || !RemoteCseClient.Supports(uri))
                 {
                     continue;
                 }
@@ -83,7 +80,7 @@ public sealed partial class RemoteCseForwarder
                     return Expired(request);
                 }
 
-                if (await SendAsync(uri, request, address.RemoteTarget!, remaining, cancellationToken) is { } response)
+                if (await SendAsync(uri, route.CseId, request, address.RemoteTarget!, remaining, cancellationToken) is { } response)
                 {
                     return response;
                 }
@@ -126,21 +123,13 @@ public sealed partial class RemoteCseForwarder
             : null;
     }
 
-    /// <summary>The response of the CSE at <paramref name="poa"/>, or null when it could not be reached there.</summary>
-    private async Task<ResourceResponse?> SendAsync(Uri poa, ResourceRequest request, string target, TimeSpan remaining, CancellationToken cancellationToken)
+    /// <summary>The response of the CSE <paramref name="receiver"/> at <paramref name="poa"/>, or null when it could not be reached there.</summary>
+    private async Task<ResourceResponse?> SendAsync(Uri poa, string receiver, ResourceRequest request, string target, TimeSpan remaining, CancellationToken cancellationToken)
     {
-        var content = request.Content is not null || request.Operation is Operation.Create or Operation.Update or Operation.Notify
-            ? new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content }
-            : null;
-        using var message = OneM2MHttpRequest.Create(MethodOf(request.Operation), ForwardUri(poa, target, request),
-            ForwardedOriginator(request.Originator), request.RequestIdentifier, request.ReleaseVersion ?? "3", content,
-            request.Operation == Operation.Create ? request.ResourceType : null);
-        if (request.RequestExpiration is { } expiration)
-        {
-            message.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestExpiration, OneM2MTime.Format(expiration.UtcDateTime));
-        }
-
-        var answer = await OneM2MHttpRequest.ExchangeAsync(_clients.CreateClient(ClientName), message,
+        // Sent blocking whatever the originator asked: a non-blocking request is this CSE's to hold (its <request>
+        // here), and it forwards the operation as it carries it out.
+        var forwarded = request with { Originator = ForwardedOriginator(request.Originator), ResponseType = ResponseType.Blocking };
+        var answer = await _client.SendAsync(poa, receiver, target, forwarded,
             remaining < _options.ForwardTimeout ? remaining : _options.ForwardTimeout, cancellationToken);
         if (answer is null)
         {
@@ -160,104 +149,11 @@ public sealed partial class RemoteCseForwarder
     internal string ForwardedOriginator(string originator) =>
         originator.Length > 0 && originator[0] != '/' ? string.Concat(_options.CseId, "/", originator) : originator;
 
-    private static Uri ForwardUri(Uri poa, string target, ResourceRequest request)
-    {
-        // TS-0009 6.2.2: an SP-relative target travels as /~/<csi>/…
-        var uri = new StringBuilder(poa.GetLeftPart(UriPartial.Path).TrimEnd('/')).Append("/~").Append(target);
-        var separator = '?';
-        void Add(string name, string value)
-        {
-            uri.Append(separator).Append(name).Append('=').Append(Uri.EscapeDataString(value));
-            separator = '&';
-        }
-
-        if (request.ResultContent is { } rcn)
-        {
-            Add("rcn", ((int)rcn).ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (request.IdentifierForm == IdentifierForm.Unstructured)
-        {
-            Add("drt", "2");
-        }
-
-        if (request.AttributeList is { Count: > 0 } attributes)
-        {
-            Add("atrl", string.Join('+', attributes));
-        }
-
-        if (request.Filter is { } filter)
-        {
-            Add("fu", ((int)filter.Usage).ToString(CultureInfo.InvariantCulture));
-            if (filter.ResourceTypes is { Count: > 0 } types)
-            {
-                Add("ty", string.Join('+', types));
-            }
-
-            if (filter.Labels is { Count: > 0 } labels)
-            {
-                Add("lbl", string.Join('+', labels));
-            }
-
-            if (filter.Limit is { } limit)
-            {
-                Add("lim", limit.ToString(CultureInfo.InvariantCulture));
-            }
-
-            if (filter.Level is { } level)
-            {
-                Add("lvl", level.ToString(CultureInfo.InvariantCulture));
-            }
-
-            if (filter.Offset is { } offset)
-            {
-                Add("ofst", offset.ToString(CultureInfo.InvariantCulture));
-            }
-        }
-
-        return new Uri(uri.ToString());
-    }
-
-    /// <summary>
-    /// What a forwarded request cannot carry yet (a non-blocking response type, a group request identifier, filter
-    /// criteria beyond <c>fu</c>, <c>ty</c>, <c>lbl</c>, <c>lim</c>, <c>lvl</c>, <c>ofst</c>): refused (5001) rather than
-    /// forwarded without it.
-    /// </summary>
-    private static string? Unsupported(ResourceRequest request)
-    {
-        if (request.ResponseType != ResponseType.Blocking)
-        {
-            return "a non-blocking response type (rt)";
-        }
-
-        if (request.GroupRequestIdentifier is not null)
-        {
-            return "a group request identifier (gid)";
-        }
-
-        if (request.Filter is { } f && (f.CreatedBefore ?? f.CreatedAfter ?? f.ModifiedSince ?? f.UnmodifiedSince ?? f.ExpireBefore ?? f.ExpireAfter ?? f.Geometry) is not null
-            || request.Filter is { } g && (g.StateTagSmaller ?? g.StateTagBigger ?? g.SizeAbove ?? g.SizeBelow) is not null
-            || request.Filter is { ContentTypes.Count: > 0 } or { Attributes.Count: > 0 } or { Or: true })
-        {
-            return "these filter criteria (only fu, ty, lbl, lim, lvl and ofst are forwarded)";
-        }
-
-        return null;
-    }
-
     private static TimeSpan Remaining(ResourceRequest request, TimeProvider time) =>
         request.RequestExpiration is { } expiration ? expiration - time.GetUtcNow() : TimeSpan.MaxValue;
 
     private static ResourceResponse Expired(ResourceRequest request) =>
         ResourceResponse.Error(ResponseStatusCode.RequestTimeout, $"request {request.RequestIdentifier} expired before the remote CSE answered");
-
-    private static HttpMethod MethodOf(Operation operation) => operation switch
-    {
-        Operation.Retrieve => HttpMethod.Get,
-        Operation.Update => HttpMethod.Put,
-        Operation.Delete => HttpMethod.Delete,
-        _ => HttpMethod.Post,
-    };
 
     private static partial class Log
     {

@@ -45,6 +45,23 @@ public class RetargetingTests(CseFixture fixture)
     }
 
     [Fact]
+    public async Task Filter_criteria_and_result_parameters_travel_with_the_request()
+    {
+        await using var remote = new NotificationReceiver { AnswerWith = 2000, AnswerContent = """{"m2m:uril":[]}""" };
+        var csi = await RegisterRemote(PointOfAccess(remote));
+
+        var response = await Client.Retrieve($"/~{csi}/cse-mn/app?fu=1&fo=2&ty=3+4&cra=20250101T000000&stb=2&szb=100&cty=text%2Fplain&lvl=2&ofst=3&colour=red&drt=2",
+            OneM2MClient.Admin);
+
+        Answered(response, 2000);
+        var query = Assert.Single(remote.Received).PathAndQuery;
+        foreach (var field in (string[])["fu=1", "fo=2", "ty=3+4", "cra=20250101T000000", "stb=2", "szb=100", "cty=text%2Fplain", "lvl=2", "ofst=3", "colour=red", "drt=2"])
+        {
+            Assert.Contains(field, query, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_create_is_forwarded_with_its_type_and_content_and_the_remote_error_is_relayed()
     {
         await using var remote = new NotificationReceiver { AnswerWith = 4105, AnswerContent = """{"m2m:dbg":"name already present"}""" };

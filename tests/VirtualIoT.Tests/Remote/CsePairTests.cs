@@ -20,32 +20,47 @@ public sealed class PlatformHost(int port, IReadOnlyDictionary<string, string> s
     }
 }
 
-/// <summary>Two VirtualIoT instances on loopback: an IN-CSE (<c>/id-in</c>) and an MN-CSE (<c>/id-mn</c>) registered to it.</summary>
-public sealed class CsePairFixture : IAsyncLifetime
+/// <summary>
+/// Two VirtualIoT instances on loopback: an IN-CSE (<c>/id-in</c>) and an MN-CSE (<c>/id-mn</c>) registered to it,
+/// over HTTP (each one's point of access is its HTTP address).
+/// </summary>
+public class CsePairFixture : IAsyncLifetime
 {
     public PlatformHost In { get; private set; } = null!;
 
     public PlatformHost Mn { get; private set; } = null!;
 
+    /// <summary>The MN-CSE's point of access, as its registration at the IN-CSE carries it.</summary>
     public string MnAddress { get; private set; } = "";
+
+    /// <summary>The IN-CSE's address, as the MN-CSE's <c>Cse:RegistrarAddress</c>.</summary>
+    public string InAddress { get; private set; } = "";
+
+    /// <summary>
+    /// The settings of one instance at HTTP port <paramref name="httpPort"/> beyond its HTTP address, and the point of
+    /// access the other instance reaches it at.
+    /// </summary>
+    protected virtual (Dictionary<string, string> Settings, string Address) Binding(int httpPort) =>
+        ([], "http://127.0.0.1:" + httpPort.ToString(CultureInfo.InvariantCulture));
 
     public async Task InitializeAsync()
     {
         var inPort = FreePort.Next();
+        var (inSettings, inAddress) = Binding(inPort);
         var mnPort = FreePort.Next();
-        MnAddress = "http://127.0.0.1:" + mnPort.ToString(CultureInfo.InvariantCulture);
-        In = new PlatformHost(inPort, new Dictionary<string, string>());
-        Mn = new PlatformHost(mnPort, new Dictionary<string, string>
-        {
-            ["Cse:CseId"] = "/id-mn",
-            ["Cse:CseBaseName"] = "cse-mn",
-            ["Cse:Type"] = "MN",
-            ["Cse:PointsOfAccess:0"] = MnAddress,
-            ["Cse:RegistrarAddress"] = "http://127.0.0.1:" + inPort.ToString(CultureInfo.InvariantCulture),
-            ["Cse:RegistrarCseId"] = "/id-in",
-            ["Cse:RegistrarCseBaseName"] = "cse-in",
-            ["Cse:RegistrationCheckInterval"] = "00:00:01",
-        });
+        var (mnSettings, mnAddress) = Binding(mnPort);
+        InAddress = inAddress;
+        MnAddress = mnAddress;
+        In = new PlatformHost(inPort, inSettings);
+        mnSettings["Cse:CseId"] = "/id-mn";
+        mnSettings["Cse:CseBaseName"] = "cse-mn";
+        mnSettings["Cse:Type"] = "MN";
+        mnSettings["Cse:PointsOfAccess:0"] = MnAddress;
+        mnSettings["Cse:RegistrarAddress"] = InAddress;
+        mnSettings["Cse:RegistrarCseId"] = "/id-in";
+        mnSettings["Cse:RegistrarCseBaseName"] = "cse-in";
+        mnSettings["Cse:RegistrationCheckInterval"] = "00:00:01";
+        Mn = new PlatformHost(mnPort, mnSettings);
         await In.InitializeAsync();
         await Mn.InitializeAsync();
     }
@@ -58,15 +73,37 @@ public sealed class CsePairFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// An MN-CSE and an IN-CSE of VirtualIoT working together over HTTP: the MN registers at start and keeps its
-/// registration (after a deregistration and a restart of the registrar), and requests are retargeted both ways.
+/// The same pair over MQTT (TS-0010 on Mcc): each instance runs its broker, its only point of access is
+/// <c>mqtt://</c> that broker, and the MN-CSE's registrar address is the IN-CSE's broker; so the MN registers over
+/// MQTT and every retargeted request travels over MQTT.
 /// </summary>
-[Trait("Speed", "Slow")]
-public sealed class CsePairTests(CsePairFixture pair) : IClassFixture<CsePairFixture>
+public sealed class MqttCsePairFixture : CsePairFixture
+{
+    protected override (Dictionary<string, string> Settings, string Address) Binding(int httpPort)
+    {
+        var mqttPort = FreePort.Next().ToString(CultureInfo.InvariantCulture);
+        return (new Dictionary<string, string> { ["Mqtt:Enabled"] = "true", ["Mqtt:Port"] = mqttPort }, "mqtt://127.0.0.1:" + mqttPort);
+    }
+}
+
+/// <summary>
+/// An MN-CSE and an IN-CSE of VirtualIoT working together: the MN registers at start and keeps its registration
+/// (after a deregistration, a restart of the registrar, a restart of its own), and requests are retargeted both ways.
+/// Run over HTTP (<see cref="CsePairTests"/>) and over MQTT (<see cref="MqttCsePairTests"/>).
+/// </summary>
+public abstract class CsePairScenarios(CsePairFixture pair)
 {
     private static async Task WaitForRegistration(CseFixture registrar) =>
         await M2MTime.WaitUntil(async () => (await registrar.Client.Retrieve("/cse-in/id-mn", OneM2MClient.Admin)).Rsc == 2000,
             "the MN-CSE's <remoteCSE> /cse-in/id-mn at the IN-CSE");
+
+    /// <summary>Retries <paramref name="request"/> until it answers <paramref name="rsc"/> (a link that reconnects), or fails naming <paramref name="what"/>.</summary>
+    private static async Task<OneM2MResponse> AnsweredInTime(Func<Task<OneM2MResponse>> request, int rsc, string what)
+    {
+        OneM2MResponse? last = null;
+        await M2MTime.WaitUntil(async () => (last = await request()).Rsc == rsc, what);
+        return last!;
+    }
 
     /// <summary>An AE of <paramref name="host"/> with a container that <paramref name="reader"/> may read (an ACP naming it).</summary>
     private static async Task<string> ReadableContainer(CseFixture host, string baseName, string reader)
@@ -97,6 +134,7 @@ public sealed class CsePairTests(CsePairFixture pair) : IClassFixture<CsePairFix
         Assert.Equal(pair.MnAddress, Assert.Single(csr["poa"]!.AsArray())!.GetValue<string>());
         Answered(atMn, 2000);
         Assert.Equal("/id-in", Text(atMn.Resource("m2m:csr"), "csi"));
+        Assert.Equal(pair.InAddress, Assert.Single(atMn.Resource("m2m:csr")["poa"]!.AsArray())!.GetValue<string>());
     }
 
     [Fact]
@@ -127,6 +165,27 @@ public sealed class CsePairTests(CsePairFixture pair) : IClassFixture<CsePairFix
     }
 
     [Fact]
+    public async Task A_discovery_at_the_IN_of_the_MN_carries_its_filter_criteria()
+    {
+        await WaitForRegistration(pair.In);
+        var inAe = await pair.In.Client.RegisterAe();
+        var mnAe = OneM2MClient.NewName("Cmn");
+        Answered(await pair.Mn.Client.Create("/cse-mn", mnAe, 2, $$$"""{"m2m:ae":{"rn":"{{{mnAe}}}","api":"Nmn","rr":false,"srv":["3"]}}"""), 2001);
+        var acp = await pair.Mn.Client.Create($"/cse-mn/{mnAe}", mnAe, 1,
+            $$$$"""{"m2m:acp":{"rn":"acp","pv":{"acr":[{"acor":["/id-in/{{{{inAe}}}}","{{{{mnAe}}}}"],"acop":63}]},"pvs":{"acr":[{"acor":["{{{{mnAe}}}}"],"acop":63}]}}}""");
+        Answered(acp, 2001);
+        var acpi = $$$"""["{{{Text(acp.Resource("m2m:acp"), "ri")}}}"]""";
+        Answered(await pair.Mn.Client.Update($"/cse-mn/{mnAe}", mnAe, $$$"""{"m2m:ae":{"acpi":{{{acpi}}}}}"""), 2004);
+        Answered(await pair.Mn.Client.Create($"/cse-mn/{mnAe}", mnAe, 3, $$$"""{"m2m:cnt":{"rn":"hot","lbl":["zone:a"],"acpi":{{{acpi}}}}}"""), 2001);
+        Answered(await pair.Mn.Client.Create($"/cse-mn/{mnAe}", mnAe, 3, $$$"""{"m2m:cnt":{"rn":"cold","lbl":["zone:b"],"acpi":{{{acpi}}}}}"""), 2001);
+
+        var response = await pair.In.Client.Retrieve($"/~/id-mn/cse-mn/{mnAe}?fu=1&ty=3&lbl=zone:a&cra=20200101T000000", inAe);
+
+        Answered(response, 2000);
+        Assert.Equal($"cse-mn/{mnAe}/hot", Assert.Single(response.Json!["m2m:uril"]!.AsArray())!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task The_MN_sends_a_request_for_an_unknown_CSE_to_its_registrar()
     {
         await WaitForRegistration(pair.In);
@@ -149,4 +208,63 @@ public sealed class CsePairTests(CsePairFixture pair) : IClassFixture<CsePairFix
 
         await WaitForRegistration(pair.In);
     }
+
+    [Fact]
+    public async Task After_a_registrar_restart_the_MN_is_registered_again_with_its_data_and_reachable_both_ways()
+    {
+        await WaitForRegistration(pair.In);
+        var inAe = OneM2MClient.NewName("Cin");
+        var container = await ReadableContainer(pair.Mn, "cse-mn", "/id-in/" + inAe);
+        var mnAe = OneM2MClient.NewName("Cmn");
+        Answered(await pair.Mn.Client.Create("/cse-mn", mnAe, 2, $$$"""{"m2m:ae":{"rn":"{{{mnAe}}}","api":"Nmn","rr":false,"srv":["3"]}}"""), 2001);
+        Answered(await pair.Mn.Client.Create("/" + container, OneM2MClient.Admin, 4, """{"m2m:cin":{"con":"before"}}"""), 2001);
+
+        // Memory storage: the restarted IN-CSE has lost every registration, and the MN's link to it is broken.
+        await pair.In.RestartAsync();
+        await WaitForRegistration(pair.In);
+        Answered(await pair.In.Client.Create("/cse-in", inAe, 2, $$$"""{"m2m:ae":{"rn":"{{{inAe}}}","api":"Nin","rr":false,"srv":["3"]}}"""), 2001);
+        var inContainer = await ReadableContainer(pair.In, "cse-in", "/id-mn/" + mnAe);
+
+        var latest = await AnsweredInTime(() => pair.In.Client.Retrieve($"/~/id-mn/{container}/la", inAe), 2000, "the MN's latest instance, read through the restarted IN");
+        var fromMn = await AnsweredInTime(() => pair.Mn.Client.Retrieve("/~/id-in/" + inContainer, mnAe), 2000, "the IN's container, read from the MN");
+
+        Assert.Equal("before", Text(latest.Resource("m2m:cin"), "con"));
+        Assert.Equal("data", Text(fromMn.Resource("m2m:cnt"), "rn"));
+        Assert.Equal(pair.MnAddress, Assert.Single((await pair.In.Client.Retrieve("/cse-in/id-mn", OneM2MClient.Admin)).Resource("m2m:csr")["poa"]!.AsArray())!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task After_an_MN_restart_its_registration_stands_and_requests_are_retargeted_again()
+    {
+        await WaitForRegistration(pair.In);
+        var before = Text((await pair.In.Client.Retrieve("/cse-in/id-mn", OneM2MClient.Admin)).Resource("m2m:csr"), "ct");
+
+        // Memory storage: the restarted MN-CSE has lost its resources, the registrar's <remoteCSE> among them, and the
+        // IN-CSE's link to it is broken.
+        await pair.Mn.RestartAsync();
+        await M2MTime.WaitUntil(async () => (await pair.Mn.Client.Retrieve("/cse-mn/id-in", OneM2MClient.Admin)).Rsc == 2000,
+            "the registrar's <remoteCSE> /cse-mn/id-in at the restarted MN-CSE");
+        var inAe = await pair.In.Client.RegisterAe();
+        var container = await ReadableContainer(pair.Mn, "cse-mn", "/id-in/" + inAe);
+        var mnAe = OneM2MClient.NewName("Cmn");
+        Answered(await pair.Mn.Client.Create("/cse-mn", mnAe, 2, $$$"""{"m2m:ae":{"rn":"{{{mnAe}}}","api":"Nmn","rr":false,"srv":["3"]}}"""), 2001);
+        var inContainer = await ReadableContainer(pair.In, "cse-in", "/id-mn/" + mnAe);
+
+        var toMn = await AnsweredInTime(() => pair.In.Client.Retrieve("/~/id-mn/" + container, inAe), 2000, "the restarted MN's container, read through the IN");
+        var toIn = await AnsweredInTime(() => pair.Mn.Client.Retrieve("/~/id-in/" + inContainer, mnAe), 2000, "the IN's container, read from the restarted MN");
+
+        Assert.Equal("data", Text(toMn.Resource("m2m:cnt"), "rn"));
+        Assert.Equal("data", Text(toIn.Resource("m2m:cnt"), "rn"));
+        var registration = await pair.In.Client.Retrieve("/cse-in/id-mn", OneM2MClient.Admin);
+        Answered(registration, 2000);
+        Assert.Equal(before, Text(registration.Resource("m2m:csr"), "ct"));
+    }
 }
+
+/// <summary>The pair over HTTP.</summary>
+[Trait("Speed", "Slow")]
+public sealed class CsePairTests(CsePairFixture pair) : CsePairScenarios(pair), IClassFixture<CsePairFixture>;
+
+/// <summary>The pair over MQTT: the MN-CSE registered over MQTT, every retargeted request published to the other's broker.</summary>
+[Trait("Speed", "Slow")]
+public sealed class MqttCsePairTests(MqttCsePairFixture pair) : CsePairScenarios(pair), IClassFixture<MqttCsePairFixture>;

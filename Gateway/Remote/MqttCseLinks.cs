@@ -1,0 +1,313 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using VirtualIoT.Gateway.Mqtt;
+using VirtualIoT.Gateway.Notifications;
+using VirtualIoT.Gateway.Serialization;
+
+namespace VirtualIoT.Gateway.Remote;
+
+/// <summary>
+/// Requests to other CSEs over their MQTT brokers (TS-0010 6.4 on Mcc, as ACME sends them): for a <c>poa</c>
+/// <c>mqtt://broker:1883</c> (or <c>mqtts://</c>) this CSE connects to that broker as a client, once, and keeps the
+/// connection for every later request there. A request primitive goes to
+/// <c>[poa path]/oneM2M/req/&lt;this CSE&gt;/&lt;receiver CSE&gt;/json</c> (the sender of the hop names the topic, the
+/// primitive's <c>fr</c> stays the request's originator); the answer comes on
+/// <c>[poa path]/oneM2M/resp/&lt;this CSE&gt;/&lt;receiver CSE&gt;/json</c>, found by its <c>rqi</c>. A lost connection
+/// fails the requests waiting on it (the caller answers 5103) and is opened again by the next request.
+/// </summary>
+/// <remarks>
+/// The client ID is <c>C::&lt;this CSE&gt;:&lt;random&gt;</c> (<see cref="ClientId"/>): unique per process, so that the gateways of one
+/// clustered CSE, each with its own connection, do not take over each other's MQTT session; each of them reads every
+/// answer to the CSE and keeps those it waits for.
+/// </remarks>
+public sealed partial class MqttCseLinks : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Link> _links = new(StringComparer.Ordinal);
+    private readonly MqttClientFactory _factory = new();
+    private readonly string _cseId;
+    private readonly string _cseTopicId;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    /// <summary>Creates the links (none is opened before a request needs it).</summary>
+    public MqttCseLinks(IOptions<CseOptions> options, ILogger<MqttCseLinks> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _cseId = options.Value.CseId;
+        _cseTopicId = MqttTopic.ToTopicId(_cseId);
+        ClientId = string.Concat("C::", _cseTopicId, ":", ResourceIds.RandomString(16));
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// The MQTT client ID of these connections. This CSE's own broker lets it publish on the topics only the CSE
+    /// publishes on (<c>/oneM2M/req/&lt;this CSE&gt;/…</c>): the requests to a CSE whose <c>poa</c> is this CSE's own
+    /// broker (a CSE connected to it as a client) go out that way too.
+    /// </summary>
+    public string ClientId { get; }
+
+    /// <summary>True for a <c>poa</c> this class sends to (<c>mqtt://</c>, <c>mqtts://</c>).</summary>
+    public static bool Supports(Uri poa)
+    {
+        ArgumentNullException.ThrowIfNull(poa);
+        return poa.Scheme is "mqtt" or "mqtts";
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="request"/> for <paramref name="target"/> to the CSE <paramref name="receiver"/> on the
+    /// broker at <paramref name="poa"/> and waits at most <paramref name="timeout"/> for its answer; null when the broker
+    /// could not be reached or no answer came in time.
+    /// </summary>
+    public async Task<RemoteAnswer?> SendAsync(Uri poa, string receiver, string target, ResourceRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(poa);
+        ArgumentNullException.ThrowIfNull(request);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            // The host is stopping: no new connection.
+            return null;
+        }
+
+        var prefix = poa.AbsolutePath.TrimEnd('/');
+        var link = _links.GetOrAdd(string.Concat(poa.Scheme, "://", poa.Authority, prefix), static (_, state) => state.Self.NewLink(state.Poa, state.Prefix),
+            (Self: this, Poa: poa, Prefix: prefix));
+        var waiter = new TaskCompletionSource<RemoteAnswer?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!link.Pending.TryAdd(request.RequestIdentifier, waiter))
+        {
+            return new RemoteAnswer(ResponseStatusCode.TargetNotReachable, Representation.DebugContent(
+                $"request identifier {request.RequestIdentifier} is already on its way to {receiver} (from another originator)"), null);
+        }
+
+        using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        exchange.CancelAfter(timeout);
+        try
+        {
+            var client = await link.ConnectedAsync(exchange.Token);
+            var message = new MqttApplicationMessageBuilder()
+                .WithTopic(string.Concat(prefix, "/oneM2M/req/", _cseTopicId, "/", MqttTopic.ToTopicId(receiver), "/", MqttTopic.Json))
+                .WithPayload(Representation.PrimitiveToArray(ContentSerialization.Json, Primitive(request, target), request: true))
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build();
+            await client.PublishAsync(message, exchange.Token);
+            return await waiter.Task.WaitAsync(exchange.Token);
+        }
+        catch (Exception exception) when (exception is MqttCommunicationException or SocketException or OperationCanceledException
+            && !cancellationToken.IsCancellationRequested)
+        {
+            Log.NotAnswered(_logger, poa.Authority, request.RequestIdentifier, exception.GetType().Name);
+            return null;
+        }
+        finally
+        {
+            link.Pending.TryRemove(new KeyValuePair<string, TaskCompletionSource<RemoteAnswer?>>(request.RequestIdentifier, waiter));
+        }
+    }
+
+    /// <summary>Closes every connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var link in _links.Values)
+        {
+            await link.DisposeAsync();
+        }
+
+        _links.Clear();
+    }
+
+    /// <summary>
+    /// The request primitive (TS-0004 8.1.2, TS-0010 6.4): <c>op</c>, <c>to</c>, <c>fr</c>, <c>rqi</c>, <c>rvi</c>,
+    /// <c>ty</c> for a create, <c>pc</c>, <c>rqet</c>, the request parameters and the filter criteria as <c>fc</c>.
+    /// </summary>
+    internal static Dictionary<string, object?> Primitive(ResourceRequest request, string target)
+    {
+        var primitive = new Dictionary<string, object?>(10, StringComparer.Ordinal)
+        {
+            ["op"] = (long)request.Operation,
+            ["to"] = target,
+            ["fr"] = request.Originator,
+            ["rqi"] = request.RequestIdentifier,
+            ["rvi"] = request.ReleaseVersion ?? "3",
+        };
+        if (request.Operation == Operation.Create && request.ResourceType is { } type)
+        {
+            primitive["ty"] = (long)type;
+        }
+
+        if (RemoteCseClient.Representation(request) is { } content)
+        {
+            primitive["pc"] = content;
+        }
+
+        if (request.RequestExpiration is { } expiration)
+        {
+            primitive["rqet"] = OneM2MTime.Format(expiration.UtcDateTime);
+        }
+
+        Dictionary<string, object?>? filter = null;
+        List<object?>? conditions = null;
+        foreach (var (name, value, kind) in ForwardedParameters.Of(request))
+        {
+            switch (kind)
+            {
+                case ForwardedParameterKind.Request:
+                    primitive[name] = value;
+                    break;
+                case ForwardedParameterKind.Filter:
+                    (filter ??= new(StringComparer.Ordinal))[name] = value;
+                    break;
+                default:
+                    (conditions ??= []).Add(new Dictionary<string, object?>(2, StringComparer.Ordinal) { ["nm"] = name, ["val"] = value });
+                    break;
+            }
+        }
+
+        if (conditions is not null)
+        {
+            (filter ??= new(StringComparer.Ordinal))["atr"] = conditions;
+        }
+
+        if (filter is not null)
+        {
+            primitive["fc"] = filter;
+        }
+
+        return primitive;
+    }
+
+    private Link NewLink(Uri poa, string prefix)
+    {
+        var builder = _factory.CreateClientOptionsBuilder()
+            .WithTcpServer(poa.Host, poa.IsDefaultPort || poa.Port < 0 ? (poa.Scheme == "mqtts" ? 8883 : 1883) : poa.Port)
+            .WithClientId(ClientId)
+            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithCleanSession()
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(60));
+        if (poa.Scheme == "mqtts")
+        {
+            builder.WithTlsOptions(static tls => tls.UseTls());
+        }
+
+        if (!string.IsNullOrEmpty(poa.UserInfo))
+        {
+            var colon = poa.UserInfo.IndexOf(':', StringComparison.Ordinal);
+            builder.WithCredentials(Uri.UnescapeDataString(colon < 0 ? poa.UserInfo : poa.UserInfo[..colon]),
+                colon < 0 ? null : Uri.UnescapeDataString(poa.UserInfo[(colon + 1)..]));
+        }
+
+        var responses = string.Concat(prefix, "/oneM2M/resp/", _cseTopicId, "/+/", MqttTopic.Json);
+        return new Link(_factory, builder.Build(), responses, poa.Authority, _logger);
+    }
+
+    /// <summary>One broker: its client, the subscription to this CSE's answers, and the requests waiting for them.</summary>
+    private sealed class Link : IAsyncDisposable
+    {
+        private readonly IMqttClient _client;
+        private readonly MqttClientOptions _options;
+        private readonly MqttClientSubscribeOptions _subscription;
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly string _authority;
+        private readonly ILogger _logger;
+
+        public Link(MqttClientFactory factory, MqttClientOptions options, string responseTopic, string authority, ILogger logger)
+        {
+            _options = options;
+            _authority = authority;
+            _logger = logger;
+            _subscription = factory.CreateSubscribeOptionsBuilder().WithTopicFilter(responseTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build();
+            _client = factory.CreateMqttClient();
+            _client.ApplicationMessageReceivedAsync += e =>
+            {
+                Answer(e.ApplicationMessage.Payload);
+                return Task.CompletedTask;
+            };
+            _client.DisconnectedAsync += _ =>
+            {
+                // Whatever was on its way gets no answer on this connection: fail it now rather than at its timeout.
+                foreach (var waiter in Pending.Values)
+                {
+                    waiter.TrySetResult(null);
+                }
+
+                return Task.CompletedTask;
+            };
+        }
+
+        /// <summary>Requests waiting for their answer, by <c>rqi</c>.</summary>
+        public ConcurrentDictionary<string, TaskCompletionSource<RemoteAnswer?>> Pending { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The client, connected (now, if it was not) and subscribed to the answers.</summary>
+        public async ValueTask<IMqttClient> ConnectedAsync(CancellationToken cancellationToken)
+        {
+            if (_client.IsConnected)
+            {
+                return _client;
+            }
+
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (!_client.IsConnected)
+                {
+                    await _client.ConnectAsync(_options, cancellationToken);
+                    await _client.SubscribeAsync(_subscription, cancellationToken);
+                    Log.Connected(_logger, _authority);
+                }
+
+                return _client;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private void Answer(in ReadOnlySequence<byte> payload)
+        {
+            if (NotificationResponses.TryRead(payload, ContentSerialization.Json, out var requestId, out var status, out var content)
+                && status is { } rsc && Pending.TryGetValue(requestId, out var waiter))
+            {
+                waiter.TrySetResult(new RemoteAnswer(rsc, content, null));
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (_client.IsConnected)
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await _client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
+                }
+            }
+            catch (Exception exception) when (exception is MqttCommunicationException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Gone already: nothing to tell the broker.
+            }
+
+            _client.Dispose();
+            _gate.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3720, Level = LogLevel.Information, Message = "Connected to the MQTT broker at {Authority} for requests to other CSEs")]
+        public static partial void Connected(ILogger logger, string authority);
+
+        [LoggerMessage(EventId = 3721, Level = LogLevel.Debug, Message = "Request {RequestId} over the MQTT broker at {Authority} got no answer ({Reason})")]
+        public static partial void NotAnswered(ILogger logger, string authority, string requestId, string reason);
+    }
+}
