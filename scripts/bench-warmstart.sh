@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Warm start: how fast a freshly started Silo serves contentInstance creates in its first 10 s under full load,
-# against its own steady rate, for the published Silo (as deployed: tiered compilation off) and the plain build
-# (tiered compilation, as `dotnet run` and the tests run it).
+# against its own steady rate, for the published Silo (as deployed: no quick JIT, tiered compilation of the runtime's
+# precompiled code) and the plain build (quick JIT, as `dotnet run` and the tests run it).
 # See BENCHMARKS.md ("Warm start") for the recorded results.
 #
 #   scripts/bench-warmstart.sh           # 3 fresh starts of each build, about 8 minutes with the builds up to date

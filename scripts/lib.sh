@@ -68,8 +68,8 @@ stop_started() {
 # release_copy OUT PROJECT...: builds each project folder (Silo, Gateway, LoadGen) in Release, unless NO_BUILD=1,
 # and copies its output to OUT/bin/<project in lower case> (OUT/bin/silo, …), so that a concurrent build of the
 # solution cannot replace the assemblies of a running benchmark. Exits with the build log on a failed build.
-# Silo and Gateway are published (`dotnet publish`: no tiered compilation, see their .csproj), as deployed, so that
-# a fresh process is at speed at once; PUBLISH=0 copies their plain build instead (tiered, as `dotnet run` and the
+# Silo and Gateway are published (`dotnet publish`: no quick JIT, see their .csproj), as deployed, so that a fresh
+# process is near its speed at once; PUBLISH=0 copies their plain build instead (quick JIT, as `dotnet run` and the
 # tests run them).
 release_copy() {
   local out=$1 project
