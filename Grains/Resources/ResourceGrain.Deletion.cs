@@ -129,6 +129,7 @@ internal abstract partial class ResourceGrain
         }
 
         await WillBeDeleted();
+        await AnnounceAsync(ResourceId, State.Type, null, State.Attributes);
         var hadSubscriptions = Links.Subscriptions.Count > 0;
         await LinkStore.ClearAsync();
         await _store.ClearStateAsync();

@@ -317,6 +317,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         }
 
         await Created(resource);
+        await AnnounceAsync(ResourceId, resource.Type, resource.Attributes);
 
         // What was stored, as WillBeCreated may have completed it (a group's validated members): the parent answers with it.
         return new ResourceResponse(ResponseStatusCode.Created, resource.Attributes);
@@ -427,6 +428,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
         Events.Dispatch(raised);
         Updated(accepted);
+        await AnnounceAsync(ResourceId, Policy.Type, updated, previous);
         if (accepted.ContainsKey(AttributeNames.ExpirationTime))
         {
             await PublishExpiration(updated);
