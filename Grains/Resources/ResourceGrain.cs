@@ -328,6 +328,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         await Created(resource);
         TellAeContacts(null, resource.Attributes);
         await TellGeoIndex(null, resource.Attributes);
+        await AnnounceAsync(ResourceId, resource.Type, resource.Attributes);
 
         // What was stored, as WillBeCreated may have completed it (a group's validated members): the parent answers with it.
         return new ResourceResponse(ResponseStatusCode.Created, resource.Attributes);
@@ -440,6 +441,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         Updated(accepted);
         TellAeContacts(previous, updated);
         await TellGeoIndex(previous, updated);
+        await AnnounceAsync(ResourceId, Policy.Type, updated, previous);
         if (accepted.ContainsKey(AttributeNames.ExpirationTime))
         {
             await PublishExpiration(updated);
