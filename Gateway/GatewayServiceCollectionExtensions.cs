@@ -50,6 +50,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<MqttCseLinks>();
         services.TryAddSingleton<RemoteCseClient>();
         services.TryAddSingleton<RemoteCseForwarder>();
+        services.TryAddSingleton<IRemoteCseSender, RemoteCseSender>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CseOptions>, RegistrarOptionsValidator>());
         services.AddHostedService<RegistrarConnection>();
         services.AddHttpClient(RemoteCseClient.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)

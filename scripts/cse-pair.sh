@@ -2,6 +2,8 @@
 # Starts an IN-CSE and two MN-CSEs of VirtualIoT on loopback (docs/deployment.md), the MN-CSEs registered to the
 # IN-CSE; stops them on Ctrl-C. With --check it shows the registrations and a request retargeted each way, then stops.
 #   scripts/cse-pair.sh [--check]          NO_BUILD=1 to use the existing Release build
+#   MQTT=1 scripts/cse-pair.sh [--check]   the MN-CSEs register over the IN-CSE's MQTT broker, and their points of
+#                                          access are their own brokers: every request between the CSEs goes over MQTT
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -16,23 +18,30 @@ IN_PORT=$(free_port)
 IN_URL="http://127.0.0.1:$IN_PORT"
 # Each instance gets its own MQTT port and no CoAP (one UDP port per machine).
 start_cse() {
-  local name=$1 url=$2 base=$3
-  shift 3
-  log "starting $name on $url"
+  local name=$1 url=$2 base=$3 mqtt=$4
+  shift 4
+  log "starting $name on $url (MQTT broker on port $mqtt)"
   dotnet "$DIR/VirtualIoT.Silo.dll" --contentRoot "$DIR" --urls "$url" \
     --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" \
-    --Mqtt:Port "$(free_port)" --Coap:Enabled false "$@" >"$OUT/$name.log" 2>&1 &
+    --Mqtt:Port "$mqtt" --Coap:Enabled false "$@" >"$OUT/$name.log" 2>&1 &
   PIDS+=("$!")
   wait_http "$name" "$!" "$OUT/$name.log" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: ready' -H 'X-M2M-RVI: 3' "$url/$base"
 }
 
-start_cse in "$IN_URL" cse-in
+IN_MQTT=$(free_port)
+start_cse in "$IN_URL" cse-in "$IN_MQTT"
 for n in 1 2; do
   port=$(free_port)
-  start_cse "mn$n" "http://127.0.0.1:$port" "cse-mn$n" \
+  mqtt=$(free_port)
+  if [ "${MQTT:-0}" = 1 ]; then
+    poa="mqtt://127.0.0.1:$mqtt" registrar="mqtt://127.0.0.1:$IN_MQTT"
+  else
+    poa="http://127.0.0.1:$port" registrar="$IN_URL"
+  fi
+  start_cse "mn$n" "http://127.0.0.1:$port" "cse-mn$n" "$mqtt" \
     --Cse:CseId "/id-mn$n" --Cse:CseBaseName "cse-mn$n" --Cse:Type MN \
-    --Cse:PointsOfAccess:0 "http://127.0.0.1:$port" \
-    --Cse:RegistrarAddress "$IN_URL" --Cse:RegistrarCseId /id-in --Cse:RegistrarCseBaseName cse-in
+    --Cse:PointsOfAccess:0 "$poa" \
+    --Cse:RegistrarAddress "$registrar" --Cse:RegistrarCseId /id-in --Cse:RegistrarCseBaseName cse-in
   eval "MN${n}_URL=http://127.0.0.1:$port"
 done
 

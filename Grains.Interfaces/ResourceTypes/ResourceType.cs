@@ -51,6 +51,10 @@ public enum ResourceType
     TimeSeriesInstance = 30,
     /// <summary>dynamicAuthorizationConsultation.</summary>
     DynamicAuthorizationConsultation = 34,
+    /// <summary>AEContactList (R4).</summary>
+    AEContactList = 43,
+    /// <summary>AEContactListPerCSE (R4).</summary>
+    AEContactListPerCSE = 44,
     /// <summary>crossResourceSubscription.</summary>
     CrossResourceSubscription = 48,
     /// <summary>flexContainerInstance.</summary>

@@ -46,6 +46,7 @@ public static class ResourceTypeRegistry
                 ResourceType.NotificationTargetPolicy, ResourceType.PolicyDeletionRules, ResourceType.NotificationTargetMgmtPolicyRef,
                 ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.RemoteCSE,
                 ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action, ResourceType.Dependency,
+                ResourceType.AEContactList, ResourceType.AEContactListPerCSE,
                 .. AnnouncedTypes.All,
             ],
             HasNotificationTargetSelfReference = true,
@@ -194,6 +195,19 @@ public static class ResourceTypeRegistry
             Type = ResourceType.Dependency, ShortName = "depr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "depr",
             Grain = static (grains, ri) => grains.GetGrain<IDependencyGrain>(ri),
             Parents = [ResourceType.Action], Announceable = true,
+        },
+        new()
+        {
+            // R4, IN-CSE only (TS-0001 9.6.45/9.6.46; ACME's ALST/ALPC): made by the CSE, never by a request.
+            Type = ResourceType.AEContactList, ShortName = "alst", Ids = ResourceIdScheme.Prefixed, IdPrefix = "alst",
+            Grain = static (grains, ri) => grains.GetGrain<IAeContactListGrain>(ri),
+            Parents = [ResourceType.CSEBase], CreatedByCse = true,
+        },
+        new()
+        {
+            Type = ResourceType.AEContactListPerCSE, ShortName = "alpc", Ids = ResourceIdScheme.Prefixed, IdPrefix = "alpc",
+            Grain = static (grains, ri) => grains.GetGrain<IAeContactListPerCseGrain>(ri),
+            Parents = [ResourceType.AEContactList], CreatedByCse = true,
         },
 
         // Announced variants (10001 …): the stand-ins of resources other CSEs announce here.

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Index;
 
 namespace VirtualIoT.Grains.Discovery;
 
@@ -13,6 +14,9 @@ namespace VirtualIoT.Grains.Discovery;
 [StatelessWorker]
 internal sealed class DiscoveryGrain(IOptions<CseOptions> options) : Grain, IDiscoveryGrain
 {
+    /// <summary>Geo-query candidates asked at once: enough to hide the calls' latency, few enough to stop soon after the limit.</summary>
+    private const int ConfirmBatch = 64;
+
     private readonly CseOptions _options = options.Value;
 
     public async ValueTask<ResourceResponse> Discover(string targetId, ResourceRequest request, CancellationToken cancellationToken = default)
@@ -31,7 +35,9 @@ internal sealed class DiscoveryGrain(IOptions<CseOptions> options) : Grain, IDis
 
         var walk = new Walk(filter, request.Originator, request.IdentifierForm == IdentifierForm.Unstructured,
             Math.Max(0, (filter.Offset ?? 1) - 1), Math.Min(filter.Limit ?? _options.MaxDiscoveryResults, _options.MaxDiscoveryResults));
-        var found = await Visit(target, targetId, ResourceType.CSEBase, 0, walk, cancellationToken);
+        var found = filter is { GeometryType: { } gmty, Geometry: { } geom, GeoSpatialFunction: { } gsf }
+            ? await VisitLocated(target, targetId, new GeoQuery(gmty, geom, gsf), walk, cancellationToken)
+            : await Visit(target, targetId, ResourceType.CSEBase, 0, walk, cancellationToken);
         if (!found)
         {
             return ResourceResponse.Missing();
@@ -102,6 +108,68 @@ internal sealed class DiscoveryGrain(IOptions<CseOptions> options) : Grain, IDis
 
         return true;
     }
+
+    /// <summary>
+    /// A geo-query: the spatial index's shards name the located resources below the target whose location relates
+    /// to the query's geometry, rather than a walk of every resource; each candidate (in address order, within
+    /// <c>lvl</c>) is then asked itself, as the walk asks every resource, whether it still exists, matches the whole
+    /// filter and may be discovered by the originator. False when the target holds no resource.
+    /// </summary>
+    private async Task<bool> VisitLocated(IClusterResourceGrain target, string targetId, GeoQuery query, Walk walk, CancellationToken cancellationToken)
+    {
+        var targetPath = _options.CseBaseName;
+        if (targetId != _options.CseBaseId)
+        {
+            var view = await target.Describe(walk.Filter, walk.Originator, null);
+            if (!view.Exists)
+            {
+                return false;
+            }
+
+            targetPath = view.Path;
+        }
+
+        var prefix = targetPath + "/";
+        var shards = new Task<List<GeoMatch>>[GeoIndex.Shards];
+        for (var shard = 0; shard < shards.Length; shard++)
+        {
+            shards[shard] = GrainFactory.GetGrain<IGeoIndexGrain>(shard).Query(query.Type, query.Geometry, query.Function, prefix).AsTask();
+        }
+
+        var candidates = new List<GeoMatch>();
+        foreach (var matches in await Task.WhenAll(shards))
+        {
+            foreach (var match in matches)
+            {
+                if ((walk.Filter.Level is not { } level || 1 + match.Path.AsSpan(prefix.Length).Count('/') <= level)
+                    && (walk.Filter.ResourceTypes is not { Count: > 0 } types || types.Contains((int)match.Type)))
+                {
+                    candidates.Add(match);
+                }
+            }
+        }
+
+        candidates.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        for (var start = 0; start < candidates.Count && !walk.Full; start += ConfirmBatch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = candidates.GetRange(start, Math.Min(ConfirmBatch, candidates.Count - start));
+            var views = await Task.WhenAll(batch.Select(c =>
+                GrainFactory.GetClusterResource(c.ResourceId, _options.CseBaseId)?.Describe(walk.Filter, walk.Originator, null).AsTask()
+                ?? Task.FromResult(new DiscoveryView(false, "", false, [], [], null))));
+            for (var i = 0; i < batch.Count && !walk.Full; i++)
+            {
+                if (views[i] is { Exists: true, Matches: true } view)
+                {
+                    walk.Add(batch[i].ResourceId, view.Path, batch[i].Type);
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private sealed record GeoQuery(GeometryType Type, string Geometry, GeoSpatialFunction Function);
 
     /// <summary>State of one discovery walk.</summary>
     private sealed class Walk(FilterCriteria filter, string originator, bool unstructured, int skip, int limit)

@@ -82,6 +82,12 @@ internal static class AttributeValidator
             }
         }
 
+        // aa names attributes of the type (as ACME checks it: "non-resource attribute in aa").
+        if (accepted.GetValueOrDefault("aa") is List<object?> named && named.FirstOrDefault(n => n is not string name || !policy.Attributes.ContainsKey(name)) is { } unknown)
+        {
+            return OneM2MError.BadRequest($"aa (announcedAttribute) names '{unknown}', which is not an attribute of {policy.RootKey}");
+        }
+
         return policy.Check?.Invoke(accepted, context);
     }
 

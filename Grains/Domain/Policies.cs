@@ -3,6 +3,7 @@ using VirtualIoT.Grains.Resources.AccessControlPolicy;
 using VirtualIoT.Grains.Resources.Action;
 using VirtualIoT.Grains.Resources.Announced;
 using VirtualIoT.Grains.Resources.Ae;
+using VirtualIoT.Grains.Resources.AeContactList;
 using VirtualIoT.Grains.Resources.Container;
 using VirtualIoT.Grains.Resources.CrossResourceSubscription;
 using VirtualIoT.Grains.Resources.ContentInstance;
@@ -71,6 +72,8 @@ internal static class Policies
         SemanticDescriptorPolicy.Rules,
         ActionPolicy.Rules,
         DependencyPolicy.Rules,
+        AeContactListPolicy.List,
+        AeContactListPolicy.PerCse,
         .. AnnouncedPolicies.Plain,
     ]);
 

@@ -69,6 +69,7 @@ internal abstract partial class InstanceHolderGrain
         RequestLedger.Record(Log.Completed, request, fingerprint, attributes.ResourceId(), name, Options);
         await WriteStateAsync();
         Events.Dispatch(raised);
+        await AnnounceAsync(attributes.ResourceId(), InstancePolicy.Type, attributes);
 
         return CreatedResponse(request, InstancePolicy, attributes, accepted, string.Concat(State.Path, "/", name));
     }

@@ -128,7 +128,10 @@ internal abstract partial class ResourceGrain
             await Task.WhenAll(deletions);
         }
 
+        TellAeContacts(State.Attributes, null);
+        await TellGeoIndex(State.Attributes, null);
         await WillBeDeleted();
+        await AnnounceAsync(ResourceId, State.Type, null, State.Attributes);
         var hadSubscriptions = Links.Subscriptions.Count > 0;
         await LinkStore.ClearAsync();
         await _store.ClearStateAsync();

@@ -45,6 +45,10 @@ internal abstract partial class ResourceGrain
     /// </summary>
     protected virtual OneM2MError? DeletionRefused() => null;
 
+    /// <summary>Before an UPDATE request is validated: an error refuses it (the CSEBase, an AE contact list: 4005).</summary>
+    protected virtual OneM2MError? UpdateRefused() =>
+        Policy.Type == ResourceType.CSEBase ? OneM2MError.NotAllowed("the CSEBase cannot be updated") : null;
+
     /// <summary>
     /// Before a delete request or expiry removes the resource, not when an ancestor's deletion takes it with the
     /// subtree: removes what the resource made beside itself (a location policy's container).

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Index;
 
 namespace VirtualIoT.Grains.Resources;
 
@@ -152,6 +153,14 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
         // Events stored but not known to have reached every subscription (the silo died): hand them over again.
         Events.RedispatchAll();
+
+        // A located resource confirms its index entry (one-way, unchanged entries cost no write): this heals an entry
+        // lost with a silo and enters resources located before the index existed.
+        if (Exists && GeoIndexEntryChanged(null, State.Attributes, out var entry) && entry is not null)
+        {
+            // Not awaited: the activation does not wait on the index.
+            _ = GeoIndex.For(GrainFactory, ResourceId).Locate(ResourceId, entry);
+        }
     }
 
     public virtual Task ReceiveReminder(string reminderName, TickStatus status)
@@ -317,6 +326,9 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         }
 
         await Created(resource);
+        TellAeContacts(null, resource.Attributes);
+        await TellGeoIndex(null, resource.Attributes);
+        await AnnounceAsync(ResourceId, resource.Type, resource.Attributes);
 
         // What was stored, as WillBeCreated may have completed it (a group's validated members): the parent answers with it.
         return new ResourceResponse(ResponseStatusCode.Created, resource.Attributes);
@@ -345,9 +357,9 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     private async ValueTask<ResourceResponse> Update(ResourceRequest request, string now)
     {
-        if (Policy.Type == ResourceType.CSEBase)
+        if (UpdateRefused() is { } refused)
         {
-            return ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, "the CSEBase cannot be updated");
+            return ResourceResponse.Error(refused);
         }
 
         if (request.ContentRoot != Policy.RootKey)
@@ -427,6 +439,9 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
         Events.Dispatch(raised);
         Updated(accepted);
+        TellAeContacts(previous, updated);
+        await TellGeoIndex(previous, updated);
+        await AnnounceAsync(ResourceId, Policy.Type, updated, previous);
         if (accepted.ContainsKey(AttributeNames.ExpirationTime))
         {
             await PublishExpiration(updated);

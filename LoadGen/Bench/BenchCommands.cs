@@ -2,14 +2,14 @@ namespace VirtualIoT.LoadGen.Bench;
 
 /// <summary>
 /// The benchmark commands (BENCHMARKS.md, scripts/bench-*.sh): a trivial Kestrel ceiling server, benchmark data setup,
-/// a closed- or fixed-rate HTTP load client, notification fan-out, idle MQTT connections, idle CoAP devices and PostgreSQL's commit
-/// rate, as subcommands of LoadGen (<c>VirtualIoT.LoadGen ceiling|setup|load|fanout|group-fanout|mqtt-connections|coap-devices|commit-rate</c>).
+/// a closed- or fixed-rate HTTP load client, notification fan-out, idle MQTT connections, idle CoAP devices, PostgreSQL's commit
+/// rate and geo-queries at scale, as subcommands of LoadGen (<c>VirtualIoT.LoadGen ceiling|setup|load|fanout|group-fanout|mqtt-connections|coap-devices|commit-rate|geo-query</c>).
 /// </summary>
 internal static class BenchCommands
 {
     /// <summary>The subcommand names.</summary>
     public static readonly IReadOnlySet<string> Names =
-        new HashSet<string>(StringComparer.Ordinal) { "ceiling", "setup", "load", "fanout", "group-fanout", "mqtt-connections", "coap-devices", "commit-rate" };
+        new HashSet<string>(StringComparer.Ordinal) { "ceiling", "setup", "load", "fanout", "group-fanout", "mqtt-connections", "coap-devices", "commit-rate", "geo-query" };
 
     /// <summary>Runs <paramref name="command"/> with its <c>--name value</c> options; returns the exit code.</summary>
     public static async Task<int> RunAsync(string command, string[] args)
@@ -33,6 +33,7 @@ internal static class BenchCommands
                 "mqtt-connections" => await MqttConnectionsCommand.RunAsync(options),
                 "coap-devices" => await CoapDevicesCommand.RunAsync(options),
                 "commit-rate" => await CommitRateCommand.RunAsync(options),
+                "geo-query" => await GeoQueryCommand.RunAsync(options),
                 _ => throw new ArgumentException($"unknown command '{command}'"),
             };
         }

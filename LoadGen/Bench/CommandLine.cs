@@ -77,6 +77,14 @@ internal sealed class CommandLine
               autocommit transaction, then --rows rows per transaction (one batch, one round trip), on
               --connections connections into a scratch table (created and dropped here). Prints two
               "COMMITRATE ..." lines.
+
+          geo-query --base http://127.0.0.1:8080 [--resources 100000] [--queries 200] [--warmup 20] [--side 0.1]
+                 [--seed 1] [--query-seed SEED+1000] [--register 1] [--setup-concurrency 64] [--run ID]
+              Geo-queries at scale: registers --resources AEs (Cgeo<run>x<n>) each with a point loc placed at random
+              (--seed) over a 10 x 10 degree area (--register 0: they are there already, from the same --seed and
+              --run), then one discovery at a time from the CSEBase with a square polygon (placed by --query-seed)
+              of --side degrees (gmty 3, gsf 2), checking that each answer lists exactly this run's AEs inside the
+              square (counted here from the same seed). Prints one "GEO ..." line with the latency percentiles.
         """;
 
     private readonly Dictionary<string, string> _values;

@@ -145,6 +145,8 @@ internal sealed partial class AeGrain(
 
     protected override async Task WillBeDeleted()
     {
+        // The AE-ID no longer names a registered AE: it leaves the AE contact list (one-way, as its contacts are told).
+        _ = GrainFactory.GetGrain<IAeContactGrain>(ResourceId).Forget();
         if (NodeOf(State.Attributes) is { } node)
         {
             await node.HostAe(ResourceId, false);

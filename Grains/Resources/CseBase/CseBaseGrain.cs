@@ -62,6 +62,11 @@ internal sealed partial class CseBaseGrain(
         }
 
         await EnsureSystemDefaultPolicy();
+        if (Options.Type == CseTier.IN)
+        {
+            // The AE contact list (R4): only an IN-CSE has one (TS-0001 9.6.45).
+            await GrainFactory.GetGrain<IAeContactListGrain>(AeContactList.AeContactListPolicy.ListId).Provision();
+        }
     }
 
     /// <summary>

@@ -112,27 +112,9 @@ internal sealed partial class RequestGrain(
             [RequestPolicy.OperationResult] = result,
             [AttributeNames.LastModifiedTime] = now,
         };
-        var updated = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal);
-        foreach (var (key, value) in modified)
-        {
-            updated[key] = value;
-        }
 
         // Subscriptions to the <request> hear of its completion as of any update (net 1).
-        var previous = State.Attributes;
-        State.Attributes = updated;
-        var raised = Events.Raise(NotificationEventType.UpdateOfResource, ResourceType.Request, updated, modified);
-        try
-        {
-            await WriteStateAsync();
-        }
-        catch
-        {
-            State.Attributes = previous;
-            throw;
-        }
-
-        Events.Dispatch(raised);
+        await StoreOwnUpdate(modified);
         return ResultNotification(meta, originator, requestId, outcome, content);
     }
 

@@ -179,8 +179,10 @@ public sealed class TimeSeriesSuiteTests(BindingsFixture fixture)
             ("rn", "gaps"), ("nu", List(receiver.Url)),
             ("enc", new Dictionary<string, object?> { ["net"] = List(8L), ["md"] = new Dictionary<string, object?> { ["num"] = 2L, ["dur"] = "PT1M" } }))));
 
-        // Three points sent ahead for the next three periods, then silence: the points after them go missing.
-        var start = DateTime.UtcNow.AddMilliseconds(500);
+        // Three points sent ahead for the next three periods, then silence: the points after them go missing. The
+        // periods start 2.5-3 s from now so that, however slow the machine, the three creates arrive before the first
+        // check (expected + mdt) and only the silent periods are missing.
+        var start = DateTime.UtcNow.AddSeconds(3);
         start = new DateTime(start.Ticks - (start.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
         for (var i = 0; i < 3; i++)
         {

@@ -8,7 +8,7 @@ public sealed class ResourceTypeRegistryTests
 {
     public static TheoryData<ResourceType, ResourceType[]> Children => new()
     {
-        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription, ResourceType.NotificationTargetPolicy, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.CrossResourceSubscription, ResourceType.RemoteCSE, ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action] },
+        { ResourceType.CSEBase, [ResourceType.AccessControlPolicy, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.Request, ResourceType.Subscription, ResourceType.NotificationTargetPolicy, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.CrossResourceSubscription, ResourceType.RemoteCSE, ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action, ResourceType.AEContactList] },
         { ResourceType.AE, [ResourceType.AccessControlPolicy, ResourceType.Container, ResourceType.Group, ResourceType.PollingChannel, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.Schedule, ResourceType.LocationPolicy, ResourceType.TimeSyncBeacon, ResourceType.CrossResourceSubscription, ResourceType.DynamicAuthorizationConsultation, ResourceType.SemanticDescriptor, ResourceType.Action] },
         { ResourceType.Container, [ResourceType.Container, ResourceType.ContentInstance, ResourceType.Subscription, ResourceType.FlexContainer, ResourceType.TimeSeries, ResourceType.SemanticDescriptor] },
         { ResourceType.ContentInstance, [] },
@@ -43,6 +43,8 @@ public sealed class ResourceTypeRegistryTests
         { ResourceType.SemanticDescriptor, [ResourceType.Subscription] },
         { ResourceType.Action, [ResourceType.Subscription, ResourceType.Dependency] },
         { ResourceType.Dependency, [ResourceType.Subscription] },
+        { ResourceType.AEContactList, [ResourceType.Subscription, ResourceType.AEContactListPerCSE] },
+        { ResourceType.AEContactListPerCSE, [ResourceType.Subscription] },
     };
 
     [Theory]
@@ -107,7 +109,7 @@ public sealed class ResourceTypeRegistryTests
 
     [Fact]
     public void Supported_types_are_the_registered_ones_by_number() =>
-        Assert.Equal([1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 16, 17, 18, 23, 24, 25, 26, 27, 28, 29, 30, 34, 48, 58, 60, 65, 66, 10001, 10002, 10003, 10004, 10009, 10013, 10014, 10028, 10029, 10030], ResourceTypeRegistry.Supported.Select(t => (int)t));
+        Assert.Equal([1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 16, 17, 18, 23, 24, 25, 26, 27, 28, 29, 30, 34, 43, 44, 48, 58, 60, 65, 66, 10001, 10002, 10003, 10004, 10009, 10013, 10014, 10028, 10029, 10030], ResourceTypeRegistry.Supported.Select(t => (int)t));
 
     [Fact]
     public void A_new_id_of_each_prefixed_type_classifies_as_that_type()

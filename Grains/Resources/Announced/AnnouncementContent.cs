@@ -1,0 +1,103 @@
+namespace VirtualIoT.Grains.Resources.Announced;
+
+/// <summary>
+/// What an announcement of a resource of this CSE carries (TS-0001 9.6.1.3, 10.2.18): the CSEs its <c>at</c> names,
+/// the attributes of its announced copy (those announced whatever <c>aa</c> says, and those <c>aa</c> names; never
+/// the ones set by each CSE itself), and what an update of the copy must change.
+/// </summary>
+internal static class AnnouncementContent
+{
+    /// <summary>Whether the attributes name any announcement target.</summary>
+    public static bool Announces(Dictionary<string, object?>? attributes) =>
+        attributes?.GetValueOrDefault("at") is List<object?> { Count: > 0 };
+
+    /// <summary>
+    /// The SP-relative CSE-IDs <c>at</c> names (an entry <c>/id-in</c>, <c>/id-in/…</c> or <c>//sp/id-in/…</c> names
+    /// <c>/id-in</c>), without <paramref name="ownCseId"/> (a CSE does not announce to itself, as ACME ignores it).
+    /// </summary>
+    public static List<string> Targets(Dictionary<string, object?>? attributes, string ownCseId)
+    {
+        var targets = new List<string>();
+        if (attributes?.GetValueOrDefault("at") is not List<object?> at)
+        {
+            return targets;
+        }
+
+        foreach (var entry in at.OfType<string>())
+        {
+            var relative = entry.StartsWith("//", StringComparison.Ordinal) ? entry.IndexOf('/', 2) is var slash and > 2 ? entry[slash..] : "" : entry;
+            if (relative.Length < 2 || relative[0] != '/')
+            {
+                continue;
+            }
+
+            var end = relative.IndexOf('/', 1);
+            var cseId = end < 0 ? relative : relative[..end];
+            if (cseId.Length > 1 && cseId != ownCseId && !targets.Contains(cseId))
+            {
+                targets.Add(cseId);
+            }
+        }
+
+        return targets;
+    }
+
+    /// <summary>
+    /// The attributes of the announced copy: every mandatory-announced one the resource has, and those its <c>aa</c>
+    /// names, minus those never announced; <c>acpi</c> entries of this CSE made SP-relative (<c>/id-mn/acp…</c>).
+    /// </summary>
+    public static Dictionary<string, object?> Announced(Dictionary<string, object?> attributes, string ownCseId)
+    {
+        var named = attributes.GetValueOrDefault("aa") as List<object?>;
+        var announced = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (name, value) in attributes)
+        {
+            if (AnnouncedPolicies.NotAnnounced.Contains(name)
+                || !(AnnouncedPolicies.MandatoryAnnounced.Contains(name) || named?.Contains(name) == true))
+            {
+                continue;
+            }
+
+            announced[name] = name == AttributeNames.AccessControlPolicyIds && value is List<object?> acpi
+                ? acpi.Select(id => id is string ri && !ri.StartsWith('/') ? string.Concat(ownCseId, "/", ri) : id).ToList()
+                : value;
+        }
+
+        return announced;
+    }
+
+    /// <summary>
+    /// The content of an update that turns the copy sent as <paramref name="sent"/> into <paramref name="wanted"/>:
+    /// changed and new attributes, and null for those no longer announced; empty when nothing changed.
+    /// </summary>
+    public static Dictionary<string, object?> Changes(Dictionary<string, object?> sent, Dictionary<string, object?> wanted)
+    {
+        var changes = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (name, value) in wanted)
+        {
+            if (!sent.TryGetValue(name, out var before) || !SameValue(before, value))
+            {
+                changes[name] = value;
+            }
+        }
+
+        foreach (var name in sent.Keys)
+        {
+            if (!wanted.ContainsKey(name))
+            {
+                changes[name] = null;
+            }
+        }
+
+        return changes;
+    }
+
+    private static bool SameValue(object? a, object? b) => (a, b) switch
+    {
+        (null, null) => true,
+        (List<object?> x, List<object?> y) => x.Count == y.Count && x.Zip(y).All(pair => SameValue(pair.First, pair.Second)),
+        (Dictionary<string, object?> x, Dictionary<string, object?> y) =>
+            x.Count == y.Count && x.All(pair => y.TryGetValue(pair.Key, out var other) && SameValue(pair.Value, other)),
+        _ => Equals(a, b),
+    };
+}

@@ -1,0 +1,297 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using VirtualIoT.Grains.Domain;
+
+namespace VirtualIoT.Grains.Resources.Announced;
+
+/// <summary>What an announcer stores: the state to announce and the copies made so far, by CSE-ID.</summary>
+[GenerateSerializer, Alias("VirtualIoT.AnnouncementState")]
+internal sealed class AnnouncementState
+{
+    /// <summary>The resource as last handed over (its attributes null once deleted).</summary>
+    [Id(0)] public AnnouncementSnapshot? Desired { get; set; }
+
+    /// <summary>The announced copies: by the CSE-ID holding one, its ID there and the attributes last sent to it.</summary>
+    [Id(1)] public Dictionary<string, SentCopy> Copies { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>An announced copy on a remote CSE: its resource ID there and the attributes it was last given.</summary>
+[GenerateSerializer, Alias("VirtualIoT.SentCopy")]
+internal sealed record SentCopy([property: Id(0)] string RemoteId, [property: Id(1)] Dictionary<string, object?> Sent);
+
+/// <summary>
+/// See <see cref="IAnnouncementGrain"/>. Reentrant: a new state is stored while remote requests of the previous one are
+/// on their way, and one sync pass at a time brings every copy to the newest state (as ACME announces: the copy goes
+/// under the parent's copy on that CSE, else under this CSE's <c>&lt;remoteCSE&gt;</c> there; an instance whose parent
+/// is not announced there is not announced). A pass that leaves work (a CSE not reachable or not registered yet, a
+/// parent's copy still to be made) is tried again after a growing delay, and a reminder brings the announcer back
+/// after a silo failure. A copy gone from its CSE (4004 on update) is made again.
+/// </summary>
+[Reentrant]
+internal sealed partial class AnnouncementGrain(
+    [PersistentState("announcement", GrainStorageNames.Resources)] IPersistentState<AnnouncementState> store,
+    IRemoteCseSender sender,
+    IOptions<CseOptions> options,
+    ILogger<AnnouncementGrain> logger) : Grain, IAnnouncementGrain, IRemindable
+{
+    private const string ReminderName = "announce";
+    private static readonly TimeSpan s_firstRetry = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan s_lastRetry = TimeSpan.FromSeconds(30);
+
+    private readonly CseOptions _options = options.Value;
+    private Task _pass = Task.CompletedTask;
+    private bool _again;
+    private TimeSpan _retry = s_firstRetry;
+    private IGrainTimer? _retryTimer;
+
+    private string ResourceId => this.GetPrimaryKeyString();
+
+    public async ValueTask Changed(AnnouncementSnapshot snapshot)
+    {
+        store.State.Desired = snapshot;
+        await store.WriteStateAsync();
+        _retry = s_firstRetry;
+        Kick();
+    }
+
+    public ValueTask<AnnouncedCopy> CopyOn(string cseId)
+    {
+        var wanted = store.State.Desired is { Attributes: { } attributes } && AnnouncementContent.Targets(attributes, _options.CseId).Contains(cseId);
+        return ValueTask.FromResult(new AnnouncedCopy(wanted, store.State.Copies.TryGetValue(cseId, out var copy) ? copy.RemoteId : null));
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        Kick();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Starts a sync pass, or asks the running one for another round.</summary>
+    private void Kick()
+    {
+        if (_pass.IsCompleted)
+        {
+            _pass = RunAsync();
+        }
+        else
+        {
+            _again = true;
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        bool complete;
+        do
+        {
+            _again = false;
+            try
+            {
+                complete = await SyncAsync();
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                Log.PassFailed(logger, exception, ResourceId);
+                complete = false;
+            }
+        }
+        while (_again);
+
+        await AfterPass(complete);
+    }
+
+    private async Task AfterPass(bool complete)
+    {
+        _retryTimer?.Dispose();
+        _retryTimer = null;
+        if (complete)
+        {
+            if (await this.GetReminder(ReminderName) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            if (store.State.Desired is { Attributes: null } && store.State.Copies.Count == 0)
+            {
+                await store.ClearStateAsync();
+                DeactivateOnIdle();
+            }
+
+            return;
+        }
+
+        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        var delay = _retry;
+        _retry = _retry * 2 < s_lastRetry ? _retry * 2 : s_lastRetry;
+        _retryTimer = this.RegisterGrainTimer(_ =>
+        {
+            Kick();
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = true, KeepAlive = true });
+    }
+
+    /// <summary>One pass over every CSE: true when every copy matches the newest state.</summary>
+    private async Task<bool> SyncAsync()
+    {
+        if (store.State.Desired is not { } desired)
+        {
+            return true;
+        }
+
+        var targets = AnnouncementContent.Targets(desired.Attributes, _options.CseId);
+        var complete = true;
+        foreach (var (cseId, copy) in store.State.Copies.Where(c => !targets.Contains(c.Key)).ToList())
+        {
+            var deleted = await SendAsync(cseId, Operation.Delete, string.Concat(cseId, "/", copy.RemoteId), null, null, null);
+            if (deleted.StatusCode is ResponseStatusCode.Deleted or ResponseStatusCode.NotFound)
+            {
+                store.State.Copies.Remove(cseId);
+                await store.WriteStateAsync();
+                Log.Deannounced(logger, ResourceId, cseId);
+            }
+            else
+            {
+                complete = false;
+            }
+        }
+
+        if (desired.Attributes is not { } attributes || AnnouncedTypes.AnnouncedOf(desired.Type) is not { } announcedType)
+        {
+            return complete;
+        }
+
+        var wanted = AnnouncementContent.Announced(attributes, _options.CseId);
+        var rootKey = AnnouncedPolicies.AnnouncedRootKey(desired.Type, desired.RootKey);
+        foreach (var cseId in targets)
+        {
+            complete &= store.State.Copies.TryGetValue(cseId, out var copy)
+                ? await UpdateCopy(cseId, copy, wanted, rootKey)
+                : await CreateCopy(cseId, desired, announcedType, wanted, rootKey);
+        }
+
+        return complete;
+    }
+
+    private async Task<bool> CreateCopy(string cseId, AnnouncementSnapshot desired, ResourceType announcedType, Dictionary<string, object?> wanted, string rootKey)
+    {
+        var (parent, wait) = await ParentOn(cseId, desired);
+        if (parent is null)
+        {
+            if (!wait)
+            {
+                Log.NoParent(logger, ResourceId, cseId);
+            }
+
+            return !wait;
+        }
+
+        var content = new Dictionary<string, object?>(wanted, StringComparer.Ordinal)
+        {
+            [AnnouncedPolicies.Link] = string.Concat(_options.CseId, "/", ResourceId),
+        };
+        var created = await SendAsync(cseId, Operation.Create, parent, announcedType, content, rootKey);
+        if (created.StatusCode != ResponseStatusCode.Created
+            || (created.Content as Dictionary<string, object?>)?.GetValueOrDefault(rootKey) is not Dictionary<string, object?> copy
+            || copy.GetValueOrDefault(AttributeNames.ResourceId) is not string remoteId)
+        {
+            Log.NotAnnounced(logger, ResourceId, cseId, (int)created.StatusCode, created.Message);
+            return false;
+        }
+
+        store.State.Copies[cseId] = new SentCopy(remoteId, wanted);
+        await store.WriteStateAsync();
+        Log.Announced(logger, ResourceId, cseId, remoteId);
+        return true;
+    }
+
+    private async Task<bool> UpdateCopy(string cseId, SentCopy copy, Dictionary<string, object?> wanted, string rootKey)
+    {
+        var changes = AnnouncementContent.Changes(copy.Sent, wanted);
+        if (changes.Count == 0)
+        {
+            return true;
+        }
+
+        var updated = await SendAsync(cseId, Operation.Update, string.Concat(cseId, "/", copy.RemoteId), null, changes, rootKey);
+        if (updated.StatusCode == ResponseStatusCode.NotFound)
+        {
+            // The copy is gone there (deleted, or the CSE lost it): made again in the next round.
+            store.State.Copies.Remove(cseId);
+            await store.WriteStateAsync();
+            _again = true;
+            return true;
+        }
+
+        if (updated.StatusCode != ResponseStatusCode.Updated)
+        {
+            Log.NotUpdated(logger, ResourceId, cseId, (int)updated.StatusCode, updated.Message);
+            return false;
+        }
+
+        store.State.Copies[cseId] = copy with { Sent = wanted };
+        await store.WriteStateAsync();
+        return true;
+    }
+
+    /// <summary>
+    /// Where the copy goes on <paramref name="cseId"/>: the parent's copy there; this CSE's <c>&lt;remoteCSE&gt;</c> there
+    /// when the parent is the CSEBase or not announced there (an instance then has none); none yet (wait) while the
+    /// parent's copy is still to be made.
+    /// </summary>
+    private async Task<(string? Parent, bool Wait)> ParentOn(string cseId, AnnouncementSnapshot desired)
+    {
+        var underRemoteCse = string.Concat(cseId, "/-/", _options.CseId[1..]);
+        if (desired.ParentId == _options.CseBaseId)
+        {
+            return (underRemoteCse, false);
+        }
+
+        var parent = await GrainFactory.GetGrain<IAnnouncementGrain>(desired.ParentId).CopyOn(cseId);
+        if (parent.RemoteId is { } remoteId)
+        {
+            return (string.Concat(cseId, "/", remoteId), false);
+        }
+
+        if (parent.Wanted)
+        {
+            return (null, true);
+        }
+
+        return desired.Type is ResourceType.ContentInstance or ResourceType.TimeSeriesInstance ? (null, false) : (underRemoteCse, false);
+    }
+
+    private Task<ResourceResponse> SendAsync(string cseId, Operation operation, string target, ResourceType? type,
+        Dictionary<string, object?>? content, string? rootKey) =>
+        sender.SendAsync(cseId, target, new ResourceRequest
+        {
+            Operation = operation,
+            Originator = _options.CseId,
+            RequestIdentifier = "annc-" + ResourceIds.RandomString(12),
+            ResourceType = type,
+            ContentRoot = content is null ? null : rootKey,
+            Content = content,
+            ReleaseVersion = "3",
+        }, CancellationToken.None);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3720, Level = LogLevel.Information, Message = "Announced {ResourceId} to {CseId} as {RemoteId}")]
+        public static partial void Announced(ILogger logger, string resourceId, string cseId, string remoteId);
+
+        [LoggerMessage(EventId = 3721, Level = LogLevel.Information, Message = "Announcing {ResourceId} to {CseId} answered {Rsc} ({Reason}); trying again")]
+        public static partial void NotAnnounced(ILogger logger, string resourceId, string cseId, int rsc, string? reason);
+
+        [LoggerMessage(EventId = 3722, Level = LogLevel.Information, Message = "Updating the announced copy of {ResourceId} on {CseId} answered {Rsc} ({Reason}); trying again")]
+        public static partial void NotUpdated(ILogger logger, string resourceId, string cseId, int rsc, string? reason);
+
+        [LoggerMessage(EventId = 3723, Level = LogLevel.Information, Message = "De-announced {ResourceId} from {CseId}")]
+        public static partial void Deannounced(ILogger logger, string resourceId, string cseId);
+
+        [LoggerMessage(EventId = 3724, Level = LogLevel.Warning, Message = "{ResourceId} is an instance whose container is not announced to {CseId}: not announced")]
+        public static partial void NoParent(ILogger logger, string resourceId, string cseId);
+
+        [LoggerMessage(EventId = 3725, Level = LogLevel.Warning, Message = "An announcement pass of {ResourceId} failed; trying again")]
+        public static partial void PassFailed(ILogger logger, Exception exception, string resourceId);
+    }
+}

@@ -1,0 +1,51 @@
+using VirtualIoT.Grains.Resources.Announced;
+
+namespace VirtualIoT.Tests.Domain;
+
+/// <summary>What an announcement carries: the target CSEs of <c>at</c>, the announced attributes, the update of a copy.</summary>
+public class AnnouncementContentTests
+{
+    [Fact]
+    public void Targets_are_the_CSE_IDs_at_names_without_this_CSE_and_repeats()
+    {
+        var attributes = new Dictionary<string, object?>
+        {
+            ["at"] = new List<object?> { "/id-in", "/id-in/cse-in", "//sp.example.com/id-other/x", "/id-mn", "relative", "/" },
+        };
+
+        Assert.Equal(["/id-in", "/id-other"], AnnouncementContent.Targets(attributes, "/id-mn"));
+        Assert.Empty(AnnouncementContent.Targets(new Dictionary<string, object?>(), "/id-mn"));
+    }
+
+    [Fact]
+    public void Announced_are_the_mandatory_ones_and_those_aa_names_never_the_CSEs_own()
+    {
+        var attributes = new Dictionary<string, object?>
+        {
+            ["ri"] = "cnt000000000001", ["rn"] = "temp", ["ct"] = "20260101T000000", ["et"] = "20300101T000000",
+            ["lbl"] = new List<object?> { "a" }, ["acpi"] = new List<object?> { "acp000000000001", "/id-x/acp1" },
+            ["mni"] = 5L, ["mbs"] = 100L, ["cni"] = 2L, ["at"] = new List<object?> { "/id-in" },
+            ["aa"] = new List<object?> { "mni", "cni" },
+        };
+
+        var announced = AnnouncementContent.Announced(attributes, "/id-mn");
+
+        Assert.Equal(["acpi", "et", "lbl", "mni"], announced.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new List<object?> { "/id-mn/acp000000000001", "/id-x/acp1" }, announced["acpi"]);
+    }
+
+    [Fact]
+    public void Changes_carry_new_and_changed_values_and_null_for_dropped_ones()
+    {
+        var sent = new Dictionary<string, object?> { ["lbl"] = new List<object?> { "a" }, ["apn"] = "meter", ["mni"] = 5L };
+        var wanted = new Dictionary<string, object?> { ["lbl"] = new List<object?> { "a" }, ["mni"] = 6L, ["api"] = "Nx" };
+
+        var changes = AnnouncementContent.Changes(sent, wanted);
+
+        Assert.Equal(3, changes.Count);
+        Assert.Equal(6L, changes["mni"]);
+        Assert.Equal("Nx", changes["api"]);
+        Assert.Null(changes["apn"]);
+        Assert.Empty(AnnouncementContent.Changes(wanted, wanted));
+    }
+}

@@ -1,0 +1,142 @@
+using System.Text.Json.Nodes;
+using VirtualIoT.Tests.Infrastructure;
+using VirtualIoT.Tests.Protocol;
+using static VirtualIoT.Tests.Protocol.ProtocolAssert;
+
+namespace VirtualIoT.Tests.Remote;
+
+/// <summary>
+/// Announcement between two VirtualIoT instances over HTTP (TS-0001 10.2.18): resources of the MN-CSE whose <c>at</c>
+/// names the IN-CSE get announced copies there (AEAnnc under the MN's <c>&lt;remoteCSE&gt;</c>, containerAnnc under
+/// it, contentInstanceAnnc under that), kept in step when an announced attribute changes, and removed when the IN
+/// leaves <c>at</c> or the original is deleted.
+/// </summary>
+[Trait("Speed", "Slow")]
+public sealed class AnnouncementPairTests(CsePairFixture pair) : IClassFixture<CsePairFixture>
+{
+    private const string MnAtIn = "/cse-in/id-mn";
+
+    private OneM2MClient Mn => pair.Mn.Client;
+
+    private OneM2MClient In => pair.In.Client;
+
+    private async Task WaitForRegistration() =>
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(MnAtIn, OneM2MClient.Admin)).Rsc == 2000,
+            "the MN-CSE's <remoteCSE> /cse-in/id-mn at the IN-CSE");
+
+    /// <summary>An AE of the MN announced to the IN with <paramref name="aa"/>; its AE-ID.</summary>
+    private async Task<string> AnnouncedAe(string aa = "\"apn\"")
+    {
+        var aeId = OneM2MClient.NewName("Cannc");
+        Answered(await Mn.Create("/cse-mn", aeId, 2,
+            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nannc","apn":"meter","rr":false,"srv":["3"],"lbl":["floor:2"],"at":["/id-in"],"aa":[{{{aa}}}]}}"""), 2001);
+        return aeId;
+    }
+
+    /// <summary>The announced copy at the IN (under <paramref name="parent"/>) whose <c>lnk</c> is <paramref name="link"/>, or null.</summary>
+    private async Task<(string Path, JsonObject Resource)?> FindCopy(string parent, int ty, string link)
+    {
+        var found = await In.Discover(parent, OneM2MClient.Admin, $"ty={ty}");
+        if (found.Rsc != 2000)
+        {
+            return null;
+        }
+
+        foreach (var uri in UriList(found))
+        {
+            var copy = await In.Retrieve("/" + uri.TrimStart('/'), OneM2MClient.Admin);
+            var root = copy.Json?.AsObject().FirstOrDefault().Value?.AsObject();
+            if (copy.Rsc == 2000 && root is not null && root["lnk"]?.GetValue<string>() == link)
+            {
+                return ("/" + uri.TrimStart('/'), root);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Waits for the copy <see cref="FindCopy"/> finds and for <paramref name="fits"/> to hold of it.</summary>
+    private async Task<(string Path, JsonObject Resource)> WaitForCopy(string parent, int ty, string link, Func<JsonObject, bool>? fits = null)
+    {
+        (string Path, JsonObject Resource)? last = null;
+        await M2MTime.WaitUntil(async () => (last = await FindCopy(parent, ty, link)) is { } copy && (fits?.Invoke(copy.Resource) ?? true),
+            $"an announced resource (ty {ty}) at the IN under {parent} with lnk {link}");
+        return last!.Value;
+    }
+
+    [Fact]
+    public async Task An_AE_its_container_and_an_instance_are_announced_to_the_IN()
+    {
+        await WaitForRegistration();
+        var aeId = await AnnouncedAe();
+        var cnt = await Mn.Create($"/cse-mn/{aeId}", aeId, 3, """{"m2m:cnt":{"rn":"temp","mni":5,"at":["/id-in"],"aa":["mni"]}}""");
+        Answered(cnt, 2001);
+        var cin = await Mn.Create($"/cse-mn/{aeId}/temp", aeId, 4, """{"m2m:cin":{"con":"21.5","cnf":"text/plain:0","at":["/id-in"],"aa":["con","cnf"]}}""");
+        Answered(cin, 2001);
+
+        var aea = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId);
+        var cnta = await WaitForCopy(aea.Path, 10003, "/id-mn/" + Text(cnt.Resource("m2m:cnt"), "ri"));
+        var cina = await WaitForCopy(cnta.Path, 10004, "/id-mn/" + Text(cin.Resource("m2m:cin"), "ri"));
+
+        Assert.Equal("meter", Text(aea.Resource, "apn"));
+        Assert.Equal("floor:2", aea.Resource["lbl"]![0]!.GetValue<string>());
+        Assert.Null(aea.Resource["api"]);
+        Assert.Equal(5, Number(cnta.Resource, "mni"));
+        Assert.Equal("21.5", Text(cina.Resource, "con"));
+        Assert.Equal("text/plain:0", Text(cina.Resource, "cnf"));
+    }
+
+    [Fact]
+    public async Task An_update_of_an_announced_attribute_reaches_the_copy()
+    {
+        await WaitForRegistration();
+        var aeId = await AnnouncedAe();
+        await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId);
+
+        Answered(await Mn.Update($"/cse-mn/{aeId}", aeId, """{"m2m:ae":{"apn":"meter-2","lbl":["floor:3"]}}"""), 2004);
+
+        var aea = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId, copy => copy["apn"]?.GetValue<string>() == "meter-2");
+        Assert.Equal("floor:3", aea.Resource["lbl"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_attribute_named_in_aa_later_is_announced_then_and_dropped_when_aa_drops_it()
+    {
+        await WaitForRegistration();
+        var aeId = await AnnouncedAe();
+        await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId);
+
+        Answered(await Mn.Update($"/cse-mn/{aeId}", aeId, """{"m2m:ae":{"aa":["api"]}}"""), 2004);
+
+        await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId, copy => copy["api"]?.GetValue<string>() == "Nannc" && copy["apn"] is null);
+    }
+
+    [Fact]
+    public async Task Leaving_at_or_deleting_the_original_removes_the_copy()
+    {
+        await WaitForRegistration();
+        var kept = await AnnouncedAe();
+        var deleted = await AnnouncedAe();
+        var first = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + kept);
+        var second = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + deleted);
+
+        Answered(await Mn.Update($"/cse-mn/{kept}", kept, """{"m2m:ae":{"at":null}}"""), 2004);
+        Answered(await Mn.Delete($"/cse-mn/{deleted}", deleted), 2002);
+
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(first.Path, OneM2MClient.Admin)).Rsc == 4004, "the de-announced AE's copy to go");
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(second.Path, OneM2MClient.Admin)).Rsc == 4004, "the deleted AE's copy to go");
+        Answered(await Mn.Retrieve($"/cse-mn/{kept}", kept), 2000);
+    }
+
+    [Fact]
+    public async Task A_bad_aa_is_4000_at_the_original()
+    {
+        await WaitForRegistration();
+        var aeId = OneM2MClient.NewName("Cannc");
+
+        var response = await Mn.Create("/cse-mn", aeId, 2,
+            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nannc","rr":false,"srv":["3"],"at":["/id-in"],"aa":["nosuch"]}}""");
+
+        Answered(response, 4000);
+    }
+}
