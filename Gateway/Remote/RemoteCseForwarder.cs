@@ -86,7 +86,7 @@ public sealed partial class RemoteCseForwarder
                 }
             }
 
-            if (Remaining(request, time) <= TimeSpan.Zero)
+            if (Remaining(request, time) <= ExpiryMargin)
             {
                 return Expired(request);
             }
@@ -148,6 +148,13 @@ public sealed partial class RemoteCseForwarder
     /// </summary>
     internal string ForwardedOriginator(string originator) =>
         originator.Length > 0 && originator[0] != '/' ? string.Concat(_options.CseId, "/", originator) : originator;
+
+    /// <summary>
+    /// A send bounded by the request's remaining time is timed on a monotonic clock in whole milliseconds, while
+    /// <c>rqet</c> is read against the wall clock: it can end a millisecond or two before the expiration. A request left
+    /// with less than this when no point of access answered has expired (4008), not found its CSE unreachable (5103).
+    /// </summary>
+    private static readonly TimeSpan ExpiryMargin = TimeSpan.FromMilliseconds(50);
 
     private static TimeSpan Remaining(ResourceRequest request, TimeProvider time) =>
         request.RequestExpiration is { } expiration ? expiration - time.GetUtcNow() : TimeSpan.MaxValue;
