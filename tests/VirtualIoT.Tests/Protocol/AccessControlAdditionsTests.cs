@@ -22,16 +22,7 @@ public sealed class AccessControlAdditions : IWireScenarios
         "a forbidden create of any type is 4103",
     ];
 
-    public static TheoryData<string> All()
-    {
-        var data = new TheoryData<string>();
-        foreach (var scenario in Scenarios)
-        {
-            data.Add(scenario);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> All() => new(Scenarios);
 
     public static Task Run(string scenario, OneM2MClient setup, Wire wire) => scenario switch
     {

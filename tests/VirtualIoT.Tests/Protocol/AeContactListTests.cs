@@ -10,7 +10,7 @@ namespace VirtualIoT.Tests.Protocol;
 /// and groups name, follows their creates, updates and deletes and the AE's own deletion, and refuses every request
 /// that would create, update or delete them. The requests under test go over the binding under test.
 /// </summary>
-internal static class AeContactLists
+public sealed class AeContactLists : IWireScenarios
 {
     private const string List = "cse-in/aeContactList";
     private const string Entry = List + "/id-in";
@@ -24,16 +24,7 @@ internal static class AeContactLists
         "deleting the AE drops it from the list",
     ];
 
-    public static TheoryData<string> All()
-    {
-        var data = new TheoryData<string>();
-        foreach (var scenario in Scenarios)
-        {
-            data.Add(scenario);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> All() => new(Scenarios);
 
     public static async Task Run(string scenario, OneM2MClient setup, Wire wire)
     {
@@ -150,30 +141,8 @@ internal static class AeContactLists
 
 /// <summary>The AE contact list over HTTP.</summary>
 [Collection(CseCollection.Name)]
-public sealed class AeContactListTests(CseFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_http(string scenario)
-    {
-        await using var wire = new HttpWire(fixture.Client);
-        await AeContactLists.Run(scenario, fixture.Client, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => AeContactLists.All();
-}
+public sealed class AeContactListTests(CseFixture fixture) : HttpScenarioTests<AeContactLists>(fixture);
 
 /// <summary>The AE contact list over MQTT.</summary>
 [Collection(MqttCollection.Name)]
-public sealed class MqttAeContactListTests(MqttFixture fixture)
-{
-    [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Holds_over_mqtt(string scenario)
-    {
-        await using var wire = new MqttWire(fixture);
-        await AeContactLists.Run(scenario, fixture.Http, wire);
-    }
-
-    public static TheoryData<string> Scenarios() => AeContactLists.All();
-}
+public sealed class MqttAeContactListTests(MqttFixture fixture) : MqttScenarioTests<AeContactLists>(fixture);

@@ -24,16 +24,7 @@ public sealed class BlockingUpdate : IWireScenarios
         "blocking update notifications are counted in nsi",
     ];
 
-    public static TheoryData<string> All()
-    {
-        var data = new TheoryData<string>();
-        foreach (var scenario in Scenarios)
-        {
-            data.Add(scenario);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> All() => new(Scenarios);
 
     public static async Task Run(string scenario, OneM2MClient setup, Wire wire)
     {

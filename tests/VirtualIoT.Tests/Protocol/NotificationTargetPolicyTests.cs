@@ -27,16 +27,7 @@ public sealed class NotificationTargetPolicies : IWireScenarios
         "policy attributes are checked",
     ];
 
-    public static TheoryData<string> All()
-    {
-        var data = new TheoryData<string>();
-        foreach (var scenario in Scenarios)
-        {
-            data.Add(scenario);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> All() => new(Scenarios);
 
     public static async Task Run(string scenario, OneM2MClient setup, Wire wire)
     {

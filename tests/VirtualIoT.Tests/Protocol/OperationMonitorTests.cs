@@ -18,16 +18,7 @@ public sealed class OperationMonitoring : IWireScenarios
         "enc om is checked",
     ];
 
-    public static TheoryData<string> All()
-    {
-        var data = new TheoryData<string>();
-        foreach (var scenario in Scenarios)
-        {
-            data.Add(scenario);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> All() => new(Scenarios);
 
     public static async Task Run(string scenario, OneM2MClient setup, Wire wire)
     {
