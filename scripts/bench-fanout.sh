@@ -48,15 +48,8 @@ if [ -z "$BIN" ]; then
 fi
 LOADGEN=(dotnet "$BIN/loadgen/VirtualIoT.LoadGen.dll")
 
-CSE_PORT=$(free_port); SILO_PORT=$(free_port); GATEWAY_PORT=$(free_port)
-CSE=http://127.0.0.1:$CSE_PORT
-log "starting Silo on $CSE (embedded default${SILO_ARGS:+; $SILO_ARGS})"
-dotnet "$BIN/silo/VirtualIoT.Silo.dll" --contentRoot "$BIN/silo" --urls "$CSE" \
-  --Orleans:SiloPort "$SILO_PORT" --Orleans:GatewayPort "$GATEWAY_PORT" --Mqtt:Enabled false \
-  --Logging:LogLevel:Default Warning $SILO_ARGS >"$OUT/silo.log" 2>&1 &
-SILO_PID=$!
-PIDS+=("$SILO_PID")
-wait_cse silo "$SILO_PID" "$OUT/silo.log" "$CSE"
+CSE=http://127.0.0.1:$(free_port)
+start_silo "$BIN/silo" "$OUT/silo.log" "$CSE" --Mqtt:Enabled false --Logging:LogLevel:Default Warning $SILO_ARGS
 
 fanout() { "${LOADGEN[@]}" group-fanout --base "$CSE" --members "$MEMBERS" --concurrency "$CONCURRENCY" --silo-pid "$SILO_PID" "$@"; }
 

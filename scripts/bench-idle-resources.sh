@@ -28,15 +28,8 @@ trap stop_started EXIT
 trap 'exit 130' INT TERM
 
 release_copy "$OUT" Silo
-CSE_PORT=$(free_port); SILO_PORT=$(free_port); GATEWAY_PORT=$(free_port)
-CSE=http://127.0.0.1:$CSE_PORT
-log "starting Silo on $CSE (embedded default)"
-dotnet "$OUT/bin/silo/VirtualIoT.Silo.dll" --contentRoot "$OUT/bin/silo" --urls "$CSE" \
-  --Orleans:SiloPort "$SILO_PORT" --Orleans:GatewayPort "$GATEWAY_PORT" --Mqtt:Enabled false \
-  --Logging:LogLevel:Default Warning >"$OUT/silo.log" 2>&1 &
-SILO_PID=$!
-PIDS+=("$SILO_PID")
-wait_cse silo "$SILO_PID" "$OUT/silo.log" "$CSE"
+CSE=http://127.0.0.1:$(free_port)
+start_silo "$OUT/bin/silo" "$OUT/silo.log" "$CSE" --Mqtt:Enabled false --Logging:LogLevel:Default Warning
 
 idle_cpu() {  # CPU seconds of the Silo over $IDLE s (ticks are 1/100 s)
   local before after
