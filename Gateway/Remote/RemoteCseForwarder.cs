@@ -12,7 +12,8 @@ namespace VirtualIoT.Gateway.Remote;
 /// registration of to its registrar (<see cref="CseOptions.RegistrarCseId"/>). The request identifier and the
 /// originator stay those of the request (an AE-ID of this CSE made SP-relative, <c>/id-in/Cae</c>, so that the other
 /// CSE does not take it for one of its own); its expiration time (<c>rqet</c>) travels with it and bounds the wait, and
-/// so do its result content, identifier form, attribute list and filter criteria. A non-blocking request (<c>rt</c> 1
+/// so do its group request identifier (<c>gid</c>: the CSE hosting the target refuses a repeat, 4104), result
+/// content, identifier form, attribute list and filter criteria. A non-blocking request (<c>rt</c> 1
 /// or 2) is accepted here, its <c>&lt;request&gt;</c> held here, and forwarded blocking as it is carried out.
 /// Runs in the bindings' pipeline, never in a grain's turn: the only grain calls find the route, which is cached.
 /// </summary>
@@ -49,12 +50,6 @@ public sealed partial class RemoteCseForwarder
     {
         ArgumentNullException.ThrowIfNull(request);
         var cseId = address.BaseId;
-        if (request.GroupRequestIdentifier is not null)
-        {
-            // Not forwarded without it: the other CSE could not refuse a repeated group request (4104).
-            return ResourceResponse.Error(ResponseStatusCode.NotImplemented, "a request to another CSE cannot carry a group request identifier (gid) here");
-        }
-
         var key = (request.Originator, request.RequestIdentifier);
         if (!_inFlight.TryAdd(key, 0))
         {
