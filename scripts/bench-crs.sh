@@ -31,6 +31,7 @@ export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
 mkdir -p "$OUT"
 rm -rf "$OUT"/*.log "$OUT"/*.txt
 require_wrk
+enter_priority_cgroup   # as root, the high-share CPU cgroup (PRIORITY=0 to skip; see lib.sh)
 trap stop_started EXIT
 trap 'exit 130' INT TERM
 
