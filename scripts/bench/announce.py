@@ -11,23 +11,11 @@ arrival (which adds the IN-CSE's own notification, so the announcement alone is 
 acknowledgement to that arrival.
 """
 import http.client, http.server, json, os, statistics, sys, threading, time, uuid
+from m2m import send, expect
 
 in_port, mn_port = int(sys.argv[1]), int(sys.argv[2])
 COUNT = int(os.environ.get("COUNT", "500")); WARM = int(os.environ.get("WARM", "50"))
 DEADLINE_S = 10.0
-
-def send(conn, method, path, origin, body=None, ty=None):
-    h = {"X-M2M-Origin": origin, "X-M2M-RI": uuid.uuid4().hex[:12], "X-M2M-RVI": "3", "Accept": "application/json"}
-    if body is not None:
-        h["Content-Type"] = f"application/json;ty={ty}" if ty else "application/json"
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
-    r = conn.getresponse(); data = r.read()
-    return r.getheader("X-M2M-RSC"), data
-
-def expect(result, rsc, what):
-    if result[0] != rsc:
-        print(f"ANNOUNCE {what}: expected {rsc}, got {result[0]}: {result[1][:300]}"); sys.exit(1)
-    return json.loads(result[1]) if result[1] else None
 
 arrivals = {}; arrived = threading.Condition()
 

@@ -195,4 +195,34 @@ public sealed class AnnouncementPairTests(CsePairFixture pair) : IClassFixture<C
         Answered(await In.Delete($"/cse-in/{aeId}", aeId), 2002);
         await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path!, OneM2MClient.Admin)).Rsc == 4004, "the IN AE's copy at the MN to go");
     }
+
+    [Fact]
+    public async Task Once_the_copies_are_made_the_originals_at_names_them()
+    {
+        await WaitForRegistration();
+        var aeId = await AnnouncedAe();
+        var cnt = await Mn.Create($"/cse-mn/{aeId}", aeId, 3, """{"m2m:cnt":{"rn":"temp","at":["/id-in"]}}""");
+        Answered(cnt, 2001);
+        var cin = await Mn.Create($"/cse-mn/{aeId}/temp", aeId, 4, """{"m2m:cin":{"con":"1","at":["/id-in"]}}""");
+        Answered(cin, 2001);
+        var aea = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId);
+        var cnta = await WaitForCopy(aea.Path, 10003, "/id-mn/" + Text(cnt.Resource("m2m:cnt"), "ri"));
+        var cina = await WaitForCopy(cnta.Path, 10004, "/id-mn/" + Text(cin.Resource("m2m:cin"), "ri"));
+
+        foreach (var (path, root, copy) in new[]
+        {
+            ($"/cse-mn/{aeId}", "m2m:ae", aea), ($"/cse-mn/{aeId}/temp", "m2m:cnt", cnta),
+            ($"/cse-mn/{aeId}/temp/{Text(cin.Resource("m2m:cin"), "rn")}", "m2m:cin", cina),
+        })
+        {
+            var named = "/id-in/" + Text(copy.Resource, "ri");
+            await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path, aeId)).Json?[root]?["at"]?[0]?.GetValue<string>() == named,
+                $"the at of {path} to name its copy {named}");
+        }
+
+        // An update keeps the one copy the at names.
+        Answered(await Mn.Update($"/cse-mn/{aeId}", aeId, """{"m2m:ae":{"apn":"meter-3"}}"""), 2004);
+        var updated = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId, copy => copy["apn"]?.GetValue<string>() == "meter-3");
+        Assert.Equal(Text(aea.Resource, "ri"), Text(updated.Resource, "ri"));
+    }
 }
