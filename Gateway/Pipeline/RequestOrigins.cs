@@ -79,7 +79,6 @@ public sealed class RequestOrigins(IServiceProvider services)
 public sealed class BindingOrigin
 {
     private readonly RequestOrigins _owner;
-    private static readonly bool s_noMark = Environment.GetEnvironmentVariable("VIRTUALIOT_NOMARK") == "1";
 
     internal BindingOrigin(RequestOrigins owner, RequestOrigin origin)
     {
@@ -97,7 +96,6 @@ public sealed class BindingOrigin
     /// </summary>
     public bool Mark()
     {
-        if (s_noMark) { return false; }
         if (Origin.Silo is not null && !_owner.ClusterHasOtherSilos())
         {
             return false;
