@@ -95,12 +95,26 @@ internal sealed class MqttDevices : IAsyncDisposable
             {
                 return await MqttExchange.SendAsync(link.Client, _cseId, spec, _pending, both.Token);
             }
-            catch (Exception exception) when (link.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested && attempt < MaxRedirects
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested && attempt < MaxRedirects
                 && exception is OperationCanceledException or IOException or MQTTnet.Exceptions.MqttCommunicationException or ObjectDisposedException)
             {
                 // The connection went before the answer came (the broker sent the device elsewhere): again, same rqi.
+                // A publish can fail on the broker's DISCONNECT before the client reports the connection gone: wait
+                // for that report (within the request's time) to learn whether the device was redirected.
+                if (!link.Lost.IsCancellationRequested && !await LostWithinAsync(link, cancellationToken))
+                {
+                    throw;
+                }
             }
         }
+    }
+
+    // True once the link is reported lost, false when the request's time ran out first.
+    private static async Task<bool> LostWithinAsync(Link link, CancellationToken cancellationToken)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, link.Lost.Token);
+        await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return link.Lost.IsCancellationRequested;
     }
 
     /// <summary>Disconnects every device, at most <paramref name="parallelism"/> at a time.</summary>
