@@ -107,7 +107,10 @@ public static class NotificationServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         // A bounded pool per receiver: a burst of thousands of notifications to one receiver otherwise opens as many
         // connections, and the churn (not the receiver) makes deliveries time out and be sent again.
+        // No per-request log lines from the client factory (four Information lines per notification); failed
+        // deliveries are logged by the delivery grain.
         services.AddHttpClient(HttpNotificationSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 MaxConnectionsPerServer = HttpNotificationSender.MaxInFlightPerReceiver,

@@ -29,7 +29,7 @@ public sealed class CoapBindingClient : IBindingClient
         _socket.Connect(server);
     }
 
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
     private static int s_messageId = Random.Shared.Next();
 
     // Request parameters carried as oneM2M options (TS-0008 6.2.2.4); the rest go in Uri-Query.

@@ -34,7 +34,7 @@ public sealed class GroupResultExpirationSuiteTests(BindingsFixture fixture)
         var (client, fanOut, aeId) = await SlowAndFastMemberAsync(binding);
         await using var _ = client;
 
-        var answer = await client.SendAsync(new TestPrimitive(2, fanOut, aeId, Parameters: Parameters(("rset", "1500"), ("rt", "4"))));
+        var answer = await client.SendAsync(new TestPrimitive(2, fanOut, aeId, Parameters: Parameters(("rset", "4000"), ("rt", "4"))));
 
         Assert.Equal(2000, answer.Rsc);
         Assert.Equal(4004L, Rsc(Aggregated(answer).Single()));
@@ -47,7 +47,7 @@ public sealed class GroupResultExpirationSuiteTests(BindingsFixture fixture)
         var (client, fanOut, aeId) = await SlowAndFastMemberAsync(binding);
         await using var _ = client;
 
-        var answer = await client.SendAsync(new TestPrimitive(2, fanOut, aeId, Parameters: Parameters(("rset", "1500"))));
+        var answer = await client.SendAsync(new TestPrimitive(2, fanOut, aeId, Parameters: Parameters(("rset", "4000"))));
 
         Assert.Equal(4008, answer.Rsc);
         Assert.Contains("1 of 2 members answered", answer.Debug, StringComparison.Ordinal);
