@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections;
 using System.Formats.Cbor;
 using System.Globalization;
+using VirtualIoT.Gateway.Json;
 
 namespace VirtualIoT.Gateway.Serialization;
 
@@ -43,11 +44,39 @@ public static class CborContent
 
             return (Dictionary<string, object?>)value!;
         }
-        catch (Exception exception) when (exception is CborContentException or InvalidOperationException or FormatException or OverflowException)
+        catch (Exception exception) when (IsMalformed(exception))
         {
             return ParseResult<Dictionary<string, object?>>.BadRequest("malformed CBOR: " + exception.Message);
         }
     }
+
+    /// <summary>
+    /// Reads the resource representation <paramref name="reader"/> stands before (the <c>pc</c> of a request primitive):
+    /// one root key over a map, nested at most <see cref="Representation.MaxDepth"/> levels.
+    /// </summary>
+    internal static ParseResult<ParsedContent> ParseEmbedded(CborReader reader)
+    {
+        try
+        {
+            var error = ReadValue(reader, 1, out var value);
+            if (error is not null)
+            {
+                return ParseResult<ParsedContent>.BadRequest(error);
+            }
+
+            return value is Dictionary<string, object?> tree
+                ? Representation.AsContent(tree)
+                : ParseResult<ParsedContent>.BadRequest("pc must be a CBOR map with one root key such as \"m2m:cnt\"");
+        }
+        catch (Exception exception) when (IsMalformed(exception))
+        {
+            return ParseResult<ParsedContent>.BadRequest("malformed CBOR: " + exception.Message);
+        }
+    }
+
+    /// <summary>True for the exceptions <see cref="CborReader"/> throws on malformed input.</summary>
+    internal static bool IsMalformed(Exception exception) =>
+        exception is CborContentException or InvalidOperationException or FormatException or OverflowException;
 
     /// <summary>Writes <paramref name="value"/> (a tree of maps, lists and scalars) as one CBOR data item.</summary>
     public static void Write(IBufferWriter<byte> output, object? value)

@@ -36,7 +36,12 @@ public static class Representation
             return document.Error;
         }
 
-        var tree = document.Value!;
+        return AsContent(document.Value!);
+    }
+
+    /// <summary>A document read into a tree as a resource representation: exactly one root key over an object.</summary>
+    internal static ParseResult<ParsedContent> AsContent(Dictionary<string, object?> tree)
+    {
         if (tree.Count != 1)
         {
             return ParseResult<ParsedContent>.BadRequest("the request body must have exactly one root key such as \"m2m:cnt\"");
