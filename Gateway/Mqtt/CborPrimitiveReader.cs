@@ -164,5 +164,11 @@ internal readonly struct CborPrimitiveReader : IPrimitiveReader<CborPrimitiveRea
     // The members after pc are still to be read by this reader: pc is read again by a reader of its own.
     public CborPrimitiveReader Mark() => new(_data[(_data.Length - _reader.BytesRemaining)..]);
 
-    public ParseResult<ParsedContent> ReadContent() => CborContent.ParseEmbedded(_reader);
+    public ParseResult<ParsedContent> ReadContent()
+    {
+        var tree = CborContent.ParseMap(_reader);
+        return tree.IsSuccess ? Representation.AsContent(tree.Value!) : tree.Error;
+    }
+
+    public ParseResult<Dictionary<string, object?>> ReadObject() => CborContent.ParseMap(_reader);
 }

@@ -66,4 +66,7 @@ internal interface IPrimitiveReader<TSelf>
 
     /// <summary>The next value as a resource representation: one root key (<c>m2m:cnt</c>) over an object.</summary>
     ParseResult<ParsedContent> ReadContent();
+
+    /// <summary>The next value, an object with any members, as a tree (a response's <c>pc</c>).</summary>
+    ParseResult<Dictionary<string, object?>> ReadObject();
 }

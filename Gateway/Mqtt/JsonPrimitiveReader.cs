@@ -23,6 +23,10 @@ internal ref struct JsonPrimitiveReader : IPrimitiveReader<JsonPrimitiveReader>
 
     public JsonPrimitiveReader(in ReadOnlySequence<byte> payload) => _reader = new Utf8JsonReader(payload, s_options);
 
+    /// <summary>A reader that accepts nesting down to <paramref name="maxDepth"/> levels.</summary>
+    public JsonPrimitiveReader(in ReadOnlySequence<byte> payload, int maxDepth) =>
+        _reader = new Utf8JsonReader(payload, s_options with { MaxDepth = maxDepth });
+
     public static string NotAnObject => "the payload must be a JSON object (a request primitive)";
 
     public static bool IsMalformed(Exception exception, out string message)
@@ -87,4 +91,6 @@ internal ref struct JsonPrimitiveReader : IPrimitiveReader<JsonPrimitiveReader>
     public readonly JsonPrimitiveReader Mark() => this;
 
     public ParseResult<ParsedContent> ReadContent() => ContentParser.ParseEmbedded(ref _reader);
+
+    public ParseResult<Dictionary<string, object?>> ReadObject() => ContentParser.ParseObject(ref _reader);
 }

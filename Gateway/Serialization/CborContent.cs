@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections;
 using System.Formats.Cbor;
 using System.Globalization;
-using VirtualIoT.Gateway.Json;
 
 namespace VirtualIoT.Gateway.Serialization;
 
@@ -51,26 +50,24 @@ public static class CborContent
     }
 
     /// <summary>
-    /// Reads the resource representation <paramref name="reader"/> stands before (the <c>pc</c> of a request primitive):
-    /// one root key over a map, nested at most <see cref="Representation.MaxDepth"/> levels.
+    /// Reads the map <paramref name="reader"/> stands before (the <c>pc</c> of a primitive) into a tree, nested at most
+    /// <see cref="Representation.MaxDepth"/> levels; anything else is 4000.
     /// </summary>
-    internal static ParseResult<ParsedContent> ParseEmbedded(CborReader reader)
+    internal static ParseResult<Dictionary<string, object?>> ParseMap(CborReader reader)
     {
         try
         {
             var error = ReadValue(reader, 1, out var value);
             if (error is not null)
             {
-                return ParseResult<ParsedContent>.BadRequest(error);
+                return ParseResult<Dictionary<string, object?>>.BadRequest(error);
             }
 
-            return value is Dictionary<string, object?> tree
-                ? Representation.AsContent(tree)
-                : ParseResult<ParsedContent>.BadRequest("pc must be a CBOR map with one root key such as \"m2m:cnt\"");
+            return value is Dictionary<string, object?> tree ? tree : ParseResult<Dictionary<string, object?>>.BadRequest("a CBOR map was expected");
         }
         catch (Exception exception) when (IsMalformed(exception))
         {
-            return ParseResult<ParsedContent>.BadRequest("malformed CBOR: " + exception.Message);
+            return ParseResult<Dictionary<string, object?>>.BadRequest("malformed CBOR: " + exception.Message);
         }
     }
 
