@@ -19,6 +19,15 @@ public interface ICrossResourceSubscriptionGrain : IClusterResourceGrain
     [Alias("Notified"), AlwaysInterleave]
     ValueTask<ResponseStatusCode> Notified(Dictionary<string, object?> content);
 
+    /// <summary>
+    /// Cluster-internal: the subscription <paramref name="subscriptionReference"/> (SP-relative) feeding this resource
+    /// had an event. What a subscription whose targets are all cross-resource subscriptions sends instead of a
+    /// notification: the window only notes which subscription notified. One-way and interleaving, as
+    /// <see cref="Notified"/>.
+    /// </summary>
+    [Alias("Signal"), OneWay, AlwaysInterleave]
+    ValueTask Signal(string subscriptionReference);
+
     /// <summary>Cluster-internal: the outcome of a window's notification, reported by the delivery worker.</summary>
     [Alias("Delivered"), OneWay]
     ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets);

@@ -158,7 +158,32 @@ public sealed record PendingNotification(
 [GenerateSerializer, Immutable, Alias("VirtualIoT.NotificationAnswer")]
 public sealed record NotificationAnswer(
     [property: Id(0)] ResponseStatusCode Status,
-    [property: Id(1)] Dictionary<string, object?>? Content = null);
+    [property: Id(1)] Dictionary<string, object?>? Content = null)
+{
+    /// <summary>
+    /// The originator's response to a NOTIFY forwarded to <paramref name="aeId"/> (by a client's request, or an
+    /// action's <c>apv</c>): the AE's status and content, as ACME relays the result of the forwarded request. A
+    /// success's content is relayed when it has one root key (a representation such as <c>m2m:uri</c>), an error's when
+    /// it is the AE's debug message (<c>m2m:dbg</c>); an error without one gets a debug message naming the AE, so every
+    /// error answer carries one; no answer at all is 5103.
+    /// </summary>
+    public static ResourceResponse Relayed(string aeId, NotificationAnswer? answer)
+    {
+        if (answer is null)
+        {
+            return ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, $"{aeId} answered the notification on none of its points of access");
+        }
+
+        if (answer.Status.IsError())
+        {
+            return answer.Content is { Count: 1 } error && error.TryGetValue("m2m:dbg", out var message) && message is string
+                ? new ResourceResponse(answer.Status, error)
+                : ResourceResponse.Error(answer.Status, $"{aeId} answered the notification with {(int)answer.Status}");
+        }
+
+        return answer.Content is { Count: 1 } relayed ? new ResourceResponse(answer.Status, relayed) : new ResourceResponse(answer.Status);
+    }
+}
 
 /// <summary>
 /// Sends one notification request to one URL: <c>http(s)://</c> (the HTTP binding), <c>ws(s)://</c> (the WebSocket

@@ -204,6 +204,13 @@ public sealed record ResourceRequest
     /// served on the silo it arrived at): the resource grain counts it as served locally. Null otherwise.
     /// </summary>
     [Id(19)] public string? Binding { get; init; }
+
+    /// <summary>
+    /// Cluster-internal, set by the request pipeline only: the dynamic authorization consultations (resource IDs) the
+    /// target inherits from its nearest ancestor with a <c>daci</c>, used when the target has none of its own. Null
+    /// otherwise; never taken from a client.
+    /// </summary>
+    [Id(20)] public IReadOnlyList<string>? InheritedConsultations { get; init; }
 }
 
 /// <summary>

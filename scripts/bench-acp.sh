@@ -24,19 +24,12 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-acp}
 
-export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
 require_wrk
-mkdir -p "$OUT"
-rm -rf "$OUT"/*.log "$OUT"/*.txt
-trap stop_started EXIT
-trap 'exit 130' INT TERM
-
-release_copy "$OUT" Silo LoadGen
-LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
+bench_setup Silo LoadGen
 
 CSE=http://127.0.0.1:$((PORT_BASE + 80))
 log "starting Silo on $CSE (CPU $SERVER_CPU)"
-taskset -c "$SERVER_CPU" dotnet "$OUT/bin/silo/VirtualIoT.Silo.dll" --contentRoot "$OUT/bin/silo" --urls "$CSE" \
+taskset -c "$SERVER_CPU" dotnet "$BIN/silo/VirtualIoT.Silo.dll" --contentRoot "$BIN/silo" --urls "$CSE" \
   --Orleans:SiloPort $((PORT_BASE + 11)) --Orleans:GatewayPort $((PORT_BASE + 30)) --Mqtt:Enabled false --Coap:Enabled false >"$OUT/silo.log" 2>&1 &
 SILO_PID=$!
 PIDS+=("$SILO_PID")

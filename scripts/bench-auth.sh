@@ -25,18 +25,10 @@ OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-auth}
 SECRET=bench-secret-0001           # every benchmark AE's secret (a benchmark, not a deployment)
 ADMIN_SECRET=bench-admin-secret-01
 
-export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
 require_wrk
-mkdir -p "$OUT"
-rm -rf "$OUT"/*.log "$OUT"/*.txt
 ON_SERVER_CPU=(taskset -c "$SERVER_CPU")
 ON_CLIENT_CPU=(taskset -c "$CLIENT_CPU")
-
-trap stop_started EXIT
-trap 'exit 130' INT TERM
-
-release_copy "$OUT" Silo LoadGen
-LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
+bench_setup Silo LoadGen
 
 # The AEs' bootstrap credentials, as an operator would pass them: in the environment.
 AUTH_ENV=(Security__Authentication__Required=true "Security__Authentication__Credentials__CAdmin=$ADMIN_SECRET")
@@ -48,7 +40,7 @@ start_silo() {
   local name=$1 port; shift
   port=$(free_port)
   URL[$name]=http://127.0.0.1:$port
-  env "$@" "${ON_SERVER_CPU[@]}" dotnet "$OUT/bin/silo/VirtualIoT.Silo.dll" --contentRoot "$OUT/bin/silo" --urls "${URL[$name]}" \
+  env "$@" "${ON_SERVER_CPU[@]}" dotnet "$BIN/silo/VirtualIoT.Silo.dll" --contentRoot "$BIN/silo" --urls "${URL[$name]}" \
     --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" --Mqtt:Enabled false --Coap:Enabled false >"$OUT/silo-$name.log" 2>&1 &
   PID[$name]=$!
   PIDS+=("${PID[$name]}")

@@ -27,21 +27,14 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-crs}
 
-export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
-mkdir -p "$OUT"
-rm -rf "$OUT"/*.log "$OUT"/*.txt
 require_wrk
-trap stop_started EXIT
-trap 'exit 130' INT TERM
-
-release_copy "$OUT" Silo LoadGen
-LOADGEN=(dotnet "$OUT/bin/loadgen/VirtualIoT.LoadGen.dll")
+bench_setup Silo LoadGen   # as root, in the high-share CPU cgroup (PRIORITY=0 skips it; see lib.sh)
 CSE=http://127.0.0.1:$(free_port)
 RECEIVER_PORT=$(free_port)
 
 taskset -c "$CLIENT_CPU" python3 scripts/notification-receiver.py --port "$RECEIVER_PORT" >"$OUT/receiver.log" 2>&1 &
 PIDS+=("$!")
-SILO_WRAP="taskset -c $SERVER_CPU" start_silo "$OUT/bin/silo" "$OUT/silo.log" "$CSE"
+SILO_WRAP="taskset -c $SERVER_CPU" start_silo "$BIN/silo" "$OUT/silo.log" "$CSE"
 
 log "setup: $AES AEs, each with container cnt (mni 10)"
 taskset -c "$CLIENT_CPU" timeout 120 "${LOADGEN[@]}" setup --base "$CSE" --aes "$AES" --mni 10 >"$OUT/setup.txt"

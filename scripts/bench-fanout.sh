@@ -31,22 +31,8 @@ SILO_ARGS=${SILO_ARGS:-}
 PRIORITY=${PRIORITY:-auto}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-fanout}
 
-export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
-
-# The high-share CPU cgroup: this shell and everything it starts take the cores ahead of other sessions' work.
-enter_priority_cgroup
-
-mkdir -p "$OUT"
-rm -f "$OUT"/*.log "$OUT"/*.txt
-trap stop_started EXIT
-trap 'exit 130' INT TERM
-
-BIN=${BIN:-}
-if [ -z "$BIN" ]; then
-  release_copy "$OUT" Silo LoadGen
-  BIN=$OUT/bin
-fi
-LOADGEN=(dotnet "$BIN/loadgen/VirtualIoT.LoadGen.dll")
+# In the high-share CPU cgroup: this shell and everything it starts take the cores ahead of other sessions' work.
+bench_setup Silo LoadGen
 
 CSE=http://127.0.0.1:$(free_port)
 start_silo "$BIN/silo" "$OUT/silo.log" "$CSE" --Mqtt:Enabled false --Logging:LogLevel:Default Warning $SILO_ARGS

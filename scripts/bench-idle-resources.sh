@@ -21,15 +21,9 @@ IDLE=${IDLE:-60}
 SETTLE=${SETTLE:-20}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-idle}
 
-export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
-mkdir -p "$OUT"
-rm -f "$OUT"/*.log "$OUT"/*.txt
-trap stop_started EXIT
-trap 'exit 130' INT TERM
-
-release_copy "$OUT" Silo
+bench_setup Silo
 CSE=http://127.0.0.1:$(free_port)
-start_silo "$OUT/bin/silo" "$OUT/silo.log" "$CSE" --Mqtt:Enabled false --Logging:LogLevel:Default Warning
+start_silo "$BIN/silo" "$OUT/silo.log" "$CSE" --Mqtt:Enabled false --Logging:LogLevel:Default Warning
 
 idle_cpu() {  # CPU seconds of the Silo over $IDLE s (ticks are 1/100 s)
   local before after

@@ -121,6 +121,23 @@ enter_priority_cgroup() {
   fi
 }
 
+# bench_setup PROJECT...: the common start of a benchmark. Production environment, the high-share CPU cgroup (see
+# enter_priority_cgroup), an $OUT without the last run's logs, every started process stopped on exit, and the Release
+# output of PROJECTs copied to $OUT/bin (skipped when BIN names an existing copy). Sets BIN and LOADGEN.
+bench_setup() {
+  export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+  enter_priority_cgroup
+  mkdir -p "$OUT"
+  rm -f "$OUT"/*.log "$OUT"/*.txt
+  trap stop_started EXIT
+  trap 'exit 130' INT TERM
+  if [ -z "${BIN:-}" ]; then
+    release_copy "$OUT" "$@"
+    BIN=$OUT/bin
+  fi
+  LOADGEN=(dotnet "$BIN/loadgen/VirtualIoT.LoadGen.dll")
+}
+
 # ---- PostgreSQL of a benchmark run -----------------------------------------------------------------------------
 # start_bench_postgres: starts the run's throwaway PostgreSQL (scripts/pg.sh; its folder is $VIRTUALIOT_PG_STATE) and
 # sets PG (its connection string), PG_PORT and PSQL. The caller stops it (scripts/pg.sh stop) in its EXIT trap.

@@ -19,6 +19,25 @@ public sealed partial class RequestDispatcher
     private async ValueTask<ResourceResponse> ConsultAsync(ResourceRequest request, ResourceResponse denied, DynamicAuthorizationQuery query,
         ResolvedTarget target, bool discovery, CancellationToken cancellationToken)
     {
+        if (query.InheritFrom is { } parent)
+        {
+            // The target has no daci of its own: its nearest ancestor's apply. The request is repeated carrying them
+            // (a denied request changed nothing), so the target uses what they granted before or names them to consult.
+            if (await _grains.GetGrain<IInheritedConsultationGrain>(0).Find(parent, query.TargetId) is not { Count: > 0 } inherited)
+            {
+                return denied with { ConsultFirst = null };
+            }
+
+            request = request with { InheritedConsultations = inherited };
+            var repeated = await CallAsync(request, target, discovery, cancellationToken);
+            if (repeated.ConsultFirst is not { InheritFrom: null } inheritedQuery)
+            {
+                return repeated with { ConsultFirst = null };
+            }
+
+            (denied, query) = (repeated, inheritedQuery);
+        }
+
         var reasons = new List<string>();
         foreach (var id in query.ConsultationIds)
         {

@@ -316,30 +316,7 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
 
         var content = new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content };
         var answer = await _delivery.Forward(aeId, new PendingNotification(request.RequestIdentifier, [aeId], content, 0, Originator: request.Originator));
-        return RelayedAnswer(aeId, answer);
-    }
-
-    /// <summary>
-    /// The originator's response to a NOTIFY forwarded to <paramref name="aeId"/>: the AE's status and content, as ACME
-    /// relays the result of the forwarded request. A success's content is relayed when it has one root key (a
-    /// representation such as <c>m2m:uri</c>), an error's when it is the AE's debug message (<c>m2m:dbg</c>); an error
-    /// without one gets a debug message naming the AE, so every error answer carries one.
-    /// </summary>
-    internal static ResourceResponse RelayedAnswer(string aeId, NotificationAnswer? answer)
-    {
-        if (answer is null)
-        {
-            return ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, $"{aeId} answered the notification on none of its points of access");
-        }
-
-        if (answer.Status.IsError())
-        {
-            return answer.Content is { Count: 1 } error && error.TryGetValue("m2m:dbg", out var message) && message is string
-                ? new ResourceResponse(answer.Status, error)
-                : ResourceResponse.Error(answer.Status, $"{aeId} answered the notification with {(int)answer.Status}");
-        }
-
-        return answer.Content is { Count: 1 } relayed ? new ResourceResponse(answer.Status, relayed) : new ResourceResponse(answer.Status);
+        return NotificationAnswer.Relayed(aeId, answer);
     }
 
     private static ResourceResponse NotANotification(ResourceRequest request) =>

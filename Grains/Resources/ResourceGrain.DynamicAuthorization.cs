@@ -1,20 +1,25 @@
 using VirtualIoT.Grains.Domain.Access;
+using VirtualIoT.Grains.Resources.DynamicAuthorizationConsultation;
 
 namespace VirtualIoT.Grains.Resources;
 
 /// <summary>
 /// Dynamic authorization (TS-0001 7.4.x, TS-0004 7.3.3.15): when no access control policy grants a request, the
-/// consultation resources this resource names in <c>daci</c> may. What their servers granted before (and is still
-/// live) is asked of those resources' grains here; a consultation of a server is remote I/O and never happens in
-/// this turn: a 4103 carries the <c>daci</c> out (<see cref="ResourceResponse.ConsultFirst"/>), the request pipeline
-/// consults, hands the answer to the consultation resource and repeats the request.
+/// consultation resources this resource names in <c>daci</c> may; a resource without a <c>daci</c> of its own inherits
+/// its nearest ancestor's (as ACME looks them up). What their servers granted before (and is still live) is asked of
+/// those resources' grains here; a consultation of a server is remote I/O and never happens in this turn: a 4103
+/// carries the <c>daci</c> out (<see cref="ResourceResponse.ConsultFirst"/>), the request pipeline consults, hands the
+/// answer to the consultation resource and repeats the request. The inherited <c>daci</c> is found the same way: this
+/// resource never asks its parent in its turn; its 4103 names the parent, the pipeline finds the nearest ancestor's
+/// <c>daci</c> (<see cref="IInheritedConsultationGrain"/>) and repeats the request carrying it
+/// (<see cref="ResourceRequest.InheritedConsultations"/>).
 /// </summary>
 internal abstract partial class ResourceGrain
 {
-    /// <summary>Whether a live answer of one of the <c>daci</c> servers grants <paramref name="request"/>.</summary>
+    /// <summary>Whether a live answer of one of the <c>daci</c> servers (own or inherited) grants <paramref name="request"/>.</summary>
     private async ValueTask<bool> IsDynamicallyGranted(ResourceRequest request)
     {
-        if (DynamicAuthorizationIds() is not { } ids)
+        if (ConsultationIds(request) is not { } ids)
         {
             return false;
         }
@@ -32,33 +37,42 @@ internal abstract partial class ResourceGrain
         return false;
     }
 
-    /// <summary>A 4103 that names this resource's <c>daci</c>, so that the request pipeline consults them; other answers as they are.</summary>
-    private ResourceResponse WithConsultation(ResourceResponse denied) =>
-        denied.StatusCode == ResponseStatusCode.OriginatorHasNoPrivilege && DynamicAuthorizationIds() is { } ids
-            ? denied with { ConsultFirst = new DynamicAuthorizationQuery(ids, ResourceId, State.Type, State.Path) }
-            : denied;
-
     /// <summary>
-    /// The resource IDs of the consultation resources in <c>daci</c> (unstructured or SP-relative entries; this
-    /// resource itself left out, a grain never waits on itself), or null when there are none.
+    /// A 4103 that names this resource's <c>daci</c> (own or inherited), so that the request pipeline consults them, or,
+    /// without either, the parent whose nearest ancestor's <c>daci</c> the pipeline is to find; other answers as they are.
     /// </summary>
-    private List<string>? DynamicAuthorizationIds()
+    private ResourceResponse WithConsultation(ResourceResponse denied, ResourceRequest request)
     {
-        if (State.Attributes.GetValueOrDefault(AttributeNames.DynamicAuthorizationConsultationIds) is not List<object?> { Count: > 0 } daci)
+        if (denied.StatusCode != ResponseStatusCode.OriginatorHasNoPrivilege)
+        {
+            return denied;
+        }
+
+        if (ConsultationIds(request) is { } ids)
+        {
+            return denied with { ConsultFirst = new DynamicAuthorizationQuery(ids, ResourceId, State.Type, State.Path) };
+        }
+
+        return request.InheritedConsultations is null && State.ParentId.Length > 0
+            ? denied with { ConsultFirst = new DynamicAuthorizationQuery([], ResourceId, State.Type, State.Path, InheritFrom: State.ParentId) }
+            : denied;
+    }
+
+    /// <summary>This resource's own <c>daci</c> as resource IDs; else those the pipeline found it inherits; null when neither names any.</summary>
+    private List<string>? ConsultationIds(ResourceRequest request)
+    {
+        if (DynamicAuthorizationConsultations.Of(State.Attributes, AccessPolicies.Forms, ResourceId, Options.CseBaseId) is { } own)
+        {
+            return own;
+        }
+
+        if (request.InheritedConsultations is not { Count: > 0 } inherited)
         {
             return null;
         }
 
-        List<string>? ids = null;
-        foreach (var entry in daci)
-        {
-            if (entry is string text && AccessPolicies.Forms.Normalize(text) is var ri && ri != ResourceId
-                && ResourceIds.Classify(ri, Options.CseBaseId) == ResourceType.DynamicAuthorizationConsultation)
-            {
-                (ids ??= []).Add(ri);
-            }
-        }
-
-        return ids;
+        // A grain never waits on itself: a consultation resource inheriting itself is left out.
+        var ids = inherited.Where(id => id != ResourceId).ToList();
+        return ids.Count > 0 ? ids : null;
     }
 }

@@ -191,7 +191,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
         if (!await MayAccess(request.Originator, request) && !await IsDynamicallyGranted(request))
         {
-            return WithConsultation(await Deny(request.Originator));
+            return WithConsultation(await Deny(request.Originator), request);
         }
 
         if (request.SubTarget is not null)
@@ -242,7 +242,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
         if (!await MayAccess(request.Originator, request) && !await IsDynamicallyGranted(request))
         {
-            return WithConsultation(await Deny(request.Originator));
+            return WithConsultation(await Deny(request.Originator), request);
         }
 
         if (invalid is not null)

@@ -19,7 +19,12 @@ internal sealed partial class ActionFiringGrain(IOptions<CseOptions> options, IL
         {
             response = GrainFactory.GetResourceGrain(targetId, options.Value.CseBaseId) is not { } target
                 ? ResourceResponse.Missing($"the action's object resource {targetId} is gone")
-                : request.Operation == Operation.Retrieve ? await target.Retrieve(request) : await target.Execute(request);
+                : request.Operation switch
+                {
+                    Operation.Retrieve => await target.Retrieve(request),
+                    Operation.Notify => await Notify(target, targetId, request),
+                    _ => await target.Execute(request),
+                };
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -42,6 +47,24 @@ internal sealed partial class ActionFiringGrain(IOptions<CseOptions> options, IL
         }
 
         await GrainFactory.GetGrain<IActionGrain>(actionId).Fired(result);
+    }
+
+    /// <summary>
+    /// A NOTIFY to an AE, as a client's NOTIFY addressed to it: the originator needs NOTIFY on the AE, the notification
+    /// goes over the AE's routes (its MQTT connection, its points of access, its polling channel) through the delivery
+    /// worker, and the AE's answer is the response.
+    /// </summary>
+    private async Task<ResourceResponse> Notify(IResourceGrain target, string aeId, ResourceRequest request)
+    {
+        if (await target.AsReference<INotificationTargetGrain>().AdmitNotify(request.Originator) is { } refused)
+        {
+            return refused;
+        }
+
+        var content = new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content };
+        var answer = await GrainFactory.GetGrain<IDeliveryGrain>(0).Forward(aeId,
+            new PendingNotification(request.RequestIdentifier, [aeId], content, 0, Originator: request.Originator));
+        return NotificationAnswer.Relayed(aeId, answer);
     }
 
     [LoggerMessage(EventId = 2951, Level = LogLevel.Warning, Message = "The request of action {ActionId} failed")]

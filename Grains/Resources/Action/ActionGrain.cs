@@ -204,6 +204,12 @@ internal sealed partial class ActionGrain(
                     $"{name}: '{reference}' is not a resource of this CSE that {originator} may {operation.ToString().ToLowerInvariant()}");
             }
 
+            if (operation == Operation.Notify && ResourceIds.Classify(ri, Options.CseBaseId) != ResourceType.AE)
+            {
+                // As a client's NOTIFY: only an AE receives one here.
+                return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"orc: '{reference}' is no <AE>; only an AE receives the NOTIFY of apv");
+            }
+
             attributes[name] = ri;
         }
 

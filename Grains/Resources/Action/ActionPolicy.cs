@@ -6,7 +6,8 @@ namespace VirtualIoT.Grains.Resources.Action;
 /// Attribute rules of the <c>&lt;action&gt;</c> (ty 65; presence as ACME's): <c>evc</c>, <c>evm</c>, <c>orc</c>,
 /// <c>apv</c> mandatory; <c>apy</c>, <c>sri</c> (not updatable here), <c>ecp</c> (only with <c>evm</c> 2 or 3),
 /// <c>dep</c>, <c>ipu</c> (input: stored, not used, as ACME); <c>air</c> set by the CSE. <c>apv</c> is a request
-/// primitive: <c>op</c> 1–4, <c>fr</c> the action's creator, <c>ty</c> for a create, <c>pc</c> with one root key.
+/// primitive: <c>op</c> 1–5, <c>fr</c> the action's creator, <c>ty</c> for a create, <c>pc</c> with one root key (for a
+/// create, an update and a NOTIFY).
 /// </summary>
 internal static class ActionPolicy
 {
@@ -68,9 +69,9 @@ internal static class ActionPolicy
             }
         }
 
-        if (primitive.GetValueOrDefault("op") is not long operation || operation is < 1 or > 4)
+        if (primitive.GetValueOrDefault("op") is not long operation || operation is < 1 or > 5)
         {
-            return OneM2MError.BadRequest("apv/op must be 1 (create), 2 (retrieve), 3 (update) or 4 (delete)");
+            return OneM2MError.BadRequest("apv/op must be 1 (create), 2 (retrieve), 3 (update), 4 (delete) or 5 (notify)");
         }
 
         if (primitive.GetValueOrDefault("fr") is not string { Length: > 0 })
@@ -87,7 +88,7 @@ internal static class ActionPolicy
         {
             null when operation is 2 or 4 => null,
             Dictionary<string, object?> { Count: 1 } content when content.Values.First() is Dictionary<string, object?> => null,
-            _ => OneM2MError.BadRequest("apv/pc must be a resource representation under one root key (for a create or update)"),
+            _ => OneM2MError.BadRequest("apv/pc must be a resource representation (a notification for a notify) under one root key (for a create, update or notify)"),
         };
     }
 }

@@ -60,10 +60,27 @@ internal sealed partial class CrossResourceSubscriptionGrain
 
         // A verification request is answered 2000 (as ACME's receiver does); a notification of a subscription that
         // does not feed this resource is taken and ignored.
-        if (signal.GetValueOrDefault(NotificationMembers.VerificationRequest) is true || !Exists || _deleting
-            || signal.GetValueOrDefault(NotificationMembers.SubscriptionReference) is not string subscription || !Feeds(subscription))
+        if (signal.GetValueOrDefault(NotificationMembers.VerificationRequest) is not true
+            && signal.GetValueOrDefault(NotificationMembers.SubscriptionReference) is string subscription)
         {
-            return ValueTask.FromResult(ResponseStatusCode.Ok);
+            Note(subscription);
+        }
+
+        return ValueTask.FromResult(ResponseStatusCode.Ok);
+    }
+
+    public ValueTask Signal(string subscriptionReference)
+    {
+        Note(subscriptionReference);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Notes in the open window that <paramref name="subscription"/> had an event (ignored unless it feeds this resource).</summary>
+    private void Note(string subscription)
+    {
+        if (!Exists || _deleting || !Feeds(subscription))
+        {
+            return;
         }
 
         if (_timer is null)
@@ -74,7 +91,6 @@ internal sealed partial class CrossResourceSubscriptionGrain
         }
 
         _window.Add(subscription);
-        return ValueTask.FromResult(ResponseStatusCode.Ok);
     }
 
     public async ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets)

@@ -147,6 +147,12 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return;
         }
 
+        if (inSchedule && CrossResourceTargetsOnly() is { } crossResource)
+        {
+            await SignalCrossResource(crossResource);
+            return;
+        }
+
         var id = string.Concat(resourceEvent.EventId, ":", ResourceId);
         if (Pending.Held.Exists(n => n.Id == id))
         {
