@@ -9,7 +9,7 @@ namespace VirtualIoT.Tests.LoadGen;
 
 /// <summary>
 /// LoadGen's CoAP and WebSocket channels against the embedded platform's real bindings: the device simulation over
-/// CoAP (CBOR bodies; reads, discoveries and the read-back verification included) and the benchmark command
+/// CoAP (CBOR bodies; reads, discoveries and the read-back verification included) and over WebSocket (JSON and CBOR) and the benchmark command
 /// <c>load</c> over every binding and serialization. Asserts correctness only; the rates belong in BENCHMARKS.md.
 /// </summary>
 [Collection(BindingsCollection.Name)]
@@ -49,6 +49,42 @@ public sealed class LoadGenBindingTests(BindingsFixture fixture)
         Assert.Equal(100, result.Verification.DevicesChecked);
         Assert.Equal(100, result.Devices.Deleted);
         Assert.Contains(result.Operations, o => o.Name == "discovery" && o.Ok > 0);
+    }
+
+    [Theory]
+    [InlineData(BodySerialization.Json)]
+    [InlineData(BodySerialization.Cbor)]
+    public async Task Devices_over_websocket_lose_nothing(BodySerialization serialization)
+    {
+        // More devices than WebSockets, so that every WebSocket carries several originators.
+        var options = new LoadGenOptions
+        {
+            BaseUrl = fixture.BaseAddress,
+            Protocol = DeviceProtocol.WebSocket,
+            Serialization = serialization,
+            Devices = 60,
+            Interval = TimeSpan.FromSeconds(1),
+            Duration = TimeSpan.FromSeconds(2),
+            Readers = 0.5,
+            Verify = true,
+            Teardown = true,
+            MaxConnections = 6,
+            PhaseTimeout = TimeSpan.FromMinutes(2),
+            Live = false,
+        };
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+
+        var result = await LoadGenProgram.RunAsync(options, [], null, bound.Token);
+
+        var summary = new StringWriter();
+        ConsoleView.WriteSummary(summary, result);
+        Assert.True(result.ExitCode == 0, summary.ToString());
+        Assert.Equal(60, result.Devices.WithContainer);
+        Assert.True(result.Devices.InstancesAcknowledged > 0, summary.ToString());
+        Assert.Equal(0, result.Verification!.Lost);
+        Assert.Equal(60, result.Verification.DevicesChecked);
+        Assert.Equal(60, result.Devices.Deleted);
+        Assert.All(result.Operations, o => Assert.True(o.Errors == 0 && o.Failed == 0 && o.Timeouts == 0, summary.ToString()));
     }
 
     [Theory]
