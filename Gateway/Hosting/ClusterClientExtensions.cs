@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Core;
@@ -37,6 +38,8 @@ public static class ClusterClientExtensions
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = clustering.ClientResponseTimeout);
+            client.Services.AddSingleton<IClientConnectionRetryFilter>(services => new ClusterConnectRetry(
+                clustering, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILogger<ClusterConnectRetry>>()));
             if (string.Equals(clustering.Provider, BackendNames.Postgres, StringComparison.OrdinalIgnoreCase))
             {
                 client.UseAdoNetClustering(options =>

@@ -115,6 +115,14 @@ public sealed class ClusteringOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Standalone gateway only: how long its start keeps trying to connect to the cluster while the membership
+    /// database does not answer in time or no silo is up yet (every second; a wrong password or database name ends the
+    /// start at once). Default 2 min.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ConnectRetryFor { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>Accepted values of the <c>Storage:Provider</c> and <see cref="ClusteringOptions.Provider"/> settings.</summary>

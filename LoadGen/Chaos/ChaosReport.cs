@@ -31,6 +31,14 @@ public sealed record ChaosResult
 
     public required double? FailoverMaxSeconds { get; init; }
 
+    /// <summary>
+    /// Over the silo kills: the longest time a write waited after the kill for its acknowledgement (median and max,
+    /// seconds; <see cref="FaultRecord.LongestWaitSeconds"/>): the failover without the wait for the devices' next write.
+    /// </summary>
+    public double? LongestWaitMedianSeconds { get; init; }
+
+    public double? LongestWaitMaxSeconds { get; init; }
+
     /// <summary>Failed attempts (retried or final) by kind: <c>5000</c>, <c>http 503</c>, <c>connection</c>, <c>timeout</c>.</summary>
     public required IReadOnlyDictionary<string, long> ErrorsByKind { get; init; }
 
@@ -80,9 +88,15 @@ public sealed record WriteLatency(double P50, double P99, double Max);
 /// <param name="RestartedAtSeconds">When it was started (or resumed) again; null when it was not.</param>
 /// <param name="ReadyAfterSeconds">From the restart until the process answered HTTP again.</param>
 /// <param name="ServedAgainAfterSeconds">From the fault (from the restart for a database or whole-cluster outage) until every device had a write sent after it acknowledged; null when some never did.</param>
+/// <param name="LongestWaitSeconds">
+/// The longest time a write in flight at the fault, or a device's first write sent after it, waited after the fault (or
+/// after its own sending, if later) for its acknowledgement: how long the fault held requests up. Unlike
+/// <paramref name="ServedAgainAfterSeconds"/> it does not count the time until a device sent its next write.
+/// </param>
+/// <param name="DevicesDelayed">Devices whose write waited at least 0.5 s (those whose grains the victim held).</param>
 /// <param name="Errors">Failed attempts in the fault's window by kind.</param>
 public sealed record FaultRecord(string Kind, string Process, double AtSeconds, double? RestartedAtSeconds, double? ReadyAfterSeconds,
-    double? ServedAgainAfterSeconds, IReadOnlyDictionary<string, long> Errors);
+    double? ServedAgainAfterSeconds, double? LongestWaitSeconds, int? DevicesDelayed, IReadOnlyDictionary<string, long> Errors);
 
 /// <param name="SubscribedDevices">Devices whose container has a subscription.</param>
 /// <param name="Expected">Acknowledged writes to those containers: each must be notified.</param>
@@ -126,10 +140,10 @@ internal static class ChaosSummary
         foreach (var fault in result.Faults)
         {
             output.WriteLine(string.Create(c,
-                $"  {fault.AtSeconds,7:0.0} s  {fault.Kind,-12} {fault.Process,-9} served again after {Seconds(fault.ServedAgainAfterSeconds)}, restarted at {Seconds(fault.RestartedAtSeconds)} (ready +{Seconds(fault.ReadyAfterSeconds)}); errors {Join(fault.Errors)}"));
+                $"  {fault.AtSeconds,7:0.0} s  {fault.Kind,-12} {fault.Process,-9} served again after {Seconds(fault.ServedAgainAfterSeconds)} (longest wait {Seconds(fault.LongestWaitSeconds)}, {fault.DevicesDelayed?.ToString(c) ?? "-"} devices delayed), restarted at {Seconds(fault.RestartedAtSeconds)} (ready +{Seconds(fault.ReadyAfterSeconds)}); errors {Join(fault.Errors)}"));
         }
 
-        output.WriteLine(string.Create(c, $"failover (silo kills): median {Seconds(result.FailoverMedianSeconds)}, max {Seconds(result.FailoverMaxSeconds)}"));
+        output.WriteLine(string.Create(c, $"failover (silo kills): median {Seconds(result.FailoverMedianSeconds)}, max {Seconds(result.FailoverMaxSeconds)}; longest wait past the kill: median {Seconds(result.LongestWaitMedianSeconds)}, max {Seconds(result.LongestWaitMaxSeconds)}"));
         var n = result.Notifications;
         output.WriteLine(string.Create(c, $"notifications: {n.SubscribedDevices} subscribed containers, expected {n.Expected}, delivered {n.Delivered}, MISSING {n.Missing}, redelivered {n.Redelivered}, refused during the receiver's outage {n.Refused}"));
         if (result.Registrations is { } r)

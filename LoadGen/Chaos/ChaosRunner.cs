@@ -329,8 +329,9 @@ internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : I
 
         var failures = devices.Failures.ToList();
         var faults = _faults.Select(f => FaultRecord(f, failures)).ToList();
-        var failovers = faults.Where(f => f.Kind == "kill silo" && f.ServedAgainAfterSeconds is not null)
-            .Select(f => f.ServedAgainAfterSeconds!.Value).Order().ToList();
+        var kills = faults.Where(f => f.Kind == "kill silo").ToList();
+        var failovers = kills.Where(f => f.ServedAgainAfterSeconds is not null).Select(f => f.ServedAgainAfterSeconds!.Value).Order().ToList();
+        var waits = kills.Where(f => f.LongestWaitSeconds is not null).Select(f => f.LongestWaitSeconds!.Value).Order().ToList();
         var sent = devices.All.Sum(d => (long)d.Written);
         var attempts = devices.Attempts;
         var windows = faults.Select(f => (Start: f.AtSeconds, End: f.AtSeconds + (f.ServedAgainAfterSeconds ?? options.KillEvery.TotalSeconds))).ToList();
@@ -352,6 +353,8 @@ internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : I
             Faults = faults,
             FailoverMedianSeconds = failovers.Count == 0 ? null : Math.Round(failovers[failovers.Count / 2], 2),
             FailoverMaxSeconds = failovers.Count == 0 ? null : Math.Round(failovers[^1], 2),
+            LongestWaitMedianSeconds = waits.Count == 0 ? null : Math.Round(waits[waits.Count / 2], 2),
+            LongestWaitMaxSeconds = waits.Count == 0 ? null : Math.Round(waits[^1], 2),
             ErrorsByKind = CountByKind(failures),
             ErrorsDuringFailover = CountByKind(failures.Where(f => windows.Any(w => Since(f.At) >= w.Start && Since(f.At) <= w.End))),
             Notifications = notifications,
@@ -366,18 +369,26 @@ internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : I
     {
         // Served again: every device has had a write that it first sent after the fault acknowledged. For an outage of
         // the database or of the whole cluster, after its end (the restart): writes sent during it cannot succeed.
+        // Longest wait: over the same writes (each device's first one sent after the fault) and the writes in flight at
+        // the fault, the longest time one of them waited after the fault for its acknowledgement. Served again
+        // includes the wait for the device's next write (up to one interval) when nothing was in flight; this does not.
         var from = fault.Process is null && fault.RestartedAt is { } end ? end : fault.At;
-        double? servedAgain = 0;
+        double? servedAgain = 0, longestWait = 0;
+        var delayed = 0;
         foreach (var device in _devices!.All)
         {
-            var first = device.Acknowledged.FirstOrDefault(w => w.FirstSent >= from);
-            if (first == default)
+            var firstAfter = device.Acknowledged.FindIndex(w => w.FirstSent >= from);
+            if (firstAfter < 0)
             {
-                servedAgain = null;
+                servedAgain = longestWait = null;
                 break;
             }
 
-            servedAgain = Math.Max(servedAgain.Value, Seconds(first.Acknowledged - from));
+            servedAgain = Math.Max(servedAgain.Value, Seconds(device.Acknowledged[firstAfter].Acknowledged - from));
+            var wait = device.Acknowledged.Take(firstAfter + 1).Where(w => w.Acknowledged >= from)
+                .Max(w => Seconds(w.Acknowledged - Math.Max(w.FirstSent, from)));
+            longestWait = Math.Max(longestWait!.Value, wait);
+            delayed += wait >= DelayedWait ? 1 : 0;
         }
 
         var windowEnd = from + Ticks(servedAgain is { } s ? TimeSpan.FromSeconds(s) : options.KillEvery);
@@ -385,8 +396,12 @@ internal sealed partial class ChaosRun(ChaosOptions options, TextWriter log) : I
             fault.RestartedAt is { } restarted ? Math.Round(Since(restarted), 2) : null,
             fault is { RestartedAt: { } r, ReadyAt: { } ready } ? Math.Round(Seconds(ready - r), 2) : null,
             servedAgain is { } served ? Math.Round(served, 2) : null,
+            longestWait is { } longest ? Math.Round(longest, 2) : null, longestWait is null ? null : delayed,
             CountByKind(failures.Where(f => f.At >= fault.At && f.At <= windowEnd)));
     }
+
+    /// <summary>A device whose write waited this long past a fault counts as delayed by it (its grains were on the victim).</summary>
+    private const double DelayedWait = 0.5;
 
     private static WriteLatency Latency(ChaosDevices devices)
     {

@@ -1,6 +1,7 @@
 using Orleans.Runtime.Messaging;
 using Orleans.Storage;
 using VirtualIoT.Gateway.Pipeline;
+using VirtualIoT.Tests.Infrastructure;
 
 namespace VirtualIoT.Tests.Gateway;
 
@@ -63,7 +64,7 @@ public sealed class ClusterFailurePolicyTests
     [Fact]
     public void Pauses_double_up_to_the_maximum()
     {
-        var clock = new FakeClock();
+        var clock = new ManualClock();
         var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
         var start = clock.GetTimestamp();
 
@@ -75,7 +76,7 @@ public sealed class ClusterFailurePolicyTests
     [Fact]
     public void No_attempt_starts_after_the_budget()
     {
-        var clock = new FakeClock();
+        var clock = new ManualClock();
         var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
         var start = clock.GetTimestamp();
 
@@ -101,7 +102,7 @@ public sealed class ClusterFailurePolicyTests
     [Fact]
     public void The_last_pause_is_cut_to_the_budget()
     {
-        var clock = new FakeClock();
+        var clock = new ManualClock();
         var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
         var start = clock.GetTimestamp();
         clock.Advance(TimeSpan.FromMilliseconds(1700));
@@ -114,7 +115,7 @@ public sealed class ClusterFailurePolicyTests
     [Fact]
     public void A_zero_budget_disables_retries()
     {
-        var clock = new FakeClock();
+        var clock = new ManualClock();
         var policy = new ClusterFailurePolicy(TimeSpan.Zero, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
 
         Assert.Null(policy.NextDelay(1, clock.GetTimestamp()));
@@ -123,7 +124,7 @@ public sealed class ClusterFailurePolicyTests
     [Fact]
     public async Task Pauses_run_on_the_injected_clock()
     {
-        var clock = new FakeClock();
+        var clock = new ManualClock();
         var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 3, clock);
 
         var pause = policy.DelayAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
@@ -136,7 +137,7 @@ public sealed class ClusterFailurePolicyTests
     [Fact]
     public void Giving_up_answers_5000_saying_to_retry_with_retry_after()
     {
-        var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 4, new FakeClock());
+        var policy = new ClusterFailurePolicy(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 4, new ManualClock());
 
         var exhausted = policy.NotCarriedOut(new SiloUnavailableException(), 12);
         var create = policy.OutcomeUnknown(new ConnectionFailedException("refused"));
@@ -155,54 +156,4 @@ public sealed class ClusterFailurePolicyTests
     [Fact]
     public void The_options_defaults_give_a_15_second_budget() =>
         Assert.Equal(TimeSpan.FromSeconds(15), new VirtualIoT.Gateway.GatewayOptions().RetryBudget);
-
-    /// <summary>A clock that moves only when told to, with timers that fire when it passes their due time.</summary>
-    private sealed class FakeClock : TimeProvider
-    {
-        private readonly List<(long Due, TimerCallback Callback, object? State)> _timers = [];
-        private long _now = 1_000_000;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Read(ref _now);
-
-        public TimeSpan Elapsed(long start) => GetElapsedTime(start);
-
-        public void Advance(TimeSpan by)
-        {
-            _now += by.Ticks;
-            List<(long, TimerCallback Callback, object? State)> due;
-            lock (_timers)
-            {
-                due = _timers.Where(t => t.Due <= _now).ToList();
-                _timers.RemoveAll(t => t.Due <= _now);
-            }
-
-            foreach (var timer in due)
-            {
-                timer.Callback(timer.State);
-            }
-        }
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            lock (_timers)
-            {
-                _timers.Add((_now + dueTime.Ticks, callback, state));
-            }
-
-            return new NoTimer();
-        }
-
-        private sealed class NoTimer : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
-
-            public void Dispose()
-            {
-            }
-
-            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-        }
-    }
 }
