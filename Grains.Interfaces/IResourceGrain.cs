@@ -139,6 +139,11 @@ public sealed record ChildReference(
 /// <param name="Attributes"><c>enc/atr</c>: attributes whose update counts for net 1 (all when empty).</param>
 /// <param name="Monitors"><c>enc/om</c>: the operations (and their originators) it monitors; null or empty for none.</param>
 /// <param name="MissingData"><c>enc/md</c>: when a timeSeries reports its missing data points to it (net 8); null for none.</param>
+/// <param name="Signal">
+/// Set when the subscription only feeds cross-resource subscriptions and nothing of it needs its stored queue: the
+/// subscribed-to resource then signals them the events the subscription selects itself, one-way, instead of handing
+/// the events to the subscription; null otherwise.
+/// </param>
 [GenerateSerializer, Immutable, Alias("VirtualIoT.SubscriptionFilter")]
 public sealed record SubscriptionFilter(
     [property: Id(0)] string SubscriptionId,
@@ -146,7 +151,21 @@ public sealed record SubscriptionFilter(
     [property: Id(2)] IReadOnlyList<int> ChildTypes,
     [property: Id(3)] IReadOnlyList<string> Attributes,
     [property: Id(4)] IReadOnlyList<OperationMonitor>? Monitors = null,
-    [property: Id(5)] MissingDataCriteria? MissingData = null);
+    [property: Id(5)] MissingDataCriteria? MissingData = null,
+    [property: Id(6)] CrossResourceSignal? Signal = null);
+
+/// <summary>
+/// How a subscribed-to resource tells the cross-resource subscriptions a subscription feeds of an event the subscription
+/// selects (<see cref="ICrossResourceSubscriptionGrain.Signal"/>).
+/// </summary>
+/// <param name="SubscriptionReference">The subscription's SP-relative ID, which the signal names.</param>
+/// <param name="CrossResourceSubscriptions">The cross-resource subscriptions (resource IDs): all of its targets.</param>
+/// <param name="ExpirationTime">The subscription's <c>et</c>: from then on its events go the usual way (it is ending).</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.CrossResourceSignal")]
+public sealed record CrossResourceSignal(
+    [property: Id(0)] string SubscriptionReference,
+    [property: Id(1)] IReadOnlyList<string> CrossResourceSubscriptions,
+    [property: Id(2)] string? ExpirationTime);
 
 /// <summary>
 /// <c>enc/md</c> (missingData, TS-0004 6.3.5.x): a missing-data report (net 8) goes out once <paramref name="Number"/>

@@ -84,6 +84,12 @@ public sealed partial class RequestDispatcher
                 response = await CallAsync(request, target.Value, discovery, cancellationToken, depth + 1, scope);
             }
 
+            if (response.ConsultFirst is { } consult)
+            {
+                // No policy granted it to this member; the member names (or inherits) dynamic authorization servers.
+                response = await ConsultAsync(request, response, consult, target.Value, discovery, cancellationToken);
+            }
+
             return response;
         }
         catch (Exception ex) when (ClusterFailurePolicy.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)

@@ -7,7 +7,8 @@ namespace VirtualIoT.Grains.Resources;
 /// kept until every subscription has stored them (at-least-once notifications: a silo may die right after the
 /// change was acknowledged), and the one reminder that brings the resource back to hand them over again.
 /// </summary>
-internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, string resourceId, Func<ResourceState> state, Func<ResourceLinks> links)
+internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, string resourceId, Func<ResourceState> state, Func<ResourceLinks> links,
+    Func<string> now)
 {
     /// <summary>
     /// Reminder a resource holds while it has subscriptions: it brings the resource back after a silo failure so
@@ -30,8 +31,12 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     /// </summary>
     public string? Originator { get; set; }
 
-    /// <summary>An event stored in the outbox and the subscriptions it goes to; <paramref name="Next"/>, another raised with it.</summary>
-    public sealed record RaisedEvent(ResourceEvent Event, List<string> Subscriptions, RaisedEvent? Next = null);
+    /// <summary>
+    /// An event stored in the outbox and the subscriptions it goes to; <paramref name="Next"/>, another raised with it;
+    /// <paramref name="Signals"/>, the subscriptions feeding cross-resource subscriptions only that select it (signalled
+    /// directly, not kept in the outbox).
+    /// </summary>
+    public sealed record RaisedEvent(ResourceEvent Event, List<string> Subscriptions, RaisedEvent? Next = null, List<CrossResourceSignal>? Signals = null);
 
     /// <summary>
     /// Records an event for the subscriptions it concerns, in the outbox, to be stored by the state write that
@@ -55,7 +60,8 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
             _ => null,
         };
         var matching = SubscriptionMatcher.Matching(subscriptions.Values, eventType, type, modified);
-        if (matching.Count == 0)
+        var signals = TakeSignals(subscriptions, matching);
+        if (matching.Count == 0 && signals is null)
         {
             return monitored;
         }
@@ -66,8 +72,33 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
             raised = raised with { RootKey = rootKey };
         }
 
-        state().Outbox.Add(raised);
-        return new RaisedEvent(raised, matching, monitored);
+        if (matching.Count > 0)
+        {
+            state().Outbox.Add(raised);
+        }
+
+        return new RaisedEvent(raised, matching, monitored, signals);
+    }
+
+    /// <summary>
+    /// Takes out of <paramref name="matching"/> the subscriptions that feed cross-resource subscriptions only and are
+    /// not ending (<see cref="SubscriptionFilter.Signal"/>): their signals, or null when there are none.
+    /// </summary>
+    private List<CrossResourceSignal>? TakeSignals(Dictionary<string, SubscriptionFilter> subscriptions, List<string> matching)
+    {
+        List<CrossResourceSignal>? signals = null;
+        string? time = null;
+        for (var i = matching.Count - 1; i >= 0; i--)
+        {
+            if (subscriptions[matching[i]].Signal is { } signal
+                && (signal.ExpirationTime is not { } et || string.CompareOrdinal(et, time ??= now()) > 0))
+            {
+                (signals ??= []).Add(signal);
+                matching.RemoveAt(i);
+            }
+        }
+
+        return signals;
     }
 
     /// <summary>
@@ -142,6 +173,15 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
             if (next.Subscriptions.Count > 0)
             {
                 _handedOver = HandOver(_handedOver, next.Event, next.Subscriptions);
+            }
+
+            foreach (var signal in next.Signals ?? [])
+            {
+                foreach (var crossResource in signal.CrossResourceSubscriptions)
+                {
+                    // One-way: the message is queued, nothing waits for the cross-resource subscription.
+                    _ = grainFactory.GetGrain<ICrossResourceSubscriptionGrain>(crossResource).Signal(signal.SubscriptionReference);
+                }
             }
         }
     }

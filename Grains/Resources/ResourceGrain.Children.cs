@@ -222,7 +222,7 @@ internal abstract partial class ResourceGrain
         if (policy.Type == ResourceType.Subscription)
         {
             // After the event: a new subscription is not told of its own creation.
-            Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
+            Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes, Options);
         }
         else if (policy.Type == ResourceType.Action && (attributes.GetValueOrDefault("sri") is not string subject || subject == ResourceId))
         {

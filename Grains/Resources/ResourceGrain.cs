@@ -51,7 +51,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
     protected ResourceLinks Links => LinkStore.Links;
 
     /// <summary>The resource's events waiting for its subscriptions.</summary>
-    protected Outbox Events => _outbox ??= new Outbox(this, GrainFactory, ResourceId, () => _store.State, () => LinkStore.Links);
+    protected Outbox Events => _outbox ??= new Outbox(this, GrainFactory, ResourceId, () => _store.State, () => LinkStore.Links, Now);
 
     private LinkStore LinkStore => _linkStore ??= new LinkStore(
         () => new StoredPages<ResourceLinks>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources), "links", "vi-links", ResourceId),

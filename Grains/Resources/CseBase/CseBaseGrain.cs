@@ -260,7 +260,7 @@ internal sealed partial class CseBaseGrain(
             var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)
             {
-                Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes);
+                Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes, Options);
             }
 
             if (policy.Type == ResourceType.Subscription)
@@ -298,7 +298,7 @@ internal sealed partial class CseBaseGrain(
         if (known?.Attributes is { } stored && policy.Type == ResourceType.Subscription && !Links.Subscriptions.ContainsKey(done.ResourceId))
         {
             // Stored, but its silo died before this grain linked it: link it now.
-            Links.Subscriptions[done.ResourceId] = Subscription.SubscriptionPolicy.Filter(done.ResourceId, stored);
+            Links.Subscriptions[done.ResourceId] = Subscription.SubscriptionPolicy.Filter(done.ResourceId, stored, Options);
             await WriteLinksAsync(done.ResourceId);
         }
 

@@ -87,7 +87,14 @@ internal sealed partial class SubscriptionGrain
             }
         }
 
-        return await base.AddChild(request, policy, accepted, now);
+        var added = await base.AddChild(request, policy, accepted, now);
+        if (policy.Type == ResourceType.Schedule && added.StatusCode == ResponseStatusCode.Created)
+        {
+            // Outside the schedule's windows events are held or dropped here: the parent no longer signals for this one.
+            TellParentFilter();
+        }
+
+        return added;
     }
 
     /// <summary>The decision of the policy that applies to <paramref name="target"/> (ACME's order; see the class).</summary>

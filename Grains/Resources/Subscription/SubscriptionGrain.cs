@@ -135,7 +135,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return;
         }
 
-        var filter = SubscriptionPolicy.Filter(ResourceId, State.Attributes);
+        var filter = SubscriptionPolicy.Filter(ResourceId, State.Attributes, Options);
         if (!SubscriptionMatcher.Selects(filter, resourceEvent))
         {
             return;
@@ -391,9 +391,19 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     protected override void Updated(Dictionary<string, object?> accepted)
     {
-        if ((accepted.ContainsKey(AttributeNames.EventNotificationCriteria) || accepted.ContainsKey(AttributeNames.NotificationUri)) && GrainFactory.GetClusterResource(State.ParentId, Options.CseBaseId) is { } parent)
+        if (CrossResourceFeeds.ChangesFilter(accepted))
         {
-            _ = parent.SubscriptionChanged(SubscriptionPolicy.Filter(ResourceId, State.Attributes));
+            TellParentFilter();
+        }
+    }
+
+    /// <summary>Tells the subscribed-to resource this subscription's criteria (and whether it may signal cross-resource subscriptions itself).</summary>
+    private void TellParentFilter()
+    {
+        if (GrainFactory.GetClusterResource(State.ParentId, Options.CseBaseId) is { } parent)
+        {
+            var scheduled = Links.Children.Values.Any(c => c.Type == ResourceType.Schedule);
+            _ = parent.SubscriptionChanged(SubscriptionPolicy.Filter(ResourceId, State.Attributes, Options, scheduled));
         }
     }
 

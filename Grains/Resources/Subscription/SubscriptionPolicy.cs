@@ -405,8 +405,11 @@ internal static class SubscriptionPolicy
         return true;
     }
 
-    /// <summary>The event criteria of a subscription, as its parent keeps them.</summary>
-    public static SubscriptionFilter Filter(string subscriptionId, Dictionary<string, object?> attributes)
+    /// <summary>
+    /// The event criteria of a subscription, as its parent keeps them; with <paramref name="options"/>, also whether
+    /// the parent signals cross-resource subscriptions for it (not while it has a schedule, <paramref name="scheduled"/>).
+    /// </summary>
+    public static SubscriptionFilter Filter(string subscriptionId, Dictionary<string, object?> attributes, CseOptions? options = null, bool scheduled = false)
     {
         var enc = attributes.Criteria();
         var monitors = Monitors(enc);
@@ -420,7 +423,8 @@ internal static class SubscriptionPolicy
             ? names.OfType<string>().ToList()
             : [];
         var missingData = enc is not null && enc.TryGetValue(MissingDataMember, out var md) && TryReadMissingData(md, out var criteria) ? criteria : null;
-        return new SubscriptionFilter(subscriptionId, events, childTypes, atr, monitors, missingData);
+        return new SubscriptionFilter(subscriptionId, events, childTypes, atr, monitors, missingData,
+            options is null ? null : CrossResourceFeeds.Signal(subscriptionId, attributes, options, scheduled));
     }
 
     /// <summary>The operation monitors of <c>enc/om</c>, or null without one.</summary>

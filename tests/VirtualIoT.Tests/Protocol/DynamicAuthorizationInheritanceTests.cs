@@ -17,6 +17,7 @@ public sealed class DynamicAuthorizationInheritance : IWireScenarios
         "a container without daci inherits its AE's",
         "the nearest daci up the tree applies",
         "without a daci up the tree the 4103 stands",
+        "a group fan-out consults for its members",
     ];
 
     public static TheoryData<string> All() => new(Scenarios);
@@ -31,6 +32,7 @@ public sealed class DynamicAuthorizationInheritance : IWireScenarios
             "a container without daci inherits its AE's" => InheritsFromParent(wire, http, owner, stranger),
             "the nearest daci up the tree applies" => NearestApplies(wire, http, owner, stranger),
             "without a daci up the tree the 4103 stands" => NoneUpTheTree(wire, http, owner, stranger),
+            "a group fan-out consults for its members" => FanOut(wire, http, owner, stranger),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         });
     }
@@ -110,6 +112,26 @@ public sealed class DynamicAuthorizationInheritance : IWireScenarios
 
         Assert.DoesNotContain("dynamic authorization", denied.Text, StringComparison.Ordinal);
         Assert.Empty(server.Received);
+    }
+
+    private static async Task FanOut(Wire wire, Wire http, string owner, string stranger)
+    {
+        await using var server = new NotificationReceiver { AnswerContent = Grant(stranger, 2) };
+        var ae = "cse-in/" + owner;
+        var dac = await Consultation(http, owner, "das", server.Url);
+        (await http.Update(ae, owner, "{\"m2m:ae\":{\"daci\":[\"" + dac + "\"]}}")).Is(2004);
+        var box = (await http.Create(ae, owner, 3, """{"m2m:cnt":{"rn":"box"}}""")).Is(2001).Resource("m2m:cnt")["ri"]!.GetValue<string>();
+        var acp = (await http.Create(ae, owner, 1, "{\"m2m:acp\":{\"rn\":\"readers\",\"pv\":{\"acr\":[{\"acor\":[\"" + stranger
+            + "\"],\"acop\":2}]},\"pvs\":{\"acr\":[{\"acor\":[\"" + owner + "\"],\"acop\":63}]}}}")).Is(2001).Resource("m2m:acp")["ri"]!.GetValue<string>();
+        (await http.Create(ae, owner, 9, "{\"m2m:grp\":{\"rn\":\"grp\",\"mt\":3,\"mnm\":5,\"mid\":[\"" + box + "\"],\"acpi\":[\"" + acp + "\"]}}")).Is(2001);
+
+        var fanned = (await wire.Retrieve(ae + "/grp/fopt", stranger)).Is(2000);
+
+        var answer = fanned.Resource("m2m:agr")["m2m:rsp"]!.AsArray().Single()!;
+        Assert.True(answer["rsc"]!.GetValue<int>() == 2000, answer.ToJsonString());
+        Assert.Equal("box", answer["pc"]!["m2m:cnt"]!["rn"]!.GetValue<string>());
+        Assert.Single(server.Received);
+        Assert.Equal(ae + "/box", JsonNode.Parse(server.Received.First().Body)!["m2m:seci"]!["dreq"]!["trid"]!.GetValue<string>());
     }
 }
 
