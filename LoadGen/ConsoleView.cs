@@ -170,8 +170,9 @@ public static class ConsoleView
         }
 
         var d = result.Devices;
+        var redirects = d.MqttRedirects > 0 ? string.Create(s_invariant, $"; MQTT redirections followed {d.MqttRedirects:N0}") : "";
         output.WriteLine(string.Create(s_invariant,
-            $"devices: registered {d.Registered:N0}, with container {d.WithContainer:N0}, subscribed {d.Subscribed:N0}; instances acknowledged {d.InstancesAcknowledged:N0}, unanswered {d.InstancesUnanswered:N0}; deleted {d.Deleted:N0}"));
+            $"devices: registered {d.Registered:N0}, with container {d.WithContainer:N0}, subscribed {d.Subscribed:N0}; instances acknowledged {d.InstancesAcknowledged:N0}, unanswered {d.InstancesUnanswered:N0}; deleted {d.Deleted:N0}{redirects}"));
         if (result.Notifications is { } n)
         {
             output.WriteLine(string.Create(s_invariant,

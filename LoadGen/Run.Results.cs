@@ -91,7 +91,7 @@ public sealed partial class Run
             Operations = operations,
             Devices = new DeviceSummary(_options.Devices, Devices.CountWith(DeviceFlags.Registered), Devices.CountWith(DeviceFlags.HasContainer),
                 Devices.CountWith(DeviceFlags.Subscribed), Devices.SumAcked(), SumUnknown(), _steadyScheduled, _skippedUnregistered, _readsSkipped,
-                _mqttPeak, _deleted),
+                _mqttPeak, _deleted, _mqtt?.Redirects ?? 0),
             Notifications = notifications,
             Verification = verification,
             Server = ServerFigures(),

@@ -5,7 +5,9 @@
 #   scripts/bench-scaleout.sh                        # N = 1, 2, 3; HTTP cin and la, MQTT cin; last line: the summary
 #   QUOTA=25 SILOS="1 3" OPS="cin la" scripts/bench-scaleout.sh
 #   MODE=live scripts/bench-scaleout.sh              # silos 2 and 3 added to a running cluster under load
+#   MODE=live LIVE_PROTOCOL=mqtt scripts/bench-scaleout.sh   # the same with MQTT devices, moved by the brokers
 #   MODE=paired OPS="la cin" scripts/bench-scaleout.sh   # 1 silo beside 3, measured in turns, medians of ROUNDS
+#   MODE=idle SILO_ARGS="--Dashboard:Enabled false" scripts/bench-scaleout.sh   # fixed CPU cost per silo, 1 beside 3
 #
 # Needs root (a writable cgroup v1 cpu controller under /sys/fs/cgroup/cpu). Each silo runs in its own CPU cgroup
 # with cpu.cfs_quota_us = QUOTA % of a core, all silos pinned to core $SILO_CPU; PostgreSQL (scripts/pg.sh, a
@@ -32,6 +34,9 @@
 # a load balancer re-reads its backends; silos 2 and 3 are started LIVE_ADD_AT s apart and each is added to the
 # file once its CSE answers; then (LIVE_REMOVE=1) silo 3 leaves the file and gets a SIGTERM. LoadGen's 10 s lines show throughput, errors and p99; a table shows each silo's share of
 # the served requests per 10 s; LoadGen's read-back then checks that no acknowledged write was lost or duplicated.
+# LIVE_PROTOCOL=mqtt: MQTT devices instead, all connected to silo 0's broker at first; no load balancer: when a silo
+# joins, the brokers send the devices whose rendezvous home it is there (DISCONNECT 0x9C with a server reference, which
+# LoadGen's devices follow), and silo 3's broker sends its devices back before it stops on SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -50,7 +55,8 @@ WARMUP=${WARMUP:-180}                  # seconds of unrecorded load per operatio
 DURATION=${DURATION:-15}               # seconds measured per operation and N
 MQTT_DEVICES=${MQTT_DEVICES:-1500}     # MQTT devices (own AEs), one connection each
 MQTT_INTERVAL=${MQTT_INTERVAL:-500ms}  # time between two creates of one MQTT device (offered: devices / interval)
-LIVE_DEVICES=${LIVE_DEVICES:-3000}     # live mode: HTTP devices (AE + container each)
+LIVE_PROTOCOL=${LIVE_PROTOCOL:-http}   # live mode: the devices' binding, http (behind the endpoints file) or mqtt (brokers rebalance)
+LIVE_DEVICES=${LIVE_DEVICES:-3000}     # live mode: devices (AE + container each)
 LIVE_INTERVAL=${LIVE_INTERVAL:-5s}     # live mode: time between two creates of one device (offered: devices / interval)
 LIVE_ADD_AT=${LIVE_ADD_AT:-45}         # live mode: seconds into the steady phase before silo 2 joins (silo 3 as much later)
 LIVE_PG_POOL=${LIVE_PG_POOL:-40}       # live mode: Npgsql Maximum Pool Size per silo and pool (3 silos x pools < max_connections 200)
@@ -58,11 +64,15 @@ LIVE_REMOVE=${LIVE_REMOVE:-1}          # live mode: 1 = then silo 3 leaves the e
 LIVE_DURATION=${LIVE_DURATION:-5m}     # live mode: LoadGen's steady phase
 COUNTERS=${COUNTERS:-0}                # 1 = dotnet-counters of every silo over each warm-up and measured run (counters-*.csv)
 ROUNDS=${ROUNDS:-3}                    # paired mode: measured rounds (one run of each cluster per round)
+IDLE=${IDLE:-30}                       # paired and idle modes: seconds without load, each silo's CPU then (its fixed cost)
+IDLE_SETTLE=${IDLE_SETTLE:-60}         # idle mode: seconds between the clusters' start and the measurement
+PROFILE=${PROFILE:-0}                  # 1 = perf record (call graphs, JIT symbols) of silos 0 and 3 over the idle measurement
 SILO_ARGS=${SILO_ARGS:-}               # extra Silo switches, e.g. "--Dashboard:Enabled false"
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-scaleout}
 CG=/sys/fs/cgroup/cpu/virtualiot-scaleout
 
 export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+[ "${PROFILE:-0}" = 1 ] && export DOTNET_PerfMapEnabled=1   # JIT-compiled methods' names for perf
 export VIRTUALIOT_PG_STATE=$OUT/pg
 
 [ -w /sys/fs/cgroup/cpu ] || { echo "needs root and a cgroup v1 cpu controller at /sys/fs/cgroup/cpu" >&2; exit 1; }
@@ -289,7 +299,28 @@ paired() {
       done
     done
   done
+  idle_cost
   stop_started
+}
+
+# idle_cost: with no load on either cluster, each silo's CPU over $IDLE s (membership, probes, timers, metrics and
+# dashboard collection: what a silo costs whatever it serves), to $OUT/idle.txt.
+idle_cost() {
+  local i p m
+  [ "$IDLE" -gt 0 ] || return 0
+  log "paired mode: $IDLE s without load"
+  for i in 0 1 2 3; do p=SILO_PID_$i; printf -v "IDLE_MARK_$i" '%s' "$(cpu_ticks "${!p}")"; done
+  local perfs=()
+  if [ "$PROFILE" = 1 ]; then
+    for i in 0 3; do p=SILO_PID_$i; perf record -q -F 499 -g -p "${!p}" -o "$OUT/perf-idle-$i.data" -- sleep "$IDLE" >/dev/null 2>&1 & perfs+=("$!"); done
+  fi
+  sleep "$IDLE"
+  for p in "${perfs[@]}"; do wait "$p" || true; done
+  for i in 0 1 2 3; do
+    p=SILO_PID_$i; m=IDLE_MARK_$i
+    awk -v i="$i" -v t=$(($(cpu_ticks "${!p}") - ${!m})) -v hz="$TICKS" -v d="$IDLE" -v q="$QUOTA" \
+      'BEGIN { printf "idle: silo %d (%s): %.1f ms CPU per s, %.1f %% of its quota\n", i, i == 3 ? "one-silo cluster" : "three-silo cluster", 1000 * t / hz / d, 100 * t / hz / d * 100 / q }'
+  done | tee "$OUT/idle.txt" >&2
 }
 
 # live_sample N: one line "HH:MM:SS endpoints all_0 local_0 all_1 local_1 ..." of the served-request counters of
@@ -323,9 +354,11 @@ live() {
   # connections, and reads failed with 53300 "too many clients" (the first live run).
   db="$(new_database "$cluster");Maximum Pool Size=$LIVE_PG_POOL"
   start_silo 0 "$db" "$cluster"
-  echo "$HTTP_0" >"$OUT/endpoints"
-  log "live: $LIVE_DEVICES devices, one create each every $LIVE_INTERVAL, through the endpoints file (silo 0 alone)"
-  "${LOADGEN[@]}" --endpoints-file "$OUT/endpoints" --devices "$LIVE_DEVICES" --interval "$LIVE_INTERVAL" --duration "$LIVE_DURATION" \
+  echo "$HTTP_0" >"$OUT/endpoints"   # HTTP: LoadGen's load balancer; both: the silos the sampler reads
+  local devices=(--endpoints-file "$OUT/endpoints")
+  [ "$LIVE_PROTOCOL" = mqtt ] && devices=(--protocol mqtt --base "$HTTP_0" --mqtt-port "$MQTT_0")
+  log "live: $LIVE_DEVICES $LIVE_PROTOCOL devices, one create each every $LIVE_INTERVAL, on silo 0 alone"
+  "${LOADGEN[@]}" "${devices[@]}" --devices "$LIVE_DEVICES" --interval "$LIVE_INTERVAL" --duration "$LIVE_DURATION" \
     --verify --no-live --report-every 10s --prefix "Clive$RANDOM" --results "$OUT/live.json" >"$OUT/live.txt" 2>&1 &
   loadgen=$!
   PIDS+=("$loadgen")
@@ -350,13 +383,16 @@ live() {
   if [ "$LIVE_REMOVE" = 1 ]; then
     # Scale-in as an orchestrator does it: out of the load balancer first, then SIGTERM (a graceful stop).
     sleep $((2 * LIVE_ADD_AT))
-    head -n 2 "$OUT/endpoints" >"$OUT/endpoints.new"; mv "$OUT/endpoints.new" "$OUT/endpoints"
-    log "live: silo 2 left the endpoints file at $(date -u +%H:%M:%S)"
-    sleep 2   # LoadGen re-reads the file every second
+    if [ "$LIVE_PROTOCOL" != mqtt ]; then
+      head -n 2 "$OUT/endpoints" >"$OUT/endpoints.new"; mv "$OUT/endpoints.new" "$OUT/endpoints"
+      log "live: silo 2 left the endpoints file at $(date -u +%H:%M:%S)"
+      sleep 2   # LoadGen re-reads the file every second
+    fi
     local stopping=$SECONDS code=0
     kill -TERM "$SILO_PID_2"
     wait "$SILO_PID_2" || code=$?
     log "live: silo 2 stopped (SIGTERM) at $(date -u +%H:%M:%S) after $((SECONDS - stopping)) s, exit code $code"
+    if [ "$LIVE_PROTOCOL" = mqtt ]; then head -n 2 "$OUT/endpoints" >"$OUT/endpoints.new"; mv "$OUT/endpoints.new" "$OUT/endpoints"; fi
   fi
   wait "$loadgen" || true
   wait "$sampler" 2>/dev/null || true
@@ -373,6 +409,15 @@ live() {
 
 LOAD_BEFORE=$(load_average)
 if [ "$MODE" = live ]; then live; exit 0; fi
+if [ "$MODE" = idle ]; then
+  # Idle mode: the one-silo and the three-silo cluster side by side, no devices, no load: what each silo costs.
+  start_cluster 1 3
+  start_cluster 3 0
+  sleep "$IDLE_SETTLE"
+  idle_cost
+  echo "idle: $QUOTA % of core $SILO_CPU per silo, SILO_ARGS=\"$SILO_ARGS\", load average $LOAD_BEFORE / $(load_average) ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+  exit 0
+fi
 if [ "$MODE" = paired ]; then paired; else steady; fi
 LOAD_AFTER=$(load_average)
 
@@ -385,6 +430,7 @@ LOAD_AFTER=$(load_average)
   echo "|---|---|---|---|---|---|"
   awk '{ printf "| %s | %s | %.0f | %s | %s %% | %s |\n", $1, $2, $3, $4, $5, $6 }' "$RESULTS"
   echo
+  [ -s "$OUT/idle.txt" ] && { cat "$OUT/idle.txt"; echo; }
   echo "raw: $RESULTS (silos op requests/s CPU-µs locality-% errors [round]); total time ${SECONDS} s"
   max=$(awk '{ if ($1 > m) m = $1 } END { print m }' "$RESULTS")
   summary="scale-out:"

@@ -96,7 +96,8 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         {
             socket.Dispose();
             throw new InvalidOperationException(
-                $"the CoAP binding cannot listen on UDP {_options.Address}:{_options.Port} ({exception.SocketErrorCode}); set Coap:Port, or Coap:Enabled to false",
+                $"the CoAP binding cannot listen on UDP {_options.Address}:{_options.Port} ({exception.SocketErrorCode}): another process holds the port, "
+                + "another silo on this machine for one; give each silo its own Coap:Port, or set Coap:Enabled to false",
                 exception);
         }
 

@@ -64,11 +64,11 @@ internal sealed partial class ClusterConnectRetry(ClusteringOptions options, Tim
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3020, Level = LogLevel.Warning,
+        [LoggerMessage(EventId = 3030, Level = LogLevel.Warning,
             Message = "Connecting to the cluster failed (attempt {Attempt}: {Exception}: {Reason}); trying again")]
         public static partial void Retrying(ILogger logger, int attempt, string exception, string reason);
 
-        [LoggerMessage(EventId = 3021, Level = LogLevel.Error, Message = "Connecting to the cluster failed after {Attempts} attempts; the gateway does not start")]
+        [LoggerMessage(EventId = 3031, Level = LogLevel.Error, Message = "Connecting to the cluster failed after {Attempts} attempts; the gateway does not start")]
         public static partial void GivingUp(ILogger logger, Exception exception, int attempts);
     }
 }

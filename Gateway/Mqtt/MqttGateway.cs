@@ -102,7 +102,19 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         server.ClientConnectedAsync += OnClientConnectedAsync;
         server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
-        await server.StartAsync();
+        try
+        {
+            await server.StartAsync();
+        }
+        catch (Exception exception) when (SocketError(exception) is { } error)
+        {
+            server.Dispose();
+            throw new InvalidOperationException(
+                $"the MQTT binding cannot listen on {_options.Address}:{_options.Port}{(_security.TlsPort > 0 ? $" and TLS port {_security.TlsPort}" : "")} ({error}): "
+                + $"another process holds the port, another silo on this machine for one; give each silo its own {MqttOptions.SectionName}:Port "
+                + $"(and {MqttTlsOptions.SectionName}:Port), or set {MqttOptions.SectionName}:Enabled to false", exception);
+        }
+
         _server = server;
         _notifier.Start();
         if (_services.GetService<IMqttBrokerDirectory>() is { } brokers)
@@ -113,6 +125,20 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             _rebalancer.Start();
         }
         Log.BrokerStarted(_logger, _options.Address, _options.IPv6Address ?? "none", _options.Port);
+    }
+
+    // The socket error that kept the broker from listening (a port in use, an address not on this machine), if any.
+    private static System.Net.Sockets.SocketError? SocketError(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is System.Net.Sockets.SocketException socket)
+            {
+                return socket.SocketErrorCode;
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc/>

@@ -100,9 +100,17 @@ public static class OperationsExtensions
         return builder.Services.AddHealthChecks();
     }
 
-    /// <summary>True when traces should be propagated through grain calls (the host adds Orleans' activity propagation).</summary>
-    internal static bool TracingRequested(IConfiguration configuration) =>
-        (configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions()).TracingEnabled;
+    /// <summary>
+    /// True when traces should be propagated through grain calls (the host adds Orleans' activity propagation): when
+    /// tracing is on and an OTLP endpoint is configured, as for the traces themselves. Without an exporter nothing
+    /// reads the traces, and the propagation's grain call filters cost every grain call a little (BENCHMARKS.md,
+    /// "Cost of metrics, dashboard and tracing").
+    /// </summary>
+    internal static bool TracingRequested(IConfiguration configuration)
+    {
+        var telemetry = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        return telemetry.TracingEnabled && OtlpConfigured(telemetry, configuration);
+    }
 
     /// <summary>
     /// Maps the enabled operations endpoints: the Prometheus scrape endpoint, <c>/health/live</c>,

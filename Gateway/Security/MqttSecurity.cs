@@ -38,6 +38,9 @@ public sealed partial class MqttSecurity
     /// <summary>The shared originator check (<see cref="OriginatorAuthenticator.CheckIdentity"/>).</summary>
     public OriginatorAuthenticator Authenticator { get; }
 
+    /// <summary>The TLS listener's port, 0 when there is none.</summary>
+    public int TlsPort => _tls.Port;
+
     /// <summary>Whether clients must authenticate (<see cref="AuthenticationOptions.Required"/>).</summary>
     public bool Required => Authenticator.Required;
 

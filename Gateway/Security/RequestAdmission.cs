@@ -42,8 +42,10 @@ public sealed partial class RequestAdmission : IDisposable
                 // Replenished by the partitioned limiter's own timer: one timer for all originators, not one each.
                 AutoReplenishment = false,
             };
+            // The partitioner runs on every request: its options delegate is made once, not once per call.
+            Func<string, TokenBucketRateLimiterOptions> bucketOf = _ => bucket;
             _limiter = PartitionedRateLimiter.Create<string, string>(
-                originator => RateLimitPartition.GetTokenBucketLimiter(originator, _ => bucket), StringComparer.Ordinal);
+                originator => RateLimitPartition.GetTokenBucketLimiter(originator, bucketOf), StringComparer.Ordinal);
         }
     }
 

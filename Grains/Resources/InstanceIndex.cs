@@ -89,7 +89,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
             return;
         }
 
-        var index = records.FindIndex(r => r.Sequence == sequence);
+        var index = IndexOf(records, sequence);
         if (index < 0)
         {
             return;
@@ -110,6 +110,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
 
         Count--;
         Bytes -= record.Attributes.ContentSize();
+        ForgetExpiries();
         if (segment < openSegment())
         {
             Removed.Add(sequence);
@@ -127,7 +128,18 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// </summary>
     public List<long> RemovedToStore(long lowestSegment)
     {
-        Removed.RemoveWhere(sequence => sequence / InstanceHolderGrain.SegmentSize < lowestSegment);
+        if (Removed.Count > 0)
+        {
+            foreach (var sequence in Removed)
+            {
+                // A set may drop entries while it is enumerated; no closure per write.
+                if (sequence / InstanceHolderGrain.SegmentSize < lowestSegment)
+                {
+                    Removed.Remove(sequence);
+                }
+            }
+        }
+
         if (Removed.Count > MaxRemoved)
         {
             foreach (var sequence in Removed)
@@ -146,7 +158,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     public void Replace(InstanceRecord record)
     {
         var segment = record.Sequence / InstanceHolderGrain.SegmentSize;
-        if (Segments.TryGetValue(segment, out var records) && records.FindIndex(r => r.Sequence == record.Sequence) is var index and >= 0)
+        if (Segments.TryGetValue(segment, out var records) && IndexOf(records, record.Sequence) is var index and >= 0)
         {
             records[index] = record;
             if (segment < openSegment())
@@ -268,6 +280,45 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         LeftGroups.Clear();
         Count = 0;
         Bytes = 0;
+    }
+
+    private static int IndexOf(List<InstanceRecord> records, long sequence)
+    {
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (records[i].Sequence == sequence)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Rebuilds the expiry queue from the live instances once it holds more than twice as many entries as there are
+    /// instances: a removed instance's entry is otherwise left until its time comes (usually far ahead), so a container
+    /// taking and evicting instances for weeks would keep an entry, and the expiration string, for every instance it
+    /// ever held. Amortised, each removal pays for one entry of the rebuild.
+    /// </summary>
+    private void ForgetExpiries()
+    {
+        if (_expiries.Count <= 2 * Count + InstanceHolderGrain.SegmentSize)
+        {
+            return;
+        }
+
+        _expiries.Clear();
+        foreach (var records in Segments.Values)
+        {
+            foreach (var record in records)
+            {
+                if (record.Attributes.GetValueOrDefault(AttributeNames.ExpirationTime) is string et)
+                {
+                    _expiries.Enqueue(record.Sequence, et);
+                }
+            }
+        }
     }
 
     /// <summary>Whether the instance's expiration time has passed.</summary>

@@ -31,9 +31,11 @@ internal sealed class TailEncoder(Serializer serializer)
 
         if (_encoded.Count > tail.Count)
         {
-            foreach (var sequence in _encoded.Keys.ToList())
+            // Runs on nearly every write of a container that evicts from its open segment (mni below the segment
+            // size): no closure or copy of the keys (a dictionary may drop entries while its keys are enumerated).
+            foreach (var sequence in _encoded.Keys)
             {
-                if (!tail.Exists(r => r.Sequence == sequence))
+                if (!Holds(tail, sequence))
                 {
                     _encoded.Remove(sequence);
                 }
@@ -41,6 +43,19 @@ internal sealed class TailEncoder(Serializer serializer)
         }
 
         return encoded;
+    }
+
+    private static bool Holds(List<InstanceRecord> tail, long sequence)
+    {
+        foreach (var record in tail)
+        {
+            if (record.Sequence == sequence)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The open segment's instances as <paramref name="log"/> holds them: a record stored before <see cref="ContainerLog.EncodedTail"/> as a list, since then encoded.</summary>

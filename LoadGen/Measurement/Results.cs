@@ -74,7 +74,8 @@ public sealed record OperationResult(string Name, int ExpectedRsc, long Ok, long
     IReadOnlyDictionary<string, long> ByRsc, double OkPerSecond, LatencySummary Latency, LatencySummary Service, string? FirstProblem);
 
 public sealed record DeviceSummary(int Requested, int Registered, int WithContainer, int Subscribed, long InstancesAcknowledged,
-    long InstancesUnanswered, long SteadyScheduled, long SkippedUnregistered, long ReadsSkippedNoInstance, int MqttConnectedPeak, long Deleted);
+    long InstancesUnanswered, long SteadyScheduled, long SkippedUnregistered, long ReadsSkippedNoInstance, int MqttConnectedPeak, long Deleted,
+    long MqttRedirects = 0);
 
 public sealed record NotificationSummary(long Expected, long Received, long Missing, long Duplicates, long Verifications, long Unreadable,
     LatencySummary Latency);

@@ -22,12 +22,32 @@ internal sealed class HttpConnection : IDisposable
     private byte[] _buffer = new byte[16 * 1024];
     private int _start;
     private int _end;
+    private bool _closedBeforeAnswer;
 
     public HttpConnection(EndPoint endPoint) => _endPoint = endPoint;
 
-    /// <summary>Sends <paramref name="request"/> and reads its whole answer; connects first when needed.</summary>
+    /// <summary>
+    /// Sends <paramref name="request"/> and reads its whole answer; connects first when needed. A kept-alive connection
+    /// that the server closed while it was idle (Kestrel closes those after its keep-alive timeout) is noticed only
+    /// when the answer does not come: the request is then sent once more on a new connection, as HTTP clients do
+    /// when no byte of the answer arrived on a reused connection.
+    /// </summary>
     public async ValueTask<Reply> ExchangeAsync(ReadOnlyMemory<byte> request, bool keepBody, CancellationToken cancellationToken)
     {
+        var reused = _socket is not null;
+        try
+        {
+            return await ExchangeOnceAsync(request, keepBody, cancellationToken);
+        }
+        catch (IOException) when (reused && _closedBeforeAnswer && !cancellationToken.IsCancellationRequested)
+        {
+            return await ExchangeOnceAsync(request, keepBody, cancellationToken);
+        }
+    }
+
+    private async ValueTask<Reply> ExchangeOnceAsync(ReadOnlyMemory<byte> request, bool keepBody, CancellationToken cancellationToken)
+    {
+        _closedBeforeAnswer = false;
         if (_socket is null)
         {
             var socket = new Socket(_endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -113,6 +133,7 @@ internal sealed class HttpConnection : IDisposable
         var read = await _socket!.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
         if (read == 0)
         {
+            _closedBeforeAnswer = _start == _end;
             throw new IOException("the server closed the connection");
         }
 

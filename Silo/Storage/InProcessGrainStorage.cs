@@ -12,6 +12,12 @@ namespace VirtualIoT.Silo.Storage;
 /// instance create in profiles (BENCHMARKS.md). A write is stored when its task completes, so before the response
 /// that depends on it leaves. Not for a cluster of several silos, whose records must be where every silo finds them.
 /// </summary>
+/// <remarks>
+/// A record is kept as its bytes and a version number (its ETag is the number's decimal text), inside the
+/// dictionary's own entry: an idle device keeps three or four records here, and each record's holder objects (a
+/// payload wrapper, an ETag string, a record object) cost about 100 bytes (BENCHMARKS.md, "Memory per idle device
+/// and per active grain").
+/// </remarks>
 internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) : IGrainStorage
 {
     private readonly ConcurrentDictionary<(string State, GrainId Grain), Record> _records = new();
@@ -22,8 +28,8 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
     {
         if (_records.TryGetValue((stateName, grainId), out var record))
         {
-            grainState.State = serializer.Deserialize<T>(record.Payload);
-            grainState.ETag = record.ETag;
+            grainState.State = serializer.Deserialize<T>(new BinaryData(record.Payload));
+            grainState.ETag = ETagOf(record.Version);
             grainState.RecordExists = true;
         }
         else
@@ -40,10 +46,9 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         // Serialised here, in the caller's turn, so the stored bytes are the state as it was written.
-        var record = new Record(serializer.Serialize(grainState.State),
-            Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture));
+        var record = new Record(serializer.Serialize(grainState.State).ToMemory(), Interlocked.Increment(ref _version));
         Replace(stateName, grainId, grainState.ETag, record);
-        grainState.ETag = record.ETag;
+        grainState.ETag = ETagOf(record.Version);
         grainState.RecordExists = true;
         return Task.CompletedTask;
     }
@@ -66,20 +71,20 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
         var key = (stateName, grainId);
         while (true)
         {
-            _records.TryGetValue(key, out var current);
-            if (current?.ETag != expected)
+            var stored = _records.TryGetValue(key, out var current);
+            if (stored ? !IsETagOf(expected, current.Version) : expected is not null)
             {
                 throw new InconsistentStateException(
                     $"ETag conflict writing state '{stateName}' of {grainId}: the stored ETag is not '{expected}'.",
-                    current?.ETag ?? "none", expected ?? "none");
+                    stored ? ETagOf(current.Version) : "none", expected ?? "none");
             }
 
-            var done = (current, next) switch
+            var done = (stored, next) switch
             {
-                (null, null) => true,
-                (null, _) => _records.TryAdd(key, next),
-                (_, null) => _records.TryRemove(new KeyValuePair<(string, GrainId), Record>(key, current)),
-                _ => _records.TryUpdate(key, next, current),
+                (false, null) => true,
+                (false, { } added) => _records.TryAdd(key, added),
+                (true, null) => _records.TryRemove(new KeyValuePair<(string, GrainId), Record>(key, current)),
+                (true, { } replacement) => _records.TryUpdate(key, replacement, current),
             };
             if (done)
             {
@@ -88,5 +93,11 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
         }
     }
 
-    private sealed record Record(BinaryData Payload, string ETag);
+    private static string ETagOf(long version) => version.ToString(CultureInfo.InvariantCulture);
+
+    private static bool IsETagOf(string? etag, long version) =>
+        long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed == version;
+
+    /// <summary>A stored record: Orleans' serialized state and the version its ETag names.</summary>
+    private readonly record struct Record(ReadOnlyMemory<byte> Payload, long Version);
 }

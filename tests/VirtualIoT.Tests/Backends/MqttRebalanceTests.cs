@@ -7,6 +7,7 @@ using MQTTnet.Diagnostics.PacketInspection;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using VirtualIoT.Gateway.Mqtt;
+using VirtualIoT.LoadGen.Transport;
 using VirtualIoT.Tests.Infrastructure;
 using VirtualIoT.Tests.Mqtt;
 using Xunit.Abstractions;
@@ -289,7 +290,7 @@ public sealed class MqttRebalanceTests(PostgresServer server, ITestOutputHelper 
             var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             client.InspectPacketAsync += e =>
             {
-                if (e.Direction == MqttPacketFlowDirection.Inbound && ServerReferenceOf(e.Buffer) is { } reference)
+                if (e.Direction == MqttPacketFlowDirection.Inbound && MqttServerReference.OfDisconnect(e.Buffer) is { } reference)
                 {
                     _serverReference = reference;
                 }
@@ -338,71 +339,6 @@ public sealed class MqttRebalanceTests(PostgresServer server, ITestOutputHelper 
             {
                 Failures.Enqueue($"disconnected without a server reference: {e.Reason} {e.ReasonString} {e.Exception?.Message}");
             }
-        }
-
-        // The Server Reference property (0x1C) of an MQTT 5 DISCONNECT packet (MQTT 5.0, 3.14), which MQTTnet's client
-        // does not surface in its disconnect event; null for any other packet.
-        private static string? ServerReferenceOf(byte[] packet)
-        {
-            if (packet.Length < 4 || packet[0] != 0xE0)
-            {
-                return null;
-            }
-
-            var i = 1;
-            _ = VariableByteInteger(packet, ref i); // remaining length
-            i++; // reason code
-            if (i >= packet.Length)
-            {
-                return null;
-            }
-
-            var end = VariableByteInteger(packet, ref i) + i;
-            while (i < end && i < packet.Length)
-            {
-                var property = packet[i++];
-                switch (property)
-                {
-                    case 0x11: // session expiry interval
-                        i += 4;
-                        break;
-                    case 0x1C: // server reference
-                    case 0x1F: // reason string
-                        var length = (packet[i] << 8) | packet[i + 1];
-                        if (property == 0x1C)
-                        {
-                            return System.Text.Encoding.UTF8.GetString(packet, i + 2, length);
-                        }
-
-                        i += 2 + length;
-                        break;
-                    case 0x26: // user property: two strings
-                        for (var part = 0; part < 2; part++)
-                        {
-                            i += 2 + ((packet[i] << 8) | packet[i + 1]);
-                        }
-
-                        break;
-                    default:
-                        return null;
-                }
-            }
-
-            return null;
-        }
-
-        private static int VariableByteInteger(byte[] buffer, ref int index)
-        {
-            int value = 0, shift = 0;
-            byte current;
-            do
-            {
-                current = buffer[index++];
-                value |= (current & 0x7F) << shift;
-                shift += 7;
-            }
-            while ((current & 0x80) != 0 && index < buffer.Length);
-            return value;
         }
 
         public async ValueTask DisposeAsync()
