@@ -49,11 +49,15 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<RequestDispatcher>();
         services.TryAddSingleton<MqttCseLinks>();
         services.TryAddSingleton<RemoteCseClient>();
+        services.TryAddSingleton<RemoteCseRoutes>();
+        services.TryAddSingleton<IRemoteCseRouteCache>(static provider => provider.GetRequiredService<RemoteCseRoutes>());
         services.TryAddSingleton<RemoteCseForwarder>();
         services.TryAddSingleton<IRemoteCseSender, RemoteCseSender>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CseOptions>, RegistrarOptionsValidator>());
         services.AddHostedService<RegistrarConnection>();
+        // No per-request log lines (four at Information by default): a forwarded request is logged by the forwarder.
         services.AddHttpClient(RemoteCseClient.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
         services.TryAddSingleton<RequestOrigins>();
         services.TryAddSingleton<HttpGateway>();

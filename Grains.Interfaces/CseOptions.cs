@@ -74,6 +74,14 @@ public sealed partial class CseOptions
     public TimeSpan AccessPolicyRefresh { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How long a gateway forwards requests for a remote CSE over the route (<c>poa</c>) it has cached before asking
+    /// the CSE's <c>&lt;remoteCSE&gt;</c> again. A re-registration or deregistration takes effect at once in the
+    /// process hosting the <c>&lt;remoteCSE&gt;</c> and within this time in the others. Default 5 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RemoteRouteRefresh { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// How long a parent remembers a completed create under its originator's request identifier (<c>rqi</c>), so
     /// that a repeat of the request returns the original resource instead of creating a second one. Default 5 min:
     /// far beyond the gateway's retry budget and a device's few retries after <c>Retry-After</c>.

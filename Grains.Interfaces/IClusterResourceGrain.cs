@@ -37,6 +37,15 @@ public interface IClusterResourceGrain : IResourceGrain
     [Alias("AttributesFor"), ReadOnly]
     ValueTask<Dictionary<string, object?>?> AttributesFor(string originator);
 
+    /// <summary>
+    /// Cluster-internal, from an announcer: the resource <paramref name="resourceId"/> (this one, or an instance it
+    /// holds) has its announced copy <paramref name="remoteId"/> on the CSE <paramref name="cseId"/>, so its <c>at</c>
+    /// entry for that CSE becomes <c>/&lt;csi&gt;/&lt;remote ri&gt;</c> (as ACME lists the copies). Stored before this
+    /// returns; nothing else changes (no <c>lt</c>, no notification).
+    /// </summary>
+    [Alias("AnnouncedAs")]
+    ValueTask AnnouncedAs(string resourceId, string cseId, string remoteId);
+
     /// <summary>Stores a new resource built and validated by its parent.</summary>
     [Alias("Initialize")]
     ValueTask<ResourceResponse> Initialize(NewResource resource);

@@ -25,3 +25,14 @@ public interface IRemoteCseGrain : IClusterResourceGrain
 public sealed record RemoteCseRoute(
     [property: Id(0)] string CseId,
     [property: Id(1)] IReadOnlyList<string> PointsOfAccess);
+
+/// <summary>
+/// A process's memory of the routes to remote CSEs (the bindings keep one, so that a forwarded request costs no grain
+/// call). A <c>&lt;remoteCSE&gt;</c> grain tells the one of its own process when its registration is made, changed or
+/// removed; other processes see the change when their entry is older than <see cref="CseOptions.RemoteRouteRefresh"/>.
+/// </summary>
+public interface IRemoteCseRouteCache
+{
+    /// <summary>Forgets every route: a registration was made, changed or removed.</summary>
+    void Invalidate();
+}

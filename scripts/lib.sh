@@ -194,6 +194,30 @@ start_silo() {
   wait_cse silo "$SILO_PID" "$log_file" "$url"
 }
 
+# start_cse_pair DIR OUT: starts an IN-CSE (/id-in, cse-in) and an MN-CSE (/id-mn, cse-mn) registered to it from the
+# Silo built in DIR (a release_copy's bin/silo), memory storage, logs OUT/in.log and OUT/mn.log; with MQTT=1 the MN
+# registers over the IN's broker and its point of access is its own broker (every request between them goes over
+# MQTT). Sets IN_PORT and MN_PORT (HTTP) and waits until the registration is visible at the IN.
+start_cse_pair() {
+  local dir=$1 out=$2 in_mqtt mn_mqtt mn_poa registrar
+  IN_PORT=$(free_port); MN_PORT=$(free_port); in_mqtt=$(free_port); mn_mqtt=$(free_port)
+  start_silo "$dir" "$out/in.log" "http://127.0.0.1:$IN_PORT" --Mqtt:Port "$in_mqtt" --Coap:Enabled false
+  if [ "${MQTT:-0}" = 1 ]; then
+    mn_poa="mqtt://127.0.0.1:$mn_mqtt"; registrar="mqtt://127.0.0.1:$in_mqtt"
+  else
+    mn_poa="http://127.0.0.1:$MN_PORT"; registrar="http://127.0.0.1:$IN_PORT"
+  fi
+  log "starting the MN-CSE on http://127.0.0.1:$MN_PORT (poa $mn_poa, registrar $registrar)"
+  dotnet "$dir/VirtualIoT.Silo.dll" --contentRoot "$dir" --urls "http://127.0.0.1:$MN_PORT" \
+    --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" --Mqtt:Port "$mn_mqtt" --Coap:Enabled false \
+    --Cse:CseId /id-mn --Cse:CseBaseName cse-mn --Cse:Type MN --Cse:PointsOfAccess:0 "$mn_poa" \
+    --Cse:RegistrarAddress "$registrar" --Cse:RegistrarCseId /id-in --Cse:RegistrationCheckInterval 00:00:01 >"$out/mn.log" 2>&1 &
+  PIDS+=("$!")
+  wait_http mn "$!" "$out/mn.log" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: ready' -H 'X-M2M-RVI: 3' "http://127.0.0.1:$MN_PORT/cse-mn"
+  wait_http registration "$SILO_PID" "$out/in.log" -H 'X-M2M-Origin: CAdmin' -H 'X-M2M-RI: reg' -H 'X-M2M-RVI: 3' \
+    "http://127.0.0.1:$IN_PORT/cse-in/id-mn"
+}
+
 require_wrk() {
   command -v wrk >/dev/null && return 0
   if [ "$(id -u)" = 0 ]; then

@@ -128,7 +128,7 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
 
     /// <summary>
     /// The request primitive (TS-0004 8.1.2, TS-0010 6.4): <c>op</c>, <c>to</c>, <c>fr</c>, <c>rqi</c>, <c>rvi</c>,
-    /// <c>ty</c> for a create, <c>pc</c>, <c>rqet</c>, the request parameters and the filter criteria as <c>fc</c>.
+    /// <c>ty</c> for a create, <c>pc</c>, <c>rqet</c>, <c>gid</c>, the request parameters and the filter criteria as <c>fc</c>.
     /// </summary>
     internal static Dictionary<string, object?> Primitive(ResourceRequest request, string target)
     {
@@ -153,6 +153,11 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
         if (request.RequestExpiration is { } expiration)
         {
             primitive["rqet"] = OneM2MTime.Format(expiration.UtcDateTime);
+        }
+
+        if (request.GroupRequestIdentifier is { } groupRequest)
+        {
+            primitive["gid"] = groupRequest;
         }
 
         Dictionary<string, object?>? filter = null;

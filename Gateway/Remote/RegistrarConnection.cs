@@ -122,7 +122,9 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, RemoteCseC
         var created = await cseBase.Execute(new ResourceRequest
         {
             Operation = Operation.Create,
-            Originator = _options.AdminOriginator,
+            // Made as if the registrar registered here, so that it owns its <remoteCSE> (as ACME creates it with the
+            // registrar's CSE-ID as originator): it may read it and announce under it.
+            Originator = registrar,
             RequestIdentifier = "registrar-" + ResourceIds.RandomString(12),
             ResourceType = ResourceType.RemoteCSE,
             ContentRoot = ResourceTypeRegistry.RootKey(ResourceType.RemoteCSE),

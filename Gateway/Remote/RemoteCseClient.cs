@@ -67,6 +67,11 @@ public sealed class RemoteCseClient
             message.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestExpiration, OneM2MTime.Format(expiration.UtcDateTime));
         }
 
+        if (request.GroupRequestIdentifier is { } groupRequest)
+        {
+            message.Headers.TryAddWithoutValidation(OneM2MHeaders.GroupRequestIdentifier, groupRequest);
+        }
+
         var answer = await OneM2MHttpRequest.ExchangeAsync(_clients.CreateClient(HttpClientName), message, timeout, cancellationToken);
         return answer is null ? null : new RemoteAnswer(answer.Status, answer.Content, answer.Location);
     }

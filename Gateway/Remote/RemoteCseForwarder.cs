@@ -12,14 +12,17 @@ namespace VirtualIoT.Gateway.Remote;
 /// registration of to its registrar (<see cref="CseOptions.RegistrarCseId"/>). The request identifier and the
 /// originator stay those of the request (an AE-ID of this CSE made SP-relative, <c>/id-in/Cae</c>, so that the other
 /// CSE does not take it for one of its own); its expiration time (<c>rqet</c>) travels with it and bounds the wait, and
-/// so do its result content, identifier form, attribute list and filter criteria. A non-blocking request (<c>rt</c> 1
+/// so do its group request identifier (<c>gid</c>: the CSE hosting the target refuses a repeat, 4104), result
+/// content, identifier form, attribute list and filter criteria. A non-blocking request (<c>rt</c> 1
 /// or 2) is accepted here, its <c>&lt;request&gt;</c> held here, and forwarded blocking as it is carried out.
-/// Runs in the bindings' pipeline, never in a grain's turn: the only grain calls find the route.
+/// Runs in the bindings' pipeline, never in a grain's turn: the only grain calls find the route, which is cached.
 /// </summary>
 public sealed partial class RemoteCseForwarder
 {
     private readonly IGrainFactory _grains;
     private readonly RemoteCseClient _client;
+    private readonly RemoteCseRoutes _routes;
+    private readonly Func<string, ValueTask<RemoteCseRoute?>> _findRoute;
     private readonly CseOptions _options;
     private readonly ILogger _logger;
 
@@ -28,11 +31,13 @@ public sealed partial class RemoteCseForwarder
     private readonly ConcurrentDictionary<(string Originator, string RequestId), byte> _inFlight = new();
 
     /// <summary>Creates the forwarder.</summary>
-    public RemoteCseForwarder(IGrainFactory grains, RemoteCseClient client, IOptions<CseOptions> options, ILogger<RemoteCseForwarder> logger)
+    public RemoteCseForwarder(IGrainFactory grains, RemoteCseClient client, RemoteCseRoutes routes, IOptions<CseOptions> options, ILogger<RemoteCseForwarder> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _grains = grains;
         _client = client;
+        _routes = routes;
+        _findRoute = FindRouteAsync;
         _options = options.Value;
         _logger = logger;
     }
@@ -45,12 +50,6 @@ public sealed partial class RemoteCseForwarder
     {
         ArgumentNullException.ThrowIfNull(request);
         var cseId = address.BaseId;
-        if (request.GroupRequestIdentifier is not null)
-        {
-            // Not forwarded without it: the other CSE could not refuse a repeated group request (4104).
-            return ResourceResponse.Error(ResponseStatusCode.NotImplemented, "a request to another CSE cannot carry a group request identifier (gid) here");
-        }
-
         var key = (request.Originator, request.RequestIdentifier);
         if (!_inFlight.TryAdd(key, 0))
         {
@@ -61,7 +60,7 @@ public sealed partial class RemoteCseForwarder
 
         try
         {
-            var route = await FindRouteAsync(cseId);
+            var route = await _routes.GetAsync(cseId, _findRoute);
             if (route is null)
             {
                 return ResourceResponse.Error(ResponseStatusCode.NotFound, $"no CSE {cseId} is registered with {_options.CseId}");
@@ -91,6 +90,8 @@ public sealed partial class RemoteCseForwarder
                 return Expired(request);
             }
 
+            // Asked again next time: the CSE may have registered again with other points of access.
+            _routes.Forget(cseId);
             Log.Unreachable(_logger, cseId, route.PointsOfAccess.Count);
             return ResourceResponse.Error(ResponseStatusCode.TargetNotReachable,
                 $"CSE {cseId} answered on none of its points of access ({string.Join(", ", route.PointsOfAccess)})");
@@ -103,7 +104,7 @@ public sealed partial class RemoteCseForwarder
 
     /// <summary>
     /// The route to <paramref name="cseId"/>: its <c>&lt;remoteCSE&gt;</c> here, found by name under the CSEBase; for
-    /// an MN-CSE, failing that, its registrar's.
+    /// an MN-CSE, failing that, its registrar's. Asked of the grains on a miss of <see cref="RemoteCseRoutes"/>.
     /// </summary>
     private async ValueTask<RemoteCseRoute?> FindRouteAsync(string cseId)
     {

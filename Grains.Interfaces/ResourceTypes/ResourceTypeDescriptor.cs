@@ -64,8 +64,11 @@ public sealed class ResourceTypeDescriptor
     /// </summary>
     public IReadOnlyList<ResourceType> Parents { get; init; } = [];
 
-    /// <summary>Whether resources of this type can be announced (and so carry <c>at</c> and <c>aa</c>).</summary>
-    public bool Announceable { get; init; }
+    /// <summary>
+    /// Whether resources of this type can be announced (and so carry <c>at</c> and <c>aa</c>): those with an announced
+    /// variant here (<see cref="AnnouncedTypes"/>); on any other type <c>at</c> is an attribute it does not have (4000).
+    /// </summary>
+    public bool Announceable => AnnouncedTypes.AnnouncedOf(Type) is not null;
 
     /// <summary>Whether the type has the virtual children <c>la</c> and <c>ol</c> (latest and oldest instance).</summary>
     public bool HasLatestAndOldest { get; init; }

@@ -21,19 +21,19 @@ public static class ResourceTypeRegistry
         {
             Type = ResourceType.AE, ShortName = "ae", Ids = ResourceIdScheme.AeId,
             Grain = static (grains, ri) => grains.GetGrain<IAeGrain>(ri),
-            Parents = [ResourceType.CSEBase], Announceable = true,
+            Parents = [ResourceType.CSEBase],
         },
         new()
         {
             Type = ResourceType.Container, ShortName = "cnt", Ids = ResourceIdScheme.Prefixed, IdPrefix = "cnt",
             Grain = static (grains, ri) => grains.GetGrain<IContainerGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.FlexContainer], Announceable = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.FlexContainer],
             HasLatestAndOldest = true,
         },
         new()
         {
             Type = ResourceType.ContentInstance, ShortName = "cin", Ids = ResourceIdScheme.Held, IdPrefix = "cin",
-            Holder = ResourceType.Container, Parents = [ResourceType.Container], Announceable = true,
+            Holder = ResourceType.Container, Parents = [ResourceType.Container],
         },
         new()
         {
@@ -55,26 +55,26 @@ public static class ResourceTypeRegistry
         {
             Type = ResourceType.AccessControlPolicy, ShortName = "acp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "acp",
             Grain = static (grains, ri) => grains.GetGrain<IAccessControlPolicyGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
             Type = ResourceType.Group, ShortName = "grp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "grp",
             Grain = static (grains, ri) => grains.GetGrain<IGroupGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true, HasFanOutPoint = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE], HasFanOutPoint = true,
         },
         new()
         {
             Type = ResourceType.Node, ShortName = "nod", Ids = ResourceIdScheme.Prefixed, IdPrefix = "nod",
             Grain = static (grains, ri) => grains.GetGrain<INodeGrain>(ri),
-            Parents = [ResourceType.CSEBase], Announceable = true,
+            Parents = [ResourceType.CSEBase],
         },
         new()
         {
             // One type for every specialization (firmware, battery …): mgd picks the attributes and the root key.
             Type = ResourceType.MgmtObj, ShortName = "mgo", SpecializedRoot = true, Ids = ResourceIdScheme.Prefixed, IdPrefix = "mgo",
             Grain = static (grains, ri) => grains.GetGrain<IMgmtObjGrain>(ri),
-            Parents = [ResourceType.Node], Announceable = true,
+            Parents = [ResourceType.Node],
         },
         new()
         {
@@ -82,25 +82,25 @@ public static class ResourceTypeRegistry
             Type = ResourceType.FlexContainer, ShortName = "fcnt", SpecializedRoot = true, Ids = ResourceIdScheme.Prefixed, IdPrefix = "fcnt",
             Grain = static (grains, ri) => grains.GetGrain<IFlexContainerGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.FlexContainer, ResourceType.Node],
-            Announceable = true, HasLatestAndOldest = true,
+            HasLatestAndOldest = true,
         },
         new()
         {
             // Made by the CSE when a flexContainer with mni, mbs or mia changes; under its flexContainer's root key.
             Type = ResourceType.FlexContainerInstance, ShortName = "fci", SpecializedRoot = true, Ids = ResourceIdScheme.Held, IdPrefix = "fci",
-            Holder = ResourceType.FlexContainer, Parents = [ResourceType.FlexContainer], Announceable = true, CreatedByCse = true,
+            Holder = ResourceType.FlexContainer, Parents = [ResourceType.FlexContainer], CreatedByCse = true,
         },
         new()
         {
             // The prefix is not "ts": no prefix may start another, and "tsi" is the instances'.
             Type = ResourceType.TimeSeries, ShortName = "ts", Ids = ResourceIdScheme.Prefixed, IdPrefix = "tser",
             Grain = static (grains, ri) => grains.GetGrain<ITimeSeriesGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container], Announceable = true, HasLatestAndOldest = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container], HasLatestAndOldest = true,
         },
         new()
         {
             Type = ResourceType.TimeSeriesInstance, ShortName = "tsi", Ids = ResourceIdScheme.Held, IdPrefix = "tsi",
-            Holder = ResourceType.TimeSeries, Parents = [ResourceType.TimeSeries], Announceable = true,
+            Holder = ResourceType.TimeSeries, Parents = [ResourceType.TimeSeries],
         },
         new()
         {
@@ -137,20 +137,20 @@ public static class ResourceTypeRegistry
         {
             Type = ResourceType.Schedule, ShortName = "sch", Ids = ResourceIdScheme.Prefixed, IdPrefix = "sch",
             Grain = static (grains, ri) => grains.GetGrain<IScheduleGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node], Announceable = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node],
         },
         new()
         {
             Type = ResourceType.LocationPolicy, ShortName = "lcp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "lcp",
             Grain = static (grains, ri) => grains.GetGrain<ILocationPolicyGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
             // Under the CSEBase (TS-0001) and, as ACME allows, under an AE.
             Type = ResourceType.TimeSyncBeacon, ShortName = "tsb", Ids = ResourceIdScheme.Prefixed, IdPrefix = "tsb",
             Grain = static (grains, ri) => grains.GetGrain<ITimeSyncBeaconGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
@@ -163,14 +163,14 @@ public static class ResourceTypeRegistry
             // A registered CSE (TS-0001 9.6.4). Named after its CSE-ID (as ACME names it), so /<csi>/… finds it by name.
             Type = ResourceType.RemoteCSE, ShortName = "csr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "csr",
             Grain = static (grains, ri) => grains.GetGrain<IRemoteCseGrain>(ri),
-            Parents = [ResourceType.CSEBase], Announceable = true,
+            Parents = [ResourceType.CSEBase],
         },
         new()
         {
             // Under the CSEBase and an AE (TS-0001 9.6.40; as ACME). Prefix "dac".
             Type = ResourceType.DynamicAuthorizationConsultation, ShortName = "dac", Ids = ResourceIdScheme.Prefixed, IdPrefix = "dac",
             Grain = static (grains, ri) => grains.GetGrain<IDynamicAuthorizationConsultationGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
@@ -182,19 +182,18 @@ public static class ResourceTypeRegistry
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.MgmtObj,
                 ResourceType.FlexContainer, ResourceType.TimeSeries,
             ],
-            Announceable = true,
         },
         new()
         {
             Type = ResourceType.Action, ShortName = "actr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "actr",
             Grain = static (grains, ri) => grains.GetGrain<IActionGrain>(ri),
-            Parents = [ResourceType.CSEBase, ResourceType.AE], Announceable = true,
+            Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
             Type = ResourceType.Dependency, ShortName = "depr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "depr",
             Grain = static (grains, ri) => grains.GetGrain<IDependencyGrain>(ri),
-            Parents = [ResourceType.Action], Announceable = true,
+            Parents = [ResourceType.Action],
         },
         new()
         {

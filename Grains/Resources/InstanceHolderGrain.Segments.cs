@@ -1,3 +1,4 @@
+using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Resources.Container;
 
 namespace VirtualIoT.Grains.Resources;
@@ -47,6 +48,26 @@ internal abstract partial class InstanceHolderGrain
         Instances.Dirty.Clear();
         SchedulePurge();
         await LeaveGroupsOfRemovedInstances();
+        await DeannounceRemovedInstances();
+    }
+
+    /// <summary>
+    /// Announced instances whose removal is now stored are handed to their announcers as deleted, which delete their
+    /// copies on the other CSEs (as ACME de-announces a deleted resource). Costs nothing for instances never announced.
+    /// </summary>
+    private async Task DeannounceRemovedInstances()
+    {
+        if (Instances.LeftAnnounced.Count == 0)
+        {
+            return;
+        }
+
+        var left = Instances.LeftAnnounced.ToArray();
+        Instances.LeftAnnounced.Clear();
+        foreach (var record in left)
+        {
+            await AnnounceAsync(record.Attributes.ResourceId(), InstancePolicy.Type, null, record.Attributes);
+        }
     }
 
     /// <summary>
@@ -65,6 +86,17 @@ internal abstract partial class InstanceHolderGrain
         foreach (var sequence in left)
         {
             await LeaveGroups(ResourceIds.HeldId(InstancePolicy.Descriptor, ResourceId, sequence));
+        }
+    }
+
+    protected override async Task InstanceAnnouncedAs(string instanceId, string cseId, string remoteId)
+    {
+        if (ResourceIds.TrySplitHeldId(InstancePolicy.Descriptor, instanceId, out var holderId, out var sequence) && holderId == ResourceId
+            && Instances.Lookup(sequence) is { } record
+            && Announced.AnnouncementContent.WithCopy(record.Attributes, cseId, remoteId) is { } at)
+        {
+            Instances.Replace(record with { Attributes = new Dictionary<string, object?>(record.Attributes, StringComparer.Ordinal) { ["at"] = at } });
+            await WriteStateAsync();
         }
     }
 

@@ -45,6 +45,12 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// <summary>Grouped instances removed since the groups were last told (after the removal is stored).</summary>
     public List<long> LeftGroups { get; } = [];
 
+    /// <summary>
+    /// Announced instances (an <c>at</c> naming another CSE) removed since their announcers were last told (after the
+    /// removal is stored): by request, eviction (<c>mni</c>, <c>mbs</c>) or expiry (<c>mia</c>, <c>et</c>).
+    /// </summary>
+    public List<InstanceRecord> LeftAnnounced { get; } = [];
+
     /// <summary>Number of instances held (<c>cni</c>).</summary>
     public long Count { get; private set; }
 
@@ -106,6 +112,11 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         if (Grouped.Count > 0 && Grouped.Remove(sequence))
         {
             LeftGroups.Add(sequence);
+        }
+
+        if (Announced.AnnouncementContent.Announces(record.Attributes))
+        {
+            LeftAnnounced.Add(record);
         }
 
         Count--;
@@ -278,6 +289,7 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         Removed.Clear();
         Grouped.Clear();
         LeftGroups.Clear();
+        LeftAnnounced.Clear();
         Count = 0;
         Bytes = 0;
     }

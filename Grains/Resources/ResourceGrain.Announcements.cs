@@ -37,6 +37,26 @@ internal abstract partial class ResourceGrain
         }
     }
 
+    public async ValueTask AnnouncedAs(string resourceId, string cseId, string remoteId)
+    {
+        if (!Exists)
+        {
+            return;
+        }
+
+        if (resourceId != ResourceId)
+        {
+            await InstanceAnnouncedAs(resourceId, cseId, remoteId);
+        }
+        else if (AnnouncementContent.WithCopy(State.Attributes, cseId, remoteId) is { } at)
+        {
+            await ReplaceAttributesAsync(new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["at"] = at });
+        }
+    }
+
+    /// <summary>An instance this resource holds has an announced copy (see <see cref="AnnouncedAs"/>); only instance holders hold any.</summary>
+    protected virtual Task InstanceAnnouncedAs(string instanceId, string cseId, string remoteId) => Task.CompletedTask;
+
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "The new state of announced resource {ResourceId} could not be handed to its announcer")]
     private static partial void LogAnnouncementNotHandedOver(ILogger logger, Exception exception, string resourceId);
 }

@@ -12,22 +12,10 @@ request so that all three see the same machine:
 Every answer must be 2000. Prints p50/p90/p99/mean per kind and the extra cost of the hop (retarget - direct).
 """
 import http.client, json, os, statistics, sys, time, uuid
+from m2m import send, expect
 
 in_port, mn_port = int(sys.argv[1]), int(sys.argv[2])
 ROUNDS = int(os.environ.get("ROUNDS", "3")); REQUESTS = int(os.environ.get("REQUESTS", "2000"))
-
-def send(conn, method, path, origin, body=None, ty=None):
-    h = {"X-M2M-Origin": origin, "X-M2M-RI": uuid.uuid4().hex[:12], "X-M2M-RVI": "3", "Accept": "application/json"}
-    if body is not None:
-        h["Content-Type"] = f"application/json;ty={ty}" if ty else "application/json"
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
-    r = conn.getresponse(); data = r.read()
-    return r.getheader("X-M2M-RSC"), data
-
-def expect(result, rsc, what):
-    if result[0] != rsc:
-        print(f"RETARGET {what}: expected {rsc}, got {result[0]}: {result[1][:300]}"); sys.exit(1)
-    return json.loads(result[1]) if result[1] else None
 
 ae = "Cbench" + uuid.uuid4().hex[:8]
 mn = http.client.HTTPConnection("127.0.0.1", mn_port, timeout=30)

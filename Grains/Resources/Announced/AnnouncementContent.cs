@@ -25,21 +25,49 @@ internal static class AnnouncementContent
 
         foreach (var entry in at.OfType<string>())
         {
-            var relative = entry.StartsWith("//", StringComparison.Ordinal) ? entry.IndexOf('/', 2) is var slash and > 2 ? entry[slash..] : "" : entry;
-            if (relative.Length < 2 || relative[0] != '/')
-            {
-                continue;
-            }
-
-            var end = relative.IndexOf('/', 1);
-            var cseId = end < 0 ? relative : relative[..end];
-            if (cseId.Length > 1 && cseId != ownCseId && !targets.Contains(cseId))
+            if (CseIdOf(entry) is { } cseId && cseId != ownCseId && !targets.Contains(cseId))
             {
                 targets.Add(cseId);
             }
         }
 
         return targets;
+    }
+
+    /// <summary>The SP-relative CSE-ID an <c>at</c> entry names, or null when it names none.</summary>
+    private static string? CseIdOf(string entry)
+    {
+        var relative = entry.StartsWith("//", StringComparison.Ordinal) ? entry.IndexOf('/', 2) is var slash and > 2 ? entry[slash..] : "" : entry;
+        if (relative.Length < 2 || relative[0] != '/')
+        {
+            return null;
+        }
+
+        var end = relative.IndexOf('/', 1);
+        var cseId = end < 0 ? relative : relative[..end];
+        return cseId.Length > 1 ? cseId : null;
+    }
+
+    /// <summary>
+    /// The <c>at</c> of <paramref name="attributes"/> with its entry for <paramref name="cseId"/> naming the copy there
+    /// (<c>/id-in/cntA12</c>, as ACME lists an announced copy), or null when it names it already or does not name that CSE.
+    /// </summary>
+    public static List<object?>? WithCopy(Dictionary<string, object?> attributes, string cseId, string remoteId)
+    {
+        if (attributes.GetValueOrDefault("at") is not List<object?> at)
+        {
+            return null;
+        }
+
+        var copy = string.Concat(cseId, "/", remoteId);
+        var index = at.FindIndex(entry => entry is string text && CseIdOf(text) == cseId);
+        if (index < 0 || at[index] as string == copy)
+        {
+            return null;
+        }
+
+        var listed = new List<object?>(at) { [index] = copy };
+        return listed;
     }
 
     /// <summary>

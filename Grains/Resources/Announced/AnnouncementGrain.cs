@@ -202,7 +202,28 @@ internal sealed partial class AnnouncementGrain(
         store.State.Copies[cseId] = new SentCopy(remoteId, wanted);
         await store.WriteStateAsync();
         Log.Announced(logger, ResourceId, cseId, remoteId);
+        await ListCopy(desired, cseId, remoteId);
         return true;
+    }
+
+    /// <summary>The original's <c>at</c> names the copy made on <paramref name="cseId"/> (best effort: the copy stands anyway).</summary>
+    private async Task ListCopy(AnnouncementSnapshot desired, string cseId, string remoteId)
+    {
+        var descriptor = ResourceTypeRegistry.Get(desired.Type);
+        var (type, id) = descriptor.Holder is { } holder ? (holder, desired.ParentId) : (desired.Type, ResourceId);
+        if (ResourceTypeRegistry.Get(type).Grain is not { } grain)
+        {
+            return;
+        }
+
+        try
+        {
+            await grain(GrainFactory, id).AsReference<IClusterResourceGrain>().AnnouncedAs(ResourceId, cseId, remoteId);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            Log.CopyNotListed(logger, exception, ResourceId, cseId);
+        }
     }
 
     private async Task<bool> UpdateCopy(string cseId, SentCopy copy, Dictionary<string, object?> wanted, string rootKey)
@@ -291,7 +312,10 @@ internal sealed partial class AnnouncementGrain(
         [LoggerMessage(EventId = 3724, Level = LogLevel.Warning, Message = "{ResourceId} is an instance whose container is not announced to {CseId}: not announced")]
         public static partial void NoParent(ILogger logger, string resourceId, string cseId);
 
-        [LoggerMessage(EventId = 3725, Level = LogLevel.Warning, Message = "An announcement pass of {ResourceId} failed; trying again")]
+        [LoggerMessage(EventId = 3726, Level = LogLevel.Warning, Message = "The at of {ResourceId} could not be made to name its copy on {CseId}")]
+        public static partial void CopyNotListed(ILogger logger, Exception exception, string resourceId, string cseId);
+
+                [LoggerMessage(EventId = 3725, Level = LogLevel.Warning, Message = "An announcement pass of {ResourceId} failed; trying again")]
         public static partial void PassFailed(ILogger logger, Exception exception, string resourceId);
     }
 }

@@ -149,6 +149,16 @@ public sealed class ResourceTypeRegistryTests
         Assert.Equal(ResponseStatusCode.BadRequest, error.Code);
         Assert.Contains("at", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Exactly_the_types_with_an_announced_variant_are_announceable()
+    {
+        var announceable = ResourceTypeRegistry.All.Where(d => d.Announceable).Select(d => d.Type).Order().ToList();
+
+        Assert.Equal(AnnouncedTypes.All.Select(t => AnnouncedTypes.OriginalOf(t)!.Value).Order().ToList(), announceable);
+        Assert.DoesNotContain(ResourceType.Schedule, announceable);
+        Assert.DoesNotContain(ResourceType.RemoteCSE, announceable);
+    }
 }
 
 public sealed class ResourceTypeRegistryValidationTests

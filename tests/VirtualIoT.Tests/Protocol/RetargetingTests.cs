@@ -137,4 +137,48 @@ public class RetargetingTests(CseFixture fixture)
 
         Answered(response, 4004);
     }
+
+    [Fact]
+    public async Task A_re_registration_with_another_point_of_access_takes_effect_on_the_next_request()
+    {
+        await using var before = new NotificationReceiver { AnswerWith = 2000 };
+        await using var after = new NotificationReceiver { AnswerWith = 2000 };
+        var csi = await RegisterRemote(PointOfAccess(before));
+        Answered(await Client.Retrieve($"/~{csi}/cse-mn", OneM2MClient.Admin), 2000);
+
+        Answered(await Client.Update("/cse-in" + csi, csi, $$$"""{"m2m:csr":{"poa":["{{{PointOfAccess(after)}}}"]}}"""), 2004);
+        var response = await Client.Retrieve($"/~{csi}/cse-mn", OneM2MClient.Admin);
+
+        Answered(response, 2000);
+        Assert.Single(before.Received);
+        Assert.Single(after.Received);
+    }
+
+    [Fact]
+    public async Task A_deregistered_CSE_is_4004_on_the_next_request()
+    {
+        await using var remote = new NotificationReceiver { AnswerWith = 2000 };
+        var csi = await RegisterRemote(PointOfAccess(remote));
+        Answered(await Client.Retrieve($"/~{csi}/cse-mn", OneM2MClient.Admin), 2000);
+
+        Answered(await Client.Delete("/cse-in" + csi, csi), 2002);
+        var response = await Client.Retrieve($"/~{csi}/cse-mn", OneM2MClient.Admin);
+
+        Answered(response, 4004);
+        Assert.Single(remote.Received);
+    }
+
+    [Fact]
+    public async Task The_group_request_identifier_travels_with_the_request()
+    {
+        await using var remote = new NotificationReceiver { AnswerWith = 2000 };
+        var csi = await RegisterRemote(PointOfAccess(remote));
+        var gid = "gid-" + Guid.NewGuid().ToString("N")[..8];
+
+        var response = await Client.Send(HttpMethod.Get, $"/~{csi}/cse-mn/app", OneM2MClient.Admin,
+            headers: new Dictionary<string, string> { ["X-M2M-GID"] = gid });
+
+        Answered(response, 2000);
+        Assert.Equal(gid, Assert.Single(remote.Received).Headers["X-M2M-GID"]);
+    }
 }

@@ -139,4 +139,90 @@ public sealed class AnnouncementPairTests(CsePairFixture pair) : IClassFixture<C
 
         Answered(response, 4000);
     }
+
+    [Fact]
+    public async Task Instances_evicted_by_mni_or_deleted_lose_their_copies()
+    {
+        await WaitForRegistration();
+        var aeId = await AnnouncedAe();
+        var cnt = await Mn.Create($"/cse-mn/{aeId}", aeId, 3, """{"m2m:cnt":{"rn":"temp","mni":2,"at":["/id-in"]}}""");
+        Answered(cnt, 2001);
+        var aea = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId);
+        var cnta = await WaitForCopy(aea.Path, 10003, "/id-mn/" + Text(cnt.Resource("m2m:cnt"), "ri"));
+        var copies = new List<string>();
+        var names = new List<string>();
+        foreach (var value in (string[])["1", "2"])
+        {
+            var cin = await Mn.Create($"/cse-mn/{aeId}/temp", aeId, 4, $$$"""{"m2m:cin":{"con":"{{{value}}}","at":["/id-in"]}}""");
+            Answered(cin, 2001);
+            names.Add(Text(cin.Resource("m2m:cin"), "rn"));
+            copies.Add((await WaitForCopy(cnta.Path, 10004, "/id-mn/" + Text(cin.Resource("m2m:cin"), "ri"))).Path);
+        }
+
+        // A third instance evicts the first (mni 2); the second is deleted by request.
+        Answered(await Mn.Create($"/cse-mn/{aeId}/temp", aeId, 4, """{"m2m:cin":{"con":"3","at":["/id-in"]}}"""), 2001);
+        Answered(await Mn.Delete($"/cse-mn/{aeId}/temp/{names[1]}", aeId), 2002);
+
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(copies[0], OneM2MClient.Admin)).Rsc == 4004, "the evicted instance's copy to go");
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(copies[1], OneM2MClient.Admin)).Rsc == 4004, "the deleted instance's copy to go");
+    }
+
+    [Fact]
+    public async Task A_resource_of_the_IN_is_announced_to_the_MN_under_the_registrar_remoteCSE_there()
+    {
+        await WaitForRegistration();
+        var aeId = OneM2MClient.NewName("Cannc");
+        Answered(await In.Create("/cse-in", aeId, 2,
+            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nannc","apn":"cloud","rr":false,"srv":["3"],"at":["/id-mn"],"aa":["apn"]}}"""), 2001);
+
+        string? path = null;
+        await M2MTime.WaitUntil(async () =>
+        {
+            var found = await Mn.Discover("/cse-mn/id-in", OneM2MClient.Admin, "ty=10002");
+            foreach (var uri in found.Rsc == 2000 ? UriList(found) : [])
+            {
+                var copy = await Mn.Retrieve("/" + uri.TrimStart('/'), OneM2MClient.Admin);
+                if (copy.Rsc == 2000 && copy.Resource("m2m:aeA")["lnk"]?.GetValue<string>() == "/id-in/" + aeId)
+                {
+                    path = "/" + uri.TrimStart('/');
+                    return Text(copy.Resource("m2m:aeA"), "apn") == "cloud";
+                }
+            }
+
+            return false;
+        }, $"the IN's AE {aeId} announced to the MN under /cse-mn/id-in");
+
+        Answered(await In.Delete($"/cse-in/{aeId}", aeId), 2002);
+        await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path!, OneM2MClient.Admin)).Rsc == 4004, "the IN AE's copy at the MN to go");
+    }
+
+    [Fact]
+    public async Task Once_the_copies_are_made_the_originals_at_names_them()
+    {
+        await WaitForRegistration();
+        var aeId = await AnnouncedAe();
+        var cnt = await Mn.Create($"/cse-mn/{aeId}", aeId, 3, """{"m2m:cnt":{"rn":"temp","at":["/id-in"]}}""");
+        Answered(cnt, 2001);
+        var cin = await Mn.Create($"/cse-mn/{aeId}/temp", aeId, 4, """{"m2m:cin":{"con":"1","at":["/id-in"]}}""");
+        Answered(cin, 2001);
+        var aea = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId);
+        var cnta = await WaitForCopy(aea.Path, 10003, "/id-mn/" + Text(cnt.Resource("m2m:cnt"), "ri"));
+        var cina = await WaitForCopy(cnta.Path, 10004, "/id-mn/" + Text(cin.Resource("m2m:cin"), "ri"));
+
+        foreach (var (path, root, copy) in new[]
+        {
+            ($"/cse-mn/{aeId}", "m2m:ae", aea), ($"/cse-mn/{aeId}/temp", "m2m:cnt", cnta),
+            ($"/cse-mn/{aeId}/temp/{Text(cin.Resource("m2m:cin"), "rn")}", "m2m:cin", cina),
+        })
+        {
+            var named = "/id-in/" + Text(copy.Resource, "ri");
+            await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path, aeId)).Json?[root]?["at"]?[0]?.GetValue<string>() == named,
+                $"the at of {path} to name its copy {named}");
+        }
+
+        // An update keeps the one copy the at names.
+        Answered(await Mn.Update($"/cse-mn/{aeId}", aeId, """{"m2m:ae":{"apn":"meter-3"}}"""), 2004);
+        var updated = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId, copy => copy["apn"]?.GetValue<string>() == "meter-3");
+        Assert.Equal(Text(aea.Resource, "ri"), Text(updated.Resource, "ri"));
+    }
 }
