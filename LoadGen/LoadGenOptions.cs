@@ -16,9 +16,9 @@ public enum DeviceProtocol
     Coap,
 
     /// <summary>
-    /// oneM2M WebSocket binding (TS-0020), one WebSocket per connection. The benchmark command <c>load</c> speaks it;
-    /// the device simulation does not, because the CSE binds each originator to the first connection that uses it and
-    /// the simulation's connections serve every device (and the administrator) in turn.
+    /// oneM2M WebSocket binding (TS-0020). The benchmark command <c>load</c>: one WebSocket per connection. The device
+    /// simulation: a fixed set of WebSockets (<see cref="LoadGenOptions.MaxConnections"/> per endpoint), each device always
+    /// on the same one, since the CSE binds an originator to one WebSocket; reads and verification go over HTTP.
     /// </summary>
     WebSocket,
 }
@@ -122,7 +122,10 @@ public sealed record LoadGenOptions
     /// <summary>UDP port of the CSE's CoAP binding (on each base URL's host), for <see cref="DeviceProtocol.Coap"/>.</summary>
     public int CoapPort { get; init; } = 5683;
 
-    /// <summary>Serialization of the CoAP devices' bodies (CBOR by default: constrained devices' format); HTTP and MQTT send JSON.</summary>
+    /// <summary>
+    /// Serialization of the CoAP devices' bodies and the WebSocket devices' primitives (CBOR by default: constrained
+    /// devices' format); HTTP and MQTT send JSON.
+    /// </summary>
     public BodySerialization Serialization { get; init; } = BodySerialization.Cbor;
 
     /// <summary>MQTT broker host (default: the base URL's host).</summary>

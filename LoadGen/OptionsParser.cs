@@ -26,10 +26,10 @@ public static class OptionsParser
           --devices N              simulated devices, AE + container each (1000000)
           --interval DURATION      time between a device's contentInstances (60s)
           --rate-per-device R      contentInstances per device per second (instead of --interval)
-          --protocol http|mqtt|coap  binding of the device operations (http); with mqtt, reads and
-                                   verification go over HTTP
+          --protocol http|mqtt|coap|ws  binding of the device operations (http); with mqtt and ws,
+                                   reads, verification and teardown go over HTTP
           --coap-port N            UDP port of the CSE's CoAP binding, on the base URL's host (5683)
-          --serialization json|cbor  bodies of CoAP requests (cbor); HTTP and MQTT send JSON
+          --serialization json|cbor  CoAP bodies and WebSocket primitives (cbor); HTTP and MQTT send JSON
           --readers RATIO          reads per contentInstance written: la retrieve or discovery (0)
           --discovery-share F      share of the reads that are discoveries (0.1)
           --subscribers RATIO      share of the containers with a subscription to LoadGen's receiver (0)
@@ -141,9 +141,9 @@ public static class OptionsParser
             return null;
         }
 
-        if (options.EndpointsFile is not null && options.Protocol == DeviceProtocol.Mqtt)
+        if (options.EndpointsFile is not null && options.Protocol is DeviceProtocol.Mqtt or DeviceProtocol.WebSocket)
         {
-            error = "--endpoints-file is for HTTP devices (an MQTT device keeps its broker connection)";
+            error = "--endpoints-file is for HTTP and CoAP devices (an MQTT or WebSocket device keeps its connection)";
             return null;
         }
 
@@ -201,8 +201,8 @@ public static class OptionsParser
         "http" => DeviceProtocol.Http,
         "mqtt" => DeviceProtocol.Mqtt,
         "coap" => DeviceProtocol.Coap,
-        "ws" => throw new FormatException($"{name}: ws is for the benchmark command load (`load --binding ws`): the CSE binds an originator to one WebSocket, and the simulation's connections serve every device in turn"),
-        _ => throw new FormatException($"{name}: '{text}' is not http, mqtt or coap"),
+        "ws" => DeviceProtocol.WebSocket,
+        _ => throw new FormatException($"{name}: '{text}' is not http, mqtt, coap or ws"),
     };
 
     private static BodySerialization Serialization(string name, string text) => text.ToLowerInvariant() switch

@@ -111,7 +111,7 @@ public sealed partial class Run
             }
         }
 
-        var ae = await SendAsync(lane, Operation.AeCreate, job.Intended, d, _mqtt is not null, new RequestSpec(
+        var ae = await SendAsync(lane, Operation.AeCreate, job.Intended, d, OwnConnections, new RequestSpec(
             OneM2MOperation.Create, _options.CseBaseName, aeId, NextRequestId(), 2,
             $"{{\"m2m:ae\":{{\"rn\":\"{aeId}\",\"api\":\"N{_options.Prefix}\",\"rr\":false,\"srv\":[\"3\"]}}}}"));
         if (ae?.Rsc != 2001)
@@ -121,7 +121,7 @@ public sealed partial class Run
 
         Devices.Set(d, DeviceFlags.Registered);
         var aePath = $"{_options.CseBaseName}/{aeId}";
-        var container = await SendAsync(lane, Operation.ContainerCreate, 0, d, _mqtt is not null, new RequestSpec(
+        var container = await SendAsync(lane, Operation.ContainerCreate, 0, d, OwnConnections, new RequestSpec(
             OneM2MOperation.Create, aePath, aeId, NextRequestId(), 3, $"{{\"m2m:cnt\":{{\"rn\":\"{_options.ContainerName}\"}}}}"));
         if (container?.Rsc != 2001)
         {
@@ -154,7 +154,7 @@ public sealed partial class Run
         var aeId = _options.AeId(d);
         var spec = new RequestSpec(OneM2MOperation.Create, $"{_options.CseBaseName}/{aeId}/{_options.ContainerName}", aeId, NextRequestId(), 4,
             $"{{\"m2m:cin\":{{\"cnf\":\"text/plain:0\",\"con\":\"{ContentValue.Format(job.Sequence, job.Intended)}\"}}}}");
-        var reply = await SendAsync(lane, Operation.ContentInstanceCreate, job.Intended, d, _mqtt is not null, spec);
+        var reply = await SendAsync(lane, Operation.ContentInstanceCreate, job.Intended, d, OwnConnections, spec);
         if (reply is null)
         {
             Devices.RecordUnknown(d);
@@ -256,8 +256,14 @@ public sealed partial class Run
         }
     }
 
-    /// <summary>Sends one request and records it; null when no answer came (failure or timeout).</summary>
-    private async ValueTask<Reply?> SendAsync(Lane lane, Operation operation, long intended, int device, bool viaMqtt, RequestSpec spec)
+    // MQTT and WebSocket devices send their own requests over the device's connection, not a lane's.
+    private bool OwnConnections => _mqtt is not null || _webSockets is not null;
+
+    /// <summary>
+    /// Sends one request and records it; null when no answer came (failure or timeout). <paramref name="viaDevice"/>: over
+    /// the device's own connection (MQTT, WebSocket), else over the lane's.
+    /// </summary>
+    private async ValueTask<Reply?> SendAsync(Lane lane, Operation operation, long intended, int device, bool viaDevice, RequestSpec spec)
     {
         var stats = _stats[(int)operation];
         var sent = Stopwatch.GetTimestamp();
@@ -268,8 +274,10 @@ public sealed partial class Run
 
         try
         {
-            var reply = viaMqtt
-                ? await _mqtt!.SendAsync(device, spec, lane.Arm(_options.RequestTimeout))
+            var reply = viaDevice
+                ? _mqtt is not null
+                    ? await _mqtt.SendAsync(device, spec, lane.Arm(_options.RequestTimeout))
+                    : await _webSockets!.SendAsync(device, spec, lane.Arm(_options.RequestTimeout))
                 : _endpoints is not null
                     ? await lane.ExchangeAsync(_endpoints, device, spec, _options.RequestTimeout)
                     : await lane.ExchangeAsync(spec, _options.RequestTimeout);

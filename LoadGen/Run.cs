@@ -32,6 +32,7 @@ public sealed partial class Run : IAsyncDisposable
     private readonly EndpointSet? _endpoints;
     private string? _lastEndpointChange;
     private MqttDevices? _mqtt;
+    private readonly WebSocketDevices? _webSockets;
     private NotificationReceiver? _receiver;
     private long _requestCounter;
     private long _phaseDone;
@@ -76,6 +77,10 @@ public sealed partial class Run : IAsyncDisposable
         }
 
         _probe = new ServerProbe(options, _probeHttp);
+        if (options.Protocol == DeviceProtocol.WebSocket)
+        {
+            _webSockets = new WebSocketDevices(endPoints, options.MaxConnections, new BindingOptions(Serialization: options.Serialization));
+        }
     }
 
     /// <summary>With an endpoints file: how many endpoints the devices are spread over now, and the last change; else null.</summary>
@@ -163,9 +168,12 @@ public sealed partial class Run : IAsyncDisposable
         return run.BuildResult(arguments, started, loadBefore, problems);
     }
 
-    /// <summary>A lane's channel to <paramref name="endpoint"/>: the devices' binding (MQTT devices' lanes carry their reads and verification over HTTP).</summary>
+    /// <summary>
+    /// A lane's channel to <paramref name="endpoint"/>: the devices' binding; MQTT and WebSocket devices have connections
+    /// of their own, and their lanes carry the reads, verification and teardown over HTTP.
+    /// </summary>
     private IRequestChannel OpenChannel(Endpoint endpoint) =>
-        RequestChannels.Open(_options.Protocol == DeviceProtocol.Mqtt ? DeviceProtocol.Http : _options.Protocol, endpoint,
+        RequestChannels.Open(_options.Protocol is DeviceProtocol.Mqtt or DeviceProtocol.WebSocket ? DeviceProtocol.Http : _options.Protocol, endpoint,
             new BindingOptions(_options.CoapPort, Serialization: _options.Serialization));
 
     private void EndpointsChanged(IReadOnlyList<Endpoint> before, IReadOnlyList<Endpoint> after)
@@ -503,6 +511,8 @@ public sealed partial class Run : IAsyncDisposable
         {
             lane.Dispose();
         }
+
+        _webSockets?.Dispose();
 
         if (_mqtt is not null)
         {

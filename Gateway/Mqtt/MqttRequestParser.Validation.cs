@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Json;
@@ -9,9 +8,10 @@ namespace VirtualIoT.Gateway.Mqtt;
 // The primitive's members, read, checked in the order the class summary gives and turned into a ResourceRequest.
 public static partial class MqttRequestParser
 {
-    private static OneM2MError? Validate(MqttTopic? topic, CseIdentity cse, string? op, string? to, string? from, string requestIdentifier, string? type,
+    private static OneM2MError? Validate<TReader>(MqttTopic? topic, CseIdentity cse, string? op, string? to, string? from, string requestIdentifier, string? type,
         string? releaseVersion, OneM2MError? fieldError, List<KeyValuePair<string, StringValues>>? parameters,
-        bool hasContent, ref Utf8JsonReader content, out ResourceRequest request, out ParsedAddress address)
+        bool hasContent, ref TReader content, out ResourceRequest request, out ParsedAddress address)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
         request = null!;
         address = default;
@@ -108,7 +108,7 @@ public static partial class MqttRequestParser
                 return OneM2MError.BadRequest("pc (content) is missing");
             }
 
-            var parsedContent = ContentParser.ParseEmbedded(ref content);
+            var parsedContent = content.ReadContent();
             if (!parsedContent.IsSuccess)
             {
                 return parsedContent.Error;

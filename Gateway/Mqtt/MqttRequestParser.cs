@@ -10,25 +10,18 @@ namespace VirtualIoT.Gateway.Mqtt;
 
 
 /// <summary>
-/// Reads a JSON request primitive (TS-0010 6.4, TS-0004 8.3) from an MQTT payload with <see cref="Utf8JsonReader"/>,
-/// in place. The parameters are checked by the rules the HTTP binding applies to the same parameters
-/// (<see cref="PrimitiveRules"/>; <c>rcn</c>, <c>drt</c>, <c>rt</c>, <c>atrl</c> and the filter criteria <c>fc</c>,
-/// flattened to name and values, by <see cref="RequestParameterParser"/>; <c>pc</c> by <see cref="ContentParser"/>),
-/// so the bindings accept and refuse alike.
-/// Order of checks, the first failure answering: JSON (4000), <c>rqi</c> (4000, dropped), value types (4000),
+/// Reads a request primitive (TS-0010 6.4, TS-0004 8.3) from an MQTT payload or a WebSocket message, in place: a JSON
+/// one with <see cref="Utf8JsonReader"/>, a CBOR one with <see cref="System.Formats.Cbor.CborReader"/>, both through
+/// one member mapping (<see cref="Read"/>). The parameters are checked by the rules the HTTP binding applies to the same
+/// parameters (<see cref="PrimitiveRules"/>; <c>rcn</c>, <c>drt</c>, <c>rt</c>, <c>atrl</c> and the filter criteria
+/// <c>fc</c>, flattened to name and values, by <see cref="RequestParameterParser"/>; <c>pc</c> by
+/// <see cref="ContentParser"/> or <see cref="CborContent"/>), so the bindings and serializations accept and refuse alike.
+/// Order of checks, the first failure answering: JSON or CBOR (4000), <c>rqi</c> (4000, dropped), value types (4000),
 /// <c>rvi</c> (4001), <c>op</c> and <c>ty</c> (4000), <c>to</c> (4000, 4004), parameters (4000, 5001), <c>pc</c>
 /// (4000), <c>fr</c> (4000, also when it differs from the topic's originator).
 /// </summary>
 public static partial class MqttRequestParser
 {
-    // The primitive is one level above pc, whose depth ContentParser bounds.
-    private static readonly JsonReaderOptions s_options = new()
-    {
-        MaxDepth = ContentParser.MaxDepth + 1,
-        CommentHandling = JsonCommentHandling.Disallow,
-        AllowTrailingCommas = false,
-    };
-
     // Top-level members checked for duplicates (an unknown member is skipped, never compared). IndexOf gives -1
     // for other names, and 1 << -1 is negative.
     private static readonly string[] s_primitiveNames =
@@ -36,39 +29,52 @@ public static partial class MqttRequestParser
          "rqet", "rset", "oet", "vsi", "gid", "ot"];
 
     /// <summary>
-    /// Parses <paramref name="payload"/> received on <paramref name="topic"/> (a <see cref="MqttTopicKind.Request"/> or
-    /// <see cref="MqttTopicKind.Registration"/> topic).
+    /// Parses a JSON <paramref name="payload"/> received on <paramref name="topic"/> (a <see cref="MqttTopicKind.Request"/>
+    /// or <see cref="MqttTopicKind.Registration"/> topic).
     /// </summary>
-    public static MqttRequest Parse(in ReadOnlySequence<byte> payload, MqttTopic topic, CseIdentity cse) => ParseJson(payload, topic, cse);
+    public static MqttRequest Parse(in ReadOnlySequence<byte> payload, MqttTopic topic, CseIdentity cse) =>
+        Parse(payload, topic, cse, ContentSerialization.Json);
 
     /// <summary>
-    /// Parses a request primitive in <paramref name="serialization"/>: a CBOR or XML primitive is read into the neutral
-    /// tree and handed on as JSON (<see cref="Representation.PrimitiveAsJson"/>), so every serialization meets the same
-    /// checks. <paramref name="topic"/> is null for a binding without topics (WebSocket): no originator is named
-    /// besides <c>fr</c>, and there is no registration topic. An unreadable CBOR or XML primitive has no <c>rqi</c>
-    /// and so cannot be answered.
+    /// Parses a request primitive in <paramref name="serialization"/>. JSON and CBOR are read in place; an XML primitive
+    /// is read into the neutral tree and handed on as JSON (<see cref="Representation.PrimitiveAsJson"/>).
+    /// <paramref name="topic"/> is null for a binding without topics (WebSocket): no originator is named besides
+    /// <c>fr</c>, and there is no registration topic. An unreadable XML primitive has no <c>rqi</c> and so cannot be
+    /// answered.
     /// </summary>
     public static MqttRequest Parse(in ReadOnlySequence<byte> payload, MqttTopic? topic, CseIdentity cse, ContentSerialization serialization)
     {
-        if (serialization == ContentSerialization.Json)
+        ArgumentNullException.ThrowIfNull(cse);
+        switch (serialization)
         {
-            return ParseJson(payload, topic, cse);
-        }
+            case ContentSerialization.Json:
+                var json = new JsonPrimitiveReader(payload);
+                return Read(ref json, topic, cse);
+            case ContentSerialization.Cbor:
+                var cbor = new CborPrimitiveReader(payload);
+                return Read(ref cbor, topic, cse);
+            default:
+                var transcoded = Representation.PrimitiveAsJson(serialization, payload);
+                if (!transcoded.IsSuccess)
+                {
+                    return Fail(transcoded.Error, null, null, null);
+                }
 
-        var json = Representation.PrimitiveAsJson(serialization, payload);
-        return json.IsSuccess ? ParseJson(new ReadOnlySequence<byte>(json.Value!), topic, cse) : Fail(json.Error, null, null, null);
+                var xml = new JsonPrimitiveReader(new ReadOnlySequence<byte>(transcoded.Value!));
+                return Read(ref xml, topic, cse);
+        }
     }
 
-    private static MqttRequest ParseJson(in ReadOnlySequence<byte> payload, MqttTopic? topic, CseIdentity cse)
+    // The one mapping of a primitive's members, whatever the serialization.
+    private static MqttRequest Read<TReader>(ref TReader reader, MqttTopic? topic, CseIdentity cse)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
-        ArgumentNullException.ThrowIfNull(cse);
-        var reader = new Utf8JsonReader(payload, s_options);
         string? op = null, to = null, from = null, requestIdentifier = null, releaseVersion = null, type = null;
         string? requestExpiration = null, resultExpiration = null, executionTime = null, responseType = null, vendorInformation = null;
         string? originatingTimestamp = null;
         string? groupRequestIdentifier = null;
         List<string>? responseTargets = null;
-        var content = default(Utf8JsonReader);
+        TReader content = default!;
         var hasContent = false;
         var noResponse = false;
         OneM2MError? fieldError = null;
@@ -77,15 +83,14 @@ public static partial class MqttRequestParser
 
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (!reader.Start() || reader.Peek() != PrimitiveValueKind.Object)
             {
-                return Fail(OneM2MError.BadRequest("the payload must be a JSON object (a request primitive)"), null, null, null);
+                return Fail(OneM2MError.BadRequest(TReader.NotAnObject), null, null, null);
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            reader.EnterObject();
+            while (reader.NextMember(out var name))
             {
-                var name = reader.GetString()!;
-                reader.Read();
                 var bit = 1 << Array.IndexOf(s_primitiveNames, name);
                 if (bit > 0 && (seen & bit) != 0)
                 {
@@ -117,9 +122,9 @@ public static partial class MqttRequestParser
                         type = PrimitiveMemberReader.Scalar(ref reader, name, ref fieldError);
                         break;
                     case "pc":
-                        // Kept as a copy of the reader and parsed once op and ty are known, wherever they stand.
-                        content = reader;
-                        hasContent = reader.TokenType != JsonTokenType.Null;
+                        // Marked and parsed once op and ty are known, wherever they stand.
+                        hasContent = reader.Peek() != PrimitiveValueKind.Null;
+                        content = reader.Mark();
                         reader.Skip();
                         break;
                     case "fc":
@@ -155,7 +160,7 @@ public static partial class MqttRequestParser
                         }
                         else
                         {
-                            // ot, ec, tkns…: carried but not acted on, as over HTTP.
+                            // ec, tkns…: carried but not acted on, as over HTTP.
                             reader.Skip();
                         }
 
@@ -163,19 +168,14 @@ public static partial class MqttRequestParser
                 }
             }
 
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            if (!reader.AtEnd())
             {
                 return Fail(OneM2MError.BadRequest("unexpected data after the request primitive"), requestIdentifier, releaseVersion, from);
             }
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (TReader.IsMalformed(exception, out var message))
         {
-            return Fail(OneM2MError.BadRequest("malformed JSON: " + exception.Message), requestIdentifier, releaseVersion, from);
-        }
-        catch (InvalidOperationException exception)
-        {
-            // GetString on text that is not valid UTF-8.
-            return Fail(OneM2MError.BadRequest("malformed JSON: " + exception.Message), requestIdentifier, releaseVersion, from);
+            return Fail(OneM2MError.BadRequest(message), requestIdentifier, releaseVersion, from);
         }
 
         if (string.IsNullOrEmpty(requestIdentifier))
@@ -203,27 +203,25 @@ public static partial class MqttRequestParser
     {
         var error = OneM2MError.BadRequest($"request primitive exceeds {limit} bytes");
         string? requestIdentifier = null, releaseVersion = null, from = null;
-        var reader = new Utf8JsonReader(payload, s_options);
+        var reader = new JsonPrimitiveReader(payload);
         try
         {
-            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            if (reader.Start() && reader.Peek() == PrimitiveValueKind.Object)
             {
                 OneM2MError? ignored = null;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName
-                    && (requestIdentifier is null || releaseVersion is null || from is null))
+                reader.EnterObject();
+                while ((requestIdentifier is null || releaseVersion is null || from is null) && reader.NextMember(out var name))
                 {
-                    var name = reader.ValueTextEquals("rqi"u8) ? 1 : reader.ValueTextEquals("rvi"u8) ? 2 : reader.ValueTextEquals("fr"u8) ? 3 : 0;
-                    reader.Read();
                     switch (name)
                     {
-                        case 1:
-                            requestIdentifier = PrimitiveMemberReader.Scalar(ref reader, "rqi", ref ignored);
+                        case "rqi":
+                            requestIdentifier = PrimitiveMemberReader.Scalar(ref reader, name, ref ignored);
                             break;
-                        case 2:
-                            releaseVersion = PrimitiveMemberReader.Scalar(ref reader, "rvi", ref ignored);
+                        case "rvi":
+                            releaseVersion = PrimitiveMemberReader.Scalar(ref reader, name, ref ignored);
                             break;
-                        case 3:
-                            from = PrimitiveMemberReader.Text(ref reader, "fr", ref ignored);
+                        case "fr":
+                            from = PrimitiveMemberReader.Text(ref reader, name, ref ignored);
                             break;
                         default:
                             reader.Skip();
@@ -232,12 +230,9 @@ public static partial class MqttRequestParser
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception exception) when (JsonPrimitiveReader.IsMalformed(exception, out _))
         {
             // What was found before the malformed part is used.
-        }
-        catch (InvalidOperationException)
-        {
         }
 
         return Fail(error, string.IsNullOrEmpty(requestIdentifier) ? null : requestIdentifier, releaseVersion, from);

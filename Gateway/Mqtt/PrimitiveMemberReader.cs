@@ -1,32 +1,31 @@
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 using VirtualIoT.Gateway.Pipeline;
 
 namespace VirtualIoT.Gateway.Mqtt;
 
 /// <summary>
-/// Reads the members of a JSON request primitive whose shape is more than a scalar: the filter criteria <c>fc</c>
+/// Reads the members of a request primitive whose shape is more than a scalar: the filter criteria <c>fc</c>
 /// (flattened to the query fields of the same names), <c>rt</c>, and list-valued parameters; and scalars as text.
-/// Errors are collected into the first one found, so that parsing goes on to find <c>rqi</c>.
+/// Errors are collected into the first one found, so that parsing goes on to find <c>rqi</c>. Written once over
+/// <see cref="IPrimitiveReader{TSelf}"/>, for every serialization.
 /// </summary>
 internal static class PrimitiveMemberReader
 {
-    // Filter criteria as a JSON object: each member is the query field of the same name (docs/protocol.md §3.3); list
+    // Filter criteria as an object: each member is the query field of the same name (docs/protocol.md §3.3); list
     // members are arrays; atr is a list of {"nm","val"} (TS-0004 7.3.3.17) or an object of name: value.
-    internal static void ReadFilterCriteria(ref Utf8JsonReader reader, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)
+    internal static void ReadFilterCriteria<TReader>(ref TReader reader, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (reader.Peek() != PrimitiveValueKind.Object)
         {
-            error ??= OneM2MError.BadRequest("fc (filter criteria) must be a JSON object");
+            error ??= OneM2MError.BadRequest("fc (filter criteria) must be an object");
             reader.Skip();
             return;
         }
 
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        reader.EnterObject();
+        while (reader.NextMember(out var name))
         {
-            var name = reader.GetString()!;
-            reader.Read();
             if (name == "atr")
             {
                 ReadAttributeConditions(ref reader, ref parameters, ref error);
@@ -38,30 +37,32 @@ internal static class PrimitiveMemberReader
         }
     }
 
-    private static void ReadAttributeConditions(ref Utf8JsonReader reader, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)
+    private static void ReadAttributeConditions<TReader>(ref TReader reader, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
-        if (reader.TokenType == JsonTokenType.StartObject)
+        var kind = reader.Peek();
+        if (kind == PrimitiveValueKind.Object)
         {
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            reader.EnterObject();
+            while (reader.NextMember(out var name))
             {
-                var name = reader.GetString()!;
-                reader.Read();
                 AddAttributeCondition(name, Scalar(ref reader, "atr", ref error), ref parameters, ref error);
             }
 
             return;
         }
 
-        if (reader.TokenType != JsonTokenType.StartArray)
+        if (kind != PrimitiveValueKind.Array)
         {
             error ??= OneM2MError.BadRequest("fc.atr must be a list of {\"nm\",\"val\"} or an object");
             reader.Skip();
             return;
         }
 
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        reader.EnterArray();
+        while (reader.NextItem())
         {
-            if (reader.TokenType != JsonTokenType.StartObject)
+            if (reader.Peek() != PrimitiveValueKind.Object)
             {
                 error ??= OneM2MError.BadRequest("an fc.atr entry must be an object {\"nm\",\"val\"}");
                 reader.Skip();
@@ -69,10 +70,9 @@ internal static class PrimitiveMemberReader
             }
 
             string? attributeName = null, value = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            reader.EnterObject();
+            while (reader.NextMember(out var member))
             {
-                var member = reader.GetString();
-                reader.Read();
                 switch (member)
                 {
                     case "nm":
@@ -110,18 +110,18 @@ internal static class PrimitiveMemberReader
 
     // rt is {"rtv":n,"nu":[…]} (TS-0004 6.3.5.16); a bare number is tolerated. The value is read with the other
     // timing parameters (Pipeline/RequestTiming.cs), as over HTTP.
-    internal static string? ReadResponseType(ref Utf8JsonReader reader, ref OneM2MError? error, ref List<string>? targets)
+    internal static string? ReadResponseType<TReader>(ref TReader reader, ref OneM2MError? error, ref List<string>? targets)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (reader.Peek() != PrimitiveValueKind.Object)
         {
             return Scalar(ref reader, "rt", ref error);
         }
 
         string? value = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        reader.EnterObject();
+        while (reader.NextMember(out var member))
         {
-            var member = reader.GetString();
-            reader.Read();
             if (member == "rtv")
             {
                 value = Scalar(ref reader, "rt.rtv", ref error);
@@ -140,9 +140,10 @@ internal static class PrimitiveMemberReader
     }
 
     // rt.nu (responseTypeNUs): a list of notification URIs; empty entries are dropped (as ACME does).
-    private static List<string>? ReadResponseTargets(ref Utf8JsonReader reader, ref OneM2MError? error)
+    private static List<string>? ReadResponseTargets<TReader>(ref TReader reader, ref OneM2MError? error)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
-        if (reader.TokenType != JsonTokenType.StartArray)
+        if (reader.Peek() != PrimitiveValueKind.Array)
         {
             reader.Skip();
             error ??= OneM2MError.BadRequest("rt.nu must be a list of notification URIs");
@@ -150,16 +151,17 @@ internal static class PrimitiveMemberReader
         }
 
         var targets = new List<string>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        reader.EnterArray();
+        while (reader.NextItem())
         {
-            if (reader.TokenType != JsonTokenType.String)
+            if (reader.Peek() != PrimitiveValueKind.String)
             {
                 reader.Skip();
                 error ??= OneM2MError.BadRequest("rt.nu must be a list of notification URIs (strings)");
                 continue;
             }
 
-            if (reader.GetString() is { Length: > 0 } target)
+            if (reader.ReadScalar() is { Length: > 0 } target)
             {
                 targets.Add(target);
             }
@@ -168,13 +170,15 @@ internal static class PrimitiveMemberReader
         return targets;
     }
 
-    internal static void AddParameter(ref Utf8JsonReader reader, string name, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)
+    internal static void AddParameter<TReader>(ref TReader reader, string name, ref List<KeyValuePair<string, StringValues>>? parameters, ref OneM2MError? error)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
         StringValues values;
-        if (reader.TokenType == JsonTokenType.StartArray)
+        if (reader.Peek() == PrimitiveValueKind.Array)
         {
             var list = new List<string>();
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            reader.EnterArray();
+            while (reader.NextItem())
             {
                 if (Scalar(ref reader, name, ref error) is { } item)
                 {
@@ -192,77 +196,66 @@ internal static class PrimitiveMemberReader
         (parameters ??= []).Add(new(name, values));
     }
 
-    // A string, number or boolean as text (numbers as sent); null for JSON null. An object or array is a type error.
-    internal static string? Scalar(ref Utf8JsonReader reader, string name, ref OneM2MError? error)
+    // A string, number or boolean as text (numbers as sent); null for null. An object or array is a type error.
+    internal static string? Scalar<TReader>(ref TReader reader, string name, ref OneM2MError? error)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
-        switch (reader.TokenType)
+        if (reader.Peek() is PrimitiveValueKind.Object or PrimitiveValueKind.Array or PrimitiveValueKind.Other)
         {
-            case JsonTokenType.String:
-                return reader.GetString();
-            case JsonTokenType.Number:
-                return reader.HasValueSequence
-                    ? Encoding.UTF8.GetString(reader.ValueSequence)
-                    : Encoding.UTF8.GetString(reader.ValueSpan);
-            case JsonTokenType.True:
-                return "true";
-            case JsonTokenType.False:
-                return "false";
-            case JsonTokenType.Null:
-                return null;
-            default:
-                error ??= OneM2MError.BadRequest($"{name} must be a string or a number");
-                reader.Skip();
-                return null;
+            error ??= OneM2MError.BadRequest($"{name} must be a string or a number");
+            reader.Skip();
+            return null;
         }
+
+        return reader.ReadScalar();
     }
 
-    internal static string? Text(ref Utf8JsonReader reader, string name, ref OneM2MError? error)
+    internal static string? Text<TReader>(ref TReader reader, string name, ref OneM2MError? error)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
-        if (reader.TokenType is JsonTokenType.String)
+        var kind = reader.Peek();
+        if (kind is PrimitiveValueKind.String or PrimitiveValueKind.Null)
         {
-            return reader.GetString();
+            return reader.ReadScalar();
         }
 
-        if (reader.TokenType is not JsonTokenType.Null)
-        {
-            error ??= OneM2MError.BadRequest($"{name} must be a string");
-            reader.Skip();
-        }
-
+        error ??= OneM2MError.BadRequest($"{name} must be a string");
+        reader.Skip();
         return null;
     }
 
     // The content of a retrieve (or, wrongly, a delete) may be {"m2m:atrl":["ri","lbl"]}: a partial retrieve
     // (TS-0004 8.1.2). Other members carry nothing for these operations and are skipped.
-    internal static OneM2MError? ReadAttributeList(ref Utf8JsonReader reader, out List<string>? attributeList)
+    internal static OneM2MError? ReadAttributeList<TReader>(ref TReader reader, out List<string>? attributeList)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
         attributeList = null;
         try
         {
-            if (reader.TokenType != JsonTokenType.StartObject)
+            if (reader.Peek() != PrimitiveValueKind.Object)
             {
-                return OneM2MError.BadRequest("pc must be a JSON object");
+                return OneM2MError.BadRequest("pc must be an object");
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            reader.EnterObject();
+            while (reader.NextMember(out var member))
             {
-                var isList = reader.ValueTextEquals("m2m:atrl"u8);
-                reader.Read();
-                if (!isList)
+                if (member != "m2m:atrl")
                 {
                     reader.Skip();
                     continue;
                 }
 
-                if (reader.TokenType != JsonTokenType.StartArray)
+                if (reader.Peek() != PrimitiveValueKind.Array)
                 {
                     return OneM2MError.BadRequest("m2m:atrl must be a list of attribute names");
                 }
 
                 attributeList ??= [];
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                reader.EnterArray();
+                while (reader.NextItem())
                 {
-                    if (reader.TokenType != JsonTokenType.String || reader.GetString() is not { Length: > 0 } name)
+                    if (reader.Peek() != PrimitiveValueKind.String || reader.ReadScalar() is not { Length: > 0 } name)
                     {
                         return OneM2MError.BadRequest("m2m:atrl must be a list of attribute names");
                     }
@@ -273,9 +266,9 @@ internal static class PrimitiveMemberReader
 
             return null;
         }
-        catch (InvalidOperationException exception)
+        catch (Exception exception) when (TReader.IsMalformed(exception, out var message))
         {
-            return OneM2MError.BadRequest("malformed JSON: " + exception.Message);
+            return OneM2MError.BadRequest(message);
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text.Json;
-using VirtualIoT.Gateway.Json;
+using VirtualIoT.Gateway.Mqtt;
 using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Notifications;
@@ -21,13 +20,18 @@ internal static class NotificationResponses
     public static bool TryRead(in ReadOnlySequence<byte> payload, ContentSerialization serialization, out string requestId, out ResponseStatusCode? status,
         out Dictionary<string, object?>? content)
     {
-        if (serialization == ContentSerialization.Json)
+        switch (serialization)
         {
-            return TryReadJson(payload, out requestId, out status, out content);
+            case ContentSerialization.Json:
+                var json = new JsonPrimitiveReader(payload, MaxDepth);
+                return TryRead(ref json, out requestId, out status, out content);
+            case ContentSerialization.Cbor:
+                var cbor = new CborPrimitiveReader(payload);
+                return TryRead(ref cbor, out requestId, out status, out content);
         }
 
-        var json = Representation.PrimitiveAsJson(serialization, payload);
-        if (!json.IsSuccess)
+        var transcoded = Representation.PrimitiveAsJson(serialization, payload);
+        if (!transcoded.IsSuccess)
         {
             requestId = "";
             status = null;
@@ -35,75 +39,59 @@ internal static class NotificationResponses
             return false;
         }
 
-        return TryReadJson(new ReadOnlySequence<byte>(json.Value!), out requestId, out status, out content);
+        var xml = new JsonPrimitiveReader(new ReadOnlySequence<byte>(transcoded.Value!), MaxDepth);
+        return TryRead(ref xml, out requestId, out status, out content);
     }
 
-    private static bool TryReadJson(in ReadOnlySequence<byte> payload, out string requestId, out ResponseStatusCode? status,
-        out Dictionary<string, object?>? content)
+    // Deeper than a request's content may be: a content too deep to read is dropped, not the answer.
+    private const int MaxDepth = 64;
+
+    private static bool TryRead<TReader>(ref TReader reader, out string requestId, out ResponseStatusCode? status, out Dictionary<string, object?>? content)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
         requestId = "";
         status = null;
         content = null;
         try
         {
-            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 64 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (!reader.Start() || reader.Peek() != PrimitiveValueKind.Object)
             {
                 return false;
             }
 
             string? rqi = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            reader.EnterObject();
+            while (reader.NextMember(out var name))
             {
-                if (reader.ValueTextEquals("rqi"u8))
+                var kind = reader.Peek();
+                switch (name)
                 {
-                    reader.Read();
-                    rqi = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-                else if (reader.ValueTextEquals("rsc"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number))
-                    {
-                        status = (ResponseStatusCode)number;
-                    }
-                    else if (reader.TokenType == JsonTokenType.String
-                        && int.TryParse(reader.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var text))
-                    {
-                        status = (ResponseStatusCode)text;
-                    }
-                }
-                else if (reader.ValueTextEquals("pc"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartObject)
-                    {
-                        // A content too deep to read is dropped, not the answer: its status still counts.
-                        var start = reader;
-                        var parsed = ContentParser.ParseObject(ref reader);
-                        content = parsed.IsSuccess ? parsed.Value : null;
-                        if (!parsed.IsSuccess)
+                    case "rqi" when kind == PrimitiveValueKind.String:
+                        rqi = reader.ReadScalar();
+                        break;
+                    case "rsc" when kind is PrimitiveValueKind.Number or PrimitiveValueKind.String:
+                        if (int.TryParse(reader.ReadScalar(), NumberStyles.None, CultureInfo.InvariantCulture, out var code))
                         {
-                            reader = start;
-                            reader.TrySkip();
+                            status = (ResponseStatusCode)code;
                         }
-                    }
-                    else
-                    {
-                        reader.TrySkip();
-                    }
-                }
-                else
-                {
-                    reader.Read();
-                    reader.TrySkip();
+
+                        break;
+                    case "pc" when kind == PrimitiveValueKind.Object:
+                        // Read from a mark, so that a content that cannot be read is skipped whole.
+                        var parsed = reader.Mark().ReadObject();
+                        content = parsed.IsSuccess ? parsed.Value : null;
+                        reader.Skip();
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
                 }
             }
 
             requestId = rqi ?? "";
             return rqi is not null;
         }
-        catch (JsonException)
+        catch (Exception exception) when (TReader.IsMalformed(exception, out _))
         {
             return false;
         }

@@ -43,11 +43,37 @@ public static class CborContent
 
             return (Dictionary<string, object?>)value!;
         }
-        catch (Exception exception) when (exception is CborContentException or InvalidOperationException or FormatException or OverflowException)
+        catch (Exception exception) when (IsMalformed(exception))
         {
             return ParseResult<Dictionary<string, object?>>.BadRequest("malformed CBOR: " + exception.Message);
         }
     }
+
+    /// <summary>
+    /// Reads the map <paramref name="reader"/> stands before (the <c>pc</c> of a primitive) into a tree, nested at most
+    /// <see cref="Representation.MaxDepth"/> levels; anything else is 4000.
+    /// </summary>
+    internal static ParseResult<Dictionary<string, object?>> ParseMap(CborReader reader)
+    {
+        try
+        {
+            var error = ReadValue(reader, 1, out var value);
+            if (error is not null)
+            {
+                return ParseResult<Dictionary<string, object?>>.BadRequest(error);
+            }
+
+            return value is Dictionary<string, object?> tree ? tree : ParseResult<Dictionary<string, object?>>.BadRequest("a CBOR map was expected");
+        }
+        catch (Exception exception) when (IsMalformed(exception))
+        {
+            return ParseResult<Dictionary<string, object?>>.BadRequest("malformed CBOR: " + exception.Message);
+        }
+    }
+
+    /// <summary>True for the exceptions <see cref="CborReader"/> throws on malformed input.</summary>
+    internal static bool IsMalformed(Exception exception) =>
+        exception is CborContentException or InvalidOperationException or FormatException or OverflowException;
 
     /// <summary>Writes <paramref name="value"/> (a tree of maps, lists and scalars) as one CBOR data item.</summary>
     public static void Write(IBufferWriter<byte> output, object? value)

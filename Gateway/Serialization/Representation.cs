@@ -36,7 +36,12 @@ public static class Representation
             return document.Error;
         }
 
-        var tree = document.Value!;
+        return AsContent(document.Value!);
+    }
+
+    /// <summary>A document read into a tree as a resource representation: exactly one root key over an object.</summary>
+    internal static ParseResult<ParsedContent> AsContent(Dictionary<string, object?> tree)
+    {
         if (tree.Count != 1)
         {
             return ParseResult<ParsedContent>.BadRequest("the request body must have exactly one root key such as \"m2m:cnt\"");
@@ -69,16 +74,15 @@ public static class Representation
         };
 
     /// <summary>
-    /// A primitive (MQTT payload, WebSocket message) in CBOR or XML, re-encoded as the JSON primitive the one primitive
-    /// reader takes (<c>MqttRequestParser</c>): the parameters of a request are read and checked in one place whatever
-    /// the serialization. A CBOR primitive is re-encoded item by item (<see cref="CborJson"/>); an XML primitive is read
-    /// into the tree, and its root (<c>m2m:rqp</c>, <c>m2m:rsp</c>) is removed.
+    /// A primitive (MQTT payload, WebSocket message) in XML, re-encoded as the JSON primitive the one primitive reader
+    /// takes (<c>MqttRequestParser</c>; JSON and CBOR primitives it reads in place): read into the tree, its root
+    /// (<c>m2m:rqp</c>, <c>m2m:rsp</c>) removed, written as JSON.
     /// </summary>
     public static ParseResult<byte[]> PrimitiveAsJson(ContentSerialization serialization, in ReadOnlySequence<byte> payload)
     {
-        if (serialization == ContentSerialization.Cbor)
+        if (serialization != ContentSerialization.Xml)
         {
-            return CborJson.Transcode(payload);
+            throw new ArgumentOutOfRangeException(nameof(serialization), "JSON and CBOR primitives are read in place by their readers");
         }
 
         var document = ParseDocument(serialization, payload);
@@ -88,17 +92,12 @@ public static class Representation
         }
 
         var primitive = document.Value!;
-        if (serialization == ContentSerialization.Xml)
+        if (!primitive.TryGetValue(XmlRequestRoot, out var inner) && !primitive.TryGetValue(XmlResponseRoot, out inner))
         {
-            if (!primitive.TryGetValue(XmlRequestRoot, out var inner) && !primitive.TryGetValue(XmlResponseRoot, out inner))
-            {
-                return ParseResult<byte[]>.BadRequest($"an XML primitive's root element is <{XmlRequestRoot}> or <{XmlResponseRoot}>");
-            }
-
-            primitive = inner as Dictionary<string, object?> ?? [];
+            return ParseResult<byte[]>.BadRequest($"an XML primitive's root element is <{XmlRequestRoot}> or <{XmlResponseRoot}>");
         }
 
-        return ToArray(ContentSerialization.Json, primitive);
+        return ToArray(ContentSerialization.Json, inner as Dictionary<string, object?> ?? []);
     }
 
     /// <summary>Writes <paramref name="content"/> (one root key for XML) to <paramref name="output"/>.</summary>

@@ -2,6 +2,7 @@ using System.Formats.Cbor;
 using System.Globalization;
 using VirtualIoT.LoadGen;
 using VirtualIoT.LoadGen.Bench;
+using VirtualIoT.LoadGen.Measurement;
 using VirtualIoT.LoadGen.Transport;
 using VirtualIoT.Tests.Bindings;
 
@@ -9,7 +10,7 @@ namespace VirtualIoT.Tests.LoadGen;
 
 /// <summary>
 /// LoadGen's CoAP and WebSocket channels against the embedded platform's real bindings: the device simulation over
-/// CoAP (CBOR bodies; reads, discoveries and the read-back verification included) and the benchmark command
+/// CoAP (CBOR bodies; reads, discoveries and the read-back verification included) and over WebSocket (JSON and CBOR) and the benchmark command
 /// <c>load</c> over every binding and serialization. Asserts correctness only; the rates belong in BENCHMARKS.md.
 /// </summary>
 [Collection(BindingsCollection.Name)]
@@ -19,20 +20,48 @@ public sealed class LoadGenBindingTests(BindingsFixture fixture)
     [Fact]
     public async Task Devices_over_coap_with_cbor_lose_nothing()
     {
-        var options = new LoadGenOptions
+        var (result, _) = await RunDevicesAsync(new LoadGenOptions
         {
-            BaseUrl = fixture.BaseAddress,
             Protocol = DeviceProtocol.Coap,
             CoapPort = fixture.CoapEndPoint.Port,
             Serialization = BodySerialization.Cbor,
             Devices = 100,
+            DiscoveryShare = 0.5,
+            MaxConnections = 8,
+        });
+
+        Assert.Contains(result.Operations, o => o.Name == "discovery" && o.Ok > 0);
+    }
+
+    [Theory]
+    [InlineData(BodySerialization.Json)]
+    [InlineData(BodySerialization.Cbor)]
+    public async Task Devices_over_websocket_lose_nothing(BodySerialization serialization)
+    {
+        // More devices than WebSockets, so that every WebSocket carries several originators.
+        var (result, summary) = await RunDevicesAsync(new LoadGenOptions
+        {
+            Protocol = DeviceProtocol.WebSocket,
+            Serialization = serialization,
+            Devices = 60,
+            MaxConnections = 6,
+        });
+
+        Assert.All(result.Operations, o => Assert.True(o.Errors == 0 && o.Failed == 0 && o.Timeouts == 0, summary));
+    }
+
+    // A short device simulation (registration, 2 s of instances and reads, verification, teardown) against the
+    // fixture, which must have lost nothing and registered, checked and deleted every device.
+    private async Task<(LoadGenResult Result, string Summary)> RunDevicesAsync(LoadGenOptions devices)
+    {
+        var options = devices with
+        {
+            BaseUrl = fixture.BaseAddress,
             Interval = TimeSpan.FromSeconds(1),
             Duration = TimeSpan.FromSeconds(2),
             Readers = 0.5,
-            DiscoveryShare = 0.5,
             Verify = true,
             Teardown = true,
-            MaxConnections = 8,
             PhaseTimeout = TimeSpan.FromMinutes(2),
             Live = false,
         };
@@ -40,15 +69,16 @@ public sealed class LoadGenBindingTests(BindingsFixture fixture)
 
         var result = await LoadGenProgram.RunAsync(options, [], null, bound.Token);
 
-        var summary = new StringWriter();
-        ConsoleView.WriteSummary(summary, result);
-        Assert.True(result.ExitCode == 0, summary.ToString());
-        Assert.Equal(100, result.Devices.WithContainer);
-        Assert.True(result.Devices.InstancesAcknowledged > 0, summary.ToString());
+        var writer = new StringWriter();
+        ConsoleView.WriteSummary(writer, result);
+        var summary = writer.ToString();
+        Assert.True(result.ExitCode == 0, summary);
+        Assert.Equal(options.Devices, result.Devices.WithContainer);
+        Assert.True(result.Devices.InstancesAcknowledged > 0, summary);
         Assert.Equal(0, result.Verification!.Lost);
-        Assert.Equal(100, result.Verification.DevicesChecked);
-        Assert.Equal(100, result.Devices.Deleted);
-        Assert.Contains(result.Operations, o => o.Name == "discovery" && o.Ok > 0);
+        Assert.Equal(options.Devices, result.Verification.DevicesChecked);
+        Assert.Equal(options.Devices, result.Devices.Deleted);
+        return (result, summary);
     }
 
     [Theory]
