@@ -9,25 +9,13 @@ taking the oldest queued notification (the queue stays near QUEUED), are timed e
 answer is checked (2000, m2m:rqp, each connection's instances in creation order). Last, a channel with rqag (request aggregation) holding
 AGGREGATED notifications is polled once: that poll takes all of them as m2m:agrp.
 """
-import http.client, json, os, sys, threading, time, uuid
+import http.client, os, sys, threading, time, uuid
+
+from m2m import expect, send
 
 port = int(sys.argv[1])
 QUEUED = int(os.environ.get("QUEUED", "10000")); POLLS = int(os.environ.get("POLLS", "500"))
 THREADS = int(os.environ.get("THREADS", "8")); AGGREGATED = int(os.environ.get("AGGREGATED", "1000"))
-
-def send(conn, method, path, origin, body=None, ty=None, headers=None):
-    h = {"X-M2M-Origin": origin, "X-M2M-RI": uuid.uuid4().hex[:12], "X-M2M-RVI": "3", "Accept": "application/json"}
-    if body is not None:
-        h["Content-Type"] = f"application/json;ty={ty}" if ty else "application/json"
-    h.update(headers or {})
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
-    r = conn.getresponse(); data = r.read()
-    return r.getheader("X-M2M-RSC"), data
-
-def expect(result, rsc, what):
-    if result[0] != rsc:
-        print(f"PCU {what}: expected {rsc}, got {result[0]}: {result[1][:300]}"); sys.exit(1)
-    return json.loads(result[1]) if result[1] else None
 
 def channel(aggregate, count):
     ae = "Cpcu" + uuid.uuid4().hex[:10]
