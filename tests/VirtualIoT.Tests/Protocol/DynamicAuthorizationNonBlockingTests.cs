@@ -25,8 +25,8 @@ public sealed class DynamicAuthorizationNonBlocking : IWireScenarios
     public static async Task Run(string scenario, OneM2MClient setup, Wire wire)
     {
         await using var http = new HttpWire(setup);
-        var owner = await Register(http, "Cdnbo");
-        var stranger = await Register(http, "Cdnbs");
+        var owner = await DynamicAuthorizationInheritance.Register(http, "Cdnbo");
+        var stranger = await DynamicAuthorizationInheritance.Register(http, "Cdnbs");
         await (scenario switch
         {
             "a granted non-blocking retrieve records its result in the request resource" => Granted(wire, http, owner, stranger),
@@ -35,16 +35,6 @@ public sealed class DynamicAuthorizationNonBlocking : IWireScenarios
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         });
     }
-
-    private static async Task<string> Register(Wire http, string prefix)
-    {
-        var aeId = prefix + Guid.NewGuid().ToString("N")[..12];
-        (await http.Create("cse-in", aeId, 2, $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Ndnb","rr":false,"srv":["3"]}}""")).Is(2001);
-        return aeId;
-    }
-
-    private static string Grant(string originator, long operations) =>
-        "{\"m2m:seci\":{\"sit\":2,\"dai\":{\"gp\":{\"acr\":[{\"acor\":[\"" + originator + "\"],\"acop\":" + operations + "}]},\"pl\":\"20991231T000000\"}}}";
 
     /// <summary>A container <c>box</c> under the owner's AE whose <c>daci</c> names a consultation asking <paramref name="server"/>.</summary>
     private static async Task<string> BoxConsulting(Wire http, string owner, string server)
@@ -85,7 +75,7 @@ public sealed class DynamicAuthorizationNonBlocking : IWireScenarios
 
     private static async Task Granted(Wire wire, Wire http, string owner, string stranger)
     {
-        await using var server = new NotificationReceiver { AnswerContent = Grant(stranger, 2) };
+        await using var server = new NotificationReceiver { AnswerContent = DynamicAuthorizationInheritance.Grant(stranger, 2) };
         var box = await BoxConsulting(http, owner, server.Url);
 
         var request = await Finished(wire, await Accepted(wire.Retrieve(box + "?rt=1", stranger), 1), stranger);
