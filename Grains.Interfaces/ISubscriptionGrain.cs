@@ -16,7 +16,18 @@ public interface ISubscriptionGrain : IClusterResourceGrain, IBlockingSubscripti
     /// <summary>Cluster-internal: the outcome of a delivery attempt, reported by the delivery worker.</summary>
     [Alias("Delivered"), OneWay]
     ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets);
+
+    /// <summary>
+    /// Cluster-internal: the outcomes of <see cref="IDeliveryGrain.DeliverInOrder"/>, in the order sent: every
+    /// notification but the last was delivered to all its targets.
+    /// </summary>
+    [Alias("DeliveredInOrder"), OneWay]
+    ValueTask DeliveredInOrder(IReadOnlyList<DeliveryOutcome> outcomes);
 }
+
+/// <summary>The outcome of one notification's delivery attempt: the targets that answered 2xxx.</summary>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.DeliveryOutcome")]
+public sealed record DeliveryOutcome([property: Id(0)] string NotificationId, [property: Id(1)] IReadOnlyList<string> DeliveredTargets);
 
 /// <summary>
 /// The binding-facing side of a blocking update subscription (<c>net</c> 7): the pipeline asks it for the
@@ -52,6 +63,14 @@ public interface IDeliveryGrain : IGrainWithIntegerKey
     /// <summary>Sends a notification to each target; reports back to the subscription which targets answered 2xxx.</summary>
     [Alias("Deliver"), OneWay]
     ValueTask Deliver(string subscriptionId, PendingNotification notification);
+
+    /// <summary>
+    /// Sends the subscription's queued notifications one after another, each to each of its targets, and stops after
+    /// the first that is not delivered to all of them (a later one never overtakes it); reports back, in one call,
+    /// which targets answered 2xxx for each notification sent.
+    /// </summary>
+    [Alias("DeliverInOrder"), OneWay]
+    ValueTask DeliverInOrder(string subscriptionId, IReadOnlyList<PendingNotification> notifications);
 
     /// <summary>
     /// Sends a notification once to each target, best effort: no retry, and nobody hears the outcome (a time sync

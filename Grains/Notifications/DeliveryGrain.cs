@@ -52,6 +52,22 @@ internal sealed partial class DeliveryGrain(
         }
     }
 
+    public async ValueTask DeliverInOrder(string subscriptionId, IReadOnlyList<PendingNotification> notifications)
+    {
+        var outcomes = new List<DeliveryOutcome>(notifications.Count);
+        foreach (var notification in notifications)
+        {
+            var delivered = await Send(notification, awaitAnswer: false);
+            outcomes.Add(new DeliveryOutcome(notification.Id, delivered));
+            if (delivered.Count < notification.Targets.Count)
+            {
+                break; // retried by the subscription before anything after it goes
+            }
+        }
+
+        await GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionId).DeliveredInOrder(outcomes);
+    }
+
     public async ValueTask Post(PendingNotification notification) => await Send(notification, awaitAnswer: false);
 
     public async ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification) => await Send(notification, awaitAnswer: true);

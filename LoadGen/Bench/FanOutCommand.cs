@@ -29,6 +29,7 @@ internal static class FanOutCommand
         var instances = options.Int("instances", 10);
         var concurrency = options.Int("concurrency", 32);
         var timeout = TimeSpan.FromSeconds(options.Int("timeout", 300));
+        var siloPid = options.Int("silo-pid", 0);
         var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
         var originator = "Cfan" + run;
 
@@ -60,6 +61,8 @@ internal static class FanOutCommand
         var writes = shape == "one-container" ? instances : containers;
         var expected = (long)writes * (shape == "one-container" ? subscriptions : 1);
         receiver.Reset();
+        var load = GroupFanOutCommand.LoadAverage();
+        var cpuBefore = GroupFanOutCommand.SiloCpuSeconds(siloPid);
         var clock = Stopwatch.StartNew();
         await ForEach(writes, shape == "one-container" ? 1 : concurrency, i => Expect(http, BenchmarkHttp.Request(HttpMethod.Post,
             new Uri(ContainerPath(containers == 1 ? 0 : i), UriKind.Relative), Ae(containers == 1 ? 0 : i), $"i{i}", 4,
@@ -72,14 +75,17 @@ internal static class FanOutCommand
             await Task.Delay(100);
         }
 
+        var siloCpu = GroupFanOutCommand.SiloCpuSeconds(siloPid) - cpuBefore;
         var seconds = (receiver.LastReceipt - receiver.FirstReceipt).TotalSeconds;
+        var cpu = siloPid <= 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" silo_cpu_s={siloCpu:F2} notifications_per_silo_cpu_s={(siloCpu > 0 ? receiver.Received / siloCpu : 0):F0}");
         var histogram = receiver.Latencies;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"FANOUT shape={shape} subscriptions={subscriptions} containers={containers} writes={writes} write_s={writeSeconds:F2} " +
             $"expected={expected} received={receiver.Received} duplicates={receiver.Duplicates} " +
             $"notifications_per_s={(seconds > 0 ? receiver.Received / seconds : 0):F0} delivery_span_s={seconds:F2} " +
             $"latency_p50_ms={Ms(histogram, 50)} latency_p90_ms={Ms(histogram, 90)} latency_p99_ms={Ms(histogram, 99)} " +
-            $"latency_max_ms={histogram.GetMaxValue() / 10_000.0:F1}"));
+            $"latency_max_ms={histogram.GetMaxValue() / 10_000.0:F1}{cpu} load_before={load} load_after={GroupFanOutCommand.LoadAverage()}"));
         return receiver.Received >= expected ? 0 : 2;
     }
 

@@ -81,11 +81,11 @@ internal static class GroupFanOutCommand
     }
 
     /// <summary>User + system CPU seconds of the silo process (0 without <c>--silo-pid</c>).</summary>
-    private static double SiloCpuSeconds(int pid) =>
+    internal static double SiloCpuSeconds(int pid) =>
         pid > 0 ? Measurement.ServerProbe.ReadProcess(pid).Cpu ?? throw new InvalidOperationException($"cannot read /proc/{pid}/stat") : 0;
 
     /// <summary>The 1-minute load average: the figures depend on what else runs on the machine.</summary>
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
     private static string Ms(HistogramBase histogram, double percentile) =>

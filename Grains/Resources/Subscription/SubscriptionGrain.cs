@@ -8,7 +8,7 @@ namespace VirtualIoT.Grains.Resources.Subscription;
 
 /// <summary>
 /// A subscription (ty 23). Events of the subscribed-to resource arrive through <see cref="Accept"/>, become
-/// notifications in a stored queue and are delivered one at a time, in order, by <see cref="IDeliveryGrain"/>:
+/// notifications in a stored queue and are delivered in order, several at a time, by <see cref="IDeliveryGrain"/>:
 /// this grain only sends messages and stores its queue, so no receiver ever holds up a turn. A failed delivery is
 /// retried with doubling delays and dropped after <see cref="NotificationOptions.MaxAttempts"/>.
 /// </summary>
@@ -17,7 +17,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 {
     private readonly NotificationOptions _notifications;
     private readonly NotificationMetrics _metrics;
-    private string? _inFlight;
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
     private IGrainTimer? _timer;
     private IGrainTimer? _batchTimer;
     private bool _unstoredDeliveries;
@@ -212,7 +212,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             if (LatestOnly)
             {
                 // latestNotify: a newer notification replaces those still waiting (the one in flight goes on).
-                Pending.Queue.RemoveAll(n => n.Id != _inFlight);
+                Pending.Queue.RemoveAll(n => !_inFlight.Contains(n.Id));
             }
 
             Pending.Queue.Add(notification);
@@ -284,87 +284,6 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
                 Kick();
             }
         }, new GrainTimerCreationOptions { DueTime = duration, Period = Timeout.InfiniteTimeSpan });
-    }
-
-    public async ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets)
-    {
-        if (_inFlight == notificationId)
-        {
-            _inFlight = null;
-            StopTimer();
-        }
-
-        var index = Exists ? Pending.Queue.FindIndex(n => n.Id == notificationId) : -1;
-        if (index < 0)
-        {
-            Kick();
-            return;
-        }
-
-        var notification = Pending.Queue[index];
-        var remaining = notification.Targets.Where(t => !deliveredTargets.Contains(t)).ToList();
-        var mustStore = CountStatistics(notification.Targets, deliveredTargets);
-        var retry = false;
-        if (deliveredTargets.Count > 0)
-        {
-            _metrics.Delivered(deliveredTargets.Count);
-        }
-
-        if (remaining.Count == 0)
-        {
-            Pending.Queue.RemoveAt(index);
-        }
-        else if (notification.Attempts + 1 >= _notifications.MaxAttempts)
-        {
-            Pending.Queue.RemoveAt(index);
-            _metrics.Dropped();
-            LogDropped(Logger, notificationId, ResourceId, string.Join(' ', remaining), notification.Attempts + 1);
-            mustStore = true;
-        }
-        else
-        {
-            Pending.Queue[index] = notification with { Targets = remaining, Attempts = notification.Attempts + 1 };
-            _metrics.Retried();
-            retry = true;
-            mustStore = true;
-        }
-
-        // expirationCounter counts delivered notifications; at zero the subscription ends (TS-0004 7.5.1.2.2).
-        if (deliveredTargets.Count > 0 && State.Attributes.ExpirationCounter() is { } counter)
-        {
-            if (counter <= 1)
-            {
-                // The counter is spent: what is still queued is not sent.
-                Pending.Queue.Clear();
-                await DeleteSelfAsync();
-                return;
-            }
-
-            State.Attributes = State.Attributes.With(AttributeNames.ExpirationCounter, counter - 1);
-            mustStore = true;
-        }
-
-        // A plain successful delivery is not stored on its own: the next write (the next event's) stores the
-        // shorter queue, and should the silo die first the notification is sent again with the same identifier,
-        // which at-least-once allows. Counters, statistics, retries and drops are stored at once.
-        if (mustStore)
-        {
-            await WriteStateAsync();
-        }
-        else
-        {
-            _unstoredDeliveries = true;
-        }
-
-        if (retry)
-        {
-            var delay = _notifications.InitialRetryDelay * Math.Pow(2, notification.Attempts);
-            ArmTimer(delay < _notifications.MaxRetryDelay ? delay : _notifications.MaxRetryDelay);
-        }
-        else
-        {
-            Kick();
-        }
     }
 
     protected override async ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
@@ -469,22 +388,6 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         return true;
     }
 
-    private void Kick()
-    {
-        if (_inFlight is not null || _timer is not null || !Exists || Pending.Queue.Count == 0)
-        {
-            return;
-        }
-
-        var next = Pending.Queue[0];
-        _inFlight = next.Id;
-        _ = Delivery.Deliver(ResourceId, next);
-
-        // Should the delivery worker's report be lost (its silo died), try again after a generous wait: under load
-        // a report can take many seconds to come back, and an early resend would only add duplicates to the queue.
-        ArmTimer(_notifications.SendTimeout * (next.Targets.Count + 1) + TimeSpan.FromSeconds(60));
-    }
-
     private void ArmTimer(TimeSpan due)
     {
         StopTimer();
@@ -500,7 +403,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private Task OnTimer(CancellationToken cancellationToken)
     {
         StopTimer();
-        _inFlight = null;
+        _inFlight.Clear();
         Kick();
         return Task.CompletedTask;
     }

@@ -42,6 +42,41 @@ public sealed class SubscriptionTests(CseFixture fixture) : IAsyncLifetime
         Assert.Null(verification["nev"]);
     }
 
+    /// <summary>
+    /// Events that queue while the receiver is slow are handed to the delivery worker several at a time; they still
+    /// arrive in order, each, and one the receiver refuses is retried before any after it is sent.
+    /// </summary>
+    [Fact]
+    public async Task Queued_notifications_arrive_in_order_and_a_refused_one_holds_back_those_after_it()
+    {
+        var (ae, container) = await AeWithContainer();
+        Answered(await Subscribe(container, ae, ""","enc":{"net":[3]}"""), 2001);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _receiver.Hold = release.Task;
+        static string? Content(ReceivedNotification n) => n.Signal?["nev"]?["rep"]?["m2m:cin"]?["con"]?.GetValue<string>();
+
+        for (var i = 1; i <= 6; i++)
+        {
+            Answered(await Client.Create(container, ae, 4, "{\"m2m:cin\":{\"con\":\"" + i + "\"}}"), 2001);
+        }
+
+        await _receiver.WaitFor(r => r.Any(n => Content(n) == "1"), "the first notification, held by the receiver");
+        _receiver.AnswerWith = 5000;
+        release.SetResult();
+        await _receiver.WaitFor(r => r.Count(n => Content(n) == "1") >= 2, "the refused first notification sent again", TimeSpan.FromSeconds(60));
+        _receiver.AnswerWith = 2000;
+        var received = await _receiver.WaitFor(r => r.Any(n => Content(n) == "6"), "the sixth notification", TimeSpan.FromSeconds(90));
+
+        var order = received.Select(Content).Where(c => c is not null).ToList();
+        Assert.Equal(["1", "2", "3", "4", "5", "6"], order.Distinct());
+        for (var k = 1; k < 6; k++)
+        {
+            // Every attempt of k comes before the first of k + 1.
+            Assert.True(order.LastIndexOf(k.ToString(System.Globalization.CultureInfo.InvariantCulture)) < order.IndexOf((k + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                "order of receipt: " + string.Join(' ', order));
+        }
+    }
+
     [Theory]
     [InlineData(4101)]
     [InlineData(5000)]

@@ -1,0 +1,134 @@
+namespace VirtualIoT.Grains.Resources.Subscription;
+
+/// <summary>
+/// Handing the stored queue to the delivery worker and taking its reports. The queue's head goes out in order: up to
+/// <see cref="MaxInOrder"/> notifications in one hand-over (<see cref="IDeliveryGrain.DeliverInOrder"/>), which the
+/// worker sends one after another and reports in one call, so a subscription whose events come faster than its
+/// receiver answers pays two grain calls per hand-over, not per notification. Nothing changes for durability: each
+/// notification stays in the stored queue until it was delivered, and one not delivered stops those after it until
+/// its retries are done.
+/// </summary>
+internal sealed partial class SubscriptionGrain
+{
+    /// <summary>The most queued notifications handed to the delivery worker at once.</summary>
+    internal const int MaxInOrder = 32;
+
+    public ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets) =>
+        DeliveredInOrder([new DeliveryOutcome(notificationId, deliveredTargets)]);
+
+    public async ValueTask DeliveredInOrder(IReadOnlyList<DeliveryOutcome> outcomes)
+    {
+        if (outcomes.Count > 0 && _inFlight.Contains(outcomes[0].NotificationId))
+        {
+            _inFlight.Clear();
+            StopTimer();
+        }
+
+        var mustStore = false;
+        var removed = false;
+        TimeSpan? retryAfter = null;
+        foreach (var (notificationId, deliveredTargets) in outcomes)
+        {
+            var index = Exists ? Pending.Queue.FindIndex(n => n.Id == notificationId) : -1;
+            if (index < 0)
+            {
+                continue;
+            }
+
+            var notification = Pending.Queue[index];
+            var remaining = notification.Targets.Where(t => !deliveredTargets.Contains(t)).ToList();
+            mustStore |= CountStatistics(notification.Targets, deliveredTargets);
+            if (deliveredTargets.Count > 0)
+            {
+                _metrics.Delivered(deliveredTargets.Count);
+            }
+
+            if (remaining.Count == 0)
+            {
+                Pending.Queue.RemoveAt(index);
+                removed = true;
+            }
+            else if (notification.Attempts + 1 >= _notifications.MaxAttempts)
+            {
+                Pending.Queue.RemoveAt(index);
+                _metrics.Dropped();
+                LogDropped(Logger, notificationId, ResourceId, string.Join(' ', remaining), notification.Attempts + 1);
+                mustStore = true;
+            }
+            else
+            {
+                Pending.Queue[index] = notification with { Targets = remaining, Attempts = notification.Attempts + 1 };
+                _metrics.Retried();
+                mustStore = true;
+                var delay = _notifications.InitialRetryDelay * Math.Pow(2, notification.Attempts);
+                retryAfter = delay < _notifications.MaxRetryDelay ? delay : _notifications.MaxRetryDelay;
+            }
+
+            // expirationCounter counts delivered notifications; at zero the subscription ends (TS-0004 7.5.1.2.2).
+            if (deliveredTargets.Count > 0 && State.Attributes.ExpirationCounter() is { } counter)
+            {
+                if (counter <= 1)
+                {
+                    // The counter is spent: what is still queued is not sent.
+                    Pending.Queue.Clear();
+                    await DeleteSelfAsync();
+                    return;
+                }
+
+                State.Attributes = State.Attributes.With(AttributeNames.ExpirationCounter, counter - 1);
+                mustStore = true;
+            }
+
+            if (retryAfter is not null)
+            {
+                break; // the worker sent nothing after it
+            }
+        }
+
+        // A plain successful delivery is not stored on its own: the next write (the next event's) stores the
+        // shorter queue, and should the silo die first the notification is sent again with the same identifier,
+        // which at-least-once allows. Counters, statistics, retries and drops are stored at once.
+        if (mustStore)
+        {
+            await WriteStateAsync();
+        }
+        else if (removed)
+        {
+            _unstoredDeliveries = true;
+        }
+
+        if (retryAfter is { } due)
+        {
+            ArmTimer(due);
+        }
+        else
+        {
+            Kick();
+        }
+    }
+
+    /// <summary>Hands the head of the queue (up to <see cref="MaxInOrder"/> notifications) to the delivery worker, unless some are in flight or a retry waits.</summary>
+    private void Kick()
+    {
+        if (_inFlight.Count > 0 || _timer is not null || !Exists || Pending.Queue.Count == 0)
+        {
+            return;
+        }
+
+        var count = Math.Min(Pending.Queue.Count, MaxInOrder);
+        var targets = 0;
+        for (var i = 0; i < count; i++)
+        {
+            _inFlight.Add(Pending.Queue[i].Id);
+            targets += Pending.Queue[i].Targets.Count;
+        }
+
+        _ = count == 1
+            ? Delivery.Deliver(ResourceId, Pending.Queue[0])
+            : Delivery.DeliverInOrder(ResourceId, Pending.Queue.GetRange(0, count));
+
+        // Should the delivery worker's report be lost (its silo died), try again after a generous wait: under load
+        // a report can take many seconds to come back, and an early resend would only add duplicates to the queue.
+        ArmTimer(_notifications.SendTimeout * (targets + 1) + TimeSpan.FromSeconds(60));
+    }
+}
