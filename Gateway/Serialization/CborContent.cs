@@ -296,7 +296,7 @@ public static class CborContent
                         return "a CBOR map key is not a text string";
                     }
 
-                    var key = reader.ReadTextString();
+                    var key = ReadText(reader);
                     var error = ReadValue(reader, depth + 1, out var item);
                     if (error is not null)
                     {
@@ -330,7 +330,7 @@ public static class CborContent
                 value = list;
                 return null;
             case CborReaderState.TextString:
-                value = reader.ReadTextString();
+                value = ReadText(reader);
                 return null;
             case CborReaderState.ByteString:
                 value = Convert.ToBase64String(reader.ReadByteString());
