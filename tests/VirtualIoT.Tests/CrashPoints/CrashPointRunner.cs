@@ -43,6 +43,7 @@ internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITe
     private async Task<int> RunOne(CrashOperation operation, int crashAt, List<string> failures)
     {
         var client = host.Client;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var point = crashAt == 0 ? "after its last write" : "at write " + crashAt.ToString(CultureInfo.InvariantCulture);
         try
         {
@@ -90,12 +91,12 @@ internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITe
             await operation.CheckBetween(client);
             var repeat = await operation.Send(client, rqi);
             await operation.CheckAfter(client, repeat);
-            output.WriteLine($"ok   {operation.Name}, {point}{Describe(writes, crashAt)}");
+            output.WriteLine($"ok   {operation.Name}, {point}{Describe(writes, crashAt)} [{Elapsed(started)}]");
         }
         catch (Exception exception)
         {
             failures.Add($"{operation.Name}, {point}{Describe(writes, crashAt)}: {exception.Message}");
-            output.WriteLine($"FAIL {failures[^1]}");
+            output.WriteLine($"FAIL {failures[^1]} [{Elapsed(started)}]");
             if (crash.IsDead)
             {
                 await Restart();
@@ -104,6 +105,9 @@ internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITe
 
         return writes.Count;
     }
+
+    private static string Elapsed(long started) =>
+        System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds.ToString("F2", CultureInfo.InvariantCulture) + " s";
 
     private static string Describe(IReadOnlyList<string> writes, int crashAt) =>
         crashAt == 0 ? $" ({writes.Count} writes: {string.Join("; ", writes)})"
