@@ -14,9 +14,12 @@ public interface IActionGrain : IClusterResourceGrain
     [Alias("Accept")]
     ValueTask Accept(ResourceEvent resourceEvent);
 
-    /// <summary>Cluster-internal: the action's request was carried out; <paramref name="result"/> becomes its <c>air</c>.</summary>
+    /// <summary>
+    /// Cluster-internal: the request of the action's firing <paramref name="firingId"/> was carried out;
+    /// <paramref name="result"/> becomes its <c>air</c>. A firing answered already is not answered again.
+    /// </summary>
     [Alias("Fired"), OneWay]
-    ValueTask Fired(Dictionary<string, object?> result);
+    ValueTask Fired(string firingId, Dictionary<string, object?> result);
 }
 
 /// <summary>Grain of a <c>&lt;dependency&gt;</c> (ty 66, key = its <c>ri</c>): a condition (<c>evc</c> on <c>rri</c>) an action waits for.</summary>
@@ -34,8 +37,9 @@ public interface IActionFiringGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Sends <paramref name="request"/> to the resource <paramref name="targetId"/> and reports the answer to the action
-    /// <paramref name="actionId"/>. One-way: lost with its silo, like a request whose sender died.
+    /// <paramref name="actionId"/> as its firing <paramref name="firingId"/>. One-way: should it be lost with its silo,
+    /// the action, which stored the firing before handing it over, hands it over again.
     /// </summary>
     [Alias("Fire"), OneWay]
-    ValueTask Fire(string actionId, string targetId, ResourceRequest request);
+    ValueTask Fire(string actionId, string firingId, string targetId, ResourceRequest request);
 }

@@ -7,7 +7,9 @@ namespace VirtualIoT;
 /// of it on every CSE its <c>at</c> names, creating the copy (under the parent's copy there, or the CSE's
 /// <c>&lt;remoteCSE&gt;</c> of this CSE), updating it when an announced attribute changes and deleting it when the
 /// CSE leaves <c>at</c> or the resource is deleted. The resource hands it each new state after storing it; the remote
-/// requests go out afterwards, outside the resource's turn, and are retried until the remote CSE takes them.
+/// requests go out afterwards, outside the resource's turn, and are retried until the remote CSE takes them. For an
+/// announced copy held here with bi-directional synchronisation (<c>ast</c> 2), the grain of the copy's <c>ri</c> sends
+/// the copy's changes to its original the same way.
 /// </summary>
 [Alias("VirtualIoT.IAnnouncementGrain")]
 public interface IAnnouncementGrain : IGrainWithStringKey
@@ -22,6 +24,13 @@ public interface IAnnouncementGrain : IGrainWithStringKey
     /// </summary>
     [Alias("CopyOn"), ReadOnly]
     ValueTask<AnnouncedCopy> CopyOn(string cseId);
+
+    /// <summary>
+    /// For an announced copy held here (key = the copy's <c>ri</c>): stores <paramref name="update"/> (merged with one
+    /// not sent yet) and sends it to the original, retried until the original's CSE takes it or refuses it.
+    /// </summary>
+    [Alias("CopyChanged")]
+    ValueTask CopyChanged(OriginalUpdate update);
 }
 
 /// <summary>What an announcer knows of its resource's copy on one CSE.</summary>
@@ -40,7 +49,27 @@ public sealed record AnnouncementSnapshot(
     [property: Id(0)] ResourceType Type,
     [property: Id(1)] string RootKey,
     [property: Id(2)] string ParentId,
-    [property: Id(3)] Dictionary<string, object?>? Attributes);
+    [property: Id(3)] Dictionary<string, object?>? Attributes)
+{
+    /// <summary>The originator of the update this state comes from (a CSE holding a synchronised copy has it already).</summary>
+    [Id(4)] public string? SyncedFrom { get; init; }
+
+    /// <summary>The attributes that update changed.</summary>
+    [Id(5)] public List<string>? Synced { get; init; }
+}
+
+/// <summary>
+/// A change of an announced copy held here, for its original on another CSE (bi-directional synchronisation,
+/// <c>ast</c> 2, TS-0001 10.2.18).
+/// </summary>
+/// <param name="Link">The original (<c>lnk</c>: SP-relative <c>/id-mn/cnt…</c> or absolute).</param>
+/// <param name="RootKey">The original's root key (<c>m2m:cnt</c>).</param>
+/// <param name="Changes">The changed attributes (null: removed).</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.OriginalUpdate")]
+public sealed record OriginalUpdate(
+    [property: Id(0)] string Link,
+    [property: Id(1)] string RootKey,
+    [property: Id(2)] Dictionary<string, object?> Changes);
 
 /// <summary>
 /// Sends a request to another CSE (implemented by the bindings: over a point of access of its <c>&lt;remoteCSE&gt;</c>

@@ -78,8 +78,14 @@ internal sealed class ResourcePolicy
         RootKey = (Descriptor.SpecializedRoot ? rootKey : Descriptor.RootKey)
             ?? throw new InvalidOperationException($"resource type {type} has specialized root keys: give each specialization a policy with its own");
 
-        // Only an announceable type carries announceTo and announcedAttribute (TS-0001 9.6.1.3.1).
-        Attributes = attributes.Where(a => Descriptor.Announceable || a.ShortName is not ("at" or "aa"))
+        // Only an announceable type carries announceTo and announcedAttribute (TS-0001 9.6.1.3.1); announceSyncType
+        // an announceable type and its announced variant.
+        Attributes = attributes.Where(a => Descriptor.Announceable || a.ShortName switch
+            {
+                "at" or "aa" => false,
+                "ast" => AnnouncedTypes.IsAnnounced(type),
+                _ => true,
+            })
             .ToDictionary(a => a.ShortName, StringComparer.Ordinal);
         Children = ResourceTypeRegistry.ChildrenOf(type);
         UnimplementedChildren = ResourceTypeRegistry.PendingChildrenOf(type);
@@ -144,6 +150,7 @@ internal sealed class ResourcePolicy
             new("lbl", "labels", ValueKind.TokenList, Presence.Optional, Presence.Optional),
             new("at", "announceTo", ValueKind.StringList, Presence.Optional, Presence.Optional),
             new("aa", "announcedAttribute", ValueKind.StringList, Presence.Optional, Presence.Optional),
+            new("ast", "announceSyncType", ValueKind.NonNegativeInteger, Presence.Optional, Presence.Optional, Values: new HashSet<long> { 1, 2 }),
         ];
         return universal.Concat(specific);
     }

@@ -36,7 +36,7 @@ internal abstract partial class ResourceGrain
     /// <summary>Whether <paramref name="originator"/> may carry out <paramref name="request"/> on this resource.</summary>
     protected virtual async ValueTask<bool> MayAccess(string originator, ResourceRequest request)
     {
-        if (IsAdmin(originator))
+        if (IsAdmin(originator) || request.Operation == Operation.Update && SyncsFromCopy(originator, request.Content))
         {
             return true;
         }

@@ -16,8 +16,12 @@ internal abstract partial class ResourceGrain
     /// announcer when it is announced now (<paramref name="attributes"/>) or was (<paramref name="before"/>); null
     /// attributes mean deleted.
     /// </summary>
+    /// <remarks>
+    /// An update by a CSE holding a bi-directionally synchronised copy (<paramref name="syncedFrom"/>, the names it
+    /// changed in <paramref name="synced"/>) is not sent back to that copy, which has it already.
+    /// </remarks>
     protected async Task AnnounceAsync(string resourceId, ResourceType type, Dictionary<string, object?>? attributes,
-        Dictionary<string, object?>? before = null)
+        Dictionary<string, object?>? before = null, string? syncedFrom = null, IEnumerable<string>? synced = null)
     {
         if (!AnnouncementContent.Announces(attributes) && !AnnouncementContent.Announces(before) || AnnouncedTypes.AnnouncedOf(type) is null)
         {
@@ -28,7 +32,11 @@ internal abstract partial class ResourceGrain
         var parentId = resourceId == ResourceId ? State.ParentId : ResourceId;
         try
         {
-            await GrainFactory.GetGrain<IAnnouncementGrain>(resourceId).Changed(new AnnouncementSnapshot(type, rootKey, parentId, attributes));
+            await GrainFactory.GetGrain<IAnnouncementGrain>(resourceId).Changed(new AnnouncementSnapshot(type, rootKey, parentId, attributes)
+            {
+                SyncedFrom = syncedFrom,
+                Synced = synced is null ? null : [.. synced],
+            });
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -53,6 +61,20 @@ internal abstract partial class ResourceGrain
             await ReplaceAttributesAsync(new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { ["at"] = at });
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="originator"/> is a CSE holding an announced copy of this resource with bi-directional
+    /// synchronisation (<c>ast</c> 2, TS-0001 10.2.18) that updates attributes the copy carries: the CSE propagates an
+    /// update of its copy to the original (as ACME lets a CSE <c>at</c> names update the original).
+    /// </summary>
+    private bool SyncsFromCopy(string originator, Dictionary<string, object?>? content) =>
+        content is { Count: > 0 } && AnnouncementContent.MaySyncBack(State.Attributes, originator, content.Keys, Options.CseId);
+
+    /// <summary>
+    /// After an update of this resource is stored: an announced resource with bi-directional synchronisation hands the
+    /// change to be sent to its original (<see cref="Announced.AnnouncedResourceGrain"/>); other types do nothing.
+    /// </summary>
+    protected virtual Task SyncOriginalAsync(Dictionary<string, object?> accepted, string originator) => Task.CompletedTask;
 
     /// <summary>An instance this resource holds has an announced copy (see <see cref="AnnouncedAs"/>); only instance holders hold any.</summary>
     protected virtual Task InstanceAnnouncedAs(string instanceId, string cseId, string remoteId) => Task.CompletedTask;

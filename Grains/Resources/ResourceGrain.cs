@@ -441,7 +441,8 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         Updated(accepted);
         TellAeContacts(previous, updated);
         await TellGeoIndex(previous, updated);
-        await AnnounceAsync(ResourceId, Policy.Type, updated, previous);
+        await AnnounceAsync(ResourceId, Policy.Type, updated, previous, request.Originator, accepted.Keys);
+        await SyncOriginalAsync(accepted, request.Originator);
         if (accepted.ContainsKey(AttributeNames.ExpirationTime))
         {
             await PublishExpiration(updated);

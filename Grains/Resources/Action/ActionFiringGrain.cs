@@ -12,7 +12,7 @@ namespace VirtualIoT.Grains.Resources.Action;
 [StatelessWorker, Reentrant]
 internal sealed partial class ActionFiringGrain(IOptions<CseOptions> options, ILogger<ActionFiringGrain> logger) : Grain, IActionFiringGrain
 {
-    public async ValueTask Fire(string actionId, string targetId, ResourceRequest request)
+    public async ValueTask Fire(string actionId, string firingId, string targetId, ResourceRequest request)
     {
         ResourceResponse response;
         try
@@ -46,7 +46,7 @@ internal sealed partial class ActionFiringGrain(IOptions<CseOptions> options, IL
             result["pc"] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["m2m:dbg"] = message };
         }
 
-        await GrainFactory.GetGrain<IActionGrain>(actionId).Fired(result);
+        await GrainFactory.GetGrain<IActionGrain>(actionId).Fired(firingId, result);
     }
 
     /// <summary>

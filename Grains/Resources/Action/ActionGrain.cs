@@ -62,7 +62,7 @@ internal sealed partial class ActionGrain(
             return ResourceResponse.Error(invalid);
         }
 
-        if (accepted.ContainsKey("orc") || accepted.ContainsKey("apv"))
+        if (accepted.ContainsKey("orc") || accepted.ContainsKey("apv") || accepted.ContainsKey("sri"))
         {
             if (await CheckReferences(updated, originator) is { } refused)
             {
@@ -81,15 +81,53 @@ internal sealed partial class ActionGrain(
             }
         }
 
+        if (await MoveToSubject(Subject(updated)) is { } gone)
+        {
+            return gone;
+        }
+
         if (accepted.ContainsKey("evm") || accepted.ContainsKey("ecp"))
         {
-            State.Specific = null; // a new mode starts afresh
+            // A new mode starts afresh; firings still unanswered stay to be answered.
+            State.Specific = new ActionProgress
+            {
+                Remaining = updated.GetValueOrDefault("ecp") as long? ?? ActionPolicy.DefaultCount,
+                Unanswered = (State.Specific as ActionProgress)?.Unanswered ?? [],
+            };
         }
 
         return null;
     }
 
-    protected override Task WillBeDeleted()
+    /// <summary>The resource the action watches: <c>sri</c>, else its parent.</summary>
+    private string Subject(Dictionary<string, object?> attributes) => attributes.GetValueOrDefault("sri") as string ?? State.ParentId;
+
+    /// <summary>
+    /// An update of <c>sri</c> (as ACME allows): the action watches its new subject before the update is stored (4000
+    /// when it is gone) and leaves the old one; events the old one sent meanwhile are ignored (<see cref="Accept"/>).
+    /// </summary>
+    private async ValueTask<ResourceResponse?> MoveToSubject(string subject)
+    {
+        var previous = Subject(State.Attributes);
+        if (subject == previous)
+        {
+            return null;
+        }
+
+        if (GrainFactory.GetClusterResource(subject, Options.CseBaseId) is not { } next || !await next.Watch(ActionFilter(ResourceId)))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"sri (subjectResourceID) '{subject}' is gone");
+        }
+
+        if (GrainFactory.GetClusterResource(previous, Options.CseBaseId) is { } left)
+        {
+            _ = left.Unwatch(ResourceId);
+        }
+
+        return null;
+    }
+
+    protected override async Task WillBeDeleted()
     {
         if (State.Attributes.GetValueOrDefault("sri") is string subject && subject != State.ParentId
             && GrainFactory.GetClusterResource(subject, Options.CseBaseId) is { } watched)
@@ -97,16 +135,20 @@ internal sealed partial class ActionGrain(
             _ = watched.Unwatch(ResourceId);
         }
 
-        return Task.CompletedTask;
+        if (State.Specific is ActionProgress { Unanswered.Count: > 0 })
+        {
+            await ForgetWatch(FiringReminder);
+        }
     }
 
     public async ValueTask Accept(ResourceEvent resourceEvent)
     {
         var attributes = State.Attributes;
         if (!IsLive(Now()) || resourceEvent.EventType != NotificationEventType.UpdateOfResource
-            || attributes.GetValueOrDefault("evm") is not long mode || mode == ActionPolicy.Off)
+            || attributes.GetValueOrDefault("evm") is not long mode || mode == ActionPolicy.Off
+            || (resourceEvent.Attributes.GetValueOrDefault(AttributeNames.ResourceId) is string source && source != Subject(attributes)))
         {
-            return;
+            return; // off, or an event of a subject the action has left (sri updated) on its way
         }
 
         var progress = Progress;
@@ -121,23 +163,33 @@ internal sealed partial class ActionGrain(
             return;
         }
 
-        // Recorded before the request goes, so that a repeated event does not fire twice.
+        // Recorded before the request goes, so that a repeated event does not fire twice, and the firing kept until
+        // its answer comes, so that a firing whose request was lost with a silo is sent again (ActionGrain.Firings.cs).
+        var firing = new ActionFiring(resourceEvent.EventId, (string)attributes["orc"]!, ActionRequest(attributes));
+        var before = (progress.LastEvent, progress.Fired, progress.Remaining, progress.NextPeriod);
         progress.LastEvent = resourceEvent.EventId;
         progress.Fired = true;
         progress.Remaining--;
         progress.NextPeriod = now.AddMilliseconds(attributes.GetValueOrDefault("ecp") as long? ?? ActionPolicy.DefaultPeriod);
-        await WriteStateAsync();
-        LogFiring(Logger, ResourceId, resourceEvent.EventId);
-        _ = GrainFactory.GetGrain<IActionFiringGrain>(0).Fire(ResourceId, (string)attributes["orc"]!, ActionRequest(attributes));
-    }
-
-    public async ValueTask Fired(Dictionary<string, object?> result)
-    {
-        if (IsLive(Now()))
+        if (progress.Unanswered.Count == 0)
         {
-            State.Attributes["air"] = result;
+            await KeepWatch(FiringReminder, FiringReminderPeriod);
+        }
+
+        progress.Unanswered.Add(firing);
+        try
+        {
             await WriteStateAsync();
         }
+        catch
+        {
+            (progress.LastEvent, progress.Fired, progress.Remaining, progress.NextPeriod) = before;
+            progress.Unanswered.Remove(firing);
+            throw;
+        }
+
+        LogFiring(Logger, ResourceId, resourceEvent.EventId);
+        Send(firing);
     }
 
     /// <summary><c>dep</c>: every dependency that is not sufficient (<c>sfc</c> false) holds, or a sufficient one does (as ACME).</summary>

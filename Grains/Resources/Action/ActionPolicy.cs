@@ -4,7 +4,7 @@ namespace VirtualIoT.Grains.Resources.Action;
 
 /// <summary>
 /// Attribute rules of the <c>&lt;action&gt;</c> (ty 65; presence as ACME's): <c>evc</c>, <c>evm</c>, <c>orc</c>,
-/// <c>apv</c> mandatory; <c>apy</c>, <c>sri</c> (not updatable here), <c>ecp</c> (only with <c>evm</c> 2 or 3),
+/// <c>apv</c> mandatory; <c>apy</c>, <c>sri</c> (updatable, as ACME: the action moves to the new subject), <c>ecp</c> (only with <c>evm</c> 2 or 3),
 /// <c>dep</c>, <c>ipu</c> (input: stored, not used, as ACME); <c>air</c> set by the CSE. <c>apv</c> is a request
 /// primitive: <c>op</c> 1–5, <c>fr</c> the action's creator, <c>ty</c> for a create, <c>pc</c> with one root key (for a
 /// create, an update and a NOTIFY).
@@ -25,7 +25,7 @@ internal static class ActionPolicy
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             new("cr", "creator", ValueKind.NullOnly, Presence.Optional, Presence.NotPresent),
             new("apy", "actionPriority", ValueKind.PositiveInteger, Presence.Optional, Presence.Optional),
-            new("sri", "subjectResourceID", ValueKind.String, Presence.Optional, Presence.NotPresent),
+            new("sri", "subjectResourceID", ValueKind.String, Presence.Optional, Presence.Optional),
             new("evc", "evalCriteria", ValueKind.Map, Presence.Mandatory, Presence.Optional),
             new("evm", "evalMode", ValueKind.NonNegativeInteger, Presence.Mandatory, Presence.Optional, Values: new HashSet<long> { 0, 1, 2, 3 }),
             new("ecp", "evalControlParam", ValueKind.PositiveInteger, Presence.Optional, Presence.Optional),

@@ -74,9 +74,7 @@ internal static class AnnouncedPolicies
     public static OneM2MError? CheckLink(string link, out string cseId)
     {
         cseId = "";
-        var relative = link.StartsWith("//", StringComparison.Ordinal)
-            ? link.IndexOf('/', 2) is var slash and > 2 ? link[slash..] : ""
-            : link;
+        var relative = SpRelative(link);
         var segments = relative.Split('/');
         if (relative.Length < 4 || relative[0] != '/' || segments.Length < 3 || segments.Skip(1).Any(s => !ResourceIds.IsValidName(s)))
         {
@@ -87,6 +85,18 @@ internal static class AnnouncedPolicies
         return null;
     }
 
+    /// <summary>The SP-relative form (<c>/id-mn/cnt…</c>) of a <c>lnk</c>: an absolute one without its SP-ID (empty when it has nothing after it).</summary>
+    public static string SpRelative(string link) =>
+        !link.StartsWith("//", StringComparison.Ordinal) ? link
+        : link.IndexOf('/', 2) is var slash and > 2 ? link[slash..] : "";
+
+    /// <summary>The root key of the original of an announced resource represented under <paramref name="announcedRootKey"/>.</summary>
+    public static string OriginalRootKey(ResourceType announcedType, string announcedRootKey) => announcedType switch
+    {
+        ResourceType.FlexContainerAnnc => announcedRootKey[..^"Annc".Length],
+        _ => announcedRootKey[..^1],
+    };
+
     private static ResourcePolicy Derive(ResourceType announced, ResourcePolicy original, string? rootKey = null, string? selector = null) => new(
         announced,
         ResourcePolicy.Universal(
@@ -94,7 +104,6 @@ internal static class AnnouncedPolicies
             ResourcePolicy.AccessControlPolicyIds,
             ResourcePolicy.DynamicAuthorizationConsultationIds,
             new(Link, "link", ValueKind.String, Mandatory, NotPresent),
-            new(SyncType, "announceSyncType", ValueKind.NonNegativeInteger, Optional, Optional, Values: new HashSet<long> { 1, 2 }),
             .. original.Attributes.Values
                 .Where(a => !NotAnnounced.Contains(a.ShortName) && !IsCommon(a.ShortName))
                 .Select(a => a.ShortName == selector

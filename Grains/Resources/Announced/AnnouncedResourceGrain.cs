@@ -13,7 +13,7 @@ namespace VirtualIoT.Grains.Resources.Announced;
 /// must name a resource of the announcing CSE. An announced instance (contentInstanceAnnc, timeSeriesInstanceAnnc) is
 /// immutable, as its original is.
 /// </summary>
-internal sealed class AnnouncedResourceGrain(
+internal sealed partial class AnnouncedResourceGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
     IOptions<CseOptions> options,
     ILogger<AnnouncedResourceGrain> logger) : ResourceGrain(store, options, logger), IAnnouncedResourceGrain
@@ -36,8 +36,45 @@ internal sealed class AnnouncedResourceGrain(
         return ValueTask.FromResult<ResourceResponse?>(null);
     }
 
+    /// <summary>
+    /// Bi-directional synchronisation (<c>ast</c> 2, TS-0001 10.2.18, as ACME): a change of this copy by anyone but the
+    /// announcing CSE (whose updates come from the original) goes to the original, sent by this copy's announcer
+    /// grain after this turn. The access control attributes and <c>ast</c> are the copy's own and stay here.
+    /// </summary>
+    protected override async Task SyncOriginalAsync(Dictionary<string, object?> accepted, string originator)
+    {
+        if (!AnnouncementContent.SyncsBothWays(State.Attributes) || State.Attributes.GetValueOrDefault(AnnouncedPolicies.Link) is not string link
+            || AnnouncedPolicies.CheckLink(link, out var announcer) is not null || originator == announcer)
+        {
+            return;
+        }
+
+        var changes = accepted.Where(change => AnnouncementContent.SyncedBack(change.Key)).ToDictionary(StringComparer.Ordinal);
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IAnnouncementGrain>(ResourceId)
+                .CopyChanged(new OriginalUpdate(link, AnnouncedPolicies.OriginalRootKey(State.Type, Policy.RootKey), changes));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The change stands here (it is stored); the original misses it.
+            Log.OriginalNotTold(Logger, exception, ResourceId, link);
+        }
+    }
+
     protected override ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator) =>
         ValueTask.FromResult(State.Type is ResourceType.ContentInstanceAnnc or ResourceType.TimeSeriesInstanceAnnc
             ? ResourceResponse.Error(ResponseStatusCode.OperationNotAllowed, $"{Policy.RootKey} is an announced instance: it cannot be updated")
             : null);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3729, Level = LogLevel.Warning, Message = "The change of announced {ResourceId} could not be handed over for its original {Link}")]
+        public static partial void OriginalNotTold(ILogger logger, Exception exception, string resourceId, string link);
+    }
 }

@@ -37,7 +37,7 @@ internal static class AnnouncementContent
     /// <summary>The SP-relative CSE-ID an <c>at</c> entry names, or null when it names none.</summary>
     private static string? CseIdOf(string entry)
     {
-        var relative = entry.StartsWith("//", StringComparison.Ordinal) ? entry.IndexOf('/', 2) is var slash and > 2 ? entry[slash..] : "" : entry;
+        var relative = AnnouncedPolicies.SpRelative(entry);
         if (relative.Length < 2 || relative[0] != '/')
         {
             return null;
@@ -92,6 +92,58 @@ internal static class AnnouncementContent
         }
 
         return announced;
+    }
+
+    /// <summary>Whether <paramref name="attributes"/> ask for bi-directional synchronisation with the copies (<c>ast</c> 2).</summary>
+    public static bool SyncsBothWays(Dictionary<string, object?>? attributes) =>
+        attributes?.GetValueOrDefault(AnnouncedPolicies.SyncType) is 2L;
+
+    /// <summary>
+    /// Whether the CSE <paramref name="originator"/> may update the attributes <paramref name="names"/> of a resource
+    /// with <paramref name="attributes"/> as the holder of its bi-directionally synchronised copy: <c>ast</c> is 2,
+    /// <c>at</c> names that CSE, and every name is an attribute the copy carries (announced whatever <c>aa</c> says,
+    /// or named in <c>aa</c>), other than the access control ones and <c>ast</c>, which are each CSE's own.
+    /// </summary>
+    public static bool MaySyncBack(Dictionary<string, object?> attributes, string originator, IEnumerable<string> names, string ownCseId)
+    {
+        if (!SyncsBothWays(attributes) || originator.Length < 2 || originator[0] != '/' || originator.IndexOf('/', 1) >= 0
+            || !Targets(attributes, ownCseId).Contains(originator))
+        {
+            return false;
+        }
+
+        var named = attributes.GetValueOrDefault("aa") as List<object?>;
+        return names.All(name => SyncedBack(name) && (AnnouncedPolicies.MandatoryAnnounced.Contains(name) || named?.Contains(name) == true));
+    }
+
+    /// <summary>
+    /// Whether an update of <paramref name="name"/> on a copy goes back to its original: not the copy's own
+    /// <c>lnk</c> and <c>ast</c>, nor <c>acpi</c> and <c>daci</c> (policies of the CSE holding the copy), nor those never announced.
+    /// </summary>
+    public static bool SyncedBack(string name) =>
+        name is not (AnnouncedPolicies.Link or AnnouncedPolicies.SyncType or AttributeNames.AccessControlPolicyIds or "daci")
+        && !AnnouncedPolicies.NotAnnounced.Contains(name);
+
+    /// <summary>
+    /// <paramref name="sent"/> with the attributes <paramref name="names"/> as in <paramref name="wanted"/>: what a copy
+    /// holds after it changed them itself (bi-directional synchronisation).
+    /// </summary>
+    public static Dictionary<string, object?> WithSynced(Dictionary<string, object?> sent, Dictionary<string, object?> wanted, IEnumerable<string> names)
+    {
+        var synced = new Dictionary<string, object?>(sent, StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (wanted.TryGetValue(name, out var value))
+            {
+                synced[name] = value;
+            }
+            else
+            {
+                synced.Remove(name);
+            }
+        }
+
+        return synced;
     }
 
     /// <summary>

@@ -14,6 +14,9 @@ internal sealed class AnnouncementState
 
     /// <summary>The announced copies: by the CSE-ID holding one, its ID there and the attributes last sent to it.</summary>
     [Id(1)] public Dictionary<string, SentCopy> Copies { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>For an announced copy held here: its change not yet taken by the original (bi-directional synchronisation).</summary>
+    [Id(2)] public OriginalUpdate? ToOriginal { get; set; }
 }
 
 /// <summary>An announced copy on a remote CSE: its resource ID there and the attributes it was last given.</summary>
@@ -50,6 +53,24 @@ internal sealed partial class AnnouncementGrain(
     public async ValueTask Changed(AnnouncementSnapshot snapshot)
     {
         store.State.Desired = snapshot;
+        if (snapshot is { SyncedFrom: { } from, Synced: { } names, Attributes: { } attributes } && AnnouncementContent.SyncsBothWays(attributes)
+            && store.State.Copies.TryGetValue(from, out var copy))
+        {
+            // The update came from the copy on that CSE (bi-directional synchronisation): the copy has it already.
+            store.State.Copies[from] = copy with { Sent = AnnouncementContent.WithSynced(copy.Sent, AnnouncementContent.Announced(attributes, _options.CseId), names) };
+        }
+
+        await store.WriteStateAsync();
+        _retry = s_firstRetry;
+        Kick();
+    }
+
+    public async ValueTask CopyChanged(OriginalUpdate update)
+    {
+        var pending = store.State.ToOriginal;
+        store.State.ToOriginal = pending is not null && pending.Link == update.Link
+            ? update with { Changes = new Dictionary<string, object?>(pending.Changes.Concat(update.Changes).GroupBy(c => c.Key).Select(g => g.Last()), StringComparer.Ordinal) }
+            : update;
         await store.WriteStateAsync();
         _retry = s_firstRetry;
         Kick();
@@ -112,7 +133,7 @@ internal sealed partial class AnnouncementGrain(
                 await this.UnregisterReminder(reminder);
             }
 
-            if (store.State.Desired is { Attributes: null } && store.State.Copies.Count == 0)
+            if (store.State is { Desired: null or { Attributes: null }, Copies.Count: 0, ToOriginal: null })
             {
                 await store.ClearStateAsync();
                 DeactivateOnIdle();
@@ -134,13 +155,13 @@ internal sealed partial class AnnouncementGrain(
     /// <summary>One pass over every CSE: true when every copy matches the newest state.</summary>
     private async Task<bool> SyncAsync()
     {
+        var complete = await UpdateOriginal();
         if (store.State.Desired is not { } desired)
         {
-            return true;
+            return complete;
         }
 
         var targets = AnnouncementContent.Targets(desired.Attributes, _options.CseId);
-        var complete = true;
         foreach (var (cseId, copy) in store.State.Copies.Where(c => !targets.Contains(c.Key)).ToList())
         {
             var deleted = await SendAsync(cseId, Operation.Delete, string.Concat(cseId, "/", copy.RemoteId), null, null, null);
@@ -256,6 +277,46 @@ internal sealed partial class AnnouncementGrain(
     }
 
     /// <summary>
+    /// Sends the copy's pending change to its original (<c>lnk</c>), from this CSE: done when the original's CSE took
+    /// it or refused it (an originator error, logged: the original was deleted, or the change is not one the copy may
+    /// make there), to be tried again when it could not be reached or failed.
+    /// </summary>
+    private async Task<bool> UpdateOriginal()
+    {
+        if (store.State.ToOriginal is not { } update)
+        {
+            return true;
+        }
+
+        var answer = AnnouncedPolicies.CheckLink(update.Link, out var cseId) is null
+            ? await SendAsync(cseId, Operation.Update, AnnouncedPolicies.SpRelative(update.Link), null, update.Changes, update.RootKey)
+            : ResourceResponse.Error(ResponseStatusCode.BadRequest, $"lnk '{update.Link}' names no resource of another CSE");
+        if (answer.StatusCode.IsReceiverError() || answer.StatusCode == ResponseStatusCode.RequestTimeout)
+        {
+            Log.OriginalNotUpdated(logger, ResourceId, update.Link, (int)answer.StatusCode, answer.Message);
+            return false;
+        }
+
+        if (answer.StatusCode.IsError())
+        {
+            Log.OriginalRefused(logger, ResourceId, update.Link, (int)answer.StatusCode, answer.Message);
+        }
+
+        // A change that came in meanwhile was merged into a new pending update: that one is sent in the next round.
+        if (ReferenceEquals(store.State.ToOriginal, update))
+        {
+            store.State.ToOriginal = null;
+            await store.WriteStateAsync();
+        }
+        else
+        {
+            _again = true;
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Where the copy goes on <paramref name="cseId"/>: the parent's copy there; this CSE's <c>&lt;remoteCSE&gt;</c> there
     /// when the parent is the CSEBase or not announced there (an instance then has none); none yet (wait) while the
     /// parent's copy is still to be made.
@@ -315,7 +376,13 @@ internal sealed partial class AnnouncementGrain(
         [LoggerMessage(EventId = 3726, Level = LogLevel.Warning, Message = "The at of {ResourceId} could not be made to name its copy on {CseId}")]
         public static partial void CopyNotListed(ILogger logger, Exception exception, string resourceId, string cseId);
 
-                [LoggerMessage(EventId = 3725, Level = LogLevel.Warning, Message = "An announcement pass of {ResourceId} failed; trying again")]
+        [LoggerMessage(EventId = 3727, Level = LogLevel.Information, Message = "Updating the original {Link} of the announced {ResourceId} answered {Rsc} ({Reason}); trying again")]
+        public static partial void OriginalNotUpdated(ILogger logger, string resourceId, string link, int rsc, string? reason);
+
+        [LoggerMessage(EventId = 3728, Level = LogLevel.Warning, Message = "The original {Link} of the announced {ResourceId} refused its change: {Rsc} ({Reason}); not sent again")]
+        public static partial void OriginalRefused(ILogger logger, string resourceId, string link, int rsc, string? reason);
+
+        [LoggerMessage(EventId = 3725, Level = LogLevel.Warning, Message = "An announcement pass of {ResourceId} failed; trying again")]
         public static partial void PassFailed(ILogger logger, Exception exception, string resourceId);
     }
 }

@@ -7,7 +7,8 @@ namespace VirtualIoT.Tests.Bindings;
 /// <summary>
 /// <c>&lt;action&gt;</c> (ty 65) and <c>&lt;dependency&gt;</c> (ty 66) over HTTP and MQTT: an action sends its request
 /// (<c>apv</c>) to its object resource when an update of its subject (its parent, or <c>sri</c>) meets its criteria and
-/// its dependencies hold, as often as its mode allows; bad attributes answer 4000 with a reason. Firings are observed
+/// its dependencies hold, as often as its mode allows; an update of <c>sri</c> moves it to another subject; bad
+/// attributes answer 4000 with a reason. Firings are observed
 /// as content instances the actions create, waited for to a deadline.
 /// </summary>
 [Collection(BindingsCollection.Name)]
@@ -123,6 +124,45 @@ public sealed class ActionSuiteTests(BindingsFixture fixture)
         Assert.StartsWith("depr", (string)dependency.Resource("m2m:depr")["ri"]!, StringComparison.Ordinal);
         Assert.True(linked.Rsc == 2004, linked.ToString());
         Assert.Equal(0L, whileSwitchOff);
+        Assert.Equal(2L, await Instances(client, ae + "/out", aeId));
+    }
+
+    [Theory]
+    [MemberData(nameof(Bindings))]
+    public async Task Updating_sri_moves_the_action_to_its_new_subject_and_removing_it_back_to_its_parent(string binding)
+    {
+        var (client, aeId) = await RegisterAsync(binding);
+        await using var _ = client;
+        var ae = "cse-in/" + aeId;
+        var ids = new Dictionary<string, string>();
+        foreach (var name in new[] { "first", "second", "out" })
+        {
+            var container = await client.SendAsync(new TestPrimitive(1, ae, aeId, 3, Tree("m2m:cnt", ("rn", name))));
+            Assert.Equal(2001, container.Rsc);
+            ids[name] = (string)container.Resource("m2m:cnt")["ri"]!;
+        }
+
+        Assert.Equal(2001, (await client.SendAsync(new TestPrimitive(1, ae, aeId, 65,
+            Action("mover", Criteria("mni", 1, 7L), 3, ae + "/out", CreateInstance(aeId, "fired"), ("sri", ae + "/first"))))).Rsc);
+        async Task Set(string container, long mni) =>
+            Assert.Equal(2004, (await client.SendAsync(new TestPrimitive(3, ae + "/" + container, aeId, Content: Tree("m2m:cnt", ("mni", mni))))).Rsc);
+
+        var moved = await client.SendAsync(new TestPrimitive(3, ae + "/mover", aeId, Content: Tree("m2m:actr", ("sri", ae + "/second"))));
+        var stored = (await client.SendAsync(new TestPrimitive(2, ae + "/mover", aeId))).Resource("m2m:actr");
+        await Set("first", 7);
+        await Set("second", 7);
+        await WaitForInstances(client, ae + "/out", aeId, 1);
+        var toParent = await client.SendAsync(new TestPrimitive(3, ae + "/mover", aeId,
+            Content: Tree("m2m:actr", ("sri", null), ("evc", Criteria("apn", 1, "go")))));
+        Assert.Equal(2004, (await client.SendAsync(new TestPrimitive(3, ae, aeId, Content: Tree("m2m:ae", ("apn", "go"))))).Rsc);
+        await WaitForInstances(client, ae + "/out", aeId, 2);
+        var gone = await client.SendAsync(new TestPrimitive(3, ae + "/mover", aeId, Content: Tree("m2m:actr", ("sri", ae + "/nothing"))));
+
+        Assert.True(moved.Rsc == 2004, moved.ToString());
+        Assert.Equal(ids["second"], stored["sri"]);
+        Assert.True(toParent.Rsc == 2004, toParent.ToString());
+        Assert.True(gone.Rsc == 4000, gone.ToString());
+        Assert.Contains("sri", gone.Debug ?? "", StringComparison.Ordinal);
         Assert.Equal(2L, await Instances(client, ae + "/out", aeId));
     }
 

@@ -48,4 +48,35 @@ public class AnnouncementContentTests
         Assert.Null(changes["apn"]);
         Assert.Empty(AnnouncementContent.Changes(wanted, wanted));
     }
+
+    [Fact]
+    public void Only_a_CSE_holding_a_copy_with_ast_2_may_sync_back_and_only_what_the_copy_carries()
+    {
+        var attributes = new Dictionary<string, object?>
+        {
+            ["ast"] = 2L, ["at"] = new List<object?> { "/id-in/cntA1", "/id-other" }, ["aa"] = new List<object?> { "mni" },
+            ["mni"] = 5L, ["mbs"] = 100L,
+        };
+
+        Assert.True(AnnouncementContent.MaySyncBack(attributes, "/id-in", ["mni", "lbl", "et"], "/id-mn"));
+        Assert.True(AnnouncementContent.MaySyncBack(attributes, "/id-other", ["mni"], "/id-mn"));
+        Assert.False(AnnouncementContent.MaySyncBack(attributes, "/id-in", ["mbs"], "/id-mn"));
+        Assert.False(AnnouncementContent.MaySyncBack(attributes, "/id-in", ["acpi"], "/id-mn"));
+        Assert.False(AnnouncementContent.MaySyncBack(attributes, "/id-in", ["ast"], "/id-mn"));
+        Assert.False(AnnouncementContent.MaySyncBack(attributes, "/id-in/Cae", ["mni"], "/id-mn"));
+        Assert.False(AnnouncementContent.MaySyncBack(attributes, "/id-x", ["mni"], "/id-mn"));
+        Assert.False(AnnouncementContent.MaySyncBack(new Dictionary<string, object?>(attributes) { ["ast"] = 1L }, "/id-in", ["mni"], "/id-mn"));
+    }
+
+    [Fact]
+    public void A_change_made_on_the_copy_counts_as_sent_to_it()
+    {
+        var sent = new Dictionary<string, object?> { ["mni"] = 5L, ["lbl"] = new List<object?> { "a" } };
+        var wanted = new Dictionary<string, object?> { ["mni"] = 7L, ["et"] = "20300101T000000" };
+
+        var synced = AnnouncementContent.WithSynced(sent, wanted, ["mni", "lbl"]);
+
+        Assert.Equal(new Dictionary<string, object?> { ["mni"] = 7L }, synced);
+        Assert.Equal(new Dictionary<string, object?> { ["et"] = "20300101T000000" }, AnnouncementContent.Changes(synced, wanted));
+    }
 }

@@ -37,14 +37,16 @@ public sealed class DynamicAuthorizationInheritance : IWireScenarios
         });
     }
 
-    private static async Task<string> Register(Wire http, string prefix)
+    /// <summary>Registers an AE (<paramref name="prefix"/> + random) over <paramref name="http"/>; its AE-ID.</summary>
+    internal static async Task<string> Register(Wire http, string prefix)
     {
         var aeId = prefix + Guid.NewGuid().ToString("N")[..12];
         (await http.Create("cse-in", aeId, 2, $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Ndai","rr":false,"srv":["3"]}}""")).Is(2001);
         return aeId;
     }
 
-    private static string Grant(string originator, long operations) =>
+    /// <summary>A dynamic authorization server's answer granting <paramref name="operations"/> to <paramref name="originator"/> until 2099.</summary>
+    internal static string Grant(string originator, long operations) =>
         "{\"m2m:seci\":{\"sit\":2,\"dai\":{\"gp\":{\"acr\":[{\"acor\":[\"" + originator + "\"],\"acop\":" + operations + "}]},\"pl\":\"20991231T000000\"}}}";
 
     /// <summary>Creates a consultation resource under the owner's AE asking <paramref name="server"/>; its resource ID.</summary>

@@ -105,7 +105,7 @@ internal sealed class MqttWire(MqttFixture fixture) : Wire
 
     /// <summary>
     /// An HTTP-style query (<c>?fu=1&amp;ty=60&amp;lbl=a&amp;rcn=4</c>) as the primitive parameters MQTT carries them in:
-    /// <c>rcn</c> and <c>drt</c> at the top, filter criteria under <c>fc</c> (<c>ty</c> and <c>lbl</c> as lists).
+    /// <c>rcn</c> and <c>drt</c> at the top, <c>rt</c> as <c>rt.rtv</c>, filter criteria under <c>fc</c> (<c>ty</c> and <c>lbl</c> as lists).
     /// </summary>
     private static (string Target, string? Parameters) QueryAsParameters(string to)
     {
@@ -124,6 +124,9 @@ internal sealed class MqttWire(MqttFixture fixture) : Wire
             {
                 case "rcn" or "drt":
                     primitive[name] = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case "rt":
+                    primitive[name] = new System.Text.Json.Nodes.JsonObject { ["rtv"] = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture) };
                     break;
                 case "ty":
                     filter[name] = new System.Text.Json.Nodes.JsonArray(long.Parse(value, System.Globalization.CultureInfo.InvariantCulture));

@@ -6,13 +6,13 @@ using static VirtualIoT.Tests.Protocol.ProtocolAssert;
 namespace VirtualIoT.Tests.Remote;
 
 /// <summary>
-/// Announcement between two VirtualIoT instances over HTTP (TS-0001 10.2.18): resources of the MN-CSE whose <c>at</c>
+/// Announcement between two VirtualIoT instances (TS-0001 10.2.18): resources of the MN-CSE whose <c>at</c>
 /// names the IN-CSE get announced copies there (AEAnnc under the MN's <c>&lt;remoteCSE&gt;</c>, containerAnnc under
-/// it, contentInstanceAnnc under that), kept in step when an announced attribute changes, and removed when the IN
-/// leaves <c>at</c> or the original is deleted.
+/// it, contentInstanceAnnc under that), kept in step when an announced attribute changes (both ways with <c>ast</c>
+/// 2), and removed when the IN leaves <c>at</c> or the original is deleted. Run over HTTP
+/// (<see cref="AnnouncementPairTests"/>) and MQTT (<see cref="MqttAnnouncementPairTests"/>).
 /// </summary>
-[Trait("Speed", "Slow")]
-public sealed class AnnouncementPairTests(CsePairFixture pair) : IClassFixture<CsePairFixture>
+public abstract class AnnouncementPairScenarios(CsePairFixture pair)
 {
     private const string MnAtIn = "/cse-in/id-mn";
 
@@ -225,4 +225,60 @@ public sealed class AnnouncementPairTests(CsePairFixture pair) : IClassFixture<C
         var updated = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId, copy => copy["apn"]?.GetValue<string>() == "meter-3");
         Assert.Equal(Text(aea.Resource, "ri"), Text(updated.Resource, "ri"));
     }
+
+    /// <summary>A container of a new AE of the MN announced to the IN with <paramref name="ast"/>; the AE-ID, the container's path and ID.</summary>
+    private async Task<(string AeId, string Path, string Ri)> AnnouncedContainer(int ast)
+    {
+        var aeId = await AnnouncedAe();
+        var cnt = await Mn.Create($"/cse-mn/{aeId}", aeId, 3,
+            $$$"""{"m2m:cnt":{"rn":"synced","mni":5,"mbs":1000,"lbl":["a"],"at":["/id-in"],"aa":["mni"],"ast":{{{ast}}}}}""");
+        Answered(cnt, 2001);
+        return (aeId, $"/cse-mn/{aeId}/synced", Text(cnt.Resource("m2m:cnt"), "ri"));
+    }
+
+    [Fact]
+    public async Task With_ast_2_an_update_of_the_copy_reaches_the_original_and_one_of_the_original_the_copy()
+    {
+        await WaitForRegistration();
+        var (aeId, path, ri) = await AnnouncedContainer(ast: 2);
+        var aea = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId);
+        var cnta = await WaitForCopy(aea.Path, 10003, "/id-mn/" + ri);
+        Assert.Equal(2, Number(cnta.Resource, "ast"));
+
+        Answered(await In.Update(cnta.Path, OneM2MClient.Admin, """{"m2m:cntA":{"mni":7,"lbl":["b"]}}"""), 2004);
+
+        await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path, aeId)).Json?["m2m:cnt"] is { } cnt
+            && cnt["mni"]?.GetValue<long>() == 7 && cnt["lbl"]?[0]?.GetValue<string>() == "b", "the copy's change to reach the original");
+        var copy = (await In.Retrieve(cnta.Path, OneM2MClient.Admin)).Resource("m2m:cntA");
+        Assert.Equal(7, Number(copy, "mni"));
+        Assert.Equal(1000, Number((await Mn.Retrieve(path, aeId)).Resource("m2m:cnt"), "mbs"));
+
+        Answered(await Mn.Update(path, aeId, """{"m2m:cnt":{"mni":9}}"""), 2004);
+        var updated = await WaitForCopy(aea.Path, 10003, "/id-mn/" + ri, c => c["mni"]?.GetValue<long>() == 9);
+        Assert.Equal("b", updated.Resource["lbl"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Only_the_CSE_holding_a_copy_with_ast_2_may_update_the_original_and_only_what_the_copy_carries()
+    {
+        await WaitForRegistration();
+        var oneWay = await AnnouncedContainer(ast: 1);
+        var bothWays = await AnnouncedContainer(ast: 2);
+
+        Answered(await Mn.Update(bothWays.Path, "/id-in", """{"m2m:cnt":{"mni":3,"lbl":["c"]}}"""), 2004);
+        Answered(await Mn.Update(bothWays.Path, "/id-in", """{"m2m:cnt":{"mbs":10}}"""), 4103);
+        Answered(await Mn.Update(bothWays.Path, "/id-in", """{"m2m:cnt":{"ast":1}}"""), 4103);
+        Answered(await Mn.Update(bothWays.Path, "/id-other", """{"m2m:cnt":{"mni":4}}"""), 4103);
+        Answered(await Mn.Update(oneWay.Path, "/id-in", """{"m2m:cnt":{"mni":3}}"""), 4103);
+        Answered(await Mn.Update(oneWay.Path, oneWay.AeId, """{"m2m:cnt":{"ast":3}}"""), 4000);
+        Assert.Equal(3, Number((await Mn.Retrieve(bothWays.Path, bothWays.AeId)).Resource("m2m:cnt"), "mni"));
+    }
 }
+
+/// <summary>The announcement scenarios over HTTP.</summary>
+[Trait("Speed", "Slow")]
+public sealed class AnnouncementPairTests(CsePairFixture pair) : AnnouncementPairScenarios(pair), IClassFixture<CsePairFixture>;
+
+/// <summary>The announcement scenarios over MQTT: every announcement and synchronisation request published to the other CSE's broker.</summary>
+[Trait("Speed", "Slow")]
+public sealed class MqttAnnouncementPairTests(MqttCsePairFixture pair) : AnnouncementPairScenarios(pair), IClassFixture<MqttCsePairFixture>;
