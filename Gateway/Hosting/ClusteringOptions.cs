@@ -95,14 +95,6 @@ public sealed class ClusteringOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan RefusedProbeInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>
-    /// Silos only: use Orleans' distributed grain directory (<c>AddDistributedGrainDirectory</c>, strongly consistent,
-    /// its partitions handed over when membership changes) instead of its default one. When a silo dies, the default
-    /// directory also deactivates the grains on the surviving silos whose directory entries the dead silo held; the
-    /// distributed one keeps them. Every silo of a cluster must use the same directory. Default false.
-    /// </summary>
-    public bool DistributedGrainDirectory { get; set; }
-
     /// <summary>Refused connections in a row after which a peer silo is declared dead (see <see cref="RefusedProbeInterval"/>). Default 2.</summary>
     [Range(1, 100)]
     public int RefusedProbesLimit { get; set; } = 2;

@@ -75,12 +75,6 @@ internal static class BackendExtensions
                 options.TableRefreshTimeout = clustering.TableRefreshTimeout;
             });
             silo.Services.AddHostedService<DeadPeerDetector>();
-            if (clustering.DistributedGrainDirectory)
-            {
-#pragma warning disable ORLEANSEXP003 // Orleans marks the distributed directory as being evaluated (ClusteringOptions.DistributedGrainDirectory).
-                silo.AddDistributedGrainDirectory();
-#pragma warning restore ORLEANSEXP003
-            }
         }
         else
         {
