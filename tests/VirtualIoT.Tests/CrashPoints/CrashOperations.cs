@@ -26,6 +26,7 @@ internal static class CrashOperations
         () => new SubscriptionCreate(receiver),
         () => new InstanceCreate(prefill: 15),
         () => new InstanceCreate(prefill: 20),
+        () => new InstanceCreate(prefill: 25),
         () => new SubtreeDelete(underCseBase: false),
         () => new SubtreeDelete(underCseBase: true),
         () => new OutboxEvent(receiver),
@@ -185,8 +186,9 @@ internal static class CrashOperations
     }
 
     /// <summary>
-    /// contentInstance create with eviction (mni 10) after <c>prefill</c> instances: 15 makes it seal the open segment
-    /// (sealed segment record, container state), 20 makes it evict from a sealed segment (state, then segment rewrite).
+    /// contentInstance create with eviction (mni 10, segments of 16) after <c>prefill</c> instances: 15 makes it seal
+    /// the open segment (sealed segment record, container state), 20 makes it evict from a sealed segment (the state
+    /// lists the removal), 25 makes it evict the last instance of a sealed segment (state, then the segment's clear).
     /// </summary>
     private sealed class InstanceCreate(int prefill) : CrashOperation
     {
@@ -194,7 +196,12 @@ internal static class CrashOperations
         private string _aeId = "";
         private string _container = "";
 
-        public override string Name => prefill == 15 ? "contentInstance create sealing a segment, with eviction" : "contentInstance create evicting from a sealed segment";
+        public override string Name => prefill switch
+        {
+            15 => "contentInstance create sealing a segment, with eviction",
+            20 => "contentInstance create evicting from a sealed segment",
+            _ => "contentInstance create emptying a sealed segment",
+        };
 
         private string Marker => "new-" + Label;
 
