@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Formats.Cbor;
 using System.Globalization;
-using System.Text;
-using System.Text.Unicode;
 using VirtualIoT.Gateway.Json;
 using VirtualIoT.Gateway.Serialization;
 
@@ -11,12 +9,14 @@ namespace VirtualIoT.Gateway.Mqtt;
 /// <summary>
 /// A CBOR request primitive (TS-0004 8.6: the JSON structure as CBOR) read straight from a <see cref="CborReader"/>,
 /// with the values the CBOR body reader (<see cref="CborContent"/>) gives: a byte string as its base64 text, a tag
-/// read through, an undefined or unassigned simple value as null; map keys must be text, numbers finite, strings of
-/// definite length. Numbers read as text take their shortest round-trip form.
+/// read through, an undefined or unassigned simple value as null; map keys must be text, text must be UTF-8, numbers
+/// finite, strings of definite length. Numbers read as text take their shortest round-trip form. The reader and each
+/// mark's are the thread's own while they are free (<see cref="CborContent.RentReader"/>), given back by
+/// <see cref="Release"/>.
 /// </summary>
 internal readonly struct CborPrimitiveReader : IPrimitiveReader<CborPrimitiveReader>
 {
-    private readonly CborReader _reader;
+    private readonly CborReader? _reader;
     private readonly ReadOnlyMemory<byte> _data;
 
     public CborPrimitiveReader(in ReadOnlySequence<byte> payload)
@@ -27,8 +27,10 @@ internal readonly struct CborPrimitiveReader : IPrimitiveReader<CborPrimitiveRea
     private CborPrimitiveReader(ReadOnlyMemory<byte> data)
     {
         _data = data;
-        _reader = new CborReader(data, CborConformanceMode.Lax);
+        _reader = CborContent.RentReader(data);
     }
+
+    private CborReader Reader => _reader ?? throw new InvalidOperationException("A default CborPrimitiveReader reads nothing.");
 
     public static string NotAnObject => "the payload must be a CBOR map (a request primitive)";
 
@@ -41,16 +43,17 @@ internal readonly struct CborPrimitiveReader : IPrimitiveReader<CborPrimitiveRea
 
     public bool Start() => !_data.IsEmpty;
 
-    public bool AtEnd() => _reader.BytesRemaining == 0;
+    public bool AtEnd() => Reader.BytesRemaining == 0;
 
     public PrimitiveValueKind Peek()
     {
-        var state = _reader.PeekState();
+        var reader = Reader;
+        var state = reader.PeekState();
         while (state == CborReaderState.Tag)
         {
             // Tagged items (an epoch time, a URI) are read as the item they tag.
-            _reader.ReadTag();
-            state = _reader.PeekState();
+            reader.ReadTag();
+            state = reader.PeekState();
         }
 
         return state switch
@@ -71,25 +74,26 @@ internal readonly struct CborPrimitiveReader : IPrimitiveReader<CborPrimitiveRea
     public void EnterObject()
     {
         Peek();
-        _reader.ReadStartMap();
+        Reader.ReadStartMap();
     }
 
     public void EnterArray()
     {
         Peek();
-        _reader.ReadStartArray();
+        Reader.ReadStartArray();
     }
 
     public bool NextMember(out string name)
     {
-        switch (_reader.PeekState())
+        switch (Reader.PeekState())
         {
             case CborReaderState.EndMap:
-                _reader.ReadEndMap();
+                Reader.ReadEndMap();
                 name = "";
                 return false;
             case CborReaderState.TextString:
-                name = ReadText();
+                var utf8 = Reader.ReadDefiniteLengthTextStringBytes().Span;
+                name = PrimitiveNames.Find(utf8) ?? CborContent.DecodeText(utf8);
                 return true;
             default:
                 throw new CborContentException("a CBOR map key is not a text string");
@@ -98,12 +102,12 @@ internal readonly struct CborPrimitiveReader : IPrimitiveReader<CborPrimitiveRea
 
     public bool NextItem()
     {
-        if (_reader.PeekState() != CborReaderState.EndArray)
+        if (Reader.PeekState() != CborReaderState.EndArray)
         {
             return true;
         }
 
-        _reader.ReadEndArray();
+        Reader.ReadEndArray();
         return false;
     }
 
@@ -112,19 +116,19 @@ internal readonly struct CborPrimitiveReader : IPrimitiveReader<CborPrimitiveRea
         switch (Peek())
         {
             case PrimitiveValueKind.String:
-                return _reader.PeekState() == CborReaderState.TextString ? ReadText() : Convert.ToBase64String(_reader.ReadByteString());
+                return Reader.PeekState() == CborReaderState.TextString ? CborContent.ReadText(Reader) : Convert.ToBase64String(Reader.ReadByteString());
             case PrimitiveValueKind.Number:
                 return ReadNumber();
             case PrimitiveValueKind.Boolean:
-                return _reader.ReadBoolean() ? "true" : "false";
+                return Reader.ReadBoolean() ? "true" : "false";
             case PrimitiveValueKind.Null:
-                if (_reader.PeekState() == CborReaderState.Null)
+                if (Reader.PeekState() == CborReaderState.Null)
                 {
-                    _reader.ReadNull();
+                    Reader.ReadNull();
                 }
                 else
                 {
-                    _reader.ReadSimpleValue();
+                    Reader.ReadSimpleValue();
                 }
 
                 return null;
@@ -133,42 +137,42 @@ internal readonly struct CborPrimitiveReader : IPrimitiveReader<CborPrimitiveRea
         }
     }
 
-    // The lax reader does not check UTF-8 (RFC 8949 3.1 requires it); JSON text that is not UTF-8 is refused, and so is this.
-    private string ReadText()
-    {
-        var bytes = _reader.ReadDefiniteLengthTextStringBytes().Span;
-        return Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : throw new CborContentException("a text string is not valid UTF-8");
-    }
-
     private string ReadNumber()
     {
-        switch (_reader.PeekState())
+        switch (Reader.PeekState())
         {
             case CborReaderState.UnsignedInteger:
-                var unsigned = _reader.ReadUInt64();
+                var unsigned = Reader.ReadUInt64();
                 return unsigned <= long.MaxValue
                     ? unsigned.ToString(CultureInfo.InvariantCulture)
                     : throw new CborContentException("a CBOR integer is out of range");
             case CborReaderState.NegativeInteger:
-                return _reader.ReadInt64().ToString(CultureInfo.InvariantCulture);
+                return Reader.ReadInt64().ToString(CultureInfo.InvariantCulture);
             default:
-                var real = _reader.ReadDouble();
+                var real = Reader.ReadDouble();
                 return double.IsFinite(real)
                     ? real.ToString("R", CultureInfo.InvariantCulture)
                     : throw new CborContentException("a CBOR number is not finite");
         }
     }
 
-    public void Skip() => _reader.SkipValue();
+    public void Skip() => Reader.SkipValue();
 
     // The members after pc are still to be read by this reader: pc is read again by a reader of its own.
-    public CborPrimitiveReader Mark() => new(_data[(_data.Length - _reader.BytesRemaining)..]);
+    public CborPrimitiveReader Mark() => new(_data[(_data.Length - Reader.BytesRemaining)..]);
 
-    public ParseResult<ParsedContent> ReadContent()
+    public ParseResult<ParsedContent> ReadContent() =>
+        Peek() == PrimitiveValueKind.Object
+            ? CborContent.ParseContent(Reader)
+            : ParseResult<ParsedContent>.BadRequest("the content must be a CBOR map with one root key such as \"m2m:cnt\"");
+
+    public ParseResult<Dictionary<string, object?>> ReadObject() => CborContent.ParseMap(Reader);
+
+    public void Release()
     {
-        var tree = CborContent.ParseMap(_reader);
-        return tree.IsSuccess ? Representation.AsContent(tree.Value!) : tree.Error;
+        if (_reader is not null)
+        {
+            CborContent.ReturnReader(_reader, _data.Length);
+        }
     }
-
-    public ParseResult<Dictionary<string, object?>> ReadObject() => CborContent.ParseMap(_reader);
 }

@@ -46,7 +46,10 @@ internal interface IPrimitiveReader<TSelf>
     /// <summary>Enters the array the reader stands before.</summary>
     void EnterArray();
 
-    /// <summary>In an object: the next member's name, the reader then before its value; false at the object's end.</summary>
+    /// <summary>
+    /// In an object: the next member's name, the reader then before its value; false at the object's end. A name the
+    /// mapping knows (<see cref="PrimitiveNames"/>) is the one string of that name, not a new one.
+    /// </summary>
     bool NextMember(out string name);
 
     /// <summary>In an array: true and before the next item, or false at the array's end.</summary>
@@ -69,4 +72,7 @@ internal interface IPrimitiveReader<TSelf>
 
     /// <summary>The next value, an object with any members, as a tree (a response's <c>pc</c>).</summary>
     ParseResult<Dictionary<string, object?>> ReadObject();
+
+    /// <summary>Gives back what the reader holds (a pooled <c>CborReader</c>); nothing is read from it after. A default reader may be released.</summary>
+    void Release();
 }

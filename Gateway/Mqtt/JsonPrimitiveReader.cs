@@ -70,7 +70,7 @@ internal ref struct JsonPrimitiveReader : IPrimitiveReader<JsonPrimitiveReader>
             return false;
         }
 
-        name = _reader.GetString()!;
+        name = (_reader.ValueIsEscaped || _reader.HasValueSequence ? null : PrimitiveNames.Find(_reader.ValueSpan)) ?? _reader.GetString()!;
         _reader.Read();
         return true;
     }
@@ -93,4 +93,9 @@ internal ref struct JsonPrimitiveReader : IPrimitiveReader<JsonPrimitiveReader>
     public ParseResult<ParsedContent> ReadContent() => ContentParser.ParseEmbedded(ref _reader);
 
     public ParseResult<Dictionary<string, object?>> ReadObject() => ContentParser.ParseObject(ref _reader);
+
+    public readonly void Release()
+    {
+        // Utf8JsonReader holds nothing to give back.
+    }
 }

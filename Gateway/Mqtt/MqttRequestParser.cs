@@ -22,12 +22,6 @@ namespace VirtualIoT.Gateway.Mqtt;
 /// </summary>
 public static partial class MqttRequestParser
 {
-    // Top-level members checked for duplicates (an unknown member is skipped, never compared). IndexOf gives -1
-    // for other names, and 1 << -1 is negative.
-    private static readonly string[] s_primitiveNames =
-        ["op", "to", "fr", "rqi", "rvi", "ty", "pc", "fc", "rt", "rcn", "drt", "atrl", "da", "sqi", "rp", "rids", "tids", "ltids", "tqi", "asi", "auri",
-         "rqet", "rset", "oet", "vsi", "gid", "ot"];
-
     /// <summary>
     /// Parses a JSON <paramref name="payload"/> received on <paramref name="topic"/> (a <see cref="MqttTopicKind.Request"/>
     /// or <see cref="MqttTopicKind.Registration"/> topic).
@@ -52,7 +46,15 @@ public static partial class MqttRequestParser
                 return Read(ref json, topic, cse);
             case ContentSerialization.Cbor:
                 var cbor = new CborPrimitiveReader(payload);
-                return Read(ref cbor, topic, cse);
+                try
+                {
+                    return Read(ref cbor, topic, cse);
+                }
+                finally
+                {
+                    cbor.Release();
+                }
+
             default:
                 var transcoded = Representation.PrimitiveAsJson(serialization, payload);
                 if (!transcoded.IsSuccess)
@@ -69,12 +71,26 @@ public static partial class MqttRequestParser
     private static MqttRequest Read<TReader>(ref TReader reader, MqttTopic? topic, CseIdentity cse)
         where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
+        TReader content = default!;
+        try
+        {
+            return ReadMembers(ref reader, ref content, topic, cse);
+        }
+        finally
+        {
+            content.Release();
+        }
+    }
+
+    // content: the mark of pc, once found.
+    private static MqttRequest ReadMembers<TReader>(ref TReader reader, ref TReader content, MqttTopic? topic, CseIdentity cse)
+        where TReader : IPrimitiveReader<TReader>, allows ref struct
+    {
         string? op = null, to = null, from = null, requestIdentifier = null, releaseVersion = null, type = null;
         string? requestExpiration = null, resultExpiration = null, executionTime = null, responseType = null, vendorInformation = null;
         string? originatingTimestamp = null;
         string? groupRequestIdentifier = null;
         List<string>? responseTargets = null;
-        TReader content = default!;
         var hasContent = false;
         var noResponse = false;
         OneM2MError? fieldError = null;
@@ -91,7 +107,8 @@ public static partial class MqttRequestParser
             reader.EnterObject();
             while (reader.NextMember(out var name))
             {
-                var bit = 1 << Array.IndexOf(s_primitiveNames, name);
+                // IndexOf gives -1 for a name not checked for duplicates, and 1 << -1 is negative.
+                var bit = 1 << PrimitiveNames.IndexOf(name);
                 if (bit > 0 && (seen & bit) != 0)
                 {
                     fieldError ??= OneM2MError.BadRequest($"duplicate key \"{name}\" in the request primitive");

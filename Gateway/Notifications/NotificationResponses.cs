@@ -27,7 +27,14 @@ internal static class NotificationResponses
                 return TryRead(ref json, out requestId, out status, out content);
             case ContentSerialization.Cbor:
                 var cbor = new CborPrimitiveReader(payload);
-                return TryRead(ref cbor, out requestId, out status, out content);
+                try
+                {
+                    return TryRead(ref cbor, out requestId, out status, out content);
+                }
+                finally
+                {
+                    cbor.Release();
+                }
         }
 
         var transcoded = Representation.PrimitiveAsJson(serialization, payload);
@@ -78,7 +85,9 @@ internal static class NotificationResponses
                         break;
                     case "pc" when kind == PrimitiveValueKind.Object:
                         // Read from a mark, so that a content that cannot be read is skipped whole.
-                        var parsed = reader.Mark().ReadObject();
+                        var mark = reader.Mark();
+                        var parsed = mark.ReadObject();
+                        mark.Release();
                         content = parsed.IsSuccess ? parsed.Value : null;
                         reader.Skip();
                         break;

@@ -59,6 +59,9 @@ public static class RequestParameterParser
     /// <summary>True for a parameter whose value is a list (<c>ty</c>, <c>lbl</c>, <c>cty</c>, <c>atrl</c>).</summary>
     public static bool IsList(string name) => s_listNames.Contains(name);
 
+    /// <summary>The names read as request parameters (the filter criteria members among them).</summary>
+    internal static IEnumerable<string> ParameterNames => s_parameterNames;
+
     /// <summary>True for a name that selects a request parameter, so it cannot name an attribute condition.</summary>
     public static bool IsParameterName(string name) => s_parameterNames.Contains(name);
 

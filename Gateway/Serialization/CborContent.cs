@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Collections;
 using System.Formats.Cbor;
 using System.Globalization;
+using System.Text;
+using VirtualIoT.Gateway.Json;
 
 namespace VirtualIoT.Gateway.Serialization;
 
@@ -21,8 +23,8 @@ public static class CborContent
             return ParseResult<Dictionary<string, object?>>.BadRequest("the request body is empty");
         }
 
-        var memory = cbor.IsSingleSegment ? cbor.First : cbor.ToArray();
-        var reader = new CborReader(memory, CborConformanceMode.Lax);
+        var data = cbor.IsSingleSegment ? cbor.First : cbor.ToArray();
+        var reader = RentReader(data);
         try
         {
             if (reader.PeekState() != CborReaderState.StartMap)
@@ -47,6 +49,98 @@ public static class CborContent
         {
             return ParseResult<Dictionary<string, object?>>.BadRequest("malformed CBOR: " + exception.Message);
         }
+        finally
+        {
+            ReturnReader(reader, data.Length);
+        }
+    }
+
+    /// <summary>
+    /// Reads a resource representation (an HTTP, CoAP or WebSocket body: a map of one text key over a map) with its
+    /// root key read in place, as the JSON reader reads it; trailing bytes are 4000.
+    /// </summary>
+    public static ParseResult<ParsedContent> ParseContent(in ReadOnlySequence<byte> cbor)
+    {
+        if (cbor.IsEmpty)
+        {
+            return ParseResult<ParsedContent>.BadRequest("the request body is empty");
+        }
+
+        var data = cbor.IsSingleSegment ? cbor.First : cbor.ToArray();
+        var reader = RentReader(data);
+        try
+        {
+            if (reader.PeekState() != CborReaderState.StartMap)
+            {
+                return ParseResult<ParsedContent>.BadRequest("the CBOR body must be a map");
+            }
+
+            var content = ReadRoot(reader);
+            return content.IsSuccess && reader.BytesRemaining != 0
+                ? ParseResult<ParsedContent>.BadRequest("unexpected data after the CBOR body")
+                : content;
+        }
+        catch (Exception exception) when (IsMalformed(exception))
+        {
+            return ParseResult<ParsedContent>.BadRequest("malformed CBOR: " + exception.Message);
+        }
+        finally
+        {
+            ReturnReader(reader, data.Length);
+        }
+    }
+
+    /// <summary>
+    /// Reads the representation <paramref name="reader"/> stands before (the <c>pc</c> of a primitive): a map of one
+    /// text key over a map, the root key read in place.
+    /// </summary>
+    internal static ParseResult<ParsedContent> ParseContent(CborReader reader)
+    {
+        try
+        {
+            return reader.PeekState() == CborReaderState.StartMap
+                ? ReadRoot(reader)
+                : ParseResult<ParsedContent>.BadRequest("the content must be a CBOR map with one root key such as \"m2m:cnt\"");
+        }
+        catch (Exception exception) when (IsMalformed(exception))
+        {
+            return ParseResult<ParsedContent>.BadRequest("malformed CBOR: " + exception.Message);
+        }
+    }
+
+    // The reader stands on a map; the messages are those of a JSON body with the same fault.
+    private static ParseResult<ParsedContent> ReadRoot(CborReader reader)
+    {
+        reader.ReadStartMap();
+        switch (reader.PeekState())
+        {
+            case CborReaderState.TextString:
+                break;
+            case CborReaderState.EndMap:
+                return ParseResult<ParsedContent>.BadRequest("the request body must have exactly one root key such as \"m2m:cnt\"");
+            default:
+                return ParseResult<ParsedContent>.BadRequest("a CBOR map key is not a text string");
+        }
+
+        var root = ReadText(reader);
+        var error = ReadValue(reader, 2, out var value);
+        if (error is not null)
+        {
+            return ParseResult<ParsedContent>.BadRequest(error);
+        }
+
+        if (value is not Dictionary<string, object?> content)
+        {
+            return ParseResult<ParsedContent>.BadRequest($"the value of \"{root}\" must be an object");
+        }
+
+        if (reader.PeekState() != CborReaderState.EndMap)
+        {
+            return ParseResult<ParsedContent>.BadRequest("the request body must have exactly one root key such as \"m2m:cnt\"");
+        }
+
+        reader.ReadEndMap();
+        return new ParsedContent(root, content);
     }
 
     /// <summary>
@@ -70,6 +164,83 @@ public static class CborContent
             return ParseResult<Dictionary<string, object?>>.BadRequest("malformed CBOR: " + exception.Message);
         }
     }
+
+    /// <summary>
+    /// A lax reader over <paramref name="data"/>: this thread's own when it is free, so that a read allocates no
+    /// reader. Give it back with <see cref="ReturnReader"/>; a reader not given back is garbage, nothing worse.
+    /// </summary>
+    internal static CborReader RentReader(ReadOnlyMemory<byte> data)
+    {
+        // Two per thread, taken last in first out: a primitive's reader and the reader of its pc.
+        var reader = data.Length <= PooledReaderMaxBytes ? t_reader : null;
+        if (reader is not null)
+        {
+            t_reader = t_spareReader;
+            t_spareReader = null;
+        }
+        else
+        {
+            return new CborReader(data, CborConformanceMode.Lax);
+        }
+
+        reader.Reset(data);
+        return reader;
+    }
+
+    /// <summary>Gives back a reader of <see cref="RentReader"/> that was rented for <paramref name="dataLength"/> bytes.</summary>
+    internal static void ReturnReader(CborReader reader, int dataLength)
+    {
+        // A reader's nesting stack grows with the deepest item it read and never shrinks; a document of n bytes nests at
+        // most n levels, so only readers of small documents are kept.
+        if (dataLength > PooledReaderMaxBytes)
+        {
+            return;
+        }
+
+        reader.Reset(ReadOnlyMemory<byte>.Empty);
+        var top = t_reader;
+        if (top is null)
+        {
+            t_reader = reader;
+        }
+        else if (t_spareReader is null && !ReferenceEquals(top, reader))
+        {
+            t_spareReader = top;
+            t_reader = reader;
+        }
+    }
+
+    /// <summary>
+    /// A text string, which must be valid UTF-8 (RFC 8949 3.1): the lax reader does not check it, and would put
+    /// U+FFFD in place of a bad sequence; this refuses it, as the JSON reader refuses such text.
+    /// </summary>
+    internal static string ReadText(CborReader reader) => DecodeText(reader.ReadDefiniteLengthTextStringBytes().Span);
+
+    /// <summary>The UTF-8 bytes of a text string as a string; not UTF-8 is malformed input.</summary>
+    internal static string DecodeText(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return s_strictUtf8.GetString(utf8);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new CborContentException(NotUtf8);
+        }
+    }
+
+    /// <summary>The reason given for a text string that is not UTF-8.</summary>
+    internal const string NotUtf8 = "a text string is not valid UTF-8";
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private const int PooledReaderMaxBytes = 2048;
+
+    [ThreadStatic]
+    private static CborReader? t_reader;
+
+    [ThreadStatic]
+    private static CborReader? t_spareReader;
 
     /// <summary>True for the exceptions <see cref="CborReader"/> throws on malformed input.</summary>
     internal static bool IsMalformed(Exception exception) =>
@@ -125,7 +296,7 @@ public static class CborContent
                         return "a CBOR map key is not a text string";
                     }
 
-                    var key = reader.ReadTextString();
+                    var key = ReadText(reader);
                     var error = ReadValue(reader, depth + 1, out var item);
                     if (error is not null)
                     {
@@ -159,7 +330,7 @@ public static class CborContent
                 value = list;
                 return null;
             case CborReaderState.TextString:
-                value = reader.ReadTextString();
+                value = ReadText(reader);
                 return null;
             case CborReaderState.ByteString:
                 value = Convert.ToBase64String(reader.ReadByteString());

@@ -25,9 +25,12 @@ public static class Representation
     /// </summary>
     public static ParseResult<ParsedContent> ParseContent(ContentSerialization serialization, in ReadOnlySequence<byte> body)
     {
-        if (serialization == ContentSerialization.Json)
+        switch (serialization)
         {
-            return ContentParser.Parse(body);
+            case ContentSerialization.Json:
+                return ContentParser.Parse(body);
+            case ContentSerialization.Cbor:
+                return CborContent.ParseContent(body);
         }
 
         var document = ParseDocument(serialization, body);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Primitives;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Mqtt;
 using VirtualIoT.Gateway.Serialization;
+using VirtualIoT.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace VirtualIoT.Tests.Gateway;
@@ -312,11 +313,12 @@ public sealed class RepresentationTests(ITestOutputHelper output)
     [Theory]
     [InlineData(ContentSerialization.Cbor, 4001)]
     [InlineData(ContentSerialization.Xml, 4002)]
-    public void Random_bytes_yield_a_result_or_4000_never_an_exception(ContentSerialization serialization, int seed)
+    public void Random_bytes_yield_a_result_or_4000_never_an_exception(ContentSerialization serialization, int fallbackSeed)
     {
-        output.WriteLine($"seed {seed}");
+        var seed = TestSeed.Resolve(fallbackSeed, output);
         var random = new Random(seed);
         var valid = Representation.ToArray(serialization, s_container);
+        var notUtf8 = 0;
         for (var i = 0; i < 20_000; i++)
         {
             var bytes = (byte[])valid.Clone();
@@ -330,8 +332,126 @@ public sealed class RepresentationTests(ITestOutputHelper output)
             var result = Representation.ParseContent(serialization, new ReadOnlySequence<byte>(bytes, 0, length));
             var primitive = MqttRequestParser.Parse(new ReadOnlySequence<byte>(bytes, 0, length), null, s_cse, serialization);
 
-            Assert.True(result.IsSuccess || result.Error.Code == ResponseStatusCode.BadRequest, $"sample {i}: {result}");
-            Assert.True(primitive.Error is null || (int)primitive.Error.Code is >= 4000 and < 5000, $"sample {i} as a primitive: {primitive.Error}");
+            var replay = TestSeed.Replay(seed) + $"sample {i}";
+            Assert.True(result.IsSuccess || result.Error.Code == ResponseStatusCode.BadRequest, $"{replay}: {result}");
+            Assert.True(primitive.Error is null || (int)primitive.Error.Code is >= 4000 and < 5000, $"{replay} as a primitive: {primitive.Error}");
+
+            // The valid body has no U+FFFD: one in what was read is a byte sequence that is not UTF-8, replaced instead of refused.
+            Assert.True(!result.IsSuccess || !Canonical(result.Value.Content).Contains('\uFFFD', StringComparison.Ordinal), $"{replay}: {Canonical(result.Value.Content)}");
+            notUtf8 += !result.IsSuccess && result.Error.Message.Contains("not valid UTF-8", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        // For CBOR the mutations must reach text that is not UTF-8 (XML's reader words that refusal in its own way).
+        output.WriteLine($"{notUtf8} refused as not UTF-8");
+        Assert.True(serialization != ContentSerialization.Cbor || notUtf8 > 0, TestSeed.Replay(seed) + "no mutation made a text string that is not UTF-8");
+    }
+
+    // Byte sequences that are not UTF-8 (RFC 3629 3, 4): a lone continuation byte, a byte UTF-8 never uses, an overlong
+    // "/", a sequence cut short, an encoded surrogate, a code point above U+10FFFF.
+    private static readonly byte[][] s_notUtf8 = [[0x80], [0xFF], [0xC0, 0xAF], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80]];
+
+    [Fact]
+    public void CBOR_text_that_is_not_UTF_8_is_4000_in_a_body_and_a_primitive_wherever_it_stands()
+    {
+        var seed = TestSeed.Resolve(20261209, output);
+        var random = new Random(seed);
+        var content = new Dictionary<string, object?>
+        {
+            ["m2m:cin"] = new Dictionary<string, object?>
+            {
+                ["con"] = "21.5 °C",
+                ["cnf"] = "text/plain:0",
+                ["lbl"] = new List<object?> { "room:kitchen", "floor:1" },
+                ["rn"] = "reading",
+            },
+        };
+        var primitive = new Dictionary<string, object?>
+        {
+            ["op"] = 1L, ["to"] = "cse-in/ae1/cnt", ["fr"] = "Cae1", ["rqi"] = "r1", ["rvi"] = "3", ["ty"] = 4L, ["pc"] = content,
+        };
+        var bodyTexts = CountTexts(content);
+        var primitiveTexts = CountTexts(primitive);
+
+        for (var i = 0; i < 2_000; i++)
+        {
+            // One text (a key or a value, at any depth) with a bad sequence at a random place in it.
+            var bad = s_notUtf8[random.Next(s_notUtf8.Length)];
+            var body = WriteWithBadText(content, random.Next(bodyTexts), bad, random);
+            var request = WriteWithBadText(primitive, random.Next(primitiveTexts), bad, random);
+
+            var fromBody = Representation.ParseContent(ContentSerialization.Cbor, new ReadOnlySequence<byte>(body));
+            var fromPrimitive = MqttRequestParser.Parse(new ReadOnlySequence<byte>(request), null, s_cse, ContentSerialization.Cbor);
+
+            var replay = TestSeed.Replay(seed) + $"sample {i}: ";
+            Assert.True(!fromBody.IsSuccess && fromBody.Error.Code == ResponseStatusCode.BadRequest, replay + Convert.ToHexString(body));
+            Assert.Contains("not valid UTF-8", fromBody.Error.Message, StringComparison.Ordinal);
+            Assert.True(fromPrimitive.Error?.Code == ResponseStatusCode.BadRequest, replay + Convert.ToHexString(request));
+            Assert.Contains("not valid UTF-8", fromPrimitive.Error!.Message, StringComparison.Ordinal);
+        }
+
+        // The same documents without a bad sequence are read (the generator's texts are the only fault).
+        Assert.True(Representation.ParseContent(ContentSerialization.Cbor, new ReadOnlySequence<byte>(WriteWithBadText(content, -1, [], random))).IsSuccess);
+        Assert.Null(MqttRequestParser.Parse(new ReadOnlySequence<byte>(WriteWithBadText(primitive, -1, [], random)), null, s_cse, ContentSerialization.Cbor).Error);
+    }
+
+    private static int CountTexts(object? value) => value switch
+    {
+        string => 1,
+        Dictionary<string, object?> map => map.Sum(p => 1 + CountTexts(p.Value)),
+        List<object?> list => list.Sum(CountTexts),
+        _ => 0,
+    };
+
+    // The tree as CBOR; text number `target` (keys and values in writing order) gets `bad` inserted at a random place.
+    private static byte[] WriteWithBadText(object? tree, int target, byte[] bad, Random random)
+    {
+        // Lax: a strict writer checks the text of an encoded value.
+        var writer = new CborWriter(CborConformanceMode.Lax);
+        var index = 0;
+        Write(tree);
+        return writer.Encode();
+
+        void Write(object? value)
+        {
+            switch (value)
+            {
+                case string text:
+                    WriteText(text);
+                    break;
+                case long number:
+                    writer.WriteInt64(number);
+                    break;
+                case Dictionary<string, object?> map:
+                    writer.WriteStartMap(map.Count);
+                    foreach (var (key, item) in map)
+                    {
+                        WriteText(key);
+                        Write(item);
+                    }
+
+                    writer.WriteEndMap();
+                    break;
+                case List<object?> list:
+                    writer.WriteStartArray(list.Count);
+                    list.ForEach(Write);
+                    writer.WriteEndArray();
+                    break;
+            }
+        }
+
+        void WriteText(string text)
+        {
+            if (index++ != target)
+            {
+                writer.WriteTextString(text);
+                return;
+            }
+
+            // CborWriter writes only valid text: the item is written as encoded bytes (major type 3, length below 256).
+            var utf8 = Encoding.UTF8.GetBytes(text).ToList();
+            utf8.InsertRange(random.Next(utf8.Count + 1), bad);
+            byte[] header = utf8.Count < 24 ? [(byte)(0x60 | utf8.Count)] : [0x78, (byte)utf8.Count];
+            writer.WriteEncodedValue([.. header, .. utf8]);
         }
     }
 
