@@ -48,6 +48,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<AddressResolver>();
         services.TryAddSingleton<RequestDispatcher>();
         services.TryAddSingleton<MqttCseLinks>();
+        services.TryAddSingleton<CoapCseClient>();
+        services.TryAddSingleton<WebSocketCseLinks>();
         services.TryAddSingleton<RemoteCseClient>();
         services.TryAddSingleton<RemoteCseRoutes>();
         services.TryAddSingleton<IRemoteCseRouteCache>(static provider => provider.GetRequiredService<RemoteCseRoutes>());

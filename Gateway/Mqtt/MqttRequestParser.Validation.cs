@@ -149,7 +149,7 @@ public static partial class MqttRequestParser
         // request another CSE relays (Mcc): the topic names that CSE, the sender of the hop, and fr the originator,
         // an entity of another CSE (SP-relative or absolute), never one of this CSE's own.
         if (topic is { Kind: MqttTopicKind.Request } named && !(registers && PrimitiveRules.AsksForAssignedAeId(originator))
-            && !IsRelayed(originator, cse)
+            && !PrimitiveRules.IsRelayed(originator, cse)
             && !string.Equals(MqttTopic.ToTopicId(originator), named.Originator, StringComparison.Ordinal)
             && !string.Equals(MqttTopic.ToTopicId(from!), named.Originator, StringComparison.Ordinal))
         {
@@ -174,9 +174,4 @@ public static partial class MqttRequestParser
         return null;
     }
 
-    // An originator that stays SP-relative or absolute once normalised belongs to another CSE (or is one); this CSE's
-    // own ID does not count, so that no client claims the CSE's own rights this way.
-    private static bool IsRelayed(string originator, CseIdentity cse) =>
-        originator.Length > 1 && originator[0] == '/' && !string.Equals(originator, cse.CseId, StringComparison.Ordinal)
-        && !(originator.Length == cse.AbsolutePrefix.Length - 1 && cse.AbsolutePrefix.StartsWith(originator, StringComparison.Ordinal));
 }

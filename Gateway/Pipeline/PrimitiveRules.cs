@@ -99,4 +99,17 @@ public static class PrimitiveRules
             ? null
             : OneM2MError.BadRequest($"a partial retrieve (atrl) is only valid with rcn=1 (was rcn={(int)resultContent})");
     }
+
+    /// <summary>
+    /// Whether <paramref name="originator"/> (normalised) is an entity of another CSE, or another CSE: it stays
+    /// SP-relative or absolute, so another CSE relays its request (Mcc). This CSE's own ID does not count, so that no
+    /// client claims the CSE's own rights this way.
+    /// </summary>
+    public static bool IsRelayed(string originator, CseIdentity cse)
+    {
+        ArgumentNullException.ThrowIfNull(originator);
+        ArgumentNullException.ThrowIfNull(cse);
+        return originator.Length > 1 && originator[0] == '/' && !string.Equals(originator, cse.CseId, StringComparison.Ordinal)
+            && !(originator.Length == cse.AbsolutePrefix.Length - 1 && cse.AbsolutePrefix.StartsWith(originator, StringComparison.Ordinal));
+    }
 }

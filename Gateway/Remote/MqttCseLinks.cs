@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +6,6 @@ using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using VirtualIoT.Gateway.Mqtt;
-using VirtualIoT.Gateway.Notifications;
 using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Remote;
@@ -29,12 +26,11 @@ namespace VirtualIoT.Gateway.Remote;
 /// </remarks>
 public sealed partial class MqttCseLinks : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, Link> _links = new(StringComparer.Ordinal);
+    private readonly LinkSet<Link> _links = new();
     private readonly MqttClientFactory _factory = new();
     private readonly string _cseId;
     private readonly string _cseTopicId;
     private readonly ILogger _logger;
-    private int _disposed;
 
     /// <summary>Creates the links (none is opened before a request needs it).</summary>
     public MqttCseLinks(IOptions<CseOptions> options, ILogger<MqttCseLinks> logger)
@@ -69,127 +65,28 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(poa);
         ArgumentNullException.ThrowIfNull(request);
-        if (Volatile.Read(ref _disposed) != 0)
+        var prefix = poa.AbsolutePath.TrimEnd('/');
+        if (_links.Get(string.Concat(poa.Scheme, "://", poa.Authority, prefix), static (_, state) => state.Self.NewLink(state.Poa, state.Prefix),
+            (Self: this, Poa: poa, Prefix: prefix)) is not { } link)
         {
             // The host is stopping: no new connection.
             return null;
         }
 
-        var prefix = poa.AbsolutePath.TrimEnd('/');
-        var link = _links.GetOrAdd(string.Concat(poa.Scheme, "://", poa.Authority, prefix), static (_, state) => state.Self.NewLink(state.Poa, state.Prefix),
-            (Self: this, Poa: poa, Prefix: prefix));
-        var waiter = new TaskCompletionSource<RemoteAnswer?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!link.Pending.TryAdd(request.RequestIdentifier, waiter))
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(string.Concat(prefix, "/oneM2M/req/", _cseTopicId, "/", MqttTopic.ToTopicId(receiver), "/", MqttTopic.Json))
+            .WithPayload(Representation.PrimitiveToArray(ContentSerialization.Json, ForwardedRequest.Primitive(request, target), request: true))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        return await link.Waiters.ExchangeAsync(request.RequestIdentifier, async token =>
         {
-            return new RemoteAnswer(ResponseStatusCode.TargetNotReachable, Representation.DebugContent(
-                $"request identifier {request.RequestIdentifier} is already on its way to {receiver} (from another originator)"), null);
-        }
-
-        using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        exchange.CancelAfter(timeout);
-        try
-        {
-            var client = await link.ConnectedAsync(exchange.Token);
-            var message = new MqttApplicationMessageBuilder()
-                .WithTopic(string.Concat(prefix, "/oneM2M/req/", _cseTopicId, "/", MqttTopic.ToTopicId(receiver), "/", MqttTopic.Json))
-                .WithPayload(Representation.PrimitiveToArray(ContentSerialization.Json, Primitive(request, target), request: true))
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build();
-            await client.PublishAsync(message, exchange.Token);
-            return await waiter.Task.WaitAsync(exchange.Token);
-        }
-        catch (Exception exception) when (exception is MqttCommunicationException or SocketException or OperationCanceledException
-            && !cancellationToken.IsCancellationRequested)
-        {
-            Log.NotAnswered(_logger, poa.Authority, request.RequestIdentifier, exception.GetType().Name);
-            return null;
-        }
-        finally
-        {
-            link.Pending.TryRemove(new KeyValuePair<string, TaskCompletionSource<RemoteAnswer?>>(request.RequestIdentifier, waiter));
-        }
+            var client = await link.ConnectedAsync(token);
+            await client.PublishAsync(message, token);
+        }, timeout, static exception => exception is MqttCommunicationException or SocketException, cancellationToken);
     }
 
     /// <summary>Closes every connection.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        foreach (var link in _links.Values)
-        {
-            await link.DisposeAsync();
-        }
-
-        _links.Clear();
-    }
-
-    /// <summary>
-    /// The request primitive (TS-0004 8.1.2, TS-0010 6.4): <c>op</c>, <c>to</c>, <c>fr</c>, <c>rqi</c>, <c>rvi</c>,
-    /// <c>ty</c> for a create, <c>pc</c>, <c>rqet</c>, <c>gid</c>, the request parameters and the filter criteria as <c>fc</c>.
-    /// </summary>
-    internal static Dictionary<string, object?> Primitive(ResourceRequest request, string target)
-    {
-        var primitive = new Dictionary<string, object?>(10, StringComparer.Ordinal)
-        {
-            ["op"] = (long)request.Operation,
-            ["to"] = target,
-            ["fr"] = request.Originator,
-            ["rqi"] = request.RequestIdentifier,
-            ["rvi"] = request.ReleaseVersion ?? "3",
-        };
-        if (request.Operation == Operation.Create && request.ResourceType is { } type)
-        {
-            primitive["ty"] = (long)type;
-        }
-
-        if (RemoteCseClient.Representation(request) is { } content)
-        {
-            primitive["pc"] = content;
-        }
-
-        if (request.RequestExpiration is { } expiration)
-        {
-            primitive["rqet"] = OneM2MTime.Format(expiration.UtcDateTime);
-        }
-
-        if (request.GroupRequestIdentifier is { } groupRequest)
-        {
-            primitive["gid"] = groupRequest;
-        }
-
-        Dictionary<string, object?>? filter = null;
-        List<object?>? conditions = null;
-        foreach (var (name, value, kind) in ForwardedParameters.Of(request))
-        {
-            switch (kind)
-            {
-                case ForwardedParameterKind.Request:
-                    primitive[name] = value;
-                    break;
-                case ForwardedParameterKind.Filter:
-                    (filter ??= new(StringComparer.Ordinal))[name] = value;
-                    break;
-                default:
-                    (conditions ??= []).Add(new Dictionary<string, object?>(2, StringComparer.Ordinal) { ["nm"] = name, ["val"] = value });
-                    break;
-            }
-        }
-
-        if (conditions is not null)
-        {
-            (filter ??= new(StringComparer.Ordinal))["atr"] = conditions;
-        }
-
-        if (filter is not null)
-        {
-            primitive["fc"] = filter;
-        }
-
-        return primitive;
-    }
+    public ValueTask DisposeAsync() => _links.DisposeAsync();
 
     private Link NewLink(Uri poa, string prefix)
     {
@@ -232,25 +129,21 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
             _logger = logger;
             _subscription = factory.CreateSubscribeOptionsBuilder().WithTopicFilter(responseTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build();
             _client = factory.CreateMqttClient();
+            Waiters = new AnswerWaiters(authority, logger);
             _client.ApplicationMessageReceivedAsync += e =>
             {
-                Answer(e.ApplicationMessage.Payload);
+                Waiters.Answer(e.ApplicationMessage.Payload);
                 return Task.CompletedTask;
             };
             _client.DisconnectedAsync += _ =>
             {
-                // Whatever was on its way gets no answer on this connection: fail it now rather than at its timeout.
-                foreach (var waiter in Pending.Values)
-                {
-                    waiter.TrySetResult(null);
-                }
-
+                Waiters.FailAll();
                 return Task.CompletedTask;
             };
         }
 
-        /// <summary>Requests waiting for their answer, by <c>rqi</c>.</summary>
-        public ConcurrentDictionary<string, TaskCompletionSource<RemoteAnswer?>> Pending { get; } = new(StringComparer.Ordinal);
+        /// <summary>Requests waiting for their answer.</summary>
+        public AnswerWaiters Waiters { get; }
 
         /// <summary>The client, connected (now, if it was not) and subscribed to the answers.</summary>
         public async ValueTask<IMqttClient> ConnectedAsync(CancellationToken cancellationToken)
@@ -278,15 +171,6 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
             }
         }
 
-        private void Answer(in ReadOnlySequence<byte> payload)
-        {
-            if (NotificationResponses.TryRead(payload, ContentSerialization.Json, out var requestId, out var status, out var content)
-                && status is { } rsc && Pending.TryGetValue(requestId, out var waiter))
-            {
-                waiter.TrySetResult(new RemoteAnswer(rsc, content, null));
-            }
-        }
-
         public async ValueTask DisposeAsync()
         {
             try
@@ -311,8 +195,5 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
     {
         [LoggerMessage(EventId = 3720, Level = LogLevel.Information, Message = "Connected to the MQTT broker at {Authority} for requests to other CSEs")]
         public static partial void Connected(ILogger logger, string authority);
-
-        [LoggerMessage(EventId = 3721, Level = LogLevel.Debug, Message = "Request {RequestId} over the MQTT broker at {Authority} got no answer ({Reason})")]
-        public static partial void NotAnswered(ILogger logger, string authority, string requestId, string reason);
     }
 }

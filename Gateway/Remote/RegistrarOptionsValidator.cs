@@ -14,7 +14,7 @@ internal sealed class RegistrarOptionsValidator : IValidateOptions<CseOptions>
 
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || !RemoteCseClient.Supports(uri))
         {
-            return ValidateOptionsResult.Fail($"Cse:RegistrarAddress '{address}' is not an http, https, mqtt or mqtts URL");
+            return ValidateOptionsResult.Fail($"Cse:RegistrarAddress '{address}' is not an http, https, mqtt, mqtts, coap, ws or wss URL");
         }
 
         if (options.RegistrarCseId is null)

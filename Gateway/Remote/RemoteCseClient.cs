@@ -14,7 +14,8 @@ public sealed record RemoteAnswer(ResponseStatusCode Status, Dictionary<string, 
 /// The one way this CSE talks to another CSE (retargeting, its registration at a registrar): a request sent to a
 /// point of access (<c>poa</c>) of that CSE over the binding its scheme names, and the answer read back. HTTP and
 /// HTTPS (TS-0009: the target travels SP-relative as <c>/~/&lt;csi&gt;/…</c>, the parameters as query fields) here;
-/// MQTT and MQTTS (TS-0010, the other CSE's broker) in <see cref="MqttCseLinks"/>.
+/// MQTT and MQTTS (TS-0010, the other CSE's broker) in <see cref="MqttCseLinks"/>, CoAP (TS-0008) in
+/// <see cref="CoapCseClient"/>, WebSocket (TS-0020) in <see cref="WebSocketCseLinks"/>.
 /// </summary>
 public sealed class RemoteCseClient
 {
@@ -23,19 +24,23 @@ public sealed class RemoteCseClient
 
     private readonly IHttpClientFactory _clients;
     private readonly MqttCseLinks _mqtt;
+    private readonly CoapCseClient _coap;
+    private readonly WebSocketCseLinks _webSockets;
 
     /// <summary>Creates the client.</summary>
-    public RemoteCseClient(IHttpClientFactory clients, MqttCseLinks mqtt)
+    public RemoteCseClient(IHttpClientFactory clients, MqttCseLinks mqtt, CoapCseClient coap, WebSocketCseLinks webSockets)
     {
         _clients = clients;
         _mqtt = mqtt;
+        _coap = coap;
+        _webSockets = webSockets;
     }
 
-    /// <summary>True when this CSE can send requests to <paramref name="poa"/> (http, https, mqtt, mqtts).</summary>
+    /// <summary>True when this CSE can send requests to <paramref name="poa"/> (http, https, mqtt, mqtts, coap, ws, wss).</summary>
     public static bool Supports(Uri poa)
     {
         ArgumentNullException.ThrowIfNull(poa);
-        return poa.Scheme is "http" or "https" || MqttCseLinks.Supports(poa);
+        return poa.Scheme is "http" or "https" || MqttCseLinks.Supports(poa) || CoapCseClient.Supports(poa) || WebSocketCseLinks.Supports(poa);
     }
 
     /// <summary>
@@ -47,21 +52,19 @@ public sealed class RemoteCseClient
     {
         ArgumentNullException.ThrowIfNull(poa);
         ArgumentNullException.ThrowIfNull(request);
-        return MqttCseLinks.Supports(poa)
-            ? _mqtt.SendAsync(poa, receiver, target, request, timeout, cancellationToken)
-            : SendHttpAsync(poa, target, request, timeout, cancellationToken);
+        return poa.Scheme switch
+        {
+            _ when MqttCseLinks.Supports(poa) => _mqtt.SendAsync(poa, receiver, target, request, timeout, cancellationToken),
+            _ when CoapCseClient.Supports(poa) => _coap.SendAsync(poa, target, request, timeout, cancellationToken),
+            _ when WebSocketCseLinks.Supports(poa) => _webSockets.SendAsync(poa, target, request, timeout, cancellationToken),
+            _ => SendHttpAsync(poa, target, request, timeout, cancellationToken),
+        };
     }
-
-    /// <summary>The content of <paramref name="request"/> as a representation (<c>{"m2m:cnt":{…}}</c>), or null when it has none.</summary>
-    internal static Dictionary<string, object?>? Representation(ResourceRequest request) =>
-        request.Content is not null || request.Operation is Operation.Create or Operation.Update or Operation.Notify
-            ? new Dictionary<string, object?>(1, StringComparer.Ordinal) { [request.ContentRoot ?? "m2m:sgn"] = request.Content }
-            : null;
 
     private async Task<RemoteAnswer?> SendHttpAsync(Uri poa, string target, ResourceRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var message = OneM2MHttpRequest.Create(MethodOf(request.Operation), HttpUri(poa, target, request), request.Originator,
-            request.RequestIdentifier, request.ReleaseVersion ?? "3", Representation(request), request.Operation == Operation.Create ? request.ResourceType : null);
+            request.RequestIdentifier, request.ReleaseVersion ?? "3", ForwardedRequest.Representation(request), request.Operation == Operation.Create ? request.ResourceType : null);
         if (request.RequestExpiration is { } expiration)
         {
             message.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestExpiration, OneM2MTime.Format(expiration.UtcDateTime));
@@ -76,27 +79,16 @@ public sealed class RemoteCseClient
         return answer is null ? null : new RemoteAnswer(answer.Status, answer.Content, answer.Location);
     }
 
-    // TS-0009 6.2.2: an SP-relative target travels as /~/<csi>/…; every parameter as a query field, list members
-    // joined by '+'.
+    // TS-0009 6.2.2: an SP-relative target travels as /~/<csi>/…; every parameter as a query field.
     private static Uri HttpUri(Uri poa, string target, ResourceRequest request)
     {
         var uri = new StringBuilder(poa.GetLeftPart(UriPartial.Path).TrimEnd('/')).Append("/~").Append(target);
         var separator = '?';
-        foreach (var (name, value, _) in ForwardedParameters.Of(request))
+        foreach (var (name, values) in ForwardedRequest.QueryFields(request))
         {
-            uri.Append(separator).Append(Uri.EscapeDataString(name)).Append('=');
+            // '+' separates a list's members (TS-0009 6.2.2.2): escaped within one, not between them.
+            uri.Append(separator).Append(Uri.EscapeDataString(name)).Append('=').AppendJoin('+', values.Select(Uri.EscapeDataString));
             separator = '&';
-            if (value is List<object?> items)
-            {
-                for (var i = 0; i < items.Count; i++)
-                {
-                    uri.Append(i == 0 ? "" : "+").Append(Uri.EscapeDataString(ForwardedParameters.Text(items[i]!)));
-                }
-            }
-            else
-            {
-                uri.Append(Uri.EscapeDataString(ForwardedParameters.Text(value)));
-            }
         }
 
         return new Uri(uri.ToString());

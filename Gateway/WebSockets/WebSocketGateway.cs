@@ -203,8 +203,9 @@ public sealed partial class WebSocketGateway : IHostedService, IAsyncDisposable
             return _authenticator.CheckIdentity(request, authenticated);
         }
 
-        // Empty, C or S: an AE registering asks the CSE for an AE-ID; it holds the one it gets.
-        if (originator is "" or "C" or "S" || _registry.Holds(connection.Id, originator))
+        // Empty, C or S: an AE registering asks the CSE for an AE-ID; it holds the one it gets. An entity of another
+        // CSE is that CSE's to relay (Mcc), over any connection it opens: held by none.
+        if (originator is "" or "C" or "S" || PrimitiveRules.IsRelayed(originator, Cse) || _registry.Holds(connection.Id, originator))
         {
             return null;
         }

@@ -61,26 +61,15 @@ internal sealed class WebSocketNotificationSender(IOptions<CseOptions> options, 
         CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        while (true)
+        while (await WebSocketMessages.ReceiveAsync(socket, buffer, _maxAnswerBytes, cancellationToken))
         {
-            buffer.ResetWrittenCount();
-            ValueWebSocketReceiveResult received;
-            do
-            {
-                received = await socket.ReceiveAsync(buffer.GetMemory(4096), cancellationToken);
-                buffer.Advance(received.Count);
-                if (received.MessageType == WebSocketMessageType.Close || buffer.WrittenCount > _maxAnswerBytes)
-                {
-                    return null;
-                }
-            }
-            while (!received.EndOfMessage);
-
             if (NotificationResponses.TryRead(new ReadOnlySequence<byte>(buffer.WrittenMemory), serialization, out var rqi, out var status, out var answer)
                 && status is { } rsc && string.Equals(rqi, requestId, StringComparison.Ordinal))
             {
                 return new NotificationAnswer(rsc, answer);
             }
         }
+
+        return null;
     }
 }
