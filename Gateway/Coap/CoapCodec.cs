@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Coap;
 
@@ -135,13 +136,8 @@ public static class CoapCodec
         return true;
     }
 
-    /// <summary>Encodes <paramref name="message"/> into a new array.</summary>
-    public static byte[] Encode(CoapMessage message)
-    {
-        var writer = new ArrayBufferWriter<byte>(64 + message.Payload.Length);
-        Encode(message, writer);
-        return writer.WrittenSpan.ToArray();
-    }
+    /// <summary>Encodes <paramref name="message"/> into a new array (of its exact size: the one copy kept).</summary>
+    public static byte[] Encode(CoapMessage message) => ThreadBuffer.ToArray(message, static (item, writer) => Encode(item, writer));
 
     /// <summary>Encodes <paramref name="message"/> into <paramref name="writer"/>; options are written ordered by number.</summary>
     public static void Encode(CoapMessage message, IBufferWriter<byte> writer)

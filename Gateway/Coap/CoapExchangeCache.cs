@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace VirtualIoT.Gateway.Coap;
 
 /// <summary>
@@ -65,6 +68,26 @@ internal sealed class CoapExchangeCache<TKey, TValue>(int capacity, TimeSpan lif
         var now = time.GetTimestamp();
         lock (_entries)
         {
+            Store(key, value, now);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the value of the live entry under <paramref name="key"/>, keeping its lifetime (and its one place in the
+    /// order of expiry); stores it anew when the entry is gone.
+    /// </summary>
+    public void Update(TKey key, TValue value)
+    {
+        var now = time.GetTimestamp();
+        lock (_entries)
+        {
+            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key);
+            if (!Unsafe.IsNullRef(ref entry) && entry.Expires > now)
+            {
+                entry.Value = value;
+                return;
+            }
+
             Store(key, value, now);
         }
     }

@@ -33,6 +33,10 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
     private const string Protocol = "coap";
     private const int MaxDatagramBytes = 65_535;
 
+    // Senders remembered by the receive loop (their endpoint and address made once, not per datagram); forgotten all at
+    // once beyond this many, so that the binding keeps no state per device.
+    private const int MaxRememberedPeers = 4096;
+
     private readonly IServiceProvider _services;
     private readonly CoapBindingOptions _options;
     private readonly CseIdentity _cse;
@@ -132,15 +136,16 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
     {
         var socket = _socket!;
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagramBytes, pinned: true);
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        var received = new SocketAddress(socket.AddressFamily);
+        var peers = new Dictionary<SocketAddress, Peer>();
         var stopping = _stopping.Token;
         while (!stopping.IsCancellationRequested)
         {
-            SocketReceiveFromResult received;
+            int length;
             try
             {
                 await _slots.WaitAsync(stopping);
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, stopping);
+                length = await socket.ReceiveFromAsync(buffer, SocketFlags.None, received, stopping);
             }
             catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
             {
@@ -154,21 +159,37 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
                 continue;
             }
 
-            var datagram = buffer.AsSpan(0, received.ReceivedBytes).ToArray();
-            _ = HandleAsync(datagram, received.RemoteEndPoint, stopping);
+            if (!peers.TryGetValue(received, out var peer))
+            {
+                if (peers.Count >= MaxRememberedPeers)
+                {
+                    peers.Clear();
+                }
+
+                var address = new SocketAddress(received.Family, received.Size);
+                received.Buffer.Span[..received.Size].CopyTo(address.Buffer.Span);
+                peer = new Peer((IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(address), address);
+                peers.Add(address, peer);
+            }
+
+            // Carried out on this thread up to its first wait (the pipeline's grain call), then the loop reads on.
+            _ = HandleAsync(buffer.AsSpan(0, length).ToArray(), peer, stopping);
         }
     }
 
-    private async Task HandleAsync(byte[] datagram, EndPoint remote, CancellationToken cancellationToken)
+    // A sender: its endpoint (the exchanges' key, the logs, the request's originator address) and its socket address
+    // (what an answer is sent to, with no endpoint serialized per send).
+    private sealed record Peer(IPEndPoint EndPoint, SocketAddress Address);
+
+    private async Task HandleAsync(byte[] datagram, Peer remote, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Yield();
             await HandleDatagramAsync(datagram, remote, cancellationToken);
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            Log.SendFailed(_logger, remote.ToString() ?? "", exception.GetType().Name);
+            Log.SendFailed(_logger, remote.EndPoint, exception.GetType().Name);
         }
         finally
         {
@@ -176,12 +197,12 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         }
     }
 
-    private async Task HandleDatagramAsync(byte[] datagram, EndPoint remote, CancellationToken cancellationToken)
+    private async Task HandleDatagramAsync(byte[] datagram, Peer remote, CancellationToken cancellationToken)
     {
         var error = CoapCodec.TryDecode(datagram, out var decoded);
         if (error is not null)
         {
-            Log.Malformed(_logger, remote.ToString() ?? "", error);
+            Log.Malformed(_logger, remote.EndPoint, error);
             if (CoapCodec.TryPeekHeader(datagram, out var type, out var id) && type == CoapType.Confirmable)
             {
                 await SendAsync(new CoapMessage { Type = CoapType.Reset, MessageId = id }, remote, cancellationToken);
@@ -207,14 +228,14 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
             return;
         }
 
-        var exchange = (remote, message.MessageId);
+        var exchange = ((EndPoint)remote.EndPoint, message.MessageId);
         if (!_recent.TryAdd(exchange, null, out var earlier))
         {
             // A duplicate (RFC 7252 4.5): the same answer again once there is one; while the first is in progress,
             // nothing (the client retransmits).
             if (earlier is { Length: > 0 } && message.Type == CoapType.Confirmable)
             {
-                await _socket!.SendToAsync(earlier, SocketFlags.None, remote, cancellationToken);
+                await _socket!.SendToAsync(earlier, SocketFlags.None, remote.Address, cancellationToken);
             }
 
             return;
@@ -223,7 +244,7 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         var response = await AnswerAsync(message, remote, cancellationToken);
         if (response is null)
         {
-            _recent.Set(exchange, []);
+            _recent.Update(exchange, []);
             return;
         }
 
@@ -237,12 +258,12 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
             Payload = response.Payload,
         };
         var bytes = CoapCodec.Encode(reply);
-        _recent.Set(exchange, bytes);
-        await _socket!.SendToAsync(bytes, SocketFlags.None, remote, cancellationToken);
+        _recent.Update(exchange, bytes);
+        await _socket!.SendToAsync(bytes, SocketFlags.None, remote.Address, cancellationToken);
     }
 
     // The answer to one request message, Block2 slicing and Block1 assembly included; null for none (rt=5).
-    private async Task<CoapResponse?> AnswerAsync(CoapMessage message, EndPoint remote, CancellationToken cancellationToken)
+    private async Task<CoapResponse?> AnswerAsync(CoapMessage message, Peer remote, CancellationToken cancellationToken)
     {
         CoapBlock? block2 = null;
         CoapBlock? block1 = null;
@@ -277,7 +298,7 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         }
 
         var blockSize = Math.Min(_options.BlockSize, block2?.Size ?? _options.BlockSize);
-        var key = block1 is not null || block2 is { Number: > 0 } ? (remote, RequestKey(message)) : default;
+        var key = block1 is not null || block2 is { Number: > 0 } ? ((EndPoint)remote.EndPoint, RequestKey(message)) : default;
         if (block2 is { Number: > 0 } later && _outgoingBlocks.TryGet(key, out var whole))
         {
             return Slice(whole, later.Number, blockSize, key);
@@ -319,7 +340,7 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         // Larger than a block (or blocks asked for): block 0 now, the whole kept for the follow-ups.
         if (key.Item1 is null)
         {
-            key = (remote, RequestKey(message));
+            key = (remote.EndPoint, RequestKey(message));
         }
 
         _outgoingBlocks.Set(key, response);
@@ -404,10 +425,11 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         return (null, whole);
     }
 
-    private async Task<CoapResponse?> ExecuteAsync(CoapMessage message, EndPoint remote, CancellationToken cancellationToken)
+    private async Task<CoapResponse?> ExecuteAsync(CoapMessage message, Peer remote, CancellationToken cancellationToken)
     {
         var startTimestamp = _metrics.Enabled ? Stopwatch.GetTimestamp() : 0;
-        var parsed = CoapRequestParser.Parse(message, (remote as IPEndPoint)?.Address.ToString(), _cse);
+        // IPAddress keeps its text once made: a remembered sender's address is formatted once.
+        var parsed = CoapRequestParser.Parse(message, remote.EndPoint.Address.ToString(), _cse);
         var (primitive, timing) = PrimitiveExchange.WithTiming(_dispatcher, parsed.Primitive);
         parsed = parsed with { Primitive = primitive };
         var request = primitive.Request;
@@ -419,10 +441,10 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
                 "the CoAP binding carries no credentials (no DTLS); with authentication required, use HTTP, MQTT or WebSocket")
             : null;
         var response = await PrimitiveExchange.ExecuteAsync(_dispatcher, primitive, timing, refusal, _origins.Coap, _logger, Protocol,
-            remote.ToString() ?? "", cancellationToken);
+            remote.EndPoint, cancellationToken);
         if (response.StatusCode.IsError())
         {
-            Log.RequestFailed(_logger, remote.ToString() ?? "", requestIdentifier, (int)response.StatusCode, response.Message);
+            Log.RequestFailed(_logger, remote.EndPoint, requestIdentifier, (int)response.StatusCode, response.Message);
         }
 
         PrimitiveExchange.Complete(_metrics, Protocol, activity, request, response, startTimestamp);
@@ -446,8 +468,8 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
 
     private ushort NextMessageId() => (ushort)Interlocked.Increment(ref _messageId);
 
-    private async Task SendAsync(CoapMessage message, EndPoint remote, CancellationToken cancellationToken) =>
-        await _socket!.SendToAsync(CoapCodec.Encode(message), SocketFlags.None, remote, cancellationToken);
+    private async Task SendAsync(CoapMessage message, Peer remote, CancellationToken cancellationToken) =>
+        await _socket!.SendToAsync(CoapCodec.Encode(message), SocketFlags.None, remote.Address, cancellationToken);
 
     private static partial class Log
     {
@@ -455,13 +477,13 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         public static partial void Listening(ILogger logger, string address, int port);
 
         [LoggerMessage(EventId = 3502, Level = LogLevel.Debug, Message = "CoAP datagram from {Remote} is malformed: {Reason}")]
-        public static partial void Malformed(ILogger logger, string remote, string reason);
+        public static partial void Malformed(ILogger logger, IPEndPoint remote, string reason);
 
         [LoggerMessage(EventId = 3503, Level = LogLevel.Debug, Message = "CoAP request {RequestIdentifier} from {Remote} answered {ResponseStatusCode}: {Reason}")]
-        public static partial void RequestFailed(ILogger logger, string remote, string requestIdentifier, int responseStatusCode, string? reason);
+        public static partial void RequestFailed(ILogger logger, IPEndPoint remote, string requestIdentifier, int responseStatusCode, string? reason);
 
         [LoggerMessage(EventId = 3504, Level = LogLevel.Debug, Message = "CoAP answer to {Remote} could not be sent ({Exception})")]
-        public static partial void SendFailed(ILogger logger, string remote, string exception);
+        public static partial void SendFailed(ILogger logger, IPEndPoint remote, string exception);
 
         [LoggerMessage(EventId = 3505, Level = LogLevel.Debug, Message = "CoAP receive failed ({Error}); reading on")]
         public static partial void ReceiveFailed(ILogger logger, string error);

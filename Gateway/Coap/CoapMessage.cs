@@ -48,6 +48,12 @@ public readonly record struct CoapOption(int Number, ReadOnlyMemory<byte> Value)
     /// <summary>A uint option, in the shortest form (0 is the empty value).</summary>
     public static CoapOption UInt(int number, uint value)
     {
+        if (value < s_smallValues.Length)
+        {
+            // Option values are read-only: one array per small value serves every option that carries it.
+            return new CoapOption(number, s_smallValues[value]);
+        }
+
         var length = value == 0 ? 0 : value <= 0xFF ? 1 : value <= 0xFFFF ? 2 : value <= 0xFFFFFF ? 3 : 4;
         var bytes = new byte[length];
         for (var i = length - 1; i >= 0; i--)
@@ -58,6 +64,8 @@ public readonly record struct CoapOption(int Number, ReadOnlyMemory<byte> Value)
 
         return new CoapOption(number, bytes);
     }
+
+    private static readonly byte[][] s_smallValues = [[], .. Enumerable.Range(1, 255).Select(static value => new[] { (byte)value })];
 }
 
 /// <summary>

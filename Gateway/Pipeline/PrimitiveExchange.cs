@@ -32,10 +32,10 @@ internal static partial class PrimitiveExchange
     /// The response to <paramref name="parsed"/>: its parse error, else the binding's <paramref name="refusal"/>
     /// (authentication, originator), else the dispatcher's answer to the request marked with the binding's
     /// <paramref name="origin"/>. An unexpected exception is logged under <paramref name="protocol"/> and
-    /// <paramref name="client"/> and answered 5000.
+    /// <paramref name="client"/> (formatted only then) and answered 5000.
     /// </summary>
     public static async Task<ResourceResponse> ExecuteAsync(RequestDispatcher dispatcher, MqttRequest parsed, RequestTiming timing, OneM2MError? refusal,
-        BindingOrigin origin, ILogger logger, string protocol, string client, CancellationToken cancellationToken)
+        BindingOrigin origin, ILogger logger, string protocol, object client, CancellationToken cancellationToken)
     {
         if (parsed.Request is not { } request)
         {
@@ -103,6 +103,6 @@ internal static partial class PrimitiveExchange
     private static partial class Log
     {
         [LoggerMessage(EventId = 3120, Level = LogLevel.Error, Message = "Unhandled exception in {Protocol} request {RequestIdentifier} from client {ClientId}; answered 5000")]
-        public static partial void UnhandledException(ILogger logger, Exception exception, string protocol, string requestIdentifier, string clientId);
+        public static partial void UnhandledException(ILogger logger, Exception exception, string protocol, string requestIdentifier, object clientId);
     }
 }

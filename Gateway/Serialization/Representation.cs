@@ -144,9 +144,7 @@ public static class Representation
             }
         }
 
-        var buffer = new ArrayBufferWriter<byte>(512);
-        Write(serialization, buffer, content);
-        return buffer.WrittenSpan.ToArray();
+        return ThreadBuffer.ToArray((serialization, content), static (item, buffer) => Write(item.serialization, buffer, item.content));
     }
 
     /// <summary>
