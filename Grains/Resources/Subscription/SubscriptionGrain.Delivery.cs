@@ -116,6 +116,12 @@ internal sealed partial class SubscriptionGrain
         }
 
         var count = Math.Min(Pending.Queue.Count, MaxInOrder);
+        if (State.Attributes.ExpirationCounter() is { } counter && counter < count)
+        {
+            // expirationCounter: no more go out than the counter allows (each delivered one counts).
+            count = (int)Math.Max(1, counter);
+        }
+
         var targets = 0;
         for (var i = 0; i < count; i++)
         {
