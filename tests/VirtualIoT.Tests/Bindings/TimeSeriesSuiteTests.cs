@@ -180,9 +180,9 @@ public sealed class TimeSeriesSuiteTests(BindingsFixture fixture)
             ("enc", new Dictionary<string, object?> { ["net"] = List(8L), ["md"] = new Dictionary<string, object?> { ["num"] = 2L, ["dur"] = "PT1M" } }))));
 
         // Three points sent ahead for the next three periods, then silence: the points after them go missing. The
-        // periods start 2.5-3 s from now so that, however slow the machine, the three creates arrive before the first
-        // check (expected + mdt) and only the silent periods are missing.
-        var start = DateTime.UtcNow.AddSeconds(3);
+        // periods start 7.5-8 s from now so that, however slow the machine, the three creates arrive before the first
+        // check (expected + mdt) and only the silent periods are missing (a 2.5-3 s lead was once too short at load 40).
+        var start = DateTime.UtcNow.AddSeconds(8);
         start = new DateTime(start.Ticks - (start.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
         for (var i = 0; i < 3; i++)
         {
@@ -190,7 +190,7 @@ public sealed class TimeSeriesSuiteTests(BindingsFixture fixture)
         }
 
         var reports = await receiver.WaitFor(r => r.Any(n => n.Signal?["nev"]?["net"]?.GetValue<int>() == 8), "a missing-data report (net 8)",
-            TimeSpan.FromSeconds(20));
+            TimeSpan.FromSeconds(40));
         var detected = await PollAsync(client, series, aeId, ts => ts["mdc"] is long mdc && mdc >= 2, "mdc of at least 2");
 
         Assert.True(subscription.Rsc == 2001, subscription.ToString());

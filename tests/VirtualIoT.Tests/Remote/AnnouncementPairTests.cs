@@ -55,12 +55,16 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
         return null;
     }
 
+    // An announcement or synchronisation is retried with back-off until the other CSE takes it; a hop over MQTT on a
+    // loaded machine was seen to need more than the usual 15 s.
+    private static readonly TimeSpan CopyTimeout = TimeSpan.FromSeconds(40);
+
     /// <summary>Waits for the copy <see cref="FindCopy"/> finds and for <paramref name="fits"/> to hold of it.</summary>
     private async Task<(string Path, JsonObject Resource)> WaitForCopy(string parent, int ty, string link, Func<JsonObject, bool>? fits = null)
     {
         (string Path, JsonObject Resource)? last = null;
         await M2MTime.WaitUntil(async () => (last = await FindCopy(parent, ty, link)) is { } copy && (fits?.Invoke(copy.Resource) ?? true),
-            $"an announced resource (ty {ty}) at the IN under {parent} with lnk {link}");
+            $"an announced resource (ty {ty}) at the IN under {parent} with lnk {link}", CopyTimeout);
         return last!.Value;
     }
 
@@ -248,7 +252,7 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
         Answered(await In.Update(cnta.Path, OneM2MClient.Admin, """{"m2m:cntA":{"mni":7,"lbl":["b"]}}"""), 2004);
 
         await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path, aeId)).Json?["m2m:cnt"] is { } cnt
-            && cnt["mni"]?.GetValue<long>() == 7 && cnt["lbl"]?[0]?.GetValue<string>() == "b", "the copy's change to reach the original");
+            && cnt["mni"]?.GetValue<long>() == 7 && cnt["lbl"]?[0]?.GetValue<string>() == "b", "the copy's change to reach the original", CopyTimeout);
         var copy = (await In.Retrieve(cnta.Path, OneM2MClient.Admin)).Resource("m2m:cntA");
         Assert.Equal(7, Number(copy, "mni"));
         Assert.Equal(1000, Number((await Mn.Retrieve(path, aeId)).Resource("m2m:cnt"), "mbs"));
