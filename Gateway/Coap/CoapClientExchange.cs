@@ -107,15 +107,7 @@ internal static class CoapClientExchange
             payload.Write(reply.Payload.Span);
         }
 
-        return new CoapMessage
-        {
-            Type = reply.Type,
-            Code = reply.Code,
-            MessageId = reply.MessageId,
-            Token = reply.Token,
-            Options = reply.Options,
-            Payload = payload.WrittenMemory,
-        };
+        return reply.WithPayload(payload.WrittenMemory);
     }
 
     private static async Task<CoapMessage?> ExchangeAsync(Socket socket, CoapMessage request, CancellationToken cancellationToken)

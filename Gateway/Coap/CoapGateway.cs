@@ -413,16 +413,7 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         }
 
         _incomingBlocks.Remove(key);
-        var whole = new CoapMessage
-        {
-            Type = message.Type,
-            Code = message.Code,
-            MessageId = message.MessageId,
-            Token = message.Token,
-            Options = message.Options,
-            Payload = body.WrittenMemory,
-        };
-        return (null, whole);
+        return (null, message.WithPayload(body.WrittenMemory));
     }
 
     private async Task<CoapResponse?> ExecuteAsync(CoapMessage message, Peer remote, CancellationToken cancellationToken)

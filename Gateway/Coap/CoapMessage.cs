@@ -112,6 +112,17 @@ public sealed class CoapMessage
         return null;
     }
 
+    /// <summary>This message with <paramref name="payload"/> in place of its own (a body put together from its blocks).</summary>
+    public CoapMessage WithPayload(ReadOnlyMemory<byte> payload) => new()
+    {
+        Type = Type,
+        Code = Code,
+        MessageId = MessageId,
+        Token = Token,
+        Options = Options,
+        Payload = payload,
+    };
+
     /// <summary>Builds a code byte from its class and detail (<c>Code(2, 5)</c> is 2.05 Content).</summary>
     public static byte MakeCode(int codeClass, int detail) => (byte)((codeClass << 5) | detail);
 

@@ -145,15 +145,7 @@ public sealed class CoapBindingClient : IBindingClient
             whole.Write(next.Payload.Span);
         }
 
-        return new CoapMessage
-        {
-            Type = response.Type,
-            Code = response.Code,
-            MessageId = response.MessageId,
-            Token = response.Token,
-            Options = response.Options,
-            Payload = whole.ToArray(),
-        };
+        return response.WithPayload(whole.ToArray());
     }
 
     /// <summary>One CON request and its piggybacked answer, retransmitted per RFC 7252 4.2 until it comes.</summary>
