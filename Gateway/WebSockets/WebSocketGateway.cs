@@ -37,6 +37,7 @@ public sealed partial class WebSocketGateway : IHostedService, IAsyncDisposable
     // Originator → the connection that holds it (the latest to claim it, when several do).
     private readonly ConcurrentDictionary<string, WebSocketConnection> _holders = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private Lazy<Task>? _stop;
     private OriginatorAuthenticator _authenticator = null!;
     private long _connectionCounter;
 
@@ -89,18 +90,25 @@ public sealed partial class WebSocketGateway : IHostedService, IAsyncDisposable
         Notifier = new WebSocketNotifier(_services.GetRequiredService<IGrainFactory>(), _registry, ConnectionOf, Cse,
             _options.ConnectionRefreshInterval, _services.GetRequiredService<ILogger<WebSocketNotifier>>());
         Notifier.Start();
+
+        // Connections close as soon as the host begins to stop, before any hosted service stops: the web server's
+        // graceful stop waits for open requests, and an open WebSocket (another CSE's link, a device) is one until it
+        // is closed here, so closing only in this service's own StopAsync held a stop for its whole timeout.
+        _services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => _ = StopAsync(CancellationToken.None));
         Log.Listening(Logger, _options.Path);
         return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stopping.IsCancellationRequested)
-        {
-            return;
-        }
+        // Once: on ApplicationStopping and again as a hosted service (and on dispose); later calls share the first.
+        var stop = new Lazy<Task>(StopOnceAsync);
+        return (Interlocked.CompareExchange(ref _stop, stop, null) ?? stop).Value;
+    }
 
+    private async Task StopOnceAsync()
+    {
         // Closing every connection need not tell the cluster about each: the references to this gateway fail from now
         // on (and lapse), and a device that reconnects elsewhere is attached there.
         Notifier?.BeginStop();

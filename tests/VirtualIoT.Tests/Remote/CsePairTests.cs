@@ -274,9 +274,7 @@ public abstract class CsePairScenarios(CsePairFixture pair)
 }
 
 /// <summary>
-/// The pair scenarios with a restart of the registrar (IN-CSE) in the middle: run over HTTP, MQTT and CoAP. Over
-/// WebSocket the IN-CSE takes its full shutdown timeout (30 s) to stop while the MN-CSE's connection to it is open
-/// (its silo reports grains that fail to deactivate), so those restarts are not part of <see cref="WebSocketCsePairTests"/>.
+/// The pair scenarios with a restart of the registrar (IN-CSE) in the middle: run over every binding.
 /// </summary>
 public abstract class CsePairRestartScenarios(CsePairFixture pair) : CsePairScenarios(pair)
 {
@@ -334,4 +332,4 @@ public sealed class CoapCsePairTests(CoapCsePairFixture pair) : CsePairRestartSc
 
 /// <summary>The pair over WebSocket: the MN-CSE registered over WebSocket, every retargeted request sent on a connection to the other.</summary>
 [Trait("Speed", "Slow")]
-public sealed class WebSocketCsePairTests(WebSocketCsePairFixture pair) : CsePairScenarios(pair), IClassFixture<WebSocketCsePairFixture>;
+public sealed class WebSocketCsePairTests(WebSocketCsePairFixture pair) : CsePairRestartScenarios(pair), IClassFixture<WebSocketCsePairFixture>;
