@@ -152,24 +152,24 @@ public abstract class AuthenticatedCsePairScenarios(AuthenticatedCsePairFixture 
     }
 
     [Fact]
-    public async Task An_AE_of_the_IN_reads_the_MN_through_the_authenticated_link()
-    {
-        await WaitForRegistration();
-        var container = await ReadableContainer(pair.Mn, "cse-mn", pair.MnAe, pair.MnAeSecret, "/id-in/" + pair.InAe);
-
-        var response = await Send(pair.In, HttpMethod.Get, "/~/id-mn/" + container, pair.InAe, pair.InAe, pair.InAeSecret);
-
-        Answered(response, 2000);
-        Assert.Equal(container[(container.LastIndexOf('/') + 1)..], Text(response.Resource("m2m:cnt"), "rn"));
-    }
+    public Task An_AE_of_the_IN_reads_the_MN_through_the_authenticated_link() =>
+        ReadsThroughTheLink(pair.In, "/id-in", pair.InAe, pair.InAeSecret, pair.Mn, "/id-mn", pair.MnAe, pair.MnAeSecret);
 
     [Fact]
-    public async Task An_AE_of_the_MN_reads_the_IN_through_the_authenticated_link()
+    public Task An_AE_of_the_MN_reads_the_IN_through_the_authenticated_link() =>
+        ReadsThroughTheLink(pair.Mn, "/id-mn", pair.MnAe, pair.MnAeSecret, pair.In, "/id-in", pair.InAe, pair.InAeSecret);
+
+    /// <summary>
+    /// The AE <paramref name="readerAe"/> of the CSE <paramref name="readerCse"/> reads, through it, a container that the AE
+    /// <paramref name="ownerAe"/> of the other CSE <paramref name="ownerCse"/> lets it read as <c>&lt;readerCse&gt;/&lt;readerAe&gt;</c>.
+    /// </summary>
+    private async Task ReadsThroughTheLink(CseFixture reader, string readerCse, string readerAe, string readerSecret,
+        CseFixture owner, string ownerCse, string ownerAe, string ownerSecret)
     {
         await WaitForRegistration();
-        var container = await ReadableContainer(pair.In, "cse-in", pair.InAe, pair.InAeSecret, "/id-mn/" + pair.MnAe);
+        var container = await ReadableContainer(owner, "cse-" + ownerCse["/id-".Length..], ownerAe, ownerSecret, readerCse + "/" + readerAe);
 
-        var response = await Send(pair.Mn, HttpMethod.Get, "/~/id-in/" + container, pair.MnAe, pair.MnAe, pair.MnAeSecret);
+        var response = await Send(reader, HttpMethod.Get, $"/~{ownerCse}/{container}", readerAe, readerAe, readerSecret);
 
         Answered(response, 2000);
         Assert.Equal(container[(container.LastIndexOf('/') + 1)..], Text(response.Resource("m2m:cnt"), "rn"));
