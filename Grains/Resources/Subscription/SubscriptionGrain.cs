@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Notifications;
 using VirtualIoT.Grains.Placement;
@@ -22,6 +24,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private IGrainTimer? _batchTimer;
     private bool _unstoredDeliveries;
     private bool _queueReminder;
+    private EncodedRecords<PendingNotification>? _queueRecords;
 
     /// <summary>
     /// Reminder held while notifications wait: should this grain's silo die, it brings the subscription back
@@ -49,7 +52,22 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private IDeliveryGrain Delivery => GrainFactory.GetGrain<IDeliveryGrain>(0);
 
     /// <summary>The notifications not delivered yet (the subscription's own part of its state record).</summary>
-    private PendingNotifications Pending => Specific<PendingNotifications>();
+    private PendingNotifications Pending
+    {
+        get
+        {
+            var pending = Specific<PendingNotifications>();
+            if (!pending.Decoded)
+            {
+                pending.Decode(QueueRecords);
+            }
+
+            return pending;
+        }
+    }
+
+    /// <summary>The queued notifications' stored bytes, each serialised once (<see cref="PendingNotifications.EncodedQueue"/>).</summary>
+    private EncodedRecords<PendingNotification> QueueRecords => _queueRecords ??= new(ServiceProvider.GetRequiredService<Serializer>());
 
     protected override TypeState? MoveLegacyFields(ResourceState stored) => PendingNotifications.FromLegacy(stored);
 
@@ -71,6 +89,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     protected override async Task StoreAsync()
     {
+        (State.Specific as PendingNotifications)?.Encode(QueueRecords);
         await base.StoreAsync();
         _unstoredDeliveries = false;
     }
