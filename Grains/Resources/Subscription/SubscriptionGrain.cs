@@ -25,6 +25,10 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private bool _unstoredDeliveries;
     private bool _queueReminder;
     private EncodedRecords<PendingNotification>? _queueRecords;
+    private IDeliveryGrain? _delivery;
+
+    // The event criteria of the attributes they were read from (attributes are replaced, never changed in place).
+    private (Dictionary<string, object?> Attributes, SubscriptionFilter Filter)? _filter;
 
     /// <summary>
     /// Reminder held while notifications wait: should this grain's silo die, it brings the subscription back
@@ -49,7 +53,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     private string SubscriptionReference => string.Concat(Options.CseId, "/", ResourceId);
 
-    private IDeliveryGrain Delivery => GrainFactory.GetGrain<IDeliveryGrain>(0);
+    private IDeliveryGrain Delivery => _delivery ??= GrainFactory.GetGrain<IDeliveryGrain>(0);
 
     /// <summary>The notifications not delivered yet (the subscription's own part of its state record).</summary>
     private PendingNotifications Pending
@@ -154,8 +158,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return;
         }
 
-        var filter = SubscriptionPolicy.Filter(ResourceId, State.Attributes, Options);
-        if (!SubscriptionMatcher.Selects(filter, resourceEvent))
+        if (!SubscriptionMatcher.Selects(Filter(), resourceEvent))
         {
             return;
         }
@@ -257,6 +260,18 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.Event] = nev });
         var id = string.Concat(ResourceId, ":blocking:", Guid.NewGuid().ToString("N"));
         return ValueTask.FromResult<PendingNotification?>(new PendingNotification(id, [target], content, 0, Originator: originator));
+    }
+
+    /// <summary>The subscription's event criteria, read from its attributes once per change of them.</summary>
+    private SubscriptionFilter Filter()
+    {
+        if (_filter is not { } known || !ReferenceEquals(known.Attributes, State.Attributes))
+        {
+            known = (State.Attributes, SubscriptionPolicy.Filter(ResourceId, State.Attributes, Options));
+            _filter = known;
+        }
+
+        return known.Filter;
     }
 
     private bool LatestOnly => State.Attributes.LatestNotify();
