@@ -6,7 +6,7 @@ namespace VirtualIoT;
 /// which was 7 % of an AE registration's CPU (BENCHMARKS.md, "Request-path profile"). Here that is done once per
 /// interface; later references are made from the grain type and interface type found then.
 /// </summary>
-public static class GrainReferences
+public static class KeyedGrainFactory
 {
     /// <summary>The grain of interface <typeparamref name="T"/> with key <paramref name="key"/>, as <c>GetGrain&lt;T&gt;(key)</c> gives it.</summary>
     public static T GetGrainByKey<T>(this IGrainFactory grains, string key)
