@@ -394,7 +394,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, request?.Originator ?? topic.Originator);
         using var logScope = GatewayTelemetry.BeginRequestScope(_logger, requestIdentifier);
         var refusal = request is not null && _security.Required
-            ? _security.Authenticator.CheckIdentity(request, MqttOriginatorRegistry.OriginatorOf(clientId))
+            ? _security.Authenticator.CheckIdentity(request, MqttOriginatorRegistry.IdentityOf(clientId))
             : null;
         var response = await PrimitiveExchange.ExecuteAsync(_dispatcher, parsed, timing, refusal, _origins.Mqtt, _logger, Protocol, clientId, cancellationToken);
         if (PrimitiveExchange.RegisteredAeId(request, response) is { } aeId && _registry.Claim(clientId, aeId) && _notifier is { } notifier)

@@ -34,6 +34,30 @@ public sealed class MqttOriginatorRegistry
     }
 
     /// <summary>
+    /// For the client ID of another CSE (<c>C::</c>, TS-0010 6.3) its CSE-ID in topic form, without the leading
+    /// <c>/</c> and without a <c>:</c>-separated suffix that tells the connections of one clustered CSE apart
+    /// (<c>C::id-mn:k3Xz…</c> → <c>id-mn</c>); else null.
+    /// </summary>
+    public static string? CseTopicIdOf(string clientId)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        if (!clientId.StartsWith("C::", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var suffix = clientId.IndexOf(':', 3);
+        return suffix < 0 ? clientId[3..] : clientId[3..suffix];
+    }
+
+    /// <summary>
+    /// The name a client authenticates as, as a request's <c>fr</c> carries it: another CSE's CSE-ID (<c>C::id-mn</c>
+    /// → <c>/id-mn</c>), else <see cref="OriginatorOf"/>.
+    /// </summary>
+    public static string IdentityOf(string clientId) =>
+        CseTopicIdOf(clientId) is { } cse ? "/" + cse : OriginatorOf(clientId);
+
+    /// <summary>
     /// A connection of <paramref name="clientId"/> was accepted. Returns the originator it made held on this broker
     /// (none held it before), or null.
     /// </summary>

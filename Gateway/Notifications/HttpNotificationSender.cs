@@ -19,8 +19,15 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     /// <summary>Requests in flight per receiver; the same as the connection pool's bound, so none waits for a connection.</summary>
     public const int MaxInFlightPerReceiver = 64;
 
+    /// <summary>The most distinct notification URLs whose parsed form is kept (<see cref="Target"/>); beyond, the cache starts over.</summary>
+    internal const int MaxKnownTargets = 10_000;
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _slots = new(StringComparer.OrdinalIgnoreCase);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Url, string? Serialization), NotificationTarget?> _targets = new();
     private readonly TimeSpan _exchangeTimeout = notificationOptions.Value.SendTimeout;
+
+    // How long a request may wait in line for one of its receiver's slots: beyond, the receiver is not keeping up.
+    private readonly TimeSpan _slotTimeout = notificationOptions.Value.SendTimeout * 10;
 
     /// <summary>Largest response body read as a forwarded NOTIFY's answer content; a larger one is dropped.</summary>
     public const int MaxAnswerBytes = OneM2MHttpResponse.MaxContentBytes;
@@ -36,8 +43,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     public async Task<NotificationAnswer?> SendAsync(string url, string requestId, Dictionary<string, object?> content, int? eventCategory,
         string? serialization, string? originator, bool readContent, CancellationToken cancellationToken)
     {
-        if (!NotificationTarget.TryCreate(url, serialization, out var notification)
-            || (notification.Address.Scheme != Uri.UriSchemeHttp && notification.Address.Scheme != Uri.UriSchemeHttps))
+        if (Target(url, serialization) is not { } notification)
         {
             return null;
         }
@@ -46,12 +52,15 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         var body = new ArrayBufferWriter<byte>(512);
         Representation.Write(notification.Serialization, body, content);
 
-        // Wait for a slot first, then time the exchange alone: under a burst, waiting in line is not the receiver's
-        // fault, and counting it against SendTimeout made deliveries fail and be sent twice.
+        // Wait for a slot first (at most ten send timeouts), then time the exchange alone: under a burst, waiting in
+        // line is not the receiver's fault, and counting it against SendTimeout made deliveries fail and be sent twice.
         var slot = _slots.GetOrAdd(target.Authority, static _ => new SemaphoreSlim(MaxInFlightPerReceiver));
         try
         {
-            await slot.WaitAsync(cancellationToken);
+            if (!await slot.WaitAsync(_slotTimeout, cancellationToken))
+            {
+                return null;
+            }
         }
         catch (OperationCanceledException)
         {
@@ -60,7 +69,10 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
 
         try
         {
-            using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // One timer per exchange; linked to the caller's token only when it has one.
+            using var exchange = cancellationToken.CanBeCanceled
+                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
+                : new CancellationTokenSource();
             exchange.CancelAfter(_exchangeTimeout);
             return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, originator ?? _cseId, readContent, exchange.Token);
         }
@@ -68,6 +80,30 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         {
             slot.Release();
         }
+    }
+
+    /// <summary>
+    /// The URL to call and the serialization for a notification URL and the receiving AE's serialization, parsed once
+    /// per URL (a subscription's receiver gets many notifications); null when it is not an <c>http(s)</c> URL.
+    /// </summary>
+    private NotificationTarget? Target(string url, string? serialization)
+    {
+        if (_targets.TryGetValue((url, serialization), out var known))
+        {
+            return known;
+        }
+
+        NotificationTarget? target = NotificationTarget.TryCreate(url, serialization, out var parsed)
+            && (parsed.Address.Scheme == Uri.UriSchemeHttp || parsed.Address.Scheme == Uri.UriSchemeHttps)
+                ? parsed
+                : null;
+        if (_targets.Count >= MaxKnownTargets)
+        {
+            _targets.Clear();
+        }
+
+        _targets[(url, serialization)] = target;
+        return target;
     }
 
     private async Task<NotificationAnswer?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, int? eventCategory,

@@ -2,10 +2,12 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
+using MQTTnet.Adapter;
 using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using VirtualIoT.Gateway.Mqtt;
+using VirtualIoT.Gateway.Security;
 using VirtualIoT.Gateway.Serialization;
 
 namespace VirtualIoT.Gateway.Remote;
@@ -16,7 +18,9 @@ namespace VirtualIoT.Gateway.Remote;
 /// connection for every later request there. A request primitive goes to
 /// <c>[poa path]/oneM2M/req/&lt;this CSE&gt;/&lt;receiver CSE&gt;/json</c> (the sender of the hop names the topic, the
 /// primitive's <c>fr</c> stays the request's originator); the answer comes on
-/// <c>[poa path]/oneM2M/resp/&lt;this CSE&gt;/&lt;receiver CSE&gt;/json</c>, found by its <c>rqi</c>. A lost connection
+/// <c>[poa path]/oneM2M/resp/&lt;this CSE&gt;/&lt;receiver CSE&gt;/json</c>, found by its <c>rqi</c>. With a secret for the
+/// link (<see cref="CseLinkCredentials"/>) the connection's user name is this CSE's CSE-ID and its password that secret
+/// (user information in the <c>poa</c>, <c>mqtt://user:password@host</c>, comes first). A lost connection
 /// fails the requests waiting on it (the caller answers 5103) and is opened again by the next request.
 /// </summary>
 /// <remarks>
@@ -30,13 +34,15 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
     private readonly MqttClientFactory _factory = new();
     private readonly string _cseId;
     private readonly string _cseTopicId;
+    private readonly CseLinkCredentials _credentials;
     private readonly ILogger _logger;
 
     /// <summary>Creates the links (none is opened before a request needs it).</summary>
-    public MqttCseLinks(IOptions<CseOptions> options, ILogger<MqttCseLinks> logger)
+    public MqttCseLinks(IOptions<CseOptions> options, CseLinkCredentials credentials, ILogger<MqttCseLinks> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _cseId = options.Value.CseId;
+        _credentials = credentials;
         _cseTopicId = MqttTopic.ToTopicId(_cseId);
         ClientId = string.Concat("C::", _cseTopicId, ":", ResourceIds.RandomString(16));
         _logger = logger;
@@ -66,8 +72,8 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(poa);
         ArgumentNullException.ThrowIfNull(request);
         var prefix = poa.AbsolutePath.TrimEnd('/');
-        if (_links.Get(string.Concat(poa.Scheme, "://", poa.Authority, prefix), static (_, state) => state.Self.NewLink(state.Poa, state.Prefix),
-            (Self: this, Poa: poa, Prefix: prefix)) is not { } link)
+        if (_links.Get(string.Concat(poa.Scheme, "://", poa.Authority, prefix), static (_, state) => state.Self.NewLink(state.Poa, state.Prefix, state.Receiver),
+            (Self: this, Poa: poa, Prefix: prefix, Receiver: receiver)) is not { } link)
         {
             // The host is stopping: no new connection.
             return null;
@@ -78,17 +84,35 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
             .WithPayload(Representation.PrimitiveToArray(ContentSerialization.Json, ForwardedRequest.Primitive(request, target), request: true))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
-        return await link.Waiters.ExchangeAsync(request.RequestIdentifier, async token =>
+        try
         {
-            var client = await link.ConnectedAsync(token);
-            await client.PublishAsync(message, token);
-        }, timeout, static exception => exception is MqttCommunicationException or SocketException, cancellationToken);
+            return await link.Waiters.ExchangeAsync(request.RequestIdentifier, async token =>
+            {
+                var client = await link.ConnectedAsync(token);
+                await client.PublishAsync(message, token);
+            }, timeout, static exception => (exception is MqttCommunicationException && !RefusesCredentials(exception)) || exception is SocketException, cancellationToken);
+        }
+        catch (MqttConnectingFailedException refused) when (RefusesCredentials(refused))
+        {
+            // Reachable, but this CSE's credentials are not accepted there: no other poa would do better.
+            Log.CredentialsRefused(_logger, poa.Authority, receiver);
+            return new RemoteAnswer(ResponseStatusCode.OriginatorNotAuthenticated, Representation.DebugContent(
+                $"the MQTT broker of {receiver} at {poa.Authority} refused the credentials of {_cseId} ({RefusedCredentials}): "
+                + "the link's secret (Security:Authentication:CseSecrets) must be the same on both CSEs"), null);
+        }
     }
+
+    private const MqttClientConnectResultCode RefusedCredentials = MqttClientConnectResultCode.BadUserNameOrPassword;
+
+    // MQTTnet's refusal carries the CONNACK's reason in its message only.
+    private static bool RefusesCredentials(Exception exception) =>
+        exception is MqttConnectingFailedException && exception.Message.Contains(nameof(MqttClientConnectResultCode.BadUserNameOrPassword), StringComparison.Ordinal);
 
     /// <summary>Closes every connection.</summary>
     public ValueTask DisposeAsync() => _links.DisposeAsync();
 
-    private Link NewLink(Uri poa, string prefix)
+    // The broker at a poa is the receiver's: the connection authenticates with the secret of the link to it, if any.
+    private Link NewLink(Uri poa, string prefix, string receiver)
     {
         var builder = _factory.CreateClientOptionsBuilder()
             .WithTcpServer(poa.Host, poa.IsDefaultPort || poa.Port < 0 ? (poa.Scheme == "mqtts" ? 8883 : 1883) : poa.Port)
@@ -106,6 +130,10 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
             var colon = poa.UserInfo.IndexOf(':', StringComparison.Ordinal);
             builder.WithCredentials(Uri.UnescapeDataString(colon < 0 ? poa.UserInfo : poa.UserInfo[..colon]),
                 colon < 0 ? null : Uri.UnescapeDataString(poa.UserInfo[(colon + 1)..]));
+        }
+        else if (_credentials.SecretFor(receiver) is { } secret)
+        {
+            builder.WithCredentials(_cseId, secret);
         }
 
         var responses = string.Concat(prefix, "/oneM2M/resp/", _cseTopicId, "/+/", MqttTopic.Json);
@@ -158,7 +186,12 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
             {
                 if (!_client.IsConnected)
                 {
-                    await _client.ConnectAsync(_options, cancellationToken);
+                    var connected = await _client.ConnectAsync(_options, cancellationToken);
+                    if (connected.ResultCode != MqttClientConnectResultCode.Success)
+                    {
+                        throw new MqttConnectingFailedException($"Connecting with MQTT server failed ({connected.ResultCode}).", null);
+                    }
+
                     await _client.SubscribeAsync(_subscription, cancellationToken);
                     Log.Connected(_logger, _authority);
                 }
@@ -195,5 +228,8 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
     {
         [LoggerMessage(EventId = 3720, Level = LogLevel.Information, Message = "Connected to the MQTT broker at {Authority} for requests to other CSEs")]
         public static partial void Connected(ILogger logger, string authority);
+
+        [LoggerMessage(EventId = 3716, Level = LogLevel.Warning, Message = "The MQTT broker at {Authority} refused this CSE's credentials for {Receiver}: check the link's secret on both CSEs")]
+        public static partial void CredentialsRefused(ILogger logger, string authority, string receiver);
     }
 }

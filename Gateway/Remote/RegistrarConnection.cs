@@ -71,6 +71,13 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, RemoteCseC
             return status == ResponseStatusCode.Updated;
         }
 
+        if (status == ResponseStatusCode.OriginatorNotAuthenticated)
+        {
+            Log.NotAuthenticated(logger, _options.RegistrarCseId!, content?.GetValueOrDefault("m2m:dbg") as string ?? "",
+                _options.RegistrarCseId!.TrimStart('/'), _options.CseBaseId);
+            return false;
+        }
+
         if (status != ResponseStatusCode.NotFound)
         {
             Log.Unexpected(logger, _options.RegistrarCseId!, (int)status);
@@ -169,6 +176,10 @@ public sealed partial class RegistrarConnection(IGrainFactory grains, RemoteCseC
 
         [LoggerMessage(EventId = 3713, Level = LogLevel.Debug, Message = "Registrar at {Address} not reachable, or no answer in time; trying again")]
         public static partial void Unreachable(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 3715, Level = LogLevel.Error, Message = "The registrar {Registrar} does not accept this CSE's credentials (4106: {Reason}); "
+            + "set Security:Authentication:CseSecrets:{RegistrarKey} here and Security:Authentication:CseSecrets:{OwnKey} at the registrar to the same secret; trying again")]
+        public static partial void NotAuthenticated(ILogger logger, string registrar, string reason, string registrarKey, string ownKey);
 
         [LoggerMessage(EventId = 3714, Level = LogLevel.Warning, Message = "Keeping the registration at {Registrar} failed; trying again")]
         public static partial void Failed(ILogger logger, Exception exception, string? registrar);

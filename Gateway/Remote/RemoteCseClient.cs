@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Http;
+using VirtualIoT.Gateway.Security;
 
 namespace VirtualIoT.Gateway.Remote;
 
@@ -13,7 +14,8 @@ public sealed record RemoteAnswer(ResponseStatusCode Status, Dictionary<string, 
 /// <summary>
 /// The one way this CSE talks to another CSE (retargeting, its registration at a registrar): a request sent to a
 /// point of access (<c>poa</c>) of that CSE over the binding its scheme names, and the answer read back. HTTP and
-/// HTTPS (TS-0009: the target travels SP-relative as <c>/~/&lt;csi&gt;/…</c>, the parameters as query fields) here;
+/// HTTPS (TS-0009: the target travels SP-relative as <c>/~/&lt;csi&gt;/…</c>, the parameters as query fields, and with a
+/// secret for the link this CSE's CSE-ID and that secret as Basic credentials, <see cref="CseLinkCredentials"/>) here;
 /// MQTT and MQTTS (TS-0010, the other CSE's broker) in <see cref="MqttCseLinks"/>, CoAP (TS-0008) in
 /// <see cref="CoapCseClient"/>, WebSocket (TS-0020) in <see cref="WebSocketCseLinks"/>.
 /// </summary>
@@ -26,11 +28,13 @@ public sealed class RemoteCseClient
     private readonly MqttCseLinks _mqtt;
     private readonly CoapCseClient _coap;
     private readonly WebSocketCseLinks _webSockets;
+    private readonly CseLinkCredentials _credentials;
 
     /// <summary>Creates the client.</summary>
-    public RemoteCseClient(IHttpClientFactory clients, MqttCseLinks mqtt, CoapCseClient coap, WebSocketCseLinks webSockets)
+    public RemoteCseClient(IHttpClientFactory clients, MqttCseLinks mqtt, CoapCseClient coap, WebSocketCseLinks webSockets, CseLinkCredentials credentials)
     {
         _clients = clients;
+        _credentials = credentials;
         _mqtt = mqtt;
         _coap = coap;
         _webSockets = webSockets;
@@ -56,15 +60,20 @@ public sealed class RemoteCseClient
         {
             _ when MqttCseLinks.Supports(poa) => _mqtt.SendAsync(poa, receiver, target, request, timeout, cancellationToken),
             _ when CoapCseClient.Supports(poa) => _coap.SendAsync(poa, target, request, timeout, cancellationToken),
-            _ when WebSocketCseLinks.Supports(poa) => _webSockets.SendAsync(poa, target, request, timeout, cancellationToken),
-            _ => SendHttpAsync(poa, target, request, timeout, cancellationToken),
+            _ when WebSocketCseLinks.Supports(poa) => _webSockets.SendAsync(poa, receiver, target, request, timeout, cancellationToken),
+            _ => SendHttpAsync(poa, receiver, target, request, timeout, cancellationToken),
         };
     }
 
-    private async Task<RemoteAnswer?> SendHttpAsync(Uri poa, string target, ResourceRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<RemoteAnswer?> SendHttpAsync(Uri poa, string receiver, string target, ResourceRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var message = OneM2MHttpRequest.Create(MethodOf(request.Operation), HttpUri(poa, target, request), request.Originator,
             request.RequestIdentifier, request.ReleaseVersion ?? "3", ForwardedRequest.Representation(request), request.Operation == Operation.Create ? request.ResourceType : null);
+        if (_credentials.BasicAuthorizationFor(receiver) is { } authorization)
+        {
+            message.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
         if (request.RequestExpiration is { } expiration)
         {
             message.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestExpiration, OneM2MTime.Format(expiration.UtcDateTime));

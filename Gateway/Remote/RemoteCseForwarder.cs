@@ -104,7 +104,9 @@ public sealed partial class RemoteCseForwarder
 
     /// <summary>
     /// The route to <paramref name="cseId"/>: its <c>&lt;remoteCSE&gt;</c> here, found by name under the CSEBase; for
-    /// an MN-CSE, failing that, its registrar's. Asked of the grains on a miss of <see cref="RemoteCseRoutes"/>.
+    /// an MN-CSE, failing that, its registrar's, and while the registrar has no <c>&lt;remoteCSE&gt;</c> here yet (not
+    /// registered yet, or refused) the configured registrar address, so that a request gets the registrar's own
+    /// answer (a refused link's 4106, say). Asked of the grains on a miss of <see cref="RemoteCseRoutes"/>.
     /// </summary>
     private async ValueTask<RemoteCseRoute?> FindRouteAsync(string cseId)
     {
@@ -113,7 +115,13 @@ public sealed partial class RemoteCseForwarder
             return route;
         }
 
-        return _options.RegistrarCseId is { } registrar && registrar != cseId ? await RouteOf(registrar) : null;
+        if (_options.RegistrarCseId is not { } registrar)
+        {
+            return null;
+        }
+
+        return (registrar != cseId ? await RouteOf(registrar) : null)
+            ?? (_options.RegistrarAddress is { } address ? new RemoteCseRoute(registrar, [address]) : null);
     }
 
     private async ValueTask<RemoteCseRoute?> RouteOf(string cseId)

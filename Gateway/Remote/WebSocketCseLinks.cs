@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VirtualIoT.Gateway.Security;
 using VirtualIoT.Gateway.Serialization;
 using VirtualIoT.Gateway.WebSockets;
 
@@ -13,18 +14,22 @@ namespace VirtualIoT.Gateway.Remote;
 /// <c>oneM2M.R2.0.json</c>, keeps it for every later request there, sends each request as a request primitive
 /// (<see cref="ForwardedRequest.Primitive"/>, as over MQTT) and matches the response primitives to the requests by
 /// <c>rqi</c>, in any order. A lost connection fails the requests waiting on it (the caller answers 5103) and is
-/// opened again by the next request. Requests the other CSE might send on the connection are not read.
+/// opened again by the next request. Requests the other CSE might send on the connection are not read. With a secret for
+/// the link (<see cref="CseLinkCredentials"/>) the opening handshake carries this CSE's CSE-ID and that secret as Basic
+/// credentials.
 /// </summary>
 public sealed partial class WebSocketCseLinks : IAsyncDisposable
 {
     private readonly LinkSet<Link> _links = new();
     private readonly int _maxAnswerBytes;
+    private readonly CseLinkCredentials _credentials;
     private readonly ILogger _logger;
 
     /// <summary>Creates the links (none is opened before a request needs it).</summary>
-    public WebSocketCseLinks(IOptions<GatewayOptions> gatewayOptions, ILogger<WebSocketCseLinks> logger)
+    public WebSocketCseLinks(IOptions<GatewayOptions> gatewayOptions, CseLinkCredentials credentials, ILogger<WebSocketCseLinks> logger)
     {
         ArgumentNullException.ThrowIfNull(gatewayOptions);
+        _credentials = credentials;
         _maxAnswerBytes = gatewayOptions.Value.MaxBodyBytes;
         _logger = logger;
     }
@@ -40,12 +45,12 @@ public sealed partial class WebSocketCseLinks : IAsyncDisposable
     /// Sends <paramref name="request"/> for <paramref name="target"/> to the CSE at <paramref name="poa"/> and waits at
     /// most <paramref name="timeout"/> for its answer; null when it could not be reached or no answer came in time.
     /// </summary>
-    public async Task<RemoteAnswer?> SendAsync(Uri poa, string target, ResourceRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<RemoteAnswer?> SendAsync(Uri poa, string receiver, string target, ResourceRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(poa);
         ArgumentNullException.ThrowIfNull(request);
-        if (_links.Get(poa.GetLeftPart(UriPartial.Query), static (_, state) => new Link(state.Poa, state.Self._maxAnswerBytes, state.Self._logger),
-            (Self: this, Poa: poa)) is not { } link)
+        if (_links.Get(poa.GetLeftPart(UriPartial.Query), static (_, state) => new Link(state.Poa, state.Authorization, state.Self._maxAnswerBytes, state.Self._logger),
+            (Self: this, Poa: poa, Authorization: _credentials.BasicAuthorizationFor(receiver))) is not { } link)
         {
             // The host is stopping: no new connection.
             return null;
@@ -60,7 +65,7 @@ public sealed partial class WebSocketCseLinks : IAsyncDisposable
     public ValueTask DisposeAsync() => _links.DisposeAsync();
 
     /// <summary>One point of access: its connection (opened on demand), its reader, and the requests waiting for answers.</summary>
-    private sealed class Link(Uri poa, int maxAnswerBytes, ILogger logger) : IAsyncDisposable
+    private sealed class Link(Uri poa, string? authorization, int maxAnswerBytes, ILogger logger) : IAsyncDisposable
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private ClientWebSocket? _socket;
@@ -79,6 +84,11 @@ public sealed partial class WebSocketCseLinks : IAsyncDisposable
                     _socket?.Dispose();
                     var socket = new ClientWebSocket();
                     socket.Options.AddSubProtocol(WebSocketSubprotocols.Name(ContentSerialization.Json));
+                    if (authorization is not null)
+                    {
+                        socket.Options.SetRequestHeader("Authorization", authorization);
+                    }
+
                     _socket = socket;
                     await socket.ConnectAsync(poa, cancellationToken);
                     Log.Connected(logger, poa.Authority);

@@ -62,6 +62,15 @@ public sealed partial class CredentialStore : IDisposable
                 _bootstrap[originator] = Hash(secret);
             }
         }
+
+        // The other CSEs of this CSE's links authenticate as their CSE-IDs with the link's secret.
+        foreach (var (key, secret) in value.CseSecrets)
+        {
+            if (!string.IsNullOrEmpty(secret))
+            {
+                _bootstrap[CseLinkCredentials.CseIdOf(key)] = Hash(secret);
+            }
+        }
     }
 
     /// <summary>The salted hash of <paramref name="secret"/>, as stored.</summary>

@@ -75,13 +75,14 @@ public sealed partial class MqttSecurity
 
     /// <summary>
     /// Authenticates a connecting client: its user name must be the originator its client ID names (TS-0010: the
-    /// client ID is the AE-ID, optionally prefixed <c>A::</c>/<c>C::</c>) and its password that originator's secret.
-    /// Refuses with "bad user name or password" otherwise.
+    /// client ID is the AE-ID, optionally prefixed <c>A::</c>; for another CSE <c>C::</c> and its CSE-ID without the
+    /// <c>/</c>, whose user name is then the CSE-ID, <c>/id-mn</c>, and password the link's secret) and its password
+    /// that originator's secret. Refuses with "bad user name or password" otherwise.
     /// </summary>
     public async Task AuthenticateAsync(ValidatingConnectionEventArgs e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var originator = MqttOriginatorRegistry.OriginatorOf(e.ClientId);
+        var originator = MqttOriginatorRegistry.IdentityOf(e.ClientId);
         var user = e.UserName;
         var secret = e.Password;
         if (e.ClientCertificate is { } certificate)
@@ -113,12 +114,16 @@ public sealed partial class MqttSecurity
     /// <summary>
     /// True when <paramref name="clientId"/> may publish and subscribe as <paramref name="originator"/>: without
     /// authentication as <see cref="MqttOriginatorRegistry.MayActAs"/> says (unless another client holds it); with it,
-    /// only as the originator the connection authenticated as (<see cref="MqttOriginatorRegistry.Holds"/>).
+    /// only as the originator the connection authenticated as (<see cref="MqttOriginatorRegistry.Holds"/>; for another
+    /// CSE, its CSE-ID's topic form).
     /// </summary>
     public bool MayActAs(MqttOriginatorRegistry registry, string clientId, string originator)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        return Required ? registry.Holds(clientId, originator) : registry.MayActAs(clientId, originator);
+        // An authenticated CSE (C::id-mn) acts as its CSE-ID's topic form (id-mn), whatever suffix its client ID has.
+        return Required
+            ? registry.Holds(clientId, originator) || string.Equals(MqttOriginatorRegistry.CseTopicIdOf(clientId), originator, StringComparison.Ordinal)
+            : registry.MayActAs(clientId, originator);
     }
 
     /// <summary>Applies <see cref="MqttSubscriptionRule"/> to a SUBSCRIBE; a refused filter gets "not authorized".</summary>

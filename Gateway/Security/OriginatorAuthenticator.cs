@@ -17,13 +17,19 @@ public sealed partial class OriginatorAuthenticator
     private const string BasicScheme = "Basic ";
 
     private readonly CredentialStore _credentials;
+    private readonly string _cseId;
+    private readonly string? _registrarCseId;
     private readonly ILogger _logger;
 
     /// <summary>Creates the authenticator.</summary>
-    public OriginatorAuthenticator(CredentialStore credentials, IOptions<AuthenticationOptions> options, ILogger<OriginatorAuthenticator> logger)
+    public OriginatorAuthenticator(CredentialStore credentials, IOptions<AuthenticationOptions> options, IOptions<CseOptions> cse,
+        ILogger<OriginatorAuthenticator> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(cse);
         _credentials = credentials;
+        _cseId = cse.Value.CseId;
+        _registrarCseId = cse.Value.RegistrarCseId;
         _logger = logger;
         Required = options.Value.Required;
     }
@@ -82,7 +88,11 @@ public sealed partial class OriginatorAuthenticator
 
     /// <summary>
     /// Null when <paramref name="authenticated"/> (the name the credentials proved) may send <paramref name="request"/>,
-    /// else the 4106 error. Shared by both bindings.
+    /// else the 4106 error. Shared by every binding. An originator is its own credentials' name; besides, another CSE
+    /// authenticated with its link secret (<see cref="CseLinkCredentials"/>) relays its AEs' requests: it may send as
+    /// its own AEs (<c>/id-mn/Cae</c>, <c>/id-mn/Sae</c>: an <c>S</c>/<c>C</c>-originator its CSE-ID prefixes, as a
+    /// forwarding CSE makes them), and this CSE's registrar, the way to every other CSE, also as theirs
+    /// (<c>/id-mn2</c>, <c>/id-mn2/Cae</c>), never as this CSE or its AEs.
     /// </summary>
     public OneM2MError? CheckIdentity(ResourceRequest request, string authenticated)
     {
@@ -94,9 +104,30 @@ public sealed partial class OriginatorAuthenticator
             return Deny(originator, "assigned_id", "with authentication required, register with the AE-ID your credentials are for, not one the CSE assigns");
         }
 
-        return string.Equals(originator, authenticated, StringComparison.Ordinal)
+        return string.Equals(originator, authenticated, StringComparison.Ordinal) || Relays(authenticated, originator)
             ? null
             : Deny(originator, "foreign_originator", $"credentials of '{authenticated}' do not authenticate originator '{originator}'");
+    }
+
+    /// <summary>True when the CSE <paramref name="cse"/> (authenticated) may relay a request of <paramref name="originator"/>.</summary>
+    private bool Relays(string cse, string originator)
+    {
+        if (cse.Length < 2 || cse[0] != '/' || originator.Length < 2 || originator[0] != '/' || originator[1] == '/')
+        {
+            // Only CSEs relay, and only SP-relative originators (an AE-ID of this CSE has no '/').
+            return false;
+        }
+
+        var end = originator.IndexOf('/', 1);
+        var originatorCse = end < 0 ? originator : originator[..end];
+        if (end >= 0 && (end + 1 >= originator.Length || originator[end + 1] is not ('C' or 'S') || originator.IndexOf('/', end + 1) >= 0))
+        {
+            // Not <CSE-ID>/<AE-ID>: no AE-ID of another CSE.
+            return false;
+        }
+
+        return string.Equals(originatorCse, cse, StringComparison.Ordinal)
+            || (string.Equals(cse, _registrarCseId, StringComparison.Ordinal) && !string.Equals(originatorCse, _cseId, StringComparison.Ordinal));
     }
 
     /// <summary>Reads <c>Basic base64(user:password)</c>; false when absent or malformed.</summary>

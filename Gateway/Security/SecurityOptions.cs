@@ -30,6 +30,16 @@ public sealed class AuthenticationOptions
     public Dictionary<string, string> Credentials { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// Secrets shared with other CSEs, one per Mcc link, keyed by the other CSE's CSE-ID without its leading <c>/</c>
+    /// (<c>Security:Authentication:CseSecrets:id-mn1</c>). Both CSEs of a link configure the same secret: each presents
+    /// its own CSE-ID and that secret to the other (HTTP Basic and WebSocket handshake user name <c>/id-mn1</c>, MQTT
+    /// user name the same with client ID <c>C::id-mn1</c>), and then relays its AEs' requests over the link
+    /// (<see cref="CseLinkCredentials"/>, <see cref="OriginatorAuthenticator.CheckIdentity"/>). From configuration or
+    /// environment only, like <see cref="Credentials"/>.
+    /// </summary>
+    public Dictionary<string, string> CseSecrets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// How long a successfully verified (originator, secret) pair is remembered, so PBKDF2 (tens of milliseconds by
     /// design) runs once per originator and period rather than per request. A credential changed or revoked through this
     /// gateway takes effect at once here, and on other gateways within this period. Zero verifies every request.

@@ -38,6 +38,10 @@ internal sealed partial class DeliveryGrain(
 
     private readonly CseOptions _cse = cseOptions.Value;
     private readonly NotificationOptions _options = notificationOptions.Value;
+    private GrainReferences<ISubscriptionGrain>? _subscriptions;
+
+    // The subscriptions this worker reports to (one activation's turns only, so no locking).
+    private GrainReferences<ISubscriptionGrain> Subscriptions => _subscriptions ??= new(GrainFactory, capacity: 10_000);
 
     public async ValueTask Deliver(string subscriptionId, PendingNotification notification)
     {
@@ -48,7 +52,7 @@ internal sealed partial class DeliveryGrain(
         }
         else
         {
-            await GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionId).Delivered(notification.Id, delivered);
+            await Subscriptions.Get(subscriptionId).Delivered(notification.Id, delivered);
         }
     }
 
@@ -65,7 +69,7 @@ internal sealed partial class DeliveryGrain(
             }
         }
 
-        await GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionId).DeliveredInOrder(outcomes);
+        await Subscriptions.Get(subscriptionId).DeliveredInOrder(outcomes);
     }
 
     public async ValueTask Post(PendingNotification notification) => await Send(notification, awaitAnswer: false);
@@ -222,11 +226,9 @@ internal sealed partial class DeliveryGrain(
 
     private async Task<NotificationAnswer?> SendHttp(string url, string? serialization, PendingNotification notification, bool readContent)
     {
-        // The sender times the exchange itself (SendTimeout); this bound only stops a request that waits in line
-        // for a receiver's connections for too long.
-        using var timeout = new CancellationTokenSource(_options.SendTimeout * 10);
+        // The sender times the exchange itself (SendTimeout), and bounds the wait in line for a receiver's connections.
         var answer = await sender.SendAsync(url, notification.Id, notification.Content, notification.EventCategory, serialization,
-            notification.Originator, readContent, timeout.Token);
+            notification.Originator, readContent, CancellationToken.None);
         LogOutcome(answer, notification.Id, url);
         return answer;
     }

@@ -14,6 +14,7 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
 {
     private const int Batch = 256;
     private RequestLocality? _locality;
+    private GrainReferences<ISubscriptionGrain>? _subscriptions;
 
     public async ValueTask Dispatch(string resourceId, ResourceEvent resourceEvent, IReadOnlyList<string> subscriptionIds)
     {
@@ -23,6 +24,7 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
             MigrateOnIdle();
         }
 
+        _subscriptions ??= new GrainReferences<ISubscriptionGrain>(GrainFactory, capacity: 20_000);
         try
         {
             for (var start = 0; start < subscriptionIds.Count; start += Batch)
@@ -34,7 +36,7 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
                     // Actions watch their subject as subscriptions do (ResourceGrain.Watchers.cs).
                     accepts[i - start] = ResourceIds.Classify(subscriptionIds[i], options.Value.CseBaseId) == ResourceType.Action
                         ? GrainFactory.GetGrain<IActionGrain>(subscriptionIds[i]).Accept(resourceEvent).AsTask()
-                        : GrainFactory.GetGrain<ISubscriptionGrain>(subscriptionIds[i]).Accept(resourceEvent).AsTask();
+                        : _subscriptions.Get(subscriptionIds[i]).Accept(resourceEvent).AsTask();
                 }
 
                 await Task.WhenAll(accepts);

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Notifications;
 using VirtualIoT.Grains.Placement;
@@ -22,6 +24,11 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private IGrainTimer? _batchTimer;
     private bool _unstoredDeliveries;
     private bool _queueReminder;
+    private EncodedRecords<PendingNotification>? _queueRecords;
+    private IDeliveryGrain? _delivery;
+
+    // The event criteria of the attributes they were read from (attributes are replaced, never changed in place).
+    private (Dictionary<string, object?> Attributes, SubscriptionFilter Filter)? _filter;
 
     /// <summary>
     /// Reminder held while notifications wait: should this grain's silo die, it brings the subscription back
@@ -46,10 +53,25 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     private string SubscriptionReference => string.Concat(Options.CseId, "/", ResourceId);
 
-    private IDeliveryGrain Delivery => GrainFactory.GetGrain<IDeliveryGrain>(0);
+    private IDeliveryGrain Delivery => _delivery ??= GrainFactory.GetGrain<IDeliveryGrain>(0);
 
     /// <summary>The notifications not delivered yet (the subscription's own part of its state record).</summary>
-    private PendingNotifications Pending => Specific<PendingNotifications>();
+    private PendingNotifications Pending
+    {
+        get
+        {
+            var pending = Specific<PendingNotifications>();
+            if (!pending.Decoded)
+            {
+                pending.Decode(QueueRecords);
+            }
+
+            return pending;
+        }
+    }
+
+    /// <summary>The queued notifications' stored bytes, each serialised once (<see cref="PendingNotifications.EncodedQueue"/>).</summary>
+    private EncodedRecords<PendingNotification> QueueRecords => _queueRecords ??= new(ServiceProvider.GetRequiredService<Serializer>());
 
     protected override TypeState? MoveLegacyFields(ResourceState stored) => PendingNotifications.FromLegacy(stored);
 
@@ -71,6 +93,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
     protected override async Task StoreAsync()
     {
+        (State.Specific as PendingNotifications)?.Encode(QueueRecords);
         await base.StoreAsync();
         _unstoredDeliveries = false;
     }
@@ -135,8 +158,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             return;
         }
 
-        var filter = SubscriptionPolicy.Filter(ResourceId, State.Attributes, Options);
-        if (!SubscriptionMatcher.Selects(filter, resourceEvent))
+        if (!SubscriptionMatcher.Selects(Filter(), resourceEvent))
         {
             return;
         }
@@ -238,6 +260,18 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         var content = Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.Event] = nev });
         var id = string.Concat(ResourceId, ":blocking:", Guid.NewGuid().ToString("N"));
         return ValueTask.FromResult<PendingNotification?>(new PendingNotification(id, [target], content, 0, Originator: originator));
+    }
+
+    /// <summary>The subscription's event criteria, read from its attributes once per change of them.</summary>
+    private SubscriptionFilter Filter()
+    {
+        if (_filter is not { } known || !ReferenceEquals(known.Attributes, State.Attributes))
+        {
+            known = (State.Attributes, SubscriptionPolicy.Filter(ResourceId, State.Attributes, Options));
+            _filter = known;
+        }
+
+        return known.Filter;
     }
 
     private bool LatestOnly => State.Attributes.LatestNotify();

@@ -13,6 +13,9 @@ public sealed class NotificationReceiver : IAsyncDisposable
 {
     private readonly ConcurrentQueue<ReceivedNotification> _received = new();
     private readonly int _port = FreePort.Next();
+    // Cancelled when the receiver stops: a request held by Hold is let go then, so a test that fails before it
+    // releases the hold cannot leave the serving loop (and the receiver's dispose) waiting for ever.
+    private readonly CancellationTokenSource _stopped = new();
     private HttpListener? _listener;
     private Task? _loop;
 
@@ -108,7 +111,14 @@ public sealed class NotificationReceiver : IAsyncDisposable
             });
             if (Hold is { } hold)
             {
-                await hold;
+                try
+                {
+                    await hold.WaitAsync(_stopped.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
 
             // A request still being answered when the test stops the receiver (a late retry) finds the response
@@ -141,11 +151,14 @@ public sealed class NotificationReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopped.CancelAsync();
         Stop();
         if (_loop is not null)
         {
             await _loop;
         }
+
+        _stopped.Dispose();
     }
 }
 

@@ -60,7 +60,7 @@ public sealed class SubscriptionTests(CseFixture fixture) : IAsyncLifetime
             Answered(await Client.Create(container, ae, 4, "{\"m2m:cin\":{\"con\":\"" + i + "\"}}"), 2001);
         }
 
-        await _receiver.WaitFor(r => r.Any(n => Content(n) == "1"), "the first notification, held by the receiver");
+        await _receiver.WaitFor(r => r.Any(n => Content(n) == "1"), "the first notification, held by the receiver", TimeSpan.FromSeconds(60));
         _receiver.AnswerWith = 5000;
         release.SetResult();
         await _receiver.WaitFor(r => r.Count(n => Content(n) == "1") >= 2, "the refused first notification sent again", TimeSpan.FromSeconds(60));

@@ -52,15 +52,7 @@ public class CsePairFixture : IAsyncLifetime
         InAddress = inAddress;
         MnAddress = mnAddress;
         In = new PlatformHost(inPort, inSettings);
-        mnSettings["Cse:CseId"] = "/id-mn";
-        mnSettings["Cse:CseBaseName"] = "cse-mn";
-        mnSettings["Cse:Type"] = "MN";
-        mnSettings["Cse:PointsOfAccess:0"] = MnAddress;
-        mnSettings["Cse:RegistrarAddress"] = InAddress;
-        mnSettings["Cse:RegistrarCseId"] = "/id-in";
-        mnSettings["Cse:RegistrarCseBaseName"] = "cse-in";
-        mnSettings["Cse:RegistrationCheckInterval"] = "00:00:01";
-        Mn = new PlatformHost(mnPort, mnSettings);
+        Mn = new PlatformHost(mnPort, MnSettings(mnSettings, "/id-mn", MnAddress, InAddress));
         await In.InitializeAsync();
         await Mn.InitializeAsync();
     }
@@ -69,6 +61,25 @@ public class CsePairFixture : IAsyncLifetime
     {
         await Mn.DisposeAsync();
         await In.DisposeAsync();
+    }
+
+    /// <summary>
+    /// <paramref name="settings"/> plus those of an MN-CSE <paramref name="cseId"/> (CSEBase <c>cse-mn…</c>) reached at
+    /// <paramref name="address"/> and registering to the IN-CSE <c>/id-in</c> at <paramref name="registrarAddress"/>.
+    /// </summary>
+    public static Dictionary<string, string> MnSettings(Dictionary<string, string> settings, string cseId, string address, string registrarAddress)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(cseId);
+        settings["Cse:CseId"] = cseId;
+        settings["Cse:CseBaseName"] = "cse-" + cseId["/id-".Length..];
+        settings["Cse:Type"] = "MN";
+        settings["Cse:PointsOfAccess:0"] = address;
+        settings["Cse:RegistrarAddress"] = registrarAddress;
+        settings["Cse:RegistrarCseId"] = "/id-in";
+        settings["Cse:RegistrarCseBaseName"] = "cse-in";
+        settings["Cse:RegistrationCheckInterval"] = "00:00:01";
+        return settings;
     }
 }
 
@@ -79,7 +90,10 @@ public class CsePairFixture : IAsyncLifetime
 /// </summary>
 public sealed class MqttCsePairFixture : CsePairFixture
 {
-    protected override (Dictionary<string, string> Settings, string Address) Binding(int httpPort)
+    protected override (Dictionary<string, string> Settings, string Address) Binding(int httpPort) => MqttBinding();
+
+    /// <summary>An instance's own broker on a free port as its point of access.</summary>
+    public static (Dictionary<string, string> Settings, string Address) MqttBinding()
     {
         var mqttPort = FreePort.Next().ToString(CultureInfo.InvariantCulture);
         return (new Dictionary<string, string> { ["Mqtt:Enabled"] = "true", ["Mqtt:Port"] = mqttPort }, "mqtt://127.0.0.1:" + mqttPort);
