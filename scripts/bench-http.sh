@@ -9,6 +9,8 @@
 #                                        # ratio tsi/cin of each round (a timeSeries "ts", mni 10, under every AE)
 #   AE=0 scripts/bench-http.sh           # without AE create (ae.lua: a new AE-ID per request), run by default
 #                                        # after cin in every round, with its ratio to the ceiling POST
+#   CNT=0 scripts/bench-http.sh          # without container create (cnt.lua: a container under a benchmark AE, its
+#                                        # name generated), run by default after AE create, with its ratio to the ceiling POST
 #   FCNT=1 scripts/bench-http.sh         # also flexContainer update (fcnt.lua) after cin in every round, with the
 #                                        # ratio fcnt/cin of each round (a flexContainer "fc", cod:tempe, mni 10, under every AE)
 #
@@ -39,11 +41,12 @@ WRK_THREADS=${WRK_THREADS:-1}      # one core for the load generator: one wrk th
 TSI=${TSI:-0}
 AE=${AE:-1}
 AE_WARMUP=${AE_WARMUP:-10}         # seconds of AE create load before the first round, in 5 s steps
+CNT=${CNT:-1}
 FCNT=${FCNT:-0}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-http}
-# Targets of issue #18: cin create >= 33 % of the ceiling's POST rate, la retrieve >= 60 % of its GET rate, AE create
+# Targets of issue #18: cin create >= 33 % of the ceiling's POST rate, la retrieve >= 60 % of its GET rate, AE (and container) create
 # >= 15 % of its POST rate, p99 under 5 ms at half the closed-loop rates.
 CIN_TARGET=0.33
 LA_TARGET=0.60
@@ -179,6 +182,11 @@ if [ "$AE" = 1 ]; then
     run_wrk cse-ae warmup-$step ae.lua "$CSE" "$SILO_PID" 5
   done
 fi
+if [ "$CNT" = 1 ]; then
+  for step in $(seq $(( (AE_WARMUP + 4) / 5 ))); do
+    run_wrk cse-cnt warmup-$step cnt.lua "$CSE" "$SILO_PID" 5
+  done
+fi
 if [ "$TSI" = 1 ]; then
   for step in $(seq $(( (CIN_WARMUP + 4) / 5 ))); do
     run_wrk cse-tsi warmup-$step tsi.lua "$CSE" "$SILO_PID" 5
@@ -197,6 +205,9 @@ for round in $(seq "$RUNS"); do
   run_wrk cse-cin "$round" cin.lua "$CSE" "$SILO_PID" "$DURATION"
   if [ "$AE" = 1 ]; then
     run_wrk cse-ae "$round" ae.lua "$CSE" "$SILO_PID" "$DURATION"
+  fi
+  if [ "$CNT" = 1 ]; then
+    run_wrk cse-cnt "$round" cnt.lua "$CSE" "$SILO_PID" "$DURATION"
   fi
   if [ "$TSI" = 1 ]; then
     run_wrk cse-tsi "$round" tsi.lua "$CSE" "$SILO_PID" "$DURATION"
@@ -277,6 +288,10 @@ p99ok() { awk -v p="$1" -v l="$P99_LIMIT_MS" 'BEGIN { print (p < l) ? "met" : "N
     printf '| CSE AE create | %.0f | %s | | %.0f | %s |\n' "$(median cse-ae)" "$(pct "$(median_ratio cse-ae ceiling-post)")" \
       "$(median_per_cpu cse-ae)" "$(ratio "$(median_per_cpu cse-ae)" "$(median_per_cpu ceiling-post)")"
   fi
+  if [ "$CNT" = 1 ]; then
+    printf '| CSE container create | %.0f | %s | | %.0f | %s |\n' "$(median cse-cnt)" "$(pct "$(median_ratio cse-cnt ceiling-post)")" \
+      "$(median_per_cpu cse-cnt)" "$(ratio "$(median_per_cpu cse-cnt)" "$(median_per_cpu ceiling-post)")"
+  fi
   if [ "$TSI" = 1 ]; then
     printf '| CSE timeSeriesInstance create | %.0f | tsi / cin of the same round: %s | | %.0f | tsi / cin: %s |\n' "$(median cse-tsi)" \
       "$(pct "$(median_ratio cse-tsi cse-cin)")" "$(median_per_cpu cse-tsi)" "$(ratio "$(median_per_cpu cse-tsi)" "$(median_per_cpu cse-cin)")"
@@ -298,6 +313,9 @@ p99ok() { awk -v p="$1" -v l="$P99_LIMIT_MS" 'BEGIN { print (p < l) ? "met" : "N
   AE_VERDICT=""
   if [ "$AE" = 1 ]; then
     AE_VERDICT="  AE >= $(pct "$AE_TARGET") of ceiling POST: $(verdict "$(median_ratio cse-ae ceiling-post)" "$AE_TARGET");"
+  fi
+  if [ "$CNT" = 1 ]; then
+    AE_VERDICT="$AE_VERDICT  container >= $(pct "$AE_TARGET") of ceiling POST: $(verdict "$(median_ratio cse-cnt ceiling-post)" "$AE_TARGET");"
   fi
   echo "target: cin >= $(pct "$CIN_TARGET") of ceiling POST: $(verdict "$CIN_RATIO" "$CIN_TARGET");  la >= $(pct "$LA_TARGET") of ceiling GET: $(verdict "$LA_RATIO" "$LA_TARGET");$AE_VERDICT" \
     "la p99 < ${P99_LIMIT_MS} ms at half rate: $(p99ok "$(field "$RATE_LA" p99_ms)");  cin p99 < ${P99_LIMIT_MS} ms at half rate: $(p99ok "$(field "$RATE_CIN" p99_ms)")"

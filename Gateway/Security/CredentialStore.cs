@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
@@ -28,7 +27,7 @@ public sealed partial class CredentialStore : IDisposable
     private readonly MemoryCache _verified;
     private readonly TimeSpan _cacheDuration;
     private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
-    private readonly PartitionedRateLimiter<string>? _failures;
+    private readonly OriginatorRateLimiter? _failures;
     private readonly ILogger _logger;
 
     /// <summary>Creates the store; hashes the bootstrap credentials.</summary>
@@ -42,16 +41,8 @@ public sealed partial class CredentialStore : IDisposable
         _verified = new MemoryCache(new MemoryCacheOptions { SizeLimit = value.CacheSize });
         if (value.MaxFailuresPerMinute > 0)
         {
-            var bucket = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = value.MaxFailuresPerMinute,
-                TokensPerPeriod = 1,
-                ReplenishmentPeriod = TimeSpan.FromMinutes(1) / value.MaxFailuresPerMinute,
-                QueueLimit = 0,
-                AutoReplenishment = false,
-            };
-            _failures = PartitionedRateLimiter.Create<string, string>(
-                originator => RateLimitPartition.GetTokenBucketLimiter(originator, _ => bucket), StringComparer.Ordinal);
+            // A bucket holds a minute's worth of failures, refilled at that rate.
+            _failures = new OriginatorRateLimiter(value.MaxFailuresPerMinute, value.MaxFailuresPerMinute / 60.0);
         }
 
         _bootstrap = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -93,7 +84,7 @@ public sealed partial class CredentialStore : IDisposable
             return true;
         }
 
-        if (_failures?.GetStatistics(originator) is { CurrentAvailablePermits: <= 0 })
+        if (_failures is not null && !_failures.HasToken(originator))
         {
             Log.Throttled(_logger, originator);
             return false;
@@ -110,7 +101,7 @@ public sealed partial class CredentialStore : IDisposable
         if (result == PasswordVerificationResult.Failed)
         {
             Log.VerificationFailed(_logger, originator);
-            _failures?.AttemptAcquire(originator).Dispose();
+            _failures?.TryAcquire(originator, out _);
             return false;
         }
 
@@ -143,7 +134,6 @@ public sealed partial class CredentialStore : IDisposable
     public void Dispose()
     {
         _verified.Dispose();
-        _failures?.Dispose();
     }
 
     private byte[] Digest(string originator, string secret)

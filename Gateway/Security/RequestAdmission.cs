@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -8,15 +7,12 @@ namespace VirtualIoT.Gateway.Security;
 /// <summary>
 /// The limits every request meets in the shared pipeline (<see cref="Pipeline.RequestDispatcher"/>), whichever binding
 /// carried it (<see cref="RequestLimitOptions"/>): requests per originator per second, a token bucket per originator
-/// (System.Threading.RateLimiting; idle buckets are dropped by the partitioned limiter), and the length of attribute
+/// (<see cref="OriginatorRateLimiter"/>: refilled when the originator is next seen; idle buckets are swept), and the length of attribute
 /// values and lists in a create or update. A request over a limit is refused before any grain call.
 /// </summary>
-public sealed partial class RequestAdmission : IDisposable
+public sealed partial class RequestAdmission
 {
-    // Refill granularity: a tenth of a second, so a burst of a second's worth is the most a client can send at once.
-    private static readonly TimeSpan s_period = TimeSpan.FromMilliseconds(100);
-
-    private readonly PartitionedRateLimiter<string>? _limiter;
+    private readonly OriginatorRateLimiter? _limiter;
     private readonly int _requestsPerSecond;
     private readonly int _maxAttributeLength;
     private readonly int _maxListItems;
@@ -33,19 +29,8 @@ public sealed partial class RequestAdmission : IDisposable
         _maxListItems = value.MaxListItems;
         if (_requestsPerSecond > 0)
         {
-            var bucket = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = _requestsPerSecond,
-                TokensPerPeriod = Math.Max(1, _requestsPerSecond / 10),
-                ReplenishmentPeriod = s_period,
-                QueueLimit = 0,
-                // Replenished by the partitioned limiter's own timer: one timer for all originators, not one each.
-                AutoReplenishment = false,
-            };
-            // The partitioner runs on every request: its options delegate is made once, not once per call.
-            Func<string, TokenBucketRateLimiterOptions> bucketOf = _ => bucket;
-            _limiter = PartitionedRateLimiter.Create<string, string>(
-                originator => RateLimitPartition.GetTokenBucketLimiter(originator, bucketOf), StringComparer.Ordinal);
+            // A bucket holds one second's worth.
+            _limiter = new OriginatorRateLimiter(_requestsPerSecond, _requestsPerSecond);
         }
     }
 
@@ -53,30 +38,23 @@ public sealed partial class RequestAdmission : IDisposable
     public ResourceResponse? Admit(ResourceRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_limiter is not null)
+        if (_limiter is not null && !_limiter.TryAcquire(request.Originator, out var wait))
         {
-            using var lease = _limiter.AttemptAcquire(request.Originator);
-            if (!lease.IsAcquired)
-            {
-                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-                Log.RateLimited(_logger, request.Originator, _requestsPerSecond);
+            var retryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            Log.RateLimited(_logger, request.Originator, _requestsPerSecond);
 
-                // oneM2M has no "too many requests" status; 5207 NOT_ACCEPTABLE says the receiver cannot accept the
-                // request as it stands, without blaming privileges (4103) or the CSE (5000). README, "Limits".
-                return ResourceResponse.Error(ResponseStatusCode.NotAcceptable,
-                    string.Create(CultureInfo.InvariantCulture,
-                        $"originator '{request.Originator}' exceeded {_requestsPerSecond} requests per second; retry after {retryAfter} s"))
-                    with { RetryAfterSeconds = retryAfter };
-            }
+            // oneM2M has no "too many requests" status; 5207 NOT_ACCEPTABLE says the receiver cannot accept the
+            // request as it stands, without blaming privileges (4103) or the CSE (5000). README, "Limits".
+            return ResourceResponse.Error(ResponseStatusCode.NotAcceptable,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"originator '{request.Originator}' exceeded {_requestsPerSecond} requests per second; retry after {retryAfter} s"))
+                with { RetryAfterSeconds = retryAfter };
         }
 
         return request.Content is { } content && CheckValues(content, topLevel: true) is { } tooLong
             ? ResourceResponse.Error(tooLong)
             : null;
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _limiter?.Dispose();
 
     private OneM2MError? CheckValues(Dictionary<string, object?> attributes, bool topLevel)
     {

@@ -85,7 +85,7 @@ public sealed class RequestLimitOptions
     public const string SectionName = "Limits";
 
     /// <summary>
-    /// Requests one originator may send per second, averaged (a token bucket refilled every 100 ms, holding one
+    /// Requests one originator may send per second, averaged (a token bucket refilled continuously, holding one
     /// second's worth), over all bindings of this gateway; beyond it requests are answered 5207 NOT_ACCEPTABLE with
     /// <c>Retry-After</c>. Zero turns the limit off. Default 100,000: above what one client reached in the benchmarks
     /// (BENCHMARKS.md), so only a runaway client meets it; set it to what a device needs (a few per second).

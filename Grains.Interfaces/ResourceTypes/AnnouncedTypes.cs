@@ -64,7 +64,7 @@ public static class AnnouncedTypes
             SpecializedRoot = specializedRoot,
             Ids = ResourceIdScheme.Prefixed,
             IdPrefix = prefix,
-            Grain = static (grains, ri) => grains.GetGrain<IAnnouncedResourceGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IAnnouncedResourceGrain>(ri),
             Parents = parents,
         };
 }

@@ -15,18 +15,18 @@ public static class ResourceTypeRegistry
         new()
         {
             Type = ResourceType.CSEBase, ShortName = "cb", Ids = ResourceIdScheme.CseBase,
-            Grain = static (grains, ri) => grains.GetGrain<ICseBaseGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<ICseBaseGrain>(ri),
         },
         new()
         {
             Type = ResourceType.AE, ShortName = "ae", Ids = ResourceIdScheme.AeId,
-            Grain = static (grains, ri) => grains.GetGrain<IAeGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IAeGrain>(ri),
             Parents = [ResourceType.CSEBase],
         },
         new()
         {
             Type = ResourceType.Container, ShortName = "cnt", Ids = ResourceIdScheme.Prefixed, IdPrefix = "cnt",
-            Grain = static (grains, ri) => grains.GetGrain<IContainerGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IContainerGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.FlexContainer],
             HasLatestAndOldest = true,
         },
@@ -38,7 +38,7 @@ public static class ResourceTypeRegistry
         new()
         {
             Type = ResourceType.Subscription, ShortName = "sub", Ids = ResourceIdScheme.Prefixed, IdPrefix = "sub",
-            Grain = static (grains, ri) => grains.GetGrain<ISubscriptionGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<ISubscriptionGrain>(ri),
             Parents =
             [
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.AccessControlPolicy, ResourceType.Group,
@@ -54,33 +54,33 @@ public static class ResourceTypeRegistry
         new()
         {
             Type = ResourceType.AccessControlPolicy, ShortName = "acp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "acp",
-            Grain = static (grains, ri) => grains.GetGrain<IAccessControlPolicyGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IAccessControlPolicyGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
             Type = ResourceType.Group, ShortName = "grp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "grp",
-            Grain = static (grains, ri) => grains.GetGrain<IGroupGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IGroupGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE], HasFanOutPoint = true,
         },
         new()
         {
             Type = ResourceType.Node, ShortName = "nod", Ids = ResourceIdScheme.Prefixed, IdPrefix = "nod",
-            Grain = static (grains, ri) => grains.GetGrain<INodeGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<INodeGrain>(ri),
             Parents = [ResourceType.CSEBase],
         },
         new()
         {
             // One type for every specialization (firmware, battery …): mgd picks the attributes and the root key.
             Type = ResourceType.MgmtObj, ShortName = "mgo", SpecializedRoot = true, Ids = ResourceIdScheme.Prefixed, IdPrefix = "mgo",
-            Grain = static (grains, ri) => grains.GetGrain<IMgmtObjGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IMgmtObjGrain>(ri),
             Parents = [ResourceType.Node],
         },
         new()
         {
             // One type for every specialization (binarySwitch, temperature …): cnd picks the custom attributes and the root key.
             Type = ResourceType.FlexContainer, ShortName = "fcnt", SpecializedRoot = true, Ids = ResourceIdScheme.Prefixed, IdPrefix = "fcnt",
-            Grain = static (grains, ri) => grains.GetGrain<IFlexContainerGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IFlexContainerGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.FlexContainer, ResourceType.Node],
             HasLatestAndOldest = true,
         },
@@ -94,7 +94,7 @@ public static class ResourceTypeRegistry
         {
             // The prefix is not "ts": no prefix may start another, and "tsi" is the instances'.
             Type = ResourceType.TimeSeries, ShortName = "ts", Ids = ResourceIdScheme.Prefixed, IdPrefix = "tser",
-            Grain = static (grains, ri) => grains.GetGrain<ITimeSeriesGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<ITimeSeriesGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Container], HasLatestAndOldest = true,
         },
         new()
@@ -105,78 +105,78 @@ public static class ResourceTypeRegistry
         new()
         {
             Type = ResourceType.Request, ShortName = "req", Ids = ResourceIdScheme.Prefixed, IdPrefix = "req",
-            Grain = static (grains, ri) => grains.GetGrain<IRequestGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IRequestGrain>(ri),
             Parents = [ResourceType.CSEBase], CreatedByCse = true,
         },
         new()
         {
             Type = ResourceType.PollingChannel, ShortName = "pch", Ids = ResourceIdScheme.Prefixed, IdPrefix = "pch",
-            Grain = static (grains, ri) => grains.GetGrain<IPollingChannelGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IPollingChannelGrain>(ri),
             Parents = [ResourceType.AE], HasPollingChannelUri = true,
         },
         new()
         {
             Type = ResourceType.NotificationTargetPolicy, ShortName = "ntp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "ntp",
-            Grain = static (grains, ri) => grains.GetGrain<INotificationTargetPolicyGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<INotificationTargetPolicyGrain>(ri),
             Parents = [ResourceType.CSEBase],
         },
         new()
         {
             Type = ResourceType.PolicyDeletionRules, ShortName = "pdr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "pdr",
-            Grain = static (grains, ri) => grains.GetGrain<IPolicyDeletionRulesGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IPolicyDeletionRulesGrain>(ri),
             Parents = [ResourceType.NotificationTargetPolicy],
         },
         new()
         {
             // Prefix "npr": "ntp" may not start another type's prefix.
             Type = ResourceType.NotificationTargetMgmtPolicyRef, ShortName = "ntpr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "npr",
-            Grain = static (grains, ri) => grains.GetGrain<INotificationTargetMgmtPolicyRefGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<INotificationTargetMgmtPolicyRefGrain>(ri),
             Parents = [ResourceType.Subscription],
         },
         new()
         {
             Type = ResourceType.Schedule, ShortName = "sch", Ids = ResourceIdScheme.Prefixed, IdPrefix = "sch",
-            Grain = static (grains, ri) => grains.GetGrain<IScheduleGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IScheduleGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE, ResourceType.Subscription, ResourceType.Node],
         },
         new()
         {
             Type = ResourceType.LocationPolicy, ShortName = "lcp", Ids = ResourceIdScheme.Prefixed, IdPrefix = "lcp",
-            Grain = static (grains, ri) => grains.GetGrain<ILocationPolicyGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<ILocationPolicyGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
             // Under the CSEBase (TS-0001) and, as ACME allows, under an AE.
             Type = ResourceType.TimeSyncBeacon, ShortName = "tsb", Ids = ResourceIdScheme.Prefixed, IdPrefix = "tsb",
-            Grain = static (grains, ri) => grains.GetGrain<ITimeSyncBeaconGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<ITimeSyncBeaconGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
             Type = ResourceType.CrossResourceSubscription, ShortName = "crs", Ids = ResourceIdScheme.Prefixed, IdPrefix = "crs",
-            Grain = static (grains, ri) => grains.GetGrain<ICrossResourceSubscriptionGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<ICrossResourceSubscriptionGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
             // A registered CSE (TS-0001 9.6.4). Named after its CSE-ID (as ACME names it), so /<csi>/… finds it by name.
             Type = ResourceType.RemoteCSE, ShortName = "csr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "csr",
-            Grain = static (grains, ri) => grains.GetGrain<IRemoteCseGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IRemoteCseGrain>(ri),
             Parents = [ResourceType.CSEBase],
         },
         new()
         {
             // Under the CSEBase and an AE (TS-0001 9.6.40; as ACME). Prefix "dac".
             Type = ResourceType.DynamicAuthorizationConsultation, ShortName = "dac", Ids = ResourceIdScheme.Prefixed, IdPrefix = "dac",
-            Grain = static (grains, ri) => grains.GetGrain<IDynamicAuthorizationConsultationGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IDynamicAuthorizationConsultationGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
             // Under what ACME allows it (a content instance has no children here: its descriptor goes on its container).
             Type = ResourceType.SemanticDescriptor, ShortName = "smd", Ids = ResourceIdScheme.Prefixed, IdPrefix = "smd",
-            Grain = static (grains, ri) => grains.GetGrain<ISemanticDescriptorGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<ISemanticDescriptorGrain>(ri),
             Parents =
             [
                 ResourceType.CSEBase, ResourceType.AE, ResourceType.Container, ResourceType.Group, ResourceType.Node, ResourceType.MgmtObj,
@@ -186,26 +186,26 @@ public static class ResourceTypeRegistry
         new()
         {
             Type = ResourceType.Action, ShortName = "actr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "actr",
-            Grain = static (grains, ri) => grains.GetGrain<IActionGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IActionGrain>(ri),
             Parents = [ResourceType.CSEBase, ResourceType.AE],
         },
         new()
         {
             Type = ResourceType.Dependency, ShortName = "depr", Ids = ResourceIdScheme.Prefixed, IdPrefix = "depr",
-            Grain = static (grains, ri) => grains.GetGrain<IDependencyGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IDependencyGrain>(ri),
             Parents = [ResourceType.Action],
         },
         new()
         {
             // R4, IN-CSE only (TS-0001 9.6.45/9.6.46; ACME's ALST/ALPC): made by the CSE, never by a request.
             Type = ResourceType.AEContactList, ShortName = "alst", Ids = ResourceIdScheme.Prefixed, IdPrefix = "alst",
-            Grain = static (grains, ri) => grains.GetGrain<IAeContactListGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IAeContactListGrain>(ri),
             Parents = [ResourceType.CSEBase], CreatedByCse = true,
         },
         new()
         {
             Type = ResourceType.AEContactListPerCSE, ShortName = "alpc", Ids = ResourceIdScheme.Prefixed, IdPrefix = "alpc",
-            Grain = static (grains, ri) => grains.GetGrain<IAeContactListPerCseGrain>(ri),
+            Grain = static (grains, ri) => grains.GetGrainByKey<IAeContactListPerCseGrain>(ri),
             Parents = [ResourceType.AEContactList], CreatedByCse = true,
         },
 

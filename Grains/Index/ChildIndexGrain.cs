@@ -111,9 +111,7 @@ internal sealed partial class ChildIndexGrain(
         children[child.Name] = child;
         if (create is not null)
         {
-            _creates.RemoveAll(e => e.ResourceId == create.ResourceId);
-            _creates.Add(create);
-            RequestLedger.Trim(_creates, options.Value);
+            RequestLedger.Add(_creates, create, options.Value);
         }
 
         try

@@ -36,6 +36,10 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
     private long? _sealed;
     private string? _purgeDue;
 
+    // Canonical time an hour past _purgeHorizonUntil: until then, an expiry after it is more than an hour off.
+    private string? _purgeHorizon;
+    private DateTime _purgeHorizonUntil;
+
     /// <summary>Groups named more instances as members since the state was last stored.</summary>
     private bool _groupedChanged;
 
@@ -110,11 +114,25 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
             return;
         }
 
-        OneM2MTime.TryParse(earliest, out var due);
-        var delay = due - DateTime.UtcNow;
-        if (delay > TimeSpan.FromHours(1))
+        // An expiry past the horizon is over an hour off: compared as canonical text, so the common case (a create
+        // that evicted the oldest instance, whose successor expires days later) parses no time.
+        var now = DateTime.UtcNow;
+        if (now >= _purgeHorizonUntil)
+        {
+            _purgeHorizonUntil = now + TimeSpan.FromMinutes(1);
+            _purgeHorizon = OneM2MTime.Format(_purgeHorizonUntil + TimeSpan.FromHours(1));
+        }
+
+        if (string.CompareOrdinal(earliest, _purgeHorizon) > 0)
         {
             return; // the grain will long have been deactivated; the next activation arms it again
+        }
+
+        OneM2MTime.TryParse(earliest, out var due);
+        var delay = due - now;
+        if (delay > TimeSpan.FromHours(1))
+        {
+            return;
         }
 
         _purgeTimer?.Dispose();

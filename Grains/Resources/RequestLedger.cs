@@ -40,8 +40,35 @@ internal static class RequestLedger
     /// </summary>
     public static void Record(List<CompletedCreate> ledger, ResourceRequest request, ulong fingerprint, string resourceId, string name, CseOptions options)
     {
-        ledger.Add(For(request, fingerprint, resourceId, name));
-        Trim(ledger, options);
+        Add(ledger, For(request, fingerprint, resourceId, name), options);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="entry"/> to a ledger within the bounds, replacing any record of the same resource, and
+    /// drops what falls out of them: only the entry's originator can be over its count, so only its records are counted.
+    /// </summary>
+    public static void Add(List<CompletedCreate> ledger, CompletedCreate entry, CseOptions options)
+    {
+        for (var i = ledger.Count - 1; i >= 0; i--)
+        {
+            if (ledger[i].ResourceId == entry.ResourceId)
+            {
+                ledger.RemoveAt(i);
+            }
+        }
+
+        ledger.Add(entry);
+        DropExpired(ledger, options);
+        var count = 0;
+        for (var i = ledger.Count - 1; i >= 0; i--)
+        {
+            if (ledger[i].Originator == entry.Originator && ++count > options.IdempotentCreatesPerOriginator)
+            {
+                ledger.RemoveAt(i);
+            }
+        }
+
+        DropBeyondParentCount(ledger, options);
     }
 
     /// <summary>The record of the create of <paramref name="resourceId"/> for <paramref name="request"/>, completed now.</summary>
@@ -71,8 +98,7 @@ internal static class RequestLedger
     /// <summary>Drops, from a ledger in completion order, what is older than the window or beyond the counts (oldest first).</summary>
     public static void Trim(List<CompletedCreate> ledger, CseOptions options)
     {
-        var oldest = DateTime.UtcNow.Ticks - options.IdempotencyWindow.Ticks;
-        ledger.RemoveAll(e => e.CompletedTicks < oldest);
+        DropExpired(ledger, options);
         if (ledger.Count > options.IdempotentCreatesPerOriginator)
         {
             var kept = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -88,6 +114,26 @@ internal static class RequestLedger
             }
         }
 
+        DropBeyondParentCount(ledger, options);
+    }
+
+    private static void DropExpired(List<CompletedCreate> ledger, CseOptions options)
+    {
+        var oldest = DateTime.UtcNow.Ticks - options.IdempotencyWindow.Ticks;
+        var kept = 0;
+        for (var i = 0; i < ledger.Count; i++)
+        {
+            if (ledger[i].CompletedTicks >= oldest)
+            {
+                ledger[kept++] = ledger[i];
+            }
+        }
+
+        ledger.RemoveRange(kept, ledger.Count - kept);
+    }
+
+    private static void DropBeyondParentCount(List<CompletedCreate> ledger, CseOptions options)
+    {
         if (ledger.Count > options.IdempotentCreatesPerParent)
         {
             ledger.RemoveRange(0, ledger.Count - options.IdempotentCreatesPerParent);

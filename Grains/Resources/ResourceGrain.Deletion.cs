@@ -33,7 +33,7 @@ internal abstract partial class ResourceGrain
         var reference = new ChildReference(ResourceId, attributes.ResourceName(), State.Type, attributes.ExpirationTime());
         if (State.IndexShard is { } shard)
         {
-            await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(reference);
+            await GrainFactory.GetGrainByKey<IChildIndexGrain>(shard).Claim(reference);
         }
         else if (GrainFactory.GetClusterResource(State.ParentId, Options.CseBaseId) is { } parent)
         {
@@ -82,7 +82,7 @@ internal abstract partial class ResourceGrain
         await DeleteSubtreeCore();
         if (shard is not null)
         {
-            await GrainFactory.GetGrain<IChildIndexGrain>(shard).Release(name, ResourceId);
+            await GrainFactory.GetGrainByKey<IChildIndexGrain>(shard).Release(name, ResourceId);
         }
 
         if (GrainFactory.GetClusterResource(parentId, Options.CseBaseId) is { } parent)

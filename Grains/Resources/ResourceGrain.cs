@@ -295,7 +295,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         if (resource.ParentIndexShard is { } shard)
         {
             var child = new ChildReference(ResourceId, name, resource.Type, resource.Attributes.ExpirationTime());
-            if (!await GrainFactory.GetGrain<IChildIndexGrain>(shard).Claim(child, resource.Create))
+            if (!await GrainFactory.GetGrainByKey<IChildIndexGrain>(shard).Claim(child, resource.Create))
             {
                 return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
             }
@@ -319,7 +319,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
             _store.State = new ResourceState();
             if (resource.ParentIndexShard is { } claimed)
             {
-                await GrainFactory.GetGrain<IChildIndexGrain>(claimed).Release(name, ResourceId);
+                await GrainFactory.GetGrainByKey<IChildIndexGrain>(claimed).Release(name, ResourceId);
             }
 
             throw;

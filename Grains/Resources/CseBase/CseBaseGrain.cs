@@ -186,7 +186,7 @@ internal sealed partial class CseBaseGrain(
             }
 
             var shard = Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards);
-            var index = GrainFactory.GetGrain<IChildIndexGrain>(shard);
+            var index = GrainFactory.GetGrainByKey<IChildIndexGrain>(shard);
             if (recordFirst)
             {
                 var (replay, unfinished) = await FindRepeat(index, recordKey, request, fingerprint, assigned, policy, accepted);
@@ -361,7 +361,7 @@ internal sealed partial class CseBaseGrain(
 
     protected override async ValueTask<ChildReference?> FindChild(string name, string now)
     {
-        return await GrainFactory.GetGrain<IChildIndexGrain>(Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards))
+        return await GrainFactory.GetGrainByKey<IChildIndexGrain>(Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards))
             .Lookup(name);
     }
 
@@ -410,7 +410,7 @@ internal sealed partial class CseBaseGrain(
             for (var i = 0; i < batch; i++)
             {
                 var key = string.Concat(ResourceId, "/", (shard + i).ToString(CultureInfo.InvariantCulture));
-                reads[i] = GrainFactory.GetGrain<IChildIndexGrain>(key).List().AsTask();
+                reads[i] = GrainFactory.GetGrainByKey<IChildIndexGrain>(key).List().AsTask();
             }
 
             foreach (var list in await Task.WhenAll(reads))

@@ -16,7 +16,7 @@ public sealed class RateLimitTests(RateLimitCseFixture fixture)
         var (aeId, _, client) = await fixture.RegisteredAeAsync();
         var (otherId, _, other) = await fixture.RegisteredAeAsync();
 
-        // Twenty seconds' worth at once: the bucket holds one second's worth and refills a tenth of it every 100 ms, so
+        // Twenty seconds' worth at once: the bucket holds one second's worth and refills at the rate, so
         // some of the burst is refused unless serving it takes the platform more than 19 s (no load seen here comes
         // near); what is admitted is bounded by the time the burst actually took.
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -28,9 +28,8 @@ public sealed class RateLimitTests(RateLimitCseFixture fixture)
         var refused = responses.Where(r => r.Rsc == 5207).ToList();
         var admitted = responses.Length - refused.Count;
         Assert.All(responses, r => Assert.True(r.Rsc is 2000 or 5207, $"{r.Rsc}: {r.Body}"));
-        // A token bucket admits at most its size plus what refills meanwhile. The partitioned limiter was seen to
-        // admit one bucket more right after the burst began (17 at ten per second in 0.31 s), so the bound allows
-        // two buckets; a limiter that did not limit would admit the whole burst.
+        // A token bucket admits at most its size plus what refills meanwhile; the bound allows two buckets (an
+        // earlier limiter admitted one more right after a burst began); one that did not limit would admit the whole burst.
         Assert.True(admitted <= fixture.RequestRate * (2 + elapsed) + 1, $"{admitted} admitted in {elapsed:F2} s");
         Assert.NotEmpty(refused);
         Assert.All(refused, r => Assert.True(int.Parse(r.Headers["Retry-After"], CultureInfo.InvariantCulture) >= 1));
