@@ -48,6 +48,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
     private MqttSecurity _security = null!;
     private MqttServer? _server;
     private string? _linkClientId;
+    private readonly MqttResponseRoutes _responseRoutes = new();
     private MqttNotifier? _notifier;
     private MqttRebalancer? _rebalancer;
 
@@ -98,7 +99,22 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         _security.ConfigureTls(builder, address, v6Address);
         var server = factory.CreateMqttServer(builder.Build());
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
-        server.InterceptingSubscriptionAsync += e => _security.InterceptSubscription(e, _cseTopicId, _registry);
+        server.InterceptingSubscriptionAsync += e =>
+        {
+            var checkedSubscription = _security.InterceptSubscription(e, _cseTopicId, _registry);
+            _responseRoutes.Subscribed(e);
+            return checkedSubscription;
+        };
+        server.InterceptingUnsubscriptionAsync += e =>
+        {
+            _responseRoutes.Unsubscribed(e);
+            return Task.CompletedTask;
+        };
+        server.SessionDeletedAsync += e =>
+        {
+            _responseRoutes.SessionDeleted(e.Id);
+            return Task.CompletedTask;
+        };
         server.ClientConnectedAsync += OnClientConnectedAsync;
         server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
@@ -237,6 +253,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
     {
         Interlocked.Increment(ref _connections);
         _metrics.RecordMqttConnection(1);
+        _responseRoutes.Connected(e.ClientId, e.SessionItems);
         if (_registry.Connected(e.ClientId) is { } gained && _notifier is { } notifier)
         {
             await notifier.AttachAsync(gained);
@@ -425,7 +442,12 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
                 builder.WithUserProperty("Retry-After", Encoding.ASCII.GetBytes(retryAfter.ToString(CultureInfo.InvariantCulture)));
             }
 
-            await PublishAsync(builder.Build());
+            // Straight into the subscribing session's queue when its subscription is known (MqttResponseRoutes).
+            var answer = builder.Build();
+            if (!_responseRoutes.TryDeliver(answer, topic.Originator))
+            {
+                await PublishAsync(answer);
+            }
         }
 
         PrimitiveExchange.Complete(_metrics, Protocol, activity, request, response, startTimestamp);

@@ -21,12 +21,13 @@ internal sealed class CommandLine
               so it can be run again against the same CSE.
 
           load --base http://127.0.0.1:8080 --op cin|la [--aes 1000] [--first 0] [--connections 32] [--duration 10]
-               [--rate 0] [--warmup 2] [--binding http|coap|ws] [--serialization json|cbor] [--coap-port 5683]
-               [--ws-path /ws]
+               [--rate 0] [--warmup 2] [--binding http|coap|ws|mqtt] [--serialization json|cbor] [--coap-port 5683]
+               [--ws-path /ws] [--mqtt-port 1883] [--cse-id id-in]
               Over AEs Cbench<first>..<first+aes-1>, connection c sending for AEs c, c+connections, .. in turn
               (--connections <= --aes). --binding: HTTP (own client, JSON), CoAP (UDP to --coap-port on the base
               URL's host, confirmable requests; --serialization cbor by default) or WebSocket (ws://<base>/ws,
-              subprotocol oneM2M.R2.0.json or .cbor; json by default). --rate 0: closed loop, as fast as the connections go. --rate R: open loop at R
+              subprotocol oneM2M.R2.0.json or .cbor; json by default) or MQTT (JSON; one connection per AE, client
+              ID = the AE-ID, opened when the AE first sends, to --mqtt-port on the base URL's host). --rate 0: closed loop, as fast as the connections go. --rate R: open loop at R
               requests/s on a fixed schedule; latency is measured from each request's intended send time
               (coordinated omission corrected, as wrk2 does) into an HdrHistogram. Every response is checked for
               RSC 2001 (cin) or 2000 (la) and a success status (HTTP 2xx, CoAP 2.xx). Prints one "LOAD ..." line.

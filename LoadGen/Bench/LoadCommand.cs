@@ -45,13 +45,14 @@ internal static class LoadCommand
             "http" => DeviceProtocol.Http,
             "coap" => DeviceProtocol.Coap,
             "ws" => DeviceProtocol.WebSocket,
-            var other => throw new ArgumentException($"--binding must be http, coap or ws, not '{other}'"),
+            "mqtt" => DeviceProtocol.Mqtt,
+            var other => throw new ArgumentException($"--binding must be http, coap, ws or mqtt, not '{other}'"),
         };
         var serialization = options.String("serialization", binding == DeviceProtocol.Coap ? "cbor" : "json") switch
         {
             "json" => BodySerialization.Json,
-            "cbor" when binding != DeviceProtocol.Http => BodySerialization.Cbor,
-            var other => throw new ArgumentException($"--serialization must be json{(binding == DeviceProtocol.Http ? "" : " or cbor")} over {binding}, not '{other}'"),
+            "cbor" when binding is DeviceProtocol.Coap or DeviceProtocol.WebSocket => BodySerialization.Cbor,
+            var other => throw new ArgumentException($"--serialization must be json{(binding is DeviceProtocol.Coap or DeviceProtocol.WebSocket ? " or cbor" : "")} over {binding}, not '{other}'"),
         };
         var aes = options.Int("aes", 1000);
         var first = options.Int("first", 0);
@@ -70,7 +71,8 @@ internal static class LoadCommand
         }
 
         var endpoint = await Endpoint.ResolveAsync(baseUri, CancellationToken.None);
-        var channelOptions = new BindingOptions(options.Int("coap-port", 5683), options.String("ws-path", "/ws"), serialization);
+        var channelOptions = new BindingOptions(options.Int("coap-port", 5683), options.String("ws-path", "/ws"), serialization,
+            options.Int("mqtt-port", 1883), options.String("cse-id", "id-in").TrimStart('/'));
         var frequency = (double)Stopwatch.Frequency;
         var start = Stopwatch.GetTimestamp();
         var run = new Run(isCreate, first, aes, connections,

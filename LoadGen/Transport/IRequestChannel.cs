@@ -4,8 +4,9 @@ namespace VirtualIoT.LoadGen.Transport;
 
 /// <summary>
 /// One client connection of a oneM2M binding that carries one request at a time: an HTTP keep-alive connection, a CoAP
-/// UDP socket or a WebSocket. What LoadGen's workers send through, whatever the binding (MQTT devices, one connection
-/// per device, go through <see cref="MqttDevices"/>).
+/// UDP socket, a WebSocket, or MQTT connections (one per originator, <see cref="MqttChannel"/>). What the load command's
+/// workers send through, whatever the binding (the simulated MQTT devices of a LoadGen run go through
+/// <see cref="MqttDevices"/>).
 /// </summary>
 internal interface IRequestChannel : IDisposable
 {
@@ -26,18 +27,21 @@ public enum BodySerialization
     Cbor,
 }
 
-/// <summary>Where the CoAP and WebSocket bindings of a CSE are, next to its HTTP base URL.</summary>
+/// <summary>Where the CoAP, WebSocket and MQTT bindings of a CSE are, next to its HTTP base URL.</summary>
 /// <param name="CoapPort">UDP port of the CoAP binding, on the HTTP base URL's host.</param>
 /// <param name="WebSocketPath">Path of the WebSocket binding on the HTTP port.</param>
 /// <param name="Serialization">Serialization of CoAP bodies and WebSocket primitives.</param>
-public sealed record BindingOptions(int CoapPort = 5683, string WebSocketPath = "/ws", BodySerialization Serialization = BodySerialization.Json);
+/// <param name="MqttPort">TCP port of the MQTT broker, on the HTTP base URL's host.</param>
+/// <param name="CseId">The CSE-ID in MQTT topics, without its leading slash.</param>
+public sealed record BindingOptions(int CoapPort = 5683, string WebSocketPath = "/ws", BodySerialization Serialization = BodySerialization.Json,
+    int MqttPort = 1883, string CseId = "id-in");
 
 /// <summary>Opens the <see cref="IRequestChannel"/> of a binding to one endpoint.</summary>
 internal static class RequestChannels
 {
     /// <summary>
-    /// A channel of <paramref name="protocol"/> (HTTP, CoAP or WebSocket) to <paramref name="endpoint"/>; it connects
-    /// when it first sends. MQTT has no channel of this kind (one connection per device, <see cref="MqttDevices"/>).
+    /// A channel of <paramref name="protocol"/> (HTTP, CoAP, WebSocket or MQTT) to <paramref name="endpoint"/>; it
+    /// connects when it first sends.
     /// </summary>
     public static IRequestChannel Open(DeviceProtocol protocol, Endpoint endpoint, BindingOptions options) => protocol switch
     {
@@ -45,6 +49,7 @@ internal static class RequestChannels
         DeviceProtocol.Coap => new CoapChannel(new IPEndPoint(endpoint.Address.Address, options.CoapPort), options.Serialization),
         DeviceProtocol.WebSocket => new WebSocketChannel(
             new UriBuilder(endpoint.BaseUrl) { Scheme = "ws", Path = options.WebSocketPath, Query = "" }.Uri, options.Serialization),
+        DeviceProtocol.Mqtt => new MqttChannel(new IPEndPoint(endpoint.Address.Address, options.MqttPort), options.CseId),
         _ => throw new ArgumentException($"{protocol} devices have no request channel", nameof(protocol)),
     };
 }

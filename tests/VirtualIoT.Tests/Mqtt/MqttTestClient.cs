@@ -17,6 +17,9 @@ public sealed record MqttReceived(string Topic, string Text, JsonNode? Json)
     /// <summary>The message's MQTT 5 user properties (name → value; the last one of a name).</summary>
     public IReadOnlyDictionary<string, string> UserProperties { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The QoS level the message was delivered with.</summary>
+    public MqttQualityOfServiceLevel QualityOfService { get; init; }
+
     public int Rsc => Json?["rsc"]?.GetValue<int>() ?? 0;
 
     public JsonNode? Content => Json?["pc"];
@@ -57,6 +60,7 @@ public sealed class MqttTestClient : IAsyncDisposable
             var received = new MqttReceived(e.ApplicationMessage.Topic, text, json)
             {
                 Bytes = e.ApplicationMessage.Payload.ToArray(),
+                QualityOfService = e.ApplicationMessage.QualityOfServiceLevel,
                 UserProperties = (e.ApplicationMessage.UserProperties ?? []).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => System.Text.Encoding.UTF8.GetString(g.Last().ValueBuffer.Span)),
             };
             _received.Enqueue(received);
@@ -123,10 +127,16 @@ public sealed class MqttTestClient : IAsyncDisposable
         }
     }
 
-    public async Task<MqttClientSubscribeResult> SubscribeAsync(string topic)
+    public async Task<MqttClientSubscribeResult> SubscribeAsync(string topic, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce)
     {
         using var timeout = new CancellationTokenSource(s_timeout);
-        return await _client.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
+        return await _client.SubscribeAsync(topic, qos, timeout.Token);
+    }
+
+    public async Task UnsubscribeAsync(string topic)
+    {
+        using var timeout = new CancellationTokenSource(s_timeout);
+        await _client.UnsubscribeAsync(topic, timeout.Token);
     }
 
     /// <summary>Publishes with QoS 1; returns the PUBACK (its reason code is meaningful with MQTT 5).</summary>
