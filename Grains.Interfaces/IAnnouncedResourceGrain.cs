@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace VirtualIoT;
 
 /// <summary>
@@ -7,4 +9,10 @@ namespace VirtualIoT;
 [Alias("VirtualIoT.IAnnouncedResourceGrain")]
 public interface IAnnouncedResourceGrain : IClusterResourceGrain
 {
+    /// <summary>
+    /// Cluster-internal: for an accessControlPolicyAnnc its rules as they are now (<c>pv</c>, <c>pvs</c>: announced
+    /// policies are policies here, TS-0001 9.6.26); for any other announced type, or a copy that is gone, none.
+    /// </summary>
+    [Alias("GetPolicy"), ReadOnly]
+    ValueTask<AccessPolicySnapshot> GetPolicy();
 }

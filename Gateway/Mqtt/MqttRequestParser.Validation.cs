@@ -10,7 +10,7 @@ public static partial class MqttRequestParser
 {
     private static OneM2MError? Validate<TReader>(MqttTopic? topic, CseIdentity cse, string? op, string? to, string? from, string requestIdentifier, string? type,
         string? releaseVersion, OneM2MError? fieldError, List<KeyValuePair<string, StringValues>>? parameters,
-        bool hasContent, ref TReader content, out ResourceRequest request, out ParsedAddress address)
+        bool hasContent, ParsedContent? contentRead, ref TReader content, out ResourceRequest request, out ParsedAddress address)
         where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
         request = null!;
@@ -108,7 +108,8 @@ public static partial class MqttRequestParser
                 return OneM2MError.BadRequest("pc (content) is missing");
             }
 
-            var parsedContent = content.ReadContent();
+            // contentRead: pc already read where it stood (a representation, op known before it).
+            var parsedContent = contentRead is { } read ? read : content.ReadContent();
             if (!parsedContent.IsSuccess)
             {
                 return parsedContent.Error;

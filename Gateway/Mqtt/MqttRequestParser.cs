@@ -42,19 +42,9 @@ public static partial class MqttRequestParser
         switch (serialization)
         {
             case ContentSerialization.Json:
-                var json = new JsonPrimitiveReader(payload);
-                return Read(ref json, topic, cse);
+                return ReadJson(payload, topic, cse, contentInPlace: true) ?? ReadJson(payload, topic, cse, contentInPlace: false)!.Value;
             case ContentSerialization.Cbor:
-                var cbor = new CborPrimitiveReader(payload);
-                try
-                {
-                    return Read(ref cbor, topic, cse);
-                }
-                finally
-                {
-                    cbor.Release();
-                }
-
+                return ReadCbor(payload, topic, cse, contentInPlace: true) ?? ReadCbor(payload, topic, cse, contentInPlace: false)!.Value;
             default:
                 var transcoded = Representation.PrimitiveAsJson(serialization, payload);
                 if (!transcoded.IsSuccess)
@@ -62,19 +52,41 @@ public static partial class MqttRequestParser
                     return Fail(transcoded.Error, null, null, null);
                 }
 
-                var xml = new JsonPrimitiveReader(new ReadOnlySequence<byte>(transcoded.Value!));
-                return Read(ref xml, topic, cse);
+                var json = new ReadOnlySequence<byte>(transcoded.Value!);
+                return ReadJson(json, topic, cse, contentInPlace: true) ?? ReadJson(json, topic, cse, contentInPlace: false)!.Value;
+        }
+    }
+
+    // A pc read where it stands (op known before it, the usual order) is walked once; one refused there is read again
+    // the way any other order reads it: the primitive once more, pc marked and read after the checks that precede it,
+    // so that which refusal answers does not depend on the order of the members. Null: read again.
+    private static MqttRequest? ReadJson(in ReadOnlySequence<byte> payload, MqttTopic? topic, CseIdentity cse, bool contentInPlace)
+    {
+        var reader = new JsonPrimitiveReader(payload);
+        return Read(ref reader, topic, cse, contentInPlace);
+    }
+
+    private static MqttRequest? ReadCbor(in ReadOnlySequence<byte> payload, MqttTopic? topic, CseIdentity cse, bool contentInPlace)
+    {
+        var reader = new CborPrimitiveReader(payload);
+        try
+        {
+            return Read(ref reader, topic, cse, contentInPlace);
+        }
+        finally
+        {
+            reader.Release();
         }
     }
 
     // The one mapping of a primitive's members, whatever the serialization.
-    private static MqttRequest Read<TReader>(ref TReader reader, MqttTopic? topic, CseIdentity cse)
+    private static MqttRequest? Read<TReader>(ref TReader reader, MqttTopic? topic, CseIdentity cse, bool contentInPlace)
         where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
         TReader content = default!;
         try
         {
-            return ReadMembers(ref reader, ref content, topic, cse);
+            return ReadMembers(ref reader, ref content, topic, cse, contentInPlace);
         }
         finally
         {
@@ -83,7 +95,7 @@ public static partial class MqttRequestParser
     }
 
     // content: the mark of pc, once found.
-    private static MqttRequest ReadMembers<TReader>(ref TReader reader, ref TReader content, MqttTopic? topic, CseIdentity cse)
+    private static MqttRequest? ReadMembers<TReader>(ref TReader reader, ref TReader content, MqttTopic? topic, CseIdentity cse, bool contentInPlace)
         where TReader : IPrimitiveReader<TReader>, allows ref struct
     {
         string? op = null, to = null, from = null, requestIdentifier = null, releaseVersion = null, type = null;
@@ -92,6 +104,7 @@ public static partial class MqttRequestParser
         string? groupRequestIdentifier = null;
         List<string>? responseTargets = null;
         var hasContent = false;
+        ParsedContent? contentRead = null;
         var noResponse = false;
         OneM2MError? fieldError = null;
         List<KeyValuePair<string, StringValues>>? parameters = null;
@@ -139,10 +152,24 @@ public static partial class MqttRequestParser
                         type = PrimitiveMemberReader.Scalar(ref reader, name, ref fieldError);
                         break;
                     case "pc":
-                        // Marked and parsed once op and ty are known, wherever they stand.
+                        // Read here when op says it is a representation, else marked and read once op and ty are known.
                         hasContent = reader.Peek() != PrimitiveValueKind.Null;
-                        content = reader.Mark();
-                        reader.Skip();
+                        if (contentInPlace && hasContent && CarriesRepresentation(op))
+                        {
+                            var read = reader.ReadContent();
+                            if (!read.IsSuccess)
+                            {
+                                return null;
+                            }
+
+                            contentRead = read.Value;
+                        }
+                        else
+                        {
+                            content = reader.Mark();
+                            reader.Skip();
+                        }
+
                         break;
                     case "fc":
                         PrimitiveMemberReader.ReadFilterCriteria(ref reader, ref parameters, ref fieldError);
@@ -201,7 +228,7 @@ public static partial class MqttRequestParser
         }
 
         var error = Validate(topic, cse, op, to, from, requestIdentifier, type, releaseVersion, fieldError, parameters, hasContent,
-            ref content, out var request, out var address);
+            contentRead, ref content, out var request, out var address);
         var parsed = error is not null
             ? Fail(error, requestIdentifier, releaseVersion, from)
             : new MqttRequest(string.IsNullOrEmpty(groupRequestIdentifier) ? request : request with { GroupRequestIdentifier = groupRequestIdentifier },
@@ -254,6 +281,10 @@ public static partial class MqttRequestParser
 
         return Fail(error, string.IsNullOrEmpty(requestIdentifier) ? null : requestIdentifier, releaseVersion, from);
     }
+
+    // A create, update or notify: pc is a resource representation (a retrieve's or delete's is an attribute list).
+    private static bool CarriesRepresentation(string? op) =>
+        WireEnum.TryParse<Operation>(op, out var operation) && operation is Operation.Create or Operation.Update or Operation.Notify;
 
     private static MqttRequest Fail(OneM2MError error, string? requestIdentifier, string? releaseVersion, string? from) =>
         new(null, default, error, string.IsNullOrEmpty(requestIdentifier) ? null : requestIdentifier, releaseVersion, from, false);

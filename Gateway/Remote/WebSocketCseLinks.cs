@@ -57,8 +57,19 @@ public sealed partial class WebSocketCseLinks : IAsyncDisposable
         }
 
         var message = Representation.PrimitiveToArray(ContentSerialization.Json, ForwardedRequest.Primitive(request, target), request: true);
-        return await link.Waiters.ExchangeAsync(request.RequestIdentifier, token => link.SendAsync(message, token), timeout,
-            static exception => exception is WebSocketException or ObjectDisposedException, cancellationToken);
+        try
+        {
+            return await link.Waiters.ExchangeAsync(request.RequestIdentifier, token => link.SendAsync(message, token), timeout,
+                static exception => exception is WebSocketException or ObjectDisposedException, cancellationToken);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Reachable, but this CSE's credentials are not accepted there: no other poa would do better.
+            Log.CredentialsRefused(_logger, poa.Authority, receiver);
+            return new RemoteAnswer(ResponseStatusCode.OriginatorNotAuthenticated, Representation.DebugContent(
+                $"{receiver} at {poa.Authority} refused the WebSocket handshake with the credentials of {_credentials.CseId}: "
+                + "the link's secret (Security:Authentication:CseSecrets) must be the same on both CSEs"), null);
+        }
     }
 
     /// <summary>Closes every connection.</summary>
@@ -89,8 +100,17 @@ public sealed partial class WebSocketCseLinks : IAsyncDisposable
                         socket.Options.SetRequestHeader("Authorization", authorization);
                     }
 
+                    socket.Options.CollectHttpResponseDetails = true;
                     _socket = socket;
-                    await socket.ConnectAsync(poa, cancellationToken);
+                    try
+                    {
+                        await socket.ConnectAsync(poa, cancellationToken);
+                    }
+                    catch (WebSocketException) when (socket.HttpStatusCode is System.Net.HttpStatusCode.Unauthorized)
+                    {
+                        throw new UnauthorizedAccessException("the WebSocket handshake was refused: 401");
+                    }
+
                     Log.Connected(logger, poa.Authority);
                     _ = Task.Run(() => ReadAsync(socket), CancellationToken.None);
                 }
@@ -158,5 +178,8 @@ public sealed partial class WebSocketCseLinks : IAsyncDisposable
 
         [LoggerMessage(EventId = 3732, Level = LogLevel.Information, Message = "The WebSocket connection to {Authority} ended ({Reason})")]
         public static partial void Lost(ILogger logger, string authority, string reason);
+
+        [LoggerMessage(EventId = 3733, Level = LogLevel.Warning, Message = "The WebSocket point of access at {Authority} refused this CSE's credentials for {Receiver}: check the link's secret on both CSEs")]
+        public static partial void CredentialsRefused(ILogger logger, string authority, string receiver);
     }
 }

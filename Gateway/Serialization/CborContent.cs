@@ -287,8 +287,8 @@ public static class CborContent
         switch (reader.PeekState())
         {
             case CborReaderState.StartMap:
-                reader.ReadStartMap();
-                var map = new Dictionary<string, object?>();
+                // A definite length sizes the map once (JSON cannot know it): no growth by rehashing as it fills.
+                var map = new Dictionary<string, object?>(Capacity(reader.ReadStartMap()));
                 while (reader.PeekState() != CborReaderState.EndMap)
                 {
                     if (reader.PeekState() != CborReaderState.TextString)
@@ -313,8 +313,7 @@ public static class CborContent
                 value = map;
                 return null;
             case CborReaderState.StartArray:
-                reader.ReadStartArray();
-                var list = new List<object?>();
+                var list = new List<object?>(Capacity(reader.ReadStartArray()));
                 while (reader.PeekState() != CborReaderState.EndArray)
                 {
                     var error = ReadValue(reader, depth + 1, out var item);
@@ -379,6 +378,12 @@ public static class CborContent
                 return $"unexpected CBOR item {reader.PeekState()}";
         }
     }
+
+    // The capacity for a map or array of a definite length (null: indefinite), at most MaxPresized: a length stated by the
+    // sender costs at most that much before its items are there.
+    private static int Capacity(int? length) => length is { } count ? Math.Min(count, MaxPresized) : 0;
+
+    private const int MaxPresized = 32;
 
     private static void WriteValue(CborWriter writer, object? value)
     {

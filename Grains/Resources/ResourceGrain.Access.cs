@@ -149,11 +149,20 @@ internal abstract partial class ResourceGrain
         return grant;
     }
 
-    /// <summary>The resource ID of an accessControlPolicy named in <c>acpi</c> (unstructured, SP-relative or absolute), or null.</summary>
+    /// <summary>
+    /// The resource ID of an accessControlPolicy or accessControlPolicyAnnc named in <c>acpi</c> (unstructured,
+    /// SP-relative or absolute), or null. An announced resource's entry naming a policy of another CSE
+    /// (<c>/id-mn/acp…</c>, the original of a copy here) stays SP-relative: the policy cache finds the copy by it.
+    /// </summary>
     private string? PolicyId(string id)
     {
         var ri = AccessPolicies.Forms.Normalize(id);
-        return ResourceIds.Classify(ri, Options.CseBaseId) == ResourceType.AccessControlPolicy ? ri : null;
+        if (ri.StartsWith('/'))
+        {
+            return AnnouncedTypes.IsAnnounced(State.Type) ? ri : null;
+        }
+
+        return ResourceIds.Classify(ri, Options.CseBaseId) is ResourceType.AccessControlPolicy or ResourceType.AccessControlPolicyAnnc ? ri : null;
     }
 
     /// <summary>
@@ -190,13 +199,14 @@ internal abstract partial class ResourceGrain
             var id = (string)item!;
             if (AnnouncedTypes.IsAnnounced(type) && AccessPolicies.Forms.Normalize(id).StartsWith('/'))
             {
-                // An announced resource's acpi may name the announcing CSE's policies: kept as sent, they grant nothing here.
+                // An announced resource's acpi may name the announcing CSE's policies: kept as sent, they grant what
+                // their announced copies here grant (none yet: nothing), as the policy cache finds them.
                 resolved.Add(id);
                 continue;
             }
 
             var acpId = PolicyId(id) ?? (await ResolveStructuredId(id) is { } ri ? PolicyId(ri) : null);
-            if (acpId is null || !(await GrainFactory.GetGrain<IAccessControlPolicyGrain>(acpId).GetPolicy()).Exists)
+            if (acpId is null || !(await AccessPolicies.SnapshotAsync(GrainFactory, acpId)).Exists)
             {
                 return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"acpi: '{id}' is not an accessControlPolicy of this CSE");
             }

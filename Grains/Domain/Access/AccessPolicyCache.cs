@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace VirtualIoT.Grains.Domain.Access;
 
-/// <summary>An accessControlPolicy compiled for evaluation: its <c>pv</c> and <c>pvs</c>.</summary>
+/// <summary>An accessControlPolicy (or an announced one) compiled for evaluation: its <c>pv</c> and <c>pvs</c>.</summary>
 /// <param name="Privileges">Rules for the resources that link the policy.</param>
 /// <param name="SelfPrivileges">Rules for the policy itself and for changing a resource's <c>acpi</c>.</param>
 /// <param name="ExpirationTime">The policy's <c>et</c>: it grants nothing after.</param>
@@ -61,7 +61,7 @@ internal sealed class AccessPolicyCache(IOptions<CseOptions> options)
     private async ValueTask<AccessPolicy?> FetchAsync(IGrainFactory grains, string acpId, string now)
     {
         var invalidations = Interlocked.Read(ref _invalidations);
-        var snapshot = await grains.GetGrain<IAccessControlPolicyGrain>(acpId).GetPolicy();
+        var snapshot = await SnapshotAsync(grains, acpId);
         AccessPolicy? policy = null;
         if (snapshot.Exists)
         {
@@ -86,6 +86,27 @@ internal sealed class AccessPolicyCache(IOptions<CseOptions> options)
         }
 
         return Live(policy, now);
+    }
+
+    /// <summary>
+    /// The rules of the policy <paramref name="acpId"/> as stored: an accessControlPolicy of this CSE, an announced one
+    /// (accessControlPolicyAnnc, by its resource ID), or the announced copy here of another CSE's policy, named by the
+    /// original's SP-relative ID (<c>/id-mn/acp…</c>, as an announced resource's <c>acpi</c> names it).
+    /// </summary>
+    public async ValueTask<AccessPolicySnapshot> SnapshotAsync(IGrainFactory grains, string acpId)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(acpId);
+        if (acpId.StartsWith('/'))
+        {
+            return await grains.GetGrain<IAnnouncedLinkGrain>(acpId).Copy() is { } copy
+                ? await grains.GetGrain<IAnnouncedResourceGrain>(copy).GetPolicy()
+                : new AccessPolicySnapshot(false, null, null, null);
+        }
+
+        return ResourceIds.Classify(acpId, _cseBaseId) == ResourceType.AccessControlPolicyAnnc
+            ? await grains.GetGrain<IAnnouncedResourceGrain>(acpId).GetPolicy()
+            : await grains.GetGrain<IAccessControlPolicyGrain>(acpId).GetPolicy();
     }
 
     /// <summary>Forgets every policy (a group's members changed: policies naming it in <c>acor</c> grant others now).</summary>

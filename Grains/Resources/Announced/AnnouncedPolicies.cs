@@ -36,9 +36,9 @@ internal static class AnnouncedPolicies
         "ty", "ri", "rn", "pi", "ct", "lt", "st", "at", "aa", "cr", "cstn", "cni", "cbs", "cnm", "acrs", "nsi",
     ], StringComparer.Ordinal);
 
-    /// <summary>Attributes announced whenever the original has them (MA), whatever <c>aa</c> says.</summary>
+    /// <summary>Attributes announced whenever the original has them (MA), whatever <c>aa</c> says (an accessControlPolicy's <c>pv</c> and <c>pvs</c> among them).</summary>
     public static readonly FrozenSet<string> MandatoryAnnounced = FrozenSet.ToFrozenSet(
-        ["lbl", "et", "acpi", SyncType, FlexContainerPolicy.ContainerDefinition, MgmtObjPolicy.Mgd], StringComparer.Ordinal);
+        ["lbl", "et", "acpi", SyncType, FlexContainerPolicy.ContainerDefinition, MgmtObjPolicy.Mgd, "pv", "pvs"], StringComparer.Ordinal);
 
     /// <summary>The policies of the announced types with one root key.</summary>
     public static ResourcePolicy[] Plain { get; } =

@@ -72,7 +72,8 @@ internal static class AnnouncementContent
 
     /// <summary>
     /// The attributes of the announced copy: every mandatory-announced one the resource has, and those its <c>aa</c>
-    /// names, minus those never announced; <c>acpi</c> entries of this CSE made SP-relative (<c>/id-mn/acp…</c>).
+    /// names, minus those never announced; <c>acpi</c> entries of this CSE made SP-relative (<c>/id-mn/acp…</c>), and
+    /// so are a policy's <c>acor</c> entries naming originators of this CSE.
     /// </summary>
     public static Dictionary<string, object?> Announced(Dictionary<string, object?> attributes, string ownCseId)
     {
@@ -86,12 +87,40 @@ internal static class AnnouncementContent
                 continue;
             }
 
-            announced[name] = name == AttributeNames.AccessControlPolicyIds && value is List<object?> acpi
-                ? acpi.Select(id => id is string ri && !ri.StartsWith('/') ? string.Concat(ownCseId, "/", ri) : id).ToList()
-                : value;
+            announced[name] = name switch
+            {
+                AttributeNames.AccessControlPolicyIds when value is List<object?> acpi => acpi.Select(id => SpRelative(id, ownCseId)).ToList(),
+                "pv" or "pvs" when value is Dictionary<string, object?> privileges => AnnouncedPrivileges(privileges, ownCseId),
+                _ => value,
+            };
         }
 
         return announced;
+    }
+
+    /// <summary>An ID of this CSE (<c>Cae</c>, <c>acp…</c>) made SP-relative (<c>/id-mn/Cae</c>); others as they are.</summary>
+    private static object? SpRelative(object? id, string ownCseId) =>
+        id is string ri && ri.Length > 0 && !ri.StartsWith('/') ? string.Concat(ownCseId, "/", ri) : id;
+
+    /// <summary>
+    /// A policy's <c>pv</c> or <c>pvs</c> as its copy on another CSE must read it: every <c>acor</c> entry naming an
+    /// originator of this CSE (<c>Cae</c>, a group) made SP-relative (<c>/id-mn/Cae</c>), so that it grants that
+    /// originator there and not the other CSE's namesake; <c>all</c> and SP-relative or absolute entries as they are.
+    /// </summary>
+    private static Dictionary<string, object?> AnnouncedPrivileges(Dictionary<string, object?> privileges, string ownCseId)
+    {
+        var copy = new Dictionary<string, object?>(privileges, StringComparer.Ordinal);
+        if (privileges.GetValueOrDefault("acr") is List<object?> rules)
+        {
+            copy["acr"] = rules.Select(rule => rule is Dictionary<string, object?> entry && entry.GetValueOrDefault("acor") is List<object?> originators
+                ? new Dictionary<string, object?>(entry, StringComparer.Ordinal)
+                {
+                    ["acor"] = originators.Select(originator => originator is "all" ? originator : SpRelative(originator, ownCseId)).ToList(),
+                }
+                : rule).ToList();
+        }
+
+        return copy;
     }
 
     /// <summary>Whether <paramref name="attributes"/> ask for bi-directional synchronisation with the copies (<c>ast</c> 2).</summary>
@@ -118,10 +147,11 @@ internal static class AnnouncementContent
 
     /// <summary>
     /// Whether an update of <paramref name="name"/> on a copy goes back to its original: not the copy's own
-    /// <c>lnk</c> and <c>ast</c>, nor <c>acpi</c> and <c>daci</c> (policies of the CSE holding the copy), nor those never announced.
+    /// <c>lnk</c> and <c>ast</c>, nor <c>acpi</c> and <c>daci</c> (policies of the CSE holding the copy), nor a policy's
+    /// <c>pv</c> and <c>pvs</c> (its owner's to change), nor those never announced.
     /// </summary>
     public static bool SyncedBack(string name) =>
-        name is not (AnnouncedPolicies.Link or AnnouncedPolicies.SyncType or AttributeNames.AccessControlPolicyIds or "daci")
+        name is not (AnnouncedPolicies.Link or AnnouncedPolicies.SyncType or AttributeNames.AccessControlPolicyIds or "daci" or "pv" or "pvs")
         && !AnnouncedPolicies.NotAnnounced.Contains(name);
 
     /// <summary>

@@ -35,6 +35,30 @@ public class AnnouncementContentTests
     }
 
     [Fact]
+    public void A_policy_is_announced_with_its_rules_naming_this_CSEs_originators_SP_relative()
+    {
+        var rule = new Dictionary<string, object?>
+        {
+            ["acor"] = new List<object?> { "Cae", "all", "/id-in/Creader", "//sp.example.com/id-x/Cy", "grp000000000001" }, ["acop"] = 2L,
+        };
+        var attributes = new Dictionary<string, object?>
+        {
+            ["pv"] = new Dictionary<string, object?> { ["acr"] = new List<object?> { rule } },
+            ["pvs"] = new Dictionary<string, object?> { ["acr"] = new List<object?>() },
+            ["at"] = new List<object?> { "/id-in" },
+        };
+
+        var announced = AnnouncementContent.Announced(attributes, "/id-mn");
+
+        var acor = ((Dictionary<string, object?>)((List<object?>)((Dictionary<string, object?>)announced["pv"]!)["acr"]!)[0]!)["acor"];
+        Assert.Equal(new List<object?> { "/id-mn/Cae", "all", "/id-in/Creader", "//sp.example.com/id-x/Cy", "/id-mn/grp000000000001" }, acor);
+        Assert.Equal(2L, ((Dictionary<string, object?>)((List<object?>)((Dictionary<string, object?>)announced["pv"]!)["acr"]!)[0]!)["acop"]);
+        Assert.True(announced.ContainsKey("pvs"));
+        Assert.Equal(new List<object?> { "Cae", "all", "/id-in/Creader", "//sp.example.com/id-x/Cy", "grp000000000001" }, rule["acor"]);
+        Assert.False(AnnouncementContent.SyncedBack("pv"));
+    }
+
+    [Fact]
     public void Changes_carry_new_and_changed_values_and_null_for_dropped_ones()
     {
         var sent = new Dictionary<string, object?> { ["lbl"] = new List<object?> { "a" }, ["apn"] = "meter", ["mni"] = 5L };

@@ -77,6 +77,44 @@ public sealed class PrimitiveSerializationTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(ContentSerialization.Json)]
+    [InlineData(ContentSerialization.Cbor)]
+    public void Where_pc_stands_does_not_change_the_answer(ContentSerialization serialization)
+    {
+        // pc after op is read where it stands; pc first is marked and read after the checks. A pc refused where it stands
+        // must still answer after the checks that precede it (a bad to, ty, rvi…), as the marked pc does.
+        var seed = TestSeed.Resolve(20261208, output);
+        var inPlace = 0;
+
+        foreach (var c in TestSeed.Cases(Cases(), Samples, seed))
+        {
+            var others = c.Members.Where(m => m.Key != "pc").ToList();
+            var pc = c.Members.Where(m => m.Key == "pc").ToList();
+            if (pc.Count == 0)
+            {
+                continue;
+            }
+
+            var first = Parse(serialization, c with { Members = [.. pc, .. others] });
+            var last = Parse(serialization, c with { Members = [.. others, .. pc] });
+
+            var replay = TestSeed.Replay(seed) + c;
+            Assert.True(first.Error?.Message == last.Error?.Message, $"{replay}: pc first {first.Error} pc last {last.Error}");
+            var (fromFirst, fromLast) = (Describe(first), Describe(last));
+            Assert.True(fromFirst == fromLast, $"{replay}:\npc first {fromFirst}\npc last {fromLast}");
+            inPlace += others.Any(m => m.Key == "op" && m.Value is 1L or 3L) ? 1 : 0;
+        }
+
+        // The generator must reach the creates and updates whose pc is read in place.
+        output.WriteLine($"{inPlace} of {Samples} with pc read in place");
+        Assert.InRange(inPlace, Samples / 10, Samples);
+    }
+
+    private static MqttRequest Parse(ContentSerialization serialization, Case c) =>
+        MqttRequestParser.Parse(new ReadOnlySequence<byte>(Representation.ToArray(serialization, c.Primitive())), c.OnTopic ? s_topic : null, s_cse,
+            serialization);
+
+    [Theory]
     [InlineData("a178", "malformed CBOR")] // a map whose key is a text string with its length missing
     [InlineData("a10102", "not a text string")] // integer map key
     [InlineData("a163727169617201", "unexpected data")] // {"rqi":"a"} and a second item

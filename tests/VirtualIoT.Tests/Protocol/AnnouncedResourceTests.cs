@@ -150,6 +150,46 @@ public class AnnouncedResourceTests(CseFixture fixture)
     }
 
     [Fact]
+    public async Task An_announced_policy_decides_access_to_the_announced_resources_that_name_it()
+    {
+        var (csi, csr) = await RegisterCse();
+        var reader = await Client.RegisterAe();
+        var other = await Client.RegisterAe();
+        var original = csi + "/acp" + OneM2MClient.NewName("")[..12];
+        var acpa = await Client.Create(csr, csi, 10001,
+            $$$$"""{"m2m:acpA":{"lnk":"{{{{original}}}}","pv":{"acr":[{"acor":["{{{{reader}}}}"],"acop":2}]},"pvs":{"acr":[{"acor":["{{{{csi}}}}"],"acop":63}]}}}""");
+        Answered(acpa, 2001);
+        var acpaId = Text(acpa.Resource("m2m:acpA"), "ri");
+        var acpaPath = $"{csr}/{Text(acpa.Resource("m2m:acpA"), "rn")}";
+        // One copy names the announcing CSE's policy (as the announcing CSE writes acpi), one the announced policy here.
+        var byOriginal = $"{csr}/{Text((await Client.Create(csr, csi, 10002, AeAnnc(csi, $$$""","acpi":["{{{original}}}"]"""))).Resource("m2m:aeA"), "rn")}";
+        var byCopy = $"{csr}/{Text((await Client.Create(csr, csi, 10002, AeAnnc(csi, $$$""","acpi":["{{{acpaId}}}"]"""))).Resource("m2m:aeA"), "rn")}";
+
+        var stored = await Client.Retrieve(acpaPath, csi);
+        var readerByOriginal = await Client.Retrieve(byOriginal, reader);
+        var readerByCopy = await Client.Retrieve(byCopy, reader);
+        var otherByOriginal = await Client.Retrieve(byOriginal, other);
+        var readerUpdates = await Client.Update(byCopy, reader, """{"m2m:aeA":{"apn":"x"}}""");
+        var announcerUpdates = await Client.Update(byOriginal, csi, """{"m2m:aeA":{"apn":"renamed"}}""");
+
+        Answered(stored, 2000);
+        Assert.Equal(reader, (string)stored.Resource("m2m:acpA")["pv"]!["acr"]![0]!["acor"]![0]!);
+        Answered(readerByOriginal, 2000);
+        Answered(readerByCopy, 2000);
+        Answered(otherByOriginal, 4103);
+        Answered(readerUpdates, 4103);
+        Answered(announcerUpdates, 2004);
+
+        // The announcing CSE changes its policy: the copies follow at once (this CSE's policy cache is told).
+        Answered(await Client.Update(acpaPath, csi, $$$$"""{"m2m:acpA":{"pv":{"acr":[{"acor":["{{{{other}}}}"],"acop":2}]}}}"""), 2004);
+        Answered(await Client.Retrieve(byOriginal, reader), 4103);
+        Answered(await Client.Retrieve(byOriginal, other), 2000);
+        Answered(await Client.Delete(acpaPath, csi), 2002);
+        Answered(await Client.Retrieve(byOriginal, other), 4103);
+        Answered(await Client.Retrieve(byCopy, other), 4103);
+    }
+
+    [Fact]
     public async Task A_flexContainer_and_a_mgmtObj_are_announced_under_their_specializations_root_keys()
     {
         var (csi, csr) = await RegisterCse();

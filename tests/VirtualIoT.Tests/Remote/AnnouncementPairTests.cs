@@ -91,6 +91,33 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
     }
 
     [Fact]
+    public async Task An_announced_policy_decides_who_reads_the_announced_container_at_the_IN()
+    {
+        await WaitForRegistration();
+        var reader = await In.RegisterAe();
+        var other = await In.RegisterAe();
+        var aeId = await AnnouncedAe();
+        var acp = await Mn.Create($"/cse-mn/{aeId}", aeId, 1,
+            $$$$"""{"m2m:acp":{"rn":"readers","pv":{"acr":[{"acor":["/id-in/{{{{reader}}}}"],"acop":34},{"acor":["{{{{aeId}}}}"],"acop":63}]},"pvs":{"acr":[{"acor":["{{{{aeId}}}}"],"acop":63}]},"at":["/id-in"]}}""");
+        Answered(acp, 2001);
+        var acpId = Text(acp.Resource("m2m:acp"), "ri");
+        var cnt = await Mn.Create($"/cse-mn/{aeId}", aeId, 3, $$$"""{"m2m:cnt":{"rn":"guarded","acpi":["{{{acpId}}}"],"at":["/id-in"]}}""");
+        Answered(cnt, 2001);
+
+        var aea = await WaitForCopy(MnAtIn, 10002, "/id-mn/" + aeId);
+        var acpa = await WaitForCopy(aea.Path, 10001, "/id-mn/" + acpId);
+        var cnta = await WaitForCopy(aea.Path, 10003, "/id-mn/" + Text(cnt.Resource("m2m:cnt"), "ri"));
+
+        // The copy's rules name the MN's AE as the IN sees it, and the IN's AE as the MN named it.
+        Assert.Equal(["/id-in/" + reader, "/id-mn/" + aeId],
+            acpa.Resource["pv"]!["acr"]!.AsArray().Select(rule => rule!["acor"]![0]!.GetValue<string>()).ToArray());
+        Assert.Equal("/id-mn/" + acpId, cnta.Resource["acpi"]![0]!.GetValue<string>());
+        Answered(await In.Retrieve(cnta.Path, reader), 2000);
+        Answered(await In.Retrieve(cnta.Path, other), 4103);
+        Answered(await In.Update(cnta.Path, reader, """{"m2m:cntA":{"lbl":["x"]}}"""), 4103);
+    }
+
+    [Fact]
     public async Task An_update_of_an_announced_attribute_reaches_the_copy()
     {
         await WaitForRegistration();

@@ -90,11 +90,19 @@ public sealed class MqttAuthenticatedCsePairFixture : AuthenticatedCsePairFixtur
     protected override (Dictionary<string, string> Settings, string Address) Binding(int httpPort) => MqttCsePairFixture.MqttBinding();
 }
 
+/// <summary>The same three CSEs linked over WebSocket: each one's point of access is its WebSocket endpoint, the handshake carrying the link's credentials.</summary>
+public sealed class WebSocketAuthenticatedCsePairFixture : AuthenticatedCsePairFixture
+{
+    protected override (Dictionary<string, string> Settings, string Address) Binding(int httpPort) =>
+        ([], $"ws://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}/ws");
+}
+
 /// <summary>
 /// CSEs that require authentication working together over a link secret: the MN-CSE registers with it, requests are
 /// retargeted both ways with their originators relayed over the authenticated link, nobody else may claim a relayed
 /// originator, and a wrong secret is answered 4106 with a message that says so. Run over HTTP
-/// (<see cref="AuthenticatedCsePairTests"/>) and MQTT (<see cref="MqttAuthenticatedCsePairTests"/>).
+/// (<see cref="AuthenticatedCsePairTests"/>), MQTT (<see cref="MqttAuthenticatedCsePairTests"/>) and WebSocket
+/// (<see cref="WebSocketAuthenticatedCsePairTests"/>).
 /// </summary>
 public abstract class AuthenticatedCsePairScenarios(AuthenticatedCsePairFixture pair)
 {
@@ -239,3 +247,8 @@ public sealed class MqttAuthenticatedCsePairTests(MqttAuthenticatedCsePairFixtur
         Assert.Contains("BadUserNameOrPassword", anAe, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The authenticated CSEs linked over WebSocket: a CSE opens its connection to the other with its CSE-ID and the link secret.</summary>
+[Trait("Speed", "Slow")]
+public sealed class WebSocketAuthenticatedCsePairTests(WebSocketAuthenticatedCsePairFixture pair)
+    : AuthenticatedCsePairScenarios(pair), IClassFixture<WebSocketAuthenticatedCsePairFixture>;
