@@ -186,7 +186,16 @@ internal sealed partial class ChildIndexGrain(
     private ChildIndexPage? PageRecord(int page)
     {
         var content = Content(page);
-        content.Creates = _creates.FindAll(e => PageOf(e.Name) == page);
+        var creates = new List<CompletedCreate>();
+        foreach (var create in _creates)
+        {
+            if (PageOf(create.Name) == page)
+            {
+                creates.Add(create);
+            }
+        }
+
+        content.Creates = creates;
         return content.Children.Count == 0 && content.Creates.Count == 0 ? null : content;
     }
 
