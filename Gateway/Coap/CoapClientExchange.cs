@@ -11,7 +11,7 @@ namespace VirtualIoT.Gateway.Coap;
 /// CSE's <c>coap://</c> point of access) and its answer: a confirmable message on a socket of its own, retransmitted as
 /// RFC 7252 4.2 says (ACK_TIMEOUT 2 s, doubling) within the exchange's time; the answer is the piggybacked response, or
 /// the separate one after an empty ACK. A response in Block2 blocks (RFC 7959) is read block by block and returned
-/// whole. The request goes in one datagram.
+/// whole. A request larger than one block (1,024 bytes) goes in Block1 blocks.
 /// </summary>
 internal static class CoapClientExchange
 {
@@ -40,7 +40,9 @@ internal static class CoapClientExchange
 
             using var socket = new Socket(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             socket.Connect(new IPEndPoint(host, address.Port > 0 ? address.Port : DefaultPort));
-            var reply = await ExchangeAsync(socket, request, exchange.Token);
+            var reply = request.Payload.Length > BlockBytes
+                ? await SendInBlocksAsync(socket, request, exchange.Token)
+                : await ExchangeAsync(socket, request, exchange.Token);
             return reply is not null && reply.Find(Block2) is { } first && CoapBlock.TryRead(first, out var block) && block.More
                 ? await RestAsync(socket, request, reply, block, maxAnswerBytes, exchange.Token)
                 : reply;
@@ -72,6 +74,56 @@ internal static class CoapClientExchange
 
         var document = Representation.ParseAnyDocument(serialization, new ReadOnlySequence<byte>(reply.Payload));
         return document.IsSuccess ? document.Value : null;
+    }
+
+    /// <summary>Largest request payload sent in one message; a larger one goes in Block1 blocks of this size (SZX 6).</summary>
+    private const int BlockBytes = 1024;
+
+    /// <summary>
+    /// A request whose payload is larger than one block, in Block1 blocks (RFC 7959 2.5): each a confirmable message
+    /// with the next part; the server answers 2.31 Continue to each but the last (whose answer is the response), may
+    /// ask for smaller blocks by answering with a smaller SZX, and ends the exchange with any other answer.
+    /// </summary>
+    private static async Task<CoapMessage?> SendInBlocksAsync(Socket socket, CoapMessage request, CancellationToken cancellationToken)
+    {
+        var exponent = CoapBlock.ExponentFor(BlockBytes);
+        var offset = 0;
+        while (true)
+        {
+            var size = 1 << (exponent + 4);
+            var end = Math.Min(offset + size, request.Payload.Length);
+            var block = new CoapBlock(offset / size, end < request.Payload.Length, exponent);
+            var options = request.Options.Where(o => o.Number != Block1).Append(block.ToOption(Block1)).OrderBy(o => o.Number).ToList();
+            var reply = await ExchangeAsync(socket, new CoapMessage
+            {
+                Type = CoapType.Confirmable,
+                Code = request.Code,
+                MessageId = (ushort)Random.Shared.Next(ushort.MaxValue + 1),
+                Token = request.Token,
+                Options = options,
+                Payload = request.Payload[offset..end],
+            }, cancellationToken);
+            if (reply is not null && offset == 0 && reply.Code == CoapStatusCodeMapping.RequestEntityTooLarge && reply.Find(Block1) is { } wanted
+                && CoapBlock.TryRead(wanted, out var smaller) && smaller.SizeExponent < exponent)
+            {
+                // RFC 7959 2.9.3: the server takes smaller blocks only; start again with its size.
+                exponent = smaller.SizeExponent;
+                continue;
+            }
+
+            if (reply is null || !block.More || reply.Code != CoapStatusCodeMapping.Continue)
+            {
+                return reply;
+            }
+
+            if (reply.Find(Block1) is { } acknowledged && CoapBlock.TryRead(acknowledged, out var asked) && asked.SizeExponent < exponent)
+            {
+                // The server wants smaller blocks from here on (RFC 7959 2.5); the offset stays a multiple of them.
+                exponent = asked.SizeExponent;
+            }
+
+            offset = end;
+        }
     }
 
     /// <summary>The blocks after the first (RFC 7959 2.4: the request again with Block2 naming the next), the payload joined.</summary>
