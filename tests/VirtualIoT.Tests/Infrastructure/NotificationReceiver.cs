@@ -87,17 +87,8 @@ public sealed class NotificationReceiver : IAsyncDisposable
 
     private async Task Serve(HttpListener listener)
     {
-        while (listener.IsListening)
+        while (await NextRequest(listener) is { } context)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync();
-            }
-            catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
 
             using var buffer = new MemoryStream();
             await context.Request.InputStream.CopyToAsync(buffer);
@@ -121,31 +112,59 @@ public sealed class NotificationReceiver : IAsyncDisposable
                 }
             }
 
-            // A request still being answered when the test stops the receiver (a late retry) finds the response
-            // disposed: that ends the loop, it is not the test's failure.
-            try
-            {
-                var rsc = AnswerWith;
-                context.Response.StatusCode = rsc is >= 2000 and < 3000 ? 200 : rsc >= 5000 ? 500 : 400;
-                context.Response.Headers["X-M2M-RSC"] = rsc.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                if (headers.TryGetValue("X-M2M-RI", out var ri))
-                {
-                    context.Response.Headers["X-M2M-RI"] = ri;
-                }
-
-                if (AnswerBody is { } answerBytes)
-                {
-                    context.Response.ContentType = AnswerContentType;
-                    context.Response.ContentLength64 = answerBytes.Length;
-                    await context.Response.OutputStream.WriteAsync(answerBytes);
-                }
-
-                context.Response.Close();
-            }
-            catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            var rsc = AnswerWith;
+            if (!await Answer(context, rsc, rsc is >= 2000 and < 3000 ? 200 : rsc >= 5000 ? 500 : 400, headers.GetValueOrDefault("X-M2M-RI"),
+                AnswerBody, AnswerContentType))
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>The next request <paramref name="listener"/> gets, or null once it stopped.</summary>
+    public static async Task<HttpListenerContext?> NextRequest(HttpListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        try
+        {
+            return listener.IsListening ? await listener.GetContextAsync() : null;
+        }
+        catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Answers <paramref name="context"/> as a oneM2M HTTP endpoint: the status, X-M2M-RSC, X-M2M-RI (when the request
+    /// had one) and the body. False when the response was gone (the listener stopped while answering a late request:
+    /// not a test's failure, but the end of its serving loop).
+    /// </summary>
+    public static async Task<bool> Answer(HttpListenerContext context, int rsc, int status, string? requestId, byte[]? body, string contentType)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            context.Response.StatusCode = status;
+            context.Response.Headers["X-M2M-RSC"] = rsc.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (requestId is not null)
+            {
+                context.Response.Headers["X-M2M-RI"] = requestId;
+            }
+
+            if (body is not null)
+            {
+                context.Response.ContentType = contentType;
+                context.Response.ContentLength64 = body.Length;
+                await context.Response.OutputStream.WriteAsync(body);
+            }
+
+            context.Response.Close();
+            return true;
+        }
+        catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+        {
+            return false;
         }
     }
 
