@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -48,6 +49,48 @@ public sealed class CoapClientBlockTests(BindingsFixture fixture)
         Assert.Equal([true, true, false], blocks.DistinctBy(b => b.Block.Number).OrderBy(b => b.Block.Number).Select(b => b.Block.More));
         Assert.Equal(body, string.Concat(blocks.DistinctBy(b => b.Block.Number).OrderBy(b => b.Block.Number).Select(b => Encoding.UTF8.GetString(b.Message.Payload.Span))));
     }
+
+    [Fact]
+    public async Task A_large_request_reaches_libcoaps_stock_server_whole()
+    {
+        // libcoap's coap-server-notls (Debian libcoap3-bin, installed by test.sh) takes one PDU of at most ~1.1 kB
+        // unblocked; with -d it keeps what a PUT sends to a new path, which a GET then reads back (in Block2 blocks).
+        var port = FreePort.NextUdp();
+        var start = new ProcessStartInfo("coap-server-notls") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-A", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-d", "4" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var server = Process.Start(start) ?? throw new InvalidOperationException("coap-server-notls did not start");
+        try
+        {
+            var address = new Uri($"coap://127.0.0.1:{port}/fed");
+            await VirtualIoT.Tests.Protocol.M2MTime.WaitUntil(async () => await Send(address, 1, default) is not null, "coap-server-notls to answer");
+            var content = string.Concat(Enumerable.Range(0, 700).Select(i => i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)));
+
+            var put = await Send(address, 3, Encoding.UTF8.GetBytes(content));
+            var get = await Send(address, 1, default);
+
+            Assert.NotNull(put);
+            Assert.Equal("2.01", CoapMessage.FormatCode(put.Code));
+            Assert.NotNull(get);
+            Assert.Equal(content, Encoding.UTF8.GetString(get.Payload.Span));
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
+    }
+
+    private static Task<CoapMessage?> Send(Uri address, byte code, ReadOnlyMemory<byte> payload) =>
+        CoapClientExchange.SendAsync(address, new CoapMessage
+        {
+            Type = CoapType.Confirmable, Code = code, MessageId = (ushort)Random.Shared.Next(65536), Token = Guid.NewGuid().ToByteArray()[..4],
+            Options = [CoapOption.String(UriPath, "fed"), .. payload.IsEmpty ? Array.Empty<CoapOption>() : [CoapOption.UInt(ContentFormat, 0)]],
+            Payload = payload,
+        }, TimeSpan.FromSeconds(20), 1 << 20, CancellationToken.None);
 
     /// <summary>A UDP relay on a free loopback port to <paramref name="server"/>, recording what the client sends.</summary>
     private sealed class UdpRelay : IAsyncDisposable
