@@ -22,7 +22,7 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
 
     private async Task WaitForRegistration() =>
         await M2MTime.WaitUntil(async () => (await In.Retrieve(MnAtIn, OneM2MClient.Admin)).Rsc == 2000,
-            "the MN-CSE's <remoteCSE> /cse-in/id-mn at the IN-CSE");
+            "the MN-CSE's <remoteCSE> /cse-in/id-mn at the IN-CSE", CopyTimeout);
 
     /// <summary>An AE of the MN announced to the IN with <paramref name="aa"/>; its AE-ID.</summary>
     private async Task<string> AnnouncedAe(string aa = "\"apn\"")
@@ -154,8 +154,8 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
         Answered(await Mn.Update($"/cse-mn/{kept}", kept, """{"m2m:ae":{"at":null}}"""), 2004);
         Answered(await Mn.Delete($"/cse-mn/{deleted}", deleted), 2002);
 
-        await M2MTime.WaitUntil(async () => (await In.Retrieve(first.Path, OneM2MClient.Admin)).Rsc == 4004, "the de-announced AE's copy to go");
-        await M2MTime.WaitUntil(async () => (await In.Retrieve(second.Path, OneM2MClient.Admin)).Rsc == 4004, "the deleted AE's copy to go");
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(first.Path, OneM2MClient.Admin)).Rsc == 4004, "the de-announced AE's copy to go", CopyTimeout);
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(second.Path, OneM2MClient.Admin)).Rsc == 4004, "the deleted AE's copy to go", CopyTimeout);
         Answered(await Mn.Retrieve($"/cse-mn/{kept}", kept), 2000);
     }
 
@@ -194,8 +194,8 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
         Answered(await Mn.Create($"/cse-mn/{aeId}/temp", aeId, 4, """{"m2m:cin":{"con":"3","at":["/id-in"]}}"""), 2001);
         Answered(await Mn.Delete($"/cse-mn/{aeId}/temp/{names[1]}", aeId), 2002);
 
-        await M2MTime.WaitUntil(async () => (await In.Retrieve(copies[0], OneM2MClient.Admin)).Rsc == 4004, "the evicted instance's copy to go");
-        await M2MTime.WaitUntil(async () => (await In.Retrieve(copies[1], OneM2MClient.Admin)).Rsc == 4004, "the deleted instance's copy to go");
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(copies[0], OneM2MClient.Admin)).Rsc == 4004, "the evicted instance's copy to go", CopyTimeout);
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(copies[1], OneM2MClient.Admin)).Rsc == 4004, "the deleted instance's copy to go", CopyTimeout);
     }
 
     [Fact]
@@ -221,10 +221,10 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
             }
 
             return false;
-        }, $"the IN's AE {aeId} announced to the MN under /cse-mn/id-in");
+        }, $"the IN's AE {aeId} announced to the MN under /cse-mn/id-in", CopyTimeout);
 
         Answered(await In.Delete($"/cse-in/{aeId}", aeId), 2002);
-        await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path!, OneM2MClient.Admin)).Rsc == 4004, "the IN AE's copy at the MN to go");
+        await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path!, OneM2MClient.Admin)).Rsc == 4004, "the IN AE's copy at the MN to go", CopyTimeout);
     }
 
     [Fact]
@@ -248,7 +248,7 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
         {
             var named = "/id-in/" + Text(copy.Resource, "ri");
             await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path, aeId)).Json?[root]?["at"]?[0]?.GetValue<string>() == named,
-                $"the at of {path} to name its copy {named}");
+                $"the at of {path} to name its copy {named}", CopyTimeout);
         }
 
         // An update keeps the one copy the at names.
