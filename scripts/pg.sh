@@ -68,9 +68,14 @@ start() {
 
   as_owner "$bin/initdb" -D "$DATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync >"$STATE/initdb.log" 2>&1 \
     || { cat "$STATE/initdb.log" >&2; return 1; }
-  port=$(free_port)
-  echo "$port" > "$STATE/port"
-  launch "$bin" "$port" || return 1
+  # A port found free can still be taken before the server binds it: a few tries, each on another port.
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    echo "$port" > "$STATE/port"
+    launch "$bin" "$port" && break
+    [ "$attempt" -lt 3 ] || return 1
+    echo "PostgreSQL could not start on port $port; trying another" >&2
+  done
   "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAt -c 'CREATE DATABASE virtualiot' >&2
   connection_string
 }
