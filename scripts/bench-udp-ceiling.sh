@@ -49,15 +49,10 @@ run_load() {
     --coap-port "$UDP_PORT" --op cin --aes 1000 --connections "$CONNECTIONS" --duration "$seconds" --warmup 1 >"$file" 2>&1 || true
   read -r user1 system1 < <(awk '{ print $14, $15 }' "/proc/$CEILING_PID/stat")
   after=$((user1 + system1))
-  line=$(grep '^LOAD op=' "$file" || true)
-  if [ -z "$line" ]; then
-    echo "load printed no result; see $file" >&2
-    cat "$file" >&2
-    exit 1
-  fi
-  errors=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 ~ /^(bad_status|bad_rsc|failed)$/ { n += $2 } END { print n + 0 }')
+  line=$(load_line "$file") || exit 1
+  errors=$(load_errors "$line")
   cpu=$(awk -v t=$((after - before)) -v s="$((seconds + 1))" 'BEGIN { printf "%.0f", t / s }')
-  rps=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "rps" { print $2 }')
+  rps=$(load_field "$line" rps)
   case "$round" in warmup*) return 0 ;; esac
   echo "$binding $round $rps $cpu $errors $((user1 - user0)) $((system1 - system0))" >>"$RESULTS"
   log "$(printf '%-5s round %s: %9s req/s  server CPU %s%%  errors %s' "$binding" "$round" "$rps" "$cpu" "$errors")"
