@@ -102,6 +102,20 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         }
     }
 
+    /// <summary>Stores only what the type keeps apart from the state (<see cref="StoreApartAsync"/>), under the same lock.</summary>
+    protected async Task WriteApartAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            await StoreApartAsync();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     /// <summary>
     /// Replaces the attributes outside a request (a link another resource keeps here changed) and stores them; if
     /// storing fails, memory is put back as stored.
