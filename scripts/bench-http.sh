@@ -11,6 +11,9 @@
 #                                        # after cin in every round, with its ratio to the ceiling POST
 #   CNT=0 scripts/bench-http.sh          # without container create (cnt.lua: a container under a benchmark AE, its
 #                                        # name generated), run by default after AE create, with its ratio to the ceiling POST
+#   STORAGE=postgres scripts/bench-http.sh  # the Silo on PostgreSQL storage (group commit) instead of the embedded
+#                                        # default's memory storage: a throwaway PostgreSQL of this run, on CPU $CLIENT_CPU
+#                                        # beside the load generator (a machine of 2 cores has no third for it)
 #   FCNT=1 scripts/bench-http.sh         # also flexContainer update (fcnt.lua) after cin in every round, with the
 #                                        # ratio fcnt/cin of each round (a flexContainer "fc", cod:tempe, mni 10, under every AE)
 #
@@ -43,6 +46,7 @@ AE=${AE:-1}
 AE_WARMUP=${AE_WARMUP:-10}         # seconds of AE create load before the first round, in 5 s steps
 CNT=${CNT:-1}
 FCNT=${FCNT:-0}
+STORAGE=${STORAGE:-memory}         # memory (the embedded default) or postgres
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-http}
@@ -72,7 +76,11 @@ ON_SERVER_CPU=(taskset -c "$SERVER_CPU")
 ON_CLIENT_CPU=(taskset -c "$CLIENT_CPU")
 
 # ---- processes: started in the background, always stopped on exit ----------------------------------------------
-trap stop_started EXIT
+stop_all() {
+  stop_started
+  if [ "$STORAGE" = postgres ]; then scripts/pg.sh stop >/dev/null 2>&1 || true; fi
+}
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 # CPU seconds (user + system) used so far by this shell's finished children: bash's `times`, second line. Run in
@@ -96,10 +104,21 @@ DOTNET_gcServer=1 DOTNET_gcConcurrent=1 "${ON_SERVER_CPU[@]}" "${LOADGEN[@]}" ce
 CEILING_PID=$!
 PIDS+=("$CEILING_PID")
 
-log "starting Silo on $CSE (CPU $SERVER_CPU; silo port $SILO_PORT, gateway port $GATEWAY_PORT)"
+STORAGE_ARGS=()
+case "$STORAGE" in
+  memory) ;;
+  postgres)
+    export VIRTUALIOT_PG_STATE=$OUT/pg
+    log "starting PostgreSQL (CPU $CLIENT_CPU, beside the load generator)"
+    PG=$("${ON_CLIENT_CPU[@]}" scripts/pg.sh start)
+    STORAGE_ARGS=(--Storage:Provider postgres --Storage:ConnectionString "$PG") ;;
+  *) echo "STORAGE must be memory or postgres, not '$STORAGE'" >&2; exit 2 ;;
+esac
+
+log "starting Silo on $CSE (CPU $SERVER_CPU; $STORAGE storage; silo port $SILO_PORT, gateway port $GATEWAY_PORT)"
 # The dll directly (not dotnet run, whose PID is not the server's); --contentRoot so appsettings.json is read.
 "${ON_SERVER_CPU[@]}" dotnet "$SILO_DIR/VirtualIoT.Silo.dll" --contentRoot "$SILO_DIR" --urls "$CSE" \
-  --Orleans:SiloPort "$SILO_PORT" --Orleans:GatewayPort "$GATEWAY_PORT" $SILO_ARGS >"$OUT/silo.log" 2>&1 &
+  --Orleans:SiloPort "$SILO_PORT" --Orleans:GatewayPort "$GATEWAY_PORT" "${STORAGE_ARGS[@]}" $SILO_ARGS >"$OUT/silo.log" 2>&1 &
 SILO_PID=$!
 PIDS+=("$SILO_PID")
 
@@ -258,7 +277,7 @@ if ! kill -0 "$SILO_PID" 2>/dev/null; then
 fi
 SILO_RSS_MB=$(awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$SILO_PID/status" 2>/dev/null || echo "?")
 
-stop_started
+stop_all
 
 # ---- summary --------------------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f %%", 100 * a / b }'; }
@@ -267,7 +286,7 @@ p99ok() { awk -v p="$1" -v l="$P99_LIMIT_MS" 'BEGIN { print (p < l) ? "met" : "N
 
 {
   echo
-  echo "=== HTTP benchmark: $RUNS round(s) x ${DURATION} s, $CONNECTIONS connections, wrk -t$WRK_THREADS, $AES AEs; servers on CPU $SERVER_CPU, clients on CPU $CLIENT_CPU"
+  echo "=== HTTP benchmark: $RUNS round(s) x ${DURATION} s, $CONNECTIONS connections, wrk -t$WRK_THREADS, $AES AEs; servers on CPU $SERVER_CPU, clients on CPU $CLIENT_CPU; $STORAGE storage"
   echo "    load average before / after: $LOAD_BEFORE / $LOAD_AFTER   ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) CPUs)"
   echo "    CSE cin warm-up, req/s per 5 s step:$WARMUP_CURVE"
   echo

@@ -193,13 +193,13 @@ internal abstract partial class ConnectionNotifier : IMqttGatewayObserver, IAsyn
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "Could not record the MQTT connection of {AeId} in the cluster; retried at the next refresh")]
+        [LoggerMessage(EventId = 3114, Level = LogLevel.Warning, Message = "Could not record the MQTT connection of {AeId} in the cluster; retried at the next refresh")]
         public static partial void AttachFailed(ILogger logger, Exception exception, string aeId);
 
-        [LoggerMessage(EventId = 3112, Level = LogLevel.Debug, Message = "Could not remove the MQTT connection of {AeId} from the cluster; its lease lapses")]
+        [LoggerMessage(EventId = 3115, Level = LogLevel.Debug, Message = "Could not remove the MQTT connection of {AeId} from the cluster; its lease lapses")]
         public static partial void DetachFailed(ILogger logger, Exception exception, string aeId);
 
-        [LoggerMessage(EventId = 3113, Level = LogLevel.Debug, Message = "Refreshed the cluster's record of {Count} originators connected to this gateway")]
+        [LoggerMessage(EventId = 3116, Level = LogLevel.Debug, Message = "Refreshed the cluster's record of {Count} originators connected to this gateway")]
         public static partial void Refreshed(ILogger logger, int count);
     }
 }

@@ -69,7 +69,7 @@ internal sealed partial class AnswerWaiters(string authority, ILogger logger)
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3721, Level = LogLevel.Debug, Message = "Request {RequestId} to another CSE at {Authority} got no answer ({Reason})")]
+        [LoggerMessage(EventId = 3736, Level = LogLevel.Debug, Message = "Request {RequestId} to another CSE at {Authority} got no answer ({Reason})")]
         public static partial void NotAnswered(ILogger logger, string authority, string requestId, string reason);
     }
 }

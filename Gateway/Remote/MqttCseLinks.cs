@@ -226,7 +226,7 @@ public sealed partial class MqttCseLinks : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3720, Level = LogLevel.Information, Message = "Connected to the MQTT broker at {Authority} for requests to other CSEs")]
+        [LoggerMessage(EventId = 3735, Level = LogLevel.Information, Message = "Connected to the MQTT broker at {Authority} for requests to other CSEs")]
         public static partial void Connected(ILogger logger, string authority);
 
         [LoggerMessage(EventId = 3716, Level = LogLevel.Warning, Message = "The MQTT broker at {Authority} refused this CSE's credentials for {Receiver}: check the link's secret on both CSEs")]

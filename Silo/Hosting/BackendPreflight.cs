@@ -83,10 +83,10 @@ internal sealed partial class BackendPreflight(
 
     private static partial class Log
     {
-        [LoggerMessage(3000, LogLevel.Information, "PostgreSQL schema applied at {Endpoint}")]
+        [LoggerMessage(4000, LogLevel.Information, "PostgreSQL schema applied at {Endpoint}")]
         public static partial void SchemaApplied(ILogger logger, string endpoint);
 
-        [LoggerMessage(3001, LogLevel.Information, "Azure table {Table} ready at {Endpoint}")]
+        [LoggerMessage(4001, LogLevel.Information, "Azure table {Table} ready at {Endpoint}")]
         public static partial void TableReady(ILogger logger, string table, Uri endpoint);
     }
 }

@@ -282,10 +282,10 @@ internal sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDispos
 
     private static partial class Log
     {
-        [LoggerMessage(3300, LogLevel.Debug, "Version conflict on state {StateName} of {GrainId}: expected version {Version}")]
+        [LoggerMessage(4300, LogLevel.Debug, "Version conflict on state {StateName} of {GrainId}: expected version {Version}")]
         public static partial void Conflict(ILogger logger, string grainId, string stateName, long? version);
 
-        [LoggerMessage(3301, LogLevel.Warning, "A batch of {Count} grain state writes failed as a whole; retrying each write alone")]
+        [LoggerMessage(4301, LogLevel.Warning, "A batch of {Count} grain state writes failed as a whole; retrying each write alone")]
         public static partial void BatchFailed(ILogger logger, Exception exception, int count);
     }
 }

@@ -67,6 +67,6 @@ internal sealed partial class ActionFiringGrain(IOptions<CseOptions> options, IL
         return NotificationAnswer.Relayed(aeId, answer);
     }
 
-    [LoggerMessage(EventId = 2951, Level = LogLevel.Warning, Message = "The request of action {ActionId} failed")]
+    [LoggerMessage(EventId = 2955, Level = LogLevel.Warning, Message = "The request of action {ActionId} failed")]
     private static partial void LogFireFailed(ILogger logger, Exception exception, string actionId);
 }

@@ -86,6 +86,6 @@ internal sealed partial class LocationPolicyGrain(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Location policy {PolicyId}: its container {ContainerId} was not deleted ({Rsc})")]
+    [LoggerMessage(EventId = 2970, Level = LogLevel.Warning, Message = "Location policy {PolicyId}: its container {ContainerId} was not deleted ({Rsc})")]
     private static partial void LogContainerNotDeleted(ILogger logger, string policyId, string containerId, int rsc);
 }

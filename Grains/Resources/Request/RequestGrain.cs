@@ -257,6 +257,6 @@ internal sealed partial class RequestGrain(
         }
     }
 
-    [LoggerMessage(EventId = 2701, Level = LogLevel.Debug, Message = "The expiry reminder of request {ResourceId} could not be changed now; it fires at the earlier time and reschedules")]
+    [LoggerMessage(EventId = 2702, Level = LogLevel.Debug, Message = "The expiry reminder of request {ResourceId} could not be changed now; it fires at the earlier time and reschedules")]
     private static partial void LogReminderKept(ILogger logger, Exception exception, string resourceId);
 }

@@ -100,9 +100,9 @@ internal sealed partial class SubscriptionGrain
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Subscription {SubscriptionId}: event outside the windows of schedule {ScheduleId}, not notified now")]
+    [LoggerMessage(EventId = 2403, Level = LogLevel.Debug, Message = "Subscription {SubscriptionId}: event outside the windows of schedule {ScheduleId}, not notified now")]
     private static partial void LogOutsideSchedule(ILogger logger, string subscriptionId, string scheduleId);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Subscription {SubscriptionId}: a window opened; {Count} pending notification(s) go out")]
+    [LoggerMessage(EventId = 2404, Level = LogLevel.Debug, Message = "Subscription {SubscriptionId}: a window opened; {Count} pending notification(s) go out")]
     private static partial void LogReleased(ILogger logger, string subscriptionId, int count);
 }
