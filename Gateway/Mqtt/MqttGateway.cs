@@ -97,7 +97,8 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
             .WithDefaultEndpointBoundIPV6Address(v6Address)
             .WithDefaultEndpointPort(_options.Port);
         _security.ConfigureTls(builder, address, v6Address);
-        var server = factory.CreateMqttServer(builder.Build());
+        // Our listeners, not MQTTnet's: the same endpoints, read and written through buffers (MqttStreamChannel).
+        var server = factory.CreateMqttServer(builder.Build(), [new MqttListeners(_services.GetRequiredService<ILogger<MqttListeners>>())]);
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.InterceptingSubscriptionAsync += e =>
         {

@@ -10,6 +10,13 @@ namespace VirtualIoT.Grains.Resources;
 internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptions options)
 {
     private readonly List<CompletedCreate> _creates = [];
+
+    /// <summary>
+    /// Names of the children each page held when it was last read or written. A page's write visits these and the
+    /// child being written rather than every child: a parent of many children (a device's containers) would
+    /// otherwise hash every child's ID on each create.
+    /// </summary>
+    private readonly Dictionary<int, HashSet<string>> _pageNames = [];
     private StoredPages<ResourceLinks>? _pages;
 
     /// <summary>Children and subscriptions as held in memory.</summary>
@@ -21,17 +28,20 @@ internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptio
     public async Task LoadAsync(bool exists, ulong mask)
     {
         Links = new ResourceLinks();
+        _pageNames.Clear();
         if (!exists || mask == 0)
         {
             return;
         }
 
-        foreach (var (_, stored) in await Pages.LoadAsync(mask))
+        foreach (var (page, stored) in await Pages.LoadAsync(mask))
         {
             foreach (var (name, child) in stored.Children)
             {
                 Links.Children[name] = child;
             }
+
+            _pageNames[page] = [.. stored.Children.Keys];
 
             foreach (var (id, filter) in stored.Subscriptions)
             {
@@ -44,16 +54,44 @@ internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptio
         }
     }
 
-    /// <summary>Stores the page that holds <paramref name="childId"/>; returns <paramref name="mask"/> updated for it.</summary>
-    public Task<ulong> WriteAsync(string childId, ulong mask)
+    /// <summary>
+    /// Stores the page that holds <paramref name="childId"/> (named <paramref name="childName"/> when it is a child and
+    /// the caller knows its name); returns <paramref name="mask"/> updated for it. Every change of the links is
+    /// followed by the write of the changed child's page, so the page's content is the children it held before that
+    /// are still linked to it, and the child written.
+    /// </summary>
+    public async Task<ulong> WriteAsync(string childId, ulong mask, string? childName = null)
     {
         var page = PageOf(childId);
         var content = new ResourceLinks();
-        foreach (var (name, child) in Links.Children)
+        if (_pageNames.TryGetValue(page, out var held))
         {
-            if (PageOf(child.ResourceId) == page)
+            foreach (var name in held)
             {
-                content.Children[name] = child;
+                // Gone, or the name now belongs to a child on another page.
+                if (Links.Children.TryGetValue(name, out var child) && PageOf(child.ResourceId) == page)
+                {
+                    content.Children[name] = child;
+                }
+            }
+        }
+
+        if (childName is not null)
+        {
+            if (Links.Children.TryGetValue(childName, out var written) && written.ResourceId == childId)
+            {
+                content.Children[childName] = written;
+            }
+        }
+        else
+        {
+            foreach (var (name, child) in Links.Children)
+            {
+                if (child.ResourceId == childId)
+                {
+                    content.Children[name] = child;
+                    break;
+                }
             }
         }
 
@@ -65,10 +103,26 @@ internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptio
             }
         }
 
-        content.Completed = _creates.FindAll(e => PageOf(e.ResourceId) == page);
+        foreach (var create in _creates)
+        {
+            if (PageOf(create.ResourceId) == page)
+            {
+                content.Completed.Add(create);
+            }
+        }
 
         var empty = content.Children.Count == 0 && content.Subscriptions.Count == 0;
-        return Pages.WriteAsync(page, empty ? null : content, mask);
+        var updated = await Pages.WriteAsync(page, empty ? null : content, mask);
+        if (empty)
+        {
+            _pageNames.Remove(page);
+        }
+        else
+        {
+            _pageNames[page] = [.. content.Children.Keys];
+        }
+
+        return updated;
     }
 
     /// <summary>Clears every stored page and forgets the links.</summary>
@@ -76,6 +130,7 @@ internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptio
     {
         await Pages.ClearAsync();
         Links = new ResourceLinks();
+        _pageNames.Clear();
     }
 
     /// <summary>The completed create that <paramref name="request"/> repeats, or null.</summary>

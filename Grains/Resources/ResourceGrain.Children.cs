@@ -40,7 +40,7 @@ internal abstract partial class ResourceGrain
         if (Exists && Links.Children.TryGetValue(child.Name, out var known) && known.ResourceId == child.ResourceId && known != child)
         {
             Links.Children[child.Name] = child;
-            await WriteLinksAsync(child.ResourceId);
+            await WriteLinksAsync(child.ResourceId, child.Name);
         }
     }
 
@@ -70,7 +70,7 @@ internal abstract partial class ResourceGrain
         var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, childType, childAttributes ?? new() { [AttributeNames.ResourceId] = childId, [AttributeNames.ResourceName] = childName, [AttributeNames.ResourceType] = (long)childType });
         if (linked || wasSubscription)
         {
-            await WriteLinksAsync(childId);
+            await WriteLinksAsync(childId, childName);
         }
 
         if (raised is not null)
@@ -233,7 +233,7 @@ internal abstract partial class ResourceGrain
         LinkStore.RecordCreate(request, ri, name);
         try
         {
-            await WriteLinksAsync(ri);
+            await WriteLinksAsync(ri, name);
             if (raised is not null)
             {
                 await WriteStateAsync();
@@ -271,7 +271,7 @@ internal abstract partial class ResourceGrain
 
         Links.Children.Remove(name);
         Links.Subscriptions.Remove(child.ResourceId);
-        await WriteLinksAsync(child.ResourceId);
+        await WriteLinksAsync(child.ResourceId, name);
         await grain.DeleteSubtree();
     }
 

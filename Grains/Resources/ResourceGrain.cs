@@ -126,13 +126,16 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         }
     }
 
-    /// <summary>Stores the page of the children and subscriptions that holds <paramref name="childId"/>, and the state when the set of pages changed.</summary>
-    protected async Task WriteLinksAsync(string childId)
+    /// <summary>
+    /// Stores the page of the children and subscriptions that holds <paramref name="childId"/> (a child named
+    /// <paramref name="childName"/>, when known), and the state when the set of pages changed.
+    /// </summary>
+    protected async Task WriteLinksAsync(string childId, string? childName = null)
     {
         await _writeLock.WaitAsync();
         try
         {
-            var pages = await LinkStore.WriteAsync(childId, State.LinkPages);
+            var pages = await LinkStore.WriteAsync(childId, State.LinkPages, childName);
             if (pages != State.LinkPages)
             {
                 State.LinkPages = pages;

@@ -70,7 +70,7 @@ internal sealed partial class AeContactListGrain(
         }
 
         Links.Children[entryName] = new ChildReference(AeContactListPolicy.OwnCseEntryId, entryName, ResourceType.AEContactListPerCSE, null);
-        await WriteLinksAsync(AeContactListPolicy.OwnCseEntryId);
+        await WriteLinksAsync(AeContactListPolicy.OwnCseEntryId, entryName);
     }
 
     /// <summary>The entry's name: the CSE-ID without its leading slash (<c>id-in</c>).</summary>
