@@ -90,18 +90,13 @@ run_load() {
     echo "the Silo is gone after $spec round $round; see $OUT/silo.log" >&2
     exit 1
   fi
-  line=$(grep '^LOAD op=' "$file" || true)
-  if [ -z "$line" ]; then
-    echo "load printed no result; see $file" >&2
-    cat "$file" >&2
-    exit 1
-  fi
-  errors=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 ~ /^(bad_status|bad_rsc|failed)$/ { n += $2 } END { print n + 0 }')
+  line=$(load_line "$file") || exit 1
+  errors=$(load_errors "$line")
   ERRORS_TOTAL=$((ERRORS_TOTAL + errors))
   [ "$errors" = 0 ] || log "$spec round $round: $errors bad answers: $(grep '^LOAD first_bad' "$file" || true)"
   # The load runs 1 s unrecorded plus $seconds; the Silo's CPU is over the whole run.
   cpu=$(awk -v t=$((after - before)) -v s="$((seconds + 1))" 'BEGIN { printf "%.0f", t / s }')
-  rps=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "rps" { print $2 }')
+  rps=$(load_field "$line" rps)
   case "$round" in warmup*) return 0 ;; esac
   echo "$binding:$serialization $round $rps $cpu $errors" >>"$RESULTS"
   log "$(printf '%-10s round %s: %9s req/s  Silo CPU %s%%  errors %s' "$binding:$serialization" "$round" "$rps" "$cpu" "$errors")"

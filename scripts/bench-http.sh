@@ -7,8 +7,9 @@
 #   NO_BUILD=1 scripts/bench-http.sh    # use the Release output already built
 #   TSI=1 scripts/bench-http.sh          # also timeSeriesInstance create (tsi.lua) after cin in every round, with the
 #                                        # ratio tsi/cin of each round (a timeSeries "ts", mni 10, under every AE)
-#   AE=0 scripts/bench-http.sh           # without AE create (ae.lua: a new AE-ID per request), run by default
-#                                        # after cin in every round, with its ratio to the ceiling POST
+#   AE=0 scripts/bench-http.sh           # without AE create (ae.lua: a new AE-ID per request) and AE delete
+#                                        # (ae-delete.lua: deletes the AEs that AE create registered, oldest first),
+#                                        # run by default after cin in every round, each with its ratio to the ceiling POST
 #   CNT=0 scripts/bench-http.sh          # without container create (cnt.lua: a container under a benchmark AE, its
 #                                        # name generated), run by default after AE create, with its ratio to the ceiling POST
 #   STORAGE=postgres scripts/bench-http.sh  # the Silo on PostgreSQL storage (group commit) instead of the embedded
@@ -22,8 +23,11 @@
 #   ceiling POST (scripts/bench/cin.lua)   ceiling GET (scripts/bench/la.lua)
 #   CSE contentInstance create (cin.lua)   CSE la retrieve (la.lua)
 # Then, at half the median closed-loop rates, LoadGen's fixed-rate client (`VirtualIoT.LoadGen load`) measures
-# latency from each request's intended send time (coordinated omission corrected): la, then cin.
-# Every response is checked (HTTP 201 + X-M2M-RSC 2001 for cin, 200 + 2000 for la); error counts are printed.
+# latency from each request's intended send time (coordinated omission corrected): la, then cin. Beside each, the
+# Silo's garbage collections during that run (System.Runtime's dotnet.gc.* counters on /metrics): how many of each
+# generation, their total pause and its share of the run, so a tail can be told apart from GC pauses.
+# Every response is checked (HTTP 201 + X-M2M-RSC 2001 for cin, 200 + 2000 for la, 200 + 2002 for AE delete); error
+# counts are printed.
 # Logs and raw output go to $OUT (default /tmp/virtualiot-bench-http/; not TestResults/, which test.sh wipes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -148,15 +152,17 @@ RESULTS=$OUT/results.txt   # one line per run: name round rps p50 p99 errors ser
 : >"$RESULTS"
 ERRORS_TOTAL=0
 
-# $1 = name, $2 = round, $3 = script, $4 = base URL, $5 = server pid, $6 = seconds
+# $1 = name, $2 = round, $3 = script, $4 = base URL, $5 = server pid, $6 = seconds; more arguments go to the script
+# after the AE count and the run tag.
 run_wrk() {
   local name=$1 round=$2 script=$3 url=$4 pid=$5 seconds=$6 before after file line errors cpu client_before client_cpu
+  shift 6
   file=$OUT/$name-$round.txt
   before=$(cpu_ticks "$pid")
   children_cpu
   client_before=$CHILDREN_CPU
   "${ON_CLIENT_CPU[@]}" timeout $((seconds + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s \
-    -s "$ROOT/scripts/bench/$script" "$url" -- "$AES" "$name-$round-$$" >"$file" 2>&1 || true
+    -s "$ROOT/scripts/bench/$script" "$url" -- "$AES" "$name-$round-$$" "$@" >"$file" 2>&1 || true
   if ! after=$(cpu_ticks "$pid" 2>/dev/null); then
     echo "the server (pid $pid) is gone after $name round $round; see $OUT/*.log" >&2
     exit 1
@@ -175,6 +181,10 @@ run_wrk() {
   if [ "$errors" != 0 ]; then
     log "$name round $round: $errors bad responses or socket errors: $line $(grep '^BENCH first_bad' "$file" || true)"
   fi
+  if grep -q '^BENCH pool_exhausted' "$file"; then
+    log "$name round $round: the pool of AEs to delete ran out before the end; its rate is not valid"
+    ERRORS_TOTAL=$((ERRORS_TOTAL + 1))
+  fi
   case "$round" in warmup*) return 0 ;; esac
   awk -v n="$name" -v r="$round" -v e="$errors" -v c="$cpu" -v cc="$client_cpu" \
     '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
@@ -183,6 +193,30 @@ run_wrk() {
   fields=($(tail -1 "$RESULTS"))
   log "$(printf '%-13s round %s: %9s req/s  p50 %7s ms  p99 %8s ms  errors %s  CPU server %s%% wrk %s%%' \
     "$name" "$round" "${fields[2]}" "${fields[3]}" "${fields[4]}" "$errors" "$cpu" "$client_cpu")"
+}
+
+# AE delete deletes the AEs that AE create registered, oldest first: AE_POOL lists them ("prefix:first:last,...",
+# see ae-delete.lua). ae.lua's AE-IDs are C<tag>-<thread>-<n>, n counting the requests made; wrk makes the first
+# (n = 1) without sending it, and the last $CONNECTIONS may have been in flight at the end (not answered, perhaps
+# not created), so both are left out.
+AE_POOL=""
+if [ "$AE" = 1 ] && [ "$WRK_THREADS" != 1 ]; then
+  log "AE delete needs WRK_THREADS=1 (ae-delete.lua deletes from one thread); not run"
+fi
+# $1 = name, $2 = round of an AE create run just done: adds its AEs to AE_POOL.
+ae_created() {
+  local responses last
+  responses=$(grep -o 'BENCH responses=[0-9]*' "$OUT/$1-$2.txt" | cut -d= -f2)
+  last=$((${responses:-0} - CONNECTIONS))
+  if [ "$last" -ge 2 ]; then
+    AE_POOL="${AE_POOL:+$AE_POOL,}C$1-$2-$$-0-:2:$last"
+  fi
+}
+# $1 = round: AE delete for $2 seconds from AE_POOL, which then keeps what is left.
+ae_delete() {
+  [ "$WRK_THREADS" = 1 ] || return 0
+  run_wrk cse-aedel "$1" ae-delete.lua "$CSE" "$SILO_PID" "$2" "$AE_POOL"
+  AE_POOL=$(grep '^BENCH pool_left=' "$OUT/cse-aedel-$1.txt" | cut -d= -f2-)
 }
 
 LOAD_BEFORE=$(load_average)
@@ -199,6 +233,11 @@ log "cin warm-up, req/s per 5 s step:$WARMUP_CURVE"
 if [ "$AE" = 1 ]; then
   for step in $(seq $(( (AE_WARMUP + 4) / 5 ))); do
     run_wrk cse-ae warmup-$step ae.lua "$CSE" "$SILO_PID" 5
+    ae_created cse-ae warmup-$step
+  done
+  # Half as long as the creates before it, so that the rounds start with AEs to spare.
+  for step in $(seq $(( (AE_WARMUP + 9) / 10 ))); do
+    ae_delete warmup-$step 5
   done
 fi
 if [ "$CNT" = 1 ]; then
@@ -224,6 +263,8 @@ for round in $(seq "$RUNS"); do
   run_wrk cse-cin "$round" cin.lua "$CSE" "$SILO_PID" "$DURATION"
   if [ "$AE" = 1 ]; then
     run_wrk cse-ae "$round" ae.lua "$CSE" "$SILO_PID" "$DURATION"
+    ae_created cse-ae "$round"
+    ae_delete "$round" "$DURATION"
   fi
   if [ "$CNT" = 1 ]; then
     run_wrk cse-cnt "$round" cnt.lua "$CSE" "$SILO_PID" "$DURATION"
@@ -248,12 +289,34 @@ median_ratio() {
 CEIL_POST=$(median ceiling-post); CEIL_GET=$(median ceiling-get); CIN=$(median cse-cin); LA=$(median cse-la)
 
 # ---- fixed-rate runs (own client, coordinated omission corrected) ---------------------------------------------
+# The Silo's garbage collections so far, from System.Runtime's counters on /metrics: "gen0 gen1 gen2 pause_seconds"
+# (collections of each generation, a gen1 collection counted under gen1 only; total pause time).
+gc_counts() {
+  curl -sf "$CSE/metrics" | awk '
+    /^dotnet_gc_collections_total\{/ { for (g = 0; g <= 2; g++) if ($0 ~ "gen" g "\"") n[g] += $NF }
+    /^dotnet_gc_pause_time_seconds_total[ {]/ { p = $NF }
+    END { printf "%d %d %d %.6f\n", n[0], n[1], n[2], p }'
+}
+# "gen0/gen1/gen2 collections, pause ms total (share of the time), mean pause ms" between $GC_BEFORE (taken at
+# $GC_T0) and now: the fixed-rate run with its unrecorded first seconds and the client's start.
+gc_during() {
+  local after
+  after=$(gc_counts)
+  awk -v a="$GC_BEFORE" -v b="$after" -v s="$(awk -v t="$GC_T0" -v u="$(date +%s.%N)" 'BEGIN { print u - t }')" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    n = (y[1] - x[1]) + (y[2] - x[2]) + (y[3] - x[3]); p = 1000 * (y[4] - x[4])
+    printf "%d/%d/%d, %.0f ms (%.1f %%), mean %.1f ms", y[1] - x[1], y[2] - x[2], y[3] - x[3], p, p / (10 * s), (n > 0 ? p / n : 0) }'
+}
+
 # $1 = op, $2 = rate
 run_rate() {
   local op=$1 rate=$2 file=$OUT/rate-$1.txt
+  GC_BEFORE=$(gc_counts)
+  GC_T0=$(date +%s.%N)
   "${ON_CLIENT_CPU[@]}" timeout $((RATE_DURATION + 60)) "${LOADGEN[@]}" load --base "$CSE" --op "$op" --aes "$AES" \
     --connections "$CONNECTIONS" --rate "$rate" --duration "$RATE_DURATION" --warmup 2 >"$file" 2>&1 || true
   grep '^LOAD' "$file" >&2 || { cat "$file" >&2; exit 1; }
+  gc_during >"$OUT/gc-$op.txt"
   grep '^LOAD op=' "$file"
 }
 LA_RATE=$(awk -v r="$LA" 'BEGIN { printf "%d", r / 2 }')
@@ -306,6 +369,10 @@ p99ok() { awk -v p="$1" -v l="$P99_LIMIT_MS" 'BEGIN { print (p < l) ? "met" : "N
   if [ "$AE" = 1 ]; then
     printf '| CSE AE create | %.0f | %s | | %.0f | %s |\n' "$(median cse-ae)" "$(pct "$(median_ratio cse-ae ceiling-post)")" \
       "$(median_per_cpu cse-ae)" "$(ratio "$(median_per_cpu cse-ae)" "$(median_per_cpu ceiling-post)")"
+    if [ "$WRK_THREADS" = 1 ]; then
+      printf '| CSE AE delete | %.0f | %s | | %.0f | %s |\n' "$(median cse-aedel)" "$(pct "$(median_ratio cse-aedel ceiling-post)")" \
+        "$(median_per_cpu cse-aedel)" "$(ratio "$(median_per_cpu cse-aedel)" "$(median_per_cpu ceiling-post)")"
+    fi
   fi
   if [ "$CNT" = 1 ]; then
     printf '| CSE container create | %.0f | %s | | %.0f | %s |\n' "$(median cse-cnt)" "$(pct "$(median_ratio cse-cnt ceiling-post)")" \
@@ -320,18 +387,21 @@ p99ok() { awk -v p="$1" -v l="$P99_LIMIT_MS" 'BEGIN { print (p < l) ? "met" : "N
       "$(pct "$(median_ratio cse-fcnt cse-cin)")" "$(median_per_cpu cse-fcnt)" "$(ratio "$(median_per_cpu cse-fcnt)" "$(median_per_cpu cse-cin)")"
   fi
   echo
-  echo "| fixed rate (latency from intended send time) | rate req/s | achieved | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | send delay p50 / p99 ms | client CPU |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| fixed rate (latency from intended send time) | rate req/s | achieved | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | send delay p50 / p99 ms | client CPU | Silo GCs gen0/1/2, pause (share), mean |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for r in "$RATE_LA" "$RATE_CIN"; do
-    printf '| %s at half its closed-loop rate | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s %% |\n' "$(field "$r" op)" "$(field "$r" target_rate)" \
+    printf '| %s at half its closed-loop rate | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s %% | %s |\n' "$(field "$r" op)" "$(field "$r" target_rate)" \
       "$(field "$r" rps)" "$(field "$r" p50_ms)" "$(field "$r" p90_ms)" "$(field "$r" p99_ms)" "$(field "$r" p999_ms)" "$(field "$r" max_ms)" \
-      "$(field "$r" send_delay_p50_ms)" "$(field "$r" send_delay_p99_ms)" "$(field "$r" client_cpu_pct)"
+      "$(field "$r" send_delay_p50_ms)" "$(field "$r" send_delay_p99_ms)" "$(field "$r" client_cpu_pct)" "$(cat "$OUT/gc-$(field "$r" op).txt" 2>/dev/null)"
   done
   echo
   CIN_RATIO=$(median_ratio cse-cin ceiling-post); LA_RATIO=$(median_ratio cse-la ceiling-get)
   AE_VERDICT=""
   if [ "$AE" = 1 ]; then
     AE_VERDICT="  AE >= $(pct "$AE_TARGET") of ceiling POST: $(verdict "$(median_ratio cse-ae ceiling-post)" "$AE_TARGET");"
+    if [ "$WRK_THREADS" = 1 ]; then
+      AE_VERDICT="$AE_VERDICT  AE delete >= $(pct "$AE_TARGET") of ceiling POST: $(verdict "$(median_ratio cse-aedel ceiling-post)" "$AE_TARGET");"
+    fi
   fi
   if [ "$CNT" = 1 ]; then
     AE_VERDICT="$AE_VERDICT  container >= $(pct "$AE_TARGET") of ceiling POST: $(verdict "$(median_ratio cse-cnt ceiling-post)" "$AE_TARGET");"

@@ -242,3 +242,21 @@ median_of() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 
 
 # The load average (1, 5, 15 min) now.
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ---- LoadGen `load` results ---------------------------------------------------------------------------------------
+# load_line FILE: the `LOAD op=…` result line a LoadGen `load` run wrote to FILE; fails, showing FILE, when there is none.
+load_line() {
+  local line
+  line=$(grep '^LOAD op=' "$1" || true)
+  if [ -z "$line" ]; then
+    echo "load printed no result; see $1" >&2
+    cat "$1" >&2
+    return 1
+  fi
+  echo "$line"
+}
+
+# load_field LINE NAME: one field of a LOAD line (rps, p99_ms, …). load_errors LINE: its bad answers (bad_status +
+# bad_rsc + failed).
+load_field() { tr ' ' '\n' <<<"$1" | awk -F= -v n="$2" '$1 == n { print $2 }'; }
+load_errors() { tr ' ' '\n' <<<"$1" | awk -F= '$1 ~ /^(bad_status|bad_rsc|failed)$/ { n += $2 } END { print n + 0 }'; }

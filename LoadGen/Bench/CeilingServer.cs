@@ -9,11 +9,12 @@ namespace VirtualIoT.LoadGen.Bench;
 /// <summary>
 /// The benchmark's ceiling: the cheapest Kestrel endpoint that answers the same requests the CSE gets. Same host
 /// model as the Silo (<see cref="WebApplication"/>, routing, a catch-all endpoint), no logging, no oneM2M work.
+/// With <c>--coap-port</c> the same process also serves <see cref="UdpCeilingServer"/> (<c>--udp-loops</c> receive loops).
 /// </summary>
 internal static class CeilingServer
 {
     // Shaped like the CSE's answer to a contentInstance create (about the same size).
-    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
+    internal static readonly byte[] Body = Encoding.UTF8.GetBytes(
         """{"m2m:cin":{"ty":4,"ri":"cin0000000000000","rn":"cin_0000000000","pi":"cnt000000000000","ct":"20260101T000000,000000","lt":"20260101T000000,000000","con":"21.5","et":"20310101T000000,000000","st":1,"cs":4}}""");
 
     public static async Task<int> RunAsync(CommandLine options)
@@ -23,7 +24,12 @@ internal static class CeilingServer
         builder.WebHost.UseUrls(options.String("urls", "http://127.0.0.1:5099"));
         var app = builder.Build();
         app.MapMethods("/{**path}", ["GET", "POST"], (RequestDelegate)HandleAsync);
+        var coapPort = options.Int("coap-port", 0);
+        var udp = coapPort > 0
+            ? UdpCeilingServer.RunAsync(coapPort, options.Int("udp-loops", 1), app.Lifetime.ApplicationStopping)
+            : Task.CompletedTask;
         await app.RunAsync();
+        await udp;
         return 0;
     }
 

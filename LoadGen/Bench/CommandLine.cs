@@ -9,9 +9,11 @@ internal sealed class CommandLine
         usage: dotnet run -c Release --project LoadGen -- <command> [options]
         (the benchmark commands; LoadGen's device simulation takes options only, see --help, and `chaos --help`)
 
-          ceiling --urls http://127.0.0.1:PORT
+          ceiling --urls http://127.0.0.1:PORT [--coap-port UDP-PORT [--udp-loops 1]]
               Trivial Kestrel endpoint: any GET/POST path, reads the body, answers 201 (POST) or 200 (GET) with a
               small fixed m2m:cin body and X-M2M-RSC / X-M2M-RI (echoed) / X-M2M-RVI headers. Runs until stopped.
+              With --coap-port also a trivial CoAP server on that UDP port: every confirmable request answered with a
+              piggybacked ACK (2.01 / 2.05, oneM2M-RSC 2001 / 2000) carrying the same body, from --udp-loops receive loops.
 
           setup --base http://127.0.0.1:8080 [--aes 1000] [--first 0] [--concurrency 16] [--mni 10] [--container cnt]
                 [--acpi ID]
