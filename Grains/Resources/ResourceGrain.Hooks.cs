@@ -67,6 +67,9 @@ internal abstract partial class ResourceGrain
     /// <summary>Stores what the type keeps besides the state record, then the state; runs under the write lock.</summary>
     protected virtual Task StoreAsync() => _store.WriteStateAsync();
 
+    /// <summary>Stores what the type keeps apart from the state record, where a change needs no state write (a subscription's queue pages); runs under the write lock.</summary>
+    protected virtual Task StoreApartAsync() => Task.CompletedTask;
+
     // ---- children -------------------------------------------------------------------------------------------
 
     /// <summary>Adds a validated child: by default one held by its own grain, linked in <see cref="ResourceLinks.Children"/>.</summary>

@@ -89,12 +89,17 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
     // ---- persistence ----------------------------------------------------------------------------------------
 
     /// <summary>Stores the state (serialised: a reentrant type's writes of one record must not overlap).</summary>
-    protected async Task WriteStateAsync()
+    protected Task WriteStateAsync() => StoreLockedAsync(apart: false);
+
+    /// <summary>Stores only what the type keeps apart from the state (<see cref="StoreApartAsync"/>), under the same lock.</summary>
+    protected Task WriteApartAsync() => StoreLockedAsync(apart: true);
+
+    private async Task StoreLockedAsync(bool apart)
     {
         await _writeLock.WaitAsync();
         try
         {
-            await StoreAsync();
+            await (apart ? StoreApartAsync() : StoreAsync());
         }
         finally
         {

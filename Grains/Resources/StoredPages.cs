@@ -72,6 +72,31 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
         _pages[page] = stored;
     }
 
+    /// <summary>
+    /// Stores <paramref name="content"/> as page <paramref name="page"/>, which the caller knows is not stored (past
+    /// the last page it found): no read before the write.
+    /// </summary>
+    public async Task WriteNewAsync(long page, T content)
+    {
+        var stored = new StoredRecord<T> { State = content, Known = true };
+        await storage.WriteRecordAsync(stateName, PageId(page), stored);
+        _pages[page] = stored;
+    }
+
+    /// <summary>Clears page <paramref name="page"/>, first reading it when its stored version is not known.</summary>
+    public async Task ClearAsync(long page)
+    {
+        if (!_pages.ContainsKey(page))
+        {
+            await ReadRecordAsync(page);
+        }
+
+        await WriteAsync(page, null);
+    }
+
+    /// <summary>Forgets what is known of page <paramref name="page"/> (a write of it failed, or it was found missing): its next write reads it first.</summary>
+    public void Forget(long page) => _pages.Remove(page);
+
     /// <summary>Clears every page read or written.</summary>
     public async Task ClearAsync()
     {

@@ -5,8 +5,8 @@ namespace VirtualIoT.Grains.Resources.Subscription;
 public sealed class PendingNotifications : TypeState
 {
     /// <summary>
-    /// Notifications waiting for delivery, oldest first: in memory once <see cref="Decode"/> ran; stored as
-    /// <see cref="EncodedQueue"/>.
+    /// Notifications waiting for delivery, oldest first: in memory once <see cref="Decode"/> ran and the subscription
+    /// loaded its pages; stored one per page (<see cref="NotificationQueuePages"/>).
     /// </summary>
     internal List<PendingNotification> Queue => _queue;
 
@@ -20,19 +20,24 @@ public sealed class PendingNotifications : TypeState
     [Id(2)] public List<PendingNotification> Held { get; set; } = [];
 
     /// <summary>
-    /// The queue as stored: each notification serialised on its own (<see cref="PendingNotification"/> in Orleans'
-    /// binary format) when it was first stored. Every event stores the whole queue again, and re-serialising each
-    /// queued notification's content tree every time cost a third of a silo's CPU under a notification burst.
+    /// The queue as stored before it moved to pages (<see cref="FirstPage"/>): each notification serialised on its own;
+    /// read once, written empty since.
     /// </summary>
     [Id(3)] public List<byte[]> EncodedQueue { get; set; } = [];
 
-    /// <summary>Whether <see cref="Queue"/> holds the stored queue (a state just read holds it encoded).</summary>
+    /// <summary>The lowest page of the queue that may still be stored (<see cref="NotificationQueuePages"/>).</summary>
+    [Id(4)] public long FirstPage { get; set; }
+
+    /// <summary>The page after the last one this record names; pages written since follow it without a gap.</summary>
+    [Id(5)] public long NextPage { get; set; }
+
+    /// <summary>Whether <see cref="Queue"/> holds the queue stored in this record (a state just read holds it encoded).</summary>
     internal bool Decoded => _decoded;
 
     [NonSerialized] private List<PendingNotification> _queue = [];
     [NonSerialized] private bool _decoded;
 
-    /// <summary>Reads the stored queue into <see cref="Queue"/> (once per state read).</summary>
+    /// <summary>Reads the queue stored in this record by the earlier layouts into <see cref="Queue"/> (once per state read).</summary>
     internal void Decode(EncodedRecords<PendingNotification> records)
     {
         var queue = new List<PendingNotification>(StoredQueue.Count + EncodedQueue.Count);
@@ -43,17 +48,35 @@ public sealed class PendingNotifications : TypeState
         }
 
         _queue = queue;
-        StoredQueue = [];
         _decoded = true;
     }
 
-    /// <summary>Puts <see cref="Queue"/> into its stored form, before the state is written.</summary>
-    internal void Encode(EncodedRecords<PendingNotification> records)
+    /// <summary>
+    /// Adds the notifications read from the queue's pages to <see cref="Queue"/>: a copy of one the record still held
+    /// (stored in pages before the record was written without it) replaces it.
+    /// </summary>
+    internal void AddPaged(List<PendingNotification> paged)
     {
-        if (Decoded)
+        foreach (var notification in paged)
         {
-            EncodedQueue = records.Encode(Queue);
+            var index = _queue.FindIndex(n => n.Id == notification.Id);
+            if (index >= 0)
+            {
+                _queue[index] = notification;
+            }
+            else
+            {
+                _queue.Add(notification);
+            }
         }
+    }
+
+    /// <summary>Before the state is written: the queue is in the pages <paramref name="range"/> names, none of it in this record.</summary>
+    internal void Paged((long FirstPage, long NextPage) range)
+    {
+        StoredQueue = [];
+        EncodedQueue = [];
+        (FirstPage, NextPage) = range;
     }
 
     /// <summary>The pending notifications of a subscription stored before the per-type records, from its flat fields.</summary>
@@ -62,4 +85,12 @@ public sealed class PendingNotifications : TypeState
         StoredQueue = stored.LegacyQueue ?? [],
         Batch = stored.LegacyBatch ?? [],
     };
+}
+
+/// <summary>A page of a subscription's queue: one notification (<see cref="NotificationQueuePages"/>).</summary>
+[GenerateSerializer, Alias("VirtualIoT.QueuedNotification")]
+public sealed class QueuedNotification
+{
+    /// <summary>The queued notification.</summary>
+    [Id(0)] public PendingNotification? Notification { get; set; }
 }

@@ -4,9 +4,8 @@ namespace VirtualIoT.Grains.Resources.Subscription;
 /// Handing the stored queue to the delivery worker and taking its reports. The queue's head goes out in order: up to
 /// <see cref="MaxInOrder"/> notifications in one hand-over (<see cref="IDeliveryGrain.DeliverInOrder"/>), which the
 /// worker sends one after another and reports in one call, so a subscription whose events come faster than its
-/// receiver answers pays two grain calls per hand-over, not per notification. Nothing changes for durability: each
-/// notification stays in the stored queue until it was delivered, and one not delivered stops those after it until
-/// its retries are done.
+/// receiver answers pays two grain calls per hand-over, not per notification. Each notification stays in the stored
+/// queue (its page) until it was delivered, and one not delivered stops those after it until its retries are done.
 /// </summary>
 internal sealed partial class SubscriptionGrain
 {
@@ -25,7 +24,7 @@ internal sealed partial class SubscriptionGrain
         }
 
         var mustStore = false;
-        var removed = false;
+        var changed = false;
         TimeSpan? retryAfter = null;
         foreach (var (notificationId, deliveredTargets) in outcomes)
         {
@@ -46,20 +45,21 @@ internal sealed partial class SubscriptionGrain
             if (remaining.Count == 0)
             {
                 Pending.Queue.RemoveAt(index);
-                removed = true;
+                changed = true;
             }
             else if (notification.Attempts + 1 >= _notifications.MaxAttempts)
             {
                 Pending.Queue.RemoveAt(index);
                 _metrics.Dropped();
                 LogDropped(Logger, notificationId, ResourceId, string.Join(' ', remaining), notification.Attempts + 1);
-                mustStore = true;
+                changed = true;
             }
             else
             {
+                // Rewrites the notification's page (no state write of its own).
                 Pending.Queue[index] = notification with { Targets = remaining, Attempts = notification.Attempts + 1 };
                 _metrics.Retried();
-                mustStore = true;
+                changed = true;
                 var delay = _notifications.InitialRetryDelay * Math.Pow(2, notification.Attempts);
                 retryAfter = delay < _notifications.MaxRetryDelay ? delay : _notifications.MaxRetryDelay;
             }
@@ -85,16 +85,20 @@ internal sealed partial class SubscriptionGrain
             }
         }
 
-        // A plain successful delivery is not stored on its own: the next write (the next event's) stores the
-        // shorter queue, and should the silo die first the notification is sent again with the same identifier,
-        // which at-least-once allows. Counters, statistics, retries and drops are stored at once.
+        // Counters, statistics and drops are stored with the state at once. A delivery clears its notification's
+        // page and a retry rewrites it, without the state; when too many delivered pages wait for the state to name
+        // them (NotificationQueuePages), the state is written so that they can be cleared.
         if (mustStore)
         {
             await WriteStateAsync();
         }
-        else if (removed)
+        else if (changed)
         {
-            _unstoredDeliveries = true;
+            await WriteApartAsync();
+            if (QueuePages.WaitingClears >= MaxInOrder)
+            {
+                await WriteStateAsync();
+            }
         }
 
         if (retryAfter is { } due)

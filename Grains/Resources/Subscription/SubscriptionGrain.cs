@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
+using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
 using VirtualIoT.Grains.Notifications;
 using VirtualIoT.Grains.Placement;
@@ -10,8 +11,9 @@ namespace VirtualIoT.Grains.Resources.Subscription;
 
 /// <summary>
 /// A subscription (ty 23). Events of the subscribed-to resource arrive through <see cref="Accept"/>, become
-/// notifications in a stored queue and are delivered in order, several at a time, by <see cref="IDeliveryGrain"/>:
-/// this grain only sends messages and stores its queue, so no receiver ever holds up a turn. A failed delivery is
+/// notifications in a stored queue (a page per notification, <see cref="NotificationQueuePages"/>) and are delivered in
+/// order, several at a time, by <see cref="IDeliveryGrain"/>: this grain only sends messages and stores its queue, so
+/// no receiver ever holds up a turn. A failed delivery is
 /// retried with doubling delays and dropped after <see cref="NotificationOptions.MaxAttempts"/>.
 /// </summary>
 [DevicePlacement]
@@ -25,6 +27,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     private bool _unstoredDeliveries;
     private bool _queueReminder;
     private EncodedRecords<PendingNotification>? _queueRecords;
+    private NotificationQueuePages? _queuePages;
     private IDeliveryGrain? _delivery;
 
     // The event criteria of the attributes they were read from (attributes are replaced, never changed in place).
@@ -70,14 +73,28 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
     }
 
-    /// <summary>The queued notifications' stored bytes, each serialised once (<see cref="PendingNotifications.EncodedQueue"/>).</summary>
+    /// <summary>Reads a queue stored in the state record by an earlier layout (<see cref="PendingNotifications.EncodedQueue"/>).</summary>
     private EncodedRecords<PendingNotification> QueueRecords => _queueRecords ??= new(ServiceProvider.GetRequiredService<Serializer>());
+
+    /// <summary>The queue's pages in storage.</summary>
+    private NotificationQueuePages QueuePages => _queuePages ??= new(
+        ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources), ResourceId);
 
     protected override TypeState? MoveLegacyFields(ResourceState stored) => PendingNotifications.FromLegacy(stored);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
+        if (Exists)
+        {
+            var pending = Pending;
+            pending.AddPaged(await QueuePages.LoadAsync(pending.FirstPage, pending.NextPage));
+        }
+        else
+        {
+            QueuePages.Start();
+        }
+
         if (Exists && Pending.Batch.Count > 0)
         {
             ArmBatchTimer();
@@ -91,11 +108,34 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         Kick();
     }
 
+    /// <summary>
+    /// The queue's new and changed pages first, then the state naming them, then the pages of delivered notifications
+    /// that only now are named (<see cref="NotificationQueuePages"/>).
+    /// </summary>
     protected override async Task StoreAsync()
     {
-        (State.Specific as PendingNotifications)?.Encode(QueueRecords);
+        var pending = State.Specific as PendingNotifications;
+        var paged = pending is { Decoded: true } && QueuePages.Loaded;
+        if (paged)
+        {
+            await QueuePages.StoreAsync(pending!.Queue);
+            pending.Paged(QueuePages.Range());
+        }
+
         await base.StoreAsync();
-        _unstoredDeliveries = false;
+        if (paged)
+        {
+            await QueuePages.NamedAsync(pending!.NextPage);
+        }
+
+        _unstoredDeliveries = QueuePages.WaitingClears > 0;
+    }
+
+    /// <summary>An event's notification, a retry or a delivery: the queue's pages only, no state write.</summary>
+    protected override async Task StoreApartAsync()
+    {
+        await QueuePages.StoreAsync(Pending.Queue);
+        _unstoredDeliveries = QueuePages.WaitingClears > 0;
     }
 
     public override async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -127,7 +167,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         _queueReminder = false;
     }
 
-    /// <summary>On a graceful deactivation, store the deliveries not yet stored, so they are not sent again.</summary>
+    /// <summary>On a graceful deactivation, clear the delivered notifications' pages not cleared yet, so they are not sent again.</summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_unstoredDeliveries && Exists && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
@@ -206,10 +246,13 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             _queueReminder = true;
         }
 
-        if (inSchedule)
+        // Only the queue changes (no statistics, nothing held, batched or released): the event writes its page alone.
+        var queueOnly = inSchedule && !State.Attributes.StatisticsEnabled();
+
+        // A window is open: what was kept outside the windows goes ahead of this event.
+        if (inSchedule && ReleaseHeld())
         {
-            // A window is open: what was kept outside the windows goes ahead of this event.
-            ReleaseHeld();
+            queueOnly = false;
         }
 
         if (!inSchedule)
@@ -218,6 +261,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
         else if (Batching(out var number, out _))
         {
+            queueOnly = false;
             // batchNotify: gather until num notifications or dur elapse, then one m2m:agn (TS-0004 7.5.1.2.4).
             Pending.Batch.Add(notification);
             if (Pending.Batch.Count >= number)
@@ -240,7 +284,24 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             Pending.Queue.Add(notification);
         }
 
-        await WriteStateAsync();
+        if (!queueOnly)
+        {
+            await WriteStateAsync();
+        }
+        else
+        {
+            try
+            {
+                await WriteApartAsync();
+            }
+            catch
+            {
+                // Not stored, so not accepted: the event stays in its resource's outbox and comes again.
+                Pending.Queue.Remove(notification);
+                throw;
+            }
+        }
+
         Kick();
     }
 
@@ -385,6 +446,9 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
 
             await Task.WhenAll(pending);
         }
+
+        Pending.Queue.Clear();
+        await QueuePages.ClearAsync();
 
         // The cross-resource subscriptions this one fed delete themselves (as ACME does on the deletion notification
         // it sends them); one-way, so a cross-resource subscription deleting this one never waits on itself.

@@ -6,9 +6,10 @@ using VirtualIoT.Grains.Resources.Subscription;
 namespace VirtualIoT.Tests.Grains;
 
 /// <summary>
-/// A subscription's queue is stored with each notification serialised once (<see cref="EncodedRecords{TRecord}"/>):
-/// unchanged notifications keep their bytes from write to write, a replaced one (a retry counted) is serialised again,
-/// delivered ones are forgotten, and what is stored reads back as the same queue, also from the layout before.
+/// Stored records serialised once (<see cref="EncodedRecords{TRecord}"/>, a container's open segment): unchanged
+/// records keep their bytes from write to write, a replaced one is serialised again, removed ones are forgotten. A
+/// subscription's queue stored in its state record by the layouts before its pages still reads back in order, and is
+/// stored in pages only from then on.
 /// </summary>
 public sealed class PendingQueueStorageTests
 {
@@ -40,42 +41,49 @@ public sealed class PendingQueueStorageTests
     }
 
     [Fact]
-    public void A_stored_queue_reads_back_in_order_and_its_bytes_are_reused()
+    public void A_queue_stored_encoded_in_the_record_reads_back_in_order_and_is_then_stored_in_pages_only()
     {
-        var records = new EncodedRecords<PendingNotification>(s_serializer);
-        var pending = new PendingNotifications();
-        pending.Decode(records);
-        pending.Queue.AddRange([Notification("ev-1:sub1", 0), Notification("ev-2:sub1", 3)]);
-        pending.Encode(records);
+        // The layout before pages: each queued notification's bytes in field 3 (EncodedQueue).
+        var older = RoundTrip(new PendingNotifications
+        {
+            EncodedQueue = [s_serializer.SerializeToArray(Notification("ev-1:sub1", 0)), s_serializer.SerializeToArray(Notification("ev-2:sub1", 3))],
+        });
 
-        var readRecords = new EncodedRecords<PendingNotification>(s_serializer);
-        var read = RoundTrip(pending);
-        Assert.False(read.Decoded);
-        read.Decode(readRecords);
+        older.Decode(new EncodedRecords<PendingNotification>(s_serializer));
+        older.Paged((0, 2));
+        var stored = RoundTrip(older);
 
-        Assert.Equal(["ev-1:sub1", "ev-2:sub1"], read.Queue.Select(n => n.Id));
-        Assert.Equal([0, 3], read.Queue.Select(n => n.Attempts));
-        var stored = read.EncodedQueue;
-        read.Encode(readRecords);
-        Assert.Same(stored[0], read.EncodedQueue[0]);
-        Assert.Same(stored[1], read.EncodedQueue[1]);
+        Assert.Equal(["ev-1:sub1", "ev-2:sub1"], older.Queue.Select(n => n.Id));
+        Assert.Equal([0, 3], older.Queue.Select(n => n.Attempts));
+        Assert.Empty(stored.EncodedQueue);
+        Assert.Equal((0L, 2L), (stored.FirstPage, stored.NextPage));
     }
 
     [Fact]
-    public void A_queue_stored_as_records_before_the_encoded_queue_reads_and_is_then_stored_encoded()
+    public void A_queue_stored_as_records_before_the_encoded_queue_reads_and_is_then_stored_in_pages_only()
     {
         // The layout before: the queue's notifications as records in field 0 (now StoredQueue).
         var older = RoundTrip(new PendingNotifications { StoredQueue = [Notification("ev-7:sub1", 2)] });
-        var records = new EncodedRecords<PendingNotification>(s_serializer);
 
-        older.Decode(records);
-        Assert.Equal("ev-7:sub1", Assert.Single(older.Queue).Id);
-        older.Encode(records);
-
+        older.Decode(new EncodedRecords<PendingNotification>(s_serializer));
+        older.Paged((5, 6));
         var stored = RoundTrip(older);
+
+        Assert.Equal((ValueTuple<string, int>)("ev-7:sub1", 2), (Assert.Single(older.Queue).Id, older.Queue[0].Attempts));
         Assert.Empty(stored.StoredQueue);
-        stored.Decode(new EncodedRecords<PendingNotification>(s_serializer));
-        Assert.Equal((ValueTuple<string, int>)("ev-7:sub1", 2), (Assert.Single(stored.Queue).Id, stored.Queue[0].Attempts));
+        Assert.Equal((5L, 6L), (stored.FirstPage, stored.NextPage));
+    }
+
+    [Fact]
+    public void A_paged_copy_of_a_notification_the_record_still_holds_replaces_it_in_place()
+    {
+        var pending = RoundTrip(new PendingNotifications { StoredQueue = [Notification("ev-1:sub1", 0), Notification("ev-2:sub1", 0)] });
+        pending.Decode(new EncodedRecords<PendingNotification>(s_serializer));
+
+        pending.AddPaged([Notification("ev-1:sub1", 4), Notification("ev-3:sub1", 0)]);
+
+        Assert.Equal(["ev-1:sub1", "ev-2:sub1", "ev-3:sub1"], pending.Queue.Select(n => n.Id));
+        Assert.Equal([4, 0, 0], pending.Queue.Select(n => n.Attempts));
     }
 
     private static PendingNotifications RoundTrip(PendingNotifications pending) =>
