@@ -37,7 +37,9 @@ public sealed class ClusterRestartTests(PostgresServer server, ITestOutputHelper
         var restart = Assert.Single(result.Faults, f => f.Kind == "restart cluster");
         Assert.NotNull(restart.ReadyAfterSeconds);
         Assert.Empty(result.Problems);
-        Assert.InRange(result.Writes.Acknowledged, 200, long.MaxValue);
+        // Traffic went on around the restart: at least a write per device (how many more depends on the machine's
+        // load: on a starved machine a CI run acknowledged 169 of the ~1,000 offered, all of them read back).
+        Assert.InRange(result.Writes.Acknowledged, 20, long.MaxValue);
         Assert.Equal(0, result.Writes.Lost);
         Assert.Equal(0, result.Writes.Duplicates);
         Assert.Equal(result.Writes.Acknowledged, result.Writes.ReadBack);
