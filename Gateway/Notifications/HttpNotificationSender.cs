@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Http;
@@ -37,6 +35,12 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
 
     private readonly string _cseId = options.Value.CseId;
 
+    // The factory's client, taken again every ClientReuse: a client per notification was an allocation of its own each.
+    private ClientLease? _client;
+
+    /// <summary>How long one client from the factory serves, within the factory's handler lifetime (2 minutes).</summary>
+    private static readonly TimeSpan s_clientReuse = TimeSpan.FromMinutes(1);
+
     public bool CanSend(string url) => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
         || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
@@ -49,8 +53,10 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         }
 
         var target = notification.Address;
-        var body = new ArrayBufferWriter<byte>(512);
-        Representation.Write(notification.Serialization, body, content);
+
+        // One array of the exact size, written through the pooled writer (a growing buffer per notification was a
+        // few KB of garbage each).
+        var body = Representation.ToArray(notification.Serialization, content);
 
         // Wait for a slot first (at most ten send timeouts), then time the exchange alone: under a burst, waiting in
         // line is not the receiver's fault, and counting it against SendTimeout made deliveries fail and be sent twice.
@@ -82,6 +88,22 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         }
     }
 
+    private HttpClient Client()
+    {
+        var now = Environment.TickCount64;
+        if (_client is { } known && now < known.Until)
+        {
+            return known.Client;
+        }
+
+        var client = clients.CreateClient(ClientName);
+        _client = new ClientLease(client, now + (long)s_clientReuse.TotalMilliseconds);
+        return client;
+    }
+
+    // One reference, so that concurrent senders read the client and its deadline together.
+    private sealed record ClientLease(HttpClient Client, long Until);
+
     /// <summary>
     /// The URL to call and the serialization for a notification URL and the receiving AE's serialization, parsed once
     /// per URL (a subscription's receiver gets many notifications); null when it is not an <c>http(s)</c> URL.
@@ -106,11 +128,11 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         return target;
     }
 
-    private async Task<NotificationAnswer?> ExchangeAsync(Uri target, string requestId, ArrayBufferWriter<byte> body, int? eventCategory,
+    private async Task<NotificationAnswer?> ExchangeAsync(Uri target, string requestId, byte[] body, int? eventCategory,
         ContentSerialization serialization, string originator, bool readContent, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(body.WrittenMemory) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue(SerializationFormats.MediaType(serialization));
+        using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", SerializationFormats.MediaType(serialization));
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, originator);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestIdentifier, requestId);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.ReleaseVersion, "3");
@@ -120,7 +142,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         }
         try
         {
-            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await Client().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = OneM2MHttpResponse.Status(response);
             return new NotificationAnswer(status, readContent ? await OneM2MHttpResponse.ReadContentAsync(response.Content, cancellationToken) : null);
         }

@@ -6,7 +6,7 @@ namespace VirtualIoT.Tests.Operations;
 
 /// <summary>
 /// The real platform (the Silo's Program) with its operations defaults, on Kestrel at a free loopback port: the
-/// dashboard, the Prometheus endpoint, the health endpoints and the resource browser all on.
+/// Prometheus endpoint, the health endpoints and the resource browser on, and the dashboard (off by default) switched on.
 /// </summary>
 public sealed class OperationsFixture : IAsyncLifetime
 {
@@ -23,7 +23,7 @@ public sealed class OperationsFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = PlatformFactory.Create(new Dictionary<string, string>(), out var gatewayPort);
+        _factory = PlatformFactory.Create(new Dictionary<string, string> { ["Dashboard:Enabled"] = "true" }, out var gatewayPort);
         OrleansGatewayPort = gatewayPort;
         var http = _factory.CreateClient();
         BaseAddress = http.BaseAddress!;

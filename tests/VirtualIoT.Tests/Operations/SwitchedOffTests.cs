@@ -29,10 +29,22 @@ public sealed class SwitchedOffTests
     }
 
     [Fact]
+    public async Task Dashboard_is_off_unless_switched_on()
+    {
+        await using var factory = PlatformFactory.Create(new Dictionary<string, string>(), out _);
+        using var http = factory.CreateClient();
+
+        using var response = await http.GetAsync(new Uri("/dashboard/", UriKind.Relative));
+
+        Assert.True(response.Headers.Contains("X-M2M-RSC"), $"/dashboard/ answered {(int)response.StatusCode} without X-M2M-RSC");
+    }
+
+    [Fact]
     public async Task Paths_are_configurable()
     {
         await using var factory = PlatformFactory.Create(new Dictionary<string, string>
         {
+            ["Dashboard:Enabled"] = "true",
             ["Dashboard:Path"] = "/ops/dashboard",
             ["OpenTelemetry:MetricsPath"] = "/ops/metrics",
         }, out _);
@@ -55,7 +67,8 @@ public sealed class SwitchedOffTests
     {
         var error = Assert.ThrowsAny<Exception>(() =>
         {
-            using var factory = PlatformFactory.Create(new Dictionary<string, string> { [key] = value }, out _);
+            // The dashboard on, so that its path is checked against the others (it is off by default).
+            using var factory = PlatformFactory.Create(new Dictionary<string, string> { ["Dashboard:Enabled"] = "true", [key] = value }, out _);
         });
 
         var validation = error as OptionsValidationException ?? error.InnerException as OptionsValidationException ?? (error.GetBaseException() as OptionsValidationException);
