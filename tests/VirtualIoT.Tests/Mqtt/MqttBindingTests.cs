@@ -148,6 +148,34 @@ public sealed class MqttBindingTests(MqttFixture fixture)
         Assert.Equal(latest.Content.ToJsonString(), overHttp.Json!.ToJsonString());
     }
 
+    [Fact]
+    public async Task A_large_answer_arrives_whole_and_the_connection_answers_on()
+    {
+        // Far past the broker connection's buffers (MqttStreamChannel: 4 KB reads, 64 KB unsent before a writer waits).
+        var aeId = NewAeId();
+        await using var client = await ConnectDeviceAsync(fixture, aeId);
+        await RegisterAsync(client, aeId);
+        var container = await fixture.Http.CreateContainer("/cse-in/" + aeId, aeId, "big");
+        var large = string.Create(300 * 1024, 0, static (text, _) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                text[i] = (char)('a' + (i % 26));
+            }
+        });
+        await fixture.Http.CreateInstance(container, aeId, large);
+
+        var rqi = NewRqi();
+        var latest = await client.RequestAsync(RequestTopic(aeId), Primitive(2, $"cse-in/{aeId}/big/la", aeId, rqi), rqi);
+        rqi = NewRqi();
+        var next = await client.RequestAsync(RequestTopic(aeId), Primitive(2, $"cse-in/{aeId}/big", aeId, rqi), rqi);
+
+        Assert.Equal(2000, latest.Rsc);
+        Assert.Equal(large, latest.Content!["m2m:cin"]!["con"]!.GetValue<string>());
+        Assert.Equal(2000, next.Rsc);
+        Assert.Equal("big", next.Content!["m2m:cnt"]!["rn"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("structured")]
     [InlineData("sp-relative")]
