@@ -305,7 +305,8 @@ gc_during() {
   awk -v a="$GC_BEFORE" -v b="$after" -v s="$(awk -v t="$GC_T0" -v u="$(date +%s.%N)" 'BEGIN { print u - t }')" 'BEGIN {
     split(a, x, " "); split(b, y, " ")
     n = (y[1] - x[1]) + (y[2] - x[2]) + (y[3] - x[3]); p = 1000 * (y[4] - x[4])
-    printf "%d/%d/%d, %.0f ms (%.1f %%), mean %.1f ms", y[1] - x[1], y[2] - x[2], y[3] - x[3], p, p / (10 * s), (n > 0 ? p / n : 0) }'
+    m = 0; if (n > 0) m = p / n   # not in printf: there awk reads a ">" as a redirection to a file named "0"
+    printf "%d/%d/%d, %.0f ms (%.1f %%), mean %.1f ms", y[1] - x[1], y[2] - x[2], y[3] - x[3], p, p / (10 * s), m }'
 }
 
 # $1 = op, $2 = rate
