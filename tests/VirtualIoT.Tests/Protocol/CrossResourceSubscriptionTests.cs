@@ -63,8 +63,14 @@ public sealed class CrossResourceSubscriptions : IWireScenarios
             Http.Create(AePath + "/" + container, Ae, 4, """{"m2m:cin":{"con":"21"}}""");
 
         /// <summary>The cross-resource notifications of <paramref name="ri"/> received so far.</summary>
-        public int NotificationsOf(string ri) =>
-            Receiver.Received.Count(r => r.Signal?["sur"]?.GetValue<string>() == "/id-in/" + ri && r.Signal?["nev"] is null && r.Signal?["vrq"] is null);
+        public int NotificationsOf(string ri) => NotificationsIn(Receiver.Received, ri);
+
+        /// <summary>
+        /// The cross-resource notifications of <paramref name="ri"/> among <paramref name="received"/>: a wait's
+        /// condition judges the snapshot the wait returns, not the receiver, which may have taken more since.
+        /// </summary>
+        public static int NotificationsIn(IEnumerable<ReceivedNotification> received, string ri) =>
+            received.Count(r => r.Signal?["sur"]?.GetValue<string>() == "/id-in/" + ri && r.Signal?["nev"] is null && r.Signal?["vrq"] is null);
     }
 
     private static async Task Sliding(Context c)
@@ -75,7 +81,7 @@ public sealed class CrossResourceSubscriptions : IWireScenarios
 
         (await c.Instance("a")).Is(2001);
         (await c.Instance("b")).Is(2001);
-        var received = await c.Receiver.WaitFor(_ => c.NotificationsOf(ri) >= 1, "the cross-resource notification of " + ri);
+        var received = await c.Receiver.WaitFor(r => Context.NotificationsIn(r, ri) >= 1, "the cross-resource notification of " + ri);
 
         Assert.Equal(48, created["ty"]!.GetValue<long>());
         Assert.StartsWith("crs", ri, StringComparison.Ordinal);

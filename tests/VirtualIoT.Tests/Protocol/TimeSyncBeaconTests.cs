@@ -49,9 +49,15 @@ public sealed class TimeSyncBeacons : IWireScenarios
         public string Targets => "\"bcnu\":[\"" + Receiver.Url + "\"]";
 
         /// <summary>The beacons of <paramref name="ri"/> received so far.</summary>
-        public List<JsonObject> BeaconsOf(string ri) =>
+        public List<JsonObject> BeaconsOf(string ri) => BeaconsIn(Receiver.Received, ri);
+
+        /// <summary>
+        /// The beacons of <paramref name="ri"/> among <paramref name="received"/>: a wait's condition judges the
+        /// snapshot the wait returns, not the receiver, which may have taken more since.
+        /// </summary>
+        public static List<JsonObject> BeaconsIn(IEnumerable<ReceivedNotification> received, string ri) =>
         [
-            .. Receiver.Received.Select(r => JsonNode.Parse(r.Body)?["m2m:tsbn"]?.AsObject())
+            .. received.Select(r => JsonNode.Parse(r.Body)?["m2m:tsbn"]?.AsObject())
                 .Where(b => b is not null && b["tbr"]?.GetValue<string>() == ri).Select(b => b!),
         ];
     }
@@ -62,7 +68,7 @@ public sealed class TimeSyncBeacons : IWireScenarios
         var ri = created["ri"]!.GetValue<string>();
         var ct = M2MTime.Parse(created["ct"]!.GetValue<string>());
 
-        var received = await c.Receiver.WaitFor(r => c.BeaconsOf(ri).Count >= 2, "two beacons of " + ri);
+        var received = await c.Receiver.WaitFor(r => Context.BeaconsIn(r, ri).Count >= 2, "two beacons of " + ri);
 
         Assert.Equal(60, created["ty"]!.GetValue<long>());
         Assert.StartsWith("tsb", ri, StringComparison.Ordinal);
@@ -155,7 +161,7 @@ public sealed class TimeSyncBeacons : IWireScenarios
         var drifted = DateTime.UtcNow;
         (await c.Wire.RetrieveSentAt(c.AePath, c.Ae, M2MTime.FromNow(TimeSpan.FromHours(-1)))).Is(2000);
 
-        var received = await c.Receiver.WaitFor(r => c.BeaconsOf(ri).Count >= 1, "the loss-of-synchronization beacon of " + ri);
+        var received = await c.Receiver.WaitFor(r => Context.BeaconsIn(r, ri).Count >= 1, "the loss-of-synchronization beacon of " + ri);
 
         var sent = c.BeaconsOf(ri);
         Assert.Single(sent);
