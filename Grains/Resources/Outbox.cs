@@ -64,11 +64,13 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
     public RaisedEvent? Raise(NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes,
         Dictionary<string, object?>? modified = null, string? rootKey = null)
     {
-        var subscriptions = owner.CurrentLinks.Subscriptions;
-        if (subscriptions.Count == 0)
+        var links = owner.CurrentLinks;
+        if (!links.HasSubscriptions)
         {
             return null;
         }
+
+        var subscriptions = links.Subscriptions;
 
         var monitored = eventType switch
         {
@@ -155,11 +157,13 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
     /// </summary>
     public void MonitorRetrieve(ResourceType type, Dictionary<string, object?> attributes, string originator)
     {
-        var subscriptions = owner.CurrentLinks.Subscriptions;
-        if (subscriptions.Count == 0)
+        var links = owner.CurrentLinks;
+        if (!links.HasSubscriptions)
         {
             return;
         }
+
+        var subscriptions = links.Subscriptions;
 
         var matching = SubscriptionMatcher.Monitoring(subscriptions.Values, Operation.Retrieve, originator);
         if (matching.Count > 0)
@@ -257,7 +261,7 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
     /// <summary>Holds the reminder while the resource has subscriptions, and drops it with the last one.</summary>
     public async Task KeepReminder()
     {
-        if (owner.CurrentLinks.Subscriptions.Count > 0)
+        if (owner.CurrentLinks.HasSubscriptions)
         {
             await EnsureReminder();
         }

@@ -18,7 +18,7 @@ internal abstract partial class ResourceGrain
     /// </summary>
     private ResourceResponse? AwaitingApproval(ResourceRequest request, Dictionary<string, object?> accepted)
     {
-        if (Links.Subscriptions.Count == 0 || SubscriptionMatcher.Blocking(Links.Subscriptions.Values, accepted) is not { } blocking)
+        if (!Links.HasSubscriptions || SubscriptionMatcher.Blocking(Links.Subscriptions.Values, accepted) is not { } blocking)
         {
             return null;
         }

@@ -80,14 +80,14 @@ internal abstract partial class ResourceGrain
     protected virtual bool IndexesChildren => false;
 
     /// <summary>Whether a child (of any type) already has this name.</summary>
-    protected virtual bool IsNameTaken(string name) => Links.Children.ContainsKey(name);
+    protected virtual bool IsNameTaken(string name) => Links.HasChildren && Links.Children.ContainsKey(name);
 
     /// <summary>Who owns a child created by <paramref name="originator"/> under this resource.</summary>
     protected virtual string ChildOwner(string originator) => State.Owner;
 
     /// <summary>The child with this name; an expired one is still returned and answers "missing" itself.</summary>
     protected virtual ValueTask<ChildReference?> FindChild(string name, string now) =>
-        ValueTask.FromResult(Links.Children.TryGetValue(name, out var child) ? child : null);
+        ValueTask.FromResult(Links.HasChildren && Links.Children.TryGetValue(name, out var child) ? child : null);
 
     /// <summary>
     /// Children for result content 4, 5, 6 and 8 (attributes loaded only when asked for), only those

@@ -155,11 +155,35 @@ public abstract class TypeState
 [GenerateSerializer, Alias("VirtualIoT.ResourceLinks")]
 public sealed class ResourceLinks
 {
+    // Allocated when first read: every active resource grain holds its links, and most have no subscription and no
+    // child held by another grain. Callers on the request path ask HasChildren and HasSubscriptions first.
+    [NonSerialized]
+    private Dictionary<string, ChildReference>? _children;
+
+    [NonSerialized]
+    private Dictionary<string, SubscriptionFilter>? _subscriptions;
+
     /// <summary>Children held by other grains, by name (AE and container; the CSEBase uses index shards instead).</summary>
-    [Id(0)] public Dictionary<string, ChildReference> Children { get; set; } = new(StringComparer.Ordinal);
+    [Id(0)]
+    public Dictionary<string, ChildReference> Children
+    {
+        get => _children ??= new(StringComparer.Ordinal);
+        set => _children = value;
+    }
 
     /// <summary>Subscriptions to this resource, by subscription ID, with the event criteria that select their events.</summary>
-    [Id(1)] public Dictionary<string, SubscriptionFilter> Subscriptions { get; set; } = new(StringComparer.Ordinal);
+    [Id(1)]
+    public Dictionary<string, SubscriptionFilter> Subscriptions
+    {
+        get => _subscriptions ??= new(StringComparer.Ordinal);
+        set => _subscriptions = value;
+    }
+
+    /// <summary>Whether there is a child (without allocating <see cref="Children"/>).</summary>
+    public bool HasChildren => _children is { Count: > 0 };
+
+    /// <summary>Whether there is a subscription (without allocating <see cref="Subscriptions"/>).</summary>
+    public bool HasSubscriptions => _subscriptions is { Count: > 0 };
 
     /// <summary>
     /// Creates of the children on this page remembered for repeated requests (<see cref="RequestLedger"/>); null when
