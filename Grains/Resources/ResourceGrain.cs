@@ -15,7 +15,7 @@ namespace VirtualIoT.Grains.Resources;
 /// A type differs through the lifecycle hooks (ResourceGrain.Hooks.cs). Expected failures are returned as
 /// responses; exceptions mean broken infrastructure.
 /// </summary>
-internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IRemindable
+internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IRemindable, Outbox.IOwner
 {
     private readonly IPersistentState<ResourceState> _store;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -51,11 +51,17 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
     protected ResourceLinks Links => LinkStore.Links;
 
     /// <summary>The resource's events waiting for its subscriptions.</summary>
-    protected Outbox Events => _outbox ??= new Outbox(this, GrainFactory, ResourceId, () => _store.State, () => LinkStore.Links, Now);
+    protected Outbox Events => _outbox ??= new Outbox(this, ResourceId);
 
-    private LinkStore LinkStore => _linkStore ??= new LinkStore(
-        () => new StoredPages<ResourceLinks>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources), "links", "vi-links", ResourceId),
-        Options);
+    IGrainFactory Outbox.IOwner.Grains => GrainFactory;
+
+    ResourceState Outbox.IOwner.StoredState => _store.State;
+
+    ResourceLinks Outbox.IOwner.CurrentLinks => LinkStore.Links;
+
+    string Outbox.IOwner.Now() => Now();
+
+    private LinkStore LinkStore => _linkStore ??= new LinkStore(ServiceProvider, ResourceId, Options);
 
     protected bool Exists => _store.RecordExists;
 
@@ -155,6 +161,12 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
             // Stored before the per-type records: move the type's fields into its record; the next write stores it.
             State.Specific ??= MoveLegacyFields(State);
             State.ClearLegacyFields();
+        }
+
+        if (Exists)
+        {
+            // Read from storage with a string per attribute name and a box per number: held while active, so shared.
+            State.Attributes = CompactAttributes.Of(State.Attributes);
         }
 
         await LinkStore.LoadAsync(Exists, State.LinkPages);
@@ -312,7 +324,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         _store.State = new ResourceState
         {
             Type = resource.Type,
-            Attributes = resource.Attributes,
+            Attributes = CompactAttributes.Of(resource.Attributes),
             Path = resource.Path,
             Owner = resource.Owner,
             IndexShard = resource.ParentIndexShard,
