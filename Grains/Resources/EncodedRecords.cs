@@ -14,35 +14,44 @@ namespace VirtualIoT.Grains.Resources;
 internal sealed class EncodedRecords<TRecord>(Serializer serializer)
     where TRecord : class
 {
-    // By record (reference): its bytes and the last Encode that saw it.
-    private readonly Dictionary<TRecord, (byte[] Bytes, long Pass)> _encoded = new(ReferenceEqualityComparer.Instance);
+    // By record (reference): its bytes and the last Encode that saw it; allocated with the first record (every active
+    // instance holder has an encoder, most of them an empty one).
+    private Dictionary<TRecord, (byte[] Bytes, long Pass)>? _encoded;
     private long _pass;
+
+    private Dictionary<TRecord, (byte[] Bytes, long Pass)> Encoded => _encoded ??= new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The stored form of <paramref name="records"/>, in their order; forgets the bytes of records no longer in it.</summary>
     public List<byte[]> Encode(List<TRecord> records)
     {
         var pass = ++_pass;
         var encoded = new List<byte[]>(records.Count);
-        foreach (var record in records)
+        if (records.Count == 0 && _encoded is null)
         {
-            ref var known = ref CollectionsMarshal.GetValueRefOrAddDefault(_encoded, record, out var exists);
-            if (!exists)
-            {
-                known.Bytes = serializer.SerializeToArray(record);
-            }
-
-            known.Pass = pass;
-            encoded.Add(known.Bytes);
+            return encoded;
         }
 
-        if (_encoded.Count > records.Count)
+        var known = Encoded;
+        foreach (var record in records)
+        {
+            ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(known, record, out var exists);
+            if (!exists)
+            {
+                entry.Bytes = serializer.SerializeToArray(record);
+            }
+
+            entry.Pass = pass;
+            encoded.Add(entry.Bytes);
+        }
+
+        if (known.Count > records.Count)
         {
             // Entries may be removed while the dictionary is enumerated; no closure or copy of the keys.
-            foreach (var (record, known) in _encoded)
+            foreach (var (record, entry) in known)
             {
-                if (known.Pass != pass)
+                if (entry.Pass != pass)
                 {
-                    _encoded.Remove(record);
+                    known.Remove(record);
                 }
             }
         }
@@ -55,7 +64,7 @@ internal sealed class EncodedRecords<TRecord>(Serializer serializer)
     {
         var record = serializer.Deserialize<TRecord>(bytes)
             ?? throw new InvalidDataException($"an encoded {typeof(TRecord).Name} reads as nothing");
-        _encoded[record] = (bytes, _pass);
+        Encoded[record] = (bytes, _pass);
         return record;
     }
 }

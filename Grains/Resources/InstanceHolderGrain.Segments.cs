@@ -28,24 +28,27 @@ internal abstract partial class InstanceHolderGrain
         Log.EncodedTail = _tail.Encode(Instances.Segments.TryGetValue(OpenSegment, out var tail) ? tail : []);
         Log.LowestSegment = Instances.Segments.Count > 0 ? Instances.Segments.Keys[0] : OpenSegment;
         Log.RemovedInstances = Instances.RemovedToStore(Log.LowestSegment);
-        if (_groupedChanged || Instances.LeftGroups.Count > 0)
+        if (_groupedChanged || Instances.LeftGroups is { Count: > 0 })
         {
-            Log.GroupedInstances = [.. Instances.Grouped];
+            Log.GroupedInstances = Instances.GroupedSequences();
         }
 
         await base.StoreAsync();
         _groupedChanged = false;
 
-        foreach (var segment in Instances.Dirty)
+        if (Instances.Dirty is { } dirty)
         {
-            if (segment < OpenSegment && segment != sealedSegment)
+            foreach (var segment in dirty)
             {
-                await WriteSegment(segment);
-                Instances.Stored(segment);
+                if (segment < OpenSegment && segment != sealedSegment)
+                {
+                    await WriteSegment(segment);
+                    Instances.Stored(segment);
+                }
             }
-        }
 
-        Instances.Dirty.Clear();
+            Instances.ClearDirty();
+        }
         SchedulePurge();
         await LeaveGroupsOfRemovedInstances();
         await DeannounceRemovedInstances();
@@ -57,13 +60,11 @@ internal abstract partial class InstanceHolderGrain
     /// </summary>
     private async Task DeannounceRemovedInstances()
     {
-        if (Instances.LeftAnnounced.Count == 0)
+        if (Instances.TakeLeftAnnounced() is not { } left)
         {
             return;
         }
 
-        var left = Instances.LeftAnnounced.ToArray();
-        Instances.LeftAnnounced.Clear();
         foreach (var record in left)
         {
             await AnnounceAsync(record.Attributes.ResourceId(), InstancePolicy.Type, null, record.Attributes);
@@ -76,13 +77,11 @@ internal abstract partial class InstanceHolderGrain
     /// </summary>
     private async Task LeaveGroupsOfRemovedInstances()
     {
-        if (Instances.LeftGroups.Count == 0)
+        if (Instances.TakeLeftGroups() is not { } left)
         {
             return;
         }
 
-        var left = Instances.LeftGroups.ToArray();
-        Instances.LeftGroups.Clear();
         foreach (var sequence in left)
         {
             await LeaveGroups(ResourceIds.HeldId(InstancePolicy.Descriptor, ResourceId, sequence));
@@ -110,7 +109,7 @@ internal abstract partial class InstanceHolderGrain
         foreach (var instanceId in instanceIds)
         {
             if (ResourceIds.TrySplitHeldId(InstancePolicy.Descriptor, instanceId, out var holderId, out var sequence) && holderId == ResourceId
-                && Instances.Lookup(sequence) is not null && Instances.Grouped.Add(sequence))
+                && Instances.Lookup(sequence) is not null && Instances.Group(sequence))
             {
                 _groupedChanged = true;
             }

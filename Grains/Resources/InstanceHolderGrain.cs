@@ -19,7 +19,7 @@ namespace VirtualIoT.Grains.Resources;
 /// live instance, loaded on activation. The subclass
 /// says when an instance is made (a container on a create request, a flexContainer on an update) and of what type.
 /// </summary>
-internal abstract partial class InstanceHolderGrain : ResourceGrain
+internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceIndex.IOwner
 {
     /// <summary>Instances per stored segment: small enough that rewriting one is cheap, large enough that activation reads few records.</summary>
     internal const int SegmentSize = 16;
@@ -48,7 +48,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
     {
         _storage = services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
         _tail = new TailEncoder(services.GetRequiredService<Serializer>());
-        Instances = new InstanceIndex(() => OpenSegment);
+        Instances = new InstanceIndex(this);
     }
 
     /// <summary>The policy of the instances (their type, root key and attributes, for <c>atrl</c>).</summary>
@@ -68,6 +68,8 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
 
     private long OpenSegment => Log.NextSequence / SegmentSize;
 
+    long InstanceIndex.IOwner.OpenSegment => OpenSegment;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
@@ -76,15 +78,14 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
             return;
         }
 
-        Instances.Removed.UnionWith(Log.RemovedInstances);
-        Instances.Grouped.UnionWith(Log.GroupedInstances);
+        Instances.Restore(Log.RemovedInstances, Log.GroupedInstances);
         for (var segment = Log.LowestSegment; segment < OpenSegment; segment++)
         {
             if (await Segments.ReadAsync(segment) is { } stored)
             {
                 foreach (var record in stored.Instances)
                 {
-                    if (Instances.Removed.Contains(record.Sequence))
+                    if (Instances.IsRemoved(record.Sequence))
                     {
                         // Removed by a stored state; the segment's record is rewritten once it is emptied (InstanceIndex).
                         continue;
@@ -476,7 +477,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain
 
     protected override async Task WillBeDeleted()
     {
-        var grouped = Instances.Grouped.ToArray();
+        var grouped = Instances.GroupedSequences();
         await Segments.ClearAsync();
         Instances.Clear();
         _sealed = null;

@@ -9,17 +9,32 @@ namespace VirtualIoT.Grains.Resources;
 /// (<see cref="Removed"/>).
 /// </summary>
 /// <remarks>
+/// <para>
 /// An instance removed from a sealed segment (the oldest, evicted by <c>mni</c> on nearly every create of a full
 /// container) does not make its segment dirty: the container's state lists it in <see cref="Removed"/>, which is
 /// stored with every write anyway, and a segment read back skips it. The segment is rewritten only when it holds no
 /// live instance any more (then cleared), when an instance in it changed, or when <see cref="Removed"/> has grown past
 /// <see cref="MaxRemoved"/>; so an evicting create stores one record, not two.
+/// </para>
+/// <para>
+/// Every active holder has an index, and most hold few instances and none removed, grouped or announced: the sets and
+/// lists of those are allocated when first used (BENCHMARKS.md, "Memory per grain: lazy collections").
+/// </para>
 /// </remarks>
-/// <param name="openSegment">The segment the next instance falls in (it travels in the container's state, not as a record of its own).</param>
-internal sealed class InstanceIndex(Func<long> openSegment)
+/// <param name="owner">The holder: where the open segment is, the segment the next instance falls in (it travels in the holder's state, not as a record of its own).</param>
+internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
 {
     private readonly Dictionary<string, long> _names = new(StringComparer.Ordinal);
     private readonly PriorityQueue<long, string> _expiries = new(StringComparer.Ordinal);
+    private HashSet<long>? _removed;
+    private HashSet<long>? _grouped;
+
+    /// <summary>What an index reads of its holder.</summary>
+    internal interface IOwner
+    {
+        /// <summary>The segment the next instance falls in; segments below it are sealed.</summary>
+        long OpenSegment { get; }
+    }
 
     /// <summary>Live instances by segment, in sequence order.</summary>
     public SortedList<long, List<InstanceRecord>> Segments { get; } = [];
@@ -27,29 +42,71 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// <summary>Most entries <see cref="Removed"/> keeps before the segments they are in are rewritten without them.</summary>
     public const int MaxRemoved = 2 * InstanceHolderGrain.SegmentSize;
 
-    /// <summary>Sealed segments to store again: emptied, or holding an instance that changed.</summary>
-    public HashSet<long> Dirty { get; } = [];
+    /// <summary>Sealed segments to store again: emptied, or holding an instance that changed; null when none is.</summary>
+    public HashSet<long>? Dirty { get; private set; }
 
     /// <summary>
     /// Sequences removed from sealed segments whose stored record may still hold them: the container's state lists
     /// them (<see cref="Container.ContainerLog.RemovedInstances"/>) so that a segment read back skips them.
     /// </summary>
-    public HashSet<long> Removed { get; } = [];
+    private HashSet<long> Removed => _removed ??= [];
 
     /// <summary>
     /// Sequences of instances that groups name as members (<c>mid</c>; stored as <see cref="Container.ContainerLog.GroupedInstances"/>):
     /// their removal is told to those groups.
     /// </summary>
-    public HashSet<long> Grouped { get; } = [];
+    private HashSet<long> Grouped => _grouped ??= [];
 
-    /// <summary>Grouped instances removed since the groups were last told (after the removal is stored).</summary>
-    public List<long> LeftGroups { get; } = [];
+    /// <summary>Grouped instances removed since the groups were last told (after the removal is stored); null when none was.</summary>
+    public List<long>? LeftGroups { get; private set; }
 
     /// <summary>
     /// Announced instances (an <c>at</c> naming another CSE) removed since their announcers were last told (after the
-    /// removal is stored): by request, eviction (<c>mni</c>, <c>mbs</c>) or expiry (<c>mia</c>, <c>et</c>).
+    /// removal is stored): by request, eviction (<c>mni</c>, <c>mbs</c>) or expiry (<c>mia</c>, <c>et</c>); null when none was.
     /// </summary>
-    public List<InstanceRecord> LeftAnnounced { get; } = [];
+    public List<InstanceRecord>? LeftAnnounced { get; private set; }
+
+    /// <summary>Takes the removed and grouped sequences the holder's stored state lists (on activation).</summary>
+    public void Restore(List<long> removed, List<long> grouped)
+    {
+        if (removed.Count > 0)
+        {
+            Removed.UnionWith(removed);
+        }
+
+        if (grouped.Count > 0)
+        {
+            Grouped.UnionWith(grouped);
+        }
+    }
+
+    /// <summary>Whether the instance with this sequence was removed from a sealed segment whose record may still hold it.</summary>
+    public bool IsRemoved(long sequence) => _removed is not null && _removed.Contains(sequence);
+
+    /// <summary>Records that a group names the instance with this sequence as a member; false when one already did.</summary>
+    public bool Group(long sequence) => Grouped.Add(sequence);
+
+    /// <summary>The sequences of the instances groups name as members (a copy: for the holder's state, or to tell the groups).</summary>
+    public List<long> GroupedSequences() => _grouped is { Count: > 0 } grouped ? [.. grouped] : [];
+
+    /// <summary>Forgets the dirty segments (they were stored).</summary>
+    public void ClearDirty() => Dirty = null;
+
+    /// <summary>Takes the grouped instances removed since the groups were last told; null when none was.</summary>
+    public List<long>? TakeLeftGroups()
+    {
+        var left = LeftGroups;
+        LeftGroups = null;
+        return left;
+    }
+
+    /// <summary>Takes the announced instances removed since their announcers were last told; null when none was.</summary>
+    public List<InstanceRecord>? TakeLeftAnnounced()
+    {
+        var left = LeftAnnounced;
+        LeftAnnounced = null;
+        return left;
+    }
 
     /// <summary>Number of instances held (<c>cni</c>).</summary>
     public long Count { get; private set; }
@@ -109,25 +166,25 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         }
 
         _names.Remove(record.Attributes.ResourceName());
-        if (Grouped.Count > 0 && Grouped.Remove(sequence))
+        if (_grouped is { Count: > 0 } grouped && grouped.Remove(sequence))
         {
-            LeftGroups.Add(sequence);
+            (LeftGroups ??= []).Add(sequence);
         }
 
         if (Announced.AnnouncementContent.Announces(record.Attributes))
         {
-            LeftAnnounced.Add(record);
+            (LeftAnnounced ??= []).Add(record);
         }
 
         Count--;
         Bytes -= record.Attributes.ContentSize();
         ForgetExpiries();
-        if (segment < openSegment())
+        if (segment < owner.OpenSegment)
         {
             Removed.Add(sequence);
             if (records.Count == 0)
             {
-                Dirty.Add(segment);
+                (Dirty ??= []).Add(segment);
             }
         }
     }
@@ -139,31 +196,49 @@ internal sealed class InstanceIndex(Func<long> openSegment)
     /// </summary>
     public List<long> RemovedToStore(long lowestSegment)
     {
-        if (Removed.Count > 0)
+        if (_removed is not { Count: > 0 } removed)
         {
-            foreach (var sequence in Removed)
+            return [];
+        }
+
+        foreach (var sequence in removed)
+        {
+            // A set may drop entries while it is enumerated; no closure per write.
+            if (sequence / InstanceHolderGrain.SegmentSize < lowestSegment)
             {
-                // A set may drop entries while it is enumerated; no closure per write.
-                if (sequence / InstanceHolderGrain.SegmentSize < lowestSegment)
-                {
-                    Removed.Remove(sequence);
-                }
+                removed.Remove(sequence);
             }
         }
 
-        if (Removed.Count > MaxRemoved)
+        if (removed.Count > MaxRemoved)
         {
-            foreach (var sequence in Removed)
+            var dirty = Dirty ??= [];
+            foreach (var sequence in removed)
             {
-                Dirty.Add(sequence / InstanceHolderGrain.SegmentSize);
+                dirty.Add(sequence / InstanceHolderGrain.SegmentSize);
             }
         }
 
-        return [.. Removed];
+        return [.. removed];
     }
 
     /// <summary>Sealed segment <paramref name="segment"/> was stored as memory holds it: none of its removed instances is in it any more.</summary>
-    public void Stored(long segment) => Removed.RemoveWhere(sequence => sequence / InstanceHolderGrain.SegmentSize == segment);
+    public void Stored(long segment)
+    {
+        if (_removed is not { Count: > 0 } removed)
+        {
+            return;
+        }
+
+        foreach (var sequence in removed)
+        {
+            // A set may drop entries while it is enumerated; no closure per write.
+            if (sequence / InstanceHolderGrain.SegmentSize == segment)
+            {
+                removed.Remove(sequence);
+            }
+        }
+    }
 
     /// <summary>Puts <paramref name="record"/> in place of the instance with its sequence; a sealed segment it changes becomes dirty.</summary>
     public void Replace(InstanceRecord record)
@@ -172,9 +247,9 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         if (Segments.TryGetValue(segment, out var records) && IndexOf(records, record.Sequence) is var index and >= 0)
         {
             records[index] = record;
-            if (segment < openSegment())
+            if (segment < owner.OpenSegment)
             {
-                Dirty.Add(segment);
+                (Dirty ??= []).Add(segment);
             }
         }
     }
@@ -285,11 +360,11 @@ internal sealed class InstanceIndex(Func<long> openSegment)
         Segments.Clear();
         _names.Clear();
         _expiries.Clear();
-        Dirty.Clear();
-        Removed.Clear();
-        Grouped.Clear();
-        LeftGroups.Clear();
-        LeftAnnounced.Clear();
+        Dirty = null;
+        _removed = null;
+        _grouped = null;
+        LeftGroups = null;
+        LeftAnnounced = null;
         Count = 0;
         Bytes = 0;
     }

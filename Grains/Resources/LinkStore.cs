@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources;
@@ -7,28 +9,31 @@ namespace VirtualIoT.Grains.Resources;
 /// children remembered for repeated requests (<see cref="RequestLedger"/>). Stored apart from the resource's state
 /// on <see cref="StoredPages{T}"/> by the hash of the child's resource ID, so a new child rewrites one page.
 /// </summary>
-internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptions options)
+internal sealed class LinkStore(IServiceProvider services, string resourceId, CseOptions options)
 {
-    private readonly List<CompletedCreate> _creates = [];
+    // Allocated when first needed: most resources have no children, no subscriptions and no repeated creates, and
+    // every active resource grain holds a link store (BENCHMARKS.md, "Memory per grain: lazy collections").
+    private List<CompletedCreate>? _creates;
 
     /// <summary>
     /// Names of the children each page held when it was last read or written. A page's write visits these and the
     /// child being written rather than every child: a parent of many children (a device's containers) would
     /// otherwise hash every child's ID on each create.
     /// </summary>
-    private readonly Dictionary<int, HashSet<string>> _pageNames = [];
+    private Dictionary<int, HashSet<string>>? _pageNames;
     private StoredPages<ResourceLinks>? _pages;
 
     /// <summary>Children and subscriptions as held in memory.</summary>
     public ResourceLinks Links { get; private set; } = new();
 
-    private StoredPages<ResourceLinks> Pages => _pages ??= pages();
+    private StoredPages<ResourceLinks> Pages => _pages ??= new StoredPages<ResourceLinks>(
+        services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources), "links", "vi-links", resourceId);
 
     /// <summary>Reads the pages in <paramref name="mask"/> (none when the resource does not exist).</summary>
     public async Task LoadAsync(bool exists, ulong mask)
     {
         Links = new ResourceLinks();
-        _pageNames.Clear();
+        _pageNames = null;
         if (!exists || mask == 0)
         {
             return;
@@ -41,16 +46,20 @@ internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptio
                 Links.Children[name] = child;
             }
 
-            _pageNames[page] = [.. stored.Children.Keys];
+            RememberNames(page, stored.Children.Keys);
 
             foreach (var (id, filter) in stored.Subscriptions)
             {
                 Links.Subscriptions[id] = filter;
             }
 
-            _creates.AddRange(stored.Completed);
-            _creates.Sort((a, b) => a.CompletedTicks.CompareTo(b.CompletedTicks));
-            RequestLedger.Trim(_creates, options);
+            if (stored.Completed is { Count: > 0 } completed)
+            {
+                var creates = _creates ??= [];
+                creates.AddRange(completed);
+                creates.Sort((a, b) => a.CompletedTicks.CompareTo(b.CompletedTicks));
+                RequestLedger.Trim(creates, options);
+            }
         }
     }
 
@@ -64,7 +73,7 @@ internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptio
     {
         var page = PageOf(childId);
         var content = new ResourceLinks();
-        if (_pageNames.TryGetValue(page, out var held))
+        if (_pageNames is not null && _pageNames.TryGetValue(page, out var held))
         {
             foreach (var name in held)
             {
@@ -103,11 +112,14 @@ internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptio
             }
         }
 
-        foreach (var create in _creates)
+        if (_creates is not null)
         {
-            if (PageOf(create.ResourceId) == page)
+            foreach (var create in _creates)
             {
-                content.Completed.Add(create);
+                if (PageOf(create.ResourceId) == page)
+                {
+                    (content.Completed ??= []).Add(create);
+                }
             }
         }
 
@@ -115,11 +127,11 @@ internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptio
         var updated = await Pages.WriteAsync(page, empty ? null : content, mask);
         if (empty)
         {
-            _pageNames.Remove(page);
+            _pageNames?.Remove(page);
         }
         else
         {
-            _pageNames[page] = [.. content.Children.Keys];
+            RememberNames(page, content.Children.Keys);
         }
 
         return updated;
@@ -130,18 +142,31 @@ internal sealed class LinkStore(Func<StoredPages<ResourceLinks>> pages, CseOptio
     {
         await Pages.ClearAsync();
         Links = new ResourceLinks();
-        _pageNames.Clear();
+        _pageNames = null;
     }
 
     /// <summary>The completed create that <paramref name="request"/> repeats, or null.</summary>
-    public CompletedCreate? FindCreate(ResourceRequest request) => RequestLedger.Find(_creates, request, options);
+    public CompletedCreate? FindCreate(ResourceRequest request) => _creates is null ? null : RequestLedger.Find(_creates, request, options);
 
     /// <summary>Remembers the create of child <paramref name="childId"/>; stored with the child's page.</summary>
     public void RecordCreate(ResourceRequest request, string childId, string name) =>
-        RequestLedger.Record(_creates, request, childId, name, options);
+        RequestLedger.Record(_creates ??= [], request, childId, name, options);
 
     /// <summary>Forgets the create of <paramref name="childId"/> again (its write failed).</summary>
-    public void ForgetCreate(string childId) => _creates.RemoveAll(e => e.ResourceId == childId);
+    public void ForgetCreate(string childId) => _creates?.RemoveAll(e => e.ResourceId == childId);
+
+    /// <summary>Remembers the names page <paramref name="page"/> holds (none: nothing to remember).</summary>
+    private void RememberNames(int page, Dictionary<string, ChildReference>.KeyCollection names)
+    {
+        if (names.Count > 0)
+        {
+            (_pageNames ??= [])[page] = [.. names];
+        }
+        else
+        {
+            _pageNames?.Remove(page);
+        }
+    }
 
     private static int PageOf(string childId) => (int)(Policies.Hash(childId) % StoredPages<ResourceLinks>.PageCount);
 }

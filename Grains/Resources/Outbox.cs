@@ -7,9 +7,26 @@ namespace VirtualIoT.Grains.Resources;
 /// kept until every subscription has stored them (at-least-once notifications: a silo may die right after the
 /// change was acknowledged), and the one reminder that brings the resource back to hand them over again.
 /// </summary>
-internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, string resourceId, Func<ResourceState> state, Func<ResourceLinks> links,
-    Func<string> now)
+/// <param name="owner">The resource grain the outbox belongs to (read through it, not through delegates: every active resource grain holds an outbox).</param>
+/// <param name="resourceId">The resource's ID.</param>
+internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
 {
+    /// <summary>What an outbox reads of the resource grain it belongs to.</summary>
+    internal interface IOwner : IGrainBase
+    {
+        /// <summary>The grain factory of the owner's silo.</summary>
+        IGrainFactory Grains { get; }
+
+        /// <summary>The resource's stored state (replaced as a whole at creation, so read each time).</summary>
+        ResourceState StoredState { get; }
+
+        /// <summary>The resource's children and subscriptions as held in memory.</summary>
+        ResourceLinks CurrentLinks { get; }
+
+        /// <summary>The CSE's time now, in oneM2M format.</summary>
+        string Now();
+    }
+
     /// <summary>
     /// Reminder a resource holds while it has subscriptions: it brings the resource back after a silo failure so
     /// that events stored in its outbox reach their subscriptions even if no request touches the resource again.
@@ -47,7 +64,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     public RaisedEvent? Raise(NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes,
         Dictionary<string, object?>? modified = null, string? rootKey = null)
     {
-        var subscriptions = links().Subscriptions;
+        var subscriptions = owner.CurrentLinks.Subscriptions;
         if (subscriptions.Count == 0)
         {
             return null;
@@ -56,7 +73,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
         var monitored = eventType switch
         {
             NotificationEventType.UpdateOfResource => RaiseOperation(Operation.Update, type, attributes, modified),
-            NotificationEventType.CreateOfDirectChildResource => RaiseOperation(Operation.Create, state().Type, state().Attributes, null),
+            NotificationEventType.CreateOfDirectChildResource => RaiseOperation(Operation.Create, owner.StoredState.Type, owner.StoredState.Attributes, null),
             _ => null,
         };
         var matching = SubscriptionMatcher.Matching(subscriptions.Values, eventType, type, modified);
@@ -74,7 +91,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
 
         if (matching.Count > 0)
         {
-            state().Outbox.Add(raised);
+            owner.StoredState.Outbox.Add(raised);
         }
 
         return new RaisedEvent(raised, matching, monitored, signals);
@@ -91,7 +108,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
         for (var i = matching.Count - 1; i >= 0; i--)
         {
             if (subscriptions[matching[i]].Signal is { } signal
-                && (signal.ExpirationTime is not { } et || string.CompareOrdinal(et, time ??= now()) > 0))
+                && (signal.ExpirationTime is not { } et || string.CompareOrdinal(et, time ??= owner.Now()) > 0))
             {
                 (signals ??= []).Add(signal);
                 matching.RemoveAt(i);
@@ -107,27 +124,27 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     /// </summary>
     public RaisedEvent? RaiseFor(string subscriptionId, NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes, string rootKey)
     {
-        if (!links().Subscriptions.ContainsKey(subscriptionId))
+        if (!owner.CurrentLinks.Subscriptions.ContainsKey(subscriptionId))
         {
             return null;
         }
 
         var raised = NewEvent(eventType, type, attributes, null) with { RootKey = rootKey, Subscription = subscriptionId };
-        state().Outbox.Add(raised);
+        owner.StoredState.Outbox.Add(raised);
         return new RaisedEvent(raised, [subscriptionId]);
     }
 
     /// <summary>The operation event of <paramref name="operation"/> for the operation monitors it concerns, in the outbox; null when none.</summary>
     private RaisedEvent? RaiseOperation(Operation operation, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified)
     {
-        var matching = SubscriptionMatcher.Monitoring(links().Subscriptions.Values, operation, Originator);
+        var matching = SubscriptionMatcher.Monitoring(owner.CurrentLinks.Subscriptions.Values, operation, Originator);
         if (matching.Count == 0)
         {
             return null;
         }
 
         var raised = NewEvent(NotificationEventType.MonitoredOperation, type, attributes, modified) with { Operation = operation };
-        state().Outbox.Add(raised);
+        owner.StoredState.Outbox.Add(raised);
         return new RaisedEvent(raised, matching);
     }
 
@@ -138,7 +155,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     /// </summary>
     public void MonitorRetrieve(ResourceType type, Dictionary<string, object?> attributes, string originator)
     {
-        var subscriptions = links().Subscriptions;
+        var subscriptions = owner.CurrentLinks.Subscriptions;
         if (subscriptions.Count == 0)
         {
             return;
@@ -156,7 +173,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     /// <summary>A new event with the next event ID, not put in the outbox (the resource's deletion event is handed over directly).</summary>
     public ResourceEvent NewEvent(NotificationEventType eventType, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified)
     {
-        var current = state();
+        var current = owner.StoredState;
         current.EventSequence++;
         return new ResourceEvent(string.Concat(resourceId, "-", current.EventSequence.ToString(CultureInfo.InvariantCulture)),
             eventType, type, attributes, modified, Originator);
@@ -180,7 +197,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
                 foreach (var crossResource in signal.CrossResourceSubscriptions)
                 {
                     // One-way: the message is queued, nothing waits for the cross-resource subscription.
-                    _ = grainFactory.GetGrain<ICrossResourceSubscriptionGrain>(crossResource).Signal(signal.SubscriptionReference);
+                    _ = owner.Grains.GetGrain<ICrossResourceSubscriptionGrain>(crossResource).Signal(signal.SubscriptionReference);
                 }
             }
         }
@@ -191,7 +208,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
         await previous;
         try
         {
-            await grainFactory.GetGrain<IFanOutGrain>(resourceId).Dispatch(resourceId, resourceEvent, subscriptions);
+            await owner.Grains.GetGrain<IFanOutGrain>(resourceId).Dispatch(resourceId, resourceEvent, subscriptions);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -200,10 +217,10 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     }
 
     /// <summary>Every subscription stored the event: dropped from memory only, the next write stores the shorter outbox.</summary>
-    public void Dispatched(string eventId) => state().Outbox.RemoveAll(e => e.EventId == eventId);
+    public void Dispatched(string eventId) => owner.StoredState.Outbox.RemoveAll(e => e.EventId == eventId);
 
     /// <summary>Hands over again every stored event (on activation: the silo may have died before they reached every subscription).</summary>
-    public void RedispatchAll() => Redispatch(state().Outbox);
+    public void RedispatchAll() => Redispatch(owner.StoredState.Outbox);
 
     /// <summary>
     /// At a reminder tick, hands over again the events that were already waiting at the previous tick (younger
@@ -211,7 +228,7 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     /// </summary>
     public void OnReminder()
     {
-        var outbox = state().Outbox;
+        var outbox = owner.StoredState.Outbox;
         var waiting = new HashSet<string>(outbox.Select(e => e.EventId), StringComparer.Ordinal);
         if (_waitingAtLastTick is { } previous)
         {
@@ -222,29 +239,29 @@ internal sealed class Outbox(IGrainBase grain, IGrainFactory grainFactory, strin
     }
 
     /// <summary>Registers the reminder; call before the first subscription is stored, so none exists without it.</summary>
-    public Task EnsureReminder() => grain.RegisterOrUpdateReminder(ReminderName, s_reminderPeriod, s_reminderPeriod);
+    public Task EnsureReminder() => owner.RegisterOrUpdateReminder(ReminderName, s_reminderPeriod, s_reminderPeriod);
 
     /// <summary>Holds the reminder while the resource has subscriptions, and drops it with the last one.</summary>
     public async Task KeepReminder()
     {
-        if (links().Subscriptions.Count > 0)
+        if (owner.CurrentLinks.Subscriptions.Count > 0)
         {
             await EnsureReminder();
         }
-        else if (await grain.GetReminder(ReminderName) is { } reminder)
+        else if (await owner.GetReminder(ReminderName) is { } reminder)
         {
-            await grain.UnregisterReminder(reminder);
+            await owner.UnregisterReminder(reminder);
         }
     }
 
     private void Redispatch(IReadOnlyList<ResourceEvent> events)
     {
-        var subscriptions = links().Subscriptions.Values;
+        var subscriptions = owner.CurrentLinks.Subscriptions.Values;
         foreach (var pending in events)
         {
             var matching = pending switch
             {
-                { Subscription: { } one } => links().Subscriptions.ContainsKey(one) ? [one] : [],
+                { Subscription: { } one } => owner.CurrentLinks.Subscriptions.ContainsKey(one) ? [one] : [],
                 { EventType: NotificationEventType.MonitoredOperation, Operation: { } operation } =>
                     SubscriptionMatcher.Monitoring(subscriptions, operation, pending.Originator),
                 _ => SubscriptionMatcher.Matching(subscriptions, pending.EventType, pending.ResourceType, pending.ModifiedAttributes),

@@ -15,7 +15,7 @@ namespace VirtualIoT.Grains.Resources;
 /// A type differs through the lifecycle hooks (ResourceGrain.Hooks.cs). Expected failures are returned as
 /// responses; exceptions mean broken infrastructure.
 /// </summary>
-internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IRemindable
+internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IRemindable, Outbox.IOwner
 {
     private readonly IPersistentState<ResourceState> _store;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -51,11 +51,17 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
     protected ResourceLinks Links => LinkStore.Links;
 
     /// <summary>The resource's events waiting for its subscriptions.</summary>
-    protected Outbox Events => _outbox ??= new Outbox(this, GrainFactory, ResourceId, () => _store.State, () => LinkStore.Links, Now);
+    protected Outbox Events => _outbox ??= new Outbox(this, ResourceId);
 
-    private LinkStore LinkStore => _linkStore ??= new LinkStore(
-        () => new StoredPages<ResourceLinks>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources), "links", "vi-links", ResourceId),
-        Options);
+    IGrainFactory Outbox.IOwner.Grains => GrainFactory;
+
+    ResourceState Outbox.IOwner.StoredState => _store.State;
+
+    ResourceLinks Outbox.IOwner.CurrentLinks => LinkStore.Links;
+
+    string Outbox.IOwner.Now() => Now();
+
+    private LinkStore LinkStore => _linkStore ??= new LinkStore(ServiceProvider, ResourceId, Options);
 
     protected bool Exists => _store.RecordExists;
 

@@ -115,8 +115,11 @@ public sealed class ResourceLinks
     /// <summary>Subscriptions to this resource, by subscription ID, with the event criteria that select their events.</summary>
     [Id(1)] public Dictionary<string, SubscriptionFilter> Subscriptions { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Creates of the children on this page remembered for repeated requests (<see cref="RequestLedger"/>).</summary>
-    [Id(2)] public List<CompletedCreate> Completed { get; set; } = [];
+    /// <summary>
+    /// Creates of the children on this page remembered for repeated requests (<see cref="RequestLedger"/>); null when
+    /// there are none (the links a grain holds in memory keep their creates apart, in <see cref="LinkStore"/>).
+    /// </summary>
+    [Id(2)] public List<CompletedCreate>? Completed { get; set; }
 }
 
 /// <summary>A content instance as its container stores it.</summary>

@@ -10,7 +10,7 @@ namespace VirtualIoT.Grains.Resources;
 /// <see cref="PageCount"/> pages (the mask overloads: links, index names), or as a range it keeps itself (a
 /// container's sealed instance segments). A page is stored before the state that names it; the first write of a
 /// page not read reads it first (<see cref="StoredRecordWrites"/>), so a page left by a silo that died before the
-/// state named it is overwritten.
+/// state named it is overwritten. The pages' content is the owner's to keep: a page's handle keeps only its version.
 /// </summary>
 /// <typeparam name="T">A page's content.</typeparam>
 internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, string pageType, string owner)
@@ -30,7 +30,7 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
         {
             if ((mask & (1UL << page)) != 0)
             {
-                loaded.Add((page, (await ReadRecordAsync(page)).State));
+                loaded.Add((page, await ReadAsync(page) ?? new T()));
             }
         }
 
@@ -41,7 +41,9 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
     public async Task<T?> ReadAsync(long page)
     {
         var stored = await ReadRecordAsync(page);
-        return stored.RecordExists ? stored.State : null;
+        var content = stored.State;
+        stored.ReleaseState(content);
+        return stored.RecordExists ? content : null;
     }
 
     /// <summary>Stores <paramref name="content"/> as page <paramref name="page"/>, or clears the page when it is null; returns <paramref name="mask"/> with the page's bit set accordingly.</summary>
@@ -69,6 +71,7 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
         stored ??= new StoredRecord<T>();
         stored.State = content;
         await storage.WriteRecordAsync(stateName, PageId(page), stored);
+        stored.ReleaseState(content);
         _pages[page] = stored;
     }
 
@@ -80,6 +83,7 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
     {
         var stored = new StoredRecord<T> { State = content, Known = true };
         await storage.WriteRecordAsync(stateName, PageId(page), stored);
+        stored.ReleaseState(content);
         _pages[page] = stored;
     }
 

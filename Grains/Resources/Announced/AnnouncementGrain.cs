@@ -17,6 +17,12 @@ internal sealed class AnnouncementState
 
     /// <summary>For an announced copy held here: its change not yet taken by the original (bi-directional synchronisation).</summary>
     [Id(2)] public OriginalUpdate? ToOriginal { get; set; }
+
+    /// <summary>
+    /// Creates sent whose answer never came (a timeout, an unreachable hop, a failed silo): by CSE-ID, the attributes
+    /// sent. The copy may stand there, so it is looked for by its <c>lnk</c> before another create goes out.
+    /// </summary>
+    [Id(3)] public Dictionary<string, Dictionary<string, object?>>? InDoubt { get; set; }
 }
 
 /// <summary>An announced copy on a remote CSE: its resource ID there and the attributes it was last given.</summary>
@@ -29,7 +35,9 @@ internal sealed record SentCopy([property: Id(0)] string RemoteId, [property: Id
 /// under the parent's copy on that CSE, else under this CSE's <c>&lt;remoteCSE&gt;</c> there; an instance whose parent
 /// is not announced there is not announced). A pass that leaves work (a CSE not reachable or not registered yet, a
 /// parent's copy still to be made) is tried again after a growing delay, and a reminder brings the announcer back
-/// after a silo failure. A copy gone from its CSE (4004 on update) is made again.
+/// after a silo failure. A copy gone from its CSE (4004 on update) is made again. A create whose answer did not come
+/// back is recorded before it is sent; the copy it may have made is looked for by its <c>lnk</c> (as ACME finds its
+/// CSEBaseAnnc) and adopted, or removed when no longer wanted, so a lost answer leaves no second copy.
 /// </summary>
 [Reentrant]
 internal sealed partial class AnnouncementGrain(
@@ -133,7 +141,7 @@ internal sealed partial class AnnouncementGrain(
                 await this.UnregisterReminder(reminder);
             }
 
-            if (store.State is { Desired: null or { Attributes: null }, Copies.Count: 0, ToOriginal: null })
+            if (store.State is { Desired: null or { Attributes: null }, Copies.Count: 0, ToOriginal: null, InDoubt: null or { Count: 0 } })
             {
                 await store.ClearStateAsync();
                 DeactivateOnIdle();
@@ -162,6 +170,12 @@ internal sealed partial class AnnouncementGrain(
         }
 
         var targets = AnnouncementContent.Targets(desired.Attributes, _options.CseId);
+        var announcedType = AnnouncedTypes.AnnouncedOf(desired.Type);
+        foreach (var cseId in store.State.InDoubt?.Keys.Where(c => !targets.Contains(c)).ToList() ?? [])
+        {
+            complete &= announcedType is { } type && await RemoveInDoubt(cseId, desired, type);
+        }
+
         foreach (var (cseId, copy) in store.State.Copies.Where(c => !targets.Contains(c.Key)).ToList())
         {
             var deleted = await SendAsync(cseId, Operation.Delete, string.Concat(cseId, "/", copy.RemoteId), null, null, null);
@@ -177,7 +191,7 @@ internal sealed partial class AnnouncementGrain(
             }
         }
 
-        if (desired.Attributes is not { } attributes || AnnouncedTypes.AnnouncedOf(desired.Type) is not { } announcedType)
+        if (desired.Attributes is not { } attributes || announcedType is null)
         {
             return complete;
         }
@@ -188,7 +202,7 @@ internal sealed partial class AnnouncementGrain(
         {
             complete &= store.State.Copies.TryGetValue(cseId, out var copy)
                 ? await UpdateCopy(cseId, copy, wanted, rootKey)
-                : await CreateCopy(cseId, desired, announcedType, wanted, rootKey);
+                : await CreateCopy(cseId, desired, announcedType.Value, wanted, rootKey);
         }
 
         return complete;
@@ -207,24 +221,160 @@ internal sealed partial class AnnouncementGrain(
             return !wait;
         }
 
+        if (store.State.InDoubt?.GetValueOrDefault(cseId) is { } sentBefore)
+        {
+            var found = await FindCopies(cseId, parent, level: 1, announcedType);
+            if (found is null)
+            {
+                return false;
+            }
+
+            if (found.Count > 0)
+            {
+                return await AdoptCopy(cseId, desired, found, sentBefore, wanted, rootKey);
+            }
+        }
+
         var content = new Dictionary<string, object?>(wanted, StringComparer.Ordinal)
         {
-            [AnnouncedPolicies.Link] = string.Concat(_options.CseId, "/", ResourceId),
+            [AnnouncedPolicies.Link] = Link,
         };
+        (store.State.InDoubt ??= new(StringComparer.Ordinal))[cseId] = wanted;
+        await store.WriteStateAsync();
         var created = await SendAsync(cseId, Operation.Create, parent, announcedType, content, rootKey);
         if (created.StatusCode != ResponseStatusCode.Created
             || (created.Content as Dictionary<string, object?>)?.GetValueOrDefault(rootKey) is not Dictionary<string, object?> copy
             || copy.GetValueOrDefault(AttributeNames.ResourceId) is not string remoteId)
         {
             Log.NotAnnounced(logger, ResourceId, cseId, (int)created.StatusCode, created.Message);
+            if (!MayHaveBeenCarriedOut(created.StatusCode))
+            {
+                store.State.InDoubt.Remove(cseId);
+                await store.WriteStateAsync();
+            }
+
             return false;
         }
 
+        store.State.InDoubt.Remove(cseId);
         store.State.Copies[cseId] = new SentCopy(remoteId, wanted);
         await store.WriteStateAsync();
         Log.Announced(logger, ResourceId, cseId, remoteId);
         await ListCopy(desired, cseId, remoteId);
         return true;
+    }
+
+    /// <summary>This resource's ID as its copies' <c>lnk</c> names it.</summary>
+    private string Link => string.Concat(_options.CseId, "/", ResourceId);
+
+    /// <summary>
+    /// True for an answer after which the request may still have been carried out there: a timeout or a receiver or
+    /// network error, as opposed to an originator error (4xxx) that refused it.
+    /// </summary>
+    private static bool MayHaveBeenCarriedOut(ResponseStatusCode status) =>
+        status.IsReceiverError() || status == ResponseStatusCode.RequestTimeout;
+
+    /// <summary>
+    /// The copies on <paramref name="cseId"/> a create in doubt made, found by their <c>lnk</c> (the first is kept and
+    /// brought to <paramref name="wanted"/>, any other deleted); true when the copy is in step.
+    /// </summary>
+    private async Task<bool> AdoptCopy(string cseId, AnnouncementSnapshot desired, List<string> found, Dictionary<string, object?> sentBefore,
+        Dictionary<string, object?> wanted, string rootKey)
+    {
+        var remoteId = found[0];
+        foreach (var extra in found.Skip(1))
+        {
+            await SendAsync(cseId, Operation.Delete, string.Concat(cseId, "/", extra), null, null, null);
+        }
+
+        var copy = new SentCopy(remoteId, sentBefore);
+        store.State.InDoubt!.Remove(cseId);
+        store.State.Copies[cseId] = copy;
+        await store.WriteStateAsync();
+        Log.Adopted(logger, ResourceId, cseId, remoteId);
+        await ListCopy(desired, cseId, remoteId);
+        return await UpdateCopy(cseId, copy, wanted, rootKey);
+    }
+
+    /// <summary>
+    /// Removes the copy a create in doubt may have made on <paramref name="cseId"/>, which is no longer wanted there (the
+    /// original was deleted or no longer names that CSE in <c>at</c>); true when none is left.
+    /// </summary>
+    private async Task<bool> RemoveInDoubt(string cseId, AnnouncementSnapshot desired, ResourceType announcedType)
+    {
+        // Every copy of this CSE stands somewhere under its <remoteCSE> there: looked for under the parent's copy, or there.
+        var (parent, _) = desired.ParentId == _options.CseBaseId ? (null, false) : await ParentOn(cseId, desired);
+        var found = parent is null
+            ? await FindCopies(cseId, string.Concat(cseId, "/-/", _options.CseId[1..]), level: null, announcedType)
+            : await FindCopies(cseId, parent, level: 1, announcedType);
+        if (found is null)
+        {
+            return false;
+        }
+
+        foreach (var remoteId in found)
+        {
+            var deleted = await SendAsync(cseId, Operation.Delete, string.Concat(cseId, "/", remoteId), null, null, null);
+            if (deleted.StatusCode is not (ResponseStatusCode.Deleted or ResponseStatusCode.NotFound))
+            {
+                return false;
+            }
+        }
+
+        store.State.InDoubt!.Remove(cseId);
+        await store.WriteStateAsync();
+        return true;
+    }
+
+    /// <summary>
+    /// The resource IDs (on <paramref name="cseId"/>) of the announced resources under <paramref name="parent"/> whose
+    /// <c>lnk</c> names this resource: a discovery by type and <c>lnk</c>; null when the CSE did not answer it.
+    /// </summary>
+    private async Task<List<string>?> FindCopies(string cseId, string parent, int? level, ResourceType announcedType)
+    {
+        var answer = await sender.SendAsync(cseId, parent, new ResourceRequest
+        {
+            Operation = Operation.Retrieve,
+            Originator = _options.CseId,
+            RequestIdentifier = "annc-" + ResourceIds.RandomString(12),
+            IdentifierForm = IdentifierForm.Unstructured,
+            Filter = new FilterCriteria
+            {
+                Usage = FilterUsage.Discovery,
+                ResourceTypes = [(int)announcedType],
+                Attributes = [new(AnnouncedPolicies.Link, Link)],
+                Level = level,
+            },
+            ReleaseVersion = "3",
+        }, CancellationToken.None);
+        if (answer.StatusCode == ResponseStatusCode.NotFound)
+        {
+            return [];
+        }
+
+        if (answer.StatusCode != ResponseStatusCode.Ok
+            || (answer.Content as Dictionary<string, object?>)?.GetValueOrDefault("m2m:uril") is not List<object?> addresses)
+        {
+            Log.CopyNotLookedFor(logger, ResourceId, cseId, (int)answer.StatusCode, answer.Message);
+            return null;
+        }
+
+        var found = new List<string>(addresses.Count);
+        var prefix = cseId + "/";
+        foreach (var address in addresses.OfType<string>())
+        {
+            // Unstructured IDs, CSE-relative, or SP-relative on that CSE.
+            if (address.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                found.Add(address[prefix.Length..]);
+            }
+            else if (!address.StartsWith('/'))
+            {
+                found.Add(address);
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The original's <c>at</c> names the copy made on <paramref name="cseId"/> (best effort: the copy stands anyway).</summary>
@@ -381,6 +531,12 @@ internal sealed partial class AnnouncementGrain(
 
         [LoggerMessage(EventId = 3728, Level = LogLevel.Warning, Message = "The original {Link} of the announced {ResourceId} refused its change: {Rsc} ({Reason}); not sent again")]
         public static partial void OriginalRefused(ILogger logger, string resourceId, string link, int rsc, string? reason);
+
+        [LoggerMessage(EventId = 3737, Level = LogLevel.Information, Message = "Found the copy of {ResourceId} on {CseId} that a create without an answer made, {RemoteId}: adopted")]
+        public static partial void Adopted(ILogger logger, string resourceId, string cseId, string remoteId);
+
+        [LoggerMessage(EventId = 3738, Level = LogLevel.Information, Message = "Looking on {CseId} for the copy of {ResourceId} that a create without an answer may have made answered {Rsc} ({Reason}); trying again")]
+        public static partial void CopyNotLookedFor(ILogger logger, string resourceId, string cseId, int rsc, string? reason);
 
         [LoggerMessage(EventId = 3725, Level = LogLevel.Warning, Message = "An announcement pass of {ResourceId} failed; trying again")]
         public static partial void PassFailed(ILogger logger, Exception exception, string resourceId);

@@ -5,7 +5,7 @@ namespace VirtualIoT.Tests.Grains;
 
 /// <summary>
 /// Which sealed segments a container rewrites: an instance removed from a sealed segment is listed in the state
-/// (<see cref="InstanceIndex.Removed"/>), and the segment is stored again only once it is emptied, or once the list
+/// (<see cref="InstanceIndex.RemovedToStore"/>), and the segment is stored again only once it is emptied, or once the list
 /// grows past <see cref="InstanceIndex.MaxRemoved"/>.
 /// </summary>
 public sealed class InstanceIndexTests
@@ -15,7 +15,7 @@ public sealed class InstanceIndexTests
     /// <summary>An index holding sequences 0 .. count-1, the open segment being the one <paramref name="count"/> falls in.</summary>
     private static InstanceIndex Holding(int count)
     {
-        var index = new InstanceIndex(() => count / Size);
+        var index = new InstanceIndex(new Holder(count / Size));
         for (var sequence = 0; sequence < count; sequence++)
         {
             index.Add(new InstanceRecord(sequence, new Dictionary<string, object?>
@@ -37,7 +37,7 @@ public sealed class InstanceIndexTests
         index.Remove(0);
         index.Remove(Size + 1);
 
-        Assert.Empty(index.Dirty);
+        Assert.Null(index.Dirty);
         Assert.Equal([0L, Size + 1L], index.RemovedToStore(lowestSegment: 0).Order());
         Assert.Equal(2 * Size + 1, index.Count);
     }
@@ -63,8 +63,8 @@ public sealed class InstanceIndexTests
 
         index.Remove(Size + 1);
 
-        Assert.Empty(index.Dirty);
-        Assert.Empty(index.Removed);
+        Assert.Null(index.Dirty);
+        Assert.Empty(index.RemovedToStore(lowestSegment: 0));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class InstanceIndexTests
         index.Remove(Size + 1);
         index.Stored(0);
 
-        Assert.Equal([Size + 1L], index.Removed);
+        Assert.Equal([Size + 1L], index.RemovedToStore(lowestSegment: 0));
     }
 
     [Fact]
@@ -93,9 +93,42 @@ public sealed class InstanceIndexTests
             }
         }
 
-        Assert.Empty(index.Dirty);
-        Assert.True(index.Removed.Count > InstanceIndex.MaxRemoved);
-        index.RemovedToStore(lowestSegment: 0);
-        Assert.Equal([0L, 1L, 2L], index.Dirty.Order());
+        Assert.Null(index.Dirty);
+        Assert.True(index.RemovedToStore(lowestSegment: 0).Count > InstanceIndex.MaxRemoved);
+        Assert.Equal([0L, 1L, 2L], index.Dirty!.Order());
+    }
+
+    [Fact]
+    public void A_removed_grouped_instance_is_handed_to_its_groups_once_and_leaves_the_grouped_list()
+    {
+        var index = Holding(Size + 3);
+        index.Restore(removed: [], grouped: [2L]);
+
+        Assert.True(index.Group(Size + 1));
+        Assert.False(index.Group(2));
+        index.Remove(2);
+        index.Remove(3);
+
+        Assert.Equal([Size + 1L], index.GroupedSequences());
+        Assert.Equal([2L], index.TakeLeftGroups());
+        Assert.Null(index.TakeLeftGroups());
+        Assert.Null(index.TakeLeftAnnounced());
+    }
+
+    [Fact]
+    public void Removed_instances_restored_from_the_state_are_skipped_and_listed_again()
+    {
+        var index = new InstanceIndex(new Holder(2));
+        index.Restore(removed: [5L, Size + 7L], grouped: []);
+
+        Assert.True(index.IsRemoved(5));
+        Assert.False(index.IsRemoved(6));
+        Assert.Equal([Size + 7L], index.RemovedToStore(lowestSegment: 1));
+        Assert.Empty(index.GroupedSequences());
+    }
+
+    private sealed class Holder(long openSegment) : InstanceIndex.IOwner
+    {
+        public long OpenSegment => openSegment;
     }
 }

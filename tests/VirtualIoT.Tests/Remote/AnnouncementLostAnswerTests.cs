@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using VirtualIoT.Tests.Infrastructure;
+using VirtualIoT.Tests.Protocol;
+using static VirtualIoT.Tests.Protocol.ProtocolAssert;
+
+namespace VirtualIoT.Tests.Remote;
+
+/// <summary>
+/// The MN-CSE's sends to other CSEs, with faults a network makes: the answer to a chosen create lost on its way back
+/// after the create was carried out, and discoveries failing while asked to.
+/// </summary>
+public sealed class LossySender(IRemoteCseSender inner) : IRemoteCseSender
+{
+    private readonly ConcurrentDictionary<ResourceType, TaskCompletionSource> _lose = new();
+
+    /// <summary>While true, every discovery sent answers 5103 without leaving.</summary>
+    public bool DiscoveriesFail { get; set; }
+
+    /// <summary>Loses the answer of the next create of a <paramref name="type"/> carried out; completes then.</summary>
+    public Task LoseAnswerOfNextCreate(ResourceType type)
+    {
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _lose[type] = lost;
+        return lost.Task;
+    }
+
+    public async Task<ResourceResponse> SendAsync(string cseId, string target, ResourceRequest request, CancellationToken cancellationToken)
+    {
+        if (DiscoveriesFail && request.Filter is { Usage: FilterUsage.Discovery })
+        {
+            return ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, "discoveries fail (test)");
+        }
+
+        var answer = await inner.SendAsync(cseId, target, request, cancellationToken);
+        if (request.Operation == Operation.Create && answer.StatusCode == ResponseStatusCode.Created
+            && request.ResourceType is { } type && _lose.TryRemove(type, out var lost))
+        {
+            lost.SetResult();
+            return ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, "the answer was lost on its way back (test)");
+        }
+
+        return answer;
+    }
+}
+
+/// <summary>An IN-CSE and an MN-CSE registered to it whose sends to other CSEs go through a <see cref="LossySender"/>.</summary>
+public sealed class LossyCsePairFixture : IAsyncLifetime
+{
+    private Backends.PlatformHost? _mn;
+
+    public PlatformHost In { get; private set; } = null!;
+
+    public OneM2MClient Mn => _mn!.Client;
+
+    public LossySender Sender { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var inPort = FreePort.Next();
+        var inAddress = "http://127.0.0.1:" + inPort.ToString(CultureInfo.InvariantCulture);
+        In = new PlatformHost(inPort, new Dictionary<string, string>());
+        await In.InitializeAsync();
+        // The IN never sends to the MN here; the MN's point of access is only what its registration carries.
+        var mnAddress = "http://127.0.0.1:" + FreePort.Next().ToString(CultureInfo.InvariantCulture);
+        _mn = Backends.PlatformHost.Start(CsePairFixture.MnSettings([], "/id-mn", mnAddress, inAddress), services =>
+        {
+            var real = services.Single(s => s.ServiceType == typeof(IRemoteCseSender));
+            services.RemoveAll<IRemoteCseSender>();
+            services.AddSingleton(provider => new LossySender((IRemoteCseSender)ActivatorUtilities.CreateInstance(provider, real.ImplementationType!)));
+            services.AddSingleton<IRemoteCseSender>(provider => provider.GetRequiredService<LossySender>());
+        });
+        Sender = _mn.Services.GetRequiredService<LossySender>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_mn is not null)
+        {
+            await _mn.DisposeAsync();
+        }
+
+        await In.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A create of an announced copy whose answer is lost after the other CSE made the copy leaves one copy there, not
+/// two: the announcer looks for the copy by its <c>lnk</c> before creating again and adopts it, or removes it when
+/// the original is deleted meanwhile.
+/// </summary>
+public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : IClassFixture<LossyCsePairFixture>
+{
+    private const string MnAtIn = "/cse-in/id-mn";
+    private static readonly TimeSpan CopyTimeout = TimeSpan.FromSeconds(40);
+
+    private OneM2MClient In => pair.In.Client;
+
+    private async Task WaitForRegistration() =>
+        await M2MTime.WaitUntil(async () => (await In.Retrieve(MnAtIn, OneM2MClient.Admin)).Rsc == 2000,
+            "the MN-CSE's <remoteCSE> /cse-in/id-mn at the IN-CSE", CopyTimeout);
+
+    /// <summary>The copies (ty <paramref name="ty"/>) under <paramref name="parent"/> at the IN whose <c>lnk</c> is <paramref name="link"/>: their <c>ri</c>.</summary>
+    private async Task<List<string>> Copies(string parent, int ty, string link)
+    {
+        var found = await In.Discover(parent, OneM2MClient.Admin, $"ty={ty}");
+        var copies = new List<string>();
+        foreach (var uri in UriList(found))
+        {
+            var copy = await In.Retrieve("/" + uri.TrimStart('/'), OneM2MClient.Admin);
+            var root = copy.Json?.AsObject().FirstOrDefault().Value?.AsObject();
+            if (copy.Rsc == 2000 && root?["lnk"]?.GetValue<string>() == link)
+            {
+                copies.Add(Text(root, "ri"));
+            }
+        }
+
+        return copies;
+    }
+
+    /// <summary>Waits until the original at <paramref name="path"/> names a copy at the IN in its <c>at</c>; that copy's <c>ri</c>.</summary>
+    private async Task<string> NamedCopy(string path, string root, string originator)
+    {
+        string? named = null;
+        await M2MTime.WaitUntil(async () =>
+                (named = (await pair.Mn.Retrieve(path, originator)).Json?[root]?["at"]?[0]?.GetValue<string>()) is { } at && at.StartsWith("/id-in/", StringComparison.Ordinal),
+            $"the at of {path} to name its copy at the IN", CopyTimeout);
+        return named!["/id-in/".Length..];
+    }
+
+    [Fact]
+    public async Task An_AE_whose_create_answer_was_lost_has_one_copy_which_goes_with_the_original()
+    {
+        await WaitForRegistration();
+        var aeId = OneM2MClient.NewName("Clost");
+        var lost = pair.Sender.LoseAnswerOfNextCreate(ResourceType.AEAnnc);
+        Answered(await pair.Mn.Create("/cse-mn", aeId, 2,
+            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nlost","rr":false,"srv":["3"],"at":["/id-in"]}}"""), 2001);
+        await lost.WaitAsync(CopyTimeout);
+
+        var copy = await NamedCopy($"/cse-mn/{aeId}", "m2m:ae", aeId);
+        Assert.Equal([copy], await Copies(MnAtIn, 10002, "/id-mn/" + aeId));
+
+        Answered(await pair.Mn.Delete($"/cse-mn/{aeId}", aeId), 2002);
+        await M2MTime.WaitUntil(async () => (await Copies(MnAtIn, 10002, "/id-mn/" + aeId)).Count == 0,
+            "the AE's copy at the IN to go with the original", CopyTimeout);
+    }
+
+    [Fact]
+    public async Task A_container_whose_create_answer_was_lost_has_one_copy_under_its_AE_copy()
+    {
+        await WaitForRegistration();
+        var aeId = OneM2MClient.NewName("Clost");
+        Answered(await pair.Mn.Create("/cse-mn", aeId, 2,
+            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nlost","rr":false,"srv":["3"],"at":["/id-in"]}}"""), 2001);
+        await NamedCopy($"/cse-mn/{aeId}", "m2m:ae", aeId);
+
+        var lost = pair.Sender.LoseAnswerOfNextCreate(ResourceType.ContainerAnnc);
+        var cnt = await pair.Mn.Create($"/cse-mn/{aeId}", aeId, 3, """{"m2m:cnt":{"rn":"temp","at":["/id-in"]}}""");
+        Answered(cnt, 2001);
+        await lost.WaitAsync(CopyTimeout);
+
+        var copy = await NamedCopy($"/cse-mn/{aeId}/temp", "m2m:cnt", aeId);
+        Assert.Equal([copy], await Copies(MnAtIn, 10003, "/id-mn/" + Text(cnt.Resource("m2m:cnt"), "ri")));
+    }
+
+    [Fact]
+    public async Task A_copy_a_lost_answer_left_is_removed_when_the_original_is_deleted_before_it_was_found()
+    {
+        await WaitForRegistration();
+        var aeId = OneM2MClient.NewName("Clost");
+        var link = "/id-mn/" + aeId;
+        var lost = pair.Sender.LoseAnswerOfNextCreate(ResourceType.AEAnnc);
+        pair.Sender.DiscoveriesFail = true;
+        try
+        {
+            Answered(await pair.Mn.Create("/cse-mn", aeId, 2,
+                $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nlost","rr":false,"srv":["3"],"at":["/id-in"]}}"""), 2001);
+            await lost.WaitAsync(CopyTimeout);
+            Assert.Single(await Copies(MnAtIn, 10002, link));
+            Answered(await pair.Mn.Delete($"/cse-mn/{aeId}", aeId), 2002);
+        }
+        finally
+        {
+            pair.Sender.DiscoveriesFail = false;
+        }
+
+        await M2MTime.WaitUntil(async () => (await Copies(MnAtIn, 10002, link)).Count == 0,
+            "the copy the lost answer left at the IN to go", CopyTimeout);
+    }
+}
