@@ -77,6 +77,12 @@ internal static class Policies
         .. AnnouncedPolicies.Plain,
     ]);
 
+    /// <summary>The short name of every attribute some policy defines (one string instance per name).</summary>
+    public static FrozenSet<string> AttributeShortNames { get; } = s_byType.Values
+        .Concat(s_specialized.Values.SelectMany(s => s.All))
+        .SelectMany(p => p.Attributes.Keys)
+        .ToFrozenSet(StringComparer.Ordinal);
+
     /// <summary>The policy of an implemented type, or null (also for a type with specializations: see <see cref="ForContent"/>).</summary>
     public static ResourcePolicy? For(ResourceType type) => s_byType.GetValueOrDefault(type);
 

@@ -91,7 +91,7 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
 
         if (matching.Count > 0)
         {
-            owner.StoredState.Outbox.Add(raised);
+            (owner.StoredState.Outbox ??= []).Add(raised);
         }
 
         return new RaisedEvent(raised, matching, monitored, signals);
@@ -130,7 +130,7 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
         }
 
         var raised = NewEvent(eventType, type, attributes, null) with { RootKey = rootKey, Subscription = subscriptionId };
-        owner.StoredState.Outbox.Add(raised);
+        (owner.StoredState.Outbox ??= []).Add(raised);
         return new RaisedEvent(raised, [subscriptionId]);
     }
 
@@ -144,7 +144,7 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
         }
 
         var raised = NewEvent(NotificationEventType.MonitoredOperation, type, attributes, modified) with { Operation = operation };
-        owner.StoredState.Outbox.Add(raised);
+        (owner.StoredState.Outbox ??= []).Add(raised);
         return new RaisedEvent(raised, matching);
     }
 
@@ -217,10 +217,23 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
     }
 
     /// <summary>Every subscription stored the event: dropped from memory only, the next write stores the shorter outbox.</summary>
-    public void Dispatched(string eventId) => owner.StoredState.Outbox.RemoveAll(e => e.EventId == eventId);
+    public void Dispatched(string eventId)
+    {
+        var state = owner.StoredState;
+        if (state.Outbox is { } outbox && outbox.RemoveAll(e => e.EventId == eventId) > 0 && outbox.Count == 0)
+        {
+            state.Outbox = null;
+        }
+    }
 
     /// <summary>Hands over again every stored event (on activation: the silo may have died before they reached every subscription).</summary>
-    public void RedispatchAll() => Redispatch(owner.StoredState.Outbox);
+    public void RedispatchAll()
+    {
+        if (owner.StoredState.Outbox is { Count: > 0 } outbox)
+        {
+            Redispatch(outbox);
+        }
+    }
 
     /// <summary>
     /// At a reminder tick, hands over again the events that were already waiting at the previous tick (younger
@@ -228,7 +241,7 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
     /// </summary>
     public void OnReminder()
     {
-        var outbox = owner.StoredState.Outbox;
+        var outbox = owner.StoredState.Outbox ?? [];
         var waiting = new HashSet<string>(outbox.Select(e => e.EventId), StringComparer.Ordinal);
         if (_waitingAtLastTick is { } previous)
         {

@@ -163,6 +163,12 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
             State.ClearLegacyFields();
         }
 
+        if (Exists)
+        {
+            // Read from storage with a string per attribute name and a box per number: held while active, so shared.
+            State.Attributes = CompactAttributes.Of(State.Attributes);
+        }
+
         await LinkStore.LoadAsync(Exists, State.LinkPages);
 
         // Events stored but not known to have reached every subscription (the silo died): hand them over again.
@@ -318,7 +324,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         _store.State = new ResourceState
         {
             Type = resource.Type,
-            Attributes = resource.Attributes,
+            Attributes = CompactAttributes.Of(resource.Attributes),
             Path = resource.Path,
             Owner = resource.Owner,
             IndexShard = resource.ParentIndexShard,

@@ -35,9 +35,10 @@ public sealed class ResourceState
 
     /// <summary>
     /// Events stored with the change that caused them and not yet stored by every subscription (the outbox that
-    /// makes notifications at-least-once: a silo may die right after the change was acknowledged).
+    /// makes notifications at-least-once: a silo may die right after the change was acknowledged); null when there
+    /// are none, as for most resources most of the time.
     /// </summary>
-    [Id(12)] public List<ResourceEvent> Outbox { get; set; } = [];
+    [Id(12)] public List<ResourceEvent>? Outbox { get; set; }
 
     /// <summary>Number of events this resource has raised, for event IDs.</summary>
     [Id(13)] public long EventSequence { get; set; }
@@ -50,44 +51,89 @@ public sealed class ResourceState
 
     // ---- Records stored before the per-type records held their type's state in the fields below (ids 6, 7, 8, 14,
     // 15, 17, 18; never reuse them). A resource grain moves them to its type's record when it is activated
-    // (MoveLegacyFields), and the next write stores the record without them.
+    // (MoveLegacyFields), and the next write stores the record without them. They are held apart, in an object only
+    // such a record allocates: every active resource grain holds a state.
+
+    [NonSerialized]
+    private LegacyFields? _legacy;
 
     /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.NextSequence"/>.</summary>
-    [Id(6)] public long LegacyNextSequence { get; set; }
+    [Id(6)]
+    public long LegacyNextSequence
+    {
+        get => _legacy?.NextSequence ?? 0;
+        set => Legacy(value != 0)?.NextSequence = value;
+    }
 
     /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.LowestSegment"/>.</summary>
-    [Id(7)] public long LegacyLowestSegment { get; set; }
+    [Id(7)]
+    public long LegacyLowestSegment
+    {
+        get => _legacy?.LowestSegment ?? 0;
+        set => Legacy(value != 0)?.LowestSegment = value;
+    }
 
     /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.Tail"/>.</summary>
-    [Id(8)] public List<InstanceRecord>? LegacyTail { get; set; }
+    [Id(8)]
+    public List<InstanceRecord>? LegacyTail
+    {
+        get => _legacy?.Tail;
+        set => Legacy(value is not null)?.Tail = value;
+    }
 
     /// <summary>Before <see cref="Specific"/>: a subscription's <see cref="Subscription.PendingNotifications.Queue"/>.</summary>
-    [Id(14)] public List<PendingNotification>? LegacyQueue { get; set; }
+    [Id(14)]
+    public List<PendingNotification>? LegacyQueue
+    {
+        get => _legacy?.Queue;
+        set => Legacy(value is not null)?.Queue = value;
+    }
 
     /// <summary>Before <see cref="Specific"/>: a subscription's <see cref="Subscription.PendingNotifications.Batch"/>.</summary>
-    [Id(15)] public List<PendingNotification>? LegacyBatch { get; set; }
+    [Id(15)]
+    public List<PendingNotification>? LegacyBatch
+    {
+        get => _legacy?.Batch;
+        set => Legacy(value is not null)?.Batch = value;
+    }
 
     /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.Completed"/>.</summary>
-    [Id(17)] public List<CompletedCreate>? LegacyCompleted { get; set; }
+    [Id(17)]
+    public List<CompletedCreate>? LegacyCompleted
+    {
+        get => _legacy?.Completed;
+        set => Legacy(value is not null)?.Completed = value;
+    }
 
     /// <summary>Before <see cref="Specific"/>: a container's <see cref="Container.ContainerLog.RemovedInstances"/>.</summary>
-    [Id(18)] public List<long>? LegacyRemovedInstances { get; set; }
+    [Id(18)]
+    public List<long>? LegacyRemovedInstances
+    {
+        get => _legacy?.RemovedInstances;
+        set => Legacy(value is not null)?.RemovedInstances = value;
+    }
 
     /// <summary>Whether this record was stored before the per-type records and still holds their fields.</summary>
-    internal bool HasLegacyFields =>
-        LegacyNextSequence != 0 || LegacyLowestSegment != 0 || LegacyTail is not null || LegacyQueue is not null
-        || LegacyBatch is not null || LegacyCompleted is not null || LegacyRemovedInstances is not null;
+    internal bool HasLegacyFields => _legacy is { } legacy
+        && (legacy.NextSequence != 0 || legacy.LowestSegment != 0 || legacy.Tail is not null || legacy.Queue is not null
+            || legacy.Batch is not null || legacy.Completed is not null || legacy.RemovedInstances is not null);
 
     /// <summary>Forgets the fields of a record stored before the per-type records (after they were moved).</summary>
-    internal void ClearLegacyFields()
+    internal void ClearLegacyFields() => _legacy = null;
+
+    /// <summary>The holder of the legacy fields, created for a value that is not the default; null otherwise (nothing to keep).</summary>
+    private LegacyFields? Legacy(bool keep) => keep ? _legacy ??= new LegacyFields() : _legacy;
+
+    /// <summary>The fields of a record stored before the per-type records.</summary>
+    private sealed class LegacyFields
     {
-        LegacyNextSequence = 0;
-        LegacyLowestSegment = 0;
-        LegacyTail = null;
-        LegacyQueue = null;
-        LegacyBatch = null;
-        LegacyCompleted = null;
-        LegacyRemovedInstances = null;
+        public long NextSequence;
+        public long LowestSegment;
+        public List<InstanceRecord>? Tail;
+        public List<PendingNotification>? Queue;
+        public List<PendingNotification>? Batch;
+        public List<CompletedCreate>? Completed;
+        public List<long>? RemovedInstances;
     }
 }
 

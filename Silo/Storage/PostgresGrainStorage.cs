@@ -63,7 +63,7 @@ internal sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDispos
     {
         _name = name;
         _serviceId = serviceId;
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = CreateDataSource(connectionString, options);
         _serializer = serializer;
         _metrics = metrics;
         _logger = logger;
@@ -73,6 +73,24 @@ internal sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDispos
         {
             _writers[i] = Task.Run(WriteLoop);
         }
+    }
+
+    /// <summary>
+    /// The connections' data source. Its statements are few and always the same, so each connection prepares them
+    /// (<see cref="PostgresStorageOptions.PreparedStatements"/>): PostgreSQL then skips parsing and planning them on
+    /// every write. A connection string that sets <c>Max Auto Prepare</c> itself keeps its own value.
+    /// </summary>
+    internal static NpgsqlDataSource CreateDataSource(string connectionString, PostgresStorageOptions options)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var settings = builder.ConnectionStringBuilder;
+        if (settings.MaxAutoPrepare == 0 && options.PreparedStatements > 0)
+        {
+            settings.MaxAutoPrepare = options.PreparedStatements;
+            settings.AutoPrepareMinUsages = 2;
+        }
+
+        return builder.Build();
     }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -113,6 +131,23 @@ internal sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDispos
         await Enqueue(new PendingWrite(grainId.ToString(), stateName, version, default, Delete: true));
         grainState.ETag = null;
         grainState.RecordExists = false;
+    }
+
+    /// <summary>
+    /// The statements prepared on a connection of the pool (PostgreSQL's <c>pg_prepared_statements</c> of that
+    /// session), for tests and diagnostics: with a single writer and nothing else running it is the writer's.
+    /// </summary>
+    internal async Task<IReadOnlyList<string>> PreparedStatementsAsync()
+    {
+        await using var command = _dataSource.CreateCommand("SELECT statement FROM pg_prepared_statements");
+        await using var reader = await command.ExecuteReaderAsync();
+        var statements = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            statements.Add(reader.GetString(0));
+        }
+
+        return statements;
     }
 
     /// <summary>Lets the writers finish what is queued, then closes the connections.</summary>

@@ -29,9 +29,21 @@ public sealed class PostgresStorageOptions
     public int MaxBatchSize { get; set; } = 256;
 
     /// <summary>
-    /// Transactions in flight at once, each on its own connection (default 2): while one waits for its commit to
-    /// reach disk, the next batch is already being sent.
+    /// Transactions in flight at once, each on its own connection (default 4): while one waits for its commit, the
+    /// next batches are already being sent, and a write waits for less than a whole commit before its batch leaves.
+    /// Under a closed loop of 32 clients 4 writers created content instances 10–15 % faster than 2, with AE
+    /// registrations unchanged; 8 were no better than 4 and cost PostgreSQL more CPU per write (smaller batches).
     /// </summary>
-    [Range(1, 32)]
-    public int Writers { get; set; } = 2;
+    [Range(1, 64)]
+    public int Writers { get; set; } = 4;
+
+    /// <summary>
+    /// How many statements each connection keeps prepared (Npgsql's <c>Max Auto Prepare</c>; default 16, 0: none).
+    /// The storage uses five statements, prepared on a connection after their second use, so PostgreSQL parses and
+    /// plans them once per connection instead of once per write: 26–40 % less PostgreSQL CPU per write, measured. A
+    /// connection string that sets <c>Max Auto Prepare</c> wins; 0 here is for a pooler that cannot keep prepared
+    /// statements (PgBouncer in transaction mode before 1.21).
+    /// </summary>
+    [Range(0, 256)]
+    public int PreparedStatements { get; set; } = 16;
 }

@@ -19,11 +19,15 @@ internal sealed class AnnouncementState
     [Id(2)] public OriginalUpdate? ToOriginal { get; set; }
 
     /// <summary>
-    /// Creates sent whose answer never came (a timeout, an unreachable hop, a failed silo): by CSE-ID, the attributes
-    /// sent. The copy may stand there, so it is looked for by its <c>lnk</c> before another create goes out.
+    /// Creates sent whose answer never came (a timeout, an unreachable hop, a failed silo), by CSE-ID. The copy may
+    /// stand there, or be on its way: it is looked for by its <c>lnk</c>, and the same create is sent again.
     /// </summary>
-    [Id(3)] public Dictionary<string, Dictionary<string, object?>>? InDoubt { get; set; }
+    [Id(3)] public Dictionary<string, CreateInDoubt>? InDoubt { get; set; }
 }
+
+/// <summary>A create of a copy sent without an answer: its request identifier and the attributes it carried.</summary>
+[GenerateSerializer, Alias("VirtualIoT.CreateInDoubt")]
+internal sealed record CreateInDoubt([property: Id(0)] string RequestId, [property: Id(1)] Dictionary<string, object?> Sent);
 
 /// <summary>An announced copy on a remote CSE: its resource ID there and the attributes it was last given.</summary>
 [GenerateSerializer, Alias("VirtualIoT.SentCopy")]
@@ -35,9 +39,11 @@ internal sealed record SentCopy([property: Id(0)] string RemoteId, [property: Id
 /// under the parent's copy on that CSE, else under this CSE's <c>&lt;remoteCSE&gt;</c> there; an instance whose parent
 /// is not announced there is not announced). A pass that leaves work (a CSE not reachable or not registered yet, a
 /// parent's copy still to be made) is tried again after a growing delay, and a reminder brings the announcer back
-/// after a silo failure. A copy gone from its CSE (4004 on update) is made again. A create whose answer did not come
-/// back is recorded before it is sent; the copy it may have made is looked for by its <c>lnk</c> (as ACME finds its
-/// CSEBaseAnnc) and adopted, or removed when no longer wanted, so a lost answer leaves no second copy.
+/// after a silo failure. A copy gone from its CSE (4004 on update) is made again. A create is recorded before it is
+/// sent, so that one whose answer did not come back leaves no second copy: the copy it may have made is looked for
+/// by its <c>lnk</c> (as ACME finds its CSEBaseAnnc) and adopted, or removed when no longer wanted; when none is
+/// found the same create goes again under the same request identifier, which a CSE that remembers completed creates
+/// (this one does) answers with the copy the first one made, even while that one is still being carried out.
 /// </summary>
 [Reentrant]
 internal sealed partial class AnnouncementGrain(
@@ -221,7 +227,7 @@ internal sealed partial class AnnouncementGrain(
             return !wait;
         }
 
-        if (store.State.InDoubt?.GetValueOrDefault(cseId) is { } sentBefore)
+        if (store.State.InDoubt?.GetValueOrDefault(cseId) is { } doubt)
         {
             var found = await FindCopies(cseId, parent, level: 1, announcedType);
             if (found is null)
@@ -231,37 +237,43 @@ internal sealed partial class AnnouncementGrain(
 
             if (found.Count > 0)
             {
-                return await AdoptCopy(cseId, desired, found, sentBefore, wanted, rootKey);
+                return await AdoptCopy(cseId, desired, found, doubt.Sent, wanted, rootKey);
             }
         }
+        else
+        {
+            doubt = new CreateInDoubt(NewRequestId(), wanted);
+            (store.State.InDoubt ??= new(StringComparer.Ordinal))[cseId] = doubt;
+            await store.WriteStateAsync();
+        }
 
-        var content = new Dictionary<string, object?>(wanted, StringComparer.Ordinal)
+        var content = new Dictionary<string, object?>(doubt.Sent, StringComparer.Ordinal)
         {
             [AnnouncedPolicies.Link] = Link,
         };
-        (store.State.InDoubt ??= new(StringComparer.Ordinal))[cseId] = wanted;
-        await store.WriteStateAsync();
-        var created = await SendAsync(cseId, Operation.Create, parent, announcedType, content, rootKey);
+        var created = await SendAsync(cseId, Operation.Create, parent, announcedType, content, rootKey, doubt.RequestId);
         if (created.StatusCode != ResponseStatusCode.Created
-            || (created.Content as Dictionary<string, object?>)?.GetValueOrDefault(rootKey) is not Dictionary<string, object?> copy
-            || copy.GetValueOrDefault(AttributeNames.ResourceId) is not string remoteId)
+            || (created.Content as Dictionary<string, object?>)?.GetValueOrDefault(rootKey) is not Dictionary<string, object?> made
+            || made.GetValueOrDefault(AttributeNames.ResourceId) is not string remoteId)
         {
             Log.NotAnnounced(logger, ResourceId, cseId, (int)created.StatusCode, created.Message);
             if (!MayHaveBeenCarriedOut(created.StatusCode))
             {
-                store.State.InDoubt.Remove(cseId);
+                store.State.InDoubt!.Remove(cseId);
                 await store.WriteStateAsync();
             }
 
             return false;
         }
 
-        store.State.InDoubt.Remove(cseId);
-        store.State.Copies[cseId] = new SentCopy(remoteId, wanted);
+        var copy = new SentCopy(remoteId, doubt.Sent);
+        store.State.InDoubt!.Remove(cseId);
+        store.State.Copies[cseId] = copy;
         await store.WriteStateAsync();
         Log.Announced(logger, ResourceId, cseId, remoteId);
         await ListCopy(desired, cseId, remoteId);
-        return true;
+        // A create sent again carries what the first one did: brought to the newest state now.
+        return await UpdateCopy(cseId, copy, wanted, rootKey);
     }
 
     /// <summary>This resource's ID as its copies' <c>lnk</c> names it.</summary>
@@ -336,7 +348,7 @@ internal sealed partial class AnnouncementGrain(
         {
             Operation = Operation.Retrieve,
             Originator = _options.CseId,
-            RequestIdentifier = "annc-" + ResourceIds.RandomString(12),
+            RequestIdentifier = NewRequestId(),
             IdentifierForm = IdentifierForm.Unstructured,
             Filter = new FilterCriteria
             {
@@ -493,13 +505,15 @@ internal sealed partial class AnnouncementGrain(
         return desired.Type is ResourceType.ContentInstance or ResourceType.TimeSeriesInstance ? (null, false) : (underRemoteCse, false);
     }
 
+    private static string NewRequestId() => "annc-" + ResourceIds.RandomString(12);
+
     private Task<ResourceResponse> SendAsync(string cseId, Operation operation, string target, ResourceType? type,
-        Dictionary<string, object?>? content, string? rootKey) =>
+        Dictionary<string, object?>? content, string? rootKey, string? requestId = null) =>
         sender.SendAsync(cseId, target, new ResourceRequest
         {
             Operation = operation,
             Originator = _options.CseId,
-            RequestIdentifier = "annc-" + ResourceIds.RandomString(12),
+            RequestIdentifier = requestId ?? NewRequestId(),
             ResourceType = type,
             ContentRoot = content is null ? null : rootKey,
             Content = content,

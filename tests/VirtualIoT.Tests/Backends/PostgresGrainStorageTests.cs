@@ -156,6 +156,39 @@ public sealed class PostgresGrainStorageTests(PostgresServer server) : IAsyncLif
         Assert.Equal("2", read.ETag);
     }
 
+    [Fact]
+    public async Task Writes_run_as_statements_prepared_on_their_connection()
+    {
+        var storage = Storage(new PostgresStorageOptions { Writers = 1 });
+        var grain = Grain("prepared");
+        var state = new GrainState<List<string>>(["v0"]);
+        for (var i = 1; i <= 5; i++)
+        {
+            state.State = [$"v{i}"];
+            await storage.WriteStateAsync(StateName, grain, state);
+        }
+
+        // The writer's one connection has run the insert once and the update four times: prepared after the second use.
+        await using var dataSource = PostgresGrainStorage.CreateDataSource(_database, new PostgresStorageOptions());
+        Assert.Equal(16, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare);
+        Assert.Contains(await storage.PreparedStatementsAsync(), sql => sql.StartsWith("UPDATE virtualiot_grain_state", StringComparison.Ordinal));
+        var read = new GrainState<List<string>>();
+        await storage.ReadStateAsync(StateName, grain, read);
+        Assert.Equal(["v5"], read.State);
+        Assert.Equal("5", read.ETag);
+    }
+
+    [Theory]
+    [InlineData("", 0, 0)]
+    [InlineData(";Max Auto Prepare=4", 16, 4)]
+    [InlineData("", 16, 16)]
+    public async Task A_connection_strings_own_max_auto_prepare_wins_over_the_option(string keywords, int option, int expected)
+    {
+        await using var dataSource = PostgresGrainStorage.CreateDataSource(_database + keywords, new PostgresStorageOptions { PreparedStatements = option });
+
+        Assert.Equal(expected, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare);
+    }
+
     private PostgresGrainStorage Storage(PostgresStorageOptions options)
     {
         var storage = new PostgresGrainStorage(

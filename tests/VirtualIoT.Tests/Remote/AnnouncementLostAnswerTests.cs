@@ -10,11 +10,14 @@ namespace VirtualIoT.Tests.Remote;
 
 /// <summary>
 /// The MN-CSE's sends to other CSEs, with faults a network makes: the answer to a chosen create lost on its way back
-/// after the create was carried out, and discoveries failing while asked to.
+/// after the create was carried out; a chosen create held up on its way (its sender sees a timeout) and delivered
+/// only after the next create of its type; discoveries failing while asked to.
 /// </summary>
 public sealed class LossySender(IRemoteCseSender inner) : IRemoteCseSender
 {
     private readonly ConcurrentDictionary<ResourceType, TaskCompletionSource> _lose = new();
+    private readonly ConcurrentDictionary<ResourceType, TaskCompletionSource<ResourceResponse>> _hold = new();
+    private readonly ConcurrentDictionary<ResourceType, (string CseId, string Target, ResourceRequest Request)> _held = new();
 
     /// <summary>While true, every discovery sent answers 5103 without leaving.</summary>
     public bool DiscoveriesFail { get; set; }
@@ -27,6 +30,17 @@ public sealed class LossySender(IRemoteCseSender inner) : IRemoteCseSender
         return lost.Task;
     }
 
+    /// <summary>
+    /// Holds the next create of a <paramref name="type"/> back (its sender gets 5103 at once) and delivers it after the
+    /// next create of that type was answered; completes with the held create's answer.
+    /// </summary>
+    public Task<ResourceResponse> HoldNextCreate(ResourceType type)
+    {
+        var delivered = new TaskCompletionSource<ResourceResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hold[type] = delivered;
+        return delivered.Task;
+    }
+
     public async Task<ResourceResponse> SendAsync(string cseId, string target, ResourceRequest request, CancellationToken cancellationToken)
     {
         if (DiscoveriesFail && request.Filter is { Usage: FilterUsage.Discovery })
@@ -34,7 +48,17 @@ public sealed class LossySender(IRemoteCseSender inner) : IRemoteCseSender
             return ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, "discoveries fail (test)");
         }
 
+        if (request is { Operation: Operation.Create, ResourceType: { } held } && _hold.ContainsKey(held) && _held.TryAdd(held, (cseId, target, request)))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, "no answer in time: the request is held up on its way (test)");
+        }
+
         var answer = await inner.SendAsync(cseId, target, request, cancellationToken);
+        if (request is { Operation: Operation.Create, ResourceType: { } next } && _held.TryRemove(next, out var first) && _hold.TryRemove(next, out var delivered))
+        {
+            delivered.SetResult(await inner.SendAsync(first.CseId, first.Target, first.Request, cancellationToken));
+        }
+
         if (request.Operation == Operation.Create && answer.StatusCode == ResponseStatusCode.Created
             && request.ResourceType is { } type && _lose.TryRemove(type, out var lost))
         {
@@ -164,6 +188,22 @@ public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : ICla
 
         var copy = await NamedCopy($"/cse-mn/{aeId}/temp", "m2m:cnt", aeId);
         Assert.Equal([copy], await Copies(MnAtIn, 10003, "/id-mn/" + Text(cnt.Resource("m2m:cnt"), "ri")));
+    }
+
+    [Fact]
+    public async Task A_create_held_up_on_its_way_while_it_is_sent_again_makes_one_copy()
+    {
+        await WaitForRegistration();
+        var aeId = OneM2MClient.NewName("Clost");
+        var held = pair.Sender.HoldNextCreate(ResourceType.AEAnnc);
+        Answered(await pair.Mn.Create("/cse-mn", aeId, 2,
+            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nlost","rr":false,"srv":["3"],"at":["/id-in"]}}"""), 2001);
+
+        // The create sent again arrives first; the held one, arriving after it, is the same request: answered with its copy.
+        var late = await held.WaitAsync(CopyTimeout);
+        var copy = await NamedCopy($"/cse-mn/{aeId}", "m2m:ae", aeId);
+        Assert.Equal(ResponseStatusCode.Created, late.StatusCode);
+        Assert.Equal([copy], await Copies(MnAtIn, 10002, "/id-mn/" + aeId));
     }
 
     [Fact]
