@@ -154,14 +154,18 @@ public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : ICla
         return named!["/id-in/".Length..];
     }
 
+    /// <summary>Registers the AE <paramref name="aeId"/> at the MN, announced to the IN.</summary>
+    private async Task RegisterAnnouncedAe(string aeId) =>
+        Answered(await pair.Mn.Create("/cse-mn", aeId, 2,
+            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nlost","rr":false,"srv":["3"],"at":["/id-in"]}}"""), 2001);
+
     [Fact]
     public async Task An_AE_whose_create_answer_was_lost_has_one_copy_which_goes_with_the_original()
     {
         await WaitForRegistration();
         var aeId = OneM2MClient.NewName("Clost");
         var lost = pair.Sender.LoseAnswerOfNextCreate(ResourceType.AEAnnc);
-        Answered(await pair.Mn.Create("/cse-mn", aeId, 2,
-            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nlost","rr":false,"srv":["3"],"at":["/id-in"]}}"""), 2001);
+        await RegisterAnnouncedAe(aeId);
         await lost.WaitAsync(CopyTimeout);
 
         var copy = await NamedCopy($"/cse-mn/{aeId}", "m2m:ae", aeId);
@@ -177,8 +181,7 @@ public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : ICla
     {
         await WaitForRegistration();
         var aeId = OneM2MClient.NewName("Clost");
-        Answered(await pair.Mn.Create("/cse-mn", aeId, 2,
-            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nlost","rr":false,"srv":["3"],"at":["/id-in"]}}"""), 2001);
+        await RegisterAnnouncedAe(aeId);
         await NamedCopy($"/cse-mn/{aeId}", "m2m:ae", aeId);
 
         var lost = pair.Sender.LoseAnswerOfNextCreate(ResourceType.ContainerAnnc);
@@ -196,8 +199,7 @@ public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : ICla
         await WaitForRegistration();
         var aeId = OneM2MClient.NewName("Clost");
         var held = pair.Sender.HoldNextCreate(ResourceType.AEAnnc);
-        Answered(await pair.Mn.Create("/cse-mn", aeId, 2,
-            $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nlost","rr":false,"srv":["3"],"at":["/id-in"]}}"""), 2001);
+        await RegisterAnnouncedAe(aeId);
 
         // The create sent again arrives first; the held one, arriving after it, is the same request: answered with its copy.
         var late = await held.WaitAsync(CopyTimeout);
@@ -216,8 +218,7 @@ public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : ICla
         pair.Sender.DiscoveriesFail = true;
         try
         {
-            Answered(await pair.Mn.Create("/cse-mn", aeId, 2,
-                $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nlost","rr":false,"srv":["3"],"at":["/id-in"]}}"""), 2001);
+            await RegisterAnnouncedAe(aeId);
             await lost.WaitAsync(CopyTimeout);
             Assert.Single(await Copies(MnAtIn, 10002, link));
             Answered(await pair.Mn.Delete($"/cse-mn/{aeId}", aeId), 2002);

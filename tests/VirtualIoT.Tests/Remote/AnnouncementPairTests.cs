@@ -198,6 +198,23 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
         await M2MTime.WaitUntil(async () => (await In.Retrieve(copies[1], OneM2MClient.Admin)).Rsc == 4004, "the deleted instance's copy to go", CopyTimeout);
     }
 
+    /// <summary>The AEAnnc copies at the MN (under its <c>&lt;remoteCSE&gt;</c> of the IN) whose <c>lnk</c> is <paramref name="link"/>.</summary>
+    private async Task<List<(string Path, JsonObject Resource)>> AeCopiesAtMn(string link)
+    {
+        var copies = new List<(string Path, JsonObject Resource)>();
+        var found = await Mn.Discover("/cse-mn/id-in", OneM2MClient.Admin, "ty=10002");
+        foreach (var uri in found.Rsc == 2000 ? UriList(found) : [])
+        {
+            var copy = await Mn.Retrieve("/" + uri.TrimStart('/'), OneM2MClient.Admin);
+            if (copy.Rsc == 2000 && copy.Resource("m2m:aeA")["lnk"]?.GetValue<string>() == link)
+            {
+                copies.Add(("/" + uri.TrimStart('/'), copy.Resource("m2m:aeA")));
+            }
+        }
+
+        return copies;
+    }
+
     [Fact]
     public async Task A_resource_of_the_IN_is_announced_to_the_MN_under_the_registrar_remoteCSE_there()
     {
@@ -206,25 +223,21 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
         Answered(await In.Create("/cse-in", aeId, 2,
             $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Nannc","apn":"cloud","rr":false,"srv":["3"],"at":["/id-mn"],"aa":["apn"]}}"""), 2001);
 
-        string? path = null;
-        await M2MTime.WaitUntil(async () =>
-        {
-            var found = await Mn.Discover("/cse-mn/id-in", OneM2MClient.Admin, "ty=10002");
-            foreach (var uri in found.Rsc == 2000 ? UriList(found) : [])
-            {
-                var copy = await Mn.Retrieve("/" + uri.TrimStart('/'), OneM2MClient.Admin);
-                if (copy.Rsc == 2000 && copy.Resource("m2m:aeA")["lnk"]?.GetValue<string>() == "/id-in/" + aeId)
-                {
-                    path = "/" + uri.TrimStart('/');
-                    return Text(copy.Resource("m2m:aeA"), "apn") == "cloud";
-                }
-            }
+        var link = "/id-in/" + aeId;
+        await M2MTime.WaitUntil(async () => (await AeCopiesAtMn(link)).Any(copy => Text(copy.Resource, "apn") == "cloud"),
+            $"the IN's AE {aeId} announced to the MN under /cse-mn/id-in", CopyTimeout);
 
-            return false;
-        }, $"the IN's AE {aeId} announced to the MN under /cse-mn/id-in", CopyTimeout);
+        // Once the IN recorded its copy, that is the only one there (a create sent twice, after a timeout say, made one).
+        string? named = null;
+        await M2MTime.WaitUntil(async () => (named = (await In.Retrieve($"/cse-in/{aeId}", aeId)).Json?["m2m:ae"]?["at"]?[0]?.GetValue<string>()) is { } at
+                && at.StartsWith("/id-mn/", StringComparison.Ordinal),
+            "the at of the IN's AE to name its copy at the MN", CopyTimeout);
+        var copies = await AeCopiesAtMn(link);
+        Assert.Equal([named!["/id-mn/".Length..]], copies.Select(copy => Text(copy.Resource, "ri")));
+        var path = copies[0].Path;
 
         Answered(await In.Delete($"/cse-in/{aeId}", aeId), 2002);
-        await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path!, OneM2MClient.Admin)).Rsc == 4004, "the IN AE's copy at the MN to go", CopyTimeout);
+        await M2MTime.WaitUntil(async () => (await Mn.Retrieve(path, OneM2MClient.Admin)).Rsc == 4004, "the IN AE's copy at the MN to go", CopyTimeout);
     }
 
     [Fact]
