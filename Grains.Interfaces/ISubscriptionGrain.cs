@@ -13,6 +13,13 @@ public interface ISubscriptionGrain : IClusterResourceGrain, IBlockingSubscripti
     [Alias("Accept")]
     ValueTask Accept(ResourceEvent resourceEvent);
 
+    /// <summary>
+    /// Cluster-internal: events of the subscribed-to resource, oldest first, as <see cref="Accept"/> takes each one;
+    /// every resulting notification is stored before this returns (the state at most once for all of them).
+    /// </summary>
+    [Alias("AcceptAll")]
+    ValueTask AcceptAll(IReadOnlyList<ResourceEvent> resourceEvents);
+
     /// <summary>Cluster-internal: the outcome of a delivery attempt, reported by the delivery worker.</summary>
     [Alias("Delivered"), OneWay]
     ValueTask Delivered(string notificationId, IReadOnlyList<string> deliveredTargets);
@@ -109,9 +116,10 @@ public interface IDeliveryGrain : IGrainWithIntegerKey
 
 /// <summary>
 /// Hands a resource's events to its subscriptions; key = the resource's ID. The resource grain's turn only sends one
-/// message; the fan-out to many subscriptions happens here, one event at a time, so every subscription stores a
-/// resource's events in the order they happened (a pool of workers could overtake one another). The resource hears
-/// back when every subscription has stored the event.
+/// message; the fan-out to many subscriptions happens here, one batch of events at a time (those that arrived while
+/// the previous batch was handed over), so every subscription stores a resource's events in the order they happened
+/// (a pool of workers could overtake one another) and takes its share of a batch in one call. The resource hears back
+/// when every subscription has stored the event.
 /// </summary>
 [Alias("VirtualIoT.IFanOutGrain")]
 public interface IFanOutGrain : IGrainWithStringKey

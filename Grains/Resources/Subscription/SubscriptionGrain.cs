@@ -190,51 +190,100 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     protected override async ValueTask<ResourceResponse?> WillBeCreated(NewResource resource) =>
         await Verify(resource.Attributes, resource.Originator);
 
-    public async ValueTask Accept(ResourceEvent resourceEvent)
+    public ValueTask Accept(ResourceEvent resourceEvent) => AcceptAll([resourceEvent]);
+
+    /// <summary>
+    /// Takes each event as it comes, then stores what they changed in one write: the queue's new pages alone when only
+    /// the queue changed, else the state with them. Nothing is acknowledged before that write; if it fails, the events
+    /// stay in their resource's outbox and come again (a copy already queued is dropped by its notification ID).
+    /// </summary>
+    public async ValueTask AcceptAll(IReadOnlyList<ResourceEvent> resourceEvents)
     {
-        FollowRequestOrigin();
+        var store = Store.Nothing;
+        List<PendingNotification>? queued = null;
+        foreach (var resourceEvent in resourceEvents)
+        {
+            // Each event was caused by a request, counted as when events came one per call (a batch carries the origin of
+            // the call that handed it over).
+            FollowRequestOrigin();
+            var (taken, notification) = await Take(resourceEvent);
+            store = taken > store ? taken : store;
+            if (taken == Store.Queue)
+            {
+                (queued ??= []).Add(notification!);
+            }
+        }
+
+        if (store == Store.State)
+        {
+            await WriteStateAsync();
+        }
+        else if (store == Store.Queue)
+        {
+            try
+            {
+                await WriteApartAsync();
+            }
+            catch
+            {
+                // Not stored, so not accepted: the events stay in their resource's outbox and come again.
+                foreach (var notification in queued!)
+                {
+                    Pending.Queue.Remove(notification);
+                }
+
+                throw;
+            }
+        }
+
+        if (store != Store.Nothing)
+        {
+            Kick();
+        }
+    }
+
+    /// <summary>What taking an event changed, and so what must be stored before it is acknowledged.</summary>
+    private enum Store
+    {
+        /// <summary>Nothing: the event does not concern the subscription now, or it already holds its notification.</summary>
+        Nothing,
+
+        /// <summary>The queue only, by the notification appended to it: its page alone is written.</summary>
+        Queue,
+
+        /// <summary>More than the queue (statistics, held, batched or released notifications): the state is written.</summary>
+        State,
+    }
+
+    /// <summary>Turns one event into its notification in memory (queued, batched or held), stored by the caller.</summary>
+    private async ValueTask<(Store Store, PendingNotification? Queued)> Take(ResourceEvent resourceEvent)
+    {
         if (!Exists || IsExpired(Now()))
         {
-            return;
+            return (Store.Nothing, null);
         }
 
         if (!SubscriptionMatcher.Selects(Filter(), resourceEvent))
         {
-            return;
+            return (Store.Nothing, null);
         }
 
         var inSchedule = await InSchedule();
         if (!inSchedule && PendingMode is null)
         {
-            return;
+            return (Store.Nothing, null);
         }
 
         if (inSchedule && CrossResourceTargetsOnly() is { } crossResource)
         {
             await SignalCrossResource(crossResource);
-            return;
+            return (Store.Nothing, null);
         }
 
         var id = string.Concat(resourceEvent.EventId, ":", ResourceId);
-        if (Pending.Held.Exists(n => n.Id == id))
+        if (Holds(Pending.Held, id) || Holds(Pending.Queue, id) || Holds(Pending.Batch, id))
         {
-            return;
-        }
-
-        foreach (var queued in Pending.Queue)
-        {
-            if (queued.Id == id)
-            {
-                return;
-            }
-        }
-
-        foreach (var batched in Pending.Batch)
-        {
-            if (batched.Id == id)
-            {
-                return;
-            }
+            return (Store.Nothing, null);
         }
 
         var notification = new PendingNotification(id, Targets(), EventNotification(resourceEvent), 0, State.Attributes.EventCategory());
@@ -284,25 +333,20 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
             Pending.Queue.Add(notification);
         }
 
-        if (!queueOnly)
+        return queueOnly ? (Store.Queue, notification) : (Store.State, null);
+    }
+
+    private static bool Holds(List<PendingNotification> notifications, string id)
+    {
+        foreach (var notification in notifications)
         {
-            await WriteStateAsync();
-        }
-        else
-        {
-            try
+            if (notification.Id == id)
             {
-                await WriteApartAsync();
-            }
-            catch
-            {
-                // Not stored, so not accepted: the event stays in its resource's outbox and comes again.
-                Pending.Queue.Remove(notification);
-                throw;
+                return true;
             }
         }
 
-        Kick();
+        return false;
     }
 
     public ValueTask<PendingNotification?> BlockingNotification(Dictionary<string, object?> representation, string originator)
