@@ -70,8 +70,9 @@ public static class OperationsExtensions
 
             if (telemetry.MetricsEnabled)
             {
-                builder.Services.ConfigureOpenTelemetryMeterProvider(static (services, metrics) =>
-                    metrics.AddView(OwnMetersOnly(services.GetRequiredService<IMeterFactory>())));
+                var limit = telemetry.MetricCardinalityLimit;
+                builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) =>
+                    metrics.AddView(OwnMetersOnly(services.GetRequiredService<IMeterFactory>(), limit)));
             }
 
             if (tracing)
@@ -172,10 +173,14 @@ public static class OperationsExtensions
     /// <summary>
     /// Drops instruments of meters made by another host's <see cref="IMeterFactory"/>. A meter provider listens to
     /// meters by name across the whole process, so with several hosts in one process (tests, or an app hosting two)
-    /// it would mix their counts, and when one host stops, its disposed instruments end the shared stream.
+    /// it would mix their counts, and when one host stops, its disposed instruments end the shared stream. Every
+    /// other instrument keeps its name, description and advice, with at most <paramref name="cardinalityLimit"/>
+    /// series (<see cref="TelemetryOptions.MetricCardinalityLimit"/>).
     /// </summary>
-    private static Func<Instrument, MetricStreamConfiguration?> OwnMetersOnly(IMeterFactory own) =>
-        instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null;
+    private static Func<Instrument, MetricStreamConfiguration?> OwnMetersOnly(IMeterFactory own, int cardinalityLimit) =>
+        instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own)
+            ? MetricStreamConfiguration.Drop
+            : new MetricStreamConfiguration { CardinalityLimit = cardinalityLimit };
 
     private static bool OtlpConfigured(TelemetryOptions telemetry, IConfiguration configuration) =>
         telemetry.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);

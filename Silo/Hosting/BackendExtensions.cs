@@ -45,6 +45,7 @@ internal static class BackendExtensions
                 options.CollectionAge = host.CollectionAge;
                 options.CollectionQuantum = host.CollectionQuantum;
             });
+            silo.Configure<GrainDirectoryOptions>(options => options.CacheSize = host.DirectoryCacheSize);
             ConfigureReminders(silo, clustering);
             ConfigureStorage(silo, storage, postgresStorage, InProcessMemory(host, clustering, storage));
             ConfigureMqttBrokers(silo, configuration, host, clustering);
