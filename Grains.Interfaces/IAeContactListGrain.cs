@@ -29,6 +29,15 @@ public interface IAeContactListPerCseGrain : IClusterResourceGrain
     /// </summary>
     [Alias("SetNamed")]
     ValueTask SetNamed(string aeId, bool named);
+
+    /// <summary>
+    /// The AE <paramref name="aeId"/> was deleted: if it is listed, drops it (as <see cref="SetNamed"/> does) and tells
+    /// its <see cref="IAeContactGrain"/> to forget the resources naming it; an AE that is not listed (no resource names
+    /// it, the common case) costs nothing more. One-way, from the AE's deletion: one lost with a crashed silo leaves
+    /// the AE listed until the last resource naming it stops.
+    /// </summary>
+    [Alias("Deregistered"), OneWay]
+    ValueTask Deregistered(string aeId);
 }
 
 /// <summary>
@@ -44,7 +53,10 @@ public interface IAeContactGrain : IGrainWithStringKey
     [Alias("Named"), OneWay]
     ValueTask Named(string resourceId, bool names);
 
-    /// <summary>The AE was deleted: forgets every resource that named it, and drops it from the contact list.</summary>
+    /// <summary>
+    /// The AE was deleted while listed (<see cref="IAeContactListPerCseGrain.Deregistered"/>): forgets every resource
+    /// that named it, and drops it from the contact list.
+    /// </summary>
     [Alias("Forget"), OneWay]
     ValueTask Forget();
 

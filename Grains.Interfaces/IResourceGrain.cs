@@ -28,6 +28,12 @@ public interface IResourceGrain : IGrainWithStringKey
 [Alias("VirtualIoT.ICseBaseGrain")]
 public interface ICseBaseGrain : IClusterResourceGrain
 {
+    /// <summary>
+    /// The number of shards of its child name index (<c>Cse:CseBaseIndexShards</c> of the silos): with
+    /// <see cref="ChildIndexShards.KeyOf"/>, where a binding finds a child's name without asking the CSEBase.
+    /// </summary>
+    [Alias("ChildIndexShards"), ReadOnly]
+    ValueTask<int> ChildIndexShards();
 }
 
 /// <summary>Grain of an AE (key = AE-ID stem).</summary>

@@ -150,19 +150,9 @@ internal static class Policies
         _ => false,
     };
 
-    /// <summary>Stable hash of a child name to its index shard (string.GetHashCode differs per process).</summary>
-    public static string IndexShardKey(string parentId, string name, int shards) =>
-        string.Concat(parentId, "/", (Hash(name) % (uint)shards).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>Stable hash of a child name to its index shard (string.GetHashCode differs per process): <see cref="ChildIndexShards.KeyOf"/>.</summary>
+    public static string IndexShardKey(string parentId, string name, int shards) => ChildIndexShards.KeyOf(parentId, name, shards);
 
-    /// <summary>FNV-1a of a string: the same in every process, unlike <see cref="string.GetHashCode()"/>.</summary>
-    public static uint Hash(string text)
-    {
-        var hash = 2166136261u;
-        foreach (var c in text)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return hash;
-    }
+    /// <summary>FNV-1a of a string: the same in every process, unlike <see cref="string.GetHashCode()"/> (<see cref="ChildIndexShards.Hash"/>).</summary>
+    public static uint Hash(string text) => ChildIndexShards.Hash(text);
 }

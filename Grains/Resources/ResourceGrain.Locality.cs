@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualIoT.Grains.Placement;
 
@@ -10,10 +11,14 @@ namespace VirtualIoT.Grains.Resources;
 /// </summary>
 internal abstract partial class ResourceGrain
 {
+    /// <summary>Whether a grain class is placed with <see cref="DevicePlacement"/>, read once per class rather than per activation.</summary>
+    private static readonly ConcurrentDictionary<Type, bool> s_devicePlaced = new();
+
     private RequestLocality? _locality;
 
     private RequestLocality Locality => _locality ??= new RequestLocality(ServiceProvider.GetRequiredService<ILocalSiloDetails>().SiloAddress,
-        GetType().IsDefined(typeof(DevicePlacementAttribute), inherit: false), ServiceProvider.GetService<LocalityMetrics>());
+        s_devicePlaced.GetOrAdd(GetType(), static type => type.IsDefined(typeof(DevicePlacementAttribute), inherit: false)),
+        ServiceProvider.GetService<LocalityMetrics>());
 
     /// <summary>
     /// Called by a cluster call that a device's request causes (a subscription accepting an event of the resource it

@@ -145,8 +145,12 @@ internal sealed partial class AeGrain(
 
     protected override async Task WillBeDeleted()
     {
-        // The AE-ID no longer names a registered AE: it leaves the AE contact list (one-way, as its contacts are told).
-        _ = GrainFactory.GetGrain<IAeContactGrain>(ResourceId).Forget();
+        // The AE-ID no longer names a registered AE: it leaves the AE contact list, which only an IN-CSE has (one-way,
+        // as its contacts are told; the list tells them only if it lists the AE).
+        if (Options.Type == CseTier.IN)
+        {
+            _ = GrainFactory.GetGrain<IAeContactListPerCseGrain>(AeContactList.AeContactListPolicy.OwnCseEntryId).Deregistered(ResourceId);
+        }
         if (NodeOf(State.Attributes) is { } node)
         {
             await node.HostAe(ResourceId, false);

@@ -7,7 +7,8 @@ namespace VirtualIoT.Grains.Resources.AeContactList;
 /// <summary>
 /// The <c>&lt;AEContactListPerCSE&gt;</c> (ty 44) of this CSE: <c>csi</c> and <c>ail</c>, the AE-IDs its resources
 /// name. An AE enters <c>ail</c> when the first resource names it and leaves when the last stops (told by its
-/// <see cref="IAeContactGrain"/>) or when the AE is deleted; each change is an update its subscriptions hear of.
+/// <see cref="IAeContactGrain"/>) or when the AE is deleted; each change is an update its subscriptions hear of. An
+/// AE's deletion comes here first, so that only a listed AE's contacts are activated to be forgotten.
 /// </summary>
 internal sealed partial class AeContactListPerCseGrain(
     [PersistentState("resource", GrainStorageNames.Resources)] IPersistentState<ResourceState> store,
@@ -60,5 +61,20 @@ internal sealed partial class AeContactListPerCseGrain(
             [AttributeNames.LastModifiedTime] = Now(),
         };
         await StoreOwnUpdate(modified);
+    }
+
+    public async ValueTask Deregistered(string aeId)
+    {
+        if (!Exists || !(State.Attributes.GetValueOrDefault(AeContactListPolicy.AeIds) is List<object?> listed && listed.Contains(aeId)))
+        {
+            // Not listed: no resource names the AE, so its contacts hold nothing to forget (a naming on its way lists it
+            // afterwards, as if it came after the deletion).
+            return;
+        }
+
+        await SetNamed(aeId, false);
+
+        // One-way: the contacts' own SetNamed finds the AE dropped already.
+        _ = GrainFactory.GetGrain<IAeContactGrain>(aeId).Forget();
     }
 }

@@ -359,6 +359,8 @@ internal sealed partial class CseBaseGrain(
         return null;
     }
 
+    public ValueTask<int> ChildIndexShards() => ValueTask.FromResult(Options.CseBaseIndexShards);
+
     protected override async ValueTask<ChildReference?> FindChild(string name, string now)
     {
         return await GrainFactory.GetGrainByKey<IChildIndexGrain>(Policies.IndexShardKey(ResourceId, name, Options.CseBaseIndexShards))

@@ -22,6 +22,7 @@ public sealed class AeContactLists : IWireScenarios
         "subscriptions naming an AE list it until the last stops",
         "a cross-resource subscription and a group name AEs too",
         "deleting the AE drops it from the list",
+        "an AE deleted while named elsewhere leaves the list, and is listed when named again after it registers again",
     ];
 
     public static TheoryData<string> All() => new(Scenarios);
@@ -40,6 +41,7 @@ public sealed class AeContactLists : IWireScenarios
             "subscriptions naming an AE list it until the last stops" => Subscriptions(context),
             "a cross-resource subscription and a group name AEs too" => CrossResourceAndGroup(context),
             "deleting the AE drops it from the list" => AeDeleted(context),
+            "an AE deleted while named elsewhere leaves the list, and is listed when named again after it registers again" => NamedElsewhere(context),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         });
     }
@@ -136,6 +138,29 @@ public sealed class AeContactLists : IWireScenarios
         (await c.Wire.Delete(c.AePath, c.Ae)).Is(2002);
 
         await c.Until(l => !l.Contains(c.Ae), c.Ae + " dropped with the AE");
+    }
+
+    private static async Task NamedElsewhere(Context c)
+    {
+        await using var second = new NotificationReceiver();
+        var other = "Calst" + Guid.NewGuid().ToString("N")[..12];
+        var registration = $$$"""{"m2m:ae":{"rn":"{{{other}}}","api":"Nalst","rr":true,"srv":["4"],"poa":["{{{second.Url}}}"]}}""";
+        (await c.Http.Create("cse-in", other, 2, registration)).Is(2001);
+
+        // A subscription of the first AE's names the other AE (CAdmin may notify anyone; the other AE's point of access
+        // confirms the verification request); the subscription stays while the other AE is deleted.
+        (await c.Subscription("first", "\"" + other + "\"", Admin)).Is(2001);
+        await c.Until(l => l.Contains(other), other + " listed");
+        (await c.Http.Delete("cse-in/" + other, other)).Is(2002);
+        await c.Until(l => !l.Contains(other), other + " dropped with the AE while 'first' still names it");
+
+        // Registered again and named by a new subscription, it is listed again (its deletion cleared its record of who
+        // named it: a stale record would keep the new subscription from counting as the first to name it).
+        (await c.Http.Create("cse-in", other, 2, registration)).Is(2001);
+        (await c.Subscription("second", "\"" + other + "\"", Admin)).Is(2001);
+        await c.Until(l => l.Contains(other), other + " listed again");
+        (await c.Http.Delete("cse-in/" + other, other)).Is(2002);
+        await c.Until(l => !l.Contains(other), other + " dropped again");
     }
 }
 
