@@ -45,7 +45,8 @@ public abstract class AnnouncementPairScenarios(CsePairFixture pair)
         foreach (var uri in UriList(found))
         {
             var copy = await In.Retrieve("/" + uri.TrimStart('/'), OneM2MClient.Admin);
-            var root = copy.Json?.AsObject().FirstOrDefault().Value?.AsObject();
+            // A copy listed can be gone by the time it is read (an error answer: no resource under its root).
+            var root = copy.Rsc == 2000 ? copy.Json?.AsObject().FirstOrDefault().Value as JsonObject : null;
             if (copy.Rsc == 2000 && root is not null && root["lnk"]?.GetValue<string>() == link)
             {
                 return ("/" + uri.TrimStart('/'), root);
