@@ -266,13 +266,21 @@ internal sealed partial class AnnouncementGrain(
             return false;
         }
 
-        var copy = new SentCopy(remoteId, doubt.Sent);
-        store.State.InDoubt!.Remove(cseId);
+        Log.Announced(logger, ResourceId, cseId, remoteId);
+        // A create sent again carries what the first one did: brought to the newest state now.
+        return await KeepCopy(cseId, desired, new SentCopy(remoteId, doubt.Sent), wanted, rootKey);
+    }
+
+    /// <summary>
+    /// Records <paramref name="copy"/> as the copy on <paramref name="cseId"/> (its create no longer in doubt), names it
+    /// in the original's <c>at</c> and brings it to <paramref name="wanted"/>; true when it is in step.
+    /// </summary>
+    private async Task<bool> KeepCopy(string cseId, AnnouncementSnapshot desired, SentCopy copy, Dictionary<string, object?> wanted, string rootKey)
+    {
+        store.State.InDoubt?.Remove(cseId);
         store.State.Copies[cseId] = copy;
         await store.WriteStateAsync();
-        Log.Announced(logger, ResourceId, cseId, remoteId);
-        await ListCopy(desired, cseId, remoteId);
-        // A create sent again carries what the first one did: brought to the newest state now.
+        await ListCopy(desired, cseId, copy.RemoteId);
         return await UpdateCopy(cseId, copy, wanted, rootKey);
     }
 
@@ -299,13 +307,8 @@ internal sealed partial class AnnouncementGrain(
             await SendAsync(cseId, Operation.Delete, string.Concat(cseId, "/", extra), null, null, null);
         }
 
-        var copy = new SentCopy(remoteId, sentBefore);
-        store.State.InDoubt!.Remove(cseId);
-        store.State.Copies[cseId] = copy;
-        await store.WriteStateAsync();
         Log.Adopted(logger, ResourceId, cseId, remoteId);
-        await ListCopy(desired, cseId, remoteId);
-        return await UpdateCopy(cseId, copy, wanted, rootKey);
+        return await KeepCopy(cseId, desired, new SentCopy(remoteId, sentBefore), wanted, rootKey);
     }
 
     /// <summary>
