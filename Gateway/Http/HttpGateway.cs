@@ -90,7 +90,7 @@ public sealed partial class HttpGateway
 
             var timing = gateway._dispatcher.ParseTiming(new TimingParameters(
                 Header(headers, OneM2MHeaders.RequestExpiration), Header(headers, OneM2MHeaders.ResultExpiration),
-                Header(headers, OneM2MHeaders.OperationExecutionTime), request.Query["rt"].FirstOrDefault(),
+                Header(headers, OneM2MHeaders.OperationExecutionTime), request.QueryString.HasValue ? request.Query["rt"].FirstOrDefault() : null,
                 ResponseTargets(headers), Header(headers, OneM2MHeaders.OriginatingTimestamp)));
             if (!timing.IsSuccess)
             {
@@ -100,10 +100,7 @@ public sealed partial class HttpGateway
             {
                 noResponse = timing.Value.NoResponse;
                 gateway._origins.Http.Mark();
-                response = gateway._authenticator.Required
-                    && await gateway._authenticator.AuthenticateHttpAsync(headers.Authorization, resourceRequest) is { } unauthenticated
-                    ? ResourceResponse.Error(unauthenticated)
-                    : await gateway._dispatcher.DispatchAsync(resourceRequest, address, timing.Value, context.RequestAborted);
+                response = await gateway.AnswerAsync(context, resourceRequest, address, timing.Value);
             }
         }
 
@@ -123,6 +120,19 @@ public sealed partial class HttpGateway
                 StatusCodeMapping.ToHeaderValue(response.StatusCode), startTimestamp);
         }
     }
+
+    // The answer to a parsed request: the originator authenticated first when that is required, then the dispatcher.
+    // Not an async method unless authentication is required, so HandleAsync's state machine keeps neither the request,
+    // its address and timing nor an authentication awaiter across its one await of the answer.
+    private ValueTask<ResourceResponse> AnswerAsync(HttpContext context, ResourceRequest request, ParsedAddress address, RequestTiming timing) =>
+        _authenticator.Required
+            ? AuthenticateAndDispatchAsync(context, request, address, timing)
+            : _dispatcher.DispatchAsync(request, address, timing, context.RequestAborted);
+
+    private async ValueTask<ResourceResponse> AuthenticateAndDispatchAsync(HttpContext context, ResourceRequest request, ParsedAddress address, RequestTiming timing) =>
+        await _authenticator.AuthenticateHttpAsync(context.Request.Headers.Authorization, request) is { } unauthenticated
+            ? ResourceResponse.Error(unauthenticated)
+            : await _dispatcher.DispatchAsync(request, address, timing, context.RequestAborted);
 
     /// <summary>
     /// The response's serialization: what <c>Accept</c> asks for, the request body's own when it leaves the choice

@@ -99,7 +99,11 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     /// (<see cref="GatewayOptions.MaxExecutionDelay"/>), both checked when the timing was parsed. A non-blocking request
     /// (<c>rt</c> 1 or 2) is answered at once instead, and carried out in the background (RequestDispatcher.NonBlocking.cs).
     /// </summary>
-    public async ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, RequestTiming timing, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Not an async method: a request to be answered now (the usual case) goes straight on to
+    /// <see cref="DispatchAsync(ResourceRequest, ParsedAddress, CancellationToken)"/> without a state machine of its own.
+    /// </remarks>
+    public ValueTask<ResourceResponse> DispatchAsync(ResourceRequest request, ParsedAddress address, RequestTiming timing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (timing.OriginatingTimestamp is { } sent)
@@ -109,25 +113,28 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
 
         if (timing.NonBlocking)
         {
-            return await AcceptNonBlockingAsync(request, address, timing);
+            return AcceptNonBlockingAsync(request, address, timing);
         }
 
         var delay = timing.DelayFrom(_failures.Time.GetUtcNow());
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay, _failures.Time, cancellationToken);
-        }
-
-        if (timing.RequestExpiration is not null || timing.ResultExpiration is not null || timing.ResponseType != ResponseType.Blocking)
-        {
-            request = request with
-            {
-                RequestExpiration = timing.RequestExpiration, ResultExpiration = timing.ResultExpiration, ResponseType = timing.ResponseType,
-            };
-        }
-
-        return await DispatchAsync(request, address, cancellationToken);
+        return delay > TimeSpan.Zero
+            ? DispatchLaterAsync(request, address, timing, delay, cancellationToken)
+            : DispatchAsync(WithTiming(request, timing), address, cancellationToken);
     }
+
+    // A request with a future oet: dispatched once the delay has passed.
+    private async ValueTask<ResourceResponse> DispatchLaterAsync(ResourceRequest request, ParsedAddress address, RequestTiming timing, TimeSpan delay,
+        CancellationToken cancellationToken)
+    {
+        await Task.Delay(delay, _failures.Time, cancellationToken);
+        return await DispatchAsync(WithTiming(request, timing), address, cancellationToken);
+    }
+
+    // The request with the timing parameters the target needs (rqet, rset, rt), unchanged when it has none.
+    private static ResourceRequest WithTiming(ResourceRequest request, RequestTiming timing) =>
+        timing.RequestExpiration is not null || timing.ResultExpiration is not null || timing.ResponseType != ResponseType.Blocking
+            ? request with { RequestExpiration = timing.RequestExpiration, ResultExpiration = timing.ResultExpiration, ResponseType = timing.ResponseType }
+            : request;
 
     /// <summary>
     /// A request whose originating timestamp (<c>ot</c>) is at least <see cref="TimeSync.SmallestDrift"/> off the CSE's
@@ -357,7 +364,10 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
 
         return request.Operation switch
         {
-            Operation.Retrieve => target.Grain.Retrieve(request, cancellationToken),
+            // A retrieve is answered in one read-only turn that never looks at the token: inside a silo, where no silo loss
+            // is watched for, the call is not made cancellable (a client that went away only costs that turn), which
+            // spares Orleans a cancellation source and its registrations on both sides of every call.
+            Operation.Retrieve => target.Grain.Retrieve(request, _siloLoss is null ? CancellationToken.None : cancellationToken),
             Operation.Update => UpdateAsync(target.Grain, request, cancellationToken),
             _ => target.Grain.Execute(request, cancellationToken),
         };
