@@ -29,7 +29,10 @@ internal sealed class NotificationQueuePages(IGrainStorage storage, string subsc
     // Pages of notifications no longer queued that are still stored: past what the state names, or their clear failed.
     private readonly List<long> _waiting = [];
 
-    // Scratch of StoreAsync (one activation's turns only).
+    // The queue whose changes are noted since it was last stored (see StoreAsync).
+    private NotificationQueue? _tracked;
+
+    // Scratch of StoreWholeAsync (one activation's turns only).
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
     private readonly List<long> _gone = [];
 
@@ -93,29 +96,58 @@ internal sealed class NotificationQueuePages(IGrainStorage storage, string subsc
     /// <summary>
     /// Stores the notifications of <paramref name="queue"/> that are new (each on the next page, in queue order: new
     /// ones are only ever appended) or changed since stored, then clears the pages of those no longer queued that
-    /// the state names.
+    /// the state names. The queue stored last time is stored by what it noted as changed since (O(1) per change);
+    /// another queue (the first after a load, or one built anew) is compared with what is stored, entry by entry.
     /// </summary>
-    public async Task StoreAsync(List<PendingNotification> queue)
+    public async Task StoreAsync(NotificationQueue queue)
+    {
+        if (!ReferenceEquals(queue, _tracked))
+        {
+            await StoreWholeAsync(queue);
+            queue.ChangesStored(queue.Changed.Count);
+            queue.RemovalsStored();
+            _tracked = queue;
+            return;
+        }
+
+        // In the order first changed, each ID's current notification: the order new ones were appended in.
+        var changed = queue.Changed;
+        var done = 0;
+        try
+        {
+            for (; done < changed.Count; done++)
+            {
+                if (queue.TryGet(changed[done].Id, out var notification))
+                {
+                    await StoreOneAsync(notification);
+                }
+            }
+        }
+        finally
+        {
+            // What failed stays noted, and is stored (its page read first) next time.
+            queue.ChangesStored(done);
+        }
+
+        foreach (var id in queue.Removed)
+        {
+            if (!queue.Contains(id) && _stored.Remove(id, out var stored))
+            {
+                await GoneAsync(stored.Page);
+            }
+        }
+
+        queue.RemovalsStored();
+    }
+
+    // The queue compared with the stored pages, entry by entry.
+    private async Task StoreWholeAsync(NotificationQueue queue)
     {
         _queued.Clear();
         foreach (var notification in queue)
         {
             _queued.Add(notification.Id);
-            if (_stored.TryGetValue(notification.Id, out var stored))
-            {
-                if (!ReferenceEquals(stored.Stored, notification))
-                {
-                    await Write(stored.Page, notification, absent: false);
-                    _stored[notification.Id] = (stored.Page, notification);
-                }
-
-                continue;
-            }
-
-            await Write(_next, notification, _nextAbsent);
-            _stored.Add(notification.Id, (_next, notification));
-            _next++;
-            _nextAbsent = true;
+            await StoreOneAsync(notification);
         }
 
         if (_stored.Count == _queued.Count)
@@ -135,10 +167,36 @@ internal sealed class NotificationQueuePages(IGrainStorage storage, string subsc
 
         foreach (var page in _gone)
         {
-            if (page >= _named || !await TryClear(page))
+            await GoneAsync(page);
+        }
+    }
+
+    // A queued notification's page: written when new (the next page) or changed since stored.
+    private async Task StoreOneAsync(PendingNotification notification)
+    {
+        if (_stored.TryGetValue(notification.Id, out var stored))
+        {
+            if (!ReferenceEquals(stored.Stored, notification))
             {
-                _waiting.Add(page);
+                await Write(stored.Page, notification, absent: false);
+                _stored[notification.Id] = (stored.Page, notification);
             }
+
+            return;
+        }
+
+        await Write(_next, notification, _nextAbsent);
+        _stored.Add(notification.Id, (_next, notification));
+        _next++;
+        _nextAbsent = true;
+    }
+
+    // The page of a notification no longer queued: cleared when the state names it, else once it does.
+    private async Task GoneAsync(long page)
+    {
+        if (page >= _named || !await TryClear(page))
+        {
+            _waiting.Add(page);
         }
     }
 
@@ -178,6 +236,7 @@ internal sealed class NotificationQueuePages(IGrainStorage storage, string subsc
         await _pages.ClearAsync();
         _stored.Clear();
         _waiting.Clear();
+        _tracked = null;
     }
 
     private async Task Write(long page, PendingNotification notification, bool absent)

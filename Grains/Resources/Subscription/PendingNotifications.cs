@@ -8,7 +8,7 @@ public sealed class PendingNotifications : TypeState
     /// Notifications waiting for delivery, oldest first: in memory once <see cref="Decode"/> ran and the subscription
     /// loaded its pages; stored one per page (<see cref="NotificationQueuePages"/>).
     /// </summary>
-    internal List<PendingNotification> Queue => _queue;
+    internal NotificationQueue Queue => _queue;
 
     /// <summary>The queue as records stored before <see cref="EncodedQueue"/> held it; read once, written empty since.</summary>
     [Id(0)] public List<PendingNotification> StoredQueue { get; set; } = [];
@@ -34,13 +34,13 @@ public sealed class PendingNotifications : TypeState
     /// <summary>Whether <see cref="Queue"/> holds the queue stored in this record (a state just read holds it encoded).</summary>
     internal bool Decoded => _decoded;
 
-    [NonSerialized] private List<PendingNotification> _queue = [];
+    [NonSerialized] private NotificationQueue _queue = new();
     [NonSerialized] private bool _decoded;
 
     /// <summary>Reads the queue stored in this record by the earlier layouts into <see cref="Queue"/> (once per state read).</summary>
     internal void Decode(EncodedRecords<PendingNotification> records)
     {
-        var queue = new List<PendingNotification>(StoredQueue.Count + EncodedQueue.Count);
+        var queue = new NotificationQueue();
         queue.AddRange(StoredQueue);
         foreach (var bytes in EncodedQueue)
         {
@@ -55,21 +55,7 @@ public sealed class PendingNotifications : TypeState
     /// Adds the notifications read from the queue's pages to <see cref="Queue"/>: a copy of one the record still held
     /// (stored in pages before the record was written without it) replaces it.
     /// </summary>
-    internal void AddPaged(List<PendingNotification> paged)
-    {
-        foreach (var notification in paged)
-        {
-            var index = _queue.FindIndex(n => n.Id == notification.Id);
-            if (index >= 0)
-            {
-                _queue[index] = notification;
-            }
-            else
-            {
-                _queue.Add(notification);
-            }
-        }
-    }
+    internal void AddPaged(List<PendingNotification> paged) => _queue.AddRange(paged);
 
     /// <summary>Before the state is written: the queue is in the pages <paramref name="range"/> names, none of it in this record.</summary>
     internal void Paged((long FirstPage, long NextPage) range)

@@ -28,7 +28,7 @@ internal sealed partial class SubscriptionGrain
         TimeSpan? retryAfter = null;
         foreach (var (notificationId, deliveredTargets) in outcomes)
         {
-            var index = Exists ? Pending.Queue.FindIndex(n => n.Id == notificationId) : -1;
+            var index = Exists ? Pending.Queue.IndexOf(notificationId) : -1;
             if (index < 0)
             {
                 continue;

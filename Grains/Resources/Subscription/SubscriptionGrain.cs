@@ -281,7 +281,7 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         }
 
         var id = string.Concat(resourceEvent.EventId, ":", ResourceId);
-        if (Holds(Pending.Held, id) || Holds(Pending.Queue, id) || Holds(Pending.Batch, id))
+        if (Pending.Queue.Contains(id) || Holds(Pending.Held, id) || Holds(Pending.Batch, id))
         {
             return (Store.Nothing, null);
         }
