@@ -8,8 +8,6 @@ namespace VirtualIoT;
 /// </summary>
 public static class OneM2MTime
 {
-    private const string CanonicalFormat = "yyyyMMdd'T'HHmmss','ffffff";
-
     private static readonly string[] s_parseFormats =
     [
         "yyyyMMdd'T'HHmmss",
@@ -23,8 +21,35 @@ public static class OneM2MTime
         "yyyyMMdd'T'HHmmss'.'ffffff",
     ];
 
-    /// <summary>The canonical form of a UTC instant.</summary>
-    public static string Format(DateTime utc) => utc.ToString(CanonicalFormat, CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The canonical form of a UTC instant (<c>yyyyMMdd'T'HHmmss','ffffff</c>), written digit by digit: every response
+    /// carries one (<c>X-M2M-OT</c>) and every create several, and a custom format string is parsed on each use.
+    /// </summary>
+    public static string Format(DateTime utc) => string.Create(CanonicalLength, utc, static (text, time) =>
+    {
+        Digits(text[..4], time.Year);
+        Digits(text[4..6], time.Month);
+        Digits(text[6..8], time.Day);
+        text[8] = 'T';
+        Digits(text[9..11], time.Hour);
+        Digits(text[11..13], time.Minute);
+        Digits(text[13..15], time.Second);
+        text[15] = ',';
+        Digits(text[16..], (int)(time.Ticks % TimeSpan.TicksPerSecond / 10));
+    });
+
+    // The characters of the canonical form: 8 date digits, T, 6 time digits, comma, 6 fraction digits.
+    private const int CanonicalLength = 22;
+
+    // value in decimal, zero-padded to the width of digits.
+    private static void Digits(Span<char> digits, int value)
+    {
+        for (var i = digits.Length - 1; i >= 0; i--)
+        {
+            digits[i] = (char)('0' + (value % 10));
+            value /= 10;
+        }
+    }
 
     /// <summary>Parses a oneM2M timestamp (with or without fraction, optional trailing <c>Z</c>).</summary>
     public static bool TryParse(string? text, out DateTime utc)

@@ -11,6 +11,7 @@
 #   A_ARGS="--Storage:Postgres:Writers 2" B_ARGS="--Storage:Postgres:Writers 8" A_DIR=d B_DIR=d scripts/bench-ab.sh
 #                                                 # one build under two configurations: extra Silo switches per build
 #   B_PG="Max Auto Prepare=16" STORAGE=postgres ...  # and extra Npgsql connection string keywords per build
+#   B_ENV="DOTNET_TieredPGO=0" A_DIR=d B_DIR=d scripts/bench-ab.sh   # and extra environment variables per build
 #
 # For each of $PAIRS process sets: every build's Silo starts (pinned to CPU $SERVER_CPU; an idle one uses next to
 # nothing; which starts first rotates), each gets $AES AEs with a container, each is warmed up ($WARMUP s of each
@@ -104,16 +105,16 @@ TICKS=$(getconf CLK_TCK)
 
 # start_silo NAME DIR: starts a Silo, waits for it, creates the AEs; leaves URL_<NAME> and PID_<NAME>.
 start_silo() {
-  local name=$1 dir=$2 port sport gport mport pid args db extra storage=()
+  local name=$1 dir=$2 port sport gport mport pid args db extra environment storage=()
   port=$(free_port); sport=$(free_port); gport=$(free_port); mport=$(free_port)
-  args=${name}_ARGS; extra=${name}_PG
+  args=${name}_ARGS; extra=${name}_PG; environment=${name}_ENV
   if [ "$STORAGE" = postgres ]; then
     db=ab_$(tr 'A-Z' 'a-z' <<<"$name")_$RANDOM
     "$PSQL" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt -c "CREATE DATABASE $db" >&2
     storage=(--Storage:Provider postgres --Storage:ConnectionString "$(sed "s/Database=[^;]*/Database=$db/" <<<"$PG")${!extra:+;${!extra}}")
   fi
-  # shellcheck disable=SC2086 # *_ARGS are switches split as words
-  taskset -c "$SERVER_CPU" dotnet "$dir/VirtualIoT.Silo.dll" --contentRoot "$dir" --urls "http://127.0.0.1:$port" \
+  # shellcheck disable=SC2086 # *_ARGS are switches and *_ENV assignments split as words
+  env ${!environment:-} taskset -c "$SERVER_CPU" dotnet "$dir/VirtualIoT.Silo.dll" --contentRoot "$dir" --urls "http://127.0.0.1:$port" \
     --Orleans:SiloPort "$sport" --Orleans:GatewayPort "$gport" --Mqtt:Port "$mport" --Coap:Enabled false \
     "${storage[@]}" ${!args:-} >"$OUT/silo-$name.log" 2>&1 &
   pid=$!
@@ -177,9 +178,9 @@ stats() { sort -g | awk -v d="${1:-1}" '{ v[NR] = $1 } END { m = (NR % 2) ? v[(N
 {
   echo
   echo "=== $BUILDS, server CPU per request: $PAIRS process set(s) x $ROUNDS interleaved rounds x ${DURATION} s, $CONNECTIONS connections, $AES AEs"
-  echo "    A = $A_DIR ${A_ARGS:-}"
-  echo "    B = $B_DIR ${B_ARGS:-}"
-  [ -n "${C_DIR:-}" ] && echo "    C = $C_DIR ${C_ARGS:-}"
+  echo "    A = ${A_ENV:+$A_ENV }$A_DIR ${A_ARGS:-}"
+  echo "    B = ${B_ENV:+$B_ENV }$B_DIR ${B_ARGS:-}"
+  [ -n "${C_DIR:-}" ] && echo "    C = ${C_ENV:+$C_ENV }$C_DIR ${C_ARGS:-}"
   echo "    storage: $STORAGE"
   echo "    load average before / after: $LOAD_BEFORE / $LOAD_AFTER   ($(date -u '+%Y-%m-%d %H:%M UTC'))"
   echo
