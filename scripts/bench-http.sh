@@ -8,7 +8,8 @@
 #   TSI=1 scripts/bench-http.sh          # also timeSeriesInstance create (tsi.lua) after cin in every round, with the
 #                                        # ratio tsi/cin of each round (a timeSeries "ts", mni 10, under every AE)
 #   AE=0 scripts/bench-http.sh           # without AE create (ae.lua: a new AE-ID per request) and AE delete
-#                                        # (ae-delete.lua: deletes the AEs that AE create registered, oldest first),
+#                                        # (ae-delete.lua: deletes the AEs that AE create registered, oldest first,
+#                                        # from a pool topped up by unrecorded AE create runs before each delete run),
 #                                        # run by default after cin in every round, each with its ratio to the ceiling POST
 #   CNT=0 scripts/bench-http.sh          # without container create (cnt.lua: a container under a benchmark AE, its
 #                                        # name generated), run by default after AE create, with its ratio to the ceiling POST
@@ -212,11 +213,45 @@ ae_created() {
     AE_POOL="${AE_POOL:+$AE_POOL,}C$1-$2-$$-0-:2:$last"
   fi
 }
+# The number of AEs a pool list ("prefix:first:last,...") names.
+pool_size() { tr ',' '\n' <<<"$1" | awk -F: 'NF == 3 && $3 >= $2 { n += $3 - $2 + 1 } END { print n + 0 }'; }
+# AE deletes per second of the last delete run (a lower bound, doubled, if its pool ran out), and AE creates per
+# second of the last create run: how many AEs the next delete run may need.
+AE_DELETE_RATE=0
+AE_CREATE_RATE=0
+# $1 = name, $2 = round of an AE create run just done: its rate.
+ae_create_rate() {
+  AE_CREATE_RATE=$(grep -o 'BENCH responses=[0-9]*' "$OUT/$1-$2.txt" | cut -d= -f2 | awk -v s="$3" '{ printf "%d", $1 / s }')
+}
+# $1 = round, $2 = seconds of the delete run to come: registers AEs for the pool (unrecorded runs of ae.lua, 5 s
+# each, with their own run tag) until it holds half as much again as the run can delete at the last measured rate
+# (before any delete run: at three times the create rate). Deletes do not wait on creates in the same run, so on a
+# storage where deleting is faster than registering (PostgreSQL) the pool that the create runs leave is too small.
+ae_pool_fill() {
+  local rate=$AE_DELETE_RATE need step=0
+  [ "$rate" -gt 0 ] || rate=$((3 * AE_CREATE_RATE))
+  need=$((rate * $2 * 3 / 2 + CONNECTIONS))
+  while [ "$(pool_size "$AE_POOL")" -lt "$need" ]; do
+    # Bounded: a CSE that stopped registering AEs must not hold the run (the delete run then reports the pool as run out).
+    [ "$step" -lt 60 ] || break
+    step=$((step + 1))
+    run_wrk cse-aepool "warmup-$1-$step" ae.lua "$CSE" "$SILO_PID" 5
+    ae_created cse-aepool "warmup-$1-$step"
+  done
+  if [ "$step" -gt 0 ]; then
+    log "AE delete pool for round $1: $(pool_size "$AE_POOL") AEs (wanted $need), after $step extra AE create run(s) of 5 s, not recorded"
+  fi
+}
 # $1 = round: AE delete for $2 seconds from AE_POOL, which then keeps what is left.
 ae_delete() {
   [ "$WRK_THREADS" = 1 ] || return 0
+  local before
+  ae_pool_fill "$1" "$2"
+  before=$(pool_size "$AE_POOL")
   run_wrk cse-aedel "$1" ae-delete.lua "$CSE" "$SILO_PID" "$2" "$AE_POOL"
   AE_POOL=$(grep '^BENCH pool_left=' "$OUT/cse-aedel-$1.txt" | cut -d= -f2-)
+  AE_DELETE_RATE=$(( (before - $(pool_size "$AE_POOL")) / $2 ))
+  if grep -q '^BENCH pool_exhausted' "$OUT/cse-aedel-$1.txt"; then AE_DELETE_RATE=$((2 * AE_DELETE_RATE)); fi
 }
 
 LOAD_BEFORE=$(load_average)
@@ -234,6 +269,7 @@ if [ "$AE" = 1 ]; then
   for step in $(seq $(( (AE_WARMUP + 4) / 5 ))); do
     run_wrk cse-ae warmup-$step ae.lua "$CSE" "$SILO_PID" 5
     ae_created cse-ae warmup-$step
+    ae_create_rate cse-ae warmup-$step 5
   done
   # Half as long as the creates before it, so that the rounds start with AEs to spare.
   for step in $(seq $(( (AE_WARMUP + 9) / 10 ))); do
@@ -264,6 +300,7 @@ for round in $(seq "$RUNS"); do
   if [ "$AE" = 1 ]; then
     run_wrk cse-ae "$round" ae.lua "$CSE" "$SILO_PID" "$DURATION"
     ae_created cse-ae "$round"
+    ae_create_rate cse-ae "$round" "$DURATION"
     ae_delete "$round" "$DURATION"
   fi
   if [ "$CNT" = 1 ]; then

@@ -306,16 +306,29 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
         if (Exists)
         {
+            if (resource.Type == ResourceType.AE && await CompleteRegistration(resource) is { } completed)
+            {
+                return completed;
+            }
+
             return resource.Type == ResourceType.AE
                 ? ResourceResponse.Error(ResponseStatusCode.OriginatorHasAlreadyRegistered, "the AE-ID is already registered")
                 : ResourceResponse.Error(ResponseStatusCode.Conflict, "the resource ID is already in use");
         }
 
         var name = resource.Attributes.ResourceName();
-        if (resource.ParentIndexShard is { } shard)
+        var shard = resource.ParentIndexShard is { } key ? GrainFactory.GetGrainByKey<IChildIndexGrain>(key) : null;
+
+        // An AE's name is claimed while its record is written, so that the two writes share a commit of a batching
+        // storage (PostgreSQL): one wait for a registration, not two. Its record may then be stored without the name
+        // (the silo died between): a later registration of the AE-ID completes it (CompleteRegistration). Any other
+        // child claims its name first, so that a child is never stored without it.
+        Task<bool>? claim = null;
+        if (shard is not null)
         {
             var child = new ChildReference(ResourceId, name, resource.Type, resource.Attributes.ExpirationTime());
-            if (!await GrainFactory.GetGrainByKey<IChildIndexGrain>(shard).Claim(child, resource.Create))
+            claim = shard.Claim(child, resource.Create).AsTask();
+            if (resource.Type != ResourceType.AE && !await claim)
             {
                 return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
             }
@@ -337,12 +350,17 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         catch
         {
             _store.State = new ResourceState();
-            if (resource.ParentIndexShard is { } claimed)
+            if (shard is not null && await ClaimSettled(claim!))
             {
-                await GrainFactory.GetGrainByKey<IChildIndexGrain>(claimed).Release(name, ResourceId);
+                await shard.Release(name, ResourceId);
             }
 
             throw;
+        }
+
+        if (claim is not null && !await ClaimedWithRecord(claim))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
         }
 
         await Created(resource);

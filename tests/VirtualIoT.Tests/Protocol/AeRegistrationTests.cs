@@ -118,6 +118,21 @@ public class AeRegistrationTests(CseFixture fixture)
     }
 
     [Fact]
+    public async Task Registration_refused_for_a_taken_name_leaves_its_AE_ID_unregistered()
+    {
+        var taken = await Client.RegisterAe();
+        var aeId = OneM2MClient.NewName("C");
+        Answered(await Client.Create("/cse-in", aeId, 2, AeBody(taken)), 4105);
+
+        var byId = await Client.Retrieve("/" + aeId, OneM2MClient.Admin);
+        var again = await Client.Create("/cse-in", aeId, 2, AeBody(OneM2MClient.NewName("ae")));
+
+        // The AE's record is written beside the claim of its name: refused the name, it must not stay stored.
+        Answered(byId, 4004);
+        Answered(again, 2001);
+    }
+
+    [Fact]
     public async Task Re_registration_with_the_same_name_answers_4117_before_4105()
     {
         var aeId = await Client.RegisterAe(); // rn == aeId
