@@ -190,7 +190,7 @@ internal static class BackendExtensions
                 break;
             case BackendNames.Memory when inProcessMemory:
                 silo.Services.AddGrainStorage(GrainStorageNames.Resources,
-                    (services, _) => new InProcessGrainStorage(BinarySerializer(services.GetRequiredService<Serializer>())));
+                    (services, _) => new InProcessGrainStorage(new PooledStateSerializer(services.GetRequiredService<Serializer>())));
                 break;
             default:
                 // The binary serializer here too: the default (JSON with type names) cost about five times the
