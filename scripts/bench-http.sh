@@ -26,7 +26,9 @@
 # Then, at half the median closed-loop rates, LoadGen's fixed-rate client (`VirtualIoT.LoadGen load`) measures
 # latency from each request's intended send time (coordinated omission corrected): la, then cin. Beside each, the
 # Silo's garbage collections during that run (System.Runtime's dotnet.gc.* counters on /metrics): how many of each
-# generation, their total pause and its share of the run, so a tail can be told apart from GC pauses.
+# generation, their total pause and its share of the run, so a tail can be told apart from GC pauses; and the client's
+# own stalls (its GCs and their pause, the latest its pacer released a request) with the longest service time, so a
+# tail made by the load generator can be told apart from the Silo's.
 # Every response is checked (HTTP 201 + X-M2M-RSC 2001 for cin, 200 + 2000 for la, 200 + 2002 for AE delete); error
 # counts are printed.
 # Logs and raw output go to $OUT (default /tmp/virtualiot-bench-http/; not TestResults/, which test.sh wipes).
@@ -425,12 +427,13 @@ p99ok() { awk -v p="$1" -v l="$P99_LIMIT_MS" 'BEGIN { print (p < l) ? "met" : "N
       "$(pct "$(median_ratio cse-fcnt cse-cin)")" "$(median_per_cpu cse-fcnt)" "$(ratio "$(median_per_cpu cse-fcnt)" "$(median_per_cpu cse-cin)")"
   fi
   echo
-  echo "| fixed rate (latency from intended send time) | rate req/s | achieved | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | send delay p50 / p99 ms | client CPU | Silo GCs gen0/1/2, pause (share), mean |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| fixed rate (latency from intended send time) | rate req/s | achieved | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | send delay p50 / p99 ms | client CPU | Silo GCs gen0/1/2, pause (share), mean | longest service ms | client GCs gen0/1/2, pause ms; pacer late at most ms |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for r in "$RATE_LA" "$RATE_CIN"; do
-    printf '| %s at half its closed-loop rate | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s %% | %s |\n' "$(field "$r" op)" "$(field "$r" target_rate)" \
+    printf '| %s at half its closed-loop rate | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s %% | %s | %s | %s, %s; %s |\n' "$(field "$r" op)" "$(field "$r" target_rate)" \
       "$(field "$r" rps)" "$(field "$r" p50_ms)" "$(field "$r" p90_ms)" "$(field "$r" p99_ms)" "$(field "$r" p999_ms)" "$(field "$r" max_ms)" \
-      "$(field "$r" send_delay_p50_ms)" "$(field "$r" send_delay_p99_ms)" "$(field "$r" client_cpu_pct)" "$(cat "$OUT/gc-$(field "$r" op).txt" 2>/dev/null)"
+      "$(field "$r" send_delay_p50_ms)" "$(field "$r" send_delay_p99_ms)" "$(field "$r" client_cpu_pct)" "$(cat "$OUT/gc-$(field "$r" op).txt" 2>/dev/null)" \
+      "$(field "$r" service_max_ms)" "$(field "$r" client_gcs)" "$(field "$r" client_gc_pause_ms)" "$(field "$r" pacer_late_max_ms)"
   done
   echo
   CIN_RATIO=$(median_ratio cse-cin ceiling-post); LA_RATIO=$(median_ratio cse-la ceiling-get)

@@ -23,7 +23,10 @@ namespace VirtualIoT.LoadGen.Bench;
 /// request can be released up to ~1 ms late; that delay is part of the reported latency (an overstatement).
 /// <c>service</c> percentiles are measured from the actual send. <c>send_delay</c> is how late requests left: the
 /// pacer's granularity (the client's own share, up to ~1 ms), plus waiting for a free connection when all are busy,
-/// which is where a server stall shows up for the requests scheduled during it.
+/// which is where a server stall shows up for the requests scheduled during it. What the client itself stalled is printed
+/// beside it: <c>client_gcs</c> (its collections per generation during the run), <c>client_gc_pause_ms</c> (their total
+/// pause) and <c>pacer_late_max_ms</c> (the latest the pacer released a measured request); with <c>service_max_ms</c>,
+/// the longest a sent request waited, they tell a client's stall from a server's.
 /// </para>
 /// </remarks>
 internal static class LoadCommand
@@ -86,12 +89,17 @@ internal static class LoadCommand
             workers[i] = new Worker(i, RequestChannels.Open(binding, endpoint, channelOptions));
         }
 
+        // The client's own stalls, to tell them from the server's in a tail: its garbage collections and how late the
+        // pacer released requests (a pacer not scheduled in time delays every request due meanwhile).
+        var clientPauseBefore = GC.GetTotalPauseDuration();
+        int[] clientCollectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        long pacerLateMax = 0;
         Task[] tasks;
         Thread? pacer = null;
         if (rate > 0)
         {
             var queue = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleWriter = true });
-            pacer = new Thread(() => Pace(queue.Writer, start, rate, run.End)) { IsBackground = true, Name = "pacer" };
+            pacer = new Thread(() => pacerLateMax = Pace(queue.Writer, start, rate, run.End, run.MeasureFrom)) { IsBackground = true, Name = "pacer" };
             pacer.Start();
             tasks = Array.ConvertAll(workers, w => Task.Run(() => OpenLoopAsync(run, w, queue.Reader)));
         }
@@ -107,6 +115,8 @@ internal static class LoadCommand
             w.Channel.Dispose();
         }
 
+        var clientPause = GC.GetTotalPauseDuration() - clientPauseBefore;
+        var clientCollections = string.Join('/', Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - clientCollectionsBefore[g]));
         using var self = Process.GetCurrentProcess();
         var clientCpu = self.TotalProcessorTime.TotalSeconds;
         var wall = (Stopwatch.GetTimestamp() - start) / frequency;
@@ -138,7 +148,8 @@ internal static class LoadCommand
             $"responses={measured} ok={ok} bad_status={badStatus} bad_rsc={badRsc} failed={failed} rps={(seconds > 0 ? measured / seconds : 0):F1} ") +
             $"p50_ms={Ms(latency, 50)} p90_ms={Ms(latency, 90)} p99_ms={Ms(latency, 99)} p999_ms={Ms(latency, 99.9)} max_ms={Ms(latency, 100)} " +
             $"service_p50_ms={Ms(service, 50)} service_p99_ms={Ms(service, 99)} send_delay_p50_ms={Ms(delay, 50)} send_delay_p99_ms={Ms(delay, 99)} " +
-            FormattableString.Invariant($"client_cpu_pct={100 * clientCpu / wall:F0}");
+            FormattableString.Invariant($"client_cpu_pct={100 * clientCpu / wall:F0} service_max_ms={Ms(service, 100)} ") +
+            FormattableString.Invariant($"client_gcs={clientCollections} client_gc_pause_ms={clientPause.TotalMilliseconds:F1} pacer_late_max_ms={pacerLateMax * 1000.0 / frequency:F3}");
         Console.WriteLine(line);
         if (firstBad is not null)
         {
@@ -148,9 +159,13 @@ internal static class LoadCommand
         return measured > 0 && measured == ok ? 0 : 2;
     }
 
-    /// <summary>Releases request k at start + k/rate until <paramref name="end"/>; each item is its intended send time.</summary>
-    private static void Pace(ChannelWriter<long> writer, long start, double rate, long end)
+    /// <summary>
+    /// Releases request k at start + k/rate until <paramref name="end"/>; each item is its intended send time. Returns the
+    /// most ticks a request due from <paramref name="measureFrom"/> on was released after its intended time.
+    /// </summary>
+    private static long Pace(ChannelWriter<long> writer, long start, double rate, long end, long measureFrom)
     {
+        long lateMax = 0;
         var ticksPerRequest = Stopwatch.Frequency / rate;
         long k = 0;
         while (true)
@@ -163,7 +178,12 @@ internal static class LoadCommand
                 if (intended >= end)
                 {
                     writer.Complete();
-                    return;
+                    return lateMax;
+                }
+
+                if (intended >= measureFrom)
+                {
+                    lateMax = Math.Max(lateMax, now - intended);
                 }
 
                 writer.TryWrite(intended);
