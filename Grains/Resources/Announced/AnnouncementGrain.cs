@@ -58,6 +58,11 @@ internal sealed partial class AnnouncementGrain(
 
     private readonly CseOptions _options = options.Value;
     private Task _pass = Task.CompletedTask;
+
+    // The clear of a state left with nothing to do: a change waits for it (counted while it waits), so that the clear
+    // does not drop it and the activation is not let go under it.
+    private Task _clearing = Task.CompletedTask;
+    private int _waitingForClear;
     private bool _again;
     private TimeSpan _retry = s_firstRetry;
     private IGrainTimer? _retryTimer;
@@ -66,6 +71,7 @@ internal sealed partial class AnnouncementGrain(
 
     public async ValueTask Changed(AnnouncementSnapshot snapshot)
     {
+        await AfterClear();
         store.State.Desired = snapshot;
         if (snapshot is { SyncedFrom: { } from, Synced: { } names, Attributes: { } attributes } && AnnouncementContent.SyncsBothWays(attributes)
             && store.State.Copies.TryGetValue(from, out var copy))
@@ -81,6 +87,7 @@ internal sealed partial class AnnouncementGrain(
 
     public async ValueTask CopyChanged(OriginalUpdate update)
     {
+        await AfterClear();
         var pending = store.State.ToOriginal;
         store.State.ToOriginal = pending is not null && pending.Link == update.Link
             ? update with { Changes = new Dictionary<string, object?>(pending.Changes.Concat(update.Changes).GroupBy(c => c.Key).Select(g => g.Last()), StringComparer.Ordinal) }
@@ -102,6 +109,25 @@ internal sealed partial class AnnouncementGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>Waits for the clear of an emptied state in progress (see <see cref="AfterPass"/>), which a change stored under it would be lost to.</summary>
+    private async ValueTask AfterClear()
+    {
+        if (_clearing.IsCompleted)
+        {
+            return;
+        }
+
+        _waitingForClear++;
+        try
+        {
+            await _clearing;
+        }
+        finally
+        {
+            _waitingForClear--;
+        }
+    }
+
     /// <summary>Starts a sync pass, or asks the running one for another round.</summary>
     private void Kick()
     {
@@ -117,23 +143,30 @@ internal sealed partial class AnnouncementGrain(
 
     private async Task RunAsync()
     {
-        bool complete;
         do
         {
-            _again = false;
-            try
+            bool complete;
+            do
             {
-                complete = await SyncAsync();
+                _again = false;
+                try
+                {
+                    complete = await SyncAsync();
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    Log.PassFailed(logger, exception, ResourceId);
+                    complete = false;
+                }
             }
-            catch (Exception exception) when (exception is not OutOfMemoryException)
-            {
-                Log.PassFailed(logger, exception, ResourceId);
-                complete = false;
-            }
-        }
-        while (_again);
+            while (_again);
 
-        await AfterPass(complete);
+            await AfterPass(complete);
+        }
+
+        // A change (or a retry) that came while the pass was finishing, its reminder looked up, removed or stored, found
+        // this pass still running: it asked for another round, which no later call would start.
+        while (_again);
     }
 
     private async Task AfterPass(bool complete)
@@ -147,10 +180,15 @@ internal sealed partial class AnnouncementGrain(
                 await this.UnregisterReminder(reminder);
             }
 
-            if (store.State is { Desired: null or { Attributes: null }, Copies.Count: 0, ToOriginal: null, InDoubt: null or { Count: 0 } })
+            if (!_again && store.State is { Desired: null or { Attributes: null }, Copies.Count: 0, ToOriginal: null, InDoubt: null or { Count: 0 } })
             {
-                await store.ClearStateAsync();
-                DeactivateOnIdle();
+                var clearing = store.ClearStateAsync();
+                _clearing = clearing;
+                await clearing;
+                if (!_again && _waitingForClear == 0)
+                {
+                    DeactivateOnIdle();
+                }
             }
 
             return;

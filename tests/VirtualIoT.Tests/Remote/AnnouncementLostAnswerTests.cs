@@ -71,7 +71,68 @@ public sealed class LossySender(IRemoteCseSender inner) : IRemoteCseSender
     }
 }
 
-/// <summary>An IN-CSE and an MN-CSE registered to it whose sends to other CSEs go through a <see cref="LossySender"/>.</summary>
+/// <summary>
+/// The MN-CSE's reminder table, able to hold one chosen lookup back until released: a grain that looks up its
+/// reminder while finishing work waits there, so a test can change things at exactly that moment.
+/// </summary>
+public sealed class HeldReminderTable(IReminderTable inner) : IReminderTable
+{
+    private readonly ConcurrentDictionary<(string Key, string Name), (TaskCompletionSource Reached, Task Released)> _holds = new();
+
+    /// <summary>
+    /// Holds the next lookup of the reminder <paramref name="name"/> of the grain keyed <paramref name="key"/> until
+    /// <paramref name="released"/> completes; the task returned completes when that lookup is being held.
+    /// </summary>
+    public Task HoldNextLookup(string key, string name, Task released)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _holds[(key, name)] = (reached, released);
+        return reached.Task;
+    }
+
+    public async Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName)
+    {
+        if (_holds.TryRemove((grainId.Key.ToString()!, reminderName), out var hold))
+        {
+            hold.Reached.SetResult();
+            await hold.Released;
+        }
+
+        return await inner.ReadRow(grainId, reminderName);
+    }
+
+    public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName, CancellationToken cancellationToken) => ReadRow(grainId, reminderName);
+
+    public Task<ReminderTableData> ReadRows(GrainId grainId) => inner.ReadRows(grainId);
+
+    public Task<ReminderTableData> ReadRows(GrainId grainId, CancellationToken cancellationToken) => inner.ReadRows(grainId, cancellationToken);
+
+    public Task<ReminderTableData> ReadRows(uint begin, uint end) => inner.ReadRows(begin, end);
+
+    public Task<ReminderTableData> ReadRows(uint begin, uint end, CancellationToken cancellationToken) => inner.ReadRows(begin, end, cancellationToken);
+
+    public Task<string?> UpsertRow(ReminderEntry entry) => inner.UpsertRow(entry);
+
+    public Task<string?> UpsertRow(ReminderEntry entry, CancellationToken cancellationToken) => inner.UpsertRow(entry, cancellationToken);
+
+    public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag) => inner.RemoveRow(grainId, reminderName, eTag);
+
+    public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag, CancellationToken cancellationToken) =>
+        inner.RemoveRow(grainId, reminderName, eTag, cancellationToken);
+
+    public Task TestOnlyClearTable() => inner.TestOnlyClearTable();
+
+    public Task TestOnlyClearTable(CancellationToken cancellationToken) => inner.TestOnlyClearTable(cancellationToken);
+
+    public Task StartAsync(CancellationToken cancellationToken) => inner.StartAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => inner.StopAsync(cancellationToken);
+}
+
+/// <summary>
+/// An IN-CSE and an MN-CSE registered to it whose sends to other CSEs go through a <see cref="LossySender"/> and whose
+/// reminder lookups go through a <see cref="HeldReminderTable"/>.
+/// </summary>
 public sealed class LossyCsePairFixture : IAsyncLifetime
 {
     private Backends.PlatformHost? _mn;
@@ -81,6 +142,8 @@ public sealed class LossyCsePairFixture : IAsyncLifetime
     public OneM2MClient Mn => _mn!.Client;
 
     public LossySender Sender { get; private set; } = null!;
+
+    public HeldReminderTable Reminders { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -96,8 +159,14 @@ public sealed class LossyCsePairFixture : IAsyncLifetime
             services.RemoveAll<IRemoteCseSender>();
             services.AddSingleton(provider => new LossySender((IRemoteCseSender)ActivatorUtilities.CreateInstance(provider, real.ImplementationType!)));
             services.AddSingleton<IRemoteCseSender>(provider => provider.GetRequiredService<LossySender>());
+            var table = services.Single(s => s.ServiceType == typeof(IReminderTable));
+            services.RemoveAll<IReminderTable>();
+            services.AddSingleton(provider => new HeldReminderTable((IReminderTable)(table.ImplementationInstance
+                ?? table.ImplementationFactory?.Invoke(provider) ?? ActivatorUtilities.CreateInstance(provider, table.ImplementationType!))));
+            services.AddSingleton<IReminderTable>(provider => provider.GetRequiredService<HeldReminderTable>());
         });
         Sender = _mn.Services.GetRequiredService<LossySender>();
+        Reminders = _mn.Services.GetRequiredService<HeldReminderTable>();
     }
 
     public async Task DisposeAsync()
@@ -208,6 +277,30 @@ public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : ICla
         var copy = await NamedCopy($"/cse-mn/{aeId}", "m2m:ae", aeId);
         Assert.Equal(ResponseStatusCode.Created, late.StatusCode);
         Assert.Equal([copy], await Copies(MnAtIn, 10002, "/id-mn/" + aeId));
+    }
+
+    [Fact]
+    public async Task A_change_handed_over_while_the_announcer_finishes_a_pass_reaches_the_copy()
+    {
+        await WaitForRegistration();
+        var aeId = OneM2MClient.NewName("Clost");
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The announcer of the AE, its copy made, looks up its retry reminder to drop it: held there.
+        var finishing = pair.Reminders.HoldNextLookup(aeId, "announce", released.Task);
+        try
+        {
+            await RegisterAnnouncedAe(aeId);
+            await finishing.WaitAsync(CopyTimeout);
+            Answered(await pair.Mn.Update($"/cse-mn/{aeId}", aeId, """{"m2m:ae":{"lbl":["moved"]}}"""), 2004);
+        }
+        finally
+        {
+            released.SetResult();
+        }
+
+        var copy = await NamedCopy($"/cse-mn/{aeId}", "m2m:ae", aeId);
+        await M2MTime.WaitUntil(async () => (await In.Retrieve("/" + copy, OneM2MClient.Admin)).Json?["m2m:aeA"]?["lbl"]?[0]?.GetValue<string>() == "moved",
+            "the change made while the announcer finished its pass to reach the AE's copy at the IN", CopyTimeout);
     }
 
     [Fact]
