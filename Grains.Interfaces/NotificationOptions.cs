@@ -29,6 +29,14 @@ public sealed class NotificationOptions
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Send notifications to <c>http</c> receivers as HTTP/2 (with prior knowledge; <c>https</c> ones negotiate it in
+    /// the TLS handshake): a receiver's requests in flight share one connection and are written together. A receiver
+    /// that does not answer HTTP/2 is sent HTTP/1.1 (the request again at once) and tried again after 10 minutes.
+    /// Default true; false sends HTTP/1.1 only.
+    /// </summary>
+    public bool TryHttp2 { get; set; } = true;
+
+    /// <summary>
     /// How long the CSE waits for an AE's answer to a request it sent through the AE's polling channel (a
     /// subscription's verification, a forwarded NOTIFY, a blocking update); the request leaves the queue unpolled
     /// after that. Default 10 s, ACME's request expiration delta.

@@ -6,6 +6,7 @@
 #   SHAPE=many-containers SUBSCRIPTIONS=20000 scripts/bench-notify.sh
 #   NO_BUILD=1 scripts/bench-notify.sh             # use the Release output already built
 #   BIN=/tmp/before/bin scripts/bench-notify.sh    # binaries kept from an earlier run (OUT/bin of it), for an A/B
+#   RECEIVER=http2 scripts/bench-notify.sh         # the receiver speaks HTTP/2 only (prior knowledge); default http1
 #
 # The published Silo (memory storage, MQTT and CoAP off) is pinned to CPU 0 and LoadGen's fanout (its own Kestrel
 # receiver answering 2000) to CPU 1. Each run makes fresh subscriptions (each verified against the receiver), writes
@@ -22,6 +23,7 @@ SUBSCRIPTIONS=${SUBSCRIPTIONS:-2000}
 INSTANCES=${INSTANCES:-10}
 RUNS=${RUNS:-3}
 SILO_ARGS=${SILO_ARGS:-}
+RECEIVER=${RECEIVER:-http1}
 PRIORITY=${PRIORITY:-auto}
 OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-notify}
 
@@ -33,7 +35,7 @@ SILO_WRAP="taskset -c 0" start_silo "$BIN/silo" "$OUT/silo.log" "$CSE" --Mqtt:En
 
 notify() {
   taskset -c 1 "${LOADGEN[@]}" fanout --base "$CSE" --shape "$SHAPE" --subscriptions "$SUBSCRIPTIONS" \
-    --instances "$INSTANCES" --silo-pid "$SILO_PID"
+    --instances "$INSTANCES" --silo-pid "$SILO_PID" --receiver "$RECEIVER"
 }
 
 log "warm-up run (load average $(load_average))"
@@ -44,5 +46,5 @@ done
 
 rate=$(grep '^FANOUT shape=' "$OUT/results.txt" | sed -n 's/.* notifications_per_s=\([0-9]*\).*/\1/p' | median_of)
 per_cpu=$(grep '^FANOUT shape=' "$OUT/results.txt" | sed -n 's/.* notifications_per_silo_cpu_s=\([0-9]*\).*/\1/p' | median_of)
-echo "notify $SHAPE: median of $RUNS runs: ${rate} notifications/s, ${per_cpu} notifications per silo CPU-second ($SUBSCRIPTIONS subscriptions, $INSTANCES instances)"
+echo "notify $SHAPE: median of $RUNS runs: ${rate} notifications/s, ${per_cpu} notifications per silo CPU-second ($SUBSCRIPTIONS subscriptions, $INSTANCES instances, $RECEIVER receiver)"
 log "done (load average $(load_average)); raw output in $OUT"

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Http;
 using VirtualIoT.Gateway.Serialization;
@@ -10,9 +12,13 @@ namespace VirtualIoT.Gateway.Notifications;
 /// Sends notification requests over HTTP (TS-0009 6.4: POST of <c>m2m:sgn</c> without <c>ty</c>, originator =
 /// the CSE-ID unless the notification names another), serialized as <see cref="NotificationTarget"/> says. The request identifier is the notification's ID, the same on every retry, so a receiver can drop
 /// duplicates.
+/// With <see cref="NotificationOptions.TryHttp2"/> (the default) a request goes as HTTP/2: over <c>https</c> negotiated
+/// in the TLS handshake, over plain <c>http</c> with prior knowledge (RFC 9113 3.3), where the requests in flight to one
+/// receiver share a connection and are written together. A plain receiver that does not speak HTTP/2 gets the same
+/// request again over HTTP/1.1 at once, and HTTP/1.1 for <see cref="Http11Memory"/> before HTTP/2 is tried again.
 /// </summary>
-internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOptions<CseOptions> options,
-    IOptions<NotificationOptions> notificationOptions) : INotificationSender
+internal sealed partial class HttpNotificationSender(IHttpClientFactory clients, IOptions<CseOptions> options,
+    IOptions<NotificationOptions> notificationOptions, ILogger<HttpNotificationSender> logger) : INotificationSender
 {
     /// <summary>Requests in flight per receiver; the same as the connection pool's bound, so none waits for a connection.</summary>
     public const int MaxInFlightPerReceiver = 64;
@@ -23,6 +29,16 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _slots = new(StringComparer.OrdinalIgnoreCase);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Url, string? Serialization), NotificationTarget?> _targets = new();
     private readonly TimeSpan _exchangeTimeout = notificationOptions.Value.SendTimeout;
+
+    /// <summary>How long a plain <c>http</c> receiver that did not answer HTTP/2 is sent HTTP/1.1 before HTTP/2 is tried again.</summary>
+    internal static readonly TimeSpan Http11Memory = TimeSpan.FromMinutes(10);
+
+    private readonly bool _tryHttp2 = notificationOptions.Value.TryHttp2;
+
+    // Plain http receivers (host:port) by what they spoke: Http2Answered once one answered HTTP/2, else the tick count
+    // until which one that did not is sent HTTP/1.1; bounded like the targets.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _protocols = new(StringComparer.OrdinalIgnoreCase);
+    private const long Http2Answered = long.MinValue;
 
     // How long a request may wait in line for one of its receiver's slots: beyond, the receiver is not keeping up.
     private readonly TimeSpan _slotTimeout = notificationOptions.Value.SendTimeout * 10;
@@ -80,7 +96,7 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
                 ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
                 : new CancellationTokenSource();
             exchange.CancelAfter(_exchangeTimeout);
-            return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, originator ?? _cseId, readContent, exchange.Token);
+            return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, originator ?? _cseId, readContent, cancellationToken, exchange.Token);
         }
         finally
         {
@@ -129,9 +145,58 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
     }
 
     private async Task<NotificationAnswer?> ExchangeAsync(Uri target, string requestId, byte[] body, int? eventCategory,
+        ContentSerialization serialization, string originator, bool readContent, CancellationToken callerToken, CancellationToken exchangeToken)
+    {
+        var version = ChooseVersion(target);
+        try
+        {
+            var answer = await ExchangeAsync(target, version, requestId, body, eventCategory, serialization, originator, readContent, exchangeToken);
+            if (version == HttpVersion.Version20 && IsPlain(target) && !_protocols.ContainsKey(target.Authority))
+            {
+                _protocols.TryAdd(target.Authority, Http2Answered);
+            }
+
+            return answer;
+        }
+        catch (HttpRequestException exception) when (version == HttpVersion.Version20 && IsPlain(target) && AfterConnect(exception))
+        {
+            // The receiver took the connection but not HTTP/2 (an HTTP/1.1 server answers the preface with an error
+            // or closes): HTTP/1.1 from now on, and this request again at once, since it was not understood.
+            RememberHttp11(target, exception.Message);
+        }
+        catch (OperationCanceledException) when (version == HttpVersion.Version20 && IsPlain(target) && !callerToken.IsCancellationRequested
+            && !_protocols.ContainsKey(target.Authority))
+        {
+            // No answer in time from a receiver never heard over HTTP/2: it may be waiting for an HTTP/1.1 request.
+            // The delivery's retry comes over HTTP/1.1.
+            RememberHttp11(target, "no answer in time");
+            return null;
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await ExchangeAsync(target, HttpVersion.Version11, requestId, body, eventCategory, serialization, originator, readContent, exchangeToken);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<NotificationAnswer> ExchangeAsync(Uri target, Version version, string requestId, byte[] body, int? eventCategory,
         ContentSerialization serialization, string originator, bool readContent, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, target)
+        {
+            Content = new ByteArrayContent(body),
+            Version = version,
+            // HTTP/2 over plain http is prior knowledge (exactly 2.0); over https the TLS handshake may settle on 1.1.
+            VersionPolicy = version == HttpVersion.Version20 && IsPlain(target) ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+        };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", SerializationFormats.MediaType(serialization));
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.Origin, originator);
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.RequestIdentifier, requestId);
@@ -140,17 +205,54 @@ internal sealed class HttpNotificationSender(IHttpClientFactory clients, IOption
         {
             request.Headers.TryAddWithoutValidation(OneM2MHeaders.EventCategory, category.ToString(CultureInfo.InvariantCulture));
         }
-        try
-        {
-            using var response = await Client().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var status = OneM2MHttpResponse.Status(response);
-            return new NotificationAnswer(status, readContent ? await OneM2MHttpResponse.ReadContentAsync(response.Content, cancellationToken) : null);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
-        {
-            return null;
-        }
+
+        using var response = await Client().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var status = OneM2MHttpResponse.Status(response);
+        return new NotificationAnswer(status, readContent ? await OneM2MHttpResponse.ReadContentAsync(response.Content, cancellationToken) : null);
     }
+
+    // HTTP/2 unless switched off or the (plain) receiver did not answer it lately.
+    private Version ChooseVersion(Uri target)
+    {
+        if (!_tryHttp2)
+        {
+            return HttpVersion.Version11;
+        }
+
+        if (!IsPlain(target) || !_protocols.TryGetValue(target.Authority, out var http11Until) || http11Until == Http2Answered)
+        {
+            return HttpVersion.Version20;
+        }
+
+        if (Environment.TickCount64 < http11Until)
+        {
+            return HttpVersion.Version11;
+        }
+
+        _protocols.TryRemove(target.Authority, out _);
+        return HttpVersion.Version20;
+    }
+
+    private static bool IsPlain(Uri target) => target.Scheme == Uri.UriSchemeHttp;
+
+    // The request failed after its connection was made: not a receiver that is away, whatever it speaks.
+    private static bool AfterConnect(HttpRequestException exception) => exception.HttpRequestError is not (HttpRequestError.ConnectionError
+        or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError or HttpRequestError.SecureConnectionError);
+
+    private void RememberHttp11(Uri target, string reason)
+    {
+        if (_protocols.Count >= MaxKnownTargets)
+        {
+            _protocols.Clear();
+        }
+
+        _protocols[target.Authority] = Environment.TickCount64 + (long)Http11Memory.TotalMilliseconds;
+        LogHttp11(logger, target.Authority, reason);
+    }
+
+    [LoggerMessage(EventId = 3117, Level = LogLevel.Information,
+        Message = "Notification receiver {Authority} did not answer HTTP/2 ({Reason}); it is sent HTTP/1.1")]
+    private static partial void LogHttp11(ILogger logger, string authority, string reason);
 }
 
 /// <summary>Registers the notification sender a silo's delivery grains use.</summary>
@@ -175,6 +277,8 @@ public static class NotificationServiceCollectionExtensions
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 UseProxy = false,
                 UseCookies = false,
+                // HTTP/2: more streams than the receiver allows on one connection open another instead of waiting.
+                EnableMultipleHttp2Connections = true,
             });
         services.AddSingleton<HttpNotificationSender>();
         services.AddSingleton<WebSockets.WebSocketNotificationSender>();

@@ -59,6 +59,22 @@ internal sealed class EncodedRecords<TRecord>(Serializer serializer)
         return encoded;
     }
 
+    /// <summary>
+    /// The stored form of <paramref name="records"/>, in their order, reusing the bytes of records this encoder knows and
+    /// serialising the others without remembering them: for a list stored beside the one <see cref="Encode"/> keeps (a
+    /// container's sealed segment, whose instances were encoded while they were its open segment).
+    /// </summary>
+    public List<byte[]> EncodeKnown(List<TRecord> records)
+    {
+        var encoded = new List<byte[]>(records.Count);
+        foreach (var record in records)
+        {
+            encoded.Add(_encoded is not null && _encoded.TryGetValue(record, out var entry) ? entry.Bytes : serializer.SerializeToArray(record));
+        }
+
+        return encoded;
+    }
+
     /// <summary>A record read from its stored bytes, remembered with them so that storing it again costs no serialisation.</summary>
     public TRecord Decode(byte[] bytes)
     {

@@ -1,10 +1,19 @@
 using VirtualIoT.Grains.Domain;
+using VirtualIoT.Grains.Resources.Container;
 
 namespace VirtualIoT.Grains.Resources;
 
 /// <summary>How an instance holder makes an instance from a create request (a content instance, a timeSeriesInstance).</summary>
 internal abstract partial class InstanceHolderGrain
 {
+    /// <summary>
+    /// The creates this holder remembers for repeated requests (<see cref="RequestLedger"/>), in memory; stored as
+    /// <see cref="ContainerLog.EncodedCompleted"/>, each entry serialised once.
+    /// </summary>
+    private List<CompletedCreate> _ledger = [];
+
+    private EncodedRecords<CompletedCreate>? _ledgerEncoder;
+
     /// <summary>
     /// Creates an instance from a create request addressed to the holder: a repeat of a stored request answers as
     /// the first did; the name is the given one (4105 when taken) or a generated one; <c>cs</c> above the holder's
@@ -16,7 +25,7 @@ internal abstract partial class InstanceHolderGrain
         PurgeExpired(now);
         // Hashed once: the lookup and the record of this create need the same fingerprint of the content tree.
         var fingerprint = RequestLedger.Fingerprint(request);
-        if (RequestLedger.Find(Log.Completed, request.Originator, request.RequestIdentifier, fingerprint, Options) is { } done)
+        if (RequestLedger.Find(_ledger, request.Originator, request.RequestIdentifier, fingerprint, Options) is { } done)
         {
             var original = ResourceIds.TrySplitHeldId(InstancePolicy.Descriptor, done.ResourceId, out _, out var doneSequence)
                 ? Instances.Lookup(doneSequence)
@@ -66,7 +75,7 @@ internal abstract partial class InstanceHolderGrain
         InstanceAdded(attributes, now);
 
         // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
-        RequestLedger.Record(Log.Completed, request, fingerprint, attributes.ResourceId(), name, Options);
+        RequestLedger.Record(_ledger, request, fingerprint, attributes.ResourceId(), name, Options);
         await WriteStateAsync();
         Events.Dispatch(raised);
         await AnnounceAsync(attributes.ResourceId(), InstancePolicy.Type, attributes);
@@ -81,4 +90,31 @@ internal abstract partial class InstanceHolderGrain
     protected virtual void InstanceAdded(Dictionary<string, object?> attributes, string now)
     {
     }
+
+    /// <summary>The ledger as the stored log holds it: entries stored before <see cref="ContainerLog.EncodedCompleted"/> as records, since then encoded.</summary>
+    private void RestoreLedger()
+    {
+        var log = Log;
+        _ledger = [.. log.Completed];
+        foreach (var bytes in log.EncodedCompleted)
+        {
+            _ledger.Add(LedgerEncoder.Decode(bytes));
+        }
+
+        log.Completed = [];
+    }
+
+    /// <summary>
+    /// Puts the ledger into the log about to be stored: a create adds one entry to a ledger of a few, so each entry is
+    /// serialised when it is first stored and its bytes reused by later writes (strings were written one by one).
+    /// </summary>
+    private void StoreLedger()
+    {
+        if (_ledger.Count > 0 || _ledgerEncoder is not null)
+        {
+            Log.EncodedCompleted = LedgerEncoder.Encode(_ledger);
+        }
+    }
+
+    private EncodedRecords<CompletedCreate> LedgerEncoder => _ledgerEncoder ??= new(_serializer);
 }

@@ -26,6 +26,7 @@ internal abstract partial class InstanceHolderGrain
 
         Log.Tail = [];
         Log.EncodedTail = _tail.Encode(Instances.Segments.TryGetValue(OpenSegment, out var tail) ? tail : []);
+        StoreLedger();
         Log.LowestSegment = Instances.Segments.Count > 0 ? Instances.Segments.Keys[0] : OpenSegment;
         Log.RemovedInstances = Instances.RemovedToStore(Log.LowestSegment);
         if (_groupedChanged || Instances.LeftGroups is { Count: > 0 })
@@ -121,9 +122,12 @@ internal abstract partial class InstanceHolderGrain
         }
     }
 
-    /// <summary>Stores sealed segment <paramref name="segment"/> as memory holds it, or clears it when it holds nothing.</summary>
+    /// <summary>
+    /// Stores sealed segment <paramref name="segment"/> as memory holds it (its instances from the bytes they were
+    /// stored as while the segment was open), or clears it when it holds nothing.
+    /// </summary>
     private Task WriteSegment(long segment) =>
         Segments.WriteAsync(segment, Instances.Segments.TryGetValue(segment, out var records) && records.Count > 0
-            ? new InstanceSegment { Instances = [.. records] }
+            ? new InstanceSegment { Encoded = _tail.EncodeSealed(records) }
             : null);
 }

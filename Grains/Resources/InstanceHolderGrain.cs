@@ -25,6 +25,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
     internal const int SegmentSize = 16;
 
     private readonly IGrainStorage _storage;
+    private readonly Serializer _serializer;
     private readonly TailEncoder _tail;
     private StoredPages<InstanceSegment>? _segments;
 
@@ -47,7 +48,8 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
         : base(store, options, logger)
     {
         _storage = services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
-        _tail = new TailEncoder(services.GetRequiredService<Serializer>());
+        _serializer = services.GetRequiredService<Serializer>();
+        _tail = new TailEncoder(_serializer);
         Instances = new InstanceIndex(this);
     }
 
@@ -83,7 +85,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
         {
             if (await Segments.ReadAsync(segment) is { } stored)
             {
-                foreach (var record in stored.Instances)
+                foreach (var record in _tail.Decode(stored))
                 {
                     if (Instances.IsRemoved(record.Sequence))
                     {
@@ -100,6 +102,8 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
         {
             Instances.Add(record);
         }
+
+        RestoreLedger();
 
         SchedulePurge();
     }

@@ -202,6 +202,12 @@ public sealed record InstanceRecord([property: Id(0)] long Sequence, [property: 
 [GenerateSerializer, Alias("VirtualIoT.InstanceSegment")]
 public sealed class InstanceSegment
 {
-    /// <summary>Live instances of the segment, in sequence order.</summary>
+    /// <summary>Live instances of the segment, in sequence order, as segments stored before <see cref="Encoded"/> hold them; written empty since.</summary>
     [Id(0)] public List<InstanceRecord> Instances { get; set; } = [];
+
+    /// <summary>
+    /// Live instances of the segment, in sequence order, each serialised on its own (<see cref="InstanceRecord"/> in
+    /// Orleans' binary format): the bytes the instance got when it was created, reused when its segment seals.
+    /// </summary>
+    [Id(1)] public List<byte[]> Encoded { get; set; } = [];
 }

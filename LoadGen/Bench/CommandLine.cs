@@ -35,13 +35,14 @@ internal sealed class CommandLine
               RSC 2001 (cin) or 2000 (la) and a success status (HTTP 2xx, CoAP 2.xx). Prints one "LOAD ..." line.
 
           fanout --base http://127.0.0.1:8080 [--shape one-container|many-containers] [--subscriptions 10000]
-                 [--instances 10] [--concurrency 32] [--timeout 300] [--silo-pid PID]
+                 [--instances 10] [--concurrency 32] [--timeout 300] [--silo-pid PID] [--receiver http1|http2]
               Notification fan-out: one container with N subscriptions (then --instances content instances, one
               after another), or N containers with one subscription each (then one instance per container). Its
               own receiver answers every notification 2000 and measures write-to-delivery latency from the send
               time carried in con. Prints one "FANOUT ..." line (with --silo-pid, also the silo's CPU seconds from
               the first write to the last notification and notifications per silo CPU-second); exit code 2 if
-              notifications are missing.
+              notifications are missing. --receiver http2: the receiver speaks HTTP/2 only (prior knowledge)
+              instead of Kestrel's plain default, HTTP/1.1.
 
           group-fanout --base http://127.0.0.1:8080 [--op la|cin] [--members 1000] [--requests 200] [--warmup 20]
                  [--concurrency 1] [--setup-concurrency 32] [--silo-pid PID]

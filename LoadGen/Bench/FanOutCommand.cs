@@ -7,6 +7,7 @@ using HdrHistogram;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
 namespace VirtualIoT.LoadGen.Bench;
@@ -30,10 +31,15 @@ internal static class FanOutCommand
         var concurrency = options.Int("concurrency", 32);
         var timeout = TimeSpan.FromSeconds(options.Int("timeout", 300));
         var siloPid = options.Int("silo-pid", 0);
+        var receiverProtocol = options.String("receiver", "http1");
+        if (receiverProtocol is not ("http1" or "http2"))
+        {
+            throw new ArgumentException($"--receiver must be http1 or http2, not '{receiverProtocol}'");
+        }
         var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
         var originator = "Cfan" + run;
 
-        var receiver = new Receiver();
+        var receiver = new Receiver(http2: receiverProtocol == "http2");
         await using var app = await receiver.StartAsync();
         using var http = BenchmarkHttp.CreateClient(baseUri, concurrency);
         var setup = Stopwatch.StartNew();
@@ -82,7 +88,8 @@ internal static class FanOutCommand
         var histogram = receiver.Latencies;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"FANOUT shape={shape} subscriptions={subscriptions} containers={containers} writes={writes} write_s={writeSeconds:F2} " +
-            $"expected={expected} received={receiver.Received} duplicates={receiver.Duplicates} " +
+            $"expected={expected} received={receiver.Received} duplicates={receiver.Duplicates} receiver={receiverProtocol} " +
+            $"received_http2={receiver.ReceivedOverHttp2} " +
             $"notifications_per_s={(seconds > 0 ? receiver.Received / seconds : 0):F0} delivery_span_s={seconds:F2} " +
             $"latency_p50_ms={Ms(histogram, 50)} latency_p90_ms={Ms(histogram, 90)} latency_p99_ms={Ms(histogram, 99)} " +
             $"latency_max_ms={histogram.GetMaxValue() / 10_000.0:F1}{cpu} load_before={load} load_after={GroupFanOutCommand.LoadAverage()}"));
@@ -109,14 +116,19 @@ internal static class FanOutCommand
         Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency },
             async (i, _) => await action(i));
 
-    /// <summary>The notification target: answers 2000 at once, records each event's latency from the tick count in <c>con</c>.</summary>
-    private sealed class Receiver
+    /// <summary>
+    /// The notification target: answers 2000 at once, records each event's latency from the tick count in <c>con</c>.
+    /// Kestrel's default endpoint (HTTP/1.1 on a plain port), or with <paramref name="http2"/> HTTP/2 only (prior
+    /// knowledge).
+    /// </summary>
+    private sealed class Receiver(bool http2)
     {
         private readonly LongConcurrentHistogram _latencies = new(1, TimeSpan.FromMinutes(10).Ticks, 3);
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
         private long _received;
         private long _verifications;
         private long _duplicates;
+        private long _receivedOverHttp2;
 
         public string Url { get; private set; } = "";
 
@@ -125,6 +137,9 @@ internal static class FanOutCommand
         public long Verifications => Interlocked.Read(ref _verifications);
 
         public long Duplicates => Interlocked.Read(ref _duplicates);
+
+        /// <summary>Notifications (not verifications) that came over HTTP/2 since <see cref="Reset"/>.</summary>
+        public long ReceivedOverHttp2 => Interlocked.Read(ref _receivedOverHttp2);
 
         public DateTime FirstReceipt { get; private set; }
 
@@ -135,6 +150,7 @@ internal static class FanOutCommand
         public void Reset()
         {
             Interlocked.Exchange(ref _received, 0);
+            Interlocked.Exchange(ref _receivedOverHttp2, 0);
             _latencies.Reset();
             FirstReceipt = default;
         }
@@ -144,7 +160,15 @@ internal static class FanOutCommand
             var port = FreePort();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            if (http2)
+            {
+                builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
+            }
+            else
+            {
+                builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            }
+
             var app = builder.Build();
             app.MapPost("/n", Handle);
             await app.StartAsync();
@@ -179,6 +203,10 @@ internal static class FanOutCommand
 
                         LastReceipt = now;
                         _received++;
+                        if (HttpProtocol.IsHttp2(context.Request.Protocol))
+                        {
+                            _receivedOverHttp2++;
+                        }
                     }
                 }
 

@@ -21,7 +21,10 @@ public class ContainerLog : TypeState
     /// </summary>
     [Id(2)] public List<InstanceRecord> Tail { get; set; } = [];
 
-    /// <summary>The content instance creates the container remembers for repeated requests (<see cref="RequestLedger"/>).</summary>
+    /// <summary>
+    /// The content instance creates the container remembers for repeated requests (<see cref="RequestLedger"/>), as
+    /// records stored before <see cref="EncodedCompleted"/> hold them; written empty since.
+    /// </summary>
     [Id(3)] public List<CompletedCreate> Completed { get; set; } = [];
 
     /// <summary>
@@ -39,6 +42,13 @@ public class ContainerLog : TypeState
     /// <see cref="InstanceHolderGrain.SegmentSize"/> attribute trees each time cost more than the create itself.
     /// </summary>
     [Id(6)] public List<byte[]> EncodedTail { get; set; } = [];
+
+    /// <summary>
+    /// The content instance creates the container remembers for repeated requests (<see cref="RequestLedger"/>), each
+    /// serialised on its own (<see cref="CompletedCreate"/> in Orleans' binary format) when it was recorded: every
+    /// create stores the whole ledger again, and writing each entry's strings again cost more than copying its bytes.
+    /// </summary>
+    [Id(7)] public List<byte[]> EncodedCompleted { get; set; } = [];
 
     /// <summary>The log of a container stored before the per-type records, from its flat fields.</summary>
     internal static ContainerLog FromLegacy(ResourceState stored) => new()
