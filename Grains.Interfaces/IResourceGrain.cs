@@ -109,6 +109,18 @@ public interface IChildIndexGrain : IGrainWithStringKey
     [Alias("Claim")]
     ValueTask<bool> Claim(ChildReference child, CompletedCreate? create = null);
 
+    /// <summary>
+    /// Claims a name for a resource that may turn out to be stored already (an AE-ID registered before): as
+    /// <see cref="Claim"/>, but a name the resource holds, or any resource it has a live record of a create for here,
+    /// is left as it is (<see cref="NameClaim.Held"/>), so that <see cref="Unclaim"/> can undo a claim exactly.
+    /// </summary>
+    [Alias("ClaimNew")]
+    ValueTask<NameClaim> ClaimNew(ChildReference child, CompletedCreate? create);
+
+    /// <summary>Undoes a <see cref="ClaimNew"/> that claimed: the name (if still <paramref name="child"/>'s) and that create's record go.</summary>
+    [Alias("Unclaim")]
+    ValueTask Unclaim(ChildReference child, CompletedCreate? create);
+
     /// <summary>The create recorded by <see cref="Claim"/> that a request with these keys repeats, or null.</summary>
     [Alias("FindCreate"), ReadOnly]
     ValueTask<CompletedCreate?> FindCreate(string originator, string requestId, ulong fingerprint);
@@ -124,6 +136,19 @@ public interface IChildIndexGrain : IGrainWithStringKey
     /// <summary>All children in this shard.</summary>
     [Alias("List"), ReadOnly]
     ValueTask<IReadOnlyList<ChildReference>> List();
+}
+
+/// <summary>What <see cref="IChildIndexGrain.ClaimNew"/> did.</summary>
+public enum NameClaim
+{
+    /// <summary>The name is now the resource's, with the create's record.</summary>
+    Claimed,
+
+    /// <summary>A sibling holds the name: nothing changed.</summary>
+    Taken,
+
+    /// <summary>The resource holds the name already, or has a create recorded here: nothing changed.</summary>
+    Held,
 }
 
 /// <summary>A child known to its parent.</summary>

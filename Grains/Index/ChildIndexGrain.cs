@@ -140,6 +140,32 @@ internal sealed partial class ChildIndexGrain(
         return true;
     }
 
+    public async ValueTask<NameClaim> ClaimNew(ChildReference child, CompletedCreate? create)
+    {
+        if (_content[PageOf(child.Name)]?.Children.GetValueOrDefault(child.Name)?.ResourceId == child.ResourceId
+            || RequestLedger.Holds(_creates, child.ResourceId))
+        {
+            return NameClaim.Held;
+        }
+
+        return await Claim(child, create) ? NameClaim.Claimed : NameClaim.Taken;
+    }
+
+    public async ValueTask Unclaim(ChildReference child, CompletedCreate? create)
+    {
+        var page = PageOf(child.Name);
+        if (_content[page] is { } content && content.Children.TryGetValue(child.Name, out var existing) && existing == child)
+        {
+            content.Children.Remove(child.Name);
+            if (create is not null)
+            {
+                _creates.Remove(create);
+            }
+
+            await WritePage(page);
+        }
+    }
+
     public async ValueTask Release(string name, string ri)
     {
         var page = PageOf(name);

@@ -30,6 +30,20 @@ internal static class RequestLedger
         return null;
     }
 
+    /// <summary>Whether the ledger holds a create of <paramref name="resourceId"/> that is not released.</summary>
+    public static bool Holds(List<CompletedCreate> ledger, string resourceId)
+    {
+        foreach (var entry in ledger)
+        {
+            if (!entry.Released && entry.ResourceId == resourceId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Adds the create of <paramref name="resourceId"/> for <paramref name="request"/>, dropping what falls out of the bounds.</summary>
     public static void Record(List<CompletedCreate> ledger, ResourceRequest request, string resourceId, string name, CseOptions options) =>
         Record(ledger, request, Fingerprint(request), resourceId, name, options);

@@ -205,7 +205,7 @@ internal abstract partial class ResourceGrain
         // parent among them: let that call chain back into this turn (read-only calls) instead of deadlocking.
         using (RequestContext.AllowCallChainReentrancy())
         {
-            created = await child.Initialize(new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
+            created = await InitializeUnstored(child, new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
                 Originator: request.Originator));
         }
 

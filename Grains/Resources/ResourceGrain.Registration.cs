@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources;
@@ -12,16 +14,25 @@ namespace VirtualIoT.Grains.Resources;
 /// </summary>
 internal abstract partial class ResourceGrain
 {
+    private bool? _marksUnstored;
+
     /// <summary>
-    /// The claim's outcome once the AE's record is stored: true when the name is the AE's. When it is not (a sibling
-    /// holds the name) or the claim failed, the record just stored is cleared, so no AE stays stored without its name.
+    /// The claim's outcome once the AE's record is stored: true when the name is the AE's. A name the AE held without
+    /// its record (the silo died after the claim of an earlier registration) is claimed again with this create's
+    /// record. When the name is not the AE's (a sibling holds it) or the claim failed, the record just stored is
+    /// cleared, so no AE stays stored without its name.
     /// </summary>
-    private async Task<bool> ClaimedWithRecord(Task<bool> claim)
+    private async Task<bool> ClaimedWithRecord(IChildIndexGrain shard, ChildReference child, CompletedCreate? create, Task<NameClaim> claim)
     {
         bool claimed;
         try
         {
-            claimed = await claim;
+            claimed = await claim switch
+            {
+                NameClaim.Claimed => true,
+                NameClaim.Held => await shard.Claim(child, create),
+                _ => false,
+            };
         }
         catch
         {
@@ -37,17 +48,71 @@ internal abstract partial class ResourceGrain
         return claimed;
     }
 
-    /// <summary>Whether a claim started beside a write that failed had claimed the name (false when it failed too).</summary>
-    private static async Task<bool> ClaimSettled(Task<bool> claim)
+    /// <summary>
+    /// After the record's write failed: gives up the name a claim took for it (an AE's, started beside the write, is
+    /// undone exactly; any other child's was claimed before the write). A claim that failed as well left nothing.
+    /// </summary>
+    private async Task UndoClaim(IChildIndexGrain shard, ChildReference child, CompletedCreate? create, Task<NameClaim>? claim)
     {
+        if (claim is null)
+        {
+            await shard.Release(child.Name, ResourceId);
+            return;
+        }
+
+        NameClaim outcome;
         try
         {
-            return await claim;
+            outcome = await claim;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // The write's failure is the one reported; a claim that failed as well left nothing to release.
-            return false;
+            return;
+        }
+
+        if (outcome == NameClaim.Claimed)
+        {
+            await shard.Unclaim(child, create);
+        }
+    }
+
+    /// <summary>
+    /// The AE's (or other new resource's) record is stored after all, where this activation assumed none
+    /// (<see cref="UnstoredRecord"/>): reads it, loads what an activation loads, and carries the create out against it
+    /// (the AE-ID is registered, or its registration is completed). A type's own activation work did not run on the
+    /// record read here, so the activation is given up once this call returns and the next request reads afresh.
+    /// </summary>
+    private async ValueTask<ResourceResponse> ReloadAndInitialize(NewResource resource)
+    {
+        await _store.ReadStateAsync();
+        await LoadStoredAsync();
+        DeactivateOnIdle();
+        LogStoredAfterAll(Logger, ResourceId);
+        return await InitializeAsync(resource, reread: true);
+    }
+
+    /// <summary>
+    /// Sends a new child its <see cref="Initialize"/>, marked (<see cref="UnstoredRecord"/>) so that an activation the
+    /// call causes does not read a record the child cannot have yet, or, for an AE-ID, most likely has not; unmarked
+    /// when the storage reads such records anyway.
+    /// </summary>
+    protected ValueTask<ResourceResponse> InitializeUnstored(IClusterResourceGrain child, NewResource resource)
+    {
+        _marksUnstored ??= ServiceProvider.GetKeyedService<IGrainStorage>(GrainStorageNames.Resources) is IUnstoredRecordStorage { SkipsUnstoredReads: true };
+        if (!_marksUnstored.Value)
+        {
+            return child.Initialize(resource);
+        }
+
+        UnstoredRecord.Mark(child.GetGrainId());
+        try
+        {
+            return child.Initialize(resource);
+        }
+        finally
+        {
+            UnstoredRecord.Unmark();
         }
     }
 
@@ -86,6 +151,10 @@ internal abstract partial class ResourceGrain
         LogRegistrationCompleted(Logger, ResourceId, name);
         return new ResourceResponse(ResponseStatusCode.Created, new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal));
     }
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Debug,
+        Message = "Resource {ResourceId} was created where a record of it is stored: the create goes on from the stored record")]
+    private static partial void LogStoredAfterAll(ILogger logger, string resourceId);
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Information,
         Message = "AE {ResourceId} was stored without its name '{Name}' (a silo died during its registration): its registration is completed now")]

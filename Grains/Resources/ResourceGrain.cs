@@ -154,7 +154,10 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         }
     }
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => LoadStoredAsync();
+
+    /// <summary>What an activation does with the record it read: on activation, and when a record turns out to be stored after all.</summary>
+    private async Task LoadStoredAsync()
     {
         if (Exists && State.HasLegacyFields)
         {
@@ -291,7 +294,14 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         }
     }
 
-    public async ValueTask<ResourceResponse> Initialize(NewResource resource)
+    public ValueTask<ResourceResponse> Initialize(NewResource resource)
+    {
+        // The mark that let this activation skip its read (UnstoredRecord) goes no further: a re-read must read.
+        UnstoredRecord.Unmark();
+        return InitializeAsync(resource, reread: false);
+    }
+
+    private async ValueTask<ResourceResponse> InitializeAsync(NewResource resource, bool reread)
     {
         if (await WillBeCreated(resource) is { } refused)
         {
@@ -318,20 +328,22 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
         var name = resource.Attributes.ResourceName();
         var shard = resource.ParentIndexShard is { } key ? GrainFactory.GetGrainByKey<IChildIndexGrain>(key) : null;
+        var child = new ChildReference(ResourceId, name, resource.Type, resource.Attributes.ExpirationTime());
 
         // An AE's name is claimed while its record is written, so that the two writes share a commit of a batching
         // storage (PostgreSQL): one wait for a registration, not two. Its record may then be stored without the name
-        // (the silo died between): a later registration of the AE-ID completes it (CompleteRegistration). Any other
-        // child claims its name first, so that a child is never stored without it.
-        Task<bool>? claim = null;
-        if (shard is not null)
+        // (the silo died between): a later registration of the AE-ID completes it (CompleteRegistration). The AE may
+        // also be stored already where this activation did not read (UnstoredRecord): its claim then leaves a name
+        // it holds alone, and is undone if it took one. Any other child claims its name first, so that a child is
+        // never stored without it.
+        Task<NameClaim>? claim = null;
+        if (shard is not null && resource.Type == ResourceType.AE)
         {
-            var child = new ChildReference(ResourceId, name, resource.Type, resource.Attributes.ExpirationTime());
-            claim = shard.Claim(child, resource.Create).AsTask();
-            if (resource.Type != ResourceType.AE && !await claim)
-            {
-                return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
-            }
+            claim = shard.ClaimNew(child, resource.Create).AsTask();
+        }
+        else if (shard is not null && !await shard.Claim(child, resource.Create))
+        {
+            return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
         }
 
         _store.State = new ResourceState
@@ -347,18 +359,24 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         {
             await WriteStateAsync();
         }
-        catch
+        catch (Exception exception)
         {
             _store.State = new ResourceState();
-            if (shard is not null && await ClaimSettled(claim!))
+            if (shard is not null)
             {
-                await shard.Release(name, ResourceId);
+                await UndoClaim(shard, child, resource.Create, claim);
+            }
+
+            if (exception is InconsistentStateException && !reread)
+            {
+                // A record is stored after all (this activation assumed none): go on from what is stored.
+                return await ReloadAndInitialize(resource);
             }
 
             throw;
         }
 
-        if (claim is not null && !await ClaimedWithRecord(claim))
+        if (shard is not null && claim is not null && !await ClaimedWithRecord(shard, child, resource.Create, claim))
         {
             return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
         }

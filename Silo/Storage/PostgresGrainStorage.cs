@@ -30,7 +30,7 @@ namespace VirtualIoT.Silo.Storage;
 /// bad write only fails itself.
 /// </para>
 /// </remarks>
-internal sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
+internal sealed partial class PostgresGrainStorage : IGrainStorage, IUnstoredRecordStorage, IAsyncDisposable
 {
     private const string Table = "virtualiot_grain_state";
     private const string KeyMatch = "service_id = $1 AND grain_id = $2 AND state_name = $3";
@@ -93,8 +93,18 @@ internal sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDispos
         return builder.Build();
     }
 
+    /// <inheritdoc/>
+    public bool SkipsUnstoredReads => true;
+
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        // A grain activated by the call that creates its record (UnstoredRecord): no round trip; its first write
+        // inserts, and fails should the row exist after all.
+        if (UnstoredRecord.TryAssumeAbsent(grainId, grainState))
+        {
+            return;
+        }
+
         await using var command = _dataSource.CreateCommand(ReadSql);
         AddKey(command.Parameters, grainId.ToString(), stateName);
         await using var reader = await command.ExecuteReaderAsync();

@@ -175,6 +175,7 @@ internal sealed partial class CseBaseGrain(
         // repeat finds the AE registered: a first registration, the common case, goes to the AE at once, and the
         // shard's record of completed creates is read only when the AE or its name exists already.
         var recordFirst = policy.Type != ResourceType.AE;
+        var minted = true;
         for (var attempt = 0; ; attempt++)
         {
             var name = accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given
@@ -197,6 +198,7 @@ internal sealed partial class CseBaseGrain(
 
                 // The name and the record were stored, the child's own write was not (its silo died in between):
                 // the create is carried out again under the identity it was given.
+                minted = unfinished is null;
                 ri = unfinished ?? ri;
             }
 
@@ -226,7 +228,9 @@ internal sealed partial class CseBaseGrain(
 
             var child = GrainFactory.GetClusterResource(ri, Options.CseBaseId)!;
             var record = RequestLedger.For(recordKey, request.RequestIdentifier, fingerprint, ri, name);
-            var created = await child.Initialize(new NewResource(policy.Type, attributes, path, owner, shard, record, request.Originator));
+            // A new ID, or an AE-ID (seldom registered already: the AE's first write finds out), has no record to read.
+            var resource = new NewResource(policy.Type, attributes, path, owner, shard, record, request.Originator);
+            var created = await (minted ? InitializeUnstored(child, resource) : child.Initialize(resource));
             if (!recordFirst && created.StatusCode is ResponseStatusCode.OriginatorHasAlreadyRegistered or ResponseStatusCode.Conflict
                 && (await FindRepeat(index, recordKey, request, fingerprint, assigned, policy, accepted)).Replay is { } repeated)
             {

@@ -102,6 +102,39 @@ public sealed class PostgresGrainStorageTests(PostgresServer server) : IAsyncLif
     }
 
     [Fact]
+    public async Task A_read_marked_as_a_new_record_skips_the_database_and_its_write_fails_when_the_row_exists()
+    {
+        var storage = Storage(new PostgresStorageOptions());
+        var grain = Grain("marked");
+        await storage.WriteStateAsync(StateName, grain, new GrainState<List<string>>(["stored"]));
+        var marked = new GrainState<List<string>>(["left over"]) { ETag = "7", RecordExists = true };
+        var other = new GrainState<List<string>>();
+        UnstoredRecord.Mark(grain);
+        try
+        {
+            await storage.ReadStateAsync(StateName, grain, marked);
+            await storage.ReadStateAsync(StateName, Grain("other"), other);
+        }
+        finally
+        {
+            UnstoredRecord.Unmark();
+        }
+
+        Assert.True(storage.SkipsUnstoredReads);
+        Assert.False(marked.RecordExists);
+        Assert.Null(marked.ETag);
+        Assert.Empty(marked.State!);
+        Assert.False(other.RecordExists);
+
+        // The write of an activation that assumed no row is refused, and the stored row stays.
+        marked.State!.Add("as new");
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StateName, grain, marked));
+        var read = new GrainState<List<string>>();
+        await storage.ReadStateAsync(StateName, grain, read);
+        Assert.Equal(["stored"], read.State);
+    }
+
+    [Fact]
     public async Task Clear_deletes_the_row_and_a_later_write_creates_it_again()
     {
         var storage = Storage(new PostgresStorageOptions());

@@ -104,17 +104,22 @@ public sealed class CrashSwitch
 /// goes to the configured provider unless <see cref="CrashSwitch"/> says the process is dead. Registered only by
 /// <see cref="Register"/> from test configuration; the platform itself never references it.
 /// </summary>
-public sealed class CrashingGrainStorage(IGrainStorage inner, CrashSwitch crash) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+public sealed class CrashingGrainStorage(IGrainStorage inner, CrashSwitch crash) : IGrainStorage, IUnstoredRecordStorage, ILifecycleParticipant<ISiloLifecycle>
 {
+    public bool SkipsUnstoredReads => inner is IUnstoredRecordStorage { SkipsUnstoredReads: true };
+
     /// <summary>Wraps the resource storage registered in <paramref name="services"/> with the switch <paramref name="crash"/>.</summary>
-    public static void Register(IServiceCollection services, CrashSwitch crash)
+    public static void Register(IServiceCollection services, CrashSwitch crash) =>
+        Decorate(services, inner => new CrashingGrainStorage(inner, crash));
+
+    /// <summary>Replaces the resource storage registered in <paramref name="services"/> with <paramref name="wrap"/> of it (a test-only decorator).</summary>
+    public static void Decorate(IServiceCollection services, Func<IGrainStorage, IGrainStorage> wrap)
     {
         var original = services.Single(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, GrainStorageNames.Resources));
         var factory = original.KeyedImplementationFactory
             ?? throw new InvalidOperationException("the resource storage is not registered by a factory");
         services.Remove(original);
-        services.AddKeyedSingleton<IGrainStorage>(GrainStorageNames.Resources,
-            (provider, key) => new CrashingGrainStorage((IGrainStorage)factory(provider, key), crash));
+        services.AddKeyedSingleton<IGrainStorage>(GrainStorageNames.Resources, (provider, key) => wrap((IGrainStorage)factory(provider, key)));
     }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
