@@ -159,10 +159,19 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
     }
 
     /// <inheritdoc/>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        // Once only: MQTTnet's listener cleanup is not safe to run twice at the same time.
-        if (Interlocked.Exchange(ref _stopping, 1) == 1 || _server is not { } server)
+        // Once only: MQTTnet's listener cleanup is not safe to run twice at the same time. A second caller (the host's
+        // stop and the container's disposal can overlap) waits for the first one's stop to end.
+        lock (_stopLock)
+        {
+            return _stopping ??= StopOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not { } server)
         {
             return;
         }
@@ -195,13 +204,34 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         }
     }
 
-    private int _stopping;
+    private readonly Lock _stopLock = new();
+    private Task? _stopping;
 
     // Cancels requests still waiting for their operation execution time when the broker stops.
     private readonly CancellationTokenSource _shutdown = new();
 
     /// <inheritdoc/>
     public void Dispose()
+    {
+        Task? running;
+        lock (_stopLock)
+        {
+            // Disposed before any stop (the container's disposal can come first): a later stop has nothing to do.
+            running = _stopping is { IsCompleted: false } stopping ? stopping : null;
+            _stopping ??= Task.CompletedTask;
+        }
+
+        if (running is not null)
+        {
+            // Disposed while the host's stop still runs: what the stop uses is disposed once it ends.
+            _ = running.ContinueWith(_ => DisposeResources(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return;
+        }
+
+        DisposeResources();
+    }
+
+    private void DisposeResources()
     {
         _server?.Dispose();
         _shutdown.Dispose();

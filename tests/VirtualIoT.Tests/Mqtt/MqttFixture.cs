@@ -23,6 +23,9 @@ public sealed class MqttFixture : IAsyncLifetime
 
     public OneM2MClient Http { get; private set; } = null!;
 
+    /// <summary>The platform's services.</summary>
+    public IServiceProvider Services => _factory!.Services;
+
     public Task InitializeAsync()
     {
         MqttPort = FreePort.Next();
