@@ -38,9 +38,10 @@ internal sealed record SentCopy([property: Id(0)] string RemoteId, [property: Id
 /// on their way, and one sync pass at a time brings every copy to the newest state (as ACME announces: the copy goes
 /// under the parent's copy on that CSE, else under this CSE's <c>&lt;remoteCSE&gt;</c> there; an instance whose parent
 /// is not announced there is not announced). A pass that leaves work (a CSE not reachable or not registered yet, a
-/// parent's copy still to be made) is tried again after a growing delay, and a reminder brings the announcer back
-/// after a silo failure. A copy gone from its CSE (4004 on update) is made again. A create is recorded before it is
-/// sent, so that one whose answer did not come back leaves no second copy: the copy it may have made is looked for
+/// parent's copy still to be made) is tried again after a growing delay; a reminder, registered before a change is
+/// acknowledged and dropped once every copy is in step, brings the announcer back after a silo failure. A copy gone
+/// from its CSE (4004 on update) is made again. A create is recorded before it is sent, so that one whose answer did
+/// not come back leaves no second copy: the copy it may have made is looked for
 /// by its <c>lnk</c> (as ACME finds its CSEBaseAnnc) and adopted, or removed when no longer wanted; when none is
 /// found the same create goes again under the same request identifier, which a CSE that remembers completed creates
 /// (this one does) answers with the copy the first one made, even while that one is still being carried out.
@@ -53,6 +54,10 @@ internal sealed partial class AnnouncementGrain(
     ILogger<AnnouncementGrain> logger) : Grain, IAnnouncementGrain, IRemindable
 {
     private const string ReminderName = "announce";
+
+    // The reminder stands while work is left, so that an announcer a silo failure stopped resumes this long after it.
+    private static readonly TimeSpan s_resumeAfter = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_reminderPeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan s_firstRetry = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan s_lastRetry = TimeSpan.FromSeconds(30);
 
@@ -66,6 +71,9 @@ internal sealed partial class AnnouncementGrain(
     private bool _again;
     private TimeSpan _retry = s_firstRetry;
     private IGrainTimer? _retryTimer;
+
+    // The reminder this activation registered and has not unregistered (null: none, or one an earlier activation left).
+    private IGrainReminder? _reminder;
 
     private string ResourceId => this.GetPrimaryKeyString();
 
@@ -81,6 +89,7 @@ internal sealed partial class AnnouncementGrain(
         }
 
         await store.WriteStateAsync();
+        await KeepReminder();
         _retry = s_firstRetry;
         Kick();
     }
@@ -93,6 +102,7 @@ internal sealed partial class AnnouncementGrain(
             ? update with { Changes = new Dictionary<string, object?>(pending.Changes.Concat(update.Changes).GroupBy(c => c.Key).Select(g => g.Last()), StringComparer.Ordinal) }
             : update;
         await store.WriteStateAsync();
+        await KeepReminder();
         _retry = s_firstRetry;
         Kick();
     }
@@ -107,101 +117,6 @@ internal sealed partial class AnnouncementGrain(
     {
         Kick();
         return Task.CompletedTask;
-    }
-
-    /// <summary>Waits for the clear of an emptied state in progress (see <see cref="AfterPass"/>), which a change stored under it would be lost to.</summary>
-    private async ValueTask AfterClear()
-    {
-        if (_clearing.IsCompleted)
-        {
-            return;
-        }
-
-        _waitingForClear++;
-        try
-        {
-            await _clearing;
-        }
-        finally
-        {
-            _waitingForClear--;
-        }
-    }
-
-    /// <summary>Starts a sync pass, or asks the running one for another round.</summary>
-    private void Kick()
-    {
-        if (_pass.IsCompleted)
-        {
-            _pass = RunAsync();
-        }
-        else
-        {
-            _again = true;
-        }
-    }
-
-    private async Task RunAsync()
-    {
-        do
-        {
-            bool complete;
-            do
-            {
-                _again = false;
-                try
-                {
-                    complete = await SyncAsync();
-                }
-                catch (Exception exception) when (exception is not OutOfMemoryException)
-                {
-                    Log.PassFailed(logger, exception, ResourceId);
-                    complete = false;
-                }
-            }
-            while (_again);
-
-            await AfterPass(complete);
-        }
-
-        // A change (or a retry) that came while the pass was finishing, its reminder looked up, removed or stored, found
-        // this pass still running: it asked for another round, which no later call would start.
-        while (_again);
-    }
-
-    private async Task AfterPass(bool complete)
-    {
-        _retryTimer?.Dispose();
-        _retryTimer = null;
-        if (complete)
-        {
-            if (await this.GetReminder(ReminderName) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            if (!_again && store.State is { Desired: null or { Attributes: null }, Copies.Count: 0, ToOriginal: null, InDoubt: null or { Count: 0 } })
-            {
-                var clearing = store.ClearStateAsync();
-                _clearing = clearing;
-                await clearing;
-                if (!_again && _waitingForClear == 0)
-                {
-                    DeactivateOnIdle();
-                }
-            }
-
-            return;
-        }
-
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        var delay = _retry;
-        _retry = _retry * 2 < s_lastRetry ? _retry * 2 : s_lastRetry;
-        _retryTimer = this.RegisterGrainTimer(_ =>
-        {
-            Kick();
-            return Task.CompletedTask;
-        }, new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = true, KeepAlive = true });
     }
 
     /// <summary>One pass over every CSE: true when every copy matches the newest state.</summary>
@@ -592,6 +507,12 @@ internal sealed partial class AnnouncementGrain(
 
         [LoggerMessage(EventId = 3738, Level = LogLevel.Information, Message = "Looking on {CseId} for the copy of {ResourceId} that a create without an answer may have made answered {Rsc} ({Reason}); trying again")]
         public static partial void CopyNotLookedFor(ILogger logger, string resourceId, string cseId, int rsc, string? reason);
+
+        [LoggerMessage(EventId = 3739, Level = LogLevel.Warning, Message = "The reminder that resumes the announcement of {ResourceId} after a silo failure could not be registered")]
+        public static partial void ReminderNotKept(ILogger logger, Exception exception, string resourceId);
+
+        [LoggerMessage(EventId = 3740, Level = LogLevel.Information, Message = "The announcement reminder of {ResourceId} could not be removed; it runs a pass with nothing to do")]
+        public static partial void ReminderNotDropped(ILogger logger, Exception exception, string resourceId);
 
         [LoggerMessage(EventId = 3725, Level = LogLevel.Warning, Message = "An announcement pass of {ResourceId} failed; trying again")]
         public static partial void PassFailed(ILogger logger, Exception exception, string resourceId);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Core.Internal;
 using VirtualIoT.Tests.Infrastructure;
 using VirtualIoT.Tests.Protocol;
 using static VirtualIoT.Tests.Protocol.ProtocolAssert;
@@ -12,13 +13,15 @@ namespace VirtualIoT.Tests.Remote;
 /// <summary>
 /// The MN-CSE's sends to other CSEs, with faults a network makes: the answer to a chosen create lost on its way back
 /// after the create was carried out; a chosen create held up on its way (its sender sees a timeout) and delivered
-/// only after the next create of its type; discoveries failing while asked to.
+/// only after the next create of its type; a chosen create that never leaves nor answers (the silo failed with it on
+/// its way); discoveries failing while asked to.
 /// </summary>
 public sealed class LossySender(IRemoteCseSender inner) : IRemoteCseSender
 {
     private readonly ConcurrentDictionary<ResourceType, TaskCompletionSource> _lose = new();
     private readonly ConcurrentDictionary<ResourceType, TaskCompletionSource<ResourceResponse>> _hold = new();
     private readonly ConcurrentDictionary<ResourceType, (string CseId, string Target, ResourceRequest Request)> _held = new();
+    private readonly ConcurrentDictionary<ResourceType, TaskCompletionSource> _hang = new();
 
     /// <summary>While true, every discovery sent answers 5103 without leaving.</summary>
     public bool DiscoveriesFail { get; set; }
@@ -42,8 +45,25 @@ public sealed class LossySender(IRemoteCseSender inner) : IRemoteCseSender
         return delivered.Task;
     }
 
+    /// <summary>
+    /// Makes the next create of a <paramref name="type"/> neither leave nor answer, ever (its silo failed with it on its
+    /// way); completes when that create is sent.
+    /// </summary>
+    public Task HangNextCreate(ResourceType type)
+    {
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hang[type] = sent;
+        return sent.Task;
+    }
+
     public async Task<ResourceResponse> SendAsync(string cseId, string target, ResourceRequest request, CancellationToken cancellationToken)
     {
+        if (request is { Operation: Operation.Create, ResourceType: { } hung } && _hang.TryRemove(hung, out var sent))
+        {
+            sent.SetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         if (DiscoveriesFail && request.Filter is { Usage: FilterUsage.Discovery })
         {
             return ResourceResponse.Error(ResponseStatusCode.TargetNotReachable, "discoveries fail (test)");
@@ -72,18 +92,18 @@ public sealed class LossySender(IRemoteCseSender inner) : IRemoteCseSender
 }
 
 /// <summary>
-/// The MN-CSE's reminder table, able to hold one chosen lookup back until released: a grain that looks up its
-/// reminder while finishing work waits there, so a test can change things at exactly that moment.
+/// The MN-CSE's reminder table, able to hold one chosen lookup or removal back until released: a grain that looks up
+/// or removes its reminder while finishing work waits there, so a test can change things at exactly that moment.
 /// </summary>
 public sealed class HeldReminderTable(IReminderTable inner) : IReminderTable
 {
     private readonly ConcurrentDictionary<(string Key, string Name), (TaskCompletionSource Reached, Task Released)> _holds = new();
 
     /// <summary>
-    /// Holds the next lookup of the reminder <paramref name="name"/> of the grain keyed <paramref name="key"/> until
-    /// <paramref name="released"/> completes; the task returned completes when that lookup is being held.
+    /// Holds the next lookup or removal of the reminder <paramref name="name"/> of the grain keyed <paramref name="key"/>
+    /// until <paramref name="released"/> completes; the task returned completes when that call is being held.
     /// </summary>
-    public Task HoldNextLookup(string key, string name, Task released)
+    public Task HoldNextLookupOrRemoval(string key, string name, Task released)
     {
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _holds[(key, name)] = (reached, released);
@@ -92,13 +112,17 @@ public sealed class HeldReminderTable(IReminderTable inner) : IReminderTable
 
     public async Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName)
     {
+        await Held(grainId, reminderName);
+        return await inner.ReadRow(grainId, reminderName);
+    }
+
+    private async Task Held(GrainId grainId, string reminderName)
+    {
         if (_holds.TryRemove((grainId.Key.ToString()!, reminderName), out var hold))
         {
             hold.Reached.SetResult();
             await hold.Released;
         }
-
-        return await inner.ReadRow(grainId, reminderName);
     }
 
     public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName, CancellationToken cancellationToken) => ReadRow(grainId, reminderName);
@@ -115,10 +139,14 @@ public sealed class HeldReminderTable(IReminderTable inner) : IReminderTable
 
     public Task<string?> UpsertRow(ReminderEntry entry, CancellationToken cancellationToken) => inner.UpsertRow(entry, cancellationToken);
 
-    public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag) => inner.RemoveRow(grainId, reminderName, eTag);
+    public async Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag)
+    {
+        await Held(grainId, reminderName);
+        return await inner.RemoveRow(grainId, reminderName, eTag);
+    }
 
     public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag, CancellationToken cancellationToken) =>
-        inner.RemoveRow(grainId, reminderName, eTag, cancellationToken);
+        RemoveRow(grainId, reminderName, eTag);
 
     public Task TestOnlyClearTable() => inner.TestOnlyClearTable();
 
@@ -140,6 +168,9 @@ public sealed class LossyCsePairFixture : IAsyncLifetime
     public PlatformHost In { get; private set; } = null!;
 
     public OneM2MClient Mn => _mn!.Client;
+
+    /// <summary>The MN-CSE's grain factory, to stop one of its activations as a silo failure would.</summary>
+    public IGrainFactory MnGrains => _mn!.Grains;
 
     public LossySender Sender { get; private set; } = null!;
 
@@ -183,7 +214,8 @@ public sealed class LossyCsePairFixture : IAsyncLifetime
 /// <summary>
 /// A create of an announced copy whose answer is lost after the other CSE made the copy leaves one copy there, not
 /// two: the announcer looks for the copy by its <c>lnk</c> before creating again and adopts it, or removes it when
-/// the original is deleted meanwhile.
+/// the original is deleted meanwhile. A change handed to the announcer while it finishes a pass, or one whose pass a
+/// silo failure cut short, is carried out all the same.
 /// </summary>
 public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : IClassFixture<LossyCsePairFixture>
 {
@@ -285,8 +317,8 @@ public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : ICla
         await WaitForRegistration();
         var aeId = OneM2MClient.NewName("Clost");
         var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        // The announcer of the AE, its copy made, looks up its retry reminder to drop it: held there.
-        var finishing = pair.Reminders.HoldNextLookup(aeId, "announce", released.Task);
+        // The announcer of the AE, its copy made, drops its reminder: held there.
+        var finishing = pair.Reminders.HoldNextLookupOrRemoval(aeId, "announce", released.Task);
         try
         {
             await RegisterAnnouncedAe(aeId);
@@ -301,6 +333,23 @@ public sealed class AnnouncementLostAnswerTests(LossyCsePairFixture pair) : ICla
         var copy = await NamedCopy($"/cse-mn/{aeId}", "m2m:ae", aeId);
         await M2MTime.WaitUntil(async () => (await In.Retrieve("/" + copy, OneM2MClient.Admin)).Json?["m2m:aeA"]?["lbl"]?[0]?.GetValue<string>() == "moved",
             "the change made while the announcer finished its pass to reach the AE's copy at the IN", CopyTimeout);
+    }
+
+    [Fact]
+    public async Task An_announcement_a_silo_failure_cut_short_is_carried_out_when_the_announcer_comes_back()
+    {
+        await WaitForRegistration();
+        var aeId = OneM2MClient.NewName("Clost");
+        var sent = pair.Sender.HangNextCreate(ResourceType.AEAnnc);
+        await RegisterAnnouncedAe(aeId);
+        await sent.WaitAsync(CopyTimeout);
+
+        // The announcer's activation goes as with a failed silo, its create on the way and never answered; what it stored
+        // stays. Nothing else calls it again: only what it registered before the AE's create was answered brings it back.
+        await pair.MnGrains.GetGrain<IAnnouncementGrain>(aeId).AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+
+        var copy = await NamedCopy($"/cse-mn/{aeId}", "m2m:ae", aeId);
+        Assert.Equal([copy], await Copies(MnAtIn, 10002, "/id-mn/" + aeId));
     }
 
     [Fact]
