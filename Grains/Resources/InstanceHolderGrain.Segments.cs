@@ -27,6 +27,7 @@ internal abstract partial class InstanceHolderGrain
         Log.Tail = [];
         Log.EncodedTail = _tail.Encode(Instances.Segments.TryGetValue(OpenSegment, out var tail) ? tail : []);
         StoreLedger();
+        PrepareAttributeImage();
         Log.LowestSegment = Instances.Segments.Count > 0 ? Instances.Segments.Keys[0] : OpenSegment;
         Log.RemovedInstances = Instances.RemovedToStore(Log.LowestSegment);
         if (_groupedChanged || Instances.LeftGroups is { Count: > 0 })

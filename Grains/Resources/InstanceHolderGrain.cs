@@ -74,6 +74,11 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Exists)
+        {
+            RestoreAttributes();
+        }
+
         await base.OnActivateAsync(cancellationToken);
         if (!Exists)
         {
@@ -500,13 +505,15 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
     /// <summary>Puts the state tag and the instance counters (<c>cni</c>, <c>cbs</c>) into the state's attributes.</summary>
     protected void SetCounters(long stateTag)
     {
-        var attributes = new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal)
+        var previous = State.Attributes;
+        var attributes = new Dictionary<string, object?>(previous, StringComparer.Ordinal)
         {
             [AttributeNames.StateTag] = stateTag,
             [AttributeNames.CurrentNrOfInstances] = Instances.Count,
             [AttributeNames.CurrentByteSize] = Instances.Bytes,
         };
         State.Attributes = attributes;
+        CountersChanged(previous, attributes);
     }
 
     /// <summary>Removes instances whose expiration time has passed (TS-0004: an expired resource is deleted).</summary>

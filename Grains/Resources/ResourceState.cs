@@ -16,8 +16,50 @@ public sealed class ResourceState
     /// <summary>Resource type.</summary>
     [Id(0)] public ResourceType Type { get; set; }
 
+    [NonSerialized]
+    private Dictionary<string, object?> _attributes = new(StringComparer.Ordinal);
+
+    [NonSerialized]
+    private AttributeImage? _image;
+
     /// <summary>Attributes by short name, those the CSE maintains (<c>st</c>, <c>cni</c>, <c>cbs</c>) included.</summary>
-    [Id(1)] public Dictionary<string, object?> Attributes { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, object?> Attributes
+    {
+        get => _attributes;
+        set => _attributes = value;
+    }
+
+    /// <summary>
+    /// <see cref="Attributes"/> as stored: not written (null) while <see cref="StoredImage"/> holds them, which only an
+    /// instance holder reads back (<see cref="AttributeImage"/>).
+    /// </summary>
+    [Id(1)]
+    public Dictionary<string, object?>? StoredAttributes
+    {
+        get => ImageHoldsAttributes ? null : _attributes;
+        set => _attributes = value ?? new(StringComparer.Ordinal);
+    }
+
+    /// <summary>The attributes as an instance holder stores them (<see cref="AttributeImage"/>), when its image is of the current <see cref="Attributes"/>.</summary>
+    [Id(20)]
+    public AttributeImage? StoredImage
+    {
+        get => ImageHoldsAttributes ? _image : null;
+        set => _image = value;
+    }
+
+    private bool ImageHoldsAttributes => _image is { } image && ReferenceEquals(image.Source, _attributes);
+
+    /// <summary>Stores the attributes as <paramref name="image"/> from the next write on, while they stay the dictionary it was made of.</summary>
+    internal void StoreAttributesAs(AttributeImage image) => _image = image;
+
+    /// <summary>The image read from storage in place of the attributes, once (the reader puts the attributes back); null when the record holds them.</summary>
+    internal AttributeImage? TakeStoredImage()
+    {
+        var image = _image is { Source: null } read ? read : null;
+        _image = null;
+        return image;
+    }
 
     /// <summary>Structured CSE-relative address (<c>cse-in/app/temp</c>); fixed for the resource's life because <c>rn</c> cannot change.</summary>
     [Id(2)] public string Path { get; set; } = "";
@@ -135,6 +177,32 @@ public sealed class ResourceState
         public List<CompletedCreate>? Completed;
         public List<long>? RemovedInstances;
     }
+}
+
+/// <summary>
+/// The attributes of an instance holder (a container) as stored: every content instance create changes only the
+/// counters (<c>st</c>, <c>cni</c>, <c>cbs</c>), so the other attributes are serialised once, when they change, and their
+/// bytes reused by every write, the counters stored beside them as numbers. Read back only by the holder
+/// (<see cref="InstanceHolderGrain"/>), which puts the attributes together again when it is activated.
+/// </summary>
+[GenerateSerializer, Alias("VirtualIoT.AttributeImage")]
+public sealed class AttributeImage
+{
+    /// <summary>The attribute dictionary without <c>st</c>, <c>cni</c> and <c>cbs</c>, in Orleans' binary format.</summary>
+    [Id(0)] public byte[] Encoded { get; set; } = [];
+
+    /// <summary><c>st</c>.</summary>
+    [Id(1)] public long StateTag { get; set; }
+
+    /// <summary><c>cni</c>.</summary>
+    [Id(2)] public long CurrentNrOfInstances { get; set; }
+
+    /// <summary><c>cbs</c>.</summary>
+    [Id(3)] public long CurrentByteSize { get; set; }
+
+    /// <summary>The attribute dictionary this image is of (by reference; null for an image read from storage).</summary>
+    [NonSerialized]
+    internal Dictionary<string, object?>? Source;
 }
 
 /// <summary>

@@ -40,14 +40,17 @@ internal sealed class ContainerGrain(
         return base.WillBeUpdated(updated, accepted, originator);
     }
 
+    /// <summary>A container's attributes change with every content instance only in their counters: stored as an image.</summary>
+    protected override bool StoresAttributeImage => true;
+
     protected override TypeState? MoveLegacyFields(ResourceState stored) => ContainerLog.FromLegacy(stored);
 
     public async ValueTask LinkLocationPolicy(string policyId)
     {
         if (Exists)
         {
-            State.Attributes[ContainerPolicy.LocationId] = policyId;
-            await WriteStateAsync();
+            // Replaced, not changed in place (ResourceState.Attributes): responses and the stored image hold the old one.
+            await ReplaceAttributesAsync(new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { [ContainerPolicy.LocationId] = policyId });
         }
     }
 }
