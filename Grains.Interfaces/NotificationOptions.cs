@@ -29,12 +29,13 @@ public sealed class NotificationOptions
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Send notifications to <c>http</c> receivers as HTTP/2 (with prior knowledge; <c>https</c> ones negotiate it in
-    /// the TLS handshake): a receiver's requests in flight share one connection and are written together. A receiver
-    /// that does not answer HTTP/2 is sent HTTP/1.1 (the request again at once) and tried again after 10 minutes.
-    /// Default true; false sends HTTP/1.1 only.
+    /// Opt-in: send notifications to <c>http</c> receivers as HTTP/2 with prior knowledge (<c>https</c> ones negotiate
+    /// it in the TLS handshake), so a receiver's requests in flight share one connection and are written together. A
+    /// receiver that does not answer HTTP/2 is sent the request again at once over HTTP/1.1, and HTTP/1.1 for 10 minutes
+    /// before HTTP/2 is tried again (its socket then sees the HTTP/2 preface). Default false: HTTP/1.1 only, which every
+    /// oneM2M receiver speaks.
     /// </summary>
-    public bool TryHttp2 { get; set; } = true;
+    public bool TryHttp2 { get; set; }
 
     /// <summary>
     /// How long the CSE waits for an AE's answer to a request it sent through the AE's polling channel (a

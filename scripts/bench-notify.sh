@@ -6,7 +6,8 @@
 #   SHAPE=many-containers SUBSCRIPTIONS=20000 scripts/bench-notify.sh
 #   NO_BUILD=1 scripts/bench-notify.sh             # use the Release output already built
 #   BIN=/tmp/before/bin scripts/bench-notify.sh    # binaries kept from an earlier run (OUT/bin of it), for an A/B
-#   RECEIVER=http2 scripts/bench-notify.sh         # the receiver speaks HTTP/2 only (prior knowledge); default http1
+#   RECEIVER=http2 scripts/bench-notify.sh         # the receiver speaks HTTP/2 only (prior knowledge) and the Silo
+#                                                  # sends HTTP/2 (--Notifications:TryHttp2 true); default http1
 #
 # The published Silo (memory storage, MQTT and CoAP off) is pinned to CPU 0 and LoadGen's fanout (its own Kestrel
 # receiver answering 2000) to CPU 1. Each run makes fresh subscriptions (each verified against the receiver), writes
@@ -30,8 +31,10 @@ OUT=${OUT:-${TMPDIR:-/tmp}/virtualiot-bench-notify}
 bench_setup Silo LoadGen
 
 CSE=http://127.0.0.1:$(free_port)
+HTTP2_ARGS=()
+if [ "$RECEIVER" = http2 ]; then HTTP2_ARGS=(--Notifications:TryHttp2 true); fi
 SILO_WRAP="taskset -c 0" start_silo "$BIN/silo" "$OUT/silo.log" "$CSE" --Mqtt:Enabled false --Coap:Enabled false \
-  --Logging:LogLevel:Default Warning $SILO_ARGS
+  --Logging:LogLevel:Default Warning "${HTTP2_ARGS[@]}" $SILO_ARGS
 
 notify() {
   taskset -c 1 "${LOADGEN[@]}" fanout --base "$CSE" --shape "$SHAPE" --subscriptions "$SUBSCRIPTIONS" \

@@ -12,7 +12,7 @@ namespace VirtualIoT.Gateway.Notifications;
 /// Sends notification requests over HTTP (TS-0009 6.4: POST of <c>m2m:sgn</c> without <c>ty</c>, originator =
 /// the CSE-ID unless the notification names another), serialized as <see cref="NotificationTarget"/> says. The request identifier is the notification's ID, the same on every retry, so a receiver can drop
 /// duplicates.
-/// With <see cref="NotificationOptions.TryHttp2"/> (the default) a request goes as HTTP/2: over <c>https</c> negotiated
+/// With <see cref="NotificationOptions.TryHttp2"/> (opt-in) a request goes as HTTP/2: over <c>https</c> negotiated
 /// in the TLS handshake, over plain <c>http</c> with prior knowledge (RFC 9113 3.3), where the requests in flight to one
 /// receiver share a connection and are written together. A plain receiver that does not speak HTTP/2 gets the same
 /// request again over HTTP/1.1 at once, and HTTP/1.1 for <see cref="Http11Memory"/> before HTTP/2 is tried again.
