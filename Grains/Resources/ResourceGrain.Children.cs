@@ -161,29 +161,35 @@ internal abstract partial class ResourceGrain
     private async ValueTask<ResourceResponse> AddLinkedChild(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now)
     {
-        if (await RepeatedChildCreate(request, policy, accepted) is { } repeated)
+        var (repeated, unfinished) = await RepeatedChildCreate(request, policy, accepted);
+        if (repeated is not null)
         {
             return repeated;
         }
 
-        var name = accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given : ResourceFactory.GenerateName(policy.ShortName);
+        var name = unfinished?.Name
+            ?? (accepted.TryGetValue(AttributeNames.ResourceName, out var rn) && rn is string given ? given : ResourceFactory.GenerateName(policy.ShortName));
         if (!ResourceIds.IsValidName(name))
         {
             return ResourceResponse.Error(ResponseStatusCode.BadRequest, $"'{name}' is not a valid resource name");
         }
 
-        await RemoveGoneChild(name);
-        if (IsNameTaken(name))
+        // An unfinished create (linked, its record never stored) holds its name and is carried out again under its ID.
+        if (unfinished is null)
         {
-            return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
+            await RemoveGoneChild(name);
+            if (IsNameTaken(name))
+            {
+                return ResourceResponse.Error(ResponseStatusCode.Conflict, $"a sibling named '{name}' exists");
+            }
+
+            if (Links.Children.Count >= Options.MaxChildren)
+            {
+                return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"the parent already holds {Options.MaxChildren} children");
+            }
         }
 
-        if (Links.Children.Count >= Options.MaxChildren)
-        {
-            return ResourceResponse.Error(ResponseStatusCode.NotAcceptable, $"the parent already holds {Options.MaxChildren} children");
-        }
-
-        var ri = ResourceIds.NewId(policy.Type);
+        var ri = unfinished?.ResourceId ?? ResourceIds.NewId(policy.Type);
         var error = ResourceFactory.Build(policy, accepted, ri, name, ResourceId, now, Expiration, MaxExpiration(),
             request.Originator, out var attributes);
         if (error is not null)
@@ -201,12 +207,34 @@ internal abstract partial class ResourceGrain
         var child = GrainFactory.GetClusterResource(ri, Options.CseBaseId)!;
         ResourceResponse created;
 
+        // A container is linked while its record is written: one commit of a batching storage, not two in a row.
+        var linking = LinksBesideRecord(policy.Type) ? LinkBesideRecord(request, policy.Type, ri, name, attributes) : null;
+
         // The new resource may read others with the originator's rights (a group validating its members), this
         // parent among them: let that call chain back into this turn (read-only calls) instead of deadlocking.
-        using (RequestContext.AllowCallChainReentrancy())
+        try
         {
-            created = await InitializeUnstored(child, new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
-                Originator: request.Originator));
+            using (RequestContext.AllowCallChainReentrancy())
+            {
+                created = await InitializeUnstored(child, new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
+                    Originator: request.Originator));
+            }
+        }
+        catch when (linking is not null)
+        {
+            // Memory goes back as it was; a link stored meanwhile points to no record (as after a crash between).
+            await Settled(linking);
+            ForgetLink(ri, name);
+            throw;
+        }
+
+        if (linking is not null && created.StatusCode != ResponseStatusCode.Created)
+        {
+            ForgetLink(ri, name);
+            if (await Settled(linking))
+            {
+                await WriteLinksAsync(ri, name);
+            }
         }
 
         if (created.StatusCode != ResponseStatusCode.Created)
@@ -230,10 +258,18 @@ internal abstract partial class ResourceGrain
             Links.Subscriptions[ri] = ActionFilter(ri);
         }
 
-        LinkStore.RecordCreate(request, ri, name);
         try
         {
-            await WriteLinksAsync(ri, name);
+            if (linking is not null)
+            {
+                await linking;
+            }
+            else
+            {
+                LinkStore.RecordCreate(request, ri, name);
+                await WriteLinksAsync(ri, name);
+            }
+
             if (raised is not null)
             {
                 await WriteStateAsync();
@@ -250,6 +286,35 @@ internal abstract partial class ResourceGrain
 
         Events.Dispatch(raised);
         return CreatedResponse(request, policy, attributes, accepted, path);
+    }
+
+    /// <summary>Links a new child, with the record of its create, in a write started now (beside the child's own).</summary>
+    private Task LinkBesideRecord(ResourceRequest request, ResourceType type, string ri, string name, Dictionary<string, object?> attributes)
+    {
+        Links.Children[name] = new ChildReference(ri, name, type, attributes.ExpirationTime());
+        LinkStore.RecordCreate(request, ri, name);
+        return WriteLinksAsync(ri, name);
+    }
+
+    /// <summary>Forgets, in memory, a child linked by <see cref="LinkBesideRecord"/> whose creation failed.</summary>
+    private void ForgetLink(string ri, string name)
+    {
+        LinkStore.ForgetCreate(ri);
+        Links.Children.Remove(name);
+    }
+
+    /// <summary>Whether a write completed; its failure is not the one reported.</summary>
+    private static async Task<bool> Settled(Task write)
+    {
+        try
+        {
+            await write;
+            return true;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
