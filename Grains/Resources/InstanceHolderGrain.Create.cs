@@ -64,7 +64,7 @@ internal abstract partial class InstanceHolderGrain
             return refused;
         }
 
-        var stateTag = State.Attributes.StateTag() + 1;
+        var stateTag = StateTag + 1;
         var error = AddInstance(accepted, name, now, request.Originator, stateTag, size, State.Attributes, out var attributes, out var raised);
         if (error is not null)
         {

@@ -277,7 +277,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
         if (remaining <= 1)
         {
             Instances.Remove(record.Sequence);
-            SetCounters(State.Attributes.StateTag());
+            SetCounters(StateTag);
             raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes, rootKey: InstanceRootKey);
         }
         else
@@ -334,7 +334,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
         }
 
         Instances.Remove(record.Sequence);
-        SetCounters(State.Attributes.StateTag());
+        SetCounters(StateTag);
         var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes, rootKey: InstanceRootKey);
         await WriteStateAsync();
         Events.Dispatch(raised);
@@ -384,21 +384,6 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
 
     // ---- hooks ----------------------------------------------------------------------------------------------
 
-    /// <summary>
-    /// While expired instances wait for the purge timer, the counters a reader sees already leave them out.
-    /// </summary>
-    protected override Dictionary<string, object?> CurrentAttributes()
-    {
-        var now = Now();
-        if (!Instances.TryPeekEarliestExpiry(out var earliest) || string.CompareOrdinal(earliest, now) > 0)
-        {
-            return State.Attributes;
-        }
-
-        var (count, bytes) = Instances.Live(now);
-        return new Dictionary<string, object?>(State.Attributes, StringComparer.Ordinal) { [AttributeNames.CurrentNrOfInstances] = count, [AttributeNames.CurrentByteSize] = bytes };
-    }
-
     protected override bool IsNameTaken(string name) =>
         base.IsNameTaken(name) || Instances.HasName(name) || name is "la" or "ol";
 
@@ -406,6 +391,12 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
     protected override ValueTask<ResourceResponse?> WillBeUpdated(Dictionary<string, object?> updated, Dictionary<string, object?> accepted, string originator)
     {
         Instances.Evict(updated.Long(AttributeNames.MaxNrOfInstances), updated.Long(AttributeNames.MaxByteSize));
+        if (StoresAttributeImage)
+        {
+            // The attributes updated were copied without the typed counters: the update's st goes in with them.
+            updated[AttributeNames.StateTag] = StateTag + 1;
+        }
+
         updated[AttributeNames.CurrentNrOfInstances] = Instances.Count;
         updated[AttributeNames.CurrentByteSize] = Instances.Bytes;
         return ValueTask.FromResult<ResourceResponse?>(null);
@@ -502,20 +493,6 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
 
     protected long? Limit(string name) => State.Attributes.Long(name);
 
-    /// <summary>Puts the state tag and the instance counters (<c>cni</c>, <c>cbs</c>) into the state's attributes.</summary>
-    protected void SetCounters(long stateTag)
-    {
-        var previous = State.Attributes;
-        var attributes = new Dictionary<string, object?>(previous, StringComparer.Ordinal)
-        {
-            [AttributeNames.StateTag] = stateTag,
-            [AttributeNames.CurrentNrOfInstances] = Instances.Count,
-            [AttributeNames.CurrentByteSize] = Instances.Bytes,
-        };
-        State.Attributes = attributes;
-        CountersChanged(previous, attributes);
-    }
-
     /// <summary>Removes instances whose expiration time has passed (TS-0004: an expired resource is deleted).</summary>
     protected bool PurgeExpired(string now)
     {
@@ -524,7 +501,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
             return false;
         }
 
-        SetCounters(State.Attributes.StateTag());
+        SetCounters(StateTag);
         return true;
     }
 

@@ -25,6 +25,9 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
 
         /// <summary>The CSE's time now, in oneM2M format.</summary>
         string Now();
+
+        /// <summary>The resource's attributes as sent on the wire (a container's with its counters).</summary>
+        Dictionary<string, object?> RepresentedAttributes();
     }
 
     /// <summary>
@@ -75,7 +78,7 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
         var monitored = eventType switch
         {
             NotificationEventType.UpdateOfResource => RaiseOperation(Operation.Update, type, attributes, modified),
-            NotificationEventType.CreateOfDirectChildResource => RaiseOperation(Operation.Create, owner.StoredState.Type, owner.StoredState.Attributes, null),
+            NotificationEventType.CreateOfDirectChildResource => RaiseOperation(Operation.Create, owner.StoredState.Type, null, null),
             _ => null,
         };
         var matching = SubscriptionMatcher.Matching(subscriptions.Values, eventType, type, modified);
@@ -137,7 +140,8 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
     }
 
     /// <summary>The operation event of <paramref name="operation"/> for the operation monitors it concerns, in the outbox; null when none.</summary>
-    private RaisedEvent? RaiseOperation(Operation operation, ResourceType type, Dictionary<string, object?> attributes, Dictionary<string, object?>? modified)
+    /// <remarks><paramref name="attributes"/> null: the resource's own, asked for only when a monitor wants them.</remarks>
+    private RaisedEvent? RaiseOperation(Operation operation, ResourceType type, Dictionary<string, object?>? attributes, Dictionary<string, object?>? modified)
     {
         var matching = SubscriptionMatcher.Monitoring(owner.CurrentLinks.Subscriptions.Values, operation, Originator);
         if (matching.Count == 0)
@@ -145,7 +149,7 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
             return null;
         }
 
-        var raised = NewEvent(NotificationEventType.MonitoredOperation, type, attributes, modified) with { Operation = operation };
+        var raised = NewEvent(NotificationEventType.MonitoredOperation, type, attributes ?? owner.RepresentedAttributes(), modified) with { Operation = operation };
         (owner.StoredState.Outbox ??= []).Add(raised);
         return new RaisedEvent(raised, matching);
     }

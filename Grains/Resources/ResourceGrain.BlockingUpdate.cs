@@ -24,7 +24,7 @@ internal abstract partial class ResourceGrain
         }
 
         var token = string.Concat(blocking.SubscriptionId, "|", State.Attributes.TryGetValue(AttributeNames.LastModifiedTime, out var lt) ? lt as string : null,
-            "|", State.Attributes.Long(AttributeNames.StateTag)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            "|", CurrentAttributes().Long(AttributeNames.StateTag)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (request.BlockingApproval == token)
         {
             return null;

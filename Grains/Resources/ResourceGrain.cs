@@ -61,6 +61,8 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     string Outbox.IOwner.Now() => Now();
 
+    Dictionary<string, object?> Outbox.IOwner.RepresentedAttributes() => CurrentAttributes();
+
     private LinkStore LinkStore => _linkStore ??= new LinkStore(ServiceProvider, ResourceId, Options);
 
     protected bool Exists => _store.RecordExists;

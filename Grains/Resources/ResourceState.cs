@@ -22,7 +22,10 @@ public sealed class ResourceState
     [NonSerialized]
     private AttributeImage? _image;
 
-    /// <summary>Attributes by short name, those the CSE maintains (<c>st</c>, <c>cni</c>, <c>cbs</c>) included.</summary>
+    /// <summary>
+    /// Attributes by short name, those the CSE maintains (<c>st</c>, <c>cni</c>, <c>cbs</c>) included, but for a holder
+    /// with typed counters (a container), which keeps those three outside (<see cref="InstanceHolderGrain"/>).
+    /// </summary>
     public Dictionary<string, object?> Attributes
     {
         get => _attributes;

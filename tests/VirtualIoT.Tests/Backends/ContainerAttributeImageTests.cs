@@ -57,6 +57,63 @@ public sealed class ContainerAttributeImageTests
         Assert.Equal("4", Attributes(await container.Retrieve(Request(Operation.Retrieve, subTarget: "la")), "m2m:cin")["con"]);
     }
 
+    /// <summary>
+    /// The counters are typed, outside the attribute dictionary: an answer already handed out keeps the counters it
+    /// had, later answers show the new ones, and <c>st</c> goes on counting across an update and across a replacement
+    /// of the attributes outside a request (a location policy's link), before and after a reload from storage.
+    /// </summary>
+    [Fact]
+    public async Task The_typed_counters_follow_creates_updates_and_links_and_leave_earlier_answers_as_they_were()
+    {
+        await using var host = PlatformHost.Start(new Dictionary<string, string>());
+        var created = await host.Grains.GetGrain<ICseBaseGrain>("id-in").Execute(Request(Operation.Create, type: ResourceType.Container,
+            root: "m2m:cnt", content: new() { ["rn"] = "typed", ["mni"] = 3L }));
+        Assert.Equal(ResponseStatusCode.Created, created.StatusCode);
+        var ri = (string)Attributes(created, "m2m:cnt")["ri"]!;
+        var container = host.Grains.GetGrain<IContainerGrain>(ri);
+        Assert.Equal((0L, 0L, 0L), Counters(Attributes(created, "m2m:cnt")));
+
+        Assert.Equal(ResponseStatusCode.Created, (await container.Execute(Instance(10))).StatusCode);
+        var first = Attributes(await container.Retrieve(Request(Operation.Retrieve)), "m2m:cnt");
+        Assert.Equal((1L, 1L, 2L), Counters(first));
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(ResponseStatusCode.Created, (await container.Execute(Instance(i))).StatusCode);
+        }
+
+        // mni 3: four more creates leave three instances of one character; st counts every create.
+        Assert.Equal((1L, 1L, 2L), Counters(first));
+        Assert.Equal((5L, 3L, 3L), Counters(Attributes(await container.Retrieve(Request(Operation.Retrieve)), "m2m:cnt")));
+
+        var updated = await container.Execute(Request(Operation.Update, root: "m2m:cnt", rcn: ResultContent.Attributes,
+            content: new() { ["lbl"] = new List<object?> { "x" } }));
+        Assert.Equal(ResponseStatusCode.Updated, updated.StatusCode);
+        Assert.Equal((6L, 3L, 3L), Counters(Attributes(updated, "m2m:cnt")));
+
+        await container.LinkLocationPolicy("some-policy");
+        Assert.Equal(ResponseStatusCode.Created, (await container.Execute(Instance(7))).StatusCode);
+        var linked = Attributes(await container.Retrieve(Request(Operation.Retrieve)), "m2m:cnt");
+        Assert.Equal((7L, 3L, 3L), Counters(linked));
+        Assert.Equal("some-policy", linked["li"]);
+
+        // Lowering mni evicts at once: the update's answer counts what is left, and st counts the update.
+        var lowered = await container.Execute(Request(Operation.Update, root: "m2m:cnt", rcn: ResultContent.Attributes,
+            content: new() { ["mni"] = 1L }));
+        Assert.Equal((8L, 1L, 1L), Counters(Attributes(lowered, "m2m:cnt")));
+
+        await container.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        var reloaded = Attributes(await container.Retrieve(Request(Operation.Retrieve)), "m2m:cnt");
+        Assert.Equal((8L, 1L, 1L), Counters(reloaded));
+        Assert.Equal("some-policy", reloaded["li"]);
+        Assert.Equal(new List<object?> { "x" }, reloaded["lbl"]);
+        Assert.Equal(ResponseStatusCode.Created, (await container.Execute(Instance(8))).StatusCode);
+        Assert.Equal((9L, 1L, 1L), Counters(Attributes(await container.Retrieve(Request(Operation.Retrieve)), "m2m:cnt")));
+    }
+
+    private static (object? St, object? Cni, object? Cbs) Counters(Dictionary<string, object?> attributes) =>
+        (attributes["st"], attributes["cni"], attributes["cbs"]);
+
     private static ResourceRequest Instance(int value) => Request(Operation.Create, type: ResourceType.ContentInstance, root: "m2m:cin",
         content: new() { ["con"] = value.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
