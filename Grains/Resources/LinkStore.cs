@@ -16,11 +16,15 @@ internal sealed class LinkStore(IServiceProvider services, string resourceId, Cs
     private List<CompletedCreate>? _creates;
 
     /// <summary>
-    /// Names of the children each page held when it was last read or written. A page's write visits these and the
-    /// child being written rather than every child: a parent of many children (a device's containers) would
-    /// otherwise hash every child's ID on each create.
+    /// Names of the children each page held when it was last read or written, kept once a parent has
+    /// <see cref="NamesKeptFrom"/> children. A page's write visits these and the child being written rather than every
+    /// child: a parent of many children would otherwise hash every child's ID on each create. A parent of fewer (a
+    /// device's AE and its few containers) visits its children: cheaper than the sets it would hold while active.
     /// </summary>
     private Dictionary<int, HashSet<string>>? _pageNames;
+
+    /// <summary>The number of children from which <see cref="_pageNames"/> is kept.</summary>
+    internal const int NamesKeptFrom = 16;
     private StoredPages<ResourceLinks>? _pages;
 
     /// <summary>Children and subscriptions as held in memory.</summary>
@@ -61,6 +65,11 @@ internal sealed class LinkStore(IServiceProvider services, string resourceId, Cs
                 RequestLedger.Trim(creates, options);
             }
         }
+
+        if (!Links.HasChildren || Links.Children.Count < NamesKeptFrom)
+        {
+            _pageNames = null;
+        }
     }
 
     /// <summary>
@@ -73,7 +82,24 @@ internal sealed class LinkStore(IServiceProvider services, string resourceId, Cs
     {
         var page = PageOf(childId);
         var content = new ResourceLinks();
-        if (_pageNames is not null && _pageNames.TryGetValue(page, out var held))
+        var childCount = Links.HasChildren ? Links.Children.Count : 0;
+        if (childCount < NamesKeptFrom)
+        {
+            // Every link change is followed by its page's write: the children on the page are the linked ones whose
+            // ID hashes to it.
+            _pageNames = null;
+            if (childCount > 0)
+            {
+                foreach (var (name, child) in Links.Children)
+                {
+                    if (PageOf(child.ResourceId) == page)
+                    {
+                        content.Children[name] = child;
+                    }
+                }
+            }
+        }
+        else if ((_pageNames ??= NamesByPage()).TryGetValue(page, out var held))
         {
             foreach (var name in held)
             {
@@ -85,7 +111,11 @@ internal sealed class LinkStore(IServiceProvider services, string resourceId, Cs
             }
         }
 
-        if (childName is not null)
+        if (!Links.HasChildren)
+        {
+            // No child to write (a subscription's page, or the last child gone).
+        }
+        else if (childName is not null)
         {
             if (Links.Children.TryGetValue(childName, out var written) && written.ResourceId == childId)
             {
@@ -104,11 +134,14 @@ internal sealed class LinkStore(IServiceProvider services, string resourceId, Cs
             }
         }
 
-        foreach (var (id, filter) in Links.Subscriptions)
+        if (Links.HasSubscriptions)
         {
-            if (PageOf(id) == page)
+            foreach (var (id, filter) in Links.Subscriptions)
             {
-                content.Subscriptions[id] = filter;
+                if (PageOf(id) == page)
+                {
+                    content.Subscriptions[id] = filter;
+                }
             }
         }
 
@@ -123,13 +156,13 @@ internal sealed class LinkStore(IServiceProvider services, string resourceId, Cs
             }
         }
 
-        var empty = content.Children.Count == 0 && content.Subscriptions.Count == 0;
+        var empty = !content.HasChildren && !content.HasSubscriptions;
         var updated = await Pages.WriteAsync(page, empty ? null : content, mask);
         if (empty)
         {
             _pageNames?.Remove(page);
         }
-        else
+        else if (_pageNames is not null)
         {
             RememberNames(page, content.Children.Keys);
         }
@@ -166,6 +199,24 @@ internal sealed class LinkStore(IServiceProvider services, string resourceId, Cs
         {
             _pageNames?.Remove(page);
         }
+    }
+
+    /// <summary>The names of the linked children by page (every link change is followed by its page's write, so these are what the pages hold).</summary>
+    private Dictionary<int, HashSet<string>> NamesByPage()
+    {
+        var names = new Dictionary<int, HashSet<string>>();
+        foreach (var (name, child) in Links.Children)
+        {
+            var page = PageOf(child.ResourceId);
+            if (!names.TryGetValue(page, out var held))
+            {
+                names[page] = held = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            held.Add(name);
+        }
+
+        return names;
     }
 
     private static int PageOf(string childId) => (int)(Policies.Hash(childId) % StoredPages<ResourceLinks>.PageCount);

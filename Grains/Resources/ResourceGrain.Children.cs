@@ -198,7 +198,7 @@ internal abstract partial class ResourceGrain
         }
 
         var path = string.Concat(State.Path, "/", name);
-        if (policy.Type is ResourceType.Subscription or ResourceType.Action && Links.Subscriptions.Count == 0)
+        if (policy.Type is ResourceType.Subscription or ResourceType.Action && !Links.HasSubscriptions)
         {
             // Before anything is stored, so that a subscription never exists without the reminder behind its outbox.
             await Events.EnsureReminder();
@@ -246,7 +246,7 @@ internal abstract partial class ResourceGrain
         attributes = created.Content as Dictionary<string, object?> ?? attributes;
 
         Links.Children[name] = new ChildReference(ri, name, policy.Type, attributes.ExpirationTime());
-        var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, policy.Type, attributes);
+        var raised = EventsIfAny?.Raise(NotificationEventType.CreateOfDirectChildResource, policy.Type, attributes);
         if (policy.Type == ResourceType.Subscription)
         {
             // After the event: a new subscription is not told of its own creation.
@@ -284,7 +284,7 @@ internal abstract partial class ResourceGrain
             throw;
         }
 
-        Events.Dispatch(raised);
+        _outbox?.Dispatch(raised);
         return CreatedResponse(request, policy, attributes, accepted, path);
     }
 

@@ -18,9 +18,13 @@ namespace VirtualIoT.Grains.Resources;
 internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IRemindable, Outbox.IOwner
 {
     private readonly IPersistentState<ResourceState> _store;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    // Created when first needed: every active resource grain holds these fields, and most resources have no
+    // subscription, no event and no child (BENCHMARKS.md, "Memory per grain").
+    private string? _resourceId;
     private LinkStore? _linkStore;
     private Outbox? _outbox;
+    private string? _originator;
     private CseClock? _clock;
 
     protected ResourceGrain(IPersistentState<ResourceState> store, IOptions<CseOptions> options, ILogger logger)
@@ -50,8 +54,11 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
     /// <summary>Children and subscriptions (stored apart from <see cref="State"/>).</summary>
     protected ResourceLinks Links => LinkStore.Links;
 
-    /// <summary>The resource's events waiting for its subscriptions.</summary>
-    protected Outbox Events => _outbox ??= new Outbox(this, ResourceId);
+    /// <summary>The resource's events waiting for its subscriptions (created when first used: most resources have none).</summary>
+    protected Outbox Events => _outbox ??= new Outbox(this, ResourceId) { Originator = _originator };
+
+    /// <summary>The outbox when there is one or a subscription it could serve; null when no event can be raised (no outbox is created).</summary>
+    private Outbox? EventsIfAny => _outbox ?? (Links.HasSubscriptions ? Events : null);
 
     IGrainFactory Outbox.IOwner.Grains => GrainFactory;
 
@@ -67,7 +74,9 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     protected bool Exists => _store.RecordExists;
 
-    protected string ResourceId => this.GetPrimaryKeyString();
+    /// <summary>The resource's ID (its grain's key), one string for the activation's life: its attributes, links and outbox share it.</summary>
+    protected string ResourceId => _resourceId ??= this.GetPrimaryKeyString();
+
 
     /// <summary>The CSE's clock (<see cref="CseClock"/>): the time every oneM2M timestamp and expiry check uses.</summary>
     protected DateTime UtcNow => (_clock ??= ServiceProvider.GetService<CseClock>() ?? CseClock.System).UtcNow;
@@ -104,14 +113,14 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     private async Task StoreLockedAsync(bool apart)
     {
-        await _writeLock.WaitAsync();
+        await EnterWriteAsync();
         try
         {
             await (apart ? StoreApartAsync() : StoreAsync());
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite();
         }
     }
 
@@ -140,7 +149,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
     /// </summary>
     protected async Task WriteLinksAsync(string childId, string? childName = null)
     {
-        await _writeLock.WaitAsync();
+        await EnterWriteAsync();
         try
         {
             var pages = await LinkStore.WriteAsync(childId, State.LinkPages, childName);
@@ -152,7 +161,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite();
         }
     }
 
@@ -171,13 +180,16 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         if (Exists)
         {
             // Read from storage with a string per attribute name and a box per number: held while active, so shared.
-            State.Attributes = CompactAttributes.Of(State.Attributes);
+            CompactState(State);
         }
 
         await LinkStore.LoadAsync(Exists, State.LinkPages);
 
         // Events stored but not known to have reached every subscription (the silo died): hand them over again.
-        Events.RedispatchAll();
+        if (State.Outbox is { Count: > 0 })
+        {
+            Events.RedispatchAll();
+        }
 
         // A located resource confirms its index entry (one-way, unchanged entries cost no write): this heals an entry
         // lost with a silo and enters resources located before the index existed.
@@ -186,6 +198,19 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
             // Not awaited: the activation does not wait on the index.
             _ = GeoIndex.For(GrainFactory, ResourceId).Locate(ResourceId, entry);
         }
+    }
+
+    /// <summary>
+    /// The state's attributes without the copies their sources leave (<see cref="CompactAttributes"/>), and its owner
+    /// and parent as the attributes' strings (an AE owns itself; a container's owner is its parent AE): one string per
+    /// value for as long as the grain is active.
+    /// </summary>
+    private void CompactState(ResourceState state)
+    {
+        var id = ResourceId;
+        var attributes = state.Attributes = CompactAttributes.Of(state.Attributes, id);
+        state.ParentId = CompactAttributes.SameString(state.ParentId, attributes, id);
+        state.Owner = CompactAttributes.SameString(state.Owner, attributes, id);
     }
 
     public virtual Task ReceiveReminder(string reminderName, TickStatus status)
@@ -230,14 +255,15 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         }
 
         var content = await BuildContent(request.ResultContent ?? ResultContent.Attributes, request, now);
-        Events.MonitorRetrieve(Policy.Type, CurrentAttributes(), request.Originator);
+        EventsIfAny?.MonitorRetrieve(Policy.Type, CurrentAttributes(), request.Originator);
         return new ResourceResponse(ResponseStatusCode.Ok, content);
     }
 
     public async ValueTask<ResourceResponse> Execute(ResourceRequest request, CancellationToken cancellationToken = default)
     {
         ObserveRequestOrigin(request);
-        Events.Originator = request.Originator;
+        _originator = request.Originator;
+        _outbox?.Originator = request.Originator;
         var now = Now();
         if (!Exists || !IsAddressedByName(request))
         {
@@ -351,12 +377,13 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         _store.State = new ResourceState
         {
             Type = resource.Type,
-            Attributes = CompactAttributes.Of(resource.Attributes),
+            Attributes = resource.Attributes,
             Path = resource.Path,
             Owner = resource.Owner,
             IndexShard = resource.ParentIndexShard,
             ParentId = resource.Attributes.ParentId(),
         };
+        CompactState(_store.State);
         try
         {
             await WriteStateAsync();
