@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualIoT.Gateway.Addressing;
+using VirtualIoT.Gateway.Hosting;
 using VirtualIoT.Gateway.Operations;
 using VirtualIoT.Gateway.Pipeline;
 using VirtualIoT.Gateway.Security;
@@ -48,6 +49,7 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
     private readonly CoapExchangeCache<(EndPoint, string), ArrayBufferWriter<byte>> _incomingBlocks;
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly StopOnce _stop = new();
     private RequestDispatcher _dispatcher = null!;
     private RequestOrigins _origins = null!;
     private OriginatorAuthenticator _authenticator = null!;
@@ -111,8 +113,11 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
+    // Once (StopOnce): the host can stop the binding twice at the same time and dispose it while a stop still runs.
     /// <inheritdoc/>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => _stop.StopAsync(() => StopOnceAsync(cancellationToken));
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         if (_socket is null)
         {
@@ -125,12 +130,12 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose()
+    public void Dispose() => _stop.Dispose(() =>
     {
         _socket?.Dispose();
         _stopping.Dispose();
         _slots.Dispose();
-    }
+    });
 
     private async Task ReceiveLoopAsync()
     {

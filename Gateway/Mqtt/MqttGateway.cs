@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
+using VirtualIoT.Gateway.Hosting;
 using MQTTnet.Server;
 using VirtualIoT.Gateway.Addressing;
 using VirtualIoT.Gateway.Operations;
@@ -158,16 +159,9 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         return null;
     }
 
+    // Once only (StopOnce): MQTTnet's listener cleanup is not safe to run twice at the same time.
     /// <inheritdoc/>
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        // Once only: MQTTnet's listener cleanup is not safe to run twice at the same time. A second caller (the host's
-        // stop and the container's disposal can overlap) waits for the first one's stop to end.
-        lock (_stopLock)
-        {
-            return _stopping ??= StopOnceAsync(cancellationToken);
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _stop.StopAsync(() => StopOnceAsync(cancellationToken));
 
     private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
@@ -204,32 +198,13 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         }
     }
 
-    private readonly Lock _stopLock = new();
-    private Task? _stopping;
+    private readonly StopOnce _stop = new();
 
     // Cancels requests still waiting for their operation execution time when the broker stops.
     private readonly CancellationTokenSource _shutdown = new();
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        Task? running;
-        lock (_stopLock)
-        {
-            // Disposed before any stop (the container's disposal can come first): a later stop has nothing to do.
-            running = _stopping is { IsCompleted: false } stopping ? stopping : null;
-            _stopping ??= Task.CompletedTask;
-        }
-
-        if (running is not null)
-        {
-            // Disposed while the host's stop still runs: what the stop uses is disposed once it ends.
-            _ = running.ContinueWith(_ => DisposeResources(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            return;
-        }
-
-        DisposeResources();
-    }
+    public void Dispose() => _stop.Dispose(DisposeResources);
 
     private void DisposeResources()
     {

@@ -26,6 +26,9 @@ public sealed class BindingsFixture : IAsyncLifetime
     /// <summary>The gateway's base address.</summary>
     public Uri BaseAddress => _http.BaseAddress!;
 
+    /// <summary>The platform's services.</summary>
+    public IServiceProvider Services => _factory!.Services;
+
     public Task InitializeAsync()
     {
         MqttPort = FreePort.Next();
