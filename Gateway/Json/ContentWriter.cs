@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -20,9 +21,21 @@ public static class ContentWriter
         Indented = false,
     };
 
+    // A shared part's JSON: its own writer and buffer, since it is made while the caller's writer is in use.
+    private static readonly Func<Dictionary<string, object?>, byte[]> s_encodeShared = static tree =>
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteValue(writer, tree);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    };
+
     /// <summary>
     /// Writes <paramref name="value"/>: null, bool, string, integral and floating-point numbers, dictionaries with
-    /// string keys, and lists/arrays of these. Any other type is a bug in a grain and throws.
+    /// string keys, and lists/arrays of these; a <see cref="SharedContent"/> as its tree, from the bytes made for it once. Any other type is a bug in a grain and throws.
     /// </summary>
     public static void WriteValue(Utf8JsonWriter writer, object? value)
     {
@@ -65,6 +78,10 @@ public static class ContentWriter
                 }
 
                 writer.WriteEndArray();
+                break;
+            case SharedContent shared:
+                // Written once per shared part, then copied into every body that carries it.
+                writer.WriteRawValue(shared.Encoded((int)Serialization.ContentSerialization.Json, s_encodeShared), skipInputValidation: true);
                 break;
             case List<string> strings:
                 writer.WriteStartArray();

@@ -203,13 +203,20 @@ internal sealed partial class HttpNotificationSender(IHttpClientFactory clients,
         request.Headers.TryAddWithoutValidation(OneM2MHeaders.ReleaseVersion, "3");
         if (eventCategory is { } category)
         {
-            request.Headers.TryAddWithoutValidation(OneM2MHeaders.EventCategory, category.ToString(CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(OneM2MHeaders.EventCategory, CategoryText(category));
         }
 
         using var response = await Client().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var status = OneM2MHttpResponse.Status(response);
         return new NotificationAnswer(status, readContent ? await OneM2MHttpResponse.ReadContentAsync(response.Content, cancellationToken) : null);
     }
+
+    // X-M2M-EC values (0-255) as header text, made once each: a latestNotify subscription sends one per notification.
+    private static readonly string?[] s_categories = new string?[256];
+
+    private static string CategoryText(int category) => (uint)category < (uint)s_categories.Length
+        ? s_categories[category] ??= category.ToString(CultureInfo.InvariantCulture)
+        : category.ToString(CultureInfo.InvariantCulture);
 
     // HTTP/2 unless switched off or the (plain) receiver did not answer it lately.
     private Version ChooseVersion(Uri target)

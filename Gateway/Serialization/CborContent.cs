@@ -385,6 +385,14 @@ public static class CborContent
 
     private const int MaxPresized = 32;
 
+    // A shared part's CBOR: a writer of its own, since it is made while the thread's writer is in use.
+    private static readonly Func<Dictionary<string, object?>, byte[]> s_encodeShared = static tree =>
+    {
+        var writer = new CborWriter(CborConformanceMode.Lax, convertIndefiniteLengthEncodings: false, initialCapacity: 512);
+        WriteValue(writer, tree);
+        return writer.Encode();
+    };
+
     private static void WriteValue(CborWriter writer, object? value)
     {
         switch (value)
@@ -417,6 +425,10 @@ public static class CborContent
                 }
 
                 writer.WriteEndMap();
+                return;
+            case SharedContent shared:
+                // Encoded once per shared part, then copied into every message that carries it.
+                writer.WriteEncodedValue(shared.Encoded((int)ContentSerialization.Cbor, s_encodeShared));
                 return;
             case List<object?> list:
                 writer.WriteStartArray(list.Count);

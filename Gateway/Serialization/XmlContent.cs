@@ -263,6 +263,12 @@ public static class XmlContent
 
     private static void WriteMember(XmlWriter writer, string? parent, string name, object? value)
     {
+        // A shared part is written as its tree: its elements depend on where it stands.
+        if (value is SharedContent shared)
+        {
+            value = shared.Value;
+        }
+
         if (value is string or bool or null || value is not IEnumerable || value is IDictionary or IEnumerable<KeyValuePair<string, object?>>)
         {
             WriteElement(writer, name, value);
@@ -312,6 +318,11 @@ public static class XmlContent
 
     private static void WriteElement(XmlWriter writer, string name, object? value)
     {
+        if (value is SharedContent shared)
+        {
+            value = shared.Value;
+        }
+
         StartElement(writer, name);
         switch (value)
         {

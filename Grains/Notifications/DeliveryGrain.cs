@@ -86,18 +86,28 @@ internal sealed partial class DeliveryGrain(
 
     // awaitAnswer: false when a notification queued on the AE's polling channel counts as delivered (a subscription's
     // notification: the queue is stored); true when the sender needs the AE's answer (verification, NOTIFY forwarded).
+    // Delivered to every target (the usual case), the answer is the notification's own target list: no list per notification.
     private async Task<IReadOnlyList<string>> Send(PendingNotification notification, bool awaitAnswer)
     {
-        var delivered = new List<string>(notification.Targets.Count);
-        foreach (var target in notification.Targets)
+        var targets = notification.Targets;
+        List<string>? delivered = null;
+        for (var i = 0; i < targets.Count; i++)
         {
-            if (IsSuccess(await AnswerFrom(target, notification, awaitAnswer)))
+            if (IsSuccess(await AnswerFrom(targets[i], notification, awaitAnswer)))
             {
-                delivered.Add(target);
+                delivered?.Add(targets[i]);
+            }
+            else if (delivered is null)
+            {
+                delivered = new List<string>(targets.Count);
+                for (var j = 0; j < i; j++)
+                {
+                    delivered.Add(targets[j]);
+                }
             }
         }
 
-        return delivered;
+        return delivered ?? targets;
     }
 
     // The receiver's answer for one target: a URL's, or an AE's over its routes; null when none answered.

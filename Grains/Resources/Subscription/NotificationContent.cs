@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using VirtualIoT.Grains.Domain;
 
 namespace VirtualIoT.Grains.Resources.Subscription;
@@ -5,18 +6,49 @@ namespace VirtualIoT.Grains.Resources.Subscription;
 /// <summary>The content of the notifications a subscription sends (<c>m2m:sgn</c>, <c>m2m:agn</c>) and its delivery statistics.</summary>
 internal static class NotificationContent
 {
-    /// <summary>The <c>m2m:sgn</c> for an event, shaped by the subscription's <c>nct</c>.</summary>
+    // The notification event of each resource event by content type, shared by all the subscriptions that render it so
+    // (an event reaches every subscription of its resource in this silo as the same instance: ResourceEvent is immutable).
+    private static readonly ConditionalWeakTable<ResourceEvent, SharedContent?[]> s_events = new();
+
+    /// <summary>
+    /// The <c>m2m:sgn</c> for an event, shaped by the subscription's <c>nct</c>: its <c>nev</c> is the one
+    /// <see cref="SharedContent"/> of that event and content type, so that it is built, written and stored once for
+    /// all the subscriptions it goes to.
+    /// </summary>
     public static Dictionary<string, object?> ForEvent(ResourceEvent resourceEvent, Dictionary<string, object?> subscription, string subscriptionReference)
     {
+        var contentType = subscription.ContentType();
+        var slots = s_events.GetValue(resourceEvent, static _ => new SharedContent?[3]);
+        var slot = contentType switch
+        {
+            NotificationContentType.ModifiedAttributes => 1,
+            NotificationContentType.ResourceId => 2,
+            _ => 0,
+        };
+        var shared = Volatile.Read(ref slots[slot]);
+        if (shared is null)
+        {
+            // Two subscriptions racing make two equal ones, each valid.
+            shared = new SharedContent(EventOf(resourceEvent, contentType));
+            Volatile.Write(ref slots[slot], shared);
+        }
+
+        return Signal(new Dictionary<string, object?>(3, StringComparer.Ordinal) { [NotificationMembers.Event] = shared }, subscription,
+            subscriptionReference, resourceEvent.Originator);
+    }
+
+    /// <summary>The notification event (<c>nev</c>) of <paramref name="resourceEvent"/> with the representation <paramref name="contentType"/> asks for.</summary>
+    private static Dictionary<string, object?> EventOf(ResourceEvent resourceEvent, NotificationContentType contentType)
+    {
         var rootKey = resourceEvent.RootKey ?? Policies.RootKeyOf(resourceEvent.ResourceType, resourceEvent.Attributes);
-        object representation = subscription.ContentType() switch
+        object representation = contentType switch
         {
             NotificationContentType.ModifiedAttributes => Representation.Resource(rootKey, resourceEvent.ModifiedAttributes ?? resourceEvent.Attributes),
             NotificationContentType.ResourceId => Representation.Uri(
                 resourceEvent.Attributes.TryGetValue(AttributeNames.ResourceId, out var ri) ? ri as string ?? "" : ""),
             _ => Representation.Resource(rootKey, resourceEvent.Attributes),
         };
-        var nev = new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.Representation] = representation };
+        var nev = new Dictionary<string, object?>(2, StringComparer.Ordinal) { [NotificationMembers.Representation] = representation };
         if (resourceEvent is { EventType: NotificationEventType.MonitoredOperation, Operation: { } operation })
         {
             // An operation monitor's notification names the operation and its originator (nev/om) and has no net.
@@ -32,8 +64,8 @@ internal static class NotificationContent
         {
             nev[AttributeNames.NotificationEventType] = (long)resourceEvent.EventType;
         }
-        return Signal(new Dictionary<string, object?>(StringComparer.Ordinal) { [NotificationMembers.Event] = nev }, subscription, subscriptionReference,
-            resourceEvent.Originator);
+
+        return nev;
     }
 
     /// <summary>

@@ -35,14 +35,15 @@ internal sealed partial class SubscriptionGrain
             }
 
             var notification = Pending.Queue[index];
-            var remaining = notification.Targets.Where(t => !deliveredTargets.Contains(t)).ToList();
+            // Delivered to all its targets (the usual case): nothing remains, and no list is made to say so.
+            var remaining = Remaining(notification.Targets, deliveredTargets);
             mustStore |= CountStatistics(notification.Targets, deliveredTargets);
             if (deliveredTargets.Count > 0)
             {
                 _metrics.Delivered(deliveredTargets.Count);
             }
 
-            if (remaining.Count == 0)
+            if (remaining is null)
             {
                 Pending.Queue.RemoveAt(index);
                 changed = true;
@@ -108,6 +109,34 @@ internal sealed partial class SubscriptionGrain
         else
         {
             Kick();
+        }
+    }
+
+    /// <summary>The targets of <paramref name="targets"/> not in <paramref name="delivered"/>, or null when there are none.</summary>
+    private static List<string>? Remaining(IReadOnlyList<string> targets, IReadOnlyList<string> delivered)
+    {
+        List<string>? remaining = null;
+        for (var i = 0; i < targets.Count; i++)
+        {
+            if (!Contains(delivered, targets[i]))
+            {
+                (remaining ??= []).Add(targets[i]);
+            }
+        }
+
+        return remaining;
+
+        static bool Contains(IReadOnlyList<string> list, string target)
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (string.Equals(list[i], target, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 

@@ -33,6 +33,9 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
     // The event criteria of the attributes they were read from (attributes are replaced, never changed in place).
     private (Dictionary<string, object?> Attributes, SubscriptionFilter Filter)? _filter;
 
+    // The notification targets of the attributes they were read from, shared by the notifications made meanwhile (read only).
+    private (Dictionary<string, object?> Attributes, List<string> Targets)? _targets;
+
     /// <summary>
     /// Reminder held while notifications wait: should this grain's silo die, it brings the subscription back
     /// elsewhere within a minute to deliver what its stored queue holds. Dropped at the first tick that finds the
@@ -550,7 +553,17 @@ internal sealed partial class SubscriptionGrain : ResourceGrain, ISubscriptionGr
         return Task.CompletedTask;
     }
 
-    private List<string> Targets() => State.Attributes.NotificationTargets();
+    /// <summary>The notification targets (<c>nu</c>), read from the attributes once per change of them; the caller must not change the list.</summary>
+    private List<string> Targets()
+    {
+        if (_targets is not { } known || !ReferenceEquals(known.Attributes, State.Attributes))
+        {
+            known = (State.Attributes, State.Attributes.NotificationTargets());
+            _targets = known;
+        }
+
+        return known.Targets;
+    }
 
     /// <summary>
     /// Verifies the targets (TS-0004 7.4.8.2.1) as <see cref="NotificationTargetVerifier"/> does, except the
