@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VirtualIoT;
 
 /// <summary>
@@ -30,7 +32,36 @@ public static class KeyedGrainFactory
         return grain;
     }
 
+    /// <summary>
+    /// The grain <paramref name="id"/> seen through interface <typeparamref name="T"/>, as <c>GetGrain&lt;T&gt;(id)</c>
+    /// gives it, with the interface resolved once: one reference made, not a reference of the grain's own interface
+    /// first and then its cast (<c>AsReference</c>), which made a proxy of the larger interface for nothing.
+    /// </summary>
+    public static T GetGrainById<T>(this IGrainFactory grains, GrainId id)
+        where T : IAddressable
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        if (ResolvedInterface<T>.Type is { } type)
+        {
+            return (T)grains.GetGrain(id, type.Value);
+        }
+
+        var grain = grains.GetGrain<T>(id);
+        if (grain is GrainReference reference)
+        {
+            ResolvedInterface<T>.Type = new StrongBox<GrainInterfaceType>(reference.InterfaceType);
+        }
+
+        return grain;
+    }
+
     private sealed record ResolvedTypes(GrainType Grain, GrainInterfaceType Interface);
+
+    // One per interface, for GetGrainById; written once (a reference, so readers see all of it or nothing).
+    private static class ResolvedInterface<T>
+    {
+        public static StrongBox<GrainInterfaceType>? Type;
+    }
 
     // One per interface; written once (a reference, so readers see all of it or nothing).
     private static class Resolved<T>

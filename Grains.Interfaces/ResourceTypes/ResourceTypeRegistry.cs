@@ -218,6 +218,9 @@ public static class ResourceTypeRegistry
     [
     ];
 
+    /// <summary>Each type's Orleans grain type, learned from the first reference made to one of its grains.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ResourceType, GrainType> s_grainTypes = new();
+
     private static readonly FrozenDictionary<ResourceType, ResourceTypeDescriptor> s_byType =
         Validate(s_registered, s_pending).ToFrozenDictionary(d => d.Type);
 
@@ -292,6 +295,47 @@ public static class ResourceTypeRegistry
         }
 
         return descriptor.Grain!(grains, ri);
+    }
+
+    /// <summary>
+    /// The ID of the grain that answers for <paramref name="ri"/> (the one <see cref="GrainFor"/> gives), or null when
+    /// the ID is not one this CSE assigns. Once a type's grain type is known it makes no grain reference: a caller that
+    /// wants another interface of the grain (<see cref="KeyedGrainFactory.GetGrainById{T}"/>) makes only that one.
+    /// </summary>
+    public static GrainId? GrainIdFor(IGrainFactory grains, string ri, string cseBaseId)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        if (ResourceIds.Classify(ri, cseBaseId) is not { } type)
+        {
+            return null;
+        }
+
+        var descriptor = s_byType[type];
+        var key = ri;
+        if (descriptor.Ids == ResourceIdScheme.Held)
+        {
+            if (!ResourceIds.TrySplitHeldId(descriptor, ri, out var holderId, out _))
+            {
+                return null;
+            }
+
+            descriptor = s_byType[descriptor.Holder!.Value];
+            key = holderId;
+        }
+
+        if (s_grainTypes.TryGetValue(descriptor.Type, out var known))
+        {
+            return GrainId.Create(known, key);
+        }
+
+        var id = ((GrainReference)descriptor.Grain!(grains, key)).GrainId;
+        // A grain type Orleans could not resolve yet (a "sys." placeholder in a client without its type map) is not kept.
+        if (!id.Type.ToString()!.StartsWith("sys.", StringComparison.Ordinal))
+        {
+            s_grainTypes.TryAdd(descriptor.Type, id.Type);
+        }
+
+        return id;
     }
 
     /// <summary>Refuses a registry whose IDs could name two types, or whose types have nowhere to live.</summary>

@@ -174,9 +174,20 @@ internal static class RequestLedger
                 return Mix(hash, "\u0000n");
             case Dictionary<string, object?> map:
                 hash = Mix(hash, "\u0000{");
-                foreach (var key in map.Keys.Order(StringComparer.Ordinal))
+                // Keys sorted in a rented array: a LINQ ordering allocated its buffers for every request.
+                var keys = System.Buffers.ArrayPool<string>.Shared.Rent(map.Count);
+                try
                 {
-                    hash = Add(Mix(hash, key), map[key]);
+                    map.Keys.CopyTo(keys, 0);
+                    Array.Sort(keys, 0, map.Count, StringComparer.Ordinal);
+                    for (var i = 0; i < map.Count; i++)
+                    {
+                        hash = Add(Mix(hash, keys[i]), map[keys[i]]);
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<string>.Shared.Return(keys, clearArray: true);
                 }
 
                 return Mix(hash, "\u0000}");
