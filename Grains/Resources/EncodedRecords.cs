@@ -21,11 +21,16 @@ internal sealed class EncodedRecords<TRecord>(Serializer serializer)
 
     private Dictionary<TRecord, (byte[] Bytes, long Pass)> Encoded => _encoded ??= new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>The stored form of <paramref name="records"/>, in their order; forgets the bytes of records no longer in it.</summary>
-    public List<byte[]> Encode(List<TRecord> records)
+    /// <summary>
+    /// The stored form of <paramref name="records"/>, in their order; forgets the bytes of records no longer in it.
+    /// Written into <paramref name="into"/> when given (cleared first): a list the owner stores on every write and reuses,
+    /// since a new one per write would live until the next and so outlast the youngest generation.
+    /// </summary>
+    public List<byte[]> Encode(List<TRecord> records, List<byte[]>? into = null)
     {
         var pass = ++_pass;
-        var encoded = new List<byte[]>(records.Count);
+        var encoded = into ?? new List<byte[]>(records.Count);
+        encoded.Clear();
         if (records.Count == 0 && _encoded is null)
         {
             return encoded;

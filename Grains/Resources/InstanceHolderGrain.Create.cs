@@ -112,7 +112,7 @@ internal abstract partial class InstanceHolderGrain
     {
         if (_ledger.Count > 0 || _ledgerEncoder is not null)
         {
-            Log.EncodedCompleted = LedgerEncoder.Encode(_ledger);
+            LedgerEncoder.Encode(_ledger, Log.EncodedCompleted);
         }
     }
 

@@ -6,6 +6,8 @@ namespace VirtualIoT.Grains.Resources;
 /// <summary>How an instance holder stores its instance log and sealed segments, in which order, and how it drops them.</summary>
 internal abstract partial class InstanceHolderGrain
 {
+    private static readonly List<InstanceRecord> s_noInstances = [];
+
     /// <summary>
     /// Stores a change of instances: a segment just sealed first (the state then drops it from its tail), the state
     /// (with the instances removed from sealed segments, <see cref="InstanceIndex.Removed"/>), then the sealed
@@ -24,12 +26,14 @@ internal abstract partial class InstanceHolderGrain
             Instances.Stored(seal);
         }
 
-        Log.Tail = [];
-        Log.EncodedTail = _tail.Encode(Instances.Segments.TryGetValue(OpenSegment, out var tail) ? tail : []);
+        // The log's lists are written in place: every create stores them, and new lists would each live until the
+        // next create, long enough to be promoted (storage has serialised them once the write returns).
+        Log.Tail.Clear();
+        _tail.Encode(Instances.Segments.TryGetValue(OpenSegment, out var tail) ? tail : s_noInstances, Log.EncodedTail);
         StoreLedger();
         PrepareAttributeImage();
         Log.LowestSegment = Instances.Segments.Count > 0 ? Instances.Segments.Keys[0] : OpenSegment;
-        Log.RemovedInstances = Instances.RemovedToStore(Log.LowestSegment);
+        Instances.RemovedToStore(Log.LowestSegment, Log.RemovedInstances);
         if (_groupedChanged || Instances.LeftGroups is { Count: > 0 })
         {
             Log.GroupedInstances = Instances.GroupedSequences();

@@ -196,12 +196,15 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
             }
         }
 
+        // The instance lives as long as mni lets it, past the youngest generation: its type and its small numbers are
+        // shared boxes (CompactAttributes), as an activation's attributes are.
+        attributes[AttributeNames.ResourceType] = CompactAttributes.Shared(attributes[AttributeNames.ResourceType]);
         if (InstancePolicy.Attributes.ContainsKey(AttributeNames.StateTag))
         {
-            attributes[AttributeNames.StateTag] = stateTag;
+            attributes[AttributeNames.StateTag] = CompactAttributes.Shared(stateTag);
         }
 
-        attributes[AttributeNames.ContentSize] = size;
+        attributes[AttributeNames.ContentSize] = CompactAttributes.Shared(size);
 
         Log.NextSequence = sequence + 1;
         if (Log.NextSequence % SegmentSize == 0)

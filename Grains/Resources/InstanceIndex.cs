@@ -190,15 +190,18 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
     }
 
     /// <summary>
-    /// What the next state write lists as removed: <see cref="Removed"/> without the sequences of segments below
-    /// <paramref name="lowestSegment"/>, which are never read again. When more than <see cref="MaxRemoved"/> remain,
-    /// their segments become dirty, to be rewritten without them.
+    /// What the next state write lists as removed, written into <paramref name="into"/> when given (cleared first; the
+    /// list the state stores on every write, reused rather than replaced), else into a new list:
+    /// <see cref="Removed"/> without the sequences of segments below <paramref name="lowestSegment"/>, which are never
+    /// read again. When more than <see cref="MaxRemoved"/> remain, their segments become dirty, to be rewritten without them.
     /// </summary>
-    public List<long> RemovedToStore(long lowestSegment)
+    public List<long> RemovedToStore(long lowestSegment, List<long>? into = null)
     {
+        into ??= [];
+        into.Clear();
         if (_removed is not { Count: > 0 } removed)
         {
-            return [];
+            return into;
         }
 
         foreach (var sequence in removed)
@@ -219,7 +222,12 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
             }
         }
 
-        return [.. removed];
+        foreach (var sequence in removed)
+        {
+            into.Add(sequence);
+        }
+
+        return into;
     }
 
     /// <summary>Sealed segment <paramref name="segment"/> was stored as memory holds it: none of its removed instances is in it any more.</summary>

@@ -54,7 +54,24 @@ internal static class RequestLedger
     /// </summary>
     public static void Record(List<CompletedCreate> ledger, ResourceRequest request, ulong fingerprint, string resourceId, string name, CseOptions options)
     {
-        Add(ledger, For(request, fingerprint, resourceId, name), options);
+        Add(ledger, For(SharedOriginator(ledger, request.Originator), request.RequestIdentifier, fingerprint, resourceId, name), options);
+    }
+
+    /// <summary>
+    /// The string of <paramref name="originator"/> the ledger's records hold already, else <paramref name="originator"/>:
+    /// a device creating in its own container repeats its originator, and each request parsed it into a string of its own.
+    /// </summary>
+    private static string SharedOriginator(List<CompletedCreate> ledger, string originator)
+    {
+        for (var i = ledger.Count - 1; i >= 0; i--)
+        {
+            if (ledger[i].Originator == originator)
+            {
+                return ledger[i].Originator;
+            }
+        }
+
+        return originator;
     }
 
     /// <summary>

@@ -13,8 +13,8 @@ internal sealed class TailEncoder(Serializer serializer)
 {
     private readonly EncodedRecords<InstanceRecord> _records = new(serializer);
 
-    /// <summary>The stored form of <paramref name="tail"/>, in its order; forgets the bytes of instances no longer in it.</summary>
-    public List<byte[]> Encode(List<InstanceRecord> tail) => _records.Encode(tail);
+    /// <summary>The stored form of <paramref name="tail"/>, in its order, written into <paramref name="into"/>; forgets the bytes of instances no longer in it.</summary>
+    public void Encode(List<InstanceRecord> tail, List<byte[]> into) => _records.Encode(tail, into);
 
     /// <summary>
     /// The stored form of a sealed segment's instances (<see cref="InstanceSegment.Encoded"/>): the bytes each got while
