@@ -149,7 +149,7 @@ internal sealed partial class AeGrain(
         // as its contacts are told; the list tells them only if it lists the AE).
         if (Options.Type == CseTier.IN)
         {
-            _ = GrainFactory.GetGrain<IAeContactListPerCseGrain>(AeContactList.AeContactListPolicy.OwnCseEntryId).Deregistered(ResourceId);
+            _ = GrainFactory.GetGrainByKey<IAeContactListPerCseGrain>(AeContactList.AeContactListPolicy.OwnCseEntryId).Deregistered(ResourceId);
         }
         if (NodeOf(State.Attributes) is { } node)
         {

@@ -17,7 +17,7 @@ internal sealed class AeContactGrain(
     [PersistentState("ae-contacts", GrainStorageNames.Resources)] IPersistentState<AeContactState> store)
     : Grain, IAeContactGrain
 {
-    private IAeContactListPerCseGrain List => GrainFactory.GetGrain<IAeContactListPerCseGrain>(AeContactListPolicy.OwnCseEntryId);
+    private IAeContactListPerCseGrain List => GrainFactory.GetGrainByKey<IAeContactListPerCseGrain>(AeContactListPolicy.OwnCseEntryId);
 
     public async ValueTask Named(string resourceId, bool names)
     {

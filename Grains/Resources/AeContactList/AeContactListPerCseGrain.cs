@@ -75,6 +75,6 @@ internal sealed partial class AeContactListPerCseGrain(
         await SetNamed(aeId, false);
 
         // One-way: the contacts' own SetNamed finds the AE dropped already.
-        _ = GrainFactory.GetGrain<IAeContactGrain>(aeId).Forget();
+        _ = GrainFactory.GetGrainByKey<IAeContactGrain>(aeId).Forget();
     }
 }

@@ -52,7 +52,7 @@ internal static class AeContacts
         {
             if (!was.Contains(aeId))
             {
-                _ = grains.GetGrain<IAeContactGrain>(aeId).Named(resourceId, true);
+                _ = grains.GetGrainByKey<IAeContactGrain>(aeId).Named(resourceId, true);
             }
         }
 
@@ -60,7 +60,7 @@ internal static class AeContacts
         {
             if (!now.Contains(aeId))
             {
-                _ = grains.GetGrain<IAeContactGrain>(aeId).Named(resourceId, false);
+                _ = grains.GetGrainByKey<IAeContactGrain>(aeId).Named(resourceId, false);
             }
         }
     }

@@ -127,7 +127,7 @@ internal sealed partial class CseBaseGrain(
 
         if (request.Operation is Operation.Retrieve or Operation.Create && ResourceIds.Classify(originator, Options.CseBaseId) == ResourceType.AE)
         {
-            return await GrainFactory.GetGrain<IAeGrain>(originator).IsRegistered();
+            return await GrainFactory.GetGrainByKey<IAeGrain>(originator).IsRegistered();
         }
 
         return false;

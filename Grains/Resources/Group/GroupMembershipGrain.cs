@@ -81,7 +81,7 @@ internal static class GroupMemberships
 
     /// <summary>The shard holding <paramref name="memberId"/> (a sub-group's <c>…/fopt</c> is indexed by the group's ID).</summary>
     public static IGroupMembershipGrain ShardOf(IGrainFactory grains, string memberId) =>
-        grains.GetGrain<IGroupMembershipGrain>(ShardKey(memberId));
+        grains.GetGrainByKey<IGroupMembershipGrain>(ShardKey(memberId));
 
     /// <summary>The resource a <c>mid</c> entry names: the entry without a trailing <c>/fopt</c>.</summary>
     public static string ResourceOf(string memberId) =>
@@ -103,8 +103,8 @@ internal static class GroupMemberships
         }
 
         var calls = byShard.Select(entry => join
-            ? grains.GetGrain<IGroupMembershipGrain>(entry.Key).Join(groupId, entry.Value).AsTask()
-            : grains.GetGrain<IGroupMembershipGrain>(entry.Key).Leave(groupId, entry.Value).AsTask()).ToList();
+            ? grains.GetGrainByKey<IGroupMembershipGrain>(entry.Key).Join(groupId, entry.Value).AsTask()
+            : grains.GetGrainByKey<IGroupMembershipGrain>(entry.Key).Leave(groupId, entry.Value).AsTask()).ToList();
         if (join)
         {
             // Content instances are no grains of their own: their container tells when one is deleted.
