@@ -1,33 +1,55 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Logs;
+using VirtualIoT.Gateway.Operations;
 
 namespace VirtualIoT.Gateway;
 
 /// <summary>
-/// Request metrics of the protocol bindings, on the process-wide meter <c>VirtualIoT</c>: a request counter and a
-/// duration histogram tagged with protocol, operation, resource type (creates only) and response status code; for
-/// the MQTT binding also dropped messages (by reason) and connected clients, for the WebSocket binding open connections.
-/// Tags are low-cardinality by construction; no IDs or paths.
+/// Request metrics of the protocol bindings, on the process-wide meter <c>VirtualIoT</c>: a duration histogram tagged
+/// with protocol, operation, resource type (creates only) and response status code, whose count is the number of
+/// requests answered (<c>virtualiot_request_duration_seconds_count</c>); for the MQTT binding also dropped messages (by
+/// reason) and connected clients, for the WebSocket binding open connections. Tags are low-cardinality by
+/// construction; no IDs or paths. Also the request's logging scope (<see cref="BeginRequestScope"/>), opened only
+/// when a log sink shows scopes.
 /// </summary>
 public sealed class GatewayMetrics
 {
     /// <summary>Name of the meter shared by all VirtualIoT components.</summary>
     public const string MeterName = "VirtualIoT";
 
-    private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _mqttDropped;
     private readonly UpDownCounter<long> _mqttConnections;
     private readonly Counter<long> _mqttMoved;
     private readonly UpDownCounter<long> _webSocketConnections;
 
-    /// <summary>Creates the instruments.</summary>
-    public GatewayMetrics(IMeterFactory meterFactory)
+    private readonly Func<bool> _scopesShown;
+    private volatile bool _requestScopes;
+
+    /// <summary>
+    /// Creates the instruments. The console formatters' and OpenTelemetry's logging options, when given, say whether
+    /// any log sink shows scopes (<c>IncludeScopes</c>), followed when they change.
+    /// </summary>
+    public GatewayMetrics(
+        IMeterFactory meterFactory,
+        IOptionsMonitor<SimpleConsoleFormatterOptions>? simpleConsole = null,
+        IOptionsMonitor<JsonConsoleFormatterOptions>? jsonConsole = null,
+        IOptionsMonitor<ConsoleFormatterOptions>? systemdConsole = null,
+        IOptionsMonitor<OpenTelemetryLoggerOptions>? openTelemetryLogs = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        _requests = meter.CreateCounter<long>("virtualiot.requests", unit: "{request}",
-            description: "oneM2M requests answered by a protocol binding.");
+        _scopesShown = () => simpleConsole?.CurrentValue.IncludeScopes == true || jsonConsole?.CurrentValue.IncludeScopes == true
+            || systemdConsole?.CurrentValue.IncludeScopes == true || openTelemetryLogs?.CurrentValue.IncludeScopes == true;
+        _requestScopes = _scopesShown();
+        simpleConsole?.OnChange(_ => _requestScopes = _scopesShown());
+        jsonConsole?.OnChange(_ => _requestScopes = _scopesShown());
+        systemdConsole?.OnChange(_ => _requestScopes = _scopesShown());
+        openTelemetryLogs?.OnChange(_ => _requestScopes = _scopesShown());
 
         // Bucket boundaries as ASP.NET Core's http.server.request.duration: grain calls take from well under a
         // millisecond (cached address, in-memory state) to seconds (storage stalls, silo failover).
@@ -75,11 +97,22 @@ public sealed class GatewayMetrics
     public void RecordWebSocketConnection(int change) => _webSocketConnections.Add(change);
 
     /// <summary>True when any listener wants the measurements; check before taking timestamps.</summary>
-    public bool Enabled => _requests.Enabled || _duration.Enabled;
+    public bool Enabled => _duration.Enabled;
+
+    /// <summary>Whether a log sink shows scopes (a console formatter's or OpenTelemetry's <c>IncludeScopes</c>).</summary>
+    public bool RequestScopes => _requestScopes;
 
     /// <summary>
-    /// Records one answered request. <paramref name="startTimestamp"/> is a <see cref="Stopwatch.GetTimestamp"/>
-    /// value, or 0 when the duration is unknown.
+    /// The request's logging scope, naming its request identifier for every line logged while handling it; none
+    /// (null) when no log sink shows scopes: a scope costs every request an allocation and an execution-context switch
+    /// (BENCHMARKS.md, "`la` retrieve: the request's metrics and logging scope").
+    /// </summary>
+    public IDisposable? BeginRequestScope(ILogger logger, string requestIdentifier) =>
+        _requestScopes ? GatewayTelemetry.BeginRequestScope(logger, requestIdentifier) : null;
+
+    /// <summary>
+    /// Records one answered request (the histogram's count is the request count). <paramref name="startTimestamp"/> is
+    /// a <see cref="Stopwatch.GetTimestamp"/> value, or 0 when the duration is unknown.
     /// </summary>
     public void RecordRequest(string protocol, string operation, string? resourceType, string responseStatusCode, long startTimestamp)
     {
@@ -94,14 +127,10 @@ public sealed class GatewayMetrics
             tags.Add("resource_type", resourceType);
         }
 
-        if (_requests.Enabled)
+        // A request without a known start still counts, in the histogram's lowest bucket.
+        if (_duration.Enabled)
         {
-            _requests.Add(1, tags);
-        }
-
-        if (startTimestamp != 0 && _duration.Enabled)
-        {
-            _duration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
+            _duration.Record(startTimestamp == 0 ? 0 : Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
         }
     }
 

@@ -426,7 +426,7 @@ public sealed partial class CoapGateway : IHostedService, IDisposable
         var request = primitive.Request;
         var requestIdentifier = primitive.RequestIdentifier ?? "";
         using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, request?.Originator ?? primitive.From ?? "");
-        using var logScope = GatewayTelemetry.BeginRequestScope(_logger, requestIdentifier);
+        using var logScope = _metrics.BeginRequestScope(_logger, requestIdentifier);
         var refusal = request is not null && _authenticator.Required
             ? new OneM2MError(ResponseStatusCode.OriginatorNotAuthenticated,
                 "the CoAP binding carries no credentials (no DTLS); with authentication required, use HTTP, MQTT or WebSocket")

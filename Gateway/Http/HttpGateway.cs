@@ -60,19 +60,18 @@ public sealed partial class HttpGateway
         var startTimestamp = gateway._metrics.Enabled ? Stopwatch.GetTimestamp() : 0;
         var request = context.Request;
         var headers = request.Headers;
-        var requestIdentifier = headers[OneM2MHeaders.RequestIdentifier].ToString();
-        var releaseVersion = headers[OneM2MHeaders.ReleaseVersion].ToString();
-        var vendorInformation = headers[OneM2MHeaders.VendorInformation].ToString();
+        var echo = new OneM2MEcho(headers);
+        var requestIdentifier = echo.RequestIdentifier;
         var noResponse = false;
         using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, headers[OneM2MHeaders.Origin]);
-        using var logScope = GatewayTelemetry.BeginRequestScope(gateway._logger, requestIdentifier);
+        using var logScope = gateway._metrics.BeginRequestScope(gateway._logger, requestIdentifier);
         var operationName = MethodOperationName(request.Method);
         string? resourceTypeName = null;
 
         ResourceResponse response;
         var parsed = HttpRequestParser.HasBody(request.Method)
-            ? await ReadAndParseAsync(context, gateway)
-            : HttpRequestParser.Parse(request, ReadOnlySequence<byte>.Empty, gateway._cse);
+            ? await ReadAndParseAsync(context, gateway, echo)
+            : HttpRequestParser.Parse(request, ReadOnlySequence<byte>.Empty, gateway._cse, echo);
 
         if (!parsed.IsSuccess)
         {
@@ -105,7 +104,7 @@ public sealed partial class HttpGateway
         }
 
         var (serialization, mediaType) = ResponseFormat(request);
-        await HttpResponseWriter.WriteAsync(context, response, new ResponseEcho(requestIdentifier, releaseVersion, vendorInformation, noResponse),
+        await HttpResponseWriter.WriteAsync(context, response, new ResponseEcho(requestIdentifier, echo.ReleaseVersion, echo.VendorInformation, noResponse),
             serialization, mediaType);
         GatewayTelemetry.Complete(activity, operationName, response.StatusCode);
 
@@ -167,7 +166,7 @@ public sealed partial class HttpGateway
         : HttpMethods.IsDelete(method) ? "delete"
         : "unknown";
 
-    private static async ValueTask<ParseResult<ParsedHttpRequest>> ReadAndParseAsync(HttpContext context, HttpGateway gateway)
+    private static async ValueTask<ParseResult<ParsedHttpRequest>> ReadAndParseAsync(HttpContext context, HttpGateway gateway, OneM2MEcho echo)
     {
         var request = context.Request;
         var limit = gateway._maxBodyBytes;
@@ -178,7 +177,7 @@ public sealed partial class HttpGateway
 
         if (request.ContentLength == 0)
         {
-            return HttpRequestParser.Parse(request, ReadOnlySequence<byte>.Empty, gateway._cse);
+            return HttpRequestParser.Parse(request, ReadOnlySequence<byte>.Empty, gateway._cse, echo);
         }
 
         // Kestrel's pipe holds the body in pooled segments; the parser reads them in place and copies out only
@@ -204,7 +203,7 @@ public sealed partial class HttpGateway
 
         try
         {
-            return HttpRequestParser.Parse(request, read.Buffer, gateway._cse);
+            return HttpRequestParser.Parse(request, read.Buffer, gateway._cse, echo);
         }
         finally
         {

@@ -31,16 +31,23 @@ public static class HttpRequestParser
     public static ParseResult<ParsedHttpRequest> Parse(HttpRequest request, in ReadOnlySequence<byte> body, CseIdentity cse)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return Parse(request, body, cse, new OneM2MEcho(request.Headers));
+    }
+
+    /// <summary>Parses <paramref name="request"/> whose X-M2M-RI and X-M2M-RVI the caller has read already (<paramref name="echo"/>).</summary>
+    internal static ParseResult<ParsedHttpRequest> Parse(HttpRequest request, in ReadOnlySequence<byte> body, CseIdentity cse, in OneM2MEcho echo)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cse);
         var headers = request.Headers;
 
-        var requestIdentifier = HeaderParser.ParseRequestIdentifier(headers[OneM2MHeaders.RequestIdentifier].ToString());
+        var requestIdentifier = HeaderParser.ParseRequestIdentifier(echo.RequestIdentifier);
         if (!requestIdentifier.IsSuccess)
         {
             return requestIdentifier.Error;
         }
 
-        var releaseVersion = HeaderParser.ParseReleaseVersion(headers[OneM2MHeaders.ReleaseVersion].ToString());
+        var releaseVersion = HeaderParser.ParseReleaseVersion(echo.ReleaseVersion);
         if (!releaseVersion.IsSuccess)
         {
             return releaseVersion.Error;
@@ -147,4 +154,17 @@ public static class HttpRequestParser
         };
         return new ParsedHttpRequest(resourceRequest, address.Value);
     }
+}
+
+/// <summary>The headers a response echoes (X-M2M-RI, X-M2M-RVI, X-M2M-VSI), read once per request: by the handler for the echo, and by the parser.</summary>
+internal readonly struct OneM2MEcho(IHeaderDictionary headers)
+{
+    /// <summary>X-M2M-RI as sent (empty when absent).</summary>
+    public string RequestIdentifier { get; } = headers[OneM2MHeaders.RequestIdentifier].ToString();
+
+    /// <summary>X-M2M-RVI as sent (empty when absent).</summary>
+    public string ReleaseVersion { get; } = headers[OneM2MHeaders.ReleaseVersion].ToString();
+
+    /// <summary>X-M2M-VSI as sent (empty when absent).</summary>
+    public string VendorInformation { get; } = headers[OneM2MHeaders.VendorInformation].ToString();
 }

@@ -440,7 +440,7 @@ public sealed partial class MqttGateway : IHostedService, IDisposable, IAsyncDis
         var request = parsed.Request;
         // One activity and one log scope per oneM2M request, as over HTTP (GatewayTelemetry).
         using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, request?.Originator ?? topic.Originator);
-        using var logScope = GatewayTelemetry.BeginRequestScope(_logger, requestIdentifier);
+        using var logScope = _metrics.BeginRequestScope(_logger, requestIdentifier);
         var refusal = request is not null && _security.Required
             ? _security.Authenticator.CheckIdentity(request, MqttOriginatorRegistry.IdentityOf(clientId))
             : null;

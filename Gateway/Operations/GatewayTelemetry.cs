@@ -7,7 +7,8 @@ namespace VirtualIoT.Gateway.Operations;
 /// <summary>
 /// Per-request tracing and log scope of the protocol bindings: one activity per oneM2M request on the source
 /// <c>VirtualIoT.Gateway</c>, tagged with the request identifier (<c>rqi</c>) and originator, and a logging scope
-/// carrying <c>rqi</c>. The activity is current while the grain call runs, so Orleans' activity propagation makes
+/// carrying <c>rqi</c> (which the bindings open through <see cref="GatewayMetrics.BeginRequestScope"/>: only when a log
+/// sink shows scopes). The activity is current while the grain call runs, so Orleans' activity propagation makes
 /// the grain calls and storage operations its children.
 /// </summary>
 public static class GatewayTelemetry

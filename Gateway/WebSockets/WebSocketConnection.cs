@@ -231,7 +231,7 @@ internal sealed partial class WebSocketConnection
         var request = parsed.Request;
         var requestIdentifier = parsed.RequestIdentifier ?? "";
         using var activity = GatewayTelemetry.StartRequest(Protocol, requestIdentifier, request?.Originator ?? parsed.From ?? "");
-        using var logScope = GatewayTelemetry.BeginRequestScope(_gateway.Logger, requestIdentifier);
+        using var logScope = _gateway.Metrics.BeginRequestScope(_gateway.Logger, requestIdentifier);
         var refusal = request is null ? null : await _gateway.AdmitAsync(this, request);
         var response = await PrimitiveExchange.ExecuteAsync(dispatcher, parsed, timing, refusal, _gateway.Origin, _gateway.Logger, Protocol, Id, cancellationToken);
         if (PrimitiveExchange.RegisteredAeId(request, response) is { } aeId)

@@ -27,7 +27,7 @@ public sealed partial class BaselineMemoryTests
 
         Assert.Equal(5000, factory.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value.CacheSize);
 
-        // Twelve combinations of operation, resource type and response status code on virtualiot_requests_total.
+        // Twelve combinations of operation, resource type and response status code on virtualiot_request_duration_seconds.
         var aeId = await client.RegisterAe();
         Assert.Equal(4117, (await client.Create("/cse-in", aeId, 2, $$$"""{"m2m:ae":{"rn":"{{{aeId}}}","api":"Ntest","rr":true,"srv":["3"]}}""")).Rsc);
         var container = await client.CreateContainer("/cse-in/" + aeId, aeId, "cnt");
@@ -52,18 +52,18 @@ public sealed partial class BaselineMemoryTests
                 break;
             }
 
-            Assert.True(!deadline.Passed, "no virtualiot_requests_total series with otel_metric_overflow within 10 s:\n" + scrape);
+            Assert.True(!deadline.Passed, "no virtualiot_request_duration_seconds_count series with otel_metric_overflow within 10 s:\n" + scrape);
             await Task.Delay(50);
         }
 
         // The overflow series comes on top of the limit's own.
         var series = RequestSeries().Matches(scrape).Count;
-        Assert.True(series <= 10 + 1, $"{series} series of virtualiot_requests_total with a cardinality limit of 10");
+        Assert.True(series <= 10 + 1, $"{series} series of virtualiot_request_duration_seconds_count with a cardinality limit of 10");
     }
 
-    [GeneratedRegex(@"(?m)^virtualiot_requests_total\{[^}]*otel_metric_overflow=""true""")]
+    [GeneratedRegex(@"(?m)^virtualiot_request_duration_seconds_count\{[^}]*otel_metric_overflow=""true""")]
     private static partial Regex OverflowSeries();
 
-    [GeneratedRegex(@"(?m)^virtualiot_requests_total\{")]
+    [GeneratedRegex(@"(?m)^virtualiot_request_duration_seconds_count\{")]
     private static partial Regex RequestSeries();
 }
