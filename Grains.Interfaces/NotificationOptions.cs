@@ -24,7 +24,10 @@ public sealed class NotificationOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long a receiver may take to answer one notification request. Default 5 s.</summary>
+    /// <summary>
+    /// How long a receiver may take to answer one notification request. Default 5 s. The delivery worker's requests
+    /// share their timers, so one is given up between this and a quarter more after it left.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

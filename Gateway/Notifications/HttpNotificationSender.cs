@@ -43,6 +43,11 @@ internal sealed partial class HttpNotificationSender(IHttpClientFactory clients,
     // How long a request may wait in line for one of its receiver's slots: beyond, the receiver is not keeping up.
     private readonly TimeSpan _slotTimeout = notificationOptions.Value.SendTimeout * 10;
 
+    // The same bounds as shared tokens (up to a quarter longer), for callers without a token of their own (the delivery
+    // worker): no timer per wait in line or per exchange, where a burst makes thousands of each.
+    private readonly CoarseDeadline _slotDeadline = new(notificationOptions.Value.SendTimeout * 10);
+    private readonly CoarseDeadline _exchangeDeadline = new(notificationOptions.Value.SendTimeout);
+
     /// <summary>Largest response body read as a forwarded NOTIFY's answer content; a larger one is dropped.</summary>
     public const int MaxAnswerBytes = OneM2MHttpResponse.MaxContentBytes;
 
@@ -79,9 +84,16 @@ internal sealed partial class HttpNotificationSender(IHttpClientFactory clients,
         var slot = _slots.GetOrAdd(target.Authority, static _ => new SemaphoreSlim(MaxInFlightPerReceiver));
         try
         {
-            if (!await slot.WaitAsync(_slotTimeout, cancellationToken))
+            if (cancellationToken.CanBeCanceled)
             {
-                return null;
+                if (!await slot.WaitAsync(_slotTimeout, cancellationToken))
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                await slot.WaitAsync(_slotDeadline.Token());
             }
         }
         catch (OperationCanceledException)
@@ -91,10 +103,14 @@ internal sealed partial class HttpNotificationSender(IHttpClientFactory clients,
 
         try
         {
-            // One timer per exchange; linked to the caller's token only when it has one.
-            using var exchange = cancellationToken.CanBeCanceled
-                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
-                : new CancellationTokenSource();
+            if (!cancellationToken.CanBeCanceled)
+            {
+                return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, originator ?? _cseId, readContent,
+                    cancellationToken, _exchangeDeadline.Token());
+            }
+
+            // Linked to the caller's token, with a timer of its own.
+            using var exchange = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             exchange.CancelAfter(_exchangeTimeout);
             return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, originator ?? _cseId, readContent, cancellationToken, exchange.Token);
         }

@@ -111,20 +111,27 @@ internal sealed partial class DeliveryGrain(
     }
 
     // The receiver's answer for one target: a URL's, or an AE's over its routes; null when none answered.
-    private async Task<NotificationAnswer?> AnswerFrom(string target, PendingNotification notification, bool awaitAnswer, bool readContent = false)
+    // A URL's exchange is returned as it is (no async frame of its own per notification).
+    private Task<NotificationAnswer?> AnswerFrom(string target, PendingNotification notification, bool awaitAnswer, bool readContent = false)
     {
         if (target.Contains("://", StringComparison.Ordinal))
         {
             if (sender.CanSend(target))
             {
-                return await SendHttp(target, null, notification, readContent);
+                return SendHttp(target, null, notification, readContent);
             }
 
             // An nu naming a topic on some broker (mqtt://host/topic) or another scheme: not a route of this CSE.
             LogSendFailed(logger, notification.Id, target, "unsupported notification URI");
-            return null;
+            return Task.FromResult<NotificationAnswer?>(null);
         }
 
+        return AnswerFromResource(target, notification, awaitAnswer, readContent);
+    }
+
+    // An AE's answer over its routes, or a cross-resource subscription's; null when none answered.
+    private async Task<NotificationAnswer?> AnswerFromResource(string target, PendingNotification notification, bool awaitAnswer, bool readContent)
+    {
         var aeId = target.StartsWith(_cse.CseId + "/", StringComparison.Ordinal) ? target[(_cse.CseId.Length + 1)..] : target;
         return ResourceIds.Classify(aeId, _cse.CseBaseId) switch
         {
