@@ -115,18 +115,22 @@ public interface IDeliveryGrain : IGrainWithIntegerKey
 }
 
 /// <summary>
-/// Hands a resource's events to its subscriptions; key = the resource's ID. The resource grain's turn only sends one
-/// message; the fan-out to many subscriptions happens here, one batch of events at a time (those that arrived while
-/// the previous batch was handed over), so every subscription stores a resource's events in the order they happened
-/// (a pool of workers could overtake one another) and takes its share of a batch in one call. The resource hears back
-/// when every subscription has stored the event.
+/// Hands a resource's events to its subscriptions; key = the resource's ID. The resource grain's turn only starts the
+/// call; its outbox has one call in flight at a time and sends, in the next, the events raised meanwhile, so every
+/// subscription stores a resource's events in the order they happened (Orleans does not keep the order of messages
+/// in flight, for one-way messages to a worker still being placed neither) and takes its share of a batch in one call.
+/// The resource hears back when every subscription has stored an event.
 /// </summary>
 [Alias("VirtualIoT.IFanOutGrain")]
 public interface IFanOutGrain : IGrainWithStringKey
 {
-    /// <summary>Passes <paramref name="resourceEvent"/> to <paramref name="subscriptionIds"/>, then tells the resource.</summary>
-    [Alias("Dispatch"), OneWay]
-    ValueTask Dispatch(string resourceId, ResourceEvent resourceEvent, IReadOnlyList<string> subscriptionIds);
+    /// <summary>
+    /// Passes each of <paramref name="events"/> to its subscriptions (<paramref name="subscriptionIds"/>, one list per
+    /// event), in order, then tells the resource; returns when that is done. Never throws for a subscription that
+    /// failed: its events stay in the resource's outbox and come again.
+    /// </summary>
+    [Alias("DispatchAll")]
+    ValueTask DispatchAll(string resourceId, IReadOnlyList<ResourceEvent> events, IReadOnlyList<IReadOnlyList<string>> subscriptionIds);
 }
 
 /// <summary>What happened to a subscribed-to resource.</summary>

@@ -1,36 +1,30 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Concurrency;
 using VirtualIoT.Grains.Placement;
 
 namespace VirtualIoT.Grains.Notifications;
 
 /// <summary>
 /// See <see cref="IFanOutGrain"/>. One per resource with subscriptions, placed with its resource's device, and
-/// follows the requests that cause its events like the resource does. Events leave in the order they came, a batch at
-/// a time: while one batch is being handed over, the events that arrive wait, and go together in the next, each
-/// subscription taking its share of a batch in one call (<see cref="ISubscriptionGrain.AcceptAll"/>).
-/// Before, every event cost one call per subscription: with 2,000 subscriptions on a container,
-/// ten content instances written in a burst were 20,000 calls; now the first goes alone and the nine behind it make
-/// one call per subscription. Reentrant only so that arriving events can join the waiting batch; one batch at a time.
+/// follows the requests that cause its events like the resource does. The resource's outbox hands it a batch at a
+/// time (the events raised while the previous batch was being handed over) and waits for the answer before the next,
+/// so events leave in the order they happened; each subscription takes its share of a batch in one call
+/// (<see cref="ISubscriptionGrain.AcceptAll"/>). Before batches, every event cost one call per subscription: with 2,000
+/// subscriptions on a container, ten content instances written in a burst were 20,000 calls; now the first goes alone
+/// and the nine behind it make one call per subscription. Not reentrant: should two batches of a resource ever meet
+/// (its activation moved between silos), the second waits for the first.
 /// </summary>
-[DevicePlacement, Reentrant]
+[DevicePlacement]
 internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<FanOutGrain> logger) : Grain, IFanOutGrain
 {
     // Calls in flight at once, so that a resource with very many subscriptions does not flood the silo's queues.
     private const int Parallel = 256;
 
-    // The most events in one batch: bounds a call's message (each event carries its resource's representation).
-    internal const int MaxBatch = 64;
-
-    private readonly List<ResourceEvent> _waiting = [];
-    private readonly List<IReadOnlyList<string>> _waitingFor = [];
-    private Task _running = Task.CompletedTask;
     private RequestLocality? _locality;
     private GrainReferences<ISubscriptionGrain>? _subscriptions;
 
-    public async ValueTask Dispatch(string resourceId, ResourceEvent resourceEvent, IReadOnlyList<string> subscriptionIds)
+    public async ValueTask DispatchAll(string resourceId, IReadOnlyList<ResourceEvent> events, IReadOnlyList<IReadOnlyList<string>> subscriptionIds)
     {
         _locality ??= new RequestLocality(ServiceProvider.GetRequiredService<ILocalSiloDetails>().SiloAddress, followsRequests: true, metrics: null);
         if (_locality.Observe(binding: null, served: false))
@@ -38,28 +32,10 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
             MigrateOnIdle();
         }
 
-        _waiting.Add(resourceEvent);
-        _waitingFor.Add(subscriptionIds);
-
-        // One batch at a time: the events that came meanwhile go in the next, taken by whichever call resumes first
-        // (turns of one activation never run at once, so exactly one starts it; the others find it running).
-        while (!_running.IsCompleted)
+        if (events.Count > 0 && events.Count == subscriptionIds.Count)
         {
-            await _running;
+            await HandOver(resourceId, events, subscriptionIds);
         }
-
-        if (_waiting.Count == 0)
-        {
-            return;
-        }
-
-        var count = Math.Min(_waiting.Count, MaxBatch);
-        var events = _waiting.GetRange(0, count);
-        var subscriptions = _waitingFor.GetRange(0, count);
-        _waiting.RemoveRange(0, count);
-        _waitingFor.RemoveRange(0, count);
-        _running = HandOver(resourceId, events, subscriptions);
-        await _running;
     }
 
     /// <summary>
@@ -67,7 +43,7 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
     /// resource which events every subscription stored. Never throws: on a failure the events stay in the resource's outbox
     /// and come again when it is next activated or its reminder ticks (subscriptions drop the copies they already hold).
     /// </summary>
-    private async Task HandOver(string resourceId, List<ResourceEvent> events, List<IReadOnlyList<string>> subscriptions)
+    private async Task HandOver(string resourceId, IReadOnlyList<ResourceEvent> events, IReadOnlyList<IReadOnlyList<string>> subscriptions)
     {
         _subscriptions ??= new GrainReferences<ISubscriptionGrain>(GrainFactory, capacity: 20_000);
         try
@@ -118,7 +94,7 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
     /// the same subscriptions, so all share one list; otherwise each subscription gets a list of its own.
     /// </summary>
     internal static List<(string SubscriptionId, IReadOnlyList<ResourceEvent> Events)> Shares(
-        List<ResourceEvent> events, List<IReadOnlyList<string>> subscriptions)
+        IReadOnlyList<ResourceEvent> events, IReadOnlyList<IReadOnlyList<string>> subscriptions)
     {
         var shares = new List<(string, IReadOnlyList<ResourceEvent>)>(subscriptions[0].Count);
         if (AllSame(subscriptions))
@@ -150,7 +126,7 @@ internal sealed partial class FanOutGrain(IOptions<CseOptions> options, ILogger<
         return shares;
     }
 
-    private static bool AllSame(List<IReadOnlyList<string>> subscriptions)
+    private static bool AllSame(IReadOnlyList<IReadOnlyList<string>> subscriptions)
     {
         var first = subscriptions[0];
         for (var i = 1; i < subscriptions.Count; i++)

@@ -40,10 +40,15 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
 
     private HashSet<string>? _waitingAtLastTick;
 
-    // The last hand-over to the fan-out worker. Each waits for the one before it: Orleans does not keep the order of
-    // messages, and a message to a fan-out worker being placed can be overtaken by the next one (the placement is
-    // cached before the messages waiting for it are sent), which would notify a later event first.
-    private Task _handedOver = Task.CompletedTask;
+    /// <summary>The most events handed to the fan-out worker in one call: bounds its message (each event carries its resource's representation).</summary>
+    internal const int MaxBatch = 64;
+
+    // The events waiting for the hand-over in flight to end, and the subscriptions of each. One hand-over at a time, the
+    // next sent only once the previous was answered: Orleans does not keep the order of messages in flight (a message
+    // to a fan-out worker still being placed can be overtaken by the next one), which would notify a later event first.
+    private List<ResourceEvent>? _waiting;
+    private List<IReadOnlyList<string>>? _waitingFor;
+    private bool _handingOver;
 
     /// <summary>
     /// The originator of the request the resource is executing, carried by the events it raises (R5 <c>eeno</c>);
@@ -188,8 +193,8 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
     }
 
     /// <summary>
-    /// Hands a stored event to the fan-out worker, after the events handed over before it, without waiting in the
-    /// resource's turn for subscriptions or receivers.
+    /// Hands a stored event to the fan-out worker, after the events handed over before it (with the others raised
+    /// meanwhile, when a hand-over is in flight), without waiting in the resource's turn for subscriptions or receivers.
     /// </summary>
     public void Dispatch(RaisedEvent? raised)
     {
@@ -197,7 +202,8 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
         {
             if (next.Subscriptions.Count > 0)
             {
-                _handedOver = HandOver(_handedOver, next.Event, next.Subscriptions);
+                (_waiting ??= []).Add(next.Event);
+                (_waitingFor ??= []).Add(next.Subscriptions);
             }
 
             foreach (var signal in next.Signals ?? [])
@@ -209,18 +215,53 @@ internal sealed class Outbox(Outbox.IOwner owner, string resourceId)
                 }
             }
         }
+
+        if (!_handingOver && _waiting is { Count: > 0 })
+        {
+            _handingOver = true;
+            _ = HandOverWaiting();
+        }
     }
 
-    private async Task HandOver(Task previous, ResourceEvent resourceEvent, List<string> subscriptions)
+    // Runs on the resource's activation (between its turns), so the waiting lists need no lock. A failed hand-over
+    // leaves its events in the outbox (handed over again at the reminder's next ticks or on activation); the next
+    // batch still goes.
+    private async Task HandOverWaiting()
     {
-        await previous;
+        var fanOut = owner.Grains.GetGrain<IFanOutGrain>(resourceId);
         try
         {
-            await owner.Grains.GetGrain<IFanOutGrain>(resourceId).Dispatch(resourceId, resourceEvent, subscriptions);
+            while (_waiting is { Count: > 0 } waiting)
+            {
+                var waitingFor = _waitingFor!;
+                List<ResourceEvent> events;
+                List<IReadOnlyList<string>> subscriptions;
+                if (waiting.Count <= MaxBatch)
+                {
+                    // The whole list goes, and new events start another: a list is never changed once sent.
+                    (events, subscriptions) = (waiting, waitingFor);
+                    (_waiting, _waitingFor) = (null, null);
+                }
+                else
+                {
+                    (events, subscriptions) = (waiting.GetRange(0, MaxBatch), waitingFor.GetRange(0, MaxBatch));
+                    waiting.RemoveRange(0, MaxBatch);
+                    waitingFor.RemoveRange(0, MaxBatch);
+                }
+
+                try
+                {
+                    await fanOut.DispatchAll(resourceId, events, subscriptions);
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    // The events stay in the outbox, and are handed over again at the reminder's next ticks or on activation.
+                }
+            }
         }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
+        finally
         {
-            // The event stays in the outbox, and is handed over again at the reminder's next ticks or on activation.
+            _handingOver = false;
         }
     }
 
