@@ -45,7 +45,9 @@ internal sealed partial class DeliveryGrain(
 
     public async ValueTask Deliver(string subscriptionId, PendingNotification notification)
     {
-        var delivered = await Send(notification, awaitAnswer: false);
+        var delivered = UrlTargetsOnly(notification)
+            ? await Task.Run(() => Send(notification, awaitAnswer: false))
+            : await Send(notification, awaitAnswer: false);
         if (ResourceIds.Classify(subscriptionId, _cse.CseBaseId) == ResourceType.CrossResourceSubscription)
         {
             await GrainFactory.GetGrain<ICrossResourceSubscriptionGrain>(subscriptionId).Delivered(notification.Id, delivered);
@@ -58,6 +60,20 @@ internal sealed partial class DeliveryGrain(
 
     public async ValueTask DeliverInOrder(string subscriptionId, IReadOnlyList<PendingNotification> notifications)
     {
+        var outcomes = UrlTargetsOnly(notifications)
+            ? await Task.Run(() => SendInOrder(notifications))
+            : await SendInOrder(notifications);
+        await Subscriptions.Get(subscriptionId).DeliveredInOrder(outcomes);
+    }
+
+    public async ValueTask Post(PendingNotification notification) => await (UrlTargetsOnly(notification)
+        ? Task.Run(() => Send(notification, awaitAnswer: false))
+        : Send(notification, awaitAnswer: false));
+
+    // One after another, up to the first not delivered to all its targets (retried by the subscription before anything
+    // after it goes).
+    private async Task<List<DeliveryOutcome>> SendInOrder(IReadOnlyList<PendingNotification> notifications)
+    {
         var outcomes = new List<DeliveryOutcome>(notifications.Count);
         foreach (var notification in notifications)
         {
@@ -65,14 +81,43 @@ internal sealed partial class DeliveryGrain(
             outcomes.Add(new DeliveryOutcome(notification.Id, delivered));
             if (delivered.Count < notification.Targets.Count)
             {
-                break; // retried by the subscription before anything after it goes
+                break;
             }
         }
 
-        await Subscriptions.Get(subscriptionId).DeliveredInOrder(outcomes);
+        return outcomes;
     }
 
-    public async ValueTask Post(PendingNotification notification) => await Send(notification, awaitAnswer: false);
+    // Whether every target is a URL this silo's sender serves (the usual case). Such a hand-over's exchanges need no
+    // grain call, so they run on the thread pool (Task.Run) instead of as this activation's turns: each exchange's
+    // completions (the wait for a receiver's slot, the request, the response) then continue where they complete
+    // instead of each being queued to the activation's scheduler and its thread woken, and the activation's scheduler
+    // is entered once per hand-over. AE-ID and cross-resource targets call grains, so they stay in the activation.
+    private bool UrlTargetsOnly(PendingNotification notification)
+    {
+        foreach (var target in notification.Targets)
+        {
+            if (!target.Contains("://", StringComparison.Ordinal) || !sender.CanSend(target))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool UrlTargetsOnly(IReadOnlyList<PendingNotification> notifications)
+    {
+        for (var i = 0; i < notifications.Count; i++)
+        {
+            if (!UrlTargetsOnly(notifications[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public async ValueTask<IReadOnlyList<string>> SendNow(PendingNotification notification) => await Send(notification, awaitAnswer: true);
 

@@ -79,7 +79,13 @@ public sealed class HttpNotificationSenderVersionTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddOptions<CseOptions>();
-        services.AddOptions<NotificationOptions>().Configure(options => options.TryHttp2 = tryHttp2);
+        // A generous exchange timeout: these tests are about the protocol spoken, and a first exchange on a loaded machine
+        // can take longer than the default 5 s (then it would count as unanswered).
+        services.AddOptions<NotificationOptions>().Configure(options =>
+        {
+            options.TryHttp2 = tryHttp2;
+            options.SendTimeout = TimeSpan.FromSeconds(60);
+        });
         services.AddVirtualIoTNotificationSender();
         return services.BuildServiceProvider();
     }
