@@ -10,8 +10,11 @@ namespace VirtualIoT;
 public static class ChildIndexShards
 {
     /// <summary>The key of the shard of <paramref name="parentId"/>'s index (of <paramref name="shards"/>) that holds <paramref name="name"/>.</summary>
-    public static string KeyOf(string parentId, string name, int shards) =>
-        string.Concat(parentId, "/", (Hash(name) % (uint)shards).ToString(CultureInfo.InvariantCulture));
+    public static string KeyOf(string parentId, string name, int shards) => KeyAt(parentId, (int)(Hash(name) % (uint)shards));
+
+    /// <summary>The key of shard number <paramref name="shard"/> of <paramref name="parentId"/>'s index.</summary>
+    public static string KeyAt(string parentId, int shard) =>
+        string.Concat(parentId, "/", shard.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>FNV-1a of a string: the same in every process, unlike <see cref="string.GetHashCode()"/>.</summary>
     public static uint Hash(string text)

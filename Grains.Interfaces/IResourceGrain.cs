@@ -34,12 +34,36 @@ public interface ICseBaseGrain : IClusterResourceGrain
     /// </summary>
     [Alias("ChildIndexShards"), ReadOnly]
     ValueTask<int> ChildIndexShards();
+
+    /// <summary>
+    /// Whether the CSEBase may have to raise an event when a child is created: true once it holds a subscription or a
+    /// watcher (set before the first is stored, never unset while active). An index shard asks once per activation and
+    /// is told when it turns true (<see cref="IChildIndexGrain.ParentListens"/>), so that an AE registered by its own
+    /// grain (<see cref="IAeGrain.Register"/>) tells the CSEBase exactly when it listens.
+    /// </summary>
+    [Alias("Listens"), ReadOnly]
+    ValueTask<bool> Listens();
+
+    /// <summary>
+    /// An AE was registered by its own grain (<see cref="IAeGrain.Register"/>) while this CSEBase listens: raises the
+    /// create-of-child event with the AE's attributes, as a registration through the CSEBase does, stored before this returns.
+    /// </summary>
+    [Alias("AeRegistered")]
+    ValueTask AeRegistered(Dictionary<string, object?> attributes);
 }
 
 /// <summary>Grain of an AE (key = AE-ID stem).</summary>
 [Alias("VirtualIoT.IAeGrain")]
 public interface IAeGrain : IClusterResourceGrain, INotificationTargetGrain
 {
+    /// <summary>
+    /// A CREATE of an AE addressed to the CSEBase, carried out by the grain of the AE-ID it registers (the originator,
+    /// <see cref="AeRegistrations.RegistersDirectly"/>): the answer is the one the CSEBase gives, without its hop. A
+    /// registration that does not simply succeed (a repeat, a taken name, an error) is handed to the CSEBase.
+    /// </summary>
+    [Alias("Register")]
+    ValueTask<ResourceResponse> Register(ResourceRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>True while an AE with this ID is registered.</summary>
     [Alias("IsRegistered"), ReadOnly]
     ValueTask<bool> IsRegistered();
@@ -114,8 +138,13 @@ public interface IChildIndexGrain : IGrainWithStringKey
     /// <see cref="Claim"/>, but a name the resource holds, or any resource it has a live record of a create for here,
     /// is left as it is (<see cref="NameClaim.Held"/>), so that <see cref="Unclaim"/> can undo a claim exactly.
     /// </summary>
-    [Alias("ClaimNew")]
-    ValueTask<NameClaim> ClaimNew(ChildReference child, CompletedCreate? create);
+    /// <remarks>The answer also says whether the parent listens to its children's creation (<see cref="ICseBaseGrain.Listens"/>).</remarks>
+    [Alias("ClaimNewListened")]
+    ValueTask<NewNameClaim> ClaimNew(ChildReference child, CompletedCreate? create);
+
+    /// <summary>The parent listens to its children's creation from now on (<see cref="ICseBaseGrain.Listens"/>).</summary>
+    [Alias("ParentListens")]
+    ValueTask ParentListens();
 
     /// <summary>Undoes a <see cref="ClaimNew"/> that claimed: the name (if still <paramref name="child"/>'s) and that create's record go.</summary>
     [Alias("Unclaim")]
@@ -150,6 +179,12 @@ public enum NameClaim
     /// <summary>The resource holds the name already, or has a create recorded here: nothing changed.</summary>
     Held,
 }
+
+/// <summary>What <see cref="IChildIndexGrain.ClaimNew"/> did, and whether the parent listens to its children's creation.</summary>
+/// <param name="Outcome">The claim's outcome.</param>
+/// <param name="ParentListens">True when the parent has to be told of a child created without it (<see cref="ICseBaseGrain.Listens"/>).</param>
+[GenerateSerializer, Immutable, Alias("VirtualIoT.NewNameClaim")]
+public readonly record struct NewNameClaim(NameClaim Outcome, bool ParentListens);
 
 /// <summary>A child known to its parent.</summary>
 /// <param name="ResourceId">Child <c>ri</c>.</param>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace VirtualIoT;
 
 /// <summary>
@@ -18,6 +20,20 @@ public static class UnstoredRecord
 {
     /// <summary>The <see cref="RequestContext"/> key of the mark.</summary>
     public const string ContextKey = "vi-unstored";
+
+    /// <summary>The name of the grain storage that holds resource records (the silo registers a provider under it).</summary>
+    public const string ResourceStorageName = "resources";
+
+    /// <summary>
+    /// Whether a caller in a process with <paramref name="services"/> should mark the creates it sends: when the
+    /// resource storage there skips marked reads, or when there is none (a standalone gateway: its silos may).
+    /// </summary>
+    public static bool MarksFor(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetKeyedService<Orleans.Storage.IGrainStorage>(ResourceStorageName) is not { } storage
+            || storage is IUnstoredRecordStorage { SkipsUnstoredReads: true };
+    }
 
     /// <summary>Marks the calls that follow on this asynchronous flow as going to <paramref name="grain"/>, whose record is new.</summary>
     public static void Mark(GrainId grain) => RequestContext.Set(ContextKey, grain);

@@ -4,5 +4,5 @@ namespace VirtualIoT.Grains;
 public static class GrainStorageNames
 {
     /// <summary>Resource state, child index shards and content instance segments.</summary>
-    public const string Resources = "resources";
+    public const string Resources = UnstoredRecord.ResourceStorageName;
 }

@@ -30,6 +30,7 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     private readonly TimeSpan _pollWait;
     private readonly SiloLossSignal? _siloLoss;
     private readonly RemoteCseForwarder? _forwarder;
+    private readonly bool _marksRegistrations = true;
 
     /// <summary>Creates the dispatcher.</summary>
     /// <param name="grains">The cluster's grains.</param>
@@ -39,14 +40,16 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
     /// <param name="logger">Logger.</param>
     /// <param name="siloLoss">A standalone gateway's signal of a lost silo (null in a silo, whose runtime breaks calls to dead silos itself).</param>
     /// <param name="forwarder">Retargeting of requests addressed to other CSEs (null: such requests are 4004).</param>
+    /// <param name="services">This process's services: whether AE registrations sent to the AE are marked as creates (<see cref="UnstoredRecord.MarksFor"/>).</param>
     public RequestDispatcher(IGrainFactory grains, AddressResolver resolver, IOptions<GatewayOptions> options, RequestAdmission admission, ILogger<RequestDispatcher> logger,
-        SiloLossSignal? siloLoss = null, RemoteCseForwarder? forwarder = null)
+        SiloLossSignal? siloLoss = null, RemoteCseForwarder? forwarder = null, IServiceProvider? services = null)
         : this(grains, resolver, ClusterFailurePolicy.From(options?.Value!), logger, admission, options!.Value.GroupFanOutParallelism)
     {
         _maxExecutionDelay = options!.Value.MaxExecutionDelay;
         _pollWait = options.Value.PollWait;
         _siloLoss = siloLoss;
         _forwarder = forwarder;
+        _marksRegistrations = services is null || UnstoredRecord.MarksFor(services);
     }
 
     /// <summary>Creates the dispatcher with an explicit failure policy (tests: a fake clock) and optional limits.</summary>
@@ -362,6 +365,11 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
             return _discovery.Discover(target.ResourceId, request, cancellationToken);
         }
 
+        if (AeRegistrations.RegistersDirectly(request, target.ResourceId, _resolver.CseBaseId))
+        {
+            return RegisterAsync(request, cancellationToken);
+        }
+
         return request.Operation switch
         {
             // A retrieve is answered in one read-only turn that never looks at the token: inside a silo, where no silo loss
@@ -371,6 +379,29 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
             Operation.Update => UpdateAsync(target.Grain, request, cancellationToken),
             _ => target.Grain.Execute(request, cancellationToken),
         };
+    }
+
+    /// <summary>
+    /// An AE registration sent to the AE-ID's own grain (<see cref="IAeGrain.Register"/>), not through the CSEBase; marked
+    /// as the create of a new record (<see cref="UnstoredRecord"/>) where the storage skips such records' reads.
+    /// </summary>
+    private ValueTask<ResourceResponse> RegisterAsync(ResourceRequest request, CancellationToken cancellationToken)
+    {
+        var ae = _grains.GetGrainByKey<IAeGrain>(request.Originator);
+        if (!_marksRegistrations)
+        {
+            return ae.Register(request, cancellationToken);
+        }
+
+        UnstoredRecord.Mark(ae.GetGrainId());
+        try
+        {
+            return ae.Register(request, cancellationToken);
+        }
+        finally
+        {
+            UnstoredRecord.Unmark();
+        }
     }
 
     private static partial class Log

@@ -56,6 +56,10 @@ internal sealed partial class ChildIndexGrain(
     private List<int> _sparePages = [];
     private StoredPages<ChildIndexPage>? _pages;
 
+    // Whether the parent listens to its children's creation (ICseBaseGrain.Listens): null until its answer comes,
+    // which counts as true; a ParentListens call sets it true for good, and a late answer never turns that back.
+    private bool? _parentListens;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var state = store.State;
@@ -87,6 +91,30 @@ internal sealed partial class ChildIndexGrain(
         {
             await MoveToPages(state);
         }
+
+        // Not awaited: the CSEBase may be activating and waiting on this shard (its own creates claim names here).
+        _ = AskWhetherParentListens();
+    }
+
+    /// <summary>Asks the parent (the CSEBase: the only parent with index shards) whether it listens to its children's creation.</summary>
+    private async Task AskWhetherParentListens()
+    {
+        try
+        {
+            var listens = await GrainFactory.GetGrainByKey<ICseBaseGrain>(options.Value.CseBaseId).Listens();
+            _parentListens ??= listens;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Unknown counts as listening: an AE registered here tells the CSEBase, which raises nothing if it has no subscription.
+            LogParentNotAsked(logger, exception, this.GetPrimaryKeyString());
+        }
+    }
+
+    public ValueTask ParentListens()
+    {
+        _parentListens = true;
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask<bool> Claim(ChildReference child, CompletedCreate? create = null)
@@ -147,15 +175,16 @@ internal sealed partial class ChildIndexGrain(
         return true;
     }
 
-    public async ValueTask<NameClaim> ClaimNew(ChildReference child, CompletedCreate? create)
+    public async ValueTask<NewNameClaim> ClaimNew(ChildReference child, CompletedCreate? create)
     {
+        var listens = _parentListens ?? true;
         if (_content[PageOf(child.Name)]?.Children.GetValueOrDefault(child.Name)?.ResourceId == child.ResourceId
             || RequestLedger.Holds(_creates, child.ResourceId))
         {
-            return NameClaim.Held;
+            return new(NameClaim.Held, listens);
         }
 
-        return await Claim(child, create) ? NameClaim.Claimed : NameClaim.Taken;
+        return new(await Claim(child, create) ? NameClaim.Claimed : NameClaim.Taken, listens);
     }
 
     public async ValueTask Unclaim(ChildReference child, CompletedCreate? create)
@@ -298,6 +327,10 @@ internal sealed partial class ChildIndexGrain(
         await store.WriteStateAsync();
         LogMovedToPages(logger, this.GetPrimaryKeyString(), moved, System.Numerics.BitOperations.PopCount(pages));
     }
+
+    [LoggerMessage(EventId = 2502, Level = LogLevel.Warning,
+        Message = "Index shard {Shard} could not ask its CSEBase whether it listens to registrations; its AEs tell the CSEBase")]
+    private static partial void LogParentNotAsked(ILogger logger, Exception exception, string shard);
 
     [LoggerMessage(EventId = 2501, Level = LogLevel.Information,
         Message = "Index shard {Shard} moved {Count} names from its state to {Pages} pages")]

@@ -14,8 +14,8 @@ namespace VirtualIoT.Grains.Resources;
 internal sealed class EncodedRecords<TRecord>(Serializer serializer)
     where TRecord : class
 {
-    // By record (reference): its bytes and the last Encode that saw it; allocated with the first record (every active
-    // instance holder has an encoder, most of them an empty one).
+    // By record (reference): its bytes and the last Encode that saw it; allocated with the first record (a holder's
+    // request ledger, a subscription's queue: many active grains have an encoder, most of them an empty one).
     private Dictionary<TRecord, (byte[] Bytes, long Pass)>? _encoded;
     private long _pass;
 
@@ -59,22 +59,6 @@ internal sealed class EncodedRecords<TRecord>(Serializer serializer)
                     known.Remove(record);
                 }
             }
-        }
-
-        return encoded;
-    }
-
-    /// <summary>
-    /// The stored form of <paramref name="records"/>, in their order, reusing the bytes of records this encoder knows and
-    /// serialising the others without remembering them: for a list stored beside the one <see cref="Encode"/> keeps (a
-    /// container's sealed segment, whose instances were encoded while they were its open segment).
-    /// </summary>
-    public List<byte[]> EncodeKnown(List<TRecord> records)
-    {
-        var encoded = new List<byte[]>(records.Count);
-        foreach (var record in records)
-        {
-            encoded.Add(_encoded is not null && _encoded.TryGetValue(record, out var entry) ? entry.Bytes : serializer.SerializeToArray(record));
         }
 
         return encoded;

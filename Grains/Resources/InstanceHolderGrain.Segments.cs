@@ -6,8 +6,6 @@ namespace VirtualIoT.Grains.Resources;
 /// <summary>How an instance holder stores its instance log and sealed segments, in which order, and how it drops them.</summary>
 internal abstract partial class InstanceHolderGrain
 {
-    private static readonly List<InstanceRecord> s_noInstances = [];
-
     /// <summary>
     /// Stores a change of instances: a segment just sealed first (the state then drops it from its tail), the state
     /// (with the instances removed from sealed segments, <see cref="InstanceIndex.Removed"/>), then the sealed
@@ -29,7 +27,7 @@ internal abstract partial class InstanceHolderGrain
         // The log's lists are written in place: every create stores them, and new lists would each live until the
         // next create, long enough to be promoted (storage has serialised them once the write returns).
         Log.Tail.Clear();
-        _tail.Encode(Instances.Segments.TryGetValue(OpenSegment, out var tail) ? tail : s_noInstances, Log.EncodedTail);
+        Instances.Encoded(OpenSegment, Log.EncodedTail);
         StoreLedger();
         PrepareAttributeImage();
         Log.LowestSegment = Instances.Segments.Count > 0 ? Instances.Segments.Keys[0] : OpenSegment;
@@ -115,7 +113,7 @@ internal abstract partial class InstanceHolderGrain
         foreach (var instanceId in instanceIds)
         {
             if (ResourceIds.TrySplitHeldId(InstancePolicy.Descriptor, instanceId, out var holderId, out var sequence) && holderId == ResourceId
-                && Instances.Lookup(sequence) is not null && Instances.Group(sequence))
+                && Instances.Contains(sequence) && Instances.Group(sequence))
             {
                 _groupedChanged = true;
             }
@@ -133,6 +131,6 @@ internal abstract partial class InstanceHolderGrain
     /// </summary>
     private Task WriteSegment(long segment) =>
         Segments.WriteAsync(segment, Instances.Segments.TryGetValue(segment, out var records) && records.Count > 0
-            ? new InstanceSegment { Encoded = _tail.EncodeSealed(records) }
+            ? new InstanceSegment { Encoded = Instances.Encoded(segment, new List<byte[]>(records.Count)) }
             : null);
 }

@@ -26,7 +26,6 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
 
     private readonly IGrainStorage _storage;
     private readonly Serializer _serializer;
-    private readonly TailEncoder _tail;
     private StoredPages<InstanceSegment>? _segments;
 
     // The last state write of a retrieve that counted down an instance's dcnt (see CountRetrieval).
@@ -49,8 +48,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
     {
         _storage = services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Resources);
         _serializer = services.GetRequiredService<Serializer>();
-        _tail = new TailEncoder(_serializer);
-        Instances = new InstanceIndex(this);
+        Instances = new InstanceIndex(this, _serializer);
     }
 
     /// <summary>The policy of the instances (their type, root key and attributes, for <c>atrl</c>).</summary>
@@ -90,23 +88,12 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
         {
             if (await Segments.ReadAsync(segment) is { } stored)
             {
-                foreach (var record in _tail.Decode(stored))
-                {
-                    if (Instances.IsRemoved(record.Sequence))
-                    {
-                        // Removed by a stored state; the segment's record is rewritten once it is emptied (InstanceIndex).
-                        continue;
-                    }
-
-                    Instances.Add(record);
-                }
+                // Instances removed by a stored state are skipped; the segment's record is rewritten once it is emptied (InstanceIndex).
+                Instances.Load(stored.Instances, stored.Encoded);
             }
         }
 
-        foreach (var record in _tail.Decode(Log))
-        {
-            Instances.Add(record);
-        }
+        Instances.Load(Log.Tail, Log.EncodedTail);
 
         RestoreLedger();
 
@@ -428,18 +415,18 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
 
         foreach (var segment in Instances.Segments.Values)
         {
-            foreach (var record in segment)
+            foreach (var held in segment)
             {
                 if (entries.Count >= max)
                 {
                     return entries;
                 }
 
-                if (!IsExpired(record, now))
+                if (!held.IsExpiredAt(now))
                 {
-                    var name = record.Attributes.ResourceName();
-                    var reference = new ChildReference(record.Attributes.ResourceId(), name, InstancePolicy.Type, null);
-                    entries.Add(new ChildEntry(reference, string.Concat(State.Path, "/", name), record.Attributes, InstanceRootKey));
+                    var attributes = Instances.Record(held).Attributes;
+                    var reference = new ChildReference(attributes.ResourceId(), held.Name, InstancePolicy.Type, null);
+                    entries.Add(new ChildEntry(reference, string.Concat(State.Path, "/", held.Name), attributes, InstanceRootKey));
                 }
             }
         }
@@ -461,16 +448,16 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
         var type = InstancePolicy.Type;
         foreach (var segment in Instances.Segments.Values)
         {
-            foreach (var record in segment)
+            foreach (var held in segment)
             {
                 if (instances.Count >= wanted)
                 {
                     return view with { MatchingInstances = instances };
                 }
 
-                if (!IsExpired(record, now) && FilterEvaluator.Matches(filter, type, record.Attributes))
+                if (!held.IsExpiredAt(now) && Instances.Record(held).Attributes is var attributes && FilterEvaluator.Matches(filter, type, attributes))
                 {
-                    instances.Add(new(record.Attributes.ResourceId(), string.Concat(State.Path, "/", record.Attributes.ResourceName())));
+                    instances.Add(new(attributes.ResourceId(), string.Concat(State.Path, "/", held.Name)));
                 }
             }
         }

@@ -1,4 +1,4 @@
-using VirtualIoT.Grains.Domain;
+using Orleans.Serialization;
 
 namespace VirtualIoT.Grains.Resources;
 
@@ -20,14 +20,25 @@ namespace VirtualIoT.Grains.Resources;
 /// Every active holder has an index, and most hold few instances and none removed, grouped or announced: the sets and
 /// lists of those are allocated when first used (BENCHMARKS.md, "Memory per grain: lazy collections").
 /// </para>
+/// <para>
+/// Each instance is held as its stored bytes and the few attributes the index reads (<see cref="HeldInstance"/>);
+/// readers get its attributes from <see cref="Record"/> (or <see cref="Lookup"/>, <see cref="Newest"/>,
+/// <see cref="Oldest"/>), decoded on demand. The newest keeps its decoded record once <c>la</c> has asked for it, so
+/// repeated <c>la</c> retrieves decode once per new instance; a new instance keeps nothing decoded: it would otherwise
+/// still be alive at the next collection of the youngest generation, and be copied by it, for every create.
+/// </para>
 /// </remarks>
 /// <param name="owner">The holder: where the open segment is, the segment the next instance falls in (it travels in the holder's state, not as a record of its own).</param>
-internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
+/// <param name="serializer">Encodes a new instance into its stored bytes, and decodes them for readers.</param>
+internal sealed class InstanceIndex(InstanceIndex.IOwner owner, Serializer serializer)
 {
     private readonly Dictionary<string, long> _names = new(StringComparer.Ordinal);
     private readonly PriorityQueue<long, string> _expiries = new(StringComparer.Ordinal);
     private HashSet<long>? _removed;
     private HashSet<long>? _grouped;
+
+    // The instance that keeps its decoded record: the one la asked for last, while no newer one is added.
+    private HeldInstance? _kept;
 
     /// <summary>What an index reads of its holder.</summary>
     internal interface IOwner
@@ -37,7 +48,7 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
     }
 
     /// <summary>Live instances by segment, in sequence order.</summary>
-    public SortedList<long, List<InstanceRecord>> Segments { get; } = [];
+    public SortedList<long, List<HeldInstance>> Segments { get; } = [];
 
     /// <summary>Most entries <see cref="Removed"/> keeps before the segments they are in are rewritten without them.</summary>
     public const int MaxRemoved = 2 * InstanceHolderGrain.SegmentSize;
@@ -123,25 +134,76 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
     /// <summary>The earliest expiration time of an instance held (or already removed: the queue is cleaned lazily).</summary>
     public bool TryPeekEarliestExpiry(out string earliest) => _expiries.TryPeek(out _, out earliest!);
 
-    /// <summary>Adds an instance (read from storage or just created).</summary>
-    public void Add(InstanceRecord record)
+    /// <summary>
+    /// Adds an instance after those held (just created, or read from storage in sequence order), as
+    /// <paramref name="encoded"/> when given (the bytes it was read from), else serialised now. Its attributes are
+    /// not kept (the instance <c>la</c> kept is no longer the newest either): <see cref="Record"/> decodes them.
+    /// </summary>
+    public void Add(InstanceRecord record, byte[]? encoded = null)
     {
-        var segment = record.Sequence / InstanceHolderGrain.SegmentSize;
+        var held = HeldInstance.Of(record, encoded ?? serializer.SerializeToArray(record));
+        var segment = held.Sequence / InstanceHolderGrain.SegmentSize;
         if (!Segments.TryGetValue(segment, out var records))
         {
-            records = new List<InstanceRecord>(InstanceHolderGrain.SegmentSize);
+            records = new List<HeldInstance>(InstanceHolderGrain.SegmentSize);
             Segments.Add(segment, records);
         }
 
-        records.Add(record);
-        _names[record.Attributes.ResourceName()] = record.Sequence;
+        records.Add(held);
+        Keep(null, null);
+        _names[held.Name] = held.Sequence;
         Count++;
-        Bytes += record.Attributes.ContentSize();
-        if (record.Attributes[AttributeNames.ExpirationTime] is string et)
+        Bytes += held.ContentSize;
+        if (held.ExpirationTime is { } et)
         {
-            _expiries.Enqueue(record.Sequence, et);
+            _expiries.Enqueue(held.Sequence, et);
         }
     }
+
+    /// <summary>
+    /// Adds the instances a stored segment or log holds, in sequence order (<paramref name="records"/> as stored before
+    /// they were encoded, then <paramref name="encoded"/>), but those <see cref="IsRemoved"/> lists.
+    /// </summary>
+    public void Load(List<InstanceRecord> records, List<byte[]> encoded)
+    {
+        foreach (var record in records)
+        {
+            if (!IsRemoved(record.Sequence))
+            {
+                Add(record);
+            }
+        }
+
+        foreach (var bytes in encoded)
+        {
+            var record = Decode(bytes);
+            if (!IsRemoved(record.Sequence))
+            {
+                Add(record, bytes);
+            }
+        }
+    }
+
+    /// <summary>The attributes of <paramref name="held"/>: its kept record, or decoded from its bytes (not kept).</summary>
+    public InstanceRecord Record(HeldInstance held) => held.Decoded ?? Decode(held.Encoded);
+
+    /// <summary>The stored bytes of segment <paramref name="segment"/>'s instances, in sequence order, into <paramref name="into"/> (cleared first).</summary>
+    public List<byte[]> Encoded(long segment, List<byte[]> into)
+    {
+        into.Clear();
+        if (Segments.TryGetValue(segment, out var records))
+        {
+            foreach (var held in records)
+            {
+                into.Add(held.Encoded);
+            }
+        }
+
+        return into;
+    }
+
+    /// <summary>Whether an instance with this sequence is held (expired or not).</summary>
+    public bool Contains(long sequence) => Find(sequence) is not null;
 
     /// <summary>Removes an instance; a sealed segment it leaves becomes dirty.</summary>
     public void Remove(long sequence)
@@ -158,26 +220,31 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
             return;
         }
 
-        var record = records[index];
+        var held = records[index];
         records.RemoveAt(index);
         if (records.Count == 0)
         {
             Segments.Remove(segment);
         }
 
-        _names.Remove(record.Attributes.ResourceName());
+        if (held == _kept)
+        {
+            Keep(null, null);
+        }
+
+        _names.Remove(held.Name);
         if (_grouped is { Count: > 0 } grouped && grouped.Remove(sequence))
         {
             (LeftGroups ??= []).Add(sequence);
         }
 
-        if (Announced.AnnouncementContent.Announces(record.Attributes))
+        if (held.IsAnnounced)
         {
-            (LeftAnnounced ??= []).Add(record);
+            (LeftAnnounced ??= []).Add(Record(held));
         }
 
         Count--;
-        Bytes -= record.Attributes.ContentSize();
+        Bytes -= held.ContentSize;
         ForgetExpiries();
         if (segment < owner.OpenSegment)
         {
@@ -254,7 +321,13 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
         var segment = record.Sequence / InstanceHolderGrain.SegmentSize;
         if (Segments.TryGetValue(segment, out var records) && IndexOf(records, record.Sequence) is var index and >= 0)
         {
-            records[index] = record;
+            var held = HeldInstance.Of(record, serializer.SerializeToArray(record));
+            if (records[index] == _kept)
+            {
+                Keep(held, record);
+            }
+
+            records[index] = held;
             if (segment < owner.OpenSegment)
             {
                 (Dirty ??= []).Add(segment);
@@ -278,7 +351,7 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
         while (_expiries.TryPeek(out var sequence, out var et) && string.CompareOrdinal(et, now) <= 0)
         {
             _expiries.Dequeue();
-            if (Lookup(sequence) is not null)
+            if (Find(sequence) is not null)
             {
                 Remove(sequence);
                 removed = true;
@@ -295,12 +368,12 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
         long bytes = 0;
         foreach (var records in Segments.Values)
         {
-            foreach (var record in records)
+            foreach (var held in records)
             {
-                if (!IsExpired(record, now))
+                if (!held.IsExpiredAt(now))
                 {
                     count++;
-                    bytes += record.Attributes.ContentSize();
+                    bytes += held.ContentSize;
                 }
             }
         }
@@ -308,26 +381,10 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
         return (count, bytes);
     }
 
-    /// <summary>The instance with this sequence number, expired or not.</summary>
-    public InstanceRecord? Lookup(long sequence)
-    {
-        if (!Segments.TryGetValue(sequence / InstanceHolderGrain.SegmentSize, out var records))
-        {
-            return null;
-        }
+    /// <summary>The instance with this sequence number, expired or not, decoded.</summary>
+    public InstanceRecord? Lookup(long sequence) => Find(sequence) is { } held ? Record(held) : null;
 
-        foreach (var record in records)
-        {
-            if (record.Sequence == sequence)
-            {
-                return record;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The newest live instance (<c>la</c>).</summary>
+    /// <summary>The newest live instance (<c>la</c>); it keeps its decoded record until a newer one is added or asked for.</summary>
     public InstanceRecord? Newest(string now)
     {
         for (var s = Segments.Count - 1; s >= 0; s--)
@@ -335,9 +392,17 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
             var records = Segments.Values[s];
             for (var i = records.Count - 1; i >= 0; i--)
             {
-                if (!IsExpired(records[i], now))
+                var held = records[i];
+                if (!held.IsExpiredAt(now))
                 {
-                    return records[i];
+                    if (held.Decoded is { } kept)
+                    {
+                        return kept;
+                    }
+
+                    var record = Decode(held.Encoded);
+                    Keep(held, record);
+                    return record;
                 }
             }
         }
@@ -345,16 +410,16 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
         return null;
     }
 
-    /// <summary>The oldest live instance (<c>ol</c>).</summary>
+    /// <summary>The oldest live instance (<c>ol</c>), decoded.</summary>
     public InstanceRecord? Oldest(string now)
     {
         foreach (var records in Segments.Values)
         {
-            foreach (var record in records)
+            foreach (var held in records)
             {
-                if (!IsExpired(record, now))
+                if (!held.IsExpiredAt(now))
                 {
-                    return record;
+                    return Record(held);
                 }
             }
         }
@@ -371,13 +436,50 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
         Dirty = null;
         _removed = null;
         _grouped = null;
+        _kept = null;
         LeftGroups = null;
         LeftAnnounced = null;
         Count = 0;
         Bytes = 0;
     }
 
-    private static int IndexOf(List<InstanceRecord> records, long sequence)
+    private HeldInstance? Find(long sequence)
+    {
+        if (!Segments.TryGetValue(sequence / InstanceHolderGrain.SegmentSize, out var records))
+        {
+            return null;
+        }
+
+        foreach (var held in records)
+        {
+            if (held.Sequence == sequence)
+            {
+                return held;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Makes <paramref name="held"/> the instance that keeps its decoded record (the one kept before drops its).</summary>
+    private void Keep(HeldInstance? held, InstanceRecord? record)
+    {
+        if (_kept is { } previous && previous != held)
+        {
+            previous.Decoded = null;
+        }
+
+        _kept = held;
+        if (held is not null)
+        {
+            held.Decoded = record;
+        }
+    }
+
+    private InstanceRecord Decode(byte[] encoded) =>
+        serializer.Deserialize<InstanceRecord>(encoded) ?? throw new InvalidDataException("an encoded instance reads as nothing");
+
+    private static int IndexOf(List<HeldInstance> records, long sequence)
     {
         for (var i = 0; i < records.Count; i++)
         {
@@ -406,11 +508,11 @@ internal sealed class InstanceIndex(InstanceIndex.IOwner owner)
         _expiries.Clear();
         foreach (var records in Segments.Values)
         {
-            foreach (var record in records)
+            foreach (var held in records)
             {
-                if (record.Attributes.GetValueOrDefault(AttributeNames.ExpirationTime) is string et)
+                if (held.ExpirationTime is { } et)
                 {
-                    _expiries.Enqueue(record.Sequence, et);
+                    _expiries.Enqueue(held.Sequence, et);
                 }
             }
         }

@@ -33,7 +33,7 @@ internal abstract partial class ResourceGrain
     }
 
     /// <summary>Called at the start of every binding request (retrieve, execute).</summary>
-    private void ObserveRequestOrigin(ResourceRequest request)
+    private protected void ObserveRequestOrigin(ResourceRequest request)
     {
         if (Locality.Observe(request.Binding))
         {

@@ -17,17 +17,25 @@ internal abstract partial class ResourceGrain
     private bool? _marksUnstored;
 
     /// <summary>
+    /// Whether the parent of the resource just created listens to its children's creation, as the index shard that
+    /// claimed its name answered (<see cref="NewNameClaim.ParentListens"/>); true when no shard answered.
+    /// </summary>
+    private protected bool ParentListens { get; private set; } = true;
+
+    /// <summary>
     /// The claim's outcome once the AE's record is stored: true when the name is the AE's. A name the AE held without
     /// its record (the silo died after the claim of an earlier registration) is claimed again with this create's
     /// record. When the name is not the AE's (a sibling holds it) or the claim failed, the record just stored is
     /// cleared, so no AE stays stored without its name.
     /// </summary>
-    private async Task<bool> ClaimedWithRecord(IChildIndexGrain shard, ChildReference child, CompletedCreate? create, Task<NameClaim> claim)
+    private async Task<bool> ClaimedWithRecord(IChildIndexGrain shard, ChildReference child, CompletedCreate? create, Task<NewNameClaim> claim)
     {
         bool claimed;
         try
         {
-            claimed = await claim switch
+            var outcome = await claim;
+            ParentListens = outcome.ParentListens;
+            claimed = outcome.Outcome switch
             {
                 NameClaim.Claimed => true,
                 NameClaim.Held => await shard.Claim(child, create),
@@ -52,7 +60,7 @@ internal abstract partial class ResourceGrain
     /// After the record's write failed: gives up the name a claim took for it (an AE's, started beside the write, is
     /// undone exactly; any other child's was claimed before the write). A claim that failed as well left nothing.
     /// </summary>
-    private async Task UndoClaim(IChildIndexGrain shard, ChildReference child, CompletedCreate? create, Task<NameClaim>? claim)
+    private async Task UndoClaim(IChildIndexGrain shard, ChildReference child, CompletedCreate? create, Task<NewNameClaim>? claim)
     {
         if (claim is null)
         {
@@ -63,7 +71,7 @@ internal abstract partial class ResourceGrain
         NameClaim outcome;
         try
         {
-            outcome = await claim;
+            outcome = (await claim).Outcome;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

@@ -21,6 +21,7 @@ internal abstract partial class ResourceGrain
 
         if (!Links.Subscriptions.ContainsKey(filter.SubscriptionId))
         {
+            await SubscriptionWillBeLinked();
             await Events.EnsureReminder();
             Links.Subscriptions[filter.SubscriptionId] = filter;
             await WriteLinksAsync(filter.SubscriptionId);
@@ -28,6 +29,9 @@ internal abstract partial class ResourceGrain
 
         return true;
     }
+
+    /// <summary>Called before a subscription or a watcher is linked here (and stored); the CSEBase tells its index shards.</summary>
+    protected virtual ValueTask SubscriptionWillBeLinked() => ValueTask.CompletedTask;
 
     public async ValueTask Unwatch(string watcherId)
     {

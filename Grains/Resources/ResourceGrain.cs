@@ -329,8 +329,9 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         return InitializeAsync(resource, reread: false);
     }
 
-    private async ValueTask<ResourceResponse> InitializeAsync(NewResource resource, bool reread)
+    private protected async ValueTask<ResourceResponse> InitializeAsync(NewResource resource, bool reread)
     {
+        ParentListens = true;
         if (await WillBeCreated(resource) is { } refused)
         {
             return refused;
@@ -364,7 +365,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
         // also be stored already where this activation did not read (UnstoredRecord): its claim then leaves a name
         // it holds alone, and is undone if it took one. Any other child claims its name first, so that a child is
         // never stored without it.
-        Task<NameClaim>? claim = null;
+        Task<NewNameClaim>? claim = null;
         if (shard is not null && resource.Type == ResourceType.AE)
         {
             claim = shard.ClaimNew(child, resource.Create).AsTask();

@@ -23,6 +23,40 @@ internal static class AePolicy
             new("csz", "contentSerialization", ValueKind.StringList, Presence.Optional, Presence.Optional)),
         check: Check);
 
+    /// <summary>
+    /// The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, docs/protocol.md §7), or the
+    /// error that refuses it. An anonymous originator (C, S, empty) is assigned one derived from <paramref name="seed"/>
+    /// (the request), so that a repeat of the request is given the same one.
+    /// </summary>
+    public static OneM2MError? AeIdFor(string originator, ulong seed, CseOptions options, out string aeId, out bool assigned)
+    {
+        assigned = ResourceIds.IsAnonymousOriginator(originator);
+        aeId = originator switch
+        {
+            "" or "C" => "C" + ResourceIds.SeededString(ResourceIds.RandomLength, seed),
+            "S" => "S" + ResourceIds.SeededString(ResourceIds.RandomLength, seed),
+            _ => originator,
+        };
+        if (assigned)
+        {
+            return null;
+        }
+
+        // A CSE-ID, SP-relative (/id-in) or written without its slash (id-in, as ACME and the old test suites send
+        // it): a CSE registers as a remoteCSE, never as an AE (TS-0004 7.4.5.2.1: SECURITY_ASSOCIATION_REQUIRED).
+        if (originator.StartsWith('/') || originator.AsSpan().SequenceEqual(options.CseId.AsSpan().TrimStart('/')))
+        {
+            return new OneM2MError(ResponseStatusCode.SecurityAssociationRequired, "a CSE-ID cannot register as an AE");
+        }
+
+        if (originator[0] is not ('C' or 'S') || !ResourceIds.IsValidName(originator))
+        {
+            return OneM2MError.BadRequest($"originator '{originator}' is not an AE-ID stem (C… or S…)");
+        }
+
+        return null;
+    }
+
     private static readonly HashSet<string> s_serializations = new(StringComparer.Ordinal)
     {
         "json", "xml", "cbor", "application/json", "application/xml", "application/cbor",

@@ -23,6 +23,10 @@ internal sealed partial class CseBaseGrain(
 
     private const int ShardBatch = 16;
 
+    // Listens (IChildIndexGrain.ParentListens): set before its shards are told, and once all of them were.
+    private bool _listening;
+    private bool _shardsTold;
+
     /// <summary>Release versions this CSE speaks (<c>srv</c>).</summary>
     private static readonly List<object?> s_supportedReleases = ["2a", "3", "4"];
 
@@ -153,7 +157,7 @@ internal sealed partial class CseBaseGrain(
         string ri;
         if (policy.Type == ResourceType.AE)
         {
-            var error = AeIdFor(request.Originator, seed, out ri, out assigned);
+            var error = Ae.AePolicy.AeIdFor(request.Originator, seed, Options, out ri, out assigned);
             if (error is not null)
             {
                 return ResourceResponse.Error(error);
@@ -264,6 +268,7 @@ internal sealed partial class CseBaseGrain(
             var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, policy.Type, attributes);
             if (policy.Type == ResourceType.Subscription)
             {
+                await SubscriptionWillBeLinked();
                 Links.Subscriptions[ri] = Subscription.SubscriptionPolicy.Filter(ri, attributes, Options);
             }
 
@@ -302,6 +307,7 @@ internal sealed partial class CseBaseGrain(
         if (known?.Attributes is { } stored && policy.Type == ResourceType.Subscription && !Links.Subscriptions.ContainsKey(done.ResourceId))
         {
             // Stored, but its silo died before this grain linked it: link it now.
+            await SubscriptionWillBeLinked();
             Links.Subscriptions[done.ResourceId] = Subscription.SubscriptionPolicy.Filter(done.ResourceId, stored, Options);
             await WriteLinksAsync(done.ResourceId);
         }
@@ -332,38 +338,51 @@ internal sealed partial class CseBaseGrain(
         return true;
     }
 
-    /// <summary>The AE-ID for a registration from <paramref name="originator"/> (TS-0001 10.2.2.2, docs/protocol.md §7).</summary>
-    /// <remarks>An assigned AE-ID is derived from <paramref name="seed"/> (the request): a repeat of the request is given the same one.</remarks>
-    private OneM2MError? AeIdFor(string originator, ulong seed, out string aeId, out bool assigned)
+    public ValueTask<int> ChildIndexShards() => ValueTask.FromResult(Options.CseBaseIndexShards);
+
+    public ValueTask<bool> Listens() => ValueTask.FromResult(_listening || Links.HasSubscriptions);
+
+    /// <summary>
+    /// Before its first subscription or watcher is linked (and stored): from now on it listens to its children's
+    /// creation, and every index shard knows before the subscription's create is answered, so that an AE registered
+    /// by its own grain after that tells it (<see cref="AeRegistered"/>). Never unset while active: an AE that tells
+    /// a CSEBase with no subscription left costs a call and raises nothing.
+    /// </summary>
+    protected override async ValueTask SubscriptionWillBeLinked()
     {
-        assigned = ResourceIds.IsAnonymousOriginator(originator);
-        aeId = originator switch
+        if (_shardsTold)
         {
-            "" or "C" => "C" + ResourceIds.SeededString(ResourceIds.RandomLength, seed),
-            "S" => "S" + ResourceIds.SeededString(ResourceIds.RandomLength, seed),
-            _ => originator,
-        };
-        if (assigned)
-        {
-            return null;
+            return;
         }
 
-        // A CSE-ID, SP-relative (/id-in) or written without its slash (id-in, as ACME and the old test suites send
-        // it): a CSE registers as a remoteCSE, never as an AE (TS-0004 7.4.5.2.1: SECURITY_ASSOCIATION_REQUIRED).
-        if (originator.StartsWith('/') || originator.AsSpan().SequenceEqual(Options.CseId.AsSpan().TrimStart('/')))
+        _listening = true;
+        var told = new Task[Options.CseBaseIndexShards];
+        for (var shard = 0; shard < told.Length; shard++)
         {
-            return new OneM2MError(ResponseStatusCode.SecurityAssociationRequired, "a CSE-ID cannot register as an AE");
+            told[shard] = GrainFactory.GetGrainByKey<IChildIndexGrain>(VirtualIoT.ChildIndexShards.KeyAt(ResourceId, shard)).ParentListens().AsTask();
         }
 
-        if (originator[0] is not ('C' or 'S') || !ResourceIds.IsValidName(originator))
-        {
-            return OneM2MError.BadRequest($"originator '{originator}' is not an AE-ID stem (C… or S…)");
-        }
-
-        return null;
+        await Task.WhenAll(told);
+        _shardsTold = true;
     }
 
-    public ValueTask<int> ChildIndexShards() => ValueTask.FromResult(Options.CseBaseIndexShards);
+    public async ValueTask AeRegistered(Dictionary<string, object?> attributes)
+    {
+        if (!Links.HasSubscriptions || attributes.GetValueOrDefault(AttributeNames.ResourceId) is not string ri)
+        {
+            return;
+        }
+
+        // The event's originator is the AE's (its registration's originator is its AE-ID).
+        Events.Originator = ri;
+        LogCreated(Logger, ResourceType.AE, ri);
+        var raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, ResourceType.AE, attributes);
+        if (raised is not null)
+        {
+            await WriteStateAsync();
+            Events.Dispatch(raised);
+        }
+    }
 
     protected override async ValueTask<ChildReference?> FindChild(string name, string now)
     {
@@ -415,8 +434,7 @@ internal sealed partial class CseBaseGrain(
             var reads = new Task<IReadOnlyList<ChildReference>>[batch];
             for (var i = 0; i < batch; i++)
             {
-                var key = string.Concat(ResourceId, "/", (shard + i).ToString(CultureInfo.InvariantCulture));
-                reads[i] = GrainFactory.GetGrainByKey<IChildIndexGrain>(key).List().AsTask();
+                reads[i] = GrainFactory.GetGrainByKey<IChildIndexGrain>(VirtualIoT.ChildIndexShards.KeyAt(ResourceId, shard + i)).List().AsTask();
             }
 
             foreach (var list in await Task.WhenAll(reads))

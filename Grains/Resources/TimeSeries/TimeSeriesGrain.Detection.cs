@@ -105,9 +105,9 @@ internal sealed partial class TimeSeriesGrain
         var from = Detection.Expected - settings.Delta;
         foreach (var segment in Instances.Segments.Values)
         {
-            foreach (var record in segment)
+            foreach (var held in segment)
             {
-                if (GenerationTime(record.Attributes) is var dgt && dgt > from)
+                if (GenerationTime(Instances.Record(held).Attributes) is var dgt && dgt > from)
                 {
                     _arrived.Add(dgt);
                 }

@@ -128,9 +128,9 @@ internal sealed partial class TimeSeriesGrain(
             _byGenerationTime = [];
             foreach (var segment in Instances.Segments.Values)
             {
-                foreach (var record in segment)
+                foreach (var held in segment)
                 {
-                    _byGenerationTime[GenerationTime(record.Attributes)] = record.Sequence;
+                    _byGenerationTime[GenerationTime(Instances.Record(held).Attributes)] = held.Sequence;
                 }
             }
         }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using VirtualIoT.Grains.Resources;
 using VirtualIoT.Grains.Resources.Container;
 
@@ -12,21 +14,105 @@ public sealed class InstanceIndexTests
 {
     private const int Size = ContainerGrain.SegmentSize;
 
+    private static readonly Serializer s_serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+
     /// <summary>An index holding sequences 0 .. count-1, the open segment being the one <paramref name="count"/> falls in.</summary>
     private static InstanceIndex Holding(int count)
     {
-        var index = new InstanceIndex(new Holder(count / Size));
+        var index = new InstanceIndex(new Holder(count / Size), s_serializer);
         for (var sequence = 0; sequence < count; sequence++)
         {
-            index.Add(new InstanceRecord(sequence, new Dictionary<string, object?>
-            {
-                ["rn"] = "i" + sequence,
-                ["cs"] = 1L,
-                ["et"] = "29991231T000000",
-            }));
+            index.Add(Instance(sequence));
         }
 
         return index;
+    }
+
+    private static InstanceRecord Instance(long sequence, string et = "29991231T000000") => new(sequence, new Dictionary<string, object?>
+    {
+        ["rn"] = "i" + sequence,
+        ["cs"] = 1L,
+        ["et"] = et,
+        ["con"] = "content " + sequence,
+    });
+
+    [Fact]
+    public void Instances_are_held_as_their_stored_bytes_and_read_back_from_them()
+    {
+        var index = Holding(Size + 3);
+        var held = index.Segments.Values.SelectMany(segment => segment).ToList();
+
+        Assert.Equal(Size + 3, held.Count);
+        Assert.All(held, instance => Assert.Null(instance.Decoded));
+        foreach (var instance in held)
+        {
+            Assert.Equal(s_serializer.SerializeToArray(Instance(instance.Sequence)), instance.Encoded);
+            Assert.Equal("i" + instance.Sequence, instance.Name);
+            Assert.Equal(Instance(instance.Sequence).Attributes, index.Lookup(instance.Sequence)!.Attributes);
+        }
+
+        // A lookup of an older instance decodes it without keeping it.
+        Assert.Equal("content 4", index.Lookup(4)!.Attributes["con"]);
+        Assert.Null(held[4].Decoded);
+        Assert.Null(index.Lookup(Size + 3));
+    }
+
+    [Fact]
+    public void The_newest_live_instance_stays_decoded_once_asked_for_until_a_newer_one_is_added()
+    {
+        var index = new InstanceIndex(new Holder(0), s_serializer);
+        index.Add(Instance(0));
+        index.Add(Instance(1));
+        index.Add(Instance(2, et: "20200101T000000"));
+
+        // la skips the expired instance 2 and keeps instance 1 decoded: the same record on the next la.
+        var newest = index.Newest("20250101T000000");
+        Assert.Equal("i1", newest!.Attributes["rn"]);
+        Assert.Same(newest, index.Newest("20250101T000000"));
+        Assert.Null(index.Segments[0][2].Decoded);
+
+        // A new instance: the one la kept is no longer the newest, and drops its record.
+        index.Add(Instance(3));
+        Assert.Null(index.Segments[0][1].Decoded);
+        Assert.Equal("i3", index.Newest("20250101T000000")!.Attributes["rn"]);
+        Assert.NotNull(index.Segments[0][3].Decoded);
+        index.Remove(3);
+
+        index.Remove(1);
+        Assert.Null(index.Lookup(1));
+        Assert.Equal("i0", index.Newest("20250101T000000")!.Attributes["rn"]);
+        Assert.Equal("i0", index.Oldest("20250101T000000")!.Attributes["rn"]);
+        Assert.True(index.PurgeExpired("20250101T000000"));
+        Assert.Equal(1, index.Count);
+        Assert.Equal(1, index.Bytes);
+    }
+
+    [Fact]
+    public void A_replaced_instance_is_stored_as_its_new_record()
+    {
+        var index = Holding(3);
+        var changed = Instance(1) with { Attributes = new(Instance(1).Attributes) { ["dcnt"] = 4L } };
+
+        index.Replace(changed);
+
+        Assert.Equal(4L, index.Lookup(1)!.Attributes["dcnt"]);
+        Assert.Equal(s_serializer.SerializeToArray(changed), index.Encoded(0, [])[1]);
+        Assert.Equal(3, index.Encoded(0, []).Count);
+    }
+
+    [Fact]
+    public void Loading_skips_the_removed_instances_and_keeps_the_stored_bytes()
+    {
+        var stored = Enumerable.Range(0, 4).Select(sequence => s_serializer.SerializeToArray(Instance(sequence))).ToList();
+        var index = new InstanceIndex(new Holder(1), s_serializer);
+        index.Restore(removed: [2L], grouped: []);
+
+        index.Load([], stored);
+
+        Assert.Equal(3, index.Count);
+        Assert.False(index.Contains(2));
+        Assert.Equal([stored[0], stored[1], stored[3]], index.Encoded(0, []));
+        Assert.Equal("content 3", index.Newest("20250101T000000")!.Attributes["con"]);
     }
 
     [Fact]
@@ -118,7 +204,7 @@ public sealed class InstanceIndexTests
     [Fact]
     public void Removed_instances_restored_from_the_state_are_skipped_and_listed_again()
     {
-        var index = new InstanceIndex(new Holder(2));
+        var index = new InstanceIndex(new Holder(2), s_serializer);
         index.Restore(removed: [5L, Size + 7L], grouped: []);
 
         Assert.True(index.IsRemoved(5));

@@ -6,7 +6,7 @@ using VirtualIoT.Grains.Resources.Subscription;
 namespace VirtualIoT.Tests.Grains;
 
 /// <summary>
-/// Stored records serialised once (<see cref="EncodedRecords{TRecord}"/>, a container's open segment): unchanged
+/// Stored records serialised once (<see cref="EncodedRecords{TRecord}"/>, a holder's request ledger): unchanged
 /// records keep their bytes from write to write, a replaced one is serialised again, removed ones are forgotten. A
 /// subscription's queue stored in its state record by the layouts before its pages still reads back in order, and is
 /// stored in pages only from then on.

@@ -58,7 +58,8 @@ public sealed partial class MetricsTests(OperationsFixture fixture)
         Assert.Equal(2000, (await Client.Retrieve(container, aeId)).Rsc);
         Assert.Equal(2000, (await Client.Retrieve(container, aeId)).Rsc);
 
-        // One silo: every request is served where it arrived, by the grain it addressed (CSEBase, AE, container twice).
+        // One silo: every request is served where it arrived, by one grain (the registration by its AE's, then the
+        // AE, the container twice).
         var after = await WaitForScrape(text => Delta(before, text, "virtualiot_requests_served_total", Local, protocol: null) >= 4);
         Assert.Equal(4, Delta(before, after, "virtualiot_requests_served_total", Local, protocol: null));
         Assert.Equal(0, Delta(before, after, "virtualiot_requests_served_total", "binding=http,locality=remote", protocol: null));
