@@ -77,7 +77,7 @@ internal abstract partial class InstanceHolderGrain
         // In the same state write as the instance: a repeat of this request finds it whenever the instance is stored.
         RequestLedger.Record(_ledger, request, fingerprint, attributes.ResourceId(), name, Options);
         await WriteStateAsync();
-        Events.Dispatch(raised);
+        EventsIfAny?.Dispatch(raised);
         await AnnounceAsync(attributes.ResourceId(), InstancePolicy.Type, attributes);
 
         return CreatedResponse(request, InstancePolicy, attributes, accepted, string.Concat(State.Path, "/", name));

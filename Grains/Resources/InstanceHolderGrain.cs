@@ -201,7 +201,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
 
         Instances.Add(new InstanceRecord(sequence, attributes));
         Instances.Evict(limits.Long(AttributeNames.MaxNrOfInstances), limits.Long(AttributeNames.MaxByteSize));
-        raised = Events.Raise(NotificationEventType.CreateOfDirectChildResource, type, attributes, rootKey: InstanceRootKey);
+        raised = EventsIfAny?.Raise(NotificationEventType.CreateOfDirectChildResource, type, attributes, rootKey: InstanceRootKey);
         return null;
     }
 
@@ -268,7 +268,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
         {
             Instances.Remove(record.Sequence);
             SetCounters(StateTag);
-            raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes, rootKey: InstanceRootKey);
+            raised = EventsIfAny?.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes, rootKey: InstanceRootKey);
         }
         else
         {
@@ -291,7 +291,7 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
             throw;
         }
 
-        Events.Dispatch(raised);
+        EventsIfAny?.Dispatch(raised);
     }
 
     // The state write of a counting retrieve, after the one an interleaved retrieve started before it.
@@ -325,9 +325,9 @@ internal abstract partial class InstanceHolderGrain : ResourceGrain, InstanceInd
 
         Instances.Remove(record.Sequence);
         SetCounters(StateTag);
-        var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes, rootKey: InstanceRootKey);
+        var raised = EventsIfAny?.Raise(NotificationEventType.DeleteOfDirectChildResource, InstancePolicy.Type, record.Attributes, rootKey: InstanceRootKey);
         await WriteStateAsync();
-        Events.Dispatch(raised);
+        EventsIfAny?.Dispatch(raised);
         object? content = request.ResultContent is null or ResultContent.Nothing
             ? null
             : Representation.Resource(InstancePolicy.RootKey, record.Attributes);

@@ -67,7 +67,7 @@ internal abstract partial class ResourceGrain
         }
 
         var wasSubscription = Links.Subscriptions.Remove(childId);
-        var raised = Events.Raise(NotificationEventType.DeleteOfDirectChildResource, childType, childAttributes ?? new() { [AttributeNames.ResourceId] = childId, [AttributeNames.ResourceName] = childName, [AttributeNames.ResourceType] = (long)childType });
+        var raised = EventsIfAny?.Raise(NotificationEventType.DeleteOfDirectChildResource, childType, childAttributes ?? new() { [AttributeNames.ResourceId] = childId, [AttributeNames.ResourceName] = childName, [AttributeNames.ResourceType] = (long)childType });
         if (linked || wasSubscription)
         {
             await WriteLinksAsync(childId, childName);
@@ -78,7 +78,7 @@ internal abstract partial class ResourceGrain
             await WriteStateAsync();
         }
 
-        Events.Dispatch(raised);
+        EventsIfAny?.Dispatch(raised);
         if (wasSubscription && Links.Subscriptions.Count == 0)
         {
             await Events.KeepReminder();
@@ -157,6 +157,26 @@ internal abstract partial class ResourceGrain
         return await AddChild(request, policy, accepted, now);
     }
 
+    /// <summary>
+    /// Initializes a new child held by its own grain. The new resource may read others with the originator's rights (a
+    /// group validating its members, a subscription verifying its target), this parent among them: that call chain may
+    /// come back into this turn (read-only calls) instead of deadlocking. A container's creation reads no other
+    /// resource, and is made without: Orleans keeps a call chain's reentrancy tracker in the parent's activation for
+    /// as long as it lives (about 250 B per device's AE; BENCHMARKS.md, "Memory per grain").
+    /// </summary>
+    private async ValueTask<ResourceResponse> InitializeChild(IClusterResourceGrain child, NewResource resource)
+    {
+        if (resource.Type == ResourceType.Container)
+        {
+            return await InitializeUnstored(child, resource);
+        }
+
+        using (RequestContext.AllowCallChainReentrancy())
+        {
+            return await InitializeUnstored(child, resource);
+        }
+    }
+
     /// <summary>Creates a child of a type held by its own grain (AE, container), keeping its name in <see cref="ResourceLinks.Children"/>.</summary>
     private async ValueTask<ResourceResponse> AddLinkedChild(ResourceRequest request, ResourcePolicy policy,
         Dictionary<string, object?> accepted, string now)
@@ -210,15 +230,10 @@ internal abstract partial class ResourceGrain
         // A container is linked while its record is written: one commit of a batching storage, not two in a row.
         var linking = LinksBesideRecord(policy.Type) ? LinkBesideRecord(request, policy.Type, ri, name, attributes) : null;
 
-        // The new resource may read others with the originator's rights (a group validating its members), this
-        // parent among them: let that call chain back into this turn (read-only calls) instead of deadlocking.
         try
         {
-            using (RequestContext.AllowCallChainReentrancy())
-            {
-                created = await InitializeUnstored(child, new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
-                    Originator: request.Originator));
-            }
+            created = await InitializeChild(child, new NewResource(policy.Type, attributes, path, ChildOwner(request.Originator), null,
+                Originator: request.Originator));
         }
         catch when (linking is not null)
         {

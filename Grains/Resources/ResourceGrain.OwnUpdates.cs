@@ -17,7 +17,7 @@ internal abstract partial class ResourceGrain
 
         var previous = State.Attributes;
         State.Attributes = updated;
-        var raised = Events.Raise(NotificationEventType.UpdateOfResource, State.Type, updated, modified);
+        var raised = EventsIfAny?.Raise(NotificationEventType.UpdateOfResource, State.Type, updated, modified);
         try
         {
             await WriteStateAsync();
@@ -28,6 +28,6 @@ internal abstract partial class ResourceGrain
             throw;
         }
 
-        Events.Dispatch(raised);
+        EventsIfAny?.Dispatch(raised);
     }
 }

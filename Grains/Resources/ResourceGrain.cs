@@ -57,8 +57,11 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
     /// <summary>The resource's events waiting for its subscriptions (created when first used: most resources have none).</summary>
     protected Outbox Events => _outbox ??= new Outbox(this, ResourceId) { Originator = _originator };
 
-    /// <summary>The outbox when there is one or a subscription it could serve; null when no event can be raised (no outbox is created).</summary>
-    private Outbox? EventsIfAny => _outbox ?? (Links.HasSubscriptions ? Events : null);
+    /// <summary>The outbox when there is one or a subscription it could serve; null (no outbox or link store created) when no event can be raised.</summary>
+    protected Outbox? EventsIfAny => _outbox ?? (HasSubscriptions ? Events : null);
+
+    /// <summary>Whether the resource has a subscription, without creating the link store: a resource none was read or added for has none.</summary>
+    private bool HasSubscriptions => _linkStore is { } store && store.Links.HasSubscriptions;
 
     IGrainFactory Outbox.IOwner.Grains => GrainFactory;
 
@@ -76,7 +79,6 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
     /// <summary>The resource's ID (its grain's key), one string for the activation's life: its attributes, links and outbox share it.</summary>
     protected string ResourceId => _resourceId ??= this.GetPrimaryKeyString();
-
 
     /// <summary>The CSE's clock (<see cref="CseClock"/>): the time every oneM2M timestamp and expiry check uses.</summary>
     protected DateTime UtcNow => (_clock ??= ServiceProvider.GetService<CseClock>() ?? CseClock.System).UtcNow;
@@ -183,7 +185,11 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
             CompactState(State);
         }
 
-        await LinkStore.LoadAsync(Exists, State.LinkPages);
+        // A resource without stored links (a device's container) gets its link store when it first needs one.
+        if (_linkStore is not null || (Exists && State.LinkPages != 0))
+        {
+            await LinkStore.LoadAsync(Exists, State.LinkPages);
+        }
 
         // Events stored but not known to have reached every subscription (the silo died): hand them over again.
         if (State.Outbox is { Count: > 0 })
@@ -512,7 +518,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
 
         var previous = State.Attributes;
         State.Attributes = updated;
-        var raised = Events.Raise(NotificationEventType.UpdateOfResource, Policy.Type, CurrentAttributes(), ResultContentBuilder.ModifiedByUpdate(updated, accepted));
+        var raised = EventsIfAny?.Raise(NotificationEventType.UpdateOfResource, Policy.Type, CurrentAttributes(), ResultContentBuilder.ModifiedByUpdate(updated, accepted));
         try
         {
             await WriteStateAsync();
@@ -523,7 +529,7 @@ internal abstract partial class ResourceGrain : Grain, IClusterResourceGrain, IR
             throw;
         }
 
-        Events.Dispatch(raised);
+        EventsIfAny?.Dispatch(raised);
         Updated(accepted);
         TellAeContacts(previous, updated);
         await TellGeoIndex(previous, updated);
