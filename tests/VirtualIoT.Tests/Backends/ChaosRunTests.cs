@@ -32,7 +32,9 @@ public sealed class ChaosRunTests(PostgresServer server, ITestOutputHelper outpu
         var kill = Assert.Single(result.Faults);
         Assert.Equal("kill silo", kill.Kind);
         Assert.NotNull(kill.ServedAgainAfterSeconds);
-        Assert.InRange(result.Writes.Acknowledged, 2000, long.MaxValue);
+        // Every device wrote before the kill and had a write sent after it acknowledged (ServedAgainAfterSeconds): at
+        // least two each. No floor on the rate: on a starved machine (load 48) the failover alone took 17 s of the 35.
+        Assert.InRange(result.Writes.Acknowledged, 2L * result.Settings.Devices, long.MaxValue);
         Assert.Empty(result.Problems);
         Assert.Equal(0, result.Writes.Lost);
         Assert.Equal(0, result.Writes.Duplicates);

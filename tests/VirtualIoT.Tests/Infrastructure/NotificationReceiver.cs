@@ -60,7 +60,8 @@ public sealed class NotificationReceiver : IAsyncDisposable
 
     public void Stop()
     {
-        _listener?.Stop();
+        // Close alone: Stop then Close lets the port go and then binds it again to release it a second time (the managed
+        // HttpListener), which failed with "Address already in use" once another test had taken the port meanwhile.
         _listener?.Close();
         _listener = null;
     }

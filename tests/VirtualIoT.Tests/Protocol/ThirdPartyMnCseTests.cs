@@ -216,8 +216,7 @@ public sealed class ThirdPartyMn : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
+        _listener.Close(); // alone: Stop before it makes Close bind the port again to release it (NotificationReceiver.Stop)
         await _loop;
     }
 }
