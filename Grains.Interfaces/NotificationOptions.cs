@@ -41,6 +41,18 @@ public sealed class NotificationOptions
     public bool TryHttp2 { get; set; }
 
     /// <summary>
+    /// Opt-in: pipeline HTTP/1.1 notification requests to plain <c>http</c> receivers (RFC 9112 9.3.2): the requests in flight
+    /// to one receiver go over 4 connections, several written per system call, answered in order. A receiver that does
+    /// not take pipelined requests (it closes with requests unanswered, answers HTTP/1.0 or without a length, asks to
+    /// close, or leaves a request unanswered past <see cref="SendTimeout"/>) gets the unanswered ones again one at a time,
+    /// and is sent one at a time for 10 minutes. A request sent again keeps its request identifier, so a receiver can
+    /// drop a copy (delivery is at least once anyway). Not for requests whose answer content is read, nor where
+    /// <see cref="TryHttp2"/> sends HTTP/2. Default false (one request at a time per connection): .NET's
+    /// <c>HttpListener</c> as a receiver got some notifications twice with it on.
+    /// </summary>
+    public bool Http11Pipelining { get; set; }
+
+    /// <summary>
     /// How long the CSE waits for an AE's answer to a request it sent through the AE's polling channel (a
     /// subscription's verification, a forwarded NOTIFY, a blocking update); the request leaves the queue unpolled
     /// after that. Default 10 s, ACME's request expiration delta.

@@ -22,9 +22,12 @@ internal static class OneM2MHttpResponse
             return (ResponseStatusCode)rsc;
         }
 
-        return response.IsSuccessStatusCode ? ResponseStatusCode.Ok
-            : (int)response.StatusCode >= 500 ? ResponseStatusCode.InternalServerError : ResponseStatusCode.BadRequest;
+        return StatusFor((int)response.StatusCode);
     }
+
+    /// <summary>The status of a plain HTTP answer without <c>X-M2M-RSC</c>: a 2xx counts as 2000, a 5xx as 5000, anything else as 4000.</summary>
+    public static ResponseStatusCode StatusFor(int httpStatus) => httpStatus is >= 200 and < 300 ? ResponseStatusCode.Ok
+        : httpStatus >= 500 ? ResponseStatusCode.InternalServerError : ResponseStatusCode.BadRequest;
 
     /// <summary>
     /// The response's body as a value tree when it is a oneM2M serialization (by Content-Type) of at most

@@ -18,8 +18,10 @@ namespace VirtualIoT.Gateway.Notifications;
 /// request again over HTTP/1.1 at once, and HTTP/1.1 for <see cref="Http11Memory"/> before HTTP/2 is tried again.
 /// </summary>
 internal sealed partial class HttpNotificationSender(IHttpClientFactory clients, IOptions<CseOptions> options,
-    IOptions<NotificationOptions> notificationOptions, ILogger<HttpNotificationSender> logger) : INotificationSender
+    IOptions<NotificationOptions> notificationOptions, PipelinedHttp11Sender pipeline, ILogger<HttpNotificationSender> logger) : INotificationSender
 {
+    private readonly bool _pipelining = notificationOptions.Value.Http11Pipelining;
+
     /// <summary>Requests in flight per receiver; the same as the connection pool's bound, so none waits for a connection.</summary>
     public const int MaxInFlightPerReceiver = 64;
 
@@ -105,6 +107,17 @@ internal sealed partial class HttpNotificationSender(IHttpClientFactory clients,
         {
             if (!cancellationToken.CanBeCanceled)
             {
+                // The delivery worker's notifications (no answer content read) go pipelined where that is on.
+                if (_pipelining && !readContent && ChooseVersion(target) == HttpVersion.Version11 && pipeline.Pipelines(target)
+                    && PipelinedHttp11Sender.Head(target, body.Length, Headers(notification.Serialization, originator ?? _cseId, requestId, eventCategory)) is { } head)
+                {
+                    var (outcome, answer) = await pipeline.SendAsync(target, head, body, _exchangeDeadline.Token());
+                    if (outcome != PipelinedHttp11Sender.Outcome.NotSent)
+                    {
+                        return answer;
+                    }
+                }
+
                 return await ExchangeAsync(target, requestId, body, eventCategory, notification.Serialization, originator ?? _cseId, readContent,
                     cancellationToken, _exchangeDeadline.Token());
             }
@@ -227,6 +240,22 @@ internal sealed partial class HttpNotificationSender(IHttpClientFactory clients,
         return new NotificationAnswer(status, readContent ? await OneM2MHttpResponse.ReadContentAsync(response.Content, cancellationToken) : null);
     }
 
+    // The pipelined request's header fields after Host and Content-Length, as ExchangeAsync sets them.
+    private static KeyValuePair<string, string>[] Headers(ContentSerialization serialization, string originator, string requestId, int? eventCategory)
+    {
+        var headers = new KeyValuePair<string, string>[eventCategory is null ? 4 : 5];
+        headers[0] = new("Content-Type", SerializationFormats.MediaType(serialization));
+        headers[1] = new(OneM2MHeaders.Origin, originator);
+        headers[2] = new(OneM2MHeaders.RequestIdentifier, requestId);
+        headers[3] = new(OneM2MHeaders.ReleaseVersion, "3");
+        if (eventCategory is { } category)
+        {
+            headers[4] = new(OneM2MHeaders.EventCategory, CategoryText(category));
+        }
+
+        return headers;
+    }
+
     // X-M2M-EC values (0-255) as header text, made once each: a latestNotify subscription sends one per notification.
     private static readonly string?[] s_categories = new string?[256];
 
@@ -303,6 +332,7 @@ public static class NotificationServiceCollectionExtensions
                 // HTTP/2: more streams than the receiver allows on one connection open another instead of waiting.
                 EnableMultipleHttp2Connections = true,
             });
+        services.AddSingleton<PipelinedHttp11Sender>();
         services.AddSingleton<HttpNotificationSender>();
         services.AddSingleton<WebSockets.WebSocketNotificationSender>();
         services.AddSingleton<Coap.CoapNotificationSender>();

@@ -74,17 +74,22 @@ public sealed class HttpNotificationSenderVersionTests
         sender.SendAsync(url, requestId, new Dictionary<string, object?> { ["m2m:sgn"] = new Dictionary<string, object?> { ["sur"] = "/id-in/sub" } },
             eventCategory: null, serialization: null, originator: null, readContent: false, CancellationToken.None);
 
-    private static ServiceProvider Services(bool tryHttp2)
+    private static ServiceProvider Services(bool tryHttp2) => SenderServices(options => options.TryHttp2 = tryHttp2);
+
+    /// <summary>
+    /// The notification sender's services with <paramref name="configure"/>'s options and a generous exchange timeout:
+    /// these tests are about what is spoken and received, and a first exchange on a loaded machine can take longer than
+    /// the default 5 s (then it would count as unanswered).
+    /// </summary>
+    internal static ServiceProvider SenderServices(Action<NotificationOptions> configure)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddOptions<CseOptions>();
-        // A generous exchange timeout: these tests are about the protocol spoken, and a first exchange on a loaded machine
-        // can take longer than the default 5 s (then it would count as unanswered).
         services.AddOptions<NotificationOptions>().Configure(options =>
         {
-            options.TryHttp2 = tryHttp2;
             options.SendTimeout = TimeSpan.FromSeconds(60);
+            configure(options);
         });
         services.AddVirtualIoTNotificationSender();
         return services.BuildServiceProvider();
