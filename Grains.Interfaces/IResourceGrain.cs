@@ -36,7 +36,7 @@ public interface ICseBaseGrain : IClusterResourceGrain
     ValueTask<int> ChildIndexShards();
 
     /// <summary>
-    /// Whether the CSEBase may have to raise an event when a child is created: true once it holds a subscription or a
+    /// Whether the CSEBase may have to raise an event when a child is created or deleted: true once it holds a subscription or a
     /// watcher (set before the first is stored, never unset while active). An index shard asks once per activation and
     /// is told when it turns true (<see cref="IChildIndexGrain.ParentListens"/>), so that an AE registered by its own
     /// grain (<see cref="IAeGrain.Register"/>) tells the CSEBase exactly when it listens.
@@ -154,9 +154,13 @@ public interface IChildIndexGrain : IGrainWithStringKey
     [Alias("FindCreate"), ReadOnly]
     ValueTask<CompletedCreate?> FindCreate(string originator, string requestId, ulong fingerprint);
 
-    /// <summary>Releases a name held by <paramref name="ri"/>, and forgets the create that made it.</summary>
-    [Alias("Release")]
-    ValueTask Release(string name, string ri);
+    /// <summary>
+    /// Releases a name held by <paramref name="ri"/>, and forgets the create that made it. True when the parent
+    /// listens to its children's creation and deletion (<see cref="ICseBaseGrain.Listens"/>): only then does a
+    /// deleted child tell it (<see cref="IClusterResourceGrain.ForgetChild"/>).
+    /// </summary>
+    [Alias("ReleaseListened")]
+    ValueTask<bool> Release(string name, string ri);
 
     /// <summary>The child with this name.</summary>
     [Alias("Lookup"), ReadOnly]

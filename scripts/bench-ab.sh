@@ -6,6 +6,8 @@
 #   scripts/bench-ab.sh 2fe28ac main HEAD         # three builds
 #   A_DIR=/path/silo-a B_DIR=/path/silo-b [C_DIR=/path/silo-c] scripts/bench-ab.sh   # Silo output folders already built
 #   PAIRS=2 ROUNDS=10 DURATION=5 OPS="cin la" scripts/bench-ab.sh a b
+#   OPS="ae ae-delete cnt" scripts/bench-ab.sh a b   # AE create, AE delete, container create (ae-delete: before each
+#                                                 # run, 2 x DURATION s of ae.lua, not measured, register the AEs it deletes)
 #   STORAGE=postgres scripts/bench-ab.sh a b      # PostgreSQL storage: one throwaway server (CPU $CLIENT_CPU, beside
 #                                                 # wrk), a database per build; the summary adds PostgreSQL's CPU per request
 #   A_ARGS="--Storage:Postgres:Writers 2" B_ARGS="--Storage:Postgres:Writers 8" A_DIR=d B_DIR=d scripts/bench-ab.sh
@@ -134,20 +136,32 @@ run() {
   local pair=$1 round=$2 name=$3 op=$4 seconds=$5 url pid before after file line alloc msgs pg_before pg_after
   url=URL_$name; pid=PID_$name
   file=$OUT/$op-$name-$pair-$round.txt
+  local pool=() fill fill_tag responses exhausted=0
+  if [ "$op" = ae-delete ]; then
+    # AE delete deletes AEs registered for it just before (ae.lua's AE-IDs are C<tag>-0-<n>; n = 1 is never sent and
+    # the last $CONNECTIONS may have been in flight at the end, so both are left out of the pool).
+    fill_tag="fill-$name-$pair-$round-$$"; fill=$OUT/ae-fill-$name-$pair-$round.txt
+    taskset -c "$CLIENT_CPU" timeout $((2 * seconds + 30)) wrk -t1 -c"$CONNECTIONS" -d"$((2 * seconds))s" --timeout 5s \
+      -s "$ROOT/scripts/bench/ae.lua" "${!url}" -- "$AES" "$fill_tag" >"$fill" 2>&1 || true
+    responses=$(grep -o 'BENCH responses=[0-9]*' "$fill" | cut -d= -f2)
+    pool=("C$fill_tag-0-:2:$(( ${responses:-0} - CONNECTIONS ))")
+  fi
   alloc=$(metric "${!url}" dotnet_gc_heap_total_allocated_bytes_total)
   msgs=$(metric "${!url}" orleans_messaging_sent_local_total)
   before=$(cpu_ticks "${!pid}"); pg_before=$(pg_ticks)
   taskset -c "$CLIENT_CPU" timeout $((seconds + 30)) wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s \
-    -s "$ROOT/scripts/bench/$op.lua" "${!url}" -- "$AES" "$name-$pair-$round-$$" >"$file" 2>&1 || true
+    -s "$ROOT/scripts/bench/$op.lua" "${!url}" -- "$AES" "$name-$pair-$round-$$" "${pool[@]}" >"$file" 2>&1 || true
   after=$(cpu_ticks "${!pid}") || { echo "Silo $name is gone; see $OUT/silo-$name.log" >&2; exit 1; }
   pg_after=$(pg_ticks)
   line=$(grep '^BENCH responses=' "$file") || { cat "$file" >&2; exit 1; }
+  # A delete run whose pool ran out did not run for its whole time at the delete rate: counted as an error.
+  if grep -q '^BENCH pool_exhausted' "$file"; then exhausted=1; log "$op $name round $round: its pool of AEs ran out"; fi
   case "$round" in warmup*) return 0 ;; esac
   alloc=$(( $(metric "${!url}" dotnet_gc_heap_total_allocated_bytes_total) - alloc ))
   msgs=$(( $(metric "${!url}" orleans_messaging_sent_local_total) - msgs ))
-  awk -v p="$pair" -v r="$round" -v n="$name" -v o="$op" -v t=$((after - before)) -v s="$seconds" -v a="$alloc" -v m="$msgs" -v g=$((pg_after - pg_before)) \
+  awk -v x="$exhausted" -v p="$pair" -v r="$round" -v n="$name" -v o="$op" -v t=$((after - before)) -v s="$seconds" -v a="$alloc" -v m="$msgs" -v g=$((pg_after - pg_before)) \
     '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-     END { e = v["bad_status"] + v["bad_rsc"] + v["socket_errors"] + v["timeouts"]
+     END { e = v["bad_status"] + v["bad_rsc"] + v["socket_errors"] + v["timeouts"] + x
            printf "%s %s %s %s %s %s %s %s %s %s %s\n", p, r, n, o, v["responses"], t, e, s, a, m, g }' <<<"$line" >>"$RESULTS"
   log "$(tail -1 "$RESULTS" | awk -v hz="$TICKS" '{ printf "set %s round %2s %s %-3s %7.0f req/s  %6.1f CPU-us/req  %6.0f B/req  %4.2f local msgs/req  errors %s  PostgreSQL %5.1f CPU-us/req", $1, $2, $3, $4, $5 / $8, 1e6 * $6 / hz / $5, $9 / $5, $10 / $5, $7, 1e6 * $11 / hz / $5 }')"
 }

@@ -202,8 +202,9 @@ internal sealed partial class ChildIndexGrain(
         }
     }
 
-    public async ValueTask Release(string name, string ri)
+    public async ValueTask<bool> Release(string name, string ri)
     {
+        var listens = _parentListens ?? true;
         var page = PageOf(name);
         if (_content[page] is { } content && content.Children.TryGetValue(name, out var existing) && existing.ResourceId == ri)
         {
@@ -213,6 +214,8 @@ internal sealed partial class ChildIndexGrain(
             RequestLedger.Release(_creates, ri);
             await WritePage(page);
         }
+
+        return listens;
     }
 
     public ValueTask<CompletedCreate?> FindCreate(string originator, string requestId, ulong fingerprint) =>

@@ -80,12 +80,11 @@ internal abstract partial class ResourceGrain
         }
 
         await DeleteSubtreeCore();
-        if (shard is not null)
-        {
-            await GrainFactory.GetGrainByKey<IChildIndexGrain>(shard).Release(name, ResourceId);
-        }
 
-        if (GrainFactory.GetClusterResource(parentId, Options.CseBaseId) is { } parent)
+        // A parent that keeps its children's names in index shards (the CSEBase) only raises the child-deleted event:
+        // it is told when its shard says it listens (has or may have subscriptions), exactly when it would raise one.
+        var parentListens = shard is null || await GrainFactory.GetGrainByKey<IChildIndexGrain>(shard).Release(name, ResourceId);
+        if (parentListens && GrainFactory.GetClusterResource(parentId, Options.CseBaseId) is { } parent)
         {
             // One-way: the parent drops the child (or, for the CSEBase, only its subscription) and raises the child-deleted event.
             await parent.ForgetChild(ResourceId, name, type, attributes);

@@ -94,6 +94,11 @@ public sealed class CseBaseListeningTests
                 Assert.False((await ClaimUntilSilent(shard)).ParentListens);
             }
 
+            // A name released while the CSEBase does not listen: its holder does not tell the CSEBase (ForgetChild).
+            var released = NewChild();
+            await shards[0].ClaimNew(released, null);
+            Assert.False(await shards[0].Release(released.Name, released.ResourceId));
+
             var subscribed = await cse.Execute(Request(Operation.Create, aeId, type: ResourceType.Subscription, root: "m2m:sub",
                 content: new() { ["rn"] = "children", ["nu"] = new List<object?> { aeId } }));
 
@@ -104,6 +109,7 @@ public sealed class CseBaseListeningTests
                 var claim = await shard.ClaimNew(NewChild(), null);
                 Assert.Equal(NameClaim.Claimed, claim.Outcome);
                 Assert.True(claim.ParentListens);
+                Assert.True(await shard.Release(NewChild().Name, "Cnobody"));
             }
         }
         finally
