@@ -59,10 +59,12 @@ public interface IAeGrain : IClusterResourceGrain, INotificationTargetGrain
     /// <summary>
     /// A CREATE of an AE addressed to the CSEBase, carried out by the grain of the AE-ID it registers (the originator,
     /// <see cref="AeRegistrations.RegistersDirectly"/>): the answer is the one the CSEBase gives, without its hop. A
-    /// registration that does not simply succeed (a repeat, a taken name, an error) is handed to the CSEBase.
+    /// registration that does not simply succeed (a repeat, a taken name, an error) answers null: the caller then sends
+    /// it to the CSEBase, which answers it as every registration (after this call, so never back into this activation
+    /// while it may be deactivating: one that found the AE stored after all is given up).
     /// </summary>
     [Alias("Register")]
-    ValueTask<ResourceResponse> Register(ResourceRequest request, CancellationToken cancellationToken = default);
+    ValueTask<ResourceResponse?> Register(ResourceRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>True while an AE with this ID is registered.</summary>
     [Alias("IsRegistered"), ReadOnly]

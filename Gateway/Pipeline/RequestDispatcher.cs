@@ -367,7 +367,7 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
 
         if (AeRegistrations.RegistersDirectly(request, target.ResourceId, _resolver.CseBaseId))
         {
-            return RegisterAsync(request, cancellationToken);
+            return RegisterAsync(target.Grain, request, cancellationToken);
         }
 
         return request.Operation switch
@@ -383,25 +383,31 @@ public sealed partial class RequestDispatcher : IAsyncDisposable
 
     /// <summary>
     /// An AE registration sent to the AE-ID's own grain (<see cref="IAeGrain.Register"/>), not through the CSEBase; marked
-    /// as the create of a new record (<see cref="UnstoredRecord"/>) where the storage skips such records' reads.
+    /// as the create of a new record (<see cref="UnstoredRecord"/>) where the storage skips such records' reads. One the
+    /// AE's grain does not simply carry out (a repeat, a conflict, an error) goes to the CSEBase, which answers it.
     /// </summary>
-    private ValueTask<ResourceResponse> RegisterAsync(ResourceRequest request, CancellationToken cancellationToken)
+    private async ValueTask<ResourceResponse> RegisterAsync(IResourceGrain cseBase, ResourceRequest request, CancellationToken cancellationToken)
     {
         var ae = _grains.GetGrainByKey<IAeGrain>(request.Originator);
+        ValueTask<ResourceResponse?> registering;
         if (!_marksRegistrations)
         {
-            return ae.Register(request, cancellationToken);
+            registering = ae.Register(request, cancellationToken);
+        }
+        else
+        {
+            UnstoredRecord.Mark(ae.GetGrainId());
+            try
+            {
+                registering = ae.Register(request, cancellationToken);
+            }
+            finally
+            {
+                UnstoredRecord.Unmark();
+            }
         }
 
-        UnstoredRecord.Mark(ae.GetGrainId());
-        try
-        {
-            return ae.Register(request, cancellationToken);
-        }
-        finally
-        {
-            UnstoredRecord.Unmark();
-        }
+        return await registering ?? await cseBase.Execute(request, cancellationToken);
     }
 
     private static partial class Log

@@ -8,27 +8,25 @@ namespace VirtualIoT.Grains.Resources.Ae;
 /// CSEBase by an originator naming its AE-ID goes from the binding to the AE, which does what the CSEBase's turn would
 /// (the same checks, attributes, name claim and record), without the CSEBase's hop. The CSEBase is called only when it
 /// listens to its children's creation (its index shard says so exactly, <see cref="ICseBaseGrain.Listens"/>), and any
-/// registration that does not simply succeed here (a repeat, a name or AE-ID taken, bad content) is handed to the
-/// CSEBase, which answers it as it answers every registration.
+/// registration that does not simply succeed here (a repeat, a name or AE-ID taken, bad content) is answered null and
+/// sent to the CSEBase by the caller, which answers it as it answers every registration.
 /// </summary>
 internal sealed partial class AeGrain
 {
-    public async ValueTask<ResourceResponse> Register(ResourceRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<ResourceResponse?> Register(ResourceRequest request, CancellationToken cancellationToken = default)
     {
         // The mark that let this activation skip its read (UnstoredRecord) goes no further: a re-read must read.
         UnstoredRecord.Unmark();
-        if (await RegisterHere(request) is { } registered)
+        if (await RegisterHere(request) is not { } registered)
         {
-            // Served here (a request handed to the CSEBase is counted there).
-            ObserveRequestOrigin(request);
-            return registered;
+            // The caller hands it to the CSEBase, after this turn: the CSEBase's create of this AE may then reach a new
+            // activation (this one is given up when it found the AE stored after all), which it could not from inside it.
+            return null;
         }
 
-        // The CSEBase creates this AE in turn (Initialize): let that call chain back into this turn.
-        using (RequestContext.AllowCallChainReentrancy())
-        {
-            return await GrainFactory.GetGrainByKey<ICseBaseGrain>(Options.CseBaseId).Execute(request, cancellationToken);
-        }
+        // Served here (a request handed to the CSEBase is counted there).
+        ObserveRequestOrigin(request);
+        return registered;
     }
 
     /// <summary>
