@@ -18,17 +18,23 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        Cluster = Build(services => services.AddSingleton(new CseClock(Clock)));
+        await Cluster.DeployAsync();
+    }
+
+    /// <summary>A one-silo cluster as this fixture's, not deployed yet; <paramref name="services"/> adds to the silo's services.</summary>
+    public static InProcessTestCluster Build(Action<IServiceCollection>? services = null)
+    {
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(GrainStorageNames.Resources);
             silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton(new CseClock(Clock));
+            services?.Invoke(silo.Services);
             silo.AddVirtualIoTGrains(new ConfigurationBuilder().Build());
         });
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
+        return builder.Build();
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using VirtualIoT.Grains;
@@ -24,17 +23,9 @@ public sealed class OrderedHandOverTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(GrainStorageNames.Resources);
-            silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton<HandOverWatch>();
-            silo.Services.AddSingleton<IIncomingGrainCallFilter>(services => services.GetRequiredService<HandOverWatch>());
-            silo.AddVirtualIoTGrains(new ConfigurationBuilder().Build());
-        });
-        _cluster = builder.Build();
+        _cluster = ClusterFixture.Build(services => services
+            .AddSingleton<HandOverWatch>()
+            .AddSingleton<IIncomingGrainCallFilter>(provider => provider.GetRequiredService<HandOverWatch>()));
         await _cluster.DeployAsync();
     }
 
