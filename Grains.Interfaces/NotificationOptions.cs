@@ -41,16 +41,18 @@ public sealed class NotificationOptions
     public bool TryHttp2 { get; set; }
 
     /// <summary>
-    /// Opt-in: pipeline HTTP/1.1 notification requests to plain <c>http</c> receivers (RFC 9112 9.3.2): the requests in flight
-    /// to one receiver go over 4 connections, several written per system call, answered in order. A receiver that does
-    /// not take pipelined requests (it closes with requests unanswered, answers HTTP/1.0 or without a length, asks to
-    /// close, or leaves a request unanswered past <see cref="SendTimeout"/>) gets the unanswered ones again one at a time,
-    /// and is sent one at a time for 10 minutes. A request sent again keeps its request identifier, so a receiver can
-    /// drop a copy (delivery is at least once anyway). Not for requests whose answer content is read, nor where
-    /// <see cref="TryHttp2"/> sends HTTP/2. Default false (one request at a time per connection): .NET's
-    /// <c>HttpListener</c> as a receiver got some notifications twice with it on.
+    /// Pipeline HTTP/1.1 notification requests to plain <c>http</c> receivers (RFC 9112 9.3.2): the requests in flight to
+    /// one receiver go over 4 connections, several written per system call, answered in order. A connection's first
+    /// request goes alone, and requests are pipelined only once the receiver answered it with its <c>X-M2M-RI</c>; every
+    /// later answer must carry the identifier of the request it answers. A receiver that does not take pipelined
+    /// requests (it drops requests pipelined behind another, as .NET's <c>HttpListener</c> does, answers without
+    /// <c>X-M2M-RI</c>, closes with requests unanswered, answers HTTP/1.0 or without a length, asks to close, or leaves a
+    /// request unanswered past <see cref="SendTimeout"/>) gets the unanswered ones again one at a time, and is sent one
+    /// at a time for 10 minutes. A request sent again keeps its request identifier, so a receiver can drop a copy
+    /// (delivery is at least once anyway). Not for requests whose answer content is read, nor where
+    /// <see cref="TryHttp2"/> sends HTTP/2. Default true; false sends one request at a time per connection.
     /// </summary>
-    public bool Http11Pipelining { get; set; }
+    public bool Http11Pipelining { get; set; } = true;
 
     /// <summary>
     /// How long the CSE waits for an AE's answer to a request it sent through the AE's polling channel (a

@@ -8,7 +8,7 @@
 #   BIN=/tmp/before/bin scripts/bench-notify.sh    # binaries kept from an earlier run (OUT/bin of it), for an A/B
 #   RECEIVER=http2 scripts/bench-notify.sh         # the receiver speaks HTTP/2 only (prior knowledge) and the Silo
 #                                                  # sends HTTP/2 (--Notifications:TryHttp2 true); default http1
-#   SILO_ARGS="--Notifications:Http11Pipelining true" scripts/bench-notify.sh    # HTTP/1.1 pipelined (opt-in)
+#   SILO_ARGS="--Notifications:Http11Pipelining false" scripts/bench-notify.sh   # one request at a time per connection
 #
 # The published Silo (memory storage, MQTT and CoAP off) is pinned to CPU 0 and LoadGen's fanout (its own Kestrel
 # receiver answering 2000) to CPU 1. Each run makes fresh subscriptions (each verified against the receiver), writes

@@ -1,4 +1,6 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using VirtualIoT.Gateway.Http;
 
@@ -30,13 +32,16 @@ internal static class Http11Responses
 
     /// <summary>
     /// One response at the start of <paramref name="data"/>: its length (<paramref name="consumed"/>), its status
-    /// (<c>X-M2M-RSC</c>, else by the HTTP status) and whether the receiver closes the connection after it.
+    /// (<c>X-M2M-RSC</c>, else by the HTTP status), whether the receiver closes the connection after it, and where in
+    /// <paramref name="data"/> its <c>X-M2M-RI</c> value is (<paramref name="requestId"/>; length -1 when it has none).
     /// </summary>
-    public static Parsed Parse(ReadOnlySpan<byte> data, int maxBytes, out int consumed, out ResponseStatusCode status, out bool close)
+    public static Parsed Parse(ReadOnlySpan<byte> data, int maxBytes, out int consumed, out ResponseStatusCode status, out bool close,
+        out (int Start, int Length) requestId)
     {
         consumed = 0;
         status = default;
         close = false;
+        requestId = (0, -1);
         var headEnd = data.IndexOf(s_endOfHead);
         if (headEnd < 0)
         {
@@ -97,6 +102,11 @@ internal static class Http11Responses
                      && rscUsed == value.Length)
             {
                 rsc = parsedRsc;
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "X-M2M-RI"u8))
+            {
+                // The value is a slice of data: its offset in it is the distance between their starts.
+                requestId = ((int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(data), ref MemoryMarshal.GetReference(value)), value.Length);
             }
         }
 

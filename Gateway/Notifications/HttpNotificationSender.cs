@@ -111,7 +111,7 @@ internal sealed partial class HttpNotificationSender(IHttpClientFactory clients,
                 if (_pipelining && !readContent && ChooseVersion(target) == HttpVersion.Version11 && pipeline.Pipelines(target)
                     && PipelinedHttp11Sender.Head(target, body.Length, Headers(notification.Serialization, originator ?? _cseId, requestId, eventCategory)) is { } head)
                 {
-                    var (outcome, answer) = await pipeline.SendAsync(target, head, body, _exchangeDeadline.Token());
+                    var (outcome, answer) = await pipeline.SendAsync(target, requestId, head, body, _exchangeDeadline.Token());
                     if (outcome != PipelinedHttp11Sender.Outcome.NotSent)
                     {
                         return answer;

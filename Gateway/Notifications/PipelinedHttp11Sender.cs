@@ -10,13 +10,18 @@ namespace VirtualIoT.Gateway.Notifications;
 
 /// <summary>
 /// HTTP/1.1 pipelining (RFC 9112 9.3.2) of notification requests to plain <c>http</c> receivers
-/// (<see cref="NotificationOptions.Http11Pipelining"/>, opt-in): the requests to one receiver go over a few connections, and
+/// (<see cref="NotificationOptions.Http11Pipelining"/>): the requests to one receiver go over a few connections, and
 /// those that wait while a connection writes are written together in its next system call; the receiver answers them
-/// in order on the connection. A receiver that closes a connection with requests unanswered, answers HTTP/1.0, asks to
-/// close, answers in a way this reader does not take (no length) or leaves a request unanswered past its bound is not
-/// pipelined for <see cref="RefusedMemory"/>,
-/// and the requests left unanswered are reported as <see cref="Outcome.NotSent"/>: the caller sends each again over
-/// its regular client (so a receiver may see one twice, with the same request identifier, as after any lost answer).
+/// in order on the connection. A connection's first request goes alone, and requests are pipelined only after the
+/// receiver answered it with its <c>X-M2M-RI</c>; from then on each answer must carry the identifier of the request it
+/// answers. Some receivers (.NET's managed <c>HttpListener</c> among them) drop what follows a request in the same read:
+/// an answer carrying a later request's identifier shows it, and the requests skipped were never seen.
+/// A receiver that drops requests, closes a connection with requests unanswered, answers HTTP/1.0, asks to close,
+/// answers in a way this reader does not take (no length, no <c>X-M2M-RI</c>) or leaves a request unanswered past its
+/// bound is not pipelined for <see cref="RefusedMemory"/>: its connections take no more requests and end once answered
+/// (<see cref="Connection.Drain"/>), and the requests left unanswered are reported as <see cref="Outcome.NotSent"/>:
+/// the caller sends each again over its regular client (so a receiver that took a request but lost the connection
+/// before its answer may see it twice, with the same request identifier, as after any lost answer).
 /// </summary>
 internal sealed class PipelinedHttp11Sender : IDisposable
 {
@@ -135,10 +140,14 @@ internal sealed class PipelinedHttp11Sender : IDisposable
         return Encoding.ASCII.GetBytes(text.Append("\r\n\r\n").ToString());
     }
 
-    /// <summary>Sends one request (its <paramref name="head"/> from <see cref="Head"/>, then <paramref name="body"/>) and waits for its answer.</summary>
-    public async Task<(Outcome Outcome, NotificationAnswer? Answer)> SendAsync(Uri target, byte[] head, byte[] body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one request (its <paramref name="head"/> from <see cref="Head"/>, carrying <paramref name="requestId"/> as
+    /// <c>X-M2M-RI</c>, then <paramref name="body"/>) and waits for its answer.
+    /// </summary>
+    public async Task<(Outcome Outcome, NotificationAnswer? Answer)> SendAsync(Uri target, string requestId, byte[] head, byte[] body,
+        CancellationToken cancellationToken)
     {
-        var exchange = new Exchange(head, body);
+        var exchange = new Exchange(requestId, head, body);
         var connection = ConnectionFor(target);
         if (!connection.TryQueue(exchange))
         {
@@ -159,7 +168,7 @@ internal sealed class PipelinedHttp11Sender : IDisposable
         var connections = _receivers.GetOrAdd(target.Authority, static _ => new Connection?[ConnectionsPerReceiver]);
         var slot = (int)((uint)Interlocked.Increment(ref _next) % ConnectionsPerReceiver);
         var connection = Volatile.Read(ref connections[slot]);
-        if (connection is { IsBroken: false })
+        if (connection is { IsUsable: true })
         {
             return connection;
         }
@@ -169,7 +178,7 @@ internal sealed class PipelinedHttp11Sender : IDisposable
         if (known != connection)
         {
             fresh.Abort();
-            return known is { IsBroken: false } ? known : fresh;
+            return known is { IsUsable: true } ? known : fresh;
         }
 
         fresh.Start();
@@ -184,6 +193,15 @@ internal sealed class PipelinedHttp11Sender : IDisposable
         }
 
         _refused[authority] = Environment.TickCount64 + (long)RefusedMemory.TotalMilliseconds;
+
+        // Its other connections take no more requests and end once they are answered.
+        if (_receivers.TryGetValue(authority, out var connections))
+        {
+            for (var i = 0; i < connections.Length; i++)
+            {
+                Volatile.Read(ref connections[i])?.Drain();
+            }
+        }
     }
 
     public void Dispose()
@@ -199,31 +217,43 @@ internal sealed class PipelinedHttp11Sender : IDisposable
         }
     }
 
-    private sealed class Exchange(byte[] head, byte[] body)
+    private sealed class Exchange(string requestId, byte[] head, byte[] body)
         : TaskCompletionSource<(Outcome, NotificationAnswer?)>(TaskCreationOptions.None)
     {
+        public string RequestId { get; } = requestId;
+
         public byte[] RequestHead { get; } = head;
 
         public byte[] Body { get; } = body;
     }
 
-    /// <summary>One connection: a writer that writes what is queued in one system call, a reader that answers in order.</summary>
+    /// <summary>
+    /// One connection: a writer that writes what is queued in one system call, a reader that answers in order. Its first
+    /// request goes alone; only once the receiver answered it with its <c>X-M2M-RI</c> (TS-0009 makes it mandatory in a
+    /// response) are requests pipelined, and then each answer must carry the identifier of the request it answers.
+    /// </summary>
     private sealed class Connection(PipelinedHttp11Sender owner, string host, int port, string authority)
     {
         private readonly Channel<Exchange> _queued = Channel.CreateUnbounded<Exchange>(new UnboundedChannelOptions { SingleReader = true });
         private readonly Queue<Exchange> _awaiting = new();
         private readonly Socket _socket = new(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        private readonly TaskCompletionSource _firstAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile bool _broken;
         private volatile bool _gaveUp;
+        private volatile bool _verified;
+        private volatile bool _draining;
 
         public bool IsBroken => _broken;
+
+        /// <summary>Whether it takes new requests: not broken, and not ending (<see cref="Drain"/>).</summary>
+        public bool IsUsable => !_broken && !_draining;
 
         private long _lastUsed = Environment.TickCount64;
 
         public bool TryQueue(Exchange exchange)
         {
             Volatile.Write(ref _lastUsed, Environment.TickCount64);
-            return !_broken && _queued.Writer.TryWrite(exchange);
+            return IsUsable && _queued.Writer.TryWrite(exchange);
         }
 
         // Not used since the tick count given, and nothing unanswered.
@@ -255,6 +285,34 @@ internal sealed class PipelinedHttp11Sender : IDisposable
             _socket.Dispose();
         }
 
+        /// <summary>
+        /// Ends the connection without losing an answer: nothing more is written (what waits to be is not sent), the
+        /// sending side is shut once the writer stops, and the answers still coming are read until the receiver closes.
+        /// </summary>
+        public void Drain()
+        {
+            List<Exchange> left = [];
+            lock (_awaiting)
+            {
+                if (_draining)
+                {
+                    return;
+                }
+
+                _draining = true;
+                _queued.Writer.TryComplete();
+                while (_queued.Reader.TryRead(out var exchange))
+                {
+                    left.Add(exchange);
+                }
+            }
+
+            foreach (var exchange in left)
+            {
+                exchange.TrySetResult((Outcome.NotSent, null));
+            }
+        }
+
         private async Task RunAsync()
         {
             var refused = false;
@@ -271,7 +329,9 @@ internal sealed class PipelinedHttp11Sender : IDisposable
                     var count = 0;
                     lock (_awaiting)
                     {
-                        while (count < MaxPerWrite && _queued.Reader.TryRead(out var exchange))
+                        // One request until the receiver showed that its answers say which request they answer.
+                        var most = _verified ? MaxPerWrite : 1;
+                        while (!_draining && count < most && _queued.Reader.TryRead(out var exchange))
                         {
                             buffer.Write(exchange.RequestHead);
                             buffer.Write(exchange.Body);
@@ -280,11 +340,27 @@ internal sealed class PipelinedHttp11Sender : IDisposable
                         }
                     }
 
+                    if (count == 0)
+                    {
+                        break; // draining
+                    }
+
                     await _socket.SendAsync(buffer.WrittenMemory, SocketFlags.None).ConfigureAwait(false);
-                    if (reading.IsCompleted)
+                    if (!_verified)
+                    {
+                        await Task.WhenAny(_firstAnswered.Task, reading).ConfigureAwait(false);
+                    }
+
+                    if (reading.IsCompleted || !_verified)
                     {
                         break;
                     }
+                }
+
+                if (!reading.IsCompleted)
+                {
+                    // Draining: the receiver answers what it has and closes; what it never answers is sent again.
+                    _socket.Shutdown(SocketShutdown.Send);
                 }
 
                 refused = await reading.ConfigureAwait(false);
@@ -306,12 +382,25 @@ internal sealed class PipelinedHttp11Sender : IDisposable
             }
         }
 
-        // Answers the requests in order; true when the receiver does not take pipelined requests (it closes, answers
-        // HTTP/1.0, asks to close, or sends a body without a length).
+        // Answers the requests in order; true (and the receiver is refused) when it does not take pipelined requests (it
+        // closes, answers HTTP/1.0, asks to close, sends a body without a length, or answers without saying which request
+        // it answers).
         private async Task<bool> ReadAsync()
+        {
+            var refused = await ReadAnswersAsync().ConfigureAwait(false);
+            if (refused)
+            {
+                owner.Refuse(authority);
+            }
+
+            return refused;
+        }
+
+        private async Task<bool> ReadAnswersAsync()
         {
             var buffer = new byte[16 * 1024];
             var filled = 0;
+            var refused = false;
             try
             {
                 while (true)
@@ -331,7 +420,7 @@ internal sealed class PipelinedHttp11Sender : IDisposable
                     {
                         lock (_awaiting)
                         {
-                            return _awaiting.Count > 0 || _queued.Reader.Count > 0;
+                            return refused || _awaiting.Count > 0 || _queued.Reader.Count > 0;
                         }
                     }
 
@@ -339,7 +428,8 @@ internal sealed class PipelinedHttp11Sender : IDisposable
                     var start = 0;
                     while (true)
                     {
-                        var parsed = Http11Responses.Parse(buffer.AsSpan(start, filled - start), MaxResponseBytes, out var consumed, out var status, out var close);
+                        var parsed = Http11Responses.Parse(buffer.AsSpan(start, filled - start), MaxResponseBytes, out var consumed, out var status,
+                            out var close, out var requestId);
                         if (parsed == Http11Responses.Parsed.Invalid)
                         {
                             return true;
@@ -350,27 +440,47 @@ internal sealed class PipelinedHttp11Sender : IDisposable
                             break;
                         }
 
-                        start += consumed;
                         if (parsed == Http11Responses.Parsed.Interim)
                         {
+                            start += consumed;
                             continue;
                         }
 
-                        Exchange? answered;
-                        lock (_awaiting)
-                        {
-                            _awaiting.TryDequeue(out answered);
-                        }
-
-                        if (answered is null)
+                        var answer = Take(requestId.Length < 0 ? default : buffer.AsSpan(start + requestId.Start, requestId.Length), requestId.Length >= 0);
+                        start += consumed;
+                        if (answer.Exchange is null && answer.Skipped.Count == 0 && !answer.Refuse)
                         {
                             return true; // an answer to no request
                         }
 
-                        answered.TrySetResult((Outcome.Answered, new NotificationAnswer(status)));
+                        foreach (var skipped in answer.Skipped)
+                        {
+                            skipped.TrySetResult((Outcome.NotSent, null));
+                        }
+
+                        answer.Exchange?.TrySetResult((Outcome.Answered, new NotificationAnswer(status)));
                         if (close)
                         {
                             return true;
+                        }
+
+                        if (answer.Refuse && !refused)
+                        {
+                            // Pipelining to this receiver loses requests: it is sent one at a time from now on, and its
+                            // connections end once they are answered.
+                            refused = true;
+                            owner.Refuse(authority);
+                            Drain();
+                            if (!_verified)
+                            {
+                                return true; // only the first request was written, and it is answered
+                            }
+                        }
+
+                        if (!_verified)
+                        {
+                            _verified = true;
+                            _firstAnswered.TrySetResult();
                         }
                     }
 
@@ -380,11 +490,58 @@ internal sealed class PipelinedHttp11Sender : IDisposable
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
-                return false;
+                return refused;
             }
             finally
             {
+                _firstAnswered.TrySetResult();
                 Abort();
+            }
+        }
+
+        // The request an answer is for. The first answer on the connection is its first request's (the only one written);
+        // it must carry that request's identifier for requests to be pipelined. After that an answer must carry the
+        // identifier of the oldest request unanswered: one that carries a later one's means the receiver dropped those
+        // before it (never seen: they go again one at a time), and one that carries none cannot be placed.
+        private (Exchange? Exchange, List<Exchange> Skipped, bool Refuse) Take(ReadOnlySpan<byte> requestId, bool hasRequestId)
+        {
+            List<Exchange> skipped = [];
+            lock (_awaiting)
+            {
+                if (!_awaiting.TryPeek(out var oldest))
+                {
+                    return (null, skipped, false);
+                }
+
+                var matches = hasRequestId && Ascii.Equals(requestId, oldest.RequestId);
+                if (!_verified || matches)
+                {
+                    _awaiting.Dequeue();
+                    return (oldest, skipped, !matches);
+                }
+
+                var known = false;
+                foreach (var waiting in _awaiting)
+                {
+                    known |= hasRequestId && Ascii.Equals(requestId, waiting.RequestId);
+                }
+
+                if (!known)
+                {
+                    return (null, skipped, true);
+                }
+
+                while (_awaiting.TryDequeue(out var waiting))
+                {
+                    if (Ascii.Equals(requestId, waiting.RequestId))
+                    {
+                        return (waiting, skipped, true);
+                    }
+
+                    skipped.Add(waiting);
+                }
+
+                return (null, skipped, true);
             }
         }
 

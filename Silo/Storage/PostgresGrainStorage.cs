@@ -78,7 +78,8 @@ internal sealed partial class PostgresGrainStorage : IGrainStorage, IUnstoredRec
     /// <summary>
     /// The connections' data source. Its statements are few and always the same, so each connection prepares them
     /// (<see cref="PostgresStorageOptions.PreparedStatements"/>): PostgreSQL then skips parsing and planning them on
-    /// every write. A connection string that sets <c>Max Auto Prepare</c> itself keeps its own value.
+    /// every write. A connection string that sets <c>Max Auto Prepare</c> itself keeps its own value. Connections
+    /// go back to the pool without a session reset (<c>No Reset On Close</c>).
     /// </summary>
     internal static NpgsqlDataSource CreateDataSource(string connectionString, PostgresStorageOptions options)
     {
@@ -90,6 +91,11 @@ internal sealed partial class PostgresGrainStorage : IGrainStorage, IUnstoredRec
             settings.AutoPrepareMinUsages = 2;
         }
 
+        // Npgsql resets a pooled connection's session when it is closed (seven statements, RESET ALL among them,
+        // sent ahead of the connection's next command): once per batch here, a quarter of PostgreSQL's CPU per
+        // content instance create, measured. These connections run only this storage's statements, which change
+        // no session state, so there is nothing to reset.
+        settings.NoResetOnClose = true;
         return builder.Build();
     }
 

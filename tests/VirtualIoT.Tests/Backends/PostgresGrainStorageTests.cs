@@ -89,6 +89,122 @@ public sealed class PostgresGrainStorageTests(PostgresServer server) : IAsyncLif
     }
 
     [Fact]
+    public async Task Inserts_updates_and_deletes_queued_together_each_succeed_or_fail_alone()
+    {
+        var storage = Storage(new PostgresStorageOptions { Writers = 1 });
+        var batchSizes = new List<int>();
+        using var listener = ListenToBatchSizes(batchSizes);
+        async Task<GrainState<List<string>>> Stored(string key, int times)
+        {
+            var state = new GrainState<List<string>>([key]);
+            for (var i = 0; i < times; i++)
+            {
+                await storage.WriteStateAsync(StateName, Grain(key), state);
+            }
+
+            return state;
+        }
+
+        var updated = new List<(GrainId Grain, GrainState<List<string>> State)>();
+        var deleted = new List<(GrainId Grain, GrainState<List<string>> State)>();
+        for (var i = 0; i < 6; i++)
+        {
+            updated.Add((Grain($"update{i}"), await Stored($"update{i}", 1)));
+            deleted.Add((Grain($"delete{i}"), await Stored($"delete{i}", 1)));
+        }
+
+        var staleUpdates = new[] { Grain("stale-update0"), Grain("stale-update1") };
+        var staleDeletes = new[] { Grain("stale-delete0"), Grain("stale-delete1") };
+        foreach (var key in new[] { "stale-update0", "stale-update1", "stale-delete0", "stale-delete1" })
+        {
+            await Stored(key, 2); // stored as version 2; the writes below expect version 1
+        }
+
+        await Stored("insert-existing", 1);
+        var duplicate = await Stored("twice", 1);
+        var blocker = await Stored("blocker", 1);
+
+        // The only writer waits on a row lock held here, so everything written meanwhile queues up for one batch.
+        async Task<T[]> QueuedTogether<T>(Func<T[]> queue)
+        {
+            await using var locker = new NpgsqlConnection(_database);
+            await locker.OpenAsync();
+            await using var transaction = await locker.BeginTransactionAsync();
+            await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM virtualiot_grain_state WHERE grain_id = $1 FOR UPDATE", locker, transaction))
+            {
+                lockRow.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Grain("blocker").ToString() });
+                await lockRow.ExecuteNonQueryAsync();
+            }
+
+            var blocked = storage.WriteStateAsync(StateName, Grain("blocker"), blocker);
+            await WaitForALockWait();
+            var queued = queue();
+            await transaction.RollbackAsync();
+            await blocked;
+            return queued;
+        }
+
+        Task[] refused = [];
+        var succeeding = await QueuedTogether(() =>
+        {
+            refused = staleUpdates.Select(g => storage.WriteStateAsync(StateName, g, new GrainState<List<string>>(["stale"]) { ETag = "1" }))
+                .Concat(staleDeletes.Select(g => storage.ClearStateAsync(StateName, g, new GrainState<List<string>>([]) { ETag = "1" })))
+                .Append(storage.WriteStateAsync(StateName, Grain("insert-existing"), new GrainState<List<string>>(["again"])))
+                .ToArray();
+            return updated.Select(u => storage.WriteStateAsync(StateName, u.Grain, u.State))
+                .Concat(deleted.Select(d => storage.ClearStateAsync(StateName, d.Grain, d.State)))
+                .Concat(Enumerable.Range(0, 4).Select(i => storage.WriteStateAsync(StateName, Grain($"insert{i}"), new GrainState<List<string>>(["new"]))))
+                .ToArray();
+        });
+        await Task.WhenAll(succeeding);
+        foreach (var write in refused)
+        {
+            await Assert.ThrowsAsync<InconsistentStateException>(() => write);
+        }
+
+        // One key written twice in a batch, both expecting version 1: one write stores, the other is refused.
+        var twice = await QueuedTogether(() => new[] { duplicate, new GrainState<List<string>>(["twice"]) { ETag = duplicate.ETag } }
+            .Select(state => storage.WriteStateAsync(StateName, Grain("twice"), state)).Append(storage.WriteStateAsync(StateName, Grain("insert4"), new GrainState<List<string>>(["new"]))).ToArray());
+        var twiceResults = await Task.WhenAll(twice.Take(2).Select(async write =>
+        {
+            try
+            {
+                await write;
+                return true;
+            }
+            catch (InconsistentStateException)
+            {
+                return false;
+            }
+        }));
+        await twice[2];
+        Assert.Single(twiceResults, stored => stored);
+        lock (batchSizes)
+        {
+            Assert.Contains(6 + 6 + 4 + 5, batchSizes); // the first queued writes shared one batch
+            Assert.Contains(3, batchSizes);
+        }
+
+        Assert.All(updated, u => Assert.Equal("2", u.State.ETag));
+        Assert.All(deleted, d => Assert.False(d.State.RecordExists));
+        foreach (var (grain, expected) in updated.Select(u => (u.Grain, "2")).Concat(staleUpdates.Concat(staleDeletes).Select(g => (g, "2")))
+            .Concat(Enumerable.Range(0, 5).Select(i => (Grain($"insert{i}"), "1"))).Append((Grain("insert-existing"), "1")).Append((Grain("twice"), "2")))
+        {
+            var read = new GrainState<List<string>>();
+            await storage.ReadStateAsync(StateName, grain, read);
+            Assert.True(read.RecordExists, grain.ToString());
+            Assert.Equal(expected, read.ETag);
+        }
+
+        foreach (var (grain, _) in deleted)
+        {
+            var read = new GrainState<List<string>>();
+            await storage.ReadStateAsync(StateName, grain, read);
+            Assert.False(read.RecordExists, grain.ToString());
+        }
+    }
+
+    [Fact]
     public async Task A_first_write_fails_when_another_writer_created_the_row()
     {
         var storage = Storage(new PostgresStorageOptions());
@@ -204,6 +320,7 @@ public sealed class PostgresGrainStorageTests(PostgresServer server) : IAsyncLif
         // The writer's one connection has run the insert once and the update four times: prepared after the second use.
         await using var dataSource = PostgresGrainStorage.CreateDataSource(_database, new PostgresStorageOptions());
         Assert.Equal(16, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare);
+        Assert.True(new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).NoResetOnClose);
         Assert.Contains(await storage.PreparedStatementsAsync(), sql => sql.StartsWith("UPDATE virtualiot_grain_state", StringComparison.Ordinal));
         var read = new GrainState<List<string>>();
         await storage.ReadStateAsync(StateName, grain, read);
@@ -243,6 +360,19 @@ public sealed class PostgresGrainStorageTests(PostgresServer server) : IAsyncLif
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>Returns once a session of this test's database waits for a lock (the storage's writer, blocked).</summary>
+    private async Task WaitForALockWait()
+    {
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
+        while ((long)(await command.ExecuteScalarAsync())! == 0)
+        {
+            await Task.Delay(10);
+        }
     }
 
     /// <summary>Collects the batch sizes recorded by this test's own meter factory.</summary>

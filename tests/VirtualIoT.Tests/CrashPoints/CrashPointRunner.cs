@@ -120,7 +120,9 @@ internal sealed class CrashPointRunner(PlatformHost host, CrashSwitch crash, ITe
         }
         catch (Exception exception)
         {
-            failures.Add($"{operation.Name}, {point}{Describe(writes, crashAt)}: {exception.Message}");
+            // Every write counted, not only the crashed one: a write of another operation's resources counted here
+            // is what a wrong count looks like.
+            failures.Add($"{operation.Name}, {point}{Describe(writes, crashAt)}: {exception.Message} (writes counted: {string.Join("; ", writes)})");
             output.WriteLine($"FAIL {failures[^1]} [{Elapsed(started)}]");
             if (crash.IsDead)
             {
