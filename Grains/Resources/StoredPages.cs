@@ -123,6 +123,12 @@ internal sealed class StoredPages<T>(IGrainStorage storage, string stateName, st
         return stored;
     }
 
+    // The page's grain id: the type's part made once per page type (GrainType.Create encoded and hashed the name again
+    // for every page written, 1.8 % of a silo's CPU delivering notifications, each of which writes a queue page).
     private GrainId PageId(long page) =>
-        GrainId.Create(pageType, string.Concat(owner, "/", page.ToString(CultureInfo.InvariantCulture)));
+        GrainId.Create(s_types.GetOrAdd(pageType, static type => GrainType.Create(type)),
+            string.Concat(owner, "/", page.ToString(CultureInfo.InvariantCulture)));
+
+    // The page types are a few constants (vi-queue, vi-links, ...).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, GrainType> s_types = new(StringComparer.Ordinal);
 }
