@@ -65,3 +65,13 @@ public interface IUnstoredRecordStorage
     /// <summary>True when a marked activation's read is skipped (<see cref="UnstoredRecord.TryAssumeAbsent"/>).</summary>
     bool SkipsUnstoredReads { get; }
 }
+
+/// <summary>
+/// A grain storage whose writes are stored by the time <c>WriteStateAsync</c> returns its (completed) task, and fail
+/// only as a persistent state's write through it would fail (<c>InconsistentStateException</c> for a stale ETag):
+/// resource grains then write their existing records through it on their own turn, without the persistent state's
+/// extra work item per write.
+/// </summary>
+public interface IImmediateWriteStorage
+{
+}

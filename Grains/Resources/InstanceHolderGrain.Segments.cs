@@ -37,7 +37,8 @@ internal abstract partial class InstanceHolderGrain
             Log.GroupedInstances = Instances.GroupedSequences();
         }
 
-        await base.StoreAsync();
+        // On the grain's turn, not through the persistent state's extra work item (ResourceGrain.RecordWrite.cs).
+        await WriteRecordAsync(_storage);
         _groupedChanged = false;
 
         if (Instances.Dirty is { } dirty)

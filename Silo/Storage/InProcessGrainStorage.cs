@@ -20,9 +20,10 @@ namespace VirtualIoT.Silo.Storage;
 /// bytes when they fit: a container stores its whole record on every content instance create, and a new array per
 /// write lived until the next one (a few kilobytes per create promoted by the garbage collector, whose pauses made
 /// the tail at half rate). Readers and writers of one record take its buffer's lock, so a reader never sees a
-/// buffer half overwritten.
+/// buffer half overwritten. Its writes complete before they return (<see cref="IImmediateWriteStorage"/>), so resource
+/// grains write their records through it on their own turn.
 /// </remarks>
-internal sealed class InProcessGrainStorage(PooledStateSerializer serializer) : IGrainStorage
+internal sealed class InProcessGrainStorage(PooledStateSerializer serializer) : IGrainStorage, IImmediateWriteStorage
 {
     // A rewritten record's buffer is replaced only when the new bytes do not fit, or fill less than a quarter of it
     // (past ShrinkAboveBytes): a container's record grows with its open segment and shrinks when the segment seals,
