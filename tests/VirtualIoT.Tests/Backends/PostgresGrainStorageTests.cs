@@ -205,6 +205,28 @@ public sealed class PostgresGrainStorageTests(PostgresServer server) : IAsyncLif
     }
 
     [Fact]
+    public async Task Payloads_are_compressed_with_lz4_and_the_schema_applies_again()
+    {
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await PostgresSchema.ApplyAsync(connection, CancellationToken.None);
+        await using var command = new NpgsqlCommand(
+            "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'virtualiot_grain_state'::regclass AND attname = 'payload'", connection);
+        Assert.Equal("l", (string?)await command.ExecuteScalarAsync());
+
+        var storage = Storage(new PostgresStorageOptions());
+        var large = Enumerable.Range(0, 1000).Select(i => $"instance {i % 10}").ToList(); // ~14 KB, compressible
+        await storage.WriteStateAsync(StateName, Grain("large"), new GrainState<List<string>>(large));
+        var read = new GrainState<List<string>>();
+        await storage.ReadStateAsync(StateName, Grain("large"), read);
+        Assert.Equal(large, read.State);
+        await using var stored = new NpgsqlCommand(
+            "SELECT pg_column_compression(payload) FROM virtualiot_grain_state WHERE grain_id = $1", connection);
+        stored.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Grain("large").ToString() });
+        Assert.Equal("lz4", (string?)await stored.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task A_first_write_fails_when_another_writer_created_the_row()
     {
         var storage = Storage(new PostgresStorageOptions());
